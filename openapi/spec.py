@@ -1,0 +1,58 @@
+"""Find, parse and cache the spec file, in a checkout and in an installed wheel alike."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_core import Config, OpenAPI
+
+SPEC_FILENAME = "partner-postbacks.yaml"
+
+
+def spec_path() -> Path:
+    """The spec file shipped inside this package (a real file in a checkout or a wheel)."""
+    return Path(str(resources.files(__package__ or "openapi").joinpath(SPEC_FILENAME)))
+
+
+@functools.cache
+def spec_bytes() -> bytes:
+    """The spec file's raw bytes, read once (served as-is by the mock at /openapi.yaml)."""
+    return spec_path().read_bytes()
+
+
+@functools.cache
+def load_spec() -> dict[str, Any]:
+    """The spec parsed into plain data, parsed once per process.
+
+    Callers must not mutate it: every part of the kit shares this one copy.
+    """
+    data = yaml.safe_load(spec_bytes())
+    if not isinstance(data, dict):
+        raise ValueError(f"{SPEC_FILENAME} is not a YAML mapping")
+    return data
+
+
+@functools.cache
+def get_openapi() -> OpenAPI:
+    """The process-wide openapi-core object for the spec.
+
+    Building one is slow, so there is exactly one. The spec itself is validated by the
+    test suite, not here on every load.
+    """
+    # None is the documented way to skip spec validation; the type hints omit it.
+    config = Config(spec_validator_cls=None)  # type: ignore[arg-type]
+    return OpenAPI.from_dict(load_spec(), config=config)
+
+
+@functools.cache
+def spec_rules() -> dict[str, str]:
+    """The documented field rules, by name, with what each one says.
+
+    They are the titled ``allOf`` members of the ``PartnerPostback`` schema.
+    """
+    members = load_spec()["components"]["schemas"]["PartnerPostback"]["allOf"]
+    return {member["title"]: member.get("description", "") for member in members}

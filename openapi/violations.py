@@ -1,0 +1,121 @@
+"""Turn JSON Schema errors into findings that name the broken rule or field."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+from openapi_schema_validator import OAS31Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from openapi.spec import load_spec
+
+_SPEC_URI = "urn:everflow-postback-kit:spec"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a body breaks the spec.
+
+    ``rule`` is the name of a documented field rule (e.g. ``postback_url_required``) when
+    the failure is inside one, else ``None``; ``keyword`` is the JSON Schema keyword that
+    failed (``enum``, ``maximum``, ``type`` ...); ``path`` is the JSON path of the value.
+    """
+
+    path: str
+    keyword: str
+    message: str
+    rule: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The rule's name, or the field and keyword for a plain schema constraint."""
+        return self.rule or f"{self.path}:{self.keyword}"
+
+    def __str__(self) -> str:
+        where = f"rule {self.rule}" if self.rule else self.keyword
+        return f"{self.path}: {self.message} ({where})"
+
+    def as_dict(self) -> dict[str, str | None]:
+        """A JSON-ready form, for error bodies and reports."""
+        return {
+            "path": self.path,
+            "rule": self.rule,
+            "keyword": self.keyword,
+            "message": self.message,
+        }
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """``$``-rooted JSON path of a value, e.g. ``$.relationship.offer.name``."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _resolve(node: Any) -> Any:
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref: str = node["$ref"]
+        if not ref.startswith("#/"):
+            break
+        target: Any = load_spec()
+        for key in ref[2:].split("/"):
+            target = target[key]
+        node = target
+    return node
+
+
+def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str | None:
+    """The title of the ``allOf`` member that ``schema_path`` passes through, if any."""
+    node: Any = _resolve(schema)
+    rule: str | None = None
+    previous: str | int | None = None
+    for part in schema_path:
+        try:
+            node = _resolve(node[part])
+        except (KeyError, IndexError, TypeError):
+            break
+        if previous == "allOf" and isinstance(node, Mapping) and "title" in node:
+            rule = str(node["title"])
+        previous = part
+    return rule
+
+
+def describe(error: ValidationError, schema: Mapping[str, Any]) -> Violation:
+    """A ``Violation`` for one jsonschema error raised while validating against ``schema``."""
+    return Violation(
+        path=json_path(error.absolute_path),
+        keyword=str(error.validator),
+        message=error.message,
+        rule=rule_of(schema, list(error.absolute_schema_path)),
+    )
+
+
+def component_schema(name: str) -> dict[str, Any]:
+    """A schema from ``components/schemas`` of the spec."""
+    schema: dict[str, Any] = load_spec()["components"]["schemas"][name]
+    return schema
+
+
+@functools.cache
+def _validator(schema_name: str) -> OAS31Validator:
+    resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+    ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}
+    return OAS31Validator(ref, registry=registry)
+
+
+def schema_violations(body: Any, schema_name: str = "PartnerPostback") -> list[Violation]:
+    """Every way ``body`` breaks the named component schema; empty when it is valid.
+
+    Uses the same OpenAPI 3.1 validator as openapi-core, without building a request and
+    response around the body, so that a store can check thousands of records quickly.
+    """
+    schema = component_schema(schema_name)
+    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    return [describe(error, schema) for error in errors]

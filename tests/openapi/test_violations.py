@@ -1,0 +1,51 @@
+"""Violations name the broken rule, or the field and keyword of a plain constraint."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from openapi import load_spec, schema_violations
+from openapi.violations import json_path
+
+EXAMPLE: dict[str, Any] = load_spec()["components"]["examples"]["tiktok_event_specific"]["value"]
+
+
+def test_valid_body_has_no_violations() -> None:
+    assert schema_violations(EXAMPLE) == []
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    body = copy.deepcopy(EXAMPLE)
+    body.update(tiktok_pixel=None, pixel_status="x", delay_ms=400000)
+    found = {(v.path, v.rule or v.keyword) for v in schema_violations(body)}
+    assert found == {
+        ("$.tiktok_pixel", "tiktok_pixel_required"),
+        ("$.pixel_status", "enum"),
+        ("$.delay_ms", "maximum"),
+        ("$.delay_ms", "delay_only_for_postback"),
+    }
+
+
+def test_violation_text_names_rule_and_path() -> None:
+    body = dict(EXAMPLE, tiktok_pixel={})
+    (violation,) = schema_violations(body)
+    assert str(violation).startswith("$.tiktok_pixel: ")
+    assert str(violation).endswith("(rule tiktok_pixel_required)")
+    assert violation.as_dict()["rule"] == "tiktok_pixel_required"
+
+
+def test_nested_paths_use_dots_and_indexes() -> None:
+    assert json_path(["relationship", "offer", "name"]) == "$.relationship.offer.name"
+    assert (
+        json_path(["tiktok_pixel", "properties", 2, "field"])
+        == "$.tiktok_pixel.properties[2].field"
+    )
+    body = copy.deepcopy(EXAMPLE)
+    body["tiktok_pixel"]["properties"][1]["field"] = 5
+    assert [v.path for v in schema_violations(body)] == ["$.tiktok_pixel"]
+
+
+def test_error_schema_by_name() -> None:
+    assert schema_violations({"Error": "x"}, "EverflowError") == []
+    assert [v.keyword for v in schema_violations({"x": 1}, "EverflowError")] == ["anyOf"]
