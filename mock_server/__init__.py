@@ -1,0 +1,3 @@
+"""A mock of Everflow's partner postback API."""
+
+__all__: list[str] = []
