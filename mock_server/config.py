@@ -1,0 +1,52 @@
+"""``MockConfig``: everything that decides how the mock behaves, in one value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ErrorKey = Literal["error", "Error"]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket per API key: ``rate`` tokens a second, holding at most ``burst``."""
+
+    rate: float = 30.0
+    burst: int = 50
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """``"30/50"`` -> 30/s with burst 50; ``"off"`` -> ``None``."""
+        if text.strip().lower() == "off":
+            return None
+        rate_text, _, burst_text = text.partition("/")
+        try:
+            rate, burst = float(rate_text), int(burst_text or rate_text)
+        except ValueError:
+            raise ValueError(f"rate limit must look like 30/50 or off, not {text!r}") from None
+        if rate <= 0 or burst < 1:
+            raise ValueError(f"rate limit needs a positive rate and burst, not {text!r}")
+        return cls(rate, burst)
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """How a mock app behaves.
+
+    ``postbacks`` is the start data (``None``: the built-in catalogue for ``seed``).
+    With ``api_keys`` set, only those keys are accepted (others get 403); otherwise any
+    non-empty key is. ``dynamic`` answers unknown ids with the factory's postback for that
+    id. ``delay_ms`` and ``fault_rate`` apply to every request, for chaos testing.
+    """
+
+    seed: int = 0
+    postbacks: Sequence[dict[str, Any]] | None = None
+    api_keys: tuple[str, ...] = ()
+    dynamic: bool = False
+    error_key: ErrorKey = "error"
+    rate_limit: RateLimit | None = field(default_factory=RateLimit)
+    delay_ms: int = 0
+    fault_rate: float = 0.0
+    journal_size: int = 1000

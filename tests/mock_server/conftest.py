@@ -1,0 +1,100 @@
+"""Ways to talk to a mock app in these tests: Flask's test client and a real socket.
+
+Every answer to an API path is judged by openapi-core on the way, so any test that talks
+to the mock also checks that the mock keeps to the spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask
+
+from mock_server import MockConfig, create_app
+from mock_server.live import LiveServer
+from openapi.httpx_validation import response_violations
+
+KEY = {"X-Eflow-Api-Key": "test-key"}
+PIXELS = "/v1/networks/pixels/"
+
+
+@dataclass
+class Answer:
+    """What came back, whichever way the request went."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    def json(self) -> Any:
+        return httpx.Response(200, content=self.body).json()
+
+
+class Talker:
+    """Sends GETs to an app in-process (Flask's test client) or over a real socket (httpx)."""
+
+    def __init__(self, app: Flask, live: LiveServer | None) -> None:
+        self.app = app
+        self.live = live
+        self._test_client = app.test_client()
+        self._http = httpx.Client(base_url=live.root, timeout=10) if live else None
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    def get(self, path: str, headers: dict[str, str] | None = None, check: bool = True) -> Answer:
+        headers = headers or {}
+        if self._http is None:
+            got = self._test_client.get(path, headers=headers)
+            request = httpx.Request("GET", "http://127.0.0.1" + path, headers=headers)
+            answer = Answer(
+                got.status_code, httpx.Headers(list(got.headers.items())), got.get_data()
+            )
+        else:
+            response = self._http.get(path, headers=headers)
+            request = response.request
+            answer = Answer(response.status_code, response.headers, response.content)
+        if check and path.startswith(PIXELS) and answer.status != 422:
+            judged = httpx.Response(
+                answer.status, headers=answer.headers, content=answer.body, request=request
+            )
+            # A path outside the operation (".../1/2") cannot be judged by the spec at all.
+            judgeable = [v for v in response_violations(judged) if v.keyword != "PathNotFound"]
+            assert judgeable == []
+        return answer
+
+
+MakeTalker = Callable[..., Talker]
+
+
+@pytest.fixture(params=["test-client", "socket"])
+def make_talker(request: pytest.FixtureRequest) -> Iterator[MakeTalker]:
+    """Build a mock from ``MockConfig`` keywords and talk to it one of the two ways."""
+    servers: list[LiveServer] = []
+    talkers: list[Talker] = []
+
+    def make(**config: Any) -> Talker:
+        app = create_app(MockConfig(**config))
+        live = None
+        if request.param == "socket":
+            live = LiveServer(app).start()
+            servers.append(live)
+        talkers.append(Talker(app, live))
+        return talkers[-1]
+
+    yield make
+    for talker in talkers:
+        talker.close()
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def talker(make_talker: MakeTalker) -> Talker:
+    """The default mock (built-in catalogue, seed 0), both ways."""
+    return make_talker()

@@ -1,0 +1,299 @@
+"""The mock answers GET /v1/networks/pixels/{pixelId} the way Everflow does."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from fixtures import PostbackFactory
+from mock_server import InvalidRecords, MockConfig, RateLimit, builtin_postbacks, create_app
+from mock_server.live import LiveServer
+from openapi import load_spec, spec_bytes
+
+from .conftest import KEY, PIXELS, MakeTalker, Talker
+
+
+def test_catalogue_postback_is_served_as_built(talker: Talker) -> None:
+    answer = talker.get(PIXELS + "3", KEY)
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.json() == builtin_postbacks(0)[2]
+    assert answer.headers["X-RateLimit-Limit"] == "30"
+    assert answer.headers["X-RateLimit-Remaining"] == "49"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Eflow-Api-Key": ""}])
+def test_missing_key_is_401_with_the_documented_message(
+    talker: Talker, headers: dict[str, str]
+) -> None:
+    answer = talker.get(PIXELS + "3", headers)
+    assert answer.status == 401
+    assert answer.json() == {"error": "No Authentication Method Found"}
+    assert answer.headers["Content-Type"] == "application/json"
+
+
+def test_header_name_is_case_insensitive(talker: Talker) -> None:
+    assert talker.get(PIXELS + "3", {"x-eflow-api-key": "k"}).status == 200
+    assert talker.get(PIXELS + "3", {"X-Eflow-API-Key": "k"}).status == 200
+
+
+def test_configured_keys_turn_others_away_with_403(make_talker: MakeTalker) -> None:
+    talker = make_talker(api_keys=("good-key",))
+    assert talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "good-key"}).status == 200
+    refused = talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "other"})
+    assert refused.status == 403
+    assert set(refused.json()) == {"error"}
+
+
+def test_unknown_id_is_404(talker: Talker) -> None:
+    answer = talker.get(PIXELS + "999999", KEY)
+    assert answer.status == 404
+    assert answer.json() == {"error": "Partner postback not found."}
+
+
+def test_error_key_can_be_capitalised(make_talker: MakeTalker) -> None:
+    answer = make_talker(error_key="Error").get(PIXELS + "999999", KEY)
+    assert answer.json() == {"Error": "Partner postback not found."}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "abc",
+        "-1",
+        "0",
+        "1.5",
+        "1e3",
+        "9" * 30,
+        "%00",
+        "3%00",
+        "%20",
+        "1/2",
+        "x" * 5000,
+        "%E2%82%AC",
+        "٣",
+    ],
+)
+def test_malformed_ids_are_400(talker: Talker, raw: str) -> None:
+    answer = talker.get(PIXELS + raw, KEY)
+    assert answer.status == 400
+    assert answer.json() == {"error": "Invalid parameters."}
+
+
+def test_auth_is_checked_before_the_id(talker: Talker) -> None:
+    assert talker.get(PIXELS + "abc").status == 401
+
+
+def test_dynamic_mode_answers_any_id_with_the_factory_postback(make_talker: MakeTalker) -> None:
+    talker = make_talker(dynamic=True, seed=5)
+    answer = talker.get(PIXELS + "123456789", KEY)
+    assert answer.status == 200
+    assert answer.json() == PostbackFactory(5).build(123456789)
+
+
+def test_prefer_dynamic_and_seed_per_request(talker: Talker) -> None:
+    plain = talker.get(PIXELS + "5000", KEY)
+    assert plain.status == 404
+    dynamic = talker.get(PIXELS + "5000", {**KEY, "Prefer": "dynamic=true, seed=9"})
+    assert dynamic.json() == PostbackFactory(9).build(5000)
+    twin = talker.get(PIXELS + "5000?__dynamic=true&__seed=9", KEY)
+    assert twin.body == dynamic.body
+
+
+def test_dynamic_false_overrides_dynamic_server(make_talker: MakeTalker) -> None:
+    talker = make_talker(dynamic=True)
+    assert talker.get(PIXELS + "5000", {**KEY, "Prefer": "dynamic=false"}).status == 404
+
+
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 429, 500])
+def test_prefer_code_answers_with_that_documented_status(talker: Talker, code: int) -> None:
+    answer = talker.get(PIXELS + "3", {**KEY, "Prefer": f"code={code}"})
+    assert answer.status == code
+    assert set(answer.json()) == {"error"}
+
+
+def test_prefer_code_200_answers_even_an_unknown_id(talker: Talker) -> None:
+    answer = talker.get(PIXELS + "777777", {**KEY, "Prefer": "code=200"})
+    assert answer.status == 200
+    assert answer.json()["network_pixel_id"] == 777777
+
+
+def test_query_twins_are_ignored_when_a_prefer_header_is_sent(talker: Talker) -> None:
+    assert talker.get(PIXELS + "3?__code=404", KEY).status == 404
+    assert talker.get(PIXELS + "3?__code=404", {**KEY, "Prefer": "return=minimal"}).status == 200
+
+
+def test_prefer_example_serves_that_named_example(talker: Talker) -> None:
+    answer = talker.get(PIXELS + "3", {**KEY, "Prefer": 'example="tiktok_event_specific"'})
+    expected = load_spec()["components"]["examples"]["tiktok_event_specific"]["value"]
+    assert answer.json() == expected
+
+
+@pytest.mark.parametrize(
+    ("prefer", "control", "value"),
+    [
+        ("code=418", "code", "418"),
+        ("code=abc", "code", "abc"),
+        ("example=nope", "example", "nope"),
+        ("dynamic=maybe", "dynamic", "maybe"),
+        ("seed=-4", "seed", "-4"),
+        ("delay=soon", "delay", "soon"),
+        ("fault=explode", "fault", "explode"),
+    ],
+)
+def test_invalid_controls_get_a_422_problem_naming_the_value(
+    talker: Talker, prefer: str, control: str, value: str
+) -> None:
+    answer = talker.get(PIXELS + "3", {**KEY, "Prefer": prefer})
+    assert answer.status == 422
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["type"].endswith(":invalid-control")
+    assert problem["status"] == 422
+    assert (problem["control"], problem["value"]) == (control, value)
+    assert value in problem["detail"]
+
+
+def test_delay_control_adds_latency(talker: Talker) -> None:
+    start = time.perf_counter()
+    assert talker.get(PIXELS + "3", {**KEY, "Prefer": "delay=300"}).status == 200
+    assert time.perf_counter() - start >= 0.3
+
+
+def test_server_wide_delay(make_talker: MakeTalker) -> None:
+    talker = make_talker(delay_ms=200)
+    start = time.perf_counter()
+    talker.get(PIXELS + "3", KEY)
+    assert time.perf_counter() - start >= 0.2
+
+
+def test_malformed_fault_sends_truncated_json(talker: Talker) -> None:
+    answer = talker.get(PIXELS + "3", {**KEY, "Prefer": "fault=malformed"}, check=False)
+    assert answer.status == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(answer.body)
+
+
+@pytest.mark.parametrize("fault", ["reset", "empty"])
+def test_connection_faults_break_the_connection(fault: str) -> None:
+    with LiveServer(create_app()) as live:
+        with pytest.raises(httpx.TransportError):
+            httpx.get(live.url + "/networks/pixels/3", headers={**KEY, "Prefer": f"fault={fault}"})
+        assert httpx.get(live.url + "/networks/pixels/3", headers=KEY).status_code == 200
+
+
+def test_fault_rate_one_breaks_every_answer(make_talker: MakeTalker) -> None:
+    talker = make_talker(fault_rate=1.0)
+    broken = 0
+    for _ in range(6):
+        try:
+            answer = talker.get(PIXELS + "3", KEY, check=False)
+        except (httpx.TransportError, ConnectionAbortedError):
+            broken += 1  # in-process, the abort surfaces as the exception itself
+            continue
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(answer.body)
+        broken += 1
+    assert broken == 6
+
+
+def test_rate_limit_bucket_per_key(make_talker: MakeTalker) -> None:
+    talker = make_talker(rate_limit=RateLimit(rate=0.001, burst=3))
+    remaining = [talker.get(PIXELS + "3", KEY).headers["X-RateLimit-Remaining"] for _ in range(3)]
+    assert remaining == ["2", "1", "0"]
+    limited = talker.get(PIXELS + "3", KEY)
+    assert limited.status == 429
+    assert limited.json() == {"error": "Rate limit exceeded. Please slow down."}
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "another"}).status == 200
+
+
+def test_rate_limit_can_be_off(make_talker: MakeTalker) -> None:
+    talker = make_talker(rate_limit=None)
+    answers = [talker.get(PIXELS + "3", KEY) for _ in range(60)]
+    assert {a.status for a in answers} == {200}
+    assert "X-RateLimit-Limit" not in answers[0].headers
+
+
+def test_answer_that_would_break_the_spec_becomes_a_500_naming_the_rule(
+    make_talker: MakeTalker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    talker = make_talker(dynamic=True)
+    real_build = PostbackFactory.build
+
+    def broken(self: PostbackFactory, *args: object, **kwargs: object) -> dict[str, object]:
+        body = real_build(self, *args, **kwargs)  # type: ignore[arg-type]
+        body.update(delivery_method="tiktok", tiktok_pixel=None)
+        return body
+
+    monkeypatch.setattr(PostbackFactory, "build", broken)
+    answer = talker.get(PIXELS + "4242", KEY)
+    assert answer.status == 500
+    assert "tiktok_pixel_required" in answer.json()["error"]
+    assert "tiktok_pixel_required" in caplog.text
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405_in_everflow_shape(method: str) -> None:
+    response = create_app().test_client().open(PIXELS + "3", method=method, headers=KEY)
+    assert response.status_code == 405
+    assert response.get_json() == {"error": "Method not allowed."}
+    assert "GET" in response.headers["Allow"]
+
+
+def test_unknown_paths_are_404_json(talker: Talker) -> None:
+    answer = talker.get("/v1/networks/offers/3", KEY)
+    assert answer.status == 404
+    assert set(answer.json()) == {"error"}
+
+
+def test_spec_is_served(talker: Talker) -> None:
+    answer = talker.get("/openapi.yaml")
+    assert answer.status == 200
+    assert answer.body == spec_bytes()
+
+
+def test_custom_data_replaces_the_catalogue(make_talker: MakeTalker) -> None:
+    mine = PostbackFactory(3).build(70, delivery_method="html")
+    talker = make_talker(postbacks=[mine])
+    assert talker.get(PIXELS + "70", KEY).json() == mine
+    assert talker.get(PIXELS + "3", KEY).status == 404
+
+
+def test_invalid_start_data_refuses_to_build_the_app() -> None:
+    bad = PostbackFactory().build_invalid("html_code_required", 5)
+    with pytest.raises(InvalidRecords, match="html_code_required"):
+        create_app(MockConfig(postbacks=[bad]))
+
+
+def test_odd_and_huge_headers_never_give_a_500(talker: Talker) -> None:
+    for headers in (
+        {**KEY, "Prefer": "x" * 4000},
+        {**KEY, "X-Junk": "\x7f\x01"},
+        {"X-Eflow-Api-Key": "k" * 6000},
+        {**KEY, "Prefer": "code"},
+        {**KEY, "Prefer": ",,;;=="},
+    ):
+        answer = talker.get(PIXELS + "3", headers)
+        assert answer.status < 500
+
+
+def test_binary_header_over_a_raw_socket_is_a_clean_answer() -> None:
+    with (
+        LiveServer(create_app()) as live,
+        socket.create_connection((live.host, live.port), timeout=5) as raw,
+    ):
+        raw.sendall(
+            b"GET /v1/networks/pixels/3 HTTP/1.1\r\nHost: x\r\n"
+            b"X-Eflow-Api-Key: \xff\xfe\x00bin\r\nConnection: close\r\n\r\n"
+        )
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    status_line = reply.split(b"\r\n", 1)[0]
+    assert status_line.split()[1] in (b"200", b"400", b"401")
+    assert b"Traceback" not in reply
