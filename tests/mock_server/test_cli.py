@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from mock_server.cli import main
 from openapi import schema_violations
+
+if TYPE_CHECKING:
+    from tests.conftest import InstalledKit
 
 
 def test_generate_writes_valid_postbacks_with_ids_from_one(tmp_path: Path) -> None:
@@ -64,3 +68,18 @@ def test_unwritable_output_is_a_clear_error(
     assert "everflow-mock:" in err
     assert "missing-dir" in err
     assert "Traceback" not in err
+
+
+def test_installed_console_script_works_outside_the_repo(
+    installed_kit: InstalledKit, tmp_path: Path
+) -> None:
+    script = installed_kit.site / "bin" / "everflow-mock"
+    listed = installed_kit.run([str(script), "list"], cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "| 3 | postback | global | event | coherent |" in listed.stdout
+    generated = installed_kit.run([str(script), "generate", "--count", "2"], cwd=tmp_path)
+    assert [p["network_pixel_id"] for p in json.loads(generated.stdout)] == [1, 2]
+    where = installed_kit.run(
+        ["-c", "import mock_server; print(mock_server.__file__)"], cwd=tmp_path
+    )
+    assert Path(where.stdout.strip()).is_relative_to(installed_kit.site)

@@ -1,0 +1,99 @@
+"""The admin API under /__admin/ changes and inspects a running mock."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from fixtures import PostbackFactory
+from mock_server import MockConfig, create_app
+
+KEY = {"X-Eflow-Api-Key": "secret-key-123"}
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    return create_app(MockConfig(journal_size=3)).test_client()
+
+
+def test_put_adds_a_postback_the_api_then_serves(client: FlaskClient) -> None:
+    body = PostbackFactory(2).build(5000, delivery_method="snapchat")
+    created = client.put("/__admin/pixels/5000", json=body)
+    assert created.status_code == 201
+    assert client.get("/v1/networks/pixels/5000", headers=KEY).get_json() == body
+    assert client.get("/__admin/pixels/5000").get_json() == body
+    replaced = client.put("/__admin/pixels/5000", json={**body, "description": "changed"})
+    assert replaced.status_code == 200
+    assert (
+        client.get("/v1/networks/pixels/5000", headers=KEY).get_json()["description"] == "changed"
+    )
+
+
+def test_put_fills_in_a_missing_id(client: FlaskClient) -> None:
+    body = PostbackFactory().build(1)
+    del body["network_pixel_id"]
+    assert client.put("/__admin/pixels/77", json=body).status_code == 201
+    assert client.get("/__admin/pixels/77").get_json()["network_pixel_id"] == 77
+
+
+def test_put_of_an_invalid_postback_is_422_with_every_reason(client: FlaskClient) -> None:
+    body = PostbackFactory().build_invalid("global_has_no_offer", 9000)
+    body["pixel_status"] = "paused"
+    refused = client.put("/__admin/pixels/9000", json=body)
+    assert refused.status_code == 422
+    assert refused.content_type == "application/problem+json"
+    problem = refused.get_json()
+    assert {v["rule"] for v in problem["violations"]} == {"global_has_no_offer", None}
+    assert {v["path"] for v in problem["violations"]} == {"$.network_offer_id", "$.pixel_status"}
+    assert "global_has_no_offer" in problem["detail"]
+    assert client.get("/__admin/pixels/9000").status_code == 404
+
+
+def test_put_with_a_different_id_in_the_body_is_refused(client: FlaskClient) -> None:
+    body = PostbackFactory().build(10)
+    refused = client.put("/__admin/pixels/11", json=body)
+    assert refused.status_code == 422
+    assert "differs from the id 11" in refused.get_json()["detail"]
+
+
+@pytest.mark.parametrize("data", [b"not json", b"[1, 2]", b'"text"'])
+def test_put_of_a_non_object_is_422(client: FlaskClient, data: bytes) -> None:
+    refused = client.put("/__admin/pixels/12", data=data, content_type="application/json")
+    assert refused.status_code == 422
+
+
+def test_delete_then_404_then_reset_restores(client: FlaskClient) -> None:
+    assert client.delete("/__admin/pixels/3").status_code == 204
+    assert client.get("/v1/networks/pixels/3", headers=KEY).status_code == 404
+    assert client.delete("/__admin/pixels/3").status_code == 404
+    assert client.post("/__admin/reset").get_json() == {"reset": True, "postbacks": 54}
+    assert client.get("/v1/networks/pixels/3", headers=KEY).status_code == 200
+
+
+def test_reset_drops_added_postbacks(client: FlaskClient) -> None:
+    client.put("/__admin/pixels/5000", json=PostbackFactory().build(5000))
+    client.post("/__admin/reset")
+    assert client.get("/__admin/pixels/5000").status_code == 404
+    assert 5000 not in client.get("/__admin/pixels").get_json()["ids"]
+
+
+def test_journal_is_bounded_and_masks_keys(client: FlaskClient) -> None:
+    for pixel_id in (1, 2, 3, 4):
+        client.get(f"/v1/networks/pixels/{pixel_id}", headers=KEY)
+    entries = client.get("/__admin/requests").get_json()["requests"]
+    assert [e["path"] for e in entries] == [f"/v1/networks/pixels/{i}" for i in (2, 3, 4)]
+    assert all(e["status"] == 200 for e in entries)
+    assert entries[0]["headers"]["X-Eflow-Api-Key"] == "********"
+    assert "secret-key-123" not in client.get("/__admin/requests").get_data(as_text=True)
+    assert client.delete("/__admin/requests").status_code == 204
+    assert client.get("/__admin/requests").get_json()["requests"] == []
+
+
+def test_admin_calls_are_not_journaled(client: FlaskClient) -> None:
+    client.get("/__admin/health")
+    client.get("/__admin/pixels/1")
+    assert client.get("/__admin/requests").get_json()["requests"] == []
+
+
+def test_health(client: FlaskClient) -> None:
+    assert client.get("/__admin/health").get_json() == {"status": "ok", "postbacks": 54}

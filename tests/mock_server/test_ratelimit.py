@@ -1,0 +1,69 @@
+"""Token buckets per key, on a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.config import RateLimit
+from mock_server.ratelimit import TokenBuckets
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_burst_then_empty_then_refill() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(RateLimit(rate=30, burst=50), clock)
+    results = [buckets.take("k") for _ in range(51)]
+    assert [allowed for allowed, _ in results] == [True] * 50 + [False]
+    assert results[0][1] == 49
+    assert results[49][1] == 0
+    clock.now += 0.125  # 3.75 tokens back at 30/s
+    assert [buckets.take("k")[0] for _ in range(4)] == [True, True, True, False]
+
+
+def test_keys_have_their_own_buckets_and_reset_refills() -> None:
+    buckets = TokenBuckets(RateLimit(rate=1, burst=1), Clock())
+    assert buckets.take("a") == (True, 0)
+    assert buckets.take("a") == (False, 0)
+    assert buckets.take("b") == (True, 0)
+    buckets.reset()
+    assert buckets.take("a") == (True, 0)
+
+
+def test_bucket_never_holds_more_than_the_burst() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(RateLimit(rate=30, burst=5), clock)
+    buckets.take("k")
+    clock.now += 3600
+    assert buckets.take("k") == (True, 4)
+
+
+def test_retry_after_is_whole_seconds() -> None:
+    assert TokenBuckets(RateLimit(rate=30, burst=5)).retry_after() == 1
+    assert TokenBuckets(RateLimit(rate=0.25, burst=5)).retry_after() == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30/50", RateLimit(30, 50)),
+        ("5/20", RateLimit(5, 20)),
+        ("off", None),
+        ("OFF", None),
+        ("10", RateLimit(10, 10)),
+    ],
+)
+def test_parse(text: str, expected: RateLimit | None) -> None:
+    assert RateLimit.parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["fast", "0/5", "5/0", "-1/3", "3/x"])
+def test_parse_refuses_nonsense(text: str) -> None:
+    with pytest.raises(ValueError, match="rate limit"):
+        RateLimit.parse(text)
