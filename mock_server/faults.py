@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from flask import Response
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 def _abort() -> Iterator[bytes]:
@@ -15,22 +16,30 @@ def _abort() -> Iterator[bytes]:
     yield b""  # pragma: no cover - makes this a generator
 
 
-def fault_response(kind: str, environ: Mapping[str, Any], body: bytes) -> Response:
-    """A response that breaks the way ``kind`` says.
+def fault_reply(
+    kind: str, environ: WSGIEnvironment, body: bytes, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Answer (or fail to) the way ``kind`` says.
 
     ``malformed`` sends a complete HTTP answer whose JSON is cut in half. ``empty`` and
     ``reset`` close the connection before any byte where the server hands the app its
-    socket (werkzeug, used by the pytest plugin), sending a TCP reset for ``reset``; other
+    socket (werkzeug, used by the pytest plugin), with a zero linger for ``reset``; other
     servers (granian) have already sent the status line and headers, so there the
-    connection closes before the body.
+    connection closes before the body. In-process the abort surfaces as
+    ``ConnectionAbortedError``.
     """
     if kind == "malformed":
-        return Response(body[: max(1, len(body) // 2)], 200, content_type="application/json")
+        cut = body[: max(1, len(body) // 2)]
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(cut)))]
+        )
+        return [cut]
     sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
         if kind == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
-    response = Response(_abort(), 200, content_type="application/json")
-    response.headers["Content-Length"] = str(len(body))
-    return response
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return _abort()

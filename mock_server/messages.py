@@ -26,8 +26,14 @@ def error_body(status: int, error_key: str, message: str | None = None) -> dict[
     return {error_key: message or MESSAGES.get(status, MESSAGES[500])}
 
 
-def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response:
+def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) -> bytes:
     """An RFC 7807 problem document: the mock's own errors, never Everflow-shaped."""
     body = {"type": PROBLEM_TYPE + kind, "title": title, "status": status, "detail": detail}
     body.update(extra)
-    return Response(json.dumps(body), status=status, content_type="application/problem+json")
+    return json.dumps(body).encode()
+
+
+def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response:
+    """``problem_body`` as a Flask response (for the admin API)."""
+    body = problem_body(status, kind, title, detail, **extra)
+    return Response(body, status=status, content_type="application/problem+json")

@@ -72,7 +72,6 @@ def test_error_key_can_be_capitalised(make_talker: MakeTalker) -> None:
         "%00",
         "3%00",
         "%20",
-        "1/2",
         "x" * 5000,
         "%E2%82%AC",
         "٣",
@@ -82,6 +81,12 @@ def test_malformed_ids_are_400(talker: Talker, raw: str) -> None:
     answer = talker.get(PIXELS + raw, KEY)
     assert answer.status == 400
     assert answer.json() == {"error": "Invalid parameters."}
+
+
+def test_extra_path_segments_are_not_the_operation(talker: Talker) -> None:
+    answer = talker.get(PIXELS + "1/2", KEY)
+    assert answer.status == 404
+    assert set(answer.json()) == {"error"}
 
 
 def test_auth_is_checked_before_the_id(talker: Talker) -> None:
