@@ -157,11 +157,11 @@ class PostbackEndpoint:
             return Reply(200, self._example(wanted.example), headers=headers)
         data = self.state.store.get(pixel_id)
         if data is None:
-            dynamic = wanted.dynamic if wanted.dynamic is not None else self.config.dynamic
+            dynamic = wanted.dynamic if wanted.dynamic is not None else self.state.dynamic
             if dynamic or wanted.code == 200:
                 seed = wanted.seed if wanted.seed is not None else self.config.seed
                 try:
-                    data = self.state.dynamic(seed, pixel_id)
+                    data = self.state.generated(seed, pixel_id)
                 except InvalidRecords as invalid:
                     raise SpecBreach(" ".join(invalid.lines()[1:])) from None
             else:

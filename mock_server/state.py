@@ -26,6 +26,8 @@ class MockState:
         self.store = PostbackStore(start)
         self.journal = Journal(config.journal_size)
         self.buckets = TokenBuckets(config.rate_limit) if config.rate_limit else None
+        self.dynamic = config.dynamic
+        """Whether unknown ids are generated (settable at run time; ``reset`` restores it)."""
 
     def add(self, postback: dict[str, Any]) -> None:
         """Serve ``postback`` under its ``network_pixel_id`` (validated; raises ``InvalidRecords``)."""
@@ -44,8 +46,9 @@ class MockState:
             self.add(postback)
 
     def reset(self) -> None:
-        """Back to the start data, with an empty journal and full rate-limit buckets."""
+        """Back to the start data and settings, an empty journal and full rate-limit buckets."""
         self.store.reset()
+        self.dynamic = self.config.dynamic
         self.journal.clear()
         if self.buckets:
             self.buckets.reset()
@@ -56,7 +59,7 @@ class MockState:
         return self.journal.entries()
 
     @functools.lru_cache(maxsize=DYNAMIC_CACHE_SIZE)  # noqa: B019 - one state per app, lives as long
-    def dynamic(self, seed: int, pixel_id: int) -> bytes:
+    def generated(self, seed: int, pixel_id: int) -> bytes:
         """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""
         body = PostbackFactory(seed).build(pixel_id)
         problems = check_records([body])

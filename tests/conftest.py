@@ -12,6 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["pytester"]
+
 
 @dataclass(frozen=True)
 class InstalledKit:
