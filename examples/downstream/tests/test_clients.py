@@ -1,0 +1,47 @@
+import pytest
+
+from everflow_client import (
+    EverflowError,
+    HttpxPostbackClient,
+    PostbackNotFound,
+    RequestsPostbackClient,
+)
+
+
+def test_httpx_client_reads_a_postback(everflow_mock, everflow_factory):
+    postback = everflow_mock.add(everflow_factory.build(1234, delivery_method="tiktok"))
+    client = HttpxPostbackClient(api_key="test-key")
+    assert client.get_postback(1234) == postback
+
+
+def test_httpx_client_raises_not_found(everflow_mock):
+    with pytest.raises(PostbackNotFound):
+        HttpxPostbackClient(api_key="test-key").get_postback(999999)
+
+
+def test_httpx_client_reports_rate_limiting(everflow_mock):
+    client = HttpxPostbackClient(api_key="test-key")
+    client._client.headers["Prefer"] = "code=429"
+    with pytest.raises(EverflowError) as error:
+        client.get_postback(3)
+    assert error.value.status == 429
+
+
+def test_requests_client_against_the_live_mock_server(everflow_server):
+    client = RequestsPostbackClient(api_key="test-key", base_url=everflow_server.url)
+    postback = client.get_postback(3)
+    assert postback["network_pixel_id"] == 3
+    assert everflow_server.requests[-1]["headers"]["X-Eflow-Api-Key"] == "********"
+
+
+@pytest.mark.everflow(dynamic=True)
+def test_any_id_in_dynamic_mode(everflow_server):
+    client = RequestsPostbackClient(api_key="test-key", base_url=everflow_server.url)
+    assert client.get_postback(424242)["network_pixel_id"] == 424242
+
+
+@pytest.mark.everflow_live
+def test_a_real_postback(everflow_live):
+    client = HttpxPostbackClient(api_key=everflow_live.headers["X-Eflow-Api-Key"])
+    with pytest.raises(PostbackNotFound):
+        client.get_postback(2**62)
