@@ -1,0 +1,140 @@
+"""The checks applied to each answer, and drift across answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from contract_tests.findings import Finding
+from openapi import load_spec
+from openapi.httpx_validation import response_violations
+from openapi.violations import component_schema
+
+DOCUMENTED_STATUSES = frozenset(
+    int(code) for code in load_spec()["paths"]["/networks/pixels/{pixelId}"]["get"]["responses"]
+)
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed body, or ``None`` when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def check_answer(
+    target: str, probe: str, response: httpx.Response, pixel_id: int | None, expected_status: int
+) -> list[Finding]:
+    """Everything wrong with one answer: status, media type, spec, id and headers."""
+
+    def finding(check: str, path: str, expected: str, actual: str) -> Finding:
+        return Finding(target, probe, pixel_id, check, path, expected, actual)
+
+    found: list[Finding] = []
+    status = response.status_code
+    if status != expected_status:
+        found.append(finding("status", "$", str(expected_status), str(status)))
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if media_type != "application/json":
+        found.append(finding("content_type", "$", "application/json", media_type or "(none)"))
+    elif status in DOCUMENTED_STATUSES:
+        for violation in response_violations(response):
+            found.append(
+                finding(violation.name, violation.path, violation.keyword, violation.message)
+            )
+    body = json_body(response)
+    if status == 200 and isinstance(body, dict) and body.get("network_pixel_id") != pixel_id:
+        actual = _short(body.get("network_pixel_id"))
+        found.append(finding("pixel_id", "$.network_pixel_id", str(pixel_id), actual))
+    for name in RATE_LIMIT_HEADERS:
+        value = response.headers.get(name)
+        if value is not None and not value.isdigit():
+            found.append(
+                finding("rate_limit_headers", name, "a non-negative integer", _short(value))
+            )
+    return found
+
+
+def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return component_schema(ref.rsplit("/", 1)[1])
+    for branch in schema.get("anyOf", ()):
+        resolved = _resolve(branch)
+        if "properties" in resolved:
+            return resolved
+    return schema
+
+
+def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") -> Iterator[str]:
+    """JSON paths of every property ``body`` has that ``schema`` does not document."""
+    schema = _resolve(schema)
+    if isinstance(body, dict) and "properties" in schema:
+        properties = schema["properties"]
+        for key, value in body.items():
+            if key not in properties:
+                yield f"{path}.{key}"
+            else:
+                yield from undocumented_paths(value, properties[key], f"{path}.{key}")
+    elif isinstance(body, list) and "items" in schema:
+        for index, item in enumerate(body):
+            yield from undocumented_paths(item, schema["items"], f"{path}[{index}]")
+
+
+class DriftTracker:
+    """Fields the spec does not document (per answer), and documented fields never seen."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.schema = component_schema("PartnerPostback")
+        self.seen: set[str] = set()
+        self.answers = 0
+
+    def observe(self, probe: str, pixel_id: int | None, body: Any) -> list[Finding]:
+        """Note one 200 body; returns its undocumented fields as warnings."""
+        if not isinstance(body, dict):
+            return []
+        self.answers += 1
+        self.seen.update(body)
+        return [
+            Finding(
+                self.target,
+                probe,
+                pixel_id,
+                "undocumented_field",
+                path,
+                "only documented fields",
+                "present",
+                "warning",
+            )
+            for path in undocumented_paths(body, self.schema)
+        ]
+
+    def never_present(self) -> list[Finding]:
+        """Documented top-level fields absent from every answer seen, as warnings."""
+        if not self.answers:
+            return []
+        return [
+            Finding(
+                self.target,
+                "all",
+                None,
+                "never_present",
+                f"$.{name}",
+                "present in some answer",
+                f"absent from all {self.answers}",
+                "warning",
+            )
+            for name in self.schema["properties"]
+            if name not in self.seen
+        ]

@@ -1,0 +1,141 @@
+"""Targets and options for the contract suite's pytest modules.
+
+The mock targets (in-process, and ``everflow-mock serve`` on a socket) always run.
+``--everflow-contract-url URL`` adds any base URL, its key from ``EVERFLOW_API_KEY`` (a
+placeholder for loopback URLs); ``--everflow-live`` (the everflow plugin's option) adds
+production, skipped with a reason when the key or pixel ids are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from contract_tests.cli import LOOPBACK_PLACEHOLDER_KEY, PIXEL_IDS_ENV
+from contract_tests.client import ContractClient, is_loopback
+from contract_tests.findings import Report
+from contract_tests.suite import run_contract
+from mock_server import builtin_postbacks, create_app
+
+KEY_ENV = "EVERFLOW_API_KEY"
+MOCK_TARGETS = ("mock-in-process", "mock-socket")
+# Under the mock's default 30/s bucket, so that the run needs no retries.
+MOCK_RATE = 25.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("everflow-contract", "Everflow contract suite")
+    group.addoption("--everflow-contract-url", help="also judge this base URL (key from env)")
+    group.addoption(
+        "--everflow-pixel-id",
+        action="append",
+        type=int,
+        default=[],
+        help=f"pixel ids that exist on the URL or live target (or {PIXEL_IDS_ENV}=12,34)",
+    )
+    group.addoption("--everflow-strict", action="store_true", help="drift warnings fail")
+    group.addoption("--everflow-rate", type=float, default=5.0, help="requests/s (default 5)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "contract_report" in metafunc.fixturenames:
+        targets = list(MOCK_TARGETS)
+        if metafunc.config.getoption("--everflow-contract-url"):
+            targets.append("url")
+        targets.append("live")
+        metafunc.parametrize("contract_report", targets, indirect=True, scope="session")
+
+
+def _pixel_ids(config: pytest.Config) -> list[int]:
+    ids: list[int] = config.getoption("--everflow-pixel-id")
+    if not ids and os.environ.get(PIXEL_IDS_ENV):
+        ids = [int(p) for p in os.environ[PIXEL_IDS_ENV].replace(",", " ").split()]
+    return ids
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_mock() -> Iterator[str]:
+    """``everflow-mock serve`` on a free port, as a user runs it; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/__admin/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("everflow-mock serve did not start") from None
+                time.sleep(0.05)
+        yield base + "/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _run(
+    name: str, base_url: str, key: str, ids: list[int], config: pytest.Config, **kwargs: object
+) -> Report:
+    rate = kwargs.pop("rate", config.getoption("--everflow-rate"))
+    client = ContractClient(base_url, key, rate=float(rate), **kwargs)  # type: ignore[arg-type]
+    try:
+        return run_contract(client, name, ids, strict=config.getoption("--everflow-strict"))
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
+    """The contract suite's report for one target, computed once per session."""
+    name: str = request.param
+    config = request.config
+    mock_ids = [body["network_pixel_id"] for body in builtin_postbacks(0)]
+    if name == "mock-in-process":
+        transport = httpx.WSGITransport(app=create_app())
+        yield _run(
+            name,
+            "http://127.0.0.1/v1",
+            LOOPBACK_PLACEHOLDER_KEY,
+            mock_ids,
+            config,
+            rate=MOCK_RATE,
+            transport=transport,
+        )
+    elif name == "mock-socket":
+        for url in _serve_mock():
+            yield _run(name, url, LOOPBACK_PLACEHOLDER_KEY, mock_ids, config, rate=MOCK_RATE)
+    else:
+        live = name == "live"
+        enabled = config.getoption("--everflow-live") or os.environ.get("EVERFLOW_LIVE") == "1"
+        if live and not enabled:
+            pytest.skip("live contract skipped: pass --everflow-live and set EVERFLOW_API_KEY")
+        url = (
+            os.environ.get("EVERFLOW_BASE_URL", "https://api.eflow.team/v1")
+            if live
+            else config.getoption("--everflow-contract-url")
+        )
+        key = os.environ.get(KEY_ENV, "")
+        if not key and not is_loopback(httpx.URL(url).host):
+            pytest.skip(f"{name} contract skipped: no API key in ${KEY_ENV}")
+        ids = _pixel_ids(config)
+        if not ids:
+            pytest.skip(f"{name} contract skipped: give --everflow-pixel-id or {PIXEL_IDS_ENV}")
+        yield _run(name, url, key or LOOPBACK_PLACEHOLDER_KEY, ids, config)

@@ -1,0 +1,70 @@
+"""What the contract suite found: one ``Finding`` per broken expectation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+MASK = "********"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One way a target's answer differs from the contract.
+
+    ``check`` names what was checked: a documented rule (``tiktok_pixel_required``), a field
+    constraint (``$.delay_ms:maximum``) or one of the suite's own checks (``status``,
+    ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
+    ``never_present``, ``transport``).
+    """
+
+    target: str
+    probe: str
+    pixel_id: int | None
+    check: str
+    path: str
+    expected: str
+    actual: str
+    severity: Severity = "error"
+
+    def line(self) -> str:
+        """A one-line human summary."""
+        where = f"pixel {self.pixel_id}" if self.pixel_id is not None else "no pixel"
+        return (
+            f"[{self.severity}] {self.target} {self.probe} ({where}): {self.check} at {self.path}: "
+            f"expected {self.expected}, got {self.actual}"
+        )
+
+
+@dataclass
+class Report:
+    """Every finding of one run, and what was probed."""
+
+    target: str
+    probes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    strict: bool = False
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        """Record more findings."""
+        self.findings.extend(findings)
+
+    @property
+    def failures(self) -> list[Finding]:
+        """Findings that fail the run: errors, and warnings too under ``strict``."""
+        return [f for f in self.findings if f.severity == "error" or self.strict]
+
+    @property
+    def passed(self) -> bool:
+        """Whether the target keeps the contract."""
+        return not self.failures
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by a fixed mask."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text

@@ -1,0 +1,44 @@
+"""The contract, as pytest tests: one set per target (see conftest.py for the targets)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from contract_tests.findings import Finding, Report, redact
+
+
+def _explain(findings: list[Finding]) -> str:
+    return redact("\n".join(f.line() for f in findings), [os.environ.get("EVERFLOW_API_KEY", "")])
+
+
+def _errors(report: Report, probe: str) -> list[Finding]:
+    return [f for f in report.failures if f.probe == probe]
+
+
+def test_known_ids_answer_valid_postbacks_with_their_id(contract_report: Report) -> None:
+    errors = _errors(contract_report, "known_id")
+    assert not errors, _explain(errors)
+
+
+def test_no_key_is_401_in_everflows_error_shape(contract_report: Report) -> None:
+    errors = _errors(contract_report, "no_key")
+    assert not errors, _explain(errors)
+
+
+def test_unknown_id_is_404_in_everflows_error_shape(contract_report: Report) -> None:
+    errors = _errors(contract_report, "unknown_id")
+    assert not errors, _explain(errors)
+
+
+class ContractDrift(UserWarning):
+    """The target sends fields the spec does not document, or never sends documented ones."""
+
+
+def test_no_drift(contract_report: Report) -> None:
+    """Drift is a warning (shown in pytest's summary); with --everflow-strict, a failure."""
+    drift = [f for f in contract_report.findings if f.severity == "warning"]
+    if contract_report.strict:
+        assert not drift, _explain(drift)
+    for finding in drift:
+        warnings.warn(_explain([finding]), ContractDrift, stacklevel=1)
