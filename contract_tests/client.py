@@ -60,6 +60,7 @@ class ContractClient:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._key = api_key
@@ -67,6 +68,7 @@ class ContractClient:
         self._retries = retries
         self._backoff = backoff
         self._sleep = sleep
+        self._clock = clock
         self._next_slot = 0.0
         self._jitter = random.Random()
         self._http = httpx.Client(
@@ -78,7 +80,7 @@ class ContractClient:
         self.sent = 0
 
     def _pace(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next_slot:
             self._sleep(self._next_slot - now)
             now = self._next_slot

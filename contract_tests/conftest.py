@@ -32,7 +32,12 @@ MOCK_RATE = 25.0
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("everflow-contract", "Everflow contract suite")
-    group.addoption("--everflow-contract-url", help="also judge this base URL (key from env)")
+    group.addoption(
+        "--everflow-contract-url",
+        action="append",
+        default=[],
+        help="also judge this base URL, key from env (repeatable)",
+    )
     group.addoption(
         "--everflow-pixel-id",
         action="append",
@@ -42,14 +47,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--everflow-strict", action="store_true", help="drift warnings fail")
     group.addoption("--everflow-rate", type=float, default=5.0, help="requests/s (default 5)")
+    group.addoption(
+        "--everflow-backoff", type=float, default=0.5, help="first retry delay, s (default 0.5)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "contract_report" in metafunc.fixturenames:
-        targets = list(MOCK_TARGETS)
-        if metafunc.config.getoption("--everflow-contract-url"):
-            targets.append("url")
-        targets.append("live")
+        urls = metafunc.config.getoption("--everflow-contract-url")
+        targets = [*MOCK_TARGETS, *(f"url:{url}" for url in urls), "live"]
         metafunc.parametrize("contract_report", targets, indirect=True, scope="session")
 
 
@@ -95,7 +101,8 @@ def _run(
     name: str, base_url: str, key: str, ids: list[int], config: pytest.Config, **kwargs: object
 ) -> Report:
     rate = kwargs.pop("rate", config.getoption("--everflow-rate"))
-    client = ContractClient(base_url, key, rate=float(rate), **kwargs)  # type: ignore[arg-type]
+    backoff = config.getoption("--everflow-backoff")
+    client = ContractClient(base_url, key, rate=float(rate), backoff=backoff, **kwargs)  # type: ignore[arg-type]
     try:
         return run_contract(client, name, ids, strict=config.getoption("--everflow-strict"))
     finally:
@@ -130,7 +137,7 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
         url = (
             os.environ.get("EVERFLOW_BASE_URL", "https://api.eflow.team/v1")
             if live
-            else config.getoption("--everflow-contract-url")
+            else name.removeprefix("url:")
         )
         key = os.environ.get(KEY_ENV, "")
         if not key and not is_loopback(httpx.URL(url).host):

@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 import warnings
 
+import pytest
+
 from contract_tests.findings import Finding, Report, redact
+
+
+def _fail_on(findings: list[Finding]) -> None:
+    # pytest.fail, not assert: an assert would also print the findings' repr, unredacted.
+    if findings:
+        pytest.fail(_explain(findings), pytrace=False)
 
 
 def _explain(findings: list[Finding]) -> str:
@@ -17,18 +25,15 @@ def _errors(report: Report, probe: str) -> list[Finding]:
 
 
 def test_known_ids_answer_valid_postbacks_with_their_id(contract_report: Report) -> None:
-    errors = _errors(contract_report, "known_id")
-    assert not errors, _explain(errors)
+    _fail_on(_errors(contract_report, "known_id"))
 
 
 def test_no_key_is_401_in_everflows_error_shape(contract_report: Report) -> None:
-    errors = _errors(contract_report, "no_key")
-    assert not errors, _explain(errors)
+    _fail_on(_errors(contract_report, "no_key"))
 
 
 def test_unknown_id_is_404_in_everflows_error_shape(contract_report: Report) -> None:
-    errors = _errors(contract_report, "unknown_id")
-    assert not errors, _explain(errors)
+    _fail_on(_errors(contract_report, "unknown_id"))
 
 
 class ContractDrift(UserWarning):
@@ -39,6 +44,6 @@ def test_no_drift(contract_report: Report) -> None:
     """Drift is a warning (shown in pytest's summary); with --everflow-strict, a failure."""
     drift = [f for f in contract_report.findings if f.severity == "warning"]
     if contract_report.strict:
-        assert not drift, _explain(drift)
+        _fail_on(drift)
     for finding in drift:
         warnings.warn(_explain([finding]), ContractDrift, stacklevel=1)

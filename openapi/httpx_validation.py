@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import httpx
 from openapi_core.datatypes import RequestParameters
 from openapi_core.validation.request.exceptions import SecurityValidationError
-from openapi_core.validation.response.exceptions import InvalidData
+from openapi_core.validation.response.exceptions import HeaderValidationError, InvalidData
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from openapi.spec import get_openapi, load_spec
@@ -86,6 +86,10 @@ def _flatten(errors: Iterable[Exception], status: int) -> list[Violation]:
         if isinstance(error, InvalidData) and schema_errors:
             schema = component_schema(_schema_name(status))
             found.extend(describe(e, schema) for e in schema_errors)
+        elif isinstance(error, HeaderValidationError):
+            found.append(
+                Violation(error.name, "header", f"{error}: {cause}" if cause else str(error))
+            )
         else:
             detail = f"{error}: {cause}" if cause else str(error)
             found.append(Violation("$", type(error).__name__, detail))

@@ -1,0 +1,89 @@
+"""Per-answer checks and drift."""
+
+from __future__ import annotations
+
+import httpx
+
+from contract_tests.checks import DriftTracker, check_answer, undocumented_paths
+from fixtures import PostbackFactory
+from openapi.violations import component_schema
+
+REQUEST = httpx.Request("GET", "https://api.eflow.team/v1/networks/pixels/5")
+
+
+def answer(
+    status: int, body: object, content_type: str = "application/json", **headers: str
+) -> httpx.Response:
+    import json
+
+    return httpx.Response(
+        status,
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": content_type, **headers},
+        request=REQUEST,
+    )
+
+
+def test_a_good_answer_has_no_findings() -> None:
+    body = PostbackFactory().build(5)
+    assert (
+        check_answer("t", "known_id", answer(200, body, **{"X-RateLimit-Limit": "30"}), 5, 200)
+        == []
+    )
+
+
+def test_each_problem_is_named_with_expected_and_actual() -> None:
+    body = PostbackFactory().build(6, delivery_method="html")
+    body["html_code"] = ""
+    found = check_answer(
+        "t", "known_id", answer(200, body, **{"X-RateLimit-Remaining": "-1"}), 5, 200
+    )
+    by_check = {f.check: f for f in found}
+    assert set(by_check) == {"html_code_required", "pixel_id", "rate_limit_headers"}
+    assert (by_check["pixel_id"].expected, by_check["pixel_id"].actual) == ("5", "6")
+    assert by_check["html_code_required"].path == "$.html_code"
+    assert by_check["rate_limit_headers"].path == "X-RateLimit-Remaining"
+    assert all(f.target == "t" and f.pixel_id == 5 for f in found)
+
+
+def test_wrong_status_and_media_type() -> None:
+    found = check_answer("t", "unknown_id", answer(404, "<html/>", "text/html"), 5, 404)
+    assert [f.check for f in found] == ["content_type"]
+    found = check_answer("t", "no_key", answer(200, PostbackFactory().build(5)), 5, 401)
+    assert [f.check for f in found] == ["status"]
+
+
+def test_error_body_shape_is_judged() -> None:
+    found = check_answer("t", "unknown_id", answer(404, {"message": "nope"}), 5, 404)
+    assert [f.check for f in found] == ["$:anyOf"]
+    assert check_answer("t", "unknown_id", answer(404, {"Error": "nope"}), 5, 404) == []
+
+
+def test_undocumented_paths_are_found_at_any_depth() -> None:
+    body = PostbackFactory().build(1, delivery_method="facebook", pixel_level="specific")
+    body["extra"] = 1
+    body["relationship"]["offer"]["secret_margin"] = 0.3
+    body["facebook_pixel"]["user_data"][0]["hashed"] = True
+    assert sorted(undocumented_paths(body, component_schema("PartnerPostback"))) == [
+        "$.extra",
+        "$.facebook_pixel.user_data[0].hashed",
+        "$.relationship.offer.secret_margin",
+    ]
+
+
+def test_drift_reports_fields_never_present() -> None:
+    drift = DriftTracker("t")
+    for body in PostbackFactory().variants():
+        assert drift.observe("known_id", body["network_pixel_id"], body) == []
+    assert drift.never_present() == []
+    only_postbacks = DriftTracker("t")
+    only_postbacks.observe("known_id", 1, PostbackFactory().build(1, delivery_method="postback"))
+    absent = {f.path for f in only_postbacks.never_present()}
+    assert absent == {
+        "$.html_code",
+        "$.facebook_pixel",
+        "$.tiktok_pixel",
+        "$.snapchat_pixel",
+        "$.rumble_pixel",
+    }
+    assert {f.severity for f in only_postbacks.never_present()} == {"warning"}

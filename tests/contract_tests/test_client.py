@@ -1,0 +1,132 @@
+"""ContractClient: GET only, paced, retrying within bounds, careful with the key."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from contract_tests.client import ContractClient, TransportFailure, UnsafeTarget, check_base_url
+from mock_server import create_app, get_state
+from mock_server.live import LiveServer
+
+
+class Recorder:
+    """A transport that answers from a script and remembers every request."""
+
+    def __init__(self, statuses: list[int], headers: dict[str, str] | None = None) -> None:
+        self.statuses = statuses
+        self.headers = headers or {}
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        status = self.statuses[min(len(self.requests), len(self.statuses)) - 1]
+        return httpx.Response(status, headers=self.headers, json={"error": "x"})
+
+
+def client_for(recorder: Recorder, sleeps: list[float], **kwargs: object) -> ContractClient:
+    return ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        transport=httpx.MockTransport(recorder),
+        sleep=sleeps.append,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.eflow.team/v1", "http://10.0.0.5/v1", "ftp://api.eflow.team/v1", "nonsense"]
+)
+def test_refuses_urls_that_would_expose_the_key(url: str) -> None:
+    with pytest.raises(UnsafeTarget):
+        check_base_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.eflow.team/v1",
+        "http://127.0.0.1:4010/v1",
+        "http://localhost/v1",
+        "http://[::1]:80/v1",
+    ],
+)
+def test_allows_https_and_plain_http_to_loopback(url: str) -> None:
+    assert check_base_url(url).host
+
+
+def test_retries_429_and_5xx_with_growing_jittered_backoff_then_stops() -> None:
+    recorder, sleeps = Recorder([503, 429, 500, 502]), []
+    client = client_for(recorder, sleeps, rate=0, retries=3, backoff=0.5)
+    response = client.get("/networks/pixels/1")
+    assert response.status_code == 502
+    assert len(recorder.requests) == 4
+    assert len(sleeps) == 3
+    for attempt, slept in enumerate(sleeps):
+        assert 0.5 * 2**attempt <= slept <= 0.5 * 2**attempt + 0.5
+
+
+def test_does_not_retry_other_statuses() -> None:
+    recorder, sleeps = Recorder([404]), []
+    assert client_for(recorder, sleeps, rate=0).get("/networks/pixels/1").status_code == 404
+    assert len(recorder.requests) == 1
+
+
+def test_honours_retry_after() -> None:
+    recorder, sleeps = Recorder([429, 200], {"Retry-After": "7"}), []
+    client_for(recorder, sleeps, rate=0, backoff=0.01).get("/networks/pixels/1")
+    assert sleeps == [7.0]
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_paces_requests_under_the_rate() -> None:
+    fake = FakeTime()
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=5.0,
+        transport=httpx.MockTransport(Recorder([200])),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    for _ in range(4):
+        client.get("/networks/pixels/1")
+    assert fake.sleeps == pytest.approx([0.2, 0.2, 0.2])
+    fake.now += 5
+    client.get("/networks/pixels/1")
+    assert len(fake.sleeps) == 3
+
+
+def test_sends_only_gets_with_the_key_only_when_asked() -> None:
+    recorder = Recorder([200])
+    client = client_for(recorder, [], rate=0)
+    client.get("/networks/pixels/1")
+    client.get("/networks/pixels/1", with_key=False)
+    assert [r.method for r in recorder.requests] == ["GET", "GET"]
+    assert recorder.requests[0].headers["X-Eflow-Api-Key"] == "k"
+    assert "X-Eflow-Api-Key" not in recorder.requests[1].headers
+    assert not hasattr(client, "post")
+
+
+def test_never_follows_a_redirect_to_another_host() -> None:
+    other = create_app()
+    with LiveServer(other) as elsewhere:
+        moved = Recorder([302], {"Location": elsewhere.url + "/networks/pixels/1"})
+        response = client_for(moved, [], rate=0).get("/networks/pixels/1")
+        assert response.status_code == 302
+        assert get_state(other).requests == []
+
+
+def test_unreachable_target_is_a_transport_failure() -> None:
+    client = ContractClient("http://127.0.0.1:9/v1", "k", rate=0, retries=0)
+    with pytest.raises(TransportFailure, match="ConnectError"):
+        client.get("/networks/pixels/1")

@@ -1,0 +1,121 @@
+"""The API key never appears in anything the suite produces, even when a server echoes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask, Response, request
+
+import contract_tests
+from contract_tests.cli import main
+from mock_server import create_app
+from mock_server.live import LiveServer
+
+CANARY = "canary-key-5f1e9c2b"
+
+
+def echoing_app() -> Flask:
+    """A server that puts whatever key it gets into bodies, headers and error messages."""
+    app = Flask("echo")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def pixel(pixel_id: int) -> Response:
+        key = request.headers.get("X-Eflow-Api-Key", "")
+        headers = {"X-Echo": key, "X-RateLimit-Limit": key or "x"}
+        if pixel_id > 10**12:
+            body = {"error": f"no pixel for key {key}"}
+            return Response(json.dumps(body), 404, headers, content_type="application/json")
+        body = {"network_pixel_id": key, "description": key, key: key}
+        return Response(json.dumps(body), 200, headers, content_type="application/json")
+
+    return app
+
+
+@pytest.fixture
+def echo_url() -> object:
+    with LiveServer(echoing_app()) as live:
+        yield live.url
+
+
+def test_cli_never_prints_or_writes_the_key(
+    echo_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
+    code = main(
+        [
+            "--base-url",
+            echo_url,
+            "--pixel-id",
+            "7",
+            "--junit",
+            str(junit),
+            "--report",
+            str(report),
+            "--rate",
+            "1000",
+            "--retries",
+            "0",
+        ]
+    )
+    assert code == 1
+    out, err = capfd.readouterr()
+    produced = out + err + junit.read_text() + report.read_text()
+    assert "pixel_id" in produced  # the echoed key really was in a finding
+    assert CANARY not in produced
+    assert "********" in produced
+
+
+def test_pytest_path_never_shows_the_key(
+    pytester: pytest.Pytester, echo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = Path(contract_tests.__file__).parent / "test_contract.py"
+    monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
+    result = pytester.runpytest_subprocess(
+        str(suite),
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "url",
+        "-rA",
+        "-vv",
+        "--everflow-contract-url",
+        echo_url,
+        "--everflow-pixel-id",
+        "7",
+        "--everflow-rate",
+        "1000",
+        "--everflow-backoff",
+        "0.001",
+    )
+    produced = result.stdout.str() + result.stderr.str()
+    assert "FAILED" in produced
+    assert CANARY not in produced
+
+
+def test_the_mock_journal_and_logs_never_hold_the_key_in_clear(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
+    app = create_app()
+    with LiveServer(app) as live:
+        assert main(["--base-url", live.url, "--pixel-id", "3", "--rate", "1000"]) == 0
+        journal = app.test_client().get("/__admin/requests").get_data(as_text=True)
+    out, err = capfd.readouterr()
+    assert CANARY not in journal + out + err
+
+
+def test_transport_errors_do_not_carry_the_key(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
+    code = main(["--base-url", "http://127.0.0.1:9/v1", "--pixel-id", "3", "--retries", "0"])
+    assert code == 2
+    out, err = capfd.readouterr()
+    assert "transport" in out
+    assert CANARY not in out + err
