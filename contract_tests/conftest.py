@@ -9,10 +9,6 @@ production, skipped with a reason when the key or pixel ids are missing.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -23,6 +19,7 @@ from contract_tests.client import ContractClient, is_loopback
 from contract_tests.findings import Report
 from contract_tests.suite import run_contract
 from mock_server import builtin_postbacks, create_app
+from mock_server.spawn import spawn_serve
 
 KEY_ENV = "EVERFLOW_API_KEY"
 MOCK_TARGETS = ("mock-in-process", "mock-socket")
@@ -66,37 +63,6 @@ def _pixel_ids(config: pytest.Config) -> list[int]:
     return ids
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve_mock() -> Iterator[str]:
-    """``everflow-mock serve`` on a free port, as a user runs it; yields its base URL."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/__admin/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("everflow-mock serve did not start") from None
-                time.sleep(0.05)
-        yield base + "/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
 def _run(
     name: str, base_url: str, key: str, ids: list[int], config: pytest.Config, **kwargs: object
 ) -> Report:
@@ -127,8 +93,10 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
             transport=transport,
         )
     elif name == "mock-socket":
-        for url in _serve_mock():
-            yield _run(name, url, LOOPBACK_PLACEHOLDER_KEY, mock_ids, config, rate=MOCK_RATE)
+        with spawn_serve() as spawned:
+            yield _run(
+                name, spawned.url, LOOPBACK_PLACEHOLDER_KEY, mock_ids, config, rate=MOCK_RATE
+            )
     else:
         live = name == "live"
         enabled = config.getoption("--everflow-live") or os.environ.get("EVERFLOW_LIVE") == "1"

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,42 +14,9 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server.serve import server_name
+from mock_server.spawn import spawn_serve
 
 KEY = {"X-Eflow-Api-Key": "key-from-test"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """Start ``everflow-mock serve ARGS`` and wait (up to 20 s) until it answers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(base + "/__admin/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(process.communicate()[1]) from None
-                time.sleep(0.05)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -63,7 +26,8 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def test_serve_answers_prints_a_banner_and_stops_cleanly_on_sigterm() -> None:
-    with serving() as (base, process):
+    with spawn_serve() as spawned:
+        base, process = spawned.root, spawned.process
         answer = httpx.get(base + "/v1/networks/pixels/3", headers=KEY)
         assert answer.status_code == 200
         assert answer.json()["network_pixel_id"] == 3
@@ -78,7 +42,8 @@ def test_serve_on_a_data_file_with_keys_never_prints_the_keys(tmp_path: Path) ->
     mine = [PostbackFactory(4).build(9001, delivery_method="rumble")]
     data = tmp_path / "mine.json"
     data.write_text(json.dumps(mine))
-    with serving("--data", str(data), "--api-key", "s3cr3t-key", "--dynamic") as (base, process):
+    with spawn_serve("--data", str(data), "--api-key", "s3cr3t-key", "--dynamic") as spawned:
+        base, process = spawned.root, spawned.process
         assert httpx.get(base + "/v1/networks/pixels/9001", headers=KEY).status_code == 403
         good = {"X-Eflow-Api-Key": "s3cr3t-key"}
         assert httpx.get(base + "/v1/networks/pixels/9001", headers=good).json() == mine[0]
@@ -93,7 +58,8 @@ def test_serve_on_a_data_file_with_keys_never_prints_the_keys(tmp_path: Path) ->
 def test_serve_with_two_workers_answers() -> None:
     if server_name() != "granian":
         pytest.skip("workers are a granian feature")
-    with serving("--workers", "2", "--rate-limit", "off") as (base, process):
+    with spawn_serve("--workers", "2", "--rate-limit", "off") as spawned:
+        base, process = spawned.root, spawned.process
         answers = [httpx.get(base + "/v1/networks/pixels/5", headers=KEY) for _ in range(10)]
         assert {a.status_code for a in answers} == {200}
         assert "X-RateLimit-Limit" not in answers[0].headers
