@@ -19,19 +19,20 @@ from mock_server.spawn import spawn_serve
 KEY = {"X-Eflow-Api-Key": "key-from-test"}
 
 
-def stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    process.send_signal(signal.SIGTERM)
+def stop(process: subprocess.Popen[str], how: int = signal.SIGTERM) -> tuple[int, str, str]:
+    process.send_signal(how)
     out, err = process.communicate(timeout=15)
     return process.returncode, out, err
 
 
-def test_serve_answers_prints_a_banner_and_stops_cleanly_on_sigterm() -> None:
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_serve_answers_prints_a_banner_and_stops_cleanly(how: int) -> None:
     with spawn_serve() as spawned:
         base, process = spawned.root, spawned.process
         answer = httpx.get(base + "/v1/networks/pixels/3", headers=KEY)
         assert answer.status_code == 200
         assert answer.json()["network_pixel_id"] == 3
-        code, out, err = stop(process)
+        code, out, err = stop(process, how)
     assert code == 0
     assert f"on {base}/v1 ({server_name()}, 1 worker)" in out
     assert f"curl -H 'X-Eflow-Api-Key: any-non-empty-key' {base}/v1/networks/pixels/3" in out
