@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 from collections.abc import Iterable, Iterator
@@ -11,8 +12,24 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
+class InjectedFault(ConnectionAbortedError):
+    """Raised on purpose to break a connection; servers may log it, we hide it."""
+
+
+FAULT_MESSAGE = "everflow-mock fault injected on purpose"
+
+
+class HideInjectedFaults(logging.Filter):
+    """A logging filter that drops a server's report of an ``InjectedFault``, so that a
+    chaos run (``--fault-rate``) does not fill the console with tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, InjectedFault) and FAULT_MESSAGE not in record.getMessage()
+
+
 def _abort() -> Iterator[bytes]:
-    raise ConnectionAbortedError("everflow-mock fault injected on purpose")
+    raise InjectedFault(FAULT_MESSAGE)
     yield b""  # pragma: no cover - makes this a generator
 
 

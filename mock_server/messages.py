@@ -17,7 +17,6 @@ MESSAGES: dict[int, str] = {
     429: "Rate limit exceeded. Please slow down.",
     500: "An internal error occurred.",
 }
-DOCUMENTED_MESSAGES = frozenset({401})
 PROBLEM_TYPE = "urn:everflow-postback-kit:problem:"
 
 

@@ -37,6 +37,25 @@ def server_name() -> str:
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
+# granian's own console logging, with injected faults filtered out.
+_GRANIAN_LOGGING: dict[str, Any] = {
+    "filters": {"hide_injected_faults": {"()": "mock_server.faults.HideInjectedFaults"}},
+    "handlers": {
+        "console": {
+            "formatter": "generic",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["hide_injected_faults"],
+        },
+        "access": {
+            "formatter": "access",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+        },
+    },
+}
+
+
 def run_wsgi(app: Flask, loader: Callable[[], Flask], host: str, port: int, workers: int) -> None:
     """Serve a WSGI app the way ``everflow-mock serve`` does, until Ctrl-C or SIGTERM.
 
@@ -57,6 +76,7 @@ def run_wsgi(app: Flask, loader: Callable[[], Flask], host: str, port: int, work
             workers=workers,
             blocking_threads=1,
             log_level=LogLevels.warning,
+            log_dictconfig=_GRANIAN_LOGGING,
         )
         server.serve(target_loader=loader, wrap_loader=False)
     else:

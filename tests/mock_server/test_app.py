@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from fixtures import PostbackFactory
-from mock_server import InvalidRecords, MockConfig, RateLimit, builtin_postbacks, create_app
+from mock_server import (
+    InvalidRecords,
+    MockConfig,
+    RateLimit,
+    builtin_postbacks,
+    create_app,
+    get_state,
+)
 from mock_server.live import LiveServer
 from openapi import load_spec, spec_bytes
 
@@ -240,6 +247,23 @@ def test_answer_that_would_break_the_spec_becomes_a_500_naming_the_rule(
     assert answer.status == 500
     assert "tiktok_pixel_required" in answer.json()["error"]
     assert "tiktok_pixel_required" in caplog.text
+
+
+def test_an_unexpected_error_is_an_everflow_500_and_a_log_line(
+    make_talker: MakeTalker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    talker = make_talker()
+    store = get_state(talker.app).store
+
+    def explode(pixel_id: int) -> bytes:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "get", explode)
+    answer = talker.get(PIXELS + "3", KEY)
+    assert answer.status == 500
+    assert answer.json() == {"error": "An internal error occurred."}
+    assert b"Traceback" not in answer.body
+    assert "disk on fire" in caplog.text
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])

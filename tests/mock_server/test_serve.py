@@ -88,3 +88,17 @@ def test_bad_options_are_usage_errors(args: list[str], message: str) -> None:
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_injected_faults_break_connections_without_tracebacks_in_the_log() -> None:
+    with spawn_serve() as spawned:
+        for fault in ("reset", "empty"):
+            with pytest.raises(httpx.TransportError):
+                httpx.get(
+                    spawned.url + "/networks/pixels/3", headers={**KEY, "Prefer": f"fault={fault}"}
+                )
+        assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        code, out, err = stop(spawned.process)
+    assert code == 0
+    assert "Traceback" not in out + err
+    assert "fault injected" not in out + err
