@@ -59,16 +59,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _pixel_ids(config: pytest.Config) -> list[int]:
     ids: list[int] = config.getoption("--everflow-pixel-id")
     if not ids and os.environ.get(PIXEL_IDS_ENV):
-        ids = [int(p) for p in os.environ[PIXEL_IDS_ENV].replace(",", " ").split()]
+        try:
+            ids = [int(p) for p in os.environ[PIXEL_IDS_ENV].replace(",", " ").split()]
+        except ValueError:
+            raise pytest.UsageError(f"{PIXEL_IDS_ENV} must be integers like 12,34") from None
     return ids
 
 
 def _run(
-    name: str, base_url: str, key: str, ids: list[int], config: pytest.Config, **kwargs: object
+    name: str,
+    base_url: str,
+    key: str,
+    ids: list[int],
+    config: pytest.Config,
+    rate: float | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> Report:
-    rate = kwargs.pop("rate", config.getoption("--everflow-rate"))
-    backoff = config.getoption("--everflow-backoff")
-    client = ContractClient(base_url, key, rate=float(rate), backoff=backoff, **kwargs)  # type: ignore[arg-type]
+    client = ContractClient(
+        base_url,
+        key,
+        rate=rate if rate is not None else config.getoption("--everflow-rate"),
+        backoff=config.getoption("--everflow-backoff"),
+        transport=transport,
+    )
     try:
         return run_contract(client, name, ids, strict=config.getoption("--everflow-strict"))
     finally:
@@ -99,7 +112,10 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
             )
     else:
         live = name == "live"
-        enabled = config.getoption("--everflow-live") or os.environ.get("EVERFLOW_LIVE") == "1"
+        enabled = (
+            config.getoption("--everflow-live", default=False)
+            or os.environ.get("EVERFLOW_LIVE") == "1"
+        )
         if live and not enabled:
             pytest.skip("live contract skipped: pass --everflow-live and set EVERFLOW_API_KEY")
         url = (
