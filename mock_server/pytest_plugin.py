@@ -183,8 +183,8 @@ def everflow_factory(request: pytest.FixtureRequest) -> PostbackFactory:
     return PostbackFactory(seed=request.config.getoption("--everflow-seed"))
 
 
-def _config(request: pytest.FixtureRequest, **overrides: Any) -> MockConfig:
-    return MockConfig(seed=request.config.getoption("--everflow-seed"), **overrides)
+def _config(request: pytest.FixtureRequest) -> MockConfig:
+    return MockConfig(seed=request.config.getoption("--everflow-seed"))
 
 
 @pytest.fixture(scope="session")
