@@ -1,0 +1,55 @@
+"""run_contract: what it probes and how it reports."""
+
+from __future__ import annotations
+
+import httpx
+
+from contract_tests.client import ContractClient
+from contract_tests.suite import DEFAULT_MISSING_ID, run_contract
+from mock_server import create_app
+
+
+def client(transport: httpx.BaseTransport) -> ContractClient:
+    return ContractClient("http://127.0.0.1/v1", "k", rate=0, retries=0, transport=transport)
+
+
+def test_probes_known_ids_then_no_key_then_an_unknown_id() -> None:
+    seen: list[tuple[str, bool]] = []
+    app_transport = httpx.WSGITransport(app=create_app())
+
+    def spy(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, "X-Eflow-Api-Key" in request.headers))
+        return app_transport.handle_request(request)
+
+    report = run_contract(client(httpx.MockTransport(spy)), "mock", [3, 7])
+    assert seen == [
+        ("/v1/networks/pixels/3", True),
+        ("/v1/networks/pixels/7", True),
+        ("/v1/networks/pixels/3", False),
+        (f"/v1/networks/pixels/{DEFAULT_MISSING_ID}", True),
+    ]
+    assert report.probes == [
+        "known_id 3",
+        "known_id 7",
+        "no_key 3",
+        f"unknown_id {DEFAULT_MISSING_ID}",
+    ]
+    assert report.failures == []
+
+
+def test_an_unreachable_target_is_a_transport_finding_per_probe() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    report = run_contract(client(httpx.MockTransport(refuse)), "down", [1])
+    assert [f.check for f in report.findings] == ["transport"] * 3
+    assert not report.passed
+
+
+def test_strict_turns_drift_warnings_into_failures() -> None:
+    transport = httpx.WSGITransport(app=create_app())
+    lenient = run_contract(client(transport), "mock", [54])
+    strict = run_contract(client(transport), "mock", [54], strict=True)
+    assert lenient.passed
+    assert {f.check for f in lenient.findings} >= {"undocumented_field"}
+    assert not strict.passed
