@@ -78,7 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     def banner() -> None:
         print(
-            f"everflow-mock: Everflow partner postback mock on {base}/v1 ({server_name()}, "
+            f"everflow-mock: Everflow partner postback mock on {base}/v1 ({server_name(args.server)}, "
             f"{args.workers} worker{'s' if args.workers > 1 else ''})\n"
             f"  {count} postbacks from {source}; unknown ids: "
             f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}\n"
@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    run(config, args.host, args.port, args.workers, banner)
+    run(config, args.host, args.port, args.workers, banner, args.server)
     return 0
 
 
@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers", type=_positive, default=1, help="server processes (state is per worker)"
+    )
+    serve.add_argument(
+        "--server",
+        choices=("auto", "granian", "waitress"),
+        default="auto",
+        help="WSGI server (default: granian when installed, else waitress)",
     )
     serve.set_defaults(handler=_serve)
     return parser

@@ -28,9 +28,11 @@ class HideInjectedFaults(logging.Filter):
         return not isinstance(error, InjectedFault) and FAULT_MESSAGE not in record.getMessage()
 
 
-def _abort() -> Iterator[bytes]:
+def _abort(first: bytes) -> Iterator[bytes]:
+    # Some servers (waitress) answer 500 to an app that fails before its first byte.
+    if first:
+        yield first
     raise InjectedFault(FAULT_MESSAGE)
-    yield b""  # pragma: no cover - makes this a generator
 
 
 def fault_reply(
@@ -40,10 +42,10 @@ def fault_reply(
 
     ``malformed`` sends a complete HTTP answer whose JSON is cut in half. ``empty`` and
     ``reset`` close the connection before any byte where the server hands the app its
-    socket (werkzeug, used by the pytest plugin), with a zero linger for ``reset``; other
-    servers (granian) have already sent the status line and headers, so there the
-    connection closes before the body. In-process the abort surfaces as
-    ``ConnectionAbortedError``.
+    socket (werkzeug, used by the pytest plugin), with a zero linger for ``reset``. Other
+    servers (granian, waitress) give an app no socket: there the status line, the headers
+    and the body's first byte go out, then the connection is dropped. In-process the abort
+    surfaces as ``ConnectionAbortedError``.
     """
     if kind == "malformed":
         cut = body[: max(1, len(body) // 2)]
@@ -52,11 +54,13 @@ def fault_reply(
         )
         return [cut]
     sock = environ.get("werkzeug.socket")
+    first = body[:1]
     if isinstance(sock, socket.socket):
         if kind == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
+        first = b""
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     )
-    return _abort()
+    return _abort(first)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import gc
 import importlib.util
+import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,7 @@ from flask import Flask
 
 from mock_server.app import create_app
 from mock_server.config import MockConfig
+from mock_server.faults import HideInjectedFaults
 
 # Filled in the parent before granian forks its workers, so they start without rebuilding.
 _PRELOADED: dict[int, Flask] = {}
@@ -32,8 +35,14 @@ def _load_app(config: MockConfig, key: int) -> Flask:
     return _PRELOADED.get(key) or create_app(config)
 
 
-def server_name() -> str:
-    """The server ``serve`` will use: granian when installed, else waitress."""
+SERVERS = ("granian", "waitress")
+
+
+def server_name(choice: str = "auto") -> str:
+    """The server ``serve`` will use: ``choice``, or for ``auto`` granian when it is
+    installed and waitress otherwise."""
+    if choice != "auto":
+        return choice
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
@@ -56,19 +65,26 @@ _GRANIAN_LOGGING: dict[str, Any] = {
 }
 
 
-def run_wsgi(app: Flask, loader: Callable[[], Flask], host: str, port: int, workers: int) -> None:
+def run_wsgi(
+    app: Flask,
+    loader: Callable[[], Flask],
+    host: str,
+    port: int,
+    workers: int,
+    server: str = "auto",
+) -> None:
     """Serve a WSGI app the way ``everflow-mock serve`` does, until Ctrl-C or SIGTERM.
 
     ``loader`` gives each granian worker its app. The benchmarks serve their baseline app
     through this too, so that both run on exactly the same server settings.
     """
-    if server_name() == "granian":
+    if server_name(server) == "granian":
         from granian.constants import Interfaces
         from granian.log import LogLevels
         from granian.server import Server
 
         # One blocking thread: the app is GIL-bound; more threads only add tail latency.
-        server: Any = Server(
+        granian: Any = Server(
             "everflow-mock",
             address=host,
             port=port,
@@ -78,17 +94,30 @@ def run_wsgi(app: Flask, loader: Callable[[], Flask], host: str, port: int, work
             log_level=LogLevels.warning,
             log_dictconfig=_GRANIAN_LOGGING,
         )
-        server.serve(target_loader=loader, wrap_loader=False)
+        granian.serve(target_loader=loader, wrap_loader=False)
     else:
         import waitress
 
+        # waitress runs one process: --workers becomes threads; state is shared by all.
+        logging.getLogger("waitress").addFilter(HideInjectedFaults())
+        signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
         waitress.serve(app, host=host, port=port, threads=max(4, workers * 4), _quiet=True)
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(
-    config: MockConfig, host: str, port: int, workers: int, on_ready: Callable[[], None]
+    config: MockConfig,
+    host: str,
+    port: int,
+    workers: int,
+    on_ready: Callable[[], None],
+    server: str = "auto",
 ) -> None:
     """Serve the mock until Ctrl-C or SIGTERM; ``on_ready`` is called just before it starts."""
     app = preload(config)
     on_ready()
-    run_wsgi(app, functools.partial(_load_app, config, id(config)), host, port, workers)
+    loader = functools.partial(_load_app, config, id(config))
+    run_wsgi(app, loader, host, port, workers, server)

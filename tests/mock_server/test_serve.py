@@ -25,16 +25,17 @@ def stop(process: subprocess.Popen[str], how: int = signal.SIGTERM) -> tuple[int
     return process.returncode, out, err
 
 
+@pytest.mark.parametrize("server", ["granian", "waitress"])
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
-def test_serve_answers_prints_a_banner_and_stops_cleanly(how: int) -> None:
-    with spawn_serve() as spawned:
+def test_serve_answers_prints_a_banner_and_stops_cleanly(how: int, server: str) -> None:
+    with spawn_serve("--server", server) as spawned:
         base, process = spawned.root, spawned.process
         answer = httpx.get(base + "/v1/networks/pixels/3", headers=KEY)
         assert answer.status_code == 200
         assert answer.json()["network_pixel_id"] == 3
         code, out, err = stop(process, how)
     assert code == 0
-    assert f"on {base}/v1 ({server_name()}, 1 worker)" in out
+    assert f"on {base}/v1 ({server}, 1 worker)" in out
     assert f"curl -H 'X-Eflow-Api-Key: any-non-empty-key' {base}/v1/networks/pixels/3" in out
     assert "Traceback" not in err
 
@@ -90,8 +91,9 @@ def test_bad_options_are_usage_errors(args: list[str], message: str) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_injected_faults_break_connections_without_tracebacks_in_the_log() -> None:
-    with spawn_serve() as spawned:
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_injected_faults_break_connections_without_tracebacks_in_the_log(server: str) -> None:
+    with spawn_serve("--server", server) as spawned:
         for fault in ("reset", "empty"):
             with pytest.raises(httpx.TransportError):
                 httpx.get(
