@@ -36,6 +36,9 @@ def _load_app(config: MockConfig, key: int) -> Flask:
 
 
 SERVERS = ("granian", "waitress")
+# Python threads per granian worker: enough for delayed answers (Prefer: delay=...) to
+# overlap; the hot path is short enough that GIL hand-offs cost little (bench_server.py).
+THREADS = 16
 
 
 def server_name(choice: str = "auto") -> str:
@@ -72,6 +75,7 @@ def run_wsgi(
     port: int,
     workers: int,
     server: str = "auto",
+    threads: int = THREADS,
 ) -> None:
     """Serve a WSGI app the way ``everflow-mock serve`` does, until Ctrl-C or SIGTERM.
 
@@ -83,14 +87,13 @@ def run_wsgi(
         from granian.log import LogLevels
         from granian.server import Server
 
-        # One blocking thread: the app is GIL-bound; more threads only add tail latency.
         granian: Any = Server(
             "everflow-mock",
             address=host,
             port=port,
             interface=Interfaces.WSGI,
             workers=workers,
-            blocking_threads=1,
+            blocking_threads=threads,
             log_level=LogLevels.warning,
             log_dictconfig=_GRANIAN_LOGGING,
         )
@@ -98,10 +101,10 @@ def run_wsgi(
     else:
         import waitress
 
-        # waitress runs one process: --workers becomes threads; state is shared by all.
+        # waitress runs one process: workers become more threads; state is shared by all.
         logging.getLogger("waitress").addFilter(HideInjectedFaults())
         signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-        waitress.serve(app, host=host, port=port, threads=max(4, workers * 4), _quiet=True)
+        waitress.serve(app, host=host, port=port, threads=threads * workers, _quiet=True)
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:

@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -104,3 +106,21 @@ def test_injected_faults_break_connections_without_tracebacks_in_the_log(server:
     assert code == 0
     assert "Traceback" not in out + err
     assert "fault injected" not in out + err
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_a_delayed_answer_does_not_hold_up_others(server: str) -> None:
+    finished: list[str] = []
+
+    def fetch(name: str, headers: dict[str, str], url: str) -> None:
+        httpx.get(url, headers=headers, timeout=30)
+        finished.append(name)
+
+    with spawn_serve("--server", server) as spawned:
+        url = spawned.url + "/networks/pixels/3"
+        slow = threading.Thread(target=fetch, args=("slow", {**KEY, "Prefer": "delay=3000"}, url))
+        slow.start()
+        time.sleep(0.3)  # let the slow request reach the server first
+        fetch("quick", KEY, url)
+        slow.join()
+    assert finished == ["quick", "slow"]
