@@ -9,13 +9,9 @@ from typing import Any
 import httpx
 
 from contract_tests.findings import Finding
-from openapi import load_spec
-from openapi.httpx_validation import response_violations
+from openapi.httpx_validation import DOCUMENTED_STATUSES, response_violations
 from openapi.violations import component_schema
 
-DOCUMENTED_STATUSES = frozenset(
-    int(code) for code in load_spec()["paths"]["/networks/pixels/{pixelId}"]["get"]["responses"]
-)
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
 
 

@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mock_server.config import MockConfig
@@ -171,23 +171,31 @@ class PostbackEndpoint:
     def _error(
         self, status: int, message: str | None = None, headers: list[tuple[str, str]] | None = None
     ) -> Reply:
-        return Reply(status, self._error_bytes(status, message), headers=headers or [])
+        body = (
+            self._error_bytes(status) if message is None else self._checked_error(status, message)
+        )
+        return Reply(status, body, headers=headers or [])
 
     @functools.cache  # noqa: B019 - one endpoint per app, as long-lived as it
-    def _error_bytes(self, status: int, message: str | None) -> bytes:
+    def _error_bytes(self, status: int) -> bytes:
+        """The standard body for ``status``, checked once (a few statuses, so cached)."""
+        return self._checked_error(status, None)
+
+    def _checked_error(self, status: int, message: str | None) -> bytes:
         body = error_body(status, self.config.error_key, message)
-        if status in self.rules.statuses:
-            breaches = schema_violations(body, "EverflowError")
-            if breaches:
-                raise SpecBreach("; ".join(map(str, breaches)))
-        return encode(body)
+        return _checked(body, "EverflowError") if status in self.rules.statuses else encode(body)
 
     @functools.cache  # noqa: B019 - one endpoint per app, as long-lived as it
     def _example(self, name: str) -> bytes:
-        breaches = schema_violations(self.rules.examples[name])
-        if breaches:
-            raise SpecBreach("; ".join(map(str, breaches)))
-        return encode(self.rules.examples[name])
+        return _checked(self.rules.examples[name], "PartnerPostback")
+
+
+def _checked(body: Any, schema_name: str) -> bytes:
+    """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
+    breaches = schema_violations(body, schema_name)
+    if breaches:
+        raise SpecBreach("; ".join(map(str, breaches)))
+    return encode(body)
 
 
 def _invalid_control(error: ControlError) -> Reply:
