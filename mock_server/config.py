@@ -39,6 +39,13 @@ class MockConfig:
     With ``api_keys`` set, only those keys are accepted (others get 403); otherwise any
     non-empty key is. ``dynamic`` answers unknown ids with the factory's postback for that
     id. ``delay_ms`` and ``fault_rate`` apply to every request, for chaos testing.
+
+    The limits keep one client's mistakes (or malice) from costing anyone else: request
+    bodies (``max_body`` bytes, API and admin alike), how long a client may take to send
+    one (``read_timeout`` seconds), rate-limit buckets kept (``max_keys``, least recently
+    used dropped first) and the journal (``journal_size`` entries and ``journal_bytes`` in
+    all). ``admin_token`` opens the admin API to non-loopback clients that send it as a
+    bearer token; without it only loopback clients may use the admin API.
     """
 
     seed: int = 0
@@ -50,3 +57,8 @@ class MockConfig:
     delay_ms: int = 0
     fault_rate: float = 0.0
     journal_size: int = 1000
+    journal_bytes: int = 8 * 1024 * 1024
+    max_body: int = 1024 * 1024
+    read_timeout: float = 10.0
+    max_keys: int = 10_000
+    admin_token: str | None = None
