@@ -67,3 +67,23 @@ def test_parse(text: str, expected: RateLimit | None) -> None:
 def test_parse_refuses_nonsense(text: str) -> None:
     with pytest.raises(ValueError, match="rate limit"):
         RateLimit.parse(text)
+
+
+def test_buckets_are_bounded_and_the_least_recently_used_goes_first() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(RateLimit(rate=1, burst=2), clock, max_keys=3)
+    for key in ("a", "b", "c"):
+        buckets.take(key)
+    buckets.take("a")  # a is now the most recently used
+    buckets.take("d")  # drops b, the least recently used
+    assert len(buckets) == 3
+    assert buckets.take("a") == (False, 0)  # a kept its (empty) bucket
+    assert buckets.take("b") == (True, 1)  # b starts full again
+
+
+def test_many_long_keys_keep_memory_constant() -> None:
+    buckets = TokenBuckets(RateLimit(rate=30, burst=50), Clock(), max_keys=100)
+    for n in range(5000):
+        buckets.take(f"{n:08d}" + "k" * 8000)
+    assert len(buckets) == 100
+    assert all(isinstance(slot, int) for slot in buckets._buckets)
