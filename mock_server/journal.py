@@ -10,6 +10,11 @@ from typing import Any
 
 SECRET_HEADERS = frozenset({"x-eflow-api-key", "authorization", "cookie", "proxy-authorization"})
 MASK = "********"
+ENTRY_BYTES = 16 * 1024
+"""The most one entry may hold; past it, long values are cut (a note says how long they were)."""
+VALUE_BYTES = 1024
+"""How much of one long header value, path or query an oversized entry keeps."""
+_OVERHEAD = 256  # what an entry costs beyond its strings, roughly
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -21,22 +26,54 @@ def _header_name(environ_key: str) -> str:
     return environ_key[5:].replace("_", "-").title()
 
 
-class Journal:
-    """The most recent requests, oldest dropped first once ``size`` is reached.
+def _cut(value: str) -> str:
+    if len(value) <= VALUE_BYTES:
+        return value
+    return f"{value[:VALUE_BYTES]}... ({len(value)} characters, cut)"
 
-    Recording keeps a reference to the request's WSGI environ; names are formatted and
-    secrets masked only when the journal is read, which keeps recording off the hot path.
+
+_Entry = tuple[float, str, str, str, tuple[tuple[str, str], ...], int, int]
+
+
+class Journal:
+    """The most recent requests: at most ``size`` entries and ``max_bytes`` in all, oldest
+    dropped first. An entry larger than ``ENTRY_BYTES`` keeps only the start of its long
+    values, so one request with huge headers cannot crowd out the rest.
+
+    Recording copies only the request line and the ``HTTP_*`` headers of the environ (never
+    the body); names are formatted and secrets masked when the journal is read.
     """
 
-    def __init__(self, size: int) -> None:
-        self._entries: deque[tuple[float, Mapping[str, Any], int]] = deque(maxlen=size)
+    def __init__(self, size: int, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._entries: deque[_Entry] = deque(maxlen=size)
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def record(self, environ: Mapping[str, Any], status: int) -> None:
         """Remember one answered request, from its WSGI environ."""
-        # Keeping the environ itself costs nothing here; entries() reads it on the way out.
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        headers = tuple((k, v) for k, v in environ.items() if k[:5] == "HTTP_")
+        size = _OVERHEAD + len(path) + len(query) + sum(len(k) + len(v) for k, v in headers)
+        if size > ENTRY_BYTES:
+            path, query = _cut(path), _cut(query)
+            headers = tuple((k, _cut(v)) for k, v in headers[:64])
+            size = _OVERHEAD + len(path) + len(query) + sum(len(k) + len(v) for k, v in headers)
+        entry = (time.time(), environ.get("REQUEST_METHOD", ""), path, query, headers, status, size)
         with self._lock:
-            self._entries.append((time.time(), environ, status))
+            entries = self._entries
+            if len(entries) == entries.maxlen:
+                self._bytes -= entries[0][6]
+            entries.append(entry)
+            self._bytes += size
+            while self._bytes > self.max_bytes and len(entries) > 1:
+                self._bytes -= entries.popleft()[6]
+
+    @property
+    def bytes(self) -> int:
+        """Roughly how much memory the entries hold."""
+        return self._bytes
 
     def entries(self) -> list[Mapping[str, Any]]:
         """The remembered requests, oldest first, with secret headers masked."""
@@ -45,18 +82,17 @@ class Journal:
         return [
             {
                 "time": when,
-                "method": kept.get("REQUEST_METHOD", ""),
-                "path": kept.get("PATH_INFO", ""),
-                "query": kept.get("QUERY_STRING", ""),
-                "headers": mask_headers(
-                    (_header_name(k), v) for k, v in kept.items() if k[:5] == "HTTP_"
-                ),
+                "method": method,
+                "path": path,
+                "query": query,
+                "headers": mask_headers((_header_name(k), v) for k, v in headers),
                 "status": status,
             }
-            for when, kept, status in raw
+            for when, method, path, query, headers, status, _ in raw
         ]
 
     def clear(self) -> None:
         """Forget every request."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0

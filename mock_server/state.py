@@ -24,8 +24,10 @@ class MockState:
         self.config = config
         start = config.postbacks if config.postbacks is not None else builtin_postbacks(config.seed)
         self.store = PostbackStore(start)
-        self.journal = Journal(config.journal_size)
-        self.buckets = TokenBuckets(config.rate_limit) if config.rate_limit else None
+        self.journal = Journal(config.journal_size, config.journal_bytes)
+        self.buckets = (
+            TokenBuckets(config.rate_limit, max_keys=config.max_keys) if config.rate_limit else None
+        )
         self.dynamic = config.dynamic
         """Whether unknown ids are generated (settable at run time; ``reset`` restores it)."""
 

@@ -39,3 +39,38 @@ def test_entries_are_read_from_the_environ_with_keys_masked() -> None:
     assert entry["status"] == 404
     assert entry["headers"] == {"X-Eflow-Api-Key": MASK, "User-Agent": "curl/8"}
     assert "live-secret" not in repr(journal.entries())
+
+
+def _request(n: int, header: str = "") -> dict[str, str]:
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": f"/p/{n}", "HTTP_X_BIG": header}
+
+
+def test_huge_headers_are_cut_in_the_journal() -> None:
+    journal = Journal(size=10)
+    journal.record(_request(1, "x" * 400_000), 200)
+    (entry,) = journal.entries()
+    kept = entry["headers"]["X-Big"]
+    assert kept.startswith("x" * 1000)
+    assert kept.endswith("(400000 characters, cut)")
+    assert len(kept) < 1100
+    assert journal.bytes < 4096
+
+
+def test_the_journal_is_bounded_in_bytes_as_well_as_entries() -> None:
+    journal = Journal(size=1000, max_bytes=64 * 1024)
+    for n in range(1000):
+        journal.record(_request(n, "y" * 15_000), 200)
+    entries = journal.entries()
+    assert journal.bytes <= 64 * 1024
+    assert 1 < len(entries) < 1000
+    assert entries[-1]["path"] == "/p/999"  # the newest are kept
+    journal.clear()
+    assert journal.bytes == 0
+
+
+def test_the_environ_is_not_kept() -> None:
+    journal = Journal(size=5)
+    environ = {**_request(1), "wsgi.input": object()}
+    journal.record(environ, 200)
+    environ["PATH_INFO"] = "/changed"
+    assert journal.entries()[0]["path"] == "/p/1"
