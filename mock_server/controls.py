@@ -13,12 +13,16 @@ from typing import Any
 
 FAULTS = ("reset", "empty", "malformed")
 MAX_DELAY_MS = 60_000
+MAX_ECHO = 64
+"""How much of a bad value a 422 answer repeats."""
 
 
 class ControlError(ValueError):
     """A control has a value the mock cannot act on (answered with 422)."""
 
     def __init__(self, name: str, value: str, expected: str) -> None:
+        if len(value) > MAX_ECHO:
+            value = f"{value[:MAX_ECHO]}... ({len(value)} characters)"
         super().__init__(f"{name}={value!r}: expected {expected}")
         self.name = name
         self.value = value
@@ -41,7 +45,11 @@ NONE = Controls()
 
 
 def _integer(name: str, text: str, low: int, high: int) -> int:
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    digits = len(str(high))
+    if (
+        not (text.isascii() and text.isdigit() and len(text) <= digits)
+        or not low <= int(text) <= high
+    ):
         raise ControlError(name, text, f"an integer from {low} to {high}")
     return int(text)
 
@@ -86,7 +94,10 @@ class ControlParser:
         }
 
     def _code(self, text: str, codes_text: str) -> int:
-        if not (text.isascii() and text.isdigit()) or int(text) not in self.codes:
+        if (
+            not (text.isascii() and text.isdigit() and len(text) <= 3)
+            or int(text) not in self.codes
+        ):
             raise ControlError("code", text, f"a documented status: {codes_text}")
         return int(text)
 

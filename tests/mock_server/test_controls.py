@@ -63,3 +63,14 @@ def test_invalid_values_raise_naming_the_control(prefer: str, name: str) -> None
         PARSER.parse(prefer, {})
     assert info.value.name == name
     assert info.value.value == prefer.split("=", 1)[1]
+
+
+@pytest.mark.parametrize("name", ["delay", "seed", "code"])
+def test_huge_numbers_are_refused_without_converting_them(name: str) -> None:
+    digits = "9" * 5000  # int() of more than 4,300 digits raises ValueError
+    with pytest.raises(ControlError) as info:
+        PARSER.parse(f"{name}={digits}", {})
+    assert info.value.name == name
+    assert len(str(info.value)) < 200  # the 422 answer does not echo the whole value
+    with pytest.raises(ControlError):
+        PARSER.parse(None, {f"__{name}": digits})
