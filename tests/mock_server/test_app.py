@@ -18,6 +18,7 @@ from mock_server import (
     create_app,
     get_state,
 )
+from mock_server.app import get_pipeline
 from mock_server.live import LiveServer
 from openapi import load_spec, spec_bytes
 
@@ -326,3 +327,46 @@ def test_binary_header_over_a_raw_socket_is_a_clean_answer() -> None:
     status_line = reply.split(b"\r\n", 1)[0]
     assert status_line.split()[1] in (b"200", b"400", b"401")
     assert b"Traceback" not in reply
+
+
+@pytest.mark.parametrize(
+    "prefer",
+    ["fault=malformed", "fault=reset", "code=404", "code=200", "code=999", "delay=abc", "delay=50"],
+)
+def test_without_a_key_every_request_is_401_whatever_it_asks(talker: Talker, prefer: str) -> None:
+    answer = talker.get(PIXELS + "3", {"Prefer": prefer})
+    assert answer.status == 401
+    assert answer.json() == {"error": "No Authentication Method Found"}
+    name, value = prefer.split("=", 1)
+    assert talker.get(f"{PIXELS}3?__{name}={value}").status == 401
+
+
+def test_a_request_without_a_key_is_never_delayed() -> None:
+    app = create_app(MockConfig(delay_ms=60_000))
+    pipeline = get_pipeline(app)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": PIXELS + "3", "HTTP_PREFER": "delay=60000"}
+    reply = pipeline.handle(environ, lambda: b"")
+    assert reply is not None
+    assert (reply.status, reply.delay_ms) == (401, 0)
+    with_key = pipeline.handle({**environ, "HTTP_X_EFLOW_API_KEY": "k"}, lambda: b"")
+    assert with_key is not None
+    assert (with_key.status, with_key.delay_ms) == (200, 60_000)
+
+
+@pytest.mark.parametrize("rate_limit", [RateLimit(30, 50), None], ids=["on", "off"])
+def test_prefer_code_429_looks_like_a_real_429(
+    make_talker: MakeTalker, rate_limit: RateLimit | None
+) -> None:
+    answer = make_talker(rate_limit=rate_limit).get(PIXELS + "3", {**KEY, "Prefer": "code=429"})
+    assert answer.status == 429
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.headers["X-RateLimit-Limit"] == "30"
+    assert answer.headers["X-RateLimit-Remaining"] == "0"
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 500])
+def test_prefer_code_answers_carry_the_rate_limit_headers(talker: Talker, code: int) -> None:
+    answer = talker.get(PIXELS + "3", {**KEY, "Prefer": f"code={code}"})
+    assert answer.status == code
+    assert answer.headers["X-RateLimit-Limit"] == "30"
+    assert answer.headers["X-RateLimit-Remaining"] == "49"

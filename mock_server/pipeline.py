@@ -1,0 +1,208 @@
+"""``Pipeline``: what every API request goes through, whichever operation it is for.
+
+In order: find the operation (404 for a path outside the spec, 405 for a method it does not
+document), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422 for
+a bad value; ``code=NNN`` answers here), the path parameters (400), the body (413 past
+``max_body``), then the operation itself, then delay and faults. Nothing a request asks for
+is looked at before its key has passed, so a request without a key gets 401 whatever else it
+says. Every answer goes to the journal.
+
+The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
+(WSGI here and in-process, ASGI on granian) reads the body and waits out ``Reply.delay_ms``
+its own way, so both answer byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mock_server.config import MockConfig, RateLimit
+from mock_server.controls import FAULTS, NONE, ControlError, ControlParser
+from mock_server.exchange import Reply
+from mock_server.messages import error_body, problem_body
+from mock_server.operations import OPERATIONS, Call, Operation, SpecBreach
+from mock_server.ratelimit import TokenBuckets
+from mock_server.routes import OperationSpec, Routes
+from mock_server.state import MockState
+from mock_server.store import encode
+from openapi import schema_violations
+
+log = logging.getLogger("mock_server")
+BodyReader = Callable[[], "bytes | None"]
+"""Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
+
+
+class Pipeline:
+    """Answers every API request of one mock app (see the module's docstring)."""
+
+    def __init__(
+        self,
+        config: MockConfig,
+        state: MockState,
+        routes: Routes,
+        operations: Mapping[str, Operation] = OPERATIONS,
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.routes = routes
+        self.operations = {
+            op_id: operations[op_id] for op_id in routes.by_id if op_id in operations
+        }
+        self._controls = {
+            op_id: ControlParser(op.statuses, op.examples) for op_id, op in routes.by_id.items()
+        }
+        self._key_environ = "HTTP_" + routes.api_key_header.upper().replace("-", "_")
+        self._fault_rng = random.Random(config.seed)
+        # What a Prefer: code=429 answer claims, when the mock itself does not rate limit.
+        self._nominal_limit = TokenBuckets(config.rate_limit or RateLimit(), max_keys=1)
+
+    def handle(self, environ: Mapping[str, Any], read_body: BodyReader) -> Reply | None:
+        """The answer to one request, journaled; ``None`` when its path is no operation's."""
+        found = self.routes.match(environ.get("PATH_INFO", ""))
+        if found is None:
+            return None
+        try:
+            reply = self._reply(environ, *found, read_body)
+        except SpecBreach as breach:
+            log.error("response not sent, it breaks the spec: %s", breach)
+            reply = self.error(
+                500, f"The mock's response broke the spec and was not sent: {breach}"
+            )
+        except Exception:
+            log.exception("unexpected error in the mock")
+            reply = self.error(500)
+        self.state.journal.record(environ, reply.status)
+        return reply
+
+    def _reply(
+        self,
+        environ: Mapping[str, Any],
+        methods: dict[str, OperationSpec],
+        raw_params: Mapping[str, str],
+        read_body: BodyReader,
+    ) -> Reply:
+        method = environ.get("REQUEST_METHOD", "GET")
+        operation = methods.get("GET" if method == "HEAD" else method)
+        if operation is None:
+            allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
+            reply = self.error(405)
+            reply.headers.append(("Allow", ", ".join(allowed)))
+            return reply
+        key = environ.get(self._key_environ)
+        if not key:
+            return self.error(401)
+        if self.config.api_keys and key not in self.config.api_keys:
+            return self.error(403)
+        headers: list[tuple[str, str]] = []
+        buckets = self.state.buckets
+        if buckets is not None:
+            allowed_now, remaining = buckets.take(key)
+            headers = buckets.headers(remaining)
+            if not allowed_now:
+                return self._too_many(buckets)
+        prefer = environ.get("HTTP_PREFER")
+        query_string = environ.get("QUERY_STRING") or ""
+        query = dict(parse_qsl(query_string)) if query_string else {}
+        try:
+            wanted = (
+                self._controls[operation.operation_id].parse(prefer, query)
+                if prefer is not None or query
+                else NONE
+            )
+        except ControlError as error:
+            return _invalid_control(error)
+        if wanted.code is not None and wanted.code != 200:
+            reply = (
+                self._too_many(buckets or self._nominal_limit)
+                if wanted.code == 429
+                else self.error(wanted.code)
+            )
+        else:
+            reply = self._operate(operation, raw_params, wanted, query, read_body)
+        if reply.status != 429:
+            reply.headers[:0] = headers
+        delay_ms = wanted.delay_ms or self.config.delay_ms
+        reply.delay_ms = delay_ms
+        fault = wanted.fault
+        rate = self.config.fault_rate
+        if fault is None and rate and self._fault_rng.random() < rate:
+            fault = self._fault_rng.choice(FAULTS)
+        reply.fault = fault
+        return reply
+
+    def _operate(
+        self,
+        operation: OperationSpec,
+        raw_params: Mapping[str, str],
+        wanted: Any,
+        query: Mapping[str, str],
+        read_body: BodyReader,
+    ) -> Reply:
+        params: dict[str, Any] = {}
+        for parameter in operation.parameters:
+            value = parameter.parse(raw_params.get(parameter.name, ""))
+            if value is None:
+                return self.error(400)
+            params[parameter.name] = value
+        body: bytes | None = None
+        if operation.has_body:
+            body = read_body()
+            if body is None:
+                return self.error(413)
+        if wanted.example is not None:
+            return Reply(200, self._example(operation.operation_id, wanted.example))
+        handler = self.operations.get(operation.operation_id)
+        if handler is None:
+            return self.error(500, f"The mock does not answer {operation.operation_id} yet.")
+        return handler(Call(self, operation, params, wanted, query, body))
+
+    def _too_many(self, buckets: TokenBuckets) -> Reply:
+        reply = self.error(429)
+        reply.headers = [*buckets.headers(0), ("Retry-After", str(buckets.retry_after()))]
+        return reply
+
+    def error(self, status: int, message: str | None = None) -> Reply:
+        """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
+        body = (
+            self._error_bytes(status) if message is None else self._checked_error(status, message)
+        )
+        return Reply(status, body)
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _error_bytes(self, status: int) -> bytes:
+        """The standard body for ``status``, checked once (a few statuses, so cached)."""
+        return self._checked_error(status, None)
+
+    def _checked_error(self, status: int, message: str | None) -> bytes:
+        return _checked(error_body(status, self.config.error_key, message), "EverflowError")
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _example(self, operation_id: str, name: str) -> bytes:
+        operation = self.routes.by_id[operation_id]
+        example = operation.examples[name]
+        return _checked(example, operation.ok_schema) if operation.ok_schema else encode(example)
+
+
+def _checked(body: Any, schema_name: str) -> bytes:
+    """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
+    breaches = schema_violations(body, schema_name)
+    if breaches:
+        raise SpecBreach("; ".join(map(str, breaches)))
+    return encode(body)
+
+
+def _invalid_control(error: ControlError) -> Reply:
+    body = problem_body(
+        422,
+        "invalid-control",
+        "Invalid mock control",
+        str(error),
+        control=error.name,
+        value=error.value,
+    )
+    return Reply(422, body, content_type="application/problem+json")
