@@ -1,20 +1,73 @@
-"""The runtime admin API under ``/__admin/`` (in the spirit of WireMock's)."""
+"""The runtime admin API under ``/__admin/`` (in the spirit of WireMock's).
+
+It can read the journal, replace the data and reset the mock, so it answers loopback
+clients only, unless the mock was given an admin token: then it answers any client that
+sends ``Authorization: Bearer <token>``, and no other.
+"""
 
 from __future__ import annotations
+
+import hmac
+import ipaddress
 
 from flask import Blueprint, Response, jsonify, request
 
 from mock_server.messages import problem
 from mock_server.records import InvalidRecords
+from mock_server.routes import IntegerParameter, Routes
 from mock_server.state import MockState
+from mock_server.strictjson import StrictJSONError, loads
 
 
-def admin_blueprint(state: MockState) -> Blueprint:
+def is_loopback(address: str | None) -> bool:
+    """Whether a client address is this machine's (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address((address or "").split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     """Routes to inspect and change a running mock: pixels, reset, request journal, health."""
     admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
+    token = state.config.admin_token
+    (pixel_id_rule,) = routes.by_id["getPartnerPostback"].parameters
+
+    @admin.before_request
+    def guard() -> Response | None:
+        if token is not None:
+            sent = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+                return problem(
+                    401,
+                    "admin-token",
+                    "Admin token required",
+                    "send the mock's admin token as 'Authorization: Bearer <token>'",
+                )
+        elif not is_loopback(request.remote_addr):
+            return problem(
+                403,
+                "admin-loopback-only",
+                "Admin API is for loopback clients",
+                "the admin API answers only clients on this machine; start the mock with "
+                "--admin-token to open it to others",
+            )
+        return None
 
     def not_stored(pixel_id: int) -> Response:
         return problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
+
+    def invalid(detail: str, **extra: object) -> Response:
+        return problem(422, "invalid-postback", "Invalid postback", detail, **extra)
+
+    def out_of_range(rule: IntegerParameter, pixel_id: int) -> Response | None:
+        if rule.minimum <= pixel_id <= rule.maximum:
+            return None
+        return invalid(
+            f"$.network_pixel_id: {pixel_id} is outside the spec's range "
+            f"{rule.minimum}..{rule.maximum}",
+            field="network_pixel_id",
+        )
 
     @admin.get("/pixels")
     def list_pixels() -> Response:
@@ -29,19 +82,20 @@ def admin_blueprint(state: MockState) -> Blueprint:
 
     @admin.put("/pixels/<int:pixel_id>")
     def put_pixel(pixel_id: int) -> Response:
-        body = request.get_json(silent=True)
-        if body is None:
-            return problem(
-                422, "invalid-postback", "Invalid postback", "the body must be a JSON object"
-            )
+        refused = out_of_range(pixel_id_rule, pixel_id)
+        if refused is not None:
+            return refused
+        try:
+            body = loads(request.get_data(cache=False))
+        except StrictJSONError as error:
+            return invalid(f"the body is not plain JSON: {error}")
+        if not isinstance(body, dict):
+            return invalid("the body must be a JSON object")
         try:
             created = state.store.put(pixel_id, body)
         except InvalidRecords as error:
             (bad,) = error.problems
-            return problem(
-                422,
-                "invalid-postback",
-                "Invalid postback",
+            return invalid(
                 "; ".join(line.strip() for line in bad.lines()[1:]),
                 violations=[v.as_dict() for v in bad.violations],
                 notes=bad.notes,

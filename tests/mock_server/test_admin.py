@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -97,3 +99,78 @@ def test_admin_calls_are_not_journaled(client: FlaskClient) -> None:
 
 def test_health(client: FlaskClient) -> None:
     assert client.get("/__admin/health").get_json() == {"status": "ok", "postbacks": 54}
+
+
+def _postback_text(pixel_id: int, **changes: str) -> str:
+    text = json.dumps(PostbackFactory(2).build(pixel_id, delivery_method="postback"))
+    for key, raw in changes.items():
+        text = text.rstrip("}") + f', "{key}": {raw}}}'
+    return text
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_put_refuses_non_json_numbers(client: FlaskClient, constant: str) -> None:
+    data = _postback_text(6000, undocumented_number=constant)
+    refused = client.put("/__admin/pixels/6000", data=data, content_type="application/json")
+    assert refused.status_code == 422
+    assert constant in refused.get_json()["detail"]
+    assert client.get("/__admin/pixels/6000").status_code == 404
+
+
+def test_put_of_an_id_beyond_int64_is_422_naming_the_field(client: FlaskClient) -> None:
+    pixel_id = 2**63
+    body = PostbackFactory(2).build(pixel_id)
+    refused = client.put(f"/__admin/pixels/{pixel_id}", json=body)
+    assert refused.status_code == 422
+    assert refused.get_json()["field"] == "network_pixel_id"
+    assert pixel_id not in client.get("/__admin/pixels").get_json()["ids"]
+
+
+def test_put_of_a_deeply_nested_body_is_422_not_500(client: FlaskClient) -> None:
+    data = '{"a":' * 100_000 + "1" + "}" * 100_000
+    refused = client.put("/__admin/pixels/6001", data=data, content_type="application/json")
+    assert refused.status_code == 422
+
+
+def test_put_reads_json_whatever_the_content_type(client: FlaskClient) -> None:
+    data = _postback_text(6002)
+    for content_type in (None, "text/plain"):
+        stored = client.put("/__admin/pixels/6002", data=data, content_type=content_type)
+        assert stored.status_code in (200, 201)
+
+
+def test_put_of_a_body_over_the_limit_is_413_in_everflows_shape() -> None:
+    client = create_app(MockConfig(max_body=2048)).test_client()
+    refused = client.put("/__admin/pixels/6003", data=b" " * 4096, content_type="application/json")
+    assert refused.status_code == 413
+    assert set(refused.get_json()) == {"error"}
+
+
+def test_admin_answers_only_loopback_clients_by_default(client: FlaskClient) -> None:
+    outsider = {"REMOTE_ADDR": "192.0.2.7"}
+    for method, path in [
+        ("GET", "/__admin/requests"),
+        ("DELETE", "/__admin/pixels/3"),
+        ("POST", "/__admin/reset"),
+    ]:
+        refused = client.open(path, method=method, environ_base=outsider)
+        assert refused.status_code == 403
+        assert refused.content_type == "application/problem+json"
+        assert "--admin-token" in refused.get_json()["detail"]
+    assert client.get("/__admin/pixels/3").status_code == 200  # nothing was deleted
+    assert client.get("/__admin/health", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
+def test_an_admin_token_opens_the_admin_api_to_bearers_only() -> None:
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    outsider = {"REMOTE_ADDR": "192.0.2.7"}
+    assert client.get("/__admin/health", environ_base=outsider).status_code == 401
+    assert client.get("/__admin/health").status_code == 401  # loopback needs it too
+    wrong = {"Authorization": "Bearer nope"}
+    assert client.get("/__admin/health", headers=wrong).status_code == 401
+    right = {"Authorization": "Bearer t0ken"}
+    assert client.get("/__admin/health", headers=right, environ_base=outsider).status_code == 200
+    # The API itself is not behind the admin token.
+    assert (
+        client.get("/v1/networks/pixels/3", headers=KEY, environ_base=outsider).status_code == 200
+    )
