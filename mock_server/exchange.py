@@ -20,6 +20,7 @@ STATUS_LINES = {
     403: "403 Forbidden",
     404: "404 Not Found",
     405: "405 Method Not Allowed",
+    408: "408 Request Timeout",
     413: "413 Content Too Large",
     422: "422 Unprocessable Entity",
     429: "429 Too Many Requests",

@@ -14,6 +14,8 @@ MESSAGES: dict[int, str] = {
     403: "You do not have permission to access this resource.",
     404: "Partner postback not found.",
     405: "Method not allowed.",
+    408: "The request body was not received in time.",
+    413: "The request body is too large.",
     429: "Rate limit exceeded. Please slow down.",
     500: "An internal error occurred.",
 }
