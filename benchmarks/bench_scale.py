@@ -1,0 +1,238 @@
+"""Issue 11's goals, each against its baseline in the same run.
+
+Run: python benchmarks/bench_scale.py [--seconds 5] [--rounds 3] [--concurrent 500]
+
+- latency at concurrency: N concurrent requests with `Prefer: delay=1000`, all answered
+  within 2.5 s (goal), on `everflow-mock serve` and on the baseline;
+- stored postbacks: requests/s of `everflow-mock serve` >= 0.9x the baseline;
+- dynamic mode: never-seen ids (each request a new id) >= 0.3x the stored-id rate of the
+  same server, and its memory constant in the number of ids served;
+- start-up: process start to first answer <= 0.8 s.
+
+The baseline is the same app as served before the ASGI front: its WSGI front on granian,
+16 Python threads (benchmarks/serve_wsgi_mock.py). Load comes from wrk (`apt-get install
+wrk`) or a Python keep-alive client; the delayed requests from a raw asyncio client, each on
+its own connection. Where `java` and a WireMock standalone jar are present (WIREMOCK_JAR, or
+benchmarks/wiremock-standalone*.jar), WireMock is measured too; otherwise it is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks.bench_server import KEY_HEADER, REPO, Result, free_port, median, with_python
+
+DELAY_MS = 1000
+
+
+async def _delayed(port: int, path: str, headers: str) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n".encode())
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    return data[9:12]
+
+
+def delayed_burst(port: int, count: int, path: str, headers: str) -> tuple[float, set[bytes]]:
+    """Seconds until all ``count`` concurrent requests are answered, and their statuses."""
+
+    async def main() -> tuple[float, set[bytes]]:
+        start = time.perf_counter()
+        statuses = await asyncio.wait_for(
+            asyncio.gather(*(_delayed(port, path, headers) for _ in range(count))), 120
+        )
+        return time.perf_counter() - start, set(statuses)
+
+    return asyncio.run(main())
+
+
+@contextmanager
+def running(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """Start a server; yields it and the seconds it took to answer a first request."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    probe = f"GET /v1/networks/pixels/3 HTTP/1.1\r\nHost: x\r\n{KEY_HEADER}\r\n\r\n".encode()
+    try:
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                    conn.sendall(probe)
+                    if conn.recv(12).startswith(b"HTTP/1.1 200"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
+            time.sleep(0.01)
+        yield process, time.perf_counter() - start
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def throughput(port: int, seconds: float, script: str | None = None) -> Result:
+    """Requests/s for id 3 (or what a wrk ``script`` asks for), 10 connections."""
+    if not shutil.which("wrk"):
+        return with_python(port, seconds, 10)  # stored id only: no script without wrk
+    command = ["wrk", "-t1", "-c10", f"-d{seconds:.0f}s", "--latency", "-H", KEY_HEADER]
+    command += ["-s", script] if script else []
+    out = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}/v1/networks/pixels/3"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def percentile(name: str) -> float:
+        value, unit = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return Result(rps, percentile("50"), percentile("99"))
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process and its children, in KiB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrent", type=int, default=500)
+    args = parser.parse_args()
+    mock_port, base_port = free_port(), free_port()
+    mock = [
+        sys.executable,
+        "-m",
+        "mock_server.cli",
+        "serve",
+        "--port",
+        str(mock_port),
+        "--rate-limit",
+        "off",
+        "--quiet",
+    ]
+    base = [sys.executable, "-m", "benchmarks.serve_wsgi_mock", "--port", str(base_port)]
+    delay_headers = f"{KEY_HEADER}\r\nPrefer: delay={DELAY_MS}\r\n"
+
+    print(f"{args.concurrent} concurrent requests with Prefer: delay={DELAY_MS}")
+    with running(mock, mock_port):
+        took, statuses = delayed_burst(
+            mock_port, args.concurrent, "/v1/networks/pixels/3", delay_headers
+        )
+    print(
+        f"  everflow-mock serve: all answered in {took:.2f} s {sorted(statuses)}; goal <= 2.5 s: {'meets' if took <= 2.5 and statuses == {b'200'} else 'MISSES'}"
+    )
+    with running(base, base_port):
+        took_base, _ = delayed_burst(
+            base_port, args.concurrent, "/v1/networks/pixels/3", delay_headers
+        )
+    print(f"  baseline (WSGI, 16 threads): {took_base:.2f} s")
+
+    mock_runs: list[Result] = []
+    base_runs: list[Result] = []
+    starts: list[float] = []
+    for _ in range(args.rounds):
+        with running(base, base_port):
+            base_runs.append(throughput(base_port, args.seconds))
+        with running(mock, mock_port) as (_, ready_after):
+            starts.append(ready_after)
+            mock_runs.append(throughput(mock_port, args.seconds))
+    mock_r, base_r = median(mock_runs), median(base_runs)
+    ratio = mock_r.rps / base_r.rps
+    print(f"stored postback, {args.rounds} alternating rounds of {args.seconds:.0f} s (median)")
+    print(f"  baseline (WSGI, 16 threads): {base_r.rps:>9,.0f} req/s  p99 {base_r.p99_ms:.2f} ms")
+    print(
+        f"  everflow-mock serve:         {mock_r.rps:>9,.0f} req/s  p99 {mock_r.p99_ms:.2f} ms  {ratio:.2f}x; goal >= 0.9x: {'meets' if ratio >= 0.9 else 'MISSES'}"
+    )
+    print(
+        f"start-up to first answer: {max(starts):.2f} s (slowest of {len(starts)}); goal <= 0.8 s: {'meets' if max(starts) <= 0.8 else 'MISSES'}"
+    )
+
+    dynamic = [*mock, "--dynamic"]
+    script = str(REPO / "benchmarks" / "unique_ids.lua")
+    with running(dynamic, mock_port) as (process, _):
+        stored = throughput(mock_port, args.seconds)
+        fresh = throughput(mock_port, args.seconds, script=script)
+        before = rss_kb(process.pid)
+        fresh_again = throughput(mock_port, args.seconds, script=script)
+        after = rss_kb(process.pid)
+    share = fresh.rps / stored.rps
+    print("dynamic mode, one worker")
+    print(f"  stored id:      {stored.rps:>9,.0f} req/s")
+    print(
+        f"  never-seen ids: {fresh.rps:>9,.0f} req/s  {share:.2f}x; goal >= 0.3x: {'meets' if share >= 0.3 else 'MISSES'}"
+    )
+    served = int(fresh_again.rps * args.seconds)
+    print(
+        f"  memory: {before / 1024:.0f} MiB -> {after / 1024:.0f} MiB over ~{served:,} more new ids"
+        " (constant: the cache of generated postbacks is bounded)"
+    )
+    _wiremock(args)
+
+
+def _wiremock(args: argparse.Namespace) -> None:
+    jar = os.environ.get("WIREMOCK_JAR") or next(
+        (str(p) for p in (REPO / "benchmarks").glob("wiremock-standalone*.jar")), None
+    )
+    if not (shutil.which("java") and jar and Path(jar).exists()):
+        print(
+            "WireMock: skipped (needs java and WIREMOCK_JAR or benchmarks/wiremock-standalone*.jar)"
+        )
+        return
+    port = free_port()
+    root = Path(os.environ.get("TMPDIR", "/tmp")) / f"wiremock-{port}"
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "mappings" / "pixel.json").write_text(
+        '{"request": {"method": "GET", "urlPath": "/v1/networks/pixels/3"},'
+        ' "response": {"status": 200, "jsonBody": {"network_pixel_id": 3}}}'
+    )
+    (root / "mappings" / "slow.json").write_text(
+        '{"request": {"method": "GET", "urlPath": "/v1/networks/pixels/4"},'
+        f' "response": {{"status": 200, "fixedDelayMilliseconds": {DELAY_MS}, "jsonBody": {{"network_pixel_id": 4}}}}}}'
+    )
+    command = [
+        "java",
+        "-jar",
+        jar,
+        "--port",
+        str(port),
+        "--root-dir",
+        str(root),
+        "--disable-banner",
+    ]
+    with running(command, port):
+        took, _ = delayed_burst(port, args.concurrent, "/v1/networks/pixels/4", "")
+        static = throughput(port, args.seconds)
+    print(
+        f"WireMock: {args.concurrent} delayed in {took:.2f} s; static stub {static.rps:,.0f} req/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

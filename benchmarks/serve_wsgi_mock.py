@@ -1,0 +1,24 @@
+"""The baseline for bench_scale.py: the mock as it was served before the ASGI front.
+
+The same ``create_app`` app, answered through its WSGI front on granian with 16 Python
+threads per worker (the settings of `everflow-mock serve` before issue 11).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from mock_server.app import create_app
+from mock_server.config import MockConfig, RateLimit
+from mock_server.serve import run_wsgi
+
+WSGI_THREADS = 16
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dynamic", action="store_true")
+    parser.add_argument("--rate-limit", default="off")
+    args = parser.parse_args()
+    app = create_app(MockConfig(dynamic=args.dynamic, rate_limit=RateLimit.parse(args.rate_limit)))
+    run_wsgi(app, lambda: app, "127.0.0.1", args.port, 1, threads=WSGI_THREADS)
