@@ -249,3 +249,19 @@ def test_replace_and_delete_share_the_get_id_parameter() -> None:
     assert item["put"]["parameters"] == item["delete"]["parameters"] == [get_id]
     assert request_errors("delete", "/networks/pixels/0")
     assert request_errors("delete", "/networks/pixels/7") == []
+
+
+def parameter_examples() -> Iterator[tuple[str, str, str, Any]]:
+    for path, method, operation in operations():
+        for parameter in operation.get("parameters", []):
+            parameter = deref(parameter)
+            for name, ex in parameter.get("examples", {}).items():
+                yield method, path, f"{parameter['name']}:{name}", (parameter["name"], ex["value"])
+
+
+@pytest.mark.parametrize(("method", "path", "name", "query"), list(parameter_examples()))
+def test_every_parameter_example_is_accepted(
+    method: str, path: str, name: str, query: tuple[str, Any]
+) -> None:
+    key, value = query
+    assert request_errors(method, path, **{key: value}) == [], name
