@@ -19,7 +19,7 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.response.exceptions import HeaderValidationError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from openapi.operations import Operation, find_operation, operations, operations_at
+from openapi.operations import find_operation, operations, operations_at
 from openapi.spec import get_openapi
 from openapi.violations import Violation, describe, json_path
 
@@ -141,7 +141,7 @@ def response_violations(response: httpx.Response) -> list[Violation]:
     for its operation, wrong media type, body or header violations, each named by rule or
     field."""
     request = response.request
-    operation: Operation | None = find_operation(request.method, request.url.path)
+    operation = find_operation(request.method, request.url.path)
     if operation is None:
         return [_not_in_spec(request)]
     status = response.status_code
