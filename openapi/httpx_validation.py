@@ -1,21 +1,36 @@
-"""Judge httpx exchanges by the spec with openapi-core, which has no httpx integration."""
+"""Judge httpx exchanges by the spec with openapi-core, which has no httpx integration.
+
+Every operation of the spec is judged: the one a request belongs to is found from its
+method and path (``openapi.operations``), for its documented statuses and for the schemas
+that name a broken rule or field in a request or response body.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import httpx
 from openapi_core.datatypes import RequestParameters
-from openapi_core.validation.request.exceptions import SecurityValidationError
-from openapi_core.validation.response.exceptions import HeaderValidationError, InvalidData
+from openapi_core.validation.request.exceptions import (
+    ParameterValidationError,
+    SecurityValidationError,
+)
+from openapi_core.validation.response.exceptions import HeaderValidationError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from openapi.spec import get_openapi, load_spec
-from openapi.violations import Violation, component_schema, describe
+from openapi.operations import find_operation, operations, operations_at
+from openapi.spec import get_openapi
+from openapi.violations import Violation, describe, json_path
 
-_OPERATION_RESPONSES = load_spec()["paths"]["/networks/pixels/{pixelId}"]["get"]["responses"]
-DOCUMENTED_STATUSES = frozenset(int(code) for code in _OPERATION_RESPONSES)
-"""The statuses the operation documents; any other is itself a violation."""
+DOCUMENTED_STATUSES = operations()["getPartnerPostback"].statuses
+"""The statuses ``getPartnerPostback`` documents; ``documented_statuses`` for any operation."""
+
+
+def documented_statuses(request: httpx.Request) -> frozenset[int]:
+    """The statuses documented for the operation ``request`` belongs to; empty if none."""
+    operation = find_operation(request.method, request.url.path)
+    return operation.statuses if operation else frozenset()
 
 
 class HttpxOpenAPIRequest:
@@ -75,51 +90,71 @@ class HttpxOpenAPIResponse:
         return Headers(list(self.response.headers.items()))
 
 
-def _schema_name(status: int) -> str:
-    return "PartnerPostback" if status == 200 else "EverflowError"
-
-
-def _flatten(errors: Iterable[Exception], status: int) -> list[Violation]:
-
+def _flatten(errors: Iterable[Exception], body_schema: Mapping[str, Any] | None) -> list[Violation]:
+    """Violations for openapi-core's errors; body errors are named against ``body_schema``."""
     found: list[Violation] = []
     for error in errors:
         cause = error.__cause__
+        detail = f"{error}: {cause}" if cause else str(error)
         schema_errors = getattr(cause, "schema_errors", None)
-        if isinstance(error, InvalidData) and schema_errors:
-            schema = component_schema(_schema_name(status))
-            found.extend(describe(e, schema) for e in schema_errors)
-        elif isinstance(error, HeaderValidationError):
-            found.append(
-                Violation(error.name, "header", f"{error}: {cause}" if cause else str(error))
+        if isinstance(error, SecurityValidationError):
+            found.append(Violation("$", "security", str(error)))
+        elif isinstance(error, ParameterValidationError):
+            found.extend(
+                Violation(error.name + json_path(e.absolute_path)[1:], str(e.validator), e.message)
+                for e in schema_errors or ()
             )
+            if not schema_errors:
+                found.append(Violation(error.name, type(error).__name__, detail))
+        elif isinstance(error, HeaderValidationError):
+            found.append(Violation(error.name, "header", detail))
+        elif schema_errors and body_schema is not None:
+            found.extend(describe(e, body_schema) for e in schema_errors)
         else:
-            detail = f"{error}: {cause}" if cause else str(error)
             found.append(Violation("$", type(error).__name__, detail))
     return found
 
 
+def _not_in_spec(request: httpx.Request) -> Violation:
+    served = operations_at(request.url.path)
+    if not served:
+        return Violation("$", "PathNotFound", f"no operation has the path {request.url.path}")
+    return Violation(
+        "$",
+        "OperationNotFound",
+        f"{request.method} is not an operation of {request.url.path} ({', '.join(served)})",
+    )
+
+
 def request_violations(request: httpx.Request) -> list[Violation]:
-    """Every way ``request`` breaks the spec (security problems included)."""
-    errors = list(get_openapi().iter_request_errors(HttpxOpenAPIRequest(request)))
-    return [
-        Violation(
-            "$", "security" if isinstance(e, SecurityValidationError) else type(e).__name__, str(e)
-        )
-        for e in errors
-    ]
+    """Every way ``request`` breaks the spec: security, parameters (``path`` is the
+    parameter's name) and the JSON body (each problem named by rule or field)."""
+    operation = find_operation(request.method, request.url.path)
+    if operation is None:
+        return [_not_in_spec(request)]
+    errors = get_openapi().iter_request_errors(HttpxOpenAPIRequest(request))
+    return _flatten(errors, operation.request_schema)
 
 
 def response_violations(response: httpx.Response) -> list[Violation]:
-    """Every way ``response`` (to its own request) breaks the spec: undocumented status,
-    wrong media type, body or header violations, each named by rule or field."""
-    if response.status_code not in DOCUMENTED_STATUSES:
-        documented = ", ".join(_OPERATION_RESPONSES)
+    """Every way ``response`` (to its own request) breaks the spec: an undocumented status
+    for its operation, wrong media type, body or header violations, each named by rule or
+    field."""
+    request = response.request
+    operation = find_operation(request.method, request.url.path)
+    if operation is None:
+        return [_not_in_spec(request)]
+    status = response.status_code
+    if status not in operation.statuses:
+        documented = ", ".join(map(str, sorted(operation.statuses)))
         return [
             Violation(
-                "$", "status", f"status {response.status_code} is not documented ({documented})"
+                "$",
+                "status",
+                f"status {status} is not documented for {operation.operation_id} ({documented})",
             )
         ]
     errors = get_openapi().iter_response_errors(
-        HttpxOpenAPIRequest(response.request), HttpxOpenAPIResponse(response)
+        HttpxOpenAPIRequest(request), HttpxOpenAPIResponse(response)
     )
-    return _flatten(errors, response.status_code)
+    return _flatten(errors, operation.response_schemas.get(status))

@@ -71,17 +71,24 @@ def _resolve(node: Any) -> Any:
 
 
 def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str | None:
-    """The title of the ``allOf`` member that ``schema_path`` passes through, if any."""
+    """The title of the innermost titled ``allOf`` member that ``schema_path`` passes through.
+
+    Only a member written in place counts: ``allOf: [{$ref: PartnerPostback}]`` reuses a
+    schema (and its rules), it is not a rule itself.
+    """
     node: Any = _resolve(schema)
     rule: str | None = None
     previous: str | int | None = None
     for part in schema_path:
+        if part == "$ref" and previous != "properties":
+            continue  # a validator that records the $ref keyword: ``node`` is already resolved
         try:
-            node = _resolve(node[part])
+            member = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        if previous == "allOf" and isinstance(node, Mapping) and "title" in node:
-            rule = str(node["title"])
+        if previous == "allOf" and isinstance(member, Mapping) and "title" in member:
+            rule = str(member["title"])
+        node = _resolve(member)
         previous = part
     return rule
 

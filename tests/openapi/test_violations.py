@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from openapi import load_spec, schema_violations
-from openapi.violations import json_path
+from openapi.violations import component_schema, json_path, rule_of
 
 EXAMPLE: dict[str, Any] = load_spec()["components"]["examples"]["tiktok_event_specific"]["value"]
 
@@ -49,3 +49,31 @@ def test_nested_paths_use_dots_and_indexes() -> None:
 def test_error_schema_by_name() -> None:
     assert schema_violations({"Error": "x"}, "EverflowError") == []
     assert [v.keyword for v in schema_violations({"x": 1}, "EverflowError")] == ["anyOf"]
+
+
+def test_write_schema_names_rules_and_plain_constraints_like_the_postback() -> None:
+    body = {k: v for k, v in EXAMPLE.items() if k not in ("network_pixel_id", "relationship")}
+    assert schema_violations(body, "PartnerPostbackInput") == []
+    body.update(tiktok_pixel=None, delay_ms=400000)
+    found = {(v.path, v.rule or v.keyword) for v in schema_violations(body, "PartnerPostbackInput")}
+    assert found == {
+        ("$.tiktok_pixel", "tiktok_pixel_required"),
+        ("$.delay_ms", "maximum"),
+        ("$.delay_ms", "delay_only_for_postback"),
+    }
+
+
+def test_a_referenced_schema_is_not_a_rule_and_recorded_refs_are_followed() -> None:
+    write = component_schema("PartnerPostbackInput")
+    rules = component_schema("PartnerPostback")["allOf"]
+    index = [m["title"] for m in rules].index("cpc_not_global_offer")
+    # jsonschema leaves the $ref keyword out of schema paths; other validators record it.
+    for via in (["allOf", 0], ["allOf", 0, "$ref"]):
+        assert rule_of(write, [*via, "allOf", index, "then", "properties"]) == (
+            "cpc_not_global_offer"
+        )
+        assert rule_of(write, [*via, "properties", "delay_ms", "maximum"]) is None
+    page = component_schema("PartnerPostbackPage")
+    assert rule_of(page, ["properties", "pixels", "items", "allOf", index]) == (
+        "cpc_not_global_offer"
+    )

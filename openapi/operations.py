@@ -1,0 +1,119 @@
+"""The spec's operations as plain data, found by operationId or by a request's method and path.
+
+Read from the parsed spec once, with no openapi-core: judging an exchange needs the operation
+it belongs to (its documented statuses, and the schemas that name a broken rule), and a mock
+routes requests the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from openapi.spec import load_spec
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec.
+
+    ``path`` is the template under the servers' base path (``/networks/pixels/{pixelId}``);
+    ``pattern`` matches a concrete path under it, with one named group per path parameter.
+    ``request_schema`` is the JSON request body's schema (``None`` without a body) and
+    ``response_schemas`` the JSON body schema of each documented status that has one.
+    """
+
+    operation_id: str
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+    statuses: frozenset[int]
+    request_schema: Mapping[str, Any] | None
+    response_schemas: Mapping[int, Mapping[str, Any]]
+
+
+def _deref(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    while isinstance(node.get("$ref"), str):
+        target: Any = load_spec()
+        for key in node["$ref"][2:].split("/"):
+            target = target[key]
+        node = target
+    return node
+
+
+def _json_schema(holder: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    media = _deref(holder).get("content", {}).get("application/json")
+    return None if media is None else media.get("schema")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
+    return re.compile(
+        "".join(f"(?P<{p}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts))
+    )
+
+
+@functools.cache
+def operations() -> dict[str, Operation]:
+    """Every operation of the spec, by ``operationId``, in the spec's order."""
+    found: dict[str, Operation] = {}
+    for template, item in load_spec()["paths"].items():
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            spec = item[method]
+            responses = spec["responses"]
+            schemas = {int(code): _json_schema(response) for code, response in responses.items()}
+            found[spec["operationId"]] = Operation(
+                operation_id=spec["operationId"],
+                method=method.upper(),
+                path=template,
+                pattern=_pattern(template),
+                statuses=frozenset(int(code) for code in responses),
+                request_schema=_json_schema(spec["requestBody"]) if "requestBody" in spec else None,
+                response_schemas={code: s for code, s in schemas.items() if s is not None},
+            )
+    return found
+
+
+@functools.cache
+def base_paths() -> tuple[str, ...]:
+    """The servers' base paths (``/v1``), longest first."""
+    paths = {urlsplit(server["url"]).path.rstrip("/") for server in load_spec()["servers"]}
+    return tuple(sorted(paths, key=len, reverse=True))
+
+
+@functools.cache
+def _by_template() -> list[tuple[re.Pattern[str], dict[str, Operation]]]:
+    """Templates with their operations by method; literal templates first, as OpenAPI asks."""
+    table: dict[str, dict[str, Operation]] = {}
+    for operation in operations().values():
+        table.setdefault(operation.path, {})[operation.method] = operation
+    ordered = sorted(table.items(), key=lambda item: item[0].count("{"))
+    return [(next(iter(ops.values())).pattern, ops) for _, ops in ordered]
+
+
+def operations_at(path: str) -> dict[str, Operation]:
+    """The operations (by upper-case method) of the spec path that ``path`` falls under.
+
+    ``path`` is a request path with the base path (``/v1/networks/pixels/3``); empty when no
+    spec path matches it.
+    """
+    for base in base_paths():
+        if path.startswith(base + "/"):
+            rest = path[len(base) :]
+            for pattern, by_method in _by_template():
+                if pattern.fullmatch(rest):
+                    return by_method
+    return {}
+
+
+def find_operation(method: str, path: str) -> Operation | None:
+    """The operation that answers ``method`` on the request path ``path``, if the spec has one."""
+    return operations_at(path).get(method.upper())
