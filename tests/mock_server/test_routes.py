@@ -17,7 +17,7 @@ GET = ROUTES.by_id["getPartnerPostback"]
 def test_routes_read_from_the_spec() -> None:
     assert ROUTES.prefix == "/v1/"
     assert ROUTES.api_key_header == "X-Eflow-Api-Key"
-    assert (GET.method, GET.template) == ("GET", "/networks/pixels/{pixelId}")
+    assert (GET.operation.method, GET.operation.path) == ("GET", "/networks/pixels/{pixelId}")
     assert (PIXEL_ID.name, PIXEL_ID.minimum, PIXEL_ID.maximum) == ("pixelId", 1, 2**63 - 1)
     assert {200, 400, 401, 403, 404, 429, 500} <= GET.statuses
     assert GET.ok_schema == "PartnerPostback"
@@ -29,7 +29,7 @@ def test_routes_read_from_the_spec() -> None:
     [
         ("/v1/networks/pixels/3", {"pixelId": "3"}),
         ("/v1/networks/pixels/abc", {"pixelId": "abc"}),
-        ("/v1/networks/pixels/", {"pixelId": ""}),
+        ("/v1/networks/pixels/", None),
         ("/v1/networks/pixels/1/2", None),
         ("/v1/networks/pixel/3", None),
         ("/v2/networks/pixels/3", None),
