@@ -147,9 +147,10 @@ def _serve_granian(
     from granian.log import LogLevels
     from granian.server import Server
 
+    # granian takes only an IP address: the one a name (localhost) resolved to in claim().
     granian: Any = Server(
         "everflow-mock",
-        address=options.host,
+        address=listener.getsockname()[0],
         port=options.port,
         interface=Interfaces(interface),
         workers=options.workers,

@@ -130,7 +130,8 @@ def spawn_serve(
         [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding="utf-8",
+        errors="replace",  # a reader thread that died on a bad byte would let the pipe fill
         start_new_session=True,  # its own process group, so workers can be stopped with it
         preexec_fn=_ignore_sigint if ignore_sigint else None,
     )

@@ -165,6 +165,18 @@ def test_a_host_that_is_not_this_machine_is_one_line_and_exit_2() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_host_name_is_served_on_the_address_it_names(server: str) -> None:
+    first = socket.getaddrinfo("localhost", 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    if first[4][0] != "127.0.0.1":
+        pytest.skip("localhost is not 127.0.0.1 first here")
+    with spawn_serve("--server", server, "--host", "localhost", "--quiet") as spawned:
+        assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        code, out, _ = spawned.stop()
+    assert code == 0
+    assert f"on http://localhost:{spawned.root.rsplit(':', 1)[1]}/v1 ({server}" in out
+
+
 def test_serve_on_a_data_file_with_keys_never_prints_the_keys(tmp_path: Path) -> None:
     mine = [PostbackFactory(4).build(9001, delivery_method="rumble")]
     data = tmp_path / "mine.json"
