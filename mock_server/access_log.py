@@ -128,6 +128,34 @@ class AccessLog:
             self.lines.log(method, path, status, started, clock)
 
 
+class AsgiAccessLog:
+    """ASGI middleware that writes one access line per HTTP request, as :class:`AccessLog`
+    does for WSGI; the time runs until the answer's last byte was handed to the server."""
+
+    def __init__(self, app: Any, write: Callable[[bytes], object] | None = None) -> None:
+        self.app = app
+        self.lines = AccessLines(write)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, clock = time.time(), time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            path = scope.get("path") or "/"
+            self.lines.log(scope.get("method", "-"), path, status, started, clock)
+
+
 def with_access_log(loader: Callable[[], WSGIApplication]) -> WSGIApplication:
     """``loader``'s app behind an :class:`AccessLog`: a granian worker's loader (a
     module-level function, so that it pickles where workers are spawned, not forked)."""

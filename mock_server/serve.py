@@ -1,4 +1,5 @@
-"""Run the mock on a production WSGI server: granian, or waitress where granian is missing.
+"""Run the mock on a production server: granian (through the ASGI front), or waitress (WSGI)
+where granian is missing.
 
 Flask, the app and the servers are imported only when a server starts, so the command line
 can read :data:`THREADS` and :data:`SERVERS` from here at no cost.
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mock_server.access_log import AccessLog, granian_logging, with_access_log
+from mock_server.access_log import AccessLog, AsgiAccessLog, granian_logging, with_access_log
 from mock_server.config import MockConfig
 from mock_server.faults import HideInjectedFaults
 
@@ -25,9 +26,11 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 SERVERS = ("granian", "waitress")
-# Python threads per granian worker: enough for delayed answers (Prefer: delay=...) to
-# overlap; the hot path is short enough that GIL hand-offs cost little (bench_server.py).
+# Python threads for what runs in threads: Flask (admin API, spec) under granian's ASGI
+# front, every request under waitress, and the WSGI baselines of the benchmarks.
 THREADS = 16
+MAX_HEADER_BYTES = 64 * 1024
+"""The most a request's line and headers may take (both servers refuse more)."""
 
 # Filled in the parent before granian forks its workers, so they start without rebuilding.
 _PRELOADED: dict[int, WSGIApplication] = {}
@@ -119,6 +122,16 @@ def server_name(choice: str = "auto") -> str:
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
+def _asgi_app(config: MockConfig, key: int, threads: int, access_log: bool) -> Any:
+    """A granian worker's app: the preloaded mock behind the ASGI front (and access log)."""
+    from mock_server.asgi import asgi_front
+
+    app: Any = asgi_front(_load_app(config, key), flask_threads=threads)  # type: ignore[arg-type]
+    if access_log:
+        app = AsgiAccessLog(app)
+    return app
+
+
 def run_wsgi(
     app: WSGIApplication,
     loader: Callable[[], WSGIApplication],
@@ -141,12 +154,18 @@ def run_wsgi(
 
 
 def _serve_granian(
-    loader: Callable[[], Any], interface: str, options: ServerOptions, listener: socket.socket
+    loader: Callable[[], Any],
+    interface: str,
+    options: ServerOptions,
+    listener: socket.socket,
+    header_timeout: float = 30.0,
 ) -> None:
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
     from granian.server import Server
 
+    asgi = interface == "asgi"
     # granian takes only an IP address: the one a name (localhost) resolved to in claim().
     granian: Any = Server(
         "everflow-mock",
@@ -154,7 +173,12 @@ def _serve_granian(
         port=options.port,
         interface=Interfaces(interface),
         workers=options.workers,
-        blocking_threads=options.threads,
+        # The ASGI front's Python runs on one event loop; Flask has a thread pool of its own.
+        blocking_threads=1 if asgi else options.threads,
+        loop=Loops.uvloop if asgi and importlib.util.find_spec("uvloop") else Loops.auto,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(header_timeout * 1000), max_buffer_size=MAX_HEADER_BYTES
+        ),
         log_level=LogLevels.warning,
         log_dictconfig=granian_logging(),
     )
@@ -165,7 +189,13 @@ def _serve_granian(
     granian.serve(target_loader=loader, wrap_loader=False)
 
 
-def _serve_waitress(app: WSGIApplication, options: ServerOptions, listener: socket.socket) -> None:
+def _serve_waitress(
+    app: WSGIApplication,
+    options: ServerOptions,
+    listener: socket.socket,
+    read_timeout: float = 120.0,
+    max_body: int = 512 * 1024 * 1024,
+) -> None:
     import waitress
 
     logging.getLogger("waitress").addFilter(HideInjectedFaults())
@@ -173,7 +203,19 @@ def _serve_waitress(app: WSGIApplication, options: ServerOptions, listener: sock
     # Python then installs no Ctrl-C handler: install it, so Ctrl-C stops waitress anyway.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-    waitress.serve(app, sockets=[listener], threads=options.threads * options.workers, _quiet=True)
+    waitress.serve(
+        app,
+        sockets=[listener],
+        threads=options.threads * options.workers,
+        # waitress reads a whole request before the app sees it: bound what it reads and how
+        # long a silent client may hold a connection (bodies past max_body get the app's 413,
+        # far past it waitress's own).
+        channel_timeout=max(1, int(read_timeout)),
+        cleanup_interval=max(1, int(read_timeout)),
+        max_request_body_size=2 * max_body,
+        max_request_header_size=MAX_HEADER_BYTES,
+        _quiet=True,
+    )
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:
@@ -192,5 +234,11 @@ def run(
     with listener:
         app = preload(config)
         on_ready()
-        loader = functools.partial(_load_app, config, id(config))
-        run_wsgi(app, loader, options, listener)
+        if server_name(options.server) == "granian":
+            loader = functools.partial(
+                _asgi_app, config, id(config), options.threads, options.access_log
+            )
+            _serve_granian(loader, "asgi", options, listener, config.read_timeout)
+        else:
+            logged = AccessLog(app) if options.access_log else app
+            _serve_waitress(logged, options, listener, config.read_timeout, config.max_body)

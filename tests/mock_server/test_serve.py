@@ -259,3 +259,38 @@ def test_a_delayed_answer_does_not_hold_up_others(server: str) -> None:
         fetch("quick", KEY, url)
         slow.join()
     assert finished == ["quick", "slow"]
+
+
+def _stall(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections that send an admin PUT's headers and part of its body, then wait."""
+    held = []
+    for _ in range(count):
+        conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+        conn.sendall(
+            b"PUT /__admin/pixels/900 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 5000\r\n\r\n{"network_pixel_id": 9'
+        )
+        held.append(conn)
+    return held
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_stalled_uploads_hold_only_their_own_connections(server: str) -> None:
+    with spawn_serve(
+        "--server", server, "--quiet", "--read-timeout", "3", "--threads", "4"
+    ) as spawned:
+        held = _stall(int(spawned.root.rsplit(":", 1)[1]), 32)
+        try:
+            for _ in range(5):
+                api = httpx.get(spawned.url + "/networks/pixels/3", headers=KEY, timeout=10)
+                assert api.status_code == 200
+            admin = httpx.get(spawned.root + "/__admin/health", timeout=10)
+            assert admin.status_code == 200
+            # After the read timeout each stalled client gets its answer (or its connection
+            # closed) instead of holding anything for ever.
+            for conn in held:
+                answer = conn.recv(200)
+                assert answer == b"" or answer.startswith(b"HTTP/1.1 408")
+        finally:
+            for conn in held:
+                conn.close()
