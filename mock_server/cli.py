@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``everflow-mock``; returns the process exit code."""
+    from openapi.installation import exit_on_clash  # before anything that could be shadowed
+
+    exit_on_clash("everflow-mock")
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
