@@ -73,9 +73,9 @@ def _find(dists: Iterable[metadata.Distribution]) -> list[Clash]:
     return sorted(found, key=lambda clash: (clash.package, _normalized(clash.distribution)))
 
 
-def _listed(words: Sequence[str]) -> str:
-    quoted = [f"'{word}'" for word in words]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+def _listed(words: Sequence[str], quote: bool = True) -> str:
+    shown = [f"'{word}'" if quote else word for word in words]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def clash_message(prog: str, path: Sequence[str] | None = None) -> str | None:
@@ -86,12 +86,14 @@ def clash_message(prog: str, path: Sequence[str] | None = None) -> str | None:
         return None
     packages = list(dict.fromkeys(clash.package for clash in clashes))
     others = list(dict.fromkeys(clash.distribution for clash in clashes))
-    owners = ", ".join(f"'{clash.distribution}' {clash.version}" for clash in clashes)
+    owners = _listed(
+        list(dict.fromkeys(f"'{clash.distribution}' {clash.version}" for clash in clashes)), False
+    )
     noun = "package" if len(packages) == 1 else "packages"
     verb = "is" if len(packages) == 1 else "are"
     return (
         f"{prog}: {DISTRIBUTION}'s {noun} {_listed(packages)} {verb} also installed by "
-        f"the distribution{'s' if len(clashes) > 1 else ''} {owners} in this environment, "
+        f"the distribution{'s' if len(others) > 1 else ''} {owners} in this environment, "
         f"and they cannot work side by side; install {DISTRIBUTION} in a virtual environment "
         f"without {_listed(others)} (pip uninstall {' '.join(others)} && "
         f"pip install --force-reinstall {DISTRIBUTION})"

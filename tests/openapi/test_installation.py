@@ -86,6 +86,14 @@ def test_the_message_names_the_distribution_and_what_to_do(tmp_path: Path) -> No
     )
 
 
+def test_one_distribution_with_two_of_our_names_is_named_once(tmp_path: Path) -> None:
+    fake_distribution(tmp_path, "kitchen-sink", "1.0", ["openapi/__init__.py", "fixtures/a.py"])
+    message = clash_message("x", [str(tmp_path)])
+    assert message is not None
+    assert "also installed by the distribution 'kitchen-sink' 1.0 in this" in message
+    assert "(pip uninstall kitchen-sink && " in message
+
+
 def test_several_clashes_make_one_line(tmp_path: Path) -> None:
     fake_distribution(tmp_path, "fixtures", "4.3.2", ["fixtures/__init__.py"])
     fake_distribution(tmp_path, "openapi", "2.0.0", ["openapi/__init__.py"], ["openapi"])
@@ -93,7 +101,7 @@ def test_several_clashes_make_one_line(tmp_path: Path) -> None:
     assert message is not None
     assert "\n" not in message
     assert "packages 'fixtures' and 'openapi' are also installed by the distributions " in message
-    assert "'fixtures' 4.3.2, 'openapi' 2.0.0" in message
+    assert "'fixtures' 4.3.2 and 'openapi' 2.0.0 in this environment" in message
     assert "pip uninstall fixtures openapi &&" in message
 
 
