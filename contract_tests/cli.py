@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``everflow-contract``: 0 when all holds, 1 on a violation, 2 on a usage or
     connection error. A missing key skips the run (0) with the reason."""
+    from openapi.installation import exit_on_clash  # before anything that could be shadowed
+
+    exit_on_clash("everflow-contract")
     parser = build_parser()
     args = parser.parse_args(argv)
     ids = [i for group in args.pixel_id or [] for i in group]

@@ -412,6 +412,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``everflow-mock``; returns the process exit code."""
+    from openapi.installation import exit_on_clash  # before anything that could be shadowed
+
+    exit_on_clash("everflow-mock")
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
