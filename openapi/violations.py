@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from openapi.jsonpath import json_path
 from openapi.spec import load_spec
 
 _SPEC_URI = "urn:everflow-postback-kit:spec"
@@ -48,14 +49,6 @@ class Violation:
             "keyword": self.keyword,
             "message": self.message,
         }
-
-
-def json_path(parts: Iterable[str | int]) -> str:
-    """``$``-rooted JSON path of a value, e.g. ``$.relationship.offer.name``."""
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
 
 
 def _resolve(node: Any) -> Any:
