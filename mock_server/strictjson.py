@@ -93,21 +93,23 @@ class _Reader:
         return _NotJSON(f"{text} is too large for a JSON number")
 
     def value_at(
-        self, text: str, start: int, parts: tuple[str | int, ...]
+        self, text: str, start: int, parts: tuple[str | int, ...] = (), depth: int = 0
     ) -> tuple[Any, int, StrictJSONError | None]:
         """The value that starts at ``start``, where it ends, and why it is not plain JSON.
 
-        Malformed JSON, which leaves nothing after it readable, raises ``StrictJSONError``.
+        ``parts`` is the value's path and ``depth`` the containers it is inside. The value
+        comes even with a problem (with placeholders where it is not plain JSON), only so
+        that a caller can name it. Malformed JSON, which leaves nothing after it readable,
+        raises ``StrictJSONError``.
         """
         self.suspect = False
         self.repeated.clear()
-        depth = len(parts)
         try:
             value, end = self.decoder.raw_decode(text, start)
         except json.JSONDecodeError as error:
             raise StrictJSONError(json_path(parts), f"not valid JSON: {error}") from None
         except RecursionError:
-            where = _deep_path(text, start, parts, self.max_depth)
+            where = _deep_path(text, start, parts, self.max_depth - depth)
             raise StrictJSONError(where, self._too_deep()) from None
         except ValueError:  # the only other: an integer longer than Python will convert
             problem = "a number with more digits than Python reads (4,300 by default)"
@@ -115,14 +117,16 @@ class _Reader:
         suspect = self.suspect or _SURROGATE_ESCAPE.search(text, start, end) is not None
         if not suspect and not _deeper_than(value, self.max_depth - depth):
             return value, end, None
-        found = self._first_problem(value, parts)
-        return (None, end, found) if found else (value, end, None)
+        return value, end, self._first_problem(value, parts, depth)
 
     def _too_deep(self) -> str:
         return f"nested deeper than {self.max_depth} levels of objects and arrays"
 
-    def _first_problem(self, root: Any, parts: tuple[str | int, ...]) -> StrictJSONError | None:
+    def _first_problem(
+        self, root: Any, parts: tuple[str | int, ...], depth: int
+    ) -> StrictJSONError | None:
         stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, parts)]
+        limit = self.max_depth - depth + len(parts)  # the longest path a container may have
         while stack:
             node, where = stack.pop()
             problem = None
@@ -130,7 +134,7 @@ class _Reader:
                 problem = node.problem
             elif isinstance(node, str) and _SURROGATE.search(node):
                 problem = "not valid Unicode (a lone UTF-16 surrogate)"
-            elif isinstance(node, (dict, list)) and len(where) >= self.max_depth:
+            elif isinstance(node, (dict, list)) and len(where) >= limit:
                 problem = self._too_deep()
             if problem:
                 return StrictJSONError(json_path(where), problem)
@@ -164,7 +168,8 @@ def _deeper_than(root: Any, limit: int) -> bool:
 
 
 def _deep_path(text: str, start: int, parts: tuple[str | int, ...], limit: int) -> str:
-    """The path of the first container nested deeper than ``limit``, read from the tokens.
+    """The path of the first container nested more than ``limit`` deep in the value at
+    ``start`` (whose path is ``parts``), read from the tokens.
 
     Used only when the parser itself gave up on the nesting, so the cost is paid only by
     documents that are refused anyway.
@@ -173,7 +178,7 @@ def _deep_path(text: str, start: int, parts: tuple[str | int, ...], limit: int) 
     for match in _TOKEN.finditer(text, start):
         token = match.group()
         if token in "[{":
-            if len(parts) + len(frames) >= limit:
+            if len(frames) >= limit:
                 break
             frames.append([token == "{", None if token == "{" else 0])
         elif token in "]}":
@@ -225,7 +230,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """
     text = _text(data)
     reader = _Reader(max_depth)
-    value, end, problem = reader.value_at(text, _skip(text, 0), ())
+    value, end, problem = reader.value_at(text, _skip(text, 0))
     if problem:
         raise problem
     end = _skip(text, end)
@@ -241,9 +246,12 @@ def iter_array(
 
     Elements are decoded one by one, so a caller can turn each into something smaller
     before the next is read instead of holding the whole parsed array. An element that is
-    well-formed but not plain JSON comes as ``(None, error)``, so that a caller can report
-    every bad element at once; malformed JSON raises ``StrictJSONError``, since nothing
-    after it can be read. An element counts one level of nesting for the array.
+    well-formed but not plain JSON comes with its error, whose path is relative to the
+    element (``$.delay_ms``), so that a caller can report every bad element at once; such
+    an element is only good for naming it (it holds placeholders where it is not plain
+    JSON). Malformed JSON raises ``StrictJSONError`` with a path in the whole document
+    (``$[3]``), since nothing after it can be read. The array counts as one level of
+    nesting.
     """
     text = _text(data)
     reader = _Reader(max_depth)
@@ -261,7 +269,10 @@ def iter_array(
         pos += 1
     else:
         while True:
-            value, pos, problem = reader.value_at(text, pos, (index,))
+            try:
+                value, pos, problem = reader.value_at(text, pos, (), 1)
+            except StrictJSONError as error:
+                raise StrictJSONError(f"$[{index}]{error.path[1:]}", error.problem) from None
             yield value, problem
             pos = _skip(text, pos)
             delimiter = text[pos : pos + 1]
@@ -269,8 +280,8 @@ def iter_array(
                 pos += 1
                 break
             if delimiter != ",":
-                error = json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-                raise StrictJSONError(json_path((index,)), f"not valid JSON: {error}")
+                where = json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+                raise StrictJSONError(json_path((index,)), f"not valid JSON: {where}")
             pos = _skip(text, pos + 1)
             index += 1
     pos = _skip(text, pos)
