@@ -59,7 +59,9 @@ def corpus() -> list[Any]:
         bodies.extend(factory.variants())
         for offset, quirk in enumerate(QUIRKS):
             bodies.extend(factory.build(100 + 40 * offset + i, quirks=[quirk]) for i in range(20))
-            bodies.extend(factory.build(400 + i, quirks=[quirk, *QUIRKS[:offset]]) for i in range(3))
+            bodies.extend(
+                factory.build(400 + i, quirks=[quirk, *QUIRKS[:offset]]) for i in range(3)
+            )
         for rule in RULES:
             bodies.extend(factory.build_invalid(rule, 1000 + i) for i in range(20))
     return bodies
