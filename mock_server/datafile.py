@@ -12,7 +12,6 @@ from pathlib import Path
 
 from mock_server.records import EncodedPostbacks, InvalidRecords, RecordChecker
 from mock_server.strictjson import StrictJSONError, iter_array
-from mock_server.strictyaml import YAMLDataError, read_records
 
 
 class DataFileError(ValueError):
@@ -30,12 +29,17 @@ def _text(path: Path) -> str:
 
 def _check(path: Path, text: str, checker: RecordChecker) -> None:
     if path.suffix.lower() in (".yaml", ".yml"):
-        for record, problems in read_records(text):
-            checker.add(record, problems)
+        from mock_server.strictyaml import YAMLDataError, read_records  # PyYAML only when used
+
+        try:
+            for record, problems in read_records(text):
+                checker.add(record, problems)
+        except YAMLDataError as bad:
+            raise DataFileError(f"{path}: {bad}") from None
         return
     try:
-        for record, error in iter_array(text):
-            checker.add(record, [str(error)] if error else [])
+        for record, problem in iter_array(text):
+            checker.add(record, [str(problem)] if problem else [])
     except StrictJSONError as error:
         if error.problem.startswith("expected a JSON array"):
             found = error.problem.removeprefix("expected a JSON array, ")
@@ -55,8 +59,6 @@ def load_data_file(path: str | Path) -> EncodedPostbacks:
     try:
         _check(path, _text(path), checker)
         return checker.result()
-    except YAMLDataError as error:
-        raise DataFileError(f"{path}: {error}") from None
     except InvalidRecords as invalid:
         lines = invalid.lines()
         raise DataFileError("\n".join([f"{path}: {lines[0]}", *lines[1:]])) from None

@@ -10,13 +10,14 @@ differential test over generated, broken and mutated bodies keeps the two in agr
 from __future__ import annotations
 
 import functools
-from typing import Any
-
-import jsonschema_rs
+from typing import TYPE_CHECKING, Any
 
 from openapi.jsonpath import json_path
 from openapi.spec import load_spec
 from openapi.violations import Violation, schema_violations
+
+if TYPE_CHECKING:
+    import jsonschema_rs
 
 _SPEC_URI = "urn:everflow-postback-kit:spec"
 
@@ -27,6 +28,8 @@ def compiled(schema_name: str) -> jsonschema_rs.Validator:
 
     Formats are not asserted, as ``schema_violations`` does not assert them either.
     """
+    import jsonschema_rs  # only when a body is first judged: importing the kit stays cheap
+
     load_spec()["components"]["schemas"][schema_name]  # KeyError for an unknown name
     registry = jsonschema_rs.Registry([(_SPEC_URI, load_spec())])
     ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}
