@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -24,21 +24,12 @@ from mock_server.strictjson import MAX_DEPTH
 from openapi.jsonpath import json_path
 
 _TAG = "tag:yaml.org,2002:"
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_PROBLEMS_PER_RECORD = 10
 """A record's problems shown before the rest are summed up as "and N more"."""
 
 
 class YAMLDataError(ValueError):
     """The file is not YAML, or not a list: nothing in it can be read as records."""
-
-
-class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
-    """PyYAML's safe loader, resolving and constructing only what JSON has (YAML 1.2 core)."""
-
-    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
-    yaml_constructors: dict[Any, Any] = {}  # noqa: RUF012
-    yaml_multi_constructors: dict[Any, Any] = {}  # noqa: RUF012
 
 
 _TIMESTAMP = next(
@@ -62,27 +53,25 @@ _IMPLICIT = [  # the first match wins, so int before float
     ("timestamp", _TIMESTAMP, list("0123456789")),
     ("merge", re.compile(r"^(?:<<)$"), ["<"]),
 ]
-for _name, _regexp, _first in _IMPLICIT:
-    _StrictLoader.add_implicit_resolver(_TAG + _name, _regexp, _first)
 
 
 class _NotJSON(ValueError):
     """A scalar whose tag or text has no plain JSON value."""
 
 
-def _null(loader: _StrictLoader, node: ScalarNode) -> None:
+def _null(loader: yaml.SafeLoader, node: ScalarNode) -> None:
     if node.value not in ("", "~", "null", "Null", "NULL"):
         raise _NotJSON(f"{node.value!r} is not null")
 
 
-def _bool(loader: _StrictLoader, node: ScalarNode) -> bool:
+def _bool(loader: yaml.SafeLoader, node: ScalarNode) -> bool:
     text: str = node.value.lower()
     if text not in ("true", "false"):
         raise _NotJSON(f"{node.value!r} is not true or false")
     return text == "true"
 
 
-def _int(loader: _StrictLoader, node: ScalarNode) -> int:
+def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text: str = node.value
     try:
         if text.startswith(("0o", "0x")):
@@ -92,7 +81,7 @@ def _int(loader: _StrictLoader, node: ScalarNode) -> int:
         raise _NotJSON(f"{text[:40]!r} is not an integer") from None
 
 
-def _float(loader: _StrictLoader, node: ScalarNode) -> float:
+def _float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
     text: str = node.value
     try:
         value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
@@ -103,14 +92,31 @@ def _float(loader: _StrictLoader, node: ScalarNode) -> float:
     return value
 
 
-def _str(loader: _StrictLoader, node: ScalarNode) -> str:
+def _str(loader: yaml.SafeLoader, node: ScalarNode) -> str:
     value: str = node.value
     return value
 
 
 _SCALARS = {"null": _null, "bool": _bool, "int": _int, "float": _float, "str": _str}
-for _name, _constructor in _SCALARS.items():
-    _StrictLoader.add_constructor(_TAG + _name, _constructor)
+
+
+def strict_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """``base`` (PyYAML's C or Python safe loader) resolving and constructing only what JSON
+    has, by the YAML 1.2 core schema."""
+    tables: dict[str, Any] = {
+        "yaml_implicit_resolvers": {},
+        "yaml_constructors": {},
+        "yaml_multi_constructors": {},
+    }
+    loader = cast("type[yaml.SafeLoader]", type(f"Strict{base.__name__}", (base,), tables))
+    for name, regexp, first in _IMPLICIT:
+        loader.add_implicit_resolver(_TAG + name, regexp, first)
+    for name, constructor in _SCALARS.items():
+        loader.add_constructor(_TAG + name, constructor)
+    return loader
+
+
+_StrictLoader = strict_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _tag_problem(tag: str) -> str:
@@ -122,14 +128,14 @@ def _tag_problem(tag: str) -> str:
     return f"{shown[:60]} is not plain JSON data (only null, booleans, numbers, strings, lists and mappings)"
 
 
-def _scalar(loader: _StrictLoader, node: ScalarNode) -> Any:
+def _scalar(loader: yaml.SafeLoader, node: ScalarNode) -> Any:
     """The node's value, or ``_NotJSON`` saying why it has none in JSON."""
     if not node.tag.startswith(_TAG) or node.tag.removeprefix(_TAG) not in _SCALARS:
         raise _NotJSON(_tag_problem(node.tag))
     return loader.construct_object(node)
 
 
-def _record(loader: _StrictLoader, root: Node, seen: set[int]) -> tuple[Any, list[str]]:
+def _record(loader: yaml.SafeLoader, root: Node, seen: set[int]) -> tuple[Any, list[str]]:
     """One record built from its node tree, and every problem found, each with its path.
 
     Iterative, so no nesting can overflow the stack; a node met twice is an alias.
@@ -167,7 +173,7 @@ def _record(loader: _StrictLoader, root: Node, seen: set[int]) -> tuple[Any, lis
 
 
 def _mapping(
-    loader: _StrictLoader, node: MappingNode, path: tuple[str | int, ...], seen: set[int]
+    loader: yaml.SafeLoader, node: MappingNode, path: tuple[str | int, ...], seen: set[int]
 ) -> tuple[dict[str, Any], list[tuple[Node, tuple[str | int, ...], Any, Any]], list[str]]:
     """An empty dict with the node's keys in order, its values to build, and key problems."""
     value: dict[str, Any] = {}
