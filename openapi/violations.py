@@ -79,12 +79,19 @@ def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str 
     return rule
 
 
+MAX_MESSAGE = 300
+"""Longer messages are cut: jsonschema quotes the whole value, which may be a megabyte."""
+
+
 def describe(error: ValidationError, schema: Mapping[str, Any]) -> Violation:
     """A ``Violation`` for one jsonschema error raised while validating against ``schema``."""
+    message = error.message
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
     return Violation(
         path=json_path(error.absolute_path),
         keyword=str(error.validator),
-        message=error.message,
+        message=message,
         rule=rule_of(schema, list(error.absolute_schema_path)),
     )
 

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from openapi import load_spec, schema_violations
-from openapi.violations import json_path
+from openapi.violations import MAX_MESSAGE, json_path
 
 EXAMPLE: dict[str, Any] = load_spec()["components"]["examples"]["tiktok_event_specific"]["value"]
 
@@ -49,3 +49,10 @@ def test_nested_paths_use_dots_and_indexes() -> None:
 def test_error_schema_by_name() -> None:
     assert schema_violations({"Error": "x"}, "EverflowError") == []
     assert [v.keyword for v in schema_violations({"x": 1}, "EverflowError")] == ["anyOf"]
+
+
+def test_messages_quoting_huge_values_are_cut() -> None:
+    (violation,) = schema_violations(dict(EXAMPLE, pixel_status="x" * 1_000_000))
+    assert violation.path == "$.pixel_status"
+    assert len(violation.message) == MAX_MESSAGE
+    assert violation.message.endswith("...")
