@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mock_server.records import InvalidRecords, RecordProblem, check_records
+from mock_server.records import (
+    EncodedPostbacks,
+    RecordChecker,
+    encode_records,
+)
+from mock_server.strictjson import dumps
 
 
 def encode(body: Any) -> bytes:
-    """The compact JSON bytes the mock sends for a body."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    """The compact JSON bytes the mock sends for a body.
+
+    Strict: ``StrictJSONError`` for anything plain JSON cannot carry (NaN, infinity, lone
+    surrogates), so that the mock can never send invalid JSON.
+    """
+    return dumps(body)
 
 
 class PostbackStore:
     """Postbacks by id, held as ready-to-send JSON bytes that are known to obey the spec.
 
-    Every way in (start data, ``put``) validates; serving never does, which is what keeps a
-    hit cheap. ``reset`` returns to the start data.
+    Every way in (start data, ``put``, ``put_many``) validates, once; serving never does,
+    which is what keeps a hit cheap. Start data that is already ``EncodedPostbacks`` (a
+    loaded data file) was validated when it was read and is taken as it is. ``reset``
+    returns to the start data.
     """
 
     def __init__(self, initial: Sequence[dict[str, Any]]) -> None:
-        problems = check_records(initial)
-        if problems:
-            raise InvalidRecords(problems, len(initial))
-        self._initial = {body["network_pixel_id"]: encode(body) for body in initial}
+        start = initial if isinstance(initial, EncodedPostbacks) else encode_records(initial)
+        self._initial = dict(start.encoded)
         self._items = dict(self._initial)
         self._lock = threading.Lock()
 
@@ -41,18 +49,19 @@ class PostbackStore:
         """
         if isinstance(body, dict) and "network_pixel_id" not in body:
             body = {"network_pixel_id": pixel_id, **body}
-        problems = check_records([body])
-        problem = problems[0] if problems else RecordProblem(0, pixel_id)
-        if isinstance(body, dict) and body.get("network_pixel_id") != pixel_id:
-            found = body.get("network_pixel_id")
-            problem.notes.append(f"$.network_pixel_id: {found!r} differs from the id {pixel_id}")
-        if problem.notes or problem.violations:
-            raise InvalidRecords([problem], 1)
-        data = encode(body)
+        checker = RecordChecker()
+        checker.add(body, expected_id=pixel_id)
+        (data,) = checker.result().encoded.values()
         with self._lock:
             created = pixel_id not in self._items
             self._items[pixel_id] = data
         return created
+
+    def put_many(self, bodies: Iterable[dict[str, Any]]) -> None:
+        """Store every body under its ``network_pixel_id``; nothing is stored unless all are valid."""
+        encoded = encode_records(bodies).encoded
+        with self._lock:
+            self._items.update(encoded)
 
     def delete(self, pixel_id: int) -> bool:
         """Remove ``pixel_id``; returns whether it was there."""
