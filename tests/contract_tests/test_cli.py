@@ -46,10 +46,15 @@ def test_passing_run_writes_reports(
     assert capsys.readouterr().out.startswith(
         f"everflow-contract PASS: {mock_url}: 5 requests, 0 errors"
     )
-    # five probes, and one case for drift across answers (fields never present: warnings)
-    assert 'tests="6"' in junit.read_text()
-    assert 'name="drift"' in junit.read_text()
+    # five probes; no drift (postback-delivery pixels need no other delivery's fields)
+    assert 'tests="5"' in junit.read_text()
+    assert 'name="drift"' not in junit.read_text()
     assert md.read_text().startswith("# Everflow contract: passed")
+
+
+def test_strict_passes_on_a_healthy_mock(mock_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--base-url", mock_url, "--pixel-id", "1,2,3", "--strict", *FAST]) == 0
+    assert "0 errors, 0 warnings (strict" in capsys.readouterr().out
 
 
 def test_pixel_ids_from_the_environment(
