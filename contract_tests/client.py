@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import httpx
 
+from contract_tests.masking import MIN_PIECE, redact, redact_body
+
 KEY_HEADER = "X-Eflow-Api-Key"
 LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -47,7 +49,8 @@ def check_base_url(base_url: str) -> httpx.URL:
 class ContractClient:
     """Sends the suite's GETs: at most ``rate`` a second, retrying 429 and 5xx answers with
     exponential backoff and jitter (``retries`` times at most), never following redirects,
-    so the key never travels to another host."""
+    so the key never travels to another host. Every answer is returned with the key masked
+    out of its headers and body."""
 
     def __init__(
         self,
@@ -97,14 +100,40 @@ class ContractClient:
                 response = self._http.get(path, headers=headers)
                 response.read()
             except httpx.HTTPError as error:
-                raise TransportFailure(f"{type(error).__name__} for GET {path}: {error}") from None
+                message = f"{type(error).__name__} for GET {path}: {error}"
+                raise TransportFailure(redact(message, [self._key])) from None
             finally:
                 self.sent += 1
+            response = self._masked(response, response.content)
             retryable = response.status_code == 429 or response.status_code >= 500
             if not retryable or attempt == self._retries:
                 return response
             self._sleep(self._delay(attempt, response))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _masked(self, response: httpx.Response, content: bytes) -> httpx.Response:
+        """The answer, decoded, with the key masked out of headers and body (a key shorter
+        than ``MIN_PIECE`` is no real key; masking it would mangle answers)."""
+        secrets = [self._key] if len(self._key) >= MIN_PIECE else []
+        headers = [
+            (redact(name, secrets), redact(value, secrets))
+            for name, value in response.headers.multi_items()
+            if name.lower() != "content-encoding"
+        ]
+        sent = response.request
+        request = httpx.Request(
+            sent.method,
+            sent.url,
+            headers=[
+                (k, v) for k, v in sent.headers.multi_items() if k.lower() != "x-eflow-api-key"
+            ],
+        )
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=redact_body(content, secrets),
+            request=request,
+        )
 
     def _delay(self, attempt: int, response: httpx.Response) -> float:
         wait = self._backoff * 2.0**attempt + self._jitter.uniform(0, self._backoff)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from contract_tests.masking import MASK, redact
+
 Severity = Literal["error", "warning"]
-MASK = "********"
+
+__all__ = ["MASK", "Finding", "Report", "Severity", "redact"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,19 @@ class Finding:
             f"expected {self.expected}, got {self.actual}"
         )
 
+    def masked(self, secrets: Iterable[str]) -> Finding:
+        """This finding with every secret masked out of every text field."""
+        secrets = list(secrets)
+        return replace(
+            self,
+            target=redact(self.target, secrets),
+            probe=redact(self.probe, secrets),
+            check=redact(self.check, secrets),
+            path=redact(self.path, secrets),
+            expected=redact(self.expected, secrets),
+            actual=redact(self.actual, secrets),
+        )
+
 
 @dataclass
 class Report:
@@ -61,10 +77,12 @@ class Report:
         """Whether the target keeps the contract."""
         return not self.failures
 
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by a fixed mask."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
+    def masked(self, secrets: Iterable[str]) -> Report:
+        """A copy with every secret masked out of every finding and name."""
+        secrets = list(secrets)
+        return Report(
+            target=redact(self.target, secrets),
+            probes=[redact(probe, secrets) for probe in self.probes],
+            findings=[finding.masked(secrets) for finding in self.findings],
+            strict=self.strict,
+        )

@@ -1,4 +1,8 @@
-"""A run's report as a terminal summary, JUnit XML and Markdown (for CI summaries)."""
+"""A run's report as a terminal summary, JUnit XML and Markdown (for CI summaries).
+
+Each masks the secrets out of every finding before formatting it (so that no escaped form of
+a secret survives) and out of the finished text once more.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from contract_tests.findings import Finding, Report, redact
 
 def summary(report: Report, secrets: Iterable[str] = ()) -> str:
     """Readable lines: the verdict, then every finding."""
+    secrets = list(secrets)
+    report = report.masked(secrets)
     errors = [f for f in report.findings if f.severity == "error"]
     warnings = [f for f in report.findings if f.severity == "warning"]
     verdict = "PASS" if report.passed else "FAIL"
@@ -24,6 +30,8 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
 
 def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
     """JUnit XML: one test case per probe, failed by its findings."""
+    secrets = list(secrets)
+    report = report.masked(secrets)
     by_probe: dict[str, list[Finding]] = {probe: [] for probe in report.probes}
     for finding in report.findings:
         key = f"{finding.probe} {finding.pixel_id}" if finding.pixel_id is not None else "drift"
@@ -56,6 +64,8 @@ def _cell(text: str) -> str:
 
 def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
     """A Markdown report: verdict, counts and a table of findings."""
+    secrets = list(secrets)
+    report = report.masked(secrets)
     verdict = "passed" if report.passed else "failed"
     lines = [
         f"# Everflow contract: {verdict}",

@@ -126,6 +126,24 @@ def test_never_follows_a_redirect_to_another_host() -> None:
         assert get_state(other).requests == []
 
 
+def test_answers_come_back_with_the_key_masked() -> None:
+    key = "k&<>|\"'-" + "x" * 200
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        sent = request.headers["X-Eflow-Api-Key"]
+        body = {"description": sent, sent[:150]: [sent[3:]], "n": 1}
+        return httpx.Response(200, headers={"X-Echo": sent}, json=body)
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", key, rate=0, transport=httpx.MockTransport(echo)
+    )
+    response = client.get("/networks/pixels/1")
+    assert response.json() == {"description": "********", "********": ["********"], "n": 1}
+    assert response.headers["X-Echo"] == "********"
+    assert "X-Eflow-Api-Key" not in response.request.headers
+    assert "xxxxxxxx" not in response.text
+
+
 def test_unreachable_target_is_a_transport_failure() -> None:
     client = ContractClient("http://127.0.0.1:9/v1", "k", rate=0, retries=0)
     with pytest.raises(TransportFailure, match="ConnectError"):

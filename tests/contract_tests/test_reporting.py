@@ -75,3 +75,14 @@ def test_markdown_table_escapes_pipes() -> None:
 
 def test_redact_masks_every_secret() -> None:
     assert redact("a-key and a-key", ["a-key", ""]) == "******** and ********"
+
+
+def test_secrets_are_masked_before_escaping() -> None:
+    key = 'k&<>|"' + "'-0123456789"
+    report = Report("t", ["known_id 5"])
+    report.add([Finding("t", "known_id", 5, "pixel_id", f"$.{key}", "5", key)])
+    junit, md, text = junit_xml(report, [key]), markdown(report, [key]), summary(report, [key])
+    for produced in (junit, md, text):
+        assert "0123456789" not in produced
+        assert "********" in produced
+    ET.fromstring(junit)
