@@ -9,14 +9,18 @@ from collections.abc import Callable
 
 import httpx
 
+from contract_tests.defaults import KEY_ENV
 from contract_tests.masking import MIN_PIECE, redact, redact_body
 
 KEY_HEADER = "X-Eflow-Api-Key"
 LOOPBACK_NAMES = frozenset({"localhost"})
+BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
 
 
 class UnsafeTarget(ValueError):
-    """The base URL would expose the key (plain http to a host other than loopback)."""
+    """The base URL cannot be used: it would expose the key (plain http to a host other than
+    loopback, credentials in it) or is not an Everflow API base URL. The message never
+    repeats credentials."""
 
 
 class TransportFailure(RuntimeError):
@@ -34,15 +38,28 @@ def is_loopback(host: str) -> bool:
 
 
 def check_base_url(base_url: str) -> httpx.URL:
-    """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read."""
-    url = httpx.URL(base_url)
+    """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read, or when
+    it is not an API base URL (``.../v1``)."""
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise UnsafeTarget(f"base URL is not a valid URL; use e.g. {BASE_URL_EXAMPLE}") from None
+    if url.userinfo:
+        raise UnsafeTarget(
+            "credentials in the base URL are refused: remove user:password@ and put the API "
+            f"key in ${KEY_ENV} (or the variable --api-key-env names)"
+        )
     if url.scheme not in ("http", "https") or not url.host:
-        raise UnsafeTarget(f"base URL must be http(s)://host/..., not {base_url!r}")
+        raise UnsafeTarget(f"base URL must be http(s)://host/v1, not {base_url!r}")
+    if url.query or url.fragment:
+        raise UnsafeTarget(f"base URL must not have a query or fragment, e.g. {BASE_URL_EXAMPLE}")
     if url.scheme == "http" and not is_loopback(url.host):
         raise UnsafeTarget(
             f"refusing to send an API key over plain http to {url.host}; use https "
             "(plain http is allowed only for loopback addresses)"
         )
+    if not url.path.rstrip("/").endswith("/v1"):
+        raise UnsafeTarget(f"base URL must end in /v1, e.g. {BASE_URL_EXAMPLE}")
     return url
 
 

@@ -45,6 +45,37 @@ def test_refuses_urls_that_would_expose_the_key(url: str) -> None:
 @pytest.mark.parametrize(
     "url",
     [
+        "http://user:pa55word-x@127.0.0.1:4010/v1",
+        "https://pa55word-x@api.eflow.team/v1",
+        "ftp://user:pa55word-x@api.eflow.team/v1",
+    ],
+)
+def test_refuses_credentials_in_the_url_without_repeating_them(url: str) -> None:
+    with pytest.raises(UnsafeTarget) as refused:
+        check_base_url(url)
+    message = str(refused.value)
+    assert "credentials" in message
+    assert "EVERFLOW_API_KEY" in message
+    assert "pa55word" not in message
+    assert "user" not in message.split("user:password")[-1]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.eflow.team", "https://api.eflow.team/", "http://127.0.0.1:4010/v2"]
+)
+def test_base_url_must_end_in_v1(url: str) -> None:
+    with pytest.raises(UnsafeTarget, match=r"must end in /v1, e\.g\. https://api\.eflow\.team/v1"):
+        check_base_url(url)
+
+
+def test_base_url_carries_no_query() -> None:
+    with pytest.raises(UnsafeTarget, match="query"):
+        check_base_url("https://api.eflow.team/v1?api_key=x")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
         "https://api.eflow.team/v1",
         "http://127.0.0.1:4010/v1",
         "http://localhost/v1",

@@ -150,3 +150,30 @@ def test_transport_errors_do_not_carry_the_key(
     out, err = capfd.readouterr()
     assert "transport" in out
     assert CANARY not in out + err
+
+
+def test_credentials_in_the_base_url_are_refused_and_never_shown(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
+    with LiveServer(create_app()) as live:
+        url = live.url.replace("http://", "http://user:hunter2-s3cr3t-9x@")
+        args = [
+            "--base-url",
+            url,
+            "--pixel-id",
+            "3",
+            "--junit",
+            str(junit),
+            "--report",
+            str(report),
+        ]
+        assert main(args) == 2
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "credentials in the base URL are refused" in err
+    assert "EVERFLOW_API_KEY" in err
+    assert leaks(out + err, "hunter2-s3cr3t-9x") == []
+    assert not junit.exists()
+    assert not report.exists()
