@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``everflow-contract``: 0 when all holds, 1 on a violation, 2 on a usage or
-    connection error. A missing key skips the run (0) with the reason."""
+    """Run ``everflow-contract``: 0 when all holds, 1 on a violation, 2 on a usage error or
+    when probes were left unanswered (unreachable, timed out, out of time, told to wait). A missing key skips the run (0) with the reason."""
     parser = build_parser()
     args = parser.parse_args(argv)
     ids = [i for group in args.pixel_id or [] for i in group]
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(redact(f"everflow-contract: cannot write report: {error}", secrets), file=sys.stderr)
         return 2
-    if any(f.check == "transport" for f in report.findings):
+    if report.unfinished:
         return 2
     return 0 if report.passed else 1
 

@@ -10,7 +10,11 @@ from contract_tests.masking import MASK, redact
 
 Severity = Literal["error", "warning"]
 
-__all__ = ["MASK", "Finding", "Report", "Severity", "redact"]
+UNFINISHED_CHECKS = frozenset({"transport", "timeout", "max_time", "retry_after", "not_sent"})
+"""Checks that say the run could not judge a probe (exit 2), rather than that the target
+broke the contract (exit 1)."""
+
+__all__ = ["MASK", "UNFINISHED_CHECKS", "Finding", "Report", "Severity", "redact"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,8 @@ class Finding:
     ``check`` names what was checked: a documented rule (``tiktok_pixel_required``), a field
     constraint (``$.delay_ms:maximum``) or one of the suite's own checks (``status``,
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
-    ``never_present``, ``transport``).
+    ``never_present``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
+    ``transport``, ``timeout``, ``max_time``, ``retry_after``, ``not_sent``).
     """
 
     target: str
@@ -76,6 +81,11 @@ class Report:
     def passed(self) -> bool:
         """Whether the target keeps the contract."""
         return not self.failures
+
+    @property
+    def unfinished(self) -> list[Finding]:
+        """Probes the run could not judge: unreachable, too slow, out of time, told to wait."""
+        return [f for f in self.findings if f.check in UNFINISHED_CHECKS]
 
     def masked(self, secrets: Iterable[str]) -> Report:
         """A copy with every secret masked out of every finding and name."""

@@ -20,9 +20,10 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
     warnings = [f for f in report.findings if f.severity == "warning"]
     verdict = "PASS" if report.passed else "FAIL"
     mode = " (strict: warnings fail)" if report.strict else ""
+    unfinished = f", {len(report.unfinished)} unanswered" if report.unfinished else ""
     lines = [
         f"everflow-contract {verdict}: {report.target}: {len(report.probes)} requests, "
-        f"{len(errors)} errors, {len(warnings)} warnings{mode}"
+        f"{len(errors)} errors{unfinished}, {len(warnings)} warnings{mode}"
     ]
     lines += [f"  {f.line()}" for f in report.findings]
     return redact("\n".join(lines) + "\n", secrets)
@@ -74,6 +75,12 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
         + ("; strict mode (warnings fail)" if report.strict else ""),
         "",
     ]
+    if report.unfinished:
+        checks = ", ".join(sorted({f.check for f in report.unfinished}))
+        lines += [
+            f"Unfinished: {len(report.unfinished)} probes had no answer to judge ({checks}).",
+            "",
+        ]
     if not report.findings:
         lines.append("No findings: every answer kept the contract.")
     else:
