@@ -1,13 +1,16 @@
-"""``ContractClient``: GET-only, paced, retrying, bounded in time, and careful with the key."""
+"""``ContractClient``: read-only unless told otherwise, paced, retrying, bounded in time, and
+careful with the key."""
 
 from __future__ import annotations
 
 import email.utils
 import ipaddress
 import random
+import re
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 
@@ -22,17 +25,45 @@ from contract_tests.defaults import (
     MAX_ANSWER_BYTES,
     RETRY_AFTER_CAP,
 )
+from contract_tests.findings import Write
 from contract_tests.masking import MIN_PIECE, redact, redact_body
 
 KEY_HEADER = "X-Eflow-Api-Key"
 LOOPBACK_NAMES = frozenset({"localhost"})
 BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
 
+READ_ONLY_REQUESTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("GET", "/networks/pixels/{pixelId}", re.compile(r"/networks/pixels/[0-9]+")),
+    ("GET", "/networks/pixels", re.compile(r"/networks/pixels")),
+    ("POST", "/networks/pixelstable", re.compile(r"/networks/pixelstable")),
+)
+"""Everything a read-only client may send: method, the spec's path, and the pattern a path
+under the base URL must match whole. Search is a POST only because its query is a JSON
+body; it changes nothing. Every other request needs ``allow_writes=True``."""
+
+CREATE = ("POST", re.compile(r"/networks/pixels"))
+"""Create is the one request not safe to repeat: a 5xx or a lost answer may have stored the
+postback, so it is retried only after a 429 (refused before any work was done)."""
+
+PIXEL_IN_PATH = re.compile(r"/networks/pixels/([0-9]+)")
+
+
+def is_read_only(method: str, path: str) -> bool:
+    """Whether ``method path`` (a path under the base URL) is one of ``READ_ONLY_REQUESTS``."""
+    return any(
+        method == allowed and pattern.fullmatch(path) for allowed, _, pattern in READ_ONLY_REQUESTS
+    )
+
 
 class UnsafeTarget(ValueError):
     """The base URL cannot be used: it would expose the key (plain http to a host other than
     loopback, credentials in it) or is not an Everflow API base URL. The message never
     repeats credentials."""
+
+
+class WriteRefused(PermissionError):
+    """A request that could change the target, from a client that may not write. Raised
+    before anything is sent; the suite never asks for one unless writes are allowed."""
 
 
 class TransportFailure(RuntimeError):
@@ -122,14 +153,20 @@ def retry_after_seconds(value: str, now: float | None = None) -> float | None:
 
 
 class ContractClient:
-    """Sends the suite's GETs: at most ``rate`` a second (0: unpaced, for in-process targets),
-    retrying 429 and 5xx answers with exponential backoff and jitter (``retries`` times at
-    most), never following redirects, so the key never travels to another host.
+    """Sends the suite's requests: at most ``rate`` a second (0: unpaced, for in-process
+    targets), retrying 429 and 5xx answers with exponential backoff and jitter (``retries``
+    times at most; a create only after a 429), never following redirects, so the key never
+    travels to another host.
+
+    Read-only unless ``allow_writes``: only ``READ_ONLY_REQUESTS`` are sent, anything else
+    raises ``WriteRefused`` before it leaves. Every other request sent (each attempt) is
+    recorded in ``writes``, with the postback id it touched and the answer's status.
 
     Time is bounded twice: each request, connect to last byte, by ``timeout`` seconds, and
-    everything the client does, waits included, by ``max_time`` seconds from its creation.
-    A ``Retry-After`` longer than ``RETRY_AFTER_CAP`` or than the time left is not waited
-    for. Every answer is returned with the key masked out of its headers and body.
+    everything the client does, waits included, by ``max_time`` seconds from its creation
+    (``grant_grace`` lets a cleanup run past it, bounded too). A ``Retry-After`` longer than
+    ``RETRY_AFTER_CAP`` or than the time left is not waited for. Every answer is returned
+    with the key masked out of its headers and body.
     """
 
     def __init__(
@@ -145,8 +182,11 @@ class ContractClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        allow_writes: bool = False,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.allow_writes = allow_writes
+        self.writes: list[Write] = []
         self._key = api_key
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._retries = retries
@@ -172,36 +212,104 @@ class ContractClient:
     def _left(self) -> float:
         return self._ends - self._clock()
 
+    def grant_grace(self, seconds: float) -> None:
+        """Let the client go on for ``seconds`` more, even past ``max_time``: the time a
+        cleanup gets to delete what the run created after the budget ran out."""
+        self._ends = max(self._ends, self._clock() + seconds)
+
     def _out_of_time(self, doing: str) -> OutOfTime:
         return OutOfTime(f"--max-time {self._max_time:g} s used up {doing}")
 
-    def _pace(self, path: str) -> None:
+    def _pace(self, what: str) -> None:
         now = self._clock()
         if now < self._next_slot:
             if self._next_slot - now >= self._left():
-                raise self._out_of_time(f"before GET {path}")
+                raise self._out_of_time(f"before {what}")
             self._sleep(self._next_slot - now)
             now = self._next_slot
         self._next_slot = now + self._interval
 
-    def get(self, path: str, *, with_key: bool = True) -> httpx.Response:
+    def get(
+        self, path: str, *, with_key: bool = True, params: Mapping[str, Any] | None = None
+    ) -> httpx.Response:
         """GET ``path`` (relative to the base URL), retried on 429 and 5xx."""
+        return self.request("GET", path, with_key=with_key, params=params)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        with_key: bool = True,
+    ) -> httpx.Response:
+        """Send ``method path`` (relative to the base URL) with an optional JSON body;
+        retried on 429 and 5xx (a create on 429 only). ``WriteRefused`` unless it is
+        read-only or writes are allowed."""
+        method = method.upper()
+        read_only = is_read_only(method, path)
+        if not (read_only or self.allow_writes):
+            raise WriteRefused(
+                f"{method} {path} would write; the contract suite writes only with --allow-writes"
+            )
+        once = method == CREATE[0] and CREATE[1].fullmatch(path) is not None
         headers = {"Accept": "application/json"}
         if with_key:
             headers[KEY_HEADER] = self._key
+        what = f"{method} {path}"
         for attempt in range(self._retries + 1):
-            self._pace(path)
-            response = self._fetch(path, headers)
-            retryable = response.status_code == 429 or response.status_code >= 500
+            self._pace(what)
+            response = self._fetch(method, path, headers, params, json, record=not read_only)
+            status = response.status_code
+            retryable = status == 429 or (status >= 500 and not once)
             if not retryable or attempt == self._retries:
                 return response
-            self._sleep(self._delay(attempt, response, path))
+            self._sleep(self._delay(attempt, response, what))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _fetch(self, path: str, headers: dict[str, str]) -> httpx.Response:
+    def _fetch(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        params: Mapping[str, Any] | None,
+        json: Any,
+        *,
+        record: bool,
+    ) -> httpx.Response:
+        """One attempt; a write is recorded whatever happens, even an interrupt."""
+        if not record:
+            return self._exchange(method, path, headers, params, json)
+        outcome, response = "no answer", None
+        try:
+            response = self._exchange(method, path, headers, params, json)
+            outcome = str(response.status_code)
+            return response
+        except TransportFailure as failure:
+            outcome = f"no answer ({failure.check})"
+            raise
+        except BaseException as error:
+            outcome = f"no answer ({type(error).__name__})"
+            raise
+        finally:
+            self.writes.append(Write(method, self._full(path), _touched(path, response), outcome))
+
+    def _full(self, path: str) -> str:
+        return self.base_url.path.rstrip("/") + path
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        params: Mapping[str, Any] | None,
+        json: Any,
+    ) -> httpx.Response:
+        what = f"{method} {path}"
         left = self._left()
         if left <= 0:
-            raise self._out_of_time(f"before GET {path}")
+            raise self._out_of_time(f"before {what}")
         limit = min(self._timeout, left)
         budget_bound = limit < self._timeout
         deadline = time.monotonic() + limit
@@ -209,7 +317,9 @@ class ContractClient:
             self._deadline.deadline = deadline
         self.sent += 1
         try:
-            request = self._http.build_request("GET", path, headers=headers, timeout=limit)
+            request = self._http.build_request(
+                method, path, headers=headers, params=params, json=json, timeout=limit
+            )
             response = self._http.send(request, stream=True)
             try:
                 content = self._read(response, deadline, limit)
@@ -217,12 +327,12 @@ class ContractClient:
                 response.close()
         except httpx.TimeoutException:
             if budget_bound:
-                raise self._out_of_time(f"during GET {path}") from None
+                raise self._out_of_time(f"during {what}") from None
             raise RequestTimeout(
-                f"no complete answer to GET {path} within {self._timeout:g} s (--timeout)"
+                f"no complete answer to {what} within {self._timeout:g} s (--timeout)"
             ) from None
         except httpx.HTTPError as error:
-            message = f"{type(error).__name__} for GET {path}: {error}"
+            message = f"{type(error).__name__} for {what}: {error}"
             raise TransportFailure(redact(message, [self._key])) from None
         finally:
             if self._deadline is not None:
@@ -236,8 +346,8 @@ class ContractClient:
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
                 raise TransportFailure(
-                    f"answer to GET {response.request.url.path} is larger than "
-                    f"{MAX_ANSWER_BYTES} bytes"
+                    f"answer to {response.request.method} {response.request.url.path} is "
+                    f"larger than {MAX_ANSWER_BYTES} bytes"
                 )
             chunks.append(chunk)
             if time.monotonic() > deadline:
@@ -260,6 +370,7 @@ class ContractClient:
             headers=[
                 (k, v) for k, v in sent.headers.multi_items() if k.lower() != "x-eflow-api-key"
             ],
+            content=sent.content,
         )
         return httpx.Response(
             response.status_code,
@@ -268,7 +379,7 @@ class ContractClient:
             request=request,
         )
 
-    def _delay(self, attempt: int, response: httpx.Response, path: str) -> float:
+    def _delay(self, attempt: int, response: httpx.Response, what: str) -> float:
         """How long to wait before retrying ``response``, or why the run will not."""
         wait = self._backoff * 2.0**attempt + self._jitter.uniform(0, self._backoff)
         asked = retry_after_seconds(response.headers.get("Retry-After", ""))
@@ -276,7 +387,7 @@ class ContractClient:
         if asked is not None:
             if asked > RETRY_AFTER_CAP:
                 raise RetryRefused(
-                    f"GET {path} answered {status} with Retry-After {asked:g} s, longer than "
+                    f"{what} answered {status} with Retry-After {asked:g} s, longer than "
                     f"the {RETRY_AFTER_CAP:g} s the suite waits; not retried, no further "
                     "requests sent"
                 )
@@ -285,13 +396,28 @@ class ContractClient:
         if wait >= left:
             if asked is not None and asked >= left:
                 raise RetryRefused(
-                    f"GET {path} answered {status} with Retry-After {asked:g} s, more than "
+                    f"{what} answered {status} with Retry-After {asked:g} s, more than "
                     f"the {max(left, 0):.1f} s left of --max-time {self._max_time:g} s; "
                     "not retried"
                 )
-            raise self._out_of_time(f"waiting to retry GET {path} after a {status}")
+            raise self._out_of_time(f"waiting to retry {what} after a {status}")
         return wait
 
     def close(self) -> None:
         """Release connections."""
         self._http.close()
+
+
+def _touched(path: str, response: httpx.Response | None) -> int | None:
+    """The postback a write touched: the path's id, or the one a create's answer names."""
+    match = PIXEL_IN_PATH.fullmatch(path)
+    if match:
+        return int(match.group(1))
+    if response is None or response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    pixel_id = body.get("network_pixel_id") if isinstance(body, dict) else None
+    return pixel_id if isinstance(pixel_id, int) and not isinstance(pixel_id, bool) else None

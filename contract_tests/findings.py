@@ -1,4 +1,5 @@
-"""What the contract suite found: one ``Finding`` per broken expectation."""
+"""What the contract suite found: one ``Finding`` per broken expectation, and every ``Write``
+it made."""
 
 from __future__ import annotations
 
@@ -10,11 +11,26 @@ from contract_tests.masking import MASK, redact
 
 Severity = Literal["error", "warning"]
 
-UNFINISHED_CHECKS = frozenset({"transport", "timeout", "max_time", "retry_after", "not_sent"})
+UNFINISHED_CHECKS = frozenset(
+    {"transport", "timeout", "max_time", "retry_after", "not_sent", "interrupted"}
+)
 """Checks that say the run could not judge a probe (exit 2), rather than that the target
 broke the contract (exit 1)."""
 
-__all__ = ["MASK", "UNFINISHED_CHECKS", "Finding", "Report", "Severity", "redact"]
+Mode = Literal["read-only", "writes", "cleanup"]
+
+__all__ = [
+    "MASK",
+    "UNFINISHED_CHECKS",
+    "Finding",
+    "Mode",
+    "Report",
+    "RunInterrupted",
+    "Severity",
+    "Write",
+    "interrupted",
+    "redact",
+]
 
 
 @dataclass(frozen=True)
@@ -24,8 +40,9 @@ class Finding:
     ``check`` names what was checked: a documented rule (``tiktok_pixel_required``), a field
     constraint (``$.delay_ms:maximum``) or one of the suite's own checks (``status``,
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
-    ``never_present``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
-    ``transport``, ``timeout``, ``max_time``, ``retry_after``, ``not_sent``).
+    ``never_present``, the paging checks of ``page_checks`` and the state checks of
+    ``state_checks``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
+    ``transport``, ``timeout``, ``max_time``, ``retry_after``, ``not_sent``, ``interrupted``).
     """
 
     target: str
@@ -59,14 +76,39 @@ class Finding:
         )
 
 
+@dataclass(frozen=True)
+class Write:
+    """One request the suite sent that could change the target (each attempt): ``path`` is
+    the whole request path, ``pixel_id`` the postback it touched (``None`` when a create was
+    not answered with one) and ``status`` the answer's status, or why there was none."""
+
+    method: str
+    path: str
+    pixel_id: int | None
+    status: str
+
+    def line(self) -> str:
+        """A one-line human summary."""
+        where = f"pixel {self.pixel_id}" if self.pixel_id is not None else "no pixel id"
+        return f"{self.method} {self.path} ({where}): {self.status}"
+
+    def masked(self, secrets: Iterable[str]) -> Write:
+        """This write with every secret masked out of its text."""
+        secrets = list(secrets)
+        return replace(self, path=redact(self.path, secrets), status=redact(self.status, secrets))
+
+
 @dataclass
 class Report:
-    """Every finding of one run, and what was probed."""
+    """Every finding of one run, what was probed, and every write made (``mode`` says
+    whether the run could write at all)."""
 
     target: str
     probes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     strict: bool = False
+    mode: Mode = "read-only"
+    writes: list[Write] = field(default_factory=list)
 
     def add(self, findings: Iterable[Finding]) -> None:
         """Record more findings."""
@@ -95,4 +137,23 @@ class Report:
             probes=[redact(probe, secrets) for probe in self.probes],
             findings=[finding.masked(secrets) for finding in self.findings],
             strict=self.strict,
+            mode=self.mode,
+            writes=[write.masked(secrets) for write in self.writes],
         )
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run, after the probe postbacks it created were deleted;
+    ``report`` is what it found until then, every write included."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("the contract run was interrupted")
+        self.report = report
+
+
+def interrupted(report: Report) -> RunInterrupted:
+    """``report`` closed with an ``interrupted`` finding, in the exception that carries it."""
+    report.add(
+        [Finding(report.target, "run", None, "interrupted", "$", "a finished run", "interrupted")]
+    )
+    return RunInterrupted(report)

@@ -1,4 +1,5 @@
-"""ContractClient: GET only, paced, retrying within bounds, careful with the key."""
+"""ContractClient: read-only unless allowed to write, paced, retrying within bounds, careful
+with the key, and keeping a record of every write."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from contract_tests.client import (
     RetryRefused,
     TransportFailure,
     UnsafeTarget,
+    WriteRefused,
     check_base_url,
     retry_after_seconds,
 )
 from contract_tests.defaults import MAX_ANSWER_BYTES, RETRY_AFTER_CAP
+from contract_tests.findings import Write
 from mock_server import create_app, get_state
 from mock_server.live import LiveServer
 
@@ -198,7 +201,7 @@ def test_paces_requests_under_the_rate() -> None:
     assert len(fake.sleeps) == 3
 
 
-def test_sends_only_gets_with_the_key_only_when_asked() -> None:
+def test_sends_the_key_only_when_asked() -> None:
     recorder = Recorder([200])
     client = client_for(recorder, [], rate=0)
     client.get("/networks/pixels/1")
@@ -206,7 +209,130 @@ def test_sends_only_gets_with_the_key_only_when_asked() -> None:
     assert [r.method for r in recorder.requests] == ["GET", "GET"]
     assert recorder.requests[0].headers["X-Eflow-Api-Key"] == "k"
     assert "X-Eflow-Api-Key" not in recorder.requests[1].headers
-    assert not hasattr(client, "post")
+
+
+def test_a_read_only_client_sends_reads_and_search_and_nothing_else() -> None:
+    recorder = Recorder([200])
+    client = client_for(recorder, [], rate=0)
+    client.get("/networks/pixels/1")
+    client.get("/networks/pixels", params={"page": 1, "page_size": 5})
+    client.request("POST", "/networks/pixelstable", json={"query": {}})
+    assert [(r.method, r.url.path) for r in recorder.requests] == [
+        ("GET", "/v1/networks/pixels/1"),
+        ("GET", "/v1/networks/pixels"),
+        ("POST", "/v1/networks/pixelstable"),
+    ]
+    assert client.writes == []
+    refused = [
+        ("POST", "/networks/pixels"),
+        ("PUT", "/networks/pixels/1"),
+        ("DELETE", "/networks/pixels/1"),
+        ("PATCH", "/networks/pixels/1"),
+        ("POST", "/networks/pixels/1"),
+        ("GET", "/networks/pixels/1/../../offers/3"),
+        ("POST", "/networks/pixelstable/1"),
+        ("DELETE", "/networks/pixelstable"),
+        ("GET", "/networks/offers"),
+    ]
+    for method, path in refused:
+        with pytest.raises(WriteRefused, match="writes only with --allow-writes"):
+            client.request(method, path, json={})
+    assert len(recorder.requests) == 3, "a refused request must never be sent"
+    assert client.writes == []
+
+
+def scripted(*answers: httpx.Response) -> tuple[list[httpx.Request], httpx.MockTransport]:
+    """A transport answering ``answers`` in turn (the last one again), and what it got."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return answers[min(len(sent), len(answers)) - 1]
+
+    return sent, httpx.MockTransport(answer)
+
+
+def writer(transport: httpx.BaseTransport, **kwargs: object) -> ContractClient:
+    return ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0,
+        backoff=0,
+        allow_writes=True,
+        transport=transport,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_a_writing_client_records_every_write_it_sends_with_the_id_it_touched() -> None:
+    created = httpx.Response(200, json={"network_pixel_id": 77})
+    sent, transport = scripted(created, httpx.Response(200, json={"network_pixel_id": 77}))
+    client = writer(transport)
+    client.request("POST", "/networks/pixels", json={"description": "x"})
+    client.request("PUT", "/networks/pixels/77", json={"description": "y"})
+    client.request("GET", "/networks/pixels/77")
+    client.request("POST", "/networks/pixelstable", json={})
+    client.request("DELETE", "/networks/pixels/77")
+    assert [r.method for r in sent] == ["POST", "PUT", "GET", "POST", "DELETE"]
+    assert client.writes == [
+        Write("POST", "/v1/networks/pixels", 77, "200"),
+        Write("PUT", "/v1/networks/pixels/77", 77, "200"),
+        Write("DELETE", "/v1/networks/pixels/77", 77, "200"),
+    ]
+
+
+def test_a_create_is_retried_after_a_429_but_never_after_a_5xx() -> None:
+    sent, transport = scripted(httpx.Response(429), httpx.Response(503))
+    client = writer(transport, retries=3)
+    assert client.request("POST", "/networks/pixels", json={}).status_code == 503
+    assert len(sent) == 2
+    assert [w.status for w in client.writes] == ["429", "503"]
+    sent, transport = scripted(httpx.Response(503), httpx.Response(200, json={"result": True}))
+    client = writer(transport, retries=3)
+    assert client.request("DELETE", "/networks/pixels/5").status_code == 200
+    assert [w.status for w in client.writes] == ["503", "200"], "a delete may be repeated"
+
+
+def test_a_write_without_an_answer_is_recorded_too() -> None:
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    client = writer(httpx.MockTransport(interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        client.request("PUT", "/networks/pixels/5", json={})
+    assert client.writes == [
+        Write("PUT", "/v1/networks/pixels/5", 5, "no answer (KeyboardInterrupt)")
+    ]
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    client = writer(httpx.MockTransport(refused), retries=0)
+    with pytest.raises(TransportFailure):
+        client.request("POST", "/networks/pixels", json={})
+    assert client.writes == [Write("POST", "/v1/networks/pixels", None, "no answer (transport)")]
+
+
+def test_a_grace_lets_a_client_out_of_time_send_again() -> None:
+    fake = FakeTime()
+    _, transport = scripted(httpx.Response(200, json={"result": True}))
+    client = writer(transport, max_time=5, sleep=fake.sleep, clock=lambda: fake.now)
+    fake.now += 6
+    with pytest.raises(OutOfTime):
+        client.request("DELETE", "/networks/pixels/5")
+    client.grant_grace(30)
+    assert client.request("DELETE", "/networks/pixels/5").status_code == 200
+    fake.now += 31
+    with pytest.raises(OutOfTime):
+        client.request("DELETE", "/networks/pixels/5")
+
+
+def test_an_answer_keeps_the_body_it_answered_but_not_the_key() -> None:
+    _, transport = scripted(httpx.Response(200, json={"pixels": []}))
+    client = writer(transport)
+    response = client.request("POST", "/networks/pixelstable", json={"query": {}})
+    assert response.request.content == b'{"query":{}}'
+    assert "X-Eflow-Api-Key" not in response.request.headers
 
 
 def test_never_follows_a_redirect_to_another_host() -> None:
