@@ -1,8 +1,10 @@
 """The contract suite: judge the mock and the live API by the same spec.
 
-``run_contract`` probes a target through a ``ContractClient`` (GET only, paced, retrying,
-key-safe) and returns a ``Report`` of ``Finding``s; ``everflow-contract`` is its CLI, and the
-pytest modules in this package run it over the mock and, with ``--everflow-live``, production.
+``run_contract`` probes a target through a ``ContractClient`` (read-only unless allowed to
+write, paced, retrying, key-safe) and returns a ``Report`` of ``Finding``s and of every
+``Write`` it made; ``run_cleanup`` deletes the probe postbacks runs left behind.
+``everflow-contract`` is their CLI, and the pytest modules in this package run the suite over
+the mock and, with ``--everflow-live``, production.
 
 The names below are imported on first use (PEP 562), so that the CLI and the pytest modules
 load httpx and the spec only when they need them.
@@ -14,8 +16,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from contract_tests.client import ContractClient, TransportFailure, UnsafeTarget
-    from contract_tests.findings import Finding, Report, redact
+    from contract_tests.cleanup import run_cleanup
+    from contract_tests.client import ContractClient, TransportFailure, UnsafeTarget, WriteRefused
+    from contract_tests.findings import Finding, Report, RunInterrupted, Write, redact
     from contract_tests.reporting import junit_xml, markdown, summary
     from contract_tests.suite import run_contract
 
@@ -23,11 +26,15 @@ _HOMES = {
     "ContractClient": "contract_tests.client",
     "Finding": "contract_tests.findings",
     "Report": "contract_tests.findings",
+    "RunInterrupted": "contract_tests.findings",
     "TransportFailure": "contract_tests.client",
     "UnsafeTarget": "contract_tests.client",
+    "Write": "contract_tests.findings",
+    "WriteRefused": "contract_tests.client",
     "junit_xml": "contract_tests.reporting",
     "markdown": "contract_tests.reporting",
     "redact": "contract_tests.findings",
+    "run_cleanup": "contract_tests.cleanup",
     "run_contract": "contract_tests.suite",
     "summary": "contract_tests.reporting",
 }
@@ -36,11 +43,15 @@ __all__ = [
     "ContractClient",
     "Finding",
     "Report",
+    "RunInterrupted",
     "TransportFailure",
     "UnsafeTarget",
+    "Write",
+    "WriteRefused",
     "junit_xml",
     "markdown",
     "redact",
+    "run_cleanup",
     "run_contract",
     "summary",
 ]

@@ -31,3 +31,22 @@ RETRY_AFTER_CAP = 10.0
 
 MAX_ANSWER_BYTES = 1 << 20
 """The largest answer body read (1 MiB); a postback is a few kilobytes."""
+
+PAGE_SIZE = 5
+"""The ``page_size`` of the list and search probes: small, so that one page is cheap and,
+on any network with more postbacks than that, full (which the paging checks need)."""
+
+READ_REQUESTS_BEYOND_IDS = 4
+"""Requests a read-only run sends besides one per pixel id: no key, unknown id, list, search."""
+
+WRITE_REQUESTS = 9
+"""Requests the write probes send: create, read, replace, read, delete, read, delete again,
+a rule-breaking create, and a search for anything the run left behind."""
+
+CLEANUP_GRACE = 60.0
+"""Seconds the deletes of a run's probe postbacks may take beyond ``--max-time``, so that a
+run out of time (or interrupted) still cleans up; each delete is bounded by ``--timeout``."""
+
+CLEANUP_PAGE_SIZE = 200
+CLEANUP_LIMIT = 1000
+"""``--cleanup`` searches pages of 200 and deletes at most 1000 probe postbacks a run."""

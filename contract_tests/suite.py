@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from contract_tests.checks import DriftTracker, check_answer, json_body
-from contract_tests.client import ContractClient, TransportFailure
-from contract_tests.defaults import DEFAULT_MISSING_ID
-from contract_tests.findings import Finding, Report
+from contract_tests.checks import DriftTracker, as_int, json_body
+from contract_tests.client import ContractClient
+from contract_tests.defaults import DEFAULT_MISSING_ID, PAGE_SIZE
+from contract_tests.findings import Finding, Report, RunInterrupted, interrupted
+from contract_tests.page_checks import check_filtered, check_page, page_items
+from contract_tests.probe_postback import new_run_id, usable_template
+from contract_tests.probing import Prober
+from contract_tests.write_probes import WRITE_PROBES, run_write_probes
 
-__all__ = ["DEFAULT_MISSING_ID", "PROBES", "run_contract"]
+__all__ = [
+    "DEFAULT_MISSING_ID",
+    "PROBES",
+    "READ_PROBES",
+    "WRITE_PROBES",
+    "RunInterrupted",
+    "run_contract",
+]
 
-PROBES = ("known_id", "no_key", "unknown_id")
+READ_PROBES = ("known_id", "no_key", "unknown_id", "list", "search")
+PROBES = READ_PROBES
+"""The read-only probes, in the order they are sent (``WRITE_PROBES`` follow them when
+writes are allowed)."""
+
+PIXEL_TYPES = ("conversion", "cpc", "event", "post_conversion")
+DEFAULT_SEARCH_TYPE = "conversion"
+"""The ``pixel_type`` searched for: the first postback answered's, or this one."""
 
 
 def run_contract(
@@ -21,37 +40,95 @@ def run_contract(
     *,
     strict: bool = False,
     missing_id: int = DEFAULT_MISSING_ID,
+    page_size: int = PAGE_SIZE,
+    run_id: str | None = None,
 ) -> Report:
-    """GET each of ``pixel_ids`` (expect 200 and a valid postback with that id), one without
-    a key (expect 401) and ``missing_id`` (expect 404), and report every difference.
+    """Read, and write when ``client.allow_writes``, and report every difference.
+
+    Read: GET each of ``pixel_ids`` (expect 200 and a valid postback with that id), one
+    without a key (expect 401) and ``missing_id`` (expect 404); list one page and search one
+    filter (expect valid, consistent pages). Write: see ``write_probes``; the probe
+    postback copies the level, partner and offer of the first postback answered.
 
     A probe without an answer to judge is a finding named by the client's failure
     (``transport``, ``timeout`` ...); after one that stops the run (time used up, told to
-    wait), the probes left are ``not_sent`` findings and nothing more is requested."""
-    report = Report(target=target, strict=strict)
+    wait), the probes left are ``not_sent`` findings and nothing more is requested, except
+    the deletes of what the run created. Ctrl-C raises ``RunInterrupted`` with the report,
+    after those deletes."""
+    report = Report(
+        target=target, strict=strict, mode="writes" if client.allow_writes else "read-only"
+    )
+    report.writes = client.writes
+    prober = Prober(client, report)
     drift = DriftTracker(target)
+    try:
+        template = _read(prober, drift, pixel_ids, missing_id, page_size)
+        if client.allow_writes:
+            if template is None:
+                why = "not sent: no postback was answered to take a level, partner and offer from"
+                report.add([Finding(target, "create", None, "not_sent", "$", "200", why)])
+            else:
+                run_write_probes(prober, template, run_id or new_run_id())
+    except KeyboardInterrupt:
+        raise interrupted(report) from None
+    report.add(drift.never_present())
+    return report
+
+
+def _read(
+    prober: Prober,
+    drift: DriftTracker,
+    pixel_ids: Sequence[int],
+    missing_id: int,
+    page_size: int,
+) -> Mapping[str, Any] | None:
+    """The read probes; the first postback answered that a probe postback can copy."""
+    report = prober.report
+    template: Mapping[str, Any] | None = None
     plan: list[tuple[str, int, bool, int]] = [("known_id", i, True, 200) for i in pixel_ids]
     if pixel_ids:
         plan.append(("no_key", pixel_ids[0], False, 401))
     plan.append(("unknown_id", missing_id, True, 404))
-    stopped: TransportFailure | None = None
     for probe, pixel_id, with_key, expected in plan:
-        report.probes.append(f"{probe} {pixel_id}")
-        if stopped is not None:
-            why = f"not sent: the run stopped ({stopped.check})"
-            report.add([Finding(target, probe, pixel_id, "not_sent", "$", str(expected), why)])
-            continue
-        try:
-            response = client.get(f"/networks/pixels/{pixel_id}", with_key=with_key)
-        except TransportFailure as failure:
-            report.add(
-                [Finding(target, probe, pixel_id, failure.check, "$", str(expected), str(failure))]
-            )
-            if failure.stops_run:
-                stopped = failure
-            continue
-        report.add(check_answer(target, probe, response, pixel_id, expected))
-        if probe == "known_id" and response.status_code == 200:
-            report.add(drift.observe(probe, pixel_id, json_body(response)))
-    report.add(drift.never_present())
-    return report
+        path = f"/networks/pixels/{pixel_id}"
+        response = prober.send(probe, pixel_id, "GET", path, expected, with_key=with_key)
+        if probe == "known_id" and response is not None and response.status_code == 200:
+            body = json_body(response)
+            report.add(drift.observe(probe, pixel_id, body))
+            if template is None and usable_template(body):
+                template = body
+    paging = {"page": 1, "page_size": page_size}
+    body = _page(prober, drift, "list", "GET", "/networks/pixels", paging, None)
+    for item in page_items(body) or ():
+        if template is None and usable_template(item):
+            template = item
+    wanted = (template or {}).get("pixel_type")
+    wanted = wanted if wanted in PIXEL_TYPES else DEFAULT_SEARCH_TYPE
+    search = {"query": {"filters": {"pixel_type": wanted}}}
+    body = _page(prober, drift, "search", "POST", "/networks/pixelstable", paging, search)
+    report.add(check_filtered(report.target, "search", body, {"pixel_type": [wanted]}))
+    return template
+
+
+def _page(
+    prober: Prober,
+    drift: DriftTracker,
+    probe: str,
+    method: str,
+    path: str,
+    paging: Mapping[str, int],
+    search: Any,
+) -> Any:
+    """One page probe; its body when it answered 200."""
+    response = prober.send(
+        probe, None, method, path, 200, params=paging, json=search, same_id=False
+    )
+    if response is None or response.status_code != 200:
+        return None
+    body = json_body(response)
+    report = prober.report
+    report.add(check_page(report.target, probe, body, paging["page"], paging["page_size"]))
+    for item in page_items(body) or ():
+        if isinstance(item, dict):
+            report.add(drift.observe(probe, as_int(item.get("network_pixel_id")), item))
+    return body

@@ -13,28 +13,35 @@ def client(transport: httpx.BaseTransport) -> ContractClient:
     return ContractClient("http://127.0.0.1/v1", "k", rate=0, retries=0, transport=transport)
 
 
-def test_probes_known_ids_then_no_key_then_an_unknown_id() -> None:
-    seen: list[tuple[str, bool]] = []
+def test_probes_known_ids_no_key_an_unknown_id_a_page_and_a_search_and_writes_nothing() -> None:
+    seen: list[tuple[str, str, bool, str]] = []
     app_transport = httpx.WSGITransport(app=create_app())
 
     def spy(request: httpx.Request) -> httpx.Response:
-        seen.append((request.url.path, "X-Eflow-Api-Key" in request.headers))
+        has_key = "X-Eflow-Api-Key" in request.headers
+        seen.append((request.method, request.url.path, has_key, request.url.query.decode()))
         return app_transport.handle_request(request)
 
     report = run_contract(client(httpx.MockTransport(spy)), "mock", [3, 7])
     assert seen == [
-        ("/v1/networks/pixels/3", True),
-        ("/v1/networks/pixels/7", True),
-        ("/v1/networks/pixels/3", False),
-        (f"/v1/networks/pixels/{DEFAULT_MISSING_ID}", True),
+        ("GET", "/v1/networks/pixels/3", True, ""),
+        ("GET", "/v1/networks/pixels/7", True, ""),
+        ("GET", "/v1/networks/pixels/3", False, ""),
+        ("GET", f"/v1/networks/pixels/{DEFAULT_MISSING_ID}", True, ""),
+        ("GET", "/v1/networks/pixels", True, "page=1&page_size=5"),
+        ("POST", "/v1/networks/pixelstable", True, "page=1&page_size=5"),
     ]
     assert report.probes == [
         "known_id 3",
         "known_id 7",
         "no_key 3",
         f"unknown_id {DEFAULT_MISSING_ID}",
+        "list",
+        "search",
     ]
     assert report.failures == []
+    assert report.mode == "read-only"
+    assert report.writes == []
 
 
 def test_an_unreachable_target_is_a_transport_finding_per_probe() -> None:
@@ -42,7 +49,7 @@ def test_an_unreachable_target_is_a_transport_finding_per_probe() -> None:
         raise httpx.ConnectError("refused", request=request)
 
     report = run_contract(client(httpx.MockTransport(refuse)), "down", [1])
-    assert [f.check for f in report.findings] == ["transport"] * 3
+    assert [f.check for f in report.findings] == ["transport"] * 5
     assert not report.passed
 
 
@@ -91,7 +98,14 @@ def test_running_out_of_time_stops_the_run_and_names_what_was_not_sent() -> None
     assert by_probe["no_key 3"].check == "max_time"
     assert "--max-time 10 s used up before GET" in by_probe["no_key 3"].actual
     assert by_probe[f"unknown_id {DEFAULT_MISSING_ID}"].check == "not_sent"
-    assert report.unfinished == [by_probe["no_key 3"], by_probe[f"unknown_id {DEFAULT_MISSING_ID}"]]
+    assert by_probe["list None"].check == "not_sent"
+    assert by_probe["search None"].check == "not_sent"
+    assert report.unfinished == [
+        by_probe["no_key 3"],
+        by_probe[f"unknown_id {DEFAULT_MISSING_ID}"],
+        by_probe["list None"],
+        by_probe["search None"],
+    ]
 
 
 def test_a_long_retry_after_stops_the_run() -> None:
@@ -106,5 +120,5 @@ def test_a_long_retry_after_stops_the_run() -> None:
     )
     report = run_contract(retrying, "busy", [1, 2])
     assert len(sent) == 1
-    assert [f.check for f in report.findings] == ["retry_after", "not_sent", "not_sent", "not_sent"]
+    assert [f.check for f in report.findings] == ["retry_after"] + ["not_sent"] * 5
     assert "Retry-After 60 s" in report.findings[0].actual

@@ -1,0 +1,65 @@
+"""Signals around the write probes: stopping must never leave a probe postback behind.
+
+While probes write, SIGTERM (how CI cancels a job) interrupts like Ctrl-C, so that the
+``finally`` that deletes the probe runs. While that cleanup runs, Ctrl-C and SIGTERM are
+held back and raised once it is done; the cleanup is bounded in time, so holding back
+cannot hang a run. Signal handlers can only be set in the main thread; elsewhere these do
+nothing (and pytest-xdist workers, for one, run tests in the main thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+HELD_BACK = "everflow-contract: interrupted; deleting the probe postbacks first\n"
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While active, SIGTERM raises ``KeyboardInterrupt``, as Ctrl-C does."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def interrupts_held_back() -> Iterator[list[int]]:
+    """While active, SIGINT and SIGTERM only note themselves (in the list yielded) and say
+    so on stderr; on leaving normally, a noted one raises ``KeyboardInterrupt``."""
+    received: list[int] = []
+    if not _in_main_thread():
+        yield received
+        return
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        sys.stderr.write(HELD_BACK)
+
+    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt(f"signal {signal.Signals(received[0]).name}, held back")
