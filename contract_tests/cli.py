@@ -22,6 +22,8 @@ from contract_tests.defaults import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     KEY_ENV,
+    READ_REQUESTS_BEYOND_IDS,
+    WRITE_REQUESTS,
 )
 
 if TYPE_CHECKING:
@@ -33,8 +35,7 @@ PIXEL_IDS_ENV = "EVERFLOW_PIXEL_IDS"
 # Sent to loopback targets when no key is set. Not a secret, and random enough that masking
 # it (the client masks its key in every answer) never touches real data.
 LOOPBACK_PLACEHOLDER_KEY = "local-7c2f9d41e8b3"
-# known ids, then one without a key and one unknown id
-EXTRA_PROBES = 2
+EXIT_INTERRUPTED = 130
 
 Number = TypeVar("Number", int, float)
 
@@ -109,10 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Check an Everflow API (or a mock of it) against the partner postback spec. "
-        "GET only; the key is read from an environment variable and never printed. "
+        "Read-only unless --allow-writes (search is a POST, and changes nothing); the key is "
+        "read from an environment variable and never printed. "
         "Exit 0: the contract holds (or skipped: no key for a remote target); 1: a violation; "
         "2: a usage error, or probes left unanswered (unreachable, --timeout, --max-time, "
-        "a Retry-After the run will not wait for).",
+        "a Retry-After the run will not wait for); 130: interrupted (after deleting the "
+        "run's probe postbacks).",
     )
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
@@ -175,6 +178,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_TIME,
         metavar="S",
         help="seconds the whole run may take, retries and waits included (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also create, read, replace and delete one inactive probe postback (and try one "
+        "rule-breaking create), deleting whatever the run created in any case, even on "
+        "Ctrl-C (default: off, read-only)",
+    )
+    parser.add_argument(
+        "--cleanup",
+        action="store_true",
+        help="run no probes: delete the probe postbacks earlier runs left behind (found by a "
+        "description search; only descriptions starting 'everflow-contract probe ') "
+        "(default: off)",
     )
     parser.add_argument(
         "--missing-id",
@@ -242,10 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from contract_tests.masking import redact
 
     try:
-        ids = _ids(args)
+        ids = [] if args.cleanup else _ids(args)
         url = check_base_url(args.base_url)
         key = _key(args, remote=not is_loopback(url.host))
-        _check_budget(args, len(ids) + EXTRA_PROBES)
+        if not args.cleanup:
+            writes = WRITE_REQUESTS if args.allow_writes else 0
+            _check_budget(args, len(ids) + READ_REQUESTS_BEYOND_IDS + writes)
     except (UsageError, UnsafeTarget) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
@@ -253,18 +272,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: skipped: no API key in ${KEY_ENV}")
         return 0
     secrets = [key] if key else []
-    report = _run(args, key or LOOPBACK_PLACEHOLDER_KEY, ids)
+    from contract_tests.findings import RunInterrupted
+
+    try:
+        report = _run(args, key or LOOPBACK_PLACEHOLDER_KEY, ids)
+        code = 2 if report.unfinished else 0 if report.passed else 1
+    except RunInterrupted as stop:
+        report, code = stop.report, EXIT_INTERRUPTED
     try:
         _write(report, args, secrets)
     except OSError as error:
         print(redact(f"{PROG}: cannot write report: {error}", secrets), file=sys.stderr)
         return 2
-    if report.unfinished:
-        return 2
-    return 0 if report.passed else 1
+    if code == EXIT_INTERRUPTED:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+    return code
 
 
 def _run(args: argparse.Namespace, key: str, ids: list[int]) -> Report:
+    from contract_tests.cleanup import run_cleanup
     from contract_tests.client import ContractClient
     from contract_tests.suite import run_contract
 
@@ -276,8 +302,11 @@ def _run(args: argparse.Namespace, key: str, ids: list[int]) -> Report:
         backoff=args.backoff,
         timeout=args.timeout,
         max_time=args.max_time,
+        allow_writes=args.allow_writes or args.cleanup,
     )
     try:
+        if args.cleanup:
+            return run_cleanup(client, args.base_url)
         return run_contract(
             client, args.base_url, ids, strict=args.strict, missing_id=args.missing_id
         )

@@ -1,7 +1,8 @@
 """A run's report as a terminal summary, JUnit XML and Markdown (for CI summaries).
 
-Each masks the secrets out of every finding before formatting it (so that no escaped form of
-a secret survives) and out of the finished text once more.
+Each says whether the run could write and lists every write it made (method, path, postback
+id, status). Each masks the secrets out of every finding and write before formatting it (so
+that no escaped form of a secret survives) and out of the finished text once more.
 """
 
 from __future__ import annotations
@@ -10,6 +11,31 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from contract_tests.findings import Finding, Report, redact
+
+MODES = {
+    "read-only": "read-only",
+    "writes": "writes allowed (--allow-writes)",
+    "cleanup": "cleanup of probe postbacks (--cleanup)",
+}
+
+
+def writes_line(report: Report) -> str:
+    """How many writes the run made, and whether it could make any."""
+    if report.mode == "read-only":
+        return "writes: none (read-only run)"
+    return f"writes: {len(report.writes)}" + (" (cleanup)" if report.mode == "cleanup" else "")
+
+
+def case_name(report: Report, finding: Finding) -> str:
+    """The probe (JUnit test case) a finding belongs to: its probe and pixel id, or its
+    probe alone (pages, a create, an id found later); ``drift`` for drift over the whole
+    run (probe ``all``)."""
+    with_id = f"{finding.probe} {finding.pixel_id}"
+    if finding.pixel_id is not None and with_id in report.probes:
+        return with_id
+    if finding.probe in report.probes or (finding.pixel_id is None and finding.probe != "all"):
+        return finding.probe
+    return "drift"
 
 
 def summary(report: Report, secrets: Iterable[str] = ()) -> str:
@@ -26,6 +52,8 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
         f"{len(errors)} errors{unfinished}, {len(warnings)} warnings{mode}"
     ]
     lines += [f"  {f.line()}" for f in report.findings]
+    lines.append(writes_line(report))
+    lines += [f"  write: {w.line()}" for w in report.writes]
     return redact("\n".join(lines) + "\n", secrets)
 
 
@@ -35,8 +63,7 @@ def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
     report = report.masked(secrets)
     by_probe: dict[str, list[Finding]] = {probe: [] for probe in report.probes}
     for finding in report.findings:
-        key = f"{finding.probe} {finding.pixel_id}" if finding.pixel_id is not None else "drift"
-        by_probe.setdefault(key, []).append(finding)
+        by_probe.setdefault(case_name(report, finding), []).append(finding)
     failing = {k: [f for f in v if f in report.failures] for k, v in by_probe.items()}
     suite = ET.Element(
         "testsuite",
@@ -45,6 +72,9 @@ def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
         failures=str(sum(1 for v in failing.values() if v)),
         errors="0",
     )
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="mode", value=report.mode)
+    ET.SubElement(properties, "property", name="writes", value=str(len(report.writes)))
     for probe, findings in by_probe.items():
         case = ET.SubElement(suite, "testcase", classname=report.target, name=probe)
         failures = failing[probe]
@@ -56,6 +86,9 @@ def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
         warnings = [f for f in findings if f not in failures]
         if warnings:
             ET.SubElement(case, "system-out").text = "\n".join(f.line() for f in warnings)
+    ET.SubElement(suite, "system-out").text = "\n".join(
+        [writes_line(report), *(f"write: {w.line()}" for w in report.writes)]
+    )
     return redact(ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n", secrets)
 
 
@@ -71,7 +104,7 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
     lines = [
         f"# Everflow contract: {verdict}",
         "",
-        f"Target: `{report.target}`; {len(report.probes)} requests"
+        f"Target: `{report.target}`; {len(report.probes)} requests; {MODES[report.mode]}"
         + ("; strict mode (warnings fail)" if report.strict else ""),
         "",
     ]
@@ -92,5 +125,17 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
             f"| {f.severity} | {f.probe} | {f.pixel_id if f.pixel_id is not None else ''} | "
             f"{_cell(f.check)} | `{_cell(f.path)}` | {_cell(f.expected)} | {_cell(f.actual)} |"
             for f in report.findings
+        ]
+    lines += ["", "## Writes", ""]
+    if report.mode == "read-only":
+        lines.append("None: the run was read-only.")
+    elif not report.writes:
+        lines.append("None.")
+    else:
+        lines += ["| method | path | pixel | status |", "|---|---|---:|---|"]
+        lines += [
+            f"| {w.method} | `{_cell(w.path)}` | {w.pixel_id if w.pixel_id is not None else ''} "
+            f"| {_cell(w.status)} |"
+            for w in report.writes
         ]
     return redact("\n".join(lines) + "\n", secrets)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, Response
 
 from contract_tests import cli
 from contract_tests.cli import build_parser, main
-from mock_server import create_app
+from mock_server import create_app, get_state
 from mock_server.live import LiveServer
+
+from .conftest import SLOW_SERVER_SECONDS
 
 FAST = ["--rate", "1000"]
 
@@ -47,13 +52,17 @@ def test_passing_run_writes_reports(
         )
         == 0
     )
-    assert capsys.readouterr().out.startswith(
-        f"everflow-contract PASS: {mock_url}: 5 requests, 0 errors"
-    )
-    # five probes; no drift (postback-delivery pixels need no other delivery's fields)
-    assert 'tests="5"' in junit.read_text()
+    out = capsys.readouterr().out
+    assert out.startswith(f"everflow-contract PASS: {mock_url}: 7 requests, 0 errors")
+    assert out.endswith("writes: none (read-only run)\n")
+    # seven probes (three ids, no key, unknown id, list, search); no drift
+    # (postback-delivery pixels need no other delivery's fields)
+    assert 'tests="7"' in junit.read_text()
+    assert 'name="list"' in junit.read_text()
+    assert 'name="search"' in junit.read_text()
     assert 'name="drift"' not in junit.read_text()
     assert md.read_text().startswith("# Everflow contract: passed")
+    assert "None: the run was read-only." in md.read_text()
 
 
 def test_strict_passes_on_a_healthy_mock(mock_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +75,7 @@ def test_pixel_ids_from_the_environment(
 ) -> None:
     monkeypatch.setenv("EVERFLOW_PIXEL_IDS", "4, 5")
     assert main(["--base-url", mock_url, *FAST]) == 0
-    assert "4 requests" in capsys.readouterr().out
+    assert "6 requests" in capsys.readouterr().out
 
 
 def test_missing_id_that_exists_is_a_violation(
@@ -116,8 +125,12 @@ REMOTE = ["--base-url", "https://api.eflow.team/v1", "--pixel-id", "1"]
             "base URL must end in /v1, e.g. https://api.eflow.team/v1",
         ),
         (
-            [*REMOTE, "--pixel-id", "2,3,4", "--rate", "0.5", "--max-time", "8"],
-            "6 requests at --rate 0.5/s need 10 s, more than --max-time 8 s",
+            [*REMOTE, "--pixel-id", "2,3,4", "--rate", "0.5", "--max-time", "12"],
+            "8 requests at --rate 0.5/s need 14 s, more than --max-time 12 s",
+        ),
+        (
+            [*REMOTE, "--allow-writes", "--rate", "1", "--max-time", "12"],
+            "14 requests at --rate 1/s need 13 s, more than --max-time 12 s",
         ),
     ],
 )
@@ -237,9 +250,10 @@ def test_a_slow_server_ends_in_exit_2_with_the_reports_written(
     code, out, _ = run(
         [*args, "--retries", "0", "--junit", str(junit), "--report", str(md)], capsys
     )
-    assert time.monotonic() - started < 5  # three probes, 0.3 s each; the server trickles 10 s
+    # five probes, 0.3 s each; the server trickles 10 s
+    assert time.monotonic() - started < 6
     assert code == 2
-    assert "3 errors, 3 unanswered" in out
+    assert "5 errors, 5 unanswered" in out
     assert "known_id (pixel 1): timeout at $: expected 200, got no complete answer" in out
     assert "within 0.3 s (--timeout)" in junit.read_text()
     assert "| timeout |" in md.read_text()
@@ -255,9 +269,9 @@ def test_the_run_budget_ends_a_slow_run_with_the_reports_written(
     assert time.monotonic() - started < 5
     assert code == 2
     assert "max_time at $: expected 200, got --max-time 0.6 s used up during GET" in out
-    assert out.count("not_sent at $") == 3
-    assert 'failures="4"' in junit.read_text()
-    assert "Unfinished: 4 probes" in md.read_text()
+    assert out.count("not_sent at $") == 5
+    assert 'failures="6"' in junit.read_text()
+    assert "Unfinished: 6 probes" in md.read_text()
 
 
 def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
@@ -288,3 +302,98 @@ def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
         in out
     )
     assert "retry_after" in junit.read_text()
+
+
+def test_allow_writes_runs_the_write_probes_and_lists_every_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit, md = tmp_path / "j.xml", tmp_path / "r.md"
+    app = create_app()
+    with LiveServer(app) as live:
+        args = ["--base-url", live.url, "--pixel-id", "1", "--allow-writes", *FAST]
+        assert main([*args, "--junit", str(junit), "--report", str(md)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"everflow-contract PASS: {live.url}: 14 requests, 0 errors")
+    assert "writes: 5\n" in out
+    assert "  write: POST /v1/networks/pixels (pixel 55): 200\n" in out
+    assert "  write: PUT /v1/networks/pixels/55 (pixel 55): 200\n" in out
+    assert out.count("  write: DELETE /v1/networks/pixels/55 (pixel 55): ") == 2
+    assert "  write: POST /v1/networks/pixels (no pixel id): 400\n" in out
+    assert "| PUT | `/v1/networks/pixels/55` | 55 | 200 |" in md.read_text()
+    assert 'name="writes" value="5"' in junit.read_text()
+    with app.test_client() as client:
+        assert (
+            client.get("/v1/networks/pixels/55", headers={"X-Eflow-Api-Key": "x"}).status_code
+            == 404
+        )
+
+
+def test_writes_are_never_enabled_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("EVERFLOW_ALLOW_WRITES", "EVERFLOW_CONTRACT_ALLOW_WRITES", "ALLOW_WRITES"):
+        monkeypatch.setenv(name, "1")
+    app = create_app()
+    with LiveServer(app) as live:
+        assert main(["--base-url", live.url, "--pixel-id", "1", *FAST]) == 0
+    assert "writes: none (read-only run)" in capsys.readouterr().out
+    sent = {(entry["method"], entry["path"]) for entry in get_state(app).requests}
+    assert {method for method, _ in sent} == {"GET", "POST"}
+    assert {path for method, path in sent if method == "POST"} == {"/v1/networks/pixelstable"}
+
+
+def test_ctrl_c_deletes_the_probe_then_exits_130_with_the_reports(tmp_path: Path) -> None:
+    """A real SIGINT to a real process, while it waits for the read after its create."""
+    app = create_app()
+    waiting, release = threading.Event(), threading.Event()
+    inner = app.wsgi_app
+    created: list[bool] = []
+
+    def stall_the_read_after_the_create(environ: Any, start_response: Any) -> Any:
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/v1/networks/pixels":
+            created.append(True)
+        elif created and environ["REQUEST_METHOD"] == "GET" and not waiting.is_set():
+            waiting.set()
+            release.wait(SLOW_SERVER_SECONDS)
+        return inner(environ, start_response)
+
+    app.wsgi_app = stall_the_read_after_the_create  # type: ignore[method-assign]
+    md = tmp_path / "r.md"
+    with LiveServer(app) as live:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "contract_tests.cli",
+                "--base-url",
+                live.url,
+                "--pixel-id",
+                "1",
+                "--allow-writes",
+                "--report",
+                str(md),
+                *FAST,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert waiting.wait(30), "the run never read its probe"
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            release.set()
+            if process.poll() is None:  # pragma: no cover
+                process.kill()
+    assert process.returncode == 130, out + err
+    assert err.endswith("everflow-contract: interrupted\n")
+    assert "Traceback" not in err
+    assert "interrupted at $" in out
+    assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in out
+    assert "| DELETE | `/v1/networks/pixels/55` | 55 | 200 |" in md.read_text()
+    with app.test_client() as client:
+        assert (
+            client.get("/v1/networks/pixels/55", headers={"X-Eflow-Api-Key": "x"}).status_code
+            == 404
+        )

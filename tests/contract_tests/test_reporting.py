@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from contract_tests.findings import Finding, Report, redact
+from contract_tests.findings import Finding, Report, Write, redact
 from contract_tests.reporting import junit_xml, markdown, summary
 
 
@@ -44,8 +44,9 @@ def test_summary_gives_the_verdict_then_every_finding() -> None:
     assert first == (
         "everflow-contract FAIL: https://api.eflow.team/v1: 3 requests, 1 errors, 1 warnings"
     )
-    assert len(rest) == 2
+    assert len(rest) == 3
     assert "tiktok_pixel_required at $.tiktok_pixel: expected required, got missing" in rest[0]
+    assert rest[2] == "writes: none (read-only run)"
 
 
 def test_junit_has_a_case_per_probe_and_fails_only_on_failures() -> None:
@@ -99,3 +100,59 @@ def test_unfinished_probes_are_counted_and_named() -> None:
     assert summary(report).splitlines()[0].endswith("2 errors, 2 unanswered, 0 warnings")
     assert "Unfinished: 2 probes had no answer to judge (not_sent, timeout)." in markdown(report)
     assert 'message="timeout at $"' in junit_xml(report)
+
+
+def written() -> Report:
+    report = Report("mock", ["create", "read_after_create 55", "list"], mode="writes")
+    report.writes = [
+        Write("POST", "/v1/networks/pixels", 55, "200"),
+        Write("DELETE", "/v1/networks/pixels/55", 55, "200"),
+        Write("POST", "/v1/networks/pixels", None, "no answer (timeout)"),
+    ]
+    report.add(
+        [
+            Finding("mock", "create", None, "create_stored", "$.description", "a", "b"),
+            Finding("mock", "read_after_create", 55, "read_after_create", "$.x", "1", "2"),
+            Finding("mock", "list", 3, "undocumented_field", "$.y", "-", "-", "warning"),
+            Finding("mock", "run", None, "interrupted", "$", "a finished run", "interrupted"),
+        ]
+    )
+    return report
+
+
+def test_every_report_lists_every_write() -> None:
+    report = written()
+    text = summary(report)
+    assert "writes: 3\n" in text
+    assert "  write: POST /v1/networks/pixels (pixel 55): 200\n" in text
+    assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in text
+    assert "  write: POST /v1/networks/pixels (no pixel id): no answer (timeout)\n" in text
+    md = markdown(report)
+    assert "writes allowed (--allow-writes)" in md
+    assert "| DELETE | `/v1/networks/pixels/55` | 55 | 200 |" in md
+    assert "| POST | `/v1/networks/pixels` |  | no answer (timeout) |" in md
+    suite = ET.fromstring(junit_xml(report))
+    assert {p.get("name"): p.get("value") for p in suite.iter("property")} == {
+        "mode": "writes",
+        "writes": "3",
+    }
+    out = suite.find("system-out")
+    assert out is not None
+    assert "write: DELETE /v1/networks/pixels/55 (pixel 55): 200" in (out.text or "")
+
+
+def test_findings_without_an_id_in_their_probe_go_to_the_probe_case() -> None:
+    suite = ET.fromstring(junit_xml(written()))
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert set(cases) == {"create", "read_after_create 55", "list", "run"}
+    for failing in ("create", "read_after_create 55", "run"):
+        assert cases[failing].find("failure") is not None, failing
+    assert cases["list"].find("failure") is None
+    assert cases["list"].find("system-out") is not None
+
+
+def test_a_cleanup_says_so() -> None:
+    report = Report("mock", ["find_probes"], mode="cleanup")
+    report.writes = [Write("DELETE", "/v1/networks/pixels/7", 7, "200")]
+    assert "writes: 1 (cleanup)" in summary(report)
+    assert "cleanup of probe postbacks (--cleanup)" in markdown(report)
