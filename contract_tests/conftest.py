@@ -1,9 +1,11 @@
 """Targets for the contract suite's pytest modules.
 
-The mock targets (in-process, and ``everflow-mock serve`` on a socket) always run.
-``--everflow-contract-url URL`` adds any base URL, its key from ``EVERFLOW_API_KEY`` (a
-placeholder for loopback URLs); ``--everflow-live`` adds production, skipped with a reason
-when the key or pixel ids are missing. The options are the everflow plugin's
+The mock targets (in-process, and ``everflow-mock serve`` on a socket) always run,
+read-only unless ``--everflow-allow-writes``; ``mock-writes`` (in-process) always runs the
+write probes too. ``--everflow-contract-url URL`` adds any base URL, its key from
+``EVERFLOW_API_KEY`` (a placeholder for loopback URLs); ``--everflow-live`` adds production,
+skipped with a reason when the key or pixel ids are missing. They write only with
+``--everflow-allow-writes``. The options are the everflow plugin's
 (``mock_server.pytest_plugin``), so that pytest knows them before it reads this file, as
 under ``pytest --pyargs contract_tests``.
 
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
     from contract_tests.findings import Report
 
-MOCK_TARGETS = ("mock-in-process", "mock-socket")
+MOCK_TARGETS = ("mock-in-process", "mock-socket", "mock-writes")
 # Under the mock's default 30/s bucket, so that the run needs no retries.
 MOCK_RATE = 25.0
 
@@ -63,6 +65,7 @@ def _run(
     config: pytest.Config,
     rate: float | None = None,
     transport: httpx.BaseTransport | None = None,
+    allow_writes: bool = False,
 ) -> Report:
     from contract_tests.client import ContractClient
     from contract_tests.suite import run_contract
@@ -73,6 +76,7 @@ def _run(
         rate=rate if rate is not None else config.getoption("--everflow-rate"),
         backoff=config.getoption("--everflow-backoff"),
         transport=transport,
+        allow_writes=allow_writes or bool(config.getoption("--everflow-allow-writes")),
     )
     try:
         return run_contract(client, name, ids, strict=config.getoption("--everflow-strict"))
@@ -95,7 +99,7 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
     name: str = request.param
     config = request.config
     mock_ids = [body["network_pixel_id"] for body in builtin_postbacks(0)]
-    if name == "mock-in-process":
+    if name in ("mock-in-process", "mock-writes"):
         transport = httpx.WSGITransport(app=create_app())
         yield _run(
             name,
@@ -105,6 +109,7 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
             config,
             rate=MOCK_RATE,
             transport=transport,
+            allow_writes=name == "mock-writes",
         )
     elif name == "mock-socket":
         with spawn_serve() as spawned:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 
 import pytest
 
@@ -34,6 +35,28 @@ def test_no_key_is_401_in_everflows_error_shape(contract_report: Report) -> None
 
 def test_unknown_id_is_404_in_everflows_error_shape(contract_report: Report) -> None:
     _fail_on(_errors(contract_report, "unknown_id"))
+
+
+def test_list_answers_a_valid_consistent_page(contract_report: Report) -> None:
+    _fail_on(_errors(contract_report, "list"))
+
+
+def test_search_answers_a_valid_page_within_its_filter(contract_report: Report) -> None:
+    _fail_on(_errors(contract_report, "search"))
+
+
+def test_writes_behave_as_state_and_leave_nothing_behind(
+    contract_report: Report, record_property: Callable[[str, object], None]
+) -> None:
+    """Create, read, replace, delete: every answer valid and consistent with the writes
+    before it, and the probe postback gone at the end. Every write made is recorded in
+    the test's JUnit properties (``--junitxml``)."""
+    from contract_tests.write_probes import WRITE_PROBES
+
+    if contract_report.mode != "writes":
+        pytest.skip("read-only run: writes are probed only with --everflow-allow-writes")
+    record_property("everflow_writes", "; ".join(w.line() for w in contract_report.writes))
+    _fail_on([f for f in contract_report.failures if f.probe in WRITE_PROBES])
 
 
 class ContractDrift(UserWarning):

@@ -91,6 +91,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="contract suite: drift warnings fail (default: off)",
     )
     group.addoption(
+        "--everflow-allow-writes",
+        action="store_true",
+        default=False,
+        help="contract suite: on the URL and live targets (and the mock ones), also create, "
+        "replace and delete one inactive probe postback, deleted in any case; only this "
+        "option turns writes on, no environment variable does (default: off, read-only)",
+    )
+    group.addoption(
         "--everflow-rate",
         type=float,
         default=5.0,

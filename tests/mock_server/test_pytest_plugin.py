@@ -190,6 +190,7 @@ OPTIONS = {
     "--everflow-contract-url": "(default: none)",
     "--everflow-pixel-id": "(default: none)",
     "--everflow-strict": "(default: off)",
+    "--everflow-allow-writes": "(default: off, read-only)",
     "--everflow-rate": "(default: 5.0)",
     "--everflow-backoff": "(default: 0.5)",
 }
@@ -229,6 +230,7 @@ def test_the_contract_suites_options_work_from_the_installed_wheel(
     # so options registered there were "unrecognized arguments".
     args = ["--everflow-contract-url", "http://127.0.0.1:9/v1", "--everflow-pixel-id", "3"]
     args += ["--everflow-strict", "--everflow-rate", "2", "--everflow-backoff", "0.1"]
+    args += ["--everflow-allow-writes"]
     result = installed_kit.run(
         [
             "-m",
