@@ -103,6 +103,9 @@ class WriteProbes:
             self.prober.report.add(check_created(self.target, "create", None, sent, created))
             self._cycle(pixel_id, created)
         response = self._create("create_invalid", broken_body(template, self.run_id), 400)
+        stored = _created_id(response)
+        if stored is not None and delete_probe(self.prober, stored):
+            self.gone.add(stored)  # stored when it should have been refused: not left for later
         if response is not None and response.status_code == 400:
             self.prober.report.add(
                 check_error_names(

@@ -4,22 +4,49 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
+from flask import Flask
 
 import contract_tests
+from contract_tests.cleanup import description_search
 from contract_tests.cli import main
+from contract_tests.probe_postback import PROBE_MARKER
 
-from .conftest import BREAKAGES, PIXEL, Breakage
+from .conftest import BREAKAGES, PIXEL, Breakage, BrokenServer
 
 FAST = ["--rate", "1000", "--retries", "1", "--backoff", "0.001"]
+READS = [b for b in BREAKAGES if not b.writes]
+WRITES = [b for b in BREAKAGES if b.writes]
+
+
+def probes_left(mock: Flask) -> list[int]:
+    """The probe postbacks the mock behind a broken server still holds."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=mock),
+        base_url="http://127.0.0.1/v1",
+        headers={"X-Eflow-Api-Key": "inspector"},
+    ) as inspector:
+        page = inspector.post(
+            "/networks/pixelstable",
+            params={"page_size": 100},
+            json=description_search(PROBE_MARKER),
+        )
+    return [pixel["network_pixel_id"] for pixel in page.json()["pixels"]]
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.name for b in BREAKAGES])
 def test_cli_catches_the_fault_and_names_it(
-    breakage: Breakage, broken_servers: dict[str, str], capsys: pytest.CaptureFixture[str]
+    breakage: Breakage,
+    broken_servers: dict[str, BrokenServer],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    url = broken_servers[breakage.name]
+    url = broken_servers[breakage.name].url
     args = ["--base-url", url, "--pixel-id", str(PIXEL), *FAST]
+    if breakage.writes:
+        assert main(args) == 0, "a fault in writes must not show to a read-only run"
+        assert "writes: none (read-only run)" in capsys.readouterr().out
+        args.append("--allow-writes")
     if breakage.strict:
         assert main(args) == 0, "drift alone must not fail without --strict"
         assert (
@@ -30,8 +57,10 @@ def test_cli_catches_the_fault_and_names_it(
     assert main(args) == 1
     out = capsys.readouterr().out
     assert out.startswith("everflow-contract FAIL")
-    assert f"{breakage.probe} " in out
-    assert f": {breakage.check} at " in out
+    named = [line for line in out.splitlines() if f" {breakage.probe} (" in line]
+    assert any(f": {breakage.check} at " in line for line in named), out
+    if breakage.writes and breakage.name != "deleted_kept":
+        assert probes_left(broken_servers[breakage.name].mock) == [], "the probe was left"
 
 
 def test_cli_passes_the_real_mock_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,10 +75,12 @@ def test_cli_passes_the_real_mock_clean(capsys: pytest.CaptureFixture[str]) -> N
     assert "0 errors, 0 warnings" in out
 
 
+@pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
 def test_pytest_path_catches_every_fault_by_name(
-    pytester: pytest.Pytester, broken_servers: dict[str, str]
+    writes: bool, pytester: pytest.Pytester, broken_servers: dict[str, BrokenServer]
 ) -> None:
     suite = Path(contract_tests.__file__).parent / "test_contract.py"
+    breakages = WRITES if writes else READS
     args = [
         str(suite),
         "-p",
@@ -63,14 +94,15 @@ def test_pytest_path_catches_every_fault_by_name(
         "--everflow-pixel-id",
         str(PIXEL),
         "-rf",
+        *(["--everflow-allow-writes"] if writes else []),
     ]
-    for url in broken_servers.values():
-        args += ["--everflow-contract-url", url]
+    for breakage in breakages:
+        args += ["--everflow-contract-url", broken_servers[breakage.name].url]
     result = pytester.runpytest_subprocess(*args)
     output = result.stdout.str()
     failed_lines = [line for line in output.splitlines() if line.startswith("FAILED")]
-    for breakage in BREAKAGES:
-        url = broken_servers[breakage.name]
+    for breakage in breakages:
+        url = broken_servers[breakage.name].url
         mine = [line for line in failed_lines if f"[url:{url}]" in line]
         if breakage.strict:
             assert mine == [], f"{breakage.name}: drift must only warn without --everflow-strict"
@@ -78,13 +110,15 @@ def test_pytest_path_catches_every_fault_by_name(
             continue
         assert len(mine) == 1, f"{breakage.name}: expected one failing test:\n{output}"
         assert f"[error] url:{url} {breakage.probe} " in output
-        assert f"url:{url} {breakage.probe} (pixel " in output
+        assert f"url:{url} {breakage.probe} (" in output
         named = [
             line
             for line in output.splitlines()
             if f"url:{url} {breakage.probe}" in line and f": {breakage.check} at " in line
         ]
         assert named, f"{breakage.name}: {breakage.check} not named:\n{output}"
+    if writes:
+        return
     strict = pytester.runpytest_subprocess(
         str(suite),
         "-p",
@@ -97,7 +131,7 @@ def test_pytest_path_catches_every_fault_by_name(
         "--everflow-pixel-id",
         str(PIXEL),
         "--everflow-contract-url",
-        broken_servers["undocumented_field"],
+        broken_servers["undocumented_field"].url,
         "-rf",
     )
     strict.assert_outcomes(failed=1)
