@@ -12,6 +12,7 @@ from flask import Flask, Response, request
 
 import contract_tests
 from contract_tests.cli import main
+from contract_tests.probe_postback import PROBE_MARKER
 from mock_server import create_app
 from mock_server.live import LiveServer
 
@@ -44,18 +45,50 @@ def leaks(produced: str, key: str) -> list[str]:
 
 
 def echoing_app() -> Flask:
-    """A server that puts whatever key it gets into bodies, headers and error messages."""
+    """A server that puts whatever key it gets into bodies, headers and error messages, for
+    every operation: reads, pages, and writes (a create answers an id, so that the write
+    probes go on to replace and delete it)."""
     app = Flask("echo")
+
+    def echo(status: int, body: object) -> Response:
+        key = request.headers.get("X-Eflow-Api-Key", "")
+        headers = {"X-Echo": key, "X-RateLimit-Limit": key or "x"}
+        return Response(json.dumps(body), status, headers, content_type="application/json")
+
+    def postback(pixel_id: object) -> dict[str, object]:
+        key = request.headers.get("X-Eflow-Api-Key", "")
+        return {
+            "network_pixel_id": pixel_id,
+            "description": f"{PROBE_MARKER} {key} - safe to delete",
+            "pixel_level": "global",
+            "network_affiliate_id": 7,
+            "network_offer_id": 0,
+            key: key,
+            "delay_ms": key[:150],
+        }
 
     @app.get("/v1/networks/pixels/<int:pixel_id>")
     def pixel(pixel_id: int) -> Response:
         key = request.headers.get("X-Eflow-Api-Key", "")
-        headers = {"X-Echo": key, "X-RateLimit-Limit": key or "x"}
         if pixel_id > 10**12:
-            body = {"error": f"no pixel for key {key}"}
-            return Response(json.dumps(body), 404, headers, content_type="application/json")
-        body = {"network_pixel_id": key, "description": key, key: key, "delay_ms": key[:150]}
-        return Response(json.dumps(body), 200, headers, content_type="application/json")
+            return echo(404, {"error": f"no pixel for key {key}"})
+        return echo(200, {**postback(key), "network_pixel_id": key})
+
+    @app.route("/v1/networks/pixels", methods=["GET", "POST"])
+    @app.post("/v1/networks/pixelstable")
+    def pages() -> Response:
+        key = request.headers.get("X-Eflow-Api-Key", "")
+        if request.path.endswith("/pixels") and request.method == "POST":
+            return echo(200, postback(5))
+        paging = {"page": key, "page_size": 5, "total_count": key}
+        return echo(200, {"pixels": [postback(5), postback(key)], "paging": paging, key: key})
+
+    @app.route("/v1/networks/pixels/<int:pixel_id>", methods=["PUT", "DELETE"])
+    def write(pixel_id: int) -> Response:
+        key = request.headers.get("X-Eflow-Api-Key", "")
+        if request.method == "PUT":
+            return echo(200, {**postback(pixel_id), "time_saved": key})
+        return echo(500, {"error": f"cannot delete for key {key}", "result": key})
 
     return app
 
@@ -66,9 +99,14 @@ def echo_url() -> object:
         yield live.url
 
 
+MODES = {"read-only": [], "allow-writes": ["--allow-writes"], "cleanup": ["--cleanup"]}
+
+
+@pytest.mark.parametrize("mode", MODES.keys())
 @pytest.mark.parametrize("key", CANARIES.values(), ids=CANARIES.keys())
 def test_cli_never_prints_or_writes_the_key(
     key: str,
+    mode: str,
     echo_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -90,19 +128,31 @@ def test_cli_never_prints_or_writes_the_key(
             "1000",
             "--retries",
             "0",
+            *MODES[mode],
         ]
     )
     assert code == 1
     out, err = capfd.readouterr()
     produced = out + err + junit.read_text() + report.read_text()
-    assert "pixel_id" in produced  # the echoed key really was in a finding
+    # the echoed key really was in findings and writes
+    if mode == "cleanup":
+        assert "DELETE /v1/networks/pixels/5 (pixel 5): 500" in produced
+        assert "paging_page at $.paging.page" in produced
+    else:
+        assert "pixel_id" in produced
+        assert "paging_page at $.paging.page" in produced
+    if mode == "allow-writes":
+        assert "create_stored at $.description" in produced
+        assert "time_saved_forward at $.time_saved" in produced
+        assert "write: PUT /v1/networks/pixels/5 (pixel 5): 200" in produced
     assert leaks(produced, key) == []
     assert "********" in produced
     ET.fromstring(junit.read_text())  # still well-formed
 
 
+@pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
 def test_pytest_path_never_shows_the_key(
-    pytester: pytest.Pytester, echo_url: str, monkeypatch: pytest.MonkeyPatch
+    writes: bool, pytester: pytest.Pytester, echo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = CANARIES["long-escapable"]
     suite = Path(contract_tests.__file__).parent / "test_contract.py"
@@ -123,9 +173,14 @@ def test_pytest_path_never_shows_the_key(
         "1000",
         "--everflow-backoff",
         "0.001",
+        *(["--everflow-allow-writes"] if writes else []),
     )
     produced = result.stdout.str() + result.stderr.str()
     assert "FAILED" in produced
+    assert "test_list_answers_a_valid_consistent_page" in produced
+    if writes:
+        assert "test_writes_behave_as_state_and_leave_nothing_behind" in produced
+        assert "create_stored" in produced
     assert leaks(produced, key) == []
 
 
