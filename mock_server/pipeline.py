@@ -8,7 +8,7 @@ is looked at before its key has passed, so a request without a key gets 401 what
 says. Every answer goes to the journal.
 
 The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
-(WSGI here and in-process, ASGI on granian) reads the body and waits out ``Reply.delay_ms``
+(WSGI in-process and on waitress, RSGI on granian) reads the body and waits out ``Reply.delay_ms``
 its own way, so both answer byte for byte the same.
 """
 
@@ -30,7 +30,7 @@ from mock_server.ratelimit import TokenBuckets
 from mock_server.routes import OperationSpec, Routes
 from mock_server.state import MockState
 from mock_server.store import encode
-from openapi import schema_violations
+from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
 BodyReader = Callable[[], "bytes | None"]
@@ -190,7 +190,7 @@ class Pipeline:
 
 def _checked(body: Any, schema_name: str) -> bytes:
     """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
-    breaches = schema_violations(body, schema_name)
+    breaches = violations(body, schema_name)
     if breaches:
         raise SpecBreach("; ".join(map(str, breaches)))
     return encode(body)
