@@ -253,14 +253,13 @@ def scripted(*answers: httpx.Response) -> tuple[list[httpx.Request], httpx.MockT
 
 
 def writer(transport: httpx.BaseTransport, **kwargs: object) -> ContractClient:
+    settings: dict[str, object] = {"rate": 0, "backoff": 0, **kwargs}
     return ContractClient(
         "https://api.eflow.team/v1",
         "k",
-        rate=0,
-        backoff=0,
         allow_writes=True,
         transport=transport,
-        **kwargs,  # type: ignore[arg-type]
+        **settings,  # type: ignore[arg-type]
     )
 
 
@@ -428,3 +427,16 @@ def test_unreachable_target_is_a_transport_failure() -> None:
     client = ContractClient("http://127.0.0.1:9/v1", "k", rate=0, retries=0)
     with pytest.raises(TransportFailure, match="ConnectError"):
         client.get("/networks/pixels/1")
+
+
+def test_writes_are_paced_and_bounded_like_reads() -> None:
+    fake = FakeTime()
+    _, transport = scripted(httpx.Response(200, json={"result": True}))
+    client = writer(transport, rate=5.0, max_time=1, sleep=fake.sleep, clock=lambda: fake.now)
+    client.request("PUT", "/networks/pixels/5", json={})
+    client.request("DELETE", "/networks/pixels/5")
+    client.request("POST", "/networks/pixels", json={})
+    assert fake.sleeps == pytest.approx([0.2, 0.2])
+    fake.now += 1
+    with pytest.raises(OutOfTime, match="before DELETE /networks/pixels/5"):
+        client.request("DELETE", "/networks/pixels/5")
