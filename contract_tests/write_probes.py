@@ -71,7 +71,7 @@ class WriteProbes:
         self.target = prober.report.target
         self.created: list[int] = []
         self.gone: set[int] = set()
-        self.unsure = False  # a create may have stored a postback whose id is unknown
+        self.unknown = 0  # creates that may have stored a postback whose id is unknown
 
     def run(self, template: Mapping[str, Any]) -> None:
         """Probe the writes, then delete everything the run created, whatever happened."""
@@ -83,7 +83,8 @@ class WriteProbes:
                 self._clean_up()
 
     def _create(self, probe: str, body: Mapping[str, Any], expected: int) -> httpx.Response | None:
-        self.unsure = True
+        """Send a create; until its answer says what it stored, its outcome is unknown."""
+        self.unknown += 1
         response = self.prober.send(
             probe, None, "POST", CREATE_PATH, expected, json=body, same_id=False
         )
@@ -91,7 +92,7 @@ class WriteProbes:
         if pixel_id is not None:
             self.created.append(pixel_id)
         if response is not None and (pixel_id is not None or 400 <= response.status_code < 500):
-            self.unsure = False
+            self.unknown -= 1
         return response
 
     def _probe(self, template: Mapping[str, Any]) -> None:
@@ -159,7 +160,7 @@ class WriteProbes:
         found = find_probes(self.prober, "left_behind", self.run_id)
         if found is None:
             return
-        self.unsure = False
+        self.unknown = 0
         if found:
             self.prober.report.add(
                 [
@@ -181,10 +182,10 @@ class WriteProbes:
                 self.created.append(pixel_id)
 
     def _clean_up(self) -> None:
-        if not (self.unsure or set(self.created) - self.gone):
+        if not (self.unknown or set(self.created) - self.gone):
             return
         self.prober.client.grant_grace(CLEANUP_GRACE)
-        if self.unsure:
+        if self.unknown:
             found = find_probes(self.prober, "cleanup_search", self.run_id, must=True)
             self.created += [i for i in found or () if i not in self.created]
         for pixel_id in self.created:

@@ -328,3 +328,27 @@ def test_without_a_postback_to_copy_nothing_is_written() -> None:
     assert client.writes == []
     assert all(method in ("GET", "POST") for method, _ in sent)
     assert ("POST", "/v1/networks/pixels") not in sent
+
+
+def test_a_lost_create_answer_is_remembered_past_later_creates() -> None:
+    """The first create times out after storing; the later, refused create must not make
+    the run forget it, even when the search for leftovers has no answer either."""
+    app = create_app()
+    spy = Spy(app)
+    creates: list[str] = []
+
+    def lose_the_first_create_and_every_search(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "POST" and request.url.path.endswith("/pixels") and not creates:
+            creates.append("first")
+            spy.forward(request)
+            raise httpx.ReadTimeout("planted", request=request)
+        if request.url.path.endswith("/pixelstable") and creates and len(creates) < 2:
+            creates.append("search refused")
+            return httpx.Response(503, json={"error": "planted"})
+        return None
+
+    spy.intercept = lose_the_first_create_and_every_search
+    report = run(spy)
+    assert "cleanup_search" in report.probes
+    assert [w.method for w in report.writes] == ["POST", "POST", "DELETE"]
+    assert probes_left(app) == []
