@@ -278,7 +278,9 @@ class ContractClient:
         *,
         record: bool,
     ) -> httpx.Response:
-        """One attempt; a write is recorded whatever happens, even an interrupt."""
+        """One attempt; a write sent is recorded whatever happens, even an interrupt."""
+        if self._left() <= 0:
+            raise self._out_of_time(f"before {method} {path}")
         if not record:
             return self._exchange(method, path, headers, params, json)
         outcome, response = "no answer", None
@@ -307,10 +309,7 @@ class ContractClient:
         json: Any,
     ) -> httpx.Response:
         what = f"{method} {path}"
-        left = self._left()
-        if left <= 0:
-            raise self._out_of_time(f"before {what}")
-        limit = min(self._timeout, left)
+        limit = min(self._timeout, self._left())
         budget_bound = limit < self._timeout
         deadline = time.monotonic() + limit
         if self._deadline is not None:

@@ -440,3 +440,14 @@ def test_writes_are_paced_and_bounded_like_reads() -> None:
     fake.now += 1
     with pytest.raises(OutOfTime, match="before DELETE /networks/pixels/5"):
         client.request("DELETE", "/networks/pixels/5")
+
+
+def test_a_write_never_sent_is_not_recorded() -> None:
+    fake = FakeTime()
+    sent, transport = scripted(httpx.Response(200, json={"result": True}))
+    client = writer(transport, max_time=5, sleep=fake.sleep, clock=lambda: fake.now)
+    fake.now += 6
+    with pytest.raises(OutOfTime, match="before DELETE"):
+        client.request("DELETE", "/networks/pixels/5")
+    assert sent == []
+    assert client.writes == []
