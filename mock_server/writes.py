@@ -57,7 +57,12 @@ def server_fields() -> frozenset[str]:
 
 
 def read_body(data: bytes | None, schema_name: str) -> tuple[dict[str, Any], str | None]:
-    """The body as a JSON object valid by ``schema_name``, or a 400's message saying why not."""
+    """The body as a JSON object valid by ``schema_name``, or a 400's message saying why not.
+
+    Numbers JSON Schema counts as integers although written with a fraction (``628.0``) are
+    made ints where the spec types a field as integer, so they are stored, indexed and sent
+    back as integers.
+    """
     try:
         body = strictjson.loads(data or b"")
     except strictjson.StrictJSONError as error:
@@ -65,7 +70,50 @@ def read_body(data: bytes | None, schema_name: str) -> tuple[dict[str, Any], str
     if not isinstance(body, dict):
         return {}, f"The body must be a JSON object ({schema_name})."
     problems = schema_violations(body, schema_name)
-    return body, (describe(problems) if problems else None)
+    if problems:
+        return body, describe(problems)
+    return _whole(body, _schema(schema_name)), None
+
+
+def _schema(name: str) -> Mapping[str, Any]:
+    schema: Mapping[str, Any] = load_spec()["components"]["schemas"][name]
+    return schema
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A schema with its ``$ref``, ``allOf`` members and object ``anyOf`` branch merged in,
+    enough to find the properties a valid value has."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = load_spec()
+        for key in ref[2:].split("/"):
+            target = target[key]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    merged: dict[str, Any] = dict(schema)
+    for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
+        inner = _resolved(member)
+        merged["properties"] = {**inner.get("properties", {}), **merged.get("properties", {})}
+        merged.setdefault("items", inner.get("items"))
+        if "type" in inner and "type" not in schema:
+            merged["type"] = inner["type"]
+    return merged
+
+
+def _whole(value: Any, schema: Mapping[str, Any]) -> Any:
+    """``value`` (valid by ``schema``) with integral floats made ints where the schema says
+    integer."""
+    schema = _resolved(schema)
+    if isinstance(value, float) and schema.get("type") == "integer":
+        return int(value)
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        return {
+            key: _whole(item, properties[key]) if key in properties else item
+            for key, item in value.items()
+        }
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [_whole(item, schema["items"]) for item in value]
+    return value
 
 
 def describe(problems: list[Violation]) -> str:
