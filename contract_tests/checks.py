@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
+from openapi_schema_validator import OAS31Validator
 
 from contract_tests.findings import Finding
 from openapi.httpx_validation import DOCUMENTED_STATUSES, response_violations
@@ -87,13 +88,34 @@ def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") ->
             yield from undocumented_paths(item, schema["items"], f"{path}[{index}]")
 
 
+def conditional_fields(schema: Mapping[str, Any]) -> list[tuple[OAS31Validator, frozenset[str]]]:
+    """For each documented rule that requires fields only under a condition (``if`` ...
+    ``then: {required: [...]}``, e.g. ``tiktok_pixel`` when ``delivery_method`` is ``tiktok``),
+    a validator of the condition and the fields it requires."""
+    found = []
+    for rule in schema.get("allOf", ()):
+        required = rule.get("then", {}).get("required", ())
+        if "if" in rule and required:
+            found.append((OAS31Validator(rule["if"]), frozenset(required)))
+    return found
+
+
 class DriftTracker:
-    """Fields the spec does not document (per answer), and documented fields never seen."""
+    """Fields the spec does not document (per answer), and documented fields never seen.
+
+    A field that a rule requires only under a condition is expected only when some answer
+    meets the condition: probing postback-delivery pixels alone says nothing about
+    ``tiktok_pixel``.
+    """
 
     def __init__(self, target: str) -> None:
         self.target = target
         self.schema = component_schema("PartnerPostback")
+        self.conditional = conditional_fields(self.schema)
         self.seen: set[str] = set()
+        self.expected = set(self.schema["properties"]).difference(
+            *(fields for _, fields in self.conditional)
+        )
         self.answers = 0
 
     def observe(self, probe: str, pixel_id: int | None, body: Any) -> list[Finding]:
@@ -102,6 +124,9 @@ class DriftTracker:
             return []
         self.answers += 1
         self.seen.update(body)
+        for condition, fields in self.conditional:
+            if not fields <= self.expected and condition.is_valid(body):
+                self.expected |= fields
         return [
             Finding(
                 self.target,
@@ -117,7 +142,8 @@ class DriftTracker:
         ]
 
     def never_present(self) -> list[Finding]:
-        """Documented top-level fields absent from every answer seen, as warnings."""
+        """Documented top-level fields that some answer should have carried (every field no
+        rule makes conditional, and those whose condition an answer met) but none did."""
         if not self.answers:
             return []
         return [
@@ -132,5 +158,5 @@ class DriftTracker:
                 "warning",
             )
             for name in self.schema["properties"]
-            if name not in self.seen
+            if name in self.expected and name not in self.seen
         ]

@@ -1,20 +1,53 @@
-"""``everflow-contract``: judge a running API (the real one, or a mock) by the spec."""
+"""``everflow-contract``: judge a running API (the real one, or a mock) by the spec.
+
+Only the standard library and ``contract_tests.defaults`` load for ``--help`` and
+``--version``; httpx, openapi-core and the suite are imported when a run starts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-from contract_tests.client import ContractClient, UnsafeTarget, check_base_url, is_loopback
-from contract_tests.findings import redact
-from contract_tests.reporting import junit_xml, markdown, summary
-from contract_tests.suite import DEFAULT_MISSING_ID, run_contract
+from contract_tests.defaults import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_TIME,
+    DEFAULT_MISSING_ID,
+    DEFAULT_RATE,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    KEY_ENV,
+)
 
+if TYPE_CHECKING:
+    from contract_tests.findings import Report
+
+PROG = "everflow-contract"
+DISTRIBUTION = "everflow-postback-kit"
 PIXEL_IDS_ENV = "EVERFLOW_PIXEL_IDS"
-LOOPBACK_PLACEHOLDER_KEY = "everflow-contract-local"
+# Sent to loopback targets when no key is set. Not a secret, and random enough that masking
+# it (the client masks its key in every answer) never touches real data.
+LOOPBACK_PLACEHOLDER_KEY = "local-7c2f9d41e8b3"
+# known ids, then one without a key and one unknown id
+EXTRA_PROBES = 2
+
+Number = TypeVar("Number", int, float)
+
+
+class UsageError(Exception):
+    """A one-line reason the run cannot start (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _pixel_ids(text: str) -> list[int]:
@@ -27,85 +60,229 @@ def _pixel_ids(text: str) -> list[int]:
     return ids
 
 
+def _number(
+    kind: Callable[[str], Number], minimum: Number, inclusive: bool
+) -> Callable[[str], Number]:
+    """An argparse type: a finite number above (or from) ``minimum``."""
+    bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
+
+    def parse(text: str) -> Number:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number {bound}, not {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+            raise argparse.ArgumentTypeError(f"must be a number {bound}, not {text!r}")
+        return value
+
+    return parse
+
+
+_positive = _number(float, 0.0, inclusive=False)
+_non_negative = _number(float, 0.0, inclusive=True)
+_count = _number(int, 0, inclusive=True)
+_id = _number(int, 1, inclusive=True)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        sys.stdout.write(f"{parser.prog} {_version()} ({DISTRIBUTION})\n")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``everflow-contract``."""
-    parser = argparse.ArgumentParser(
-        prog="everflow-contract",
+    parser = _Parser(
+        prog=PROG,
         description="Check an Everflow API (or a mock of it) against the partner postback spec. "
-        "GET only; the key is read from an environment variable and never printed.",
+        "GET only; the key is read from an environment variable and never printed. "
+        "Exit 0: the contract holds (or skipped: no key for a remote target); 1: a violation; "
+        "2: a usage error, or probes left unanswered (unreachable, --timeout, --max-time, "
+        "a Retry-After the run will not wait for).",
     )
-    parser.add_argument("--base-url", required=True, help="e.g. https://api.eflow.team/v1")
+    parser.add_argument("--version", action=_VersionAction)
+    parser.add_argument(
+        "--base-url",
+        required=True,
+        help="the API base URL, ending in /v1 (required), e.g. "
+        "https://api.eflow.team/v1; plain http only to loopback, no credentials in it",
+    )
     parser.add_argument(
         "--pixel-id",
         type=_pixel_ids,
         action="append",
         metavar="ID",
-        help=f"a pixel id that exists (repeatable; or {PIXEL_IDS_ENV}=12,34)",
+        help=f"a pixel id that exists; repeatable, or 12,34 (default: ${PIXEL_IDS_ENV})",
     )
     parser.add_argument(
         "--api-key-env",
-        default="EVERFLOW_API_KEY",
         metavar="VAR",
-        help="environment variable holding the key (default EVERFLOW_API_KEY)",
+        help=f"environment variable holding the key (default: {KEY_ENV}; unset there: a "
+        "remote target is skipped; a variable named here must be set)",
     )
-    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
-    parser.add_argument("--report", metavar="FILE.md", help="write a Markdown report here")
-    parser.add_argument("--strict", action="store_true", help="drift warnings fail the run")
-    parser.add_argument("--rate", type=float, default=5.0, help="requests per second (default 5)")
-    parser.add_argument("--retries", type=int, default=3, help="retries of 429/5xx (default 3)")
-    parser.add_argument("--backoff", type=float, default=0.5, help="first retry delay, seconds")
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML here (default: none)")
     parser.add_argument(
-        "--missing-id", type=int, default=DEFAULT_MISSING_ID, help="an id expected to be 404"
+        "--report", metavar="FILE.md", help="write a Markdown report here (default: none)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="drift warnings fail the run (default: off)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=_positive,
+        default=DEFAULT_RATE,
+        metavar="PER_S",
+        help="requests per second, > 0 (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_count,
+        default=DEFAULT_RETRIES,
+        metavar="N",
+        help="retries of a 429 or 5xx answer, >= 0 (default: %(default)d)",
+    )
+    parser.add_argument(
+        "--backoff",
+        type=_non_negative,
+        default=DEFAULT_BACKOFF,
+        metavar="S",
+        help="first retry delay in seconds, doubled each retry (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help="seconds one request may take, connect to last byte (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=_positive,
+        default=DEFAULT_MAX_TIME,
+        metavar="S",
+        help="seconds the whole run may take, retries and waits included (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--missing-id",
+        type=_id,
+        default=DEFAULT_MISSING_ID,
+        metavar="ID",
+        help="an id expected to be 404 (default: %(default)d)",
     )
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``everflow-contract``: 0 when all holds, 1 on a violation, 2 on a usage or
-    connection error. A missing key skips the run (0) with the reason."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _ids(args: argparse.Namespace) -> list[int]:
     ids = [i for group in args.pixel_id or [] for i in group]
     if not ids and os.environ.get(PIXEL_IDS_ENV):
         try:
             ids = _pixel_ids(os.environ[PIXEL_IDS_ENV])
         except argparse.ArgumentTypeError as error:
-            parser.error(str(error))
+            raise UsageError(f"{PIXEL_IDS_ENV}: {error}") from None
     if not ids:
-        parser.error(f"give at least one --pixel-id (or set {PIXEL_IDS_ENV})")
-    try:
-        url = check_base_url(args.base_url)
-    except UnsafeTarget as error:
-        print(f"everflow-contract: {error}", file=sys.stderr)
-        return 2
-    key = os.environ.get(args.api_key_env, "")
+        raise UsageError(f"give at least one --pixel-id (or set {PIXEL_IDS_ENV})")
+    return ids
+
+
+def _key(args: argparse.Namespace, remote: bool) -> str | None:
+    """The key; ``None`` when the default variable is unset for a remote target (skip)."""
+    name: str = args.api_key_env or KEY_ENV
+    key = os.environ.get(name, "")
     if not key:
-        if not is_loopback(url.host):
-            print(f"everflow-contract: skipped: no API key in ${args.api_key_env}")
-            return 0
-        key = LOOPBACK_PLACEHOLDER_KEY
-    secrets = [key]
+        if args.api_key_env is not None:
+            raise UsageError(f"${name} is not set: put the API key there (--api-key-env {name})")
+        return None if remote else ""
+    if not (key.isascii() and key.isprintable()):
+        raise UsageError(f"the key in ${name} has characters an HTTP header cannot carry")
+    return key
+
+
+def _check_budget(args: argparse.Namespace, requests: int) -> None:
+    needed = (requests - 1) / args.rate
+    if needed >= args.max_time:
+        raise UsageError(
+            f"{requests} requests at --rate {args.rate:g}/s need {needed:g} s, more than "
+            f"--max-time {args.max_time:g} s; raise --max-time or --rate"
+        )
+
+
+def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
+    from contract_tests.reporting import junit_xml, markdown, summary
+
+    sys.stdout.write(summary(report, secrets))
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(report, secrets), encoding="utf-8")
+    if args.report:
+        Path(args.report).write_text(markdown(report, secrets), encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``everflow-contract``: 0 when all holds, 1 on a violation, 2 on a usage error or
+    when probes were left unanswered (unreachable, timed out, out of time, told to wait).
+    A missing key (default variable) for a remote target skips the run (0) with the reason."""
+    from openapi.installation import exit_on_clash  # before anything that could be shadowed
+
+    exit_on_clash("everflow-contract")
+    args = build_parser().parse_args(argv)
+    from contract_tests.client import UnsafeTarget, check_base_url, is_loopback
+    from contract_tests.masking import redact
+
+    try:
+        ids = _ids(args)
+        url = check_base_url(args.base_url)
+        key = _key(args, remote=not is_loopback(url.host))
+        _check_budget(args, len(ids) + EXTRA_PROBES)
+    except (UsageError, UnsafeTarget) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    if key is None:
+        print(f"{PROG}: skipped: no API key in ${KEY_ENV}")
+        return 0
+    secrets = [key] if key else []
+    report = _run(args, key or LOOPBACK_PLACEHOLDER_KEY, ids)
+    try:
+        _write(report, args, secrets)
+    except OSError as error:
+        print(redact(f"{PROG}: cannot write report: {error}", secrets), file=sys.stderr)
+        return 2
+    if report.unfinished:
+        return 2
+    return 0 if report.passed else 1
+
+
+def _run(args: argparse.Namespace, key: str, ids: list[int]) -> Report:
+    from contract_tests.client import ContractClient
+    from contract_tests.suite import run_contract
+
     client = ContractClient(
-        args.base_url, key, rate=args.rate, retries=args.retries, backoff=args.backoff
+        args.base_url,
+        key,
+        rate=args.rate,
+        retries=args.retries,
+        backoff=args.backoff,
+        timeout=args.timeout,
+        max_time=args.max_time,
     )
     try:
-        report = run_contract(
+        return run_contract(
             client, args.base_url, ids, strict=args.strict, missing_id=args.missing_id
         )
     finally:
         client.close()
-    sys.stdout.write(summary(report, secrets))
-    try:
-        if args.junit:
-            Path(args.junit).write_text(junit_xml(report, secrets), encoding="utf-8")
-        if args.report:
-            Path(args.report).write_text(markdown(report, secrets), encoding="utf-8")
-    except OSError as error:
-        print(redact(f"everflow-contract: cannot write report: {error}", secrets), file=sys.stderr)
-        return 2
-    if any(f.check == "transport" for f in report.findings):
-        return 2
-    return 0 if report.passed else 1
 
 
 if __name__ == "__main__":

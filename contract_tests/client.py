@@ -1,24 +1,66 @@
-"""``ContractClient``: GET-only, paced, retrying, and careful with the API key."""
+"""``ContractClient``: GET-only, paced, retrying, bounded in time, and careful with the key."""
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import random
 import time
+import urllib.request
 from collections.abc import Callable
 
 import httpx
 
+from contract_tests.deadline import DeadlineBackend, deadline_transport
+from contract_tests.defaults import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_TIME,
+    DEFAULT_RATE,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    KEY_ENV,
+    MAX_ANSWER_BYTES,
+    RETRY_AFTER_CAP,
+)
+from contract_tests.masking import MIN_PIECE, redact, redact_body
+
 KEY_HEADER = "X-Eflow-Api-Key"
 LOOPBACK_NAMES = frozenset({"localhost"})
+BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
 
 
 class UnsafeTarget(ValueError):
-    """The base URL would expose the key (plain http to a host other than loopback)."""
+    """The base URL cannot be used: it would expose the key (plain http to a host other than
+    loopback, credentials in it) or is not an Everflow API base URL. The message never
+    repeats credentials."""
 
 
 class TransportFailure(RuntimeError):
-    """The target could not be reached; the message never contains the key."""
+    """No answer to judge; the message never contains the key. ``check`` names the cause
+    in findings; ``stops_run`` says that no further request should be sent."""
+
+    check = "transport"
+    stops_run = False
+
+
+class RequestTimeout(TransportFailure):
+    """No complete answer within the per-request timeout."""
+
+    check = "timeout"
+
+
+class OutOfTime(TransportFailure):
+    """The run's total time budget is used up."""
+
+    check = "max_time"
+    stops_run = True
+
+
+class RetryRefused(TransportFailure):
+    """The server asked for a longer wait than the run will make (``Retry-After``)."""
+
+    check = "retry_after"
+    stops_run = True
 
 
 def is_loopback(host: str) -> bool:
@@ -32,32 +74,74 @@ def is_loopback(host: str) -> bool:
 
 
 def check_base_url(base_url: str) -> httpx.URL:
-    """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read."""
-    url = httpx.URL(base_url)
+    """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read, or when
+    it is not an API base URL (``.../v1``)."""
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise UnsafeTarget(f"base URL is not a valid URL; use e.g. {BASE_URL_EXAMPLE}") from None
+    if url.userinfo:
+        raise UnsafeTarget(
+            "credentials in the base URL are refused: remove user:password@ and put the API "
+            f"key in ${KEY_ENV} (or the variable --api-key-env names)"
+        )
     if url.scheme not in ("http", "https") or not url.host:
-        raise UnsafeTarget(f"base URL must be http(s)://host/..., not {base_url!r}")
+        raise UnsafeTarget(f"base URL must be http(s)://host/v1, not {base_url!r}")
+    if url.query or url.fragment:
+        raise UnsafeTarget(f"base URL must not have a query or fragment, e.g. {BASE_URL_EXAMPLE}")
     if url.scheme == "http" and not is_loopback(url.host):
         raise UnsafeTarget(
             f"refusing to send an API key over plain http to {url.host}; use https "
             "(plain http is allowed only for loopback addresses)"
         )
+    if not url.path.rstrip("/").endswith("/v1"):
+        raise UnsafeTarget(f"base URL must end in /v1, e.g. {BASE_URL_EXAMPLE}")
     return url
 
 
+def _environment_proxy(url: httpx.URL) -> str | None:
+    # What httpx does by default (HTTPS_PROXY, ALL_PROXY, NO_PROXY), never for loopback.
+    if is_loopback(url.host) or urllib.request.proxy_bypass(url.host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(url.scheme) or proxies.get("all")
+
+
+def retry_after_seconds(value: str, now: float | None = None) -> float | None:
+    """A ``Retry-After`` value (seconds or an HTTP date) in seconds from now, or ``None``."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
 class ContractClient:
-    """Sends the suite's GETs: at most ``rate`` a second, retrying 429 and 5xx answers with
-    exponential backoff and jitter (``retries`` times at most), never following redirects,
-    so the key never travels to another host."""
+    """Sends the suite's GETs: at most ``rate`` a second (0: unpaced, for in-process targets),
+    retrying 429 and 5xx answers with exponential backoff and jitter (``retries`` times at
+    most), never following redirects, so the key never travels to another host.
+
+    Time is bounded twice: each request, connect to last byte, by ``timeout`` seconds, and
+    everything the client does, waits included, by ``max_time`` seconds from its creation.
+    A ``Retry-After`` longer than ``RETRY_AFTER_CAP`` or than the time left is not waited
+    for. Every answer is returned with the key masked out of its headers and body.
+    """
 
     def __init__(
         self,
         base_url: str,
         api_key: str,
         *,
-        rate: float = 5.0,
-        retries: int = 3,
-        backoff: float = 0.5,
-        timeout: float = 10.0,
+        rate: float = DEFAULT_RATE,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_time: float = DEFAULT_MAX_TIME,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -67,10 +151,16 @@ class ContractClient:
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._retries = retries
         self._backoff = backoff
+        self._timeout = timeout
+        self._max_time = max_time
         self._sleep = sleep
         self._clock = clock
+        self._ends = clock() + max_time
         self._next_slot = 0.0
         self._jitter = random.Random()
+        self._deadline: DeadlineBackend | None = None
+        if transport is None:
+            transport, self._deadline = deadline_transport(_environment_proxy(self.base_url))
         self._http = httpx.Client(
             base_url=str(self.base_url).rstrip("/"),
             follow_redirects=False,
@@ -79,9 +169,17 @@ class ContractClient:
         )
         self.sent = 0
 
-    def _pace(self) -> None:
+    def _left(self) -> float:
+        return self._ends - self._clock()
+
+    def _out_of_time(self, doing: str) -> OutOfTime:
+        return OutOfTime(f"--max-time {self._max_time:g} s used up {doing}")
+
+    def _pace(self, path: str) -> None:
         now = self._clock()
         if now < self._next_slot:
+            if self._next_slot - now >= self._left():
+                raise self._out_of_time(f"before GET {path}")
             self._sleep(self._next_slot - now)
             now = self._next_slot
         self._next_slot = now + self._interval
@@ -92,25 +190,106 @@ class ContractClient:
         if with_key:
             headers[KEY_HEADER] = self._key
         for attempt in range(self._retries + 1):
-            self._pace()
-            try:
-                response = self._http.get(path, headers=headers)
-                response.read()
-            except httpx.HTTPError as error:
-                raise TransportFailure(f"{type(error).__name__} for GET {path}: {error}") from None
-            finally:
-                self.sent += 1
+            self._pace(path)
+            response = self._fetch(path, headers)
             retryable = response.status_code == 429 or response.status_code >= 500
             if not retryable or attempt == self._retries:
                 return response
-            self._sleep(self._delay(attempt, response))
+            self._sleep(self._delay(attempt, response, path))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _delay(self, attempt: int, response: httpx.Response) -> float:
+    def _fetch(self, path: str, headers: dict[str, str]) -> httpx.Response:
+        left = self._left()
+        if left <= 0:
+            raise self._out_of_time(f"before GET {path}")
+        limit = min(self._timeout, left)
+        budget_bound = limit < self._timeout
+        deadline = time.monotonic() + limit
+        if self._deadline is not None:
+            self._deadline.deadline = deadline
+        self.sent += 1
+        try:
+            request = self._http.build_request("GET", path, headers=headers, timeout=limit)
+            response = self._http.send(request, stream=True)
+            try:
+                content = self._read(response, deadline, limit)
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            if budget_bound:
+                raise self._out_of_time(f"during GET {path}") from None
+            raise RequestTimeout(
+                f"no complete answer to GET {path} within {self._timeout:g} s (--timeout)"
+            ) from None
+        except httpx.HTTPError as error:
+            message = f"{type(error).__name__} for GET {path}: {error}"
+            raise TransportFailure(redact(message, [self._key])) from None
+        finally:
+            if self._deadline is not None:
+                self._deadline.deadline = None
+        return self._masked(response, content)
+
+    def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise TransportFailure(
+                    f"answer to GET {response.request.url.path} is larger than "
+                    f"{MAX_ANSWER_BYTES} bytes"
+                )
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"no complete answer within {limit:g} s")
+        return b"".join(chunks)
+
+    def _masked(self, response: httpx.Response, content: bytes) -> httpx.Response:
+        """The answer, decoded, with the key masked out of headers and body (a key shorter
+        than ``MIN_PIECE`` is no real key; masking it would mangle answers)."""
+        secrets = [self._key] if len(self._key) >= MIN_PIECE else []
+        headers = [
+            (redact(name, secrets), redact(value, secrets))
+            for name, value in response.headers.multi_items()
+            if name.lower() != "content-encoding"
+        ]
+        sent = response.request
+        request = httpx.Request(
+            sent.method,
+            sent.url,
+            headers=[
+                (k, v) for k, v in sent.headers.multi_items() if k.lower() != "x-eflow-api-key"
+            ],
+        )
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=redact_body(content, secrets),
+            request=request,
+        )
+
+    def _delay(self, attempt: int, response: httpx.Response, path: str) -> float:
+        """How long to wait before retrying ``response``, or why the run will not."""
         wait = self._backoff * 2.0**attempt + self._jitter.uniform(0, self._backoff)
-        retry_after = response.headers.get("Retry-After", "")
-        if retry_after.isdigit():
-            wait = max(wait, min(float(retry_after), 60.0))
+        asked = retry_after_seconds(response.headers.get("Retry-After", ""))
+        status = response.status_code
+        if asked is not None:
+            if asked > RETRY_AFTER_CAP:
+                raise RetryRefused(
+                    f"GET {path} answered {status} with Retry-After {asked:g} s, longer than "
+                    f"the {RETRY_AFTER_CAP:g} s the suite waits; not retried, no further "
+                    "requests sent"
+                )
+            wait = max(wait, asked)
+        left = self._left()
+        if wait >= left:
+            if asked is not None and asked >= left:
+                raise RetryRefused(
+                    f"GET {path} answered {status} with Retry-After {asked:g} s, more than "
+                    f"the {max(left, 0):.1f} s left of --max-time {self._max_time:g} s; "
+                    "not retried"
+                )
+            raise self._out_of_time(f"waiting to retry GET {path} after a {status}")
         return wait
 
     def close(self) -> None:

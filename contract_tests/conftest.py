@@ -1,52 +1,41 @@
-"""Targets and options for the contract suite's pytest modules.
+"""Targets for the contract suite's pytest modules.
 
 The mock targets (in-process, and ``everflow-mock serve`` on a socket) always run.
 ``--everflow-contract-url URL`` adds any base URL, its key from ``EVERFLOW_API_KEY`` (a
-placeholder for loopback URLs); ``--everflow-live`` (the everflow plugin's option) adds
-production, skipped with a reason when the key or pixel ids are missing.
+placeholder for loopback URLs); ``--everflow-live`` adds production, skipped with a reason
+when the key or pixel ids are missing. The options are the everflow plugin's
+(``mock_server.pytest_plugin``), so that pytest knows them before it reads this file, as
+under ``pytest --pyargs contract_tests``.
+
+The kit's modules are imported inside the fixture, after the plugin's installation check,
+so that a clashing package fails the suite's tests with one line, not a collection error.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from contract_tests.cli import LOOPBACK_PLACEHOLDER_KEY, PIXEL_IDS_ENV
-from contract_tests.client import ContractClient, is_loopback
-from contract_tests.findings import Report
-from contract_tests.suite import run_contract
-from mock_server import builtin_postbacks, create_app
-from mock_server.spawn import spawn_serve
+from mock_server.pytest_plugin import (
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    KEY_ENV,
+    PIXEL_IDS_ENV,
+    live_enabled,
+    refuse_a_broken_installation,
+)
 
-KEY_ENV = "EVERFLOW_API_KEY"
+if TYPE_CHECKING:
+    import httpx
+
+    from contract_tests.findings import Report
+
 MOCK_TARGETS = ("mock-in-process", "mock-socket")
 # Under the mock's default 30/s bucket, so that the run needs no retries.
 MOCK_RATE = 25.0
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("everflow-contract", "Everflow contract suite")
-    group.addoption(
-        "--everflow-contract-url",
-        action="append",
-        default=[],
-        help="also judge this base URL, key from env (repeatable)",
-    )
-    group.addoption(
-        "--everflow-pixel-id",
-        action="append",
-        type=int,
-        default=[],
-        help=f"pixel ids that exist on the URL or live target (or {PIXEL_IDS_ENV}=12,34)",
-    )
-    group.addoption("--everflow-strict", action="store_true", help="drift warnings fail")
-    group.addoption("--everflow-rate", type=float, default=5.0, help="requests/s (default 5)")
-    group.addoption(
-        "--everflow-backoff", type=float, default=0.5, help="first retry delay, s (default 0.5)"
-    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -75,6 +64,9 @@ def _run(
     rate: float | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Report:
+    from contract_tests.client import ContractClient
+    from contract_tests.suite import run_contract
+
     client = ContractClient(
         base_url,
         key,
@@ -91,6 +83,15 @@ def _run(
 @pytest.fixture(scope="session")
 def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
     """The contract suite's report for one target, computed once per session."""
+    refuse_a_broken_installation("everflow contract suite")
+
+    import httpx
+
+    from contract_tests.cli import LOOPBACK_PLACEHOLDER_KEY
+    from contract_tests.client import is_loopback
+    from mock_server import builtin_postbacks, create_app
+    from mock_server.spawn import spawn_serve
+
     name: str = request.param
     config = request.config
     mock_ids = [body["network_pixel_id"] for body in builtin_postbacks(0)]
@@ -112,17 +113,9 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
             )
     else:
         live = name == "live"
-        enabled = (
-            config.getoption("--everflow-live", default=False)
-            or os.environ.get("EVERFLOW_LIVE") == "1"
-        )
-        if live and not enabled:
-            pytest.skip("live contract skipped: pass --everflow-live and set EVERFLOW_API_KEY")
-        url = (
-            os.environ.get("EVERFLOW_BASE_URL", "https://api.eflow.team/v1")
-            if live
-            else name.removeprefix("url:")
-        )
+        if live and not live_enabled(config):
+            pytest.skip(f"live contract skipped: pass --everflow-live and set {KEY_ENV}")
+        url = os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL) if live else name.removeprefix("url:")
         key = os.environ.get(KEY_ENV, "")
         if not key and not is_loopback(httpx.URL(url).host):
             pytest.skip(f"{name} contract skipped: no API key in ${KEY_ENV}")

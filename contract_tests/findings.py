@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from contract_tests.masking import MASK, redact
+
 Severity = Literal["error", "warning"]
-MASK = "********"
+
+UNFINISHED_CHECKS = frozenset({"transport", "timeout", "max_time", "retry_after", "not_sent"})
+"""Checks that say the run could not judge a probe (exit 2), rather than that the target
+broke the contract (exit 1)."""
+
+__all__ = ["MASK", "UNFINISHED_CHECKS", "Finding", "Report", "Severity", "redact"]
 
 
 @dataclass(frozen=True)
@@ -17,7 +24,8 @@ class Finding:
     ``check`` names what was checked: a documented rule (``tiktok_pixel_required``), a field
     constraint (``$.delay_ms:maximum``) or one of the suite's own checks (``status``,
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
-    ``never_present``, ``transport``).
+    ``never_present``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
+    ``transport``, ``timeout``, ``max_time``, ``retry_after``, ``not_sent``).
     """
 
     target: str
@@ -35,6 +43,19 @@ class Finding:
         return (
             f"[{self.severity}] {self.target} {self.probe} ({where}): {self.check} at {self.path}: "
             f"expected {self.expected}, got {self.actual}"
+        )
+
+    def masked(self, secrets: Iterable[str]) -> Finding:
+        """This finding with every secret masked out of every text field."""
+        secrets = list(secrets)
+        return replace(
+            self,
+            target=redact(self.target, secrets),
+            probe=redact(self.probe, secrets),
+            check=redact(self.check, secrets),
+            path=redact(self.path, secrets),
+            expected=redact(self.expected, secrets),
+            actual=redact(self.actual, secrets),
         )
 
 
@@ -61,10 +82,17 @@ class Report:
         """Whether the target keeps the contract."""
         return not self.failures
 
+    @property
+    def unfinished(self) -> list[Finding]:
+        """Probes the run could not judge: unreachable, too slow, out of time, told to wait."""
+        return [f for f in self.findings if f.check in UNFINISHED_CHECKS]
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by a fixed mask."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
+    def masked(self, secrets: Iterable[str]) -> Report:
+        """A copy with every secret masked out of every finding and name."""
+        secrets = list(secrets)
+        return Report(
+            target=redact(self.target, secrets),
+            probes=[redact(probe, secrets) for probe in self.probes],
+            findings=[finding.masked(secrets) for finding in self.findings],
+            strict=self.strict,
+        )

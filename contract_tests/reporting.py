@@ -1,4 +1,8 @@
-"""A run's report as a terminal summary, JUnit XML and Markdown (for CI summaries)."""
+"""A run's report as a terminal summary, JUnit XML and Markdown (for CI summaries).
+
+Each masks the secrets out of every finding before formatting it (so that no escaped form of
+a secret survives) and out of the finished text once more.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,16 @@ from contract_tests.findings import Finding, Report, redact
 
 def summary(report: Report, secrets: Iterable[str] = ()) -> str:
     """Readable lines: the verdict, then every finding."""
+    secrets = list(secrets)
+    report = report.masked(secrets)
     errors = [f for f in report.findings if f.severity == "error"]
     warnings = [f for f in report.findings if f.severity == "warning"]
     verdict = "PASS" if report.passed else "FAIL"
     mode = " (strict: warnings fail)" if report.strict else ""
+    unfinished = f", {len(report.unfinished)} unanswered" if report.unfinished else ""
     lines = [
         f"everflow-contract {verdict}: {report.target}: {len(report.probes)} requests, "
-        f"{len(errors)} errors, {len(warnings)} warnings{mode}"
+        f"{len(errors)} errors{unfinished}, {len(warnings)} warnings{mode}"
     ]
     lines += [f"  {f.line()}" for f in report.findings]
     return redact("\n".join(lines) + "\n", secrets)
@@ -24,6 +31,8 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
 
 def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
     """JUnit XML: one test case per probe, failed by its findings."""
+    secrets = list(secrets)
+    report = report.masked(secrets)
     by_probe: dict[str, list[Finding]] = {probe: [] for probe in report.probes}
     for finding in report.findings:
         key = f"{finding.probe} {finding.pixel_id}" if finding.pixel_id is not None else "drift"
@@ -56,6 +65,8 @@ def _cell(text: str) -> str:
 
 def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
     """A Markdown report: verdict, counts and a table of findings."""
+    secrets = list(secrets)
+    report = report.masked(secrets)
     verdict = "passed" if report.passed else "failed"
     lines = [
         f"# Everflow contract: {verdict}",
@@ -64,6 +75,12 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
         + ("; strict mode (warnings fail)" if report.strict else ""),
         "",
     ]
+    if report.unfinished:
+        checks = ", ".join(sorted({f.check for f in report.unfinished}))
+        lines += [
+            f"Unfinished: {len(report.unfinished)} probes had no answer to judge ({checks}).",
+            "",
+        ]
     if not report.findings:
         lines.append("No findings: every answer kept the contract.")
     else:

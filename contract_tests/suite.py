@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from contract_tests.checks import DriftTracker, check_answer, json_body
 from contract_tests.client import ContractClient, TransportFailure
+from contract_tests.defaults import DEFAULT_MISSING_ID
 from contract_tests.findings import Finding, Report
 
-# A valid 64-bit id that no real network is expected to have.
-DEFAULT_MISSING_ID = 9_223_372_036_854_775_000
+__all__ = ["DEFAULT_MISSING_ID", "PROBES", "run_contract"]
+
 PROBES = ("known_id", "no_key", "unknown_id")
 
 
@@ -22,21 +23,32 @@ def run_contract(
     missing_id: int = DEFAULT_MISSING_ID,
 ) -> Report:
     """GET each of ``pixel_ids`` (expect 200 and a valid postback with that id), one without
-    a key (expect 401) and ``missing_id`` (expect 404), and report every difference."""
+    a key (expect 401) and ``missing_id`` (expect 404), and report every difference.
+
+    A probe without an answer to judge is a finding named by the client's failure
+    (``transport``, ``timeout`` ...); after one that stops the run (time used up, told to
+    wait), the probes left are ``not_sent`` findings and nothing more is requested."""
     report = Report(target=target, strict=strict)
     drift = DriftTracker(target)
     plan: list[tuple[str, int, bool, int]] = [("known_id", i, True, 200) for i in pixel_ids]
     if pixel_ids:
         plan.append(("no_key", pixel_ids[0], False, 401))
     plan.append(("unknown_id", missing_id, True, 404))
+    stopped: TransportFailure | None = None
     for probe, pixel_id, with_key, expected in plan:
         report.probes.append(f"{probe} {pixel_id}")
+        if stopped is not None:
+            why = f"not sent: the run stopped ({stopped.check})"
+            report.add([Finding(target, probe, pixel_id, "not_sent", "$", str(expected), why)])
+            continue
         try:
             response = client.get(f"/networks/pixels/{pixel_id}", with_key=with_key)
         except TransportFailure as failure:
             report.add(
-                [Finding(target, probe, pixel_id, "transport", "$", str(expected), str(failure))]
+                [Finding(target, probe, pixel_id, failure.check, "$", str(expected), str(failure))]
             )
+            if failure.stops_run:
+                stopped = failure
             continue
         report.add(check_answer(target, probe, response, pixel_id, expected))
         if probe == "known_id" and response.status_code == 200:

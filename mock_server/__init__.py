@@ -1,12 +1,34 @@
 """A mock of Everflow's partner postback API: ``create_app`` for in-process use, and the
-``everflow-mock`` command for a real server."""
+``everflow-mock`` command for a real server.
 
-from mock_server.app import create_app, get_state
-from mock_server.catalogue import builtin_postbacks
-from mock_server.config import MockConfig, RateLimit
-from mock_server.datafile import DataFileError, load_data_file
-from mock_server.records import InvalidRecords
-from mock_server.state import MockState
+The names below are imported on first use (PEP 562), so that importing the pytest plugin
+or the CLI, which live in this package, does not load Flask and the spec until needed.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mock_server.app import create_app, get_state
+    from mock_server.catalogue import builtin_postbacks
+    from mock_server.config import MockConfig, RateLimit
+    from mock_server.datafile import DataFileError, load_data_file
+    from mock_server.records import InvalidRecords
+    from mock_server.state import MockState
+
+_HOMES = {
+    "DataFileError": "mock_server.datafile",
+    "InvalidRecords": "mock_server.records",
+    "MockConfig": "mock_server.config",
+    "MockState": "mock_server.state",
+    "RateLimit": "mock_server.config",
+    "builtin_postbacks": "mock_server.catalogue",
+    "create_app": "mock_server.app",
+    "get_state": "mock_server.app",
+    "load_data_file": "mock_server.datafile",
+}
 
 __all__ = [
     "DataFileError",
@@ -19,3 +41,15 @@ __all__ = [
     "get_state",
     "load_data_file",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,29 +1,164 @@
-"""The ``everflow-mock`` command: generate postbacks, list the catalogue, serve the mock."""
+"""The ``everflow-mock`` command: generate postbacks, list the catalogue, serve the mock.
+
+Only the standard library and two light modules of this package are imported at load, so
+``--help`` and ``--version`` answer at once; each subcommand imports what it needs (Faker,
+PyYAML, openapi-core, Flask, the server) when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from fixtures import PostbackFactory
-from fixtures.vocabulary import DELIVERY_METHODS
-from mock_server.catalogue import builtin_postbacks, catalogue_rows, format_table
 from mock_server.config import MockConfig, RateLimit
-from mock_server.datafile import DataFileError, load_data_file
-from mock_server.records import InvalidRecords
+from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
+
+DISTRIBUTION = "everflow-postback-kit"
+
+# fixtures.vocabulary.DELIVERY_METHODS, written out because importing the fixtures package
+# loads Faker, which alone would take --help past its budget. test_cli.py holds them equal.
+DELIVERY_METHODS = ("postback", "html", "facebook", "tiktok", "snapchat", "rumble")
+
+DEFAULTS = MockConfig()
+MIB = 1024 * 1024
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: X)`` after every option that has a value, unless its help already
+    says what happens without it (options whose default is None or off)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=kwargs.get("help")
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"{parser.prog} {installed_version()}")
+        parser.exit()
+
+
+def installed_version() -> str:
+    """The version of the installed ``everflow-postback-kit``, or a note that it is not
+    installed (run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return f"(unknown: {DISTRIBUTION} is not installed)"
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
     return value
 
 
+def _non_negative(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def _integer(text: str) -> int:
+    # int() of a huge digit string raises ValueError past 4,300 digits; argparse turns
+    # ArgumentTypeError into a usage line, and a long number is not a useful thing to echo.
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, not {text[:40]!r}") from None
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds, not {text[:40]!r}"
+        ) from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most 3600 seconds, not {text}"
+        )
+    return value
+
+
+def _size(text: str) -> int:
+    """Bytes: ``1048576``, ``512k`` (KiB) or ``1m`` (MiB)."""
+    number, unit = text.strip(), 1
+    if number[-1:].lower() in ("k", "m"):
+        number, unit = number[:-1], {"k": 1024, "m": MIB}[number[-1].lower()]
+    if not number.isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of bytes, like 1048576, 512k or 1m, not {text[:40]!r}"
+        )
+    return int(number) * unit
+
+
+def _size_text(size: int) -> str:
+    """``size`` as ``_size`` reads it, in the largest unit that divides it."""
+    for suffix, unit in (("m", MIB), ("k", 1024)):
+        if size % unit == 0:
+            return f"{size // unit}{suffix}"
+    return str(size)
+
+
+def _rate_limit(text: str) -> RateLimit | None:
+    try:
+        return RateLimit.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text[:40]!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def _token(text: str) -> str:
+    if not text or not all(33 <= ord(c) <= 126 for c in text):
+        # Said without the value: it is a secret.
+        raise argparse.ArgumentTypeError("must be printable ASCII without spaces, and not empty")
+    return text
+
+
 def _generate(args: argparse.Namespace) -> int:
+    import json
+
+    from fixtures import PostbackFactory
+
     factory = PostbackFactory(seed=args.seed)
     overrides = {"delivery_method": args.delivery_method} if args.delivery_method else {}
     postbacks = [factory.build(args.start_id + i, **overrides) for i in range(args.count)]
@@ -37,57 +172,65 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from mock_server.catalogue import builtin_postbacks, catalogue_rows, format_table
+
     print(format_table(catalogue_rows(builtin_postbacks(args.seed))))
     return 0
 
 
-def _rate_limit(text: str) -> RateLimit | None:
-    try:
-        return RateLimit.parse(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
-    return value
-
-
 def _serve(args: argparse.Namespace) -> int:
-    from mock_server.serve import run, server_name
+    from mock_server.catalogue import builtin_postbacks
+    from mock_server.datafile import load_data_file
 
-    postbacks = load_data_file(args.data) if args.data else None
-    config = MockConfig(
-        seed=args.seed,
-        postbacks=postbacks,
-        api_keys=tuple(args.api_key or ()),
-        dynamic=args.dynamic,
-        error_key=args.error_key,
-        rate_limit=args.rate_limit,
-        delay_ms=args.delay,
-        fault_rate=args.fault_rate,
+    options = ServerOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        server=args.server,
+        access_log=not args.quiet,
     )
-    base = f"http://{args.host}:{args.port}"
-    source = args.data or f"built-in catalogue, seed {args.seed}"
-    count = len(postbacks) if postbacks is not None else len(builtin_postbacks(args.seed))
-    limit = config.rate_limit
-    limit_text = f"{limit.rate:g}/s, burst {limit.burst}" if limit else "off"
-    key_text = "one of your --api-key values" if config.api_keys else "any-non-empty-key"
-
-    def banner() -> None:
-        print(
-            f"everflow-mock: Everflow partner postback mock on {base}/v1 ({server_name(args.server)}, "
-            f"{args.workers} worker{'s' if args.workers > 1 else ''})\n"
-            f"  {count} postbacks from {source}; unknown ids: "
-            f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}\n"
-            f"  try: curl -H 'X-Eflow-Api-Key: {key_text}' {base}/v1/networks/pixels/3\n"
-            f"  admin: {base}/__admin/health  spec: {base}/openapi.yaml  stop: Ctrl-C",
-            flush=True,
+    # The port first: a busy one is the commonest mistake, and says so before a big file loads.
+    with claim(options.host, options.port) as listener:
+        postbacks = load_data_file(args.data) if args.data else None
+        config = MockConfig(
+            seed=args.seed,
+            postbacks=postbacks,
+            api_keys=tuple(args.api_key or ()),
+            dynamic=args.dynamic,
+            error_key=args.error_key,
+            rate_limit=args.rate_limit,
+            delay_ms=args.delay,
+            fault_rate=args.fault_rate,
+            max_body=args.max_body,
+            read_timeout=args.read_timeout,
+            max_keys=args.max_keys,
+            journal_size=args.journal_size,
+            journal_bytes=args.journal_bytes,
+            admin_token=args.admin_token,
         )
+        source = args.data or f"built-in catalogue, seed {args.seed}"
+        count = len(postbacks) if postbacks is not None else len(builtin_postbacks(args.seed))
+        limit = config.rate_limit
+        limit_text = f"{limit.rate:g}/s, burst {limit.burst}" if limit else "off"
+        key_text = "one of your --api-key values" if config.api_keys else "any-non-empty-key"
+        admin_text = "token needed off loopback" if config.admin_token else "loopback only"
+        base = options.root
 
-    run(config, args.host, args.port, args.workers, banner, args.server)
+        def banner() -> None:
+            workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
+            print(
+                f"everflow-mock: Everflow partner postback mock on {base}/v1 "
+                f"({server_name(args.server)}, {workers})\n"
+                f"  {count} postbacks from {source}; unknown ids: "
+                f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}\n"
+                f"  try: curl -H 'X-Eflow-Api-Key: {key_text}' {base}/v1/networks/pixels/3\n"
+                f"  admin: {base}/__admin/health ({admin_text})  spec: {base}/openapi.yaml"
+                f"  stop: Ctrl-C",
+                flush=True,
+            )
+
+        run(config, options, banner, listener)
     return 0
 
 
@@ -96,80 +239,190 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="everflow-mock",
         description="A mock of Everflow's partner postback API, and fake postbacks for tests.",
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     generate = commands.add_parser(
-        "generate", help="write a JSON array of fake postbacks (usable as serve --data)"
+        "generate",
+        help="write a JSON array of fake postbacks (usable as serve --data)",
+        description="Write a JSON array of fake postbacks, valid against the spec.",
+        formatter_class=_HelpFormatter,
     )
-    generate.add_argument("--count", type=_positive, default=10, help="how many (default 10)")
-    generate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    generate.add_argument("--count", type=_positive, default=10, help="how many")
+    generate.add_argument("--seed", type=int, default=0, help="random seed")
+    generate.add_argument("--start-id", type=_positive, default=1, help="first pixel id")
     generate.add_argument(
-        "--start-id", type=_positive, default=1, help="first pixel id (default 1)"
+        "--delivery-method",
+        choices=DELIVERY_METHODS,
+        help="only this method (default: every method, in turn with the other variants)",
     )
-    generate.add_argument("--delivery-method", choices=DELIVERY_METHODS, help="only this method")
-    generate.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    generate.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
     generate.set_defaults(handler=_generate)
 
-    listing = commands.add_parser("list", help="print which built-in id is which variant")
-    listing.add_argument("--seed", type=int, default=0, help="catalogue seed (default 0)")
+    listing = commands.add_parser(
+        "list",
+        help="print which built-in id is which variant",
+        description="Print which built-in pixel id is which variant.",
+        formatter_class=_HelpFormatter,
+    )
+    listing.add_argument("--seed", type=int, default=0, help="catalogue seed")
     listing.set_defaults(handler=_list)
 
-    serve = commands.add_parser("serve", help="run the mock server")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=4010, help="port (default 4010)")
-    serve.add_argument("--seed", type=int, default=0, help="catalogue and dynamic seed")
-    serve.add_argument(
-        "--data", metavar="FILE", help="serve these postbacks (JSON array or YAML list)"
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock server",
+        description="Serve the mock until Ctrl-C or SIGTERM, one access line per request.",
+        formatter_class=_HelpFormatter,
     )
-    serve.add_argument(
-        "--api-key",
-        action="append",
-        metavar="KEY",
-        help="accept only these keys (repeatable); without it any non-empty key is accepted",
-    )
-    serve.add_argument("--dynamic", action="store_true", help="answer unknown ids with fakes")
-    serve.add_argument("--error-key", choices=("error", "Error"), default="error")
-    serve.add_argument(
-        "--rate-limit",
-        type=_rate_limit,
-        default=RateLimit(),
-        metavar="RATE/BURST|off",
-        help="token bucket per key (default 30/50)",
-    )
-    serve.add_argument(
-        "--delay", type=int, default=0, metavar="MS", help="latency for every request"
-    )
-    serve.add_argument(
-        "--fault-rate",
-        type=_fraction,
-        default=0.0,
-        metavar="P",
-        help="share of requests answered with a random fault (0..1)",
-    )
-    serve.add_argument(
-        "--workers", type=_positive, default=1, help="server processes (state is per worker)"
-    )
-    serve.add_argument(
-        "--server",
-        choices=("auto", "granian", "waitress"),
-        default="auto",
-        help="WSGI server (default: granian when installed, else waitress)",
-    )
+    _add_serve_arguments(serve)
     serve.set_defaults(handler=_serve)
     return parser
 
 
+def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
+    server = serve.add_argument_group("server")
+    server.add_argument("--host", default="127.0.0.1", help="address to bind")
+    server.add_argument("--port", type=_port, default=4010, help="port to bind")
+    server.add_argument(
+        "--workers", type=_positive, default=1, help="server processes (state is per worker)"
+    )
+    server.add_argument(
+        "--threads",
+        type=_positive,
+        default=THREADS,
+        help="Python threads per worker: how many delayed answers (--delay, Prefer: delay=) "
+        "can wait at once",
+    )
+    server.add_argument(
+        "--server",
+        choices=("auto", *SERVERS),
+        default="auto",
+        help="WSGI server; auto is granian when installed, else waitress",
+    )
+    server.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no access log (default: one line per request: time, method, path, status, ms)",
+    )
+
+    mock = serve.add_argument_group("behaviour")
+    mock.add_argument("--seed", type=int, default=DEFAULTS.seed, help="catalogue and dynamic seed")
+    mock.add_argument(
+        "--data",
+        metavar="FILE",
+        help="serve these postbacks, a JSON array or YAML list (default: the built-in catalogue)",
+    )
+    mock.add_argument(
+        "--api-key",
+        action="append",
+        metavar="KEY",
+        help="accept only this key; repeat it to accept several (default: any non-empty key)",
+    )
+    mock.add_argument(
+        "--dynamic",
+        action="store_true",
+        help="answer unknown ids with generated postbacks (default: 404)",
+    )
+    mock.add_argument(
+        "--error-key",
+        choices=("error", "Error"),
+        default=DEFAULTS.error_key,
+        help="the key of error bodies",
+    )
+    rate = DEFAULTS.rate_limit
+    mock.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default=f"{rate.rate:g}/{rate.burst}" if rate else "off",
+        metavar="RATE/BURST|off",
+        help="token bucket per key: RATE requests a second, BURST at once",
+    )
+    mock.add_argument(
+        "--delay",
+        type=_non_negative,
+        default=DEFAULTS.delay_ms,
+        metavar="MS",
+        help="latency added to every request",
+    )
+    mock.add_argument(
+        "--fault-rate",
+        type=_fraction,
+        default=DEFAULTS.fault_rate,
+        metavar="P",
+        help="share of requests answered with a random fault (0..1)",
+    )
+
+    limits = serve.add_argument_group(
+        "limits", "What one client may cost the others; sizes take k (KiB) and m (MiB)."
+    )
+    limits.add_argument(
+        "--max-body",
+        type=_size,
+        default=_size_text(DEFAULTS.max_body),
+        metavar="BYTES",
+        help="largest request body, API and admin (larger: 413)",
+    )
+    limits.add_argument(
+        "--read-timeout",
+        type=_seconds,
+        default=f"{DEFAULTS.read_timeout:g}",
+        metavar="SECONDS",
+        help="longest a client may take to send a request body",
+    )
+    limits.add_argument(
+        "--max-keys",
+        type=_positive,
+        default=DEFAULTS.max_keys,
+        metavar="N",
+        help="rate-limit buckets kept; the least recently used key's goes first",
+    )
+    limits.add_argument(
+        "--journal-size",
+        type=_positive,
+        default=DEFAULTS.journal_size,
+        metavar="N",
+        help="requests kept in the journal (GET /__admin/requests); oldest dropped first",
+    )
+    limits.add_argument(
+        "--journal-bytes",
+        type=_size,
+        default=_size_text(DEFAULTS.journal_bytes),
+        metavar="BYTES",
+        help="bytes the journal may hold in all",
+    )
+    limits.add_argument(
+        "--admin-token",
+        type=_token,
+        metavar="TOKEN",
+        help="let clients off loopback use the admin API with 'Authorization: Bearer TOKEN' "
+        "(default: none; the admin API answers loopback clients only)",
+    )
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """What ends a command with one line and exit 2. Looked up only once something is
+    raised: the modules that define these load PyYAML and openapi-core."""
+    from mock_server.datafile import DataFileError
+    from mock_server.records import InvalidRecords
+
+    return (OSError, DataFileError, InvalidRecords)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``everflow-mock``; returns the process exit code."""
+    from openapi.installation import exit_on_clash  # before anything that could be shadowed
+
+    exit_on_clash("everflow-mock")
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (OSError, DataFileError, InvalidRecords) as error:
-        print(f"everflow-mock: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 0
+    except _known_errors() as error:
+        print(f"everflow-mock: {error}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -1,48 +1,64 @@
-"""Load ``--data FILE``: a JSON array or YAML list of postbacks, all checked before serving."""
+"""Load ``--data FILE``: a JSON array or YAML list of postbacks, all checked before serving.
+
+Records are read, checked and encoded one at a time (a JSON array element by element), so
+a big file is never held parsed: what stays is the file's text while it is read and the
+bytes the mock will send. Every problem of every record is reported at once, and nothing
+of a bad file is loaded.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from mock_server.records import InvalidRecords, check_records
+from mock_server.records import EncodedPostbacks, InvalidRecords, RecordChecker
+from mock_server.strictjson import StrictJSONError, iter_array
 
 
 class DataFileError(ValueError):
     """The data file cannot be served; the message names the file and every problem."""
 
 
-def _parse(path: Path, text: str) -> Any:
+def _text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise DataFileError(f"{path}: not UTF-8 (byte {error.start})") from None
+
+
+def _check(path: Path, text: str, checker: RecordChecker) -> None:
     if path.suffix.lower() in (".yaml", ".yml"):
+        from mock_server.strictyaml import YAMLDataError, read_records  # PyYAML only when used
+
         try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise DataFileError(f"{path}: not valid YAML: {error}") from None
+            for record, problems in read_records(text):
+                checker.add(record, problems)
+        except YAMLDataError as bad:
+            raise DataFileError(f"{path}: {bad}") from None
+        return
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataFileError(f"{path}: not valid JSON: {error}") from None
+        for record, problem in iter_array(text):
+            checker.add(record, [str(problem)] if problem else [])
+    except StrictJSONError as error:
+        if error.problem.startswith("expected a JSON array"):
+            found = error.problem.removeprefix("expected a JSON array, ")
+            raise DataFileError(f"{path}: expected a JSON array of postbacks, {found}") from None
+        raise DataFileError(f"{path}: {error}") from None
 
 
-def load_data_file(path: str | Path) -> list[dict[str, Any]]:
-    """Every postback in the file, or ``DataFileError`` naming each bad record and field."""
+def load_data_file(path: str | Path) -> EncodedPostbacks:
+    """Every postback in the file, validated and encoded, or ``DataFileError`` naming the
+    file and, for each bad record, its index, its id and every field and rule it breaks.
+
+    The result is a sequence of the postbacks (each decoded when read) that a
+    ``MockConfig`` takes as its ``postbacks`` without validating them again.
+    """
     path = Path(path)
+    checker = RecordChecker()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise DataFileError(f"{path}: cannot read: {reason}") from None
-    data = _parse(path, text)
-    if not isinstance(data, list):
-        found = type(data).__name__
-        raise DataFileError(
-            f"{path}: expected a JSON array or YAML list of postbacks, found {found}"
-        )
-    problems = check_records(data)
-    if problems:
-        lines = InvalidRecords(problems, len(data)).lines()
-        raise DataFileError("\n".join([f"{path}: {lines[0]}", *lines[1:]]))
-    return data
+        _check(path, _text(path), checker)
+        return checker.result()
+    except InvalidRecords as invalid:
+        lines = invalid.lines()
+        raise DataFileError("\n".join([f"{path}: {lines[0]}", *lines[1:]])) from None

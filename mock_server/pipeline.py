@@ -30,7 +30,7 @@ from mock_server.ratelimit import TokenBuckets
 from mock_server.routes import OperationSpec, Routes, parse_query
 from mock_server.state import MockState
 from mock_server.store import encode
-from openapi import schema_violations
+from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
 BodyReader = Callable[[], "bytes | None"]
@@ -196,7 +196,7 @@ class Pipeline:
 
 def _checked(body: Any, schema_name: str) -> bytes:
     """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
-    breaches = schema_violations(body, schema_name)
+    breaches = violations(body, schema_name)
     if breaches:
         raise SpecBreach("; ".join(map(str, breaches)))
     return encode(body)

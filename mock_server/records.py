@@ -1,12 +1,18 @@
-"""Check a list of postbacks against the spec before any of it is served."""
+"""Check postbacks against the spec, once, and keep the good ones as the bytes the mock sends."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
-from openapi import Violation, schema_violations
+from mock_server.strictjson import StrictJSONError, dumps
+from openapi import Violation
+from openapi.fast_validation import violations
+
+MAX_SERVABLE_ID = 2**63 - 1
+"""The largest ``pixelId`` a request may name (the spec's path parameter is an int64)."""
 
 
 @dataclass(frozen=True)
@@ -38,25 +44,142 @@ class InvalidRecords(ValueError):
         return [head, *(line for p in self.problems for line in p.lines())]
 
 
-def check_records(records: Sequence[Any]) -> list[RecordProblem]:
-    """Every problem of every record, all at once: schema violations, missing or duplicate ids."""
-    problems: list[RecordProblem] = []
-    first_seen: dict[int, int] = {}
-    for index, record in enumerate(records):
+class EncodedPostbacks(Sequence[dict[str, Any]]):
+    """Postbacks that passed every check, held only as the JSON bytes the mock sends.
+
+    Made by ``RecordChecker`` (or ``encode_records``), so a store takes them as they are,
+    without validating again. Reading an item decodes it; ``encoded`` is the bytes by id,
+    in the order the records came.
+    """
+
+    def __init__(self, encoded: dict[int, bytes]) -> None:
+        self._encoded = encoded
+        self._order = list(encoded.values())
+
+    @property
+    def encoded(self) -> Mapping[int, bytes]:
+        """The bytes of each postback by its ``network_pixel_id``."""
+        return self._encoded
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [json.loads(data) for data in self._order[index]]
+        body: dict[str, Any] = json.loads(self._order[index])
+        return body
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (json.loads(data) for data in self._order)
+
+    def __repr__(self) -> str:
+        return f"<EncodedPostbacks: {len(self)} postbacks>"
+
+
+class RecordChecker:
+    """Checks records one at a time, keeping only the bytes of good ones and every problem.
+
+    Feed it records with ``add`` as they are read, so that a big data file is never held
+    parsed all at once; ``result`` then gives every good record, or raises
+    ``InvalidRecords`` naming every problem of every record (and loads nothing).
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[RecordProblem] = []
+        self.total = 0
+        self._encoded: dict[int, bytes] = {}
+        self._first_seen: dict[int, int] = {}
+
+    def add(
+        self, record: Any, unreadable: Sequence[str] = (), *, expected_id: int | None = None
+    ) -> RecordProblem | None:
+        """Check the next record; returns its problem, if any.
+
+        ``unreadable`` says why the record could not be read as plain JSON data (``record``
+        is then only looked at for its id); ``expected_id`` is the id the record must carry.
+        """
+        index = self.total
+        self.total += 1
         if not isinstance(record, dict):
-            note = f"expected a JSON object, found {type(record).__name__}"
-            problems.append(RecordProblem(index, None, notes=[note]))
-            continue
-        pixel_id = record.get("network_pixel_id")
-        notes: list[str] = []
+            notes = list(unreadable) or [f"expected a JSON object, found {_kind(record)}"]
+            return self._problem(RecordProblem(index, None, notes=notes))
+        pixel_id: Any = record.get("network_pixel_id")
+        notes = list(unreadable)
+        if expected_id is not None and pixel_id != expected_id:
+            notes.append(
+                f"$.network_pixel_id: {_shown(pixel_id)!r} differs from the id {expected_id}"
+            )
         if "network_pixel_id" not in record:
             notes.append("$.network_pixel_id: missing; every served postback needs its id")
-        elif isinstance(pixel_id, int) and not isinstance(pixel_id, bool):
-            if pixel_id in first_seen:
-                notes.append(f"duplicate id, first used by record {first_seen[pixel_id]}")
+        elif isinstance(pixel_id, float):
+            notes.append(f"$.network_pixel_id: {pixel_id!r} is not written as an integer")
+        elif type(pixel_id) is int:
+            if pixel_id > MAX_SERVABLE_ID:
+                notes.append(f"$.network_pixel_id: above {MAX_SERVABLE_ID}, so never served")
+            if pixel_id in self._first_seen:
+                notes.append(f"duplicate id, first used by record {self._first_seen[pixel_id]}")
             else:
-                first_seen[pixel_id] = index
-        violations = schema_violations(record)
-        if notes or violations:
-            problems.append(RecordProblem(index, pixel_id, violations, notes))
-    return problems
+                self._first_seen[pixel_id] = index
+        if unreadable:
+            return self._problem(RecordProblem(index, _shown(pixel_id), notes=notes))
+        found = violations(record)
+        if not notes and not found:
+            try:
+                data = dumps(record)
+            except StrictJSONError as error:
+                notes.append(str(error))
+            else:
+                if not self.problems:  # once anything is wrong nothing is loaded: drop bytes
+                    self._encoded[pixel_id] = data
+                return None
+        return self._problem(RecordProblem(index, _shown(pixel_id), found, notes))
+
+    def _problem(self, problem: RecordProblem) -> RecordProblem:
+        self.problems.append(problem)
+        self._encoded.clear()
+        return problem
+
+    def result(self) -> EncodedPostbacks:
+        """Every record added, encoded; ``InvalidRecords`` if any of them has a problem."""
+        if self.problems:
+            raise InvalidRecords(self.problems, self.total)
+        return EncodedPostbacks(self._encoded)
+
+
+_KINDS = {str: "a string", list: "an array", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+def _shown(pixel_id: Any) -> Any:
+    """The id as a report may show it: an int or string cut to a readable size, else ``None``."""
+    if isinstance(pixel_id, int) and pixel_id.bit_length() > 128:
+        return "<an integer of more than 38 digits>"
+    if isinstance(pixel_id, str) and len(pixel_id) > 40:
+        return pixel_id[:40] + "..."
+    return pixel_id if isinstance(pixel_id, (int, float, str)) else None
+
+
+def encode_records(records: Iterable[Any]) -> EncodedPostbacks:
+    """Every record checked and encoded; ``InvalidRecords`` naming every problem of every one."""
+    checker = RecordChecker()
+    for record in records:
+        checker.add(record)
+    return checker.result()
+
+
+def check_records(records: Iterable[Any]) -> list[RecordProblem]:
+    """Every problem of every record, all at once: schema violations, missing or duplicate ids."""
+    checker = RecordChecker()
+    for record in records:
+        checker.add(record)
+    return checker.problems

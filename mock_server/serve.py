@@ -1,27 +1,102 @@
-"""Run the mock on a production WSGI server: granian, or waitress where granian is missing."""
+"""Run the mock on a production server: granian (through the ASGI front), or waitress (WSGI)
+where granian is missing.
+
+Flask, the app and the servers are imported only when a server starts, so the command line
+can read :data:`THREADS` and :data:`SERVERS` from here at no cost.
+"""
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import importlib.util
 import logging
 import signal
+import socket
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from mock_server.app import create_app
+from mock_server.access_log import AccessLog, AsgiAccessLog, granian_logging, with_access_log
 from mock_server.config import MockConfig
 from mock_server.faults import HideInjectedFaults
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+SERVERS = ("granian", "waitress")
+# Python threads for what runs in threads: Flask (admin API, spec) under granian's ASGI
+# front, every request under waitress, and the WSGI baselines of the benchmarks.
+THREADS = 16
+MAX_HEADER_BYTES = 64 * 1024
+"""The most a request's line and headers may take (both servers refuse more)."""
+
 # Filled in the parent before granian forks its workers, so they start without rebuilding.
-_PRELOADED: dict[int, Flask] = {}
+_PRELOADED: dict[int, WSGIApplication] = {}
 
 
-def preload(config: MockConfig) -> Flask:
+@dataclass(frozen=True)
+class ServerOptions:
+    """How ``everflow-mock serve`` runs (``MockConfig`` says how the mock behaves).
+
+    With waitress, which runs one process, ``workers`` become more threads: ``threads``
+    times ``workers``, all sharing one state.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 4010
+    workers: int = 1
+    threads: int = THREADS
+    server: str = "auto"
+    access_log: bool = True
+
+    @property
+    def root(self) -> str:
+        """``http://host:port``, with an IPv6 address in brackets."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+class CannotListen(OSError):
+    """The address cannot be bound: the port is in use, the host is not this machine's, ..."""
+
+
+def claim(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, or ``CannotListen`` saying why not.
+
+    It binds as the servers do (``SO_REUSEADDR``, so a port left in TIME_WAIT by a previous
+    run is fine) but without ``SO_REUSEPORT``, so a port another server listens on is an
+    error, including one granian holds: granian's own sockets would share it silently.
+    """
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise CannotListen(f"cannot listen on {where}: {error.strerror or error}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"cannot listen on {where}: the port is in use (another everflow-mock?); "
+                "stop that server or choose another --port"
+            ) from None
+        raise CannotListen(f"cannot listen on {where}: {error.strerror or error}") from None
+    return sock
+
+
+def preload(config: MockConfig) -> WSGIApplication:
     """Build (and validate) the app once, before any worker starts."""
+    from mock_server.app import create_app
+
     app = create_app(config)
     _PRELOADED[id(config)] = app
     # Everything built so far lives as long as the server: keep the cyclic GC from rescanning
@@ -31,14 +106,12 @@ def preload(config: MockConfig) -> Flask:
     return app
 
 
-def _load_app(config: MockConfig, key: int) -> Flask:
-    return _PRELOADED.get(key) or create_app(config)
+def _load_app(config: MockConfig, key: int) -> WSGIApplication:
+    if key in _PRELOADED:
+        return _PRELOADED[key]
+    from mock_server.app import create_app
 
-
-SERVERS = ("granian", "waitress")
-# Python threads per granian worker: enough for delayed answers (Prefer: delay=...) to
-# overlap; the hot path is short enough that GIL hand-offs cost little (bench_server.py).
-THREADS = 16
+    return create_app(config)
 
 
 def server_name(choice: str = "auto") -> str:
@@ -49,62 +122,100 @@ def server_name(choice: str = "auto") -> str:
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
-# granian's own console logging, with injected faults filtered out.
-_GRANIAN_LOGGING: dict[str, Any] = {
-    "filters": {"hide_injected_faults": {"()": "mock_server.faults.HideInjectedFaults"}},
-    "handlers": {
-        "console": {
-            "formatter": "generic",
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "filters": ["hide_injected_faults"],
-        },
-        "access": {
-            "formatter": "access",
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-        },
-    },
-}
+def _asgi_app(config: MockConfig, key: int, threads: int, access_log: bool) -> Any:
+    """A granian worker's app: the preloaded mock behind the ASGI front (and access log)."""
+    from mock_server.asgi import asgi_front
+
+    app: Any = asgi_front(_load_app(config, key), flask_threads=threads)  # type: ignore[arg-type]
+    if access_log:
+        app = AsgiAccessLog(app)
+    return app
 
 
 def run_wsgi(
-    app: Flask,
-    loader: Callable[[], Flask],
-    host: str,
-    port: int,
-    workers: int,
-    server: str = "auto",
-    threads: int = THREADS,
+    app: WSGIApplication,
+    loader: Callable[[], WSGIApplication],
+    options: ServerOptions,
+    listener: socket.socket | None = None,
 ) -> None:
     """Serve a WSGI app the way ``everflow-mock serve`` does, until Ctrl-C or SIGTERM.
 
-    ``loader`` gives each granian worker its app. The benchmarks serve their baseline app
-    through this too, so that both run on exactly the same server settings.
+    ``loader`` gives each granian worker its app; ``listener`` is the socket ``claim``
+    bound (claimed here when not given). The benchmarks serve their baseline app through
+    this too, so that both run on exactly the same server settings.
     """
-    if server_name(server) == "granian":
-        from granian.constants import Interfaces
-        from granian.log import LogLevels
-        from granian.server import Server
-
-        granian: Any = Server(
-            "everflow-mock",
-            address=host,
-            port=port,
-            interface=Interfaces.WSGI,
-            workers=workers,
-            blocking_threads=threads,
-            log_level=LogLevels.warning,
-            log_dictconfig=_GRANIAN_LOGGING,
-        )
-        granian.serve(target_loader=loader, wrap_loader=False)
+    listener = listener or claim(options.host, options.port)
+    if server_name(options.server) == "granian":
+        if options.access_log:
+            loader = functools.partial(with_access_log, loader)
+        _serve_granian(loader, "wsgi", options, listener)
     else:
-        import waitress
+        _serve_waitress(AccessLog(app) if options.access_log else app, options, listener)
 
-        # waitress runs one process: workers become more threads; state is shared by all.
-        logging.getLogger("waitress").addFilter(HideInjectedFaults())
-        signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-        waitress.serve(app, host=host, port=port, threads=threads * workers, _quiet=True)
+
+def _serve_granian(
+    loader: Callable[[], Any],
+    interface: str,
+    options: ServerOptions,
+    listener: socket.socket,
+    header_timeout: float = 30.0,
+) -> None:
+    from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    asgi = interface == "asgi"
+    # granian takes only an IP address: the one a name (localhost) resolved to in claim().
+    granian: Any = Server(
+        "everflow-mock",
+        address=listener.getsockname()[0],
+        port=options.port,
+        interface=Interfaces(interface),
+        workers=options.workers,
+        # The ASGI front's Python runs on one event loop; Flask has a thread pool of its own.
+        blocking_threads=1 if asgi else options.threads,
+        loop=Loops.uvloop if asgi and importlib.util.find_spec("uvloop") else Loops.auto,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(header_timeout * 1000), max_buffer_size=MAX_HEADER_BYTES
+        ),
+        log_level=LogLevels.warning,
+        log_dictconfig=granian_logging(),
+    )
+    # granian binds its own sockets in its workers (with SO_REUSEPORT), so the claim ends
+    # here; a server that started in the last instant could still share the port.
+    listener.close()
+    # granian installs its own SIGINT and SIGTERM handlers, whatever the process inherited.
+    granian.serve(target_loader=loader, wrap_loader=False)
+
+
+def _serve_waitress(
+    app: WSGIApplication,
+    options: ServerOptions,
+    listener: socket.socket,
+    read_timeout: float = 120.0,
+    max_body: int = 512 * 1024 * 1024,
+) -> None:
+    import waitress
+
+    logging.getLogger("waitress").addFilter(HideInjectedFaults())
+    # A process started with SIGINT ignored (nohup, `&` in a script) keeps it ignored, and
+    # Python then installs no Ctrl-C handler: install it, so Ctrl-C stops waitress anyway.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+    waitress.serve(
+        app,
+        sockets=[listener],
+        threads=options.threads * options.workers,
+        # waitress reads a whole request before the app sees it: bound what it reads and how
+        # long a silent client may hold a connection (bodies past max_body get the app's 413,
+        # far past it waitress's own).
+        channel_timeout=max(1, int(read_timeout)),
+        cleanup_interval=max(1, int(read_timeout)),
+        max_request_body_size=2 * max_body,
+        max_request_header_size=MAX_HEADER_BYTES,
+        _quiet=True,
+    )
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:
@@ -113,14 +224,21 @@ def _stop_like_ctrl_c(signum: int, frame: object) -> None:
 
 def run(
     config: MockConfig,
-    host: str,
-    port: int,
-    workers: int,
+    options: ServerOptions,
     on_ready: Callable[[], None],
-    server: str = "auto",
+    listener: socket.socket | None = None,
 ) -> None:
-    """Serve the mock until Ctrl-C or SIGTERM; ``on_ready`` is called just before it starts."""
-    app = preload(config)
-    on_ready()
-    loader = functools.partial(_load_app, config, id(config))
-    run_wsgi(app, loader, host, port, workers, server)
+    """Serve the mock until Ctrl-C or SIGTERM; ``on_ready`` is called just before it starts
+    (after the address was claimed and the app was built, so never for a busy port)."""
+    listener = listener or claim(options.host, options.port)
+    with listener:
+        app = preload(config)
+        on_ready()
+        if server_name(options.server) == "granian":
+            loader = functools.partial(
+                _asgi_app, config, id(config), options.threads, options.access_log
+            )
+            _serve_granian(loader, "asgi", options, listener, config.read_timeout)
+        else:
+            logged = AccessLog(app) if options.access_log else app
+            _serve_waitress(logged, options, listener, config.read_timeout, config.max_body)

@@ -12,8 +12,8 @@ from mock_server.clock import Clock
 from mock_server.config import MockConfig
 from mock_server.journal import Journal
 from mock_server.ratelimit import TokenBuckets
-from mock_server.records import InvalidRecords, check_records
-from mock_server.store import PostbackStore, encode
+from mock_server.records import InvalidRecords, RecordProblem, encode_records
+from mock_server.store import PostbackStore
 
 DYNAMIC_CACHE_SIZE = 4096
 
@@ -33,22 +33,27 @@ class MockState:
         )
         self.dynamic = config.dynamic
         """Whether unknown ids are generated (settable at run time; ``reset`` restores it)."""
+        self.generated = functools.lru_cache(maxsize=DYNAMIC_CACHE_SIZE)(self._generate)
+        """The factory's postback for ``(seed, pixel_id)``, validated, as JSON bytes.
+
+        Raises ``InvalidRecords`` should the factory ever build an invalid postback. The
+        last ``DYNAMIC_CACHE_SIZE`` answers are kept, so memory does not grow with the
+        number of ids served.
+        """
 
     def add(self, postback: dict[str, Any]) -> None:
         """Serve ``postback`` under its ``network_pixel_id`` (validated; raises ``InvalidRecords``)."""
         pixel_id = postback.get("network_pixel_id")
-        if not isinstance(pixel_id, int) or isinstance(pixel_id, bool):
-            raise InvalidRecords(check_records([postback]), 1)
-        self.store.put(pixel_id, postback)
+        if type(pixel_id) is int:
+            self.store.put(pixel_id, postback)
+            return
+        encode_records([postback])  # raises InvalidRecords naming what is wrong with the id
+        note = f"$.network_pixel_id: {type(pixel_id).__name__} is not an integer"
+        raise InvalidRecords([RecordProblem(0, None, notes=[note])], 1)
 
     def add_many(self, postbacks: Iterable[dict[str, Any]]) -> None:
         """``add`` each postback; nothing is added unless all are valid."""
-        batch = list(postbacks)
-        problems = check_records(batch)
-        if problems:
-            raise InvalidRecords(problems, len(batch))
-        for postback in batch:
-            self.add(postback)
+        self.store.put_many(postbacks)
 
     def reset(self) -> None:
         """Back to the start data, clock and settings, an empty journal and full rate-limit
@@ -71,11 +76,7 @@ class MockState:
         ``network_id`` and ``relationship`` (made on first use)."""
         return PostbackFactory(self.config.seed)
 
-    @functools.lru_cache(maxsize=DYNAMIC_CACHE_SIZE)  # noqa: B019 - one state per app, lives as long
-    def generated(self, seed: int, pixel_id: int) -> bytes:
+    def _generate(self, seed: int, pixel_id: int) -> bytes:
         """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""
-        body = PostbackFactory(seed).build(pixel_id)
-        problems = check_records([body])
-        if problems:
-            raise InvalidRecords(problems, 1)
-        return encode(body)
+        (data,) = encode_records([PostbackFactory(seed).build(pixel_id)]).encoded.values()
+        return data

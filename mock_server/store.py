@@ -8,15 +8,24 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from mock_server.index import Condition, PostbackIndex
-from mock_server.records import InvalidRecords, RecordProblem, check_records
+from mock_server.records import (
+    EncodedPostbacks,
+    RecordChecker,
+    encode_records,
+)
+from mock_server.strictjson import dumps
 
 MAX_ID = 2**63 - 1
 """The largest id a request can name (the spec's ``pixelId`` is an int64)."""
 
 
 def encode(body: Any) -> bytes:
-    """The compact JSON bytes the mock sends for a body."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    """The compact JSON bytes the mock sends for a body.
+
+    Strict: ``StrictJSONError`` for anything plain JSON cannot carry (NaN, infinity, lone
+    surrogates), so that the mock can never send invalid JSON.
+    """
+    return dumps(body)
 
 
 class StoreFull(RuntimeError):
@@ -26,8 +35,10 @@ class StoreFull(RuntimeError):
 class PostbackStore:
     """Postbacks by id, held as ready-to-send JSON bytes that are known to obey the spec.
 
-    Every way in (start data, ``put``, ``create``, ``update``) validates; serving never
-    does, which is what keeps a hit cheap. ``reset`` returns to the start data.
+    Every way in (start data, ``put``, ``put_many``, ``create``, ``update``) validates,
+    once; serving never does, which is what keeps a hit cheap. Start data that is already
+    ``EncodedPostbacks`` (a loaded data file) was validated when it was read and is taken as
+    it is. ``reset`` returns to the start data.
 
     For list and search the store keeps a ``PostbackIndex`` (ids in order, ids by field
     value), built the first time a page is asked for and kept up to date on every change
@@ -42,12 +53,10 @@ class PostbackStore:
         max_postbacks: int = 200_000,
         max_bytes: int = 512 * 1024 * 1024,
     ) -> None:
-        problems = check_records(initial)
-        if problems:
-            raise InvalidRecords(problems, len(initial))
+        start = initial if isinstance(initial, EncodedPostbacks) else encode_records(initial)
         self.max_postbacks = max_postbacks
         self.max_bytes = max_bytes
-        self._initial = {body["network_pixel_id"]: encode(body) for body in initial}
+        self._initial = dict(start.encoded)
         self._initial_high = max(self._initial, default=0)
         self._initial_bytes = sum(map(len, self._initial.values()))
         self._initial_index: PostbackIndex | None = None
@@ -74,6 +83,15 @@ class PostbackStore:
             created = pixel_id not in self._items
             self._keep(pixel_id, body, data)
         return created
+
+    def put_many(self, bodies: Iterable[dict[str, Any]]) -> None:
+        """Store every body under its ``network_pixel_id``; nothing is stored unless all are valid."""
+        batch = list(bodies)
+        encoded = encode_records(batch).encoded
+        with self._lock:
+            for body in batch:
+                pixel_id = body["network_pixel_id"]
+                self._keep(pixel_id, body, encoded[pixel_id])
 
     def create(self, make: Callable[[int], dict[str, Any]]) -> bytes:
         """Store ``make(pixel_id)`` under a new id, above every id stored since the start or
@@ -194,11 +212,7 @@ class PostbackStore:
 
 def _admitted(pixel_id: int, body: Any) -> bytes:
     """``body`` encoded, or ``InvalidRecords`` naming how it breaks the spec or its id."""
-    problems = check_records([body])
-    problem = problems[0] if problems else RecordProblem(0, pixel_id)
-    if isinstance(body, dict) and body.get("network_pixel_id") != pixel_id:
-        found = body.get("network_pixel_id")
-        problem.notes.append(f"$.network_pixel_id: {found!r} differs from the id {pixel_id}")
-    if problem.notes or problem.violations:
-        raise InvalidRecords([problem], 1)
-    return encode(body)
+    checker = RecordChecker()
+    checker.add(body, expected_id=pixel_id)
+    (data,) = checker.result().encoded.values()
+    return data

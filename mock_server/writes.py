@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from mock_server import strictjson
-from openapi import Violation, load_spec, schema_violations, spec_rules
+from openapi import Violation, load_spec, spec_rules
+from openapi.fast_validation import violations
 
 MAX_LISTED = 3
 """How many of a body's problems a 400 names (the rest are counted)."""
@@ -69,7 +70,7 @@ def read_body(data: bytes | None, schema_name: str) -> tuple[dict[str, Any], str
         return {}, _cut(f"The body is not plain JSON: {error}")
     if not isinstance(body, dict):
         return {}, f"The body must be a JSON object ({schema_name})."
-    problems = schema_violations(body, schema_name)
+    problems = violations(body, schema_name)
     if problems:
         return body, describe(problems)
     return _whole(body, _schema(schema_name)), None

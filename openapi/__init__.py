@@ -2,17 +2,37 @@
 
 Everything else in the kit stands on this package: the mock validates against it, the
 factories are tested against it, and the contract suite judges responses by it.
+
+The names below are imported on first use (PEP 562), so that ``import openapi`` (and the
+standard-library-only ``openapi.installation``) costs nothing until the spec is needed.
 """
 
-from openapi.spec import (
-    SPEC_FILENAME,
-    get_openapi,
-    load_spec,
-    spec_bytes,
-    spec_path,
-    spec_rules,
-)
-from openapi.violations import Violation, schema_violations
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openapi.spec import (
+        SPEC_FILENAME,
+        get_openapi,
+        load_spec,
+        spec_bytes,
+        spec_path,
+        spec_rules,
+    )
+    from openapi.violations import Violation, schema_violations
+
+_HOMES = {
+    "SPEC_FILENAME": "openapi.spec",
+    "Violation": "openapi.violations",
+    "get_openapi": "openapi.spec",
+    "load_spec": "openapi.spec",
+    "schema_violations": "openapi.violations",
+    "spec_bytes": "openapi.spec",
+    "spec_path": "openapi.spec",
+    "spec_rules": "openapi.spec",
+}
 
 __all__ = [
     "SPEC_FILENAME",
@@ -24,3 +44,15 @@ __all__ = [
     "spec_path",
     "spec_rules",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,9 +19,10 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.response.exceptions import HeaderValidationError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from openapi.jsonpath import json_path
 from openapi.operations import find_operation, operations, operations_at
 from openapi.spec import get_openapi
-from openapi.violations import Violation, describe, json_path
+from openapi.violations import Violation, describe
 
 DOCUMENTED_STATUSES = operations()["getPartnerPostback"].statuses
 """The statuses ``getPartnerPostback`` documents; ``documented_statuses`` for any operation."""

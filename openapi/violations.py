@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS31Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
+from openapi.jsonpath import json_path
 from openapi.spec import load_spec
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from openapi_schema_validator import OAS31Validator
 
 _SPEC_URI = "urn:everflow-postback-kit:spec"
 
@@ -50,14 +50,6 @@ class Violation:
         }
 
 
-def json_path(parts: Iterable[str | int]) -> str:
-    """``$``-rooted JSON path of a value, e.g. ``$.relationship.offer.name``."""
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 def _resolve(node: Any) -> Any:
     while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
         ref: str = node["$ref"]
@@ -93,12 +85,19 @@ def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str 
     return rule
 
 
+MAX_MESSAGE = 300
+"""Longer messages are cut: jsonschema quotes the whole value, which may be a megabyte."""
+
+
 def describe(error: ValidationError, schema: Mapping[str, Any]) -> Violation:
     """A ``Violation`` for one jsonschema error raised while validating against ``schema``."""
+    message = error.message
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
     return Violation(
         path=json_path(error.absolute_path),
         keyword=str(error.validator),
-        message=error.message,
+        message=message,
         rule=rule_of(schema, list(error.absolute_schema_path)),
     )
 
@@ -111,6 +110,12 @@ def component_schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _validator(schema_name: str) -> OAS31Validator:
+    # Imported here: a mock judges bodies by the compiled validator and needs this one only
+    # to name what is wrong with a refused body (importing it costs 0.2 s at start-up).
+    from openapi_schema_validator import OAS31Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
     ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}

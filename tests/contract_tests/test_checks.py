@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from contract_tests.checks import DriftTracker, check_answer, undocumented_paths
+from contract_tests.checks import (
+    DriftTracker,
+    check_answer,
+    conditional_fields,
+    undocumented_paths,
+)
 from fixtures import PostbackFactory
+from fixtures.values import DELIVERY_PAYLOAD
 from openapi.violations import component_schema
+
+DELIVERY_METHODS = component_schema("PartnerPostback")["properties"]["delivery_method"]["enum"]
 
 REQUEST = httpx.Request("GET", "https://api.eflow.team/v1/networks/pixels/5")
 
@@ -76,14 +85,48 @@ def test_drift_reports_fields_never_present() -> None:
     for body in PostbackFactory().variants():
         assert drift.observe("known_id", body["network_pixel_id"], body) == []
     assert drift.never_present() == []
-    only_postbacks = DriftTracker("t")
-    only_postbacks.observe("known_id", 1, PostbackFactory().build(1, delivery_method="postback"))
-    absent = {f.path for f in only_postbacks.never_present()}
-    assert absent == {
-        "$.html_code",
-        "$.facebook_pixel",
-        "$.tiktok_pixel",
-        "$.snapchat_pixel",
-        "$.rumble_pixel",
-    }
-    assert {f.severity for f in only_postbacks.never_present()} == {"warning"}
+    without_description = DriftTracker("t")
+    for pixel_id in (1, 2):
+        body = PostbackFactory().build(pixel_id, delivery_method="postback")
+        del body["description"]
+        without_description.observe("known_id", pixel_id, body)
+    found = without_description.never_present()
+    assert [(f.path, f.actual, f.severity) for f in found] == [
+        ("$.description", "absent from all 2", "warning")
+    ]
+
+
+@pytest.mark.parametrize("method", DELIVERY_METHODS)
+def test_fields_of_other_delivery_methods_are_not_expected(method: str) -> None:
+    drift = DriftTracker("t")
+    drift.observe("known_id", 1, PostbackFactory().build(1, delivery_method=method))
+    assert drift.never_present() == []
+
+
+# The factories' own table of the field each delivery method needs; DriftTracker derives
+# the same from the spec's rules (contract_tests may not import fixtures).
+DELIVERY_FIELDS = {method: field for method, (field, _) in DELIVERY_PAYLOAD.items()}
+
+
+def test_conditional_fields_follow_the_spec_rules() -> None:
+    schema = component_schema("PartnerPostback")
+    rules = conditional_fields(schema)
+    for method, field in DELIVERY_FIELDS.items():
+        met = {
+            f
+            for condition, fields in rules
+            if condition.is_valid({"delivery_method": method})
+            for f in fields
+        }
+        assert met == {field}, method
+    conditional = {f for _, fields in rules for f in fields}
+    assert conditional == {*DELIVERY_FIELDS.values(), "network_offer_id"}
+    assert set(DELIVERY_FIELDS) == set(DELIVERY_METHODS)
+
+
+def test_a_field_whose_condition_was_met_is_expected() -> None:
+    drift = DriftTracker("t")
+    body = PostbackFactory().build(1, delivery_method="tiktok")
+    del body["tiktok_pixel"]  # a rule violation too; drift says no answer ever had it
+    drift.observe("known_id", 1, body)
+    assert [f.path for f in drift.never_present()] == ["$.tiktok_pixel"]

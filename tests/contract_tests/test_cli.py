@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from flask import Flask, Response
 
-from contract_tests.cli import main
+from contract_tests import cli
+from contract_tests.cli import build_parser, main
 from mock_server import create_app
 from mock_server.live import LiveServer
 
@@ -46,10 +50,15 @@ def test_passing_run_writes_reports(
     assert capsys.readouterr().out.startswith(
         f"everflow-contract PASS: {mock_url}: 5 requests, 0 errors"
     )
-    # five probes, and one case for drift across answers (fields never present: warnings)
-    assert 'tests="6"' in junit.read_text()
-    assert 'name="drift"' in junit.read_text()
+    # five probes; no drift (postback-delivery pixels need no other delivery's fields)
+    assert 'tests="5"' in junit.read_text()
+    assert 'name="drift"' not in junit.read_text()
     assert md.read_text().startswith("# Everflow contract: passed")
+
+
+def test_strict_passes_on_a_healthy_mock(mock_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--base-url", mock_url, "--pixel-id", "1,2,3", "--strict", *FAST]) == 0
+    assert "0 errors, 0 warnings (strict" in capsys.readouterr().out
 
 
 def test_pixel_ids_from_the_environment(
@@ -67,6 +76,19 @@ def test_missing_id_that_exists_is_a_violation(
     assert "unknown_id (pixel 2): status at $: expected 404, got 200" in capsys.readouterr().out
 
 
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``main(args)``'s exit code (argparse's SystemExit included), stdout and stderr."""
+    try:
+        code = main(args)
+    except SystemExit as exit_info:
+        code = int(exit_info.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+REMOTE = ["--base-url", "https://api.eflow.team/v1", "--pixel-id", "1"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -76,19 +98,58 @@ def test_missing_id_that_exists_is_a_violation(
             "pixel ids must be integers",
         ),
         (["--pixel-id", "1"], "--base-url"),
+        ([*REMOTE, "--retries", "-1"], "argument --retries: must be a number >= 0, not '-1'"),
+        ([*REMOTE, "--retries", "1.5"], "argument --retries: must be a number >= 0"),
+        ([*REMOTE, "--rate", "0"], "argument --rate: must be a number > 0, not '0'"),
+        ([*REMOTE, "--rate", "-2"], "argument --rate: must be a number > 0"),
+        ([*REMOTE, "--rate", "nan"], "argument --rate: must be a number > 0"),
+        ([*REMOTE, "--timeout", "0"], "argument --timeout: must be a number > 0"),
+        ([*REMOTE, "--max-time", "-1"], "argument --max-time: must be a number > 0"),
+        ([*REMOTE, "--backoff", "-0.1"], "argument --backoff: must be a number >= 0"),
+        ([*REMOTE, "--missing-id", "0"], "argument --missing-id: must be a number >= 1"),
+        (
+            ["--base-url", "https://api.eflow.team", "--pixel-id", "1"],
+            "base URL must end in /v1, e.g. https://api.eflow.team/v1",
+        ),
+        (
+            ["--base-url", "http://127.0.0.1:4010/", "--pixel-id", "1"],
+            "base URL must end in /v1, e.g. https://api.eflow.team/v1",
+        ),
+        (
+            [*REMOTE, "--pixel-id", "2,3,4", "--rate", "0.5", "--max-time", "8"],
+            "6 requests at --rate 0.5/s need 10 s, more than --max-time 8 s",
+        ),
     ],
 )
-def test_usage_errors_exit_2(
+def test_usage_errors_exit_2_with_one_line(
     args: list[str],
     message: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("EVERFLOW_PIXEL_IDS", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    monkeypatch.setenv("EVERFLOW_API_KEY", "a-key-for-usage-tests")
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_a_key_variable_named_but_unset_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("MY_KEY", raising=False)
+    for base_url in ("https://api.eflow.team/v1", "http://127.0.0.1:9/v1"):
+        code, _out, err = run(
+            ["--base-url", base_url, "--pixel-id", "1", "--api-key-env", "MY_KEY"], capsys
+        )
+        assert code == 2
+        assert (
+            err
+            == "everflow-contract: $MY_KEY is not set: put the API key there (--api-key-env MY_KEY)\n"
+        )
 
 
 def test_plain_http_to_a_remote_host_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,21 +160,11 @@ def test_plain_http_to_a_remote_host_is_refused(capsys: pytest.CaptureFixture[st
 def test_no_key_for_a_remote_target_skips_cleanly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("MY_KEY", raising=False)
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    assert main(REMOTE) == 0
     assert (
-        main(
-            [
-                "--base-url",
-                "https://api.eflow.team/v1",
-                "--pixel-id",
-                "1",
-                "--api-key-env",
-                "MY_KEY",
-            ]
-        )
-        == 0
+        capsys.readouterr().out == "everflow-contract: skipped: no API key in $EVERFLOW_API_KEY\n"
     )
-    assert capsys.readouterr().out == "everflow-contract: skipped: no API key in $MY_KEY\n"
 
 
 def test_console_script_is_installed(mock_url: str) -> None:
@@ -133,3 +184,107 @@ def test_console_script_is_installed(mock_url: str) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_version_comes_from_the_distribution(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0
+    assert out == f"everflow-contract {version('everflow-postback-kit')} (everflow-postback-kit)\n"
+
+
+def test_every_option_says_its_default() -> None:
+    parser = build_parser()
+    for action in parser._actions:
+        if action.dest in ("help", "version"):
+            continue
+        assert action.help, action.dest
+        assert "default:" in action.help or action.required, action.dest
+    text = parser.format_help()
+    for shown in ("(default: 30)", "(default: 300)", "(default: 5)", "(default: 3)"):
+        assert shown in text
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """``--help`` and ``--version`` load neither httpx, openapi-core nor the suite (the
+    package's ``__init__`` is bypassed: this is about the CLI module itself)."""
+    code = f"""
+import sys, types
+package = types.ModuleType("contract_tests")
+package.__path__ = [{str(Path(cli.__file__).parent)!r}]
+sys.modules["contract_tests"] = package
+from contract_tests.cli import main
+for args in (["--help"], ["--version"]):
+    try:
+        main(args)
+    except SystemExit:
+        pass
+heavy = ("httpx", "httpcore", "openapi_core", "jsonschema", "yaml", "flask", "contract_tests.suite")
+print(sorted(name for name in heavy if name in sys.modules))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_slow_server_ends_in_exit_2_with_the_reports_written(
+    trickling_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit, md = tmp_path / "j.xml", tmp_path / "r.md"
+    args = ["--base-url", trickling_url, "--pixel-id", "1", "--timeout", "0.3"]
+    started = time.monotonic()
+    code, out, _ = run(
+        [*args, "--retries", "0", "--junit", str(junit), "--report", str(md)], capsys
+    )
+    assert time.monotonic() - started < 5  # three probes, 0.3 s each; the server trickles 10 s
+    assert code == 2
+    assert "3 errors, 3 unanswered" in out
+    assert "known_id (pixel 1): timeout at $: expected 200, got no complete answer" in out
+    assert "within 0.3 s (--timeout)" in junit.read_text()
+    assert "| timeout |" in md.read_text()
+
+
+def test_the_run_budget_ends_a_slow_run_with_the_reports_written(
+    trickling_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit, md = tmp_path / "j.xml", tmp_path / "r.md"
+    args = ["--base-url", trickling_url, "--pixel-id", "1,2", "--max-time", "0.6", *FAST]
+    started = time.monotonic()
+    code, out, _ = run([*args, "--junit", str(junit), "--report", str(md)], capsys)
+    assert time.monotonic() - started < 5
+    assert code == 2
+    assert "max_time at $: expected 200, got --max-time 0.6 s used up during GET" in out
+    assert out.count("not_sent at $") == 3
+    assert 'failures="4"' in junit.read_text()
+    assert "Unfinished: 4 probes" in md.read_text()
+
+
+def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = Flask("throttled")
+    calls: list[int] = []
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def busy(pixel_id: int) -> Response:
+        calls.append(pixel_id)
+        headers = {"Retry-After": "60", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"}
+        return Response(
+            '{"error": "Too many requests"}', 429, headers, content_type="application/json"
+        )
+
+    junit = tmp_path / "j.xml"
+    started = time.monotonic()
+    with LiveServer(app) as live:
+        code, out, _ = run(
+            ["--base-url", live.url, "--pixel-id", "1", "--junit", str(junit)], capsys
+        )
+    assert time.monotonic() - started < 5
+    assert code == 2
+    assert calls == [1]
+    assert (
+        "retry_after at $: expected 200, got GET /networks/pixels/1 answered 429 with Retry-After 60 s"
+        in out
+    )
+    assert "retry_after" in junit.read_text()

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
-from contract_tests.client import ContractClient, TransportFailure, UnsafeTarget, check_base_url
+from contract_tests.client import (
+    ContractClient,
+    OutOfTime,
+    RequestTimeout,
+    RetryRefused,
+    TransportFailure,
+    UnsafeTarget,
+    check_base_url,
+    retry_after_seconds,
+)
+from contract_tests.defaults import MAX_ANSWER_BYTES, RETRY_AFTER_CAP
 from mock_server import create_app, get_state
 from mock_server.live import LiveServer
 
@@ -45,6 +57,37 @@ def test_refuses_urls_that_would_expose_the_key(url: str) -> None:
 @pytest.mark.parametrize(
     "url",
     [
+        "http://user:pa55word-x@127.0.0.1:4010/v1",
+        "https://pa55word-x@api.eflow.team/v1",
+        "ftp://user:pa55word-x@api.eflow.team/v1",
+    ],
+)
+def test_refuses_credentials_in_the_url_without_repeating_them(url: str) -> None:
+    with pytest.raises(UnsafeTarget) as refused:
+        check_base_url(url)
+    message = str(refused.value)
+    assert "credentials" in message
+    assert "EVERFLOW_API_KEY" in message
+    assert "pa55word" not in message
+    assert "user" not in message.split("user:password")[-1]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.eflow.team", "https://api.eflow.team/", "http://127.0.0.1:4010/v2"]
+)
+def test_base_url_must_end_in_v1(url: str) -> None:
+    with pytest.raises(UnsafeTarget, match=r"must end in /v1, e\.g\. https://api\.eflow\.team/v1"):
+        check_base_url(url)
+
+
+def test_base_url_carries_no_query() -> None:
+    with pytest.raises(UnsafeTarget, match="query"):
+        check_base_url("https://api.eflow.team/v1?api_key=x")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
         "https://api.eflow.team/v1",
         "http://127.0.0.1:4010/v1",
         "http://localhost/v1",
@@ -76,6 +119,55 @@ def test_honours_retry_after() -> None:
     recorder, sleeps = Recorder([429, 200], {"Retry-After": "7"}), []
     client_for(recorder, sleeps, rate=0, backoff=0.01).get("/networks/pixels/1")
     assert sleeps == [7.0]
+
+
+def test_a_retry_after_beyond_the_cap_is_not_waited_for() -> None:
+    recorder, sleeps = Recorder([429], {"Retry-After": "60"}), []
+    with pytest.raises(RetryRefused, match=r"Retry-After 60 s, longer than the 10 s"):
+        client_for(recorder, sleeps, rate=0).get("/networks/pixels/1")
+    assert sleeps == []
+    assert len(recorder.requests) == 1
+    assert RETRY_AFTER_CAP == 10
+
+
+def test_a_retry_after_beyond_the_time_left_is_not_waited_for() -> None:
+    fake = FakeTime()
+    recorder = Recorder([503], {"Retry-After": "5"})
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0,
+        max_time=4,
+        transport=httpx.MockTransport(recorder),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    with pytest.raises(RetryRefused, match="left of --max-time 4 s"):
+        client.get("/networks/pixels/1")
+    assert fake.sleeps == []
+
+
+def test_backoff_beyond_the_time_left_ends_the_run() -> None:
+    fake = FakeTime()
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0,
+        backoff=1.0,
+        max_time=2.5,
+        transport=httpx.MockTransport(Recorder([500])),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    with pytest.raises(OutOfTime, match=r"--max-time 2\.5 s used up waiting to retry"):
+        client.get("/networks/pixels/1")
+    assert len(fake.sleeps) == 1  # 1 s (+ jitter < 1 s) fits; the next 2 s does not
+
+
+def test_retry_after_as_an_http_date() -> None:
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412475.0) == 5.0
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("soon") is None
 
 
 class FakeTime:
@@ -124,6 +216,86 @@ def test_never_follows_a_redirect_to_another_host() -> None:
         response = client_for(moved, [], rate=0).get("/networks/pixels/1")
         assert response.status_code == 302
         assert get_state(other).requests == []
+
+
+def test_a_slow_server_times_out_within_the_request_deadline(trickling_url: str) -> None:
+    client = ContractClient(trickling_url, "k", rate=0, retries=0, timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(RequestTimeout, match=r"within 0.5 s \(--timeout\)"):
+        client.get("/networks/pixels/1")
+    # The server trickles for 10 s; per-read timeouts alone would wait for all of it.
+    assert time.monotonic() - started < 3
+
+
+def test_a_slow_server_cannot_outlast_the_run_budget(trickling_url: str) -> None:
+    client = ContractClient(trickling_url, "k", rate=0, retries=0, timeout=30, max_time=0.5)
+    started = time.monotonic()
+    with pytest.raises(OutOfTime, match=r"--max-time 0\.5 s used up during GET"):
+        client.get("/networks/pixels/1")
+    assert time.monotonic() - started < 3
+    with pytest.raises(OutOfTime, match="before GET"):
+        client.get("/networks/pixels/1")
+
+
+def test_pacing_beyond_the_time_left_ends_the_run() -> None:
+    fake = FakeTime()
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0.1,
+        max_time=5,
+        transport=httpx.MockTransport(Recorder([200])),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    client.get("/networks/pixels/1")
+    with pytest.raises(OutOfTime):
+        client.get("/networks/pixels/1")
+    assert fake.sleeps == []
+
+
+def test_an_oversized_answer_is_refused() -> None:
+    def huge(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b" " * (MAX_ANSWER_BYTES + 1))
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", "k", rate=0, transport=httpx.MockTransport(huge)
+    )
+    with pytest.raises(TransportFailure, match="larger than 1048576 bytes"):
+        client.get("/networks/pixels/1")
+
+
+def test_answers_come_back_with_the_key_masked() -> None:
+    key = "k&<>|\"'-" + "x" * 200
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        sent = request.headers["X-Eflow-Api-Key"]
+        body = {"description": sent, sent[:150]: [sent[3:]], "n": 1}
+        return httpx.Response(200, headers={"X-Echo": sent}, json=body)
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", key, rate=0, transport=httpx.MockTransport(echo)
+    )
+    response = client.get("/networks/pixels/1")
+    assert response.json() == {"description": "********", "********": ["********"], "n": 1}
+    assert response.headers["X-Echo"] == "********"
+    assert "X-Eflow-Api-Key" not in response.request.headers
+    assert "xxxxxxxx" not in response.text
+
+
+def test_proxies_come_from_the_environment_but_never_for_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from contract_tests.client import _environment_proxy
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert _environment_proxy(httpx.URL("https://api.eflow.team/v1")) == "http://proxy.example:3128"
+    assert _environment_proxy(httpx.URL("http://127.0.0.1:4010/v1")) is None
+    monkeypatch.setenv("NO_PROXY", "eflow.team")
+    assert _environment_proxy(httpx.URL("https://api.eflow.team/v1")) is None
 
 
 def test_unreachable_target_is_a_transport_failure() -> None:

@@ -75,3 +75,27 @@ def test_markdown_table_escapes_pipes() -> None:
 
 def test_redact_masks_every_secret() -> None:
     assert redact("a-key and a-key", ["a-key", ""]) == "******** and ********"
+
+
+def test_secrets_are_masked_before_escaping() -> None:
+    key = 'k&<>|"' + "'-0123456789"
+    report = Report("t", ["known_id 5"])
+    report.add([Finding("t", "known_id", 5, "pixel_id", f"$.{key}", "5", key)])
+    junit, md, text = junit_xml(report, [key]), markdown(report, [key]), summary(report, [key])
+    for produced in (junit, md, text):
+        assert "0123456789" not in produced
+        assert "********" in produced
+    ET.fromstring(junit)
+
+
+def test_unfinished_probes_are_counted_and_named() -> None:
+    report = Report("t", ["known_id 5", "no_key 5"])
+    report.add(
+        [
+            Finding("t", "known_id", 5, "timeout", "$", "200", "no complete answer within 1 s"),
+            Finding("t", "no_key", 5, "not_sent", "$", "401", "not sent: the run stopped"),
+        ]
+    )
+    assert summary(report).splitlines()[0].endswith("2 errors, 2 unanswered, 0 warnings")
+    assert "Unfinished: 2 probes had no answer to judge (not_sent, timeout)." in markdown(report)
+    assert 'message="timeout at $"' in junit_xml(report)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,31 @@ from mock_server import create_app
 from mock_server.live import LiveServer
 
 CANARY = "canary-key-5f1e9c2b"
+# Characters that XML, JSON, Markdown and Python's repr escape; and a key longer than any
+# cut the reports make (values used to be cut to 120 characters before they were masked).
+CANARIES = {
+    "plain": CANARY,
+    "escapable": "canary&<>|\"'-5f1e9c2b",
+    "long": "canary-long-" + "9f8e7d6c5b4a3210" * 20,
+    "long-escapable": "c&a<n>a|r\"y'-" + "0123456789abcdef" * 12 + "&<>|\"'",
+}
+
+
+def leaks(produced: str, key: str) -> list[str]:
+    """Every way ``key`` shows in ``produced``: whole, escaped, or 8+ characters of it."""
+    forms = {
+        key,
+        html.escape(key),
+        html.escape(key, quote=False),
+        html.escape(key).replace("&#x27;", "&apos;"),
+        json.dumps(key)[1:-1],
+        repr(key)[1:-1],
+        key.replace("|", "\\|"),
+    }
+    found = [form for form in forms if form in produced]
+    for form in forms:
+        found += [form[i : i + 8] for i in range(len(form) - 7) if form[i : i + 8] in produced]
+    return found
 
 
 def echoing_app() -> Flask:
@@ -27,7 +54,7 @@ def echoing_app() -> Flask:
         if pixel_id > 10**12:
             body = {"error": f"no pixel for key {key}"}
             return Response(json.dumps(body), 404, headers, content_type="application/json")
-        body = {"network_pixel_id": key, "description": key, key: key}
+        body = {"network_pixel_id": key, "description": key, key: key, "delay_ms": key[:150]}
         return Response(json.dumps(body), 200, headers, content_type="application/json")
 
     return app
@@ -39,13 +66,15 @@ def echo_url() -> object:
         yield live.url
 
 
+@pytest.mark.parametrize("key", CANARIES.values(), ids=CANARIES.keys())
 def test_cli_never_prints_or_writes_the_key(
+    key: str,
     echo_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
+    monkeypatch.setenv("EVERFLOW_API_KEY", key)
     junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
     code = main(
         [
@@ -67,15 +96,17 @@ def test_cli_never_prints_or_writes_the_key(
     out, err = capfd.readouterr()
     produced = out + err + junit.read_text() + report.read_text()
     assert "pixel_id" in produced  # the echoed key really was in a finding
-    assert CANARY not in produced
+    assert leaks(produced, key) == []
     assert "********" in produced
+    ET.fromstring(junit.read_text())  # still well-formed
 
 
 def test_pytest_path_never_shows_the_key(
     pytester: pytest.Pytester, echo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    key = CANARIES["long-escapable"]
     suite = Path(contract_tests.__file__).parent / "test_contract.py"
-    monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
+    monkeypatch.setenv("EVERFLOW_API_KEY", key)
     result = pytester.runpytest_subprocess(
         str(suite),
         "-p",
@@ -95,7 +126,7 @@ def test_pytest_path_never_shows_the_key(
     )
     produced = result.stdout.str() + result.stderr.str()
     assert "FAILED" in produced
-    assert CANARY not in produced
+    assert leaks(produced, key) == []
 
 
 def test_the_mock_journal_and_logs_never_hold_the_key_in_clear(
@@ -119,3 +150,30 @@ def test_transport_errors_do_not_carry_the_key(
     out, err = capfd.readouterr()
     assert "transport" in out
     assert CANARY not in out + err
+
+
+def test_credentials_in_the_base_url_are_refused_and_never_shown(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
+    with LiveServer(create_app()) as live:
+        url = live.url.replace("http://", "http://user:hunter2-s3cr3t-9x@")
+        args = [
+            "--base-url",
+            url,
+            "--pixel-id",
+            "3",
+            "--junit",
+            str(junit),
+            "--report",
+            str(report),
+        ]
+        assert main(args) == 2
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "credentials in the base URL are refused" in err
+    assert "EVERFLOW_API_KEY" in err
+    assert leaks(out + err, "hunter2-s3cr3t-9x") == []
+    assert not junit.exists()
+    assert not report.exists()

@@ -53,3 +53,58 @@ def test_strict_turns_drift_warnings_into_failures() -> None:
     assert lenient.passed
     assert {f.check for f in lenient.findings} >= {"undocumented_field"}
     assert not strict.passed
+
+
+class Clock:
+    """Fake time that a transport can move on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_running_out_of_time_stops_the_run_and_names_what_was_not_sent() -> None:
+    clock = Clock()
+    app_transport = httpx.WSGITransport(app=create_app())
+    sent: list[str] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        clock.now += 6  # each answer takes 6 of the 10 s
+        return app_transport.handle_request(request)
+
+    budgeted = ContractClient(
+        "http://127.0.0.1/v1",
+        "k",
+        rate=0,
+        retries=0,
+        max_time=10,
+        transport=httpx.MockTransport(slow),
+        sleep=clock.sleep,
+        clock=lambda: clock.now,
+    )
+    report = run_contract(budgeted, "mock", [3, 7])
+    assert sent == ["/v1/networks/pixels/3", "/v1/networks/pixels/7"]
+    by_probe = {f"{f.probe} {f.pixel_id}": f for f in report.findings}
+    assert by_probe["no_key 3"].check == "max_time"
+    assert "--max-time 10 s used up before GET" in by_probe["no_key 3"].actual
+    assert by_probe[f"unknown_id {DEFAULT_MISSING_ID}"].check == "not_sent"
+    assert report.unfinished == [by_probe["no_key 3"], by_probe[f"unknown_id {DEFAULT_MISSING_ID}"]]
+
+
+def test_a_long_retry_after_stops_the_run() -> None:
+    sent: list[str] = []
+
+    def throttled(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(429, headers={"Retry-After": "60"}, json={"error": "slow down"})
+
+    retrying = ContractClient(
+        "http://127.0.0.1/v1", "k", rate=0, retries=3, transport=httpx.MockTransport(throttled)
+    )
+    report = run_contract(retrying, "busy", [1, 2])
+    assert len(sent) == 1
+    assert [f.check for f in report.findings] == ["retry_after", "not_sent", "not_sent", "not_sent"]
+    assert "Retry-After 60 s" in report.findings[0].actual

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from fixtures import vocabulary
+from mock_server import cli
 from mock_server.cli import main
+from mock_server.config import MockConfig
+from mock_server.serve import THREADS, ServerOptions
+from mock_server.spawn import free_port
 from openapi import schema_violations
 
 if TYPE_CHECKING:
@@ -83,3 +96,184 @@ def test_installed_console_script_works_outside_the_repo(
         ["-c", "import mock_server; print(mock_server.__file__)"], cwd=tmp_path
     )
     assert Path(where.stdout.strip()).is_relative_to(installed_kit.site)
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"everflow-mock {version('everflow-postback-kit')}\n"
+
+
+# Import mock_server.cli as the console script does, but with the package's __init__
+# skipped (it is another module's business), then print which heavy libraries got loaded.
+LOADED_BY_HELP = """
+import importlib.util, sys, types
+spec = importlib.util.find_spec("mock_server")
+package = types.ModuleType("mock_server")
+package.__path__ = list(spec.submodule_search_locations)
+sys.modules["mock_server"] = package
+import mock_server.cli
+try:
+    mock_server.cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("flask", "faker", "yaml", "openapi_core", "granian", "waitress", "httpx", "fixtures")
+print(sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["--version"], ["generate", "--help"], ["list", "--help"], ["serve", "--help"]],
+)
+def test_help_and_version_load_no_heavy_library(argv: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_BY_HELP, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_the_delivery_method_choices_are_the_vocabulary() -> None:
+    assert cli.DELIVERY_METHODS == vocabulary.DELIVERY_METHODS
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    (commands,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {"everflow-mock": parser, **commands.choices}
+
+
+@pytest.mark.parametrize("command", ["everflow-mock", "generate", "list", "serve"])
+def test_every_options_help_says_its_default(command: str) -> None:
+    parser = _subparsers()[command]
+    formatter = parser._get_formatter()
+    for action in parser._actions:
+        if not action.option_strings or action.dest in ("help", "version"):
+            continue
+        text = formatter._get_help_string(action) or ""
+        assert "default" in text, (command, action.option_strings, text)
+        if action.default not in (None, False):
+            assert f"(default: {action.default})" in text % {"default": action.default}
+
+
+def test_api_key_help_says_it_can_be_repeated() -> None:
+    help_text = _subparsers()["serve"].format_help()
+    assert re.search(r"--api-key KEY\s+accept only this key; repeat it", help_text)
+
+
+@dataclass
+class Served:
+    config: MockConfig
+    options: ServerOptions
+    banner: str
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> list[Served]:
+    """``everflow-mock serve`` up to where the server would start: what it would run."""
+    runs: list[Served] = []
+
+    def fake_run(
+        config: MockConfig, options: ServerOptions, on_ready: Callable[[], None], listener: object
+    ) -> None:
+        on_ready()
+        runs.append(Served(config, options, capsys.readouterr().out))
+
+    monkeypatch.setattr(cli, "run", fake_run)
+    return runs
+
+
+def test_serve_options_reach_the_config_and_the_server(served: list[Served]) -> None:
+    port = free_port()
+    argv = ["serve", "--port", str(port), "--threads", "4", "--quiet", "--server", "waitress"]
+    argv += ["--max-body", "2m", "--read-timeout", "2.5", "--max-keys", "50"]
+    argv += ["--journal-size", "30", "--journal-bytes", "512k", "--admin-token", "t0k-3n"]
+    argv += ["--api-key", "k1", "--api-key", "k2", "--delay", "5", "--rate-limit", "off"]
+    assert main(argv) == 0
+    (run,) = served
+    assert run.config == MockConfig(
+        api_keys=("k1", "k2"),
+        rate_limit=None,
+        delay_ms=5,
+        max_body=2 * 1024 * 1024,
+        read_timeout=2.5,
+        max_keys=50,
+        journal_size=30,
+        journal_bytes=512 * 1024,
+        admin_token="t0k-3n",
+    )
+    assert run.options == ServerOptions(port=port, threads=4, server="waitress", access_log=False)
+    assert "t0k-3n" not in run.banner
+    assert "k1" not in run.banner
+    assert "(token needed off loopback)" in run.banner
+
+
+def test_serve_defaults_are_the_config_defaults(served: list[Served]) -> None:
+    port = free_port()
+    assert main(["serve", "--port", str(port)]) == 0
+    (run,) = served
+    assert run.config == MockConfig()
+    assert run.options == ServerOptions(port=port, threads=THREADS, access_log=True)
+    assert "(loopback only)" in run.banner
+
+
+def test_a_busy_port_fails_before_the_banner(
+    served: list[Served], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert served == []
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err == f"everflow-mock: cannot listen on 127.0.0.1:{port}: the port is in use "
+        "(another everflow-mock?); stop that server or choose another --port\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--port", "0"], "must be a port number from 1 to 65535, not 0"),
+        (["--port", "65536"], "must be a port number from 1 to 65535"),
+        (["--port", "9" * 5000], "must be an integer, not '9999"),
+        (["--threads", "0"], "must be a positive integer, not 0"),
+        (["--delay", "-1"], "must be 0 or more, not -1"),
+        (["--max-body", "0"], "must be a positive number of bytes"),
+        (["--max-body", "1g"], "must be a positive number of bytes, like 1048576, 512k or 1m"),
+        (["--journal-bytes", "lots"], "must be a positive number of bytes"),
+        (["--read-timeout", "0"], "must be more than 0 and at most 3600 seconds"),
+        (["--read-timeout", "nan"], "must be more than 0 and at most 3600 seconds"),
+        (["--max-keys", "0"], "must be a positive integer"),
+        (["--fault-rate", "x"], "must be a number, not 'x'"),
+    ],
+)
+def test_bad_serve_options_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err) < 1000
+
+
+@pytest.mark.parametrize("token", ["", "has space", "new\nline", "caf\u00e9"])
+def test_a_bad_admin_token_is_a_usage_error_that_does_not_echo_it(
+    token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--admin-token", token])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be printable ASCII without spaces, and not empty" in err
+    assert not token or token not in err

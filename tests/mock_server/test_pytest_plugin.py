@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -14,7 +17,12 @@ import respx
 from fixtures import PostbackFactory
 from mock_server import builtin_postbacks, create_app
 from mock_server.live import LiveServer
-from mock_server.pytest_plugin import EverflowLive, EverflowMock, EverflowServer
+from mock_server.pytest_mocks import EverflowMock, EverflowServer
+from mock_server.pytest_plugin import EverflowLive
+from tests.openapi.test_installation import fake_distribution
+
+if TYPE_CHECKING:
+    from tests.conftest import InstalledKit
 
 PIXEL_3 = "/networks/pixels/3"
 KEY = {"X-Eflow-Api-Key": "downstream-key"}
@@ -176,12 +184,242 @@ def test_live_fixture_with_key_and_live_mode(
     assert "canary-live-key" not in result.stdout.str() + result.stderr.str()
 
 
-def test_options_and_markers_are_registered(pytester: pytest.Pytester) -> None:
+OPTIONS = {
+    "--everflow-seed": "(default: 0)",
+    "--everflow-live": "(default: off)",
+    "--everflow-contract-url": "(default: none)",
+    "--everflow-pixel-id": "(default: none)",
+    "--everflow-strict": "(default: off)",
+    "--everflow-rate": "(default: 5.0)",
+    "--everflow-backoff": "(default: 0.5)",
+}
+
+
+def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest.Pytester) -> None:
     help_text = pytester.runpytest_subprocess("--help").stdout.str()
-    assert "--everflow-seed" in help_text
-    assert "--everflow-live" in help_text
+    flat = " ".join(help_text.split())
+    for option, default in OPTIONS.items():
+        start = flat.index(option)
+        assert default in flat[start : flat.index("--", start + len(option))], option
     markers = pytester.runpytest_subprocess("--markers").stdout.str()
     assert "@pytest.mark.everflow_live" in markers
+    assert "@pytest.mark.everflow(seed=, dynamic=, api_keys=" in markers
+
+
+HEAVY = ("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema")
+
+
+def test_loading_the_plugin_imports_no_heavy_library(tmp_path: Path) -> None:
+    code = (
+        "import sys, pytest\n"
+        "import mock_server.pytest_plugin\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_the_contract_suites_options_work_from_the_installed_wheel(
+    installed_kit: InstalledKit, tmp_path: Path
+) -> None:
+    # Under --pyargs pytest reads contract_tests/conftest.py after parsing the command line,
+    # so options registered there were "unrecognized arguments".
+    args = ["--everflow-contract-url", "http://127.0.0.1:9/v1", "--everflow-pixel-id", "3"]
+    args += ["--everflow-strict", "--everflow-rate", "2", "--everflow-backoff", "0.1"]
+    result = installed_kit.run(
+        [
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--pyargs",
+            "contract_tests",
+            "--co",
+            "-q",
+            *args,
+        ],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_no_drift[url:http://127.0.0.1:9/v1]" in result.stdout
+
+
+MARKED = """
+import httpx, pytest, requests
+from fixtures import PostbackFactory
+from mock_server import builtin_postbacks
+
+PATH = "/networks/pixels/"
+API = "https://api.eflow.team/v1" + PATH
+KEY = {"X-Eflow-Api-Key": "k"}
+
+
+def both(server, pixel_id, headers=KEY):
+    return [
+        httpx.get(API + str(pixel_id), headers=headers),
+        httpx.get(server.url + PATH + str(pixel_id), headers=headers),
+    ]
+
+
+@pytest.mark.everflow(rate_limit="off")
+def test_rate_limit_off_for_a_test_that_loops(everflow_mock, everflow_server):
+    for _ in range(60):
+        answers = both(everflow_server, 3)
+        assert [a.status_code for a in answers] == [200, 200]
+        assert not any("X-RateLimit-Limit" in a.headers for a in answers)
+
+
+def test_rate_limit_is_back_on_in_the_next_test(everflow_mock, everflow_server):
+    assert [a.headers["X-RateLimit-Limit"] for a in both(everflow_server, 3)] == ["30", "30"]
+
+
+@pytest.mark.everflow(rate_limit="0.01/2")
+def test_rate_and_burst(everflow_mock, everflow_server):
+    codes = [a.status_code for _ in range(3) for a in both(everflow_server, 3)]
+    assert codes == [200, 200, 200, 200, 429, 429]
+
+
+@pytest.mark.everflow(seed=7, dynamic=True)
+def test_seed_and_dynamic(everflow_mock, everflow_server, everflow_factory):
+    for answer in both(everflow_server, 3):
+        assert answer.json() == builtin_postbacks(7)[2] != builtin_postbacks(0)[2]
+    assert [a.status_code for a in both(everflow_server, 424242)] == [200, 200]
+    assert everflow_factory.build(1) == PostbackFactory(7).build(1)
+
+
+@pytest.mark.everflow(api_keys=["good-key"], error_key="Error")
+def test_api_keys_and_error_key(everflow_mock, everflow_server):
+    for answer in both(everflow_server, 3, {"X-Eflow-Api-Key": "other"}):
+        assert answer.status_code == 403
+        assert list(answer.json()) == ["Error"]
+    assert [a.status_code for a in both(everflow_server, 3, {"X-Eflow-Api-Key": "good-key"})] == [200, 200]
+
+
+@pytest.mark.everflow(delay=5, fault_rate=0.25)
+def test_delay_and_fault_rate_reach_both_mocks(everflow_mock, everflow_server):
+    for mock in (everflow_mock, everflow_server):
+        assert (mock.state.config.delay_ms, mock.state.config.fault_rate) == (5, 0.25)
+
+
+@pytest.mark.everflow(fault_rate=1)
+def test_every_answer_a_fault(everflow_mock):
+    for _ in range(5):
+        try:
+            body = httpx.get(API + "3", headers=KEY).content
+        except httpx.TransportError:
+            continue
+        with pytest.raises(ValueError):
+            __import__("json").loads(body)
+
+
+@pytest.mark.everflow(dynamic=True, rate_limit="off")
+class TestClassMarker:
+    @pytest.mark.everflow(dynamic=False)
+    def test_the_closest_marker_wins(self, everflow_mock, everflow_server):
+        for mock in (everflow_mock, everflow_server):
+            assert mock.state.config.rate_limit is None
+            assert mock.dynamic is False
+
+
+def test_defaults_again(everflow_mock, everflow_server, everflow_factory):
+    for mock in (everflow_mock, everflow_server):
+        config = mock.state.config
+        assert (config.seed, config.dynamic, config.api_keys, config.error_key) == (0, False, (), "error")
+        assert (config.rate_limit.rate, config.rate_limit.burst, config.delay_ms, config.fault_rate) == (30, 50, 0, 0)
+    assert everflow_factory.build(1) == PostbackFactory(0).build(1)
+"""
+
+
+def test_the_marker_takes_every_setting_for_both_mocks(pytester: pytest.Pytester) -> None:
+    result = run(pytester, MARKED)
+    result.assert_outcomes(passed=9)
+
+
+def test_wrong_marker_settings_fail_the_test_naming_what_is_accepted(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+import pytest
+
+@pytest.mark.everflow(rate=5)
+def test_unknown_keyword(everflow_mock):
+    pass
+
+@pytest.mark.everflow(rate_limit="fast")
+def test_bad_value(everflow_server):
+    pass
+
+@pytest.mark.everflow(True)
+def test_positional(everflow_factory):
+    pass
+
+def test_unmarked(everflow_mock):
+    pass
+""",
+        "-rE",
+    )
+    result.assert_outcomes(passed=1, errors=3)
+    accepted = (
+        "seed, dynamic, api_keys, error_key, rate_limit, delay, fault_rate, pass_through_unmatched"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_unknown_keyword*",
+            f"@pytest.mark.everflow: unknown keyword 'rate'; accepted: {accepted}",
+            "*ERROR at setup of test_bad_value*",
+            "@pytest.mark.everflow: rate_limit must look like 30/50 or off, not 'fast'",
+            "*ERROR at setup of test_positional*",
+            f"@pytest.mark.everflow takes keywords only ({accepted})",
+            "*short test summary*",
+        ],
+        consecutive=True,
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_clashing_distribution_fails_only_the_tests_that_use_the_kit(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    site = fake_distribution(tmp_path / "site", "fixtures", "4.3.2", ["fixtures/__init__.py"])
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    pytester.makepyfile(
+        test_mixed="""
+def test_unrelated():
+    assert 1 + 1 == 2
+
+def test_mock(everflow_mock):
+    pass
+
+def test_factory(everflow_factory):
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rE")
+    result.assert_outcomes(passed=1, errors=2)
+    line = (
+        "everflow pytest plugin: everflow-postback-kit's package 'fixtures' is also installed by "
+        "the distribution 'fixtures' 4.3.2 in this environment, and they cannot work side by "
+        "side; install everflow-postback-kit in a virtual environment without 'fixtures' "
+        "(pip uninstall fixtures && pip install --force-reinstall everflow-postback-kit)"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_mock*",
+            line,
+            "*ERROR at setup of test_factory*",
+            line,
+            "*short*",
+        ],
+        consecutive=True,
+    )
+    assert "Traceback" not in result.stdout.str()
+    pytester.makepyfile(test_mixed="def test_unrelated():\n    pass\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
 # The plugin is installed in this environment too, so its fixtures are usable here directly.

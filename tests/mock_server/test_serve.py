@@ -1,14 +1,20 @@
-"""`everflow-mock serve` on a real production server, as a user starts it."""
+"""`everflow-mock serve` on a real production server, as a user starts it.
+
+Every wait here is for something the server does (answers, prints, exits), with generous
+deadlines, so that the tests hold on a loaded two-core machine.
+"""
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,46 +22,180 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server.serve import server_name
-from mock_server.spawn import spawn_serve
+from mock_server.spawn import free_port, spawn_serve
 
 KEY = {"X-Eflow-Api-Key": "key-from-test"}
+SERVERS = ["granian", "waitress"]
+BANNER_FIRST_LINE = "everflow-mock: Everflow partner postback mock on "
+# [2025-06-01 12:00:00 +0000] GET /v1/networks/pixels/3 200 0.42 ms
+ACCESS_LINE = re.compile(r"^\[[\d-]+ [\d:]+ [+-]\d{4}\] (\S+) (.+) (\d{3}) (\d+\.\d\d) ms$")
 
 
-def stop(process: subprocess.Popen[str], how: int = signal.SIGTERM) -> tuple[int, str, str]:
-    process.send_signal(how)
-    out, err = process.communicate(timeout=15)
-    return process.returncode, out, err
+def access_lines(out: str) -> list[tuple[str, str, int]]:
+    """(method, path, status) of every access line in ``out``."""
+    found = [ACCESS_LINE.match(line) for line in out.splitlines()]
+    return [(m[1], m[2], int(m[3])) for m in found if m]
 
 
-@pytest.mark.parametrize("server", ["granian", "waitress"])
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
-def test_serve_answers_prints_a_banner_and_stops_cleanly(how: int, server: str) -> None:
+def test_serve_answers_prints_one_banner_and_stops_cleanly(how: int, server: str) -> None:
     with spawn_serve("--server", server) as spawned:
-        base, process = spawned.root, spawned.process
+        base = spawned.root
         answer = httpx.get(base + "/v1/networks/pixels/3", headers=KEY)
         assert answer.status_code == 200
         assert answer.json()["network_pixel_id"] == 3
-        code, out, err = stop(process, how)
+        spawned.wait_for_output("GET /v1/networks/pixels/3 200 ")
+        code, out, err = spawned.stop(how)
     assert code == 0
+    assert out.startswith(BANNER_FIRST_LINE)
+    assert out.count(BANNER_FIRST_LINE) == 1
     assert f"on {base}/v1 ({server}, 1 worker)" in out
     assert f"curl -H 'X-Eflow-Api-Key: any-non-empty-key' {base}/v1/networks/pixels/3" in out
+    # Four lines of banner, then access lines only: no server warnings (granian's about its
+    # thread count on a small machine), no start-up or shutdown chatter.
+    lines = out.splitlines()
+    assert lines[4:], out
+    assert all(ACCESS_LINE.match(line) for line in lines[4:]), out
+    assert err == ""
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_ctrl_c_stops_a_server_started_with_ctrl_c_ignored(server: str) -> None:
+    # nohup and `&` in a script start a process with SIGINT ignored; Ctrl-C (or kill -INT)
+    # must stop the server anyway.
+    with spawn_serve("--server", server, "--quiet", ignore_sigint=True) as spawned:
+        assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        code, _, err = spawned.stop(signal.SIGINT)
+    assert code == 0, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_one_access_line_per_request_without_keys_or_query_strings(server: str) -> None:
+    secret = "s3cr3t-in-the-query"
+    key = {"X-Eflow-Api-Key": "s3cr3t-key-header"}
+    with spawn_serve("--server", server) as spawned:
+        api, root = spawned.url, spawned.root
+        answers = [
+            httpx.get(f"{api}/networks/pixels/3?api_key={secret}", headers=key),
+            httpx.get(f"{api}/networks/pixels/999999", headers=key),
+            httpx.get(f"{api}/networks/pixels/3"),
+            httpx.get(f"{root}/__admin/pixels/5"),
+            # A decoded newline in a path must not start a line of its own.
+            httpx.get(f"{api}/%0a[fake]%20GET%20/v1%20200%200.1%20ms", headers=key),
+        ]
+        spawned.wait_for_output(" /v1/\\n[fake] ")
+        code, out, err = spawned.stop()
+    assert code == 0
+    paths = [
+        "/v1/networks/pixels/3",
+        "/v1/networks/pixels/999999",
+        "/v1/networks/pixels/3",
+        "/__admin/pixels/5",
+        "/v1/\\n[fake] GET /v1 200 0.1 ms",
+    ]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:4] == [200, 404, 401, 200]
+    assert access_lines(out)[-5:] == [("GET", p, s) for p, s in zip(paths, statuses, strict=True)]
+    assert secret not in out + err
+    assert "s3cr3t-key" not in out + err
+    assert "api_key" not in out + err
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_quiet_turns_the_access_log_off(server: str) -> None:
+    with spawn_serve("--server", server, "--quiet") as spawned:
+        for _ in range(3):
+            assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        code, out, _ = spawned.stop()
+    assert code == 0
+    assert out.startswith(BANNER_FIRST_LINE)
+    assert access_lines(out) == []
+    assert len(out.splitlines()) == 4
+
+
+@pytest.fixture
+def plain_listener() -> Iterator[int]:
+    """A port something other than everflow-mock listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def granian_mock() -> Iterator[int]:
+    """A port an everflow-mock on granian listens on (with SO_REUSEPORT, which would let a
+    second granian share it silently)."""
+    with spawn_serve("--server", "granian", "--quiet") as spawned:
+        yield int(spawned.root.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("occupant", ["plain_listener", "granian_mock"])
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_busy_port_is_one_line_and_exit_2_before_any_banner(
+    occupant: str, server: str, request: pytest.FixtureRequest
+) -> None:
+    if server == "granian" and server_name() != "granian":
+        pytest.skip("granian is not installed")
+    port: int = request.getfixturevalue(occupant)
+    result = run_cli("serve", "--server", server, "--port", str(port))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"everflow-mock: cannot listen on 127.0.0.1:{port}: ")
+    assert "in use" in result.stderr
+
+
+def test_a_host_that_is_not_this_machine_is_one_line_and_exit_2() -> None:
+    result = run_cli("serve", "--host", "192.0.2.1", "--port", str(free_port()))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("everflow-mock: cannot listen on 192.0.2.1:")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_host_name_is_served_on_the_address_it_names(server: str) -> None:
+    first = socket.getaddrinfo("localhost", 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    if first[4][0] != "127.0.0.1":
+        pytest.skip("localhost is not 127.0.0.1 first here")
+    with spawn_serve("--server", server, "--host", "localhost", "--quiet") as spawned:
+        assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        code, out, _ = spawned.stop()
+    assert code == 0
+    assert f"on http://localhost:{spawned.root.rsplit(':', 1)[1]}/v1 ({server}" in out
 
 
 def test_serve_on_a_data_file_with_keys_never_prints_the_keys(tmp_path: Path) -> None:
     mine = [PostbackFactory(4).build(9001, delivery_method="rumble")]
     data = tmp_path / "mine.json"
     data.write_text(json.dumps(mine))
-    with spawn_serve("--data", str(data), "--api-key", "s3cr3t-key", "--dynamic") as spawned:
-        base, process = spawned.root, spawned.process
+    token = "admin-t0ken-never-printed"
+    with spawn_serve(
+        "--data", str(data), "--api-key", "s3cr3t-key", "--dynamic", "--admin-token", token
+    ) as spawned:
+        base = spawned.root
         assert httpx.get(base + "/v1/networks/pixels/9001", headers=KEY).status_code == 403
         good = {"X-Eflow-Api-Key": "s3cr3t-key"}
         assert httpx.get(base + "/v1/networks/pixels/9001", headers=good).json() == mine[0]
         generated = httpx.get(base + "/v1/networks/pixels/123", headers=good)
         assert generated.json() == PostbackFactory(0).build(123)
-        code, out, err = stop(process)
+        spawned.wait_for_output("GET /v1/networks/pixels/123 200 ")
+        code, out, err = spawned.stop(signal.SIGTERM)
     assert code == 0
     assert "s3cr3t-key" not in out + err
+    assert token not in out + err
     assert f"1 postbacks from {data}" in out
 
 
@@ -63,12 +203,13 @@ def test_serve_with_two_workers_answers() -> None:
     if server_name() != "granian":
         pytest.skip("workers are a granian feature")
     with spawn_serve("--workers", "2", "--rate-limit", "off") as spawned:
-        base, process = spawned.root, spawned.process
-        answers = [httpx.get(base + "/v1/networks/pixels/5", headers=KEY) for _ in range(10)]
+        answers = [httpx.get(spawned.url + "/networks/pixels/5", headers=KEY) for _ in range(10)]
         assert {a.status_code for a in answers} == {200}
         assert "X-RateLimit-Limit" not in answers[0].headers
-        code, out, _ = stop(process)
+        spawned.wait_for_output("GET /v1/networks/pixels/5 200 ")
+        code, out, _ = spawned.stop(signal.SIGTERM)
     assert "2 workers" in out
+    assert out.count(BANNER_FIRST_LINE) == 1
     assert code == 0
 
 
@@ -81,19 +222,13 @@ def test_serve_with_two_workers_answers() -> None:
     ],
 )
 def test_bad_options_are_usage_errors(args: list[str], message: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mock_server.cli", "serve", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ},
-    )
+    result = run_cli("serve", *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("server", ["granian", "waitress"])
+@pytest.mark.parametrize("server", SERVERS)
 def test_injected_faults_break_connections_without_tracebacks_in_the_log(server: str) -> None:
     with spawn_serve("--server", server) as spawned:
         for fault in ("reset", "empty"):
@@ -102,13 +237,13 @@ def test_injected_faults_break_connections_without_tracebacks_in_the_log(server:
                     spawned.url + "/networks/pixels/3", headers={**KEY, "Prefer": f"fault={fault}"}
                 )
         assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
-        code, out, err = stop(spawned.process)
+        code, out, err = spawned.stop(signal.SIGTERM)
     assert code == 0
     assert "Traceback" not in out + err
     assert "fault injected" not in out + err
 
 
-@pytest.mark.parametrize("server", ["granian", "waitress"])
+@pytest.mark.parametrize("server", SERVERS)
 def test_a_delayed_answer_does_not_hold_up_others(server: str) -> None:
     finished: list[str] = []
 
@@ -116,11 +251,46 @@ def test_a_delayed_answer_does_not_hold_up_others(server: str) -> None:
         httpx.get(url, headers=headers, timeout=30)
         finished.append(name)
 
-    with spawn_serve("--server", server) as spawned:
+    with spawn_serve("--server", server, "--quiet") as spawned:
         url = spawned.url + "/networks/pixels/3"
         slow = threading.Thread(target=fetch, args=("slow", {**KEY, "Prefer": "delay=3000"}, url))
         slow.start()
-        time.sleep(0.3)  # let the slow request reach the server first
+        time.sleep(0.3)  # give the slow request a head start (if it is late, this still passes)
         fetch("quick", KEY, url)
         slow.join()
     assert finished == ["quick", "slow"]
+
+
+def _stall(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections that send an admin PUT's headers and part of its body, then wait."""
+    held = []
+    for _ in range(count):
+        conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+        conn.sendall(
+            b"PUT /__admin/pixels/900 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 5000\r\n\r\n{"network_pixel_id": 9'
+        )
+        held.append(conn)
+    return held
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_stalled_uploads_hold_only_their_own_connections(server: str) -> None:
+    with spawn_serve(
+        "--server", server, "--quiet", "--read-timeout", "3", "--threads", "4"
+    ) as spawned:
+        held = _stall(int(spawned.root.rsplit(":", 1)[1]), 32)
+        try:
+            for _ in range(5):
+                api = httpx.get(spawned.url + "/networks/pixels/3", headers=KEY, timeout=10)
+                assert api.status_code == 200
+            admin = httpx.get(spawned.root + "/__admin/health", timeout=10)
+            assert admin.status_code == 200
+            # After the read timeout each stalled client gets its answer (or its connection
+            # closed) instead of holding anything for ever.
+            for conn in held:
+                answer = conn.recv(200)
+                assert answer == b"" or answer.startswith(b"HTTP/1.1 408")
+        finally:
+            for conn in held:
+                conn.close()

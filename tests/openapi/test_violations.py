@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from openapi import load_spec, schema_violations
-from openapi.violations import component_schema, json_path, rule_of
+from openapi.jsonpath import json_path
+from openapi.violations import MAX_MESSAGE, component_schema, rule_of
 
 EXAMPLE: dict[str, Any] = load_spec()["components"]["examples"]["tiktok_event_specific"]["value"]
 
@@ -77,3 +78,10 @@ def test_a_referenced_schema_is_not_a_rule_and_recorded_refs_are_followed() -> N
     assert rule_of(page, ["properties", "pixels", "items", "allOf", index]) == (
         "cpc_not_global_offer"
     )
+
+
+def test_messages_quoting_huge_values_are_cut() -> None:
+    (violation,) = schema_violations(dict(EXAMPLE, pixel_status="x" * 1_000_000))
+    assert violation.path == "$.pixel_status"
+    assert len(violation.message) == MAX_MESSAGE
+    assert violation.message.endswith("...")

@@ -1,0 +1,125 @@
+"""The ``everflow`` marker's keywords, checked and turned into a ``MockConfig``.
+
+``@pytest.mark.everflow(...)`` takes every setting of ``everflow-mock serve`` under the
+names of ``MockConfig`` (``delay`` in milliseconds, ``rate_limit`` as ``"off"`` or
+``"R/B"``), and ``pass_through_unmatched``, which only the respx mock has. A value of the
+wrong kind, or a keyword not listed in ``KEYWORDS``, is a ``MarkerError`` naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.config import MockConfig, RateLimit
+
+MAX_DELAY_MS = 60_000  # the cap of the Prefer: delay=MS control
+
+
+class MarkerError(ValueError):
+    """A ``@pytest.mark.everflow`` keyword or value the mocks cannot take."""
+
+
+@dataclass(frozen=True)
+class MarkerSettings:
+    """What a test asked for: the mock's ``config`` and whether the respx mock lets calls
+    to other hosts through (``pass_through_unmatched``)."""
+
+    config: MockConfig
+    pass_through_unmatched: bool = False
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise MarkerError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def _seed(name: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MarkerError(f"{name} must be an integer, not {value!r}")
+    return value
+
+
+def _api_keys(name: str, value: object) -> tuple[str, ...]:
+    keys = (value,) if isinstance(value, str) else value
+    if not isinstance(keys, Iterable) or isinstance(keys, bytes | Mapping):
+        raise MarkerError(f"{name} must be a key or a list of keys")
+    checked = tuple(keys)
+    if not checked or not all(isinstance(key, str) and key for key in checked):
+        # The keys themselves are secrets: never repeated in the message.
+        raise MarkerError(f"{name} must be one or more non-empty strings")
+    return checked
+
+
+def _error_key(name: str, value: object) -> str:
+    if value not in ("error", "Error"):
+        raise MarkerError(f"{name} must be 'error' or 'Error', not {value!r}")
+    return str(value)
+
+
+def _rate_limit(name: str, value: object) -> RateLimit | None:
+    if value is None or isinstance(value, RateLimit):
+        return value
+    if not isinstance(value, str):
+        raise MarkerError(f"{name} must look like '30/50' or 'off', not {value!r}")
+    try:
+        return RateLimit.parse(value)
+    except ValueError as error:
+        # "rate limit must look like 30/50 or off, not 'x'", said of this keyword
+        raise MarkerError(str(error).replace("rate limit", name, 1)) from None
+
+
+def _delay(name: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_DELAY_MS:
+        raise MarkerError(f"{name} must be milliseconds from 0 to {MAX_DELAY_MS}, not {value!r}")
+    return value
+
+
+def _fraction(name: str, value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise MarkerError(f"{name} must be a number from 0 to 1, not {value!r}")
+    return float(value)
+
+
+# keyword -> (MockConfig field, or None for a fixture setting; checker)
+_KEYWORDS: dict[str, tuple[str | None, Callable[[str, object], Any]]] = {
+    "seed": ("seed", _seed),
+    "dynamic": ("dynamic", _flag),
+    "api_keys": ("api_keys", _api_keys),
+    "error_key": ("error_key", _error_key),
+    "rate_limit": ("rate_limit", _rate_limit),
+    "delay": ("delay_ms", _delay),
+    "fault_rate": ("fault_rate", _fraction),
+    "pass_through_unmatched": (None, _flag),
+}
+KEYWORDS = tuple(_KEYWORDS)
+
+
+def marker_settings(
+    markers: Iterable[tuple[tuple[Any, ...], Mapping[str, Any]]], seed: int
+) -> MarkerSettings:
+    """The settings of a test's ``everflow`` markers, given as (args, kwargs) pairs from
+    the farthest to the closest (the closest wins); ``seed`` is the session's default."""
+    accepted = ", ".join(KEYWORDS)
+    fields: dict[str, Any] = {"seed": seed}
+    pass_through = False
+    for positional, keywords in markers:
+        if positional:
+            raise MarkerError(f"@pytest.mark.everflow takes keywords only ({accepted})")
+        for keyword, value in keywords.items():
+            if keyword not in _KEYWORDS:
+                raise MarkerError(
+                    f"@pytest.mark.everflow: unknown keyword {keyword!r}; accepted: {accepted}"
+                )
+            field, check = _KEYWORDS[keyword]
+            try:
+                checked = check(keyword, value)
+            except MarkerError as error:
+                raise MarkerError(f"@pytest.mark.everflow: {error}") from None
+            if field is None:
+                pass_through = checked
+            else:
+                fields[field] = checked
+    return MarkerSettings(MockConfig(**fields), pass_through)

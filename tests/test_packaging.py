@@ -1,0 +1,36 @@
+"""The wheel is a real package: licence, metadata and typing markers as a user's tools see them."""
+
+from __future__ import annotations
+
+from email.parser import Parser
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.conftest import InstalledKit
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_carries_the_licence_and_the_project_metadata(
+    installed_kit: InstalledKit,
+) -> None:
+    (info,) = installed_kit.site.glob("everflow_postback_kit-*.dist-info")
+    metadata = Parser().parsestr((info / "METADATA").read_text(encoding="utf-8"))
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    shipped = (info / "licenses" / "LICENSE").read_text(encoding="utf-8")
+    assert shipped == (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert shipped.startswith(
+        "MIT License\n\nCopyright (c) 2026 everflow-postback-kit developers\n"
+    )
+    urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL"))
+    assert set(urls) == {"Homepage", "Documentation", "Source", "Issues"}
+    assert all(url.startswith("https://") for url in urls.values())
+    classifiers = metadata.get_all("Classifier")
+    assert {"Framework :: Pytest", "Typing :: Typed"} <= set(classifiers)
+
+
+def test_every_package_says_it_is_typed(installed_kit: InstalledKit) -> None:
+    for package in ("openapi", "fixtures", "mock_server", "contract_tests"):
+        assert (installed_kit.site / package / "py.typed").is_file(), package
