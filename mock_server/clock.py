@@ -11,11 +11,11 @@ import threading
 import time
 from typing import Literal
 
-from fixtures.vocabulary import EPOCH_ANCHOR
-
-DEFAULT_START = EPOCH_ANCHOR + 86_400
-"""Where the deterministic clock starts unless told: one day after the newest time the
-factories give a postback (2026-01-02T00:00:00Z), so created postbacks are the newest."""
+DEFAULT_START = 1_767_312_000
+"""Where the deterministic clock starts unless told: 2026-01-02T00:00:00Z, one day after the
+newest time the factories give a postback (``fixtures.vocabulary.EPOCH_ANCHOR``; a test
+holds the two together), so created postbacks are the newest. Written out so that
+``MockConfig`` (and the CLI's ``--help``) need not import the factories."""
 
 ClockSetting = int | Literal["now"] | None
 """``None``: deterministic from ``DEFAULT_START``; an int: deterministic from that Unix
