@@ -10,9 +10,9 @@ import argparse
 
 from mock_server.app import create_app
 from mock_server.config import MockConfig, RateLimit
-from mock_server.serve import run_wsgi
+from mock_server.serve import ServerOptions, run_wsgi
 
-WSGI_THREADS = 16
+WSGI_THREADS = int(__import__("os").environ.get("WSGI_THREADS", "16"))
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
@@ -21,4 +21,5 @@ if __name__ == "__main__":
     parser.add_argument("--rate-limit", default="off")
     args = parser.parse_args()
     app = create_app(MockConfig(dynamic=args.dynamic, rate_limit=RateLimit.parse(args.rate_limit)))
-    run_wsgi(app, lambda: app, "127.0.0.1", args.port, 1, threads=WSGI_THREADS)
+    options = ServerOptions(port=args.port, threads=WSGI_THREADS, access_log=False)
+    run_wsgi(app, lambda: app, options)

@@ -128,32 +128,43 @@ class AccessLog:
             self.lines.log(method, path, status, started, clock)
 
 
-class AsgiAccessLog:
-    """ASGI middleware that writes one access line per HTTP request, as :class:`AccessLog`
-    does for WSGI; the time runs until the answer's last byte was handed to the server."""
+class _StatusOf:
+    """An RSGI protocol that remembers the status it answered with."""
+
+    __slots__ = ("inner", "status")
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.status = 500
+
+    def __aiter__(self) -> Any:
+        return self.inner.__aiter__()
+
+    def response_bytes(self, status: int, headers: Any, body: bytes) -> None:
+        self.status = status
+        self.inner.response_bytes(status, headers, body)
+
+    def response_stream(self, status: int, headers: Any) -> Any:
+        self.status = status
+        return self.inner.response_stream(status, headers)
+
+
+class RsgiAccessLog:
+    """RSGI middleware that writes one access line per HTTP request, as :class:`AccessLog`
+    does for WSGI; the time runs until the answer was handed to the server."""
 
     def __init__(self, app: Any, write: Callable[[bytes], object] | None = None) -> None:
         self.app = app
         self.lines = AccessLines(write)
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        """Answer through the app, then write the line."""
         started, clock = time.time(), time.perf_counter()
-        status = 500
-
-        async def recording_send(message: Any) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        recorded = _StatusOf(protocol)
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app.__rsgi__(scope, recorded)
         finally:
-            path = scope.get("path") or "/"
-            self.lines.log(scope.get("method", "-"), path, status, started, clock)
+            self.lines.log(scope.method, scope.path or "/", recorded.status, started, clock)
 
 
 def with_access_log(loader: Callable[[], WSGIApplication]) -> WSGIApplication:

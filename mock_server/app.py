@@ -69,6 +69,6 @@ def create_app(config: MockConfig | None = None) -> Flask:
 
 
 def get_pipeline(app: Flask) -> Pipeline:
-    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. ASGI)."""
+    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
     pipeline: Pipeline = app.extensions[PIPELINE_KEY]
     return pipeline

@@ -8,7 +8,7 @@ is looked at before its key has passed, so a request without a key gets 401 what
 says. Every answer goes to the journal.
 
 The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
-(WSGI here and in-process, ASGI on granian) reads the body and waits out ``Reply.delay_ms``
+(WSGI in-process and on waitress, RSGI on granian) reads the body and waits out ``Reply.delay_ms``
 its own way, so both answer byte for byte the same.
 """
 

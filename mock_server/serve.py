@@ -1,4 +1,4 @@
-"""Run the mock on a production server: granian (through the ASGI front), or waitress (WSGI)
+"""Run the mock on a production server: granian (through the RSGI front), or waitress (WSGI)
 where granian is missing.
 
 Flask, the app and the servers are imported only when a server starts, so the command line
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mock_server.access_log import AccessLog, AsgiAccessLog, granian_logging, with_access_log
+from mock_server.access_log import AccessLog, RsgiAccessLog, granian_logging, with_access_log
 from mock_server.config import MockConfig
 from mock_server.faults import HideInjectedFaults
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 SERVERS = ("granian", "waitress")
-# Python threads for what runs in threads: Flask (admin API, spec) under granian's ASGI
+# Python threads for what runs in threads: Flask (admin API, spec) under granian's RSGI
 # front, every request under waitress, and the WSGI baselines of the benchmarks.
 THREADS = 16
 MAX_HEADER_BYTES = 64 * 1024
@@ -122,13 +122,13 @@ def server_name(choice: str = "auto") -> str:
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
-def _asgi_app(config: MockConfig, key: int, threads: int, access_log: bool) -> Any:
-    """A granian worker's app: the preloaded mock behind the ASGI front (and access log)."""
-    from mock_server.asgi import asgi_front
+def _rsgi_app(config: MockConfig, key: int, threads: int, access_log: bool) -> Any:
+    """A granian worker's app: the preloaded mock behind the RSGI front (and access log)."""
+    from mock_server.rsgi import RsgiFront
 
-    app: Any = asgi_front(_load_app(config, key), flask_threads=threads)  # type: ignore[arg-type]
+    app: Any = RsgiFront(_load_app(config, key), flask_threads=threads)  # type: ignore[arg-type]
     if access_log:
-        app = AsgiAccessLog(app)
+        app = RsgiAccessLog(app)
     return app
 
 
@@ -165,7 +165,7 @@ def _serve_granian(
     from granian.log import LogLevels
     from granian.server import Server
 
-    asgi = interface == "asgi"
+    asynchronous = interface != "wsgi"
     # granian takes only an IP address: the one a name (localhost) resolved to in claim().
     granian: Any = Server(
         "everflow-mock",
@@ -173,9 +173,9 @@ def _serve_granian(
         port=options.port,
         interface=Interfaces(interface),
         workers=options.workers,
-        # The ASGI front's Python runs on one event loop; Flask has a thread pool of its own.
-        blocking_threads=1 if asgi else options.threads,
-        loop=Loops.uvloop if asgi and importlib.util.find_spec("uvloop") else Loops.auto,
+        # The RSGI front's Python runs on one event loop; Flask has a thread pool of its own.
+        blocking_threads=1 if asynchronous else options.threads,
+        loop=Loops.uvloop if asynchronous and importlib.util.find_spec("uvloop") else Loops.auto,
         http1_settings=HTTP1Settings(
             header_read_timeout=int(header_timeout * 1000), max_buffer_size=MAX_HEADER_BYTES
         ),
@@ -236,9 +236,9 @@ def run(
         on_ready()
         if server_name(options.server) == "granian":
             loader = functools.partial(
-                _asgi_app, config, id(config), options.threads, options.access_log
+                _rsgi_app, config, id(config), options.threads, options.access_log
             )
-            _serve_granian(loader, "asgi", options, listener, config.read_timeout)
+            _serve_granian(loader, "rsgi", options, listener, config.read_timeout)
         else:
             logged = AccessLog(app) if options.access_log else app
             _serve_waitress(logged, options, listener, config.read_timeout, config.max_body)

@@ -1,0 +1,200 @@
+"""The RSGI front answers exactly like the WSGI one, and waits without holding anything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from fixtures import PostbackFactory
+from mock_server import MockConfig, create_app
+from mock_server.faults import InjectedFault
+from mock_server.rsgi import RsgiFront, environ_of
+
+KEY = [("x-eflow-api-key", "rsgi-key")]
+
+
+@dataclass
+class Headers:
+    pairs: list[tuple[str, str]]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.pairs)
+
+
+@dataclass
+class Scope:
+    method: str
+    path: str
+    query_string: str = ""
+    header_pairs: list[tuple[str, str]] = field(default_factory=list)
+    client: str = "127.0.0.1:40000"
+    server: str = "127.0.0.1:4010"
+    scheme: str = "http"
+    http_version: str = "1.1"
+
+    @property
+    def headers(self) -> Headers:
+        return Headers(self.header_pairs)
+
+
+class Stream:
+    def __init__(self, protocol: Protocol) -> None:
+        self.protocol = protocol
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.protocol.body += data
+
+
+class Protocol:
+    """A fake RSGI protocol: a body in chunks (or one that stalls), and what was answered."""
+
+    def __init__(self, *chunks: bytes, stall: bool = False) -> None:
+        self.chunks = list(chunks)
+        self.stall = stall
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self.body = b""
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._pieces()
+
+    async def _pieces(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        if self.stall:
+            await asyncio.sleep(3600)
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status, self.headers, self.body = status, {k.lower(): v for k, v in headers}, body
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Stream:
+        self.status, self.headers = status, {k.lower(): v for k, v in headers}
+        return Stream(self)
+
+
+async def call(front: RsgiFront, scope: Scope, protocol: Protocol | None = None) -> Protocol:
+    protocol = protocol or Protocol()
+    await front.__rsgi__(scope, protocol)
+    return protocol
+
+
+CASES = [
+    ("GET", "/v1/networks/pixels/3", KEY, ""),
+    ("HEAD", "/v1/networks/pixels/3", KEY, ""),
+    ("GET", "/v1/networks/pixels/999999", KEY, ""),
+    ("GET", "/v1/networks/pixels/abc", KEY, ""),
+    ("GET", "/v1/networks/pixels/3", [], ""),
+    ("GET", "/v1/networks/pixels/3", [*KEY, ("prefer", "code=429")], ""),
+    ("GET", "/v1/networks/pixels/3", [*KEY, ("prefer", 'example="tiktok_event_specific"')], ""),
+    ("GET", "/v1/networks/pixels/424242", KEY, "__dynamic=true&__seed=4"),
+    ("GET", "/v1/networks/pixels/3", [*KEY, ("prefer", "code=999")], ""),
+    ("PATCH", "/v1/networks/pixels/3", KEY, ""),
+    ("GET", "/v1/networks/offers/1", KEY, ""),
+    ("GET", "/__admin/pixels/3", [], ""),
+    ("GET", "/__admin/health", [], ""),
+    ("GET", "/openapi.yaml", [], ""),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "query"), CASES)
+def test_rsgi_answers_byte_for_byte_like_the_wsgi_app(
+    method: str, path: str, headers: list[tuple[str, str]], query: str
+) -> None:
+    wsgi = create_app().test_client()
+    front = RsgiFront(create_app())
+    got = asyncio.run(call(front, Scope(method, path, query, headers)))
+    url = path + ("?" + query if query else "")
+    want = wsgi.open(url, method=method, headers=headers)
+    assert got.status == want.status_code
+    assert got.body == want.get_data()
+    assert got.headers == {k.lower(): v for k, v in want.headers.items()}
+
+
+def test_delayed_answers_do_not_hold_up_others() -> None:
+    front = RsgiFront(create_app(MockConfig(rate_limit=None)))
+
+    async def scenario() -> list[str]:
+        finished: list[str] = []
+
+        async def delayed(n: int) -> None:
+            headers = [*KEY, ("prefer", "delay=300")]
+            await call(front, Scope("GET", "/v1/networks/pixels/3", "", headers))
+            finished.append(f"delayed {n}")
+
+        async def prompt() -> None:
+            await asyncio.sleep(0.05)
+            answer = await call(front, Scope("GET", "/v1/networks/pixels/4", "", KEY))
+            assert answer.status == 200
+            finished.append("prompt")
+
+        await asyncio.gather(*(delayed(n) for n in range(200)), prompt())
+        return finished
+
+    finished = asyncio.run(scenario())
+    assert finished[0] == "prompt"
+    assert len(finished) == 201
+
+
+def test_a_stalled_upload_gets_408_and_costs_no_one_else() -> None:
+    front = RsgiFront(create_app(MockConfig(read_timeout=0.2)))
+    body = json.dumps(PostbackFactory().build(700)).encode()
+
+    async def scenario() -> tuple[Protocol, Protocol]:
+        upload = Scope("PUT", "/__admin/pixels/700")
+        stalled = asyncio.ensure_future(call(front, upload, Protocol(body[:10], stall=True)))
+        other = await call(front, Scope("GET", "/v1/networks/pixels/3", "", KEY))
+        return await stalled, other
+
+    stalled, other = asyncio.run(scenario())
+    assert other.status == 200
+    assert stalled.status == 408
+    assert set(json.loads(stalled.body)) == {"error"}
+
+
+def test_an_admin_upload_reaches_flask_in_pieces() -> None:
+    front = RsgiFront(create_app())
+    body = json.dumps(PostbackFactory().build(701)).encode()
+    upload = Scope("PUT", "/__admin/pixels/701", "", [("transfer-encoding", "chunked")])
+    stored = asyncio.run(call(front, upload, Protocol(body[:100], body[100:])))
+    assert stored.status == 201
+    served = asyncio.run(call(front, Scope("GET", "/v1/networks/pixels/701", "", KEY)))
+    assert json.loads(served.body) == json.loads(body)
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_413_without_reading_it_all(declared: bool) -> None:
+    front = RsgiFront(create_app(MockConfig(max_body=1000)))
+    headers = [("content-length", "5000")] if declared else []
+    chunks = Protocol(b"x" * 600, b"x" * 600, b"x" * 600)
+    refused = asyncio.run(call(front, Scope("PUT", "/__admin/pixels/702", "", headers), chunks))
+    assert refused.status == 413
+    assert set(json.loads(refused.body)) == {"error"}
+
+
+def test_faults_break_the_answer_as_on_other_servers() -> None:
+    front = RsgiFront(create_app())
+    path = "/v1/networks/pixels/3"
+    malformed = asyncio.run(
+        call(front, Scope("GET", path, "", [*KEY, ("prefer", "fault=malformed")]))
+    )
+    assert malformed.status == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(malformed.body)
+    reset = Protocol()
+    with pytest.raises(InjectedFault):
+        asyncio.run(call(front, Scope("GET", path, "", [*KEY, ("prefer", "fault=reset")]), reset))
+    assert len(reset.body) == 1
+    assert int(reset.headers["content-length"]) > 1
+
+
+def test_environ_joins_repeated_headers_and_keeps_content_headers_unprefixed() -> None:
+    scope = Scope("GET", "/v1/x", "q=\xe9", [("x-a", "1"), ("x-a", "2"), ("content-length", "3")])
+    environ = environ_of(scope)
+    assert environ["HTTP_X_A"] == "1,2"
+    assert environ["CONTENT_LENGTH"] == "3"
+    assert environ["QUERY_STRING"] == "q=\xe9"
+    assert environ["REMOTE_ADDR"] == "127.0.0.1"
