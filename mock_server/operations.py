@@ -145,6 +145,8 @@ def replace_partner_postback(call: Call) -> Reply:
         )
     except writes.Refused as refused:
         return call.error(400, str(refused))
+    except StoreFull as full:
+        return call.error(500, str(full))
     except InvalidRecords as invalid:
         raise SpecBreach(_lines(invalid)) from None
     return call.error(404) if data is None else Reply(200, data)

@@ -101,11 +101,7 @@ class PostbackStore:
         id) and ``InvalidRecords`` when the body breaks the spec (nothing is stored then).
         """
         with self._lock:
-            if len(self._items) >= self.max_postbacks or self._bytes >= self.max_bytes:
-                raise StoreFull(
-                    f"The mock holds its limit of {self.max_postbacks} postbacks or "
-                    f"{self.max_bytes} bytes; delete some or reset it."
-                )
+            self._check_room()
             if self._high >= MAX_ID:
                 raise StoreFull(f"No postback id is left above {MAX_ID}.")
             pixel_id = self._high + 1
@@ -124,13 +120,17 @@ class PostbackStore:
 
         ``None`` when there is no such postback and no ``missing`` body to start from
         (``missing``: what a read of the id answers when nothing is stored, e.g. a
-        generated postback). Whatever ``change`` raises, and ``InvalidRecords`` for a
-        result that breaks the spec, leave the store as it was.
+        generated postback; storing it grows the store, so ``StoreFull`` applies as to a
+        create). Whatever ``change`` raises, and ``InvalidRecords`` for a result that
+        breaks the spec, leave the store as it was.
         """
         with self._lock:
-            current = self._items.get(pixel_id, missing)
+            current = self._items.get(pixel_id)
             if current is None:
-                return None
+                if missing is None:
+                    return None
+                self._check_room()
+                current = missing
             body = change(json.loads(current))
             data = _admitted(pixel_id, body)
             self._keep(pixel_id, body, data)
@@ -187,6 +187,14 @@ class PostbackStore:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def _check_room(self) -> None:
+        """``StoreFull`` unless one more postback fits; the lock is held."""
+        if len(self._items) >= self.max_postbacks or self._bytes >= self.max_bytes:
+            raise StoreFull(
+                f"The mock holds its limit of {self.max_postbacks} postbacks or "
+                f"{self.max_bytes} bytes; delete some or reset it."
+            )
 
     def _keep(self, pixel_id: int, body: dict[str, Any], data: bytes) -> None:
         """Store validated ``data`` (``body`` encoded); the lock is held."""

@@ -324,6 +324,15 @@ def test_creates_stop_at_the_store_bound(make_talker: MakeTalker) -> None:
     assert "limit of 55 postbacks" in full.json()["error"]
 
 
+def test_replacing_generated_postbacks_stops_at_the_store_bound(make_talker: MakeTalker) -> None:
+    talker = make_talker(dynamic=True, max_postbacks=len(CATALOGUE) + 1)
+    for pixel_id, status in ((424242, 200), (424243, 500), (4, 200)):
+        fetched = talker.get(PIXELS + str(pixel_id), KEY).json()
+        answer = talker.put(PIXELS + str(pixel_id), fetched)
+        assert answer.status == status, answer.json()
+    assert len(get_state(talker.app).store) == len(CATALOGUE) + 1
+
+
 def test_no_id_left_is_a_500_not_a_crash(make_talker: MakeTalker) -> None:
     talker = make_talker()
     get_state(talker.app).store.put(2**63 - 1, FACTORY.build(2**63 - 1))
