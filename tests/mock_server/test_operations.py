@@ -770,3 +770,22 @@ def test_a_spec_only_client_against_everflow_mock_serve(server: str) -> None:
         httpx.Client(base_url=spawned.url, timeout=10) as http,
     ):
         _scenario(SpecClient(http))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", API, "GET, HEAD, POST"),
+        ("DELETE", API, "GET, HEAD, POST"),
+        ("GET", SEARCH, "POST"),
+        ("PUT", SEARCH, "POST"),
+        ("PATCH", PIXELS + "3", "DELETE, GET, HEAD, PUT"),
+    ],
+)
+def test_other_methods_are_405_naming_the_allowed_ones(
+    talker: Talker, method: str, path: str, allowed: str
+) -> None:
+    answer = talker.request(method, path, KEY, check=False)
+    assert answer.status == 405
+    assert answer.headers["Allow"] == allowed
+    assert answer.json() == {"error": "Method not allowed."}
