@@ -175,6 +175,12 @@ class PostbackStore:
         )
         return b'{"pixels":[' + b",".join(bodies) + b"]," + paging + b"}"
 
+    def prepare(self) -> None:
+        """Build the list and search index now rather than on the first list or search (a
+        server does this before its workers start, so that they share it)."""
+        with self._lock:
+            self._indexed()
+
     def postbacks(self) -> list[dict[str, Any]]:
         """Every stored postback, decoded, ordered by id."""
         with self._lock:

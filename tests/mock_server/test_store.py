@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fixtures import PostbackFactory
-from mock_server import records
+from mock_server import builtin_postbacks, records
 from mock_server.index import Equals, PostbackIndex
 from mock_server.records import InvalidRecords, encode_records
 from mock_server.store import MAX_ID, PostbackStore, StoreFull
@@ -211,3 +211,11 @@ def test_update_changes_in_place_or_not_at_all() -> None:
 def test_postbacks_are_decoded_in_id_order() -> None:
     bodies = [FACTORY.build(i) for i in (5, 2, 9)]
     assert PostbackStore(bodies).postbacks() == sorted(bodies, key=lambda b: b["network_pixel_id"])
+
+
+def test_prepare_builds_the_index_before_the_first_page() -> None:
+    store = PostbackStore(builtin_postbacks(0))
+    assert store._index is None
+    store.prepare()
+    assert store._index is not None
+    assert b'"total_count":54' in store.page([], 1, 50)
