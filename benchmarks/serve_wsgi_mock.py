@@ -12,14 +12,15 @@ from mock_server.app import create_app
 from mock_server.config import MockConfig, RateLimit
 from mock_server.serve import ServerOptions, run_wsgi
 
-WSGI_THREADS = int(__import__("os").environ.get("WSGI_THREADS", "16"))
+WSGI_THREADS = 16
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dynamic", action="store_true")
     parser.add_argument("--rate-limit", default="off")
+    parser.add_argument("--threads", type=int, default=WSGI_THREADS)
     args = parser.parse_args()
     app = create_app(MockConfig(dynamic=args.dynamic, rate_limit=RateLimit.parse(args.rate_limit)))
-    options = ServerOptions(port=args.port, threads=WSGI_THREADS, access_log=False)
+    options = ServerOptions(port=args.port, threads=args.threads, access_log=False)
     run_wsgi(app, lambda: app, options)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mock_server.clock import ClockSetting, parse_clock
 from mock_server.config import MockConfig, RateLimit
 from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
 
@@ -137,6 +138,13 @@ def _rate_limit(text: str) -> RateLimit | None:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _clock(text: str) -> ClockSetting:
+    try:
+        return parse_clock(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -208,6 +216,7 @@ def _serve(args: argparse.Namespace) -> int:
             journal_size=args.journal_size,
             journal_bytes=args.journal_bytes,
             admin_token=args.admin_token,
+            clock=args.clock,
         )
         source = args.data or f"built-in catalogue, seed {args.seed}"
         count = len(postbacks) if postbacks is not None else len(builtin_postbacks(args.seed))
@@ -352,6 +361,14 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         default=DEFAULTS.fault_rate,
         metavar="P",
         help="share of requests answered with a random fault (0..1)",
+    )
+    mock.add_argument(
+        "--clock",
+        type=_clock,
+        metavar="now|UNIX_SECONDS",
+        help="time of created and replaced postbacks: 'now' for the wall clock, or a Unix "
+        "second to start a deterministic clock at (default: deterministic from "
+        "2026-01-02T00:00:00Z, one second forward per write)",
     )
 
     limits = serve.add_argument_group(

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mock_server.clock import ClockSetting
+
 ErrorKey = Literal["error", "Error"]
 
 
@@ -46,6 +48,12 @@ class MockConfig:
     used dropped first) and the journal (``journal_size`` entries and ``journal_bytes`` in
     all). ``admin_token`` opens the admin API to non-loopback clients that send it as a
     bearer token; without it only loopback clients may use the admin API.
+    ``max_postbacks`` and ``max_store_bytes`` bound what creates can grow the store to (start
+    data may be larger).
+
+    ``clock`` is the time written into created and replaced postbacks: ``None`` (the
+    default) a deterministic clock from 2026-01-02T00:00:00Z that moves one second per
+    write, an int the same from that Unix second, ``"now"`` the wall clock.
     """
 
     seed: int = 0
@@ -62,3 +70,6 @@ class MockConfig:
     read_timeout: float = 10.0
     max_keys: int = 10_000
     admin_token: str | None = None
+    max_postbacks: int = 200_000
+    max_store_bytes: int = 512 * 1024 * 1024
+    clock: ClockSetting = None

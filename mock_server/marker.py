@@ -83,6 +83,12 @@ def _fraction(name: str, value: object) -> float:
     return float(value)
 
 
+def _clock(name: str, value: object) -> object:
+    if value == "now" or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise MarkerError(f"{name} must be 'now' or Unix seconds (an integer >= 0), not {value!r}")
+
+
 # keyword -> (MockConfig field, or None for a fixture setting; checker)
 _KEYWORDS: dict[str, tuple[str | None, Callable[[str, object], Any]]] = {
     "seed": ("seed", _seed),
@@ -92,6 +98,7 @@ _KEYWORDS: dict[str, tuple[str | None, Callable[[str, object], Any]]] = {
     "rate_limit": ("rate_limit", _rate_limit),
     "delay": ("delay_ms", _delay),
     "fault_rate": ("fault_rate", _fraction),
+    "clock": ("clock", _clock),
     "pass_through_unmatched": (None, _flag),
 }
 KEYWORDS = tuple(_KEYWORDS)

@@ -2,8 +2,8 @@
 
 In order: find the operation (404 for a path outside the spec, 405 for a method it does not
 document), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422 for
-a bad value; ``code=NNN`` answers here), the path parameters (400), the body (413 past
-``max_body``), then the operation itself, then delay and faults. Nothing a request asks for
+a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
+past ``max_body``), then the operation itself, then delay and faults. Nothing a request asks for
 is looked at before its key has passed, so a request without a key gets 401 whatever else it
 says. Every answer goes to the journal.
 
@@ -27,7 +27,7 @@ from mock_server.exchange import Reply
 from mock_server.messages import error_body, problem_body
 from mock_server.operations import OPERATIONS, Call, Operation, SpecBreach
 from mock_server.ratelimit import TokenBuckets
-from mock_server.routes import OperationSpec, Routes
+from mock_server.routes import OperationSpec, Routes, parse_query
 from mock_server.state import MockState
 from mock_server.store import encode
 from openapi.fast_validation import violations
@@ -123,7 +123,7 @@ class Pipeline:
                 else self.error(wanted.code)
             )
         else:
-            reply = self._operate(operation, raw_params, wanted, query, read_body)
+            reply = self._operate(operation, raw_params, wanted, query_string, read_body)
         if reply.status != 429:
             reply.headers[:0] = headers
         delay_ms = wanted.delay_ms or self.config.delay_ms
@@ -140,7 +140,7 @@ class Pipeline:
         operation: OperationSpec,
         raw_params: Mapping[str, str],
         wanted: Any,
-        query: Mapping[str, str],
+        query_string: str,
         read_body: BodyReader,
     ) -> Reply:
         params: dict[str, Any] = {}
@@ -149,6 +149,12 @@ class Pipeline:
             if value is None:
                 return self.error(400)
             params[parameter.name] = value
+        if operation.query:
+            pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
+            found = parse_query(operation.query, pairs)
+            if isinstance(found, str):
+                return self.error(400, found)
+            params.update(found)
         body: bytes | None = None
         if operation.has_body:
             body = read_body()
@@ -159,7 +165,7 @@ class Pipeline:
         handler = self.operations.get(operation.operation_id)
         if handler is None:
             return self.error(500, f"The mock does not answer {operation.operation_id} yet.")
-        return handler(Call(self, operation, params, wanted, query, body))
+        return handler(Call(self, operation, params, wanted, body))
 
     def _too_many(self, buckets: TokenBuckets) -> Reply:
         reply = self.error(429)

@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 
 class _MockControls:
-    """What both mocks offer a test: add postbacks, reset, read the journal."""
+    """What both mocks offer a test: add postbacks, read them back, reset, read the journal."""
 
     app: Flask
 
@@ -54,6 +54,13 @@ class _MockControls:
     def reset(self) -> None:
         """Back to the start data and this test's settings."""
         self.state.reset()
+
+    @property
+    def postbacks(self) -> list[dict[str, Any]]:
+        """Every postback the mock holds now, ordered by ``network_pixel_id``: the start
+        data as the code under test left it (created, replaced and deleted postbacks
+        included). A fresh copy on every read."""
+        return self.state.store.postbacks()
 
     @property
     def requests(self) -> list[Mapping[str, Any]]:

@@ -1,9 +1,9 @@
 """What the mock needs to know of each operation of the spec, and which one a request is for.
 
 Built on ``openapi.operations`` (the spec's operations as plain data); this adds what only a
-mock needs: the named examples it can serve, and the integer path parameters it checks with a
-few string operations instead of openapi-core's milliseconds (the tests hold both to the same
-verdicts).
+mock needs: the named examples it can serve, and the path and query parameters it checks with
+a few string operations instead of openapi-core's milliseconds (the tests hold both to the same
+verdicts, and list the few inputs where the mock is deliberately stricter).
 """
 
 from __future__ import annotations
@@ -15,21 +15,89 @@ from typing import Any
 
 from openapi.operations import Operation, operations
 
+MAX_ECHO = 64
+"""How much of a refused parameter value a 400 repeats."""
+
 
 @dataclass(frozen=True)
 class IntegerParameter:
-    """A path parameter the spec types as a bounded integer."""
+    """A path or query parameter the spec types as a bounded integer."""
 
     name: str
     minimum: int
     maximum: int
+    default: int | None = None
 
     def parse(self, raw: str) -> int | None:
-        """The value if ``raw`` is an integer the spec allows, else ``None``."""
+        """The value if ``raw`` is an integer the spec allows, else ``None``.
+
+        Decimal ASCII digits only: openapi-core also takes what Python's ``int`` does
+        (``+5``, `` 5``, ``1_0``, other scripts' digits), which no client means to send.
+        """
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 20:
             return None
         value = int(raw)
         return value if self.minimum <= value <= self.maximum else None
+
+    def problem(self, raws: list[str]) -> str:
+        """Why a value was refused, for a 400's message."""
+        return f"{self.name} must be an integer from {self.minimum} to {self.maximum}."
+
+
+@dataclass(frozen=True)
+class PatternListParameter:
+    """A repeatable query parameter the spec types as an array of strings with a pattern."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_items: int
+
+    def parse(self, raws: list[str]) -> list[str] | None:
+        """The values if each matches the pattern and there are not too many, else ``None``.
+
+        Matched as JSON Schema (and openapi-core) match patterns, with ``re.search``: the
+        spec's patterns are anchored, and ``$`` also matches before one final newline,
+        which is dropped from the value.
+        """
+        if len(raws) > self.max_items:
+            return None
+        if not all(self.pattern.search(raw) for raw in raws):
+            return None
+        return [raw[:-1] if raw.endswith("\n") else raw for raw in raws]
+
+    def problem(self, raws: list[str]) -> str:
+        """Why the values were refused, for a 400's message (naming the first bad one)."""
+        if len(raws) > self.max_items:
+            return f"At most {self.max_items} {self.name} parameters may be given."
+        bad = next(raw for raw in raws if not self.pattern.search(raw))
+        shown = bad if len(bad) <= MAX_ECHO else bad[:MAX_ECHO] + "..."
+        return f"{self.name} {shown!r} is not documented: it must match {self.pattern.pattern}"
+
+
+QueryParameter = IntegerParameter | PatternListParameter
+
+
+def parse_query(
+    parameters: tuple[QueryParameter, ...], pairs: list[tuple[str, str]]
+) -> dict[str, Any] | str:
+    """The query parameters by name (defaults filled in), or the message of a 400.
+
+    A repeated integer parameter counts once, by its first value (as openapi-core reads
+    it); parameters the spec does not name are ignored.
+    """
+    values: dict[str, Any] = {}
+    for parameter in parameters:
+        raws = [value for name, value in pairs if name == parameter.name]
+        if isinstance(parameter, PatternListParameter):
+            found: Any = parameter.parse(raws)
+        elif raws:
+            found = parameter.parse(raws[0])
+        else:
+            found = parameter.default
+        if found is None and (raws or isinstance(parameter, PatternListParameter)):
+            return parameter.problem(raws)
+        values[parameter.name] = found
+    return values
 
 
 @dataclass(frozen=True)
@@ -39,6 +107,7 @@ class OperationSpec:
     operation: Operation
     examples: Mapping[str, Any] = field(default_factory=dict)
     parameters: tuple[IntegerParameter, ...] = ()
+    query: tuple[QueryParameter, ...] = ()
 
     @property
     def operation_id(self) -> str:
@@ -120,14 +189,40 @@ def _served(
         _resolved(p, components) for p in [*item.get("parameters", ()), *raw.get("parameters", ())]
     ]
     parameters = tuple(
-        IntegerParameter(
-            p["name"], p["schema"].get("minimum", 0), p["schema"].get("maximum", 2**63 - 1)
-        )
-        for p in declared
-        if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+        _integer(p) for p in declared if p.get("in") == "path" and _type(p) == "integer"
     )
+    query = tuple(_query_parameter(p) for p in declared if p.get("in") == "query")
     ok = raw["responses"].get("200", {}).get("content", {}).get("application/json", {})
     examples = {
         name: _resolved(ref, components)["value"] for name, ref in ok.get("examples", {}).items()
     }
-    return OperationSpec(operation, examples, parameters)
+    return OperationSpec(operation, examples, parameters, query)
+
+
+def _type(parameter: Mapping[str, Any]) -> Any:
+    return parameter.get("schema", {}).get("type")
+
+
+def _integer(parameter: Mapping[str, Any]) -> IntegerParameter:
+    schema = parameter["schema"]
+    return IntegerParameter(
+        parameter["name"],
+        schema.get("minimum", 0),
+        schema.get("maximum", 2**63 - 1),
+        schema.get("default"),
+    )
+
+
+def _query_parameter(parameter: Mapping[str, Any]) -> QueryParameter:
+    """The check for a query parameter of one of the kinds the spec uses; a kind this mock
+    cannot check fails here, at start-up, rather than letting values through unchecked."""
+    kind = _type(parameter)
+    if kind == "integer":
+        return _integer(parameter)
+    schema = parameter["schema"]
+    items = schema.get("items", {})
+    if kind == "array" and items.get("type") == "string" and "pattern" in items:
+        return PatternListParameter(
+            parameter["name"], re.compile(items["pattern"]), schema.get("maxItems", 2**31)
+        )
+    raise ValueError(f"the mock cannot check query parameter {parameter['name']!r} ({kind})")

@@ -95,9 +95,10 @@ def claim(host: str, port: int) -> socket.socket:
 
 def preload(config: MockConfig) -> WSGIApplication:
     """Build (and validate) the app once, before any worker starts."""
-    from mock_server.app import create_app
+    from mock_server.app import create_app, get_state
 
     app = create_app(config)
+    get_state(app).store.prepare()
     _PRELOADED[id(config)] = app
     # Everything built so far lives as long as the server: keep the cyclic GC from rescanning
     # it (a full collection over Faker, openapi-core and the catalogue costs milliseconds).

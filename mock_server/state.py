@@ -8,6 +8,7 @@ from typing import Any
 
 from fixtures import PostbackFactory
 from mock_server.catalogue import builtin_postbacks
+from mock_server.clock import Clock
 from mock_server.config import MockConfig
 from mock_server.journal import Journal
 from mock_server.ratelimit import TokenBuckets
@@ -23,7 +24,9 @@ class MockState:
     def __init__(self, config: MockConfig) -> None:
         self.config = config
         start = config.postbacks if config.postbacks is not None else builtin_postbacks(config.seed)
-        self.store = PostbackStore(start)
+        self.store = PostbackStore(start, config.max_postbacks, config.max_store_bytes)
+        self.clock = Clock(config.clock)
+        """The time written into created and replaced postbacks (``reset`` restarts it)."""
         self.journal = Journal(config.journal_size, config.journal_bytes)
         self.buckets = (
             TokenBuckets(config.rate_limit, max_keys=config.max_keys) if config.rate_limit else None
@@ -53,8 +56,10 @@ class MockState:
         self.store.put_many(postbacks)
 
     def reset(self) -> None:
-        """Back to the start data and settings, an empty journal and full rate-limit buckets."""
+        """Back to the start data, clock and settings, an empty journal and full rate-limit
+        buckets."""
         self.store.reset()
+        self.clock.reset()
         self.dynamic = self.config.dynamic
         self.journal.clear()
         if self.buckets:
@@ -64,6 +69,12 @@ class MockState:
     def requests(self) -> list[Mapping[str, Any]]:
         """The requests answered so far, oldest first, API keys masked."""
         return self.journal.entries()
+
+    @functools.cached_property
+    def factory(self) -> PostbackFactory:
+        """The factory for the mock's seed: where created postbacks get their
+        ``network_id`` and ``relationship`` (made on first use)."""
+        return PostbackFactory(self.config.seed)
 
     def _generate(self, seed: int, pixel_id: int) -> bytes:
         """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""

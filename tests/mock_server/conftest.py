@@ -6,6 +6,7 @@ to the mock also checks that the mock keeps to the spec.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,8 @@ from openapi.httpx_validation import response_violations
 
 KEY = {"X-Eflow-Api-Key": "test-key"}
 PIXELS = "/v1/networks/pixels/"
+API = "/v1/networks/pixels"
+"""Every API path starts so: the list, one postback, the search."""
 
 
 @dataclass
@@ -35,7 +38,8 @@ class Answer:
 
 
 class Talker:
-    """Sends GETs to an app in-process (Flask's test client) or over a real socket (httpx)."""
+    """Sends requests to an app in-process (Flask's test client) or over a real socket
+    (httpx); every answer to an API path is judged by the spec."""
 
     def __init__(self, app: Flask, live: LiveServer | None) -> None:
         self.app = app
@@ -47,19 +51,34 @@ class Talker:
         if self._http is not None:
             self._http.close()
 
-    def get(self, path: str, headers: dict[str, str] | None = None, check: bool = True) -> Answer:
-        headers = headers or {}
+    def request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        check: bool = True,
+    ) -> Answer:
+        """One request; ``json_body`` is sent as JSON, ``content`` as it is."""
+        headers = dict(headers or {})
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            headers.setdefault("Content-Type", "application/json")
         if self._http is None:
-            got = self._test_client.get(path, headers=headers)
-            request = httpx.Request("GET", "http://127.0.0.1" + path, headers=headers)
+            got = self._test_client.open(path, method=method, headers=headers, data=content)
+            request = httpx.Request(
+                method, "http://127.0.0.1" + path, headers=headers, content=content
+            )
             answer = Answer(
                 got.status_code, httpx.Headers(list(got.headers.items())), got.get_data()
             )
         else:
-            response = self._http.get(path, headers=headers)
+            response = self._http.request(method, path, headers=headers, content=content)
             request = response.request
             answer = Answer(response.status_code, response.headers, response.content)
-        if check and path.startswith(PIXELS) and answer.status != 422:
+        if check and path.startswith(API) and answer.status != 422:
             judged = httpx.Response(
                 answer.status, headers=answer.headers, content=answer.body, request=request
             )
@@ -67,6 +86,18 @@ class Talker:
             judgeable = [v for v in response_violations(judged) if v.keyword != "PathNotFound"]
             assert judgeable == []
         return answer
+
+    def get(self, path: str, headers: dict[str, str] | None = None, check: bool = True) -> Answer:
+        return self.request("GET", path, headers, check=check)
+
+    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Answer:
+        return self.request("POST", path, headers if headers is not None else KEY, json_body=body)
+
+    def put(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Answer:
+        return self.request("PUT", path, headers if headers is not None else KEY, json_body=body)
+
+    def delete(self, path: str, headers: dict[str, str] | None = None) -> Answer:
+        return self.request("DELETE", path, headers if headers is not None else KEY)
 
 
 MakeTalker = Callable[..., Talker]

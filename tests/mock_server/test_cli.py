@@ -222,6 +222,13 @@ def test_serve_defaults_are_the_config_defaults(served: list[Served]) -> None:
     assert "(loopback only)" in run.banner
 
 
+@pytest.mark.parametrize(("text", "setting"), [("now", "now"), ("1700000000", 1_700_000_000)])
+def test_serve_clock_reaches_the_config(served: list[Served], text: str, setting: object) -> None:
+    assert main(["serve", "--port", str(free_port()), "--clock", text]) == 0
+    (run,) = served
+    assert run.config == MockConfig(clock=setting)  # type: ignore[arg-type]
+
+
 def test_a_busy_port_fails_before_the_banner(
     served: list[Served], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -254,6 +261,7 @@ def test_a_busy_port_fails_before_the_banner(
         (["--read-timeout", "nan"], "must be more than 0 and at most 3600 seconds"),
         (["--max-keys", "0"], "must be a positive integer"),
         (["--fault-rate", "x"], "must be a number, not 'x'"),
+        (["--clock", "yesterday"], "clock must be 'now' or Unix seconds"),
     ],
 )
 def test_bad_serve_options_are_usage_errors(

@@ -29,6 +29,7 @@ def test_every_keyword() -> None:
         rate_limit="5/20",
         delay=250,
         fault_rate=0.5,
+        clock=1_700_000_000,
         pass_through_unmatched=True,
     )
     assert got == MarkerSettings(
@@ -40,6 +41,7 @@ def test_every_keyword() -> None:
             rate_limit=RateLimit(5, 20),
             delay_ms=250,
             fault_rate=0.5,
+            clock=1_700_000_000,
         ),
         pass_through_unmatched=True,
     )
@@ -51,6 +53,7 @@ def test_every_keyword() -> None:
         "rate_limit",
         "delay",
         "fault_rate",
+        "clock",
         "pass_through_unmatched",
     }
 
@@ -58,6 +61,10 @@ def test_every_keyword() -> None:
 @pytest.mark.parametrize("off", ["off", "OFF", None])
 def test_rate_limit_off(off: str | None) -> None:
     assert settings(rate_limit=off).config.rate_limit is None
+
+
+def test_the_wall_clock() -> None:
+    assert settings(clock="now").config.clock == "now"
 
 
 def test_one_key_as_a_string() -> None:
@@ -90,6 +97,9 @@ def test_equal_settings_make_equal_configs() -> None:
         ({"delay": 60_001}, "from 0 to 60000"),
         ({"fault_rate": 1.5}, "must be a number from 0 to 1, not 1.5"),
         ({"pass_through_unmatched": "yes"}, "must be True or False"),
+        ({"clock": "later"}, "clock must be 'now' or Unix seconds (an integer >= 0), not 'later'"),
+        ({"clock": -1}, "clock must be 'now' or Unix seconds"),
+        ({"clock": True}, "clock must be 'now' or Unix seconds"),
         ({"api_keys": []}, "must be one or more non-empty strings"),
         ({"api_keys": 5}, "must be a key or a list of keys"),
         ({"rates": 5}, "everflow: unknown keyword 'rates'; accepted: seed, dynamic, api_keys"),

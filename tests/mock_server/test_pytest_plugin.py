@@ -367,7 +367,8 @@ def test_unmarked(everflow_mock):
     )
     result.assert_outcomes(passed=1, errors=3)
     accepted = (
-        "seed, dynamic, api_keys, error_key, rate_limit, delay, fault_rate, pass_through_unmatched"
+        "seed, dynamic, api_keys, error_key, rate_limit, delay, fault_rate, clock, "
+        "pass_through_unmatched"
     )
     result.stdout.fnmatch_lines(
         [
@@ -501,3 +502,43 @@ def test_live_object_never_shows_the_key() -> None:
 
 def test_key_env_is_not_in_this_process() -> None:
     assert "canary" not in os.environ.get("EVERFLOW_API_KEY", "")
+
+
+def test_both_mocks_serve_every_operation_and_show_their_postbacks(
+    everflow_mock: EverflowMock, everflow_server: EverflowServer, everflow_factory: PostbackFactory
+) -> None:
+    catalogue = builtin_postbacks(0)
+    for base, mock in (
+        ("https://api.eflow.team/v1", everflow_mock),
+        (everflow_server.url, everflow_server),
+    ):
+        assert mock.postbacks == catalogue
+        body = everflow_factory.build_input(1, delivery_method="html")
+        created = httpx.post(base + "/networks/pixels", json=body, headers=KEY).json()
+        pixel_id = created["network_pixel_id"]
+        assert mock.postbacks[-1] == created
+        changed = {**created, "description": "changed"}
+        httpx.put(f"{base}/networks/pixels/{pixel_id}", json=changed, headers=KEY)
+        assert mock.postbacks[-1]["description"] == "changed"
+        httpx.delete(f"{base}/networks/pixels/3", headers=KEY)
+        assert [p["network_pixel_id"] for p in mock.postbacks] == [
+            *(i for i in range(1, 55) if i != 3),
+            pixel_id,
+        ]
+        page = httpx.get(base + "/networks/pixels", params={"page": 2}, headers=KEY).json()
+        assert page["pixels"] == mock.postbacks[50:]
+        found = httpx.post(
+            base + "/networks/pixelstable",
+            json={"query": {"search_terms": [{"search_type": "description", "value": "CHANGED"}]}},
+            headers=KEY,
+        ).json()
+        assert found["pixels"] == mock.postbacks[-1:]
+        mock.postbacks.clear()  # a copy: the mock is untouched
+        assert len(mock.postbacks) == 54
+
+
+@pytest.mark.everflow(clock=1_700_000_000)
+def test_the_clock_marker(everflow_mock: EverflowMock, everflow_factory: PostbackFactory) -> None:
+    body = everflow_factory.build_input(1)
+    created = httpx.post("https://api.eflow.team/v1/networks/pixels", json=body, headers=KEY)
+    assert created.json()["time_created"] == 1_700_000_000

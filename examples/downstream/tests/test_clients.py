@@ -45,3 +45,40 @@ def test_a_real_postback(everflow_live):
     client = HttpxPostbackClient(api_key=everflow_live.headers["X-Eflow-Api-Key"])
     with pytest.raises(PostbackNotFound):
         client.get_postback(2**62)
+
+
+@pytest.mark.parametrize("client_kind", ["httpx", "requests"])
+def test_a_client_creates_updates_and_deletes(client_kind, request, everflow_factory):
+    if client_kind == "httpx":
+        mock = request.getfixturevalue("everflow_mock")
+        client = HttpxPostbackClient(api_key="test-key")
+    else:
+        mock = request.getfixturevalue("everflow_server")
+        client = RequestsPostbackClient(api_key="test-key", base_url=mock.url)
+    before = len(mock.postbacks)
+
+    body = everflow_factory.build_input(delivery_method="postback", pixel_level="specific")
+    created = client.create_postback(body)
+    assert mock.postbacks[-1] == created
+    assert created["postback_url"] == body["postback_url"]
+
+    updated = client.update_postback(created["network_pixel_id"], pixel_status="inactive")
+    assert updated["pixel_status"] == "inactive"
+    assert updated["time_saved"] > created["time_saved"]
+    assert mock.postbacks[-1] == updated
+
+    client.delete_postback(created["network_pixel_id"])
+    assert len(mock.postbacks) == before
+    with pytest.raises(PostbackNotFound):
+        client.get_postback(created["network_pixel_id"])
+
+
+def test_a_rule_breaking_create_is_refused_and_nothing_is_stored(everflow_mock, everflow_factory):
+    before = everflow_mock.postbacks
+    with pytest.raises(EverflowError) as error:
+        HttpxPostbackClient(api_key="test-key").create_postback(
+            everflow_factory.build_invalid_input("postback_url_required")
+        )
+    assert error.value.status == 400
+    assert "postback_url_required" in error.value.message
+    assert everflow_mock.postbacks == before
