@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -31,7 +30,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.bench_server import KEY_HEADER, REPO, Result, free_port, median, with_python
+from benchmarks.bench_server import (
+    KEY_HEADER,
+    REPO,
+    Result,
+    free_port,
+    median,
+    with_python,
+    with_wrk,
+)
 
 DELAY_MS = 1000
 MANY_THREADS = 1024
@@ -87,21 +94,7 @@ def throughput(port: int, seconds: float, script: str | None = None) -> Result:
     """Requests/s for id 3 (or what a wrk ``script`` asks for), 10 connections."""
     if not shutil.which("wrk"):
         return with_python(port, seconds, 10)  # stored id only: no script without wrk
-    command = ["wrk", "-t1", "-c10", f"-d{seconds:.0f}s", "--latency", "-H", KEY_HEADER]
-    command += ["-s", script] if script else []
-    out = subprocess.run(
-        [*command, f"http://127.0.0.1:{port}/v1/networks/pixels/3"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def percentile(name: str) -> float:
-        value, unit = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return Result(rps, percentile("50"), percentile("99"))
+    return with_wrk(port, seconds, 10, script)
 
 
 def rss_kb(pid: int) -> int:

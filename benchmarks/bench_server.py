@@ -72,7 +72,8 @@ def running(command: list[str], port: int) -> Iterator[float]:
         process.wait(timeout=10)
 
 
-def with_wrk(port: int, seconds: float, connections: int) -> Result:
+def with_wrk(port: int, seconds: float, connections: int, script: str | None = None) -> Result:
+    """wrk's rate and latencies for ``PATH`` (or what a wrk Lua ``script`` asks for)."""
     out = subprocess.run(
         [
             "wrk",
@@ -82,6 +83,7 @@ def with_wrk(port: int, seconds: float, connections: int) -> Result:
             "--latency",
             "-H",
             KEY_HEADER,
+            *(["-s", script] if script else []),
             f"http://127.0.0.1:{port}{PATH}",
         ],
         capture_output=True,
