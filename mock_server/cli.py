@@ -223,7 +223,7 @@ def _serve(args: argparse.Namespace) -> int:
         limit = config.rate_limit
         limit_text = f"{limit.rate:g}/s, burst {limit.burst}" if limit else "off"
         key_text = "one of your --api-key values" if config.api_keys else "any-non-empty-key"
-        admin_text = "token needed off loopback" if config.admin_token else "loopback only"
+        admin_text = "bearer token needed" if config.admin_token else "loopback only"
         base = options.root
 
         def banner() -> None:
@@ -301,8 +301,9 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--threads",
         type=_positive,
         default=THREADS,
-        help="Python threads per worker: how many delayed answers (--delay, Prefer: delay=) "
-        "can wait at once",
+        help="Python threads per worker for the admin API and the spec under granian (API "
+        "answers, delayed ones too, wait on an event loop), and for every request under "
+        "waitress",
     )
     server.add_argument(
         "--server",
@@ -413,8 +414,9 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--admin-token",
         type=_token,
         metavar="TOKEN",
-        help="let clients off loopback use the admin API with 'Authorization: Bearer TOKEN' "
-        "(default: none; the admin API answers loopback clients only)",
+        help="require 'Authorization: Bearer TOKEN' on every admin call, which opens the admin "
+        "API to clients off loopback (default: none; the admin API answers loopback clients "
+        "only)",
     )
 
 

@@ -210,7 +210,7 @@ def test_serve_options_reach_the_config_and_the_server(served: list[Served]) -> 
     assert run.options == ServerOptions(port=port, threads=4, server="waitress", access_log=False)
     assert "t0k-3n" not in run.banner
     assert "k1" not in run.banner
-    assert "(token needed off loopback)" in run.banner
+    assert "(bearer token needed)" in run.banner
 
 
 def test_serve_defaults_are_the_config_defaults(served: list[Served]) -> None:
