@@ -48,8 +48,8 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
     mode = " (strict: warnings fail)" if report.strict else ""
     unfinished = f", {len(report.unfinished)} unanswered" if report.unfinished else ""
     lines = [
-        f"everflow-contract {verdict}: {report.target}: {len(report.probes)} requests, "
-        f"{len(errors)} errors{unfinished}, {len(warnings)} warnings{mode}"
+        f"everflow-contract {verdict}: {report.target}: {_count(len(report.probes), 'request')}, "
+        f"{_count(len(errors), 'error')}{unfinished}, {_count(len(warnings), 'warning')}{mode}"
     ]
     lines += [f"  {f.line()}" for f in report.findings]
     lines.append(writes_line(report))
@@ -104,7 +104,7 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
     lines = [
         f"# Everflow contract: {verdict}",
         "",
-        f"Target: `{report.target}`; {len(report.probes)} requests; {MODES[report.mode]}"
+        f"Target: `{report.target}`; {_count(len(report.probes), 'request')}; {MODES[report.mode]}"
         + ("; strict mode (warnings fail)" if report.strict else ""),
         "",
     ]
@@ -139,3 +139,7 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
             for w in report.writes
         ]
     return redact("\n".join(lines) + "\n", secrets)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -309,7 +309,7 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--server",
         choices=("auto", *SERVERS),
         default="auto",
-        help="WSGI server; auto is granian when installed, else waitress",
+        help="the server; auto is granian when installed, else waitress",
     )
     server.add_argument(
         "--quiet",

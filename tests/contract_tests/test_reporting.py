@@ -42,7 +42,7 @@ def test_summary_gives_the_verdict_then_every_finding() -> None:
     text = summary(sample())
     first, *rest = text.splitlines()
     assert first == (
-        "everflow-contract FAIL: https://api.eflow.team/v1: 3 requests, 1 errors, 1 warnings"
+        "everflow-contract FAIL: https://api.eflow.team/v1: 3 requests, 1 error, 1 warning"
     )
     assert len(rest) == 3
     assert "tiktok_pixel_required at $.tiktok_pixel: expected required, got missing" in rest[0]
