@@ -30,6 +30,7 @@ SERVERS = ("granian", "waitress")
 # front, every request under waitress, and the WSGI baselines of the benchmarks.
 THREADS = 16
 MAX_HEADER_BYTES = 64 * 1024
+WAITRESS_CONNECTIONS = 1000
 """The most a request's line and headers may take (both servers refuse more)."""
 
 # Filled in the parent before granian forks its workers, so they start without rebuilding.
@@ -215,6 +216,9 @@ def _serve_waitress(
         cleanup_interval=max(1, int(read_timeout)),
         max_request_body_size=2 * max_body,
         max_request_header_size=MAX_HEADER_BYTES,
+        # waitress reads on one I/O thread, so an open connection costs little; its default
+        # of 100 let 100 slow clients lock everyone else out.
+        connection_limit=WAITRESS_CONNECTIONS,
         _quiet=True,
     )
 

@@ -129,5 +129,33 @@ def schema_violations(body: Any, schema_name: str = "PartnerPostback") -> list[V
     response around the body, so that a store can check thousands of records quickly.
     """
     schema = component_schema(schema_name)
-    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(
+            _validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path)
+        )
+    except ValueError:
+        # jsonschema writes the value into its message, and Python will not write an integer
+        # of more than 4,300 digits: name those integers instead.
+        huge = _huge_integers(body)
+        if not huge:
+            raise
+        return huge
     return [describe(error, schema) for error in errors]
+
+
+HUGE_DIGITS = 38
+
+
+def _huge_integers(body: Any) -> list[Violation]:
+    found: list[Violation] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(body, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) >= 10**HUGE_DIGITS:
+            message = f"an integer of more than {HUGE_DIGITS} digits"
+            found.append(Violation(json_path(where), "maximum", message))
+        elif isinstance(node, dict):
+            stack.extend((value, (*where, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*where, i)) for i, value in enumerate(node))
+    return sorted(found, key=lambda v: v.path)

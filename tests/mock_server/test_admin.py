@@ -143,7 +143,18 @@ def test_put_of_a_body_over_the_limit_is_413_in_everflows_shape() -> None:
     client = create_app(MockConfig(max_body=2048)).test_client()
     refused = client.put("/__admin/pixels/6003", data=b" " * 4096, content_type="application/json")
     assert refused.status_code == 413
-    assert set(refused.get_json()) == {"error"}
+    assert refused.get_json() == {"error": "The request body is too large."}
+
+
+@pytest.mark.parametrize(
+    "field", ["network_affiliate_id", "network_offer_id", "network_offer_payout_revenue_id"]
+)
+def test_put_of_an_id_field_beyond_int64_is_422_naming_it(client: FlaskClient, field: str) -> None:
+    body = PostbackFactory(2).build(6004, pixel_level="specific", pixel_type="event")
+    body[field] = 2**63
+    refused = client.put("/__admin/pixels/6004", json=body)
+    assert refused.status_code == 422
+    assert f"$.{field}" in {v["path"] for v in refused.get_json()["violations"]}
 
 
 def test_admin_answers_only_loopback_clients_by_default(client: FlaskClient) -> None:

@@ -85,3 +85,10 @@ def test_messages_quoting_huge_values_are_cut() -> None:
     assert violation.path == "$.pixel_status"
     assert len(violation.message) == MAX_MESSAGE
     assert violation.message.endswith("...")
+
+
+def test_an_integer_too_long_to_print_is_named_not_raised() -> None:
+    body = copy.deepcopy(EXAMPLE)
+    body["network_offer_id"] = 10**5000
+    (violation,) = schema_violations(body)
+    assert (violation.path, violation.keyword) == ("$.network_offer_id", "maximum")
