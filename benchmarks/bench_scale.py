@@ -22,12 +22,8 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.bench_server import (
@@ -36,6 +32,7 @@ from benchmarks.bench_server import (
     Result,
     free_port,
     median,
+    running,
     with_python,
     with_wrk,
 )
@@ -64,30 +61,6 @@ def delayed_burst(port: int, count: int, path: str, headers: str) -> tuple[float
         return time.perf_counter() - start, set(statuses)
 
     return asyncio.run(main())
-
-
-@contextmanager
-def running(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
-    """Start a server; yields it and the seconds it took to answer a first request."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    probe = f"GET /v1/networks/pixels/3 HTTP/1.1\r\nHost: x\r\n{KEY_HEADER}\r\n\r\n".encode()
-    try:
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
-                    conn.sendall(probe)
-                    if conn.recv(12).startswith(b"HTTP/1.1 200"):
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
-            time.sleep(0.01)
-        yield process, time.perf_counter() - start
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def throughput(port: int, seconds: float, script: str | None = None) -> Result:

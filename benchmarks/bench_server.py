@@ -50,8 +50,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], port: int) -> Iterator[float]:
-    """Start a server, wait until it answers; yields seconds it took to answer."""
+def running(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """Start a server, wait until it answers; yields it and the seconds it took to answer."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -66,10 +66,10 @@ def running(command: list[str], port: int) -> Iterator[float]:
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
             time.sleep(0.01)
-        yield time.perf_counter() - start
+        yield process, time.perf_counter() - start
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
 
 
 def with_wrk(port: int, seconds: float, connections: int, script: str | None = None) -> Result:
@@ -180,7 +180,7 @@ def main() -> None:
             bare_runs.append(load(bare_port, args.seconds, args.connections))
         with running(bare_one_thread, bare_port):
             best_runs.append(load(bare_port, args.seconds, args.connections))
-        with running(quiet_mock, mock_port) as ready_after:
+        with running(quiet_mock, mock_port) as (_, ready_after):
             starts.append(ready_after)
             mock_runs.append(load(mock_port, args.seconds, args.connections))
         with running(mock, mock_port):
