@@ -9,7 +9,7 @@ Run: python benchmarks/bench_scale.py [--seconds 5] [--rounds 3] [--concurrent 5
   same server, and its memory constant in the number of ids served;
 - start-up: process start to first answer <= 0.8 s.
 
-The baseline is the same app as served before the ASGI front: its WSGI front on granian,
+The baseline is the same app as served before the RSGI front: its WSGI front on granian,
 16 Python threads (benchmarks/serve_wsgi_mock.py). Load comes from wrk (`apt-get install
 wrk`) or a Python keep-alive client; the delayed requests from a raw asyncio client, each on
 its own connection. Where `java` and a WireMock standalone jar are present (WIREMOCK_JAR, or

@@ -137,7 +137,7 @@ def main() -> None:
     args = parser.parse_args()
     load = with_wrk if shutil.which("wrk") else with_python
     print(
-        f"load: {'wrk -t1' if load is with_wrk else 'python keep-alive client'}, "
+        f"load: {'wrk -t2' if load is with_wrk else 'python keep-alive client'}, "
         f"{args.connections} connections, {args.seconds:.0f} s per run, {args.rounds} "
         f"alternating rounds (median shown); {args.workers} worker(s)"
     )

@@ -1,4 +1,4 @@
-"""The baseline for bench_scale.py: the mock as it was served before the ASGI front.
+"""The baseline for bench_scale.py: the mock as it was served before the RSGI front.
 
 The same ``create_app`` app, answered through its WSGI front on granian with 16 Python
 threads per worker (the settings of `everflow-mock serve` before issue 11).
