@@ -32,7 +32,7 @@ def _cut(value: str) -> str:
     return f"{value[:VALUE_BYTES]}... ({len(value)} characters, cut)"
 
 
-_Entry = tuple[float, str, str, str, tuple[tuple[str, str], ...], int, int]
+_Entry = tuple[float, str, str, str, list[tuple[str, str]], int, int]
 
 
 class Journal:
@@ -54,11 +54,15 @@ class Journal:
         """Remember one answered request, from its WSGI environ."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        headers = tuple((k, v) for k, v in environ.items() if k[:5] == "HTTP_")
-        size = _OVERHEAD + len(path) + len(query) + sum(len(k) + len(v) for k, v in headers)
+        headers: list[tuple[str, str]] = []
+        size = _OVERHEAD + len(path) + len(query)
+        for name, value in environ.items():
+            if name[:5] == "HTTP_":
+                headers.append((name, value))
+                size += len(name) + len(value)
         if size > ENTRY_BYTES:
             path, query = _cut(path), _cut(query)
-            headers = tuple((k, _cut(v)) for k, v in headers[:64])
+            headers = [(k, _cut(v)) for k, v in headers[:64]]
             size = _OVERHEAD + len(path) + len(query) + sum(len(k) + len(v) for k, v in headers)
         entry = (time.time(), environ.get("REQUEST_METHOD", ""), path, query, headers, status, size)
         with self._lock:

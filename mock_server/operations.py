@@ -31,7 +31,7 @@ class SpecBreach(RuntimeError):
     """A response the mock was about to send breaks the spec."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call:
     """One admitted request to one operation."""
 

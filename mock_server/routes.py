@@ -8,6 +8,7 @@ verdicts, and list the few inputs where the mock is deliberately stricter).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from openapi.operations import Operation, operations
 
 MAX_ECHO = 64
 """How much of a refused parameter value a 400 repeats."""
+MATCHES_REMEMBERED = 4096
+"""How many paths' matches are kept (all forgotten at once past it), so that a client
+asking for ever new ids costs bounded memory."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class OperationSpec:
     parameters: tuple[IntegerParameter, ...] = ()
     query: tuple[QueryParameter, ...] = ()
 
-    @property
+    @functools.cached_property
     def operation_id(self) -> str:
         """The spec's operationId, which names the operation's function in the mock."""
         return self.operation.operation_id
@@ -119,7 +123,7 @@ class OperationSpec:
         """The statuses the spec documents for it."""
         return self.operation.statuses
 
-    @property
+    @functools.cached_property
     def has_body(self) -> bool:
         """Whether requests carry a JSON body."""
         return self.operation.request_schema is not None
@@ -129,6 +133,10 @@ class OperationSpec:
         """The component schema of the 200 answer's body, when the spec names one."""
         ref = self.operation.response_schemas.get(200, {}).get("$ref", "")
         return ref.rsplit("/", 1)[1] if ref.startswith("#/components/schemas/") else None
+
+
+Match = tuple[dict[str, OperationSpec], dict[str, str]]
+"""The operations at a path, by upper-case method, and its raw path parameters by name."""
 
 
 class Routes:
@@ -148,6 +156,7 @@ class Routes:
             (next(iter(by_method.values())).operation.pattern, by_method)
             for _, by_method in ordered
         ]
+        self._matched: dict[str, Match] = {}
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Routes:
@@ -160,16 +169,23 @@ class Routes:
         header = components["securitySchemes"][scheme_name]["name"]
         return cls(relative[0].rstrip("/"), header, served)
 
-    def match(self, path: str) -> tuple[dict[str, OperationSpec], dict[str, str]] | None:
+    def match(self, path: str) -> Match | None:
         """The operations (by upper-case method) at ``path`` and its raw path parameters by
-        name, or ``None`` when no operation of the spec has that path."""
+        name (not to be changed: answers are remembered), or ``None`` when no operation of
+        the spec has that path."""
+        found = self._matched.get(path)
+        if found is not None:
+            return found
         if not path.startswith(self.prefix):
             return None
         rest = path[len(self.base_path) :]
         for pattern, by_method in self._templates:
-            found = pattern.fullmatch(rest)
-            if found is not None:
-                return by_method, found.groupdict()
+            matched = pattern.fullmatch(rest)
+            if matched is not None:
+                if len(self._matched) >= MATCHES_REMEMBERED:
+                    self._matched.clear()
+                found = self._matched[path] = (by_method, matched.groupdict())
+                return found
         return None
 
 

@@ -90,7 +90,6 @@ def environ_of(scope: Scope) -> dict[str, Any]:
         "REQUEST_METHOD": scope.method,
         "PATH_INFO": scope.path,
         "QUERY_STRING": scope.query_string,
-        "REMOTE_ADDR": scope.client.rsplit(":", 1)[0].strip("[]"),
     }
     for name, value in scope.headers.items():
         key = _environ_name(name)

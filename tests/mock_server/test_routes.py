@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from mock_server.routes import (
+    MATCHES_REMEMBERED,
     IntegerParameter,
     PatternListParameter,
     Routes,
@@ -50,6 +51,21 @@ def test_paths_match_the_spec_templates(path: str, found: dict[str, str] | None)
         assert match is not None
         assert match[0]["GET"] is GET
         assert match[1] == found
+
+
+def test_remembered_matches_stay_right_and_bounded() -> None:
+    routes = Routes.from_spec(load_spec())
+    for pixel_id in range(1, 2 * MATCHES_REMEMBERED + 2):
+        found = routes.match(f"/v1/networks/pixels/{pixel_id}")
+        assert found is not None
+        assert found[1] == {"pixelId": str(pixel_id)}
+        assert len(routes._matched) <= MATCHES_REMEMBERED
+    again = routes.match("/v1/networks/pixels/3")
+    assert again is not None
+    assert again[0]["GET"].operation_id == "getPartnerPostback"
+    assert again[1] == {"pixelId": "3"}
+    assert routes.match("/v1/networks/pixel/3") is None
+    assert routes.match("/v1/networks/pixel/3") is None
 
 
 @pytest.mark.parametrize(
