@@ -91,8 +91,9 @@ def environ_of(scope: Scope) -> dict[str, Any]:
         "PATH_INFO": scope.path,
         "QUERY_STRING": scope.query_string,
     }
+    names = _ENVIRON_NAMES
     for name, value in scope.headers.items():
-        key = _environ_name(name)
+        key = names.get(name) or _environ_name(name)
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
 
