@@ -8,7 +8,8 @@ Run: python benchmarks/bench_scale.py [--seconds 5] [--rounds 5] [--concurrent 5
   connections. The servers take turns within each round (the first changes every round) and
   the ratio is the median of the rounds' ratios: the baseline alone swings by a quarter
   from one run to the next on 2 cores, and pairing keeps the machine's slow spells from
-  deciding the verdict. 50 connections are measured too, for comparison;
+  deciding the verdict. 50 connections are measured too, for comparison, and the two
+  interfaces' ceilings: the same bytes with next to no Python (benchmarks/serve_ceiling.py);
 - dynamic mode: never-seen ids (each request a new id) >= 0.3x the stored-id rate of the
   same server, and its memory constant in the number of ids served;
 - start-up: process start to first answer <= 0.8 s.
@@ -193,6 +194,21 @@ def main() -> None:
     print(
         f"  everflow-mock serve:         {median(more['mock']).rps:>9,.0f} req/s  "
         f"{paired_ratio(more['mock'], more['base']):.2f}x"
+    )
+
+    ceiling = [sys.executable, "-m", "benchmarks.serve_ceiling", "--port", str(base_port)]
+    bare = {
+        "rsgi": ([*ceiling, "--interface", "rsgi"], base_port),
+        "wsgi": ([*ceiling, "--interface", "wsgi"], base_port),
+    }
+    bare_runs, _ = paired_rounds(bare, max(1, args.rounds // 2 + 1), args.seconds, CONNECTIONS)
+    print(
+        f"the same bytes with next to no Python, {CONNECTIONS} connections (each interface's cost)"
+    )
+    print(f"  bare WSGI app (16 threads):  {median(bare_runs['wsgi']).rps:>9,.0f} req/s")
+    print(
+        f"  bare RSGI app:               {median(bare_runs['rsgi']).rps:>9,.0f} req/s  "
+        f"{paired_ratio(bare_runs['rsgi'], bare_runs['wsgi']):.2f}x"
     )
 
     dynamic = [*mock, "--dynamic"]
