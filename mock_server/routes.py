@@ -21,6 +21,8 @@ MAX_ECHO = 64
 MATCHES_REMEMBERED = 4096
 """How many paths' matches are kept (all forgotten at once past it), so that a client
 asking for ever new ids costs bounded memory."""
+REMEMBERED_PATH = 256
+"""The longest path whose match is kept: with the count above, at most about 2 MB."""
 
 
 @dataclass(frozen=True)
@@ -182,9 +184,11 @@ class Routes:
         for pattern, by_method in self._templates:
             matched = pattern.fullmatch(rest)
             if matched is not None:
-                if len(self._matched) >= MATCHES_REMEMBERED:
-                    self._matched.clear()
-                found = self._matched[path] = (by_method, matched.groupdict())
+                found = (by_method, matched.groupdict())
+                if len(path) <= REMEMBERED_PATH:
+                    if len(self._matched) >= MATCHES_REMEMBERED:
+                        self._matched.clear()
+                    self._matched[path] = found
                 return found
         return None
 

@@ -7,6 +7,7 @@ import pytest
 
 from mock_server.routes import (
     MATCHES_REMEMBERED,
+    REMEMBERED_PATH,
     IntegerParameter,
     PatternListParameter,
     Routes,
@@ -66,6 +67,16 @@ def test_remembered_matches_stay_right_and_bounded() -> None:
     assert again[1] == {"pixelId": "3"}
     assert routes.match("/v1/networks/pixel/3") is None
     assert routes.match("/v1/networks/pixel/3") is None
+
+
+def test_long_paths_match_but_are_not_remembered() -> None:
+    routes = Routes.from_spec(load_spec())
+    long_id = "9" * (REMEMBERED_PATH + 1)
+    for _ in range(2):
+        found = routes.match(f"/v1/networks/pixels/{long_id}")
+        assert found is not None
+        assert found[1] == {"pixelId": long_id}
+    assert routes._matched == {}
 
 
 @pytest.mark.parametrize(
