@@ -6,7 +6,7 @@ Run: python benchmarks/bench_scale.py [--seconds 5] [--rounds 5] [--concurrent 5
   within 2.5 s (goal), on `everflow-mock serve` and on the baseline;
 - stored postbacks: requests/s of `everflow-mock serve` >= 0.9x the baseline, at 10
   connections. The servers take turns within each round (the first changes every round) and
-  the ratio is the median of the rounds' ratios: the baseline alone swings by a quarter
+  the ratio is the median of the rounds' ratios: the baseline alone swings by a third
   from one run to the next on 2 cores, and pairing keeps the machine's slow spells from
   deciding the verdict. 50 connections are measured too, for comparison, and the two
   interfaces' ceilings: the same bytes with next to no Python (benchmarks/serve_ceiling.py);
