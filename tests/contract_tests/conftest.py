@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
 import pytest
 from flask import Flask
 
+from contract_tests.cleanup import description_search
+from contract_tests.probe_postback import PROBE_MARKER
 from mock_server import create_app
 from mock_server.live import LiveServer
 
@@ -406,3 +409,19 @@ def trickling_url(request: pytest.FixtureRequest) -> Iterator[str]:
     handler = TRICKLE_HEADERS if request.param == "headers" else TRICKLE_BODY
     with SlowServer(handler) as server:
         yield server.url
+
+
+def probes_left(app: Flask) -> list[int]:
+    """The probe postbacks the mock still holds."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        base_url="http://127.0.0.1/v1",
+        headers={"X-Eflow-Api-Key": "inspector"},
+    ) as inspector:
+        answer = inspector.post(
+            "/networks/pixelstable",
+            params={"page_size": 100},
+            json=description_search(PROBE_MARKER),
+        )
+    assert answer.status_code == 200, answer.text
+    return [pixel["network_pixel_id"] for pixel in answer.json()["pixels"]]

@@ -4,35 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
-from flask import Flask
 
 import contract_tests
-from contract_tests.cleanup import description_search
 from contract_tests.cli import main
-from contract_tests.probe_postback import PROBE_MARKER
 
-from .conftest import BREAKAGES, PIXEL, Breakage, BrokenServer
+from .conftest import BREAKAGES, PIXEL, Breakage, BrokenServer, probes_left
 
 FAST = ["--rate", "1000", "--retries", "1", "--backoff", "0.001"]
 READS = [b for b in BREAKAGES if not b.writes]
 WRITES = [b for b in BREAKAGES if b.writes]
-
-
-def probes_left(mock: Flask) -> list[int]:
-    """The probe postbacks the mock behind a broken server still holds."""
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=mock),
-        base_url="http://127.0.0.1/v1",
-        headers={"X-Eflow-Api-Key": "inspector"},
-    ) as inspector:
-        page = inspector.post(
-            "/networks/pixelstable",
-            params={"page_size": 100},
-            json=description_search(PROBE_MARKER),
-        )
-    return [pixel["network_pixel_id"] for pixel in page.json()["pixels"]]
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.name for b in BREAKAGES])

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from flask import Flask
 
-from contract_tests.cleanup import description_search
 from contract_tests.client import ContractClient
 from contract_tests.findings import Report, RunInterrupted, Write
-from contract_tests.probe_postback import PROBE_MARKER
 from contract_tests.suite import run_contract
 from contract_tests.write_probes import WRITE_PROBES
 from mock_server import create_app
+
+from .conftest import probes_left
 
 RUN = "20250101T000000Z-abcdef"
 PIXEL = 1  # a global postback-delivery conversion of the built-in catalogue
@@ -61,22 +61,6 @@ def spy_with(app: Flask, intercept: Intercept) -> Spy:
     spy = Spy(app)
     spy.intercept = lambda request: intercept(request) if spy.created else None
     return spy
-
-
-def probes_left(app: Flask) -> list[int]:
-    """The probe postbacks the mock still holds."""
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=app),
-        base_url="http://127.0.0.1/v1",
-        headers={"X-Eflow-Api-Key": "inspector"},
-    ) as inspector:
-        answer = inspector.post(
-            "/networks/pixelstable",
-            params={"page_size": 100},
-            json=description_search(PROBE_MARKER),
-        )
-    assert answer.status_code == 200, answer.text
-    return [pixel["network_pixel_id"] for pixel in answer.json()["pixels"]]
 
 
 def writer(spy: Spy, **kwargs: object) -> ContractClient:
