@@ -32,19 +32,19 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_server import (
+    CONNECTIONS,
     KEY_HEADER,
     REPO,
-    Result,
     free_port,
     median,
+    paired_ratio,
+    paired_rounds,
     running,
-    with_python,
-    with_wrk,
+    throughput,
 )
 
 DELAY_MS = 1000
 MANY_THREADS = 1024
-CONNECTIONS = 10
 MANY_CONNECTIONS = 50
 
 
@@ -68,41 +68,6 @@ def delayed_burst(port: int, count: int, path: str, headers: str) -> tuple[float
         return time.perf_counter() - start, set(statuses)
 
     return asyncio.run(main())
-
-
-def throughput(
-    port: int, seconds: float, script: str | None = None, connections: int = CONNECTIONS
-) -> Result:
-    """Requests/s for id 3 (or what a wrk ``script`` asks for)."""
-    if not shutil.which("wrk"):
-        return with_python(port, seconds, connections)  # stored id only: no script without wrk
-    return with_wrk(port, seconds, connections, script)
-
-
-def paired_rounds(
-    servers: dict[str, tuple[list[str], int]], rounds: int, seconds: float, connections: int
-) -> tuple[dict[str, list[Result]], list[float]]:
-    """Each server measured once per round, the order turning every round so that none is
-    always first; the results, and each round's start-up time of the first server."""
-    results: dict[str, list[Result]] = {name: [] for name in servers}
-    starts: list[float] = []
-    names = list(servers)
-    for round_number in range(rounds):
-        turn = round_number % len(names)
-        for name in names[turn:] + names[:turn]:
-            command, port = servers[name]
-            with running(command, port) as (_, ready_after):
-                if name == names[0]:
-                    starts.append(ready_after)
-                results[name].append(throughput(port, seconds, connections=connections))
-    return results, starts
-
-
-def paired_ratio(ours: list[Result], baseline: list[Result]) -> float:
-    """The median of the rounds' ratios: each round's pair ran minutes apart at most, so the
-    machine's slower and faster spells count against both."""
-    ratios = sorted(a.rps / b.rps for a, b in zip(ours, baseline, strict=True))
-    return ratios[len(ratios) // 2]
 
 
 def rss_kb(pid: int) -> int:

@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PATH = "/v1/networks/pixels/3"
 KEY_HEADER = "X-Eflow-Api-Key: bench-key"
+CONNECTIONS = 10
 
 
 @dataclass
@@ -124,6 +125,46 @@ def with_python(port: int, seconds: float, connections: int) -> Result:
     return Result(len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000)
 
 
+def throughput(
+    port: int, seconds: float, script: str | None = None, connections: int = CONNECTIONS
+) -> Result:
+    """Requests/s for id 3 (or what a wrk ``script`` asks for)."""
+    if not shutil.which("wrk"):
+        return with_python(port, seconds, connections)  # stored id only: no script without wrk
+    return with_wrk(port, seconds, connections, script)
+
+
+def paired_rounds(
+    servers: dict[str, tuple[list[str], int]],
+    rounds: int,
+    seconds: float,
+    connections: int,
+    timed: str | None = None,
+) -> tuple[dict[str, list[Result]], list[float]]:
+    """Each server measured once per round, the order turning every round so that none is
+    always first; the results, and each round's start-up time of the ``timed`` server (the
+    first one unless named)."""
+    results: dict[str, list[Result]] = {name: [] for name in servers}
+    starts: list[float] = []
+    names = list(servers)
+    timed = timed or names[0]
+    for round_number in range(rounds):
+        turn = round_number % len(names)
+        for name in names[turn:] + names[:turn]:
+            command, port = servers[name]
+            with running(command, port) as (_, ready_after):
+                if name == timed:
+                    starts.append(ready_after)
+                results[name].append(throughput(port, seconds, connections=connections))
+    return results, starts
+
+
+def paired_ratio(ours: list[Result], baseline: list[Result]) -> float:
+    """The median of the rounds' ratios: each round's pair ran minutes apart at most, so the
+    machine's slower and faster spells count against both."""
+    return statistics.median(a.rps / b.rps for a, b in zip(ours, baseline, strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,14 +173,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating rounds; medians reported"
+        "--rounds", type=int, default=3, help="rounds, the first server turning; medians reported"
     )
     args = parser.parse_args()
-    load = with_wrk if shutil.which("wrk") else with_python
     print(
-        f"load: {'wrk -t2' if load is with_wrk else 'python keep-alive client'}, "
+        f"load: {'wrk -t2' if shutil.which('wrk') else 'python keep-alive client'}, "
         f"{args.connections} connections, {args.seconds:.0f} s per run, {args.rounds} "
-        f"alternating rounds (median shown); {args.workers} worker(s)"
+        f"rounds, the first server turning (median shown); {args.workers} worker(s)"
     )
 
     bare_port, mock_port = free_port(), free_port()
@@ -170,23 +210,17 @@ def main() -> None:
     bare_one_thread = [*bare, "--threads", "1"]
     quiet_mock = [*mock, "--quiet"]
 
-    bare_runs: list[Result] = []
-    best_runs: list[Result] = []
-    mock_runs: list[Result] = []
-    logging_runs: list[Result] = []
-    starts: list[float] = []
-    for _ in range(args.rounds):
-        with running(bare, bare_port):
-            bare_runs.append(load(bare_port, args.seconds, args.connections))
-        with running(bare_one_thread, bare_port):
-            best_runs.append(load(bare_port, args.seconds, args.connections))
-        with running(quiet_mock, mock_port) as (_, ready_after):
-            starts.append(ready_after)
-            mock_runs.append(load(mock_port, args.seconds, args.connections))
-        with running(mock, mock_port):
-            logging_runs.append(load(mock_port, args.seconds, args.connections))
-    baseline, best, measured = median(bare_runs), median(best_runs), median(mock_runs)
-    logging = median(logging_runs)
+    servers = {
+        "bare": (bare, bare_port),
+        "best": (bare_one_thread, bare_port),
+        "quiet": (quiet_mock, mock_port),
+        "logging": (mock, mock_port),
+    }
+    runs, starts = paired_rounds(
+        servers, args.rounds, args.seconds, args.connections, timed="quiet"
+    )
+    baseline, best, measured = median(runs["bare"]), median(runs["best"]), median(runs["quiet"])
+    logging = median(runs["logging"])
     ready_after = max(starts)
 
     print(f"{'server':<44}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
