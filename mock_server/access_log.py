@@ -157,6 +157,12 @@ class RsgiAccessLog:
         self.app = app
         self.lines = AccessLines(write)
 
+    def __rsgi_init__(self, loop: Any) -> None:
+        """Let the app prepare the worker's loop, as it would without the log."""
+        init = getattr(self.app, "__rsgi_init__", None)
+        if init is not None:
+            init(loop)
+
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         """Answer through the app, then write the line."""
         started, clock = time.time(), time.perf_counter()

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mock_server.access_log import MAX_PATH, AccessLog, HideMessage, granian_logging, printable
+from mock_server.access_log import (
+    MAX_PATH,
+    AccessLog,
+    HideMessage,
+    RsgiAccessLog,
+    granian_logging,
+    printable,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -52,6 +59,19 @@ def test_one_line_with_method_path_status_and_milliseconds_and_no_query() -> Non
     assert LINE.fullmatch(line)
     assert "] DELETE /__admin/pixels/3 404 " in line
     assert "s3cr3t" not in line
+
+
+def test_the_rsgi_log_lets_its_app_prepare_the_workers_loop_if_it_wants_to() -> None:
+    prepared: list[object] = []
+
+    class Preparing:
+        def __rsgi_init__(self, loop: object) -> None:
+            prepared.append(loop)
+
+    loop = object()
+    RsgiAccessLog(Preparing(), lambda _: None).__rsgi_init__(loop)
+    RsgiAccessLog(object(), lambda _: None).__rsgi_init__(loop)
+    assert prepared == [loop]
 
 
 def test_an_app_that_fails_is_logged_as_500() -> None:

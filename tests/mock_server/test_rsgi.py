@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pytest
 
@@ -15,6 +16,29 @@ from mock_server.faults import InjectedFault
 from mock_server.rsgi import RsgiFront, environ_of
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
+T = TypeVar("T")
+Run = Callable[[RsgiFront, Coroutine[Any, Any, T]], T]
+
+
+@pytest.fixture(params=["ordinary loop", "eager loop"])
+def run(request: pytest.FixtureRequest) -> Run[Any]:
+    """Run a request (or a scenario) as a task on a new loop, as granian does: on an
+    ordinary loop, and on one the front made eager as granian's workers let it."""
+
+    def run(front: RsgiFront, coro: Coroutine[Any, Any, T]) -> T:
+        async def as_a_task() -> T:
+            return await asyncio.ensure_future(coro)
+
+        loop = asyncio.new_event_loop()
+        try:
+            if request.param == "eager loop":
+                front.__rsgi_init__(loop)
+            return loop.run_until_complete(as_a_task())
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    return run
 
 
 @dataclass
@@ -102,11 +126,11 @@ CASES = [
 
 @pytest.mark.parametrize(("method", "path", "headers", "query"), CASES)
 def test_rsgi_answers_byte_for_byte_like_the_wsgi_app(
-    method: str, path: str, headers: list[tuple[str, str]], query: str
+    method: str, path: str, headers: list[tuple[str, str]], query: str, run: Run[Protocol]
 ) -> None:
     wsgi = create_app().test_client()
     front = RsgiFront(create_app())
-    got = asyncio.run(call(front, Scope(method, path, query, headers)))
+    got = run(front, call(front, Scope(method, path, query, headers)))
     url = path + ("?" + query if query else "")
     want = wsgi.open(url, method=method, headers=headers)
     assert got.status == want.status_code
@@ -114,7 +138,26 @@ def test_rsgi_answers_byte_for_byte_like_the_wsgi_app(
     assert got.headers == {k.lower(): v for k, v in want.headers.items()}
 
 
-def test_delayed_answers_do_not_hold_up_others() -> None:
+def test_on_a_workers_loop_a_stored_postback_is_answered_as_its_task_is_made() -> None:
+    front = RsgiFront(create_app())
+    loop = asyncio.new_event_loop()
+    front.__rsgi_init__(loop)
+
+    async def scenario() -> tuple[int, int]:
+        protocol = Protocol()
+        request = call(front, Scope("GET", "/v1/networks/pixels/3", "", KEY), protocol)
+        task = asyncio.ensure_future(request)
+        answered_when_made = protocol.status
+        await task
+        return answered_when_made, protocol.status
+
+    try:
+        assert loop.run_until_complete(scenario()) == (200, 200)
+    finally:
+        loop.close()
+
+
+def test_delayed_answers_do_not_hold_up_others(run: Run[list[str]]) -> None:
     front = RsgiFront(create_app(MockConfig(rate_limit=None)))
 
     async def scenario() -> list[str]:
@@ -134,12 +177,14 @@ def test_delayed_answers_do_not_hold_up_others() -> None:
         await asyncio.gather(*(delayed(n) for n in range(200)), prompt())
         return finished
 
-    finished = asyncio.run(scenario())
+    finished = run(front, scenario())
     assert finished[0] == "prompt"
     assert len(finished) == 201
 
 
-def test_a_stalled_upload_gets_408_and_costs_no_one_else() -> None:
+def test_a_stalled_upload_gets_408_and_costs_no_one_else(
+    run: Run[tuple[Protocol, Protocol]],
+) -> None:
     front = RsgiFront(create_app(MockConfig(read_timeout=0.2)))
     body = json.dumps(PostbackFactory().build(700)).encode()
 
@@ -149,44 +194,46 @@ def test_a_stalled_upload_gets_408_and_costs_no_one_else() -> None:
         other = await call(front, Scope("GET", "/v1/networks/pixels/3", "", KEY))
         return await stalled, other
 
-    stalled, other = asyncio.run(scenario())
+    stalled, other = run(front, scenario())
     assert other.status == 200
     assert stalled.status == 408
     assert set(json.loads(stalled.body)) == {"error"}
 
 
-def test_an_admin_upload_reaches_flask_in_pieces() -> None:
+def test_an_admin_upload_reaches_flask_in_pieces(run: Run[Protocol]) -> None:
     front = RsgiFront(create_app())
     body = json.dumps(PostbackFactory().build(701)).encode()
     upload = Scope("PUT", "/__admin/pixels/701", "", [("transfer-encoding", "chunked")])
-    stored = asyncio.run(call(front, upload, Protocol(body[:100], body[100:])))
+    stored = run(front, call(front, upload, Protocol(body[:100], body[100:])))
     assert stored.status == 201
-    served = asyncio.run(call(front, Scope("GET", "/v1/networks/pixels/701", "", KEY)))
+    served = run(front, call(front, Scope("GET", "/v1/networks/pixels/701", "", KEY)))
     assert json.loads(served.body) == json.loads(body)
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_a_body_over_the_limit_is_413_without_reading_it_all(declared: bool) -> None:
+def test_a_body_over_the_limit_is_413_without_reading_it_all(
+    declared: bool, run: Run[Protocol]
+) -> None:
     front = RsgiFront(create_app(MockConfig(max_body=1000)))
     headers = [("content-length", "5000")] if declared else []
     chunks = Protocol(b"x" * 600, b"x" * 600, b"x" * 600)
-    refused = asyncio.run(call(front, Scope("PUT", "/__admin/pixels/702", "", headers), chunks))
+    refused = run(front, call(front, Scope("PUT", "/__admin/pixels/702", "", headers), chunks))
     assert refused.status == 413
     assert set(json.loads(refused.body)) == {"error"}
 
 
-def test_faults_break_the_answer_as_on_other_servers() -> None:
+def test_faults_break_the_answer_as_on_other_servers(run: Run[Protocol]) -> None:
     front = RsgiFront(create_app())
     path = "/v1/networks/pixels/3"
-    malformed = asyncio.run(
-        call(front, Scope("GET", path, "", [*KEY, ("prefer", "fault=malformed")]))
+    malformed = run(
+        front, call(front, Scope("GET", path, "", [*KEY, ("prefer", "fault=malformed")]))
     )
     assert malformed.status == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(malformed.body)
     reset = Protocol()
     with pytest.raises(InjectedFault):
-        asyncio.run(call(front, Scope("GET", path, "", [*KEY, ("prefer", "fault=reset")]), reset))
+        run(front, call(front, Scope("GET", path, "", [*KEY, ("prefer", "fault=reset")]), reset))
     assert len(reset.body) == 1
     assert int(reset.headers["content-length"]) > 1
 

@@ -1,0 +1,107 @@
+"""Eager tasks for the RSGI front's event loop: a new task's first step runs at once.
+
+granian hands every request to the event loop as a new asyncio task. A stored postback is
+answered without ever waiting, so running a task's first step when it is created, instead
+of on the loop's next turn, saves a turn of the loop per request: about 7% more answers a
+second at 10 connections on the 2-core machine. A task that does wait (a delay, a body
+still arriving, Flask's thread pool) goes on as an ordinary task from its first wait.
+
+Python 3.12 has this as ``asyncio.eager_task_factory``; before 3.12 :func:`eager_task_factory`
+does the same for coroutines, with two differences: a task that finishes in its first step
+is a finished ``Future`` rather than a ``Task``, and ``asyncio.current_task()`` is not that
+task during its first step (it is whatever was current where the task was created).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import sys
+from collections.abc import Coroutine, Generator
+from typing import Any, TypeVar
+
+__all__ = ["eager_task_factory", "make_eager"]
+
+T = TypeVar("T")
+
+
+def eager_task_factory(
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, T] | Generator[Any, None, T],
+    /,
+    **kwargs: Any,
+) -> asyncio.Future[T]:
+    """A task factory that runs ``coro``'s first step now, in the task's own context, when
+    ``loop`` is running (as in Python 3.12: a task made before then starts with the loop)."""
+    if not loop.is_running():
+        return asyncio.Task(coro, loop=loop, **kwargs)
+    context: contextvars.Context = kwargs.pop("context", None) or contextvars.copy_context()
+    try:
+        awaited = context.run(coro.send, None)
+    except StopIteration as stop:
+        return _finished(loop, result=stop.value)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # the outcome, kept as a Task keeps it
+        return _finished(loop, exception=exc)
+    # The Task copies the context it is made in: the one the first step ran in.
+    return context.run(lambda: asyncio.Task(_rest(coro, awaited), loop=loop, **kwargs))
+
+
+def make_eager(loop: asyncio.AbstractEventLoop) -> None:
+    """Make ``loop``'s new tasks eager (the standard library's factory from Python 3.12)."""
+    if sys.version_info >= (3, 12):
+        loop.set_task_factory(asyncio.eager_task_factory)
+    else:
+        loop.set_task_factory(eager_task_factory)
+
+
+def _finished(
+    loop: asyncio.AbstractEventLoop, result: Any = None, exception: BaseException | None = None
+) -> asyncio.Future[Any]:
+    future: asyncio.Future[Any] = loop.create_future()
+    if isinstance(exception, asyncio.CancelledError):
+        future.cancel()
+    elif exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)
+    return future
+
+
+async def _rest(coro: Coroutine[Any, Any, T] | Generator[Any, None, T], awaited: Any) -> T:
+    result: T = await _Resumed(coro, awaited)
+    return result
+
+
+class _Resumed:
+    """The rest of a coroutine whose first step ran already: it gives its task what that
+    step waits on, then passes every later value or exception on to the coroutine."""
+
+    __slots__ = ("_awaited", "_coro")
+
+    def __init__(
+        self, coro: Coroutine[Any, Any, Any] | Generator[Any, None, Any], awaited: Any
+    ) -> None:
+        self._coro = coro
+        self._awaited = awaited
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro, awaited = self._coro, self._awaited
+        del self._awaited
+        while True:
+            try:
+                sent = yield awaited
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # thrown in (a cancel): the coroutine handles it
+                try:
+                    awaited = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            try:
+                awaited = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value

@@ -1,0 +1,164 @@
+"""An eager loop runs a new task's first step at once, and the rest as asyncio always does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from mock_server.eager import make_eager
+
+T = TypeVar("T")
+seen: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="unset")
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    make_eager(loop)
+    yield loop
+    loop.close()
+
+
+Run = Callable[[Callable[[], Coroutine[Any, Any, T]]], T]
+
+
+@pytest.fixture
+def run(loop: asyncio.AbstractEventLoop) -> Run[Any]:
+    """Run a scenario as granian does: its tasks are made while the loop runs."""
+
+    def run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        return loop.run_until_complete(scenario())
+
+    return run
+
+
+def test_a_task_that_never_waits_is_finished_when_made(run: Run[Any]) -> None:
+    steps: list[str] = []
+
+    async def answer() -> int:
+        steps.append("ran")
+        return 42
+
+    async def scenario() -> tuple[list[str], bool, int]:
+        task = asyncio.ensure_future(answer())
+        return list(steps), task.done(), await task
+
+    assert run(scenario) == (["ran"], True, 42)
+
+
+def test_a_task_that_fails_at_once_keeps_its_exception(run: Run[Any]) -> None:
+    async def broken() -> None:
+        raise ValueError("no")
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(broken())
+        assert task.done()
+        await task
+
+    with pytest.raises(ValueError, match="no"):
+        run(scenario)
+
+
+def test_a_task_that_waits_ran_its_first_step_and_finishes_later(run: Run[Any]) -> None:
+    steps: list[str] = []
+
+    async def slow() -> str:
+        steps.append("first")
+        await asyncio.sleep(0.01)
+        steps.append("second")
+        return "done"
+
+    async def scenario() -> tuple[list[str], bool, str, list[str]]:
+        task = asyncio.ensure_future(slow())
+        early, done = list(steps), task.done()
+        return early, done, await task, steps
+
+    assert run(scenario) == (["first"], False, "done", ["first", "second"])
+
+
+def test_a_failure_while_waiting_reaches_the_coroutine(run: Run[Any]) -> None:
+    async def recovers(failing: asyncio.Future[None]) -> str:
+        try:
+            await failing
+        except KeyError:
+            return "recovered"
+        return "not reached"
+
+    async def scenario() -> str:
+        failing: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.ensure_future(recovers(failing))
+        failing.set_exception(KeyError("x"))
+        return await task
+
+    assert run(scenario) == "recovered"
+
+
+def test_cancelling_a_waiting_task_cancels_its_coroutine(run: Run[Any]) -> None:
+    cleaned: list[str] = []
+
+    async def waits() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            cleaned.append("finally")
+
+    async def scenario() -> bool:
+        task = asyncio.ensure_future(waits())
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return task.cancelled()
+
+    assert run(scenario) is True
+    assert cleaned == ["finally"]
+
+
+def test_closing_a_waiting_task_closes_its_coroutine(run: Run[Any]) -> None:
+    cleaned: list[str] = []
+
+    async def waits() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            cleaned.append("finally")
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(waits())
+        assert isinstance(task, asyncio.Task)
+        task.get_coro().close()
+
+    run(scenario)
+    assert cleaned == ["finally"]
+
+
+def test_a_task_keeps_its_own_context_from_its_first_step_on(run: Run[Any]) -> None:
+    async def sets_then_waits() -> str:
+        seen.set("task")
+        await asyncio.sleep(0)
+        return seen.get()
+
+    async def scenario() -> tuple[str, str]:
+        task = asyncio.ensure_future(sets_then_waits())
+        outside = seen.get()
+        return outside, await task
+
+    assert run(scenario) == ("unset", "task")
+
+
+def test_a_task_made_before_the_loop_runs_starts_with_the_loop(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    steps: list[str] = []
+
+    async def answer() -> None:
+        steps.append("ran")
+
+    task = loop.create_task(answer())
+    assert steps == []
+    loop.run_until_complete(task)
+    assert steps == ["ran"]
