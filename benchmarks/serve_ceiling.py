@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.bare_app import BODY
+from mock_server.eager import make_eager
 from mock_server.serve import THREADS, ServerOptions, _serve_granian, claim
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterabl
 
 
 class RsgiApp:
+    def __rsgi_init__(self, loop: Any) -> None:
+        make_eager(loop)  # as the mock's RSGI front does
+
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         protocol.response_bytes(200, HEADERS, BODY)
 
