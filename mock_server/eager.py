@@ -2,9 +2,9 @@
 
 granian hands every request to the event loop as a new asyncio task. A stored postback is
 answered without ever waiting, so running a task's first step when it is created, instead
-of on the loop's next turn, saves a turn of the loop per request: about 7% more answers a
-second at 10 connections on the 2-core machine. A task that does wait (a delay, a body
-still arriving, Flask's thread pool) goes on as an ordinary task from its first wait.
+of on the loop's next turn, saves the loop a turn per request (the README's Speed section
+has what that is worth). A task that does wait (a delay, a body still arriving, Flask's
+thread pool) goes on as an ordinary task from its first wait.
 
 Python 3.12 has this as ``asyncio.eager_task_factory``; before 3.12 :func:`eager_task_factory`
 does the same for coroutines, with two differences: a task that finishes in its first step
@@ -35,7 +35,9 @@ def eager_task_factory(
     ``loop`` is running (as in Python 3.12: a task made before then starts with the loop)."""
     if not loop.is_running():
         return asyncio.Task(coro, loop=loop, **kwargs)
-    context: contextvars.Context = kwargs.pop("context", None) or contextvars.copy_context()
+    context: contextvars.Context | None = kwargs.pop("context", None)
+    if context is None:
+        context = contextvars.copy_context()
     try:
         awaited = context.run(coro.send, None)
     except StopIteration as stop:
@@ -44,7 +46,9 @@ def eager_task_factory(
         raise
     except BaseException as exc:  # the outcome, kept as a Task keeps it
         return _finished(loop, exception=exc)
-    # The Task copies the context it is made in: the one the first step ran in.
+    if sys.version_info >= (3, 11):
+        return asyncio.Task(_rest(coro, awaited), loop=loop, context=context, **kwargs)
+    # Python 3.10's Task copies the context it is made in: the one the first step ran in.
     return context.run(lambda: asyncio.Task(_rest(coro, awaited), loop=loop, **kwargs))
 
 

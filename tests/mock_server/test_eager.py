@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -148,6 +149,27 @@ def test_a_task_keeps_its_own_context_from_its_first_step_on(run: Run[Any]) -> N
         return outside, await task
 
     assert run(scenario) == ("unset", "task")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="create_task takes a context from 3.11")
+def test_a_task_given_a_context_runs_every_step_in_it(run: Run[Any]) -> None:
+    given = contextvars.copy_context()
+    given.run(seen.set, "given")
+
+    async def reads_waits_sets() -> str:
+        first = seen.get()
+        await asyncio.sleep(0)
+        seen.set("changed")
+        return first
+
+    async def scenario() -> str:
+        loop = asyncio.get_running_loop()
+        if sys.version_info >= (3, 11):  # as the mark says; mypy checks for 3.10
+            return await loop.create_task(reads_waits_sets(), context=given)
+        raise AssertionError("skipped before 3.11")
+
+    assert run(scenario) == "given"
+    assert given[seen] == "changed"
 
 
 def test_a_task_made_before_the_loop_runs_starts_with_the_loop(
