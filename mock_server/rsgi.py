@@ -76,6 +76,13 @@ class _TooSlow(Exception):
     """The client did not send its body within the read timeout, or went away."""
 
 
+class _CutShort(Exception):
+    """The body ended before its ``Content-Length``: the client went away mid-upload."""
+
+
+CUT_SHORT = "The request body ended before its Content-Length."
+
+
 def _environ_name(name: str) -> str:
     found = _ENVIRON_NAMES.get(name)
     if found is None:
@@ -102,7 +109,8 @@ def environ_of(scope: Scope) -> dict[str, Any]:
 async def read_body(
     protocol: HTTPProtocol, environ: dict[str, Any], limit: int, timeout: float
 ) -> bytes | None:
-    """The whole body, or ``None`` past ``limit`` bytes; ``_TooSlow`` past ``timeout`` s."""
+    """The whole body, or ``None`` past ``limit`` bytes; ``_TooSlow`` past ``timeout`` s,
+    ``_CutShort`` if it ends before its ``Content-Length`` (never half a body)."""
     length = environ.get("CONTENT_LENGTH", "")
     if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
         return b""
@@ -117,6 +125,8 @@ async def read_body(
         try:
             chunk = await asyncio.wait_for(pieces.__anext__(), max(0.0, deadline - loop.time()))
         except StopAsyncIteration:
+            if length and size != int(length):
+                raise _CutShort from None
             return b"".join(chunks)
         except (TimeoutError, OSError, RuntimeError):
             raise _TooSlow from None
@@ -214,6 +224,9 @@ class RsgiFront:
             body = await read_body(protocol, environ, config.max_body, config.read_timeout)
         except _TooSlow:
             await send_reply(pipeline.error(408), protocol, head=False)
+            return
+        except _CutShort:
+            await send_reply(pipeline.error(400, CUT_SHORT), protocol, head=False)
             return
         reply = pipeline.handle(environ, lambda: body)
         if reply is None:

@@ -13,7 +13,7 @@ import pytest
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.faults import InjectedFault
-from mock_server.rsgi import RsgiFront, environ_of
+from mock_server.rsgi import CUT_SHORT, RsgiFront, environ_of
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
 T = TypeVar("T")
@@ -220,6 +220,20 @@ def test_a_body_over_the_limit_is_413_without_reading_it_all(
     refused = run(front, call(front, Scope("PUT", "/__admin/pixels/702", "", headers), chunks))
     assert refused.status == 413
     assert set(json.loads(refused.body)) == {"error"}
+
+
+def test_a_body_that_ends_before_its_content_length_is_400_and_changes_nothing(
+    run: Run[Protocol],
+) -> None:
+    front = RsgiFront(create_app())
+    body = json.dumps(PostbackFactory().build(703)).encode()
+    headers = [("content-type", "application/json"), ("content-length", str(len(body) + 500))]
+    upload = Scope("PUT", "/__admin/pixels/703", "", headers)
+    refused = run(front, call(front, upload, Protocol(body)))
+    assert refused.status == 400
+    assert json.loads(refused.body) == {"error": CUT_SHORT}
+    served = run(front, call(front, Scope("GET", "/v1/networks/pixels/703", "", KEY)))
+    assert served.status == 404
 
 
 def test_faults_break_the_answer_as_on_other_servers(run: Run[Protocol]) -> None:

@@ -10,6 +10,7 @@ import json
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -259,6 +260,24 @@ def test_a_delayed_answer_does_not_hold_up_others(server: str) -> None:
         fetch("quick", KEY, url)
         slow.join()
     assert finished == ["quick", "slow"]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_an_upload_cut_short_by_a_client_that_left_changes_nothing(server: str) -> None:
+    body = json.dumps(PostbackFactory().build(904)).encode()
+    with spawn_serve("--server", server, "--quiet") as spawned:
+        conn = socket.create_connection(("127.0.0.1", int(spawned.root.rsplit(":", 1)[1])))
+        conn.sendall(
+            b"PUT /__admin/pixels/904 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body) + 500}\r\n\r\n".encode()
+            + body
+        )
+        time.sleep(0.3)  # the whole JSON is there; the 500 bytes it announced never come
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # a reset, as a client that crashed would leave
+        time.sleep(0.3)
+        after = httpx.get(spawned.url + "/networks/pixels/904", headers=KEY, timeout=10)
+        assert after.status_code == 404
 
 
 def _stall(port: int, count: int) -> list[socket.socket]:
