@@ -9,7 +9,9 @@ thread pool) goes on as an ordinary task from its first wait.
 Python 3.12 has this as ``asyncio.eager_task_factory``; before 3.12 :func:`eager_task_factory`
 does the same for coroutines, with two differences: a task that finishes in its first step
 is a finished ``Future`` rather than a ``Task``, and ``asyncio.current_task()`` is not that
-task during its first step (it is whatever was current where the task was created).
+task during its first step (it is whatever was current where the task was created), so
+``asyncio.timeout()`` must not be entered before a task's first wait (the RSGI front uses
+``asyncio.wait_for``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import asyncio
 import contextvars
 import sys
 from collections.abc import Coroutine, Generator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["eager_task_factory", "make_eager"]
 
@@ -46,10 +48,11 @@ def eager_task_factory(
         raise
     except BaseException as exc:  # the outcome, kept as a Task keeps it
         return _finished(loop, exception=exc)
+    rest = cast("Coroutine[Any, Any, T]", _Resumed(coro, awaited))
     if sys.version_info >= (3, 11):
-        return asyncio.Task(_rest(coro, awaited), loop=loop, context=context, **kwargs)
+        return asyncio.Task(rest, loop=loop, context=context, **kwargs)
     # Python 3.10's Task copies the context it is made in: the one the first step ran in.
-    return context.run(lambda: asyncio.Task(_rest(coro, awaited), loop=loop, **kwargs))
+    return context.run(lambda: asyncio.Task(rest, loop=loop, **kwargs))
 
 
 def make_eager(loop: asyncio.AbstractEventLoop) -> None:
@@ -73,14 +76,11 @@ def _finished(
     return future
 
 
-async def _rest(coro: Coroutine[Any, Any, T] | Generator[Any, None, T], awaited: Any) -> T:
-    result: T = await _Resumed(coro, awaited)
-    return result
-
-
 class _Resumed:
-    """The rest of a coroutine whose first step ran already: it gives its task what that
-    step waits on, then passes every later value or exception on to the coroutine."""
+    """The rest of a coroutine whose first step ran already, for its task to drive: the
+    first ``send`` gives the task what that step waits on; everything after, and any
+    exception thrown in (a cancel, even before the task's first turn), goes to the coroutine.
+    """
 
     __slots__ = ("_awaited", "_coro")
 
@@ -90,22 +90,22 @@ class _Resumed:
         self._coro = coro
         self._awaited = awaited
 
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coro, awaited = self._coro, self._awaited
-        del self._awaited
-        while True:
-            try:
-                sent = yield awaited
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # thrown in (a cancel): the coroutine handles it
-                try:
-                    awaited = coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-                continue
-            try:
-                awaited = coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
+    def send(self, value: Any) -> Any:
+        awaited, self._awaited = self._awaited, _HANDED_OVER
+        if awaited is not _HANDED_OVER:
+            return awaited
+        return self._coro.send(value)
+
+    def throw(self, *exception: Any) -> Any:
+        awaited, self._awaited = self._awaited, _HANDED_OVER
+        if asyncio.isfuture(awaited):
+            awaited.cancel()  # a task cancelled before its first turn: as Task.cancel does
+        return self._coro.throw(*exception)
+
+    def close(self) -> None:
+        self._awaited = _HANDED_OVER
+        self._coro.close()
+
+
+_HANDED_OVER = object()
+Coroutine.register(_Resumed)  # what asyncio.Task checks before it drives one

@@ -119,6 +119,30 @@ def test_cancelling_a_waiting_task_cancels_its_coroutine(run: Run[Any]) -> None:
     assert cleaned == ["finally"]
 
 
+def test_cancelling_a_task_before_its_first_turn_still_reaches_its_coroutine(
+    run: Run[Any],
+) -> None:
+    seen_by_coroutine: list[str] = []
+
+    async def waits(future: asyncio.Future[None]) -> None:
+        try:
+            await future
+        except asyncio.CancelledError:
+            seen_by_coroutine.append("cancelled")
+            raise
+
+    async def scenario() -> tuple[bool, bool]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.ensure_future(waits(future))
+        task.cancel()  # its first step ran eagerly; the loop has not turned since
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return task.cancelled(), future.cancelled()
+
+    assert run(scenario) == (True, True)
+    assert seen_by_coroutine == ["cancelled"]
+
+
 def test_closing_a_waiting_task_closes_its_coroutine(run: Run[Any]) -> None:
     cleaned: list[str] = []
 
