@@ -15,8 +15,10 @@ is what keeps a stored postback as cheap as on the WSGI front.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask
@@ -77,10 +79,11 @@ class _TooSlow(Exception):
 
 
 class _CutShort(Exception):
-    """The body ended before its ``Content-Length``: the client went away mid-upload."""
+    """The body ended before it was whole: the client went away mid-upload."""
 
 
-CUT_SHORT = "The request body ended before its Content-Length."
+CUT_SHORT = "The request body was cut short."
+_QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
 
 
 def _environ_name(name: str) -> str:
@@ -110,7 +113,7 @@ async def read_body(
     protocol: HTTPProtocol, environ: dict[str, Any], limit: int, timeout: float
 ) -> bytes | None:
     """The whole body, or ``None`` past ``limit`` bytes; ``_TooSlow`` past ``timeout`` s,
-    ``_CutShort`` if it ends before its ``Content-Length`` (never half a body)."""
+    ``_CutShort`` if it ends before it is whole (never half a body)."""
     length = environ.get("CONTENT_LENGTH", "")
     if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
         return b""
@@ -121,15 +124,19 @@ async def read_body(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     pieces = protocol.__aiter__()
+    # granian ends a body with an empty piece, and turns a failure (the client gone before
+    # the Content-Length or the last chunk) into an empty piece too: two mean a cut body.
+    empty = 0
     while True:
         try:
             chunk = await asyncio.wait_for(pieces.__anext__(), max(0.0, deadline - loop.time()))
         except StopAsyncIteration:
-            if length and size != int(length):
+            if empty > 1 or (length and size != int(length)):
                 raise _CutShort from None
             return b"".join(chunks)
         except (TimeoutError, OSError, RuntimeError):
             raise _TooSlow from None
+        empty += not chunk
         size += len(chunk)
         if size > limit:
             return None
@@ -146,7 +153,8 @@ async def send_reply(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:
     if reply.fault is not None:
         # No socket to close: announce the whole body, send one byte, then drop the connection.
         stream = protocol.response_stream(200, reply.header_list())
-        await stream.send_bytes(body[:1])
+        with contextlib.suppress(RuntimeError):  # granian's RSGIProtocolClosed: client gone
+            await stream.send_bytes(body[:1])
         raise InjectedFault(FAULT_MESSAGE)
     protocol.response_bytes(reply.status, reply.header_list(), b"" if head else body)
 
@@ -167,7 +175,8 @@ def _asgi_scope(scope: Scope, length: int) -> dict[str, Any]:
         "scheme": scope.scheme,
         "path": scope.path,
         "raw_path": scope.path.encode("utf-8", "surrogateescape"),
-        "query_string": scope.query_string.encode("latin-1"),
+        # a2wsgi takes the query as ASCII: anything else a raw client sent goes percent-encoded.
+        "query_string": quote(scope.query_string, _QUERY_KEPT, errors="surrogateescape").encode(),
         "root_path": "",
         "headers": [*headers, (b"content-length", str(length).encode())],
         "server": (host.strip("[]"), int(port or 0)),

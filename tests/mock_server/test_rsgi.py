@@ -236,6 +236,52 @@ def test_a_body_that_ends_before_its_content_length_is_400_and_changes_nothing(
     assert served.status == 404
 
 
+@pytest.mark.parametrize(
+    ("pieces", "stored"),
+    [((b"",), True), ((b"", b""), False)],
+    ids=["whole: granian ends it with one empty piece", "cut: a second empty piece"],
+)
+def test_a_chunked_body_is_taken_only_when_granian_says_it_ended_whole(
+    pieces: tuple[bytes, ...], stored: bool, run: Run[Protocol]
+) -> None:
+    front = RsgiFront(create_app())
+    body = json.dumps(PostbackFactory().build(705)).encode()
+    upload = Scope("PUT", "/__admin/pixels/705", "", [("transfer-encoding", "chunked")])
+    answer = run(front, call(front, upload, Protocol(body[:50], body[50:], *pieces)))
+    assert answer.status == (201 if stored else 400)
+    served = run(front, call(front, Scope("GET", "/v1/networks/pixels/705", "", KEY)))
+    assert served.status == (200 if stored else 404)
+
+
+@pytest.mark.parametrize("query", ["x=\xe9", "x=\u20ac&y=1", "a b=\udcff"])
+def test_a_query_flask_cannot_take_as_sent_reaches_it_percent_encoded(
+    query: str, run: Run[Protocol]
+) -> None:
+    front = RsgiFront(create_app())
+    answer = run(front, call(front, Scope("GET", "/__admin/health", query)))
+    assert answer.status == 200
+
+
+class ClosedStream(Stream):
+    async def send_bytes(self, data: bytes) -> None:
+        raise RuntimeError("RSGI transport is closed")  # as granian's RSGIProtocolClosed
+
+
+class GoneProtocol(Protocol):
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Stream:
+        super().response_stream(status, headers)
+        return ClosedStream(self)
+
+
+def test_a_fault_for_a_client_already_gone_is_still_just_the_injected_fault(
+    run: Run[Protocol],
+) -> None:
+    front = RsgiFront(create_app())
+    scope = Scope("GET", "/v1/networks/pixels/3", "", [*KEY, ("prefer", "fault=reset")])
+    with pytest.raises(InjectedFault):
+        run(front, call(front, scope, GoneProtocol()))
+
+
 def test_faults_break_the_answer_as_on_other_servers(run: Run[Protocol]) -> None:
     front = RsgiFront(create_app())
     path = "/v1/networks/pixels/3"

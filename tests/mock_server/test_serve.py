@@ -262,22 +262,45 @@ def test_a_delayed_answer_does_not_hold_up_others(server: str) -> None:
     assert finished == ["quick", "slow"]
 
 
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
 @pytest.mark.parametrize("server", SERVERS)
-def test_an_upload_cut_short_by_a_client_that_left_changes_nothing(server: str) -> None:
+def test_an_upload_cut_short_by_a_client_that_left_changes_nothing(
+    server: str, framing: str
+) -> None:
     body = json.dumps(PostbackFactory().build(904)).encode()
+    if framing == "chunked":  # the whole JSON in one chunk, but never the last (empty) chunk
+        head, sent = b"Transfer-Encoding: chunked\r\n\r\n", b"%x\r\n%s\r\n" % (len(body), body)
+    else:  # the whole JSON, but never the 500 bytes more it announced
+        head, sent = f"Content-Length: {len(body) + 500}\r\n\r\n".encode(), body
     with spawn_serve("--server", server, "--quiet") as spawned:
         conn = socket.create_connection(("127.0.0.1", int(spawned.root.rsplit(":", 1)[1])))
         conn.sendall(
             b"PUT /__admin/pixels/904 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            + f"Content-Length: {len(body) + 500}\r\n\r\n".encode()
-            + body
+            + head
+            + sent
         )
-        time.sleep(0.3)  # the whole JSON is there; the 500 bytes it announced never come
+        time.sleep(0.3)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()  # a reset, as a client that crashed would leave
         time.sleep(0.3)
         after = httpx.get(spawned.url + "/networks/pixels/904", headers=KEY, timeout=10)
         assert after.status_code == 404
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_whole_chunked_upload_is_stored(server: str) -> None:
+    body = json.dumps(PostbackFactory().build(905)).encode()
+    with spawn_serve("--server", server, "--quiet") as spawned:
+        pieces = iter([body[:100], body[100:]])  # an iterator: httpx sends it chunked
+        stored = httpx.put(
+            spawned.root + "/__admin/pixels/905",
+            content=pieces,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert stored.status_code == 201
+        served = httpx.get(spawned.url + "/networks/pixels/905", headers=KEY, timeout=10)
+        assert served.json() == json.loads(body)
 
 
 def _stall(port: int, count: int) -> list[socket.socket]:
