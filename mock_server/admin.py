@@ -11,6 +11,8 @@ import hmac
 import ipaddress
 
 from flask import Blueprint, Response, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import IntegerConverter
 
 from mock_server.messages import problem
 from mock_server.records import InvalidRecords
@@ -27,9 +29,21 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
+class AsciiId(IntegerConverter):
+    """An id in ASCII digits, as the API takes them: Werkzeug's ``int`` also matches other
+    scripts' digits (``/__admin/pixels/٣`` would be pixel 3)."""
+
+    regex = r"[0-9]+"
+
+
 def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     """Routes to inspect and change a running mock: pixels, reset, request journal, health."""
     admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
+
+    @admin.record_once
+    def ascii_ids(setup: BlueprintSetupState) -> None:
+        setup.app.url_map.converters["id"] = AsciiId
+
     token = state.config.admin_token
     (pixel_id_rule,) = routes.by_id["getPartnerPostback"].parameters
 
@@ -73,14 +87,14 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     def list_pixels() -> Response:
         return jsonify({"ids": state.store.ids()})
 
-    @admin.get("/pixels/<int:pixel_id>")
+    @admin.get("/pixels/<id:pixel_id>")
     def get_pixel(pixel_id: int) -> Response:
         data = state.store.get(pixel_id)
         if data is None:
             return not_stored(pixel_id)
         return Response(data, 200, content_type="application/json")
 
-    @admin.put("/pixels/<int:pixel_id>")
+    @admin.put("/pixels/<id:pixel_id>")
     def put_pixel(pixel_id: int) -> Response:
         refused = out_of_range(pixel_id_rule, pixel_id)
         if refused is not None:
@@ -104,7 +118,7 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
             state.store.get(pixel_id), 201 if created else 200, content_type="application/json"
         )
 
-    @admin.delete("/pixels/<int:pixel_id>")
+    @admin.delete("/pixels/<id:pixel_id>")
     def delete_pixel(pixel_id: int) -> Response:
         if not state.store.delete(pixel_id):
             return not_stored(pixel_id)

@@ -97,6 +97,13 @@ def test_admin_calls_are_not_journaled(client: FlaskClient) -> None:
     assert client.get("/__admin/requests").get_json()["requests"] == []
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_id_in_another_scripts_digits_is_no_pixel(client: FlaskClient, method: str) -> None:
+    answer = client.open("/__admin/pixels/\u0663", method=method, json={})  # an Arabic-Indic 3
+    assert answer.status_code == 404
+    assert client.get("/__admin/pixels/3").status_code == 200
+
+
 def test_health(client: FlaskClient) -> None:
     assert client.get("/__admin/health").get_json() == {"status": "ok", "postbacks": 54}
 
