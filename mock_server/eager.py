@@ -106,6 +106,11 @@ class _Resumed:
         self._awaited = _HANDED_OVER
         self._coro.close()
 
+    @property
+    def __name__(self) -> str:
+        """The coroutine's name, for the task's repr (what asyncio's debug output shows)."""
+        return str(getattr(self._coro, "__qualname__", type(self._coro).__name__))
+
 
 _HANDED_OVER = object()
 Coroutine.register(_Resumed)  # what asyncio.Task checks before it drives one

@@ -98,7 +98,8 @@ def test_a_failure_while_waiting_reaches_the_coroutine(run: Run[Any]) -> None:
     assert run(scenario) == "recovered"
 
 
-def test_cancelling_a_waiting_task_cancels_its_coroutine(run: Run[Any]) -> None:
+@pytest.mark.parametrize("end", ["cancel", "close"])
+def test_ending_a_waiting_task_ends_its_coroutine(run: Run[Any], end: str) -> None:
     cleaned: list[str] = []
 
     async def waits() -> None:
@@ -107,15 +108,22 @@ def test_cancelling_a_waiting_task_cancels_its_coroutine(run: Run[Any]) -> None:
         finally:
             cleaned.append("finally")
 
-    async def scenario() -> bool:
+    async def scenario() -> None:
         task = asyncio.ensure_future(waits())
         await asyncio.sleep(0)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return task.cancelled()
+        if end == "cancel":
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert task.cancelled()
+        else:
+            assert isinstance(task, asyncio.Task)
+            task.get_coro().close()
+            task.cancel()  # it still waits; asyncio ends any task whose coroutine was closed so
+            with pytest.raises(RuntimeError, match="cannot reuse already awaited coroutine"):
+                await task
 
-    assert run(scenario) is True
+    run(scenario)
     assert cleaned == ["finally"]
 
 
@@ -141,24 +149,6 @@ def test_cancelling_a_task_before_its_first_turn_still_reaches_its_coroutine(
 
     assert run(scenario) == (True, True)
     assert seen_by_coroutine == ["cancelled"]
-
-
-def test_closing_a_waiting_task_closes_its_coroutine(run: Run[Any]) -> None:
-    cleaned: list[str] = []
-
-    async def waits() -> None:
-        try:
-            await asyncio.sleep(3600)
-        finally:
-            cleaned.append("finally")
-
-    async def scenario() -> None:
-        task = asyncio.ensure_future(waits())
-        assert isinstance(task, asyncio.Task)
-        task.get_coro().close()
-
-    run(scenario)
-    assert cleaned == ["finally"]
 
 
 def test_a_task_keeps_its_own_context_from_its_first_step_on(run: Run[Any]) -> None:
