@@ -30,8 +30,9 @@ SERVERS = ("granian", "waitress")
 # front, every request under waitress, and the WSGI baselines of the benchmarks.
 THREADS = 16
 MAX_HEADER_BYTES = 64 * 1024
-WAITRESS_CONNECTIONS = 1000
 """The most a request's line and headers may take (both servers refuse more)."""
+WAITRESS_CONNECTIONS = 1000
+"""The most connections waitress holds open at once (its own default is 100)."""
 
 # Filled in the parent before granian forks its workers, so they start without rebuilding.
 _PRELOADED: dict[int, WSGIApplication] = {}
