@@ -29,29 +29,35 @@ from contract_tests.findings import Write
 from contract_tests.masking import MIN_PIECE, redact, redact_body
 
 KEY_HEADER = "X-Eflow-Api-Key"
+PIXELS_PATH = "/networks/pixels"
+"""List (GET) and create (POST), under the base URL."""
+PIXEL_PATH = PIXELS_PATH + "/{}"
+"""One postback by id: read, replace, delete."""
+SEARCH_PATH = "/networks/pixelstable"
+"""Search (a POST that changes nothing)."""
 LOOPBACK_NAMES = frozenset({"localhost"})
 BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
 
-READ_ONLY_REQUESTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("GET", "/networks/pixels/{pixelId}", re.compile(r"/networks/pixels/[0-9]+")),
-    ("GET", "/networks/pixels", re.compile(r"/networks/pixels")),
-    ("POST", "/networks/pixelstable", re.compile(r"/networks/pixelstable")),
+READ_ONLY_REQUESTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("GET", re.compile(re.escape(PIXELS_PATH) + "/[0-9]+")),
+    ("GET", re.compile(re.escape(PIXELS_PATH))),
+    ("POST", re.compile(re.escape(SEARCH_PATH))),
 )
-"""Everything a read-only client may send: method, the spec's path, and the pattern a path
-under the base URL must match whole. Search is a POST only because its query is a JSON
-body; it changes nothing. Every other request needs ``allow_writes=True``."""
+"""Everything a read-only client may send: method, and the pattern a path under the base URL
+must match whole. Search is a POST only because its query is a JSON body; it changes
+nothing. Every other request needs ``allow_writes=True``."""
 
-CREATE = ("POST", re.compile(r"/networks/pixels"))
+CREATE = ("POST", re.compile(re.escape(PIXELS_PATH)))
 """Create is the one request not safe to repeat: a 5xx or a lost answer may have stored the
 postback, so it is retried only after a 429 (refused before any work was done)."""
 
-PIXEL_IN_PATH = re.compile(r"/networks/pixels/([0-9]+)")
+PIXEL_IN_PATH = re.compile(re.escape(PIXELS_PATH) + "/([0-9]+)")
 
 
 def is_read_only(method: str, path: str) -> bool:
     """Whether ``method path`` (a path under the base URL) is one of ``READ_ONLY_REQUESTS``."""
     return any(
-        method == allowed and pattern.fullmatch(path) for allowed, _, pattern in READ_ONLY_REQUESTS
+        method == allowed and pattern.fullmatch(path) for allowed, pattern in READ_ONLY_REQUESTS
     )
 
 

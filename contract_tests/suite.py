@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contract_tests.checks import DriftTracker, as_int, json_body
-from contract_tests.client import ContractClient
+from contract_tests.client import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, ContractClient
 from contract_tests.defaults import DEFAULT_MISSING_ID, PAGE_SIZE
 from contract_tests.findings import Finding, Report, RunInterrupted, interrupted
 from contract_tests.page_checks import check_filtered, check_page, page_items
@@ -90,7 +90,7 @@ def _read(
         plan.append(("no_key", pixel_ids[0], False, 401))
     plan.append(("unknown_id", missing_id, True, 404))
     for probe, pixel_id, with_key, expected in plan:
-        path = f"/networks/pixels/{pixel_id}"
+        path = PIXEL_PATH.format(pixel_id)
         response = prober.send(probe, pixel_id, "GET", path, expected, with_key=with_key)
         if probe == "known_id" and response is not None and response.status_code == 200:
             body = json_body(response)
@@ -98,14 +98,14 @@ def _read(
             if template is None and usable_template(body):
                 template = body
     paging = {"page": 1, "page_size": page_size}
-    body = _page(prober, drift, "list", "GET", "/networks/pixels", paging, None)
+    body = _page(prober, drift, "list", "GET", PIXELS_PATH, paging, None)
     for item in page_items(body) or ():
         if template is None and usable_template(item):
             template = item
     wanted = (template or {}).get("pixel_type")
     wanted = wanted if wanted in PIXEL_TYPES else DEFAULT_SEARCH_TYPE
     search = {"query": {"filters": {"pixel_type": wanted}}}
-    body = _page(prober, drift, "search", "POST", "/networks/pixelstable", paging, search)
+    body = _page(prober, drift, "search", "POST", SEARCH_PATH, paging, search)
     report.add(check_filtered(report.target, "search", body, {"pixel_type": [wanted]}))
     return template
 

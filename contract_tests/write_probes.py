@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from contract_tests.checks import as_int, json_body
-from contract_tests.cleanup import PIXEL_PATH, delete_probe, find_probes
+from contract_tests.cleanup import delete_probe, find_probes
+from contract_tests.client import PIXEL_PATH, PIXELS_PATH
 from contract_tests.defaults import CLEANUP_GRACE
 from contract_tests.findings import Finding
 from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
@@ -37,8 +38,6 @@ from contract_tests.state_checks import (
     check_replaced,
     check_same,
 )
-
-CREATE_PATH = "/networks/pixels"
 
 WRITE_PROBES = (
     "create",
@@ -86,7 +85,7 @@ class WriteProbes:
         """Send a create; until its answer says what it stored, its outcome is unknown."""
         self.unknown += 1
         response = self.prober.send(
-            probe, None, "POST", CREATE_PATH, expected, json=body, same_id=False
+            probe, None, "POST", PIXELS_PATH, expected, json=body, same_id=False
         )
         pixel_id = _created_id(response)
         if pixel_id is not None:
