@@ -81,8 +81,11 @@ class WriteProbes:
             with interrupts_held_back():
                 self._clean_up()
 
-    def _create(self, probe: str, body: Mapping[str, Any], expected: int) -> httpx.Response | None:
-        """Send a create; until its answer says what it stored, its outcome is unknown."""
+    def _create(
+        self, probe: str, body: Mapping[str, Any], expected: int
+    ) -> tuple[httpx.Response | None, int | None]:
+        """Send a create: its answer and the id it stored. Until the answer says what it
+        stored, its outcome is unknown."""
         self.unknown += 1
         response = self.prober.send(
             probe, None, "POST", PIXELS_PATH, expected, json=body, same_id=False
@@ -92,18 +95,16 @@ class WriteProbes:
             self.created.append(pixel_id)
         if response is not None and (pixel_id is not None or 400 <= response.status_code < 500):
             self.unknown -= 1
-        return response
+        return response, pixel_id
 
     def _probe(self, template: Mapping[str, Any]) -> None:
         sent = probe_body(template, self.run_id)
-        response = self._create("create", sent, 200)
-        pixel_id = _created_id(response)
+        response, pixel_id = self._create("create", sent, 200)
         if response is not None and pixel_id is not None:
             created = json_body(response)
             self.prober.report.add(check_created(self.target, "create", None, sent, created))
             self._cycle(pixel_id, created)
-        response = self._create("create_invalid", broken_body(template, self.run_id), 400)
-        stored = _created_id(response)
+        response, stored = self._create("create_invalid", broken_body(template, self.run_id), 400)
         if stored is not None and delete_probe(self.prober, stored):
             self.gone.add(stored)  # stored when it should have been refused: not left for later
         if response is not None and response.status_code == 400:
