@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from contract_tests.checks import as_int
+
 PROBE_MARKER = "everflow-contract probe"
 """The start of every probe postback's description; nothing else is ever deleted."""
 
@@ -82,7 +84,7 @@ def usable_template(body: Any) -> bool:
         return False
     ids = (body.get("network_affiliate_id"), body.get("network_offer_id"))
     return body.get("pixel_level") in ("global", "specific", "global_offer") and all(
-        isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids
+        (value := as_int(i)) is not None and value >= 0 for i in ids
     )
 
 
