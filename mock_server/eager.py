@@ -6,8 +6,10 @@ of on the loop's next turn, saves the loop a turn per request (the README's Spee
 has what that is worth). A task that does wait (a delay, a body still arriving, Flask's
 thread pool) goes on as an ordinary task from its first wait.
 
-Python 3.12 has this as ``asyncio.eager_task_factory``; before 3.12 :func:`eager_task_factory`
-does the same for coroutines, with two differences: a task that finishes in its first step
+From Python 3.12 this is asyncio's own eager start (``Task(..., eager_start=True)``, what
+``asyncio.eager_task_factory`` makes), behind a factory that takes whatever keywords the loop's
+``create_task`` passes on that version; before 3.12 :func:`eager_task_factory` does the same for
+coroutines, with two differences: a task that finishes in its first step
 is a finished ``Future`` rather than a ``Task``, and ``asyncio.current_task()`` is not that
 task during its first step (it is whatever was current where the task was created), so
 ``asyncio.timeout()`` must not be entered before a task's first wait (the RSGI front uses
@@ -31,12 +33,22 @@ def eager_task_factory(
     loop: asyncio.AbstractEventLoop,
     coro: Coroutine[Any, Any, T] | Generator[Any, None, T],
     /,
+    *,
+    eager_start: bool | None = None,
     **kwargs: Any,
 ) -> asyncio.Future[T]:
     """A task factory that runs ``coro``'s first step now, in the task's own context, when
-    ``loop`` is running (as in Python 3.12: a task made before then starts with the loop)."""
-    if not loop.is_running():
+    ``loop`` is running (as in Python 3.12: a task made before then starts with the loop).
+
+    Every keyword a loop's ``create_task`` may pass on is taken: ``name`` and ``context``
+    from asyncio, and ``eager_start`` from loops that pass it whatever the Python (uvloop
+    0.23 sends ``eager_start=None`` on 3.13, whose own eager factory refuses it). Only
+    ``eager_start=False`` makes an ordinary task; ``None`` means this loop's default, eager.
+    """
+    if eager_start is False or not loop.is_running():
         return asyncio.Task(coro, loop=loop, **kwargs)
+    if sys.version_info >= (3, 12):
+        return asyncio.Task(coro, loop=loop, eager_start=True, **kwargs)
     context: contextvars.Context | None = kwargs.pop("context", None)
     if context is None:
         context = contextvars.copy_context()
@@ -56,11 +68,9 @@ def eager_task_factory(
 
 
 def make_eager(loop: asyncio.AbstractEventLoop) -> None:
-    """Make ``loop``'s new tasks eager (the standard library's factory from Python 3.12)."""
-    if sys.version_info >= (3, 12):
-        loop.set_task_factory(asyncio.eager_task_factory)
-    else:
-        loop.set_task_factory(eager_task_factory)
+    """Make ``loop``'s new tasks eager, however the loop asks for them (asyncio's and
+    uvloop's ``create_task`` pass different keywords on different Pythons)."""
+    loop.set_task_factory(eager_task_factory)
 
 
 def _finished(

@@ -16,9 +16,22 @@ T = TypeVar("T")
 seen: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="unset")
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
+def _uvloop() -> asyncio.AbstractEventLoop:
+    uvloop = pytest.importorskip("uvloop")
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": _uvloop,  # what granian's workers run where it is installed
+}
+
+
+@pytest.fixture(params=sorted(LOOPS))
+def loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
+    """An eager loop of each kind the front may be given, on whatever Python runs the tests."""
+    loop = LOOPS[request.param]()
     make_eager(loop)
     yield loop
     loop.close()
@@ -197,4 +210,61 @@ def test_a_task_made_before_the_loop_runs_starts_with_the_loop(
     task = loop.create_task(answer())
     assert steps == []
     loop.run_until_complete(task)
+    assert steps == ["ran"]
+
+
+def _factory(loop: asyncio.AbstractEventLoop) -> Callable[..., asyncio.Future[Any]]:
+    """The task factory the front installed, to call with the keywords a loop may pass."""
+    factory = loop.get_task_factory()
+    assert factory is not None
+    return factory
+
+
+async def _answer() -> str:
+    await asyncio.sleep(0)
+    return "answered"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda loop: loop.create_task(_answer()), id="loop.create_task"),
+        pytest.param(lambda loop: loop.create_task(_answer(), name="n"), id="named"),
+        pytest.param(lambda loop: asyncio.ensure_future(_answer()), id="ensure_future"),
+        pytest.param(lambda loop: asyncio.create_task(_answer()), id="create_task"),
+        # What loops pass to a task factory: uvloop 0.23 on 3.13 adds eager_start=None,
+        # which asyncio's own eager factory of 3.12 and 3.13 refuses.
+        pytest.param(
+            lambda loop: _factory(loop)(loop, _answer(), context=None, eager_start=None),
+            id="factory-eager_start-None",
+        ),
+        pytest.param(
+            lambda loop: _factory(loop)(loop, _answer(), name="n", eager_start=True),
+            id="factory-eager_start-True",
+        ),
+    ],
+)
+def test_a_task_made_as_asyncio_and_uvloop_make_them_runs(
+    run: Run[Any], make: Callable[[asyncio.AbstractEventLoop], asyncio.Future[str]]
+) -> None:
+    async def scenario() -> str:
+        return await make(asyncio.get_running_loop())
+
+    assert run(scenario) == "answered"
+
+
+def test_a_task_asked_not_to_start_eagerly_waits_for_its_turn(run: Run[Any]) -> None:
+    steps: list[str] = []
+
+    async def answer() -> None:
+        steps.append("ran")
+
+    async def scenario() -> list[str]:
+        loop = asyncio.get_running_loop()
+        task = _factory(loop)(loop, answer(), eager_start=False)
+        before = list(steps)
+        await task
+        return before
+
+    assert run(scenario) == []
     assert steps == ["ran"]
