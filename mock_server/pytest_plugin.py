@@ -121,8 +121,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "everflow(seed=, dynamic=, api_keys=, error_key=, rate_limit='R/B'|'off', delay=MS, "
-        "fault_rate=, pass_through_unmatched=): settings of everflow_mock and everflow_server "
-        "in this test (defaults as everflow-mock serve)",
+        "fault_rate=, clock=, data=FILE, pass_through_unmatched=): settings of everflow_mock "
+        "and everflow_server in this test (defaults as everflow-mock serve)",
     )
 
 
@@ -170,7 +170,9 @@ def _settings(request: pytest.FixtureRequest) -> MarkerSettings:
 
     markers = [(m.args, m.kwargs) for m in request.node.iter_markers("everflow")]
     try:
-        return marker_settings(reversed(markers), request.config.getoption("--everflow-seed"))
+        return marker_settings(
+            reversed(markers), request.config.getoption("--everflow-seed"), request.path.parent
+        )
     except MarkerError as error:
         problem = str(error)
     pytest.fail(problem, pytrace=False)  # outside the except: no "during handling" chain

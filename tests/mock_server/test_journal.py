@@ -35,7 +35,7 @@ def test_entries_are_read_from_the_environ_with_keys_masked() -> None:
     journal.record(environ, 404)
     (entry,) = journal.entries()
     assert entry["method"] == "GET"
-    assert entry["query"] == "__code=404"
+    assert entry["query"] == {"__code": "404"}
     assert entry["status"] == 404
     assert entry["headers"] == {"X-Eflow-Api-Key": MASK, "User-Agent": "curl/8"}
     assert "live-secret" not in repr(journal.entries())
