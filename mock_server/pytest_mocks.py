@@ -167,6 +167,7 @@ class _MockControls:
         for a repeated parameter). Returns the matching requests; the failure message lists
         every request of the test instead.
         """
+        __tracebackhide__ = True  # pytest shows the test's line, not this helper's
         self._known(operation)
         requests = self.requests
         matching = [

@@ -194,7 +194,9 @@ def everflow_mock(
     """Everflow's API for httpx, in-process: calls to api.eflow.team and api-eu.eflow.team
     are answered by the mock (built-in catalogue, unknown ids 404, settings from the test's
     ``everflow`` marker). Calls to other hosts fail as respx fails them, unless the test is
-    marked ``@pytest.mark.everflow(pass_through_unmatched=True)``."""
+    marked ``@pytest.mark.everflow(pass_through_unmatched=True)``. A route the test adds to
+    ``everflow_mock.router`` is tried before the kit's; ``.requests`` and
+    ``.assert_requested(...)`` tell what the test sent, ``.queue(...)`` sets answers to come."""
     settings = _settings(request)
     with _everflow_pool.mock(settings.config, settings.pass_through_unmatched) as mock:
         yield mock
