@@ -1,11 +1,12 @@
 """``Pipeline``: what every API request goes through, whichever operation it is for.
 
 In order: find the operation (404 for a path outside the spec, 405 for a method it does not
-document), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422 for
-a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
+document), the answer a test queued for it (a queued status answers here, as a gateway in front
+of the API would), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422
+for a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
 past ``max_body``), then the operation itself, then delay and faults. Nothing a request asks for
 is looked at before its key has passed, so a request without a key gets 401 whatever else it
-says. Every answer goes to the journal.
+says. Every answer goes to the journal, with its operationId, path parameters and body.
 
 The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
 (WSGI in-process and on waitress, RSGI on granian) reads the body and waits out ``Reply.delay_ms``
