@@ -98,7 +98,7 @@ class ControlParser:
             not (text.isascii() and text.isdigit() and len(text) <= 3)
             or int(text) not in self.codes
         ):
-            raise ControlError("code", text, f"a documented status: {codes_text}")
+            raise ControlError("code", text, f"a documented status or a gateway's: {codes_text}")
         return int(text)
 
     def parse(self, prefer: str | None, query: Mapping[str, str]) -> Controls:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from mock_server.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+DEFERRED_DELAY: ContextVar[list[int] | None] = ContextVar("everflow_deferred_delay", default=None)
+"""Set to a list by a caller that waits out delays itself (the ``everflow_mock`` fixture,
+which must honour the client's timeout and not block an event loop): the front then
+appends a reply's ``delay_ms`` to it instead of sleeping."""
 
 
 def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
@@ -43,7 +49,11 @@ def wsgi_front(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplicatio
         reply = pipeline.handle(environ, lambda: read_wsgi_body(environ, limit))
         if reply is not None:
             if reply.delay_ms:
-                time.sleep(reply.delay_ms / 1000)
+                deferred = DEFERRED_DELAY.get()
+                if deferred is None:
+                    time.sleep(reply.delay_ms / 1000)
+                else:
+                    deferred.append(reply.delay_ms)
             return reply.send(environ, start_response)
         if not environ.get("PATH_INFO", "").startswith(base):
             return flask_app(environ, start_response)

@@ -2,17 +2,25 @@
 
 ``@pytest.mark.everflow(...)`` takes every setting of ``everflow-mock serve`` under the
 names of ``MockConfig`` (``delay`` in milliseconds, ``rate_limit`` as ``"off"`` or
-``"R/B"``), and ``pass_through_unmatched``, which only the respx mock has. A value of the
-wrong kind, or a keyword not listed in ``KEYWORDS``, is a ``MarkerError`` naming it.
+``"R/B"``), and ``pass_through_unmatched``, which only the respx mock has. ``data`` is a
+data file, as ``--data`` takes it (a relative path is taken from the test file's
+directory). A value of the wrong kind, or a keyword not listed in ``KEYWORDS``, is a
+``MarkerError`` naming it.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mock_server.config import MockConfig, RateLimit
+
+if TYPE_CHECKING:
+    from mock_server.records import EncodedPostbacks
 
 MAX_DELAY_MS = 60_000  # the cap of the Prefer: delay=MS control
 
@@ -89,8 +97,33 @@ def _clock(name: str, value: object) -> object:
     raise MarkerError(f"{name} must be 'now' or Unix seconds (an integer >= 0), not {value!r}")
 
 
+@functools.lru_cache(maxsize=16)
+def _loaded(path: str, mtime_ns: int, size: int) -> EncodedPostbacks:
+    """A data file's postbacks, loaded once per version of the file: the same object for
+    every test that names it, so those tests share one mock."""
+    from mock_server.datafile import load_data_file
+
+    return load_data_file(path)
+
+
+def _data(name: str, value: object, base: Path) -> EncodedPostbacks:
+    if not isinstance(value, str | os.PathLike) or not str(value):
+        raise MarkerError(f"{name} must be the path of a data file, not {value!r}")
+    path = base / Path(value)
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise MarkerError(f"{name}: {path}: cannot read: {error.strerror or error}") from None
+    from mock_server.datafile import DataFileError
+
+    try:
+        return _loaded(str(path), info.st_mtime_ns, info.st_size)
+    except DataFileError as error:
+        raise MarkerError(f"{name}: {error}") from None
+
+
 # keyword -> (MockConfig field, or None for a fixture setting; checker)
-_KEYWORDS: dict[str, tuple[str | None, Callable[[str, object], Any]]] = {
+_KEYWORDS: dict[str, tuple[str | None, Callable[..., Any]]] = {
     "seed": ("seed", _seed),
     "dynamic": ("dynamic", _flag),
     "api_keys": ("api_keys", _api_keys),
@@ -99,16 +132,22 @@ _KEYWORDS: dict[str, tuple[str | None, Callable[[str, object], Any]]] = {
     "delay": ("delay_ms", _delay),
     "fault_rate": ("fault_rate", _fraction),
     "clock": ("clock", _clock),
+    "data": ("postbacks", _data),
     "pass_through_unmatched": (None, _flag),
 }
 KEYWORDS = tuple(_KEYWORDS)
+_NEEDS_BASE = frozenset({"data"})
 
 
 def marker_settings(
-    markers: Iterable[tuple[tuple[Any, ...], Mapping[str, Any]]], seed: int
+    markers: Iterable[tuple[tuple[Any, ...], Mapping[str, Any]]],
+    seed: int,
+    base: Path | None = None,
 ) -> MarkerSettings:
     """The settings of a test's ``everflow`` markers, given as (args, kwargs) pairs from
-    the farthest to the closest (the closest wins); ``seed`` is the session's default."""
+    the farthest to the closest (the closest wins); ``seed`` is the session's default and
+    ``base`` the directory relative data file paths start from (the current one if not
+    given)."""
     accepted = ", ".join(KEYWORDS)
     fields: dict[str, Any] = {"seed": seed}
     pass_through = False
@@ -122,7 +161,11 @@ def marker_settings(
                 )
             field, check = _KEYWORDS[keyword]
             try:
-                checked = check(keyword, value)
+                checked = (
+                    check(keyword, value, base or Path())
+                    if keyword in _NEEDS_BASE
+                    else check(keyword, value)
+                )
             except MarkerError as error:
                 raise MarkerError(f"@pytest.mark.everflow: {error}") from None
             if field is None:

@@ -1,11 +1,12 @@
 """``Pipeline``: what every API request goes through, whichever operation it is for.
 
 In order: find the operation (404 for a path outside the spec, 405 for a method it does not
-document), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422 for
-a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
+document), the answer a test queued for it (a queued status answers here, as a gateway in front
+of the API would), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422
+for a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
 past ``max_body``), then the operation itself, then delay and faults. Nothing a request asks for
 is looked at before its key has passed, so a request without a key gets 401 whatever else it
-says. Every answer goes to the journal.
+says. Every answer goes to the journal, with its operationId, path parameters and body.
 
 The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
 (WSGI in-process and on waitress, RSGI on granian) reads the body and waits out ``Reply.delay_ms``
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mock_server.answers import GATEWAY_STATUSES, gateway_body
 from mock_server.config import MockConfig, RateLimit
 from mock_server.controls import FAULTS, NONE, ControlError, ControlParser
 from mock_server.exchange import Reply
@@ -54,20 +55,37 @@ class Pipeline:
             op_id: operations[op_id] for op_id in routes.by_id if op_id in operations
         }
         self._controls = {
-            op_id: ControlParser(op.statuses, op.examples) for op_id, op in routes.by_id.items()
+            op_id: ControlParser(self.statuses(op), op.examples)
+            for op_id, op in routes.by_id.items()
         }
         self._key_environ = "HTTP_" + routes.api_key_header.upper().replace("-", "_")
-        self._fault_rng = random.Random(config.seed)
         # What a Prefer: code=429 answer claims, when the mock itself does not rate limit.
         self._nominal_limit = TokenBuckets(config.rate_limit or RateLimit(), max_keys=1)
+
+    @staticmethod
+    def statuses(operation: OperationSpec) -> frozenset[int]:
+        """What ``Prefer: code=`` and a queued answer may ask of an operation: the statuses
+        the spec documents and a gateway's (502, 503, 504, the mock's own)."""
+        return operation.statuses | frozenset(GATEWAY_STATUSES)
 
     def handle(self, environ: Mapping[str, Any], read_body: BodyReader) -> Reply | None:
         """The answer to one request, journaled; ``None`` when its path is no operation's."""
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
             return None
+        methods, raw_params = found
+        method = environ.get("REQUEST_METHOD", "GET")
+        operation = methods.get("GET" if method == "HEAD" else method)
+        body: list[bytes | None] = []
+        if operation is not None and operation.has_body:
+            read_all = read_body
+
+            def read_body() -> bytes | None:
+                body.append(read_all())
+                return body[-1]
+
         try:
-            reply = self._reply(environ, *found, read_body)
+            reply = self._reply(environ, methods, operation, raw_params, read_body)
         except SpecBreach as breach:
             log.error("response not sent, it breaks the spec: %s", breach)
             reply = self.error(
@@ -76,22 +94,32 @@ class Pipeline:
         except Exception:
             log.exception("unexpected error in the mock")
             reply = self.error(500)
-        self.state.journal.record(environ, reply.status)
+        self.state.journal.record(
+            environ,
+            reply.status,
+            operation.operation_id if operation is not None else None,
+            raw_params,
+            body[0] if body else None,
+        )
         return reply
 
     def _reply(
         self,
         environ: Mapping[str, Any],
         methods: dict[str, OperationSpec],
+        operation: OperationSpec | None,
         raw_params: Mapping[str, str],
         read_body: BodyReader,
     ) -> Reply:
-        method = environ.get("REQUEST_METHOD", "GET")
-        operation = methods.get("GET" if method == "HEAD" else method)
         if operation is None:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
             reply = self.error(405)
             reply.headers.append(("Allow", ", ".join(allowed)))
+            return reply
+        queued = self.state.answers.take(operation.operation_id) if self.state.answers else None
+        if isinstance(queued, int) and queued != 200:
+            reply = self._coded(queued, self.state.buckets)
+            reply.delay_ms = self.config.delay_ms
             return reply
         key = environ.get(self._key_environ)
         if not key:
@@ -117,23 +145,29 @@ class Pipeline:
         except ControlError as error:
             return _invalid_control(error)
         if wanted.code is not None and wanted.code != 200:
-            reply = (
-                self._too_many(buckets or self._nominal_limit)
-                if wanted.code == 429
-                else self.error(wanted.code)
-            )
+            reply = self._coded(wanted.code, buckets)
         else:
             reply = self._operate(operation, raw_params, wanted, query_string, read_body)
-        if reply.status != 429:
+        if reply.status != 429 and reply.status not in GATEWAY_STATUSES:
             reply.headers[:0] = headers
         delay_ms = wanted.delay_ms or self.config.delay_ms
         reply.delay_ms = delay_ms
-        fault = wanted.fault
+        fault = queued if isinstance(queued, str) else wanted.fault
         rate = self.config.fault_rate
-        if fault is None and rate and self._fault_rng.random() < rate:
-            fault = self._fault_rng.choice(FAULTS)
+        if fault is None and rate:
+            draws = self.state.fault_rng
+            if draws.random() < rate:
+                fault = draws.choice(FAULTS)
         reply.fault = fault
         return reply
+
+    def _coded(self, code: int, buckets: TokenBuckets | None) -> Reply:
+        """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
+        if code == 429:
+            return self._too_many(buckets or self._nominal_limit)
+        if code in GATEWAY_STATUSES:
+            return Reply(code, gateway_body(code), content_type="text/html")
+        return self.error(code)
 
     def _operate(
         self,

@@ -121,8 +121,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "everflow(seed=, dynamic=, api_keys=, error_key=, rate_limit='R/B'|'off', delay=MS, "
-        "fault_rate=, pass_through_unmatched=): settings of everflow_mock and everflow_server "
-        "in this test (defaults as everflow-mock serve)",
+        "fault_rate=, clock=, data=FILE, pass_through_unmatched=): settings of everflow_mock "
+        "and everflow_server in this test (defaults as everflow-mock serve)",
     )
 
 
@@ -170,7 +170,9 @@ def _settings(request: pytest.FixtureRequest) -> MarkerSettings:
 
     markers = [(m.args, m.kwargs) for m in request.node.iter_markers("everflow")]
     try:
-        return marker_settings(reversed(markers), request.config.getoption("--everflow-seed"))
+        return marker_settings(
+            reversed(markers), request.config.getoption("--everflow-seed"), request.path.parent
+        )
     except MarkerError as error:
         problem = str(error)
     pytest.fail(problem, pytrace=False)  # outside the except: no "during handling" chain
@@ -192,7 +194,9 @@ def everflow_mock(
     """Everflow's API for httpx, in-process: calls to api.eflow.team and api-eu.eflow.team
     are answered by the mock (built-in catalogue, unknown ids 404, settings from the test's
     ``everflow`` marker). Calls to other hosts fail as respx fails them, unless the test is
-    marked ``@pytest.mark.everflow(pass_through_unmatched=True)``."""
+    marked ``@pytest.mark.everflow(pass_through_unmatched=True)``. A route the test adds to
+    ``everflow_mock.router`` is tried before the kit's; ``.requests`` and
+    ``.assert_requested(...)`` tell what the test sent, ``.queue(...)`` sets answers to come."""
     settings = _settings(request)
     with _everflow_pool.mock(settings.config, settings.pass_through_unmatched) as mock:
         yield mock

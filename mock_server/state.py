@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+import random
+from collections.abc import Iterable
 from typing import Any
 
 from fixtures import PostbackFactory
+from mock_server.answers import AnswerQueue
 from mock_server.catalogue import builtin_postbacks
 from mock_server.clock import Clock
 from mock_server.config import MockConfig
@@ -33,6 +35,11 @@ class MockState:
         )
         self.dynamic = config.dynamic
         """Whether unknown ids are generated (settable at run time; ``reset`` restores it)."""
+        self.fault_rng = random.Random(config.seed)
+        """Draws ``fault_rate``'s faults; ``reset`` seeds it again, so a test's draws do not
+        depend on which tests ran before it."""
+        self.answers = AnswerQueue()
+        """Answers a test queued per operation (``reset`` forgets them)."""
         self.generated = functools.lru_cache(maxsize=DYNAMIC_CACHE_SIZE)(self._generate)
         """The factory's postback for ``(seed, pixel_id)``, validated, as JSON bytes.
 
@@ -56,17 +63,19 @@ class MockState:
         self.store.put_many(postbacks)
 
     def reset(self) -> None:
-        """Back to the start data, clock and settings, an empty journal and full rate-limit
-        buckets."""
+        """Back to the start data, clock and settings, fault draws from the seed again, no
+        queued answers, an empty journal and full rate-limit buckets."""
         self.store.reset()
         self.clock.reset()
         self.dynamic = self.config.dynamic
+        self.fault_rng.seed(self.config.seed)
+        self.answers.clear()
         self.journal.clear()
         if self.buckets:
             self.buckets.reset()
 
     @property
-    def requests(self) -> list[Mapping[str, Any]]:
+    def requests(self) -> list[dict[str, Any]]:
         """The requests answered so far, oldest first, API keys masked."""
         return self.journal.entries()
 

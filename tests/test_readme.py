@@ -9,8 +9,9 @@ import pytest
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
-# The pytest example is a test module of its own (`.ci/run` also runs it from the wheel).
-PYTEST_EXAMPLE = "test_postbacks.py"
+# The pytest examples are test modules of their own (`.ci/run` also runs them from the wheel).
+PYTEST_EXAMPLES = ("test_postbacks.py", "test_verification.py", "test_failures.py")
+TESTS = re.compile(r"^(?:async )?def test_", flags=re.MULTILINE)
 
 
 def titled_block(title: str) -> str:
@@ -29,9 +30,17 @@ def test_readme_example_runs(block: str) -> None:
     exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
 
 
-def test_readme_pytest_example_passes_as_a_test_module(pytester: pytest.Pytester) -> None:
-    source = titled_block(PYTEST_EXAMPLE)
+def test_every_titled_block_is_run() -> None:
+    titles = re.findall(r"```python title=(\S+)\n", README)
+    assert sorted(titles) == sorted(PYTEST_EXAMPLES)
+
+
+@pytest.mark.parametrize("title", PYTEST_EXAMPLES)
+def test_readme_pytest_example_passes_as_a_test_module(
+    pytester: pytest.Pytester, title: str
+) -> None:
+    source = titled_block(title)
     assert "everflow_client" not in source
-    pytester.makepyfile(**{PYTEST_EXAMPLE.removesuffix(".py"): source})
+    pytester.makepyfile(**{title.removesuffix(".py"): source})
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=source.count("\ndef test_"))
+    result.assert_outcomes(passed=len(TESTS.findall(source)))

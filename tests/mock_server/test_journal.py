@@ -35,7 +35,7 @@ def test_entries_are_read_from_the_environ_with_keys_masked() -> None:
     journal.record(environ, 404)
     (entry,) = journal.entries()
     assert entry["method"] == "GET"
-    assert entry["query"] == "__code=404"
+    assert entry["query"] == {"__code": "404"}
     assert entry["status"] == 404
     assert entry["headers"] == {"X-Eflow-Api-Key": MASK, "User-Agent": "curl/8"}
     assert "live-secret" not in repr(journal.entries())
@@ -74,3 +74,38 @@ def test_the_environ_is_not_kept() -> None:
     journal.record(environ, 200)
     environ["PATH_INFO"] = "/changed"
     assert journal.entries()[0]["path"] == "/p/1"
+
+
+def test_bodies_are_kept_whole_and_parsed_when_the_entry_is_small() -> None:
+    journal = Journal(size=5)
+    body = b'{"pixel_type": "cpc", "delay_ms": 0}'
+    journal.record(_request(1), 200, "createPartnerPostback", {"pixelId": "12"}, body)
+    journal.record(_request(2), 400, "createPartnerPostback", {}, b"{not json")
+    first, second = journal.entries()
+    assert first["json"] == {"pixel_type": "cpc", "delay_ms": 0}
+    assert first["body"] == body.decode()
+    assert first["operation"] == "createPartnerPostback"
+    assert first["path_params"] == {"pixelId": 12}
+    assert (second["json"], second["body"]) == (None, "{not json")
+
+
+def test_a_huge_body_is_cut_and_counted() -> None:
+    journal = Journal(size=1000, max_bytes=64 * 1024)
+    body = b'{"description": "' + b"d" * 900_000 + b'"}'
+    journal.record(_request(1), 200, "createPartnerPostback", {}, body)
+    (entry,) = journal.entries()
+    assert entry["json"] is None
+    assert entry["body"].startswith('{"description": "ddd')
+    assert entry["body"].endswith(f"... ({len(body)} bytes, cut)")
+    assert len(entry["body"]) < 1100
+    assert journal.bytes < 4096
+    for n in range(100):
+        journal.record(_request(n), 200, "createPartnerPostback", {}, b"[" + b"1," * 7000 + b"1]")
+    assert journal.bytes <= 64 * 1024
+
+
+def test_a_repeated_query_parameter_is_a_list() -> None:
+    journal = Journal(size=5)
+    journal.record({**_request(1), "QUERY_STRING": "page=2&filter=a%3D1&filter=b%3D2&x="}, 200)
+    (entry,) = journal.entries()
+    assert entry["query"] == {"page": "2", "filter": ["a=1", "b=2"], "x": ""}

@@ -54,6 +54,7 @@ def test_every_keyword() -> None:
         "delay",
         "fault_rate",
         "clock",
+        "data",
         "pass_through_unmatched",
     }
 
