@@ -32,15 +32,19 @@ MAX_PATH = 200
 (and a line stays shorter than a pipe's atomic write, so lines of concurrent requests and
 workers never interleave)."""
 
+MAX_METHOD = 20
+"""Characters of a method printed before it is cut (HTTP's own are at most 7; a client may
+send any token)."""
+
 _THREAD_COUNT_WARNING = "Python threads, which seems quite high"
 
 
-def printable(text: str) -> str:
-    """``text`` cut to :data:`MAX_PATH` characters (ending in ``...``), with unprintable
+def printable(text: str, limit: int = MAX_PATH) -> str:
+    """``text`` cut to ``limit`` characters (ending in ``...``), with unprintable
     characters written as Python escapes: a request cannot forge or garble console lines
     (``GET /%0a[...] fake line`` arrives as a decoded newline)."""
-    if len(text) > MAX_PATH:
-        text = text[:MAX_PATH] + "..."
+    if len(text) > limit:
+        text = text[:limit] + "..."
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
@@ -87,8 +91,8 @@ class AccessLines:
             self._stamp = (int(started), stamp)
         if len(path) > MAX_PATH or not path.isprintable():
             path = printable(path)
-        if not method.isprintable():
-            method = printable(method)
+        if len(method) > MAX_METHOD or not method.isprintable():
+            method = printable(method, MAX_METHOD)
         line = f"[{stamp}] {method} {path} {status} {elapsed_ms:.2f} ms\n"
         try:
             write(line.encode("utf-8", "backslashreplace"))

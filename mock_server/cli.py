@@ -15,6 +15,7 @@ from typing import Any
 
 from mock_server.clock import ClockSetting, parse_clock
 from mock_server.config import MockConfig, RateLimit
+from mock_server.controls import MAX_DELAY_MS
 from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
 
 DISTRIBUTION = "everflow-postback-kit"
@@ -74,13 +75,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _non_negative(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
 def _integer(text: str) -> int:
     # int() of a huge digit string raises ValueError past 4,300 digits; argparse turns
     # ArgumentTypeError into a usage line, and a long number is not a useful thing to echo.
@@ -88,6 +82,15 @@ def _integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, not {text[:40]!r}") from None
+
+
+def _delay(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= MAX_DELAY_MS:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 to {MAX_DELAY_MS} milliseconds (the cap of Prefer: delay), not {text}"
+        )
+    return value
 
 
 def _port(text: str) -> int:
@@ -351,10 +354,10 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     )
     mock.add_argument(
         "--delay",
-        type=_non_negative,
+        type=_delay,
         default=DEFAULTS.delay_ms,
         metavar="MS",
-        help="latency added to every request",
+        help=f"latency added to every request (at most {MAX_DELAY_MS})",
     )
     mock.add_argument(
         "--fault-rate",

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.config import MockConfig, RateLimit
-
-MAX_DELAY_MS = 60_000  # the cap of the Prefer: delay=MS control
+from mock_server.controls import MAX_DELAY_MS
 
 
 class MarkerError(ValueError):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mock_server.access_log import (
+    MAX_METHOD,
     MAX_PATH,
     AccessLog,
     HideMessage,
@@ -98,6 +99,12 @@ def test_a_long_path_is_cut() -> None:
     assert len(line) < MAX_PATH + 60
     assert "x... 200 " in line
     assert printable("/" + "y" * MAX_PATH) == "/" + "y" * (MAX_PATH - 1) + "..."
+
+
+def test_a_long_method_is_cut() -> None:
+    (line,) = logged(_app(), REQUEST_METHOD="X" * 60_000, PATH_INFO="/p")
+    assert len(line) < MAX_METHOD + 80
+    assert f"] {'X' * MAX_METHOD}... /p 200 " in line
 
 
 def test_a_closed_stdout_stops_the_log_not_the_server() -> None:
