@@ -37,6 +37,7 @@ MAX_METHOD = 20
 send any token)."""
 
 _THREAD_COUNT_WARNING = "Python threads, which seems quite high"
+_KILL_WARNING = "after it refused to gracefully stop"
 
 
 def printable(text: str, limit: int = MAX_PATH) -> str:
@@ -185,8 +186,9 @@ def with_access_log(loader: Callable[[], WSGIApplication]) -> WSGIApplication:
 
 def granian_logging() -> dict[str, Any]:
     """granian's ``log_dictconfig``: its console on stdout, without the reports of injected
-    faults or the warning that the thread count is high for the cores the machine has
-    (``serve`` chooses it on purpose: ``--threads``)."""
+    faults, the warning that the thread count is high for the cores the machine has
+    (``serve`` chooses it on purpose: ``--threads``) or that a worker was killed after
+    ``serve.STOP_SECONDS`` (that is how a stop ends answers still in flight)."""
     return {
         "formatters": {
             "generic": {"format": "[%(levelname)s] %(message)s"},
@@ -198,13 +200,21 @@ def granian_logging() -> dict[str, Any]:
                 "()": "mock_server.access_log.HideMessage",
                 "text": _THREAD_COUNT_WARNING,
             },
+            "hide_kill_warning": {
+                "()": "mock_server.access_log.HideMessage",
+                "text": _KILL_WARNING,
+            },
         },
         "handlers": {
             "console": {
                 "formatter": "generic",
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
-                "filters": ["hide_injected_faults", "hide_thread_count_warning"],
+                "filters": [
+                    "hide_injected_faults",
+                    "hide_thread_count_warning",
+                    "hide_kill_warning",
+                ],
             },
             # Unused (serve writes its own access lines) but named by granian's loggers.
             "access": {

@@ -6,7 +6,7 @@ servers that speak only WSGI (waitress, werkzeug).
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,10 @@ from mock_server.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+STOPPING = threading.Event()
+"""Set when the server stops: delayed answers still waiting are sent at once."""
 
 
 def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
@@ -43,7 +47,7 @@ def wsgi_front(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplicatio
         reply = pipeline.handle(environ, lambda: read_wsgi_body(environ, limit))
         if reply is not None:
             if reply.delay_ms:
-                time.sleep(reply.delay_ms / 1000)
+                STOPPING.wait(reply.delay_ms / 1000)
             return reply.send(environ, start_response)
         if not environ.get("PATH_INFO", "").startswith(base):
             return flask_app(environ, start_response)
