@@ -33,6 +33,8 @@ from mock_server.store import encode
 from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
+ADMITTED = "everflow.admitted"
+"""The environ key under which ``Pipeline.admit`` leaves what it found for ``handle``."""
 BodyReader = Callable[[], "bytes | None"]
 """Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
 
@@ -79,13 +81,25 @@ class Pipeline:
         self.state.journal.record(environ, reply.status)
         return reply
 
-    def _reply(
-        self,
-        environ: Mapping[str, Any],
-        methods: dict[str, OperationSpec],
-        raw_params: Mapping[str, str],
-        read_body: BodyReader,
-    ) -> Reply:
+    def admit(self, environ: dict[str, Any]) -> Reply | None:
+        """For a front that reads a body before calling ``handle`` (the RSGI one): the
+        refusal of an API request that may not go on (405, 401, 403, 429), journaled, so that
+        no byte of its body is read; ``None`` when it may (``handle`` then does not check, or
+        spend a token, again). A keyless client cannot make the server hold its upload."""
+        found = self.routes.match(environ.get("PATH_INFO", ""))
+        if found is None:
+            return None
+        admitted = self._admit(environ, found[0])
+        if isinstance(admitted, Reply):
+            self.state.journal.record(environ, admitted.status)
+            return admitted
+        environ[ADMITTED] = admitted
+        return None
+
+    def _admit(
+        self, environ: Mapping[str, Any], methods: dict[str, OperationSpec]
+    ) -> Reply | tuple[OperationSpec, list[tuple[str, str]]]:
+        """The refusal of a request, or its operation and rate-limit headers."""
         method = environ.get("REQUEST_METHOD", "GET")
         operation = methods.get("GET" if method == "HEAD" else method)
         if operation is None:
@@ -105,6 +119,20 @@ class Pipeline:
             headers = buckets.headers(remaining)
             if not allowed_now:
                 return self._too_many(buckets)
+        return operation, headers
+
+    def _reply(
+        self,
+        environ: Mapping[str, Any],
+        methods: dict[str, OperationSpec],
+        raw_params: Mapping[str, str],
+        read_body: BodyReader,
+    ) -> Reply:
+        admitted = environ.get(ADMITTED) or self._admit(environ, methods)
+        if isinstance(admitted, Reply):
+            return admitted
+        operation, headers = admitted
+        buckets = self.state.buckets
         prefer = environ.get("HTTP_PREFER")
         query_string = environ.get("QUERY_STRING") or ""
         query = dict(parse_qsl(query_string)) if query_string else {}
@@ -115,7 +143,9 @@ class Pipeline:
                 else NONE
             )
         except ControlError as error:
-            return _invalid_control(error)
+            invalid = _invalid_control(error)
+            invalid.headers[:0] = headers  # the key passed and spent a token, as any answer
+            return invalid
         if wanted.code is not None and wanted.code != 200:
             reply = (
                 self._too_many(buckets or self._nominal_limit)
