@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -84,9 +86,20 @@ class _CutShort(Exception):
 
 CUT_SHORT = "The request body was cut short."
 BUSY = "Too many request bodies are arriving at once; retry in a second."
+SWITCH_SECONDS = 0.0005
+"""The worker's GIL switch interval (``sys.setswitchinterval``)."""
 BODIES_BYTES = 64 * 1024 * 1024
 """The bytes all bodies still arriving in one worker may hold (at least two ``max_body``)."""
 _QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
+
+
+def _may_seed(environ: dict[str, Any]) -> bool:
+    """Whether the request names a seed (``Prefer: seed=``, ``?__seed=``): it may make the
+    factory draw a new seed's pools."""
+    prefer = environ.get("HTTP_PREFER")
+    if prefer is not None:
+        return "seed" in prefer.lower()
+    return "__seed" in environ["QUERY_STRING"]
 
 
 def _environ_name(name: str) -> str:
@@ -250,11 +263,15 @@ class RsgiFront:
         self.pipeline = get_pipeline(app)
         self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
+        self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Make the worker's loop run each request's first step at once (granian calls this
-        when the worker starts): a stored postback then costs the loop one turn, not two."""
+        when the worker starts): a stored postback then costs the loop one turn, not two.
+        The loop also gets the GIL back from a busy thread (a new seed's pools being drawn)
+        within :data:`SWITCH_SECONDS` rather than Python's 5 ms."""
         make_eager(loop)
+        sys.setswitchinterval(SWITCH_SECONDS)
 
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""
@@ -282,7 +299,15 @@ class RsgiFront:
         except _CutShort:
             await send_reply(pipeline.error(400, CUT_SHORT), protocol, head=False)
             return
-        reply = pipeline.handle(environ, lambda: body)
+        if _may_seed(environ):
+            # A new seed costs the factory tens of milliseconds: made in one thread of its
+            # own, it costs other clients a GIL switch instead of a stalled loop, and many
+            # such requests queue there instead of taking turns on the loop.
+            reply = await asyncio.get_running_loop().run_in_executor(
+                self._seeding, pipeline.handle, environ, lambda: body
+            )
+        else:
+            reply = pipeline.handle(environ, lambda: body)
         if reply is None:
             if body is None:
                 await send_reply(pipeline.error(413), protocol, head=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -376,3 +377,33 @@ def test_bodies_still_arriving_hold_at_most_the_budget_in_all(run: Run[list[Prot
     busy = next(a for a in answers if a.status == 503)
     assert busy.headers["retry-after"] == "1"
     assert set(json.loads(busy.body)) == {"error"}
+
+
+def test_a_request_naming_a_seed_is_answered_off_the_loop(
+    run: Run[tuple[Protocol, Protocol, float]],
+) -> None:
+    front = RsgiFront(create_app(MockConfig(rate_limit=None)))
+    state = front.pipeline.state
+    drawn = state.generated
+
+    def slow_new_seed(seed: int, pixel_id: int) -> bytes:
+        time.sleep(0.6)  # what drawing a new seed's pools costs, exaggerated
+        return drawn(seed, pixel_id)
+
+    state.generated = slow_new_seed  # type: ignore[method-assign]
+    seeded_scope = Scope(
+        "GET", "/v1/networks/pixels/424242", "", [*KEY, ("prefer", "dynamic=true, seed=77")]
+    )
+
+    async def scenario() -> tuple[Protocol, Protocol, float]:
+        started = time.perf_counter()
+        seeded = asyncio.ensure_future(call(front, seeded_scope))
+        await asyncio.sleep(0.05)
+        other = await call(front, Scope("GET", "/v1/networks/pixels/3", "", KEY))
+        other_done = time.perf_counter() - started
+        return await seeded, other, other_done
+
+    seeded, other, other_done = run(front, scenario())
+    assert (seeded.status, other.status) == (200, 200)
+    assert json.loads(seeded.body) == PostbackFactory(77).build(424242)
+    assert other_done < 0.4  # not held up by the seed's 0.6 s
