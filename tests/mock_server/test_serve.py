@@ -481,3 +481,18 @@ def test_silent_connections_are_closed_and_do_not_lock_others_out() -> None:
         finally:
             for conn in silent:
                 conn.close()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_an_idle_keep_alive_connection_is_closed_after_the_read_timeout(server: str) -> None:
+    with spawn_serve("--server", server, "--quiet", "--read-timeout", "2") as spawned:
+        conn = socket.create_connection(("127.0.0.1", _port_of(spawned)), timeout=30)
+        try:
+            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert conn.recv(12) == b"HTTP/1.1 200"
+            started = time.monotonic()
+            while conn.recv(65536):  # the rest of the answer, then the server's close
+                pass
+            assert time.monotonic() - started < 10
+        finally:
+            conn.close()
