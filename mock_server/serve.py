@@ -303,11 +303,12 @@ def run(
     """Serve the mock until Ctrl-C or SIGTERM; ``on_ready`` is called just before it starts
     (after the address was claimed and the app was built, so never for a busy port)."""
     listener = listener or claim(options.host, options.port)
-    _raise_open_files_limit()
     with listener:
         app = preload(config)
         on_ready()
         if server_name(options.server) == "granian":
+            # Not for waitress: it waits on select(), which takes no file number past 1,023.
+            _raise_open_files_limit()
             loader = functools.partial(
                 _rsgi_app, config, id(config), options.threads, options.access_log, options.port
             )

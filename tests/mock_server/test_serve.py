@@ -496,3 +496,19 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_read_timeout(server: 
             assert time.monotonic() - started < 10
         finally:
             conn.close()
+
+
+def test_the_open_files_limit_is_raised_to_what_the_system_allows() -> None:
+    script = (
+        "import resource\n"
+        "from mock_server.serve import _raise_open_files_limit\n"
+        "_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 256), hard))\n"
+        "_raise_open_files_limit()\n"
+        "print(*resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    soft, hard = map(int, result.stdout.split())
+    assert soft == hard or soft >= 65536
