@@ -32,15 +32,20 @@ MAX_PATH = 200
 (and a line stays shorter than a pipe's atomic write, so lines of concurrent requests and
 workers never interleave)."""
 
+MAX_METHOD = 20
+"""Characters of a method printed before it is cut (HTTP's own are at most 7; a client may
+send any token)."""
+
 _THREAD_COUNT_WARNING = "Python threads, which seems quite high"
+_KILL_WARNING = "after it refused to gracefully stop"
 
 
-def printable(text: str) -> str:
-    """``text`` cut to :data:`MAX_PATH` characters (ending in ``...``), with unprintable
+def printable(text: str, limit: int = MAX_PATH) -> str:
+    """``text`` cut to ``limit`` characters (ending in ``...``), with unprintable
     characters written as Python escapes: a request cannot forge or garble console lines
     (``GET /%0a[...] fake line`` arrives as a decoded newline)."""
-    if len(text) > MAX_PATH:
-        text = text[:MAX_PATH] + "..."
+    if len(text) > limit:
+        text = text[:limit] + "..."
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
@@ -87,8 +92,8 @@ class AccessLines:
             self._stamp = (int(started), stamp)
         if len(path) > MAX_PATH or not path.isprintable():
             path = printable(path)
-        if not method.isprintable():
-            method = printable(method)
+        if len(method) > MAX_METHOD or not method.isprintable():
+            method = printable(method, MAX_METHOD)
         line = f"[{stamp}] {method} {path} {status} {elapsed_ms:.2f} ms\n"
         try:
             write(line.encode("utf-8", "backslashreplace"))
@@ -181,8 +186,9 @@ def with_access_log(loader: Callable[[], WSGIApplication]) -> WSGIApplication:
 
 def granian_logging() -> dict[str, Any]:
     """granian's ``log_dictconfig``: its console on stdout, without the reports of injected
-    faults or the warning that the thread count is high for the cores the machine has
-    (``serve`` chooses it on purpose: ``--threads``)."""
+    faults, the warning that the thread count is high for the cores the machine has
+    (``serve`` chooses it on purpose: ``--threads``) or that a worker was killed after
+    ``serve.STOP_SECONDS`` (that is how a stop ends answers still in flight)."""
     return {
         "formatters": {
             "generic": {"format": "[%(levelname)s] %(message)s"},
@@ -194,13 +200,21 @@ def granian_logging() -> dict[str, Any]:
                 "()": "mock_server.access_log.HideMessage",
                 "text": _THREAD_COUNT_WARNING,
             },
+            "hide_kill_warning": {
+                "()": "mock_server.access_log.HideMessage",
+                "text": _KILL_WARNING,
+            },
         },
         "handlers": {
             "console": {
                 "formatter": "generic",
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
-                "filters": ["hide_injected_faults", "hide_thread_count_warning"],
+                "filters": [
+                    "hide_injected_faults",
+                    "hide_thread_count_warning",
+                    "hide_kill_warning",
+                ],
             },
             # Unused (serve writes its own access lines) but named by granian's loggers.
             "access": {

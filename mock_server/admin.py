@@ -22,11 +22,14 @@ from mock_server.strictjson import StrictJSONError, loads
 
 
 def is_loopback(address: str | None) -> bool:
-    """Whether a client address is this machine's (127.0.0.0/8, ::1)."""
+    """Whether a client address is this machine's (127.0.0.0/8, ::1), also as an
+    IPv4-mapped IPv6 address (``::ffff:127.0.0.1``: an IPv4 client of a server on ``::``)."""
     try:
-        return ipaddress.ip_address((address or "").split("%", 1)[0]).is_loopback
+        found = ipaddress.ip_address((address or "").split("%", 1)[0])
     except ValueError:
         return False
+    mapped = getattr(found, "ipv4_mapped", None)
+    return (mapped or found).is_loopback
 
 
 class AsciiId(IntegerConverter):

@@ -15,6 +15,7 @@ from typing import Any
 
 from mock_server.clock import ClockSetting, parse_clock
 from mock_server.config import MockConfig, RateLimit
+from mock_server.controls import MAX_DELAY_MS
 from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
 
 DISTRIBUTION = "everflow-postback-kit"
@@ -74,13 +75,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _non_negative(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
 def _integer(text: str) -> int:
     # int() of a huge digit string raises ValueError past 4,300 digits; argparse turns
     # ArgumentTypeError into a usage line, and a long number is not a useful thing to echo.
@@ -88,6 +82,15 @@ def _integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, not {text[:40]!r}") from None
+
+
+def _delay(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= MAX_DELAY_MS:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 to {MAX_DELAY_MS} milliseconds (the cap of Prefer: delay), not {text}"
+        )
+    return value
 
 
 def _port(text: str) -> int:
@@ -166,7 +169,16 @@ def _generate(args: argparse.Namespace) -> int:
     import json
 
     from fixtures import PostbackFactory
+    from mock_server.records import MAX_SERVABLE_ID
 
+    last = args.start_id + args.count - 1
+    if last > MAX_SERVABLE_ID:
+        print(
+            f"everflow-mock: --start-id {args.start_id} and --count {args.count} would write ids "
+            f"up to {last}, past {MAX_SERVABLE_ID}, the largest id the API (and serve) takes",
+            file=sys.stderr,
+        )
+        return 2
     factory = PostbackFactory(seed=args.seed)
     overrides = {"delivery_method": args.delivery_method} if args.delivery_method else {}
     postbacks = [factory.build(args.start_id + i, **overrides) for i in range(args.count)]
@@ -200,11 +212,12 @@ def _serve(args: argparse.Namespace) -> int:
     )
     # The port first: a busy one is the commonest mistake, and says so before a big file loads.
     with claim(options.host, options.port) as listener:
+        api_keys, admin_token = _secrets(args)
         postbacks = load_data_file(args.data) if args.data else None
         config = MockConfig(
             seed=args.seed,
             postbacks=postbacks,
-            api_keys=tuple(args.api_key or ()),
+            api_keys=api_keys,
             dynamic=args.dynamic,
             error_key=args.error_key,
             rate_limit=args.rate_limit,
@@ -215,11 +228,18 @@ def _serve(args: argparse.Namespace) -> int:
             max_keys=args.max_keys,
             journal_size=args.journal_size,
             journal_bytes=args.journal_bytes,
-            admin_token=args.admin_token,
+            admin_token=admin_token,
             clock=args.clock,
         )
         source = args.data or f"built-in catalogue, seed {args.seed}"
-        count = len(postbacks) if postbacks is not None else len(builtin_postbacks(args.seed))
+        ids = (
+            list(postbacks.encoded)
+            if postbacks is not None
+            else [p["network_pixel_id"] for p in builtin_postbacks(args.seed)]
+        )
+        count = len(ids)
+        # An id the data has (3, as the README's examples, when it is there).
+        try_id = 3 if 3 in ids or args.dynamic or not ids else ids[0]
         limit = config.rate_limit
         limit_text = f"{limit.rate:g}/s, burst {limit.burst}" if limit else "off"
         key_text = "one of your --api-key values" if config.api_keys else "any-non-empty-key"
@@ -233,7 +253,7 @@ def _serve(args: argparse.Namespace) -> int:
                 f"({server_name(args.server)}, {workers})\n"
                 f"  {count} postbacks from {source}; unknown ids: "
                 f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}\n"
-                f"  try: curl -H 'X-Eflow-Api-Key: {key_text}' {base}/v1/networks/pixels/3\n"
+                f"  try: curl -H 'X-Eflow-Api-Key: {key_text}' {base}/v1/networks/pixels/{try_id}\n"
                 f"  admin: {base}/__admin/health ({admin_text})  spec: {base}/openapi.yaml"
                 f"  stop: Ctrl-C",
                 flush=True,
@@ -241,6 +261,44 @@ def _serve(args: argparse.Namespace) -> int:
 
         run(config, options, banner, listener)
     return 0
+
+
+API_KEY_ENV = "EVERFLOW_MOCK_API_KEY"
+ADMIN_TOKEN_ENV = "EVERFLOW_MOCK_ADMIN_TOKEN"
+
+
+def _secret_lines(path: str, what: str) -> list[str]:
+    """The non-blank lines of ``path``, stripped; an ``OSError`` (exit 2) if none."""
+    with open(path, encoding="utf-8") as file:
+        lines = [line.strip() for line in file if line.strip()]
+    if not lines:
+        raise OSError(f"{path}: no {what} in the file")
+    return lines
+
+
+def _secrets(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]:
+    """The API keys and admin token from the options, the files they name and the
+    environment, which keep them out of ``ps`` (said without the values if wrong)."""
+    import os
+
+    keys = list(args.api_key or ())
+    if args.api_key_file:
+        keys += _secret_lines(args.api_key_file, "API key")
+    if os.environ.get(API_KEY_ENV):
+        keys.append(os.environ[API_KEY_ENV])
+    token = args.admin_token
+    if token is None and args.admin_token_file:
+        (token, *more) = _secret_lines(args.admin_token_file, "admin token")
+        if more:
+            raise OSError(f"{args.admin_token_file}: more than one line; an admin token is one")
+    if token is None and os.environ.get(ADMIN_TOKEN_ENV):
+        token = os.environ[ADMIN_TOKEN_ENV]
+    if token is not None and token is not args.admin_token:
+        try:
+            _token(token)
+        except argparse.ArgumentTypeError as error:
+            raise OSError(f"the admin token {error}") from None
+    return tuple(dict.fromkeys(keys)), token
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,7 +386,13 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--api-key",
         action="append",
         metavar="KEY",
-        help="accept only this key; repeat it to accept several (default: any non-empty key)",
+        help="accept only this key; repeat it to accept several (default: any non-empty key; "
+        f"keys also come from --api-key-file and ${API_KEY_ENV}, which stay out of ps)",
+    )
+    mock.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="accept the keys in this file too, one a line (default: none)",
     )
     mock.add_argument(
         "--dynamic",
@@ -351,10 +415,10 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     )
     mock.add_argument(
         "--delay",
-        type=_non_negative,
+        type=_delay,
         default=DEFAULTS.delay_ms,
         metavar="MS",
-        help="latency added to every request",
+        help=f"latency added to every request (at most {MAX_DELAY_MS})",
     )
     mock.add_argument(
         "--fault-rate",
@@ -416,7 +480,12 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         metavar="TOKEN",
         help="require 'Authorization: Bearer TOKEN' on every admin call, which opens the admin "
         "API to clients off loopback (default: none; the admin API answers loopback clients "
-        "only)",
+        f"only; the token also comes from --admin-token-file or ${ADMIN_TOKEN_ENV})",
+    )
+    limits.add_argument(
+        "--admin-token-file",
+        metavar="FILE",
+        help="read the admin token from this file, one line (default: none)",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,7 +29,8 @@ class RateLimit:
             rate, burst = float(rate_text), int(burst_text or rate_text)
         except ValueError:
             raise ValueError(f"rate limit must look like 30/50 or off, not {text!r}") from None
-        if rate <= 0 or burst < 1:
+        # nan and inf pass float(); a rate whose inverse overflows has no Retry-After.
+        if not (rate > 0 and math.isfinite(rate) and math.isfinite(1 / rate)) or burst < 1:
             raise ValueError(f"rate limit needs a positive rate and burst, not {text!r}")
         return cls(rate, burst)
 

@@ -13,6 +13,9 @@ from typing import Any
 
 FAULTS = ("reset", "empty", "malformed")
 MAX_DELAY_MS = 60_000
+"""The longest delay the mock waits, whoever asks (``Prefer: delay``, ``--delay``, the marker)."""
+MAX_DIGITS = 20
+"""The most digits a numeric control may have (the seed's range needs 19)."""
 MAX_ECHO = 64
 """How much of a bad value a 422 answer repeats."""
 
@@ -89,7 +92,8 @@ class ControlParser:
             "example": lambda t: _one_of("example", t, self.examples),
             "dynamic": lambda t: _boolean("dynamic", t),
             "seed": lambda t: _integer("seed", t, 0, 2**63 - 1),
-            "delay": lambda t: _integer("delay", t, 0, 2**31),
+            # Any delay of up to MAX_DIGITS digits is served, longer ones as MAX_DELAY_MS.
+            "delay": lambda t: _integer("delay", t, 0, 10**MAX_DIGITS - 1),
             "fault": lambda t: _one_of("fault", t, FAULTS),
         }
 

@@ -20,9 +20,19 @@ class DataFileError(ValueError):
 
 def _text(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise DataFileError(f"{path}: cannot read: {error.strerror or error}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise DataFileError(
+            f"{path}: starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without one"
+        )
+    if not data.strip():
+        raise DataFileError(
+            f"{path}: the file is empty; expected a JSON array or YAML list of postbacks"
+        )
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataFileError(f"{path}: not UTF-8 (byte {error.start})") from None
 

@@ -6,7 +6,7 @@ servers that speak only WSGI (waitress, werkzeug).
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -20,6 +20,10 @@ DEFERRED_DELAY: ContextVar[list[int] | None] = ContextVar("everflow_deferred_del
 """Set to a list by a caller that waits out delays itself (the ``everflow_mock`` fixture,
 which must honour the client's timeout and not block an event loop): the front then
 appends a reply's ``delay_ms`` to it instead of sleeping."""
+
+
+STOPPING = threading.Event()
+"""Set when the server stops: delayed answers still waiting are sent at once."""
 
 
 def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
@@ -51,7 +55,7 @@ def wsgi_front(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplicatio
             if reply.delay_ms:
                 deferred = DEFERRED_DELAY.get()
                 if deferred is None:
-                    time.sleep(reply.delay_ms / 1000)
+                    STOPPING.wait(reply.delay_ms / 1000)
                 else:
                     deferred.append(reply.delay_ms)
             return reply.send(environ, start_response)

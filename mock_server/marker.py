@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.config import MockConfig, RateLimit
+from mock_server.controls import MAX_DELAY_MS
 
 if TYPE_CHECKING:
     from mock_server.records import EncodedPostbacks
-
-MAX_DELAY_MS = 60_000  # the cap of the Prefer: delay=MS control
 
 
 class MarkerError(ValueError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import parse_qsl
 
 from mock_server.answers import GATEWAY_STATUSES, gateway_body
@@ -34,6 +34,11 @@ from mock_server.store import encode
 from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
+ADMITTED = "everflow.admitted"
+Admitted: TypeAlias = Reply | tuple[OperationSpec, list[tuple[str, str]], str | None]
+"""A refusal, or what an admitted request goes on with: its operation, its rate-limit
+headers and the wire fault queued for it."""
+"""The environ key under which ``Pipeline.admit`` leaves what it found for ``handle``."""
 BodyReader = Callable[[], "bytes | None"]
 """Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
 
@@ -74,8 +79,7 @@ class Pipeline:
         if found is None:
             return None
         methods, raw_params = found
-        method = environ.get("REQUEST_METHOD", "GET")
-        operation = methods.get("GET" if method == "HEAD" else method)
+        operation = self._operation(environ, methods)
         body: list[bytes | None] = []
         if operation is not None and operation.has_body:
             read_all = read_body
@@ -85,7 +89,7 @@ class Pipeline:
                 return body[-1]
 
         try:
-            reply = self._reply(environ, methods, operation, raw_params, read_body)
+            reply = self._reply(environ, methods, raw_params, read_body)
         except SpecBreach as breach:
             log.error("response not sent, it breaks the spec: %s", breach)
             reply = self.error(
@@ -103,14 +107,39 @@ class Pipeline:
         )
         return reply
 
-    def _reply(
-        self,
-        environ: Mapping[str, Any],
-        methods: dict[str, OperationSpec],
-        operation: OperationSpec | None,
-        raw_params: Mapping[str, str],
-        read_body: BodyReader,
-    ) -> Reply:
+    def admit(self, environ: dict[str, Any]) -> Reply | None:
+        """For a front that reads a body before calling ``handle`` (the RSGI one): the
+        refusal of an API request that may not go on (405, 401, 403, 429, a queued status),
+        journaled, so that no byte of its body is read; ``None`` when it may (``handle`` then
+        does not check, or spend a token, again). A keyless client cannot make the server
+        hold its upload."""
+        found = self.routes.match(environ.get("PATH_INFO", ""))
+        if found is None:
+            return None
+        methods, raw_params = found
+        admitted = self._admit(environ, methods)
+        if isinstance(admitted, Reply):
+            operation = self._operation(environ, methods)
+            self.state.journal.record(
+                environ,
+                admitted.status,
+                operation.operation_id if operation is not None else None,
+                raw_params,
+            )
+            return admitted
+        environ[ADMITTED] = admitted
+        return None
+
+    @staticmethod
+    def _operation(
+        environ: Mapping[str, Any], methods: dict[str, OperationSpec]
+    ) -> OperationSpec | None:
+        method = environ.get("REQUEST_METHOD", "GET")
+        return methods.get("GET" if method == "HEAD" else method)
+
+    def _admit(self, environ: Mapping[str, Any], methods: dict[str, OperationSpec]) -> Admitted:
+        """The refusal of a request, or its operation, rate-limit headers and queued fault."""
+        operation = self._operation(environ, methods)
         if operation is None:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
             reply = self.error(405)
@@ -133,6 +162,20 @@ class Pipeline:
             headers = buckets.headers(remaining)
             if not allowed_now:
                 return self._too_many(buckets)
+        return operation, headers, queued if isinstance(queued, str) else None
+
+    def _reply(
+        self,
+        environ: Mapping[str, Any],
+        methods: dict[str, OperationSpec],
+        raw_params: Mapping[str, str],
+        read_body: BodyReader,
+    ) -> Reply:
+        admitted = environ.get(ADMITTED) or self._admit(environ, methods)
+        if isinstance(admitted, Reply):
+            return admitted
+        operation, headers, queued = admitted
+        buckets = self.state.buckets
         prefer = environ.get("HTTP_PREFER")
         query_string = environ.get("QUERY_STRING") or ""
         query = dict(parse_qsl(query_string)) if query_string else {}
@@ -143,7 +186,9 @@ class Pipeline:
                 else NONE
             )
         except ControlError as error:
-            return _invalid_control(error)
+            invalid = _invalid_control(error)
+            invalid.headers[:0] = headers  # the key passed and spent a token, as any answer
+            return invalid
         if wanted.code is not None and wanted.code != 200:
             reply = self._coded(wanted.code, buckets)
         else:
@@ -152,7 +197,7 @@ class Pipeline:
             reply.headers[:0] = headers
         delay_ms = wanted.delay_ms or self.config.delay_ms
         reply.delay_ms = delay_ms
-        fault = queued if isinstance(queued, str) else wanted.fault
+        fault = queued or wanted.fault
         rate = self.config.fault_rate
         if fault is None and rate:
             draws = self.state.fault_rng

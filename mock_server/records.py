@@ -30,18 +30,35 @@ class RecordProblem:
         return [head, *(f"  {note}" for note in self.notes), *(f"  {v}" for v in self.violations)]
 
 
-class InvalidRecords(ValueError):
-    """Some records break the spec; none of them were loaded."""
+MAX_REPORTED = 20
+"""Bad records a report details; the others are counted (a file of a million bad records
+must not print millions of lines)."""
 
-    def __init__(self, problems: list[RecordProblem], total: int) -> None:
+
+class InvalidRecords(ValueError):
+    """Some records break the spec; none of them were loaded.
+
+    ``problems`` holds the first bad records' problems (at most ``MAX_REPORTED`` when they
+    came from a ``RecordChecker``), ``invalid`` how many records were bad in all.
+    """
+
+    def __init__(
+        self, problems: list[RecordProblem], total: int, invalid: int | None = None
+    ) -> None:
         self.problems = problems
         self.total = total
+        self.invalid = len(problems) if invalid is None else invalid
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        """A summary line, then every problem of every bad record."""
-        head = f"{len(self.problems)} of {self.total} records are invalid; nothing was loaded:"
-        return [head, *(line for p in self.problems for line in p.lines())]
+        """A summary line, then every problem of each bad record reported, then how many
+        more bad records there are."""
+        head = f"{self.invalid} of {self.total} records are invalid; nothing was loaded:"
+        lines = [head, *(line for p in self.problems for line in p.lines())]
+        more = self.invalid - len(self.problems)
+        if more:
+            lines.append(f"... and {more} more invalid record{'s' if more > 1 else ''}")
+        return lines
 
 
 class EncodedPostbacks(Sequence[dict[str, Any]]):
@@ -91,8 +108,12 @@ class RecordChecker:
     ``InvalidRecords`` naming every problem of every record (and loads nothing).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_reported: int | None = MAX_REPORTED) -> None:
         self.problems: list[RecordProblem] = []
+        """The problems of the first ``max_reported`` bad records (all with ``None``)."""
+        self.invalid = 0
+        """How many records were bad."""
+        self.max_reported = max_reported
         self.total = 0
         self._encoded: dict[int, bytes] = {}
         self._first_seen: dict[int, int] = {}
@@ -127,7 +148,7 @@ class RecordChecker:
                 notes.append(f"duplicate id, first used by record {self._first_seen[pixel_id]}")
             else:
                 self._first_seen[pixel_id] = index
-        if unreadable:
+        if unreadable or (notes and self._full()):  # known bad, and its details not shown
             return self._problem(RecordProblem(index, _shown(pixel_id), notes=notes))
         found = violations(record)
         if not notes and not found:
@@ -136,20 +157,25 @@ class RecordChecker:
             except StrictJSONError as error:
                 notes.append(str(error))
             else:
-                if not self.problems:  # once anything is wrong nothing is loaded: drop bytes
+                if not self.invalid:  # once anything is wrong nothing is loaded: drop bytes
                     self._encoded[pixel_id] = data
                 return None
         return self._problem(RecordProblem(index, _shown(pixel_id), found, notes))
 
+    def _full(self) -> bool:
+        return self.max_reported is not None and len(self.problems) >= self.max_reported
+
     def _problem(self, problem: RecordProblem) -> RecordProblem:
-        self.problems.append(problem)
+        self.invalid += 1
+        if not self._full():
+            self.problems.append(problem)
         self._encoded.clear()
         return problem
 
     def result(self) -> EncodedPostbacks:
         """Every record added, encoded; ``InvalidRecords`` if any of them has a problem."""
-        if self.problems:
-            raise InvalidRecords(self.problems, self.total)
+        if self.invalid:
+            raise InvalidRecords(self.problems, self.total, self.invalid)
         return EncodedPostbacks(self._encoded)
 
 
@@ -179,7 +205,7 @@ def encode_records(records: Iterable[Any]) -> EncodedPostbacks:
 
 def check_records(records: Iterable[Any]) -> list[RecordProblem]:
     """Every problem of every record, all at once: schema violations, missing or duplicate ids."""
-    checker = RecordChecker()
+    checker = RecordChecker(max_reported=None)
     for record in records:
         checker.add(record)
     return checker.problems

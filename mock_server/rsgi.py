@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -83,7 +85,21 @@ class _CutShort(Exception):
 
 
 CUT_SHORT = "The request body was cut short."
+BUSY = "Too many request bodies are arriving at once; retry in a second."
+SWITCH_SECONDS = 0.0005
+"""The worker's GIL switch interval (``sys.setswitchinterval``)."""
+BODIES_BYTES = 64 * 1024 * 1024
+"""The bytes all bodies still arriving in one worker may hold (at least two ``max_body``)."""
 _QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
+
+
+def _may_seed(environ: dict[str, Any]) -> bool:
+    """Whether the request names a seed (``Prefer: seed=``, ``?__seed=``): it may make the
+    factory draw a new seed's pools."""
+    prefer = environ.get("HTTP_PREFER")
+    if prefer is not None:
+        return "seed" in prefer.lower()
+    return "__seed" in environ["QUERY_STRING"]
 
 
 def _environ_name(name: str) -> str:
@@ -109,38 +125,66 @@ def environ_of(scope: Scope) -> dict[str, Any]:
     return environ
 
 
+class _Busy(Exception):
+    """Unfinished bodies already hold all the bytes the worker allows them."""
+
+
+class BodyBudget:
+    """The bytes every body still arriving may hold in all, in one worker: a thousand
+    clients each sending most of a large body, slowly, cannot take the server's memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+
+
 async def read_body(
-    protocol: HTTPProtocol, environ: dict[str, Any], limit: int, timeout: float
+    protocol: HTTPProtocol,
+    environ: dict[str, Any],
+    limit: int,
+    timeout: float,
+    budget: BodyBudget | None = None,
 ) -> bytes | None:
     """The whole body, or ``None`` past ``limit`` bytes; ``_TooSlow`` past ``timeout`` s,
-    ``_CutShort`` if it ends before it is whole (never half a body)."""
+    ``_CutShort`` if it ends before it is whole (never half a body), ``_Busy`` when the
+    ``budget`` for all bodies still arriving is spent."""
     length = environ.get("CONTENT_LENGTH", "")
     if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
         return b""
     if length and (not length.isdigit() or int(length) > limit):
         return None
     chunks: list[bytes] = []
-    size = 0
+    size = held = 0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     pieces = protocol.__aiter__()
     # granian ends a body with an empty piece, and turns a failure (the client gone before
     # the Content-Length or the last chunk) into an empty piece too: two mean a cut body.
     empty = 0
-    while True:
-        try:
-            chunk = await asyncio.wait_for(pieces.__anext__(), max(0.0, deadline - loop.time()))
-        except StopAsyncIteration:
-            if empty > 1 or (length and size != int(length)):
-                raise _CutShort from None
-            return b"".join(chunks)
-        except (TimeoutError, OSError, RuntimeError):
-            raise _TooSlow from None
-        empty += not chunk
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        while True:
+            try:
+                wait = max(0.0, deadline - loop.time())
+                chunk = await asyncio.wait_for(pieces.__anext__(), wait)
+            except StopAsyncIteration:
+                if empty > 1 or (length and size != int(length)):
+                    raise _CutShort from None
+                return b"".join(chunks)
+            except (TimeoutError, OSError, RuntimeError):
+                raise _TooSlow from None
+            empty += not chunk
+            size += len(chunk)
+            if size > limit:
+                return None
+            if budget is not None:
+                if budget.held + len(chunk) > budget.limit:
+                    raise _Busy
+                budget.held += len(chunk)
+                held += len(chunk)
+            chunks.append(chunk)
+    finally:
+        if budget is not None:
+            budget.held -= held
 
 
 async def send_reply(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:
@@ -218,32 +262,59 @@ class RsgiFront:
     def __init__(self, app: Flask, flask_threads: int = FLASK_THREADS) -> None:
         self.pipeline = get_pipeline(app)
         self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
+        self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
+        self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Make the worker's loop run each request's first step at once (granian calls this
-        when the worker starts): a stored postback then costs the loop one turn, not two."""
+        when the worker starts): a stored postback then costs the loop one turn, not two.
+        The loop also gets the GIL back from a busy thread (a new seed's pools being drawn)
+        within :data:`SWITCH_SECONDS` rather than Python's 5 ms."""
         make_eager(loop)
+        sys.setswitchinterval(SWITCH_SECONDS)
 
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""
         pipeline = self.pipeline
         config = pipeline.config
         environ = environ_of(scope)
+        if scope.method not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
+            refused = pipeline.admit(environ)  # no key, no token: not one byte is read
+            if refused is not None:
+                await send_reply(refused, protocol, head=scope.method == "HEAD")
+                return
+        body: bytes | None
         try:
-            body = await read_body(protocol, environ, config.max_body, config.read_timeout)
+            body = await read_body(
+                protocol, environ, config.max_body, config.read_timeout, self.budget
+            )
+        except _Busy:
+            busy = pipeline.error(503, BUSY)
+            busy.headers.append(("Retry-After", "1"))
+            await send_reply(busy, protocol, head=False)
+            return
         except _TooSlow:
             await send_reply(pipeline.error(408), protocol, head=False)
             return
         except _CutShort:
             await send_reply(pipeline.error(400, CUT_SHORT), protocol, head=False)
             return
-        reply = pipeline.handle(environ, lambda: body)
+        if _may_seed(environ):
+            # A new seed costs the factory tens of milliseconds: made in one thread of its
+            # own, it costs other clients a GIL switch instead of a stalled loop, and many
+            # such requests queue there instead of taking turns on the loop.
+            reply = await asyncio.get_running_loop().run_in_executor(
+                self._seeding, pipeline.handle, environ, lambda: body
+            )
+        else:
+            reply = pipeline.handle(environ, lambda: body)
         if reply is None:
             if body is None:
                 await send_reply(pipeline.error(413), protocol, head=False)
             else:
                 await _to_flask(self.flask, scope, body, protocol)
             return
+        body = None  # not held while the answer waits
         if reply.delay_ms:
             await asyncio.sleep(reply.delay_ms / 1000)
         await send_reply(reply, protocol, head=scope.method == "HEAD")

@@ -7,6 +7,7 @@ can read :data:`THREADS` and :data:`SERVERS` from here at no cost.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import gc
@@ -31,6 +32,13 @@ SERVERS = ("granian", "waitress")
 THREADS = 16
 MAX_HEADER_BYTES = 64 * 1024
 """The most a request's line and headers may take (both servers refuse more)."""
+BACKLOG = 2048
+"""Connections the kernel queues before the server accepts them."""
+BACKPRESSURE = 8192
+"""Connections a granian worker serves at once (its default, the backlog, let about 1,000
+silent clients lock everyone else out)."""
+STOP_SECONDS = 1
+"""How long Ctrl-C or SIGTERM waits for answers in flight before the workers are killed."""
 WAITRESS_CONNECTIONS = 1000
 """The most connections waitress holds open at once (its own default is 100)."""
 
@@ -65,11 +73,14 @@ class CannotListen(OSError):
 
 
 def claim(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port``, or ``CannotListen`` saying why not.
+    """A socket listening on ``host:port``, or ``CannotListen`` saying why not.
 
     It binds as the servers do (``SO_REUSEADDR``, so a port left in TIME_WAIT by a previous
     run is fine) but without ``SO_REUSEPORT``, so a port another server listens on is an
-    error, including one granian holds: granian's own sockets would share it silently.
+    error, including one granian holds: granian's own sockets would share it silently. It
+    listens at once: two sockets merely bound with ``SO_REUSEADDR`` may share a port, so two
+    servers started together would both pass. The server then serves on this very socket,
+    and connections made meanwhile wait in its backlog instead of being refused.
     """
     where = f"{host}:{port}"
     try:
@@ -81,9 +92,8 @@ def claim(host: str, port: int) -> socket.socket:
         raise CannotListen(f"cannot listen on {where}: {error.strerror or error}") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind(address)
+        sock.listen(BACKLOG)
     except OSError as error:
         sock.close()
         if error.errno == errno.EADDRINUSE:
@@ -125,10 +135,13 @@ def server_name(choice: str = "auto") -> str:
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
-def _rsgi_app(config: MockConfig, key: int, threads: int, access_log: bool) -> Any:
-    """A granian worker's app: the preloaded mock behind the RSGI front (and access log)."""
+def _rsgi_app(config: MockConfig, key: int, threads: int, access_log: bool, port: int) -> Any:
+    """A granian worker's app: the preloaded mock behind the RSGI front (and access log),
+    with silent connections to ``port`` swept away."""
     from mock_server.rsgi import RsgiFront
+    from mock_server.silent import start_sweeping
 
+    start_sweeping(port)
     app: Any = RsgiFront(_load_app(config, key), flask_threads=threads)  # type: ignore[arg-type]
     if access_log:
         app = RsgiAccessLog(app)
@@ -179,17 +192,47 @@ def _serve_granian(
         # The RSGI front's Python runs on one event loop; Flask has a thread pool of its own.
         blocking_threads=1 if asynchronous else options.threads,
         loop=Loops.uvloop if asynchronous and importlib.util.find_spec("uvloop") else Loops.auto,
+        backlog=BACKLOG,
+        backpressure=BACKPRESSURE,
+        # In-flight answers (a Prefer: delay of up to a minute) must not hold a stop up.
+        workers_kill_timeout=STOP_SECONDS,
         http1_settings=HTTP1Settings(
             header_read_timeout=int(header_timeout * 1000), max_buffer_size=MAX_HEADER_BYTES
         ),
         log_level=LogLevels.warning,
         log_dictconfig=granian_logging(),
     )
-    # granian binds its own sockets in its workers (with SO_REUSEPORT), so the claim ends
-    # here; a server that started in the last instant could still share the port.
-    listener.close()
+    _serve_on(granian, listener)
     # granian installs its own SIGINT and SIGTERM handlers, whatever the process inherited.
     granian.serve(target_loader=loader, wrap_loader=False)
+
+
+def _serve_on(granian: Any, listener: socket.socket) -> None:
+    """Make granian serve on ``listener`` (which ``claim`` bound and listens on).
+
+    On Linux granian binds a socket of its own in each worker, with ``SO_REUSEPORT``, so a
+    second server on the same port would share it silently; elsewhere it binds one in the
+    main process. Either way the claim would end before granian binds, and a server started
+    in that instant could take the port too. Instead granian gets the claimed socket, as it
+    does on Windows: its workers, forked, inherit it. Workers started another way (spawned,
+    Python 3.14's default) do not inherit it, and granian binds its own as before.
+    """
+    import multiprocessing
+
+    from granian._granian import SocketHolder
+
+    if multiprocessing.get_start_method() != "fork":
+        listener.close()
+        return
+
+    def adopt_claimed_socket() -> None:
+        listener.set_inheritable(True)
+        granian._ssp = None
+        granian._shd = SocketHolder(listener.fileno(), False, BACKLOG)  # type: ignore[call-arg]
+        granian._sfd = listener.fileno()
+        granian._sso = listener  # closed by granian at shutdown
+
+    granian._init_shared_socket = adopt_claimed_socket
 
 
 def _serve_waitress(
@@ -202,9 +245,12 @@ def _serve_waitress(
     import waitress
 
     logging.getLogger("waitress").addFilter(HideInjectedFaults())
+    # "Task queue depth is N": requests queued in the backlog while waitress starts (the
+    # socket listens before it), and under load; not a problem to report on a mock's console.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # A process started with SIGINT ignored (nohup, `&` in a script) keeps it ignored, and
     # Python then installs no Ctrl-C handler: install it, so Ctrl-C stops waitress anyway.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _stop_like_ctrl_c)
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     waitress.serve(
         app,
@@ -224,7 +270,27 @@ def _serve_waitress(
     )
 
 
+def _raise_open_files_limit() -> None:
+    """Let the server hold as many connections as the system allows this process: a soft
+    limit of 1,024 open files (a common default) would let that many silent clients lock
+    everyone else out before the server even sees them."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    """Stop waitress (SIGINT and SIGTERM): answer what delays hold back at once, then stop
+    as Ctrl-C does (waitress would wait up to 5 s for its threads)."""
+    from mock_server.front import STOPPING
+
+    STOPPING.set()
     raise KeyboardInterrupt
 
 
@@ -241,8 +307,10 @@ def run(
         app = preload(config)
         on_ready()
         if server_name(options.server) == "granian":
+            # Not for waitress: it waits on select(), which takes no file number past 1,023.
+            _raise_open_files_limit()
             loader = functools.partial(
-                _rsgi_app, config, id(config), options.threads, options.access_log
+                _rsgi_app, config, id(config), options.threads, options.access_log, options.port
             )
             _serve_granian(loader, "rsgi", options, listener, config.read_timeout)
         else:

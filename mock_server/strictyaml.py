@@ -54,6 +54,8 @@ _IMPLICIT = [  # the first match wins, so int before float
     ("merge", re.compile(r"^(?:<<)$"), ["<"]),
 ]
 
+_CORE = {name: regexp for name, regexp, _ in _IMPLICIT}
+
 
 class _NotJSON(ValueError):
     """A scalar whose tag or text has no plain JSON value."""
@@ -71,8 +73,17 @@ def _bool(loader: yaml.SafeLoader, node: ScalarNode) -> bool:
     return text == "true"
 
 
+def _core(name: str, text: str) -> bool:
+    """Whether ``text`` is a YAML 1.2 core ``name`` (int, float), as written: an explicit
+    tag (``!!int "٣"``) must not let Python's wider ``int()`` and ``float()`` read other
+    scripts' digits, spaces or underscores."""
+    return _CORE[name].fullmatch(text) is not None
+
+
 def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text: str = node.value
+    if not _core("int", text):
+        raise _NotJSON(f"{text[:40]!r} is not an integer")
     try:
         if text.startswith(("0o", "0x")):
             return int(text[2:], 8 if text[1] == "o" else 16)
@@ -83,6 +94,8 @@ def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
 
 def _float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
     text: str = node.value
+    if not _core("float", text):
+        raise _NotJSON(f"{text[:40]!r} is not a number")
     try:
         value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
     except ValueError:

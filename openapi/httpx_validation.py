@@ -20,7 +20,13 @@ from openapi_core.validation.response.exceptions import HeaderValidationError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from openapi.jsonpath import json_path
-from openapi.operations import find_operation, operations, operations_at
+from openapi.operations import (
+    MockResponse,
+    find_operation,
+    mock_responses,
+    operations,
+    operations_at,
+)
 from openapi.spec import get_openapi
 from openapi.violations import Violation, describe
 
@@ -137,6 +143,27 @@ def request_violations(request: httpx.Request) -> list[Violation]:
     return _flatten(errors, operation.request_schema)
 
 
+def _mock_response_violations(response: httpx.Response, expected: MockResponse) -> list[Violation]:
+    """How an answer with one of the mock's own statuses breaks its definition."""
+    from openapi.fast_validation import violations
+
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if media_type != expected.media_type:
+        return [
+            Violation(
+                "$",
+                "content-type",
+                f"{media_type or 'no content type'} is not {expected.media_type} "
+                f"(the mock's own {response.status_code})",
+            )
+        ]
+    try:
+        body = response.json()
+    except ValueError:
+        return [Violation("$", "json", "the body is not JSON")]
+    return violations(body, expected.schema_name)
+
+
 def response_violations(response: httpx.Response) -> list[Violation]:
     """Every way ``response`` (to its own request) breaks the spec: an undocumented status
     for its operation, wrong media type, body or header violations, each named by rule or
@@ -144,8 +171,13 @@ def response_violations(response: httpx.Response) -> list[Violation]:
     request = response.request
     operation = find_operation(request.method, request.url.path)
     if operation is None:
+        # A spec path, not this method: the mock's own 405.
+        if response.status_code == 405 and operations_at(request.url.path):
+            return _mock_response_violations(response, mock_responses()[405])
         return [_not_in_spec(request)]
     status = response.status_code
+    if status not in operation.statuses and status in mock_responses():
+        return _mock_response_violations(response, mock_responses()[status])
     if status not in operation.statuses:
         documented = ", ".join(map(str, sorted(operation.statuses)))
         return [

@@ -82,6 +82,25 @@ def operations() -> dict[str, Operation]:
     return found
 
 
+@dataclass(frozen=True)
+class MockResponse:
+    """A status the mock answers on its own (the spec's ``x-mock-responses``): its media
+    type and the name of its body's schema in ``components.schemas``."""
+
+    media_type: str
+    schema_name: str
+
+
+@functools.cache
+def mock_responses() -> dict[int, MockResponse]:
+    """The mock's own statuses, for any operation, by status (``x-mock-responses``)."""
+    found: dict[int, MockResponse] = {}
+    for code, response in load_spec().get("x-mock-responses", {}).get("responses", {}).items():
+        ((media_type, media),) = _deref(response)["content"].items()
+        found[int(code)] = MockResponse(media_type, media["schema"]["$ref"].rsplit("/", 1)[1])
+    return found
+
+
 @functools.cache
 def base_paths() -> tuple[str, ...]:
     """The servers' base paths (``/v1``), longest first."""

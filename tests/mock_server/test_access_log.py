@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mock_server.access_log import (
+    MAX_METHOD,
     MAX_PATH,
     AccessLog,
     HideMessage,
@@ -100,6 +101,12 @@ def test_a_long_path_is_cut() -> None:
     assert printable("/" + "y" * MAX_PATH) == "/" + "y" * (MAX_PATH - 1) + "..."
 
 
+def test_a_long_method_is_cut() -> None:
+    (line,) = logged(_app(), REQUEST_METHOD="X" * 60_000, PATH_INFO="/p")
+    assert len(line) < MAX_METHOD + 80
+    assert f"] {'X' * MAX_METHOD}... /p 200 " in line
+
+
 def test_a_closed_stdout_stops_the_log_not_the_server() -> None:
     calls: list[bytes] = []
 
@@ -113,14 +120,21 @@ def test_a_closed_stdout_stops_the_log_not_the_server() -> None:
     assert len(calls) == 1
 
 
-def test_granians_thread_count_warning_is_hidden_and_other_warnings_are_not() -> None:
-    (text,) = (f["text"] for f in granian_logging()["filters"].values() if "text" in f)
-    keep = HideMessage(text).filter
-    thread_warning = (
-        "Configuration allows spawning up to 16 Python threads, which seems quite high "
-        "compared to the number of CPU cores available."
-    )
-    record = logging.LogRecord("_granian", logging.WARNING, "", 0, thread_warning, None, None)
-    assert not keep(record)
-    other = logging.LogRecord("_granian", logging.ERROR, "", 0, "Unexpected exit", None, None)
-    assert keep(other)
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "Configuration allows spawning up to 16 Python threads, which seems quite high "
+            "compared to the number of CPU cores available.",
+            False,
+        ),
+        ("Killing worker-1 after it refused to gracefully stop", False),
+        ("Unexpected exit from worker-1", True),
+    ],
+)
+def test_granians_thread_count_and_kill_warnings_are_hidden_and_others_are_not(
+    message: str, shown: bool
+) -> None:
+    filters = [HideMessage(f["text"]) for f in granian_logging()["filters"].values() if "text" in f]
+    record = logging.LogRecord("_granian", logging.WARNING, "", 0, message, None, None)
+    assert all(f.filter(record) for f in filters) == shown

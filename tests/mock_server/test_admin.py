@@ -179,6 +179,22 @@ def test_admin_answers_only_loopback_clients_by_default(client: FlaskClient) -> 
     assert client.get("/__admin/health", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("address", "status"),
+    [
+        ("::ffff:127.0.0.1", 200),  # an IPv4 loopback client of a server bound to ::
+        ("::ffff:127.8.9.1", 200),
+        ("::ffff:192.0.2.7", 403),
+        ("fe80::1%eth0", 403),
+    ],
+)
+def test_ipv4_mapped_loopback_clients_are_loopback(
+    client: FlaskClient, address: str, status: int
+) -> None:
+    answer = client.get("/__admin/health", environ_base={"REMOTE_ADDR": address})
+    assert answer.status_code == status
+
+
 def test_an_admin_token_opens_the_admin_api_to_bearers_only() -> None:
     client = create_app(MockConfig(admin_token="t0ken")).test_client()
     outsider = {"REMOTE_ADDR": "192.0.2.7"}

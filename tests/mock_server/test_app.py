@@ -171,6 +171,16 @@ def test_invalid_controls_get_a_422_problem_naming_the_value(
     assert value in problem["detail"]
 
 
+def test_a_422_for_a_bad_control_carries_the_rate_limit_headers(talker: Talker) -> None:
+    first = talker.get(PIXELS + "3", {**KEY, "Prefer": "code=abc"})
+    second = talker.get(PIXELS + "3", {**KEY, "Prefer": "code=abc"})
+    assert (first.status, second.status) == (422, 422)
+    assert first.headers["X-RateLimit-Limit"] == "30"
+    # The key passed and spent its token, as with any other answer.
+    remaining = int(first.headers["X-RateLimit-Remaining"])
+    assert int(second.headers["X-RateLimit-Remaining"]) == remaining - 1
+
+
 def test_delay_control_adds_latency(talker: Talker) -> None:
     start = time.perf_counter()
     assert talker.get(PIXELS + "3", {**KEY, "Prefer": "delay=300"}).status == 200

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fixtures import vocabulary
+from fixtures import PostbackFactory, vocabulary
 from mock_server import cli
 from mock_server.cli import main
 from mock_server.config import MockConfig
@@ -253,7 +253,10 @@ def test_a_busy_port_fails_before_the_banner(
         (["--port", "65536"], "must be a port number from 1 to 65535"),
         (["--port", "9" * 5000], "must be an integer, not '9999"),
         (["--threads", "0"], "must be a positive integer, not 0"),
-        (["--delay", "-1"], "must be 0 or more, not -1"),
+        (["--delay", "-1"], "must be 0 to 60000 milliseconds (the cap of Prefer: delay), not -1"),
+        (["--delay", "100000000"], "must be 0 to 60000 milliseconds"),
+        (["--rate-limit", "nan/50"], "rate limit needs a positive rate and burst"),
+        (["--rate-limit", "inf/50"], "rate limit needs a positive rate and burst"),
         (["--max-body", "0"], "must be a positive number of bytes"),
         (["--max-body", "1g"], "must be a positive number of bytes, like 1048576, 512k or 1m"),
         (["--journal-bytes", "lots"], "must be a positive number of bytes"),
@@ -285,3 +288,73 @@ def test_a_bad_admin_token_is_a_usage_error_that_does_not_echo_it(
     err = capsys.readouterr().err
     assert "must be printable ASCII without spaces, and not empty" in err
     assert not token or token not in err
+
+
+def test_generate_refuses_ids_past_the_largest_the_api_serves(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["generate", "--start-id", "9223372036854775807", "--count", "1"]) == 0
+    capsys.readouterr()
+    assert main(["generate", "--start-id", "9223372036854775807", "--count", "2"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("everflow-mock: --start-id 9223372036854775807 and --count 2 ")
+    assert "9223372036854775808" in err
+    assert err.count("\n") == 1
+
+
+def test_keys_and_the_admin_token_come_from_files_and_the_environment(
+    served: list[Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("file-key-1\n\n  file-key-2  \n")
+    token = tmp_path / "token"
+    token.write_text("t0ken-from-file\n")
+    monkeypatch.setenv("EVERFLOW_MOCK_API_KEY", "env-key")
+    argv = ["serve", "--port", str(free_port()), "--api-key", "flag-key"]
+    assert main([*argv, "--api-key-file", str(keys), "--admin-token-file", str(token)]) == 0
+    (run,) = served
+    assert run.config.api_keys == ("flag-key", "file-key-1", "file-key-2", "env-key")
+    assert run.config.admin_token == "t0ken-from-file"
+    monkeypatch.setenv("EVERFLOW_MOCK_ADMIN_TOKEN", "t0ken-from-env")
+    assert main(["serve", "--port", str(free_port())]) == 0
+    assert served[1].config.admin_token == "t0ken-from-env"
+    assert served[1].config.api_keys == ("env-key",)
+    for secret in ("file-key", "env-key", "flag-key", "t0ken"):
+        assert secret not in served[0].banner + served[1].banner
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "message"),
+    [
+        ("--api-key-file", "\n \n", "no API key in the file"),
+        ("--admin-token-file", "", "no admin token in the file"),
+        ("--admin-token-file", "a\nb\n", "more than one line; an admin token is one"),
+        ("--admin-token-file", "has space-s3cret\n", "must be printable ASCII without spaces"),
+    ],
+)
+def test_a_bad_secret_file_is_one_line_and_exit_2_without_the_secret(
+    served: list[Served],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    content: str,
+    message: str,
+) -> None:
+    path = tmp_path / "secret"
+    path.write_text(content)
+    assert main(["serve", "--port", str(free_port()), option, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert "s3cret" not in err
+    assert served == []
+
+
+def test_the_banner_tries_an_id_the_data_has(served: list[Served], tmp_path: Path) -> None:
+    data = tmp_path / "mine.json"
+    data.write_text(json.dumps([PostbackFactory(2).build(9001)]))
+    assert main(["serve", "--port", str(free_port()), "--data", str(data)]) == 0
+    assert "/v1/networks/pixels/9001\n" in served[0].banner
+    assert main(["serve", "--port", str(free_port())]) == 0
+    assert "/v1/networks/pixels/3\n" in served[1].banner

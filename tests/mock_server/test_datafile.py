@@ -277,3 +277,38 @@ def test_serve_exits_2_naming_the_file_and_record_without_a_traceback(
     assert str(path) in err
     assert message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["pb.json", "pb.yaml"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"\xef\xbb\xbf[]",
+            "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without one",
+        ),
+        (b"", "the file is empty; expected a JSON array or YAML list of postbacks"),
+        (b" \n\t\n", "the file is empty; expected a JSON array or YAML list of postbacks"),
+    ],
+    ids=["bom", "empty", "blank"],
+)
+def test_a_bom_or_an_empty_file_has_its_own_one_line_message(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_many_bad_records_report_the_first_ones_and_a_count(tmp_path: Path) -> None:
+    path = tmp_path / "many.json"
+    path.write_text("[" + ",".join(["{}"] * 100_000) + "]")
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"{path}: 100000 of 100000 records are invalid; nothing was loaded:"
+    assert lines[-1] == f"... and {100_000 - records.MAX_REPORTED} more invalid records"
+    assert sum(line.startswith("record ") for line in lines) == records.MAX_REPORTED
+    assert len(lines) < 10 * records.MAX_REPORTED

@@ -63,7 +63,10 @@ def test_parse(text: str, expected: RateLimit | None) -> None:
     assert RateLimit.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["fast", "0/5", "5/0", "-1/3", "3/x"])
+@pytest.mark.parametrize(
+    "text",
+    ["fast", "0/5", "5/0", "-1/3", "3/x", "nan/50", "inf/50", "-inf/5", "1e999/5", "1e-320/5"],
+)
 def test_parse_refuses_nonsense(text: str) -> None:
     with pytest.raises(ValueError, match="rate limit"):
         RateLimit.parse(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -12,8 +13,9 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
+from mock_server.config import RateLimit
 from mock_server.faults import InjectedFault
-from mock_server.rsgi import CUT_SHORT, RsgiFront, environ_of
+from mock_server.rsgi import CUT_SHORT, BodyBudget, RsgiFront, environ_of
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
 T = TypeVar("T")
@@ -304,3 +306,104 @@ def test_environ_joins_repeated_headers_and_keeps_content_headers_unprefixed() -
     assert environ["HTTP_X_A"] == "1,2"
     assert environ["CONTENT_LENGTH"] == "3"
     assert environ["QUERY_STRING"] == "q=\xe9"
+
+
+class CountingProtocol(Protocol):
+    """A protocol that counts the body pieces the front asked for."""
+
+    def __init__(self, *chunks: bytes, stall: bool = False) -> None:
+        super().__init__(*chunks, stall=stall)
+        self.read = 0
+
+    async def _pieces(self) -> AsyncIterator[bytes]:
+        async for chunk in super()._pieces():
+            self.read += 1
+            yield chunk
+
+
+@pytest.mark.parametrize(
+    ("headers", "config", "status"),
+    [
+        ([], MockConfig(), 401),
+        ([("x-eflow-api-key", "wrong")], MockConfig(api_keys=("right",)), 403),
+        (KEY, MockConfig(rate_limit=RateLimit(rate=0.001, burst=1)), 429),
+    ],
+    ids=["no key", "wrong key", "rate limited"],
+)
+def test_an_api_upload_that_may_not_go_on_is_refused_before_its_body_is_read(
+    headers: list[tuple[str, str]], config: MockConfig, status: int, run: Run[Protocol]
+) -> None:
+    front = RsgiFront(create_app(config))
+    body = json.dumps(PostbackFactory().build_input()).encode()
+    create = Scope("POST", "/v1/networks/pixels", "", headers)
+    if status == 429:  # the one token goes to a first request
+        assert run(front, call(front, create, Protocol(body))).status == 200
+    protocol = CountingProtocol(body[:10], stall=True)  # would wait an hour if it were read
+    refused = run(front, call(front, create, protocol))
+    assert refused.status == status
+    assert protocol.read == 0
+    statuses = [entry["status"] for entry in front.pipeline.state.journal.entries()]
+    assert statuses[-1] == status  # journaled once
+
+
+def test_an_admitted_upload_spends_one_token_only(run: Run[Protocol]) -> None:
+    front = RsgiFront(create_app(MockConfig(rate_limit=RateLimit(rate=0.001, burst=5))))
+    body = json.dumps(PostbackFactory().build_input()).encode()
+    created = run(front, call(front, Scope("POST", "/v1/networks/pixels", "", KEY), Protocol(body)))
+    assert created.status == 200
+    assert created.headers["x-ratelimit-remaining"] == "4"
+
+
+def test_bodies_still_arriving_hold_at_most_the_budget_in_all(run: Run[list[Protocol]]) -> None:
+    front = RsgiFront(create_app(MockConfig(max_body=1000, read_timeout=0.5)))
+    front.budget = BodyBudget(2500)
+    piece = b"x" * 900
+
+    async def scenario() -> list[Protocol]:
+        uploads = [
+            asyncio.ensure_future(
+                call(
+                    front, Scope("PUT", "/__admin/pixels/710", "", []), Protocol(piece, stall=True)
+                )
+            )
+            for _ in range(3)
+        ]
+        answers = await asyncio.gather(*uploads)
+        assert front.budget.held == 0  # all given back
+        return answers
+
+    answers = run(front, scenario())
+    assert sorted(a.status for a in answers) == [408, 408, 503]
+    busy = next(a for a in answers if a.status == 503)
+    assert busy.headers["retry-after"] == "1"
+    assert set(json.loads(busy.body)) == {"error"}
+
+
+def test_a_request_naming_a_seed_is_answered_off_the_loop(
+    run: Run[tuple[Protocol, Protocol, float]],
+) -> None:
+    front = RsgiFront(create_app(MockConfig(rate_limit=None)))
+    state = front.pipeline.state
+    drawn = state.generated
+
+    def slow_new_seed(seed: int, pixel_id: int) -> bytes:
+        time.sleep(0.6)  # what drawing a new seed's pools costs, exaggerated
+        return drawn(seed, pixel_id)
+
+    state.generated = slow_new_seed  # type: ignore[method-assign]
+    seeded_scope = Scope(
+        "GET", "/v1/networks/pixels/424242", "", [*KEY, ("prefer", "dynamic=true, seed=77")]
+    )
+
+    async def scenario() -> tuple[Protocol, Protocol, float]:
+        started = time.perf_counter()
+        seeded = asyncio.ensure_future(call(front, seeded_scope))
+        await asyncio.sleep(0.05)
+        other = await call(front, Scope("GET", "/v1/networks/pixels/3", "", KEY))
+        other_done = time.perf_counter() - started
+        return await seeded, other, other_done
+
+    seeded, other, other_done = run(front, scenario())
+    assert (seeded.status, other.status) == (200, 200)
+    assert json.loads(seeded.body) == PostbackFactory(77).build(424242)
+    assert other_done < 0.4  # not held up by the seed's 0.6 s

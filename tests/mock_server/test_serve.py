@@ -6,6 +6,7 @@ deadlines, so that the tests hold on a loaded two-core machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -23,7 +24,7 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server.serve import server_name
-from mock_server.spawn import free_port, spawn_serve
+from mock_server.spawn import Spawned, free_port, spawn_serve
 
 KEY = {"X-Eflow-Api-Key": "key-from-test"}
 SERVERS = ["granian", "waitress"]
@@ -336,3 +337,178 @@ def test_stalled_uploads_hold_only_their_own_connections(server: str) -> None:
         finally:
             for conn in held:
                 conn.close()
+
+
+def _granian_only() -> None:
+    if server_name() != "granian":
+        pytest.skip("granian is not installed")
+
+
+def _port_of(spawned: Spawned) -> int:
+    return int(spawned.root.rsplit(":", 1)[1])
+
+
+def _wait_for_a_journaled_request(spawned: Spawned) -> None:
+    """Until the server has taken a request in (journaled before its delay starts)."""
+    deadline = time.monotonic() + 30
+    while not httpx.get(spawned.root + "/__admin/requests", timeout=10).json()["requests"]:
+        assert time.monotonic() < deadline, "the request never arrived"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_stop_does_not_wait_for_delayed_answers_in_flight(server: str, how: int) -> None:
+    ended: list[float] = []
+
+    def wait_a_minute(url: str) -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url, headers={**KEY, "Prefer": "delay=60000"}, timeout=90)
+        ended.append(time.monotonic())
+
+    with spawn_serve("--server", server, "--quiet") as spawned:
+        waiting = threading.Thread(target=wait_a_minute, args=(spawned.url + "/networks/pixels/3",))
+        waiting.start()
+        _wait_for_a_journaled_request(spawned)
+        asked = time.monotonic()
+        code, out, err = spawned.stop(how, timeout=60)
+        stopped = time.monotonic() - asked
+        waiting.join(90)
+    assert stopped < 5, f"took {stopped:.1f} s to stop"
+    assert ended
+    assert ended[0] - asked < 5
+    assert code == 0
+    assert "Traceback" not in out + err
+    assert out == "" or "refused to gracefully stop" not in out
+
+
+def test_two_servers_started_at_once_on_one_port_one_serves_one_exits_2() -> None:
+    _granian_only()
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server.cli", "serve", "--quiet", "--port", str(port)]
+    both = [
+        subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while all(p.poll() is None for p in both) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (lost,) = [p for p in both if p.poll() is not None]
+        (won,) = [p for p in both if p is not lost]
+        _, err = lost.communicate(timeout=10)
+        assert lost.returncode == 2
+        assert err.startswith(
+            f"everflow-mock: cannot listen on 127.0.0.1:{port}: the port is in use"
+        )
+        assert err.count("\n") == 1
+        # Every answer comes from the one server left: an id created there is found there.
+        created = httpx.post(
+            f"http://127.0.0.1:{port}/v1/networks/pixels",
+            headers=KEY,
+            json=PostbackFactory().build_input(),
+            timeout=30,
+        )
+        assert created.status_code == 200
+        pixel_id = created.json()["network_pixel_id"]
+        for _ in range(10):
+            found = httpx.get(f"http://127.0.0.1:{port}/v1/networks/pixels/{pixel_id}", headers=KEY)
+            assert found.status_code == 200
+        assert won.poll() is None
+    finally:
+        for process in both:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(30)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_banner_is_printed_once_connections_are_accepted(server: str) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server.cli", "serve", "--server", server, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith(BANNER_FIRST_LINE)
+        # At once, as a user's curl right after the banner: accepted, and answered.
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert conn.recv(12) == b"HTTP/1.1 200"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_on_all_ipv6_addresses_the_admin_api_answers_ipv4_loopback(server: str) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    with spawn_serve("--server", server, "--host", "::", "--quiet") as spawned:
+        assert httpx.get(spawned.root + "/__admin/health", timeout=10).status_code == 200
+        requests = httpx.get(spawned.root + "/__admin/requests", timeout=10)
+        assert requests.status_code == 200
+
+
+def test_silent_connections_are_closed_and_do_not_lock_others_out() -> None:
+    _granian_only()
+    if not sys.platform.startswith("linux"):
+        pytest.skip("silent connections are swept on Linux")
+    with spawn_serve("--quiet", "--rate-limit", "off") as spawned:
+        port = _port_of(spawned)
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(1100)]
+        try:
+            # More than granian's default of about 1,000 connections a worker, all silent:
+            # another client is still answered at once.
+            started = time.monotonic()
+            answer = httpx.get(spawned.url + "/networks/pixels/3", headers=KEY, timeout=10)
+            assert answer.status_code == 200
+            assert time.monotonic() - started < 2
+            # ...and the silent ones are closed after a few seconds.
+            assert silent[0].recv(10) == b""
+            assert time.monotonic() - started < 15
+            assert all(conn.recv(10) == b"" for conn in silent[1:])
+        finally:
+            for conn in silent:
+                conn.close()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_an_idle_keep_alive_connection_is_closed_after_the_read_timeout(server: str) -> None:
+    with spawn_serve("--server", server, "--quiet", "--read-timeout", "2") as spawned:
+        conn = socket.create_connection(("127.0.0.1", _port_of(spawned)), timeout=30)
+        try:
+            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert conn.recv(12) == b"HTTP/1.1 200"
+            started = time.monotonic()
+            while conn.recv(65536):  # the rest of the answer, then the server's close
+                pass
+            assert time.monotonic() - started < 10
+        finally:
+            conn.close()
+
+
+def test_the_open_files_limit_is_raised_to_what_the_system_allows() -> None:
+    script = (
+        "import resource\n"
+        "from mock_server.serve import _raise_open_files_limit\n"
+        "_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 256), hard))\n"
+        "_raise_open_files_limit()\n"
+        "print(*resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    soft, hard = map(int, result.stdout.split())
+    assert soft == hard or soft >= 65536

@@ -46,6 +46,34 @@ def test_plain_values_by_the_yaml_1_2_core_schema() -> None:
 
 
 @pytest.mark.usefixtures("loader")
+@pytest.mark.parametrize(
+    "scalar",
+    [
+        '!!int "\u0663"',  # an Arabic-Indic three
+        '!!int " 1_0 "',
+        '!!int "0x\u0661\u0662"',
+        '!!int "1_000"',
+        '!!int "10\n"',
+        '!!float "1_0.5"',
+        '!!float " 2.5"',
+        '!!float "\u0661.5"',
+        '!!float "infinity"',
+    ],
+)
+def test_explicitly_tagged_numbers_are_yaml_1_2_core_or_refused(scalar: str) -> None:
+    ((record, problems),) = records(f"- {{n: {scalar}}}\n")
+    assert len(problems) == 1, (record, problems)
+    assert problems[0].startswith("$.n: ")
+    assert "not an integer" in problems[0] or "not a number" in problems[0]
+
+
+@pytest.mark.usefixtures("loader")
+def test_explicitly_tagged_core_numbers_are_read() -> None:
+    text = '- [!!int "-12", !!int "0x1f", !!int "0o17", !!float "1.5e3", !!float "7"]\n'
+    assert records(text) == [([-12, 31, 15, 1500.0, 7.0], [])]
+
+
+@pytest.mark.usefixtures("loader")
 def test_keys_keep_their_order_and_problems_come_in_document_order() -> None:
     ((record, problems),) = records("- {z: 1, a: .nan, m: [1, !!set {x}], b: 2001-02-03}\n")
     assert list(record) == ["z", "a", "m", "b"]

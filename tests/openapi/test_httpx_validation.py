@@ -136,3 +136,32 @@ def test_outside_the_spec() -> None:
     assert "GET, PUT, DELETE" in method.message
     (path,) = response_violations(exchange("GET", "/networks/pixels/3/4", 404, {"error": "x"}))
     assert path.keyword == "PathNotFound"
+
+
+def test_the_mocks_own_statuses_are_documented_as_the_mocks_and_accepted() -> None:
+    from mock_server import MockConfig, create_app
+
+    client = create_app(MockConfig(max_body=100)).test_client()
+    key = {"X-Eflow-Api-Key": "k"}
+    answers = {
+        405: client.patch("/v1/networks/pixels/3", headers=key),
+        413: client.post("/v1/networks/pixels", headers=key, data=b"x" * 200),
+        422: client.get("/v1/networks/pixels/3", headers={**key, "Prefer": "code=abc"}),
+    }
+    for status, answer in answers.items():
+        assert answer.status_code == status
+        sent = httpx.Request(
+            "PATCH" if status == 405 else "POST" if status == 413 else "GET",
+            BASE + ("/networks/pixels" if status == 413 else "/networks/pixels/3"),
+            headers=key,
+        )
+        judged = httpx.Response(
+            status, headers=dict(answer.headers), content=answer.data, request=sent
+        )
+        assert response_violations(judged) == [], status
+        assert status not in documented_statuses(sent)  # never expected of Everflow
+    # Still judged: the mock's own 422 in Everflow's shape, or as JSON, is a violation.
+    (wrong,) = response_violations(exchange("GET", "/networks/pixels/3", 422, {"error": "x"}))
+    assert wrong.keyword == "content-type"
+    (shape,) = response_violations(exchange("GET", "/networks/pixels/3", 408, {"nope": 1}))
+    assert shape.path == "$"
