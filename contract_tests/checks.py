@@ -11,6 +11,7 @@ from openapi_schema_validator import OAS31Validator
 
 from contract_tests.findings import Finding
 from openapi.httpx_validation import documented_statuses, response_violations
+from openapi.spec import rule_schemas
 from openapi.violations import component_schema
 
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
@@ -112,7 +113,7 @@ def conditional_fields(schema: Mapping[str, Any]) -> list[tuple[OAS31Validator, 
     ``then: {required: [...]}``, e.g. ``tiktok_pixel`` when ``delivery_method`` is ``tiktok``),
     a validator of the condition and the fields it requires."""
     found = []
-    for rule in schema.get("allOf", ()):
+    for rule in rule_schemas(schema).values():
         required = rule.get("then", {}).get("required", ())
         if "if" in rule and required:
             found.append((OAS31Validator(rule["if"]), frozenset(required)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,11 +55,26 @@ def get_openapi() -> OpenAPI:
     return OpenAPI.from_dict(load_spec(), config=config)
 
 
+def rule_schemas(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The titled ``allOf`` members of ``schema``, by title, in the spec's order.
+
+    A member without a title is a group of rules (its own ``allOf``); the spec groups them
+    so that tools that expand conditionals into alternatives stay within their limits.
+    """
+    found: dict[str, Mapping[str, Any]] = {}
+    for member in schema.get("allOf", ()):
+        if "title" in member:
+            found[str(member["title"])] = member
+        else:
+            found.update(rule_schemas(member))
+    return found
+
+
 @functools.cache
 def spec_rules() -> dict[str, str]:
     """The documented field rules, by name, with what each one says.
 
-    They are the titled ``allOf`` members of the ``PartnerPostback`` schema.
+    They are the titled ``allOf`` members of the ``PartnerPostback`` schema, grouped or not.
     """
-    members = load_spec()["components"]["schemas"]["PartnerPostback"]["allOf"]
-    return {member["title"]: member.get("description", "") for member in members}
+    rules = rule_schemas(load_spec()["components"]["schemas"]["PartnerPostback"])
+    return {name: str(rule.get("description", "")) for name, rule in rules.items()}

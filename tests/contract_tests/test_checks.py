@@ -15,7 +15,7 @@ from fixtures import PostbackFactory
 from fixtures.values import DELIVERY_PAYLOAD
 from openapi.violations import component_schema
 
-DELIVERY_METHODS = component_schema("PartnerPostback")["properties"]["delivery_method"]["enum"]
+DELIVERY_METHODS = component_schema("DeliveryMethod")["enum"]
 
 REQUEST = httpx.Request("GET", "https://api.eflow.team/v1/networks/pixels/5")
 

@@ -66,18 +66,20 @@ def test_write_schema_names_rules_and_plain_constraints_like_the_postback() -> N
 
 def test_a_referenced_schema_is_not_a_rule_and_recorded_refs_are_followed() -> None:
     write = component_schema("PartnerPostbackInput")
-    rules = component_schema("PartnerPostback")["allOf"]
-    index = [m["title"] for m in rules].index("cpc_not_global_offer")
+    groups = component_schema("PartnerPostback")["allOf"]
+    (at,) = [
+        ["allOf", g, "allOf", i]
+        for g, group in enumerate(groups)
+        for i, rule in enumerate(group["allOf"])
+        if rule["title"] == "cpc_not_global_offer"
+    ]
     # jsonschema leaves the $ref keyword out of schema paths; other validators record it.
     for via in (["allOf", 0], ["allOf", 0, "$ref"]):
-        assert rule_of(write, [*via, "allOf", index, "then", "properties"]) == (
-            "cpc_not_global_offer"
-        )
+        assert rule_of(write, [*via, *at, "then", "properties"]) == "cpc_not_global_offer"
         assert rule_of(write, [*via, "properties", "delay_ms", "maximum"]) is None
+        assert rule_of(write, [*via, *at[:2]]) is None, "a group of rules is not a rule"
     page = component_schema("PartnerPostbackPage")
-    assert rule_of(page, ["properties", "pixels", "items", "allOf", index]) == (
-        "cpc_not_global_offer"
-    )
+    assert rule_of(page, ["properties", "pixels", "items", *at]) == "cpc_not_global_offer"
 
 
 def test_messages_quoting_huge_values_are_cut() -> None:

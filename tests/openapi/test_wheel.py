@@ -16,11 +16,13 @@ def test_installed_wheel_loads_the_spec(installed_kit: InstalledKit, tmp_path: P
         "print(openapi.load_spec()['info']['title'])\n"
         "print(sorted(openapi.spec_rules())[0])\n"
         "print(type(openapi.get_openapi()).__name__)\n"
+        "print((openapi.spec_path().parent / 'schemathesis.toml').is_file())\n"
     )
     result = installed_kit.run(["-c", code], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    where, title, first_rule, kind = result.stdout.splitlines()
+    where, title, first_rule, kind, schemathesis_config = result.stdout.splitlines()
     assert Path(where).is_relative_to(installed_kit.site)
     assert title == "Everflow partner postbacks"
     assert first_rule == "cpc_not_global_offer"
     assert kind == "OpenAPI"
+    assert schemathesis_config == "True", "the Schemathesis settings ship next to the spec"
