@@ -123,10 +123,11 @@ class PostbackReceiver:
         return self
 
     def stop(self) -> None:
-        """Stop answering and release the port."""
-        self._server.shutdown()
+        """Stop answering and release the port (also when never started)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _record(self, received: Received) -> None:
         with self._arrived:
