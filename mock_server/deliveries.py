@@ -16,6 +16,7 @@ read back (``HEAD_BYTES``), and the journal (entries, and each entry's rendered 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import threading
 import time
@@ -164,16 +165,65 @@ class Target:
     request_target: str
 
 
+_Result = tuple[str, int | None, float, str | None]
 Outcome = Callable[[Delivery, str, int | None, float, str | None], None]
 """Called on the sender's thread when a delivery ends: delivery, state, status, ms, error."""
+
+
+class _Get(asyncio.Protocol):
+    """One GET on one connection: the request goes out when connected; ``answer`` gets the
+    status once the answer's head (status line and headers) is in, and the connection is
+    closed then (the body is never read)."""
+
+    def __init__(self, request: bytes, answer: asyncio.Future[int]) -> None:
+        self.request = request
+        self.answer = answer
+        self.transport: asyncio.BaseTransport | None = None
+        self._head = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        if self.answer.done():
+            return
+        self._head += data
+        if b"\r\n\r\n" in self._head or b"\n\n" in self._head or len(self._head) > HEAD_BYTES:
+            self._finish()
+
+    def eof_received(self) -> bool | None:
+        if not self.answer.done():
+            self._finish()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.answer.done():
+            if self._head:
+                self._finish()
+            else:
+                self.answer.set_exception(
+                    exc
+                    or ConnectionResetError("the receiver closed the connection without an answer")
+                )
+
+    def _finish(self) -> None:
+        line = self._head.split(b"\n", 1)[0]
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+            self.answer.set_exception(ValueError(f"not an HTTP answer: {line[:80]!r}"))
+        else:
+            self.answer.set_result(int(parts[1]))
+        if self.transport is not None:
+            self.transport.close()
 
 
 class Sender:
     """Sends postback GETs from an asyncio loop on a thread of its own (see the module).
 
-    ``deliver`` hands a delivery over (``False`` when ``MAX_PENDING`` are already waiting
-    or in flight: the caller refuses it); ``outcome`` hears how each ended; ``cancel``
-    drops every delivery not yet ended (a reset).
+    ``deliver`` hands deliveries over (those past ``MAX_PENDING`` waiting or in flight are
+    returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
+    every delivery not yet ended (a reset).
     """
 
     def __init__(self, timeout: float, outcome: Outcome) -> None:
@@ -182,20 +232,22 @@ class Sender:
         self._lock = threading.Lock()
         self._pending = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[_Result]] = set()
         self._all: asyncio.Semaphore | None = None
         self._hosts: dict[tuple[str, int], tuple[asyncio.Semaphore, list[int]]] = {}
         self._tls: ssl.SSLContext | None = None
 
-    def deliver(self, delivery: Delivery, target: Target, delay: float) -> bool:
-        """Send ``delivery`` to ``target`` after ``delay`` seconds, unless too many wait."""
+    def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[Delivery]:
+        """Send each delivery to its target after its delay (seconds), in one hand-over to
+        the loop; returns those refused because ``MAX_PENDING`` were already pending."""
         with self._lock:
-            if self._pending >= MAX_PENDING:
-                return False
-            self._pending += 1
+            room = max(0, MAX_PENDING - self._pending)
+            taken, refused = batch[:room], [delivery for delivery, _, _ in batch[room:]]
+            self._pending += len(taken)
             loop = self._loop or self._start()
-        loop.call_soon_threadsafe(self._spawn, delivery, target, delay)
-        return True
+        if taken:
+            loop.call_soon_threadsafe(self._spawn, taken)
+        return refused
 
     def cancel(self) -> None:
         """Cancel every delivery that has not ended (their outcome: ``cancelled``)."""
@@ -218,8 +270,13 @@ class Sender:
         return self._pending
 
     def _start(self) -> asyncio.AbstractEventLoop:
-        """The loop, on its own daemon thread; the lock is held."""
-        loop = asyncio.new_event_loop()
+        """The loop (uvloop's where installed), on its own daemon thread; the lock is held."""
+        try:
+            import uvloop
+
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        except ImportError:
+            loop = asyncio.new_event_loop()
         ready = threading.Event()
 
         def run() -> None:
@@ -233,37 +290,42 @@ class Sender:
         self._loop = loop
         return loop
 
-    def _spawn(self, delivery: Delivery, target: Target, delay: float) -> None:
-        task = asyncio.ensure_future(self._run(delivery, target, delay))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, batch: list[tuple[Delivery, Target, float]]) -> None:
+        for delivery, target, delay in batch:
+            task = asyncio.ensure_future(self._run(target, delay))
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._ended, delivery))
 
-    async def _run(self, delivery: Delivery, target: Target, delay: float) -> None:
+    def _ended(self, delivery: Delivery, task: asyncio.Task[_Result]) -> None:
+        """A delivery's task is over (also when cancelled before its first step)."""
+        self._tasks.discard(task)
+        with self._lock:
+            self._pending -= 1
+        if task.cancelled():
+            self._outcome(delivery, CANCELLED, None, 0.0, "cancelled by a reset before it ended")
+        else:
+            self._outcome(delivery, *task.result())
+
+    async def _run(self, target: Target, delay: float) -> _Result:
+        """Wait ``delay`` seconds, then GET: the state, status, ms and error it ends with."""
+        if delay > 0:
+            await asyncio.sleep(delay)
         start = time.perf_counter()
         state, status, error = FAILED, None, None
         try:
-            if delay > 0:
-                await asyncio.sleep(delay)
-            start = time.perf_counter()
             status = await self._limited(target)
             if 200 <= status < 300:
                 state = DELIVERED
             else:
                 error = f"the receiver answered {status}"
-        except asyncio.CancelledError:
-            state, error = CANCELLED, "cancelled by a reset before it ended"
-        except asyncio.TimeoutError:
+        except TimeoutError:
             error = f"no answer within {self.timeout:g} s"
         except (OSError, ValueError, ssl.SSLError) as problem:
             error = f"{type(problem).__name__}: {problem}"[:300]
-        finally:
-            with self._lock:
-                self._pending -= 1
-        ms = round((time.perf_counter() - start) * 1000, 3)
-        self._outcome(delivery, state, status, ms, error)
+        return state, status, round((time.perf_counter() - start) * 1000, 3), error
 
     async def _limited(self, target: Target) -> int:
-        """The GET under the per-receiver and overall limits, within the deadline."""
+        """The GET under the per-receiver and overall limits."""
         key = (target.host, target.port)
         entry = self._hosts.get(key)
         if entry is None:
@@ -274,37 +336,47 @@ class Sender:
             async with semaphore:
                 assert self._all is not None
                 async with self._all:
-                    return await asyncio.wait_for(self._get(target), self.timeout)
+                    return await self._get(target)
         finally:
             users[0] -= 1
             if not users[0]:
                 del self._hosts[key]
 
     async def _get(self, target: Target) -> int:
-        """One GET; the status of its answer (the rest of the head is read, the body not)."""
+        """One GET within the deadline (connect, send, the answer's head); its status."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[int] = loop.create_future()
+        request = (
+            b"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            % (
+                target.request_target.encode("ascii"),
+                target.host_header.encode("ascii"),
+                USER_AGENT,
+            )
+        )
+        protocol = _Get(request, answer)
         context = None
         if target.tls:
             context = self._tls = self._tls or ssl.create_default_context()
-        reader, writer = await asyncio.open_connection(
-            target.host, target.port, ssl=context, limit=HEAD_BYTES
-        )
+        deadline = loop.time() + self.timeout
         try:
-            writer.write(
-                b"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
-                b"Connection: close\r\n\r\n"
-                % (
-                    target.request_target.encode("ascii"),
-                    target.host_header.encode("ascii"),
-                    USER_AGENT,
-                )
+            await asyncio.wait_for(
+                loop.create_connection(lambda: protocol, target.host, target.port, ssl=context),
+                self.timeout,
             )
-            line = await reader.readline()
-            parts = line.split(None, 2)
-            if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-                raise ValueError(f"not an HTTP answer: {line[:80]!r}")
-            for _ in range(100):
-                if (await reader.readline()) in (b"\r\n", b"\n", b""):
-                    break
-            return int(parts[1])
+            timer = loop.call_at(deadline, _expire, answer)
+            try:
+                return await answer
+            finally:
+                timer.cancel()
         finally:
-            writer.close()
+            transport = protocol.transport
+            if isinstance(transport, asyncio.Transport) and not answer.done():
+                transport.abort()
+            elif transport is not None:
+                transport.close()
+
+
+def _expire(answer: asyncio.Future[int]) -> None:
+    if not answer.done():
+        answer.set_exception(TimeoutError())

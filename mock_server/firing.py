@@ -23,6 +23,7 @@ postback ``inactive`` in the store, as a replace would (``time_saved`` moves).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import threading
@@ -175,6 +176,7 @@ def parse_destination(text: str) -> tuple[str, int | None]:
     return host.lower(), port
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback_host(host: str) -> bool:
     """``localhost`` or a loopback address (127.0.0.0/8, ::1): names are not resolved,
     so a name that merely points at loopback is not taken for it."""
@@ -220,7 +222,12 @@ class Firing:
             )
         )
         postbacks = [p for p in map(json.loads, found) if applies(p, conversion)]
-        return [self._deliver(postback, conversion) for postback in postbacks]
+        sends: list[tuple[Delivery, Target, float]] = []
+        started = [self._deliver(postback, conversion, sends) for postback in postbacks]
+        if sends:
+            for refused in self.sender.deliver(sends):
+                self.journal.finish(refused, REFUSED, error="too many deliveries pending; not sent")
+        return started
 
     def deliveries(self) -> list[dict[str, Any]]:
         """The journal: every kept delivery, oldest first."""
@@ -244,7 +251,14 @@ class Firing:
         self.journal.clear()
         self.delay_scale = self._state.config.delivery_delay_scale
 
-    def _deliver(self, postback: Mapping[str, Any], conversion: Conversion) -> Delivery:
+    def _deliver(
+        self,
+        postback: Mapping[str, Any],
+        conversion: Conversion,
+        sends: list[tuple[Delivery, Target, float]],
+    ) -> Delivery:
+        """Render ``postback`` for ``conversion`` and journal it; a GET to send is added to
+        ``sends``."""
         method = postback.get("delivery_method", "")
         delivery = Delivery(int(postback["network_pixel_id"]), method, conversion.type)
         values = conversion.values
@@ -265,12 +279,7 @@ class Firing:
             else:
                 delivery.generation = self._generation
                 self.journal.add(delivery)
-                if not self.sender.deliver(
-                    delivery, target, delivery.delay_ms / 1000 * self.delay_scale
-                ):
-                    self.journal.finish(
-                        delivery, REFUSED, error="too many deliveries pending; not sent"
-                    )
+                sends.append((delivery, target, delivery.delay_ms / 1000 * self.delay_scale))
                 return delivery
         return self.journal.add(delivery)
 
