@@ -3,6 +3,7 @@ would, to a real receiver on loopback; failures deactivate."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -202,6 +203,30 @@ def test_a_slow_receiver_times_out(receiver: PostbackReceiver) -> None:
     assert delivery["status"] is None
     assert delivery["error"] == "no answer within 0.2 s"
     assert 150 <= delivery["ms"] < 900
+
+
+def test_a_connection_that_never_opens_times_out() -> None:
+    app = make_app(delivery_timeout=0.3)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepted: once its backlog is full, connects hang
+        port = listener.getsockname()[1]
+        stuck = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            stuck.append(filler)
+        postback(app, 1, partner=7, postback_url=f"http://127.0.0.1:{port}/pb")
+        try:
+            started = time.monotonic()
+            (delivery,) = fire(app.test_client(), offer_id=3, affiliate_id=7)
+        finally:
+            for filler in stuck:
+                filler.close()
+    assert delivery["state"] == "failed"
+    assert delivery["error"] == "no answer within 0.3 s"
+    assert time.monotonic() - started < 2
 
 
 def test_a_connection_error_is_a_failure(app: Flask, client: FlaskClient) -> None:
