@@ -292,7 +292,8 @@ class Firing:
             return None, f"not a URL the mock can send: {error}"
         if parts.scheme not in ("http", "https") or not host:
             return None, "not an http:// or https:// URL with a host"
-        port = port or (443 if parts.scheme == "https" else 80)
+        default = 443 if parts.scheme == "https" else 80
+        port = default if port is None else port
         host = host.lower()
         if not (
             is_loopback_host(host) or any(h == host and p in (None, port) for h, p in self.allowed)
@@ -304,8 +305,10 @@ class Firing:
         target = quote(parts.path or "/", safe=_SAFE_TARGET)
         if parts.query:
             target += "?" + quote(parts.query, safe=_SAFE_TARGET)
-        netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
-        default = 443 if parts.scheme == "https" else 80
+        try:
+            netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
+        except UnicodeError as error:
+            return None, f"not a host name the mock can send to: {error}"
         host_header = netloc if port == default else f"{netloc}:{port}"
         return Target(host, port, parts.scheme == "https", host_header, target), ""
 

@@ -269,6 +269,13 @@ def test_deliver_to_allows_a_host_and_port() -> None:
     ):
         target, why = firing._target(url)
         assert (target is not None) == allowed, (url, why)
+    for url in ("http://127.0.0.1:99999/x", "http://[::1/x", "http:///x"):
+        target, why = firing._target(url)
+        assert target is None, url
+        assert why
+    target, _ = firing._target("http://127.0.0.1:0/x")
+    assert target is not None
+    assert target.port == 0  # as written: a connection error, never port 80
     target, _ = firing._target("https://track.example.com:8443/pb?a=1")
     assert target is not None
     assert (target.host, target.port, target.tls) == ("track.example.com", 8443, True)
@@ -460,3 +467,11 @@ def test_firing_is_admin_only(receiver: PostbackReceiver) -> None:
         headers={"Authorization": "Bearer s3cret"},
     )
     assert answer.status_code == 200
+
+
+def test_an_allowed_host_that_is_no_host_name_is_refused() -> None:
+    label = "x" * 64  # longer than a DNS label may be
+    firing = get_state(make_app(deliver_to=(f"{label}.example",))).firing
+    target, why = firing._target(f"http://{label}.example/pb")
+    assert target is None
+    assert why.startswith("not a host name the mock can send to")
