@@ -193,8 +193,7 @@ class _Get(asyncio.Protocol):
             self._finish()
 
     def eof_received(self) -> bool | None:
-        if not self.answer.done():
-            self._finish()
+        self.connection_lost(None)
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
