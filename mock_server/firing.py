@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from fixtures.conversions import CONVERSION_TYPES as TYPES
+from fixtures.conversions import FIRED_BY
 from fixtures.macros import MACRO_NAMES, Context, MacroValue, render
 from mock_server.deliveries import (
     CANCELLED,
@@ -54,11 +56,10 @@ if TYPE_CHECKING:
     from mock_server.state import MockState
 
 CONVERSION_TYPES: dict[str, frozenset[str]] = {
-    "conversion": frozenset({"conversion"}),
-    "event": frozenset({"event", "post_conversion"}),
-    "click": frozenset({"cpc"}),
+    kind: frozenset(pixel_type for pixel_type, fired in FIRED_BY.items() if fired == kind)
+    for kind in TYPES
 }
-"""Each conversion type and the ``pixel_type`` values it fires."""
+"""Each conversion type and the ``pixel_type`` values it fires (``fixtures.conversions``)."""
 PLATFORM_FIELDS = {
     "facebook": "facebook_pixel",
     "tiktok": "tiktok_pixel",
