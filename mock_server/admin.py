@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 
+from mock_server.firing_admin import add_firing_routes
 from mock_server.messages import problem
 from mock_server.records import InvalidRecords
 from mock_server.routes import IntegerParameter, Routes
@@ -145,4 +146,5 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     def health() -> Response:
         return jsonify({"status": "ok", "postbacks": len(state.store)})
 
+    add_firing_routes(admin, state)
     return admin

@@ -16,6 +16,7 @@ from typing import Any
 from mock_server.clock import ClockSetting, parse_clock
 from mock_server.config import MockConfig, RateLimit
 from mock_server.controls import MAX_DELAY_MS
+from mock_server.fire_command import ADMIN_TOKEN_ENV, add_fire_arguments, run_fire
 from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
 
 DISTRIBUTION = "everflow-postback-kit"
@@ -72,6 +73,13 @@ def _positive(text: str) -> int:
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
 
 
@@ -158,6 +166,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _destination(text: str) -> str:
+    from mock_server.firing import parse_destination  # only when the option is given
+
+    try:
+        parse_destination(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def _token(text: str) -> str:
     if not text or not all(33 <= ord(c) <= 126 for c in text):
         # Said without the value: it is a secret.
@@ -230,6 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
             journal_bytes=args.journal_bytes,
             admin_token=admin_token,
             clock=args.clock,
+            deliver_to=tuple(args.deliver_to or ()),
         )
         source = args.data or f"built-in catalogue, seed {args.seed}"
         ids = (
@@ -264,7 +283,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 API_KEY_ENV = "EVERFLOW_MOCK_API_KEY"
-ADMIN_TOKEN_ENV = "EVERFLOW_MOCK_ADMIN_TOKEN"
 
 
 def _secret_lines(path: str, what: str) -> list[str]:
@@ -336,6 +354,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--seed", type=int, default=0, help="catalogue seed")
     listing.set_defaults(handler=_list)
+
+    fire = commands.add_parser(
+        "fire",
+        help="fire a conversion through a running mock and print the deliveries",
+        description="Fire a conversion, event or paid click through a running mock (POST "
+        "/__admin/conversions) and print every delivery it made. Exit 1 when a delivery "
+        f"failed or was refused; an admin token is read from {ADMIN_TOKEN_ENV}.",
+        formatter_class=_HelpFormatter,
+    )
+    add_fire_arguments(fire, _non_negative)
+    fire.set_defaults(handler=run_fire)
 
     serve = commands.add_parser(
         "serve",
@@ -434,6 +463,16 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         help="time of created and replaced postbacks: 'now' for the wall clock, or a Unix "
         "second to start a deterministic clock at (default: deterministic from "
         "2026-01-02T00:00:00Z, one second forward per write)",
+    )
+
+    mock.add_argument(
+        "--deliver-to",
+        action="append",
+        type=_destination,
+        metavar="HOST[:PORT]",
+        help="also deliver fired postbacks (POST /__admin/conversions) to this host, on any "
+        "port or on PORT; repeat it for more (default: loopback only; others are journaled "
+        "as refused, never sent)",
     )
 
     limits = serve.add_argument_group(

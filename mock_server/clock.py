@@ -54,6 +54,14 @@ class Clock:
             self._next += 1
         return value
 
+    def peek(self) -> int:
+        """The current second without moving a deterministic clock (what firing measures
+        its 72 hours of failures by, so that firing does not change what writes store)."""
+        if self.wall:
+            return int(time.time())
+        with self._lock:
+            return self._next
+
     def reset(self) -> None:
         """Back to the start (a wall clock is unaffected)."""
         with self._lock:

@@ -56,6 +56,10 @@ class MockConfig:
     ``clock`` is the time written into created and replaced postbacks: ``None`` (the
     default) a deterministic clock from 2026-01-02T00:00:00Z that moves one second per
     write, an int the same from that Unix second, ``"now"`` the wall clock.
+
+    Firing (``POST /__admin/conversions``): postback GETs go to loopback only, and to the
+    ``HOST[:PORT]`` destinations in ``deliver_to``; each has ``delivery_timeout`` seconds;
+    a postback's ``delay_ms`` is multiplied by ``delivery_delay_scale`` (0: no delays).
     """
 
     seed: int = 0
@@ -75,3 +79,6 @@ class MockConfig:
     max_postbacks: int = 200_000
     max_store_bytes: int = 512 * 1024 * 1024
     clock: ClockSetting = None
+    deliver_to: tuple[str, ...] = ()
+    delivery_timeout: float = 5.0
+    delivery_delay_scale: float = 1.0

@@ -208,6 +208,32 @@ class _MockControls:
         included). A fresh copy on every read."""
         return self.state.store.postbacks()
 
+    def fire(
+        self,
+        type: str = "conversion",
+        *,
+        wait: float = 10.0,
+        delay_scale: float | None = None,
+        **values: Any,
+    ) -> list[dict[str, Any]]:
+        """Fire a conversion (``type``: conversion, event or click; ``values`` keyed by
+        macro name, ``offer_id`` and ``affiliate_id`` required) as ``POST
+        /__admin/conversions`` does, and return its deliveries once they have ended (at
+        most ``wait`` seconds: any still pending say so). ``delay_scale`` multiplies every
+        ``delay_ms`` from now until the test ends (0: no delays). A conversion that cannot
+        be fired raises ``mock_server.firing.ConversionError`` naming the field."""
+        firing = self.state.firing
+        if delay_scale is not None:
+            firing.delay_scale = delay_scale
+        started = firing.fire({"type": type, **values})
+        firing.wait(started, wait)
+        return firing.snapshot(started)
+
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every delivery fired in this test, oldest first (``GET /__admin/deliveries``)."""
+        return self.state.firing.deliveries()
+
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The API requests of this test, oldest first: each with ``operation`` (the

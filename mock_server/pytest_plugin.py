@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fixtures import PostbackFactory
     from mock_server.marker import MarkerSettings
     from mock_server.pytest_mocks import EverflowMock, EverflowServer, MockPool
+    from mock_server.receiver import PostbackReceiver
 
 DEFAULT_BASE_URL = "https://api.eflow.team/v1"
 KEY_ENV = "EVERFLOW_API_KEY"
@@ -217,6 +218,17 @@ def everflow_server(
         user_router = request.getfixturevalue("respx_mock")
     with _everflow_pool.server(settings.config, user_router) as server:
         yield server
+
+
+@pytest.fixture
+def postback_receiver(_everflow_installed: None) -> Iterator[PostbackReceiver]:
+    """A real HTTP server on 127.0.0.1 (a free port) that records every request: a
+    partner's endpoint for postbacks the mocks fire. Put ``postback_receiver.url`` in a
+    postback URL; read ``.requests``, ``.urls``; set ``.status`` or ``.delay`` to fail."""
+    from mock_server.receiver import PostbackReceiver
+
+    with PostbackReceiver() as receiver:
+        yield receiver
 
 
 class EverflowLive:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fixtures import PostbackFactory
 from mock_server.answers import AnswerQueue
@@ -16,6 +16,9 @@ from mock_server.journal import Journal
 from mock_server.ratelimit import TokenBuckets
 from mock_server.records import InvalidRecords, RecordProblem, encode_records
 from mock_server.store import PostbackStore
+
+if TYPE_CHECKING:
+    from mock_server.firing import Firing
 
 DYNAMIC_CACHE_SIZE = 4096
 
@@ -73,11 +76,20 @@ class MockState:
         self.journal.clear()
         if self.buckets:
             self.buckets.reset()
+        if "firing" in self.__dict__:
+            self.firing.reset()
 
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The requests answered so far, oldest first, API keys masked."""
         return self.journal.entries()
+
+    @functools.cached_property
+    def firing(self) -> Firing:
+        """Fires postbacks for conversions (``mock_server.firing``; made on first use)."""
+        from mock_server.firing import Firing
+
+        return Firing(self)
 
     @functools.cached_property
     def factory(self) -> PostbackFactory:

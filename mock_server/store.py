@@ -175,6 +175,13 @@ class PostbackStore:
         )
         return b'{"pixels":[' + b",".join(bodies) + b"]," + paging + b"}"
 
+    def matching(self, conditions: Iterable[Condition]) -> list[bytes]:
+        """The stored bodies that meet every condition, ordered by id (read through the
+        list and search index, so firing a conversion never decodes the whole store)."""
+        with self._lock:
+            items = self._items
+            return [items[pixel_id] for pixel_id in self._indexed().select(conditions)]
+
     def prepare(self) -> None:
         """Build the list and search index now rather than on the first list or search (a
         server does this before its workers start, so that they share it)."""

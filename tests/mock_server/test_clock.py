@@ -51,3 +51,12 @@ def test_parse_clock_refuses_naming_the_choices(text: str) -> None:
 def test_a_bad_setting_is_refused(setting: object) -> None:
     with pytest.raises(ValueError, match="clock must be"):
         Clock(setting)  # type: ignore[arg-type]
+
+
+def test_peek_reads_without_moving_the_clock() -> None:
+    clock = Clock(100)
+    assert clock.peek() == 100
+    assert clock.peek() == 100
+    assert clock.now() == 100
+    assert clock.peek() == 101
+    assert abs(Clock("now").peek() - time.time()) < 5

@@ -1,0 +1,391 @@
+"""Deliveries: the journal of what firing did, and the sender that makes postback GETs.
+
+The sender runs one asyncio loop in a thread of its own (started on the first postback
+delivery), so a GET waits on a socket, never on a thread, and the admin API answers at
+once. It speaks just enough HTTP/1.1 itself: a GET with ``Connection: close``, the status
+line and headers read back, redirects never followed. It does not use httpx, so a test's
+respx mock (``everflow_mock``) cannot intercept deliveries to a local receiver.
+
+Everything is bounded: deliveries waiting or in flight (``MAX_PENDING``: more are refused
+and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
+(``PER_HOST``: a slow receiver holds at most that many, so the others go on at full speed),
+each delivery's time (the deadline covers connect, send and the answer's head), what is
+read back (``HEAD_BYTES``), and the journal (entries, and each entry's rendered text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_PENDING = 10_000
+"""Postback deliveries waiting (their delay) or in flight at once; past it, refused."""
+CONCURRENCY = 256
+"""Connections open at once, all receivers together."""
+PER_HOST = 32
+"""Connections open at once to one receiver (host and port)."""
+HEAD_BYTES = 16 * 1024
+"""The most of an answer's status line and headers read; the body is never read."""
+TEXT_BYTES = 16 * 1024
+"""The most of a rendered URL, HTML code or event a journal entry keeps."""
+USER_AGENT = b"everflow-postback-kit-mock"
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+REFUSED = "refused"
+KEPT = "kept"
+CANCELLED = "cancelled"
+FINAL_STATES = frozenset({DELIVERED, FAILED, REFUSED, KEPT, CANCELLED})
+
+
+def cut(text: str) -> str:
+    """``text``, or its start and a note when it is longer than ``TEXT_BYTES``."""
+    if len(text) <= TEXT_BYTES:
+        return text
+    return f"{text[:TEXT_BYTES]}... ({len(text)} characters, cut)"
+
+
+@dataclass
+class Delivery:
+    """One postback fired for one conversion: what was rendered and what became of it.
+
+    ``state``: ``pending`` (waiting for its delay or its answer), ``delivered`` (a 2xx),
+    ``failed`` (connection error, timeout or another status), ``refused`` (not sent: not an
+    allowed destination, or too many pending), ``kept`` (html and platform deliveries,
+    which the mock renders and keeps but never sends), ``cancelled`` (a reset came first).
+    """
+
+    pixel_id: int
+    delivery_method: str
+    type: str
+    method: str | None = None
+    url: str | None = None
+    html: str | None = None
+    event: dict[str, Any] | None = None
+    delay_ms: int = 0
+    state: str = PENDING
+    status: int | None = None
+    ms: float | None = None
+    error: str | None = None
+    deactivated: bool = False
+    id: int = 0
+    generation: int = 0
+    """The firing's reset count when it started: an outcome from before a reset is ignored."""
+    done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The journal entry: plain JSON."""
+        return {
+            "id": self.id,
+            "pixel_id": self.pixel_id,
+            "delivery_method": self.delivery_method,
+            "type": self.type,
+            "method": self.method,
+            "url": self.url,
+            "html": self.html,
+            "event": self.event,
+            "delay_ms": self.delay_ms,
+            "state": self.state,
+            "status": self.status,
+            "ms": self.ms,
+            "error": self.error,
+            "deactivated": self.deactivated,
+        }
+
+
+class DeliveryJournal:
+    """The most recent ``size`` deliveries, oldest dropped first; ids count up from 1."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[Delivery] = deque(maxlen=size)
+        self._next_id = 1
+        self._lock = threading.Lock()
+
+    def add(self, delivery: Delivery) -> Delivery:
+        """Journal ``delivery`` under the next id; finished at once if its state is final."""
+        with self._lock:
+            delivery.id = self._next_id
+            self._next_id += 1
+            self._entries.append(delivery)
+        if delivery.state in FINAL_STATES:
+            delivery.done.set()
+        return delivery
+
+    def finish(
+        self,
+        delivery: Delivery,
+        state: str,
+        status: int | None = None,
+        ms: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record how ``delivery`` ended."""
+        with self._lock:
+            delivery.state, delivery.status, delivery.ms, delivery.error = state, status, ms, error
+        delivery.done.set()
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every kept delivery, oldest first, as JSON."""
+        with self._lock:
+            return [delivery.as_dict() for delivery in self._entries]
+
+    def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
+        """``deliveries`` as JSON, read under the journal's lock (consistent entries)."""
+        with self._lock:
+            return [delivery.as_dict() for delivery in deliveries]
+
+    def clear(self) -> None:
+        """Forget every delivery (ids go on counting)."""
+        with self._lock:
+            self._entries.clear()
+
+
+def wait(deliveries: Iterable[Delivery], timeout: float) -> bool:
+    """Wait until every delivery has ended, at most ``timeout`` seconds; whether they did."""
+    deadline = time.monotonic() + timeout
+    return all(delivery.done.wait(max(0.0, deadline - time.monotonic())) for delivery in deliveries)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a postback GET goes: the connection, and the request's ``Host`` and target."""
+
+    host: str
+    port: int
+    tls: bool
+    host_header: str
+    request_target: str
+
+
+_Result = tuple[str, int | None, float, str | None]
+Outcome = Callable[[Delivery, str, int | None, float, str | None], None]
+"""Called on the sender's thread when a delivery ends: delivery, state, status, ms, error."""
+
+
+class _Get(asyncio.Protocol):
+    """One GET on one connection: the request goes out when connected; ``answer`` gets the
+    status once the answer's head (status line and headers) is in, and the connection is
+    closed then (the body is never read)."""
+
+    def __init__(self, request: bytes, answer: asyncio.Future[int]) -> None:
+        self.request = request
+        self.answer = answer
+        self.transport: asyncio.BaseTransport | None = None
+        self._head = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        if self.answer.done():
+            return
+        self._head += data
+        if b"\r\n\r\n" in self._head or b"\n\n" in self._head or len(self._head) > HEAD_BYTES:
+            self._finish()
+
+    def eof_received(self) -> bool | None:
+        self.connection_lost(None)
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.answer.done():
+            if self._head:
+                self._finish()
+            else:
+                self.answer.set_exception(
+                    exc
+                    or ConnectionResetError("the receiver closed the connection without an answer")
+                )
+
+    def _finish(self) -> None:
+        line = self._head.split(b"\n", 1)[0]
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+            self.answer.set_exception(ValueError(f"not an HTTP answer: {line[:80]!r}"))
+        else:
+            self.answer.set_result(int(parts[1]))
+        if self.transport is not None:
+            self.transport.close()
+
+
+class Sender:
+    """Sends postback GETs from an asyncio loop on a thread of its own (see the module).
+
+    ``deliver`` hands deliveries over (those past ``MAX_PENDING`` waiting or in flight are
+    returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
+    every delivery not yet ended (a reset).
+    """
+
+    def __init__(self, timeout: float, outcome: Outcome) -> None:
+        self.timeout = timeout
+        self._outcome = outcome
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[_Result]] = set()
+        self._all: asyncio.Semaphore | None = None
+        self._hosts: dict[tuple[str, int], tuple[asyncio.Semaphore, list[int]]] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[Delivery]:
+        """Send each delivery to its target after its delay (seconds), in one hand-over to
+        the loop; returns those refused because ``MAX_PENDING`` were already pending."""
+        with self._lock:
+            room = max(0, MAX_PENDING - self._pending)
+            taken, refused = batch[:room], [delivery for delivery, _, _ in batch[room:]]
+            self._pending += len(taken)
+            loop = self._loop or self._start()
+        if taken:
+            loop.call_soon_threadsafe(self._spawn, taken)
+        return refused
+
+    def cancel(self) -> None:
+        """Cancel every delivery that has not ended (their outcome: ``cancelled``)."""
+        with self._lock:
+            loop = self._loop
+        if loop is not None:
+            done = threading.Event()
+
+            def cancel_all() -> None:
+                for task in list(self._tasks):
+                    task.cancel()
+                done.set()
+
+            loop.call_soon_threadsafe(cancel_all)
+            done.wait(5)
+
+    @property
+    def pending(self) -> int:
+        """Deliveries waiting or in flight now."""
+        return self._pending
+
+    def _start(self) -> asyncio.AbstractEventLoop:
+        """The loop (uvloop's where installed), on its own daemon thread; the lock is held."""
+        try:
+            import uvloop
+
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        except ImportError:
+            loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            self._all = asyncio.Semaphore(CONCURRENCY)
+            ready.set()
+            loop.run_forever()
+
+        threading.Thread(target=run, name="everflow-mock-deliveries", daemon=True).start()
+        ready.wait()
+        self._loop = loop
+        return loop
+
+    def _spawn(self, batch: list[tuple[Delivery, Target, float]]) -> None:
+        for delivery, target, delay in batch:
+            task = asyncio.ensure_future(self._run(target, delay))
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._ended, delivery))
+
+    def _ended(self, delivery: Delivery, task: asyncio.Task[_Result]) -> None:
+        """A delivery's task is over (also when cancelled before its first step)."""
+        self._tasks.discard(task)
+        with self._lock:
+            self._pending -= 1
+        if task.cancelled():
+            self._outcome(delivery, CANCELLED, None, 0.0, "cancelled by a reset before it ended")
+        else:
+            self._outcome(delivery, *task.result())
+
+    async def _run(self, target: Target, delay: float) -> _Result:
+        """Wait ``delay`` seconds, then GET: the state, status, ms and error it ends with."""
+        if delay > 0:
+            await asyncio.sleep(delay)
+        start = time.perf_counter()
+        state, status, error = FAILED, None, None
+        try:
+            status = await self._limited(target)
+            if 200 <= status < 300:
+                state = DELIVERED
+            else:
+                error = f"the receiver answered {status}"
+        except TimeoutError:
+            error = f"no answer within {self.timeout:g} s"
+        except (OSError, ValueError, ssl.SSLError) as problem:
+            error = f"{type(problem).__name__}: {problem}"[:300]
+        return state, status, round((time.perf_counter() - start) * 1000, 3), error
+
+    async def _limited(self, target: Target) -> int:
+        """The GET under the per-receiver and overall limits."""
+        key = (target.host, target.port)
+        entry = self._hosts.get(key)
+        if entry is None:
+            entry = self._hosts[key] = (asyncio.Semaphore(PER_HOST), [0])
+        semaphore, users = entry
+        users[0] += 1
+        try:
+            async with semaphore:
+                assert self._all is not None
+                async with self._all:
+                    return await self._get(target)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._hosts[key]
+
+    async def _get(self, target: Target) -> int:
+        """One GET within the deadline (connect, send, the answer's head); its status."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[int] = loop.create_future()
+        request = (
+            b"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            % (
+                target.request_target.encode("ascii"),
+                target.host_header.encode("ascii"),
+                USER_AGENT,
+            )
+        )
+        protocol = _Get(request, answer)
+        context = None
+        if target.tls:
+            context = self._tls = self._tls or ssl.create_default_context()
+        task = asyncio.current_task()
+        assert task is not None
+        expired = _Deadline(task)
+        timer = loop.call_later(self.timeout, expired.expire)
+        try:
+            await loop.create_connection(lambda: protocol, target.host, target.port, ssl=context)
+            return await answer
+        except asyncio.CancelledError:
+            if expired.passed:
+                raise TimeoutError from None
+            raise
+        finally:
+            timer.cancel()
+            transport = protocol.transport
+            if isinstance(transport, asyncio.Transport) and not answer.done():
+                transport.abort()
+            elif transport is not None:
+                transport.close()
+
+
+class _Deadline:
+    """A GET's deadline: when it passes, the GET's task is cancelled wherever it waits
+    (connecting or for the answer), and the GET turns that into ``TimeoutError``. One timer
+    and no extra task: cheaper than ``asyncio.wait_for`` before Python 3.12."""
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.passed = False
+
+    def expire(self) -> None:
+        self.passed = True
+        self.task.cancel()
