@@ -167,19 +167,20 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     percent-encoded), and every run of ``MIN_PIECE`` or more characters of those; a secret
     shorter than ``MIN_PIECE`` only where it stands as a whole token.
 
-    Each kind is masked in one pass over all forms, so that masking one form cannot leave
-    a shorter remnant of another behind."""
+    Every form is found in the text as given and all are masked at once, so that masking
+    one form cannot leave a shorter remnant of another behind."""
     long = [secret for secret in secrets if len(secret) >= MIN_PIECE]
     short = [secret for secret in secrets if 0 < len(secret) < MIN_PIECE]
+    spans: list[tuple[int, int]] = []
     if long:
         pieces = frozenset().union(*(_pieces(secret) for secret in long))
-        text = _replace(text, _piece_spans(text, pieces))
+        spans += _piece_spans(text, pieces)
     if short:
         forms = sorted({f for s in short for f in secret_forms(s)}, key=len, reverse=True)
-        text = _token(tuple(forms)).sub(MASK, text)
+        spans += [match.span() for match in _token(tuple(forms)).finditer(text)]
     if (long or short) and _PERCENT.search(text):
-        text = _replace(text, _percent_spans(text, long, short))
-    return text
+        spans += _percent_spans(text, long, short)
+    return _replace(text, spans)
 
 
 def redact_json(value: Any, secrets: Iterable[str]) -> Any:

@@ -176,3 +176,10 @@ def test_what_is_not_printable_is_escaped() -> None:
 def test_a_body_nested_too_deep_for_the_parser_is_masked_as_text() -> None:
     deep = b"[" * 100_000 + b'"' + KEY.encode() + b'"' + b"]" * 100_000
     assert KEY.encode() not in redact_body(deep, [KEY])
+
+
+def test_a_raw_half_and_a_percent_encoded_half_leave_no_remnant() -> None:
+    key = "0123456789abcdef&<>|\"'"
+    half = len(key) - 6
+    text = key[:half] + urllib.parse.quote(key[half:], safe="")
+    assert redact(f"x={text};", [key]) == f"x={MASK};"
