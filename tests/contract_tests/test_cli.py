@@ -408,8 +408,8 @@ def _reports(tmp_path: Path) -> tuple[Path, Path, list[str]]:
 
 def _odd_answers(app: Flask) -> None:
     """Wrap ``app``: every answer gets non-ASCII header values (Latin-1 and UTF-8 bytes),
-    pixel 2 answers JSON nested 100,000 deep, and pixel 3 first answers 429 with a
-    ``Retry-After`` of a superscript two."""
+    pixel 2 answers JSON nested 100,000 deep, pixel 3 first answers 429 with a
+    ``Retry-After`` of a superscript two, and pixel 4 a JSON body that is not UTF-8."""
     inner = app.wsgi_app
     asked: list[str] = []
 
@@ -420,6 +420,9 @@ def _odd_answers(app: Flask) -> None:
             body = b"[" * 100_000 + b"]" * 100_000
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
+        if path == "/v1/networks/pixels/4":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'\xff\xfe{"network_pixel_id": 4}']
         if path == "/v1/networks/pixels/3" and asked.count(path) == 1:
             start_response("429 Too Many Requests", [("Retry-After", "²")])
             return [b'{"error": "slow down"}']
@@ -442,7 +445,7 @@ def test_odd_answers_are_findings_not_crashes(
     junit, md, reports = _reports(tmp_path)
     extra = ["--allow-writes"] if writes else []
     with LiveServer(app) as live:
-        args = ["--base-url", live.url, "--pixel-id", "1,2,3", "--backoff", "0", *FAST, *extra]
+        args = ["--base-url", live.url, "--pixel-id", "1,2,3,4", "--backoff", "0", *FAST, *extra]
         code, out, err = run([*args, *reports], capsys)
     assert code == 1, out + err
     assert "Traceback" not in err
@@ -450,6 +453,8 @@ def test_odd_answers_are_findings_not_crashes(
     assert "nests JSON more than 64 levels deep" in junit.read_text()
     assert "| json_depth |" in md.read_text()
     assert "known_id (pixel 3)" not in out  # retried after its 429, then fine
+    assert "known_id (pixel 4): $:DataValidationError at $: " in out
+    assert "the body is not UTF-8" in out
     if writes:
         assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in out
         with app.test_client() as client:

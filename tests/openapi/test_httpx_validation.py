@@ -136,3 +136,16 @@ def test_outside_the_spec() -> None:
     assert "GET, PUT, DELETE" in method.message
     (path,) = response_violations(exchange("GET", "/networks/pixels/3/4", 404, {"error": "x"}))
     assert path.keyword == "PathNotFound"
+
+
+def test_a_json_body_that_is_not_utf8_is_a_violation_not_a_crash() -> None:
+    answer = response(200, {})
+    broken = httpx.Response(
+        200,
+        content=b'\xff\xfe{"network_pixel_id": 8}',
+        headers=answer.headers,
+        request=answer.request,
+    )
+    (violation,) = response_violations(broken)
+    assert violation.path == "$"
+    assert "the body is not UTF-8" in violation.message
