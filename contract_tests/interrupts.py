@@ -2,9 +2,9 @@
 
 While a run probes (``everflow-contract`` from start to end, the write probes under any
 runner), SIGTERM (how CI cancels a job) interrupts like Ctrl-C, so that the ``finally``
-that deletes the probe runs and the reports are written. While that cleanup runs, Ctrl-C and SIGTERM are
-held back and raised once it is done; the cleanup is bounded in time, so holding back
-cannot hang a run. Signal handlers can only be set in the main thread; elsewhere these do
+that deletes the probe runs and the reports are written. While that cleanup runs (and while
+the CLI writes its reports), Ctrl-C and SIGTERM are held back and raised once it is done;
+the cleanup is bounded in time, so holding back cannot hang a run. Signal handlers can only be set in the main thread; elsewhere these do
 nothing (and pytest-xdist workers, for one, run tests in the main thread).
 """
 
