@@ -75,7 +75,7 @@ def check_answer(
     judged = {f.path for f in found}
     for name in RATE_LIMIT_HEADERS:
         value = response.headers.get(name)
-        if name not in judged and value is not None and not value.isdigit():
+        if name not in judged and value is not None and not (value.isascii() and value.isdigit()):
             found.append(
                 finding("rate_limit_headers", name, "a non-negative integer", shorten(value))
             )

@@ -7,9 +7,11 @@ Only the standard library and ``contract_tests.defaults`` load for ``--help`` an
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -36,6 +38,7 @@ PIXEL_IDS_ENV = "EVERFLOW_PIXEL_IDS"
 # it (the client masks its key in every answer) never touches real data.
 LOOPBACK_PLACEHOLDER_KEY = "local-7c2f9d41e8b3"
 EXIT_INTERRUPTED = 130
+WRITING_REPORTS = f"{PROG}: interrupted; writing the reports first\n"
 
 Number = TypeVar("Number", int, float)
 
@@ -51,7 +54,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _pixel_ids(text: str) -> list[int]:
+def pixel_ids(text: str) -> list[int]:
+    """``12``, ``12,34`` or ``12 34`` as pixel ids (positive integers); an argparse type, and
+    how ``--everflow-pixel-id`` reads its value too."""
     try:
         ids = [int(part) for part in text.replace(",", " ").split()]
     except ValueError:
@@ -112,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check an Everflow API (or a mock of it) against the partner postback spec. "
         "Read-only unless --allow-writes (search is a POST, and changes nothing); the key is "
         "read from an environment variable and never printed. "
-        "Exit 0: the contract holds (or skipped: no key for a remote target); 1: a violation; "
+        "Exit 0: the contract holds (or skipped: no key for a remote target, reports "
+        "saying so); 1: a violation; "
         "2: a usage error, or probes left unanswered (unreachable, --timeout, --max-time, "
         "a Retry-After the run will not wait for); 130: interrupted (after deleting the "
         "run's probe postbacks).",
@@ -126,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--pixel-id",
-        type=_pixel_ids,
+        type=pixel_ids,
         action="append",
         metavar="ID",
         help=f"a pixel id that exists; repeatable, or 12,34 (default: ${PIXEL_IDS_ENV})",
@@ -134,8 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--api-key-env",
         metavar="VAR",
-        help=f"environment variable holding the key (default: {KEY_ENV}; unset there: a "
-        "remote target is skipped; a variable named here must be set)",
+        help=f"environment variable holding the key (default: {KEY_ENV}; unset or empty "
+        "there: a remote target is skipped; a variable named here must be set)",
+    )
+    parser.add_argument(
+        "--require-key",
+        action="store_true",
+        help="a missing (unset or empty) key is a usage error (exit 2), never a skip; for CI, "
+        "where a secret that is gone must not turn the check green (default: off)",
     )
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML here (default: none)")
     parser.add_argument(
@@ -207,7 +219,7 @@ def _ids(args: argparse.Namespace) -> list[int]:
     ids = [i for group in args.pixel_id or [] for i in group]
     if not ids and os.environ.get(PIXEL_IDS_ENV):
         try:
-            ids = _pixel_ids(os.environ[PIXEL_IDS_ENV])
+            ids = pixel_ids(os.environ[PIXEL_IDS_ENV])
         except argparse.ArgumentTypeError as error:
             raise UsageError(f"{PIXEL_IDS_ENV}: {error}") from None
     if not ids:
@@ -222,6 +234,8 @@ def _key(args: argparse.Namespace, remote: bool) -> str | None:
     if not key:
         if args.api_key_env is not None:
             raise UsageError(f"${name} is not set: put the API key there (--api-key-env {name})")
+        if args.require_key:
+            raise UsageError(f"no API key in ${name} (--require-key): set it, or drop the option")
         return None if remote else ""
     if not (key.isascii() and key.isprintable()):
         raise UsageError(f"the key in ${name} has characters an HTTP header cannot carry")
@@ -240,6 +254,9 @@ def _check_budget(args: argparse.Namespace, requests: int) -> None:
 def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
     from contract_tests.reporting import junit_xml, markdown, summary
 
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")  # a server's text on an ASCII terminal
     sys.stdout.write(summary(report, secrets))
     if args.junit:
         Path(args.junit).write_text(junit_xml(report, secrets), encoding="utf-8")
@@ -249,14 +266,29 @@ def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``everflow-contract``: 0 when all holds, 1 on a violation, 2 on a usage error or
-    when probes were left unanswered (unreachable, timed out, out of time, told to wait).
-    A missing key (default variable) for a remote target skips the run (0) with the reason."""
+    when probes were left unanswered (unreachable, timed out, out of time, told to wait),
+    130 when interrupted (Ctrl-C or SIGTERM), the reports written in every case but a usage
+    error. A missing key (default variable) for a remote target skips the run (0), its
+    reports saying why, unless ``--require-key``.
+
+    ``--max-time`` counts from here, imports and the spec's loading included."""
+    started = time.monotonic()
+    try:
+        return _main(argv, started)
+    except KeyboardInterrupt:  # before the run began, or between its end and the reports
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None, started: float) -> int:
     from openapi.installation import exit_on_clash  # before anything that could be shadowed
 
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
     from contract_tests.client import UnsafeTarget, check_base_url, is_loopback
-    from contract_tests.masking import redact
+    from contract_tests.findings import Mode, Report, RunInterrupted, interrupted
+    from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
+    from contract_tests.masking import printable, redact
 
     try:
         ids = [] if args.cleanup else _ids(args)
@@ -266,30 +298,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             writes = WRITE_REQUESTS if args.allow_writes else 0
             _check_budget(args, len(ids) + READ_REQUESTS_BEYOND_IDS + writes)
     except (UsageError, UnsafeTarget) as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
+        print(printable(f"{PROG}: {error}"), file=sys.stderr)
         return 2
-    if key is None:
-        print(f"{PROG}: skipped: no API key in ${KEY_ENV}")
-        return 0
     secrets = [key] if key else []
-    from contract_tests.findings import RunInterrupted
-
-    try:
-        report = _run(args, key or LOOPBACK_PLACEHOLDER_KEY, ids)
-        code = 2 if report.unfinished else 0 if report.passed else 1
-    except RunInterrupted as stop:
-        report, code = stop.report, EXIT_INTERRUPTED
-    try:
-        _write(report, args, secrets)
-    except OSError as error:
-        print(redact(f"{PROG}: cannot write report: {error}", secrets), file=sys.stderr)
-        return 2
+    mode: Mode = "cleanup" if args.cleanup else "writes" if args.allow_writes else "read-only"
+    with terminate_as_interrupt():
+        if key is None:
+            report, code = Report(args.base_url, mode=mode, skipped=f"no API key in ${KEY_ENV}"), 0
+        else:
+            try:
+                report = _run(args, key or LOOPBACK_PLACEHOLDER_KEY, ids, started)
+                code = 2 if report.unfinished else 0 if report.passed else 1
+            except RunInterrupted as stop:
+                report, code = stop.report, EXIT_INTERRUPTED
+            except KeyboardInterrupt:  # while the run was being set up
+                report, code = (
+                    interrupted(Report(args.base_url, mode=mode)).report,
+                    EXIT_INTERRUPTED,
+                )
+        try:
+            with interrupts_held_back(WRITING_REPORTS):
+                _write(report, args, secrets)
+        except KeyboardInterrupt:
+            code = EXIT_INTERRUPTED
+        except OSError as error:
+            message = printable(redact(f"{PROG}: cannot write report: {error}", secrets))
+            print(message, file=sys.stderr)
+            return 2
     if code == EXIT_INTERRUPTED:
         print(f"{PROG}: interrupted", file=sys.stderr)
     return code
 
 
-def _run(args: argparse.Namespace, key: str, ids: list[int]) -> Report:
+def _run(args: argparse.Namespace, key: str, ids: list[int], started: float) -> Report:
     from contract_tests.cleanup import run_cleanup
     from contract_tests.client import ContractClient
     from contract_tests.suite import run_contract
@@ -303,6 +344,7 @@ def _run(args: argparse.Namespace, key: str, ids: list[int]) -> Report:
         timeout=args.timeout,
         max_time=args.max_time,
         allow_writes=args.allow_writes or args.cleanup,
+        started=started,
     )
     try:
         if args.cleanup:

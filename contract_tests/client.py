@@ -23,6 +23,7 @@ from contract_tests.defaults import (
     DEFAULT_TIMEOUT,
     KEY_ENV,
     MAX_ANSWER_BYTES,
+    MAX_JSON_DEPTH,
     RETRY_AFTER_CAP,
 )
 from contract_tests.findings import Write
@@ -93,6 +94,13 @@ class OutOfTime(TransportFailure):
     stops_run = True
 
 
+class TooDeep(TransportFailure):
+    """An answer whose JSON nests deeper than ``MAX_JSON_DEPTH``: no Everflow answer does,
+    so it is a violation (exit 1), reported without being parsed."""
+
+    check = "json_depth"
+
+
 class RetryRefused(TransportFailure):
     """The server asked for a longer wait than the run will make (``Retry-After``)."""
 
@@ -144,10 +152,30 @@ def _environment_proxy(url: httpx.URL) -> str | None:
     return proxies.get(url.scheme) or proxies.get("all")
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(content: bytes, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep the arrays and objects of a JSON body nest (brackets outside strings are
+    counted, nothing is parsed); counting stops past ``limit``. 0 for a body that does not
+    start with ``[`` or ``{``."""
+    if content.lstrip()[:1] not in (b"[", b"{"):
+        return 0
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", content)):
+        depth += 1 if bracket.group() in (b"[", b"{") else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
 def retry_after_seconds(value: str, now: float | None = None) -> float | None:
     """A ``Retry-After`` value (seconds or an HTTP date) in seconds from now, or ``None``."""
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -169,7 +197,8 @@ class ContractClient:
     recorded in ``writes``, with the postback id it touched and the answer's status.
 
     Time is bounded twice: each request, connect to last byte, by ``timeout`` seconds, and
-    everything the client does, waits included, by ``max_time`` seconds from its creation
+    everything the client does, waits included, by ``max_time`` seconds from ``started``
+    (on ``clock``; by default its creation, a CLI passes the moment it started)
     (``grant_grace`` lets a cleanup run past it, bounded too). A ``Retry-After`` longer than
     ``RETRY_AFTER_CAP`` or than the time left is not waited for. Every answer is returned
     with the key masked out of its headers and body.
@@ -189,6 +218,7 @@ class ContractClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         allow_writes: bool = False,
+        started: float | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.allow_writes = allow_writes
@@ -201,7 +231,7 @@ class ContractClient:
         self._max_time = max_time
         self._sleep = sleep
         self._clock = clock
-        self._ends = clock() + max_time
+        self._ends = (clock() if started is None else started) + max_time
         self._next_slot = 0.0
         self._jitter = random.Random()
         self._deadline: DeadlineBackend | None = None
@@ -330,6 +360,11 @@ class ContractClient:
                 content = self._read(response, deadline, limit)
             finally:
                 response.close()
+            if json_depth(content) > MAX_JSON_DEPTH:
+                raise TooDeep(
+                    f"the answer to {what} nests JSON more than {MAX_JSON_DEPTH} levels deep; "
+                    "not parsed"
+                )
         except httpx.TimeoutException:
             if budget_bound:
                 raise self._out_of_time(f"during {what}") from None
@@ -361,10 +396,11 @@ class ContractClient:
 
     def _masked(self, response: httpx.Response, content: bytes) -> httpx.Response:
         """The answer, decoded, with the key masked out of headers and body (a key shorter
-        than ``MIN_PIECE`` is no real key; masking it would mangle answers)."""
+        than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
+        are passed on as UTF-8, so that a non-ASCII one survives."""
         secrets = [self._key] if len(self._key) >= MIN_PIECE else []
         headers = [
-            (redact(name, secrets), redact(value, secrets))
+            (redact(name, secrets).encode(), redact(value, secrets).encode())
             for name, value in response.headers.multi_items()
             if name.lower() != "content-encoding"
         ]

@@ -48,13 +48,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _pixel_ids(config: pytest.Config) -> list[int]:
-    ids: list[int] = config.getoption("--everflow-pixel-id")
-    if not ids and os.environ.get(PIXEL_IDS_ENV):
-        try:
-            ids = [int(p) for p in os.environ[PIXEL_IDS_ENV].replace(",", " ").split()]
-        except ValueError:
-            raise pytest.UsageError(f"{PIXEL_IDS_ENV} must be integers like 12,34") from None
-    return ids
+    """``--everflow-pixel-id`` (repeatable, ``12,34`` as ``everflow-contract --pixel-id``),
+    or ``EVERFLOW_PIXEL_IDS``."""
+    import argparse
+
+    from contract_tests.cli import pixel_ids
+
+    given: list[str] = config.getoption("--everflow-pixel-id")
+    name, values = ("--everflow-pixel-id", given) if given else (PIXEL_IDS_ENV, [])
+    if not given and os.environ.get(PIXEL_IDS_ENV):
+        values = [os.environ[PIXEL_IDS_ENV]]
+    try:
+        return [i for value in values for i in pixel_ids(value)]
+    except argparse.ArgumentTypeError as error:
+        raise pytest.UsageError(f"{name}: {error}") from None
 
 
 def _run(

@@ -32,6 +32,10 @@ RETRY_AFTER_CAP = 10.0
 MAX_ANSWER_BYTES = 1 << 20
 """The largest answer body read (1 MiB); a postback is a few kilobytes."""
 
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of JSON arrays and objects the client parses; a postback nests four
+levels deep, and parsing (or judging) a body 100,000 levels deep would exhaust the stack."""
+
 PAGE_SIZE = 5
 """The ``page_size`` of the list and search probes: small, so that one page is cheap and,
 on any network with more postbacks than that, full (which the paging checks need)."""

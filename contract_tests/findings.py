@@ -3,7 +3,7 @@ it made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -17,9 +17,14 @@ UNFINISHED_CHECKS = frozenset(
 """Checks that say the run could not judge a probe (exit 2), rather than that the target
 broke the contract (exit 1)."""
 
+DRIFT_CHECKS = frozenset({"undocumented_field", "never_present"})
+"""Checks that report drift (warnings; failures only in strict mode), judged together, by
+the pytest suite's drift test alone."""
+
 Mode = Literal["read-only", "writes", "cleanup"]
 
 __all__ = [
+    "DRIFT_CHECKS",
     "MASK",
     "UNFINISHED_CHECKS",
     "Finding",
@@ -40,8 +45,8 @@ class Finding:
     ``check`` names what was checked: a documented rule (``tiktok_pixel_required``), a field
     constraint (``$.delay_ms:maximum``) or one of the suite's own checks (``status``,
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
-    ``never_present``, the paging checks of ``page_checks`` and the state checks of
-    ``state_checks``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
+    ``never_present``, ``json_depth``, the paging checks of ``page_checks`` and the state
+    checks of ``state_checks``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
     ``transport``, ``timeout``, ``max_time``, ``retry_after``, ``not_sent``, ``interrupted``).
     """
 
@@ -62,18 +67,22 @@ class Finding:
             f"expected {self.expected}, got {self.actual}"
         )
 
+    def mapped(self, change: Callable[[str], str]) -> Finding:
+        """This finding with ``change`` applied to every text field."""
+        return replace(
+            self,
+            target=change(self.target),
+            probe=change(self.probe),
+            check=change(self.check),
+            path=change(self.path),
+            expected=change(self.expected),
+            actual=change(self.actual),
+        )
+
     def masked(self, secrets: Iterable[str]) -> Finding:
         """This finding with every secret masked out of every text field."""
         secrets = list(secrets)
-        return replace(
-            self,
-            target=redact(self.target, secrets),
-            probe=redact(self.probe, secrets),
-            check=redact(self.check, secrets),
-            path=redact(self.path, secrets),
-            expected=redact(self.expected, secrets),
-            actual=redact(self.actual, secrets),
-        )
+        return self.mapped(lambda text: redact(text, secrets))
 
 
 @dataclass(frozen=True)
@@ -92,16 +101,22 @@ class Write:
         where = f"pixel {self.pixel_id}" if self.pixel_id is not None else "no pixel id"
         return f"{self.method} {self.path} ({where}): {self.status}"
 
+    def mapped(self, change: Callable[[str], str]) -> Write:
+        """This write with ``change`` applied to its text."""
+        return replace(
+            self, method=change(self.method), path=change(self.path), status=change(self.status)
+        )
+
     def masked(self, secrets: Iterable[str]) -> Write:
         """This write with every secret masked out of its text."""
         secrets = list(secrets)
-        return replace(self, path=redact(self.path, secrets), status=redact(self.status, secrets))
+        return self.mapped(lambda text: redact(text, secrets))
 
 
 @dataclass
 class Report:
     """Every finding of one run, what was probed, and every write made (``mode`` says
-    whether the run could write at all)."""
+    whether the run could write at all); ``skipped`` says why a run checked nothing."""
 
     target: str
     probes: list[str] = field(default_factory=list)
@@ -109,6 +124,7 @@ class Report:
     strict: bool = False
     mode: Mode = "read-only"
     writes: list[Write] = field(default_factory=list)
+    skipped: str = ""
 
     def add(self, findings: Iterable[Finding]) -> None:
         """Record more findings."""
@@ -129,17 +145,22 @@ class Report:
         """Probes the run could not judge: unreachable, too slow, out of time, told to wait."""
         return [f for f in self.findings if f.check in UNFINISHED_CHECKS]
 
+    def mapped(self, change: Callable[[str], str]) -> Report:
+        """A copy with ``change`` applied to every finding, write and name."""
+        return Report(
+            target=change(self.target),
+            probes=[change(probe) for probe in self.probes],
+            findings=[finding.mapped(change) for finding in self.findings],
+            strict=self.strict,
+            mode=self.mode,
+            writes=[write.mapped(change) for write in self.writes],
+            skipped=change(self.skipped),
+        )
+
     def masked(self, secrets: Iterable[str]) -> Report:
         """A copy with every secret masked out of every finding and name."""
         secrets = list(secrets)
-        return Report(
-            target=redact(self.target, secrets),
-            probes=[redact(probe, secrets) for probe in self.probes],
-            findings=[finding.masked(secrets) for finding in self.findings],
-            strict=self.strict,
-            mode=self.mode,
-            writes=[write.masked(secrets) for write in self.writes],
-        )
+        return self.mapped(lambda text: redact(text, secrets))
 
 
 class RunInterrupted(KeyboardInterrupt):

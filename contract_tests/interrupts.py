@@ -1,9 +1,10 @@
 """Signals around the write probes: stopping must never leave a probe postback behind.
 
-While probes write, SIGTERM (how CI cancels a job) interrupts like Ctrl-C, so that the
-``finally`` that deletes the probe runs. While that cleanup runs, Ctrl-C and SIGTERM are
-held back and raised once it is done; the cleanup is bounded in time, so holding back
-cannot hang a run. Signal handlers can only be set in the main thread; elsewhere these do
+While a run probes (``everflow-contract`` from start to end, the write probes under any
+runner), SIGTERM (how CI cancels a job) interrupts like Ctrl-C, so that the ``finally``
+that deletes the probe runs and the reports are written. While that cleanup runs (and while
+the CLI writes its reports), Ctrl-C and SIGTERM are held back and raised once it is done;
+the cleanup is bounded in time, so holding back cannot hang a run. Signal handlers can only be set in the main thread; elsewhere these do
 nothing (and pytest-xdist workers, for one, run tests in the main thread).
 """
 
@@ -43,9 +44,9 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def interrupts_held_back() -> Iterator[list[int]]:
+def interrupts_held_back(note: str = HELD_BACK) -> Iterator[list[int]]:
     """While active, SIGINT and SIGTERM only note themselves (in the list yielded) and say
-    so on stderr; on leaving normally, a noted one raises ``KeyboardInterrupt``."""
+    so on stderr (``note``); on leaving normally, a noted one raises ``KeyboardInterrupt``."""
     received: list[int] = []
     if not _in_main_thread():
         yield received
@@ -53,7 +54,7 @@ def interrupts_held_back() -> Iterator[list[int]]:
 
     def hold(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
-        sys.stderr.write(HELD_BACK)
+        sys.stderr.write(note)
 
     previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
     try:

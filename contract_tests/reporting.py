@@ -1,8 +1,15 @@
 """A run's report as a terminal summary, JUnit XML and Markdown (for CI summaries).
 
 Each says whether the run could write and lists every write it made (method, path, postback
-id, status). Each masks the secrets out of every finding and write before formatting it (so
-that no escaped form of a secret survives) and out of the finished text once more.
+id, status), or why it was skipped. Each masks the secrets out of every finding and write
+before formatting it (so that no escaped form of a secret survives) and out of the finished
+text once more; then writes every character that is not printable (a server's terminal
+escapes, NULs, newlines) as an escape, so that the output shows what was sent and JUnit
+files always parse.
+
+In JUnit, a probe that broke the contract is a ``failure``; one the run could not judge
+(unreachable, timed out, out of time, interrupted: ``UNFINISHED_CHECKS``) an ``error``; a
+skipped run one ``skipped`` test case that says why.
 """
 
 from __future__ import annotations
@@ -10,7 +17,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from contract_tests.findings import Finding, Report, redact
+from contract_tests.findings import UNFINISHED_CHECKS, Finding, Report, redact
+from contract_tests.masking import printable
 
 MODES = {
     "read-only": "read-only",
@@ -38,10 +46,21 @@ def case_name(report: Report, finding: Finding) -> str:
     return "drift"
 
 
+SKIPPED_CASE = "contract"
+"""The one JUnit test case of a skipped run."""
+
+
+def shown(report: Report, secrets: Iterable[str]) -> Report:
+    """``report`` as it may be shown: secrets masked, then what is not printable escaped."""
+    return report.masked(secrets).mapped(printable)
+
+
 def summary(report: Report, secrets: Iterable[str] = ()) -> str:
-    """Readable lines: the verdict, then every finding."""
+    """Readable lines: the verdict, then every finding (or why the run was skipped)."""
     secrets = list(secrets)
-    report = report.masked(secrets)
+    report = shown(report, secrets)
+    if report.skipped:
+        return redact(f"everflow-contract: skipped: {report.skipped}\n", secrets)
     errors = [f for f in report.findings if f.severity == "error"]
     warnings = [f for f in report.findings if f.severity == "warning"]
     verdict = "PASS" if report.passed else "FAIL"
@@ -58,29 +77,37 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
 
 
 def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
-    """JUnit XML: one test case per probe, failed by its findings."""
+    """JUnit XML: one test case per probe, failed by its findings (an error when the probe
+    had no answer to judge); a skipped run is one skipped test case."""
     secrets = list(secrets)
-    report = report.masked(secrets)
+    report = shown(report, secrets)
     by_probe: dict[str, list[Finding]] = {probe: [] for probe in report.probes}
     for finding in report.findings:
         by_probe.setdefault(case_name(report, finding), []).append(finding)
     failing = {k: [f for f in v if f in report.failures] for k, v in by_probe.items()}
+    unjudged = {k for k, v in failing.items() if any(f.check in UNFINISHED_CHECKS for f in v)}
     suite = ET.Element(
         "testsuite",
         name="everflow-contract",
-        tests=str(len(by_probe)),
-        failures=str(sum(1 for v in failing.values() if v)),
-        errors="0",
+        tests=str(len(by_probe) or int(bool(report.skipped))),
+        failures=str(sum(1 for k, v in failing.items() if v and k not in unjudged)),
+        errors=str(len(unjudged)),
+        skipped=str(int(bool(report.skipped))),
     )
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", name="mode", value=report.mode)
     ET.SubElement(properties, "property", name="writes", value=str(len(report.writes)))
+    if report.skipped:
+        case = ET.SubElement(suite, "testcase", classname=report.target, name=SKIPPED_CASE)
+        ET.SubElement(case, "skipped", message=report.skipped)
     for probe, findings in by_probe.items():
         case = ET.SubElement(suite, "testcase", classname=report.target, name=probe)
         failures = failing[probe]
         if failures:
             failure = ET.SubElement(
-                case, "failure", message="; ".join(f"{f.check} at {f.path}" for f in failures)
+                case,
+                "error" if probe in unjudged else "failure",
+                message="; ".join(f"{f.check} at {f.path}" for f in failures),
             )
             failure.text = "\n".join(f.line() for f in failures)
         warnings = [f for f in findings if f not in failures]
@@ -97,9 +124,15 @@ def _cell(text: str) -> str:
 
 
 def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
-    """A Markdown report: verdict, counts and a table of findings."""
+    """A Markdown report: verdict, counts and a table of findings (or why it was skipped)."""
     secrets = list(secrets)
-    report = report.masked(secrets)
+    report = shown(report, secrets)
+    if report.skipped:
+        text = (
+            f"# Everflow contract: skipped\n\nTarget: `{report.target}`; nothing was checked: "
+            f"{report.skipped}.\n"
+        )
+        return redact(text, secrets)
     verdict = "passed" if report.passed else "failed"
     lines = [
         f"# Everflow contract: {verdict}",

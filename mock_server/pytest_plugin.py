@@ -79,11 +79,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--everflow-pixel-id",
         action="append",
-        type=int,
         default=[],
         metavar="ID",
         help="contract suite: a pixel id that exists on the URL and live targets; repeatable, "
-        f"or {PIXEL_IDS_ENV}=12,34 (default: none)",
+        f"or 12,34 (as everflow-contract takes them), or {PIXEL_IDS_ENV}=12,34 (default: none)",
     )
     group.addoption(
         "--everflow-strict",

@@ -97,12 +97,20 @@ class HttpxOpenAPIResponse:
         return Headers(list(self.response.headers.items()))
 
 
+def _text(error: BaseException) -> str:
+    """``str(error)``; openapi-core's own message fails on a body that is not UTF-8."""
+    try:
+        return str(error)
+    except UnicodeDecodeError:
+        return f"{type(error).__name__}: the body is not UTF-8"
+
+
 def _flatten(errors: Iterable[Exception], body_schema: Mapping[str, Any] | None) -> list[Violation]:
     """Violations for openapi-core's errors; body errors are named against ``body_schema``."""
     found: list[Violation] = []
     for error in errors:
         cause = error.__cause__
-        detail = f"{error}: {cause}" if cause else str(error)
+        detail = f"{_text(error)}: {_text(cause)}" if cause else _text(error)
         schema_errors = getattr(cause, "schema_errors", None)
         if isinstance(error, SecurityValidationError):
             found.append(Violation("$", "security", str(error)))

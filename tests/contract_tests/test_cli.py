@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -270,7 +272,7 @@ def test_the_run_budget_ends_a_slow_run_with_the_reports_written(
     assert code == 2
     assert "max_time at $: expected 200, got --max-time 0.6 s used up during GET" in out
     assert out.count("not_sent at $") == 5
-    assert 'failures="6"' in junit.read_text()
+    assert 'failures="0" errors="6"' in junit.read_text()  # no answer to judge: errors
     assert "Unfinished: 6 probes" in md.read_text()
 
 
@@ -397,3 +399,273 @@ def test_ctrl_c_deletes_the_probe_then_exits_130_with_the_reports(tmp_path: Path
             client.get("/v1/networks/pixels/55", headers={"X-Eflow-Api-Key": "x"}).status_code
             == 404
         )
+
+
+def _reports(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    junit, md = tmp_path / "j.xml", tmp_path / "r.md"
+    return junit, md, ["--junit", str(junit), "--report", str(md)]
+
+
+def _odd_answers(app: Flask) -> None:
+    """Wrap ``app``: every answer gets non-ASCII header values (Latin-1 and UTF-8 bytes),
+    pixel 2 answers JSON nested 100,000 deep, pixel 3 first answers 429 with a
+    ``Retry-After`` of a superscript two, and pixel 4 a JSON body that is not UTF-8."""
+    inner = app.wsgi_app
+    asked: list[str] = []
+
+    def odd(environ: Any, start_response: Any) -> Any:
+        path = environ["PATH_INFO"]
+        asked.append(path)
+        if path == "/v1/networks/pixels/2":
+            body = b"[" * 100_000 + b"]" * 100_000
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        if path == "/v1/networks/pixels/4":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'\xff\xfe{"network_pixel_id": 4}']
+        if path == "/v1/networks/pixels/3" and asked.count(path) == 1:
+            start_response("429 Too Many Requests", [("Retry-After", "²")])
+            return [b'{"error": "slow down"}']
+
+        def with_notes(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            notes = [("X-Note", "café"), ("X-Utf8", "café".encode().decode("latin-1"))]
+            return start_response(status, [*headers, *notes], *exc)
+
+        return inner(environ, with_notes)
+
+    app.wsgi_app = odd  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
+def test_odd_answers_are_findings_not_crashes(
+    writes: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app()
+    _odd_answers(app)
+    junit, md, reports = _reports(tmp_path)
+    extra = ["--allow-writes"] if writes else []
+    with LiveServer(app) as live:
+        args = ["--base-url", live.url, "--pixel-id", "1,2,3,4", "--backoff", "0", *FAST, *extra]
+        code, out, err = run([*args, *reports], capsys)
+    assert code == 1, out + err
+    assert "Traceback" not in err
+    assert "known_id (pixel 2): json_depth at $: expected 200, got the answer to GET " in out
+    assert "nests JSON more than 64 levels deep" in junit.read_text()
+    assert "| json_depth |" in md.read_text()
+    assert "known_id (pixel 3)" not in out  # retried after its 429, then fine
+    assert "known_id (pixel 4): $:DataValidationError at $: " in out
+    assert "the body is not UTF-8" in out
+    if writes:
+        assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in out
+        with app.test_client() as client:
+            gone = client.get("/v1/networks/pixels/55", headers={"X-Eflow-Api-Key": "x"})
+        assert gone.status_code == 404
+
+
+FORGED = "7\x1b[2J\x1b]0;owned\x07\x00\n[error] forged line\u202e\r"
+
+
+def test_a_servers_control_characters_are_escaped_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = Flask("forger")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def forged(pixel_id: int) -> Response:
+        body = {"network_pixel_id": FORGED, FORGED: FORGED}
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    junit, md, reports = _reports(tmp_path)
+    with LiveServer(app) as live:
+        code, out, err = run(["--base-url", live.url, "--pixel-id", "1", *FAST, *reports], capsys)
+    assert code == 1
+    escaped = "7\\x1b[2J\\x1b]0;owned\\x07\\x00\\n[error] forged line\\u202e\\r"
+    assert f"pixel_id at $.network_pixel_id: expected 1, got {escaped}" in out
+    for produced in (out, err, junit.read_text(), md.read_text()):
+        assert not any(c in produced for c in "\x1b\x00\x07\u202e\r")
+        assert "\n[error] forged" not in produced
+    suite = ET.parse(junit).getroot()  # well-formed
+    assert escaped in "".join(suite.itertext())
+
+
+def test_sigterm_while_reading_exits_130_with_the_reports(tmp_path: Path) -> None:
+    """A real SIGTERM (how CI cancels a job) to a read-only run, while it waits for an
+    answer: exit 130 and the reports written, as for Ctrl-C."""
+    app = create_app()
+    waiting, release = threading.Event(), threading.Event()
+    inner = app.wsgi_app
+
+    def stall_the_second_read(environ: Any, start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/v1/networks/pixels/2" and not waiting.is_set():
+            waiting.set()
+            release.wait(SLOW_SERVER_SECONDS)
+        return inner(environ, start_response)
+
+    app.wsgi_app = stall_the_second_read  # type: ignore[method-assign]
+    junit, md, reports = _reports(tmp_path)
+    with LiveServer(app) as live:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "contract_tests.cli", "--base-url", live.url),
+                *("--pixel-id", "1,2", *reports, *FAST),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert waiting.wait(30), "the run never asked for pixel 2"
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        finally:
+            release.set()
+            if process.poll() is None:  # pragma: no cover
+                process.kill()
+    assert process.returncode == 130, out + err
+    assert err.endswith("everflow-contract: interrupted\n")
+    assert "Traceback" not in err
+    assert "run (no pixel): interrupted at $" in out
+    assert "writes: none (read-only run)" in out
+    suite = ET.parse(junit).getroot()
+    assert [case.get("name") for case in suite.iter("testcase") if case.find("error") is not None]
+    assert "| interrupted |" in md.read_text()
+
+
+def test_max_time_counts_from_the_start_of_the_process(
+    trickling_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openapi.installation
+
+    def slow_start(name: str) -> None:
+        time.sleep(1.5)  # as loading httpx, openapi-core and the spec may take
+
+    monkeypatch.setattr(openapi.installation, "exit_on_clash", slow_start)
+    started = time.monotonic()
+    code, out, _ = run(["--base-url", trickling_url, "--pixel-id", "1", "--max-time", "2"], capsys)
+    took = time.monotonic() - started
+    assert code == 2
+    assert "max_time at $" in out
+    assert took < 3.0, f"{took:.1f} s: --max-time 2 started its clock after start-up"
+
+
+NO_KEY = "no API key in $EVERFLOW_API_KEY"
+
+
+@pytest.mark.parametrize("unset", [True, False], ids=["unset", "empty"])
+def test_a_skipped_run_writes_both_reports_saying_why(
+    unset: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if unset:
+        monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("EVERFLOW_API_KEY", "")  # a CI secret that is missing
+    junit, md, reports = _reports(tmp_path)
+    code, out, _ = run([*REMOTE, *reports], capsys)
+    assert code == 0
+    assert out == f"everflow-contract: skipped: {NO_KEY}\n"
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("skipped"), suite.get("failures")) == ("1", "1", "0")
+    skipped = suite.find("testcase/skipped")
+    assert skipped is not None
+    assert skipped.get("message") == NO_KEY
+    assert md.read_text() == (
+        "# Everflow contract: skipped\n\n"
+        f"Target: `https://api.eflow.team/v1`; nothing was checked: {NO_KEY}.\n"
+    )
+
+
+@pytest.mark.parametrize("base_url", ["https://api.eflow.team/v1", "http://127.0.0.1:9/v1"])
+def test_require_key_makes_a_missing_key_a_usage_error(
+    base_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", "")
+    junit, md, reports = _reports(tmp_path)
+    code, out, err = run(
+        ["--base-url", base_url, "--pixel-id", "1", "--require-key", *reports], capsys
+    )
+    assert code == 2
+    assert err == f"everflow-contract: {NO_KEY} (--require-key): set it, or drop the option\n"
+    assert out == ""
+    assert not junit.exists()
+    assert not md.exists()
+
+
+def test_the_example_workflow_requires_the_key() -> None:
+    import shlex
+
+    import yaml
+
+    workflow = Path(__file__).parents[2] / ".github" / "workflows" / "everflow-contract.yml"
+    steps = yaml.safe_load(workflow.read_text())["jobs"]["contract"]["steps"]
+    (command,) = [s["run"] for s in steps if str(s.get("run", "")).startswith("everflow-contract")]
+    args = build_parser().parse_args(shlex.split(command)[1:])
+    assert args.require_key
+    assert args.junit
+    assert args.report
+    assert not args.allow_writes
+
+
+def test_an_unreachable_target_is_a_junit_error_not_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    junit, _, reports = _reports(tmp_path)
+    args = ["--base-url", f"http://127.0.0.1:{port}/v1", "--pixel-id", "1", "--retries", "0"]
+    code, _, _ = run([*args, *reports], capsys)
+    assert code == 2
+    suite = ET.parse(junit).getroot()
+    cases = list(suite.iter("testcase"))
+    assert len(cases) == 5
+    assert all(case.find("error") is not None for case in cases)
+    assert not any(case.find("failure") is not None for case in cases)
+    assert (suite.get("errors"), suite.get("failures")) == ("5", "0")
+    assert "transport" in (cases[0].find("error").get("message") or "")  # type: ignore[union-attr]
+
+
+def test_a_short_key_leaves_the_report_readable(
+    mock_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", "x")
+    code, out, _ = run(
+        ["--base-url", mock_url, "--pixel-id", "3", "--missing-id", "2", *FAST], capsys
+    )
+    assert code == 1
+    assert "unknown_id (pixel 2): status at $: expected 404, got 200" in out
+    assert "********" not in out
+
+
+def test_sigterm_while_the_reports_are_written_lets_them_finish(
+    mock_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from contract_tests import reporting
+
+    real_markdown = reporting.markdown
+
+    def terminated_midway(*args: Any) -> str:
+        signal.raise_signal(signal.SIGTERM)
+        return real_markdown(*args)
+
+    monkeypatch.setattr(reporting, "markdown", terminated_midway)
+    junit, md, reports = _reports(tmp_path)
+    code, out, err = run(["--base-url", mock_url, "--pixel-id", "1", *FAST, *reports], capsys)
+    assert code == 130
+    assert err == (
+        "everflow-contract: interrupted; writing the reports first\n"
+        "everflow-contract: interrupted\n"
+    )
+    assert out.startswith("everflow-contract PASS")
+    assert md.read_text().startswith("# Everflow contract: passed")
+    assert junit.exists()

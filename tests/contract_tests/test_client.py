@@ -13,13 +13,15 @@ from contract_tests.client import (
     OutOfTime,
     RequestTimeout,
     RetryRefused,
+    TooDeep,
     TransportFailure,
     UnsafeTarget,
     WriteRefused,
     check_base_url,
+    json_depth,
     retry_after_seconds,
 )
-from contract_tests.defaults import MAX_ANSWER_BYTES, RETRY_AFTER_CAP
+from contract_tests.defaults import MAX_ANSWER_BYTES, MAX_JSON_DEPTH, RETRY_AFTER_CAP
 from contract_tests.findings import Write
 from mock_server import create_app, get_state
 from mock_server.live import LiveServer
@@ -451,3 +453,59 @@ def test_a_write_never_sent_is_not_recorded() -> None:
         client.request("DELETE", "/networks/pixels/5")
     assert sent == []
     assert client.writes == []
+
+
+def test_json_depth_counts_brackets_outside_strings() -> None:
+    assert json_depth(b'{"a": [1, {"b": "]]]{{{[[["}], "c\\"[": {}}') == 3
+    assert json_depth(b"  [[[]]]") == 3
+    assert json_depth(b"<html>[[[[</html>") == 0
+    assert json_depth(b"[" * 100_000, limit=10) == 11
+
+
+def test_an_answer_nested_too_deep_is_refused_unparsed() -> None:
+    def deep(request: httpx.Request) -> httpx.Response:
+        depth = MAX_JSON_DEPTH + 1 if request.url.path.endswith("/1") else 100_000
+        return httpx.Response(200, content=b"[" * depth + b"]" * depth)
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", "a-key-0123456789", rate=0, transport=httpx.MockTransport(deep)
+    )
+    for path in ("/networks/pixels/1", "/networks/pixels/2"):
+        with pytest.raises(TooDeep, match=f"more than {MAX_JSON_DEPTH} levels deep"):
+            client.get(path)
+
+
+def test_non_ascii_header_values_come_through() -> None:
+    def note(request: httpx.Request) -> httpx.Response:
+        headers = [(b"X-Note", "café".encode("latin-1")), (b"X-Utf8", "café".encode())]
+        return httpx.Response(200, headers=headers, json={})
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", "a-key-0123456789", rate=0, transport=httpx.MockTransport(note)
+    )
+    response = client.get("/networks/pixels/1")
+    # one header that is not UTF-8 makes httpx read them all as Latin-1
+    assert response.headers["X-Note"] == "café"
+    assert response.headers["X-Utf8"] == "cafÃ©"
+
+
+def test_a_retry_after_of_unicode_digits_is_no_number() -> None:
+    assert retry_after_seconds("²") is None
+    assert retry_after_seconds("٣") is None
+    sleeps: list[float] = []
+    answers = iter([429, 200])
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), headers=[(b"Retry-After", "²".encode())], json={})
+
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "a-key-0123456789",
+        rate=0,
+        backoff=0.5,
+        transport=httpx.MockTransport(busy),
+        sleep=sleeps.append,
+    )
+    assert client.get("/networks/pixels/1").status_code == 200
+    assert len(sleeps) == 1
+    assert sleeps[0] < 1.0  # the backoff, not a number read from "²"

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import html
 import json
+import re
+import urllib.parse
+from collections.abc import Iterator
 
-from contract_tests.masking import MASK, MIN_PIECE, redact, redact_body, secret_forms
+import pytest
+
+from contract_tests import masking
+from contract_tests.masking import (
+    MASK,
+    MIN_PIECE,
+    SECRET_FORMS,
+    printable,
+    redact,
+    redact_body,
+    secret_forms,
+)
 
 KEY = "canary&<>|\"'-5f1e9c2b-" + "0123456789abcdef" * 8
 
@@ -54,3 +68,118 @@ def test_other_bodies_are_masked_as_text() -> None:
     assert redact_body(f"<p>{KEY}</p>\xff".encode("latin-1"), [KEY]) == (
         f"<p>{MASK}</p>\xff".encode("latin-1")
     )
+
+
+# A short key (under MIN_PIECE, so that no piece of another form can stand in for the one
+# tested) that each form writes differently.
+SHORT_KEY = "&\"'/é|"
+LONG_KEYS = {
+    "ascii": "canary&<>|\"'/-5f1e9c2b",
+    "non-ascii": "clé-sécrète-àpi",
+}
+
+
+@pytest.fixture
+def fresh_forms() -> Iterator[None]:
+    """Forms computed anew, before and after a test that changes ``SECRET_FORMS``."""
+    masking.secret_forms.cache_clear()
+    masking._pieces.cache_clear()
+    yield
+    masking.secret_forms.cache_clear()
+    masking._pieces.cache_clear()
+
+
+@pytest.mark.parametrize("name", SECRET_FORMS)
+def test_each_form_of_a_short_key_is_masked_and_needed(
+    name: str, fresh_forms: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = SHORT_KEY
+    assert len(key) < MIN_PIECE
+    form = SECRET_FORMS[name](key)
+    others = {other: encode(key) for other, encode in SECRET_FORMS.items() if other != name}
+    assert form not in others.values(), f"{name} is not told apart by {key!r}"
+    text = f"got {form}, {form}."
+    assert redact(text, [key]) == f"got {MASK}, {MASK}."
+    # and this test holds the form: without it, the form comes through
+    monkeypatch.delitem(SECRET_FORMS, name)
+    masking.secret_forms.cache_clear()
+    assert redact(text, [key]) != f"got {MASK}, {MASK}."
+
+
+@pytest.mark.parametrize("name", SECRET_FORMS)
+@pytest.mark.parametrize("key", LONG_KEYS.values(), ids=LONG_KEYS.keys())
+def test_each_form_of_a_long_key_is_masked_whole(name: str, key: str) -> None:
+    form = SECRET_FORMS[name](key)
+    assert redact(f"before {form} after", [key]) == f"before {MASK} after"
+    assert redact(f"{form[1:-1]}", [key]) == MASK  # pieces of it too
+
+
+def test_a_non_ascii_key_written_by_default_json_is_masked(
+    fresh_forms: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = LONG_KEYS["non-ascii"]
+    body = json.dumps({"echo": f"key {key}"})
+    assert "cl\\u00e9-s\\u00e9cr\\u00e8te-\\u00e0pi" in body
+    assert redact(body, [key]) == '{"echo": "key ' + MASK + '"}'
+    monkeypatch.delitem(SECRET_FORMS, "json_ascii")
+    monkeypatch.delitem(SECRET_FORMS, "json_escaped_slashes")
+    masking.secret_forms.cache_clear()
+    masking._pieces.cache_clear()
+    assert "\\u00e0pi" in redact(body, [key])
+
+
+def _percent_encodings(key: str) -> dict[str, str]:
+    quoted = urllib.parse.quote(key, safe="")
+    return {
+        "quote": quoted,
+        "quote-keeping-slash": urllib.parse.quote(key),
+        "quote_plus": urllib.parse.quote_plus(key + " x"),
+        "lower-case hex": re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), quoted),
+        "every byte": "".join(f"%{byte:02X}" for byte in key.encode()),
+        "one character": key[:3] + urllib.parse.quote(key[3], safe="") + key[4:],
+        "in JSON, in XML": html.escape(json.dumps(quoted)[1:-1]),
+    }
+
+
+@pytest.mark.parametrize("key", [*LONG_KEYS.values(), "p&ss/wd"], ids=[*LONG_KEYS, "short"])
+@pytest.mark.parametrize("how", _percent_encodings("abcdef").keys())
+def test_percent_encoded_keys_are_masked(key: str, how: str) -> None:
+    encoded = _percent_encodings(key)[how]
+    masked = redact(f"Content-Type: text/plain; key={encoded}; rest", [key])
+    assert masked.startswith("Content-Type: text/plain; key=" + MASK)
+    assert masked.endswith("; rest")
+    assert "%" not in masked.replace("%20", "").replace("+x", "")
+
+
+def test_a_percent_encoded_piece_of_a_long_key_is_masked() -> None:
+    key = LONG_KEYS["ascii"]
+    assert redact("q=" + urllib.parse.quote(key[2:12], safe=""), [key]) == "q=" + MASK
+    # other percent-encoded text is left alone
+    assert redact("q=a%20b%2Fc&r=%E2%82%AC", [key]) == "q=a%20b%2Fc&r=%E2%82%AC"
+
+
+def test_a_short_key_is_masked_only_where_it_stands_whole() -> None:
+    text = "pixel 3 of x: x, [x] x-y 'x' xx ax x_ x%41"
+    assert redact(text, ["x"]) == (
+        f"pixel 3 of {MASK}: {MASK}, [{MASK}] {MASK}-y '{MASK}' xx ax x_ {MASK}%41"
+    )
+    assert redact("q=%78&r=a%78", ["x"]) == f"q={MASK}&r=a%78"
+    assert redact("a pixel, a pie", ["pi"]) == "a pixel, a pie"
+
+
+def test_what_is_not_printable_is_escaped() -> None:
+    forged = "7\x1b[2J\x00\n[error] forged line\u202e\udcff\x7f\xa0 é"
+    assert printable(forged) == "7\\x1b[2J\\x00\\n[error] forged line\\u202e\\udcff\\x7f\\xa0 é"
+    assert printable("plain é, ünïcode") == "plain é, ünïcode"
+
+
+def test_a_body_nested_too_deep_for_the_parser_is_masked_as_text() -> None:
+    deep = b"[" * 100_000 + b'"' + KEY.encode() + b'"' + b"]" * 100_000
+    assert KEY.encode() not in redact_body(deep, [KEY])
+
+
+def test_a_raw_half_and_a_percent_encoded_half_leave_no_remnant() -> None:
+    key = "0123456789abcdef&<>|\"'"
+    half = len(key) - 6
+    text = key[:half] + urllib.parse.quote(key[half:], safe="")
+    assert redact(f"x={text};", [key]) == f"x={MASK};"

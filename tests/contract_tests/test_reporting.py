@@ -99,7 +99,11 @@ def test_unfinished_probes_are_counted_and_named() -> None:
     )
     assert summary(report).splitlines()[0].endswith("2 errors, 2 unanswered, 0 warnings")
     assert "Unfinished: 2 probes had no answer to judge (not_sent, timeout)." in markdown(report)
-    assert 'message="timeout at $"' in junit_xml(report)
+    suite = ET.fromstring(junit_xml(report))
+    assert (suite.get("errors"), suite.get("failures")) == ("2", "0")
+    error = suite.find("testcase/error")
+    assert error is not None
+    assert error.get("message") == "timeout at $"
 
 
 def written() -> Report:
@@ -145,8 +149,10 @@ def test_findings_without_an_id_in_their_probe_go_to_the_probe_case() -> None:
     suite = ET.fromstring(junit_xml(written()))
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert set(cases) == {"create", "read_after_create 55", "list", "run"}
-    for failing in ("create", "read_after_create 55", "run"):
+    for failing in ("create", "read_after_create 55"):
         assert cases[failing].find("failure") is not None, failing
+    assert cases["run"].find("error") is not None  # interrupted: not judged
+    assert cases["run"].find("failure") is None
     assert cases["list"].find("failure") is None
     assert cases["list"].find("system-out") is not None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import urllib.parse
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def leaks(produced: str, key: str) -> list[str]:
         json.dumps(key)[1:-1],
         repr(key)[1:-1],
         key.replace("|", "\\|"),
+        quoted(key),
+        quoted(key).lower(),
+        urllib.parse.quote(key),
     }
     found = [form for form in forms if form in produced]
     for form in forms:
@@ -44,16 +48,27 @@ def leaks(produced: str, key: str) -> list[str]:
     return found
 
 
+def quoted(key: str) -> str:
+    """``key`` percent-encoded, as in a URL's query."""
+    return urllib.parse.quote(key, safe="")
+
+
 def echoing_app() -> Flask:
     """A server that puts whatever key it gets into bodies, headers and error messages, for
     every operation: reads, pages, and writes (a create answers an id, so that the write
-    probes go on to replace and delete it)."""
+    probes go on to replace and delete it); raw, and percent-encoded (in a header, the
+    ``Content-Type`` of its 404s, and a JSON key)."""
     app = Flask("echo")
 
     def echo(status: int, body: object) -> Response:
         key = request.headers.get("X-Eflow-Api-Key", "")
-        headers = {"X-Echo": key, "X-RateLimit-Limit": key or "x"}
-        return Response(json.dumps(body), status, headers, content_type="application/json")
+        headers = {
+            "X-Echo": key,
+            "X-RateLimit-Limit": key or "x",
+            "X-RateLimit-Remaining": quoted(key) or "x",
+        }
+        media_type = f"text/x-{quoted(key)}" if status == 404 else "application/json"
+        return Response(json.dumps(body), status, headers, content_type=media_type)
 
     def postback(pixel_id: object) -> dict[str, object]:
         key = request.headers.get("X-Eflow-Api-Key", "")
@@ -64,6 +79,7 @@ def echoing_app() -> Flask:
             "network_affiliate_id": 7,
             "network_offer_id": 0,
             key: key,
+            quoted(key): 1,
             "delay_ms": key[:150],
         }
 

@@ -165,3 +165,16 @@ def test_the_mocks_own_statuses_are_documented_as_the_mocks_and_accepted() -> No
     assert wrong.keyword == "content-type"
     (shape,) = response_violations(exchange("GET", "/networks/pixels/3", 408, {"nope": 1}))
     assert shape.path == "$"
+
+
+def test_a_json_body_that_is_not_utf8_is_a_violation_not_a_crash() -> None:
+    answer = response(200, {})
+    broken = httpx.Response(
+        200,
+        content=b'\xff\xfe{"network_pixel_id": 8}',
+        headers=answer.headers,
+        request=answer.request,
+    )
+    (violation,) = response_violations(broken)
+    assert violation.path == "$"
+    assert "the body is not UTF-8" in violation.message

@@ -1,0 +1,92 @@
+"""The contract suite as pytest runs it: one failed test per finding, options as the CLI's,
+and JUnit output without warnings."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import contract_tests
+from mock_server import create_app
+from mock_server.live import LiveServer
+
+SUITE = str(Path(contract_tests.__file__).parent / "test_contract.py")
+
+
+@pytest.fixture
+def mock_url() -> Iterator[str]:
+    with LiveServer(create_app()) as live:
+        yield live.url
+
+
+def test_one_drift_finding_fails_one_test_under_strict(
+    pytester: pytest.Pytester, mock_url: str
+) -> None:
+    """Pixel 54 of the built-in catalogue has a field the spec does not document: under
+    --everflow-strict that fails the drift test, and only it. Pixel ids are given as the
+    CLI takes them, ``3,54``."""
+    result = pytester.runpytest_subprocess(
+        SUITE,
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "url",
+        "-rfs",
+        "--everflow-contract-url",
+        mock_url,
+        "--everflow-pixel-id",
+        "3,54",
+        "--everflow-strict",
+        "--everflow-rate",
+        "1000",
+    )
+    output = result.stdout.str()
+    result.assert_outcomes(passed=5, failed=1, skipped=1)
+    (failed,) = [line for line in output.splitlines() if line.startswith("FAILED")]
+    assert "test_no_drift" in failed
+    assert "known_id (pixel 54): undocumented_field at $.undocumented_field" in output
+
+
+def test_pixel_ids_that_are_not_numbers_are_a_usage_error(
+    pytester: pytest.Pytester, mock_url: str
+) -> None:
+    result = pytester.runpytest_subprocess(
+        SUITE,
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "url and known_ids",
+        "--everflow-contract-url",
+        mock_url,
+        "--everflow-pixel-id",
+        "3,x",
+    )
+    assert "--everflow-pixel-id: pixel ids must be integers, not '3,x'" in result.stdout.str()
+    assert result.ret != 0
+
+
+def test_writes_are_recorded_in_junit_without_a_warning(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    junit = tmp_path / "junit.xml"
+    result = pytester.runpytest_subprocess(
+        SUITE,
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "test_writes and mock-writes",
+        f"--junitxml={junit}",
+        "-W",
+        "error::pytest.PytestWarning",
+    )
+    result.assert_outcomes(passed=1)
+    assert "record_property" not in result.stdout.str() + result.stderr.str()
+    properties = {
+        p.get("name"): p.get("value") or "" for p in ET.parse(junit).getroot().iter("property")
+    }
+    writes = properties["everflow_writes[mock-writes]"]
+    assert "POST /v1/networks/pixels (pixel 55): 200" in writes
+    assert "DELETE /v1/networks/pixels/55 (pixel 55): 200" in writes
