@@ -40,6 +40,8 @@ class Call:
     params: Mapping[str, Any]
     wanted: Controls
     body: bytes | None
+    given: frozenset[str] = frozenset()
+    """The names of the query parameters the request sent (``params`` has defaults too)."""
 
     @property
     def state(self) -> MockState:
@@ -98,9 +100,43 @@ def search_partner_postbacks(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackSearch")
     if problem is not None:
         return call.error(400, problem)
-    params = call.params
+    paging = search_paging(call, body)
+    if isinstance(paging, str):
+        return call.error(400, paging)
     conditions = search_conditions(body)
-    return Reply(200, call.state.store.page(conditions, params["page"], params["page_size"]))
+    return Reply(200, call.state.store.page(conditions, *paging))
+
+
+PAGING = ("page", "page_size")
+"""The paging values a search may take from its query string or its body."""
+
+
+def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int] | str:
+    """A search's page and page size, or a 400's message naming two places that disagree.
+
+    Everflow's reference puts them in the query string, its user guide in the body, its
+    quick start in a ``paging`` object: each is read, and the same value in two places is
+    fine. The body's values are already checked by the search schema."""
+    nested = body.get("paging")
+    paging = nested if isinstance(nested, Mapping) else {}
+    chosen: list[int] = []
+    for name in PAGING:
+        said: list[tuple[str, int]] = []
+        if name in call.given:
+            said.append((f"the query string's {name}", call.params[name]))
+        if name in paging:
+            said.append((f"the body's paging.{name}", paging[name]))
+        if name in body:
+            said.append((f"the body's {name}", body[name]))
+        for where, value in said[1:]:
+            if value != said[0][1]:
+                first, first_value = said[0]
+                return (
+                    f"{name}: {first} is {first_value} but {where} is {value}; "
+                    "send it once, or the same everywhere."
+                )
+        chosen.append(said[0][1] if said else call.params[name])
+    return chosen[0], chosen[1]
 
 
 def create_partner_postback(call: Call) -> Reply:

@@ -144,6 +144,7 @@ class Pipeline:
         read_body: BodyReader,
     ) -> Reply:
         params: dict[str, Any] = {}
+        given: frozenset[str] = frozenset()
         for parameter in operation.parameters:
             value = parameter.parse(raw_params.get(parameter.name, ""))
             if value is None:
@@ -155,6 +156,7 @@ class Pipeline:
             if isinstance(found, str):
                 return self.error(400, found)
             params.update(found)
+            given = frozenset(name for name, _ in pairs)
         body: bytes | None = None
         if operation.has_body:
             body = read_body()
@@ -165,7 +167,7 @@ class Pipeline:
         handler = self.operations.get(operation.operation_id)
         if handler is None:
             return self.error(500, f"The mock does not answer {operation.operation_id} yet.")
-        return handler(Call(self, operation, params, wanted, body))
+        return handler(Call(self, operation, params, wanted, body, given))
 
     def _too_many(self, buckets: TokenBuckets) -> Reply:
         reply = self.error(429)

@@ -472,6 +472,73 @@ def test_an_empty_search_selects_everything_and_pages_like_the_list(talker: Talk
     assert search(talker, {}, "?page_size=0").status == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [
+        ({"paging": {"page": 2, "page_size": 10}}, ""),
+        ({"page": 2, "page_size": 10}, ""),
+        ({"paging": {"page": 2}, "page_size": 10}, ""),
+        ({"paging": {"page_size": 10}}, "?page=2"),
+        ({"paging": {"page": 2, "page_size": 10}, "page": 2}, "?page=2&page_size=10"),
+        ({"search_terms": [], "paging": {"page": 2, "page_size": 10}, "sort": {}}, ""),
+    ],
+)
+def test_search_takes_paging_from_the_query_the_body_or_a_paging_object(
+    talker: Talker, body: dict[str, Any], query: str
+) -> None:
+    answer = search(talker, body, query)
+    assert answer.status == 200
+    assert answer.json()["paging"] == {"page": 2, "page_size": 10, "total_count": len(CATALOGUE)}
+    assert ids(answer) == list(range(11, 21))
+
+
+def test_search_paging_a_page_of_100_as_a_typescript_client_asks(talker: Talker) -> None:
+    answer = search(talker, {"search_terms": [], "paging": {"page": 1, "page_size": 100}})
+    assert answer.json()["paging"]["page_size"] == 100
+    assert len(ids(answer)) == min(100, len(CATALOGUE))
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "named"),
+    [
+        (
+            {"paging": {"page": 3}},
+            "?page=2",
+            "page: the query string's page is 2 but the body's paging.page is 3",
+        ),
+        (
+            {"paging": {"page_size": 10}, "page_size": 20},
+            "",
+            "page_size: the body's paging.page_size is 10 but the body's page_size is 20",
+        ),
+        ({"page_size": 20}, "?page_size=10", "the query string's page_size is 10"),
+    ],
+)
+def test_search_refuses_paging_that_disagrees_naming_both_places(
+    talker: Talker, body: dict[str, Any], query: str, named: str
+) -> None:
+    answer = search(talker, body, query)
+    assert answer.status == 400
+    assert named in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"paging": {"page": 0}}, "paging.page"),
+        ({"paging": {"page_size": 2001}}, "paging.page_size"),
+        ({"page_size": "10"}, "page_size"),
+        ({"paging": []}, "paging"),
+    ],
+)
+def test_search_refuses_bad_paging_in_the_body(
+    talker: Talker, body: dict[str, Any], named: str
+) -> None:
+    answer = search(talker, body)
+    assert answer.status == 400
+    assert named in answer.json()["error"]
+
+
 def _offer_of(index: int) -> int:
     return int(CATALOGUE[index]["network_offer_id"])
 
