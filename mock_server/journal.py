@@ -32,7 +32,7 @@ def _cut(value: str) -> str:
     return f"{value[:VALUE_BYTES]}... ({len(value)} characters, cut)"
 
 
-_Entry = tuple[float, str, str, str, list[tuple[str, str]], int, int]
+_Entry = tuple[float, str, str, str, list[tuple[str, str]], int, int, str | None]
 
 
 class Journal:
@@ -50,12 +50,13 @@ class Journal:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def record(self, environ: Mapping[str, Any], status: int) -> None:
-        """Remember one answered request, from its WSGI environ."""
+    def record(self, environ: Mapping[str, Any], status: int, warning: str | None = None) -> None:
+        """Remember one answered request, from its WSGI environ, with the warning its
+        answer carried (``X-Everflow-Mock-Warning``: what the mock did not read)."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         headers: list[tuple[str, str]] = []
-        size = _OVERHEAD + len(path) + len(query)
+        size = _OVERHEAD + len(path) + len(query) + len(warning or "")
         for name, value in environ.items():
             if name[:5] == "HTTP_":
                 headers.append((name, value))
@@ -64,7 +65,9 @@ class Journal:
             path, query = _cut(path), _cut(query)
             headers = [(k, _cut(v)) for k, v in headers[:64]]
             size = _OVERHEAD + len(path) + len(query) + sum(len(k) + len(v) for k, v in headers)
-        entry = (time.time(), environ.get("REQUEST_METHOD", ""), path, query, headers, status, size)
+            size += len(warning or "")
+        method = environ.get("REQUEST_METHOD", "")
+        entry = (time.time(), method, path, query, headers, status, size, warning)
         with self._lock:
             entries = self._entries
             if len(entries) == entries.maxlen:
@@ -91,8 +94,9 @@ class Journal:
                 "query": query,
                 "headers": mask_headers((_header_name(k), v) for k, v in headers),
                 "status": status,
+                **({"warning": warning} if warning else {}),
             }
-            for when, method, path, query, headers, status, _ in raw
+            for when, method, path, query, headers, status, _, warning in raw
         ]
 
     def clear(self) -> None:

@@ -11,12 +11,13 @@ spec's, written in each operation's description.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mock_server import writes
 from mock_server.controls import Controls
 from mock_server.exchange import Reply
+from mock_server.ignored import unknown_fields
 from mock_server.records import InvalidRecords
 from mock_server.routes import OperationSpec
 from mock_server.selection import list_conditions, search_conditions
@@ -42,6 +43,8 @@ class Call:
     body: bytes | None
     given: frozenset[str] = frozenset()
     """The names of the query parameters the request sent (``params`` has defaults too)."""
+    notes: list[str] = field(default_factory=list)
+    """What the request sent that the operation did not read (``mock_server.ignored``)."""
 
     @property
     def state(self) -> MockState:
@@ -100,6 +103,7 @@ def search_partner_postbacks(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackSearch")
     if problem is not None:
         return call.error(400, problem)
+    call.notes += unknown_fields(body, "PartnerPostbackSearch")
     paging = search_paging(call, body)
     if isinstance(paging, str):
         return call.error(400, paging)
@@ -144,6 +148,7 @@ def create_partner_postback(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackInput")
     if problem is not None:
         return call.error(400, problem)
+    call.notes += unknown_fields(body, "PartnerPostbackInput")
     state = call.state
     try:
         data = state.store.create(
@@ -165,6 +170,7 @@ def replace_partner_postback(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackInput")
     if problem is not None:
         return call.error(400, problem)
+    call.notes += unknown_fields(body, "PartnerPostbackInput")
     sent_id = body.get("network_pixel_id", pixel_id)
     if sent_id != pixel_id:
         return call.error(

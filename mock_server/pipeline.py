@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from mock_server.config import MockConfig, RateLimit
 from mock_server.controls import FAULTS, NONE, ControlError, ControlParser
 from mock_server.exchange import Reply
+from mock_server.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.messages import error_body, problem_body
 from mock_server.operations import OPERATIONS, Call, Operation, SpecBreach
 from mock_server.ratelimit import TokenBuckets
@@ -76,7 +77,9 @@ class Pipeline:
         except Exception:
             log.exception("unexpected error in the mock")
             reply = self.error(500)
-        self.state.journal.record(environ, reply.status)
+        self.state.journal.record(
+            environ, reply.status, warning_of(reply.headers) if reply.headers else None
+        )
         return reply
 
     def _reply(
@@ -150,13 +153,22 @@ class Pipeline:
             if value is None:
                 return self.error(400)
             params[parameter.name] = value
+        pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
         if operation.query:
-            pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
             found = parse_query(operation.query, pairs)
             if isinstance(found, str):
                 return self.error(400, found)
             params.update(found)
             given = frozenset(name for name, _ in pairs)
+        notes = (
+            unknown_parameters(
+                (name for name, _ in pairs),
+                (parameter.name for parameter in operation.query),
+                operation.operation_id,
+            )
+            if pairs
+            else []
+        )
         body: bytes | None = None
         if operation.has_body:
             body = read_body()
@@ -167,7 +179,11 @@ class Pipeline:
         handler = self.operations.get(operation.operation_id)
         if handler is None:
             return self.error(500, f"The mock does not answer {operation.operation_id} yet.")
-        return handler(Call(self, operation, params, wanted, body, given))
+        call = Call(self, operation, params, wanted, body, given, notes)
+        reply = handler(call)
+        if call.notes:
+            reply.headers.append((HEADER, header_value(call.notes)))
+        return reply
 
     def _too_many(self, buckets: TokenBuckets) -> Reply:
         reply = self.error(429)
