@@ -61,8 +61,9 @@ def run_contract(
     report.writes = client.writes
     prober = Prober(client, report)
     drift = DriftTracker(target)
+    rows = DriftTracker(target, "PartnerPostbackSearchRow")
     try:
-        template = _read(prober, drift, pixel_ids, missing_id, page_size)
+        template = _read(prober, (drift, rows), pixel_ids, missing_id, page_size)
         if client.allow_writes:
             if template is None:
                 why = "not sent: no postback was answered to take a level, partner and offer from"
@@ -72,17 +73,21 @@ def run_contract(
     except KeyboardInterrupt:
         raise interrupted(report) from None
     report.add(drift.never_present())
+    report.add(rows.never_present())
     return report
 
 
 def _read(
     prober: Prober,
-    drift: DriftTracker,
+    trackers: tuple[DriftTracker, DriftTracker],
     pixel_ids: Sequence[int],
     missing_id: int,
     page_size: int,
 ) -> Mapping[str, Any] | None:
-    """The read probes; the first postback answered that a probe postback can copy."""
+    """The read probes; the first postback answered that a probe postback can copy.
+
+    ``trackers`` judge postbacks (GET, list) and search rows, which have their own shape."""
+    drift, rows = trackers
     report = prober.report
     template: Mapping[str, Any] | None = None
     plan: list[tuple[str, int, bool, int]] = [("known_id", i, True, 200) for i in pixel_ids]
@@ -105,7 +110,7 @@ def _read(
     wanted = (template or {}).get("pixel_type")
     wanted = wanted if wanted in PIXEL_TYPES else DEFAULT_SEARCH_TYPE
     search = {"query": {"filters": {"pixel_type": wanted}}}
-    body = _page(prober, drift, "search", "POST", SEARCH_PATH, paging, search)
+    body = _page(prober, rows, "search", "POST", SEARCH_PATH, paging, search)
     report.add(check_filtered(report.target, "search", body, {"pixel_type": [wanted]}))
     return template
 

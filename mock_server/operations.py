@@ -10,6 +10,8 @@ spec's, written in each operation's description.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,8 @@ from mock_server.records import InvalidRecords
 from mock_server.routes import OperationSpec
 from mock_server.selection import list_conditions, search_conditions
 from mock_server.state import MockState
-from mock_server.store import StoreFull
+from mock_server.store import StoreFull, encode
+from openapi import load_spec
 
 if TYPE_CHECKING:
     from mock_server.pipeline import Pipeline
@@ -108,7 +111,36 @@ def search_partner_postbacks(call: Call) -> Reply:
     if isinstance(paging, str):
         return call.error(400, paging)
     conditions = search_conditions(body)
-    return Reply(200, call.state.store.page(conditions, *paging))
+    return Reply(200, call.state.store.page(conditions, *paging, shape=search_row))
+
+
+ROW_NAMES = {"network_affiliate_name": "affiliate", "network_offer_name": "offer"}
+"""The search row's name fields, and the relationship entity whose name each one is."""
+
+
+@functools.cache
+def _row_fields() -> tuple[str, ...]:
+    """``PartnerPostbackSearchRow``'s fields, in the spec's order."""
+    return tuple(load_spec()["components"]["schemas"]["PartnerPostbackSearchRow"]["properties"])
+
+
+def search_row(data: bytes) -> bytes:
+    """A stored postback as a search answers it (``PartnerPostbackSearchRow``): its own
+    fields, its partner's and offer's names (``""`` where the level has none), an empty
+    ``relationship``, no platform objects."""
+    postback = json.loads(data)
+    related = postback.get("relationship")
+    related = related if isinstance(related, dict) else {}
+    row: dict[str, Any] = {}
+    for name in _row_fields():
+        if name in ROW_NAMES:
+            entity = related.get(ROW_NAMES[name])
+            row[name] = entity.get("name", "") if isinstance(entity, dict) else ""
+        elif name == "relationship":
+            row[name] = {}
+        elif name in postback:
+            row[name] = postback[name]
+    return encode(row)
 
 
 PAGING = ("page", "page_size")

@@ -467,7 +467,9 @@ def test_an_empty_search_selects_everything_and_pages_like_the_list(talker: Talk
     for body in ({}, {"query": {}}, {"query": {"search_terms": [], "filters": {}}}):
         answer = search(talker, body)
         assert answer.status == 200
-        assert answer.json() == listing(talker).json()
+        listed = listing(talker).json()
+        assert answer.json()["paging"] == listed["paging"]
+        assert ids(answer) == [p["network_pixel_id"] for p in listed["pixels"]]
     assert ids(search(talker, {}, "?page=2&page_size=10")) == list(range(11, 21))
     assert search(talker, {}, "?page_size=0").status == 400
 
@@ -537,6 +539,44 @@ def test_search_refuses_bad_paging_in_the_body(
     answer = search(talker, body)
     assert answer.status == 400
     assert named in answer.json()["error"]
+
+
+ROW_OWN_FIELDS = [
+    "network_pixel_id",
+    "network_id",
+    "network_affiliate_id",
+    "network_offer_id",
+    "network_offer_payout_revenue_id",
+    "delivery_method",
+    "pixel_level",
+    "pixel_status",
+    "pixel_type",
+    "postback_url",
+    "html_code",
+    "description",
+    "delay_ms",
+    "time_created",
+    "time_saved",
+]
+
+
+def test_search_rows_are_everflow_s_search_rows_not_the_single_get_shape(talker: Talker) -> None:
+    rows = search(talker, {}, "?page_size=2000").json()["pixels"]
+    assert len(rows) == len(CATALOGUE)
+    for row, postback in zip(rows, CATALOGUE, strict=True):
+        related = postback["relationship"]
+        assert row["network_affiliate_name"] == related.get("affiliate", {}).get("name", "")
+        assert row["network_offer_name"] == related.get("offer", {}).get("name", "")
+        assert row["relationship"] == {}
+        assert not {k for k in row if k.endswith("_pixel")}
+        own = {k: row[k] for k in ROW_OWN_FIELDS if k in row}
+        assert own == {k: postback[k] for k in ROW_OWN_FIELDS if k in postback}
+    global_row = next(r for r in rows if r["pixel_level"] == "global")
+    assert global_row["network_offer_name"] == ""
+    assert global_row["network_affiliate_name"]
+    everyone = next(r for r in rows if r["pixel_level"] == "global_offer")
+    assert everyone["network_affiliate_name"] == ""
+    assert everyone["network_offer_name"]
 
 
 def _offer_of(index: int) -> int:
@@ -810,8 +850,11 @@ def _scenario(client: SpecClient) -> None:
     assert last_page["pixels"][-1] == updated
     probe = {"search_type": "description", "value": "spec client probe"}
     found = client.search({"query": {"search_terms": [probe], "filters": {"status": "active"}}})
-    wanted = [updated] if updated["pixel_status"] == "active" else []
-    assert found["pixels"] == wanted
+    wanted = [updated["network_pixel_id"]] if updated["pixel_status"] == "active" else []
+    assert [row["network_pixel_id"] for row in found["pixels"]] == wanted
+    for row in found["pixels"]:
+        assert row["network_affiliate_name"] == updated["relationship"]["affiliate"]["name"]
+        assert row["relationship"] == {}
 
     deleted = client.delete(pixel_id)
     assert (deleted.status_code, deleted.json()) == (200, {"result": True})
