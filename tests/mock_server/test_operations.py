@@ -116,7 +116,8 @@ def test_a_long_bad_filter_is_echoed_only_in_part(talker: Talker) -> None:
         (["delivery_method=tiktok"], lambda p: p["delivery_method"] == "tiktok"),
         (["pixel_status=inactive"], lambda p: p["pixel_status"] == "inactive"),
         (["pixel_type=cpc"], lambda p: p["pixel_type"] == "cpc"),
-        (["pixel_type=post_conversion"], lambda p: False),
+        (["pixel_type=post_conversion"], lambda p: p["pixel_type"] == "event"),
+        (["pixel_type=event"], lambda p: p["pixel_type"] == "event"),
         (
             ["delivery_method=postback", "pixel_status=active"],
             lambda p: p["delivery_method"] == "postback" and p["pixel_status"] == "active",
@@ -224,6 +225,26 @@ def test_create_fills_left_out_writable_fields_with_zero_and_empty(talker: Talke
     assert created["postback_url"] == ""
     assert created["relationship"]["affiliate"]["network_affiliate_id"] == 7
     assert "offer" not in created["relationship"]
+
+
+def test_post_conversion_is_stored_and_answered_as_event_and_selected_by_both_names(
+    talker: Talker,
+) -> None:
+    body = FACTORY.build_input(8, pixel_type="event", pixel_level="specific")
+    created = talker.post(API, {**body, "pixel_type": "post_conversion"}).json()
+    assert created["pixel_type"] == "event"
+    pixel_id = created["network_pixel_id"]
+    assert talker.get(f"{PIXELS}{pixel_id}", KEY).json()["pixel_type"] == "event"
+    replaced = talker.put(f"{PIXELS}{pixel_id}", {**created, "pixel_type": "post_conversion"})
+    assert replaced.json()["pixel_type"] == "event"
+    for name in ("post_conversion", "event"):
+        listed = listing(talker, filter=f"pixel_type={name}", page_size=2000).json()["pixels"]
+        assert pixel_id in [p["network_pixel_id"] for p in listed]
+        found = talker.post(
+            "/v1/networks/pixelstable?page_size=2000", {"query": {"filters": {"pixel_type": name}}}
+        ).json()["pixels"]
+        assert pixel_id in [p["network_pixel_id"] for p in found]
+        assert {p["pixel_type"] for p in found} == {"event"}
 
 
 @pytest.mark.parametrize("rule", RULES)
