@@ -328,7 +328,9 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--api-key",
         action="append",
         metavar="KEY",
-        help="accept only this key; repeat it to accept several (default: any non-empty key)",
+        help="accept only this key; repeat it to accept several (default: any non-empty key); "
+        "partner:KEY (or affiliate:, advertiser:) is a key of that kind: 5/s, burst 20, "
+        "and 403 Out of realm",
     )
     mock.add_argument(
         "--dynamic",
@@ -394,7 +396,7 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         type=_positive,
         default=DEFAULTS.max_keys,
         metavar="N",
-        help="rate-limit buckets kept; the least recently used key's goes first",
+        help="no longer used: rate-limit buckets are per key kind (kept so scripts still run)",
     )
     limits.add_argument(
         "--journal-size",

@@ -21,13 +21,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mock_server.config import MockConfig, RateLimit
+from mock_server.config import MockConfig, RateLimit, key_kinds
 from mock_server.controls import FAULTS, NONE, ControlError, ControlParser
 from mock_server.exchange import Reply
 from mock_server.ignored import HEADER, header_value, unknown_parameters, warning_of
-from mock_server.messages import error_body, problem_body
+from mock_server.messages import error_body, problem_body, spec_message
 from mock_server.operations import OPERATIONS, Call, Operation, SpecBreach
-from mock_server.ratelimit import TokenBuckets
+from mock_server.ratelimit import NetworkBuckets
 from mock_server.routes import OperationSpec, Routes, parse_query
 from mock_server.state import MockState
 from mock_server.store import encode
@@ -60,7 +60,8 @@ class Pipeline:
         self._key_environ = "HTTP_" + routes.api_key_header.upper().replace("-", "_")
         self._fault_rng = random.Random(config.seed)
         # What a Prefer: code=429 answer claims, when the mock itself does not rate limit.
-        self._nominal_limit = TokenBuckets(config.rate_limit or RateLimit(), max_keys=1)
+        self._nominal_limit = NetworkBuckets(config.rate_limit or RateLimit())
+        self._kinds = key_kinds(config.api_keys)
 
     def handle(self, environ: Mapping[str, Any], read_body: BodyReader) -> Reply | None:
         """The answer to one request, journaled; ``None`` when its path is no operation's."""
@@ -95,19 +96,24 @@ class Pipeline:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
             reply = self.error(405)
             reply.headers.append(("Allow", ", ".join(allowed)))
+            self._peeked(reply)
             return reply
         key = environ.get(self._key_environ)
-        if not key:
-            return self.error(401)
-        if self.config.api_keys and key not in self.config.api_keys:
-            return self.error(403)
-        headers: list[tuple[str, str]] = []
         buckets = self.state.buckets
+        kind = self._kinds.get(key or "", "network")
+        if not key or (self._kinds and key not in self._kinds):
+            # No bucket is charged (whose would it be?), but every answer says its state.
+            return self._peeked(self.error(401) if not key else self.error(403))
+        headers: list[tuple[str, str]] = []
         if buckets is not None:
-            allowed_now, remaining = buckets.take(key)
-            headers = buckets.headers(remaining)
+            allowed_now, remaining = buckets.take(kind)
+            headers = buckets.headers(kind, remaining)
             if not allowed_now:
-                return self._too_many(buckets)
+                return self._too_many(buckets, kind)
+        if kind != "network":
+            reply = Reply(403, self._out_of_realm())
+            reply.headers[:0] = headers
+            return reply
         prefer = environ.get("HTTP_PREFER")
         query_string = environ.get("QUERY_STRING") or ""
         query = dict(parse_qsl(query_string)) if query_string else {}
@@ -118,10 +124,12 @@ class Pipeline:
                 else NONE
             )
         except ControlError as error:
-            return _invalid_control(error)
+            invalid = _invalid_control(error)
+            invalid.headers[:0] = headers
+            return invalid
         if wanted.code is not None and wanted.code != 200:
             reply = (
-                self._too_many(buckets or self._nominal_limit)
+                self._too_many(buckets or self._nominal_limit, kind)
                 if wanted.code == 429
                 else self.error(wanted.code)
             )
@@ -185,10 +193,24 @@ class Pipeline:
             reply.headers.append((HEADER, header_value(call.notes)))
         return reply
 
-    def _too_many(self, buckets: TokenBuckets) -> Reply:
-        reply = self.error(429)
-        reply.headers = [*buckets.headers(0), ("Retry-After", str(buckets.retry_after()))]
+    def _peeked(self, reply: Reply) -> Reply:
+        """``reply`` with the network bucket's headers, no token spent: an answer that
+        charges no bucket still says the bucket's state, as Everflow's docs say every
+        answer does."""
+        buckets = self.state.buckets
+        if buckets is not None:
+            reply.headers[:0] = buckets.headers("network", buckets.peek("network"))
         return reply
+
+    def _too_many(self, buckets: NetworkBuckets, kind: str) -> Reply:
+        reply = self.error(429)
+        reply.headers = buckets.too_many(kind)
+        return reply
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _out_of_realm(self) -> bytes:
+        """The 403 for a key of another kind than network: the spec's ``out_of_realm``."""
+        return self._checked_error(403, spec_message("Forbidden", "out_of_realm"))
 
     def error(self, status: int, message: str | None = None) -> Reply:
         """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
