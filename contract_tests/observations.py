@@ -25,10 +25,9 @@ from typing import Any
 
 import httpx
 
-from contract_tests.checks import json_body
+from contract_tests.checks import RATE_LIMIT_HEADERS, json_body
 from contract_tests.findings import Finding
 
-RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
 PLATFORM_FIELDS = ("facebook_pixel", "tiktok_pixel", "snapchat_pixel", "rumble_pixel")
 STRING_FIELDS = {"postback": "postback_url", "html": "html_code"}
 ROW_NAMES = ("network_affiliate_name", "network_offer_name")
