@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
+from fixtures import PostbackFactory
 from mock_server import RateLimit
 from mock_server.messages import MOCK_MESSAGES, message, spec_message, spec_messages
 from openapi import load_spec
 
-from .conftest import KEY, PIXELS, MakeTalker
+from .conftest import API, KEY, PIXELS, MakeTalker
 
 RESPONSES = load_spec()["components"]["responses"]
 
@@ -62,3 +63,16 @@ def test_the_mock_answers_with_the_spec_s_example(
     documented = [media["example"]] if "example" in media else []
     documented += [named["value"] for named in media.get("examples", {}).values()]
     assert answer.json() == documented[0]
+
+
+def test_the_spec_s_broken_rule_example_is_what_the_mock_answers(
+    make_talker: MakeTalker,
+) -> None:
+    body = PostbackFactory().build_invalid_input("postback_url_required", 3)
+    answer = make_talker().post(API, body)
+    assert answer.status == 400
+    assert answer.json() == example_named("InvalidPostback", "rule")
+
+
+def example_named(response: str, name: str) -> Any:
+    return RESPONSES[response]["content"]["application/json"]["examples"][name]["value"]
