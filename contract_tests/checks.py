@@ -85,7 +85,12 @@ def check_answer(
 def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        return component_schema(ref.rsplit("/", 1)[1])
+        # "#/components/schemas/Name", or deeper ("#/components/schemas/Name/properties/x")
+        _, _, _, name, *rest = ref.split("/")
+        target: Mapping[str, Any] = component_schema(name)
+        for key in rest:
+            target = target[key]
+        return _resolve(target)
     for branch in schema.get("anyOf", ()):
         resolved = _resolve(branch)
         if "properties" in resolved:
@@ -128,9 +133,9 @@ class DriftTracker:
     ``tiktok_pixel``.
     """
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, schema_name: str = "PartnerPostback") -> None:
         self.target = target
-        self.schema = component_schema("PartnerPostback")
+        self.schema = component_schema(schema_name)
         self.conditional = conditional_fields(self.schema)
         self.seen: set[str] = set()
         self.expected = set(self.schema["properties"]).difference(

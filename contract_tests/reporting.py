@@ -37,13 +37,13 @@ def writes_line(report: Report) -> str:
 def case_name(report: Report, finding: Finding) -> str:
     """The probe (JUnit test case) a finding belongs to: its probe and pixel id, or its
     probe alone (pages, a create, an id found later); ``drift`` for drift over the whole
-    run (probe ``all``)."""
+    run (probe ``all``), ``observed`` for what the target chose where Everflow is open."""
     with_id = f"{finding.probe} {finding.pixel_id}"
     if finding.pixel_id is not None and with_id in report.probes:
         return with_id
     if finding.probe in report.probes or (finding.pixel_id is None and finding.probe != "all"):
         return finding.probe
-    return "drift"
+    return "observed" if finding.severity == "info" else "drift"
 
 
 SKIPPED_CASE = "contract"

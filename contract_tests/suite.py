@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import httpx
+
+from contract_tests import observations
 from contract_tests.checks import DriftTracker, as_int, json_body
 from contract_tests.client import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, ContractClient
 from contract_tests.defaults import DEFAULT_MISSING_ID, PAGE_SIZE
@@ -23,7 +26,16 @@ __all__ = [
     "run_contract",
 ]
 
-READ_PROBES = ("known_id", "no_key", "unknown_id", "list", "search")
+READ_PROBES = (
+    "known_id",
+    "no_key",
+    "unknown_id",
+    "list",
+    "search",
+    "search_paging",
+    "search_paging_conflict",
+    "search_post_conversion",
+)
 PROBES = READ_PROBES
 """The read-only probes, in the order they are sent (``WRITE_PROBES`` follow them when
 writes are allowed)."""
@@ -61,8 +73,9 @@ def run_contract(
     report.writes = client.writes
     prober = Prober(client, report)
     drift = DriftTracker(target)
+    rows = DriftTracker(target, "PartnerPostbackSearchRow")
     try:
-        template = _read(prober, drift, pixel_ids, missing_id, page_size)
+        template = _read(prober, (drift, rows), pixel_ids, missing_id, page_size)
         if client.allow_writes:
             if template is None:
                 why = "not sent: no postback was answered to take a level, partner and offer from"
@@ -72,28 +85,36 @@ def run_contract(
     except KeyboardInterrupt:
         raise interrupted(report) from None
     report.add(drift.never_present())
+    report.add(rows.never_present())
     return report
 
 
 def _read(
     prober: Prober,
-    drift: DriftTracker,
+    trackers: tuple[DriftTracker, DriftTracker],
     pixel_ids: Sequence[int],
     missing_id: int,
     page_size: int,
 ) -> Mapping[str, Any] | None:
-    """The read probes; the first postback answered that a probe postback can copy."""
+    """The read probes; the first postback answered that a probe postback can copy.
+
+    ``trackers`` judge postbacks (GET, list) and search rows, which have their own shape."""
+    drift, rows = trackers
     report = prober.report
     template: Mapping[str, Any] | None = None
     plan: list[tuple[str, int, bool, int]] = [("known_id", i, True, 200) for i in pixel_ids]
     if pixel_ids:
         plan.append(("no_key", pixel_ids[0], False, 401))
     plan.append(("unknown_id", missing_id, True, 404))
+    answered: dict[str, httpx.Response | None] = {}
+    postbacks: list[Any] = []
     for probe, pixel_id, with_key, expected in plan:
         path = PIXEL_PATH.format(pixel_id)
         response = prober.send(probe, pixel_id, "GET", path, expected, with_key=with_key)
+        answered.setdefault(probe, response)
         if probe == "known_id" and response is not None and response.status_code == 200:
             body = json_body(response)
+            postbacks.append(body)
             report.add(drift.observe(probe, pixel_id, body))
             if template is None and usable_template(body):
                 template = body
@@ -105,9 +126,42 @@ def _read(
     wanted = (template or {}).get("pixel_type")
     wanted = wanted if wanted in PIXEL_TYPES else DEFAULT_SEARCH_TYPE
     search = {"query": {"filters": {"pixel_type": wanted}}}
-    body = _page(prober, drift, "search", "POST", SEARCH_PATH, paging, search)
+    body = _page(prober, rows, "search", "POST", SEARCH_PATH, paging, search)
     report.add(check_filtered(report.target, "search", body, {"pixel_type": [wanted]}))
+    target = report.target
+    report.add(observations.error_key(target, [(p, answered.get(p)) for p in ERROR_PROBES]))
+    report.add(observations.rate_limit(target, answered.get("known_id"), answered.get("no_key")))
+    report.add(observations.unused_keys(target, postbacks))
+    report.add(observations.search_rows(target, page_items(body)))
+    _open_points(prober, page_size)
     return template
+
+
+ERROR_PROBES = ("no_key", "unknown_id")
+"""The read probes whose error bodies say which error key the target sends."""
+
+
+def _open_points(prober: Prober, page_size: int) -> None:
+    """Searches whose answers say what the target chose where Everflow's docs disagree
+    (paging in the body, post_conversion); reported as ``info`` findings."""
+    target = prober.report.target
+    body_size = max(1, page_size - 1)
+    in_body = prober.send(
+        "search_paging", None, "POST", SEARCH_PATH, 200,
+        json={"paging": {"page": 1, "page_size": body_size}}, same_id=False,
+    )  # fmt: skip
+    conflict = prober.send(
+        "search_paging_conflict", None, "POST", SEARCH_PATH, 200,
+        params={"page": 1, "page_size": page_size},
+        json={"paging": {"page": 1, "page_size": body_size}}, same_id=False, judge=False,
+    )  # fmt: skip
+    prober.report.add(observations.search_paging(target, in_body, conflict, body_size, page_size))
+    old_name = prober.send(
+        "search_post_conversion", None, "POST", SEARCH_PATH, 200,
+        params={"page": 1, "page_size": page_size},
+        json={"query": {"filters": {"pixel_type": "post_conversion"}}}, same_id=False,
+    )  # fmt: skip
+    prober.report.add(observations.post_conversion(target, old_name))
 
 
 def _page(

@@ -5,6 +5,9 @@ An access line says when, which method and path, the status and how long the ans
 
     [2025-06-01 12:00:00 +0000] GET /v1/networks/pixels/3 200 0.42 ms
 
+and, when the answer carried ``X-Everflow-Mock-Warning`` (part of the request was not read),
+that warning after it: ``... 200 0.42 ms warning: ignored query parameter pge (...)``.
+
 It never shows the query string or any header, so never an API key or a token. The line
 is granian's access-log format (``time``, ``method``, ``path``, ``status``, ``dt_ms``) but
 written by :class:`AccessLines`, behind :class:`AccessLog` for granian and waitress alike:
@@ -20,6 +23,8 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from mock_server.ignored import warning_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -79,9 +84,18 @@ class AccessLines:
         self._write: Callable[[bytes], object] | None = write or stdout_writer()
         self._stamp = (-1, "")  # (second, its time text): formatted once a second
 
-    def log(self, method: str, path: str, status: int, started: float, clock: float) -> None:
+    def log(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        started: float,
+        clock: float,
+        warning: str | None = None,
+    ) -> None:
         """One line for a request that came in at ``started`` (``time.time()``) and
-        ``clock`` (``time.perf_counter()``) and was answered with ``status`` just now."""
+        ``clock`` (``time.perf_counter()``) and was answered with ``status`` just now,
+        with the answer's warning, if any."""
         write = self._write
         if write is None:
             return
@@ -94,7 +108,8 @@ class AccessLines:
             path = printable(path)
         if len(method) > MAX_METHOD or not method.isprintable():
             method = printable(method, MAX_METHOD)
-        line = f"[{stamp}] {method} {path} {status} {elapsed_ms:.2f} ms\n"
+        said = f" warning: {printable(warning)}" if warning else ""
+        line = f"[{stamp}] {method} {path} {status} {elapsed_ms:.2f} ms{said}\n"
         try:
             write(line.encode("utf-8", "backslashreplace"))
         except OSError:
@@ -118,35 +133,39 @@ class AccessLog:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started, clock = time.time(), time.perf_counter()
         status = 500
+        warning: str | None = None
 
         def recording_start_response(
             line: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
-            nonlocal status
+            nonlocal status, warning
             status = int(line[:3])
+            warning = warning_of(headers)
             return start_response(line, headers, exc_info)
 
         try:
             return self.app(environ, recording_start_response)
         finally:
             method, path = environ.get("REQUEST_METHOD", "-"), environ.get("PATH_INFO") or "/"
-            self.lines.log(method, path, status, started, clock)
+            self.lines.log(method, path, status, started, clock, warning)
 
 
 class _StatusOf:
-    """An RSGI protocol that remembers the status it answered with."""
+    """An RSGI protocol that remembers the status it answered with, and its warning."""
 
-    __slots__ = ("inner", "status")
+    __slots__ = ("inner", "status", "warning")
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.status = 500
+        self.warning: str | None = None
 
     def __aiter__(self) -> Any:
         return self.inner.__aiter__()
 
     def response_bytes(self, status: int, headers: Any, body: bytes) -> None:
         self.status = status
+        self.warning = warning_of(headers)
         self.inner.response_bytes(status, headers, body)
 
     def response_stream(self, status: int, headers: Any) -> Any:
@@ -175,7 +194,8 @@ class RsgiAccessLog:
         try:
             await self.app.__rsgi__(scope, recorded)
         finally:
-            self.lines.log(scope.method, scope.path or "/", recorded.status, started, clock)
+            path = scope.path or "/"
+            self.lines.log(scope.method, path, recorded.status, started, clock, recorded.warning)
 
 
 def with_access_log(loader: Callable[[], WSGIApplication]) -> WSGIApplication:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from mock_server.admin import admin_blueprint
 from mock_server.config import MockConfig
 from mock_server.front import wsgi_front
-from mock_server.messages import MESSAGES, error_body
+from mock_server.messages import error_body, message
 from mock_server.pipeline import Pipeline
 from mock_server.routes import Routes
 from mock_server.state import MockState
@@ -53,10 +53,10 @@ def create_app(config: MockConfig | None = None) -> Flask:
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         # Flask's own 413 (an admin body past --max-body) says what the API's 413 says.
-        message = MESSAGES[413] if status == 413 else f"{error.name}."
+        said = message(413) if status == 413 else f"{error.name}."
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(allowed)} if allowed else {}
-        body = encode(error_body(status, config.error_key, message))
+        body = encode(error_body(status, config.error_key, said))
         return Response(body, status, headers, content_type="application/json")
 
     @app.errorhandler(Exception)

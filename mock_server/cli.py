@@ -415,8 +415,10 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--api-key",
         action="append",
         metavar="KEY",
-        help="accept only this key; repeat it to accept several (default: any non-empty key; "
-        f"keys also come from --api-key-file and ${API_KEY_ENV}, which stay out of ps)",
+        help="accept only this key; repeat it to accept several (default: any non-empty key); "
+        "partner:KEY (or affiliate:, advertiser:) is a key of that kind: 5/s, burst 20, "
+        f"and 403 Out of realm; keys also come from --api-key-file and ${API_KEY_ENV}, which "
+        "stay out of ps",
     )
     mock.add_argument(
         "--api-key-file",
@@ -497,7 +499,7 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         type=_positive,
         default=DEFAULTS.max_keys,
         metavar="N",
-        help="rate-limit buckets kept; the least recently used key's goes first",
+        help="no longer used: rate-limit buckets are per key kind (kept so scripts still run)",
     )
     limits.add_argument(
         "--journal-size",

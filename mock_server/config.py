@@ -12,9 +12,27 @@ from mock_server.clock import ClockSetting
 ErrorKey = Literal["error", "Error"]
 
 
+KEY_KINDS = ("network", "affiliate", "advertiser", "partner")
+"""The kinds of Everflow API key; only network keys may use the network endpoints."""
+
+
+def key_kinds(api_keys: Sequence[str]) -> dict[str, str]:
+    """Each configured key and its kind: ``"partner:KEY"`` is a partner key, a key with no
+    known kind before a colon a network key."""
+    kinds: dict[str, str] = {}
+    for entry in api_keys:
+        kind, sep, key = entry.partition(":")
+        if sep and kind in KEY_KINDS and key:
+            kinds[key] = kind
+        else:
+            kinds[entry] = "network"
+    return kinds
+
+
 @dataclass(frozen=True)
 class RateLimit:
-    """A token bucket per API key: ``rate`` tokens a second, holding at most ``burst``."""
+    """A token bucket: ``rate`` tokens a second, holding at most ``burst`` (the network
+    keys' bucket, shared by all of them, as Everflow's is per network)."""
 
     rate: float = 30.0
     burst: int = 50
@@ -41,13 +59,14 @@ class MockConfig:
 
     ``postbacks`` is the start data (``None``: the built-in catalogue for ``seed``).
     With ``api_keys`` set, only those keys are accepted (others get 403); otherwise any
-    non-empty key is. ``dynamic`` answers unknown ids with the factory's postback for that
+    non-empty key is. A key may name its kind, ``"partner:KEY"`` (also ``affiliate:``,
+    ``advertiser:``, ``network:``): such a key spends its kind's bucket (5/s, burst 20) and
+    gets Everflow's 403 "Out of realm" on these network endpoints. ``dynamic`` answers unknown ids with the factory's postback for that
     id. ``delay_ms`` and ``fault_rate`` apply to every request, for chaos testing.
 
     The limits keep one client's mistakes (or malice) from costing anyone else: request
     bodies (``max_body`` bytes, API and admin alike), how long a client may take to send
-    one (``read_timeout`` seconds), rate-limit buckets kept (``max_keys``, least recently
-    used dropped first) and the journal (``journal_size`` entries and ``journal_bytes`` in
+    one (``read_timeout`` seconds) and the journal (``journal_size`` entries and ``journal_bytes`` in
     all). ``admin_token`` opens the admin API to non-loopback clients that send it as a
     bearer token; without it only loopback clients may use the admin API.
     ``max_postbacks`` and ``max_store_bytes`` bound what creates can grow the store to (start
@@ -75,6 +94,8 @@ class MockConfig:
     max_body: int = 1024 * 1024
     read_timeout: float = 10.0
     max_keys: int = 10_000
+    """No longer used: rate-limit buckets are per key kind (at most four), not per key.
+    Kept so that configurations that set it still load."""
     admin_token: str | None = None
     max_postbacks: int = 200_000
     max_store_bytes: int = 512 * 1024 * 1024

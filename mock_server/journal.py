@@ -68,7 +68,7 @@ def _text(body: bytes | str | None) -> str | None:
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
-# time, method, path, query, headers, status, size, operation, path params, body
+# time, method, path, query, headers, status, size, operation, path params, body, warning
 _Entry = tuple[
     float,
     str,
@@ -80,6 +80,7 @@ _Entry = tuple[
     "str | None",
     Mapping[str, str],
     "bytes | str | None",
+    "str | None",
 ]
 _NO_PARAMS: Mapping[str, str] = {}
 
@@ -108,14 +109,16 @@ class Journal:
         operation: str | None = None,
         path_params: Mapping[str, str] = _NO_PARAMS,
         body: bytes | None = None,
+        warning: str | None = None,
     ) -> None:
         """Remember one request, from its WSGI environ: the status it was answered with
         (``None``: no answer, the client raised), the operationId it was for, its path
-        parameters as matched, and its body."""
+        parameters as matched, its body, and the warning its answer carried
+        (``X-Everflow-Mock-Warning``: what the mock did not read)."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         headers: list[tuple[str, str]] = []
-        size = _OVERHEAD + len(path) + len(query)
+        size = _OVERHEAD + len(path) + len(query) + len(warning or "")
         for name, value in environ.items():
             if name[:5] == "HTTP_":
                 headers.append((name, value))
@@ -135,6 +138,7 @@ class Journal:
                 + len(query)
                 + sum(len(k) + len(v) for k, v in headers)
                 + len(kept or "")
+                + len(warning or "")
             )
         entry: _Entry = (
             time.time(),
@@ -147,6 +151,7 @@ class Journal:
             operation,
             path_params,
             kept,
+            warning,
         )
         with self._lock:
             entries = self._entries
@@ -184,8 +189,11 @@ class Journal:
                 "body": _text(body),
                 "status": status,
                 "time": when,
+                **({"warning": warning} if warning else {}),
             }
-            for when, method, path, query, headers, status, _, operation, params, body in raw
+            for when, method, path, query, headers, status, _, operation, params, body, warning in (
+                raw
+            )
         ]
 
     def clear(self) -> None:

@@ -10,18 +10,22 @@ spec's, written in each operation's description.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mock_server import writes
 from mock_server.controls import Controls
 from mock_server.exchange import Reply
+from mock_server.ignored import unknown_fields
 from mock_server.records import InvalidRecords
 from mock_server.routes import OperationSpec
 from mock_server.selection import list_conditions, search_conditions
 from mock_server.state import MockState
-from mock_server.store import StoreFull
+from mock_server.store import StoreFull, encode
+from openapi import load_spec
 
 if TYPE_CHECKING:
     from mock_server.pipeline import Pipeline
@@ -40,6 +44,10 @@ class Call:
     params: Mapping[str, Any]
     wanted: Controls
     body: bytes | None
+    given: frozenset[str] = frozenset()
+    """The names of the query parameters the request sent (``params`` has defaults too)."""
+    notes: list[str] = field(default_factory=list)
+    """What the request sent that the operation did not read (``mock_server.ignored``)."""
 
     @property
     def state(self) -> MockState:
@@ -98,9 +106,73 @@ def search_partner_postbacks(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackSearch")
     if problem is not None:
         return call.error(400, problem)
-    params = call.params
+    call.notes += unknown_fields(body, "PartnerPostbackSearch")
+    paging = search_paging(call, body)
+    if isinstance(paging, str):
+        return call.error(400, paging)
     conditions = search_conditions(body)
-    return Reply(200, call.state.store.page(conditions, params["page"], params["page_size"]))
+    return Reply(200, call.state.store.page(conditions, *paging, shape=search_row))
+
+
+ROW_NAMES = {"network_affiliate_name": "affiliate", "network_offer_name": "offer"}
+"""The search row's name fields, and the relationship entity whose name each one is."""
+
+
+@functools.cache
+def _row_fields() -> tuple[str, ...]:
+    """``PartnerPostbackSearchRow``'s fields, in the spec's order."""
+    return tuple(load_spec()["components"]["schemas"]["PartnerPostbackSearchRow"]["properties"])
+
+
+def search_row(data: bytes) -> bytes:
+    """A stored postback as a search answers it (``PartnerPostbackSearchRow``): its own
+    fields, its partner's and offer's names (``""`` where the level has none), an empty
+    ``relationship``, no platform objects."""
+    postback = json.loads(data)
+    related = postback.get("relationship")
+    related = related if isinstance(related, dict) else {}
+    row: dict[str, Any] = {}
+    for name in _row_fields():
+        if name in ROW_NAMES:
+            entity = related.get(ROW_NAMES[name])
+            row[name] = entity.get("name", "") if isinstance(entity, dict) else ""
+        elif name == "relationship":
+            row[name] = {}
+        elif name in postback:
+            row[name] = postback[name]
+    return encode(row)
+
+
+PAGING = ("page", "page_size")
+"""The paging values a search may take from its query string or its body."""
+
+
+def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int] | str:
+    """A search's page and page size, or a 400's message naming two places that disagree.
+
+    Everflow's reference puts them in the query string, its user guide in the body, its
+    quick start in a ``paging`` object: each is read, and the same value in two places is
+    fine. The body's values are already checked by the search schema."""
+    nested = body.get("paging")
+    paging = nested if isinstance(nested, Mapping) else {}
+    chosen: list[int] = []
+    for name in PAGING:
+        said: list[tuple[str, int]] = []
+        if name in call.given:
+            said.append((f"the query string's {name}", call.params[name]))
+        if name in paging:
+            said.append((f"the body's paging.{name}", paging[name]))
+        if name in body:
+            said.append((f"the body's {name}", body[name]))
+        for where, value in said[1:]:
+            if value != said[0][1]:
+                first, first_value = said[0]
+                return (
+                    f"{name}: {first} is {first_value} but {where} is {value}; "
+                    "send it once, or the same everywhere."
+                )
+        chosen.append(said[0][1] if said else call.params[name])
+    return chosen[0], chosen[1]
 
 
 def create_partner_postback(call: Call) -> Reply:
@@ -108,6 +180,7 @@ def create_partner_postback(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackInput")
     if problem is not None:
         return call.error(400, problem)
+    call.notes += unknown_fields(body, "PartnerPostbackInput")
     state = call.state
     try:
         data = state.store.create(
@@ -129,6 +202,7 @@ def replace_partner_postback(call: Call) -> Reply:
     body, problem = writes.read_body(call.body, "PartnerPostbackInput")
     if problem is not None:
         return call.error(400, problem)
+    call.notes += unknown_fields(body, "PartnerPostbackInput")
     sent_id = body.get("network_pixel_id", pixel_id)
     if sent_id != pixel_id:
         return call.error(

@@ -18,16 +18,17 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 from urllib.parse import parse_qsl
 
 from mock_server.answers import GATEWAY_STATUSES, gateway_body
-from mock_server.config import MockConfig, RateLimit
+from mock_server.config import MockConfig, RateLimit, key_kinds
 from mock_server.controls import FAULTS, NONE, ControlError, ControlParser
 from mock_server.exchange import Reply
-from mock_server.messages import error_body, problem_body
+from mock_server.ignored import HEADER, header_value, unknown_parameters, warning_of
+from mock_server.messages import error_body, problem_body, spec_message
 from mock_server.operations import OPERATIONS, Call, Operation, SpecBreach
-from mock_server.ratelimit import TokenBuckets
+from mock_server.ratelimit import NetworkBuckets
 from mock_server.routes import OperationSpec, Routes, parse_query
 from mock_server.state import MockState
 from mock_server.store import encode
@@ -35,9 +36,22 @@ from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
 ADMITTED = "everflow.admitted"
-Admitted: TypeAlias = Reply | tuple[OperationSpec, list[tuple[str, str]], str | None]
-"""A refusal, or what an admitted request goes on with: its operation, its rate-limit
-headers and the wire fault queued for it."""
+
+
+class Admission(NamedTuple):
+    """What an admitted request goes on with."""
+
+    operation: OperationSpec
+    headers: list[tuple[str, str]]
+    """The rate-limit headers of the token it spent."""
+    queued_fault: str | None
+    """The wire fault queued for its operation, if any."""
+    kind: str
+    """Its key's kind (``network``, ``partner``, ...)."""
+
+
+Admitted: TypeAlias = "Reply | Admission"
+"""A refusal, or the request's admission."""
 """The environ key under which ``Pipeline.admit`` leaves what it found for ``handle``."""
 BodyReader = Callable[[], "bytes | None"]
 """Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
@@ -65,7 +79,8 @@ class Pipeline:
         }
         self._key_environ = "HTTP_" + routes.api_key_header.upper().replace("-", "_")
         # What a Prefer: code=429 answer claims, when the mock itself does not rate limit.
-        self._nominal_limit = TokenBuckets(config.rate_limit or RateLimit(), max_keys=1)
+        self._nominal_limit = NetworkBuckets(config.rate_limit or RateLimit())
+        self._kinds = key_kinds(config.api_keys)
 
     @staticmethod
     def statuses(operation: OperationSpec) -> frozenset[int]:
@@ -104,6 +119,7 @@ class Pipeline:
             operation.operation_id if operation is not None else None,
             raw_params,
             body[0] if body else None,
+            warning_of(reply.headers) if reply.headers else None,
         )
         return reply
 
@@ -144,6 +160,7 @@ class Pipeline:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
             reply = self.error(405)
             reply.headers.append(("Allow", ", ".join(allowed)))
+            self._peeked(reply)
             return reply
         queued = self.state.answers.take(operation.operation_id) if self.state.answers else None
         if isinstance(queued, int) and queued != 200:
@@ -151,18 +168,22 @@ class Pipeline:
             reply.delay_ms = self.config.delay_ms
             return reply
         key = environ.get(self._key_environ)
-        if not key:
-            return self.error(401)
-        if self.config.api_keys and key not in self.config.api_keys:
-            return self.error(403)
-        headers: list[tuple[str, str]] = []
         buckets = self.state.buckets
+        kind = self._kinds.get(key or "", "network")
+        if not key or (self._kinds and key not in self._kinds):
+            # No bucket is charged (whose would it be?), but every answer says its state.
+            return self._peeked(self.error(401) if not key else self.error(403))
+        headers: list[tuple[str, str]] = []
         if buckets is not None:
-            allowed_now, remaining = buckets.take(key)
-            headers = buckets.headers(remaining)
+            allowed_now, remaining = buckets.take(kind)
+            headers = buckets.headers(kind, remaining)
             if not allowed_now:
-                return self._too_many(buckets)
-        return operation, headers, queued if isinstance(queued, str) else None
+                return self._too_many(buckets, kind)
+        if kind != "network":
+            reply = Reply(403, self._out_of_realm())
+            reply.headers[:0] = headers
+            return reply
+        return Admission(operation, headers, queued if isinstance(queued, str) else None, kind)
 
     def _reply(
         self,
@@ -174,7 +195,7 @@ class Pipeline:
         admitted = environ.get(ADMITTED) or self._admit(environ, methods)
         if isinstance(admitted, Reply):
             return admitted
-        operation, headers, queued = admitted
+        operation, headers, queued, kind = admitted
         buckets = self.state.buckets
         prefer = environ.get("HTTP_PREFER")
         query_string = environ.get("QUERY_STRING") or ""
@@ -190,7 +211,7 @@ class Pipeline:
             invalid.headers[:0] = headers  # the key passed and spent a token, as any answer
             return invalid
         if wanted.code is not None and wanted.code != 200:
-            reply = self._coded(wanted.code, buckets)
+            reply = self._coded(wanted.code, buckets, kind)
         else:
             reply = self._operate(operation, raw_params, wanted, query_string, read_body)
         if reply.status != 429 and reply.status not in GATEWAY_STATUSES:
@@ -206,10 +227,10 @@ class Pipeline:
         reply.fault = fault
         return reply
 
-    def _coded(self, code: int, buckets: TokenBuckets | None) -> Reply:
+    def _coded(self, code: int, buckets: NetworkBuckets | None, kind: str = "network") -> Reply:
         """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
         if code == 429:
-            return self._too_many(buckets or self._nominal_limit)
+            return self._too_many(buckets or self._nominal_limit, kind)
         if code in GATEWAY_STATUSES:
             return Reply(code, gateway_body(code), content_type="text/html")
         return self.error(code)
@@ -223,17 +244,28 @@ class Pipeline:
         read_body: BodyReader,
     ) -> Reply:
         params: dict[str, Any] = {}
+        given: frozenset[str] = frozenset()
         for parameter in operation.parameters:
             value = parameter.parse(raw_params.get(parameter.name, ""))
             if value is None:
                 return self.error(400)
             params[parameter.name] = value
+        pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
         if operation.query:
-            pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
             found = parse_query(operation.query, pairs)
             if isinstance(found, str):
                 return self.error(400, found)
             params.update(found)
+            given = frozenset(name for name, _ in pairs)
+        notes = (
+            unknown_parameters(
+                (name for name, _ in pairs),
+                (parameter.name for parameter in operation.query),
+                operation.operation_id,
+            )
+            if pairs
+            else []
+        )
         body: bytes | None = None
         if operation.has_body:
             body = read_body()
@@ -244,12 +276,30 @@ class Pipeline:
         handler = self.operations.get(operation.operation_id)
         if handler is None:
             return self.error(500, f"The mock does not answer {operation.operation_id} yet.")
-        return handler(Call(self, operation, params, wanted, body))
-
-    def _too_many(self, buckets: TokenBuckets) -> Reply:
-        reply = self.error(429)
-        reply.headers = [*buckets.headers(0), ("Retry-After", str(buckets.retry_after()))]
+        call = Call(self, operation, params, wanted, body, given, notes)
+        reply = handler(call)
+        if call.notes:
+            reply.headers.append((HEADER, header_value(call.notes)))
         return reply
+
+    def _peeked(self, reply: Reply) -> Reply:
+        """``reply`` with the network bucket's headers, no token spent: an answer that
+        charges no bucket still says the bucket's state, as Everflow's docs say every
+        answer does."""
+        buckets = self.state.buckets
+        if buckets is not None:
+            reply.headers[:0] = buckets.headers("network", buckets.peek("network"))
+        return reply
+
+    def _too_many(self, buckets: NetworkBuckets, kind: str) -> Reply:
+        reply = self.error(429)
+        reply.headers = buckets.too_many(kind)
+        return reply
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _out_of_realm(self) -> bytes:
+        """The 403 for a key of another kind than network: the spec's ``out_of_realm``."""
+        return self._checked_error(403, spec_message("Forbidden", "out_of_realm"))
 
     def error(self, status: int, message: str | None = None) -> Reply:
         """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""

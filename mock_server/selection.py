@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mock_server.index import ID_FIELD, INDEXED, Compare, Condition, Contains, Either, Equals
+from mock_server.writes import value_aliases
 
 _FILTER = re.compile(r"([a-z_]+)([=<>])(.*)", re.DOTALL)
 
@@ -35,6 +36,17 @@ SEARCH_FILTERS: dict[str, tuple[str, str | None]] = {
 selects too (they target every offer, or every partner)."""
 
 
+def _named(field: str, values: Iterable[Any]) -> frozenset[Any]:
+    """``values`` and every other name of each (``event`` and ``post_conversion``), so that a
+    filter on either name selects postbacks stored under both."""
+    aliases = value_aliases().get(field, {})
+    named = set(values)
+    for alias, canonical in aliases.items():
+        if alias in named or canonical in named:
+            named |= {alias, canonical}
+    return frozenset(named)
+
+
 def list_conditions(filters: Iterable[str]) -> list[Condition]:
     """The conditions of ``filter=`` values (``pixel_status=active``, ``time_created>5``)."""
     conditions: list[Condition] = []
@@ -50,7 +62,7 @@ def list_conditions(filters: Iterable[str]) -> list[Condition]:
             else:
                 conditions.append(Compare(field, op, number))
         else:
-            conditions.append(Equals(field, frozenset((value,))))
+            conditions.append(Equals(field, _named(field, (value,))))
     return conditions
 
 
@@ -70,7 +82,7 @@ def search_conditions(body: Mapping[str, Any]) -> list[Condition]:
         if name not in filters:
             continue
         given = filters[name]
-        values = frozenset(given if isinstance(given, list) else (given,))
+        values = _named(field, given if isinstance(given, list) else (given,))
         if not values:
             continue  # an empty array filters nothing
         condition: Condition = Equals(field, values)

@@ -13,7 +13,7 @@ from mock_server.catalogue import builtin_postbacks
 from mock_server.clock import Clock
 from mock_server.config import MockConfig
 from mock_server.journal import Journal
-from mock_server.ratelimit import TokenBuckets
+from mock_server.ratelimit import NetworkBuckets
 from mock_server.records import InvalidRecords, RecordProblem, encode_records
 from mock_server.store import PostbackStore
 
@@ -33,9 +33,7 @@ class MockState:
         self.clock = Clock(config.clock)
         """The time written into created and replaced postbacks (``reset`` restarts it)."""
         self.journal = Journal(config.journal_size, config.journal_bytes)
-        self.buckets = (
-            TokenBuckets(config.rate_limit, max_keys=config.max_keys) if config.rate_limit else None
-        )
+        self.buckets = NetworkBuckets(config.rate_limit) if config.rate_limit else None
         self.dynamic = config.dynamic
         """Whether unknown ids are generated (settable at run time; ``reset`` restores it)."""
         self.fault_rng = random.Random(config.seed)

@@ -159,15 +159,24 @@ class PostbackStore:
             self._index = None if self._initial_index is None else self._initial_index.copy()
             self._changed = False
 
-    def page(self, conditions: Iterable[Condition], page: int, page_size: int) -> bytes:
+    def page(
+        self,
+        conditions: Iterable[Condition],
+        page: int,
+        page_size: int,
+        shape: Callable[[bytes], bytes] | None = None,
+    ) -> bytes:
         """One page (1-based) of the postbacks that meet every condition, ordered by id,
-        as the JSON bytes of a ``PartnerPostbackPage``."""
+        as the JSON bytes of a ``PartnerPostbackPage`` (each postback through ``shape``
+        when given: a search's rows)."""
         start = (page - 1) * page_size
         with self._lock:
             matched = self._indexed().select(conditions)
             total = len(matched)
             items = self._items
             bodies = [items[pixel_id] for pixel_id in matched[start : start + page_size]]
+        if shape is not None:
+            bodies = [shape(body) for body in bodies]
         paging = b'"paging":{"page":%d,"page_size":%d,"total_count":%d}' % (
             page,
             page_size,

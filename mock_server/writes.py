@@ -51,6 +51,25 @@ def _fields() -> dict[str, Any]:
 
 
 @functools.cache
+def value_aliases() -> dict[str, dict[str, str]]:
+    """Per field, the older names of a value and the name it is stored under (the spec's
+    ``x-aliases``: ``{"pixel_type": {"post_conversion": "event"}}``)."""
+    properties = load_spec()["components"]["schemas"]["PartnerPostback"]["properties"]
+    found = {name: _resolved(schema).get("x-aliases") for name, schema in properties.items()}
+    return {name: dict(aliases) for name, aliases in found.items() if aliases}
+
+
+def _canonical(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with every aliased value under the name it is stored as."""
+    changed = dict(body)
+    for name, aliases in value_aliases().items():
+        value = changed.get(name)
+        if isinstance(value, str) and value in aliases:
+            changed[name] = aliases[value]
+    return changed
+
+
+@functools.cache
 def server_fields() -> frozenset[str]:
     """The fields the server fills in (``readOnly`` in the spec)."""
     properties = load_spec()["components"]["schemas"]["PartnerPostback"]["properties"]
@@ -143,6 +162,7 @@ def _cut(text: str) -> str:
 def _postback(body: Mapping[str, Any], server: Mapping[str, Any]) -> dict[str, Any]:
     """The stored postback: ``server``'s values for its fields, the body's (or defaults) for
     the writable ones, in the spec's order."""
+    body = _canonical(body)
     return {
         name: server[name] if name in server else body.get(name, default)
         for name, default in _fields().items()

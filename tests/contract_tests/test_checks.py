@@ -120,7 +120,7 @@ def test_conditional_fields_follow_the_spec_rules() -> None:
         }
         assert met == {field}, method
     conditional = {f for _, fields in rules for f in fields}
-    assert conditional == {*DELIVERY_FIELDS.values(), "network_offer_id"}
+    assert conditional == {*DELIVERY_FIELDS.values(), "network_offer_id", "network_affiliate_id"}
     assert set(DELIVERY_FIELDS) == set(DELIVERY_METHODS)
 
 

@@ -55,11 +55,15 @@ def test_passing_run_writes_reports(
         == 0
     )
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {mock_url}: 7 requests, 0 errors")
+    assert out.startswith(f"everflow-contract PASS: {mock_url}: 10 requests, 0 errors")
     assert out.endswith("writes: none (read-only run)\n")
-    # seven probes (three ids, no key, unknown id, list, search); no drift
-    # (postback-delivery pixels need no other delivery's fields)
-    assert 'tests="7"' in junit.read_text()
+    # ten probes (three ids, no key, unknown id, list, search, the three searches that
+    # observe open points) and "observed", the info findings (what the target chose where
+    # Everflow is open): no drift, nothing failing
+    junit_text = junit.read_text()
+    assert 'tests="11" failures="0"' in junit_text
+    assert 'name="observed"><system-out>[info]' in junit_text
+    assert "observed_error_key" in junit_text
     assert 'name="list"' in junit.read_text()
     assert 'name="search"' in junit.read_text()
     assert 'name="drift"' not in junit.read_text()
@@ -77,7 +81,7 @@ def test_pixel_ids_from_the_environment(
 ) -> None:
     monkeypatch.setenv("EVERFLOW_PIXEL_IDS", "4, 5")
     assert main(["--base-url", mock_url, *FAST]) == 0
-    assert "6 requests" in capsys.readouterr().out
+    assert "9 requests" in capsys.readouterr().out
 
 
 def test_missing_id_that_exists_is_a_violation(
@@ -128,11 +132,11 @@ REMOTE = ["--base-url", "https://api.eflow.team/v1", "--pixel-id", "1"]
         ),
         (
             [*REMOTE, "--pixel-id", "2,3,4", "--rate", "0.5", "--max-time", "12"],
-            "8 requests at --rate 0.5/s need 14 s, more than --max-time 12 s",
+            "11 requests at --rate 0.5/s need 20 s, more than --max-time 12 s",
         ),
         (
             [*REMOTE, "--allow-writes", "--rate", "1", "--max-time", "12"],
-            "14 requests at --rate 1/s need 13 s, more than --max-time 12 s",
+            "17 requests at --rate 1/s need 16 s, more than --max-time 12 s",
         ),
     ],
 )
@@ -252,10 +256,10 @@ def test_a_slow_server_ends_in_exit_2_with_the_reports_written(
     code, out, _ = run(
         [*args, "--retries", "0", "--junit", str(junit), "--report", str(md)], capsys
     )
-    # five probes, 0.3 s each; the server trickles 10 s
+    # eight probes, 0.3 s each; the server trickles 10 s
     assert time.monotonic() - started < 6
     assert code == 2
-    assert "5 errors, 5 unanswered" in out
+    assert "8 errors, 8 unanswered" in out
     assert "known_id (pixel 1): timeout at $: expected 200, got no complete answer" in out
     assert "within 0.3 s (--timeout)" in junit.read_text()
     assert "| timeout |" in md.read_text()
@@ -271,9 +275,9 @@ def test_the_run_budget_ends_a_slow_run_with_the_reports_written(
     assert time.monotonic() - started < 5
     assert code == 2
     assert "max_time at $: expected 200, got --max-time 0.6 s used up during GET" in out
-    assert out.count("not_sent at $") == 5
-    assert 'failures="0" errors="6"' in junit.read_text()  # no answer to judge: errors
-    assert "Unfinished: 6 probes" in md.read_text()
+    assert out.count("not_sent at $") == 8
+    assert 'failures="0" errors="9"' in junit.read_text()  # no answer to judge: errors
+    assert "Unfinished: 9 probes" in md.read_text()
 
 
 def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
@@ -315,7 +319,7 @@ def test_allow_writes_runs_the_write_probes_and_lists_every_write(
         args = ["--base-url", live.url, "--pixel-id", "1", "--allow-writes", *FAST]
         assert main([*args, "--junit", str(junit), "--report", str(md)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {live.url}: 14 requests, 0 errors")
+    assert out.startswith(f"everflow-contract PASS: {live.url}: 17 requests, 0 errors")
     assert "writes: 5\n" in out
     assert "  write: POST /v1/networks/pixels (pixel 55): 200\n" in out
     assert "  write: PUT /v1/networks/pixels/55 (pixel 55): 200\n" in out

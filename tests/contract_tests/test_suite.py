@@ -30,6 +30,9 @@ def test_probes_known_ids_no_key_an_unknown_id_a_page_and_a_search_and_writes_no
         ("GET", f"/v1/networks/pixels/{DEFAULT_MISSING_ID}", True, ""),
         ("GET", "/v1/networks/pixels", True, "page=1&page_size=5"),
         ("POST", "/v1/networks/pixelstable", True, "page=1&page_size=5"),
+        ("POST", "/v1/networks/pixelstable", True, ""),
+        ("POST", "/v1/networks/pixelstable", True, "page=1&page_size=5"),
+        ("POST", "/v1/networks/pixelstable", True, "page=1&page_size=5"),
     ]
     assert report.probes == [
         "known_id 3",
@@ -38,6 +41,9 @@ def test_probes_known_ids_no_key_an_unknown_id_a_page_and_a_search_and_writes_no
         f"unknown_id {DEFAULT_MISSING_ID}",
         "list",
         "search",
+        "search_paging",
+        "search_paging_conflict",
+        "search_post_conversion",
     ]
     assert report.failures == []
     assert report.mode == "read-only"
@@ -49,7 +55,7 @@ def test_an_unreachable_target_is_a_transport_finding_per_probe() -> None:
         raise httpx.ConnectError("refused", request=request)
 
     report = run_contract(client(httpx.MockTransport(refuse)), "down", [1])
-    assert [f.check for f in report.findings] == ["transport"] * 5
+    assert [f.check for f in report.findings] == ["transport"] * 8
     assert not report.passed
 
 
@@ -105,6 +111,9 @@ def test_running_out_of_time_stops_the_run_and_names_what_was_not_sent() -> None
         by_probe[f"unknown_id {DEFAULT_MISSING_ID}"],
         by_probe["list None"],
         by_probe["search None"],
+        by_probe["search_paging None"],
+        by_probe["search_paging_conflict None"],
+        by_probe["search_post_conversion None"],
     ]
 
 
@@ -120,5 +129,5 @@ def test_a_long_retry_after_stops_the_run() -> None:
     )
     report = run_contract(retrying, "busy", [1, 2])
     assert len(sent) == 1
-    assert [f.check for f in report.findings] == ["retry_after"] + ["not_sent"] * 5
+    assert [f.check for f in report.findings] == ["retry_after"] + ["not_sent"] * 8
     assert "Retry-After 60 s" in report.findings[0].actual

@@ -224,15 +224,54 @@ def test_fault_rate_one_breaks_every_answer(make_talker: MakeTalker) -> None:
     assert broken == 6
 
 
-def test_rate_limit_bucket_per_key(make_talker: MakeTalker) -> None:
+def test_one_rate_limit_bucket_for_the_network_shared_by_every_key(
+    make_talker: MakeTalker,
+) -> None:
     talker = make_talker(rate_limit=RateLimit(rate=0.001, burst=3))
-    remaining = [talker.get(PIXELS + "3", KEY).headers["X-RateLimit-Remaining"] for _ in range(3)]
-    assert remaining == ["2", "1", "0"]
-    limited = talker.get(PIXELS + "3", KEY)
+    remaining = [talker.get(PIXELS + "3", KEY).headers["X-RateLimit-Remaining"] for _ in range(2)]
+    another = talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "another"})
+    assert [*remaining, another.headers["X-RateLimit-Remaining"]] == ["2", "1", "0"]
+    limited = talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "a third"})
     assert limited.status == 429
     assert limited.json() == {"error": "Rate limit exceeded. Please slow down."}
     assert int(limited.headers["Retry-After"]) >= 1
-    assert talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "another"}).status == 200
+
+
+def test_rate_limit_headers_are_on_every_answer_401_included(make_talker: MakeTalker) -> None:
+    talker = make_talker(rate_limit=RateLimit(rate=0.001, burst=3), api_keys=("good",))
+    talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "good"})
+    no_key = talker.get(PIXELS + "3")
+    unknown_key = talker.get(PIXELS + "3", KEY)
+    wrong_method = talker.request("PATCH", PIXELS + "3", {"X-Eflow-Api-Key": "good"}, check=False)
+    for answer, status in ((no_key, 401), (unknown_key, 403), (wrong_method, 405)):
+        assert answer.status == status
+        assert answer.headers["X-RateLimit-Limit"] == "0"  # 0.001/s, written as whole requests
+        assert answer.headers["X-RateLimit-Remaining"] == "2"  # none of them spent a token
+    bad_control = talker.get(PIXELS + "3?__code=999", {"X-Eflow-Api-Key": "good"})
+    assert bad_control.status == 422
+    assert bad_control.headers["X-RateLimit-Remaining"] == "1"
+
+
+def test_a_partner_key_spends_its_kind_s_bucket_and_is_out_of_realm(
+    make_talker: MakeTalker,
+) -> None:
+    talker = make_talker(api_keys=("partner:pk", "nk"))
+    partner = {"X-Eflow-Api-Key": "pk"}
+    answers = [talker.get(PIXELS + "3", partner)]
+    while answers[-1].status != 429 and len(answers) < 60:  # burst 20, refilled at 5/s
+        answers.append(talker.get(PIXELS + "3", partner))
+    assert {a.status for a in answers[:-1]} == {403}
+    assert 20 <= len(answers) - 1 < 60
+    assert answers[-1].status == 429
+    assert answers[0].json() == {"error": "Out of realm"}
+    assert answers[0].headers["X-RateLimit-Limit"] == "5"
+    assert answers[0].headers["X-RateLimit-Remaining"] == "19"
+    network = talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "nk"})
+    assert network.status == 200
+    assert network.headers["X-RateLimit-Limit"] == "30"
+    assert network.headers["X-RateLimit-Remaining"] == "49"
+    plain = make_talker(api_keys=("network:nk",)).get(PIXELS + "3", {"X-Eflow-Api-Key": "nk"})
+    assert plain.status == 200
 
 
 def test_rate_limit_can_be_off(make_talker: MakeTalker) -> None:

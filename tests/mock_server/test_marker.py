@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.config import MockConfig, RateLimit
+from mock_server.config import MockConfig, RateLimit, key_kinds
 from mock_server.marker import KEYWORDS, MarkerError, MarkerSettings, marker_settings
 
 
@@ -70,6 +70,11 @@ def test_the_wall_clock() -> None:
 
 def test_one_key_as_a_string() -> None:
     assert settings(api_keys="only").config.api_keys == ("only",)
+
+
+def test_a_key_of_a_kind_as_on_the_command_line() -> None:
+    config = settings(api_keys=["partner:pk", "nk"]).config
+    assert key_kinds(config.api_keys) == {"pk": "partner", "nk": "network"}
 
 
 def test_the_closest_marker_wins_keyword_by_keyword() -> None:

@@ -116,7 +116,8 @@ def test_a_long_bad_filter_is_echoed_only_in_part(talker: Talker) -> None:
         (["delivery_method=tiktok"], lambda p: p["delivery_method"] == "tiktok"),
         (["pixel_status=inactive"], lambda p: p["pixel_status"] == "inactive"),
         (["pixel_type=cpc"], lambda p: p["pixel_type"] == "cpc"),
-        (["pixel_type=post_conversion"], lambda p: False),
+        (["pixel_type=post_conversion"], lambda p: p["pixel_type"] == "event"),
+        (["pixel_type=event"], lambda p: p["pixel_type"] == "event"),
         (
             ["delivery_method=postback", "pixel_status=active"],
             lambda p: p["delivery_method"] == "postback" and p["pixel_status"] == "active",
@@ -224,6 +225,26 @@ def test_create_fills_left_out_writable_fields_with_zero_and_empty(talker: Talke
     assert created["postback_url"] == ""
     assert created["relationship"]["affiliate"]["network_affiliate_id"] == 7
     assert "offer" not in created["relationship"]
+
+
+def test_post_conversion_is_stored_and_answered_as_event_and_selected_by_both_names(
+    talker: Talker,
+) -> None:
+    body = FACTORY.build_input(8, pixel_type="event", pixel_level="specific")
+    created = talker.post(API, {**body, "pixel_type": "post_conversion"}).json()
+    assert created["pixel_type"] == "event"
+    pixel_id = created["network_pixel_id"]
+    assert talker.get(f"{PIXELS}{pixel_id}", KEY).json()["pixel_type"] == "event"
+    replaced = talker.put(f"{PIXELS}{pixel_id}", {**created, "pixel_type": "post_conversion"})
+    assert replaced.json()["pixel_type"] == "event"
+    for name in ("post_conversion", "event"):
+        listed = listing(talker, filter=f"pixel_type={name}", page_size=2000).json()["pixels"]
+        assert pixel_id in [p["network_pixel_id"] for p in listed]
+        found = talker.post(
+            "/v1/networks/pixelstable?page_size=2000", {"query": {"filters": {"pixel_type": name}}}
+        ).json()["pixels"]
+        assert pixel_id in [p["network_pixel_id"] for p in found]
+        assert {p["pixel_type"] for p in found} == {"event"}
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -467,9 +488,116 @@ def test_an_empty_search_selects_everything_and_pages_like_the_list(talker: Talk
     for body in ({}, {"query": {}}, {"query": {"search_terms": [], "filters": {}}}):
         answer = search(talker, body)
         assert answer.status == 200
-        assert answer.json() == listing(talker).json()
+        listed = listing(talker).json()
+        assert answer.json()["paging"] == listed["paging"]
+        assert ids(answer) == [p["network_pixel_id"] for p in listed["pixels"]]
     assert ids(search(talker, {}, "?page=2&page_size=10")) == list(range(11, 21))
     assert search(talker, {}, "?page_size=0").status == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [
+        ({"paging": {"page": 2, "page_size": 10}}, ""),
+        ({"page": 2, "page_size": 10}, ""),
+        ({"paging": {"page": 2}, "page_size": 10}, ""),
+        ({"paging": {"page_size": 10}}, "?page=2"),
+        ({"paging": {"page": 2, "page_size": 10}, "page": 2}, "?page=2&page_size=10"),
+        ({"search_terms": [], "paging": {"page": 2, "page_size": 10}, "sort": {}}, ""),
+    ],
+)
+def test_search_takes_paging_from_the_query_the_body_or_a_paging_object(
+    talker: Talker, body: dict[str, Any], query: str
+) -> None:
+    answer = search(talker, body, query)
+    assert answer.status == 200
+    assert answer.json()["paging"] == {"page": 2, "page_size": 10, "total_count": len(CATALOGUE)}
+    assert ids(answer) == list(range(11, 21))
+
+
+def test_search_paging_a_page_of_100_as_a_typescript_client_asks(talker: Talker) -> None:
+    answer = search(talker, {"search_terms": [], "paging": {"page": 1, "page_size": 100}})
+    assert answer.json()["paging"]["page_size"] == 100
+    assert len(ids(answer)) == min(100, len(CATALOGUE))
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "named"),
+    [
+        (
+            {"paging": {"page": 3}},
+            "?page=2",
+            "page: the query string's page is 2 but the body's paging.page is 3",
+        ),
+        (
+            {"paging": {"page_size": 10}, "page_size": 20},
+            "",
+            "page_size: the body's paging.page_size is 10 but the body's page_size is 20",
+        ),
+        ({"page_size": 20}, "?page_size=10", "the query string's page_size is 10"),
+    ],
+)
+def test_search_refuses_paging_that_disagrees_naming_both_places(
+    talker: Talker, body: dict[str, Any], query: str, named: str
+) -> None:
+    answer = search(talker, body, query)
+    assert answer.status == 400
+    assert named in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"paging": {"page": 0}}, "paging.page"),
+        ({"paging": {"page_size": 2001}}, "paging.page_size"),
+        ({"page_size": "10"}, "page_size"),
+        ({"paging": []}, "paging"),
+    ],
+)
+def test_search_refuses_bad_paging_in_the_body(
+    talker: Talker, body: dict[str, Any], named: str
+) -> None:
+    answer = search(talker, body)
+    assert answer.status == 400
+    assert named in answer.json()["error"]
+
+
+ROW_OWN_FIELDS = [
+    "network_pixel_id",
+    "network_id",
+    "network_affiliate_id",
+    "network_offer_id",
+    "network_offer_payout_revenue_id",
+    "delivery_method",
+    "pixel_level",
+    "pixel_status",
+    "pixel_type",
+    "postback_url",
+    "html_code",
+    "description",
+    "delay_ms",
+    "time_created",
+    "time_saved",
+]
+
+
+def test_search_rows_are_everflow_s_search_rows_not_the_single_get_shape(talker: Talker) -> None:
+    rows = search(talker, {}, "?page_size=2000").json()["pixels"]
+    assert len(rows) == len(CATALOGUE)
+    for row, postback in zip(rows, CATALOGUE, strict=True):
+        related = postback["relationship"]
+        assert row["network_affiliate_name"] == related.get("affiliate", {}).get("name", "")
+        assert row["network_offer_name"] == related.get("offer", {}).get("name", "")
+        assert row["relationship"] == {}
+        assert not {k for k in row if k.endswith("_pixel")}
+        own = {k: row[k] for k in ROW_OWN_FIELDS if k in row}
+        assert own == {k: postback[k] for k in ROW_OWN_FIELDS if k in postback}
+    global_row = next(r for r in rows if r["pixel_level"] == "global")
+    assert global_row["network_offer_name"] == ""
+    assert global_row["network_affiliate_name"]
+    everyone = next(r for r in rows if r["pixel_level"] == "global_offer")
+    assert everyone["network_affiliate_name"] == ""
+    assert everyone["network_offer_name"]
 
 
 def _offer_of(index: int) -> int:
@@ -743,8 +871,11 @@ def _scenario(client: SpecClient) -> None:
     assert last_page["pixels"][-1] == updated
     probe = {"search_type": "description", "value": "spec client probe"}
     found = client.search({"query": {"search_terms": [probe], "filters": {"status": "active"}}})
-    wanted = [updated] if updated["pixel_status"] == "active" else []
-    assert found["pixels"] == wanted
+    wanted = [updated["network_pixel_id"]] if updated["pixel_status"] == "active" else []
+    assert [row["network_pixel_id"] for row in found["pixels"]] == wanted
+    for row in found["pixels"]:
+        assert row["network_affiliate_name"] == updated["relationship"]["affiliate"]["name"]
+        assert row["relationship"] == {}
 
     deleted = client.delete(pixel_id)
     assert (deleted.status_code, deleted.json()) == (200, {"result": True})

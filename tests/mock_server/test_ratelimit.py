@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.config import RateLimit
-from mock_server.ratelimit import TokenBuckets
+from mock_server.config import RateLimit, key_kinds
+from mock_server.ratelimit import NetworkBuckets, TokenBuckets
 
 
 class Clock:
@@ -90,3 +90,29 @@ def test_many_long_keys_keep_memory_constant() -> None:
         buckets.take(f"{n:08d}" + "k" * 8000)
     assert len(buckets) == 100
     assert all(isinstance(slot, int) for slot in buckets._buckets)
+
+
+def test_network_buckets_are_one_per_key_kind_and_peeking_spends_nothing() -> None:
+    clock = Clock()
+    buckets = NetworkBuckets(RateLimit(rate=30, burst=50), clock)
+    assert buckets.take("network") == (True, 49)
+    assert buckets.peek("network") == 49
+    assert buckets.peek("network") == 49
+    assert buckets.take("partner") == (True, 19)
+    assert buckets.headers("partner", 19) == [
+        ("X-RateLimit-Limit", "5"),
+        ("X-RateLimit-Remaining", "19"),
+    ]
+    assert buckets.too_many("partner")[-1] == ("Retry-After", "1")
+    buckets.reset()
+    assert buckets.peek("partner") == 20
+
+
+def test_a_key_may_name_its_kind() -> None:
+    assert key_kinds(["partner:p1", "affiliate:a:b", "plain", "other:x", "network:n"]) == {
+        "p1": "partner",
+        "a:b": "affiliate",
+        "plain": "network",
+        "other:x": "network",
+        "n": "network",
+    }

@@ -36,12 +36,12 @@ def test_reset_restores_data_settings_journal_and_buckets() -> None:
     state.dynamic = True
     state.journal.record({"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/x"}, 200)
     assert state.buckets is not None
-    state.buckets.take("k")
+    state.buckets.take("network")
     state.reset()
     assert state.store.get(7001) is None
     assert state.dynamic is False
     assert state.requests == []
-    assert state.buckets.take("k") == (True, 49)
+    assert state.buckets.take("network") == (True, 49)
 
 
 def test_generated_postbacks_are_the_factory_s_and_cached() -> None:

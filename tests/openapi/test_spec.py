@@ -118,6 +118,8 @@ BROKEN: list[tuple[str, dict[str, Any], str]] = [
     ("html_conversion_global", {"network_offer_id": 12}, "global_has_no_offer"),
     ("postback_event_global_offer", {"network_affiliate_id": 7}, "global_offer_has_no_affiliate"),
     (BASE, {"network_offer_id": 0}, "offer_level_needs_offer"),
+    (BASE, {"network_affiliate_id": 0}, "affiliate_level_needs_affiliate"),
+    ("html_conversion_global", {"network_affiliate_id": 0}, "affiliate_level_needs_affiliate"),
     (
         "rumble_cpc_specific",
         {"pixel_level": "global_offer", "network_affiliate_id": 0},

@@ -235,7 +235,10 @@ def test_a_fetched_postback_can_be_put_back_whole(name: str) -> None:
 def test_a_write_body_without_a_required_field_is_refused(missing: str) -> None:
     body = example("create_postback_specific")
     del body[missing]
-    assert [v.name for v in schema_violations(body, "PartnerPostbackInput")] == ["$:required"]
+    names = [v.name for v in schema_violations(body, "PartnerPostbackInput")]
+    # A specific postback must name its partner: leaving the id out breaks that rule too.
+    also = ["affiliate_level_needs_affiliate"] if missing == "network_affiliate_id" else []
+    assert names == ["$:required", *also]
     assert request_errors("post", "/networks/pixels", body)
 
 

@@ -23,6 +23,6 @@ def test_installed_wheel_loads_the_spec(installed_kit: InstalledKit, tmp_path: P
     where, title, first_rule, kind, schemathesis_config = result.stdout.splitlines()
     assert Path(where).is_relative_to(installed_kit.site)
     assert title == "Everflow partner postbacks"
-    assert first_rule == "cpc_not_global_offer"
+    assert first_rule == "affiliate_level_needs_affiliate"
     assert kind == "OpenAPI"
     assert schemathesis_config == "True", "the Schemathesis settings ship next to the spec"

@@ -1,0 +1,132 @@
+"""What a request sent that the mock did not read, said back in ``X-Everflow-Mock-Warning``.
+
+The mock is lenient where Everflow is (unknown query parameters, undocumented body fields
+and search filters are accepted), but a client that misplaces or misspells a filter would
+otherwise get the whole catalogue and no hint. Every answer that ignored part of its request
+names what, and why, in one header; the journal and the access log repeat it. Only names are
+repeated, never values, cut and escaped so that a header stays one short ASCII line.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+HEADER = "X-Everflow-Mock-Warning"
+MAX_NOTES = 8
+"""How many ignored things one header names (the rest are counted)."""
+MAX_NAME = 64
+"""How much of one ignored name is repeated."""
+MAX_FOUND = 100
+"""How many ignored things are collected from one request (the header counts them)."""
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``schema`` with its ``$ref`` followed and its ``allOf``/``anyOf`` members' properties
+    merged in: enough to know which properties an object may have."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        from openapi import load_spec  # the access log imports this module: stay cheap
+
+        target: Any = load_spec()
+        for key in ref[2:].split("/"):
+            target = target[key]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    properties = dict(schema.get("properties") or {})
+    for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
+        for name, inner in _resolved(member).get("properties", {}).items():
+            properties.setdefault(name, inner)
+    return {**schema, "properties": properties}
+
+
+@functools.cache
+def _known_paths(schema_name: str) -> dict[str, tuple[str, ...]]:
+    """Every property name anywhere in the schema, with the paths it is known at."""
+    found: dict[str, list[str]] = {}
+
+    def walk(schema: Mapping[str, Any], path: str, depth: int) -> None:
+        if depth > 4:
+            return
+        for name, inner in _resolved(schema).get("properties", {}).items():
+            where = f"{path}.{name}" if path else name
+            found.setdefault(name, []).append(where)
+            walk(inner, where, depth + 1)
+
+    walk({"$ref": f"#/components/schemas/{schema_name}"}, "", 0)
+    return {name: tuple(paths) for name, paths in found.items()}
+
+
+def unknown_fields(body: Any, schema_name: str) -> list[str]:
+    """A note for every object key of ``body`` (valid by ``schema_name``) that the schema
+    does not name, with where it belongs or what it may be a misspelling of."""
+    notes: list[str] = []
+    known = _known_paths(schema_name)
+
+    def walk(value: Any, schema: Mapping[str, Any], path: str) -> None:
+        if not isinstance(value, dict):
+            return
+        properties = _resolved(schema).get("properties", {})
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in properties:
+                walk(item, properties[key], where)
+            elif len(notes) < MAX_FOUND:
+                notes.append(f"{_shown(where)} ({_why(str(key), path, properties, known)})")
+
+    walk(body, {"$ref": f"#/components/schemas/{schema_name}"}, "")
+    return notes
+
+
+def _why(key: str, path: str, here: Mapping[str, Any], known: Mapping[str, tuple[str, ...]]) -> str:
+    elsewhere = [where for where in known.get(key, ()) if where.rsplit(".", 1)[0] != path]
+    if elsewhere:
+        return f"not read here; it belongs at {_shown(elsewhere[0])}"
+    close = _near(key, list(here))
+    if close:
+        return f"not documented; did you mean {close[0]}?"
+    return "not documented"
+
+
+def unknown_parameters(names: Iterable[str], known: Iterable[str], operation_id: str) -> list[str]:
+    """A note for every query parameter that is neither the operation's nor a mock control
+    (``__code`` and the like)."""
+    documented = set(known)
+    notes = []
+    for name in sorted(set(names)):
+        if name in documented or name.startswith("__"):
+            continue
+        close = _near(name, sorted(documented))
+        hint = f"; did you mean {close[0]}?" if close else ""
+        notes.append(f"query parameter {_shown(name)} (not a parameter of {operation_id}{hint})")
+    return notes
+
+
+def _near(name: str, known: list[str]) -> list[str]:
+    """The known name ``name`` is most likely a misspelling of, if any."""
+    import difflib
+
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+
+
+def header_value(notes: list[str]) -> str:
+    """The header's value: ``ignored <note>; <note>...``, at most ``MAX_NOTES`` of them."""
+    shown = "; ".join(notes[:MAX_NOTES])
+    more = len(notes) - MAX_NOTES
+    return "ignored " + shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def _shown(name: str) -> str:
+    """``name`` cut and made printable ASCII (a header value cannot carry the rest)."""
+    if len(name) > MAX_NAME:
+        name = name[:MAX_NAME] + "..."
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def warning_of(headers: Iterable[tuple[str, str]]) -> str | None:
+    """The warning among a reply's headers, if there is one."""
+    for name, value in headers:
+        if name == HEADER:
+            return value
+    return None
