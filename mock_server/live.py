@@ -1,27 +1,44 @@
-"""``LiveServer``: a mock app on a real socket in a background thread, for tests."""
+"""``LiveServer``: a mock app on a real socket in a background thread, for tests.
+
+werkzeug (30 ms to import) comes in with the first server, not with this module, so that
+the pytest plugin's in-process mock, which imports this module, never loads it.
+"""
 
 from __future__ import annotations
 
+import functools
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+    from mock_server.app import MockApp
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Tests read the journal; one log line per request would only be noise."""
+@functools.cache
+def _quiet_handler() -> type[WSGIRequestHandler]:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Tests read the journal; one log line per request would only be noise."""
+
+    return QuietHandler
 
 
 class LiveServer:
     """Serve ``app`` on ``host`` at a free port (werkzeug's threaded server, as
     pytest-httpserver does) until ``stop``; usable as a context manager."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1") -> None:
+    def __init__(self, app: Flask | MockApp, host: str = "127.0.0.1") -> None:
+        from werkzeug.serving import make_server
+
         self.app = app
         self._server: BaseWSGIServer = make_server(
-            host, 0, app, threaded=True, request_handler=_QuietHandler
+            host, 0, app, threaded=True, request_handler=_quiet_handler()
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Response
+if TYPE_CHECKING:
+    from flask import Response
 
 # Everflow documents only the 401 message; the rest are this kit's choice (see README).
 MESSAGES: dict[int, str] = {
@@ -36,5 +37,7 @@ def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response:
     """``problem_body`` as a Flask response (for the admin API)."""
+    from flask import Response  # the API's answers need no Flask
+
     body = problem_body(status, kind, title, detail, **extra)
     return Response(body, status=status, content_type="application/problem+json")
