@@ -63,6 +63,11 @@ class MockApp:
         return self._front(environ, start_response)
 
     @property
+    def wsgi_app(self) -> MockApp:
+        """The WSGI callable, as a Flask app names it (this app itself: no Flask needed)."""
+        return self
+
+    @property
     def flask(self) -> Flask:
         """The Flask app for everything but the spec's operations (built on first use);
         calling it answers the spec's operations too."""
