@@ -1,49 +1,120 @@
-"""``create_app``: the Flask app that answers like Everflow's partner postback endpoint."""
+"""``create_app``: the Flask app that answers like Everflow's partner postback API, and
+``MockApp``: the same mock as a plain WSGI app that builds the Flask app only when needed."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response
-from werkzeug.exceptions import HTTPException
-
-from mock_server.admin import admin_blueprint
 from mock_server.config import MockConfig
 from mock_server.front import wsgi_front
-from mock_server.messages import error_body, message
 from mock_server.pipeline import Pipeline
 from mock_server.routes import Routes
 from mock_server.state import MockState
-from mock_server.store import encode
-from openapi import load_spec, spec_bytes
+from openapi import load_spec
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
 
 log = logging.getLogger("mock_server")
 STATE_KEY = "everflow_mock"
 PIPELINE_KEY = "everflow_mock_pipeline"
 
 
-def get_state(app: Flask) -> MockState:
-    """The ``MockState`` behind an app made by ``create_app``."""
+def get_state(app: Flask | MockApp) -> MockState:
+    """The ``MockState`` behind an app made by ``create_app`` or ``MockApp``."""
     state: MockState = app.extensions[STATE_KEY]
     return state
 
 
+def get_pipeline(app: Flask | MockApp) -> Pipeline:
+    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
+    pipeline: Pipeline = app.extensions[PIPELINE_KEY]
+    return pipeline
+
+
+class MockApp:
+    """A mock of Everflow's partner postback API as a WSGI app, for in-process use and the
+    pytest fixtures.
+
+    The spec's operations are answered by its ``Pipeline``, which needs no web framework;
+    the rest (the admin API, ``/openapi.yaml``, paths outside the spec) by the Flask app of
+    ``create_app``, sharing the same state, built on the first such request or on the first
+    use of an attribute only a Flask app has (``test_client``, ``config``, ...). So a test
+    that only calls the API never loads Flask. Start data is validated here
+    (``InvalidRecords`` if any record breaks the spec).
+    """
+
+    def __init__(self, config: MockConfig | None = None) -> None:
+        config = config or MockConfig()
+        state = MockState(config)
+        pipeline = Pipeline(config, state, Routes.from_spec(load_spec()))
+        self.config = config
+        self.extensions: dict[str, Any] = {STATE_KEY: state, PIPELINE_KEY: pipeline}
+        self._front = wsgi_front(self._rest, pipeline)
+        self._flask: Flask | None = None
+        self._flask_wsgi: WSGIApplication | None = None
+        self._building = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self._front(environ, start_response)
+
+    @property
+    def wsgi_app(self) -> MockApp:
+        """The WSGI callable, as a Flask app names it (this app itself: no Flask needed)."""
+        return self
+
+    @property
+    def flask(self) -> Flask:
+        """The Flask app for everything but the spec's operations (built on first use);
+        calling it answers the spec's operations too."""
+        if self._flask is None:
+            with self._building:
+                if self._flask is None:
+                    app = _flask_app(self.config, self.extensions)
+                    self._flask_wsgi = app.wsgi_app
+                    app.wsgi_app = self  # type: ignore[method-assign]
+                    self._flask = app
+        return self._flask
+
+    def _rest(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        self.flask  # noqa: B018 - built now if it was not yet
+        assert self._flask_wsgi is not None
+        return self._flask_wsgi(environ, start_response)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.flask, name)
+
+
 def create_app(config: MockConfig | None = None) -> Flask:
-    """A mock of Everflow's partner postback API, for a socket or in-process use.
+    """A mock of Everflow's partner postback API as a Flask app, for a socket or
+    in-process use (Flask's test client).
 
     Start data is validated here (``InvalidRecords`` if any record breaks the spec), so a
     served postback never needs validating again. The spec's operations are answered by a
     ``Pipeline`` in front of Flask; Flask serves the admin API and the spec.
     """
-    config = config or MockConfig()
-    state = MockState(config)
-    pipeline = Pipeline(config, state, Routes.from_spec(load_spec()))
+    return MockApp(config).flask
+
+
+def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
+    from flask import Flask, Response
+    from werkzeug.exceptions import HTTPException
+
+    from mock_server.admin import admin_blueprint
+    from mock_server.messages import error_body, message
+    from mock_server.store import encode
+    from openapi import spec_bytes
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
-    app.extensions[STATE_KEY] = state
-    app.extensions[PIPELINE_KEY] = pipeline
-    app.register_blueprint(admin_blueprint(state, pipeline.routes))
+    app.extensions.update(extensions)
+    app.register_blueprint(admin_blueprint(get_state(app), get_pipeline(app).routes))
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:
@@ -65,11 +136,4 @@ def create_app(config: MockConfig | None = None) -> Flask:
         body = encode(error_body(500, config.error_key))
         return Response(body, 500, content_type="application/json")
 
-    app.wsgi_app = wsgi_front(app.wsgi_app, pipeline)  # type: ignore[method-assign,assignment]
     return app
-
-
-def get_pipeline(app: Flask) -> Pipeline:
-    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
-    pipeline: Pipeline = app.extensions[PIPELINE_KEY]
-    return pipeline

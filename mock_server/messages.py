@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Response
+if TYPE_CHECKING:
+    from flask import Response
 
 from openapi import load_spec
 
@@ -79,5 +80,7 @@ def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response:
     """``problem_body`` as a Flask response (for the admin API)."""
+    from flask import Response  # the API's answers need no Flask
+
     body = problem_body(status, kind, title, detail, **extra)
     return Response(body, status=status, content_type="application/problem+json")

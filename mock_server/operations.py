@@ -16,13 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mock_server import writes
 from mock_server.controls import Controls
 from mock_server.exchange import Reply
 from mock_server.ignored import unknown_fields
 from mock_server.records import InvalidRecords
 from mock_server.routes import OperationSpec
-from mock_server.selection import list_conditions, search_conditions
 from mock_server.state import MockState
 from mock_server.store import StoreFull, encode
 from openapi import load_spec
@@ -95,6 +93,8 @@ def get_partner_postback(call: Call) -> Reply:
 
 def list_partner_postbacks(call: Call) -> Reply:
     """``GET /networks/pixels``: one page of the postbacks the ``filter`` values select."""
+    from mock_server.selection import list_conditions  # only lists and searches need it
+
     params = call.params
     conditions = list_conditions(params["filter"])
     return Reply(200, call.state.store.page(conditions, params["page"], params["page_size"]))
@@ -103,6 +103,9 @@ def list_partner_postbacks(call: Call) -> Reply:
 def search_partner_postbacks(call: Call) -> Reply:
     """``POST /networks/pixelstable``: one page of the postbacks the body's terms and
     filters select; nothing changes."""
+    from mock_server import writes
+    from mock_server.selection import search_conditions
+
     body, problem = writes.read_body(call.body, "PartnerPostbackSearch")
     if problem is not None:
         return call.error(400, problem)
@@ -177,6 +180,8 @@ def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int] | str:
 
 def create_partner_postback(call: Call) -> Reply:
     """``POST /networks/pixels``: store a new postback from a valid write body (200)."""
+    from mock_server import writes
+
     body, problem = writes.read_body(call.body, "PartnerPostbackInput")
     if problem is not None:
         return call.error(400, problem)
@@ -198,6 +203,8 @@ def replace_partner_postback(call: Call) -> Reply:
 
     Also answers an id that is not stored where a read of it would (dynamic mode), so that
     fetch-modify-put works on a generated postback too."""
+    from mock_server import writes
+
     pixel_id: int = call.params["pixelId"]
     body, problem = writes.read_body(call.body, "PartnerPostbackInput")
     if problem is not None:

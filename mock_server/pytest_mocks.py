@@ -1,7 +1,8 @@
 """What the ``everflow`` pytest fixtures hand to tests, and the session's pool of mocks.
 
 Imported by the plugin on the first use of a fixture, never when pytest starts: this module
-is where Flask, respx and httpx come in. The pool keeps one app (for ``everflow_mock``) and
+is where respx and httpx come in (Flask only when a test uses the admin API or ``app``'s
+Flask attributes). The pool keeps one app (for ``everflow_mock``) and
 one live server (for ``everflow_server``) per distinct ``MockConfig``, so a test's
 ``@pytest.mark.everflow(...)`` settings cost one app the first time and a reset after that.
 """
@@ -13,14 +14,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
 import respx
-from flask import Flask
 
 from mock_server.answers import QueuedAnswer, check_answers
-from mock_server.app import create_app, get_pipeline, get_state
+from mock_server.app import MockApp, get_pipeline, get_state
 from mock_server.config import MockConfig
 from mock_server.controls import FAULTS
 from mock_server.front import DEFERRED_DELAY
@@ -33,6 +33,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Distinct configurations kept per kind; the least recently used beyond it is closed.
 POOL_SIZE = 16
 
+K = TypeVar("K")
 T = TypeVar("T")
 SHOWN = 200
 """How much of a request's body or query an ``assert_requested`` failure repeats."""
@@ -98,7 +99,7 @@ class _MockControls:
     """What both mocks offer a test: add postbacks, read them back, reset, read the journal,
     check what was requested and queue answers."""
 
-    app: Flask
+    app: MockApp
     name = "everflow_mock"
     _raises_in_client = False
     """Whether queued exceptions can be raised in the client (in-process only)."""
@@ -315,7 +316,7 @@ class EverflowMock(_MockControls):
 
     _raises_in_client = True
 
-    def __init__(self, app: Flask, router: respx.MockRouter) -> None:
+    def __init__(self, app: MockApp, router: respx.MockRouter) -> None:
         self.app = app
         self.router = router
         self.base_urls = tuple(f"https://{host}/v1" for host in EVERFLOW_HOSTS)
@@ -409,7 +410,7 @@ class EverflowServer(_MockControls):
     name = "everflow_server"
 
     def __init__(self, live: LiveServer) -> None:
-        self.app = live.app
+        self.app = cast("MockApp", live.app)
         self.live = live
         self.url = live.url
         self.root = live.root
@@ -418,16 +419,16 @@ class EverflowServer(_MockControls):
         return f"EverflowServer({self.url!r})"
 
 
-class _Lru(Generic[T]):
-    """At most ``size`` values by config, made on demand; ``close`` is called on the ones
-    dropped."""
+class _Lru(Generic[K, T]):
+    """At most ``size`` values by key (a config), made on demand; ``close`` is called on
+    the ones dropped."""
 
-    def __init__(self, make: Callable[[MockConfig], T], close: Callable[[T], None]) -> None:
+    def __init__(self, make: Callable[[K], T], close: Callable[[T], None]) -> None:
         self._make = make
         self._close = close
-        self._values: OrderedDict[MockConfig, T] = OrderedDict()
+        self._values: OrderedDict[K, T] = OrderedDict()
 
-    def get(self, config: MockConfig) -> T:
+    def get(self, config: K) -> T:
         if config in self._values:
             self._values.move_to_end(config)
         else:
@@ -448,9 +449,14 @@ class MockPool:
     """The session's mock apps and live servers, one of each per distinct ``MockConfig``."""
 
     def __init__(self) -> None:
-        self._apps: _Lru[Flask] = _Lru(create_app, lambda app: None)
-        self._servers: _Lru[LiveServer] = _Lru(
-            lambda config: LiveServer(create_app(config)).start(), LiveServer.stop
+        self._apps: _Lru[MockConfig, MockApp] = _Lru(MockApp, lambda app: None)
+        # A test's respx router is kept for the next test of the same settings: respx rolls
+        # back what a test changed when it stops, and a new router costs 0.1 ms a test.
+        self._mocks: _Lru[tuple[MockConfig, bool], EverflowMock] = _Lru(
+            self._new_mock, lambda mock: None
+        )
+        self._servers: _Lru[MockConfig, LiveServer] = _Lru(
+            lambda config: LiveServer(MockApp(config)).start(), LiveServer.stop
         )
 
     def _is_own_server(self, request: httpx.Request) -> httpx.Request | None:
@@ -459,28 +465,29 @@ class MockPool:
         own = any((live.host, live.port) == where for live in self._servers.values())
         return request if own else None
 
-    @contextmanager
-    def mock(self, config: MockConfig, pass_through_unmatched: bool) -> Iterator[EverflowMock]:
-        """The respx mock of Everflow's hosts for one test, reset before and after."""
-        app = self._apps.get(config)
-        get_state(app).reset()
+    def _new_mock(self, key: tuple[MockConfig, bool]) -> EverflowMock:
+        config, pass_through_unmatched = key
         router = KitRouter()
-        mock = EverflowMock(app, router)
+        mock = EverflowMock(self._apps.get(config), router)
         kit = [
-            *(
-                router.route(scheme="https", host=host).mock(side_effect=mock._answer)
-                for host in EVERFLOW_HOSTS
-            ),
+            router.route(scheme="https", host__in=EVERFLOW_HOSTS).mock(side_effect=mock._answer),
             router.route(host__in=LOOPBACK_HOSTS).mock(side_effect=self._is_own_server),
         ]
         if pass_through_unmatched:
             kit.append(router.route().pass_through())
         router.kit_routes = kit
+        return mock
+
+    @contextmanager
+    def mock(self, config: MockConfig, pass_through_unmatched: bool) -> Iterator[EverflowMock]:
+        """The respx mock of Everflow's hosts for one test, reset before and after."""
+        mock = self._mocks.get((config, pass_through_unmatched))
+        mock.reset()
         try:
-            with router:
+            with mock.router:
                 yield mock
         finally:
-            get_state(app).reset()
+            mock.reset()
 
     @contextmanager
     def server(
@@ -504,4 +511,5 @@ class MockPool:
     def close(self) -> None:
         """Stop every live server."""
         self._servers.clear()
+        self._mocks.clear()
         self._apps.clear()

@@ -19,16 +19,20 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
-from flask import Flask
 
 from mock_server.app import get_pipeline
 from mock_server.eager import make_eager
 from mock_server.exchange import Reply
 from mock_server.faults import FAULT_MESSAGE, InjectedFault
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from mock_server.app import MockApp
 
 FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -257,9 +261,9 @@ async def _to_flask(
 
 
 class RsgiFront:
-    """An RSGI app answering exactly like ``app`` (a ``create_app`` app)."""
+    """An RSGI app answering exactly like ``app`` (a ``create_app`` or ``MockApp`` app)."""
 
-    def __init__(self, app: Flask, flask_threads: int = FLASK_THREADS) -> None:
+    def __init__(self, app: Flask | MockApp, flask_threads: int = FLASK_THREADS) -> None:
         self.pipeline = get_pipeline(app)
         self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))

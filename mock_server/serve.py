@@ -107,9 +107,9 @@ def claim(host: str, port: int) -> socket.socket:
 
 def preload(config: MockConfig) -> WSGIApplication:
     """Build (and validate) the app once, before any worker starts."""
-    from mock_server.app import create_app, get_state
+    from mock_server.app import MockApp, get_state
 
-    app = create_app(config)
+    app = MockApp(config)  # Flask is built when a request needs it (admin API, spec)
     get_state(app).store.prepare()
     _PRELOADED[id(config)] = app
     # Everything built so far lives as long as the server: keep the cyclic GC from rescanning
@@ -122,9 +122,9 @@ def preload(config: MockConfig) -> WSGIApplication:
 def _load_app(config: MockConfig, key: int) -> WSGIApplication:
     if key in _PRELOADED:
         return _PRELOADED[key]
-    from mock_server.app import create_app
+    from mock_server.app import MockApp
 
-    return create_app(config)
+    return MockApp(config)
 
 
 def server_name(choice: str = "auto") -> str:

@@ -7,9 +7,8 @@ import random
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from fixtures import PostbackFactory
 from mock_server.answers import AnswerQueue
-from mock_server.catalogue import builtin_postbacks
+from mock_server.catalogue import builtin_catalogue
 from mock_server.clock import Clock
 from mock_server.config import MockConfig
 from mock_server.journal import Journal
@@ -18,6 +17,7 @@ from mock_server.records import InvalidRecords, RecordProblem, encode_records
 from mock_server.store import PostbackStore
 
 if TYPE_CHECKING:
+    from fixtures import PostbackFactory
     from mock_server.firing import Firing
 
 DYNAMIC_CACHE_SIZE = 4096
@@ -28,7 +28,7 @@ class MockState:
 
     def __init__(self, config: MockConfig) -> None:
         self.config = config
-        start = config.postbacks if config.postbacks is not None else builtin_postbacks(config.seed)
+        start = config.postbacks if config.postbacks is not None else builtin_catalogue(config.seed)
         self.store = PostbackStore(start, config.max_postbacks, config.max_store_bytes)
         self.clock = Clock(config.clock)
         """The time written into created and replaced postbacks (``reset`` restarts it)."""
@@ -92,10 +92,14 @@ class MockState:
     @functools.cached_property
     def factory(self) -> PostbackFactory:
         """The factory for the mock's seed: where created postbacks get their
-        ``network_id`` and ``relationship`` (made on first use)."""
+        ``network_id`` and ``relationship`` (made on first use: Faker comes in here)."""
+        from fixtures import PostbackFactory
+
         return PostbackFactory(self.config.seed)
 
     def _generate(self, seed: int, pixel_id: int) -> bytes:
         """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""
+        from fixtures import PostbackFactory
+
         (data,) = encode_records([PostbackFactory(seed).build(pixel_id)]).encoded.values()
         return data

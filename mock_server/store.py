@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mock_server.index import Condition, PostbackIndex
 from mock_server.records import (
     EncodedPostbacks,
     RecordChecker,
     encode_records,
 )
 from mock_server.strictjson import dumps
+
+if TYPE_CHECKING:
+    from mock_server.index import Condition, PostbackIndex
 
 MAX_ID = 2**63 - 1
 """The largest id a request can name (the spec's ``pixelId`` is an int64)."""
@@ -230,6 +232,8 @@ class PostbackStore:
 
     def _indexed(self) -> PostbackIndex:
         """The index of what is stored, built now if it was not yet; the lock is held."""
+        from mock_server.index import PostbackIndex  # a mock that only serves never needs it
+
         if self._index is None:
             if self._changed:
                 self._index = PostbackIndex.of(self._items)

@@ -13,15 +13,25 @@ the clash has broken the rest.
 
 from __future__ import annotations
 
+import csv
 import functools
+import hashlib
+import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 DISTRIBUTION = "everflow-postback-kit"
 PACKAGES = ("openapi", "fixtures", "mock_server", "contract_tests")
+# Where a distribution lists its top-level names or files (wheels, then eggs).
+_LISTINGS = ("top_level.txt", "RECORD", "installed-files.txt", "SOURCES.txt")
+# A line of top_level.txt or RECORD that names one of the packages (or a module of its name).
+_LISTED = re.compile(
+    rb'(?m)^"?(?:' + b"|".join(name.encode() for name in PACKAGES) + rb")(?:/|\.py,|\s*$)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,11 +51,13 @@ def _top_level_names(dist: metadata.Distribution) -> set[str]:
     declared = dist.read_text("top_level.txt")
     if declared is not None:
         return set(declared.split())
-    return {
-        file.parts[0].removesuffix(".py")
-        for file in dist.files or ()
-        if len(file.parts) > 0 and file.parts[0] not in ("..", "__pycache__")
-    }
+    record = dist.read_text("RECORD")  # read directly: 20x faster than ``dist.files``
+    firsts = (
+        {row[0].split("/", 1)[0] for row in csv.reader(record.splitlines()) if row}
+        if record is not None
+        else {file.parts[0] for file in dist.files or () if file.parts}
+    )
+    return {first.removesuffix(".py") for first in firsts - {"", "..", "__pycache__"}}
 
 
 def find_clashes(path: Sequence[str] | None = None) -> list[Clash]:
@@ -53,12 +65,75 @@ def find_clashes(path: Sequence[str] | None = None) -> list[Clash]:
     kit's top-level packages, sorted by package and distribution."""
     if path is None:
         return list(_clashes_on_sys_path())
-    return _find(metadata.distributions(path=list(path)))
+    return _find(_candidates(path))
 
 
 @functools.lru_cache(maxsize=1)
 def _clashes_on_sys_path() -> tuple[Clash, ...]:
-    return tuple(_find(metadata.distributions()))
+    """The clashes on ``sys.path``; a clean verdict is kept in the kit's cache for as long
+    as the same distributions (names and versions) are installed, so that every pytest run
+    does not read every distribution's listings again."""
+    try:
+        from openapi import cache
+    except Exception:  # a clash may have broken the rest of the package
+        cache = None  # type: ignore[assignment]
+    stamp = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # not a folder (a zip) or gone
+            names = []
+        infos = sorted(name for name in names if name.endswith((".dist-info", ".egg-info")))
+        stamp.append("\0".join([entry, *infos]))
+    where = "installation-" + hashlib.sha256(sys.prefix.encode()).hexdigest()[:16] + "-"
+    name = where + hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:32]
+    if cache is not None and cache.read(name) == b"no clash":
+        return ()
+    found = tuple(_find(_candidates(sys.path)))
+    if cache is not None and not found:
+        cache.write(name, b"no clash", replaces=where)
+    return found
+
+
+def _candidates(path: Sequence[str]) -> Iterator[metadata.Distribution]:
+    """The distributions on ``path`` whose listings mention one of the kit's names at all.
+
+    Parsing every distribution's metadata and file list costs a pytest run 30-150 ms; a
+    byte search of the listings rules out nearly all of them first, and only the few left
+    are read as ``importlib.metadata`` reads them.
+    """
+    wanted = [name.encode() for name in PACKAGES]
+    for entry in path:
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            yield from metadata.distributions(path=[entry])  # a zip, or nothing
+            continue
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            info = os.path.join(folder, name)
+            listings = _listings(info)
+            if (
+                _LISTED.search(listings)
+                if name.endswith(".dist-info")
+                else any(word in listings for word in wanted)  # egg paths are relative
+            ):
+                yield metadata.PathDistribution(Path(info))
+
+
+def _listings(info: str) -> bytes:
+    found = []
+    for listing in _LISTINGS:
+        try:
+            with open(os.path.join(info, listing), "rb") as file:
+                found.append(file.read())
+        except OSError:
+            continue
+    return b"\n".join(found)
 
 
 def _find(dists: Iterable[metadata.Distribution]) -> list[Clash]:

@@ -419,3 +419,51 @@ def test_prefer_code_answers_carry_the_rate_limit_headers(talker: Talker, code: 
     assert answer.status == code
     assert answer.headers["X-RateLimit-Limit"] == "30"
     assert answer.headers["X-RateLimit-Remaining"] == "49"
+
+
+MOCK_APP_WITHOUT_FLASK = """
+import sys
+import httpx
+from mock_server.app import MockApp
+app = MockApp()
+client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://127.0.0.1")
+key = {"X-Eflow-Api-Key": "k"}
+seen = []
+seen.append((client.get("/v1/networks/pixels/3", headers=key).status_code, "flask" in sys.modules))
+seen.append((client.get("/v1/networks/pixels/x", headers=key).status_code, "flask" in sys.modules))
+seen.append((client.delete("/__admin/pixels/3").status_code, "flask" in sys.modules))
+seen.append((client.get("/v1/networks/pixels/3", headers=key).status_code, "flask" in sys.modules))
+seen.append((client.get("/openapi.yaml").status_code, "flask" in sys.modules))
+print(seen)
+"""
+
+
+def test_mock_app_answers_the_api_without_flask_and_builds_it_when_needed() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", MOCK_APP_WITHOUT_FLASK], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    # The API, good or bad ids, needs no Flask; the admin API builds it, on the same state.
+    assert done.stdout.strip() == str(
+        [(200, False), (400, False), (204, True), (404, True), (200, True)]
+    )
+
+
+def test_create_app_is_the_mock_apps_flask_app_on_the_same_state() -> None:
+    from mock_server.app import MockApp
+
+    mock = MockApp(MockConfig(seed=2))
+    app = mock.flask
+    assert mock.flask is app
+    assert get_state(app) is get_state(mock)
+    assert get_pipeline(app) is get_pipeline(mock)
+    assert mock.test_client is not None  # a Flask attribute, through the mock
+    answer = app.test_client().get(PIXELS + "3", headers=KEY)
+    assert answer.status_code == 200
+    assert answer.get_json() == builtin_postbacks(2)[2]
+    get_state(mock).store.delete(3)
+    assert app.test_client().post("/__admin/reset").get_json()["reset"] is True
+    assert get_state(mock).store.get(3) is not None

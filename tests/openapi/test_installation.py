@@ -125,3 +125,23 @@ def test_the_clis_exit_2_with_the_line_and_no_traceback(
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [clash_message(prog, [str(tmp_path)])]
+
+
+def test_a_clean_verdict_is_cached_until_the_installed_distributions_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openapi import cache, installation
+
+    site = tmp_path / "site"
+    fake_distribution(site, "requests", "2.0", ["requests/__init__.py"])
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "path", [str(site)])
+    installation._clashes_on_sys_path.cache_clear()
+    try:
+        assert find_clashes() == []
+        assert [p.name for p in (tmp_path / "cache").iterdir() if "installation" in p.name]
+        fake_distribution(site, "fixtures", "4.3.2", ["fixtures/__init__.py"])
+        installation._clashes_on_sys_path.cache_clear()
+        assert find_clashes() == [Clash("fixtures", "fixtures", "4.3.2")]
+    finally:
+        installation._clashes_on_sys_path.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -234,3 +235,27 @@ def test_error_bodies_accept_either_key(status: int, body: Any, ok: bool) -> Non
 
 def test_every_rule_has_a_description() -> None:
     assert all(spec_rules().values())
+
+
+def test_the_parsed_spec_is_kept_and_read_back_without_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from openapi import cache, spec
+
+    expected = yaml.safe_load(spec.spec_bytes())
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    spec.load_spec.cache_clear()
+    try:
+        assert spec.load_spec() == expected
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith("spec-")]
+
+        def no_yaml(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the cached spec was parsed again")
+
+        monkeypatch.setattr(yaml, "load", no_yaml)
+        spec.load_spec.cache_clear()
+        assert spec.load_spec() == expected
+    finally:
+        spec.load_spec.cache_clear()

@@ -1,0 +1,52 @@
+"""The live server of the pytest fixtures: request threads reused, never a bottleneck."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from mock_server.app import MockApp
+from mock_server.live import LiveServer
+
+KEY = {"X-Eflow-Api-Key": "k"}
+
+
+def _request_threads(live: LiveServer) -> int:
+    name = f"everflow-live-request :{live.port}"
+    return sum(t.name == name and t.is_alive() for t in threading.enumerate())
+
+
+def test_one_request_after_another_reuses_its_threads() -> None:
+    with LiveServer(MockApp()) as live, httpx.Client(base_url=live.url) as client:
+        for _ in range(20):  # werkzeug closes every connection: 20 connections
+            assert client.get("/networks/pixels/3", headers=KEY).status_code == 200
+        # One, or two when a connection came before the last answer's thread was back.
+        assert 1 <= _request_threads(live) <= 2
+
+
+def test_requests_at_once_are_answered_at_once() -> None:
+    with LiveServer(MockApp()) as live:
+        headers = {**KEY, "Prefer": "delay=400"}
+
+        def get(_: int) -> int:
+            return httpx.get(live.url + "/networks/pixels/3", headers=headers).status_code
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(get, range(8)))
+        took = time.monotonic() - started
+    assert statuses == [200] * 8
+    assert took < 1.6  # one after another would take 3.2 s
+
+
+def test_stop_ends_the_waiting_threads() -> None:
+    with LiveServer(MockApp()) as live:
+        assert httpx.get(live.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        assert _request_threads(live) == 1
+    deadline = time.monotonic() + 5
+    while _request_threads(live) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _request_threads(live) == 0
