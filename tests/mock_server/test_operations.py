@@ -15,7 +15,6 @@ from fixtures import RULES, PostbackFactory
 from mock_server import RateLimit, builtin_postbacks, get_state
 from mock_server.clock import DEFAULT_START
 from mock_server.spawn import spawn_serve
-from mock_server.writes import server_fields
 from openapi.httpx_validation import request_violations, response_violations
 
 from .conftest import API, KEY, PIXELS, MakeTalker, Talker
@@ -660,12 +659,6 @@ def test_admin_writes_are_seen_by_list_and_search(talker: Talker) -> None:
     found = ids(search(talker, {"query": {"filters": {"delivery_methods": ["rumble"]}}}))
     assert found[-1] == 900
     assert 1 not in ids(listing(talker))
-
-
-def test_server_fields_are_the_spec_s_read_only_ones() -> None:
-    assert server_fields() == {
-        "network_pixel_id", "network_id", "time_created", "time_saved", "relationship",
-    }  # fmt: skip
 
 
 def test_runs_are_reproducible(make_talker: MakeTalker) -> None:
