@@ -24,6 +24,7 @@ OPTIONS = {
 }
 
 
+@pytest.mark.slow
 def test_the_options_are_registered_with_their_defaults_without_the_mocks_plugin(
     pytester: pytest.Pytester,
 ) -> None:

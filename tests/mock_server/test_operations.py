@@ -756,6 +756,7 @@ def test_a_spec_only_client_in_process_and_on_a_socket(talker: Talker) -> None:
         _scenario(SpecClient(http))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("server", ["granian", "waitress"])
 def test_a_spec_only_client_against_everflow_mock_serve(server: str) -> None:
     with (

@@ -191,6 +191,7 @@ def option_help(help_text: str, option: str) -> str:
     return flat[start : end if end != -1 else len(flat)]
 
 
+@pytest.mark.slow
 def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest.Pytester) -> None:
     # Without the contract suite's plugin: these options are this plugin's own.
     help_text = pytester.runpytest_subprocess("-p", "no:everflow_contract", "--help").stdout.str()
@@ -307,6 +308,7 @@ def test_defaults_again(everflow_mock, everflow_server, everflow_factory):
 """
 
 
+@pytest.mark.slow
 def test_the_marker_takes_every_setting_for_both_mocks(pytester: pytest.Pytester) -> None:
     result = run(pytester, MARKED)
     result.assert_outcomes(passed=9)
@@ -357,6 +359,7 @@ def test_unmarked(everflow_mock):
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_a_clashing_distribution_fails_only_the_tests_that_use_the_kit(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
