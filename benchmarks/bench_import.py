@@ -24,7 +24,7 @@ from pathlib import Path
 
 PLUGIN_BUDGET = 0.050
 HELP_BUDGET = 0.4
-PLUGINS = "import pytest; import mock_server.pytest_plugin; import contract_tests.plugin"
+PLUGINS = "import pytest + the kit's plugins"
 
 
 def _script(name: str, module: str) -> list[str]:
@@ -38,7 +38,11 @@ def _script(name: str, module: str) -> list[str]:
 CASES = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "import pytest": [sys.executable, "-c", "import pytest"],
-    PLUGINS: [sys.executable, "-c", PLUGINS],
+    PLUGINS: [
+        sys.executable,
+        "-c",
+        "import pytest; import mock_server.pytest_plugin; import contract_tests.plugin",
+    ],
     "everflow-mock --help": [*_script("everflow-mock", "mock_server.cli"), "--help"],
     "everflow-contract --help": [*_script("everflow-contract", "contract_tests.cli"), "--help"],
     "import pytest + Faker's and respx's plugins": [
