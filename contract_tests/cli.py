@@ -24,6 +24,7 @@ from contract_tests.defaults import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     KEY_ENV,
+    PIXEL_IDS_ENV,
     READ_REQUESTS_BEYOND_IDS,
     WRITE_REQUESTS,
 )
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 PROG = "everflow-contract"
 DISTRIBUTION = "everflow-postback-kit"
-PIXEL_IDS_ENV = "EVERFLOW_PIXEL_IDS"
 # Sent to loopback targets when no key is set. Not a secret, and random enough that masking
 # it (the client masks its key in every answer) never touches real data.
 LOOPBACK_PLACEHOLDER_KEY = "local-7c2f9d41e8b3"

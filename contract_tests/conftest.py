@@ -5,9 +5,10 @@ read-only unless ``--everflow-allow-writes``; ``mock-writes`` (in-process) alway
 write probes too. ``--everflow-contract-url URL`` adds any base URL, its key from
 ``EVERFLOW_API_KEY`` (a placeholder for loopback URLs); ``--everflow-live`` adds production,
 skipped with a reason when the key or pixel ids are missing. They write only with
-``--everflow-allow-writes``. The options are the everflow plugin's
-(``mock_server.pytest_plugin``), so that pytest knows them before it reads this file, as
-under ``pytest --pyargs contract_tests``.
+``--everflow-allow-writes``. The suite's options are registered by its own plugin
+(``contract_tests.plugin``, the ``everflow_contract`` entry point), so that pytest knows them
+before it reads this file, as under ``pytest --pyargs contract_tests``; ``--everflow-live``
+and the installation check are the mocks' plugin's (``mock_server.pytest_plugin``).
 
 The kit's modules are imported inside the fixture, after the plugin's installation check,
 so that a clashing package fails the suite's tests with one line, not a collection error.
@@ -21,11 +22,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from contract_tests.defaults import PIXEL_IDS_ENV
 from mock_server.pytest_plugin import (
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
     KEY_ENV,
-    PIXEL_IDS_ENV,
     live_enabled,
     refuse_a_broken_installation,
 )

@@ -9,6 +9,9 @@ from __future__ import annotations
 KEY_ENV = "EVERFLOW_API_KEY"
 """The environment variable the key is read from unless ``--api-key-env`` names another."""
 
+PIXEL_IDS_ENV = "EVERFLOW_PIXEL_IDS"
+"""The environment variable the pixel ids (``12,34``) are read from when none are given."""
+
 # A valid 64-bit id that no real network is expected to have.
 DEFAULT_MISSING_ID = 9_223_372_036_854_775_000
 

@@ -15,16 +15,6 @@ from typing import Any
 from contract_tests.checks import as_int
 from contract_tests.findings import Finding
 
-PAGE_CHECKS = (
-    "paging_page",
-    "paging_page_size",
-    "page_size_honoured",
-    "short_page",
-    "total_count",
-    "ordered_by_id",
-)
-"""The names of the paging checks, as findings carry them."""
-
 
 def page_items(body: Any) -> list[Any] | None:
     """The postbacks of a page body, or ``None`` when it has no list of them (the spec has

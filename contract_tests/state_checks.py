@@ -15,21 +15,6 @@ from contract_tests.checks import as_int, shorten
 from contract_tests.findings import Finding
 from contract_tests.probe_postback import SERVER_FIELDS
 
-STATE_CHECKS = (
-    "create_stored",
-    "server_filled",
-    "read_after_create",
-    "replace_stored",
-    "time_created_kept",
-    "time_saved_forward",
-    "read_after_replace",
-    "delete_result",
-    "error_message",
-    "left_behind",
-    "cleanup",
-)
-"""The names of the state checks, as findings carry them."""
-
 _ABSENT = "(absent)"
 
 

@@ -29,7 +29,6 @@ class ControlError(ValueError):
         super().__init__(f"{name}={value!r}: expected {expected}")
         self.name = name
         self.value = value
-        self.expected = expected
 
 
 @dataclass(frozen=True)

@@ -319,7 +319,6 @@ class EverflowMock(_MockControls):
     def __init__(self, app: MockApp, router: respx.MockRouter) -> None:
         self.app = app
         self.router = router
-        self.base_urls = tuple(f"https://{host}/v1" for host in EVERFLOW_HOSTS)
         self._transport = httpx.WSGITransport(app=app)
 
     def _answer(

@@ -3,9 +3,9 @@
 Fixtures: ``everflow_factory`` (a seeded ``PostbackFactory``), ``everflow_mock`` (httpx calls
 to Everflow answered in-process through respx), ``everflow_server`` (the mock on a real
 socket, for any client) and ``everflow_live`` (the real API, for tests marked
-``everflow_live``, only with ``--everflow-live`` and ``EVERFLOW_API_KEY``). The options of
-the contract suite in ``contract_tests`` are registered here too, so that
-``pytest --pyargs contract_tests --everflow-pixel-id 12`` works from an installed wheel.
+``everflow_live``, only with ``--everflow-live`` and ``EVERFLOW_API_KEY``). The contract
+suite in ``contract_tests`` registers its own options (``contract_tests.plugin``) and uses
+``--everflow-live`` from here; this module knows nothing of it.
 
 Every pytest run in an environment with the kit loads this module, so it imports only
 pytest and the standard library; Flask, respx, httpx, Faker and the spec come in on the
@@ -33,7 +33,6 @@ DEFAULT_BASE_URL = "https://api.eflow.team/v1"
 KEY_ENV = "EVERFLOW_API_KEY"
 LIVE_ENV = "EVERFLOW_LIVE"
 BASE_URL_ENV = "EVERFLOW_BASE_URL"
-PIXEL_IDS_ENV = "EVERFLOW_PIXEL_IDS"
 ENABLE_LIVE = (
     f"set {KEY_ENV} and pass --everflow-live (or set {LIVE_ENV}=1) to run tests against "
     "the real Everflow API"
@@ -51,7 +50,7 @@ def __getattr__(name: str) -> object:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("everflow", "Everflow partner postback mocks and contract suite")
+    group = parser.getgroup("everflow", "Everflow partner postback mocks")
     group.addoption(
         "--everflow-seed",
         type=int,
@@ -64,53 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--everflow-live",
         action="store_true",
         default=False,
-        help=f"run tests marked everflow_live, and the contract suite, against the real API "
+        help=f"run tests marked everflow_live against the real API "
         f"(also {LIVE_ENV}=1); the key is read from {KEY_ENV}, never from the command line "
         "(default: off)",
-    )
-    group.addoption(
-        "--everflow-contract-url",
-        action="append",
-        default=[],
-        metavar="URL",
-        help=f"contract suite: also judge this base URL, key from {KEY_ENV} (none needed on "
-        "loopback); repeatable (default: none)",
-    )
-    group.addoption(
-        "--everflow-pixel-id",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="contract suite: a pixel id that exists on the URL and live targets; repeatable, "
-        f"or 12,34 (as everflow-contract takes them), or {PIXEL_IDS_ENV}=12,34 (default: none)",
-    )
-    group.addoption(
-        "--everflow-strict",
-        action="store_true",
-        default=False,
-        help="contract suite: drift warnings fail (default: off)",
-    )
-    group.addoption(
-        "--everflow-allow-writes",
-        action="store_true",
-        default=False,
-        help="contract suite: on the URL and live targets (and the mock ones), also create, "
-        "replace and delete one inactive probe postback, deleted in any case; only this "
-        "option turns writes on, no environment variable does (default: off, read-only)",
-    )
-    group.addoption(
-        "--everflow-rate",
-        type=float,
-        default=5.0,
-        metavar="PER_SECOND",
-        help="contract suite: requests per second to URL and live targets (default: %(default)s)",
-    )
-    group.addoption(
-        "--everflow-backoff",
-        type=float,
-        default=0.5,
-        metavar="SECONDS",
-        help="contract suite: first retry delay after a 429 or 5xx (default: %(default)s)",
     )
 
 

@@ -201,11 +201,3 @@ def encode_records(records: Iterable[Any]) -> EncodedPostbacks:
     for record in records:
         checker.add(record)
     return checker.result()
-
-
-def check_records(records: Iterable[Any]) -> list[RecordProblem]:
-    """Every problem of every record, all at once: schema violations, missing or duplicate ids."""
-    checker = RecordChecker(max_reported=None)
-    for record in records:
-        checker.add(record)
-    return checker.problems

@@ -69,13 +69,6 @@ def _canonical(body: Mapping[str, Any]) -> dict[str, Any]:
     return changed
 
 
-@functools.cache
-def server_fields() -> frozenset[str]:
-    """The fields the server fills in (``readOnly`` in the spec)."""
-    properties = load_spec()["components"]["schemas"]["PartnerPostback"]["properties"]
-    return frozenset(name for name, schema in properties.items() if schema.get("readOnly"))
-
-
 def read_body(data: bytes | None, schema_name: str) -> tuple[dict[str, Any], str | None]:
     """The body as a JSON object valid by ``schema_name``, or a 400's message saying why not.
 

@@ -6,8 +6,13 @@ from email.parser import Parser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.conftest import InstalledKit
+
+# The wheel is built and installed.
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 

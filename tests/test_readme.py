@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
 # The pytest examples are test modules of their own (`.ci/run` also runs them from the wheel).
 PYTEST_EXAMPLES = ("test_postbacks.py", "test_verification.py", "test_failures.py")
@@ -44,3 +45,15 @@ def test_readme_pytest_example_passes_as_a_test_module(
     pytester.makepyfile(**{title.removesuffix(".py"): source})
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(TESTS.findall(source)))
+
+
+def test_ci_runs_the_readmes_test_command_first_and_installs_the_project_once() -> None:
+    (command,) = re.findall(r"^python3 -m venv \.venv && .*pytest$", README, flags=re.MULTILINE)
+    steps = [
+        line
+        for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.startswith(".venv/bin/") or line.startswith("python3 -m venv .venv")
+    ]
+    assert steps[0] == command
+    assert sum("pip install -e" in line for line in steps) == 1
+    assert ".venv/bin/lint-imports" in steps

@@ -186,6 +186,7 @@ def test_no_key_for_a_remote_target_skips_cleanly(
     )
 
 
+@pytest.mark.slow
 def test_console_script_is_installed(mock_url: str) -> None:
     result = subprocess.run(
         [
@@ -247,6 +248,7 @@ print(sorted(name for name in heavy if name in sys.modules))
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+@pytest.mark.slow
 def test_a_slow_server_ends_in_exit_2_with_the_reports_written(
     trickling_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -265,6 +267,7 @@ def test_a_slow_server_ends_in_exit_2_with_the_reports_written(
     assert "| timeout |" in md.read_text()
 
 
+@pytest.mark.slow
 def test_the_run_budget_ends_a_slow_run_with_the_reports_written(
     trickling_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -348,6 +351,7 @@ def test_writes_are_never_enabled_from_the_environment(
     assert {path for method, path in sent if method == "POST"} == {"/v1/networks/pixelstable"}
 
 
+@pytest.mark.slow
 def test_ctrl_c_deletes_the_probe_then_exits_130_with_the_reports(tmp_path: Path) -> None:
     """A real SIGINT to a real process, while it waits for the read after its create."""
     app = create_app()
@@ -492,6 +496,7 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
     assert escaped in "".join(suite.itertext())
 
 
+@pytest.mark.slow
 def test_sigterm_while_reading_exits_130_with_the_reports(tmp_path: Path) -> None:
     """A real SIGTERM (how CI cancels a job) to a read-only run, while it waits for an
     answer: exit 130 and the reports written, as for Ctrl-C."""
@@ -535,6 +540,7 @@ def test_sigterm_while_reading_exits_130_with_the_reports(tmp_path: Path) -> Non
     assert "| interrupted |" in md.read_text()
 
 
+@pytest.mark.slow
 def test_max_time_counts_from_the_start_of_the_process(
     trickling_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -615,6 +621,7 @@ def test_the_example_workflow_requires_the_key() -> None:
     assert not args.allow_writes
 
 
+@pytest.mark.slow
 def test_an_unreachable_target_is_a_junit_error_not_a_failure(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

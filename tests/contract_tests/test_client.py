@@ -345,6 +345,7 @@ def test_never_follows_a_redirect_to_another_host() -> None:
         assert get_state(other).requests == []
 
 
+@pytest.mark.slow
 def test_a_slow_server_times_out_within_the_request_deadline(trickling_url: str) -> None:
     client = ContractClient(trickling_url, "k", rate=0, retries=0, timeout=0.5)
     started = time.monotonic()
@@ -354,6 +355,7 @@ def test_a_slow_server_times_out_within_the_request_deadline(trickling_url: str)
     assert time.monotonic() - started < 3
 
 
+@pytest.mark.slow
 def test_a_slow_server_cannot_outlast_the_run_budget(trickling_url: str) -> None:
     client = ContractClient(trickling_url, "k", rate=0, retries=0, timeout=30, max_time=0.5)
     started = time.monotonic()

@@ -56,6 +56,7 @@ def test_cli_passes_the_real_mock_clean(capsys: pytest.CaptureFixture[str]) -> N
     assert "0 errors, 0 warnings" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
 def test_pytest_path_catches_every_fault_by_name(
     writes: bool, pytester: pytest.Pytester, broken_servers: dict[str, BrokenServer]

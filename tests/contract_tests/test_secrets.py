@@ -166,6 +166,7 @@ def test_cli_never_prints_or_writes_the_key(
     ET.fromstring(junit.read_text())  # still well-formed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
 def test_pytest_path_never_shows_the_key(
     writes: bool, pytester: pytest.Pytester, echo_url: str, monkeypatch: pytest.MonkeyPatch

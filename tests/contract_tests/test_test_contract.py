@@ -22,6 +22,7 @@ def mock_url() -> Iterator[str]:
         yield live.url
 
 
+@pytest.mark.slow
 def test_one_drift_finding_fails_one_test_under_strict(
     pytester: pytest.Pytester, mock_url: str
 ) -> None:
@@ -50,6 +51,7 @@ def test_one_drift_finding_fails_one_test_under_strict(
     assert "known_id (pixel 54): undocumented_field at $.undocumented_field" in output
 
 
+@pytest.mark.slow
 def test_pixel_ids_that_are_not_numbers_are_a_usage_error(
     pytester: pytest.Pytester, mock_url: str
 ) -> None:
@@ -68,6 +70,7 @@ def test_pixel_ids_that_are_not_numbers_are_a_usage_error(
     assert result.ret != 0
 
 
+@pytest.mark.slow
 def test_writes_are_recorded_in_junit_without_a_warning(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.generation.modes import GenerationMode
@@ -16,6 +17,9 @@ from mock_server import MockConfig, create_app, get_state
 from mock_server.operations import PAGING
 from openapi import load_spec, schema_violations
 from openapi.operations import operations
+
+# Schemathesis, hundreds of generated requests per operation.
+pytestmark = pytest.mark.slow
 
 # Rate limiting is off so that hundreds of generated requests are judged on their content;
 # one key is configured so that Schemathesis can tell good auth from bad (ignored_auth).

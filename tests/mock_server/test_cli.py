@@ -83,6 +83,7 @@ def test_unwritable_output_is_a_clear_error(
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_installed_console_script_works_outside_the_repo(
     installed_kit: InstalledKit, tmp_path: Path
 ) -> None:

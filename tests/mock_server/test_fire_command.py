@@ -50,6 +50,7 @@ def create(served: Spawned, url: str, **fields: object) -> int:
     return pixel_id
 
 
+@pytest.mark.slow
 def test_fire_prints_the_deliveries(
     served: Spawned, receiver: PostbackReceiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -67,6 +68,7 @@ def test_fire_prints_the_deliveries(
     assert receiver.url + "/pb?tid=t%201&s=a%26b&p=2.50" in out
 
 
+@pytest.mark.slow
 def test_fire_json_and_a_refused_destination(
     served: Spawned, receiver: PostbackReceiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,6 +89,7 @@ def test_fire_json_and_a_refused_destination(
     httpx.post(served.root + "/__admin/reset")  # cancels the pending one: nothing is sent
 
 
+@pytest.mark.slow
 def test_a_bad_conversion_or_no_mock_is_exit_2(
     served: Spawned, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -77,6 +77,7 @@ def index_of(bodies: dict[int, dict[str, Any]]) -> PostbackIndex:
 INDEX = index_of(BODIES)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(chosen=st.lists(conditions, max_size=4))
 def test_select_is_what_a_scan_of_the_bodies_finds(chosen: list[Condition]) -> None:
@@ -90,6 +91,7 @@ def test_a_condition_on_a_field_the_index_does_not_keep_fails_loudly() -> None:
         INDEX.select([Compare("delay_ms", ">", 0)])
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     changes=st.lists(

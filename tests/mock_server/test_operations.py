@@ -15,7 +15,6 @@ from fixtures import RULES, PostbackFactory
 from mock_server import RateLimit, builtin_postbacks, get_state
 from mock_server.clock import DEFAULT_START
 from mock_server.spawn import spawn_serve
-from mock_server.writes import server_fields
 from openapi.httpx_validation import request_violations, response_violations
 
 from .conftest import API, KEY, PIXELS, MakeTalker, Talker
@@ -790,12 +789,6 @@ def test_admin_writes_are_seen_by_list_and_search(talker: Talker) -> None:
     assert 1 not in ids(listing(talker))
 
 
-def test_server_fields_are_the_spec_s_read_only_ones() -> None:
-    assert server_fields() == {
-        "network_pixel_id", "network_id", "time_created", "time_saved", "relationship",
-    }  # fmt: skip
-
-
 def test_runs_are_reproducible(make_talker: MakeTalker) -> None:
     def run() -> list[Any]:
         talker = make_talker()
@@ -894,6 +887,7 @@ def test_a_spec_only_client_in_process_and_on_a_socket(talker: Talker) -> None:
         _scenario(SpecClient(http))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("server", ["granian", "waitress"])
 def test_a_spec_only_client_against_everflow_mock_serve(server: str) -> None:
     with (

@@ -81,6 +81,7 @@ def _draws(pytester: pytest.Pytester) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_fault_draws_restart_in_every_test_whatever_runs_before(
     pytester: pytest.Pytester,
 ) -> None:
@@ -149,6 +150,7 @@ async def test_async_read_timeout(everflow_mock):
 """
 
 
+@pytest.mark.slow
 def test_async_delays_do_not_block_the_event_loop(pytester: pytest.Pytester) -> None:
     run(pytester, ASYNC_DELAYS).assert_outcomes(passed=4)
 

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,9 +19,6 @@ from mock_server.live import LiveServer
 from mock_server.pytest_mocks import EverflowMock, EverflowServer
 from mock_server.pytest_plugin import EverflowLive
 from tests.openapi.test_installation import fake_distribution
-
-if TYPE_CHECKING:
-    from tests.conftest import InstalledKit
 
 PIXEL_3 = "/networks/pixels/3"
 KEY = {"X-Eflow-Api-Key": "downstream-key"}
@@ -184,24 +180,25 @@ def test_live_fixture_with_key_and_live_mode(
     assert "canary-live-key" not in result.stdout.str() + result.stderr.str()
 
 
-OPTIONS = {
-    "--everflow-seed": "(default: 0)",
-    "--everflow-live": "(default: off)",
-    "--everflow-contract-url": "(default: none)",
-    "--everflow-pixel-id": "(default: none)",
-    "--everflow-strict": "(default: off)",
-    "--everflow-allow-writes": "(default: off, read-only)",
-    "--everflow-rate": "(default: 5.0)",
-    "--everflow-backoff": "(default: 0.5)",
-}
+OPTIONS = {"--everflow-seed": "(default: 0)", "--everflow-live": "(default: off)"}
 
 
-def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest.Pytester) -> None:
-    help_text = pytester.runpytest_subprocess("--help").stdout.str()
+def option_help(help_text: str, option: str) -> str:
+    """What ``pytest --help`` says of ``option``, on one line."""
     flat = " ".join(help_text.split())
+    start = flat.index(option)
+    end = flat.find(" --", start + len(option))
+    return flat[start : end if end != -1 else len(flat)]
+
+
+@pytest.mark.slow
+def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest.Pytester) -> None:
+    # Without the contract suite's plugin: these options are this plugin's own.
+    help_text = pytester.runpytest_subprocess("-p", "no:everflow_contract", "--help").stdout.str()
     for option, default in OPTIONS.items():
-        start = flat.index(option)
-        assert default in flat[start : flat.index("--", start + len(option))], option
+        assert default in option_help(help_text, option), option
+    assert "--everflow-pixel-id" not in help_text
+    assert "contract" not in help_text.split("Everflow partner postback mocks:")[1].split("\n\n")[0]
     markers = pytester.runpytest_subprocess("--markers").stdout.str()
     assert "@pytest.mark.everflow_live" in markers
     assert "@pytest.mark.everflow(seed=, dynamic=, api_keys=" in markers
@@ -210,43 +207,19 @@ def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest
 HEAVY = ("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema")
 
 
-def test_loading_the_plugin_imports_no_heavy_library(tmp_path: Path) -> None:
+def test_loading_the_plugin_imports_no_heavy_library_and_nothing_of_the_contract_suite(
+    tmp_path: Path,
+) -> None:
     code = (
         "import sys, pytest\n"
         "import mock_server.pytest_plugin\n"
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"print(','.join(m for m in {(*HEAVY, 'contract_tests')!r} if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
-
-
-def test_the_contract_suites_options_work_from_the_installed_wheel(
-    installed_kit: InstalledKit, tmp_path: Path
-) -> None:
-    # Under --pyargs pytest reads contract_tests/conftest.py after parsing the command line,
-    # so options registered there were "unrecognized arguments".
-    args = ["--everflow-contract-url", "http://127.0.0.1:9/v1", "--everflow-pixel-id", "3"]
-    args += ["--everflow-strict", "--everflow-rate", "2", "--everflow-backoff", "0.1"]
-    args += ["--everflow-allow-writes"]
-    result = installed_kit.run(
-        [
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "--pyargs",
-            "contract_tests",
-            "--co",
-            "-q",
-            *args,
-        ],
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "test_no_drift[url:http://127.0.0.1:9/v1]" in result.stdout
 
 
 MARKED = """
@@ -335,6 +308,7 @@ def test_defaults_again(everflow_mock, everflow_server, everflow_factory):
 """
 
 
+@pytest.mark.slow
 def test_the_marker_takes_every_setting_for_both_mocks(pytester: pytest.Pytester) -> None:
     result = run(pytester, MARKED)
     result.assert_outcomes(passed=9)
@@ -385,6 +359,7 @@ def test_unmarked(everflow_mock):
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_a_clashing_distribution_fails_only_the_tests_that_use_the_kit(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -354,6 +354,7 @@ def test_an_admitted_upload_spends_one_token_only(run: Run[Protocol]) -> None:
     assert created.headers["x-ratelimit-remaining"] == "4"
 
 
+@pytest.mark.slow
 def test_bodies_still_arriving_hold_at_most_the_budget_in_all(run: Run[list[Protocol]]) -> None:
     front = RsgiFront(create_app(MockConfig(max_body=1000, read_timeout=0.5)))
     front.budget = BodyBudget(2500)
@@ -379,6 +380,7 @@ def test_bodies_still_arriving_hold_at_most_the_budget_in_all(run: Run[list[Prot
     assert set(json.loads(busy.body)) == {"error"}
 
 
+@pytest.mark.slow
 def test_a_request_naming_a_seed_is_answered_off_the_loop(
     run: Run[tuple[Protocol, Protocol, float]],
 ) -> None:

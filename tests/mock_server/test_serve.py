@@ -26,6 +26,9 @@ from fixtures import PostbackFactory
 from mock_server.serve import server_name
 from mock_server.spawn import Spawned, free_port, spawn_serve
 
+# Every test starts `everflow-mock serve` (or Python) in a subprocess.
+pytestmark = pytest.mark.slow
+
 KEY = {"X-Eflow-Api-Key": "key-from-test"}
 SERVERS = ["granian", "waitress"]
 BANNER_FIRST_LINE = "everflow-mock: Everflow partner postback mock on "

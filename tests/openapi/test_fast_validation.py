@@ -129,6 +129,7 @@ def agree(body: Any, schema_name: str = "PartnerPostback") -> list[str]:
     return [violation.name for violation in expected]
 
 
+@pytest.mark.slow
 def test_the_fast_verdict_agrees_on_more_than_10000_bodies() -> None:
     bodies = [*BASES, *mutated(10_000 - len(BASES) + 500)]
     assert len(bodies) > 10_000
@@ -160,6 +161,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_hypothesis_mutations_agree(data: st.DataObject) -> None:

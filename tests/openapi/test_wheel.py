@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.conftest import InstalledKit
+
+# The wheel is built and installed.
+pytestmark = pytest.mark.slow
 
 
 def test_installed_wheel_loads_the_spec(installed_kit: InstalledKit, tmp_path: Path) -> None:

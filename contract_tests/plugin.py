@@ -1,0 +1,73 @@
+"""The contract suite's pytest options, registered by the ``everflow_contract`` plugin.
+
+The suite's targets (``contract_tests/conftest.py``) read ``--everflow-contract-url``,
+``--everflow-pixel-id``, ``--everflow-strict``, ``--everflow-allow-writes``,
+``--everflow-rate`` and ``--everflow-backoff``. Under ``pytest --pyargs contract_tests``
+pytest reads that conftest only after it has parsed the command line, so options registered
+there would be "unrecognized arguments"; registered here, through the ``pytest11`` entry point
+of the kit's distribution, pytest knows them before it parses anything. ``--everflow-live``
+and ``--everflow-seed`` belong to the mocks' plugin (``mock_server.pytest_plugin``), which
+knows nothing of this suite.
+
+Every pytest run in an environment with the kit loads this module, so it imports only pytest,
+the standard library and the suite's constants (``contract_tests.defaults``, which imports
+nothing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.defaults import DEFAULT_BACKOFF, DEFAULT_RATE, KEY_ENV, PIXEL_IDS_ENV
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the contract suite's options, in a group of their own in ``--help``."""
+    group = parser.getgroup(
+        "everflow-contract",
+        "Everflow contract suite (contract_tests; its live target also needs --everflow-live)",
+    )
+    group.addoption(
+        "--everflow-contract-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help=f"contract suite: also judge this base URL, key from {KEY_ENV} (none needed on "
+        "loopback); repeatable (default: none)",
+    )
+    group.addoption(
+        "--everflow-pixel-id",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="contract suite: a pixel id that exists on the URL and live targets; repeatable, "
+        f"or 12,34 (as everflow-contract takes them), or {PIXEL_IDS_ENV}=12,34 (default: none)",
+    )
+    group.addoption(
+        "--everflow-strict",
+        action="store_true",
+        default=False,
+        help="contract suite: drift warnings fail (default: off)",
+    )
+    group.addoption(
+        "--everflow-allow-writes",
+        action="store_true",
+        default=False,
+        help="contract suite: on the URL and live targets (and the mock ones), also create, "
+        "replace and delete one inactive probe postback, deleted in any case; only this "
+        "option turns writes on, no environment variable does (default: off, read-only)",
+    )
+    group.addoption(
+        "--everflow-rate",
+        type=float,
+        default=DEFAULT_RATE,
+        metavar="PER_SECOND",
+        help="contract suite: requests per second to URL and live targets (default: %(default)s)",
+    )
+    group.addoption(
+        "--everflow-backoff",
+        type=float,
+        default=DEFAULT_BACKOFF,
+        metavar="SECONDS",
+        help="contract suite: first retry delay after a 429 or 5xx (default: %(default)s)",
+    )

@@ -1,0 +1,95 @@
+"""The contract suite's own pytest plugin: its options, registered without the mocks' plugin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.mock_server.test_pytest_plugin import HEAVY, option_help
+
+if TYPE_CHECKING:
+    from tests.conftest import InstalledKit
+
+OPTIONS = {
+    "--everflow-contract-url": "(default: none)",
+    "--everflow-pixel-id": "(default: none)",
+    "--everflow-strict": "(default: off)",
+    "--everflow-allow-writes": "(default: off, read-only)",
+    "--everflow-rate": "(default: 5.0)",
+    "--everflow-backoff": "(default: 0.5)",
+}
+
+
+@pytest.mark.slow
+def test_the_options_are_registered_with_their_defaults_without_the_mocks_plugin(
+    pytester: pytest.Pytester,
+) -> None:
+    help_text = pytester.runpytest_subprocess("-p", "no:everflow", "--help").stdout.str()
+    for option, default in OPTIONS.items():
+        assert default in option_help(help_text, option), option
+    assert "--everflow-seed" not in help_text
+
+
+def test_the_options_reach_a_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_options="""
+def test_options(pytestconfig):
+    get = pytestconfig.getoption
+    assert get("--everflow-contract-url") == ["http://127.0.0.1:9/v1"]
+    assert get("--everflow-pixel-id") == ["3", "4,5"]
+    assert (get("--everflow-strict"), get("--everflow-allow-writes")) == (True, True)
+    assert (get("--everflow-rate"), get("--everflow-backoff")) == (2.0, 0.1)
+"""
+    )
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--everflow-contract-url",
+        "http://127.0.0.1:9/v1",
+        "--everflow-pixel-id",
+        "3",
+        "--everflow-pixel-id",
+        "4,5",
+        "--everflow-strict",
+        "--everflow-allow-writes",
+        "--everflow-rate",
+        "2",
+        "--everflow-backoff",
+        "0.1",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_loading_the_plugin_imports_no_heavy_library_and_nothing_of_the_mocks(
+    tmp_path: Path,
+) -> None:
+    checked = (*HEAVY, "mock_server", "openapi", "fixtures")
+    code = (
+        "import sys, pytest\n"
+        "import contract_tests.plugin\n"
+        f"print(','.join(m for m in {checked!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+@pytest.mark.slow
+def test_the_options_work_under_pyargs_from_the_installed_wheel(
+    installed_kit: InstalledKit, tmp_path: Path
+) -> None:
+    # Under --pyargs pytest reads contract_tests/conftest.py after parsing the command line,
+    # so options registered there were "unrecognized arguments".
+    args = ["-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "contract_tests", "--co", "-q"]
+    args += ["--everflow-contract-url", "http://127.0.0.1:9/v1", "--everflow-pixel-id", "3"]
+    args += ["--everflow-strict", "--everflow-rate", "2", "--everflow-backoff", "0.1"]
+    args += ["--everflow-allow-writes"]
+    result = installed_kit.run(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_no_drift[url:http://127.0.0.1:9/v1]" in result.stdout
