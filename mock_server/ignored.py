@@ -13,6 +13,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from openapi.spec import resolved
+
 HEADER = "X-Everflow-Mock-Warning"
 MAX_NOTES = 8
 """How many ignored things one header names (the rest are counted)."""
@@ -20,24 +22,6 @@ MAX_NAME = 64
 """How much of one ignored name is repeated."""
 MAX_FOUND = 100
 """How many ignored things are collected from one request (the header counts them)."""
-
-
-def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``schema`` with its ``$ref`` followed and its ``allOf``/``anyOf`` members' properties
-    merged in: enough to know which properties an object may have."""
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        from openapi import load_spec  # the access log imports this module: stay cheap
-
-        target: Any = load_spec()
-        for key in ref[2:].split("/"):
-            target = target[key]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-    properties = dict(schema.get("properties") or {})
-    for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
-        for name, inner in _resolved(member).get("properties", {}).items():
-            properties.setdefault(name, inner)
-    return {**schema, "properties": properties}
 
 
 @functools.cache
@@ -48,7 +32,7 @@ def _known_paths(schema_name: str) -> dict[str, tuple[str, ...]]:
     def walk(schema: Mapping[str, Any], path: str, depth: int) -> None:
         if depth > 4:
             return
-        for name, inner in _resolved(schema).get("properties", {}).items():
+        for name, inner in resolved(schema).get("properties", {}).items():
             where = f"{path}.{name}" if path else name
             found.setdefault(name, []).append(where)
             walk(inner, where, depth + 1)
@@ -66,7 +50,7 @@ def unknown_fields(body: Any, schema_name: str) -> list[str]:
     def walk(value: Any, schema: Mapping[str, Any], path: str) -> None:
         if not isinstance(value, dict):
             return
-        properties = _resolved(schema).get("properties", {})
+        properties = resolved(schema).get("properties", {})
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if key in properties:

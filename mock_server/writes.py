@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from mock_server import strictjson
 from openapi import Violation, load_spec, spec_rules
 from openapi.fast_validation import violations
+from openapi.spec import resolved
 
 MAX_LISTED = 3
 """How many of a body's problems a 400 names (the rest are counted)."""
@@ -55,7 +56,7 @@ def value_aliases() -> dict[str, dict[str, str]]:
     """Per field, the older names of a value and the name it is stored under (the spec's
     ``x-aliases``: ``{"pixel_type": {"post_conversion": "event"}}``)."""
     properties = load_spec()["components"]["schemas"]["PartnerPostback"]["properties"]
-    found = {name: _resolved(schema).get("x-aliases") for name, schema in properties.items()}
+    found = {name: resolved(schema).get("x-aliases") for name, schema in properties.items()}
     return {name: dict(aliases) for name, aliases in found.items() if aliases}
 
 
@@ -93,29 +94,10 @@ def _schema(name: str) -> Mapping[str, Any]:
     return schema
 
 
-def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A schema with its ``$ref``, ``allOf`` members and object ``anyOf`` branch merged in,
-    enough to find the properties a valid value has."""
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = load_spec()
-        for key in ref[2:].split("/"):
-            target = target[key]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-    merged: dict[str, Any] = dict(schema)
-    for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
-        inner = _resolved(member)
-        merged["properties"] = {**inner.get("properties", {}), **merged.get("properties", {})}
-        merged.setdefault("items", inner.get("items"))
-        if "type" in inner and "type" not in schema:
-            merged["type"] = inner["type"]
-    return merged
-
-
 def _whole(value: Any, schema: Mapping[str, Any]) -> Any:
     """``value`` (valid by ``schema``) with integral floats made ints where the schema says
     integer."""
-    schema = _resolved(schema)
+    schema = resolved(schema)
     if isinstance(value, float) and schema.get("type") == "integer":
         return int(value)
     if isinstance(value, dict):

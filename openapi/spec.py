@@ -74,6 +74,26 @@ def get_openapi() -> OpenAPI:
     return OpenAPI.from_dict(load_spec(), config=config)
 
 
+def resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``schema`` with its local ``$ref`` followed and its ``allOf`` and ``anyOf`` members'
+    properties, ``items`` and ``type`` merged in (its own keys win): enough to know which
+    properties a valid value may have, and their schemas, without a validator."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = load_spec()
+        for key in ref[2:].split("/"):
+            target = target[key]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    merged: dict[str, Any] = dict(schema)
+    for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
+        inner = resolved(member)
+        merged["properties"] = {**inner.get("properties", {}), **merged.get("properties", {})}
+        merged.setdefault("items", inner.get("items"))
+        if "type" in inner and "type" not in schema:
+            merged["type"] = inner["type"]
+    return merged
+
+
 def rule_schemas(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """The titled ``allOf`` members of ``schema``, by title, in the spec's order.
 
