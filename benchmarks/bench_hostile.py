@@ -32,32 +32,17 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.bench_server import free_port
+from benchmarks.bench_soak import rss_kib
+
 REPO = Path(__file__).resolve().parent.parent
 BODY = 1024 * 1024
 KEY = "hostile-key"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def rss_mib(pid: int) -> float:
     """VmRSS of ``pid`` and all its descendants, in MiB."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-        todo.extend(int(child) for child in children)
-    return total / 1024
+    return rss_kib(pid) / 1024
 
 
 @contextmanager

@@ -23,7 +23,6 @@ import asyncio
 import collections
 import json
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.bench_server import free_port
 from fixtures import PostbackFactory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,12 +155,6 @@ def calls(count: int, seed: int) -> Iterator[Call]:
     weights, makers = zip(*Mix(rng, bodies).kinds(), strict=True)
     for maker in rng.choices(makers, weights, k=count):
         yield maker()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_kib(pid: int) -> int:
