@@ -1,4 +1,4 @@
-"""The README's Python examples run as written."""
+"""The README's and the docs' Python examples run as written, and their links lead somewhere."""
 
 from __future__ import annotations
 
@@ -9,42 +9,92 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+DOCS = REPO / "docs"
+PAGES = {
+    "README.md": README,
+    **{
+        str(page.relative_to(REPO)): page.read_text(encoding="utf-8")
+        for page in sorted(DOCS.rglob("*.md"))
+    },
+}
+BLOCKS = [
+    (name, block)
+    for name, text in PAGES.items()
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+]
+TITLED = re.compile(r'```python title="([\w.]+)"\n(.*?)```', flags=re.DOTALL)
 # The pytest examples are test modules of their own (`.ci/run` also runs them from the wheel).
-PYTEST_EXAMPLES = ("test_postbacks.py", "test_verification.py", "test_failures.py")
+PYTEST_EXAMPLES = (
+    "test_quickstart.py",
+    "test_postbacks.py",
+    "test_verification.py",
+    "test_failures.py",
+    "test_firing.py",
+)
 TESTS = re.compile(r"^(?:async )?def test_", flags=re.MULTILINE)
+# A Markdown link's target: [text](target), not inside code.
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def titled_block(title: str) -> str:
-    """The ```python block of the README whose title is ``title``."""
-    found = re.findall(rf"```python title={re.escape(title)}\n(.*?)```", README, flags=re.DOTALL)
-    assert len(found) == 1, f"README needs exactly one python block titled {title}"
+    """The ```python block, in the README or the docs, whose title is ``title``."""
+    found = [
+        block for text in PAGES.values() for name, block in TITLED.findall(text) if name == title
+    ]
+    assert len(found) == 1, f"the README and docs need exactly one python block titled {title}"
     return str(found[0])
 
 
-def test_readme_has_python_examples() -> None:
+def test_the_docs_have_python_examples() -> None:
     assert len(BLOCKS) >= 2
+    assert len(PAGES) > 10
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(block: str) -> None:
-    exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
+@pytest.mark.parametrize(
+    ("page", "block"), BLOCKS, ids=[f"{page}:block{i}" for i, (page, _) in enumerate(BLOCKS)]
+)
+def test_example_runs(page: str, block: str) -> None:
+    exec(compile(block, page, "exec"), {"__name__": "readme_example"})
 
 
-def test_every_titled_block_is_run() -> None:
-    titles = re.findall(r"```python title=(\S+)\n", README)
+def test_every_python_block_is_run() -> None:
+    """A python block either runs as it is (``BLOCKS``) or is a titled pytest module."""
+    fences = [fence for text in PAGES.values() for fence in re.findall(r"```python[^\n]*\n", text)]
+    titles = [title for text in PAGES.values() for title, _ in TITLED.findall(text)]
     assert sorted(titles) == sorted(PYTEST_EXAMPLES)
+    assert len(fences) == len(BLOCKS) + len(titles)
 
 
 @pytest.mark.parametrize("title", PYTEST_EXAMPLES)
-def test_readme_pytest_example_passes_as_a_test_module(
-    pytester: pytest.Pytester, title: str
-) -> None:
+def test_pytest_example_passes_as_a_test_module(pytester: pytest.Pytester, title: str) -> None:
     source = titled_block(title)
     assert "everflow_client" not in source
     pytester.makepyfile(**{title.removesuffix(".py"): source})
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(TESTS.findall(source)))
+
+
+def slug(heading: str) -> str:
+    """The anchor MkDocs gives a heading (``## Set up`` -> ``set-up``)."""
+    words = re.sub(r"[^\w\s-]", "", heading.strip().lower())
+    return re.sub(r"[-\s]+", "-", words)
+
+
+def test_the_readmes_links_lead_to_files_and_headings() -> None:
+    targets = [target for target in LINK.findall(README) if not target.startswith("https://")]
+    assert any(target.startswith("docs/") for target in targets), "the README links to the docs"
+    for target in targets:
+        path, _, anchor = target.partition("#")
+        assert (REPO / path).is_file(), target
+        if anchor:
+            headings = re.findall(r"^#+ (.*)$", PAGES[path], flags=re.MULTILINE)
+            assert anchor in map(slug, headings), target
+
+
+def test_every_docs_page_is_in_the_site_navigation() -> None:
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    for page in DOCS.rglob("*.md"):
+        assert f": {page.relative_to(DOCS).as_posix()}\n" in config, page
 
 
 def test_ci_runs_the_readmes_test_command_first_and_installs_the_project_once() -> None:
@@ -57,3 +107,5 @@ def test_ci_runs_the_readmes_test_command_first_and_installs_the_project_once() 
     assert steps[0] == command
     assert sum("pip install -e" in line for line in steps) == 1
     assert ".venv/bin/lint-imports" in steps
+    built = steps.index(".venv/bin/lint-imports") + 1
+    assert steps[built].startswith(".venv/bin/mkdocs build --strict")

@@ -1,4 +1,4 @@
-"""The built-in catalogue and its table (which the README shows)."""
+"""The built-in catalogue and its table (which the docs show)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mock_server.cli import main
 from openapi import schema_violations
 from openapi.cache import CACHE_ENV
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DATA_PAGE = Path(__file__).resolve().parents[2] / "docs" / "mock-server" / "data.md"
 
 
 def test_every_variant_once_then_every_quirk() -> None:
@@ -35,9 +35,9 @@ def test_catalogue_is_deterministic() -> None:
     assert builtin_postbacks(0) != builtin_postbacks(1)
 
 
-def test_list_command_prints_the_table_the_readme_shows(capsys: object) -> None:
+def test_list_command_prints_the_table_the_docs_show(capsys: object) -> None:
     table = format_table(catalogue_rows(builtin_postbacks(0)))
-    assert table in README.read_text(encoding="utf-8")
+    assert table in DATA_PAGE.read_text(encoding="utf-8")
     assert main(["list"]) == 0
     assert table in capsys.readouterr().out  # type: ignore[attr-defined]
 

@@ -54,9 +54,9 @@ def test_waitress_hands_a_raw_operator_on_and_it_is_read_like_the_encoded_one() 
 
 
 def test_granian_refuses_a_raw_operator_before_the_mock_sees_it() -> None:
-    """A known limit, written in the README: granian's HTTP parser answers an empty 400
+    """A known limit, written in the docs (the spec's decisions): granian's HTTP parser answers an empty 400
     itself (no body, no content type), so the mock cannot answer Everflow's way. This test
-    fails, and the README should change, the day granian hands such requests on."""
+    fails, and the docs should change, the day granian hands such requests on."""
     with spawn_serve("--server", "granian") as served:
         status, head, body = raw_get(served.root, LIST + RAW_AND_ENCODED[0][0])
         assert status == 400
