@@ -2,9 +2,10 @@
 
 The sender runs one asyncio loop in a thread of its own (started on the first postback
 delivery), so a GET waits on a socket, never on a thread, and the admin API answers at
-once. It speaks just enough HTTP/1.1 itself: a GET with ``Connection: close``, the status
-line and headers read back, redirects never followed. It does not use httpx, so a test's
-respx mock (``everflow_mock``) cannot intercept deliveries to a local receiver.
+once. HTTP/1.1 is framed by h11 (what httpx's own transport uses) on a bare asyncio protocol:
+a GET with ``Connection: close``, the status line and headers read back, redirects never
+followed. It does not go through httpx, so a test's respx mock (``everflow_mock``) cannot
+intercept deliveries to a local receiver, and a delivery costs no client object.
 
 Everything is bounded: deliveries waiting or in flight (``MAX_PENDING``: more are refused
 and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import h11
+
 MAX_PENDING = 10_000
 """Postback deliveries waiting (their delay) or in flight at once; past it, refused."""
 CONCURRENCY = 256
@@ -35,7 +38,7 @@ HEAD_BYTES = 16 * 1024
 """The most of an answer's status line and headers read; the body is never read."""
 TEXT_BYTES = 16 * 1024
 """The most of a rendered URL, HTML code or event a journal entry keeps."""
-USER_AGENT = b"everflow-postback-kit-mock"
+USER_AGENT = "everflow-postback-kit-mock"
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -171,48 +174,59 @@ Outcome = Callable[[Delivery, str, int | None, float, str | None], None]
 
 
 class _Get(asyncio.Protocol):
-    """One GET on one connection: the request goes out when connected; ``answer`` gets the
-    status once the answer's head (status line and headers) is in, and the connection is
-    closed then (the body is never read)."""
+    """One GET on one connection, framed by h11: the request goes out when connected;
+    ``answer`` gets the status once the answer's head (status line and headers) is in, and
+    the connection is closed then (the body is never read)."""
 
-    def __init__(self, request: bytes, answer: asyncio.Future[int]) -> None:
-        self.request = request
+    def __init__(self, request: h11.Request, answer: asyncio.Future[int]) -> None:
         self.answer = answer
         self.transport: asyncio.BaseTransport | None = None
-        self._head = b""
+        self._http = h11.Connection(h11.CLIENT, max_incomplete_event_size=HEAD_BYTES)
+        self._request = request
+        self._received = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
-        transport.write(self.request)  # type: ignore[attr-defined]
+        request = self._http.send(self._request) or b""
+        ended = self._http.send(h11.EndOfMessage()) or b""
+        transport.write(request + ended)  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
-        if self.answer.done():
-            return
-        self._head += data
-        if b"\r\n\r\n" in self._head or b"\n\n" in self._head or len(self._head) > HEAD_BYTES:
-            self._finish()
+        self._received = True
+        if not self.answer.done():
+            self._read(data)
 
     def eof_received(self) -> bool | None:
         self.connection_lost(None)
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._received and not self.answer.done():
+            self._read(b"")  # h11 judges what came: an answer cut short is not an answer
         if not self.answer.done():
-            if self._head:
-                self._finish()
-            else:
-                self.answer.set_exception(
-                    exc
-                    or ConnectionResetError("the receiver closed the connection without an answer")
-                )
+            self.answer.set_exception(
+                exc or ConnectionResetError("the receiver closed the connection without an answer")
+            )
 
-    def _finish(self) -> None:
-        line = self._head.split(b"\n", 1)[0]
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-            self.answer.set_exception(ValueError(f"not an HTTP answer: {line[:80]!r}"))
+    def _read(self, data: bytes) -> None:
+        try:
+            self._http.receive_data(data)
+            while True:
+                event = self._http.next_event()
+                if isinstance(event, h11.Response):
+                    self._finish(event.status_code, None)
+                    return
+                if event is h11.NEED_DATA or isinstance(event, h11.ConnectionClosed):
+                    return
+        except h11.RemoteProtocolError as error:
+            self._finish(None, ValueError(f"not an HTTP answer: {error}"))
+
+    def _finish(self, status: int | None, error: Exception | None) -> None:
+        if error is not None:
+            self.answer.set_exception(error)
         else:
-            self.answer.set_result(int(parts[1]))
+            assert status is not None
+            self.answer.set_result(status)
         if self.transport is not None:
             self.transport.close()
 
@@ -345,13 +359,15 @@ class Sender:
         """One GET within the deadline (connect, send, the answer's head); its status."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[int] = loop.create_future()
-        request = (
-            b"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-            % (
-                target.request_target.encode("ascii"),
-                target.host_header.encode("ascii"),
-                USER_AGENT,
-            )
+        request = h11.Request(
+            method="GET",
+            target=target.request_target,
+            headers=[
+                ("Host", target.host_header),
+                ("User-Agent", USER_AGENT),
+                ("Accept", "*/*"),
+                ("Connection", "close"),
+            ],
         )
         protocol = _Get(request, answer)
         context = None

@@ -132,19 +132,27 @@ class Pipeline:
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
             return None
-        methods, raw_params = found
-        admitted = self._admit(environ, methods)
+        admitted = self._admit(environ, found[0])
         if isinstance(admitted, Reply):
+            return self.journaled(environ, admitted)
+        environ[ADMITTED] = admitted
+        return None
+
+    def journaled(self, environ: Mapping[str, Any], reply: Reply) -> Reply:
+        """``reply``, journaled as the answer to ``environ`` when its path is an operation's:
+        for the answers a front gives itself (a body too slow, cut short or too large, a
+        server too busy), so that every answer to an API request is in the journal."""
+        found = self.routes.match(environ.get("PATH_INFO", ""))
+        if found is not None:
+            methods, raw_params = found
             operation = self._operation(environ, methods)
             self.state.journal.record(
                 environ,
-                admitted.status,
+                reply.status,
                 operation.operation_id if operation is not None else None,
                 raw_params,
             )
-            return admitted
-        environ[ADMITTED] = admitted
-        return None
+        return reply
 
     @staticmethod
     def _operation(

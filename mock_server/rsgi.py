@@ -295,13 +295,14 @@ class RsgiFront:
         except _Busy:
             busy = pipeline.error(503, BUSY)
             busy.headers.append(("Retry-After", "1"))
-            await send_reply(busy, protocol, head=False)
+            await send_reply(pipeline.journaled(environ, busy), protocol, head=False)
             return
         except _TooSlow:
-            await send_reply(pipeline.error(408), protocol, head=False)
+            await send_reply(pipeline.journaled(environ, pipeline.error(408)), protocol, head=False)
             return
         except _CutShort:
-            await send_reply(pipeline.error(400, CUT_SHORT), protocol, head=False)
+            cut = pipeline.error(400, CUT_SHORT)
+            await send_reply(pipeline.journaled(environ, cut), protocol, head=False)
             return
         if _may_seed(environ):
             # A new seed costs the factory tens of milliseconds: made in one thread of its

@@ -91,7 +91,19 @@ def send(port: int) -> tuple[str, int | None, str | None]:
         (b"HTTP/1.1 404 Not Found\r\n\r\n", ("failed", 404, "the receiver answered 404")),
         (
             b"SSH-2.0-OpenSSH\r\n\r\n",
-            ("failed", None, "ValueError: not an HTTP answer: b'SSH-2.0-OpenSSH\\r'"),
+            (
+                "failed",
+                None,
+                "ValueError: not an HTTP answer: illegal status line: bytearray(b'SSH-2.0-OpenSSH')",
+            ),
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-Cut: ",  # the head cut short: no answer, not a 200
+            (
+                "failed",
+                None,
+                "ValueError: not an HTTP answer: peer unexpectedly closed connection",
+            ),
         ),
         (
             b"",

@@ -409,3 +409,30 @@ def test_a_request_naming_a_seed_is_answered_off_the_loop(
     assert (seeded.status, other.status) == (200, 200)
     assert json.loads(seeded.body) == PostbackFactory(77).build(424242)
     assert other_done < 0.4  # not held up by the seed's 0.6 s
+
+
+@pytest.mark.parametrize(
+    ("config", "headers", "protocol", "status"),
+    [
+        (MockConfig(read_timeout=0.2), [], Protocol(b'{"de', stall=True), 408),
+        (MockConfig(), [("content-length", "500")], Protocol(b'{"description": "x"}'), 400),
+        (MockConfig(max_body=10), [("content-length", "20")], Protocol(b"x" * 20), 413),
+    ],
+    ids=["stalled", "cut short", "too large"],
+)
+def test_what_the_front_answers_itself_is_journaled_too(
+    config: MockConfig,
+    headers: list[tuple[str, str]],
+    protocol: Protocol,
+    status: int,
+    run: Run[Protocol],
+) -> None:
+    front = RsgiFront(create_app(config))
+    upload = Scope("PUT", "/v1/networks/pixels/3", "", [*KEY, *headers])
+    assert run(front, call(front, upload, protocol)).status == status
+    (entry,) = front.pipeline.state.journal.entries()
+    assert (entry["operation"], entry["path_params"], entry["status"]) == (
+        "replacePartnerPostback",
+        {"pixelId": 3},
+        status,
+    )
