@@ -145,10 +145,13 @@ class DeliveryJournal:
         with self._lock:
             return [delivery.as_dict() for delivery in deliveries]
 
-    def clear(self) -> None:
-        """Forget every delivery (ids go on counting)."""
+    def clear(self, restart_ids: bool = False) -> None:
+        """Forget every delivery; ids go on counting (``DELETE /__admin/deliveries``) unless
+        ``restart_ids`` (a reset: the next test sees ids from 1, whatever ran before)."""
         with self._lock:
             self._entries.clear()
+            if restart_ids:
+                self._next_id = 1
 
 
 def wait(deliveries: Iterable[Delivery], timeout: float) -> bool:

@@ -243,13 +243,13 @@ class Firing:
         return wait(deliveries, timeout)
 
     def reset(self) -> None:
-        """Cancel what has not ended, forget the journal and the failure counts, and
-        restore the configured delay scale."""
+        """Cancel what has not ended, forget the journal (ids start again from 1) and the
+        failure counts, and restore the configured delay scale."""
         with self._lock:
             self._generation += 1
             self._failures.clear()
         self.sender.cancel()
-        self.journal.clear()
+        self.journal.clear(restart_ids=True)
         self.delay_scale = self._state.config.delivery_delay_scale
 
     def _deliver(

@@ -475,3 +475,18 @@ def test_an_allowed_host_that_is_no_host_name_is_refused() -> None:
     target, why = firing._target(f"http://{label}.example/pb")
     assert target is None
     assert why.startswith("not a host name the mock can send to")
+
+
+def test_delivery_ids_go_on_after_a_clear_and_start_again_after_a_reset(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    def fired_id() -> int:
+        postback(app, 1, partner=7, postback_url=receiver.url + "/id")
+        (delivery,) = fire(client, offer_id=3, affiliate_id=7)
+        return int(delivery["id"])
+
+    assert fired_id() == 1
+    client.delete("/__admin/deliveries")
+    assert fired_id() == 2  # a cleared journal keeps ids unique within the run
+    client.post("/__admin/reset")
+    assert fired_id() == 1  # a reset (every test's start) begins again, as everything else
