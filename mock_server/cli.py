@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.clock import ClockSetting, parse_clock
-from mock_server.config import MockConfig, RateLimit
+from mock_server.config import KEY_KINDS, MockConfig, RateLimit
 from mock_server.controls import MAX_DELAY_MS
 from mock_server.fire_command import ADMIN_TOKEN_ENV, add_fire_arguments, run_fire
 from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
@@ -285,12 +285,21 @@ def _serve(args: argparse.Namespace) -> int:
 API_KEY_ENV = "EVERFLOW_MOCK_API_KEY"
 
 
-def _secret_lines(path: str, what: str) -> list[str]:
-    """The non-blank lines of ``path``, stripped; an ``OSError`` (exit 2) if none."""
-    with open(path, encoding="utf-8") as file:
-        lines = [line.strip() for line in file if line.strip()]
+def _secret_lines(path: str, option: str, what: str) -> list[str]:
+    """The non-blank lines of ``path`` (named by ``option``), stripped; an ``OSError``
+    (exit 2) naming the option if it cannot be read, starts with a byte-order mark (which
+    would become part of the secret) or holds none."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise OSError(f"{option} {path}: {reason or error}") from None
+    if text.startswith("\ufeff"):
+        raise OSError(f"{option} {path}: starts with a UTF-8 byte-order mark; save it without one")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        raise OSError(f"{path}: no {what} in the file")
+        raise OSError(f"{option} {path}: no {what} in the file")
     return lines
 
 
@@ -301,16 +310,23 @@ def _secrets(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]:
 
     keys = list(args.api_key or ())
     if args.api_key_file:
-        keys += _secret_lines(args.api_key_file, "API key")
+        keys += _secret_lines(args.api_key_file, "--api-key-file", "API key")
     if os.environ.get(API_KEY_ENV):
         keys.append(os.environ[API_KEY_ENV])
     token = args.admin_token
     if token is None and args.admin_token_file:
-        (token, *more) = _secret_lines(args.admin_token_file, "admin token")
+        (token, *more) = _secret_lines(args.admin_token_file, "--admin-token-file", "admin token")
         if more:
             raise OSError(f"{args.admin_token_file}: more than one line; an admin token is one")
     if token is None and os.environ.get(ADMIN_TOKEN_ENV):
         token = os.environ[ADMIN_TOKEN_ENV]
+    for key in keys:
+        kind, colon, rest = key.partition(":")
+        if not key.strip() or (colon and kind in KEY_KINDS and not rest.strip()):
+            raise OSError(
+                "an API key (from --api-key, --api-key-file or $"
+                f"{API_KEY_ENV}) is empty: no request could ever use it"
+            )
     if token is not None and token is not args.admin_token:
         try:
             _token(token)

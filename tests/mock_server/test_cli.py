@@ -332,6 +332,9 @@ def test_keys_and_the_admin_token_come_from_files_and_the_environment(
         ("--admin-token-file", "", "no admin token in the file"),
         ("--admin-token-file", "a\nb\n", "more than one line; an admin token is one"),
         ("--admin-token-file", "has space-s3cret\n", "must be printable ASCII without spaces"),
+        ("--api-key-file", "\ufeffs3cret\n", "starts with a UTF-8 byte-order mark"),
+        ("--admin-token-file", "\ufeffs3cret\n", "starts with a UTF-8 byte-order mark"),
+        ("--api-key-file", "partner:\n", "is empty: no request could ever use it"),
     ],
 )
 def test_a_bad_secret_file_is_one_line_and_exit_2_without_the_secret(
@@ -359,3 +362,25 @@ def test_the_banner_tries_an_id_the_data_has(served: list[Served], tmp_path: Pat
     assert "/v1/networks/pixels/9001\n" in served[0].banner
     assert main(["serve", "--port", str(free_port())]) == 0
     assert "/v1/networks/pixels/3\n" in served[1].banner
+
+
+@pytest.mark.parametrize("key", ["", "  ", "partner:", "affiliate: "])
+def test_an_empty_api_key_is_a_usage_error(
+    served: list[Served], capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    assert main(["serve", "--port", str(free_port()), "--api-key", key]) == 2
+    err = capsys.readouterr().err
+    assert "is empty: no request could ever use it" in err
+    assert err.count("\n") == 1
+    assert served == []
+
+
+def test_a_secret_file_that_cannot_be_read_names_its_option(
+    served: list[Served], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.txt"
+    assert main(["serve", "--port", str(free_port()), "--api-key-file", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"everflow-mock: --api-key-file {missing}: No such file or directory\n"
+    )
+    assert served == []
