@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 FAULTS = ("reset", "empty", "malformed")
+NO_ANSWER_FAULTS = frozenset({"reset", "empty"})
+"""The faults after which a client has no answer at all (journaled with no status)."""
 MAX_DELAY_MS = 60_000
 """The longest delay the mock waits, whoever asks (``Prefer: delay``, ``--delay``, the marker)."""
 MAX_DIGITS = 20

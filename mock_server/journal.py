@@ -68,7 +68,8 @@ def _text(body: bytes | str | None) -> str | None:
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
-# time, method, path, query, headers, status, size, operation, path params, body, warning
+# time, method, path, query, headers, status, size, operation, path params, body, warning,
+# fault
 _Entry = tuple[
     float,
     str,
@@ -80,6 +81,7 @@ _Entry = tuple[
     "str | None",
     Mapping[str, str],
     "bytes | str | None",
+    "str | None",
     "str | None",
 ]
 _NO_PARAMS: Mapping[str, str] = {}
@@ -110,11 +112,13 @@ class Journal:
         path_params: Mapping[str, str] = _NO_PARAMS,
         body: bytes | None = None,
         warning: str | None = None,
+        fault: str | None = None,
     ) -> None:
         """Remember one request, from its WSGI environ: the status it was answered with
         (``None``: no answer, the client raised), the operationId it was for, its path
-        parameters as matched, its body, and the warning its answer carried
-        (``X-Everflow-Mock-Warning``: what the mock did not read)."""
+        parameters as matched, its body, the warning its answer carried
+        (``X-Everflow-Mock-Warning``: what the mock did not read) and the wire fault that
+        broke the answer, if any."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         headers: list[tuple[str, str]] = []
@@ -152,6 +156,7 @@ class Journal:
             path_params,
             kept,
             warning,
+            fault,
         )
         with self._lock:
             entries = self._entries
@@ -190,10 +195,22 @@ class Journal:
                 "status": status,
                 "time": when,
                 **({"warning": warning} if warning else {}),
+                **({"fault": fault} if fault else {}),
             }
-            for when, method, path, query, headers, status, _, operation, params, body, warning in (
-                raw
-            )
+            for (
+                when,
+                method,
+                path,
+                query,
+                headers,
+                status,
+                _,
+                operation,
+                params,
+                body,
+                warning,
+                fault,
+            ) in raw
         ]
 
     def clear(self) -> None:

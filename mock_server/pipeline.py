@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from mock_server.answers import GATEWAY_STATUSES, gateway_body
 from mock_server.config import MockConfig, RateLimit, key_kinds
-from mock_server.controls import FAULTS, NONE, ControlError, ControlParser
+from mock_server.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlError, ControlParser
 from mock_server.exchange import Reply
 from mock_server.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.messages import error_body, problem_body, spec_message
@@ -115,11 +115,12 @@ class Pipeline:
             reply = self.error(500)
         self.state.journal.record(
             environ,
-            reply.status,
+            None if reply.fault in NO_ANSWER_FAULTS else reply.status,
             operation.operation_id if operation is not None else None,
             raw_params,
             body[0] if body else None,
             warning_of(reply.headers) if reply.headers else None,
+            reply.fault,
         )
         return reply
 

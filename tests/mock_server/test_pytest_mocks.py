@@ -498,3 +498,15 @@ def test_both_regions_are_answered(pool: MockPool) -> None:
         for host in EVERFLOW_HOSTS:
             answer = httpx.get(f"https://{host}/v1/networks/pixels/3", headers=KEY)
             assert answer.json()["network_pixel_id"] == 3
+
+
+def test_a_wire_fault_is_journaled_as_no_answer_and_named(pool: MockPool) -> None:
+    with pool.mock(MockConfig(), pass_through_unmatched=False) as mock:
+        mock.queue("getPartnerPostback", ["reset", "empty", "malformed", 429])
+        for _ in range(4):
+            try:
+                httpx.get(URL, headers=KEY)
+            except httpx.TransportError:
+                pass
+        seen = [(entry["status"], entry.get("fault")) for entry in mock.requests]
+    assert seen == [(None, "reset"), (None, "empty"), (200, "malformed"), (429, None)]
