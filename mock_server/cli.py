@@ -458,7 +458,9 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         type=_rate_limit,
         default=f"{rate.rate:g}/{rate.burst}" if rate else "off",
         metavar="RATE/BURST|off",
-        help="token bucket per key: RATE requests a second, BURST at once",
+        help="the network keys' token bucket, one for all of them as Everflow's is per network: "
+        "RATE requests a second, BURST at once (partner, affiliate and advertiser keys have "
+        "their own: 5/s, burst 20)",
     )
     mock.add_argument(
         "--delay",
