@@ -11,7 +11,11 @@ knows nothing of this suite.
 
 Every pytest run in an environment with the kit loads this module, so it imports only pytest,
 the standard library and the suite's constants (``contract_tests.defaults``, which imports
-nothing).
+nothing); the checks of ``everflow-contract`` load only when a value is given to check.
+
+Bad values of ``--everflow-pixel-id`` and ``--everflow-contract-url`` are refused once, at
+configure time, by ``everflow-contract``'s own checks (a usage error, pytest's exit 4), not
+as an error in every test of the suite.
 """
 
 from __future__ import annotations
@@ -71,3 +75,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="contract suite: first retry delay after a 429 or 5xx (default: %(default)s)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a bad ``--everflow-pixel-id`` or ``--everflow-contract-url`` before any test
+    runs, with the option, the value and ``everflow-contract``'s reason."""
+    pixel_ids: list[str] = config.getoption("--everflow-pixel-id", default=[])
+    urls: list[str] = config.getoption("--everflow-contract-url", default=[])
+    if pixel_ids:
+        import argparse
+
+        from contract_tests.cli import pixel_ids as parse_pixel_ids
+
+        for value in pixel_ids:
+            try:
+                parse_pixel_ids(value)
+            except argparse.ArgumentTypeError as error:
+                raise pytest.UsageError(f"--everflow-pixel-id: {error}") from None
+    if urls:
+        from contract_tests.client import UnsafeTarget, check_base_url
+        from contract_tests.masking import MASK, printable
+
+        for value in urls:
+            try:
+                check_base_url(value)
+            except UnsafeTarget as error:
+                raise pytest.UsageError(
+                    printable(f"--everflow-contract-url {_shown(value, MASK)!r}: {error}")
+                ) from None
+
+
+def _shown(url: str, mask: str) -> str:
+    """``url`` as an error may repeat it: what stands before an ``@`` in its authority
+    (``user:password``, which may be a key) masked."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = mask + "@" + authority.rpartition("@")[2]
+    return scheme + separator + authority + slash + path

@@ -76,13 +76,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _non_negative(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
 def _integer(text: str) -> int:
     # int() of a huge digit string raises ValueError past 4,300 digits; argparse turns
     # ArgumentTypeError into a usage line, and a long number is not a useful thing to echo.
@@ -379,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"failed or was refused; an admin token is read from {ADMIN_TOKEN_ENV}.",
         formatter_class=_HelpFormatter,
     )
-    add_fire_arguments(fire, _non_negative)
+    add_fire_arguments(fire, _integer)
     fire.set_defaults(handler=run_fire)
 
     serve = commands.add_parser(

@@ -11,6 +11,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 ADMIN_TOKEN_ENV = "EVERFLOW_MOCK_ADMIN_TOKEN"
@@ -32,12 +33,33 @@ MACRO_NAMES = (
 """``fixtures.macros.MACROS`` by name, written out because importing the fixtures package
 loads Faker, which would take ``--help`` past its budget; test_fire_command.py holds them
 equal."""
-ID_MACROS = ("offer_id", "affiliate_id", "event_id")
+ID_MINIMUMS = {"offer_id": 1, "affiliate_id": 1, "event_id": 0}
+"""The least whole number each id macro may be: the mock's check of a conversion
+(``mock_server.firing.parse_conversion``) and the options of ``fire`` both read it, so that
+``fire`` refuses (exit 2) what the mock would refuse."""
 FAILED_STATES = ("failed", "refused", "cancelled")
 
 
-def add_fire_arguments(fire: argparse.ArgumentParser, integer: Any) -> None:
-    """The options of ``everflow-mock fire``: the mock, the type, and one per macro."""
+def id_rule(name: str) -> str:
+    """Why a value of the id macro ``name`` is refused, as the mock and ``fire`` say it."""
+    return f"must be a whole number >= {ID_MINIMUMS[name]}"
+
+
+def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:
+    """An argparse type: ``integer`` of the text, refused below the id's minimum."""
+
+    def parse(text: str) -> int:
+        value = integer(text)
+        if value < ID_MINIMUMS[name]:
+            raise argparse.ArgumentTypeError(f"{id_rule(name)}, not {text}")
+        return value
+
+    return parse
+
+
+def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], int]) -> None:
+    """The options of ``everflow-mock fire``: the mock, the type, and one per macro; the id
+    macros' values are read by ``integer`` and held to ``ID_MINIMUMS``."""
     fire.add_argument(
         "--base-url",
         default="http://127.0.0.1:4010",
@@ -74,9 +96,9 @@ def add_fire_arguments(fire: argparse.ArgumentParser, integer: Any) -> None:
         macros.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
-            type=integer if name in ID_MACROS else str,
+            type=_id_type(name, integer) if name in ID_MINIMUMS else str,
             required=required,
-            metavar="ID" if name in ID_MACROS else "VALUE",
+            metavar="ID" if name in ID_MINIMUMS else "VALUE",
             help=("required" if required else f"the value of {{{name}}}")
             + ("" if required else " (default: none, the macro renders empty)"),
         )
@@ -107,7 +129,7 @@ def run_fire(args: argparse.Namespace) -> int:
         with urllib.request.urlopen(request, timeout=args.wait + 10) as answer:
             data = json.loads(answer.read())
     except urllib.error.HTTPError as error:
-        detail = _detail(error.read())
+        detail = _detail(error.read()) if error.code != 401 else _token_advice(token)
         print(
             f"everflow-mock: the mock at {root} refused the conversion ({error.code}): {detail}",
             file=sys.stderr,
@@ -123,6 +145,13 @@ def run_fire(args: argparse.Namespace) -> int:
     else:
         print(format_deliveries(deliveries))
     return 1 if any(d.get("state") in FAILED_STATES for d in deliveries) else 0
+
+
+def _token_advice(token: str | None) -> str:
+    # The mock's own 401 detail names a header, which fire sends only from the variable.
+    if token:
+        return f"${ADMIN_TOKEN_ENV} is not the mock's admin token; set it to the one the mock has"
+    return f"the mock wants its admin token: set ${ADMIN_TOKEN_ENV} to it"
 
 
 def _detail(raw: bytes) -> str:

@@ -50,6 +50,7 @@ from mock_server.deliveries import (
     cut,
     wait,
 )
+from mock_server.fire_command import ID_MINIMUMS, id_rule
 from mock_server.index import Either, Equals
 
 if TYPE_CHECKING:
@@ -122,10 +123,10 @@ def parse_conversion(body: Any) -> Conversion:
             raise ConversionError(name, "a macro value is text, a number or null")
         values[name] = value
     ids = {}
-    for name, minimum in (("offer_id", 1), ("affiliate_id", 1), ("event_id", 0)):
+    for name, minimum in ID_MINIMUMS.items():
         value = values.get(name, 0 if name == "event_id" else None)
         if type(value) is not int or value < minimum:
-            raise ConversionError(name, f"must be a whole number >= {minimum}")
+            raise ConversionError(name, id_rule(name))
         ids[name] = value
     return Conversion(kind, ids["offer_id"], ids["affiliate_id"], ids["event_id"], values)
 

@@ -93,3 +93,41 @@ def test_the_options_work_under_pyargs_from_the_installed_wheel(
     result = installed_kit.run(args, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test_no_drift[url:http://127.0.0.1:9/v1]" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "reason"),
+    [
+        ("--everflow-pixel-id", "3,x", "pixel ids must be integers"),
+        ("--everflow-pixel-id", "0", "pixel ids must be positive"),
+        ("--everflow-contract-url", "http://127.0.0.1:4710", "base URL must end in /v1"),
+        ("--everflow-contract-url", "http://api.example.com/v1", "refusing to send an API key"),
+    ],
+)
+def test_a_bad_value_is_one_usage_error_naming_option_and_value(
+    pytester: pytest.Pytester, option: str, value: str, reason: str
+) -> None:
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    good = {"--everflow-pixel-id": "3", "--everflow-contract-url": "http://127.0.0.1:9/v1"}
+    result = pytester.runpytest("-p", "no:cacheprovider", option, good[option], option, value)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.errlines
+    assert option in errors[0]
+    assert value in errors[0]
+    assert reason in errors[0]
+    assert "passed" not in result.stdout.str()
+
+
+def test_a_bad_url_with_credentials_is_refused_without_repeating_them(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    url = "http://partner:k3y-5ecret-9z@127.0.0.1:9/v1"
+    result = pytester.runpytest("-p", "no:cacheprovider", "--everflow-contract-url", url)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = "\n".join([*result.outlines, *result.errlines])
+    assert "credentials in the base URL are refused" in output
+    assert "127.0.0.1:9/v1" in output
+    assert "k3y-5ecret" not in output
+    assert "partner" not in output

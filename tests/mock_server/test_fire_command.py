@@ -10,7 +10,8 @@ import pytest
 
 from fixtures import MACROS
 from mock_server import cli
-from mock_server.fire_command import MACRO_NAMES, format_deliveries
+from mock_server.fire_command import ADMIN_TOKEN_ENV, MACRO_NAMES, format_deliveries
+from mock_server.firing import ConversionError, parse_conversion
 from mock_server.receiver import PostbackReceiver
 from mock_server.spawn import Spawned, spawn_serve
 
@@ -89,18 +90,45 @@ def test_fire_json_and_a_refused_destination(
     httpx.post(served.root + "/__admin/reset")  # cancels the pending one: nothing is sent
 
 
-@pytest.mark.slow
-def test_a_bad_conversion_or_no_mock_is_exit_2(
-    served: Spawned, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = cli.main(["fire", "--base-url", served.url, "--offer-id", "0", "--affiliate-id", "7"])
-    assert code == 2
-    assert "offer_id: must be a whole number >= 1" in capsys.readouterr().err
+def test_no_mock_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(
         ["fire", "--base-url", "http://127.0.0.1:9", "--offer-id", "1", "--affiliate-id", "7"]
     )
     assert code == 2
     assert "cannot reach the mock at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--offer-id", "0"), ("--affiliate-id", "0"), ("--offer-id", "-3"), ("--event-id", "-1")],
+)
+def test_fire_refuses_the_ids_the_mock_refuses_with_its_rule(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = {"--offer-id": "1", "--affiliate-id": "7", option: value}
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["fire", "--base-url", "http://127.0.0.1:9", *(x for i in ids.items() for x in i)])
+    assert exit_.value.code == 2
+    name = option.removeprefix("--").replace("-", "_")
+    with pytest.raises(ConversionError) as refused:
+        parse_conversion({"offer_id": 1, "affiliate_id": 7, name: int(value)})
+    rule = str(refused.value).removeprefix(f"{name}: ")
+    assert f"{option}: {rule}, not {value}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("token", ["", "not-it"])
+def test_a_401_says_to_set_the_token_variable(
+    token: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, token)
+    with spawn_serve("--quiet", "--admin-token", "s3cret-admin-token") as mock:
+        code = cli.main(["fire", "--base-url", mock.url, "--offer-id", "1", "--affiliate-id", "7"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "(401)" in err
+    assert f"${ADMIN_TOKEN_ENV}" in err
+    assert "Authorization" not in err
 
 
 def test_offer_and_affiliate_are_required(capsys: pytest.CaptureFixture[str]) -> None:
