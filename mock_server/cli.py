@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.clock import ClockSetting, parse_clock
-from mock_server.config import KEY_KINDS, MockConfig, RateLimit
+from mock_server.config import KEY_KINDS, MockConfig, RateLimit, key_kinds
 from mock_server.controls import MAX_DELAY_MS
 from mock_server.fire_command import ADMIN_TOKEN_ENV, add_fire_arguments, run_fire
 from mock_server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
@@ -254,7 +254,15 @@ def _serve(args: argparse.Namespace) -> int:
         try_id = 3 if 3 in ids or args.dynamic or not ids else ids[0]
         limit = config.rate_limit
         limit_text = f"{limit.rate:g}/s, burst {limit.burst}" if limit else "off"
-        key_text = "one of your --api-key values" if config.api_keys else "any-non-empty-key"
+        kinds = key_kinds(config.api_keys)
+        key_text = (
+            "any-non-empty-key"
+            if not kinds
+            else "one of your network --api-key values"
+            if "network" in kinds.values()
+            else "a network key: yours are all partner, affiliate or advertiser keys, "
+            "which every API call answers with 403 Out of realm"
+        )
         admin_text = "bearer token needed" if config.admin_token else "loopback only"
         base = options.root
 

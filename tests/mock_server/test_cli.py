@@ -384,3 +384,23 @@ def test_a_secret_file_that_cannot_be_read_names_its_option(
         f"everflow-mock: --api-key-file {missing}: No such file or directory\n"
     )
     assert served == []
+
+
+@pytest.mark.parametrize(
+    ("keys", "said"),
+    [
+        ([], "X-Eflow-Api-Key: any-non-empty-key"),
+        (
+            ["net-s3kret", "partner:p-s3kret"],
+            "X-Eflow-Api-Key: one of your network --api-key values",
+        ),
+        (["partner:p-s3kret"], "403 Out of realm"),
+    ],
+)
+def test_the_banner_says_which_key_will_be_answered(
+    served: list[Served], keys: list[str], said: str
+) -> None:
+    argv = ["serve", "--port", str(free_port())]
+    assert main([*argv, *(arg for key in keys for arg in ("--api-key", key))]) == 0
+    assert said in served[0].banner
+    assert "s3kret" not in served[0].banner
