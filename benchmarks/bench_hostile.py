@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.bench_server import free_port
+from benchmarks.bench_server import free_port, running
 from benchmarks.bench_soak import rss_kib
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,27 +47,11 @@ def rss_mib(pid: int) -> float:
 
 @contextmanager
 def serving(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The mock on granian with a rate limit no attack here reaches, until it answers."""
     command = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port), "--quiet"]
     command += ["--server", "granian", "--rate-limit", "1000000/1000000"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/__admin/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.05)
+    with running(command, port) as (process, _):
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def upload_head(key: str | None) -> bytes:
