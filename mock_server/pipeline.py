@@ -36,6 +36,7 @@ from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
 ADMITTED = "everflow.admitted"
+"""The environ key under which ``Pipeline.admit`` leaves what it found for ``handle``."""
 
 
 class Admission(NamedTuple):
@@ -52,7 +53,6 @@ class Admission(NamedTuple):
 
 Admitted: TypeAlias = "Reply | Admission"
 """A refusal, or the request's admission."""
-"""The environ key under which ``Pipeline.admit`` leaves what it found for ``handle``."""
 BodyReader = Callable[[], "bytes | None"]
 """Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
 
@@ -104,7 +104,7 @@ class Pipeline:
                 return body[-1]
 
         try:
-            reply = self._reply(environ, methods, raw_params, read_body)
+            reply = self._reply(environ, methods, operation, raw_params, read_body)
         except SpecBreach as breach:
             log.error("response not sent, it breaks the spec: %s", breach)
             reply = self.error(
@@ -133,7 +133,8 @@ class Pipeline:
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
             return None
-        admitted = self._admit(environ, found[0])
+        methods = found[0]
+        admitted = self._admit(environ, methods, self._operation(environ, methods))
         if isinstance(admitted, Reply):
             return self.journaled(environ, admitted)
         environ[ADMITTED] = admitted
@@ -162,9 +163,14 @@ class Pipeline:
         method = environ.get("REQUEST_METHOD", "GET")
         return methods.get("GET" if method == "HEAD" else method)
 
-    def _admit(self, environ: Mapping[str, Any], methods: dict[str, OperationSpec]) -> Admitted:
-        """The refusal of a request, or its operation, rate-limit headers and queued fault."""
-        operation = self._operation(environ, methods)
+    def _admit(
+        self,
+        environ: Mapping[str, Any],
+        methods: dict[str, OperationSpec],
+        operation: OperationSpec | None,
+    ) -> Admitted:
+        """The refusal of a request for ``operation`` (``None``: not a method of the path's),
+        or its admission."""
         if operation is None:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
             reply = self.error(405)
@@ -198,10 +204,11 @@ class Pipeline:
         self,
         environ: Mapping[str, Any],
         methods: dict[str, OperationSpec],
+        operation: OperationSpec | None,
         raw_params: Mapping[str, str],
         read_body: BodyReader,
     ) -> Reply:
-        admitted = environ.get(ADMITTED) or self._admit(environ, methods)
+        admitted = environ.get(ADMITTED) or self._admit(environ, methods, operation)
         if isinstance(admitted, Reply):
             return admitted
         operation, headers, queued, kind = admitted
