@@ -210,7 +210,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mock_server.catalogue import builtin_postbacks
+    from mock_server.catalogue import builtin_catalogue
     from mock_server.datafile import load_data_file
 
     options = ServerOptions(
@@ -244,11 +244,8 @@ def _serve(args: argparse.Namespace) -> int:
             deliver_to=tuple(args.deliver_to or ()),
         )
         source = args.data or f"built-in catalogue, seed {args.seed}"
-        ids = (
-            list(postbacks.encoded)
-            if postbacks is not None
-            else [p["network_pixel_id"] for p in builtin_postbacks(args.seed)]
-        )
+        data = postbacks if postbacks is not None else builtin_catalogue(args.seed)
+        ids = list(data.encoded)
         count = len(ids)
         # An id the data has (3, as the README's examples, when it is there).
         try_id = 3 if 3 in ids or args.dynamic or not ids else ids[0]
