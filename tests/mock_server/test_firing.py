@@ -301,10 +301,11 @@ def test_delays_wait_and_scale(app: Flask, client: FlaskClient, receiver: Postba
     assert time.monotonic() - started >= 0.3
 
     receiver.clear()
+    postback(app, 2, partner=8, postback_url=receiver.url + "/later", delay_ms=5000)
     started = time.monotonic()
-    (skipped,) = fire(client, query="?wait=5&delay_scale=0", offer_id=3, affiliate_id=7)
+    (skipped,) = fire(client, query="?wait=5&delay_scale=0", offer_id=3, affiliate_id=8)
     assert skipped["state"] == "delivered"
-    assert time.monotonic() - started < 0.25
+    assert time.monotonic() - started < 2.5
 
 
 def test_ten_consecutive_failures_deactivate(
@@ -379,7 +380,7 @@ def test_a_slow_receiver_costs_only_its_own_deliveries(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with PostbackReceiver() as slow, PostbackReceiver() as fast:
-        slow.delay = 1.0
+        slow.delay = 3.0
         for pid in range(1, 41):  # more than PER_HOST at once
             postback(app, pid, offer=12, partner=pid, postback_url=f"{slow.url}/{pid}")
         postback(app, 41, offer=12, partner=41, postback_url=f"{fast.url}/41")
@@ -388,7 +389,7 @@ def test_a_slow_receiver_costs_only_its_own_deliveries(
         started = time.monotonic()
         (quick,) = fire(client, query="?wait=5", offer_id=12, affiliate_id=41)
         assert quick["state"] == "delivered"
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 2.0  # behind the slow ones: 3 s or more
         journal = client.get("/__admin/deliveries").json["deliveries"]
         assert sum(d["state"] == "pending" for d in journal) >= 30
 

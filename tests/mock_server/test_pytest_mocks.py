@@ -112,12 +112,12 @@ def anyio_backend():
 
 @pytest.mark.anyio
 async def test_concurrent_delays_overlap(everflow_mock):
-    async with httpx.AsyncClient(headers={**KEY, "Prefer": "delay=300"}) as client:
+    async with httpx.AsyncClient(headers={**KEY, "Prefer": "delay=500"}) as client:
         start = time.monotonic()
         answers = await asyncio.gather(*(client.get(URL) for _ in range(10)))
         took = time.monotonic() - start
     assert [a.status_code for a in answers] == [200] * 10
-    assert 0.3 <= took < 1.5, took
+    assert 0.5 <= took < 2.5, took  # one after another: 5 s
 
 @pytest.mark.anyio
 async def test_the_loop_runs_while_an_answer_waits(everflow_mock):
@@ -139,15 +139,15 @@ async def test_wait_for_cancels_a_delayed_call(everflow_mock):
         start = time.monotonic()
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.get(URL, headers={"Prefer": "delay=5000"}), 0.2)
-        assert time.monotonic() - start < 1.0
+        assert time.monotonic() - start < 3.0
 
 @pytest.mark.anyio
 async def test_async_read_timeout(everflow_mock):
     async with httpx.AsyncClient(headers=KEY, timeout=0.2) as client:
         start = time.monotonic()
         with pytest.raises(httpx.ReadTimeout):
-            await client.get(URL, headers={"Prefer": "delay=1000"})
-        assert time.monotonic() - start < 0.9
+            await client.get(URL, headers={"Prefer": "delay=4000"})
+        assert time.monotonic() - start < 2.5
 """
 
 
@@ -162,8 +162,8 @@ def test_a_delay_past_the_clients_read_timeout_raises_its_timeout(
     url = f"{BASE}/networks/pixels/3"
     start = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(url, headers={**KEY, "Prefer": "delay=1000"}, timeout=0.2)
-    assert 0.2 <= time.monotonic() - start < 0.8
+        httpx.get(url, headers={**KEY, "Prefer": "delay=4000"}, timeout=0.2)
+    assert 0.2 <= time.monotonic() - start < 2.5
     start = time.monotonic()
     assert httpx.get(url, headers={**KEY, "Prefer": "delay=300"}, timeout=2).status_code == 200
     assert time.monotonic() - start >= 0.3

@@ -479,7 +479,7 @@ def test_silent_connections_are_closed_and_do_not_lock_others_out() -> None:
             started = time.monotonic()
             answer = httpx.get(spawned.url + "/networks/pixels/3", headers=KEY, timeout=10)
             assert answer.status_code == 200
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 5
             # ...and the silent ones are closed after a few seconds.
             assert silent[0].recv(10) == b""
             assert time.monotonic() - started < 15
