@@ -8,7 +8,7 @@ skipped with a reason when the key or pixel ids are missing. They write only wit
 ``--everflow-allow-writes``. The suite's options are registered by its own plugin
 (``contract_tests.plugin``, the ``everflow_contract`` entry point), so that pytest knows them
 before it reads this file, as under ``pytest --pyargs contract_tests``; ``--everflow-live``
-and the installation check are the mocks' plugin's (``mock_server.pytest_plugin``).
+and the installation check are the mocks' plugin's (``mock_server.testing.pytest_plugin``).
 
 The kit's modules are imported inside the fixture, after the plugin's installation check,
 so that a clashing package fails the suite's tests with one line, not a collection error.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contract_tests.defaults import PIXEL_IDS_ENV
-from mock_server.pytest_plugin import (
+from mock_server.testing.pytest_plugin import (
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
     KEY_ENV,
@@ -102,8 +102,8 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
     from contract_tests.cli import LOOPBACK_PLACEHOLDER_KEY
     from contract_tests.client import is_loopback
     from mock_server import builtin_postbacks, create_app
-    from mock_server.catalogue import catalogue_rows
-    from mock_server.spawn import spawn_serve
+    from mock_server.data.catalogue import catalogue_rows
+    from mock_server.testing.spawn import spawn_serve
 
     name: str = request.param
     config = request.config

@@ -8,11 +8,11 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from mock_server.config import MockConfig
-from mock_server.front import wsgi_front
-from mock_server.pipeline import Pipeline
-from mock_server.routes import Routes
-from mock_server.state import MockState
+from mock_server.core.config import MockConfig
+from mock_server.core.routes import Routes
+from mock_server.http.wsgi import wsgi_front
+from mock_server.pipeline.pipeline import Pipeline
+from mock_server.state.mock_state import MockState
 from openapi import load_spec
 
 if TYPE_CHECKING:
@@ -106,9 +106,9 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
     from flask import Flask, Response
     from werkzeug.exceptions import HTTPException
 
-    from mock_server.admin import admin_blueprint
-    from mock_server.messages import error_body, message
-    from mock_server.store import encode
+    from mock_server.admin.api import admin_blueprint
+    from mock_server.core.messages import error_body, message
+    from mock_server.state.store import encode
     from openapi import spec_bytes
 
     app = Flask(__name__)

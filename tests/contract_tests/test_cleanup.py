@@ -13,7 +13,7 @@ from contract_tests.findings import Report
 from contract_tests.probe_postback import PROBE_MARKER, probe_body, probe_description
 from contract_tests.probing import Prober
 from mock_server import create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 
 TEMPLATE = {"pixel_level": "global", "network_affiliate_id": 7, "network_offer_id": 0}
 NOT_PROBES = (
@@ -131,7 +131,7 @@ def test_the_cli_cleans_up_without_pixel_ids(
     monkeypatch.delenv("EVERFLOW_PIXEL_IDS", raising=False)
     app = create_app()
     probes = plant(app, [probe_description("R1"), probe_description("R2")])
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         assert main(["--base-url", live.url, "--cleanup", "--rate", "1000"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("everflow-contract PASS")
