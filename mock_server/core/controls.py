@@ -11,6 +11,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.core.errors import ControlError
+
 FAULTS = ("reset", "empty", "malformed")
 NO_ANSWER_FAULTS = frozenset({"reset", "empty"})
 """The faults after which a client has no answer at all (journaled with no status)."""
@@ -18,19 +20,6 @@ MAX_DELAY_MS = 60_000
 """The longest delay the mock waits, whoever asks (``Prefer: delay``, ``--delay``, the marker)."""
 MAX_DIGITS = 20
 """The most digits a numeric control may have (the seed's range needs 19)."""
-MAX_ECHO = 64
-"""How much of a bad value a 422 answer repeats."""
-
-
-class ControlError(ValueError):
-    """A control has a value the mock cannot act on (answered with 422)."""
-
-    def __init__(self, name: str, value: str, expected: str) -> None:
-        if len(value) > MAX_ECHO:
-            value = f"{value[:MAX_ECHO]}... ({len(value)} characters)"
-        super().__init__(f"{name}={value!r}: expected {expected}")
-        self.name = name
-        self.value = value
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.core.errors import MAX_ECHO
 from openapi.operations import Operation, operations
 
-MAX_ECHO = 64
-"""How much of a refused parameter value a 400 repeats."""
 MATCHES_REMEMBERED = 4096
 """How many paths' matches are kept (all forgotten at once past it), so that a client
 asking for ever new ids costs bounded memory."""

@@ -1,7 +1,8 @@
 """The operations the mock answers, by the spec's ``operationId``.
 
 Each is a function from one admitted request (``Call``: key checked, rate limited, controls,
-path and query parameters parsed, body read) to a ``Reply``. Everything they share (the key
+path and query parameters parsed, body read) to a ``Reply``; one that fails raises an
+``ApiError`` (``mock_server.core.errors``), which the pipeline answers. Everything they share (the key
 check, rate limit, controls, journal, delays and faults) is the pipeline's, not theirs; what
 they do with the state is the store's (``mock_server.state.store``), and how a write body becomes
 a stored postback is ``mock_server.operations.writes``'s. The choices where Everflow is silent are the
@@ -14,30 +15,24 @@ import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.core.controls import Controls
+from mock_server.core.errors import ApiError
 from mock_server.core.ignored import unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
-from mock_server.data.records import InvalidRecords
 from mock_server.state.mock_state import MockState
-from mock_server.state.store import StoreFull, encode
+from mock_server.state.store import encode
 from openapi import load_spec
-
-if TYPE_CHECKING:
-    from mock_server.pipeline.pipeline import Pipeline
-
-
-class SpecBreach(RuntimeError):
-    """A response the mock was about to send breaks the spec."""
 
 
 @dataclass(slots=True)
 class Call:
     """One admitted request to one operation."""
 
-    pipeline: Pipeline
+    state: MockState
+    """The mock's data, shared by every operation and the admin API."""
     operation: OperationSpec
     params: Mapping[str, Any]
     wanted: Controls
@@ -47,37 +42,22 @@ class Call:
     notes: list[str] = field(default_factory=list)
     """What the request sent that the operation did not read (``mock_server.core.ignored``)."""
 
-    @property
-    def state(self) -> MockState:
-        """The mock's data, shared by every operation and the admin API."""
-        return self.pipeline.state
-
-    def error(self, status: int, message: str | None = None) -> Reply:
-        """Everflow's error answer for ``status``."""
-        return self.pipeline.error(status, message)
-
     def unstored(self, pixel_id: int) -> bytes | None:
         """What a read of an id that is not stored answers: the factory's postback in
         dynamic mode (``--dynamic``, ``Prefer: dynamic=true``) or for ``Prefer: code=200``,
-        else ``None`` (a 404)."""
+        else ``None`` (a 404). Raises ``InvalidRecords`` should the factory build an invalid
+        postback (the pipeline answers it as a ``SpecBreach``)."""
         wanted = self.wanted
         state = self.state
         dynamic = wanted.dynamic if wanted.dynamic is not None else state.dynamic
         if not (dynamic or wanted.code == 200):
             return None
         seed = wanted.seed if wanted.seed is not None else state.config.seed
-        try:
-            return state.generated(seed, pixel_id)
-        except InvalidRecords as invalid:
-            raise SpecBreach(_lines(invalid)) from None
+        return state.generated(seed, pixel_id)
 
 
 Operation = Callable[[Call], Reply]
 DELETED = b'{"result":true}'
-
-
-def _lines(invalid: InvalidRecords) -> str:
-    return " ".join(invalid.lines()[1:])
 
 
 def get_partner_postback(call: Call) -> Reply:
@@ -87,7 +67,7 @@ def get_partner_postback(call: Call) -> Reply:
     if data is None:
         data = call.unstored(pixel_id)
         if data is None:
-            return call.error(404)
+            raise ApiError(404)
     return Reply(200, data)
 
 
@@ -106,15 +86,11 @@ def search_partner_postbacks(call: Call) -> Reply:
     from mock_server.operations import writes
     from mock_server.operations.selection import search_conditions
 
-    body, problem = writes.read_body(call.body, "PartnerPostbackSearch")
-    if problem is not None:
-        return call.error(400, problem)
+    body = writes.read_body(call.body, "PartnerPostbackSearch")
     call.notes += unknown_fields(body, "PartnerPostbackSearch")
-    paging = search_paging(call, body)
-    if isinstance(paging, str):
-        return call.error(400, paging)
+    page, page_size = search_paging(call, body)
     conditions = search_conditions(body)
-    return Reply(200, call.state.store.page(conditions, *paging, shape=search_row))
+    return Reply(200, call.state.store.page(conditions, page, page_size, shape=search_row))
 
 
 ROW_NAMES = {"network_affiliate_name": "affiliate", "network_offer_name": "offer"}
@@ -150,8 +126,8 @@ PAGING = ("page", "page_size")
 """The paging values a search may take from its query string or its body."""
 
 
-def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int] | str:
-    """A search's page and page size, or a 400's message naming two places that disagree.
+def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int]:
+    """A search's page and page size; ``ApiError`` (400) naming two places that disagree.
 
     Everflow's reference puts them in the query string, its user guide in the body, its
     quick start in a ``paging`` object: each is read, and the same value in two places is
@@ -170,9 +146,10 @@ def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int] | str:
         for where, value in said[1:]:
             if value != said[0][1]:
                 first, first_value = said[0]
-                return (
+                raise ApiError(
+                    400,
                     f"{name}: {first} is {first_value} but {where} is {value}; "
-                    "send it once, or the same everywhere."
+                    "send it once, or the same everywhere.",
                 )
         chosen.append(said[0][1] if said else call.params[name])
     return chosen[0], chosen[1]
@@ -182,19 +159,12 @@ def create_partner_postback(call: Call) -> Reply:
     """``POST /networks/pixels``: store a new postback from a valid write body (200)."""
     from mock_server.operations import writes
 
-    body, problem = writes.read_body(call.body, "PartnerPostbackInput")
-    if problem is not None:
-        return call.error(400, problem)
+    body = writes.read_body(call.body, "PartnerPostbackInput")
     call.notes += unknown_fields(body, "PartnerPostbackInput")
     state = call.state
-    try:
-        data = state.store.create(
-            lambda pixel_id: writes.created(body, pixel_id, state.factory, state.clock.now)
-        )
-    except StoreFull as full:
-        return call.error(500, str(full))
-    except InvalidRecords as invalid:
-        raise SpecBreach(_lines(invalid)) from None
+    data = state.store.create(
+        lambda pixel_id: writes.created(body, pixel_id, state.factory, state.clock.now)
+    )
     return Reply(200, data)
 
 
@@ -206,31 +176,24 @@ def replace_partner_postback(call: Call) -> Reply:
     from mock_server.operations import writes
 
     pixel_id: int = call.params["pixelId"]
-    body, problem = writes.read_body(call.body, "PartnerPostbackInput")
-    if problem is not None:
-        return call.error(400, problem)
+    body = writes.read_body(call.body, "PartnerPostbackInput")
     call.notes += unknown_fields(body, "PartnerPostbackInput")
     sent_id = body.get("network_pixel_id", pixel_id)
     if sent_id != pixel_id:
-        return call.error(
+        raise ApiError(
             400, f"network_pixel_id: the body's id {sent_id} is not the path's id {pixel_id}."
         )
     state = call.state
     store = state.store
     missing = None if store.get(pixel_id) is not None else call.unstored(pixel_id)
-    try:
-        data = store.update(
-            pixel_id,
-            lambda stored: writes.replaced(body, stored, state.factory, state.clock.now),
-            missing,
-        )
-    except writes.Refused as refused:
-        return call.error(400, str(refused))
-    except StoreFull as full:
-        return call.error(500, str(full))
-    except InvalidRecords as invalid:
-        raise SpecBreach(_lines(invalid)) from None
-    return call.error(404) if data is None else Reply(200, data)
+    data = store.update(
+        pixel_id,
+        lambda stored: writes.replaced(body, stored, state.factory, state.clock.now),
+        missing,
+    )
+    if data is None:
+        raise ApiError(404)
+    return Reply(200, data)
 
 
 def delete_partner_postback(call: Call) -> Reply:
@@ -239,7 +202,7 @@ def delete_partner_postback(call: Call) -> Reply:
     ``Prefer: code=200`` answers so for an id that is not stored, too."""
     if call.state.store.delete(call.params["pixelId"]) or call.wanted.code == 200:
         return Reply(200, DELETED)
-    return call.error(404)
+    raise ApiError(404)
 
 
 OPERATIONS: dict[str, Operation] = {

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from mock_server.core.errors import ApiError
 from mock_server.data import strictjson
 from openapi import Violation, load_spec, spec_rules
 from openapi.fast_validation import violations
@@ -24,8 +25,12 @@ MAX_MESSAGE = 200
 """How much of one problem's message a 400 repeats (messages may quote the bad value)."""
 
 
-class Refused(ValueError):
-    """A write the spec refuses for a reason no schema can see (the message names the field)."""
+class Refused(ApiError):
+    """A write the spec refuses for a reason no schema can see (a 400 whose message names
+    the field)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
 
 
 class Relationships(Protocol):
@@ -70,8 +75,8 @@ def _canonical(body: Mapping[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def read_body(data: bytes | None, schema_name: str) -> tuple[dict[str, Any], str | None]:
-    """The body as a JSON object valid by ``schema_name``, or a 400's message saying why not.
+def read_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
+    """The body as a JSON object valid by ``schema_name``; ``ApiError`` (400) saying why not.
 
     Numbers JSON Schema counts as integers although written with a fraction (``628.0``) are
     made ints where the spec types a field as integer, so they are stored, indexed and sent
@@ -80,13 +85,14 @@ def read_body(data: bytes | None, schema_name: str) -> tuple[dict[str, Any], str
     try:
         body = strictjson.loads(data or b"")
     except strictjson.StrictJSONError as error:
-        return {}, _cut(f"The body is not plain JSON: {error}")
+        raise ApiError(400, _cut(f"The body is not plain JSON: {error}")) from None
     if not isinstance(body, dict):
-        return {}, f"The body must be a JSON object ({schema_name})."
+        raise ApiError(400, f"The body must be a JSON object ({schema_name}).")
     problems = violations(body, schema_name)
     if problems:
-        return body, describe(problems)
-    return _whole(body, _schema(schema_name)), None
+        raise ApiError(400, describe(problems))
+    whole: dict[str, Any] = _whole(body, _schema(schema_name))
+    return whole
 
 
 def _schema(name: str) -> Mapping[str, Any]:

@@ -4,7 +4,9 @@ In order: find the operation (404 for a path outside the spec, 405 for a method 
 document), the answer a test queued for it (a queued status answers here, as a gateway in front
 of the API would), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422
 for a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
-past ``max_body``), then the operation itself, then delay and faults. Nothing a request asks for
+past ``max_body``), then the operation itself, then delay and faults. Whatever fails on the
+way raises a ``RequestFailed`` (``mock_server.core.errors``), answered here alone
+(``Pipeline.failed``). Nothing a request asks for
 is looked at before its key has passed, so a request without a key gets 401 whatever else it
 says. Every answer goes to the journal, with its operationId, path parameters and body.
 
@@ -23,13 +25,15 @@ from urllib.parse import parse_qsl
 
 from mock_server.core.answers import GATEWAY_STATUSES, gateway_body
 from mock_server.core.config import MockConfig, RateLimit, key_kinds
-from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlError, ControlParser
+from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlParser
+from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
 from mock_server.core.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.messages import error_body, problem_body, spec_message
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec, Routes, parse_query
-from mock_server.operations.table import OPERATIONS, Call, Operation, SpecBreach
+from mock_server.data.records import InvalidRecords
+from mock_server.operations.table import OPERATIONS, Call, Operation
 from mock_server.state.mock_state import MockState
 from mock_server.state.store import encode
 from openapi.fast_validation import violations
@@ -105,11 +109,8 @@ class Pipeline:
 
         try:
             reply = self._reply(environ, methods, operation, raw_params, read_body)
-        except SpecBreach as breach:
-            log.error("response not sent, it breaks the spec: %s", breach)
-            reply = self.error(
-                500, f"The mock's response broke the spec and was not sent: {breach}"
-            )
+        except RequestFailed as failure:
+            reply = self.failed(failure)
         except Exception:
             log.exception("unexpected error in the mock")
             reply = self.error(500)
@@ -134,7 +135,10 @@ class Pipeline:
         if found is None:
             return None
         methods = found[0]
-        admitted = self._admit(environ, methods, self._operation(environ, methods))
+        try:
+            admitted = self._admit(environ, methods, self._operation(environ, methods))
+        except RequestFailed as failure:
+            return self.journaled(environ, self.failed(failure))
         if isinstance(admitted, Reply):
             return self.journaled(environ, admitted)
         environ[ADMITTED] = admitted
@@ -169,14 +173,11 @@ class Pipeline:
         methods: dict[str, OperationSpec],
         operation: OperationSpec | None,
     ) -> Admitted:
-        """The refusal of a request for ``operation`` (``None``: not a method of the path's),
-        or its admission."""
+        """The admission of a request for ``operation`` (``None``: not a method of the path's),
+        or the answer a test queued for it; ``ApiError`` when it may not go on."""
         if operation is None:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
-            reply = self.error(405)
-            reply.headers.append(("Allow", ", ".join(allowed)))
-            self._peeked(reply)
-            return reply
+            raise ApiError(405, headers=[*self._peek(), ("Allow", ", ".join(allowed))])
         queued = self.state.answers.take(operation.operation_id) if self.state.answers else None
         if isinstance(queued, int) and queued != 200:
             reply = self._coded(queued, self.state.buckets)
@@ -187,17 +188,15 @@ class Pipeline:
         kind = self._kinds.get(key or "", "network")
         if not key or (self._kinds and key not in self._kinds):
             # No bucket is charged (whose would it be?), but every answer says its state.
-            return self._peeked(self.error(401) if not key else self.error(403))
+            raise ApiError(403 if key else 401, headers=self._peek())
         headers: list[tuple[str, str]] = []
         if buckets is not None:
             allowed_now, remaining = buckets.take(kind)
             headers = buckets.headers(kind, remaining)
             if not allowed_now:
-                return self._too_many(buckets, kind)
+                raise ApiError(429, headers=buckets.too_many(kind))
         if kind != "network":
-            reply = Reply(403, self._out_of_realm())
-            reply.headers[:0] = headers
-            return reply
+            raise ApiError(403, spec_message("Forbidden", "out_of_realm"), headers)
         return Admission(operation, headers, queued if isinstance(queued, str) else None, kind)
 
     def _reply(
@@ -223,13 +222,17 @@ class Pipeline:
                 else NONE
             )
         except ControlError as error:
-            invalid = _invalid_control(error)
-            invalid.headers[:0] = headers  # the key passed and spent a token, as any answer
-            return invalid
-        if wanted.code is not None and wanted.code != 200:
-            reply = self._coded(wanted.code, buckets, kind)
-        else:
-            reply = self._operate(operation, raw_params, wanted, query_string, read_body)
+            error.headers = headers  # the key passed and spent a token, as for any answer
+            raise
+        try:
+            if wanted.code is not None and wanted.code != 200:
+                reply = self._coded(wanted.code, buckets, kind)
+            else:
+                reply = self._operate(operation, raw_params, wanted, query_string, read_body)
+        except SpecBreach:
+            raise
+        except ApiError as error:  # an error answer, delayed and faulted as any other
+            reply = self.failed(error)
         if reply.status != 429 and reply.status not in GATEWAY_STATUSES:
             reply.headers[:0] = headers
         delay_ms = wanted.delay_ms or self.config.delay_ms
@@ -246,7 +249,9 @@ class Pipeline:
     def _coded(self, code: int, buckets: NetworkBuckets | None, kind: str = "network") -> Reply:
         """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
         if code == 429:
-            return self._too_many(buckets or self._nominal_limit, kind)
+            return self.failed(
+                ApiError(429, headers=(buckets or self._nominal_limit).too_many(kind))
+            )
         if code in GATEWAY_STATUSES:
             return Reply(code, gateway_body(code), content_type="text/html")
         return self.error(code)
@@ -264,13 +269,13 @@ class Pipeline:
         for parameter in operation.parameters:
             value = parameter.parse(raw_params.get(parameter.name, ""))
             if value is None:
-                return self.error(400)
+                raise ApiError(400)
             params[parameter.name] = value
         pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
         if operation.query:
             found = parse_query(operation.query, pairs)
             if isinstance(found, str):
-                return self.error(400, found)
+                raise ApiError(400, found)
             params.update(found)
             given = frozenset(name for name, _ in pairs)
         notes = (
@@ -286,36 +291,39 @@ class Pipeline:
         if operation.has_body:
             body = read_body()
             if body is None:
-                return self.error(413)
+                raise ApiError(413)
         if wanted.example is not None:
             return Reply(200, self._example(operation.operation_id, wanted.example))
         handler = self.operations.get(operation.operation_id)
         if handler is None:
-            return self.error(500, f"The mock does not answer {operation.operation_id} yet.")
-        call = Call(self, operation, params, wanted, body, given, notes)
-        reply = handler(call)
+            raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
+        call = Call(self.state, operation, params, wanted, body, given, notes)
+        try:
+            reply = handler(call)
+        except InvalidRecords as invalid:  # a postback the mock made itself breaks the spec
+            raise SpecBreach(" ".join(invalid.lines()[1:])) from None
         if call.notes:
             reply.headers.append((HEADER, header_value(call.notes)))
         return reply
 
-    def _peeked(self, reply: Reply) -> Reply:
-        """``reply`` with the network bucket's headers, no token spent: an answer that
-        charges no bucket still says the bucket's state, as Everflow's docs say every
-        answer does."""
+    def _peek(self) -> list[tuple[str, str]]:
+        """The network bucket's headers, no token spent: an answer that charges no bucket
+        still says the bucket's state, as Everflow's docs say every answer does."""
         buckets = self.state.buckets
-        if buckets is not None:
-            reply.headers[:0] = buckets.headers("network", buckets.peek("network"))
-        return reply
+        return buckets.headers("network", buckets.peek("network")) if buckets else []
 
-    def _too_many(self, buckets: NetworkBuckets, kind: str) -> Reply:
-        reply = self.error(429)
-        reply.headers = buckets.too_many(kind)
+    def failed(self, failure: RequestFailed) -> Reply:
+        """The answer to a request that failed on its way: the one place a failure becomes
+        an answer (Everflow's error body, or a problem document for a mock control)."""
+        if isinstance(failure, ControlError):
+            reply = _invalid_control(failure)
+        else:
+            assert isinstance(failure, ApiError)
+            if isinstance(failure, SpecBreach):
+                log.error("response not sent, it breaks the spec: %s", failure.breaches)
+            reply = self.error(failure.status, failure.message)
+        reply.headers[:0] = failure.headers
         return reply
-
-    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
-    def _out_of_realm(self) -> bytes:
-        """The 403 for a key of another kind than network: the spec's ``out_of_realm``."""
-        return self._checked_error(403, spec_message("Forbidden", "out_of_realm"))
 
     def error(self, status: int, message: str | None = None) -> Reply:
         """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""

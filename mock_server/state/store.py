@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.errors import ApiError
 from mock_server.data.records import (
     EncodedPostbacks,
     RecordChecker,
@@ -30,8 +31,12 @@ def encode(body: Any) -> bytes:
     return dumps(body)
 
 
-class StoreFull(RuntimeError):
-    """A create would pass the store's bound, or there is no id left above those in use."""
+class StoreFull(ApiError):
+    """A create would pass the store's bound, or there is no id left above those in use
+    (a 500 that says which)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(500, message)
 
 
 class PostbackStore:

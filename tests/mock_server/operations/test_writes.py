@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fixtures import VARIANTS, PostbackFactory
+from mock_server.core.errors import ApiError
 from mock_server.operations import writes
 from openapi import Violation, load_spec, schema_violations
 
@@ -100,12 +101,14 @@ def test_describe_names_rules_then_fields_and_counts_the_rest() -> None:
     ],
 )
 def test_read_body(data: bytes, problem: str | None) -> None:
-    _, found = writes.read_body(data, "PartnerPostbackSearch")
     if problem is None:
-        assert found is None
-    else:
-        assert found is not None
-        assert found.startswith(problem)
+        assert isinstance(writes.read_body(data, "PartnerPostbackSearch"), dict)
+        return
+    with pytest.raises(ApiError) as refused:
+        writes.read_body(data, "PartnerPostbackSearch")
+    assert refused.value.status == 400
+    assert refused.value.message is not None
+    assert refused.value.message.startswith(problem)
 
 
 def test_integral_floats_become_ints_only_where_the_spec_says_integer() -> None:
@@ -114,13 +117,12 @@ def test_integral_floats_become_ints_only_where_the_spec_says_integer() -> None:
     raw["facebook_pixel"]["network_affiliate_integration_facebook_business_id"] = 3.0
     raw["facebook_pixel"]["extra"] = 2.0
     raw["undocumented"] = 5.0
-    body, problem = writes.read_body(json.dumps(raw).encode(), "PartnerPostbackInput")
-    assert problem is None
+    body = writes.read_body(json.dumps(raw).encode(), "PartnerPostbackInput")
     assert type(body["network_affiliate_id"]) is int
     assert type(body["facebook_pixel"]["network_affiliate_integration_facebook_business_id"]) is int
     assert type(body["facebook_pixel"]["extra"]) is float
     assert type(body["undocumented"]) is float
-    search, _ = writes.read_body(
+    search = writes.read_body(
         b'{"query": {"filters": {"network_offer_ids": [1.0]}}}', "PartnerPostbackSearch"
     )
     assert type(search["query"]["filters"]["network_offer_ids"][0]) is int
