@@ -12,6 +12,7 @@ from mock_server.core.config import MockConfig
 from mock_server.core.routes import Routes
 from mock_server.http.wsgi import wsgi_front
 from mock_server.pipeline.pipeline import Pipeline
+from mock_server.pipeline.registry import PIPELINE_KEY, STATE_KEY, get_pipeline, get_state
 from mock_server.state.mock_state import MockState
 from openapi import load_spec
 
@@ -20,20 +21,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger("mock_server")
-STATE_KEY = "everflow_mock"
-PIPELINE_KEY = "everflow_mock_pipeline"
-
-
-def get_state(app: Flask | MockApp) -> MockState:
-    """The ``MockState`` behind an app made by ``create_app`` or ``MockApp``."""
-    state: MockState = app.extensions[STATE_KEY]
-    return state
-
-
-def get_pipeline(app: Flask | MockApp) -> Pipeline:
-    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
-    pipeline: Pipeline = app.extensions[PIPELINE_KEY]
-    return pipeline
 
 
 class MockApp:

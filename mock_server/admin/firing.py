@@ -11,7 +11,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_server.core.messages import problem
 from mock_server.data.strictjson import StrictJSONError, loads
-from mock_server.firing.engine import MAX_WAIT, ConversionError
+from mock_server.firing.conversion import ConversionError
+from mock_server.firing.engine import MAX_WAIT, firing_of
 from mock_server.state.mock_state import MockState
 
 
@@ -50,7 +51,7 @@ def add_firing_routes(admin: Blueprint, state: MockState) -> None:
             body = loads(request.get_data(cache=False))
         except StrictJSONError as error:
             return _invalid("$", f"the body is not plain JSON: {error}")
-        firing = state.firing
+        firing = firing_of(state)
         if scale >= 0:
             firing.delay_scale = scale
         try:
@@ -63,11 +64,11 @@ def add_firing_routes(admin: Blueprint, state: MockState) -> None:
 
     @admin.get("/deliveries")
     def deliveries() -> Response:
-        return jsonify({"deliveries": state.firing.deliveries()})
+        return jsonify({"deliveries": firing_of(state).deliveries()})
 
     @admin.delete("/deliveries")
     def clear_deliveries() -> Response:
-        state.firing.journal.clear()
+        firing_of(state).journal.clear()
         return Response(status=204)
 
 

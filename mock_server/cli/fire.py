@@ -14,6 +14,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from mock_server.firing.ids import ID_MINIMUMS, id_rule
+
 ADMIN_TOKEN_ENV = "EVERFLOW_MOCK_ADMIN_TOKEN"
 MACRO_NAMES = (
     "transaction_id",
@@ -33,16 +35,7 @@ MACRO_NAMES = (
 """``fixtures.macros.MACROS`` by name, written out because importing the fixtures package
 loads Faker, which would take ``--help`` past its budget; test_fire_command.py holds them
 equal."""
-ID_MINIMUMS = {"offer_id": 1, "affiliate_id": 1, "event_id": 0}
-"""The least whole number each id macro may be: the mock's check of a conversion
-(``mock_server.firing.engine.parse_conversion``) and the options of ``fire`` both read it, so that
-``fire`` refuses (exit 2) what the mock would refuse."""
 FAILED_STATES = ("failed", "refused", "cancelled")
-
-
-def id_rule(name: str) -> str:
-    """Why a value of the id macro ``name`` is refused, as the mock and ``fire`` say it."""
-    return f"must be a whole number >= {ID_MINIMUMS[name]}"
 
 
 def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:

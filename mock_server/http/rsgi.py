@@ -24,15 +24,21 @@ from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
 
-from mock_server.app import get_pipeline
 from mock_server.core.faults import FAULT_MESSAGE, InjectedFault
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
+from mock_server.pipeline.registry import HoldsMock, get_pipeline
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from _typeshed.wsgi import WSGIApplication
 
-    from mock_server.app import MockApp
+
+class ServedApp(HoldsMock, Protocol):
+    """What the RSGI front serves: a ``create_app`` or ``MockApp`` app."""
+
+    @property
+    def wsgi_app(self) -> WSGIApplication: ...
+
 
 FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -263,7 +269,7 @@ async def _to_flask(
 class RsgiFront:
     """An RSGI app answering exactly like ``app`` (a ``create_app`` or ``MockApp`` app)."""
 
-    def __init__(self, app: Flask | MockApp, flask_threads: int = FLASK_THREADS) -> None:
+    def __init__(self, app: ServedApp, flask_threads: int = FLASK_THREADS) -> None:
         self.pipeline = get_pipeline(app)
         self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))

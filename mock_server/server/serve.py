@@ -107,7 +107,8 @@ def claim(host: str, port: int) -> socket.socket:
 
 def preload(config: MockConfig) -> WSGIApplication:
     """Build (and validate) the app once, before any worker starts."""
-    from mock_server.app import MockApp, get_state
+    from mock_server.app import MockApp
+    from mock_server.pipeline.registry import get_state
 
     app = MockApp(config)  # Flask is built when a request needs it (admin API, spec)
     get_state(app).store.prepare()

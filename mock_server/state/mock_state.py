@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mock_server.core.answers import AnswerQueue
 from mock_server.core.clock import Clock
@@ -18,9 +18,14 @@ from mock_server.state.store import PostbackStore
 
 if TYPE_CHECKING:
     from fixtures import PostbackFactory
-    from mock_server.firing.engine import Firing
 
 DYNAMIC_CACHE_SIZE = 4096
+
+
+class Part(Protocol):
+    """What a higher layer keeps per mock in ``MockState.parts``: restarted by ``reset``."""
+
+    def reset(self) -> None: ...
 
 
 class MockState:
@@ -41,6 +46,9 @@ class MockState:
         depend on which tests ran before it."""
         self.answers = AnswerQueue()
         """Answers a test queued per operation (``reset`` forgets them)."""
+        self.parts: dict[str, Part] = {}
+        """What higher layers keep per mock, by name (firing keeps its ``Firing`` here,
+        made on first use: ``mock_server.firing.engine.firing_of``); ``reset`` resets each."""
         self.generated = functools.lru_cache(maxsize=DYNAMIC_CACHE_SIZE)(self._generate)
         """The factory's postback for ``(seed, pixel_id)``, validated, as JSON bytes.
 
@@ -74,20 +82,13 @@ class MockState:
         self.journal.clear()
         if self.buckets:
             self.buckets.reset()
-        if "firing" in self.__dict__:
-            self.firing.reset()
+        for part in list(self.parts.values()):
+            part.reset()
 
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The requests answered so far, oldest first, API keys masked."""
         return self.journal.entries()
-
-    @functools.cached_property
-    def firing(self) -> Firing:
-        """Fires postbacks for conversions (``mock_server.firing.engine``; made on first use)."""
-        from mock_server.firing.engine import Firing
-
-        return Firing(self)
 
     @functools.cached_property
     def factory(self) -> PostbackFactory:

@@ -19,12 +19,13 @@ from typing import Any, Generic, TypeVar, cast
 import httpx
 import respx
 
-from mock_server.app import MockApp, get_pipeline, get_state
+from mock_server.app import MockApp
 from mock_server.core.answers import QueuedAnswer, check_answers
 from mock_server.core.config import MockConfig
 from mock_server.core.controls import FAULTS
 from mock_server.data.records import InvalidRecords
 from mock_server.http.wsgi import DEFERRED_DELAY
+from mock_server.pipeline.registry import get_pipeline, get_state
 from mock_server.state.mock_state import MockState
 from mock_server.testing.local_server import LocalServer
 
@@ -222,8 +223,10 @@ class _MockControls:
         /__admin/conversions`` does, and return its deliveries once they have ended (at
         most ``wait`` seconds: any still pending say so). ``delay_scale`` multiplies every
         ``delay_ms`` from now until the test ends (0: no delays). A conversion that cannot
-        be fired raises ``mock_server.firing.engine.ConversionError`` naming the field."""
-        firing = self.state.firing
+        be fired raises ``mock_server.firing.conversion.ConversionError`` naming the field."""
+        from mock_server.firing.engine import firing_of  # Faker comes in with the macros
+
+        firing = firing_of(self.state)
         if delay_scale is not None:
             firing.delay_scale = delay_scale
         started = firing.fire({"type": type, **values})
@@ -233,7 +236,9 @@ class _MockControls:
     @property
     def deliveries(self) -> list[dict[str, Any]]:
         """Every delivery fired in this test, oldest first (``GET /__admin/deliveries``)."""
-        return self.state.firing.deliveries()
+        from mock_server.firing.engine import firing_of
+
+        return firing_of(self.state).deliveries()
 
     @property
     def requests(self) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from mock_server import (
     create_app,
     get_state,
 )
-from mock_server.app import get_pipeline
+from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.local_server import LocalServer
 from openapi import load_spec, spec_bytes
 

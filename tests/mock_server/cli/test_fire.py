@@ -11,7 +11,7 @@ import pytest
 from fixtures import MACROS
 from mock_server import cli
 from mock_server.cli.fire import ADMIN_TOKEN_ENV, MACRO_NAMES, format_deliveries
-from mock_server.firing.engine import ConversionError, parse_conversion
+from mock_server.firing.conversion import ConversionError, parse_conversion
 from mock_server.testing.receiver import PostbackReceiver
 from mock_server.testing.spawn import Spawned, spawn_serve
 

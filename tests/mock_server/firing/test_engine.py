@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
-from mock_server.app import get_state
-from mock_server.firing import deliveries as deliveries_module
-from mock_server.firing.engine import FAILURE_WINDOW, Firing, parse_destination
+from mock_server.firing import sender as sender_module
+from mock_server.firing.engine import FAILURE_WINDOW, Firing, firing_of, parse_destination
+from mock_server.pipeline.registry import get_state
 from mock_server.testing.receiver import PostbackReceiver
 
 KEY = {"X-Eflow-Api-Key": "k"}
@@ -254,7 +254,7 @@ def test_only_loopback_unless_allowed(app: Flask, client: FlaskClient) -> None:
 
 def test_deliver_to_allows_a_host_and_port() -> None:
     state = get_state(make_app(deliver_to=("Track.Example.com:8443", "pb.example.net")))
-    firing = state.firing
+    firing = firing_of(state)
     for url, allowed in (
         ("https://track.example.com:8443/pb", True),
         ("https://track.example.com/pb", False),  # port 443 is not 8443
@@ -339,7 +339,7 @@ def test_failures_count_within_72_hours_of_the_mock_clock(receiver: PostbackRece
     app = make_app()
     state = get_state(app)
     now = [1_800_000_000]
-    state.__dict__["firing"] = Firing(state, now=lambda: now[0])
+    state.parts["firing"] = Firing(state, now=lambda: now[0])
     receiver.status = 500
     postback(app, 1, partner=7, postback_url=receiver.url + "/down")
     client = app.test_client()
@@ -363,7 +363,7 @@ def test_reset_cancels_what_has_not_been_sent(
     postback(app, 1, partner=7, postback_url=receiver.url + "/later", delay_ms=300_000)
     (pending,) = fire(client, query="", offer_id=3, affiliate_id=7)
     assert pending["state"] == "pending"
-    firing = get_state(app).firing
+    firing = firing_of(get_state(app))
     assert firing.sender.pending == 1
 
     client.post("/__admin/reset")
@@ -397,7 +397,7 @@ def test_a_slow_receiver_costs_only_its_own_deliveries(
 def test_the_queue_is_bounded(
     app: Flask, client: FlaskClient, receiver: PostbackReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(deliveries_module, "MAX_PENDING", 2)
+    monkeypatch.setattr(sender_module, "MAX_PENDING", 2)
     postback(app, 1, partner=7, postback_url=receiver.url + "/q", delay_ms=300_000)
     states = [fire(client, query="", offer_id=3, affiliate_id=7)[0] for _ in range(3)]
     assert [d["state"] for d in states] == ["pending", "pending", "refused"]
@@ -472,7 +472,7 @@ def test_firing_is_admin_only(receiver: PostbackReceiver) -> None:
 
 def test_an_allowed_host_that_is_no_host_name_is_refused() -> None:
     label = "x" * 64  # longer than a DNS label may be
-    firing = get_state(make_app(deliver_to=(f"{label}.example",))).firing
+    firing = firing_of(get_state(make_app(deliver_to=(f"{label}.example",))))
     target, why = firing._target(f"http://{label}.example/pb")
     assert target is None
     assert why.startswith("not a host name the mock can send to")

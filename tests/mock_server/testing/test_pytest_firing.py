@@ -7,7 +7,8 @@ import httpx
 import pytest
 
 from fixtures import PostbackFactory, build_conversion
-from mock_server.firing.engine import ConversionError
+from mock_server.firing.conversion import ConversionError
+from mock_server.firing.engine import firing_of
 from mock_server.testing.mocks import EverflowMock, EverflowServer
 from mock_server.testing.receiver import PostbackReceiver
 
@@ -104,4 +105,4 @@ def test_a_bad_conversion_names_the_field(mock: EverflowMock | EverflowServer) -
 
 def test_each_test_starts_with_no_deliveries(mock: EverflowMock | EverflowServer) -> None:
     assert mock.deliveries == []
-    assert mock.state.firing.delay_scale == 1.0
+    assert firing_of(mock.state).delay_scale == 1.0
