@@ -25,11 +25,11 @@ import pytest
 from contract_tests.defaults import PIXEL_IDS_ENV
 from mock_server.testing.pytest_plugin import (
     BASE_URL_ENV,
-    DEFAULT_BASE_URL,
     KEY_ENV,
     live_enabled,
     refuse_a_broken_installation,
 )
+from openapi.spec import everflow_base_urls
 
 if TYPE_CHECKING:
     import httpx
@@ -136,7 +136,11 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
         live = name == "live"
         if live and not live_enabled(config):
             pytest.skip(f"live contract skipped: pass --everflow-live and set {KEY_ENV}")
-        url = os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL) if live else name.removeprefix("url:")
+        url = (
+            os.environ.get(BASE_URL_ENV) or everflow_base_urls()[0]
+            if live
+            else name.removeprefix("url:")
+        )
         key = os.environ.get(KEY_ENV, "")
         if not key and not is_loopback(httpx.URL(url).host):
             pytest.skip(f"{name} contract skipped: no API key in ${KEY_ENV}")

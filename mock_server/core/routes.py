@@ -16,6 +16,7 @@ from typing import Any
 
 from mock_server.core.errors import MAX_ECHO
 from openapi.operations import Operation, operations
+from openapi.spec import api_key_header
 
 MATCHES_REMEMBERED = 4096
 """How many paths' matches are kept (all forgotten at once past it), so that a client
@@ -163,12 +164,9 @@ class Routes:
     def from_spec(cls, spec: Mapping[str, Any]) -> Routes:
         """Every operation of a parsed spec (``openapi.load_spec()``)."""
         components = spec["components"]
-        (requirement,) = spec["security"]
-        (scheme_name,) = requirement
         relative = [s["url"] for s in spec["servers"] if s["url"].startswith("/")]
         served = [_served(op, spec["paths"][op.path], components) for op in operations().values()]
-        header = components["securitySchemes"][scheme_name]["name"]
-        return cls(relative[0].rstrip("/"), header, served)
+        return cls(relative[0].rstrip("/"), api_key_header(), served)
 
     def match(self, path: str) -> Match | None:
         """The operations (by upper-case method) at ``path`` and its raw path parameters by

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import deque
@@ -10,8 +11,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.data.strictjson import StrictJSONError, loads
+from openapi.spec import api_key_header
 
-SECRET_HEADERS = frozenset({"x-eflow-api-key", "authorization", "cookie", "proxy-authorization"})
+SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Headers masked besides the spec's API key header."""
 MASK = "********"
 ENTRY_BYTES = 16 * 1024
 """The most one entry may hold; past it, long values are cut (a note says how long they were)."""
@@ -22,7 +25,13 @@ _OVERHEAD = 256  # what an entry costs beyond its strings, roughly
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Headers as a dict, with every secret-bearing value replaced by a fixed mask."""
-    return {name: (MASK if name.lower() in SECRET_HEADERS else value) for name, value in headers}
+    secret = _secret_headers()
+    return {name: (MASK if name.lower() in secret else value) for name, value in headers}
+
+
+@functools.cache
+def _secret_headers() -> frozenset[str]:
+    return SECRET_HEADERS | {api_key_header().lower()}
 
 
 def _header_name(environ_key: str) -> str:

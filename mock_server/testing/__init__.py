@@ -13,8 +13,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mock_server.testing.handle import InvalidPostback
     from mock_server.testing.local_server import LocalServer
-    from mock_server.testing.mocks import EverflowMock, EverflowServer, InvalidPostback
+    from mock_server.testing.mocks import EverflowMock, EverflowServer
     from mock_server.testing.pytest_plugin import EverflowLive
     from mock_server.testing.receiver import PostbackReceiver, Received
     from mock_server.testing.spawn import ServeFailed, Spawned, spawn_serve
@@ -23,7 +24,7 @@ _HOMES = {
     "EverflowLive": "mock_server.testing.pytest_plugin",
     "EverflowMock": "mock_server.testing.mocks",
     "EverflowServer": "mock_server.testing.mocks",
-    "InvalidPostback": "mock_server.testing.mocks",
+    "InvalidPostback": "mock_server.testing.handle",
     "LocalServer": "mock_server.testing.local_server",
     "PostbackReceiver": "mock_server.testing.receiver",
     "Received": "mock_server.testing.receiver",

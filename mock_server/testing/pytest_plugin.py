@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
     from fixtures import PostbackFactory
     from mock_server.testing.marker import MarkerSettings
-    from mock_server.testing.mocks import EverflowMock, EverflowServer, MockPool
+    from mock_server.testing.mocks import EverflowMock, EverflowServer
+    from mock_server.testing.pool import MockPool
     from mock_server.testing.receiver import PostbackReceiver
 
-DEFAULT_BASE_URL = "https://api.eflow.team/v1"
 KEY_ENV = "EVERFLOW_API_KEY"
 LIVE_ENV = "EVERFLOW_LIVE"
 BASE_URL_ENV = "EVERFLOW_BASE_URL"
@@ -103,7 +103,7 @@ def _everflow_installed() -> None:
 
 @pytest.fixture(scope="session")
 def _everflow_pool(_everflow_installed: None) -> Iterator[MockPool]:
-    from mock_server.testing.mocks import MockPool
+    from mock_server.testing.pool import MockPool
 
     pool = MockPool()
     yield pool
@@ -186,7 +186,9 @@ class EverflowLive:
     @property
     def headers(self) -> dict[str, str]:
         """Headers for a GET: the API key and JSON accept."""
-        return {"X-Eflow-Api-Key": self._key, "Accept": "application/json"}
+        from openapi.spec import api_key_header
+
+        return {api_key_header(): self._key, "Accept": "application/json"}
 
     def __repr__(self) -> str:
         return f"EverflowLive({self.base_url!r}, key=********)"
@@ -199,4 +201,6 @@ def everflow_live(request: pytest.FixtureRequest, _everflow_installed: None) -> 
     key = os.environ.get(KEY_ENV, "")
     if not (live_enabled(request.config) and key):
         pytest.skip(f"everflow_live skipped: {ENABLE_LIVE}")
-    return EverflowLive(os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL), key)
+    from openapi.spec import everflow_base_urls
+
+    return EverflowLive(os.environ.get(BASE_URL_ENV) or everflow_base_urls()[0], key)

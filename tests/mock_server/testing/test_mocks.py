@@ -15,13 +15,9 @@ import respx
 
 from fixtures import PostbackFactory
 from mock_server.core.config import MockConfig
-from mock_server.testing.mocks import (
-    EVERFLOW_HOSTS,
-    EverflowMock,
-    EverflowServer,
-    InvalidPostback,
-    MockPool,
-)
+from mock_server.testing.handle import InvalidPostback
+from mock_server.testing.mocks import EverflowMock, EverflowServer
+from mock_server.testing.pool import MockPool, everflow_hosts
 
 BASE = "https://api.eflow.team/v1"
 KEY = {"X-Eflow-Api-Key": "downstream-key"}
@@ -495,8 +491,9 @@ def test_unmatched_hosts_still_fail_on_a_kept_router(pool: MockPool) -> None:
 
 
 def test_both_regions_are_answered(pool: MockPool) -> None:
+    assert everflow_hosts() == ("api.eflow.team", "api-eu.eflow.team")  # the spec's servers
     with pool.mock(MockConfig(), pass_through_unmatched=False):
-        for host in EVERFLOW_HOSTS:
+        for host in everflow_hosts():
             answer = httpx.get(f"https://{host}/v1/networks/pixels/3", headers=KEY)
             assert answer.json()["network_pixel_id"] == 3
 
