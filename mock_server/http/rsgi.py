@@ -19,7 +19,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
@@ -27,18 +27,7 @@ from a2wsgi import WSGIMiddleware
 from mock_server.core.faults import FAULT_MESSAGE, InjectedFault
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
-from mock_server.pipeline.registry import HoldsMock, get_pipeline
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-
-
-class ServedApp(HoldsMock, Protocol):
-    """What the RSGI front serves: a ``create_app`` or ``MockApp`` app."""
-
-    @property
-    def wsgi_app(self) -> WSGIApplication: ...
-
+from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 
 FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -269,9 +258,9 @@ async def _to_flask(
 class RsgiFront:
     """An RSGI app answering exactly like ``app`` (a ``create_app`` or ``MockApp`` app)."""
 
-    def __init__(self, app: ServedApp, flask_threads: int = FLASK_THREADS) -> None:
+    def __init__(self, app: HoldsMock, flask_threads: int = FLASK_THREADS) -> None:
         self.pipeline = get_pipeline(app)
-        self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
+        self.flask = WSGIMiddleware(get_rest(app), workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
         self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
 
