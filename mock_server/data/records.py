@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from mock_server.data.strictjson import StrictJSONError, dumps
+from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import StrictJSONError
 from openapi import Violation
 from openapi.fast_validation import violations
 

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
+from mock_server.data.jsonout import dumps
 from mock_server.data.records import (
     MAX_ID,
     EncodedPostbacks,
     RecordChecker,
     encode_records,
 )
-from mock_server.data.strictjson import dumps
 
 if TYPE_CHECKING:
     from mock_server.state.index import Condition, PostbackIndex

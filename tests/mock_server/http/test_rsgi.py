@@ -15,7 +15,8 @@ from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.core.config import RateLimit
 from mock_server.core.faults import InjectedFault
-from mock_server.http.rsgi import CUT_SHORT, BodyBudget, RsgiFront, environ_of
+from mock_server.http.rsgi import CUT_SHORT, BodyBudget, RsgiFront
+from mock_server.http.rsgi_scope import environ_of
 from mock_server.pipeline.registry import get_pipeline
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
