@@ -1,6 +1,7 @@
 """``everflow-contract``: judge a running API (the real one, or a mock) by the spec.
 
-Only the standard library and ``contract_tests.defaults`` load for ``--help`` and
+Only the standard library and the two light defaults modules (``contract_tests.defaults``,
+``openapi.remote.defaults``) load for ``--help`` and
 ``--version``; httpx, openapi-core and the suite are imported when a run starts.
 """
 
@@ -17,20 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from contract_tests.defaults import (
-    DEFAULT_BACKOFF,
-    DEFAULT_MAX_TIME,
     DEFAULT_MISSING_ID,
-    DEFAULT_RATE,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    KEY_ENV,
     PIXEL_IDS_ENV,
     READ_REQUESTS_BEYOND_IDS,
     WRITE_REQUESTS,
 )
+from openapi.remote.defaults import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_TIME,
+    DEFAULT_RATE,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    KEY_ENV,
+)
 
 if TYPE_CHECKING:
-    from contract_tests.findings import Report
+    from openapi.remote.findings import Report
 
 PROG = "everflow-contract"
 DISTRIBUTION = "everflow-postback-kit"
@@ -252,7 +255,7 @@ def _check_budget(args: argparse.Namespace, requests: int) -> None:
 
 
 def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
-    from contract_tests.reporting import junit_xml, markdown, summary
+    from openapi.remote.reporting import junit_xml, markdown, summary
 
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
@@ -285,10 +288,10 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
 
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
-    from contract_tests.client import UnsafeTarget, check_base_url, is_loopback
-    from contract_tests.findings import Mode, Report, RunInterrupted, interrupted
     from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
-    from contract_tests.masking import printable, redact
+    from openapi.remote.client import UnsafeTarget, check_base_url, is_loopback
+    from openapi.remote.findings import Mode, Report, RunInterrupted, interrupted
+    from openapi.remote.masking import printable, redact
 
     try:
         ids = [] if args.cleanup else _ids(args)
@@ -332,8 +335,8 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
 
 def _run(args: argparse.Namespace, key: str, ids: list[int], started: float) -> Report:
     from contract_tests.cleanup import run_cleanup
-    from contract_tests.client import ContractClient
     from contract_tests.suite import run_contract
+    from openapi.remote.client import ContractClient
 
     client = ContractClient(
         args.base_url,

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.deadline import DeadlineBackend, deadline_transport
-from contract_tests.defaults import (
+from openapi.remote.deadline import DeadlineBackend, deadline_transport
+from openapi.remote.defaults import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_TIME,
     DEFAULT_RATE,
@@ -26,8 +26,8 @@ from contract_tests.defaults import (
     MAX_JSON_DEPTH,
     RETRY_AFTER_CAP,
 )
-from contract_tests.findings import Write
-from contract_tests.masking import MIN_PIECE, redact, redact_body
+from openapi.remote.findings import Write
+from openapi.remote.masking import MIN_PIECE, redact, redact_body
 
 KEY_HEADER = "X-Eflow-Api-Key"
 PIXELS_PATH = "/networks/pixels"

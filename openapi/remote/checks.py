@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from openapi_schema_validator import OAS31Validator
 
-from contract_tests.findings import Finding
 from openapi.httpx_validation import documented_statuses, response_violations
+from openapi.remote.findings import Finding
 from openapi.spec import rule_schemas
 from openapi.violations import component_schema
 

@@ -8,7 +8,9 @@ import time
 import httpx
 import pytest
 
-from contract_tests.client import (
+from mock_server import create_app, get_state
+from mock_server.live import LiveServer
+from openapi.remote.client import (
     ContractClient,
     OutOfTime,
     RequestTimeout,
@@ -21,10 +23,8 @@ from contract_tests.client import (
     json_depth,
     retry_after_seconds,
 )
-from contract_tests.defaults import MAX_ANSWER_BYTES, MAX_JSON_DEPTH, RETRY_AFTER_CAP
-from contract_tests.findings import Write
-from mock_server import create_app, get_state
-from mock_server.live import LiveServer
+from openapi.remote.defaults import MAX_ANSWER_BYTES, MAX_JSON_DEPTH, RETRY_AFTER_CAP
+from openapi.remote.findings import Write
 
 
 class Recorder:
@@ -415,7 +415,7 @@ def test_answers_come_back_with_the_key_masked() -> None:
 def test_proxies_come_from_the_environment_but_never_for_loopback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from contract_tests.client import _environment_proxy
+    from openapi.remote.client import _environment_proxy
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")

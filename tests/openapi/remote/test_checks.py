@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contract_tests.checks import (
+from fixtures import PostbackFactory
+from fixtures.values import DELIVERY_PAYLOAD
+from openapi.remote.checks import (
     DriftTracker,
     check_answer,
     conditional_fields,
     undocumented_paths,
 )
-from fixtures import PostbackFactory
-from fixtures.values import DELIVERY_PAYLOAD
 from openapi.violations import component_schema
 
 DELIVERY_METHODS = component_schema("DeliveryMethod")["enum"]
