@@ -129,9 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--base-url",
-        required=True,
-        help="the API base URL, ending in /v1 (required), e.g. "
+        help="the API base URL, ending in /v1 (required unless --recording), e.g. "
         "https://api.eflow.team/v1; plain http only to loopback, no credentials in it",
+    )
+    parser.add_argument(
+        "--recording",
+        metavar="FILE",
+        help="check no API: run the body checks on a recording of production's answers "
+        "(everflow-mock record), offline and without a key (default: none)",
     )
     parser.add_argument(
         "--pixel-id",
@@ -288,6 +293,11 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
 
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
+    if args.recording is not None:
+        return _check_recording(args)
+    if args.base_url is None:
+        print(f"{PROG}: error: give --base-url (or --recording FILE) (see --help)", file=sys.stderr)
+        return 2
     from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
     from openapi.remote.client import UnsafeTarget, check_base_url, is_loopback
     from openapi.remote.findings import Mode, Report, RunInterrupted, interrupted
@@ -331,6 +341,21 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
     if code == EXIT_INTERRUPTED:
         print(f"{PROG}: interrupted", file=sys.stderr)
     return code
+
+
+def _check_recording(args: argparse.Namespace) -> int:
+    """``--recording FILE``: the body checks offline; 0 when every postback holds, 1 on a
+    violation, 2 when the file is no recording or a report cannot be written."""
+    from contract_tests.recording import RecordingError, recording_report
+    from openapi.remote.masking import printable
+
+    try:
+        report = recording_report(args.recording, strict=args.strict)
+        _write(report, args, [])
+    except (RecordingError, OSError) as error:
+        print(printable(f"{PROG}: {error}"), file=sys.stderr)
+        return 2
+    return 0 if report.passed else 1
 
 
 def _run(args: argparse.Namespace, key: str, ids: list[int], started: float) -> Report:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -185,3 +186,48 @@ class DriftTracker:
             for name in self.schema["properties"]
             if name in self.expected and name not in self.seen
         ]
+
+
+PIXEL_PATH_ID = re.compile(r"/networks/pixels/([0-9]+)")
+"""A path (under the base URL's ``/v1``) that names one postback, and its id."""
+
+
+def _path_pixel_id(response: httpx.Response) -> int | None:
+    path = response.request.url.path
+    match = PIXEL_PATH_ID.search(path)
+    if response.request.method != "GET" or match is None or not path.endswith(match.group()):
+        return None
+    return int(match.group(1))
+
+
+def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Finding]:
+    """Everything wrong with one answer to a request someone else chose (a proxy's): the
+    checks of ``check_answer`` with the status it came with, the postback's id held to
+    the path's for a read of one, and a status the operation does not document."""
+    pixel_id = _path_pixel_id(response)
+    status = response.status_code
+    found = check_answer(target, probe, response, pixel_id, status, same_id=pixel_id is not None)
+    documented = documented_statuses(response.request)
+    if documented and status not in documented and not any(f.check == "status" for f in found):
+        expected = ", ".join(map(str, sorted(documented)))
+        found.insert(0, Finding(target, probe, pixel_id, "status", "$", expected, str(status)))
+    return found
+
+
+def judge_record(target: str, probe: str, record: Any, base_url: str) -> list[Finding]:
+    """The body checks of ``check_answer`` on a postback recorded from an answer (no
+    status, media type or headers to judge: a recording keeps only bodies), as the answer
+    to a read of its own id at ``base_url``."""
+    pixel_id = as_int(record.get("network_pixel_id")) if isinstance(record, dict) else None
+    url = f"{base_url.rstrip('/')}/networks/pixels/{pixel_id if pixel_id is not None else 0}"
+    response = httpx.Response(
+        200,
+        headers={"Content-Type": "application/json"},
+        content=json.dumps(record).encode(),
+        request=httpx.Request("GET", url),
+    )
+    return [
+        finding
+        for finding in check_answer(target, probe, response, pixel_id, 200)
+        if finding.check != "rate_limit_headers"
+    ]

@@ -279,10 +279,14 @@ class ContractClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         with_key: bool = True,
+        content: bytes | None = None,
+        key: str | None = None,
     ) -> httpx.Response:
-        """Send ``method path`` (relative to the base URL) with an optional JSON body;
-        retried on 429 and 5xx (a create on 429 only). ``WriteRefused`` unless it is
-        read-only or writes are allowed."""
+        """Send ``method path`` (relative to the base URL) with an optional JSON body
+        (``json``, or ``content``: JSON already encoded, sent as it is); retried on 429 and
+        5xx (a create on 429 only). ``WriteRefused`` unless it is read-only or writes are
+        allowed. ``key`` is sent (and masked) instead of the client's own: a proxy passes
+        on the key its caller sent."""
         method = method.upper()
         read_only = is_read_only(method, path)
         if not (read_only or self.allow_writes):
@@ -290,9 +294,13 @@ class ContractClient:
                 f"{method} {path} would write; the contract suite writes only with --allow-writes"
             )
         once = method == CREATE[0] and CREATE[1].fullmatch(path) is not None
+        key = self._key if key is None else key
         headers = {"Accept": "application/json"}
         if with_key:
-            headers[KEY_HEADER] = self._key
+            headers[KEY_HEADER] = key
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+            json = content
         what = f"{method} {path}"
         for attempt in range(self._retries + 1):
             self._pace(what)
@@ -345,6 +353,7 @@ class ContractClient:
         json: Any,
     ) -> httpx.Response:
         what = f"{method} {path}"
+        key = headers.get(KEY_HEADER, self._key)
         limit = min(self._timeout, self._left())
         budget_bound = limit < self._timeout
         deadline = time.monotonic() + limit
@@ -352,8 +361,10 @@ class ContractClient:
             self._deadline.deadline = deadline
         self.sent += 1
         try:
+            # bytes: a body already encoded (a proxy's caller's), sent as it is
+            body = {"content": json} if isinstance(json, bytes) else {"json": json}
             request = self._http.build_request(
-                method, path, headers=headers, params=params, json=json, timeout=limit
+                method, path, headers=headers, params=params, timeout=limit, **body
             )
             response = self._http.send(request, stream=True)
             try:
@@ -373,11 +384,11 @@ class ContractClient:
             ) from None
         except httpx.HTTPError as error:
             message = f"{type(error).__name__} for {what}: {error}"
-            raise TransportFailure(redact(message, [self._key])) from None
+            raise TransportFailure(redact(message, [key])) from None
         finally:
             if self._deadline is not None:
                 self._deadline.deadline = None
-        return self._masked(response, content)
+        return self._masked(response, content, key)
 
     def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
         chunks: list[bytes] = []
@@ -394,11 +405,11 @@ class ContractClient:
                 raise httpx.ReadTimeout(f"no complete answer within {limit:g} s")
         return b"".join(chunks)
 
-    def _masked(self, response: httpx.Response, content: bytes) -> httpx.Response:
+    def _masked(self, response: httpx.Response, content: bytes, key: str) -> httpx.Response:
         """The answer, decoded, with the key masked out of headers and body (a key shorter
         than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
         are passed on as UTF-8, so that a non-ASCII one survives."""
-        secrets = [self._key] if len(self._key) >= MIN_PIECE else []
+        secrets = [key] if len(key) >= MIN_PIECE else []
         headers = [
             (redact(name, secrets).encode(), redact(value, secrets).encode())
             for name, value in response.headers.multi_items()

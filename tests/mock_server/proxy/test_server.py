@@ -1,0 +1,255 @@
+"""The validating proxy: answers passed on unchanged, judged, counted, journaled, logged;
+writes refused before they leave; the key kept out of everything."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+
+from mock_server.live import LiveServer
+from mock_server.proxy.server import MAX_BODY
+
+from .conftest import BYTE_EQUAL_ID, DRIFT_ID, KEY, Proxy, leaks, pieces
+
+JSON = {"Content-Type": "application/json"}
+
+
+def direct(production: LiveServer, path: str, **kwargs: Any) -> httpx.Response:
+    with httpx.Client(base_url=production.root, headers={"X-Eflow-Api-Key": KEY}) as http:
+        return http.request(kwargs.pop("method", "GET"), path, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/v1/networks/pixels/{BYTE_EQUAL_ID}", None),
+        ("GET", "/v1/networks/pixels/404404", None),
+        # the 4th postback by id is the clean one; a page holding the key would be masked
+        ("GET", "/v1/networks/pixels?page=4&page_size=1", None),
+        ("POST", "/v1/networks/pixelstable", b'{"paging": {"page": 4, "page_size": 1}}'),
+    ],
+)
+def test_answers_pass_through_byte_equal(
+    proxy: Proxy, production: LiveServer, method: str, path: str, body: bytes | None
+) -> None:
+    expected = direct(production, path, method=method, content=body, headers=JSON)
+    got = proxy.http.request(method, path, content=body, headers=JSON)
+    assert got.status_code == expected.status_code
+    assert got.content == expected.content
+    assert got.headers["Content-Type"] == expected.headers["Content-Type"]
+
+
+def test_a_good_answer_carries_zero_violations(proxy: Proxy) -> None:
+    got = proxy.http.get(f"/v1/networks/pixels/{BYTE_EQUAL_ID}")
+    assert got.status_code == 200
+    assert got.headers["X-Everflow-Violations"] == "0"
+    (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
+    assert entry["violation_count"] == 0
+    assert entry["operation"] == "getPartnerPostback"
+
+
+def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
+    got = proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}")
+    assert got.status_code == 200
+    assert got.json()["pixel_status"] == "paused"  # passed on as production sent it
+    assert got.headers["X-Everflow-Violations"] == "1"
+    (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
+    assert entry["violation_count"] == 1
+    (violation,) = entry["violations"]
+    assert violation["rule"] == "$.pixel_status:enum"
+    assert violation["path"] == "$.pixel_status"
+    assert violation["expected"] == "enum"
+    assert "paused" in violation["actual"]
+    assert f"GET /v1/networks/pixels/{DRIFT_ID} 200" in proxy.log
+    assert "violations: 1" in proxy.log
+    assert "violation: $.pixel_status:enum at $.pixel_status: expected enum, got" in proxy.log
+    assert proxy.tally.violations == {("getPartnerPostback", "$.pixel_status:enum"): 1}
+    summary = proxy.tally.summary()
+    assert "1 answer broke the spec" in summary
+    assert "getPartnerPostback: 1 requests, 1 broken" in summary
+    assert "$.pixel_status:enum: 1" in summary
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/v1/networks/pixels/1"),
+        ("PUT", "/v1/networks/pixels/1"),
+        ("POST", "/v1/networks/pixels"),
+        ("PATCH", "/v1/networks/pixels/1"),
+    ],
+)
+def test_writes_never_reach_the_upstream_when_read_only(
+    httpserver: HTTPServer, method: str, path: str
+) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.request(method, path, content=b"{}", headers=JSON)
+    finally:
+        proxy.close()
+    assert got.status_code == 403
+    assert "--allow-writes" in got.json()["error"]
+    assert list(got.json()) == ["error"]
+    assert httpserver.log == []
+    (entry,) = proxy.tally.journal()
+    assert entry["upstream"] == "refused"
+
+
+def test_writes_are_passed_on_when_allowed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/7", method="DELETE").respond_with_json(
+        {"result": True}
+    )
+    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)
+    try:
+        got = proxy.http.delete("/v1/networks/pixels/7")
+    finally:
+        proxy.close()
+    assert got.status_code == 200
+    assert got.json() == {"result": True}
+    assert len(httpserver.log) == 1
+
+
+def test_the_callers_key_is_passed_on_and_the_proxys_added_when_none(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        proxy.http.get("/v1/networks/pixels/5", headers={"X-Eflow-Api-Key": "caller-key-0123456"})
+        proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    sent = [request.headers.get("X-Eflow-Api-Key") for request, _ in httpserver.log]
+    assert sent == ["caller-key-0123456", KEY]
+
+
+def test_answers_the_mock_would_refuse_are_passed_on_and_judged(httpserver: HTTPServer) -> None:
+    page = b"<html><body>I am a teapot</body></html>"
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        page, status=418, content_type="text/html"
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert got.status_code == 418
+    assert got.content == page
+    assert len(httpserver.log) == 1
+    (entry,) = proxy.tally.journal()
+    rules = {v["rule"] for v in entry["violations"]}
+    assert rules == {"status", "content_type"}
+    assert got.headers["X-Everflow-Violations"] == "2"
+
+
+def test_a_429_is_passed_back_as_it_came(httpserver: HTTPServer) -> None:
+    body = b'{"error": "Too many requests"}'
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        body, status=429, headers={"Retry-After": "1"}, content_type="application/json"
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert got.status_code == 429
+    assert got.content == body
+    assert got.headers["Retry-After"] == "1"
+    assert len(httpserver.log) == 1  # not retried: the caller decides
+
+
+def test_an_unreachable_upstream_is_a_502_naming_it_without_the_key() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]  # bound, never listening: connections are refused
+        proxy = Proxy(f"http://127.0.0.1:{port}/v1")
+        try:
+            got = proxy.http.get("/v1/networks/pixels/1")
+        finally:
+            proxy.close()
+    assert got.status_code == 502
+    assert f"127.0.0.1:{port}/v1" in got.json()["error"]
+    assert leaks(got.text) == []
+
+
+def test_a_slow_upstream_is_a_504_within_the_deadline(trickling_url: str) -> None:
+    proxy = Proxy(trickling_url, timeout=0.5)
+    try:
+        got = proxy.http.get("/v1/networks/pixels/1")
+    finally:
+        proxy.close()
+    assert got.status_code == 504
+    assert trickling_url in got.json()["error"]
+    assert "--timeout" in got.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.eflow.team/v1", "https://user:pw@api.eflow.team/v1", "ftp://x/v1"]
+)
+def test_only_https_upstreams_or_plain_http_to_loopback(url: str) -> None:
+    from openapi.remote.client import UnsafeTarget
+
+    with pytest.raises(UnsafeTarget):
+        Proxy(url)
+
+
+def test_a_body_too_large_is_refused_and_not_sent(httpserver: HTTPServer) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.post(
+            "/v1/networks/pixelstable", content=b" " * (MAX_BODY + 1), headers=JSON
+        )
+    finally:
+        proxy.close()
+    assert got.status_code == 413
+    assert httpserver.log == []
+
+
+def test_only_api_paths_are_passed_on(httpserver: HTTPServer) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/etc/passwd")
+    finally:
+        proxy.close()
+    assert got.status_code == 404
+    assert httpserver.log == []
+
+
+def test_the_admin_api_answers_loopback_only(proxy: Proxy) -> None:
+    outside = httpx.Client(
+        transport=httpx.WSGITransport(app=proxy.app, remote_addr="10.0.0.8"),
+        base_url="http://proxy",
+    )
+    with outside:
+        assert outside.get("/__admin/requests").status_code == 403
+
+
+def test_the_key_appears_nowhere(proxy: Proxy, tmp_path: Path) -> None:
+    from openapi.remote.reporting import junit_xml, markdown
+
+    for pixel_id in (1, 2, 3, DRIFT_ID):
+        got = proxy.http.get(f"/v1/networks/pixels/{pixel_id}")
+        assert got.status_code == 200
+        assert not pieces(KEY) & set(_runs(got.text))  # masked even in answers passed on
+    proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}", params={"api_key": KEY})
+    journal = json.dumps(proxy.http.get("/__admin/requests").json())
+    assert "api_key" in journal
+    report = proxy.tally.report()
+    keys = proxy.upstream.keys
+    for text in (journal, proxy.log, proxy.tally.summary(), markdown(report, keys)):
+        assert leaks(text) == []
+    assert leaks(junit_xml(report, keys)) == []
+    assert proxy.recording is not None
+    proxy.recording.write(tmp_path / "rec.json", keys)
+    for path in tmp_path.iterdir():
+        assert leaks(path.read_text()) == [], path.name
+
+
+def _runs(text: str) -> list[str]:
+    return [text[i : i + 8] for i in range(len(text) - 7)]
