@@ -105,7 +105,11 @@ class Recording:
         }
         report_file = report_path(out)
         write_whole(report_file, _dumps(report))
-        write_whole(out, _dumps(records))
+        try:
+            write_whole(out, _dumps(records))
+        except BaseException:  # Ctrl-C included: no report of a recording not written
+            report_file.unlink(missing_ok=True)
+            raise
         return report_file
 
 
