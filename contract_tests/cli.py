@@ -129,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--base-url",
-        help="the API base URL, ending in /v1 (required unless --recording), e.g. "
-        "https://api.eflow.team/v1; plain http only to loopback, no credentials in it",
+        help="the API base URL, ending in /v1, e.g. https://api.eflow.team/v1; plain http "
+        "only to loopback, no credentials in it (default: none; required unless --recording)",
     )
     parser.add_argument(
         "--recording",

@@ -511,3 +511,30 @@ def test_a_retry_after_of_unicode_digits_is_no_number() -> None:
     assert client.get("/networks/pixels/1").status_code == 200
     assert len(sleeps) == 1
     assert sleeps[0] < 1.0  # the backoff, not a number read from "²"
+
+
+def test_a_key_given_per_request_is_sent_and_masked_instead_of_the_clients() -> None:
+    caller = "caller-key-" + "y" * 20
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        sent = request.headers["X-Eflow-Api-Key"]
+        return httpx.Response(200, headers={"X-Echo": sent}, json={"description": sent})
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", "own-key-zzzzzzzz", rate=0, transport=httpx.MockTransport(echo)
+    )
+    response = client.get("/networks/pixels/1")
+    assert response.json() == {"description": "********"}
+    response = client.request("GET", "/networks/pixels/1", key=caller)
+    assert response.json() == {"description": "********"}
+    assert response.headers["X-Echo"] == "********"
+
+
+def test_an_encoded_body_is_sent_as_it_is() -> None:
+    recorder = Recorder([200])
+    client = client_for(recorder, [], rate=0)
+    body = b'{"paging":  {"page": 2}}'
+    client.request("POST", "/networks/pixelstable", content=body)
+    (sent,) = recorder.requests
+    assert sent.content == body
+    assert sent.headers["Content-Type"] == "application/json"
