@@ -203,6 +203,7 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
         f"journal: {options.root}/__admin/requests  stop: Ctrl-C",
         flush=True,
     )
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
         with listener:
             _serve_waitress(app, options, listener, MockConfig.read_timeout, MAX_BODY)
@@ -211,7 +212,11 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the reports are written whole
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        code = _finish(args, upstream, tally, recording)
+        try:
+            code = _finish(args, upstream, tally, recording)
+        finally:
+            signal.signal(signal.SIGINT, handlers[0])
+            signal.signal(signal.SIGTERM, handlers[1])
     return code
 
 

@@ -134,7 +134,8 @@ class Proxy:
 
     def __init__(self, upstream_url: str, key: str = KEY, **options: Any) -> None:
         record = options.pop("record", False)
-        self.upstream = Upstream(upstream_url, key, rate=1000, **options)
+        options.setdefault("rate", 1000)
+        self.upstream = Upstream(upstream_url, key, **options)
         self.tally = Tally(self.upstream.name, "read-only")
         self.recording = Recording() if record else None
         self.lines: list[bytes] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -70,7 +71,8 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
     assert "$.pixel_status:enum" in report.read_text()
     failures = ET.parse(junit).getroot().iter("failure")
     assert any("$.pixel_status:enum" in (f.get("message") or "") for f in failures)
-    assert recording.exists()
+    recorded = json.loads(recording.read_text())
+    assert [p["network_pixel_id"] for p in recorded] == [1, DRIFT_ID]
     for text in (banner, out, err, *(p.read_text() for p in tmp_path.iterdir())):
         assert leaks(text) == []
 

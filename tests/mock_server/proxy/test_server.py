@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,19 @@ def test_a_429_is_passed_back_as_it_came(httpserver: HTTPServer) -> None:
     assert got.content == body
     assert got.headers["Retry-After"] == "1"
     assert len(httpserver.log) == 1  # not retried: the caller decides
+
+
+def test_requests_are_paced_under_the_rate(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
+    proxy = Proxy(httpserver.url_for("/v1"), rate=4)
+    try:
+        started = time.monotonic()
+        for _ in range(3):
+            proxy.http.get("/v1/networks/pixels/5")
+        took = time.monotonic() - started
+    finally:
+        proxy.close()
+    assert took >= 2 / 4  # three requests at 4 a second: two intervals
 
 
 def test_an_unreachable_upstream_is_a_502_naming_it_without_the_key() -> None:
