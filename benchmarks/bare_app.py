@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from mock_server.catalogue import builtin_postbacks
-from mock_server.store import encode
+from mock_server.data.catalogue import builtin_postbacks
+from mock_server.state.store import encode
 
 BODY = encode(builtin_postbacks(0)[2])
 

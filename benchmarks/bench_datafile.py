@@ -37,7 +37,7 @@ def status_mb(field):
 mode, path = sys.argv[1], sys.argv[2]
 if mode == "mock":
     from mock_server import MockConfig, MockState
-    from mock_server.datafile import load_data_file
+    from mock_server.data.datafile import load_data_file
 before = status_mb("VmRSS:")
 start = time.perf_counter()
 if mode == "mock":

@@ -33,7 +33,7 @@ from multiprocessing.sharedctypes import Synchronized
 import httpx
 
 from benchmarks.bench_soak import rss_kib
-from mock_server.spawn import spawn_serve
+from mock_server.testing.spawn import spawn_serve
 
 KEY = {"X-Eflow-Api-Key": "bench"}
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"

@@ -41,7 +41,7 @@ CASES = {
     PLUGINS: [
         sys.executable,
         "-c",
-        "import pytest; import mock_server.pytest_plugin; import contract_tests.plugin",
+        "import pytest; import mock_server.testing.pytest_plugin; import contract_tests.plugin",
     ],
     "everflow-mock --help": [*_script("everflow-mock", "mock_server.cli"), "--help"],
     "everflow-contract --help": [*_script("everflow-contract", "contract_tests.cli"), "--help"],

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fixtures import PostbackFactory
-from mock_server.spawn import spawn_serve
+from mock_server.testing.spawn import spawn_serve
 
 KEY = {"X-Eflow-Api-Key": "bench-key"}
 GOALS = {"list page of 50": 5.0, "filtered search": 20.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from benchmarks.bare_app import app
-from mock_server.serve import THREADS, ServerOptions, run_wsgi
+from mock_server.server.serve import THREADS, ServerOptions, run_wsgi
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

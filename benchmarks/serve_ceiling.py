@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.bare_app import BODY
-from mock_server.eager import make_eager
-from mock_server.serve import THREADS, ServerOptions, _serve_granian, claim
+from mock_server.http.eager import make_eager
+from mock_server.server.serve import THREADS, ServerOptions, _serve_granian, claim
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 
 from mock_server.app import create_app
-from mock_server.config import MockConfig, RateLimit
-from mock_server.serve import ServerOptions, run_wsgi
+from mock_server.core.config import MockConfig, RateLimit
+from mock_server.server.serve import ServerOptions, run_wsgi
 
 WSGI_THREADS = 16
 

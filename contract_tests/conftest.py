@@ -8,7 +8,7 @@ skipped with a reason when the key or pixel ids are missing. They write only wit
 ``--everflow-allow-writes``. The suite's options are registered by its own plugin
 (``contract_tests.plugin``, the ``everflow_contract`` entry point), so that pytest knows them
 before it reads this file, as under ``pytest --pyargs contract_tests``; ``--everflow-live``
-and the installation check are the mocks' plugin's (``mock_server.pytest_plugin``).
+and the installation check are the mocks' plugin's (``mock_server.testing.pytest_plugin``).
 
 The kit's modules are imported inside the fixture, after the plugin's installation check,
 so that a clashing package fails the suite's tests with one line, not a collection error.
@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contract_tests.defaults import PIXEL_IDS_ENV
-from mock_server.pytest_plugin import (
+from mock_server.testing.pytest_plugin import (
     BASE_URL_ENV,
-    DEFAULT_BASE_URL,
     KEY_ENV,
     live_enabled,
     refuse_a_broken_installation,
 )
+from openapi.spec import everflow_base_urls
 
 if TYPE_CHECKING:
     import httpx
@@ -101,8 +101,8 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
 
     from contract_tests.cli import LOOPBACK_PLACEHOLDER_KEY
     from mock_server import builtin_postbacks, create_app
-    from mock_server.catalogue import catalogue_rows
-    from mock_server.spawn import spawn_serve
+    from mock_server.data.catalogue import catalogue_rows
+    from mock_server.testing.spawn import spawn_serve
     from openapi.remote.client import is_loopback
 
     name: str = request.param
@@ -136,7 +136,11 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
         live = name == "live"
         if live and not live_enabled(config):
             pytest.skip(f"live contract skipped: pass --everflow-live and set {KEY_ENV}")
-        url = os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL) if live else name.removeprefix("url:")
+        url = (
+            os.environ.get(BASE_URL_ENV) or everflow_base_urls()[0]
+            if live
+            else name.removeprefix("url:")
+        )
         key = os.environ.get(KEY_ENV, "")
         if not key and not is_loopback(httpx.URL(url).host):
             pytest.skip(f"{name} contract skipped: no API key in ${KEY_ENV}")

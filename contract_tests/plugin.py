@@ -6,7 +6,7 @@ The suite's targets (``contract_tests/conftest.py``) read ``--everflow-contract-
 pytest reads that conftest only after it has parsed the command line, so options registered
 there would be "unrecognized arguments"; registered here, through the ``pytest11`` entry point
 of the kit's distribution, pytest knows them before it parses anything. ``--everflow-live``
-and ``--everflow-seed`` belong to the mocks' plugin (``mock_server.pytest_plugin``), which
+and ``--everflow-seed`` belong to the mocks' plugin (``mock_server.testing.pytest_plugin``), which
 knows nothing of this suite.
 
 Every pytest run in an environment with the kit loads this module, so it imports only pytest,

@@ -11,23 +11,24 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mock_server.app import create_app, get_state
-    from mock_server.catalogue import builtin_postbacks
-    from mock_server.config import MockConfig, RateLimit
-    from mock_server.datafile import DataFileError, load_data_file
-    from mock_server.records import InvalidRecords
-    from mock_server.state import MockState
+    from mock_server.app import create_app
+    from mock_server.core.config import MockConfig, RateLimit
+    from mock_server.data.catalogue import builtin_postbacks
+    from mock_server.data.datafile import DataFileError, load_data_file
+    from mock_server.data.records import InvalidRecords
+    from mock_server.pipeline.registry import get_state
+    from mock_server.state.mock_state import MockState
 
 _HOMES = {
-    "DataFileError": "mock_server.datafile",
-    "InvalidRecords": "mock_server.records",
-    "MockConfig": "mock_server.config",
-    "MockState": "mock_server.state",
-    "RateLimit": "mock_server.config",
-    "builtin_postbacks": "mock_server.catalogue",
+    "DataFileError": "mock_server.data.datafile",
+    "InvalidRecords": "mock_server.data.records",
+    "MockConfig": "mock_server.core.config",
+    "MockState": "mock_server.state.mock_state",
+    "RateLimit": "mock_server.core.config",
+    "builtin_postbacks": "mock_server.data.catalogue",
     "create_app": "mock_server.app",
-    "get_state": "mock_server.app",
-    "load_data_file": "mock_server.datafile",
+    "get_state": "mock_server.pipeline.registry",
+    "load_data_file": "mock_server.data.datafile",
 }
 
 __all__ = [

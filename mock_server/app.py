@@ -8,11 +8,12 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from mock_server.config import MockConfig
-from mock_server.front import wsgi_front
-from mock_server.pipeline import Pipeline
-from mock_server.routes import Routes
-from mock_server.state import MockState
+from mock_server.core.config import MockConfig
+from mock_server.core.routes import Routes
+from mock_server.http.wsgi import wsgi_front
+from mock_server.pipeline.pipeline import Pipeline
+from mock_server.pipeline.registry import PIPELINE_KEY, STATE_KEY, get_pipeline, get_state
+from mock_server.state.mock_state import MockState
 from openapi import load_spec
 
 if TYPE_CHECKING:
@@ -20,20 +21,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger("mock_server")
-STATE_KEY = "everflow_mock"
-PIPELINE_KEY = "everflow_mock_pipeline"
-
-
-def get_state(app: Flask | MockApp) -> MockState:
-    """The ``MockState`` behind an app made by ``create_app`` or ``MockApp``."""
-    state: MockState = app.extensions[STATE_KEY]
-    return state
-
-
-def get_pipeline(app: Flask | MockApp) -> Pipeline:
-    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
-    pipeline: Pipeline = app.extensions[PIPELINE_KEY]
-    return pipeline
 
 
 class MockApp:
@@ -106,9 +93,9 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
     from flask import Flask, Response
     from werkzeug.exceptions import HTTPException
 
-    from mock_server.admin import admin_blueprint
-    from mock_server.messages import error_body, message
-    from mock_server.store import encode
+    from mock_server.admin.api import admin_blueprint
+    from mock_server.core.messages import error_body, message
+    from mock_server.state.store import encode
     from openapi import spec_bytes
 
     app = Flask(__name__)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from openapi.spec import (
         SPEC_FILENAME,
+        api_key_header,
+        everflow_base_urls,
         get_openapi,
         load_spec,
         spec_bytes,
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 _HOMES = {
     "SPEC_FILENAME": "openapi.spec",
     "Violation": "openapi.violations",
+    "api_key_header": "openapi.spec",
+    "everflow_base_urls": "openapi.spec",
     "get_openapi": "openapi.spec",
     "load_spec": "openapi.spec",
     "schema_violations": "openapi.violations",
@@ -37,6 +41,8 @@ _HOMES = {
 __all__ = [
     "SPEC_FILENAME",
     "Violation",
+    "api_key_header",
+    "everflow_base_urls",
     "get_openapi",
     "load_spec",
     "schema_violations",

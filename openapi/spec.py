@@ -117,3 +117,18 @@ def spec_rules() -> dict[str, str]:
     """
     rules = rule_schemas(load_spec()["components"]["schemas"]["PartnerPostback"])
     return {name: str(rule.get("description", "")) for name, rule in rules.items()}
+
+
+@functools.cache
+def api_key_header() -> str:
+    """The header that carries the API key: the spec's one security scheme's."""
+    spec = load_spec()
+    (requirement,) = spec["security"]
+    (scheme,) = requirement
+    return str(spec["components"]["securitySchemes"][scheme]["name"])
+
+
+@functools.cache
+def everflow_base_urls() -> tuple[str, ...]:
+    """Everflow's own base URLs, default region first: the spec's absolute servers."""
+    return tuple(server["url"] for server in load_spec()["servers"] if "://" in server["url"])

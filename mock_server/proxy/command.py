@@ -184,12 +184,12 @@ def run_proxy(args: argparse.Namespace) -> int:
 
 
 def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
-    from mock_server.access_log import stdout_writer
-    from mock_server.config import MockConfig
+    from mock_server.core.config import MockConfig
     from mock_server.proxy.record import Recording
     from mock_server.proxy.server import MAX_BODY, ProxyApp
     from mock_server.proxy.tally import Tally
-    from mock_server.serve import ServerOptions, _serve_waitress, claim
+    from mock_server.server.access_log import stdout_writer
+    from mock_server.server.serve import ServerOptions, _serve_waitress, claim
 
     listener = claim(args.host, args.port)
     port = listener.getsockname()[1]

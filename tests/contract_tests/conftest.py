@@ -17,7 +17,7 @@ from flask import Flask
 from contract_tests.cleanup import description_search
 from contract_tests.probe_postback import PROBE_MARKER
 from mock_server import create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -313,7 +313,7 @@ def broken_servers() -> Iterator[dict[str, BrokenServer]]:
         mock = create_app()
         holder = Flask(breakage.name)
         holder.wsgi_app = broken_app(breakage, mock)  # type: ignore[method-assign]
-        servers[breakage.name] = (LiveServer(holder).start(), mock)
+        servers[breakage.name] = (LocalServer(holder).start(), mock)
     yield {name: BrokenServer(live.url, mock) for name, (live, mock) in servers.items()}
     for live, _ in servers.values():
         live.stop()

@@ -11,7 +11,7 @@ from contract_tests.cli import main
 from contract_tests.probe_postback import PROBE_MARKER, probe_body, probe_description
 from contract_tests.probing import Prober
 from mock_server import create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 from openapi.remote.client import ContractClient
 from openapi.remote.findings import Report
 
@@ -131,7 +131,7 @@ def test_the_cli_cleans_up_without_pixel_ids(
     monkeypatch.delenv("EVERFLOW_PIXEL_IDS", raising=False)
     app = create_app()
     probes = plant(app, [probe_description("R1"), probe_description("R2")])
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         assert main(["--base-url", live.url, "--cleanup", "--rate", "1000"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("everflow-contract PASS")

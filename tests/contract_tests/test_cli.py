@@ -19,7 +19,7 @@ from flask import Flask, Response
 from contract_tests import cli
 from contract_tests.cli import build_parser, main
 from mock_server import create_app, get_state
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 
 from ..conftest import SLOW_SERVER_SECONDS
 
@@ -28,7 +28,7 @@ FAST = ["--rate", "1000"]
 
 @pytest.fixture(scope="module")
 def mock_url() -> object:
-    with LiveServer(create_app()) as live:
+    with LocalServer(create_app()) as live:
         yield live.url
 
 
@@ -299,7 +299,7 @@ def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
 
     junit = tmp_path / "j.xml"
     started = time.monotonic()
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         code, out, _ = run(
             ["--base-url", live.url, "--pixel-id", "1", "--junit", str(junit)], capsys
         )
@@ -318,7 +318,7 @@ def test_allow_writes_runs_the_write_probes_and_lists_every_write(
 ) -> None:
     junit, md = tmp_path / "j.xml", tmp_path / "r.md"
     app = create_app()
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         args = ["--base-url", live.url, "--pixel-id", "1", "--allow-writes", *FAST]
         assert main([*args, "--junit", str(junit), "--report", str(md)]) == 0
     out = capsys.readouterr().out
@@ -343,7 +343,7 @@ def test_writes_are_never_enabled_from_the_environment(
     for name in ("EVERFLOW_ALLOW_WRITES", "EVERFLOW_CONTRACT_ALLOW_WRITES", "ALLOW_WRITES"):
         monkeypatch.setenv(name, "1")
     app = create_app()
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         assert main(["--base-url", live.url, "--pixel-id", "1", *FAST]) == 0
     assert "writes: none (read-only run)" in capsys.readouterr().out
     sent = {(entry["method"], entry["path"]) for entry in get_state(app).requests}
@@ -369,7 +369,7 @@ def test_ctrl_c_deletes_the_probe_then_exits_130_with_the_reports(tmp_path: Path
 
     app.wsgi_app = stall_the_read_after_the_create  # type: ignore[method-assign]
     md = tmp_path / "r.md"
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -452,7 +452,7 @@ def test_odd_answers_are_findings_not_crashes(
     _odd_answers(app)
     junit, md, reports = _reports(tmp_path)
     extra = ["--allow-writes"] if writes else []
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         args = ["--base-url", live.url, "--pixel-id", "1,2,3,4", "--backoff", "0", *FAST, *extra]
         code, out, err = run([*args, *reports], capsys)
     assert code == 1, out + err
@@ -484,7 +484,7 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
         return Response(json.dumps(body), 200, content_type="application/json")
 
     junit, md, reports = _reports(tmp_path)
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         code, out, err = run(["--base-url", live.url, "--pixel-id", "1", *FAST, *reports], capsys)
     assert code == 1
     escaped = "7\\x1b[2J\\x1b]0;owned\\x07\\x00\\n[error] forged line\\u202e\\r"
@@ -512,7 +512,7 @@ def test_sigterm_while_reading_exits_130_with_the_reports(tmp_path: Path) -> Non
 
     app.wsgi_app = stall_the_second_read  # type: ignore[method-assign]
     junit, md, reports = _reports(tmp_path)
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "contract_tests.cli", "--base-url", live.url),

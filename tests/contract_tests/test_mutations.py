@@ -46,9 +46,9 @@ def test_cli_catches_the_fault_and_names_it(
 
 def test_cli_passes_the_real_mock_clean(capsys: pytest.CaptureFixture[str]) -> None:
     from mock_server import create_app
-    from mock_server.live import LiveServer
+    from mock_server.testing.local_server import LocalServer
 
-    with LiveServer(create_app()) as live:
+    with LocalServer(create_app()) as live:
         ids = ",".join(str(i) for i in range(1, 54))  # 54 carries an undocumented field on purpose
         assert main(["--base-url", live.url, "--pixel-id", ids, "--strict", *FAST]) == 0
     out = capsys.readouterr().out

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.mock_server.test_pytest_plugin import HEAVY, option_help
+from tests.mock_server.testing.test_pytest_plugin import HEAVY, option_help
 
 if TYPE_CHECKING:
     from tests.conftest import InstalledKit

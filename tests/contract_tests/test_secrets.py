@@ -15,7 +15,7 @@ import contract_tests
 from contract_tests.cli import main
 from contract_tests.probe_postback import PROBE_MARKER
 from mock_server import create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 
 CANARY = "canary-key-5f1e9c2b"
 # Characters that XML, JSON, Markdown and Python's repr escape; and a key longer than any
@@ -111,7 +111,7 @@ def echoing_app() -> Flask:
 
 @pytest.fixture
 def echo_url() -> object:
-    with LiveServer(echoing_app()) as live:
+    with LocalServer(echoing_app()) as live:
         yield live.url
 
 
@@ -206,7 +206,7 @@ def test_the_mock_journal_and_logs_never_hold_the_key_in_clear(
 ) -> None:
     monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
     app = create_app()
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         assert main(["--base-url", live.url, "--pixel-id", "3", "--rate", "1000"]) == 0
         journal = app.test_client().get("/__admin/requests").get_data(as_text=True)
     out, err = capfd.readouterr()
@@ -228,7 +228,7 @@ def test_credentials_in_the_base_url_are_refused_and_never_shown(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
-    with LiveServer(create_app()) as live:
+    with LocalServer(create_app()) as live:
         url = live.url.replace("http://", "http://user:hunter2-s3cr3t-9x@")
         args = [
             "--base-url",

@@ -11,14 +11,14 @@ import pytest
 
 import contract_tests
 from mock_server import create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 
 SUITE = str(Path(contract_tests.__file__).parent / "test_contract.py")
 
 
 @pytest.fixture
 def mock_url() -> Iterator[str]:
-    with LiveServer(create_app()) as live:
+    with LocalServer(create_app()) as live:
         yield live.url
 
 

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from mock_server import MockConfig, create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 from openapi.httpx_validation import response_violations
 
 KEY = {"X-Eflow-Api-Key": "test-key"}
@@ -41,7 +41,7 @@ class Talker:
     """Sends requests to an app in-process (Flask's test client) or over a real socket
     (httpx); every answer to an API path is judged by the spec."""
 
-    def __init__(self, app: Flask, live: LiveServer | None) -> None:
+    def __init__(self, app: Flask, live: LocalServer | None) -> None:
         self.app = app
         self.live = live
         self._test_client = app.test_client()
@@ -106,14 +106,14 @@ MakeTalker = Callable[..., Talker]
 @pytest.fixture(params=["test-client", "socket"])
 def make_talker(request: pytest.FixtureRequest) -> Iterator[MakeTalker]:
     """Build a mock from ``MockConfig`` keywords and talk to it one of the two ways."""
-    servers: list[LiveServer] = []
+    servers: list[LocalServer] = []
     talkers: list[Talker] = []
 
     def make(**config: Any) -> Talker:
         app = create_app(MockConfig(**config))
         live = None
         if request.param == "socket":
-            live = LiveServer(app).start()
+            live = LocalServer(app).start()
             servers.append(live)
         talkers.append(Talker(app, live))
         return talkers[-1]

@@ -18,8 +18,8 @@ from mock_server import (
     create_app,
     get_state,
 )
-from mock_server.app import get_pipeline
-from mock_server.live import LiveServer
+from mock_server.pipeline.registry import get_pipeline
+from mock_server.testing.local_server import LocalServer
 from openapi import load_spec, spec_bytes
 
 from .conftest import KEY, PIXELS, MakeTalker, Talker
@@ -203,7 +203,7 @@ def test_malformed_fault_sends_truncated_json(talker: Talker) -> None:
 
 @pytest.mark.parametrize("fault", ["reset", "empty"])
 def test_connection_faults_break_the_connection(fault: str) -> None:
-    with LiveServer(create_app()) as live:
+    with LocalServer(create_app()) as live:
         with pytest.raises(httpx.TransportError):
             httpx.get(live.url + "/networks/pixels/3", headers={**KEY, "Prefer": f"fault={fault}"})
         assert httpx.get(live.url + "/networks/pixels/3", headers=KEY).status_code == 200
@@ -363,7 +363,7 @@ def test_odd_and_huge_headers_never_give_a_500(talker: Talker) -> None:
 
 def test_binary_header_over_a_raw_socket_is_a_clean_answer() -> None:
     with (
-        LiveServer(create_app()) as live,
+        LocalServer(create_app()) as live,
         socket.create_connection((live.host, live.port), timeout=5) as raw,
     ):
         raw.sendall(

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.generation.modes import GenerationMode
 
 from mock_server import MockConfig, create_app, get_state
-from mock_server.operations import PAGING
+from mock_server.operations.table import PAGING
 from openapi import load_spec, schema_violations
 from openapi.operations import operations
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from fixtures import PostbackFactory
 from mock_server import builtin_postbacks
-from mock_server.ignored import HEADER
+from mock_server.core.ignored import HEADER
 
 from .conftest import MakeTalker, Talker
 

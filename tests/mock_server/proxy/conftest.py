@@ -15,12 +15,12 @@ import pytest
 
 from mock_server import MockConfig, builtin_postbacks
 from mock_server.app import MockApp
-from mock_server.datafile import load_data_file
-from mock_server.live import LiveServer
+from mock_server.data.datafile import load_data_file
 from mock_server.proxy.forward import Upstream
 from mock_server.proxy.record import Recording
 from mock_server.proxy.server import ProxyApp
 from mock_server.proxy.tally import Tally
+from mock_server.testing.local_server import LocalServer
 
 KEY = "prodKEY-7f3a9c2e51b84d06aa19"
 """The production key: long, so that every 8 characters of it are searched for."""
@@ -120,11 +120,11 @@ def production_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def production(production_file: Path) -> Iterator[LiveServer]:
+def production(production_file: Path) -> Iterator[LocalServer]:
     """The fake production on a loopback socket, accepting ``KEY`` only."""
     postbacks = load_data_file(production_file, allow_drift=True)
     app = MockApp(MockConfig(postbacks=postbacks, api_keys=(KEY,), rate_limit=None))
-    with LiveServer(app) as live:
+    with LocalServer(app) as live:
         yield live
 
 
@@ -155,7 +155,7 @@ class Proxy:
 
 
 @pytest.fixture
-def proxy(production: LiveServer) -> Iterator[Proxy]:
+def proxy(production: LocalServer) -> Iterator[Proxy]:
     """A proxy in front of the fake production, with the key in its environment."""
     made = Proxy(production.url, record=True)
     yield made

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server.cli import main
-from mock_server.live import LiveServer
-from mock_server.spawn import free_port
+from mock_server.cli.command import main
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.spawn import free_port
 
 from .conftest import DRIFT_ID, KEY, leaks
 
@@ -23,7 +23,7 @@ from .conftest import DRIFT_ID, KEY, leaks
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_the_proxy_judges_traffic_and_reports_on_exit(
-    production: LiveServer, tmp_path: Path, signum: int
+    production: LocalServer, tmp_path: Path, signum: int
 ) -> None:
     port = free_port()
     report, junit, recording = tmp_path / "r.md", tmp_path / "j.xml", tmp_path / "rec.json"

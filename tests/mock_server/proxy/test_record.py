@@ -16,12 +16,12 @@ import pytest
 
 from mock_server import MockConfig
 from mock_server.app import MockApp
-from mock_server.cli import main
-from mock_server.datafile import DataFileError, load_data_file
-from mock_server.live import LiveServer
+from mock_server.cli.command import main
+from mock_server.data.datafile import DataFileError, load_data_file
 from mock_server.proxy import command
 from mock_server.proxy.record import Recording, report_path
-from mock_server.spawn import free_port
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.spawn import free_port
 from openapi.httpx_validation import response_violations
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
@@ -32,12 +32,12 @@ def key_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVERFLOW_API_KEY", KEY)
 
 
-def _admin(production: LiveServer, method: str = "GET") -> list[dict[str, object]]:
+def _admin(production: LocalServer, method: str = "GET") -> list[dict[str, object]]:
     answer = httpx.request(method, f"{production.root}/__admin/requests")
     return list(answer.json().get("requests", [])) if method == "GET" else []
 
 
-def record(production: LiveServer, out: Path, *more: str) -> int:
+def record(production: LocalServer, out: Path, *more: str) -> int:
     return main(
         ["record", "--base-url", production.url, "--out", str(out), "--rate", "1000", *more]
     )
@@ -45,7 +45,7 @@ def record(production: LiveServer, out: Path, *more: str) -> int:
 
 @pytest.mark.usefixtures("key_env")
 def test_record_pages_through_every_postback(
-    production: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    production: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(command, "PAGE_SIZE", 2)
     _admin(production, "DELETE")
@@ -61,7 +61,7 @@ def test_record_pages_through_every_postback(
 
 @pytest.mark.usefixtures("key_env")
 def test_no_planted_value_or_piece_of_the_key_is_in_any_output(
-    production: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "production.json"
     assert record(production, out) == 0
@@ -73,7 +73,7 @@ def test_no_planted_value_or_piece_of_the_key_is_in_any_output(
 
 @pytest.mark.usefixtures("key_env")
 def test_the_report_names_paths_counts_and_drift_never_values(
-    production: LiveServer, tmp_path: Path
+    production: LocalServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "production.json"
     assert record(production, out) == 0
@@ -92,7 +92,7 @@ def test_the_report_names_paths_counts_and_drift_never_values(
 
 @pytest.mark.usefixtures("key_env")
 def test_serve_refuses_drift_naming_it_and_serves_it_with_allow_drift(
-    production: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "production.json"
     assert record(production, out) == 0
@@ -104,7 +104,7 @@ def test_serve_refuses_drift_naming_it_and_serves_it_with_allow_drift(
     app = MockApp(MockConfig(postbacks=load_data_file(out, allow_drift=True)))
     recorded = {p["network_pixel_id"]: p for p in json.loads(out.read_text())}
     with (
-        LiveServer(app) as live,
+        LocalServer(app) as live,
         httpx.Client(base_url=live.url, headers={"X-Eflow-Api-Key": "k"}) as http,
     ):
         for pixel_id, postback in recorded.items():
@@ -116,7 +116,7 @@ def test_serve_refuses_drift_naming_it_and_serves_it_with_allow_drift(
 
 @pytest.mark.usefixtures("key_env")
 def test_a_recording_without_drift_loads_as_the_fixtures_load_it(
-    production: LiveServer, tmp_path: Path
+    production: LocalServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "clean.json"
     assert record(production, out, "--pixel-id", "1,2", "--pixel-id", "3") == 0
@@ -132,7 +132,7 @@ def test_a_recording_without_drift_loads_as_the_fixtures_load_it(
     ],
 )
 def test_no_scrub_needs_its_confirmation(
-    production: LiveServer,
+    production: LocalServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     options: list[str],
@@ -146,7 +146,7 @@ def test_no_scrub_needs_its_confirmation(
 
 @pytest.mark.usefixtures("key_env")
 def test_no_scrub_with_its_confirmation_keeps_values_but_masks_the_key(
-    production: LiveServer, tmp_path: Path
+    production: LocalServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "raw.json"
     assert record(production, out, "--no-scrub", "--i-know-this-keeps-secrets") == 0
@@ -167,7 +167,7 @@ def test_a_remote_target_without_a_key_is_refused(
 
 @pytest.mark.usefixtures("key_env")
 def test_an_answer_other_than_200_writes_nothing(
-    production: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "x.json"
     assert record(production, out, "--pixel-id", "1,404404") == 2
@@ -214,7 +214,7 @@ def test_a_signal_during_a_recording_leaves_no_file(
     slow = MockApp(MockConfig(postbacks=postbacks, api_keys=(KEY,), rate_limit=None, delay_ms=200))
     out = tmp_path / "rec.json"
     ids = ",".join(["1", "2", "3", "5"] * 10)
-    with LiveServer(slow) as live:
+    with LocalServer(slow) as live:
         process = subprocess.Popen(
             [
                 sys.executable,

@@ -13,15 +13,15 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from mock_server.live import LiveServer
 from mock_server.proxy.server import MAX_BODY
+from mock_server.testing.local_server import LocalServer
 
 from .conftest import BYTE_EQUAL_ID, DRIFT_ID, KEY, Proxy, leaks, pieces
 
 JSON = {"Content-Type": "application/json"}
 
 
-def direct(production: LiveServer, path: str, **kwargs: Any) -> httpx.Response:
+def direct(production: LocalServer, path: str, **kwargs: Any) -> httpx.Response:
     with httpx.Client(base_url=production.root, headers={"X-Eflow-Api-Key": KEY}) as http:
         return http.request(kwargs.pop("method", "GET"), path, **kwargs)
 
@@ -37,7 +37,7 @@ def direct(production: LiveServer, path: str, **kwargs: Any) -> httpx.Response:
     ],
 )
 def test_answers_pass_through_byte_equal(
-    proxy: Proxy, production: LiveServer, method: str, path: str, body: bytes | None
+    proxy: Proxy, production: LocalServer, method: str, path: str, body: bytes | None
 ) -> None:
     expected = direct(production, path, method=method, content=body, headers=JSON)
     got = proxy.http.request(method, path, content=body, headers=JSON)

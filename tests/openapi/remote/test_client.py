@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mock_server import create_app, get_state
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 from openapi.remote.client import (
     ContractClient,
     OutOfTime,
@@ -338,7 +338,7 @@ def test_an_answer_keeps_the_body_it_answered_but_not_the_key() -> None:
 
 def test_never_follows_a_redirect_to_another_host() -> None:
     other = create_app()
-    with LiveServer(other) as elsewhere:
+    with LocalServer(other) as elsewhere:
         moved = Recorder([302], {"Location": elsewhere.url + "/networks/pixels/1"})
         response = client_for(moved, [], rate=0).get("/networks/pixels/1")
         assert response.status_code == 302

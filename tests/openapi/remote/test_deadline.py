@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mock_server import create_app
-from mock_server.live import LiveServer
+from mock_server.testing.local_server import LocalServer
 from openapi.remote.deadline import DeadlineBackend, deadline_transport
 
 
@@ -33,7 +33,7 @@ def test_timeouts_are_cut_to_the_time_left_and_refused_after_it() -> None:
 
 def test_requests_within_the_deadline_work() -> None:
     transport, backend = deadline_transport()
-    with LiveServer(create_app()) as live, httpx.Client(transport=transport) as client:
+    with LocalServer(create_app()) as live, httpx.Client(transport=transport) as client:
         backend.deadline = time.monotonic() + 10
         response = client.get(f"{live.url}/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"})
         assert response.status_code == 200

@@ -1,0 +1,150 @@
+"""The runtime admin API under ``/__admin/`` (in the spirit of WireMock's).
+
+It can read the journal, replace the data and reset the mock, so it answers loopback
+clients only, unless the mock was given an admin token: then it answers any client that
+sends ``Authorization: Bearer <token>``, and no other.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from flask import Blueprint, Response, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import IntegerConverter
+
+from mock_server.admin.firing import add_firing_routes
+from mock_server.core.messages import problem
+from mock_server.core.routes import IntegerParameter, Routes
+from mock_server.data.records import InvalidRecords
+from mock_server.data.strictjson import StrictJSONError, loads
+from mock_server.state.mock_state import MockState
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a client address is this machine's (127.0.0.0/8, ::1), also as an
+    IPv4-mapped IPv6 address (``::ffff:127.0.0.1``: an IPv4 client of a server on ``::``)."""
+    try:
+        found = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(found, "ipv4_mapped", None)
+    return (mapped or found).is_loopback
+
+
+class AsciiId(IntegerConverter):
+    """An id in ASCII digits, as the API takes them: Werkzeug's ``int`` also matches other
+    scripts' digits (``/__admin/pixels/٣`` would be pixel 3)."""
+
+    regex = r"[0-9]+"
+
+
+def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
+    """Routes to inspect and change a running mock: pixels, reset, request journal, health."""
+    admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
+
+    @admin.record_once
+    def ascii_ids(setup: BlueprintSetupState) -> None:
+        setup.app.url_map.converters["id"] = AsciiId
+
+    token = state.config.admin_token
+    (pixel_id_rule,) = routes.by_id["getPartnerPostback"].parameters
+
+    @admin.before_request
+    def guard() -> Response | None:
+        if token is not None:
+            sent = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+                return problem(
+                    401,
+                    "admin-token",
+                    "Admin token required",
+                    "send the mock's admin token as 'Authorization: Bearer <token>'",
+                )
+        elif not is_loopback(request.remote_addr):
+            return problem(
+                403,
+                "admin-loopback-only",
+                "Admin API is for loopback clients",
+                "the admin API answers only clients on this machine; start the mock with "
+                "--admin-token to open it to others",
+            )
+        return None
+
+    def not_stored(pixel_id: int) -> Response:
+        return problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
+
+    def invalid(detail: str, **extra: object) -> Response:
+        return problem(422, "invalid-postback", "Invalid postback", detail, **extra)
+
+    def out_of_range(rule: IntegerParameter, pixel_id: int) -> Response | None:
+        if rule.minimum <= pixel_id <= rule.maximum:
+            return None
+        return invalid(
+            f"$.network_pixel_id: {pixel_id} is outside the spec's range "
+            f"{rule.minimum}..{rule.maximum}",
+            field="network_pixel_id",
+        )
+
+    @admin.get("/pixels")
+    def list_pixels() -> Response:
+        return jsonify({"ids": state.store.ids()})
+
+    @admin.get("/pixels/<id:pixel_id>")
+    def get_pixel(pixel_id: int) -> Response:
+        data = state.store.get(pixel_id)
+        if data is None:
+            return not_stored(pixel_id)
+        return Response(data, 200, content_type="application/json")
+
+    @admin.put("/pixels/<id:pixel_id>")
+    def put_pixel(pixel_id: int) -> Response:
+        refused = out_of_range(pixel_id_rule, pixel_id)
+        if refused is not None:
+            return refused
+        try:
+            body = loads(request.get_data(cache=False))
+        except StrictJSONError as error:
+            return invalid(f"the body is not plain JSON: {error}")
+        if not isinstance(body, dict):
+            return invalid("the body must be a JSON object")
+        try:
+            created = state.store.put(pixel_id, body)
+        except InvalidRecords as error:
+            (bad,) = error.problems
+            return invalid(
+                "; ".join(line.strip() for line in bad.lines()[1:]),
+                violations=[v.as_dict() for v in bad.violations],
+                notes=bad.notes,
+            )
+        return Response(
+            state.store.get(pixel_id), 201 if created else 200, content_type="application/json"
+        )
+
+    @admin.delete("/pixels/<id:pixel_id>")
+    def delete_pixel(pixel_id: int) -> Response:
+        if not state.store.delete(pixel_id):
+            return not_stored(pixel_id)
+        return Response(status=204)
+
+    @admin.post("/reset")
+    def reset() -> Response:
+        state.reset()
+        return jsonify({"reset": True, "postbacks": len(state.store)})
+
+    @admin.get("/requests")
+    def requests() -> Response:
+        return jsonify({"requests": state.requests})
+
+    @admin.delete("/requests")
+    def clear_requests() -> Response:
+        state.journal.clear()
+        return Response(status=204)
+
+    @admin.get("/health")
+    def health() -> Response:
+        return jsonify({"status": "ok", "postbacks": len(state.store)})
+
+    add_firing_routes(admin, state)
+    return admin

@@ -1,0 +1,62 @@
+"""``Reply``: what the mock answers one API request with, ready to send by any front."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mock_server.core.faults import fault_reply
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+JSON = "application/json"
+
+STATUS_LINES = {
+    200: "200 OK",
+    400: "400 Bad Request",
+    401: "401 Unauthorized",
+    403: "403 Forbidden",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    408: "408 Request Timeout",
+    413: "413 Content Too Large",
+    422: "422 Unprocessable Entity",
+    429: "429 Too Many Requests",
+    500: "500 Internal Server Error",
+    502: "502 Bad Gateway",
+    503: "503 Service Unavailable",
+    504: "504 Gateway Timeout",
+}
+
+
+@dataclass
+class Reply:
+    """A status, headers and body; ``delay_ms`` holds it back, ``fault`` breaks it on purpose."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    fault: str | None = None
+    delay_ms: int = 0
+
+    def header_list(self) -> list[tuple[str, str]]:
+        """Every header to send: media type, length, then the reply's own."""
+        return [
+            ("Content-Type", self.content_type),
+            ("Content-Length", str(len(self.body))),
+            *self.headers,
+        ]
+
+    def status_line(self) -> str:
+        """``"404 Not Found"`` and the like."""
+        return STATUS_LINES.get(self.status) or f"{self.status} Status"
+
+    def send(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Send as WSGI (the body left out for HEAD)."""
+        if self.fault is not None:
+            return fault_reply(self.fault, environ, self.body, start_response)
+        start_response(self.status_line(), self.header_list())
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]

@@ -1,0 +1,125 @@
+"""The built-in catalogue: every valid variant, then every quirk shape, from a fixed seed.
+
+Building it draws from Faker and validates every postback, which would cost a developer
+0.1-0.2 s on every ``pytest -k one_test`` and every ``everflow-mock serve``. So each seed's
+catalogue, validated and encoded, is kept in the kit's cache (``openapi.cache``) under a
+name that hashes everything that decides its bytes: the seed, Faker's version and the
+source of the factories, the encoder, the validator and the spec. Without a usable cache
+file the catalogue is built as before (and kept), so the cache never changes what is served.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from typing import Any, NamedTuple
+
+from mock_server.data.records import EncodedPostbacks, encode_records
+from openapi import cache
+
+# What decides the catalogue's bytes, relative to the kit's root: every file of a folder.
+_SOURCES = ("fixtures", "openapi", "mock_server/data/catalogue.py", "mock_server/data/records.py",
+            "mock_server/data/strictjson.py")  # fmt: skip
+
+
+class CatalogueRow(NamedTuple):
+    """What one built-in id is."""
+
+    pixel_id: int
+    delivery_method: str
+    pixel_level: str
+    pixel_type: str
+    shape: str
+
+
+def builtin_postbacks(seed: int = 0) -> list[dict[str, Any]]:
+    """Ids 1..48: one postback per valid variant; then one per quirk shape."""
+    return list(builtin_catalogue(seed))
+
+
+@functools.lru_cache(maxsize=8)
+def builtin_catalogue(seed: int = 0) -> EncodedPostbacks:
+    """The catalogue of ``builtin_postbacks``, validated and encoded as the store keeps it:
+    from the cache when it holds this seed's, else built (and cached)."""
+    fingerprint = _fingerprint()
+    name = f"catalogue-{seed}-{fingerprint}.jsonl"
+    cached = cache.read(name) if fingerprint is not None else None
+    if cached is not None:
+        return EncodedPostbacks(
+            {json.loads(line)["network_pixel_id"]: line for line in cached.split(b"\n")}
+        )
+    catalogue = encode_records(_build(seed))
+    if fingerprint is not None:
+        # Compact JSON has no raw newline: one postback a line.
+        cache.write(name, b"\n".join(catalogue.encoded.values()), replaces=f"catalogue-{seed}-")
+    return catalogue
+
+
+def _build(seed: int) -> list[dict[str, Any]]:
+    from fixtures import QUIRKS, PostbackFactory  # Faker: only when not cached
+
+    factory = PostbackFactory(seed)
+    postbacks = list(factory.variants(start_id=1))
+    first_quirk_id = len(postbacks) + 1
+    for offset, quirk in enumerate(QUIRKS):
+        postbacks.append(factory.build(first_quirk_id + offset, quirks=[quirk]))
+    return postbacks
+
+
+@functools.cache
+def _fingerprint() -> str | None:
+    """A hash of Faker's version (its ``__init__.py``, which states it: read, not imported)
+    and of every source file that decides the catalogue (``None`` without Faker)."""
+    from importlib.util import find_spec
+
+    faker = find_spec("faker")
+    if faker is None or faker.origin is None:
+        return None
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = [("faker/__init__.py", faker.origin)]
+    for source in _SOURCES:
+        where = os.path.join(root, source)
+        if os.path.isdir(where):
+            names = sorted(n for n in os.listdir(where) if n.endswith((".py", ".yaml")))
+            files += [(f"{source}/{name}", os.path.join(where, name)) for name in names]
+        else:
+            files.append((source, where))
+    digest = hashlib.sha256()
+    for name, path in files:
+        with open(path, "rb") as text:
+            digest.update(name.encode() + b"\0" + text.read() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def catalogue_rows(postbacks: list[dict[str, Any]]) -> list[CatalogueRow]:
+    """One row per postback, naming its variant and, past the variants, its quirk."""
+    from fixtures import QUIRKS, VARIANTS
+
+    rows = []
+    for index, body in enumerate(postbacks):
+        shape = QUIRKS[index - len(VARIANTS)] if index >= len(VARIANTS) else "coherent"
+        rows.append(
+            CatalogueRow(
+                body["network_pixel_id"],
+                body["delivery_method"],
+                body["pixel_level"],
+                body["pixel_type"],
+                shape,
+            )
+        )
+    return rows
+
+
+def format_table(rows: list[CatalogueRow]) -> str:
+    """A Markdown table of the catalogue (as in the README and ``everflow-mock list``)."""
+    lines = [
+        "| id | delivery_method | pixel_level | pixel_type | shape |",
+        "|---:|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.pixel_id} | {r.delivery_method} | {r.pixel_level} | {r.pixel_type} | {r.shape} |"
+        for r in rows
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,277 @@
+"""Firing: a conversion, event or paid click in, every postback that applies rendered and
+delivered as Everflow would (``POST /__admin/conversions``).
+
+Which postbacks fire is ``mock_server.firing.conversion``'s.
+
+How each is delivered: ``postback``, a GET of the rendered URL after ``delay_ms`` (times
+the mock's delay scale), within a deadline, redirects never followed, and only to loopback
+or an allowed ``--deliver-to`` destination (others are journaled as refused, never sent);
+``html``, rendered (values HTML-escaped) and kept: a browser would fire it; ``facebook``,
+``tiktok``, ``snapchat``, ``rumble``: the platform settings rendered into the event that
+would be sent, and kept; nothing goes to any platform.
+
+Failures: since 2026-03-13 Everflow deactivates a postback-delivery postback after 10
+consecutive failed deliveries within 72 hours. The mock counts them by its own clock (a
+refused or cancelled delivery is not a failure: it never reached a receiver) and sets such a
+postback ``inactive`` in the store, as a replace would (``time_saved`` moves).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from fixtures.macros import render
+from mock_server.firing.conversion import (
+    CONVERSION_TYPES,
+    Conversion,
+    applies,
+    parse_conversion,
+    render_event,
+)
+from mock_server.firing.journal import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    KEPT,
+    PENDING,
+    REFUSED,
+    Delivery,
+    DeliveryJournal,
+    cut,
+    wait,
+)
+from mock_server.firing.sender import Sender, Target
+from mock_server.state.index import Either, Equals
+
+if TYPE_CHECKING:
+    from mock_server.state.mock_state import MockState
+
+PLATFORM_FIELDS = {
+    "facebook": "facebook_pixel",
+    "tiktok": "tiktok_pixel",
+    "snapchat": "snapchat_pixel",
+    "rumble": "rumble_pixel",
+}
+FAILURES_TO_DEACTIVATE = 10
+FAILURE_WINDOW = 72 * 3600
+"""Everflow's rule since 2026-03-13: 10 consecutive failed deliveries within 72 hours."""
+MAX_WAIT = 60.0
+"""The longest ``?wait=`` an admin call may ask for, in seconds."""
+_SAFE_TARGET = "".join(chr(c) for c in range(0x21, 0x7F))
+"""What a request target may hold as it is; anything else (spaces, controls, non-ASCII
+written into the template) is percent-encoded, so no template can split the request."""
+
+
+def parse_destination(text: str) -> tuple[str, int | None]:
+    """``HOST[:PORT]`` (``[v6]:PORT`` for IPv6) as (lower-case host, port or None);
+    ``ValueError`` naming the form."""
+    raw = text.strip()
+    try:
+        parts = urlsplit("//" + raw)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or parts.path or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"a destination is HOST or HOST:PORT, not {raw[:80]!r}")
+    return host.lower(), port
+
+
+@functools.lru_cache(maxsize=256)
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1): names are not resolved,
+    so a name that merely points at loopback is not taken for it."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Firing:
+    """A mock's firing: matches, renders, delivers, journals and deactivates (see the
+    module). ``delay_scale`` multiplies every ``delay_ms`` (settable at run time; ``reset``
+    restores the configured one). ``now`` is the clock failures are counted by."""
+
+    def __init__(self, state: MockState, now: Callable[[], int] | None = None) -> None:
+        config = state.config
+        self._state = state
+        self._now = now or state.clock.peek
+        self.allowed = tuple(parse_destination(text) for text in config.deliver_to)
+        self.delay_scale = config.delivery_delay_scale
+        self.journal = DeliveryJournal(config.journal_size)
+        self.sender = Sender(config.delivery_timeout, self._ended)
+        self._failures: dict[int, deque[int]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def fire(self, body: Any) -> list[Delivery]:
+        """Fire every postback that applies to the conversion in ``body``; the deliveries
+        started, in pixel id order. ``ConversionError`` for a body that cannot be fired."""
+        conversion = parse_conversion(body)
+        found = self._state.store.matching(
+            (
+                Equals("pixel_status", frozenset({"active"})),
+                Equals("pixel_type", CONVERSION_TYPES[conversion.type]),
+                Either(
+                    (
+                        Equals("network_affiliate_id", frozenset({conversion.affiliate_id})),
+                        Equals("network_offer_id", frozenset({conversion.offer_id})),
+                    )
+                ),
+            )
+        )
+        postbacks = [p for p in map(json.loads, found) if applies(p, conversion)]
+        sends: list[tuple[Delivery, Target, float]] = []
+        started = [self._deliver(postback, conversion, sends) for postback in postbacks]
+        if sends:
+            for refused in self.sender.deliver(sends):
+                self.journal.finish(refused, REFUSED, error="too many deliveries pending; not sent")
+        return started
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The journal: every kept delivery, oldest first."""
+        return self.journal.entries()
+
+    def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
+        """``deliveries`` as journal entries."""
+        return self.journal.snapshot(deliveries)
+
+    def wait(self, deliveries: Iterable[Delivery], timeout: float) -> bool:
+        """Wait until ``deliveries`` have ended, at most ``timeout`` seconds."""
+        return wait(deliveries, timeout)
+
+    def reset(self) -> None:
+        """Cancel what has not ended, forget the journal (ids start again from 1) and the
+        failure counts, and restore the configured delay scale."""
+        with self._lock:
+            self._generation += 1
+            self._failures.clear()
+        self.sender.cancel()
+        self.journal.clear(restart_ids=True)
+        self.delay_scale = self._state.config.delivery_delay_scale
+
+    def _deliver(
+        self,
+        postback: Mapping[str, Any],
+        conversion: Conversion,
+        sends: list[tuple[Delivery, Target, float]],
+    ) -> Delivery:
+        """Render ``postback`` for ``conversion`` and journal it; a GET to send is added to
+        ``sends``."""
+        method = postback.get("delivery_method", "")
+        delivery = Delivery(int(postback["network_pixel_id"]), method, conversion.type)
+        values = conversion.values
+        if method == "html":
+            delivery.html = cut(render(postback.get("html_code") or "", values, "html"))
+            delivery.state = KEPT
+        elif method in PLATFORM_FIELDS:
+            delivery.event = render_event(postback.get(PLATFORM_FIELDS[method]) or {}, values)
+            delivery.state = KEPT
+        else:
+            delivery.method = "GET"
+            delivery.delay_ms = postback.get("delay_ms") or 0
+            url = render(postback.get("postback_url") or "", values, "url")
+            delivery.url = cut(url)
+            target, refusal = self._target(url)
+            if target is None:
+                delivery.state, delivery.error = REFUSED, refusal
+            else:
+                delivery.generation = self._generation
+                self.journal.add(delivery)
+                sends.append((delivery, target, delivery.delay_ms / 1000 * self.delay_scale))
+                return delivery
+        return self.journal.add(delivery)
+
+    def _target(self, url: str) -> tuple[Target | None, str]:
+        """Where the GET of ``url`` goes, or None and why it may not go."""
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port
+        except ValueError as error:
+            return None, f"not a URL the mock can send: {error}"
+        if parts.scheme not in ("http", "https") or not host:
+            return None, "not an http:// or https:// URL with a host"
+        default = 443 if parts.scheme == "https" else 80
+        port = default if port is None else port
+        host = host.lower()
+        if not (
+            is_loopback_host(host) or any(h == host and p in (None, port) for h, p in self.allowed)
+        ):
+            return None, (
+                f"{host}:{port} is not loopback; the mock sends only to loopback unless "
+                "started with --deliver-to HOST[:PORT]"
+            )
+        target = quote(parts.path or "/", safe=_SAFE_TARGET)
+        if parts.query:
+            target += "?" + quote(parts.query, safe=_SAFE_TARGET)
+        try:
+            netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
+        except UnicodeError as error:
+            return None, f"not a host name the mock can send to: {error}"
+        host_header = netloc if port == default else f"{netloc}:{port}"
+        return Target(host, port, parts.scheme == "https", host_header, target), ""
+
+    def _ended(
+        self, delivery: Delivery, state: str, status: int | None, ms: float, error: str | None
+    ) -> None:
+        """A postback GET ended (on the sender's thread): journal it, count failures."""
+        with self._lock:
+            current = delivery.generation == self._generation
+            deactivate = False
+            if current and state == DELIVERED:
+                self._failures.pop(delivery.pixel_id, None)
+            elif current and state == FAILED:
+                now = self._now()
+                failures = self._failures.setdefault(delivery.pixel_id, deque())
+                failures.append(now)
+                while failures and failures[0] <= now - FAILURE_WINDOW:
+                    failures.popleft()
+                if len(failures) >= FAILURES_TO_DEACTIVATE:
+                    del self._failures[delivery.pixel_id]
+                    deactivate = True
+        if deactivate:
+            delivery.deactivated = self._deactivate(delivery.pixel_id)
+        self.journal.finish(delivery, state if state != PENDING else CANCELLED, status, ms, error)
+
+    def _deactivate(self, pixel_id: int) -> bool:
+        """Set a stored postback ``inactive``; whether it was active until now."""
+        changed = False
+
+        def inactive(body: dict[str, Any]) -> dict[str, Any]:
+            nonlocal changed
+            if body.get("pixel_status") != "active":
+                raise _Unchanged
+            changed = True
+            return {**body, "pixel_status": "inactive", "time_saved": self._state.clock.now()}
+
+        try:
+            self._state.store.update(pixel_id, inactive)
+        except _Unchanged:
+            return False
+        return changed
+
+
+class _Unchanged(Exception):
+    """The postback was no longer active: nothing to store."""
+
+
+__all__ = ["MAX_WAIT", "Firing", "firing_of", "is_loopback_host", "parse_destination"]
+
+
+def firing_of(state: MockState) -> Firing:
+    """The ``Firing`` of the mock whose state is ``state``, made on first use (kept in
+    ``state.parts``, so the mock's reset resets it)."""
+    firing = state.parts.get("firing")
+    if not isinstance(firing, Firing):
+        made = state.parts.setdefault("firing", Firing(state))
+        assert isinstance(made, Firing)
+        firing = made
+    return firing

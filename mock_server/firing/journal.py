@@ -1,0 +1,136 @@
+"""The deliveries journal: what firing did with each postback that applied, bounded.
+
+Each ``Delivery`` is ``pending`` until its answer or its end, then final; the journal keeps
+the last ``size`` of them, each entry's rendered text cut at ``TEXT_BYTES``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+TEXT_BYTES = 16 * 1024
+"""The most of a rendered URL, HTML code or event a journal entry keeps."""
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+REFUSED = "refused"
+KEPT = "kept"
+CANCELLED = "cancelled"
+FINAL_STATES = frozenset({DELIVERED, FAILED, REFUSED, KEPT, CANCELLED})
+
+
+def cut(text: str) -> str:
+    """``text``, or its start and a note when it is longer than ``TEXT_BYTES``."""
+    if len(text) <= TEXT_BYTES:
+        return text
+    return f"{text[:TEXT_BYTES]}... ({len(text)} characters, cut)"
+
+
+@dataclass
+class Delivery:
+    """One postback fired for one conversion: what was rendered and what became of it.
+
+    ``state``: ``pending`` (waiting for its delay or its answer), ``delivered`` (a 2xx),
+    ``failed`` (connection error, timeout or another status), ``refused`` (not sent: not an
+    allowed destination, or too many pending), ``kept`` (html and platform deliveries,
+    which the mock renders and keeps but never sends), ``cancelled`` (a reset came first).
+    """
+
+    pixel_id: int
+    delivery_method: str
+    type: str
+    method: str | None = None
+    url: str | None = None
+    html: str | None = None
+    event: dict[str, Any] | None = None
+    delay_ms: int = 0
+    state: str = PENDING
+    status: int | None = None
+    ms: float | None = None
+    error: str | None = None
+    deactivated: bool = False
+    id: int = 0
+    generation: int = 0
+    """The firing's reset count when it started: an outcome from before a reset is ignored."""
+    done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The journal entry: plain JSON."""
+        return {
+            "id": self.id,
+            "pixel_id": self.pixel_id,
+            "delivery_method": self.delivery_method,
+            "type": self.type,
+            "method": self.method,
+            "url": self.url,
+            "html": self.html,
+            "event": self.event,
+            "delay_ms": self.delay_ms,
+            "state": self.state,
+            "status": self.status,
+            "ms": self.ms,
+            "error": self.error,
+            "deactivated": self.deactivated,
+        }
+
+
+class DeliveryJournal:
+    """The most recent ``size`` deliveries, oldest dropped first; ids count up from 1."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[Delivery] = deque(maxlen=size)
+        self._next_id = 1
+        self._lock = threading.Lock()
+
+    def add(self, delivery: Delivery) -> Delivery:
+        """Journal ``delivery`` under the next id; finished at once if its state is final."""
+        with self._lock:
+            delivery.id = self._next_id
+            self._next_id += 1
+            self._entries.append(delivery)
+        if delivery.state in FINAL_STATES:
+            delivery.done.set()
+        return delivery
+
+    def finish(
+        self,
+        delivery: Delivery,
+        state: str,
+        status: int | None = None,
+        ms: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record how ``delivery`` ended."""
+        with self._lock:
+            delivery.state, delivery.status, delivery.ms, delivery.error = state, status, ms, error
+        delivery.done.set()
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every kept delivery, oldest first, as JSON."""
+        with self._lock:
+            return [delivery.as_dict() for delivery in self._entries]
+
+    def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
+        """``deliveries`` as JSON, read under the journal's lock (consistent entries)."""
+        with self._lock:
+            return [delivery.as_dict() for delivery in deliveries]
+
+    def clear(self, restart_ids: bool = False) -> None:
+        """Forget every delivery; ids go on counting (``DELETE /__admin/deliveries``) unless
+        ``restart_ids`` (a reset: the next test sees ids from 1, whatever ran before)."""
+        with self._lock:
+            self._entries.clear()
+            if restart_ids:
+                self._next_id = 1
+
+
+def wait(deliveries: Iterable[Delivery], timeout: float) -> bool:
+    """Wait until every delivery has ended, at most ``timeout`` seconds; whether they did."""
+    deadline = time.monotonic() + timeout
+    return all(delivery.done.wait(max(0.0, deadline - time.monotonic())) for delivery in deliveries)

@@ -1,0 +1,290 @@
+"""The sender: postback GETs made on an event loop of their own, bounded.
+
+The sender runs one asyncio loop in a thread of its own (started on the first postback
+delivery), so a GET waits on a socket, never on a thread, and the admin API answers at
+once. HTTP/1.1 is framed by h11 (what httpx's own transport uses) on a bare asyncio protocol:
+a GET with ``Connection: close``, the status line and headers read back, redirects never
+followed. It does not go through httpx, so a test's respx mock (``everflow_mock``) cannot
+intercept deliveries to a local receiver, and a delivery costs no client object.
+
+Everything is bounded: deliveries waiting or in flight (``MAX_PENDING``: more are refused
+and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
+(``PER_HOST``: a slow receiver holds at most that many, so the others go on at full speed),
+each delivery's time (the deadline covers connect, send and the answer's head), what is
+read back (``HEAD_BYTES``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import h11
+
+from mock_server.firing.journal import CANCELLED, DELIVERED, FAILED, Delivery
+
+MAX_PENDING = 10_000
+"""Postback deliveries waiting (their delay) or in flight at once; past it, refused."""
+CONCURRENCY = 256
+"""Connections open at once, all receivers together."""
+PER_HOST = 32
+"""Connections open at once to one receiver (host and port)."""
+HEAD_BYTES = 16 * 1024
+"""The most of an answer's status line and headers read; the body is never read."""
+USER_AGENT = "everflow-postback-kit-mock"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a postback GET goes: the connection, and the request's ``Host`` and target."""
+
+    host: str
+    port: int
+    tls: bool
+    host_header: str
+    request_target: str
+
+
+_Result = tuple[str, int | None, float, str | None]
+Outcome = Callable[[Delivery, str, int | None, float, str | None], None]
+"""Called on the sender's thread when a delivery ends: delivery, state, status, ms, error."""
+
+
+class _Get(asyncio.Protocol):
+    """One GET on one connection, framed by h11: the request goes out when connected;
+    ``answer`` gets the status once the answer's head (status line and headers) is in, and
+    the connection is closed then (the body is never read)."""
+
+    def __init__(self, request: h11.Request, answer: asyncio.Future[int]) -> None:
+        self.answer = answer
+        self.transport: asyncio.BaseTransport | None = None
+        self._http = h11.Connection(h11.CLIENT, max_incomplete_event_size=HEAD_BYTES)
+        self._request = request
+        self._received = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        request = self._http.send(self._request) or b""
+        ended = self._http.send(h11.EndOfMessage()) or b""
+        transport.write(request + ended)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        self._received = True
+        if not self.answer.done():
+            self._read(data)
+
+    def eof_received(self) -> bool | None:
+        self.connection_lost(None)
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._received and not self.answer.done():
+            self._read(b"")  # h11 judges what came: an answer cut short is not an answer
+        if not self.answer.done():
+            self.answer.set_exception(
+                exc or ConnectionResetError("the receiver closed the connection without an answer")
+            )
+
+    def _read(self, data: bytes) -> None:
+        try:
+            self._http.receive_data(data)
+            while True:
+                event = self._http.next_event()
+                if isinstance(event, h11.Response):
+                    self._finish(event.status_code, None)
+                    return
+                if event is h11.NEED_DATA or isinstance(event, h11.ConnectionClosed):
+                    return
+        except h11.RemoteProtocolError as error:
+            self._finish(None, ValueError(f"not an HTTP answer: {error}"))
+
+    def _finish(self, status: int | None, error: Exception | None) -> None:
+        if error is not None:
+            self.answer.set_exception(error)
+        else:
+            assert status is not None
+            self.answer.set_result(status)
+        if self.transport is not None:
+            self.transport.close()
+
+
+class Sender:
+    """Sends postback GETs from an asyncio loop on a thread of its own (see the module).
+
+    ``deliver`` hands deliveries over (those past ``MAX_PENDING`` waiting or in flight are
+    returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
+    every delivery not yet ended (a reset).
+    """
+
+    def __init__(self, timeout: float, outcome: Outcome) -> None:
+        self.timeout = timeout
+        self._outcome = outcome
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[_Result]] = set()
+        self._all: asyncio.Semaphore | None = None
+        self._hosts: dict[tuple[str, int], tuple[asyncio.Semaphore, list[int]]] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[Delivery]:
+        """Send each delivery to its target after its delay (seconds), in one hand-over to
+        the loop; returns those refused because ``MAX_PENDING`` were already pending."""
+        with self._lock:
+            room = max(0, MAX_PENDING - self._pending)
+            taken, refused = batch[:room], [delivery for delivery, _, _ in batch[room:]]
+            self._pending += len(taken)
+            loop = self._loop or self._start()
+        if taken:
+            loop.call_soon_threadsafe(self._spawn, taken)
+        return refused
+
+    def cancel(self) -> None:
+        """Cancel every delivery that has not ended (their outcome: ``cancelled``)."""
+        with self._lock:
+            loop = self._loop
+        if loop is not None:
+            done = threading.Event()
+
+            def cancel_all() -> None:
+                for task in list(self._tasks):
+                    task.cancel()
+                done.set()
+
+            loop.call_soon_threadsafe(cancel_all)
+            done.wait(5)
+
+    @property
+    def pending(self) -> int:
+        """Deliveries waiting or in flight now."""
+        return self._pending
+
+    def _start(self) -> asyncio.AbstractEventLoop:
+        """The loop (uvloop's where installed), on its own daemon thread; the lock is held."""
+        try:
+            import uvloop
+
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        except ImportError:
+            loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            self._all = asyncio.Semaphore(CONCURRENCY)
+            ready.set()
+            loop.run_forever()
+
+        threading.Thread(target=run, name="everflow-mock-deliveries", daemon=True).start()
+        ready.wait()
+        self._loop = loop
+        return loop
+
+    def _spawn(self, batch: list[tuple[Delivery, Target, float]]) -> None:
+        for delivery, target, delay in batch:
+            task = asyncio.ensure_future(self._run(target, delay))
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._ended, delivery))
+
+    def _ended(self, delivery: Delivery, task: asyncio.Task[_Result]) -> None:
+        """A delivery's task is over (also when cancelled before its first step)."""
+        self._tasks.discard(task)
+        with self._lock:
+            self._pending -= 1
+        if task.cancelled():
+            self._outcome(delivery, CANCELLED, None, 0.0, "cancelled by a reset before it ended")
+        else:
+            self._outcome(delivery, *task.result())
+
+    async def _run(self, target: Target, delay: float) -> _Result:
+        """Wait ``delay`` seconds, then GET: the state, status, ms and error it ends with."""
+        if delay > 0:
+            await asyncio.sleep(delay)
+        start = time.perf_counter()
+        state, status, error = FAILED, None, None
+        try:
+            status = await self._limited(target)
+            if 200 <= status < 300:
+                state = DELIVERED
+            else:
+                error = f"the receiver answered {status}"
+        except TimeoutError:
+            error = f"no answer within {self.timeout:g} s"
+        except (OSError, ValueError, ssl.SSLError) as problem:
+            error = f"{type(problem).__name__}: {problem}"[:300]
+        return state, status, round((time.perf_counter() - start) * 1000, 3), error
+
+    async def _limited(self, target: Target) -> int:
+        """The GET under the per-receiver and overall limits."""
+        key = (target.host, target.port)
+        entry = self._hosts.get(key)
+        if entry is None:
+            entry = self._hosts[key] = (asyncio.Semaphore(PER_HOST), [0])
+        semaphore, users = entry
+        users[0] += 1
+        try:
+            async with semaphore:
+                assert self._all is not None
+                async with self._all:
+                    return await self._get(target)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._hosts[key]
+
+    async def _get(self, target: Target) -> int:
+        """One GET within the deadline (connect, send, the answer's head); its status."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[int] = loop.create_future()
+        request = h11.Request(
+            method="GET",
+            target=target.request_target,
+            headers=[
+                ("Host", target.host_header),
+                ("User-Agent", USER_AGENT),
+                ("Accept", "*/*"),
+                ("Connection", "close"),
+            ],
+        )
+        protocol = _Get(request, answer)
+        context = None
+        if target.tls:
+            context = self._tls = self._tls or ssl.create_default_context()
+        task = asyncio.current_task()
+        assert task is not None
+        expired = _Deadline(task)
+        timer = loop.call_later(self.timeout, expired.expire)
+        try:
+            await loop.create_connection(lambda: protocol, target.host, target.port, ssl=context)
+            return await answer
+        except asyncio.CancelledError:
+            if expired.passed:
+                raise TimeoutError from None
+            raise
+        finally:
+            timer.cancel()
+            transport = protocol.transport
+            if isinstance(transport, asyncio.Transport) and not answer.done():
+                transport.abort()
+            elif transport is not None:
+                transport.close()
+
+
+class _Deadline:
+    """A GET's deadline: when it passes, the GET's task is cancelled wherever it waits
+    (connecting or for the answer), and the GET turns that into ``TimeoutError``. One timer
+    and no extra task: cheaper than ``asyncio.wait_for`` before Python 3.12."""
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.passed = False
+
+    def expire(self) -> None:
+        self.passed = True
+        self.task.cancel()

@@ -1,0 +1,331 @@
+"""The RSGI front, for granian: API answers on the event loop, everything else in threads.
+
+A delayed answer (``Prefer: delay=...``, ``--delay``) waits with ``asyncio.sleep`` and a
+request body is read with ``await``, so neither holds a thread: a thousand slow clients cost
+a thousand coroutines, not the server. Bodies are read in full here, up to ``max_body`` and
+within ``read_timeout`` (408 past it), before anything else sees them; Flask (the admin API,
+the spec, unknown paths) then runs in a thread pool (a2wsgi) on a body already in memory.
+The pipeline is the same one the WSGI front uses, so both answer byte for byte the same.
+
+RSGI is granian's own interface: one call answers a request, and headers are read from
+granian without being copied first. Measured against ASGI on granian (bench_scale.py), it
+is what keeps a stored postback as cheap as on the WSGI front.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+from a2wsgi import WSGIMiddleware
+
+from mock_server.core.faults import FAULT_MESSAGE, InjectedFault
+from mock_server.core.reply import Reply
+from mock_server.http.eager import make_eager
+from mock_server.pipeline.registry import HoldsMock, get_pipeline
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+
+class ServedApp(HoldsMock, Protocol):
+    """What the RSGI front serves: a ``create_app`` or ``MockApp`` app."""
+
+    @property
+    def wsgi_app(self) -> WSGIApplication: ...
+
+
+FLASK_THREADS = 8
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_ENVIRON_NAMES: dict[str, str] = {
+    "content-length": "CONTENT_LENGTH",
+    "content-type": "CONTENT_TYPE",
+}
+_MAX_NAMES = 512  # header names remembered, so a client sending random names costs nothing
+
+
+class Headers(Protocol):
+    """RSGI request headers (granian's ``RSGIHeaders``)."""
+
+    def items(self) -> list[tuple[str, str]]: ...
+
+
+class Scope(Protocol):
+    """An RSGI HTTP scope."""
+
+    method: str
+    path: str
+    query_string: str
+    client: str
+    server: str
+    scheme: str
+    http_version: str
+
+    @property
+    def headers(self) -> Headers: ...
+
+
+class Stream(Protocol):
+    """What ``response_stream`` gives: a way to send the body in pieces."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+
+class HTTPProtocol(Protocol):
+    """An RSGI HTTP protocol: the request body and the ways to answer."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None: ...
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Stream: ...
+
+
+class _TooSlow(Exception):
+    """The client did not send its body within the read timeout, or went away."""
+
+
+class _CutShort(Exception):
+    """The body ended before it was whole: the client went away mid-upload."""
+
+
+CUT_SHORT = "The request body was cut short."
+BUSY = "Too many request bodies are arriving at once; retry in a second."
+SWITCH_SECONDS = 0.0005
+"""The worker's GIL switch interval (``sys.setswitchinterval``)."""
+BODIES_BYTES = 64 * 1024 * 1024
+"""The bytes all bodies still arriving in one worker may hold (at least two ``max_body``)."""
+_QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
+
+
+def _may_seed(environ: dict[str, Any]) -> bool:
+    """Whether the request names a seed (``Prefer: seed=``, ``?__seed=``): it may make the
+    factory draw a new seed's pools."""
+    prefer = environ.get("HTTP_PREFER")
+    if prefer is not None:
+        return "seed" in prefer.lower()
+    return "__seed" in environ["QUERY_STRING"]
+
+
+def _environ_name(name: str) -> str:
+    found = _ENVIRON_NAMES.get(name)
+    if found is None:
+        found = "HTTP_" + name.upper().replace("-", "_")
+        if len(_ENVIRON_NAMES) < _MAX_NAMES:
+            _ENVIRON_NAMES[name] = found
+    return found
+
+
+def environ_of(scope: Scope) -> dict[str, Any]:
+    """The WSGI-style environ the pipeline reads; repeated headers are joined with commas."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.method,
+        "PATH_INFO": scope.path,
+        "QUERY_STRING": scope.query_string,
+    }
+    names = _ENVIRON_NAMES
+    for name, value in scope.headers.items():
+        key = names.get(name) or _environ_name(name)
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+class _Busy(Exception):
+    """Unfinished bodies already hold all the bytes the worker allows them."""
+
+
+class BodyBudget:
+    """The bytes every body still arriving may hold in all, in one worker: a thousand
+    clients each sending most of a large body, slowly, cannot take the server's memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+
+
+async def read_body(
+    protocol: HTTPProtocol,
+    environ: dict[str, Any],
+    limit: int,
+    timeout: float,
+    budget: BodyBudget | None = None,
+) -> bytes | None:
+    """The whole body, or ``None`` past ``limit`` bytes; ``_TooSlow`` past ``timeout`` s,
+    ``_CutShort`` if it ends before it is whole (never half a body), ``_Busy`` when the
+    ``budget`` for all bodies still arriving is spent."""
+    length = environ.get("CONTENT_LENGTH", "")
+    if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
+        return b""
+    if length and (not length.isdigit() or int(length) > limit):
+        return None
+    chunks: list[bytes] = []
+    size = held = 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pieces = protocol.__aiter__()
+    # granian ends a body with an empty piece, and turns a failure (the client gone before
+    # the Content-Length or the last chunk) into an empty piece too: two mean a cut body.
+    empty = 0
+    try:
+        while True:
+            try:
+                wait = max(0.0, deadline - loop.time())
+                chunk = await asyncio.wait_for(pieces.__anext__(), wait)
+            except StopAsyncIteration:
+                if empty > 1 or (length and size != int(length)):
+                    raise _CutShort from None
+                return b"".join(chunks)
+            except (TimeoutError, OSError, RuntimeError):
+                raise _TooSlow from None
+            empty += not chunk
+            size += len(chunk)
+            if size > limit:
+                return None
+            if budget is not None:
+                if budget.held + len(chunk) > budget.limit:
+                    raise _Busy
+                budget.held += len(chunk)
+                held += len(chunk)
+            chunks.append(chunk)
+    finally:
+        if budget is not None:
+            budget.held -= held
+
+
+async def send_reply(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:
+    """Answer with ``reply``, breaking it on purpose where it says so."""
+    body = reply.body
+    if reply.fault == "malformed":
+        cut = body[: max(1, len(body) // 2)]
+        protocol.response_bytes(200, [("Content-Type", "application/json")], cut)
+        return
+    if reply.fault is not None:
+        # No socket to close: announce the whole body, send one byte, then drop the connection.
+        stream = protocol.response_stream(200, reply.header_list())
+        with contextlib.suppress(RuntimeError):  # granian's RSGIProtocolClosed: client gone
+            await stream.send_bytes(body[:1])
+        raise InjectedFault(FAULT_MESSAGE)
+    protocol.response_bytes(reply.status, reply.header_list(), b"" if head else body)
+
+
+def _asgi_scope(scope: Scope, length: int) -> dict[str, Any]:
+    """The ASGI scope a2wsgi needs, saying how long the (already read) body is."""
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in scope.headers.items()
+        if name not in ("content-length", "transfer-encoding")
+    ]
+    host, _, port = scope.server.rpartition(":")
+    client, _, client_port = scope.client.rpartition(":")
+    return {
+        "type": "http",
+        "http_version": scope.http_version,
+        "method": scope.method,
+        "scheme": scope.scheme,
+        "path": scope.path,
+        "raw_path": scope.path.encode("utf-8", "surrogateescape"),
+        # a2wsgi takes the query as ASCII: anything else a raw client sent goes percent-encoded.
+        "query_string": quote(scope.query_string, _QUERY_KEPT, errors="surrogateescape").encode(),
+        "root_path": "",
+        "headers": [*headers, (b"content-length", str(length).encode())],
+        "server": (host.strip("[]"), int(port or 0)),
+        "client": (client.strip("[]"), int(client_port or 0)),
+    }
+
+
+async def _to_flask(
+    flask: Callable[..., Awaitable[None]], scope: Scope, body: bytes, protocol: HTTPProtocol
+) -> None:
+    """Answer through Flask (a2wsgi's thread pool) and send what it answered in one piece."""
+    status = 500
+    headers: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
+    delivered = False
+
+    async def receive() -> MutableMapping[str, Any]:
+        nonlocal delivered
+        if delivered:
+            await asyncio.Event().wait()  # a WSGI app asking twice waits for the end
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await flask(_asgi_scope(scope, len(body)), receive, send)
+    protocol.response_bytes(status, headers, b"".join(chunks))
+
+
+class RsgiFront:
+    """An RSGI app answering exactly like ``app`` (a ``create_app`` or ``MockApp`` app)."""
+
+    def __init__(self, app: ServedApp, flask_threads: int = FLASK_THREADS) -> None:
+        self.pipeline = get_pipeline(app)
+        self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
+        self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
+        self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Make the worker's loop run each request's first step at once (granian calls this
+        when the worker starts): a stored postback then costs the loop one turn, not two.
+        The loop also gets the GIL back from a busy thread (a new seed's pools being drawn)
+        within :data:`SWITCH_SECONDS` rather than Python's 5 ms."""
+        make_eager(loop)
+        sys.setswitchinterval(SWITCH_SECONDS)
+
+    async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
+        """Answer one HTTP request (granian calls this)."""
+        pipeline = self.pipeline
+        config = pipeline.config
+        environ = environ_of(scope)
+        if scope.method not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
+            refused = pipeline.admit(environ)  # no key, no token: not one byte is read
+            if refused is not None:
+                await send_reply(refused, protocol, head=scope.method == "HEAD")
+                return
+        body: bytes | None
+        try:
+            body = await read_body(
+                protocol, environ, config.max_body, config.read_timeout, self.budget
+            )
+        except _Busy:
+            busy = pipeline.error(503, BUSY)
+            busy.headers.append(("Retry-After", "1"))
+            await send_reply(pipeline.journaled(environ, busy), protocol, head=False)
+            return
+        except _TooSlow:
+            await send_reply(pipeline.journaled(environ, pipeline.error(408)), protocol, head=False)
+            return
+        except _CutShort:
+            cut = pipeline.error(400, CUT_SHORT)
+            await send_reply(pipeline.journaled(environ, cut), protocol, head=False)
+            return
+        if _may_seed(environ):
+            # A new seed costs the factory tens of milliseconds: made in one thread of its
+            # own, it costs other clients a GIL switch instead of a stalled loop, and many
+            # such requests queue there instead of taking turns on the loop.
+            reply = await asyncio.get_running_loop().run_in_executor(
+                self._seeding, pipeline.handle, environ, lambda: body
+            )
+        else:
+            reply = pipeline.handle(environ, lambda: body)
+        if reply is None:
+            if body is None:
+                await send_reply(pipeline.error(413), protocol, head=False)
+            else:
+                await _to_flask(self.flask, scope, body, protocol)
+            return
+        body = None  # not held while the answer waits
+        if reply.delay_ms:
+            await asyncio.sleep(reply.delay_ms / 1000)
+        await send_reply(reply, protocol, head=scope.method == "HEAD")

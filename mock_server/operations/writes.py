@@ -1,0 +1,211 @@
+"""Write bodies (create, replace) read, judged by the spec, and turned into stored postbacks.
+
+The spec decides everything here: a body is ``PartnerPostbackInput``; the stored postback
+has ``PartnerPostback``'s fields in the spec's order, the writable ones from the body
+(left out: 0 for integers, ``""`` for strings, ``null`` for platform objects) and the
+``readOnly`` ones from the server, whatever the body said of them. Undocumented fields are
+dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from mock_server.core.errors import ApiError
+from mock_server.data import strictjson
+from openapi import Violation, load_spec, spec_rules
+from openapi.fast_validation import violations
+from openapi.spec import resolved
+
+MAX_LISTED = 3
+"""How many of a body's problems a 400 names (the rest are counted)."""
+MAX_MESSAGE = 200
+"""How much of one problem's message a 400 repeats (messages may quote the bad value)."""
+
+
+class Refused(ApiError):
+    """A write the spec refuses for a reason no schema can see (a 400 whose message names
+    the field)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
+
+
+class Relationships(Protocol):
+    """Where server-filled fields come from: ``fixtures.PostbackFactory`` for the mock's seed."""
+
+    @property
+    def network_id(self) -> int: ...
+
+    def relationship(
+        self, network_offer_id: int, network_affiliate_id: int, pixel_level: str
+    ) -> dict[str, Any]: ...
+
+
+@functools.cache
+def _fields() -> dict[str, Any]:
+    """Every ``PartnerPostback`` field in the spec's order, with the value a write that
+    leaves it out gets (``None`` for the server-filled ones, which are never left out)."""
+    properties = load_spec()["components"]["schemas"]["PartnerPostback"]["properties"]
+    defaults = {"integer": 0, "string": ""}
+    return {
+        name: None if schema.get("readOnly") else defaults.get(schema.get("type", ""))
+        for name, schema in properties.items()
+    }
+
+
+@functools.cache
+def value_aliases() -> dict[str, dict[str, str]]:
+    """Per field, the older names of a value and the name it is stored under (the spec's
+    ``x-aliases``: ``{"pixel_type": {"post_conversion": "event"}}``)."""
+    properties = load_spec()["components"]["schemas"]["PartnerPostback"]["properties"]
+    found = {name: resolved(schema).get("x-aliases") for name, schema in properties.items()}
+    return {name: dict(aliases) for name, aliases in found.items() if aliases}
+
+
+def _canonical(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with every aliased value under the name it is stored as."""
+    changed = dict(body)
+    for name, aliases in value_aliases().items():
+        value = changed.get(name)
+        if isinstance(value, str) and value in aliases:
+            changed[name] = aliases[value]
+    return changed
+
+
+def read_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
+    """The body as a JSON object valid by ``schema_name``; ``ApiError`` (400) saying why not.
+
+    Numbers JSON Schema counts as integers although written with a fraction (``628.0``) are
+    made ints where the spec types a field as integer, so they are stored, indexed and sent
+    back as integers.
+    """
+    try:
+        body = strictjson.loads(data or b"")
+    except strictjson.StrictJSONError as error:
+        raise ApiError(400, _cut(f"The body is not plain JSON: {error}")) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, f"The body must be a JSON object ({schema_name}).")
+    problems = violations(body, schema_name)
+    if problems:
+        raise ApiError(400, describe(problems))
+    whole: dict[str, Any] = _whole(body, _schema(schema_name))
+    return whole
+
+
+def _schema(name: str) -> Mapping[str, Any]:
+    schema: Mapping[str, Any] = load_spec()["components"]["schemas"][name]
+    return schema
+
+
+def _whole(value: Any, schema: Mapping[str, Any]) -> Any:
+    """``value`` (valid by ``schema``) with integral floats made ints where the schema says
+    integer."""
+    schema = resolved(schema)
+    if isinstance(value, float) and schema.get("type") == "integer":
+        return int(value)
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        return {
+            key: _whole(item, properties[key]) if key in properties else item
+            for key, item in value.items()
+        }
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [_whole(item, schema["items"]) for item in value]
+    return value
+
+
+def describe(problems: list[Violation]) -> str:
+    """A 400's message: each broken rule by name and what it says, each bad field by path."""
+    rules = spec_rules()
+    said: list[str] = []
+    for problem in problems:
+        if problem.rule is not None:
+            line = f"{problem.rule}: {rules.get(problem.rule, problem.message)}"
+        elif problem.path == "$":
+            line = problem.message
+        else:
+            line = f"{problem.path[2:]}: {problem.message}"
+        line = _cut(line)
+        if line not in said:
+            said.append(line)
+    shown = "; ".join(said[:MAX_LISTED])
+    more = len(said) - MAX_LISTED
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "..."
+
+
+def _postback(body: Mapping[str, Any], server: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored postback: ``server``'s values for its fields, the body's (or defaults) for
+    the writable ones, in the spec's order."""
+    body = _canonical(body)
+    return {
+        name: server[name] if name in server else body.get(name, default)
+        for name, default in _fields().items()
+    }
+
+
+def _relationship(
+    body: Mapping[str, Any], source: Relationships, kept: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The relationship for the body's ids and level; entities of ``kept`` (a stored
+    relationship) stay as they are where their id is still the body's."""
+    level = body["pixel_level"]
+    fresh = source.relationship(
+        body.get("network_offer_id", 0), body["network_affiliate_id"], level
+    )
+    if not isinstance(kept, Mapping):
+        return fresh
+    for entity in fresh:
+        old = kept.get(entity)
+        key = f"network_{entity}_id"
+        if isinstance(old, dict) and old.get(key) == fresh[entity][key]:
+            fresh[entity] = old
+    return fresh
+
+
+def created(
+    body: Mapping[str, Any], pixel_id: int, source: Relationships, now: Callable[[], int]
+) -> dict[str, Any]:
+    """The postback a create stores for a valid ``body`` under ``pixel_id``."""
+    moment = now()
+    server = {
+        "network_pixel_id": pixel_id,
+        "network_id": source.network_id,
+        "time_created": moment,
+        "time_saved": moment,
+        "relationship": _relationship(body, source),
+    }
+    return _postback(body, server)
+
+
+def replaced(
+    body: Mapping[str, Any],
+    stored: Mapping[str, Any],
+    source: Relationships,
+    now: Callable[[], int],
+) -> dict[str, Any]:
+    """The postback a replace stores in place of ``stored`` for a valid ``body``.
+
+    ``Refused`` (naming ``pixel_level``) when the body changes the level of a cpc postback.
+    """
+    if stored.get("pixel_type") == "cpc" and body["pixel_level"] != stored.get("pixel_level"):
+        raise Refused(
+            f"pixel_level: the pixel_level of a cpc postback cannot be changed "
+            f"(it is {stored.get('pixel_level')!r})."
+        )
+    moment = now()
+    saved = stored.get("time_saved")
+    server = {
+        "network_pixel_id": stored["network_pixel_id"],
+        "network_id": stored.get("network_id", source.network_id),
+        "time_created": stored.get("time_created", moment),
+        "time_saved": max(moment, saved + 1) if type(saved) is int else moment,
+        "relationship": _relationship(body, source, stored.get("relationship")),
+    }
+    return _postback(body, server)

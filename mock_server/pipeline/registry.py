@@ -1,0 +1,32 @@
+"""Where an app keeps its mock: the ``MockState`` and ``Pipeline`` behind a ``create_app``
+or ``MockApp`` app, found by every front and fixture without importing the app module."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mock_server.pipeline.pipeline import Pipeline
+    from mock_server.state.mock_state import MockState
+
+STATE_KEY = "everflow_mock"
+PIPELINE_KEY = "everflow_mock_pipeline"
+
+
+class HoldsMock(Protocol):
+    """A Flask app or ``MockApp``: both keep the mock in ``extensions``."""
+
+    @property
+    def extensions(self) -> dict[str, Any]: ...
+
+
+def get_state(app: HoldsMock) -> MockState:
+    """The ``MockState`` behind an app made by ``create_app`` or ``MockApp``."""
+    state: MockState = app.extensions[STATE_KEY]
+    return state
+
+
+def get_pipeline(app: HoldsMock) -> Pipeline:
+    """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
+    pipeline: Pipeline = app.extensions[PIPELINE_KEY]
+    return pipeline

@@ -1,0 +1,229 @@
+"""A bounded journal of the requests the mock answered, with secrets masked."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mock_server.data.strictjson import StrictJSONError, loads
+from openapi.spec import api_key_header
+
+SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Headers masked besides the spec's API key header."""
+MASK = "********"
+ENTRY_BYTES = 16 * 1024
+"""The most one entry may hold; past it, long values are cut (a note says how long they were)."""
+VALUE_BYTES = 1024
+"""How much of one long header value, path or query an oversized entry keeps."""
+_OVERHEAD = 256  # what an entry costs beyond its strings, roughly
+
+
+def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers as a dict, with every secret-bearing value replaced by a fixed mask."""
+    secret = _secret_headers()
+    return {name: (MASK if name.lower() in secret else value) for name, value in headers}
+
+
+@functools.cache
+def _secret_headers() -> frozenset[str]:
+    return SECRET_HEADERS | {api_key_header().lower()}
+
+
+def _header_name(environ_key: str) -> str:
+    return environ_key[5:].replace("_", "-").title()
+
+
+def _cut(value: str) -> str:
+    if len(value) <= VALUE_BYTES:
+        return value
+    return f"{value[:VALUE_BYTES]}... ({len(value)} characters, cut)"
+
+
+def _query(query: str) -> dict[str, str | list[str]]:
+    """``a=1&f=x&f=y`` -> ``{"a": "1", "f": ["x", "y"]}``: a repeated name gives a list."""
+    found: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        before = found.get(name)
+        if before is None:
+            found[name] = value
+        elif isinstance(before, list):
+            before.append(value)
+        else:
+            found[name] = [before, value]
+    return found
+
+
+def _path_params(raw: Mapping[str, str]) -> dict[str, int | str]:
+    """Path parameters as sent; digits become the integer they spell."""
+    return {k: int(v) if v.isascii() and v.isdigit() else v for k, v in raw.items()}
+
+
+def _json(body: bytes | str | None) -> Any:
+    """The body's JSON value when it is whole, strict JSON, else ``None``."""
+    if not isinstance(body, bytes) or not body:
+        return None
+    try:
+        return loads(body)
+    except (StrictJSONError, ValueError):
+        return None
+
+
+def _text(body: bytes | str | None) -> str | None:
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+
+
+# time, method, path, query, headers, status, size, operation, path params, body, warning,
+# fault
+_Entry = tuple[
+    float,
+    str,
+    str,
+    str,
+    list[tuple[str, str]],
+    "int | None",
+    int,
+    "str | None",
+    Mapping[str, str],
+    "bytes | str | None",
+    "str | None",
+    "str | None",
+]
+_NO_PARAMS: Mapping[str, str] = {}
+
+
+class Journal:
+    """The most recent requests: at most ``size`` entries and ``max_bytes`` in all, oldest
+    dropped first. An entry larger than ``ENTRY_BYTES`` keeps only the start of its long
+    values, so one request with huge headers cannot crowd out the rest.
+
+    Recording copies the request line and the ``HTTP_*`` headers of the environ and keeps
+    the body it is given (counted in the entry's size, cut like the other long values in an
+    oversized entry); names are formatted, secrets masked and bodies parsed when the journal
+    is read.
+    """
+
+    def __init__(self, size: int, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._entries: deque[_Entry] = deque(maxlen=size)
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        environ: Mapping[str, Any],
+        status: int | None,
+        operation: str | None = None,
+        path_params: Mapping[str, str] = _NO_PARAMS,
+        body: bytes | None = None,
+        warning: str | None = None,
+        fault: str | None = None,
+    ) -> None:
+        """Remember one request, from its WSGI environ: the status it was answered with
+        (``None``: no answer, the client raised), the operationId it was for, its path
+        parameters as matched, its body, the warning its answer carried
+        (``X-Everflow-Mock-Warning``: what the mock did not read) and the wire fault that
+        broke the answer, if any."""
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        headers: list[tuple[str, str]] = []
+        size = _OVERHEAD + len(path) + len(query) + len(warning or "")
+        for name, value in environ.items():
+            if name[:5] == "HTTP_":
+                headers.append((name, value))
+                size += len(name) + len(value)
+        kept: bytes | str | None = body
+        if body:
+            size += len(body)
+        if size > ENTRY_BYTES:
+            path, query = _cut(path), _cut(query)
+            headers = [(k, _cut(v)) for k, v in headers[:64]]
+            if body:
+                text = body[: VALUE_BYTES * 4].decode("utf-8", "replace")[:VALUE_BYTES]
+                kept = f"{text}... ({len(body)} bytes, cut)"
+            size = (
+                _OVERHEAD
+                + len(path)
+                + len(query)
+                + sum(len(k) + len(v) for k, v in headers)
+                + len(kept or "")
+                + len(warning or "")
+            )
+        entry: _Entry = (
+            time.time(),
+            environ.get("REQUEST_METHOD", ""),
+            path,
+            query,
+            headers,
+            status,
+            size,
+            operation,
+            path_params,
+            kept,
+            warning,
+            fault,
+        )
+        with self._lock:
+            entries = self._entries
+            if len(entries) == entries.maxlen:
+                self._bytes -= entries[0][6]
+            entries.append(entry)
+            self._bytes += size
+            while self._bytes > self.max_bytes and len(entries) > 1:
+                self._bytes -= entries.popleft()[6]
+
+    @property
+    def bytes(self) -> int:
+        """Roughly how much memory the entries hold."""
+        return self._bytes
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The remembered requests, oldest first, with secret headers masked.
+
+        Each has ``operation`` (the operationId, ``None`` for a path that is no
+        operation's), ``method``, ``path``, ``path_params``, ``query`` (by name; a repeated
+        name gives a list), ``headers``, ``json`` (the body's JSON value, ``None`` without
+        one or when it was cut), ``body`` (its text), ``status`` and ``time``.
+        """
+        with self._lock:
+            raw = list(self._entries)
+        return [
+            {
+                "operation": operation,
+                "method": method,
+                "path": path,
+                "path_params": _path_params(params),
+                "query": _query(query),
+                "headers": mask_headers((_header_name(k), v) for k, v in headers),
+                "json": _json(body),
+                "body": _text(body),
+                "status": status,
+                "time": when,
+                **({"warning": warning} if warning else {}),
+                **({"fault": fault} if fault else {}),
+            }
+            for (
+                when,
+                method,
+                path,
+                query,
+                headers,
+                status,
+                _,
+                operation,
+                params,
+                body,
+                warning,
+                fault,
+            ) in raw
+        ]
+
+    def clear(self) -> None:
+        """Forget every request."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0

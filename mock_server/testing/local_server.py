@@ -1,0 +1,130 @@
+"""``LocalServer``: a mock app on a real socket in a background thread, for tests.
+
+werkzeug (30 ms to import) comes in with the first server, not with this module, so that
+the pytest plugin's in-process mock, which imports this module, never loads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+    from mock_server.app import MockApp
+
+
+@functools.cache
+def _server_classes() -> tuple[type[BaseWSGIServer], type[WSGIRequestHandler]]:
+    from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Tests read the journal; one log line per request would only be noise."""
+
+    class ReusingThreadsServer(ThreadedWSGIServer):
+        """werkzeug's threaded server, whose request threads wait for the next connection
+        instead of ending: werkzeug closes every connection after one answer, so a new
+        thread per request cost each test a thread start. As many threads as requests at
+        once, daemons as werkzeug's are (a delayed answer never holds up the exit)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+            self._idle = 0
+            self._workers = 0
+            self._count_lock = threading.Lock()
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            with self._count_lock:
+                spawn = self._idle == 0
+                if spawn:
+                    self._workers += 1
+                else:
+                    self._idle -= 1  # that waiting thread takes this connection
+            self._jobs.put((request, client_address))
+            if spawn:
+                name = f"everflow-local-request :{self.server_port}"
+                threading.Thread(target=self._work, name=name, daemon=True).start()
+
+        def _work(self) -> None:
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    return
+                self.process_request_thread(*job)
+                with self._count_lock:
+                    self._idle += 1
+
+        def server_close(self) -> None:
+            super().server_close()
+            with self._count_lock:
+                workers = self._workers
+            for _ in range(workers):
+                self._jobs.put(None)
+
+    return ReusingThreadsServer, QuietHandler
+
+
+class LocalServer:
+    """Serve ``app`` on ``host`` at a free port (werkzeug's threaded server, as
+    pytest-httpserver serves werkzeug's, its threads reused) until ``stop``; usable as a
+    context manager."""
+
+    def __init__(self, app: Flask | MockApp, host: str = "127.0.0.1") -> None:
+        server, handler = _server_classes()
+        self.app = app
+        self._server: BaseWSGIServer = server(host, 0, app, handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},  # how soon stop() returns
+            name="everflow-local-server",
+            daemon=True,
+        )
+
+    @property
+    def host(self) -> str:
+        """The bound address."""
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        """The port the OS gave the server."""
+        return int(self._server.server_port)
+
+    @property
+    def root(self) -> str:
+        """``http://host:port`` with no path."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The API base URL, ending in ``/v1``."""
+        return f"{self.root}/v1"
+
+    def start(self) -> LocalServer:
+        """Start answering; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and release the port."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

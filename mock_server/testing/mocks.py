@@ -1,0 +1,190 @@
+"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (httpx calls answered
+in-process through respx) and ``EverflowServer`` (the mock on a local socket).
+
+Imported by the plugin on the first use of a fixture, never when pytest starts: this is
+where respx and httpx come in (Flask only when a test uses the admin API or the app's Flask
+attributes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Coroutine
+from contextvars import ContextVar
+from typing import Any, cast
+
+import httpx
+import respx
+
+from mock_server.app import MockApp
+from mock_server.http.wsgi import DEFERRED_DELAY
+from mock_server.pipeline.registry import get_pipeline
+from mock_server.testing.handle import MockHandle
+from mock_server.testing.local_server import LocalServer
+
+_ASYNC_CLIENT: ContextVar[bool] = ContextVar("everflow_async_client", default=False)
+
+
+class KitRouter(respx.MockRouter):
+    """The respx router of ``everflow_mock``: a route a test adds (``route``, ``get``,
+    ``post``, ...) is tried before the kit's own, so it can override any Everflow URL."""
+
+    def __init__(self) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True)
+        self.kit_routes: list[respx.Route] = []
+
+    def add(self, route: respx.Route, *, name: str | None = None) -> respx.Route:
+        """Add ``route`` (as respx does), ahead of the kit's routes."""
+        added = super().add(route, name=name)
+        if self.kit_routes:
+            ordered = self.routes._routes  # respx has no public way to reorder routes
+            kit = [r for r in self.kit_routes if any(r is o for o in ordered)]
+            ordered[:] = [r for r in ordered if not any(r is k for k in kit)] + kit
+        return added
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        """Answer an async client's request; the kit's side effects then wait with
+        ``await`` (delays never block the event loop)."""
+        token = _ASYNC_CLIENT.set(True)
+        try:
+            return await super().async_handler(request)
+        finally:
+            _ASYNC_CLIENT.reset(token)
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout") or {}
+    read = timeout.get("read")
+    return float(read) if read is not None else None
+
+
+def _deliver(outcome: httpx.Response | Exception) -> httpx.Response:
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _environ(request: httpx.Request) -> dict[str, str]:
+    """The WSGI-style environ of ``request``, as the journal reads it."""
+    environ = {
+        "REQUEST_METHOD": request.method,
+        "PATH_INFO": request.url.path,
+        "QUERY_STRING": request.url.query.decode("latin-1"),
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
+    return environ
+
+
+class EverflowMock(MockHandle):
+    """httpx calls to Everflow's hosts, answered in-process by the mock app through respx.
+
+    ``router`` is the respx router: its ``calls`` work as usual, and a route a test adds
+    to it is tried before the kit's. Delays (``Prefer: delay=``, the marker's ``delay``)
+    are waited out here: past the client's read timeout the client gets
+    ``httpx.ReadTimeout``, and an async client waits without blocking its event loop.
+    """
+
+    _raises_in_client = True
+
+    def __init__(self, app: MockApp, router: respx.MockRouter) -> None:
+        self.app = app
+        self.router = router
+        self._transport = httpx.WSGITransport(app=app)
+
+    def _answer(
+        self, request: httpx.Request
+    ) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
+        outcome, delay = self._serve(request)
+        if _ASYNC_CLIENT.get():
+            return self._answer_later(request, outcome, delay)
+        if delay:
+            timeout = _read_timeout(request)
+            if timeout is not None and delay > timeout:
+                time.sleep(timeout)
+                raise httpx.ReadTimeout("timed out", request=request)
+            time.sleep(delay)
+        return _deliver(outcome)
+
+    async def _answer_later(
+        self, request: httpx.Request, outcome: httpx.Response | Exception, delay: float
+    ) -> httpx.Response:
+        if delay:
+            import anyio  # httpx's own dependency; works under asyncio and trio
+
+            timeout = _read_timeout(request)
+            if timeout is not None and delay > timeout:
+                await anyio.sleep(timeout)
+                raise httpx.ReadTimeout("timed out", request=request)
+            await anyio.sleep(delay)
+        return _deliver(outcome)
+
+    def _serve(self, request: httpx.Request) -> tuple[httpx.Response | Exception, float]:
+        """The app's answer (or the exception the client gets) and the delay before it, in
+        seconds."""
+        queued = self._queued_exception(request)
+        if queued is not None:
+            return queued, 0.0
+        delays: list[int] = []
+        token = DEFERRED_DELAY.set(delays)
+        try:
+            answer = self._transport.handle_request(request)
+            content = answer.read()
+            outcome: httpx.Response | Exception = httpx.Response(
+                answer.status_code, headers=answer.headers, content=content, request=request
+            )
+        except ConnectionAbortedError:
+            outcome = httpx.RemoteProtocolError(
+                "Server disconnected without sending a complete response.", request=request
+            )
+        finally:
+            DEFERRED_DELAY.reset(token)
+        return outcome, sum(delays) / 1000
+
+    def _queued_exception(self, request: httpx.Request) -> Exception | None:
+        """The exception queued next for the request's operation (journaled), if any."""
+        answers = self.state.answers
+        if not answers:
+            return None
+        found = get_pipeline(self.app).routes.match(request.url.path)
+        if found is None:
+            return None
+        methods, raw_params = found
+        operation = methods.get("GET" if request.method == "HEAD" else request.method)
+        if operation is None:
+            return None
+        queued = answers.take(operation.operation_id, exception=True)
+        if queued is None:
+            return None
+        try:
+            body = request.content
+        except httpx.RequestNotRead:
+            body = request.read()
+        self.state.journal.record(
+            _environ(request), None, operation.operation_id, raw_params, body or None
+        )
+        if isinstance(queued, type):
+            message = f"everflow_mock: {queued.__name__} queued for {operation.operation_id}"
+            if issubclass(queued, httpx.RequestError):
+                return queued(message, request=request)
+            made = queued(message)
+            return made if isinstance(made, Exception) else RuntimeError(message)
+        if isinstance(queued, httpx.RequestError):
+            queued.request = request
+        return queued if isinstance(queued, Exception) else RuntimeError(str(queued))
+
+
+class EverflowServer(MockHandle):
+    """The mock on a real socket; ``url`` is its base URL, ending in ``/v1``."""
+
+    name = "everflow_server"
+
+    def __init__(self, live: LocalServer) -> None:
+        self.app = cast("MockApp", live.app)
+        self.live = live
+        self.url = live.url
+        self.root = live.root
+
+    def __repr__(self) -> str:
+        return f"EverflowServer({self.url!r})"

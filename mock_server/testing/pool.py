@@ -1,0 +1,128 @@
+"""The session's pool of mocks: one app (for ``everflow_mock``) and one local server (for
+``everflow_server``) per distinct ``MockConfig``, so a test's ``@pytest.mark.everflow(...)``
+settings cost one app the first time and a reset after that."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Generic, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import respx
+
+from mock_server.app import MockApp
+from mock_server.core.config import MockConfig
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
+from openapi.spec import everflow_base_urls
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+POOL_SIZE = 16
+"""Distinct configurations kept per kind; the least recently used beyond it is closed."""
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def everflow_hosts() -> tuple[str, ...]:
+    """The hosts of Everflow's API (the spec's servers), answered by ``everflow_mock``."""
+    return tuple(urlsplit(url).hostname or "" for url in everflow_base_urls())
+
+
+class _Lru(Generic[K, T]):
+    """At most ``size`` values by key (a config), made on demand; ``close`` is called on
+    the ones dropped."""
+
+    def __init__(self, make: Callable[[K], T], close: Callable[[T], None]) -> None:
+        self._make = make
+        self._close = close
+        self._values: OrderedDict[K, T] = OrderedDict()
+
+    def get(self, config: K) -> T:
+        if config in self._values:
+            self._values.move_to_end(config)
+        else:
+            self._values[config] = self._make(config)
+            while len(self._values) > POOL_SIZE:
+                self._close(self._values.popitem(last=False)[1])
+        return self._values[config]
+
+    def values(self) -> list[T]:
+        return list(self._values.values())
+
+    def clear(self) -> None:
+        while self._values:
+            self._close(self._values.popitem(last=False)[1])
+
+
+class MockPool:
+    """The session's mock apps and local servers, one of each per distinct ``MockConfig``."""
+
+    def __init__(self) -> None:
+        self._apps: _Lru[MockConfig, MockApp] = _Lru(MockApp, lambda app: None)
+        # A test's respx router is kept for the next test of the same settings: respx rolls
+        # back what a test changed when it stops, and a new router costs 0.1 ms a test.
+        self._mocks: _Lru[tuple[MockConfig, bool], EverflowMock] = _Lru(
+            self._new_mock, lambda mock: None
+        )
+        self._servers: _Lru[MockConfig, LocalServer] = _Lru(
+            lambda config: LocalServer(MockApp(config)).start(), LocalServer.stop
+        )
+
+    def _is_own_server(self, request: httpx.Request) -> httpx.Request | None:
+        """Let calls to the pool's local servers through; other loopback calls don't match."""
+        where = (request.url.host, request.url.port)
+        own = any((live.host, live.port) == where for live in self._servers.values())
+        return request if own else None
+
+    def _new_mock(self, key: tuple[MockConfig, bool]) -> EverflowMock:
+        config, pass_through_unmatched = key
+        router = KitRouter()
+        mock = EverflowMock(self._apps.get(config), router)
+        kit = [
+            router.route(scheme="https", host__in=everflow_hosts()).mock(side_effect=mock._answer),
+            router.route(host__in=LOOPBACK_HOSTS).mock(side_effect=self._is_own_server),
+        ]
+        if pass_through_unmatched:
+            kit.append(router.route().pass_through())
+        router.kit_routes = kit
+        return mock
+
+    @contextmanager
+    def mock(self, config: MockConfig, pass_through_unmatched: bool) -> Iterator[EverflowMock]:
+        """The respx mock of Everflow's hosts for one test, reset before and after."""
+        mock = self._mocks.get((config, pass_through_unmatched))
+        mock.reset()
+        try:
+            with mock.router:
+                yield mock
+        finally:
+            mock.reset()
+
+    @contextmanager
+    def server(
+        self, config: MockConfig, user_router: respx.MockRouter | None
+    ) -> Iterator[EverflowServer]:
+        """The live server for one test, reset before and after; calls to it pass through
+        ``user_router`` (the test's own ``respx_mock``) when there is one."""
+        server = EverflowServer(self._servers.get(config))
+        server.reset()
+        route_name = f"everflow_server pass-through {server.root}"
+        if user_router is not None:
+            user_router.route(url__startswith=server.root + "/", name=route_name).pass_through()
+        try:
+            yield server
+        finally:
+            if user_router is not None:
+                # Removed before respx_mock's teardown, so that assert_all_called ignores it.
+                user_router.routes.pop(route_name)  # type: ignore[no-untyped-call]
+            server.reset()
+
+    def close(self) -> None:
+        """Stop every live server."""
+        self._servers.clear()
+        self._mocks.clear()
+        self._apps.clear()

@@ -1,0 +1,329 @@
+"""--data files: JSON or YAML, every problem named, nothing half-loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fixtures import PostbackFactory
+from mock_server import MockConfig, MockState
+from mock_server.cli import main
+from mock_server.data import records
+from mock_server.data.datafile import DataFileError, load_data_file
+from mock_server.data.strictjson import dumps
+
+
+def write(path: Path, records: Any) -> Path:
+    path.write_text(json.dumps(records) if path.suffix == ".json" else yaml.safe_dump(records))
+    return path
+
+
+def test_generate_output_loads_as_is(tmp_path: Path) -> None:
+    out = tmp_path / "pb.json"
+    main(["generate", "--count", "12", "--seed", "3", "--out", str(out)])
+    assert list(load_data_file(out)) == json.loads(out.read_text())
+
+
+def test_yaml_list_loads(tmp_path: Path) -> None:
+    records = PostbackFactory(1).build_batch(3)
+    assert list(load_data_file(write(tmp_path / "pb.yaml", records))) == records
+
+
+def test_every_problem_of_every_record_is_named(tmp_path: Path) -> None:
+    factory = PostbackFactory()
+    good = factory.build(1)
+    twice = factory.build(2)
+    broken = factory.build_invalid("tiktok_pixel_required", 3)
+    broken["delay_ms"] = 999999
+    enum = factory.build(4, pixel_status="active")
+    enum["pixel_status"] = "paused"
+    path = write(
+        tmp_path / "bad.json", [good, twice, broken, enum, twice, "oops", {"description": "x"}]
+    )
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: 5 of 7 records are invalid; nothing was loaded:")
+    assert "record 2 (network_pixel_id 3):" in text
+    assert "$.tiktok_pixel" in text
+    assert "(rule tiktok_pixel_required)" in text
+    assert "$.delay_ms: 999999 is greater than the maximum of 300000 (maximum)" in text
+    assert "record 3 (network_pixel_id 4):" in text
+    assert "$.pixel_status" in text
+    assert "record 4 (network_pixel_id 2):" in text
+    assert "duplicate id, first used by record 1" in text
+    assert "record 5 (network_pixel_id None):" in text
+    assert "expected a JSON object, found a string" in text
+    assert "record 6" in text
+    assert "$.network_pixel_id: missing" in text
+    assert "record 0 " not in text
+    assert "record 1 " not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("a.json", "[1, 2", "not valid JSON"),
+        ("a.yaml", "- a: [", "not valid YAML"),
+        (
+            "a.json",
+            '{"network_pixel_id": 1}',
+            "expected a JSON array of postbacks, found an object",
+        ),
+        ("a.yml", "just text", "expected a YAML list of postbacks, found a single value"),
+    ],
+)
+def test_unparseable_or_wrong_shape_files(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(DataFileError, match=message) as info:
+        load_data_file(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match="cannot read: No such file"):
+        load_data_file(tmp_path / "nope.json")
+
+
+def test_serve_with_a_bad_file_stops_before_starting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "bad.json", [PostbackFactory().build_invalid("html_code_required", 8)])
+    assert main(["serve", "--data", str(path), "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err
+    assert "record 0 (network_pixel_id 8)" in err
+    assert "html_code_required" in err
+    assert "Traceback" not in err
+
+
+BILLION_LAUGHS = "\n".join(
+    [
+        '- &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+        *(
+            f"- &{name} [{','.join([f'*{prev}'] * 9)}]"
+            for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "- network_pixel_id: 1",
+        "  description: *i",
+    ]
+)
+
+
+def yaml_record(**fields: str) -> str:
+    """A valid postback as YAML, with some fields replaced by raw YAML text."""
+    body = PostbackFactory().build(7, delivery_method="postback")
+    for name in fields:
+        body.pop(name, None)
+    text = yaml.safe_dump([body], sort_keys=False)
+    return text + "".join(f"  {name}: {raw}\n" for name, raw in fields.items())
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("2024-01-01", "$.time_created: an unquoted date or time is not JSON; quote it"),
+        ("!!set {a, b}", "$.description: !!set is not plain JSON data"),
+        ("!!binary aGVsbG8=", "$.description: !!binary is not plain JSON data"),
+        ("!!python/object/apply:os.getpid []", "$.description: !!python/object/apply:os.getpid"),
+        ("!custom x", "$.description: !custom is not plain JSON data"),
+        (".nan", "$.delay_ms: .nan is not JSON (plain JSON has no NaN or infinity)"),
+        ("-.inf", "$.delay_ms: -.inf is not JSON"),
+        ("{<<: {a: 1}}", "$.description.<<: merge keys (<<) are not JSON"),
+        ("{1: a}", "$.description.1: key 1 is not a string; quote it"),
+        ("{a: 1, a: 2}", "$.description.a: key appears twice"),
+        ("!!bool 'yes'", "$.description: 'yes' is not true or false"),
+    ],
+)
+def test_yaml_that_is_not_plain_json_data_is_refused_by_record_and_path(
+    tmp_path: Path, raw: str, problem: str
+) -> None:
+    name = problem.split(":", 1)[0].split(".")[1]
+    path = tmp_path / "pb.yaml"
+    path.write_text(yaml_record(**{name: raw}))
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: 1 of 1 records are invalid; nothing was loaded:")
+    assert "record 0 (network_pixel_id 7):" in text
+    assert problem in text
+
+
+def test_yaml_reads_the_yaml_1_2_core_schema_only(tmp_path: Path) -> None:
+    path = tmp_path / "pb.yaml"
+    path.write_text(yaml_record(description="yes", network_id="017", network_offer_id="0x5"))
+    (body,) = load_data_file(path)
+    assert (body["description"], body["network_id"], body["network_offer_id"]) == ("yes", 17, 5)
+
+
+def test_an_alias_bomb_fails_fast_naming_each_alias(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BILLION_LAUGHS)
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    text = str(info.value)
+    assert "10 of 10 records are invalid" in text
+    assert "record 1 (network_pixel_id None):\n  $[0]: an alias (*name) is not JSON" in text
+    assert "record 9 (network_pixel_id 1):\n  $.description: an alias (*name)" in text
+
+
+def test_the_classic_mapping_alias_bomb_is_not_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    lines = BILLION_LAUGHS.replace("- &", "").splitlines()[:9]
+    path.write_text("\n".join(f"{line[0]}: &{line}" for line in lines))
+    with pytest.raises(DataFileError, match="expected a YAML list of postbacks, found a mapping"):
+        load_data_file(path)
+
+
+def test_a_repeated_record_by_alias_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pb.yaml"
+    path.write_text(yaml_record().replace("- ", "- &first ", 1) + "- *first\n")
+    with pytest.raises(DataFileError, match=r"record 1 \(network_pixel_id None\):\n  \$: an alias"):
+        load_data_file(path)
+
+
+def test_yaml_nesting_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text(yaml_record(description="[" * 80 + "]" * 80))
+    with pytest.raises(DataFileError, match=r"\$.description(\[0\]){62}: nested deeper than 64"):
+        load_data_file(path)
+    path.write_text("- " + "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataFileError, match=r"(?s)not valid YAML: .*maximum nesting depth"):
+        load_data_file(path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('"extra": NaN', "$.extra: NaN is not JSON"),
+        ('"extra": [-Infinity]', "$.extra[0]: -Infinity is not JSON"),
+        ('"extra": 1e999', "$.extra: 1e999 is too large for a JSON number"),
+        ('"extra": "a", "extra": "b"', "$.extra: key appears twice"),
+        ('"extra": "\\udc00"', "$.extra: not valid Unicode"),
+    ],
+)
+def test_json_that_is_not_plain_json_is_refused_by_record_and_path(
+    tmp_path: Path, raw: str, problem: str
+) -> None:
+    good = json.dumps(PostbackFactory().build(1))
+    bad = json.dumps(PostbackFactory().build(2, delivery_method="html"))
+    bad = bad[:-1] + ", " + raw + "}"
+    path = tmp_path / "pb.json"
+    path.write_text(f"[{good}, {bad}]")
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    assert f"{path}: 1 of 2 records are invalid" in str(info.value)
+    assert f"record 1 (network_pixel_id 2):\n  {problem}" in str(info.value)
+
+
+def test_json_nesting_is_bounded_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataFileError, match=r"\$(\[0\]){64}: nested deeper than 64"):
+        load_data_file(path)
+
+
+def test_an_id_the_api_can_never_serve_is_refused(tmp_path: Path) -> None:
+    body = PostbackFactory().build(1)
+    body["network_pixel_id"] = 2**63
+    with pytest.raises(DataFileError, match=r"above 9223372036854775807, so never served"):
+        load_data_file(write(tmp_path / "pb.json", [body]))
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "pb.json"
+    path.write_bytes(b'["\xff"]')
+    with pytest.raises(DataFileError, match=r"pb.json: not UTF-8 \(byte 2\)"):
+        load_data_file(path)
+
+
+def test_a_loaded_file_is_not_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = load_data_file(write(tmp_path / "pb.json", PostbackFactory().build_batch(3)))
+
+    def fail(*args: object) -> None:
+        raise AssertionError("validated twice")
+
+    monkeypatch.setattr(records, "violations", fail)
+    state = MockState(MockConfig(postbacks=loaded))
+    assert state.store.ids() == [1, 2, 3]
+    assert state.store.get(2) == dumps(PostbackFactory().build_batch(3)[1])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bomb.yaml", BILLION_LAUGHS, "an alias (*name) is not JSON"),
+        ("date.yaml", yaml_record(time_created="2024-01-01"), "an unquoted date"),
+        ("set.yaml", yaml_record(description="!!set {a}"), "!!set is not plain JSON"),
+        ("nan.json", '[{"network_pixel_id": 1, "delay_ms": NaN}]', "1):\n  $.delay_ms: NaN"),
+        ("deep.json", "[" * 100_000, "nested deeper than 64"),
+    ],
+)
+def test_serve_exits_2_naming_the_file_and_record_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    assert main(["serve", "--data", str(path), "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["pb.json", "pb.yaml"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"\xef\xbb\xbf[]",
+            "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without one",
+        ),
+        (b"", "the file is empty; expected a JSON array or YAML list of postbacks"),
+        (b" \n\t\n", "the file is empty; expected a JSON array or YAML list of postbacks"),
+    ],
+    ids=["bom", "empty", "blank"],
+)
+def test_a_bom_or_an_empty_file_has_its_own_one_line_message(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_many_bad_records_report_the_first_ones_and_a_count(tmp_path: Path) -> None:
+    path = tmp_path / "many.json"
+    path.write_text("[" + ",".join(["{}"] * 100_000) + "]")
+    with pytest.raises(DataFileError) as info:
+        load_data_file(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"{path}: 100000 of 100000 records are invalid; nothing was loaded:"
+    assert lines[-1] == f"... and {100_000 - records.MAX_REPORTED} more invalid records"
+    assert sum(line.startswith("record ") for line in lines) == records.MAX_REPORTED
+    assert len(lines) < 10 * records.MAX_REPORTED
+
+
+def test_allow_drift_keeps_rule_breakers_as_they_are_but_never_what_cannot_be_served(
+    tmp_path: Path,
+) -> None:
+    factory = PostbackFactory(seed=4)
+    broken = {**factory.build(1, delivery_method="postback"), "pixel_status": "paused"}
+    path = write(tmp_path / "drift.json", [broken, factory.build(2)])
+    with pytest.raises(DataFileError, match=r"record 0 \(network_pixel_id 1\)"):
+        load_data_file(path)
+    assert load_data_file(path, allow_drift=True)[0] == broken
+    path = write(tmp_path / "dup.json", [broken, broken])
+    with pytest.raises(DataFileError, match="duplicate id"):
+        load_data_file(path, allow_drift=True)

@@ -1,0 +1,493 @@
+"""Firing: ``POST /__admin/conversions`` picks, renders and delivers postbacks as Everflow
+would, to a real receiver on loopback; failures deactivate."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fixtures import PostbackFactory
+from mock_server import MockConfig, create_app
+from mock_server.firing import sender as sender_module
+from mock_server.firing.engine import FAILURE_WINDOW, Firing, firing_of, parse_destination
+from mock_server.pipeline.registry import get_state
+from mock_server.testing.receiver import PostbackReceiver
+
+KEY = {"X-Eflow-Api-Key": "k"}
+
+
+@pytest.fixture
+def receiver() -> Iterator[PostbackReceiver]:
+    with PostbackReceiver() as running:
+        yield running
+
+
+def make_app(**settings: Any) -> Flask:
+    return create_app(MockConfig(postbacks=[], rate_limit=None, **settings))
+
+
+@pytest.fixture
+def app() -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_factory = PostbackFactory()
+
+
+def postback(
+    app: Flask, pixel_id: int, *, offer: int = 0, partner: int = 0, **fields: Any
+) -> dict[str, Any]:
+    """Store a postback (postback delivery, conversion, active, no delay unless told)."""
+    fields.setdefault("delivery_method", "postback")
+    fields.setdefault("pixel_type", "conversion")
+    fields.setdefault("pixel_status", "active")
+    level = fields.setdefault(
+        "pixel_level",
+        "specific" if offer and partner else ("global" if partner else "global_offer"),
+    )
+    assert level
+    if fields["delivery_method"] == "postback":
+        fields.setdefault("delay_ms", 0)
+    body = _factory.build(pixel_id, network_offer_id=offer, network_affiliate_id=partner, **fields)
+    get_state(app).add(body)
+    return body
+
+
+def fire(client: FlaskClient, query: str = "?wait=5", **body: Any) -> list[dict[str, Any]]:
+    answer = client.post("/__admin/conversions" + query, json=body)
+    assert answer.status_code == 200, answer.json
+    deliveries: list[dict[str, Any]] = answer.json["deliveries"]  # type: ignore[index]
+    return deliveries
+
+
+def test_levels_pick_exactly_the_postbacks_that_apply(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    url = receiver.url + "/pb/{pid}?tid={{transaction_id}}&o={{offer_id}}&a={{affiliate_id}}"
+    postback(app, 1, partner=7, postback_url=url.format(pid=1))  # global: partner 7
+    postback(app, 2, offer=12, partner=7, postback_url=url.format(pid=2))  # specific
+    postback(app, 3, offer=12, partner=8, postback_url=url.format(pid=3))  # other partner
+    postback(app, 4, offer=12, postback_url=url.format(pid=4))  # global_offer: offer 12
+    postback(app, 5, partner=8, postback_url=url.format(pid=5))  # global: partner 8
+    postback(app, 6, offer=13, postback_url=url.format(pid=6))  # global_offer: offer 13
+    postback(app, 7, offer=13, partner=7, postback_url=url.format(pid=7))  # other offer
+    postback(app, 8, partner=7, postback_url=url.format(pid=8), pixel_status="inactive")
+
+    deliveries = fire(client, offer_id=12, affiliate_id=7, transaction_id="t-1")
+
+    assert [d["pixel_id"] for d in deliveries] == [1, 2, 4]
+    assert {d["state"] for d in deliveries} == {"delivered"}
+    assert {d["status"] for d in deliveries} == {200}
+    assert sorted(receiver.urls) == [
+        f"{receiver.url}/pb/{pid}?tid=t-1&o=12&a=7" for pid in (1, 2, 4)
+    ]
+    assert all(r.method == "GET" for r in receiver.requests)
+
+
+def test_types_and_event_ids(app: Flask, client: FlaskClient, receiver: PostbackReceiver) -> None:
+    url = receiver.url + "/{pid}?e={{event_id}}&n={{event_name}}"
+    postback(app, 1, offer=12, partner=7, postback_url=url.format(pid=1))  # conversion
+    postback(app, 2, offer=12, partner=7, pixel_type="cpc", postback_url=url.format(pid=2))
+    for pid, event in ((3, 0), (4, 5), (5, 6)):
+        postback(
+            app,
+            pid,
+            offer=12,
+            partner=7,
+            pixel_type="event",
+            network_offer_payout_revenue_id=event,
+            postback_url=url.format(pid=pid),
+        )
+    postback(app, 6, partner=7, pixel_type="event", postback_url=url.format(pid=6))  # global
+
+    base = {"offer_id": 12, "affiliate_id": 7}
+    assert [d["pixel_id"] for d in fire(client, **base)] == [1]
+    assert [d["pixel_id"] for d in fire(client, **base, type="click")] == [2]
+    event = fire(client, **base, type="event", event_id=5, event_name="Purchase")
+    assert [d["pixel_id"] for d in event] == [3, 4, 6]
+    assert event[1]["url"] == f"{receiver.url}/4?e=5&n=Purchase"
+    assert [d["pixel_id"] for d in fire(client, **base, type="event")] == [3, 6]
+
+
+def test_html_is_rendered_escaped_and_never_requested(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    code = f'<img src="{receiver.url}/px?s={{sub1}}&u={{nope}}" width="1" height="1" />'
+    postback(app, 1, partner=7, delivery_method="html", html_code=code)
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7, sub1='"><script>')
+
+    assert delivery["state"] == "kept"
+    assert delivery["method"] is None
+    assert delivery["html"] == (
+        f'<img src="{receiver.url}/px?s=&quot;&gt;&lt;script&gt;&u={{nope}}" width="1" height="1" />'
+    )
+    time.sleep(0.1)
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("platform", ["facebook", "tiktok", "snapchat", "rumble"])
+def test_platform_events_are_rendered_and_kept(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver, platform: str
+) -> None:
+    stored = postback(app, 1, partner=7, delivery_method=platform)
+    settings = stored[f"{platform}_pixel"]
+
+    (delivery,) = fire(
+        client, offer_id=3, affiliate_id=7, transaction_id="tx 1", sub3="a@b.c", sale_amount=9.5
+    )
+
+    assert delivery["state"] == "kept"
+    assert delivery["url"] is None
+    event = delivery["event"]
+    assert set(event) == set(settings)
+    if platform in ("facebook", "snapchat"):
+        assert settings["event_id"] == "{transaction_id}"
+        assert event["event_id"] == "tx 1"  # text, not URL-encoded
+    if platform == "rumble":
+        assert event == settings  # no macros in Rumble's settings
+    rendered = repr(event)
+    assert "{sub3}" not in rendered
+    assert "{sale_amount}" not in rendered
+    assert receiver.requests == []
+
+
+def test_values_are_encoded_and_a_template_cannot_break_the_request(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    postback(app, 1, partner=7, postback_url=receiver.url + "/a b?x=1 2&s={sub1}&p={payout}")
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7, sub1="a&b=c\r\nX-Evil: 1", payout=2)
+
+    assert delivery["state"] == "delivered"
+    (got,) = receiver.requests
+    assert got.target == "/a%20b?x=1%202&s=a%26b%3Dc%0D%0AX-Evil%3A%201&p=2"
+    assert "X-Evil" not in got.headers
+    assert got.query["s"] == ["a&b=c\r\nX-Evil: 1"]
+
+
+def test_a_redirect_is_a_failure_and_never_followed(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    receiver.status = 302
+    postback(app, 1, partner=7, postback_url=receiver.url + "/pb")
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7)
+
+    assert delivery["state"] == "failed"
+    assert delivery["status"] == 302
+    assert delivery["error"] == "the receiver answered 302"
+    time.sleep(0.1)
+    assert [r.path for r in receiver.requests] == ["/pb"]
+
+
+def test_a_slow_receiver_times_out(receiver: PostbackReceiver) -> None:
+    app = make_app(delivery_timeout=0.2)
+    receiver.delay = 1.0
+    postback(app, 1, partner=7, postback_url=receiver.url + "/slow")
+
+    (delivery,) = fire(app.test_client(), offer_id=3, affiliate_id=7)
+
+    assert delivery["state"] == "failed"
+    assert delivery["status"] is None
+    assert delivery["error"] == "no answer within 0.2 s"
+    assert 150 <= delivery["ms"] < 900
+
+
+def test_a_connection_that_never_opens_times_out() -> None:
+    app = make_app(delivery_timeout=0.3)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepted: once its backlog is full, connects hang
+        port = listener.getsockname()[1]
+        stuck = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            stuck.append(filler)
+        postback(app, 1, partner=7, postback_url=f"http://127.0.0.1:{port}/pb")
+        try:
+            started = time.monotonic()
+            (delivery,) = fire(app.test_client(), offer_id=3, affiliate_id=7)
+        finally:
+            for filler in stuck:
+                filler.close()
+    assert delivery["state"] == "failed"
+    assert delivery["error"] == "no answer within 0.3 s"
+    assert time.monotonic() - started < 2
+
+
+def test_a_connection_error_is_a_failure(app: Flask, client: FlaskClient) -> None:
+    closed = PostbackReceiver()
+    port = closed.url.rsplit(":", 1)[1]
+    closed.stop()  # the port is free and nothing listens
+    postback(app, 1, partner=7, postback_url=f"http://127.0.0.1:{port}/pb")
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7)
+
+    assert delivery["state"] == "failed"
+    assert "ConnectionRefusedError" in delivery["error"]
+
+
+def test_only_loopback_unless_allowed(app: Flask, client: FlaskClient) -> None:
+    postback(app, 1, partner=7, postback_url="https://track.example.com/pb?t={transaction_id}")
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7, transaction_id="t")
+
+    assert delivery["state"] == "refused"
+    assert delivery["url"] == "https://track.example.com/pb?t=t"
+    assert "track.example.com:443 is not loopback" in delivery["error"]
+    assert "--deliver-to" in delivery["error"]
+
+
+def test_deliver_to_allows_a_host_and_port() -> None:
+    state = get_state(make_app(deliver_to=("Track.Example.com:8443", "pb.example.net")))
+    firing = firing_of(state)
+    for url, allowed in (
+        ("https://track.example.com:8443/pb", True),
+        ("https://track.example.com/pb", False),  # port 443 is not 8443
+        ("http://pb.example.net/x", True),
+        ("http://pb.example.net:9000/x", True),
+        ("http://other.example.net/x", False),
+        ("http://localhost:5/x", True),
+        ("http://127.5.6.7:5/x", True),
+        ("http://[::1]:5/x", True),
+        ("http://10.0.0.1/x", False),
+        ("ftp://127.0.0.1/x", False),
+    ):
+        target, why = firing._target(url)
+        assert (target is not None) == allowed, (url, why)
+    for url in ("http://127.0.0.1:99999/x", "http://[::1/x", "http:///x"):
+        target, why = firing._target(url)
+        assert target is None, url
+        assert why
+    target, _ = firing._target("http://127.0.0.1:0/x")
+    assert target is not None
+    assert target.port == 0  # as written: a connection error, never port 80
+    target, _ = firing._target("https://track.example.com:8443/pb?a=1")
+    assert target is not None
+    assert (target.host, target.port, target.tls) == ("track.example.com", 8443, True)
+    assert target.host_header == "track.example.com:8443"
+    assert target.request_target == "/pb?a=1"
+
+
+@pytest.mark.parametrize("text", ["", "http://x", "x/y", "a:b", "u@h", "[::1"])
+def test_bad_destinations_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="HOST or HOST:PORT"):
+        parse_destination(text)
+
+
+def test_delays_wait_and_scale(app: Flask, client: FlaskClient, receiver: PostbackReceiver) -> None:
+    postback(app, 1, partner=7, postback_url=receiver.url + "/late", delay_ms=300)
+
+    started = time.monotonic()
+    (pending,) = fire(client, query="", offer_id=3, affiliate_id=7)
+    assert pending["state"] == "pending"
+    assert pending["delay_ms"] == 300
+    assert receiver.requests == []
+    assert receiver.wait_for(1, 5)
+    assert time.monotonic() - started >= 0.3
+
+    receiver.clear()
+    postback(app, 2, partner=8, postback_url=receiver.url + "/later", delay_ms=5000)
+    started = time.monotonic()
+    (skipped,) = fire(client, query="?wait=5&delay_scale=0", offer_id=3, affiliate_id=8)
+    assert skipped["state"] == "delivered"
+    assert time.monotonic() - started < 2.5
+
+
+def test_ten_consecutive_failures_deactivate(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    receiver.status = 500
+    postback(app, 1, partner=7, postback_url=receiver.url + "/down")
+    keep = postback(app, 2, partner=7, delivery_method="html")  # never fails
+
+    for attempt in range(1, 10):
+        (failed, _) = fire(client, offer_id=3, affiliate_id=7)
+        assert failed["state"] == "failed"
+        assert not failed["deactivated"], attempt
+    receiver.status = 200
+    (ok, _) = fire(client, offer_id=3, affiliate_id=7)  # a success starts the count again
+    assert ok["state"] == "delivered"
+    receiver.status = 503
+    for _ in range(9):
+        (failed, _) = fire(client, offer_id=3, affiliate_id=7)
+        assert not failed["deactivated"]
+    (tenth, _) = fire(client, offer_id=3, affiliate_id=7)
+
+    assert tenth["deactivated"] is True
+    stored = client.get("/v1/networks/pixels/1", headers=KEY).json
+    assert stored["pixel_status"] == "inactive"
+    assert client.get("/v1/networks/pixels/2", headers=KEY).json == keep
+    assert [d["pixel_id"] for d in fire(client, offer_id=3, affiliate_id=7)] == [2]
+
+
+def test_failures_count_within_72_hours_of_the_mock_clock(receiver: PostbackReceiver) -> None:
+    app = make_app()
+    state = get_state(app)
+    now = [1_800_000_000]
+    state.parts["firing"] = Firing(state, now=lambda: now[0])
+    receiver.status = 500
+    postback(app, 1, partner=7, postback_url=receiver.url + "/down")
+    client = app.test_client()
+
+    for _ in range(9):
+        assert fire(client, offer_id=3, affiliate_id=7)[0]["state"] == "failed"
+    now[0] += FAILURE_WINDOW  # the first nine are now 72 hours old: outside the window
+    (tenth,) = fire(client, offer_id=3, affiliate_id=7)
+    assert not tenth["deactivated"]
+    for _ in range(8):
+        fire(client, offer_id=3, affiliate_id=7)
+    now[0] += FAILURE_WINDOW - 1  # the tenth is 71:59:59 old: nine in the window so far
+    (last,) = fire(client, offer_id=3, affiliate_id=7)
+    assert last["deactivated"] is True
+    assert state.store.postbacks()[0]["pixel_status"] == "inactive"
+
+
+def test_reset_cancels_what_has_not_been_sent(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    postback(app, 1, partner=7, postback_url=receiver.url + "/later", delay_ms=300_000)
+    (pending,) = fire(client, query="", offer_id=3, affiliate_id=7)
+    assert pending["state"] == "pending"
+    firing = firing_of(get_state(app))
+    assert firing.sender.pending == 1
+
+    client.post("/__admin/reset")
+
+    assert client.get("/__admin/deliveries").json == {"deliveries": []}
+    deadline = time.monotonic() + 2
+    while firing.sender.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert firing.sender.pending == 0
+    assert receiver.requests == []
+
+
+def test_a_slow_receiver_costs_only_its_own_deliveries(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with PostbackReceiver() as slow, PostbackReceiver() as fast:
+        slow.delay = 3.0
+        for pid in range(1, 41):  # more than PER_HOST at once
+            postback(app, pid, offer=12, partner=pid, postback_url=f"{slow.url}/{pid}")
+        postback(app, 41, offer=12, partner=41, postback_url=f"{fast.url}/41")
+        for pid in range(1, 41):
+            fire(client, query="", offer_id=12, affiliate_id=pid)
+        started = time.monotonic()
+        (quick,) = fire(client, query="?wait=5", offer_id=12, affiliate_id=41)
+        assert quick["state"] == "delivered"
+        assert time.monotonic() - started < 2.0  # behind the slow ones: 3 s or more
+        journal = client.get("/__admin/deliveries").json["deliveries"]
+        assert sum(d["state"] == "pending" for d in journal) >= 30
+
+
+def test_the_queue_is_bounded(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender_module, "MAX_PENDING", 2)
+    postback(app, 1, partner=7, postback_url=receiver.url + "/q", delay_ms=300_000)
+    states = [fire(client, query="", offer_id=3, affiliate_id=7)[0] for _ in range(3)]
+    assert [d["state"] for d in states] == ["pending", "pending", "refused"]
+    assert states[2]["error"] == "too many deliveries pending; not sent"
+    client.post("/__admin/reset")
+
+
+def test_the_journal_is_bounded(receiver: PostbackReceiver) -> None:
+    app = make_app(journal_size=3)
+    postback(app, 1, partner=7, delivery_method="html")
+    client = app.test_client()
+    for n in range(5):
+        fire(client, offer_id=3, affiliate_id=7, sub1=str(n))
+    journal = client.get("/__admin/deliveries").json["deliveries"]
+    assert [d["id"] for d in journal] == [3, 4, 5]
+    assert client.delete("/__admin/deliveries").status_code == 204
+    assert client.get("/__admin/deliveries").json == {"deliveries": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ([1], "$"),
+        ({"offer_id": 1, "affiliate_id": 1, "clickid": "x"}, "clickid"),
+        ({"offer_id": 1, "affiliate_id": 1, "type": "sale"}, "type"),
+        ({"affiliate_id": 1}, "offer_id"),
+        ({"offer_id": "12", "affiliate_id": 1}, "offer_id"),
+        ({"offer_id": 1, "affiliate_id": 0}, "affiliate_id"),
+        ({"offer_id": 1, "affiliate_id": 1, "event_id": -1}, "event_id"),
+        ({"offer_id": 1, "affiliate_id": 1, "sub1": True}, "sub1"),
+        ({"offer_id": 1, "affiliate_id": 1, "sub2": {"a": 1}}, "sub2"),
+    ],
+)
+def test_bad_conversions_are_422_naming_the_field(
+    client: FlaskClient, body: Any, field: str
+) -> None:
+    answer = client.post("/__admin/conversions", json=body)
+    assert answer.status_code == 422
+    assert answer.json is not None
+    assert answer.json["field"] == field
+    assert answer.json["detail"].startswith(f"{field}:")
+    assert client.get("/__admin/deliveries").json == {"deliveries": []}
+
+
+@pytest.mark.parametrize("query", ["?wait=61", "?wait=abc", "?delay_scale=-1", "?wait=nan"])
+def test_bad_parameters_are_422(client: FlaskClient, query: str) -> None:
+    answer = client.post("/__admin/conversions" + query, json={"offer_id": 1, "affiliate_id": 1})
+    assert answer.status_code == 422
+    assert answer.json is not None
+    assert answer.json["parameter"] in query
+
+
+def test_not_json_is_422(client: FlaskClient) -> None:
+    answer = client.post("/__admin/conversions", data=b'{"offer_id": NaN}')
+    assert answer.status_code == 422
+    assert answer.json is not None
+    assert "not plain JSON" in answer.json["detail"]
+
+
+def test_firing_is_admin_only(receiver: PostbackReceiver) -> None:
+    app = make_app(admin_token="s3cret")
+    client = app.test_client()
+    assert client.post("/__admin/conversions", json={}).status_code == 401
+    assert client.get("/__admin/deliveries").status_code == 401
+    answer = client.post(
+        "/__admin/conversions",
+        json={"offer_id": 1, "affiliate_id": 1},
+        headers={"Authorization": "Bearer s3cret"},
+    )
+    assert answer.status_code == 200
+
+
+def test_an_allowed_host_that_is_no_host_name_is_refused() -> None:
+    label = "x" * 64  # longer than a DNS label may be
+    firing = firing_of(get_state(make_app(deliver_to=(f"{label}.example",))))
+    target, why = firing._target(f"http://{label}.example/pb")
+    assert target is None
+    assert why.startswith("not a host name the mock can send to")
+
+
+def test_delivery_ids_go_on_after_a_clear_and_start_again_after_a_reset(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    def fired_id() -> int:
+        postback(app, 1, partner=7, postback_url=receiver.url + "/id")
+        (delivery,) = fire(client, offer_id=3, affiliate_id=7)
+        return int(delivery["id"])
+
+    assert fired_id() == 1
+    client.delete("/__admin/deliveries")
+    assert fired_id() == 2  # a cleared journal keeps ids unique within the run
+    client.post("/__admin/reset")
+    assert fired_id() == 1  # a reset (every test's start) begins again, as everything else

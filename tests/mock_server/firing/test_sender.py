@@ -1,0 +1,90 @@
+"""The sender's HTTP, on its own."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from mock_server.firing.journal import Delivery
+from mock_server.firing.sender import Sender, Target
+
+
+@pytest.fixture
+def answering() -> Iterator[tuple[int, list[bytes]]]:
+    """A loopback server that sends back, to each connection, the next canned bytes."""
+    answers: list[bytes] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answers.pop(0))
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], answers
+    listener.close()
+
+
+def send(port: int) -> tuple[str, int | None, str | None]:
+    ended: list[tuple[str, int | None, str | None]] = []
+    done = threading.Event()
+
+    def outcome(d: Delivery, state: str, status: int | None, ms: float, error: str | None) -> None:
+        ended.append((state, status, error))
+        done.set()
+
+    sender = Sender(2.0, outcome)
+    target = Target("127.0.0.1", port, False, f"127.0.0.1:{port}", "/pb?a=1")
+    assert sender.deliver([(Delivery(1, "postback", "conversion"), target, 0.0)]) == []
+    assert done.wait(5)
+    return ended[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (b"HTTP/1.1 204 No Content\r\n\r\n", ("delivered", 204, None)),
+        (b"HTTP/1.0 200 OK\r\nX: y\r\n\r\nbody", ("delivered", 200, None)),
+        (b"HTTP/1.1 404 Not Found\r\n\r\n", ("failed", 404, "the receiver answered 404")),
+        (
+            b"SSH-2.0-OpenSSH\r\n\r\n",
+            (
+                "failed",
+                None,
+                "ValueError: not an HTTP answer: illegal status line: bytearray(b'SSH-2.0-OpenSSH')",
+            ),
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-Cut: ",  # the head cut short: no answer, not a 200
+            (
+                "failed",
+                None,
+                "ValueError: not an HTTP answer: peer unexpectedly closed connection",
+            ),
+        ),
+        (
+            b"",
+            (
+                "failed",
+                None,
+                "ConnectionResetError: the receiver closed the connection without an answer",
+            ),
+        ),
+    ],
+)
+def test_the_status_is_read_from_the_answer(
+    answering: tuple[int, list[bytes]], answer: bytes, expected: tuple[str, int | None, str | None]
+) -> None:
+    port, answers = answering
+    answers.append(answer)
+    assert send(port) == expected

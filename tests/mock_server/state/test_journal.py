@@ -1,0 +1,111 @@
+"""The request journal: bounded, secrets masked."""
+
+from __future__ import annotations
+
+from mock_server.state.journal import MASK, Journal, mask_headers
+
+
+def test_secret_headers_are_masked_whatever_their_case() -> None:
+    masked = mask_headers(
+        [("x-eflow-api-key", "abc"), ("Authorization", "Bearer t"), ("Accept", "application/json")]
+    )
+    assert masked == {"x-eflow-api-key": MASK, "Authorization": MASK, "Accept": "application/json"}
+
+
+def test_oldest_entries_are_dropped() -> None:
+    journal = Journal(size=2)
+    for n in range(3):
+        journal.record({"REQUEST_METHOD": "GET", "PATH_INFO": f"/p/{n}"}, 200)
+    assert [e["path"] for e in journal.entries()] == ["/p/1", "/p/2"]
+    journal.clear()
+    assert journal.entries() == []
+
+
+def test_entries_are_read_from_the_environ_with_keys_masked() -> None:
+    journal = Journal(size=5)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/v1/networks/pixels/3",
+        "QUERY_STRING": "__code=404",
+        "HTTP_X_EFLOW_API_KEY": "live-secret",
+        "HTTP_USER_AGENT": "curl/8",
+        "wsgi.input": object(),
+        "HOME": "/root",
+    }
+    journal.record(environ, 404)
+    (entry,) = journal.entries()
+    assert entry["method"] == "GET"
+    assert entry["query"] == {"__code": "404"}
+    assert entry["status"] == 404
+    assert entry["headers"] == {"X-Eflow-Api-Key": MASK, "User-Agent": "curl/8"}
+    assert "live-secret" not in repr(journal.entries())
+
+
+def _request(n: int, header: str = "") -> dict[str, str]:
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": f"/p/{n}", "HTTP_X_BIG": header}
+
+
+def test_huge_headers_are_cut_in_the_journal() -> None:
+    journal = Journal(size=10)
+    journal.record(_request(1, "x" * 400_000), 200)
+    (entry,) = journal.entries()
+    kept = entry["headers"]["X-Big"]
+    assert kept.startswith("x" * 1000)
+    assert kept.endswith("(400000 characters, cut)")
+    assert len(kept) < 1100
+    assert journal.bytes < 4096
+
+
+def test_the_journal_is_bounded_in_bytes_as_well_as_entries() -> None:
+    journal = Journal(size=1000, max_bytes=64 * 1024)
+    for n in range(1000):
+        journal.record(_request(n, "y" * 15_000), 200)
+    entries = journal.entries()
+    assert journal.bytes <= 64 * 1024
+    assert 1 < len(entries) < 1000
+    assert entries[-1]["path"] == "/p/999"  # the newest are kept
+    journal.clear()
+    assert journal.bytes == 0
+
+
+def test_the_environ_is_not_kept() -> None:
+    journal = Journal(size=5)
+    environ = {**_request(1), "wsgi.input": object()}
+    journal.record(environ, 200)
+    environ["PATH_INFO"] = "/changed"
+    assert journal.entries()[0]["path"] == "/p/1"
+
+
+def test_bodies_are_kept_whole_and_parsed_when_the_entry_is_small() -> None:
+    journal = Journal(size=5)
+    body = b'{"pixel_type": "cpc", "delay_ms": 0}'
+    journal.record(_request(1), 200, "createPartnerPostback", {"pixelId": "12"}, body)
+    journal.record(_request(2), 400, "createPartnerPostback", {}, b"{not json")
+    first, second = journal.entries()
+    assert first["json"] == {"pixel_type": "cpc", "delay_ms": 0}
+    assert first["body"] == body.decode()
+    assert first["operation"] == "createPartnerPostback"
+    assert first["path_params"] == {"pixelId": 12}
+    assert (second["json"], second["body"]) == (None, "{not json")
+
+
+def test_a_huge_body_is_cut_and_counted() -> None:
+    journal = Journal(size=1000, max_bytes=64 * 1024)
+    body = b'{"description": "' + b"d" * 900_000 + b'"}'
+    journal.record(_request(1), 200, "createPartnerPostback", {}, body)
+    (entry,) = journal.entries()
+    assert entry["json"] is None
+    assert entry["body"].startswith('{"description": "ddd')
+    assert entry["body"].endswith(f"... ({len(body)} bytes, cut)")
+    assert len(entry["body"]) < 1100
+    assert journal.bytes < 4096
+    for n in range(100):
+        journal.record(_request(n), 200, "createPartnerPostback", {}, b"[" + b"1," * 7000 + b"1]")
+    assert journal.bytes <= 64 * 1024
+
+
+def test_a_repeated_query_parameter_is_a_list() -> None:
+    journal = Journal(size=5)
+    journal.record({**_request(1), "QUERY_STRING": "page=2&filter=a%3D1&filter=b%3D2&x="}, 200)
+    (entry,) = journal.entries()
+    assert entry["query"] == {"page": "2", "filter": ["a=1", "b=2"], "x": ""}

@@ -1,0 +1,128 @@
+"""The everflow marker's keywords, turned into a MockConfig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mock_server.core.config import MockConfig, RateLimit, key_kinds
+from mock_server.testing.marker import KEYWORDS, MarkerError, MarkerSettings, marker_settings
+
+
+def settings(session_seed: int = 0, /, *args: Any, **kwargs: Any) -> MarkerSettings:
+    return marker_settings([(args, kwargs)], session_seed)
+
+
+def test_no_keywords_are_the_servers_defaults_with_the_sessions_seed() -> None:
+    assert marker_settings([], 0) == MarkerSettings(MockConfig())
+    assert settings(5) == MarkerSettings(MockConfig(seed=5))
+
+
+def test_every_keyword() -> None:
+    got = settings(
+        0,
+        seed=3,
+        dynamic=True,
+        api_keys=["a", "b"],
+        error_key="Error",
+        rate_limit="5/20",
+        delay=250,
+        fault_rate=0.5,
+        clock=1_700_000_000,
+        pass_through_unmatched=True,
+    )
+    assert got == MarkerSettings(
+        MockConfig(
+            seed=3,
+            dynamic=True,
+            api_keys=("a", "b"),
+            error_key="Error",
+            rate_limit=RateLimit(5, 20),
+            delay_ms=250,
+            fault_rate=0.5,
+            clock=1_700_000_000,
+        ),
+        pass_through_unmatched=True,
+    )
+    assert set(KEYWORDS) == {
+        "seed",
+        "dynamic",
+        "api_keys",
+        "error_key",
+        "rate_limit",
+        "delay",
+        "fault_rate",
+        "clock",
+        "data",
+        "pass_through_unmatched",
+    }
+
+
+@pytest.mark.parametrize("off", ["off", "OFF", None])
+def test_rate_limit_off(off: str | None) -> None:
+    assert settings(rate_limit=off).config.rate_limit is None
+
+
+def test_the_wall_clock() -> None:
+    assert settings(clock="now").config.clock == "now"
+
+
+def test_one_key_as_a_string() -> None:
+    assert settings(api_keys="only").config.api_keys == ("only",)
+
+
+def test_a_key_of_a_kind_as_on_the_command_line() -> None:
+    config = settings(api_keys=["partner:pk", "nk"]).config
+    assert key_kinds(config.api_keys) == {"pk": "partner", "nk": "network"}
+
+
+def test_the_closest_marker_wins_keyword_by_keyword() -> None:
+    markers = [((), {"dynamic": True, "rate_limit": "off"}), ((), {"dynamic": False})]
+    config = marker_settings(markers, 0).config
+    assert config.rate_limit is None
+    assert config.dynamic is False
+
+
+def test_equal_settings_make_equal_configs() -> None:
+    # The plugin keeps one app per distinct config: equal settings must share it.
+    assert hash(settings(dynamic=True).config) == hash(settings(dynamic=True).config)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"seed": "7"}, "@pytest.mark.everflow: seed must be an integer, not '7'"),
+        ({"seed": True}, "must be an integer"),
+        ({"dynamic": 1}, "@pytest.mark.everflow: dynamic must be True or False, not 1"),
+        ({"error_key": "err"}, "must be 'error' or 'Error', not 'err'"),
+        ({"rate_limit": "fast"}, "rate_limit must look like 30/50 or off, not 'fast'"),
+        ({"rate_limit": "0/5"}, "rate_limit needs a positive rate and burst, not '0/5'"),
+        ({"rate_limit": 30}, "must look like '30/50' or 'off', not 30"),
+        ({"delay": -1}, "must be milliseconds from 0 to 60000, not -1"),
+        ({"delay": 60_001}, "from 0 to 60000"),
+        ({"fault_rate": 1.5}, "must be a number from 0 to 1, not 1.5"),
+        ({"pass_through_unmatched": "yes"}, "must be True or False"),
+        ({"clock": "later"}, "clock must be 'now' or Unix seconds (an integer >= 0), not 'later'"),
+        ({"clock": -1}, "clock must be 'now' or Unix seconds"),
+        ({"clock": True}, "clock must be 'now' or Unix seconds"),
+        ({"api_keys": []}, "must be one or more non-empty strings"),
+        ({"api_keys": 5}, "must be a key or a list of keys"),
+        ({"rates": 5}, "everflow: unknown keyword 'rates'; accepted: seed, dynamic, api_keys"),
+    ],
+)
+def test_a_wrong_setting_is_named(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(MarkerError) as error:
+        settings(**keywords)
+    assert message in str(error.value)
+
+
+def test_positional_arguments_are_refused() -> None:
+    with pytest.raises(MarkerError, match="keywords only"):
+        settings(0, True)
+
+
+def test_a_bad_key_is_never_repeated_in_the_message() -> None:
+    with pytest.raises(MarkerError) as error:
+        settings(api_keys=["canary-secret", ""])
+    assert "canary" not in str(error.value)

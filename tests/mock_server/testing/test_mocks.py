@@ -1,0 +1,508 @@
+"""What a test author does with the fixtures: isolation, delays and timeouts, verification of
+what was requested, failure injection, data files, clear errors from ``add``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import requests
+import respx
+
+from fixtures import PostbackFactory
+from mock_server.core.config import MockConfig
+from mock_server.testing.handle import InvalidPostback
+from mock_server.testing.mocks import EverflowMock, EverflowServer
+from mock_server.testing.pool import MockPool, everflow_hosts
+
+BASE = "https://api.eflow.team/v1"
+KEY = {"X-Eflow-Api-Key": "downstream-key"}
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_downstream=source)
+    return pytester.runpytest("-p", "no:cacheprovider", "-q", *args)
+
+
+# --- isolation ---------------------------------------------------------------------------
+
+DRAWS = """
+import json, pathlib
+import httpx, pytest
+
+KEY = {"X-Eflow-Api-Key": "k"}
+
+def outcomes(base):
+    seen = []
+    for _ in range(16):
+        try:
+            answer = httpx.get(base + "/networks/pixels/3", headers=KEY)
+            answer.json()
+            seen.append("ok")
+        except (httpx.TransportError, ValueError):
+            seen.append("fault")
+    return seen
+
+def note(name, seen):
+    with pathlib.Path("draws.jsonl").open("a") as out:
+        out.write(json.dumps([name, seen]) + "\\n")
+
+@pytest.mark.everflow(fault_rate=0.5)
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_in_process(everflow_mock, n):
+    note(f"mock{n}", outcomes("https://api.eflow.team/v1"))
+
+@pytest.mark.everflow(fault_rate=0.5)
+@pytest.mark.parametrize("n", [1, 2])
+def test_on_a_socket(everflow_server, n):
+    note(f"server{n}", outcomes(everflow_server.url))
+
+def test_queued_answers_end_with_their_test(everflow_mock, everflow_server):
+    everflow_mock.queue("getPartnerPostback", [500, 500])
+    everflow_server.queue("getPartnerPostback", [500, 500])
+
+def test_the_next_test_is_served_normally(everflow_mock, everflow_server):
+    assert httpx.get("https://api.eflow.team/v1/networks/pixels/3", headers=KEY).status_code == 200
+    assert httpx.get(everflow_server.url + "/networks/pixels/3", headers=KEY).status_code == 200
+"""
+
+
+def _draws(pytester: pytest.Pytester) -> dict[str, list[str]]:
+    path = pytester.path / "draws.jsonl"
+    found = dict(json.loads(line) for line in path.read_text().splitlines())
+    path.unlink()
+    return found
+
+
+@pytest.mark.slow
+def test_fault_draws_restart_in_every_test_whatever_runs_before(
+    pytester: pytest.Pytester,
+) -> None:
+    run(pytester, DRAWS).assert_outcomes(passed=7)
+    whole_run = _draws(pytester)
+    first = whole_run["mock1"]
+    assert "ok" in first
+    assert "fault" in first
+    # Each test draws the same sequence, in-process and on a socket (same seed).
+    assert all(seen == first for seen in whole_run.values()), whole_run
+    run(pytester, DRAWS, "-k", "in_process and 3").assert_outcomes(passed=1, deselected=6)
+    assert _draws(pytester) == {"mock3": first}
+    run(pytester, DRAWS, "-k", "socket and 2").assert_outcomes(passed=1, deselected=6)
+    assert _draws(pytester) == {"server2": first}
+
+
+ASYNC_DELAYS = """
+import asyncio, time
+import httpx, pytest
+
+URL = "https://api.eflow.team/v1/networks/pixels/3"
+KEY = {"X-Eflow-Api-Key": "k"}
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+@pytest.mark.anyio
+async def test_concurrent_delays_overlap(everflow_mock):
+    async with httpx.AsyncClient(headers={**KEY, "Prefer": "delay=500"}) as client:
+        start = time.monotonic()
+        answers = await asyncio.gather(*(client.get(URL) for _ in range(10)))
+        took = time.monotonic() - start
+    assert [a.status_code for a in answers] == [200] * 10
+    assert 0.5 <= took < 2.5, took  # one after another: 5 s
+
+@pytest.mark.anyio
+async def test_the_loop_runs_while_an_answer_waits(everflow_mock):
+    ticks = 0
+    async def tick():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+    ticker = asyncio.ensure_future(tick())
+    async with httpx.AsyncClient(headers=KEY) as client:
+        answer = await client.get(URL, headers={"Prefer": "delay=300"})
+    ticker.cancel()
+    assert answer.status_code == 200 and ticks >= 10
+
+@pytest.mark.anyio
+async def test_wait_for_cancels_a_delayed_call(everflow_mock):
+    async with httpx.AsyncClient(headers=KEY) as client:
+        start = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.get(URL, headers={"Prefer": "delay=5000"}), 0.2)
+        assert time.monotonic() - start < 3.0
+
+@pytest.mark.anyio
+async def test_async_read_timeout(everflow_mock):
+    async with httpx.AsyncClient(headers=KEY, timeout=0.2) as client:
+        start = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(URL, headers={"Prefer": "delay=4000"})
+        assert time.monotonic() - start < 2.5
+"""
+
+
+@pytest.mark.slow
+def test_async_delays_do_not_block_the_event_loop(pytester: pytest.Pytester) -> None:
+    run(pytester, ASYNC_DELAYS).assert_outcomes(passed=4)
+
+
+def test_a_delay_past_the_clients_read_timeout_raises_its_timeout(
+    everflow_mock: EverflowMock,
+) -> None:
+    url = f"{BASE}/networks/pixels/3"
+    start = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(url, headers={**KEY, "Prefer": "delay=4000"}, timeout=0.2)
+    assert 0.2 <= time.monotonic() - start < 2.5
+    start = time.monotonic()
+    assert httpx.get(url, headers={**KEY, "Prefer": "delay=300"}, timeout=2).status_code == 200
+    assert time.monotonic() - start >= 0.3
+
+
+@pytest.mark.everflow(delay=400)
+def test_the_markers_delay_honours_the_timeout_too(everflow_mock: EverflowMock) -> None:
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(f"{BASE}/networks/pixels/3", headers=KEY, timeout=0.1)
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+def _create_list_get(base: str, client: httpx.Client | requests.Session, body: dict) -> None:
+    assert client.post(f"{base}/networks/pixels", json=body, headers=KEY).status_code == 200
+    page = client.get(
+        f"{base}/networks/pixels",
+        params=[("page", "2"), ("filter", "pixel_type=cpc"), ("filter", "pixel_status=active")],
+        headers=KEY,
+    )
+    assert page.status_code == 200
+    assert client.get(f"{base}/networks/pixels/999999", headers=KEY).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["mock", "server"])
+def test_requests_show_what_the_test_sent_in_order(
+    kind: str,
+    everflow_mock: EverflowMock,
+    everflow_server: EverflowServer,
+    everflow_factory: PostbackFactory,
+) -> None:
+    body = everflow_factory.build_input(delivery_method="html", pixel_level="global")
+    if kind == "mock":
+        mock: EverflowMock | EverflowServer = everflow_mock
+        _create_list_get(BASE, httpx.Client(), body)
+    else:
+        mock = everflow_server
+        _create_list_get(everflow_server.url, requests.Session(), body)
+    create, page, missing = mock.requests
+    assert (create["operation"], create["method"], create["path"]) == (
+        "createPartnerPostback",
+        "POST",
+        "/v1/networks/pixels",
+    )
+    assert create["json"] == body
+    assert create["status"] == 200
+    assert create["path_params"] == {}
+    assert create["headers"]["X-Eflow-Api-Key"] == "********"
+    assert "downstream-key" not in repr(mock.requests)
+    assert page["operation"] == "listPartnerPostbacks"
+    assert page["query"] == {"page": "2", "filter": ["pixel_type=cpc", "pixel_status=active"]}
+    assert page["json"] is None
+    assert (missing["operation"], missing["path_params"], missing["status"]) == (
+        "getPartnerPostback",
+        {"pixelId": 999999},
+        404,
+    )
+    assert mock.assert_requested("createPartnerPostback", times=1, json=body) == [create]
+    mock.assert_requested("listPartnerPostbacks", query={"page": 2})
+    mock.assert_requested(
+        "listPartnerPostbacks", query={"filter": ["pixel_type=cpc", "pixel_status=active"]}
+    )
+    mock.assert_requested("deletePartnerPostback", times=0)
+
+
+def test_the_admin_journal_carries_bodies(everflow_server: EverflowServer) -> None:
+    body = {"query": {"filters": {"status": "active"}}}
+    url = f"{everflow_server.url}/networks/pixelstable"
+    assert requests.post(url, json=body, headers=KEY).status_code == 200
+    journal = requests.get(f"{everflow_server.root}/__admin/requests").json()["requests"]
+    (entry,) = journal
+    assert entry["operation"] == "searchPartnerPostbacks"
+    assert entry["json"] == body
+    assert json.loads(entry["body"]) == body
+
+
+def test_assert_requested_lists_what_was_requested_instead(everflow_mock: EverflowMock) -> None:
+    httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
+    httpx.post(f"{BASE}/networks/pixels", json={"pixel_type": "cpc"}, headers=KEY)
+    with pytest.raises(AssertionError) as failure:
+        everflow_mock.assert_requested("createPartnerPostback", json={"pixel_type": "event"})
+    assert str(failure.value).splitlines() == [
+        "everflow_mock: expected createPartnerPostback with json={'pixel_type': 'event'} "
+        "at least once, found 0; the 2 requests of this test:",
+        "  1. getPartnerPostback GET /v1/networks/pixels/3 -> 200",
+        "  2. createPartnerPostback POST /v1/networks/pixels json={'pixel_type': 'cpc'} -> 400",
+    ]
+    with pytest.raises(AssertionError, match="expected getPartnerPostback 2 times, found 1"):
+        everflow_mock.assert_requested("getPartnerPostback", times=2)
+    with pytest.raises(ValueError, match="unknown operation 'getPostback'; the operations are"):
+        everflow_mock.assert_requested("getPostback")
+
+
+def test_assert_requested_with_no_requests(everflow_server: EverflowServer) -> None:
+    with pytest.raises(AssertionError) as failure:
+        everflow_server.assert_requested("getPartnerPostback")
+    assert str(failure.value).splitlines()[1:] == ["  (none)"]
+    assert "everflow_server: expected getPartnerPostback at least once" in str(failure.value)
+
+
+# --- failure injection -------------------------------------------------------------------
+
+
+def test_a_route_the_test_adds_wins_over_the_kits(everflow_mock: EverflowMock) -> None:
+    route = everflow_mock.router.get(f"{BASE}/networks/pixels/3").respond(503, text="down")
+    everflow_mock.router.route(method="POST", host="api-eu.eflow.team").respond(418)
+    answer = httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
+    assert (answer.status_code, answer.text) == (503, "down")
+    assert route.called
+    assert (
+        httpx.post("https://api-eu.eflow.team/v1/networks/pixels", headers=KEY).status_code == 418
+    )
+    # Everything else is still the kit's.
+    assert httpx.get(f"{BASE}/networks/pixels/4", headers=KEY).json()["network_pixel_id"] == 4
+    assert [r["path"] for r in everflow_mock.requests] == ["/v1/networks/pixels/4"]
+
+
+def test_queued_answers_in_process(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("getPartnerPostback", [httpx.ConnectTimeout, 503, "malformed", 200])
+    everflow_mock.queue("getPartnerPostback", 504)
+    url = f"{BASE}/networks/pixels/3"
+    with pytest.raises(httpx.ConnectTimeout) as raised:
+        httpx.get(url, headers=KEY)
+    assert raised.value.request.url == url
+    gateway = httpx.get(url, headers=KEY)
+    assert gateway.status_code == 503
+    assert gateway.headers["content-type"] == "text/html"
+    assert "503 Service Unavailable" in gateway.text
+    with pytest.raises(json.JSONDecodeError):
+        httpx.get(url, headers=KEY).json()
+    for status in (200, 504, 200, 200):
+        assert httpx.get(url, headers=KEY).status_code == status
+    # Other operations are not touched.
+    assert httpx.get(f"{BASE}/networks/pixels", headers=KEY).status_code == 200
+    assert [r["status"] for r in everflow_mock.requests] == [
+        None,
+        503,
+        200,
+        200,
+        504,
+        200,
+        200,
+        200,
+    ]
+    everflow_mock.assert_requested("getPartnerPostback", times=7)
+
+
+def test_queued_exception_instances_and_other_errors(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("createPartnerPostback", [httpx.ReadError("boom"), ConnectionError("no")])
+    body = {"pixel_type": "cpc"}
+    with pytest.raises(httpx.ReadError, match="boom"):
+        httpx.post(f"{BASE}/networks/pixels", json=body, headers=KEY)
+    with pytest.raises(ConnectionError, match="no"):
+        httpx.post(f"{BASE}/networks/pixels", json=body, headers=KEY)
+    everflow_mock.assert_requested("createPartnerPostback", times=2, json=body)
+
+
+def test_queued_answers_on_a_socket(everflow_server: EverflowServer) -> None:
+    everflow_server.queue("getPartnerPostback", [502, "reset", 429, 500])
+    url = f"{everflow_server.url}/networks/pixels/3"
+    assert requests.get(url, headers=KEY).status_code == 502
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, headers=KEY)
+    limited = requests.get(url, headers=KEY)
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
+    assert requests.get(url, headers=KEY).status_code == 500
+    assert requests.get(url, headers=KEY).status_code == 200
+    everflow_server.assert_requested("getPartnerPostback", times=5)
+
+
+@pytest.mark.parametrize(
+    ("operation", "answers", "message"),
+    [
+        ("getPostback", [500], "unknown operation 'getPostback'"),
+        ("getPartnerPostback", [418], "status 418 is not one of 200, 400, 401"),
+        ("getPartnerPostback", ["slow"], "fault 'slow' is not one of reset, empty, malformed"),
+        ("getPartnerPostback", [1.5], "1.5 is not a status, a fault name or an exception"),
+        ("getPartnerPostback", [200] * 1001, "at most 1000 answers"),
+    ],
+)
+def test_queue_refuses_what_the_mock_cannot_answer(
+    everflow_mock: EverflowMock, operation: str, answers: list[object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        everflow_mock.queue(operation, answers)  # type: ignore[arg-type]
+
+
+def test_the_server_cannot_raise_in_the_client(everflow_server: EverflowServer) -> None:
+    with pytest.raises(ValueError, match=r"only everflow_mock \(in-process\) can raise"):
+        everflow_server.queue("getPartnerPostback", [httpx.ConnectTimeout])
+
+
+@pytest.mark.parametrize("code", [502, 503, 504])
+def test_prefer_gateway_codes(
+    code: int, everflow_mock: EverflowMock, everflow_server: EverflowServer
+) -> None:
+    for base in (BASE, everflow_server.url):
+        answer = httpx.get(f"{base}/networks/pixels/3", headers={**KEY, "Prefer": f"code={code}"})
+        assert answer.status_code == code
+        assert answer.headers["content-type"] == "text/html"
+        assert f"<title>{code} " in answer.text
+
+
+# --- data files, add ---------------------------------------------------------------------
+
+
+def test_the_marker_takes_a_data_file_for_both_fixtures(pytester: pytest.Pytester) -> None:
+    factory = PostbackFactory(seed=4)
+    data = [factory.build(900, delivery_method="tiktok"), factory.build(901)]
+    (pytester.path / "data").mkdir()
+    (pytester.path / "data" / "postbacks.json").write_text(json.dumps(data))
+    (pytester.path / "data" / "bad.json").write_text(json.dumps([{**data[0], "delay_ms": -1}]))
+    result = run(
+        pytester,
+        """
+import httpx, pytest, requests
+
+KEY = {"X-Eflow-Api-Key": "k"}
+pytestmark = pytest.mark.everflow(data="data/postbacks.json")
+
+def test_in_process(everflow_mock):
+    assert [p["network_pixel_id"] for p in everflow_mock.postbacks] == [900, 901]
+    answer = httpx.get("https://api.eflow.team/v1/networks/pixels/900", headers=KEY)
+    assert answer.json()["delivery_method"] == "tiktok"
+    assert httpx.get("https://api.eflow.team/v1/networks/pixels/3", headers=KEY).status_code == 404
+
+def test_on_a_socket(everflow_server):
+    assert requests.get(everflow_server.url + "/networks/pixels/901", headers=KEY).status_code == 200
+    assert requests.get(everflow_server.url + "/networks/pixels/3", headers=KEY).status_code == 404
+
+@pytest.mark.everflow(data="data/bad.json")
+def test_bad_file(everflow_mock):
+    pass
+
+@pytest.mark.everflow(data="data/missing.json")
+def test_missing_file(everflow_server):
+    pass
+""",
+        "-rE",
+    )
+    result.assert_outcomes(passed=2, errors=2)
+    out = result.stdout.str()
+    assert "@pytest.mark.everflow: data: " in out
+    assert "bad.json: 1 of 1 records" in out
+    assert "$.delay_ms" in out
+    assert "missing.json: cannot read" in out
+    assert "Traceback" not in out
+
+
+def test_add_names_the_postback_not_a_record(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory
+) -> None:
+    bad = {**everflow_factory.build(1234, delivery_method="postback"), "delay_ms": 400000}
+    with pytest.raises(InvalidPostback) as raised:
+        everflow_mock.add(bad)
+    message = str(raised.value)
+    assert message.startswith("postback 1234 breaks the spec; it was not added:\n")
+    assert "delay_ms" in message
+    assert "record 0" not in message
+    good = everflow_factory.build(1235)
+    with pytest.raises(ValueError, match="none was added") as many:
+        everflow_mock.add_many([good, bad])
+    assert str(many.value).splitlines()[:2] == [
+        "1 of 2 postbacks break the spec; none was added:",
+        "postback 1234 (item 1):",
+    ]
+    assert 1235 not in [p["network_pixel_id"] for p in everflow_mock.postbacks]
+
+
+def test_add_of_a_postback_without_an_id(everflow_server: EverflowServer) -> None:
+    with pytest.raises(InvalidPostback, match=r"^postback None breaks the spec") as raised:
+        everflow_server.add({"delivery_method": "html"})
+    assert "network_pixel_id" in str(raised.value)
+    assert "record 0" not in str(raised.value)
+
+
+def test_data_paths_are_relative_to_the_test_file(tmp_path: Path) -> None:
+    from mock_server.testing.marker import marker_settings
+
+    PostbackFactory(seed=1)
+    (tmp_path / "one.json").write_text(json.dumps([PostbackFactory(seed=1).build(77)]))
+    settings = marker_settings([((), {"data": "one.json"})], 0, tmp_path)
+    assert [p["network_pixel_id"] for p in settings.config.postbacks or []] == [77]
+    again = marker_settings([((), {"data": tmp_path / "one.json"})], 0, Path("/"))
+    assert again == settings  # one load, one mock, for every test naming the file
+
+
+# --- the session's pool: what one test changes never reaches the next -----------------
+
+URL = "https://api.eflow.team/v1/networks/pixels/3"
+OTHER = "https://partner.example/hook"
+
+
+@pytest.fixture
+def pool() -> MockPool:
+    return MockPool()
+
+
+def test_the_router_is_kept_but_each_test_starts_from_the_kits_routes(pool: MockPool) -> None:
+    config = MockConfig()
+    with pool.mock(config, pass_through_unmatched=False) as first:
+        first.router.get(OTHER).respond(418)
+        assert httpx.get(OTHER).status_code == 418
+        assert httpx.get(URL, headers=KEY).status_code == 200
+        assert first.router.calls.call_count == 2
+        first.state.store.delete(4)
+    with pool.mock(config, pass_through_unmatched=False) as second:
+        assert second.router is first.router  # kept: a new router costs every test
+        assert second.router.calls.call_count == 0
+        with pytest.raises(respx.models.AllMockedAssertionError):
+            httpx.get(OTHER)  # the first test's route went with it
+        assert httpx.get(URL, headers=KEY).status_code == 200
+        assert httpx.get(URL.replace("/3", "/4"), headers=KEY).status_code == 200
+        assert len(second.requests) == 2  # the journal starts empty too
+    with pool.mock(config, pass_through_unmatched=True) as other:
+        assert other.router is not first.router  # another route set, another router
+
+
+def test_unmatched_hosts_still_fail_on_a_kept_router(pool: MockPool) -> None:
+    config = MockConfig()
+    for _ in range(2):
+        with (
+            pool.mock(config, pass_through_unmatched=False),
+            pytest.raises(respx.models.AllMockedAssertionError),
+        ):
+            httpx.get("https://example.com/")
+
+
+def test_both_regions_are_answered(pool: MockPool) -> None:
+    assert everflow_hosts() == ("api.eflow.team", "api-eu.eflow.team")  # the spec's servers
+    with pool.mock(MockConfig(), pass_through_unmatched=False):
+        for host in everflow_hosts():
+            answer = httpx.get(f"https://{host}/v1/networks/pixels/3", headers=KEY)
+            assert answer.json()["network_pixel_id"] == 3
+
+
+def test_a_wire_fault_is_journaled_as_no_answer_and_named(pool: MockPool) -> None:
+    with pool.mock(MockConfig(), pass_through_unmatched=False) as mock:
+        mock.queue("getPartnerPostback", ["reset", "empty", "malformed", 429])
+        for _ in range(4):
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(URL, headers=KEY)
+        seen = [(entry["status"], entry.get("fault")) for entry in mock.requests]
+    assert seen == [(None, "reset"), (None, "empty"), (200, "malformed"), (429, None)]

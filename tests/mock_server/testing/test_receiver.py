@@ -1,0 +1,38 @@
+"""``PostbackReceiver``: records what it gets, answers as told."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from mock_server.testing.receiver import PostbackReceiver
+
+
+def test_it_records_requests_and_answers_200() -> None:
+    with PostbackReceiver() as receiver:
+        assert receiver.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(receiver.url + "/pb?tid=a%20b&s=") as answer:
+            assert answer.status == 200
+        (got,) = receiver.wait_for(1)
+        assert got.method == "GET"
+        assert got.path == "/pb"
+        assert got.query == {"tid": ["a b"], "s": [""]}
+        assert receiver.urls == [receiver.url + "/pb?tid=a%20b&s="]
+        receiver.clear()
+        assert receiver.requests == []
+
+
+def test_it_answers_the_status_it_is_given() -> None:
+    with PostbackReceiver() as receiver:
+        receiver.status = 503
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(receiver.url + "/x")
+        assert error.value.code == 503
+        assert len(receiver.requests) == 1
+
+
+def test_stop_without_start_releases_the_port() -> None:
+    receiver = PostbackReceiver()
+    receiver.stop()
