@@ -60,7 +60,8 @@ class ProxyApp:
             findings: list[Any] = []
         else:
             answer, findings = self._api(environ, method, path)
-        headers = [*answer.headers, ("Content-Length", str(len(answer.body)))]
+        headers = [(k, v) for k, v in answer.headers if k.lower() != VIOLATIONS_HEADER.lower()]
+        headers.append(("Content-Length", str(len(answer.body))))
         errors = [f for f in findings if f.severity == "error"]
         headers.append((VIOLATIONS_HEADER, str(len(errors))))
         start_response(f"{answer.status} {_reason(answer.status)}", headers)

@@ -267,3 +267,15 @@ def test_the_key_appears_nowhere(proxy: Proxy, tmp_path: Path) -> None:
 
 def _runs(text: str) -> list[str]:
     return [text[i : i + 8] for i in range(len(text) - 7)]
+
+
+def test_the_upstreams_own_violations_header_is_replaced(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json(
+        {"error": "Not found"}, 404, headers={"X-Everflow-Violations": "99"}
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert got.headers.get_list("X-Everflow-Violations") == ["0"]
