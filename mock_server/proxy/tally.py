@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from openapi.remote.findings import Finding, Mode, Report, Write
@@ -56,6 +57,7 @@ class Tally:
     ) -> None:
         """Count one request and journal it, with every violation of its answer."""
         errors = [f for f in findings if f.severity == "error"]
+        drift = [f.path for f in findings if f.check == "undocumented_field"]
         with self._lock:
             self.requests[operation] += 1
             number = sum(self.requests.values())
@@ -65,8 +67,7 @@ class Tally:
             room = MAX_FINDINGS - len(self._findings)
             if room > 0:
                 self._findings += [
-                    Finding(self.target, probe, f.pixel_id, f.check, f.path, f.expected, f.actual)
-                    for f in errors[:room]
+                    replace(f, target=self.target, probe=probe) for f in findings[:room]
                 ]
             if errors:
                 self.broken[operation] += 1
@@ -83,6 +84,7 @@ class Tally:
                     "upstream": outcome,
                     "violation_count": len(errors),
                     "violations": [violation(f) for f in errors[:MAX_NAMED]],
+                    "undocumented_fields": drift[:MAX_NAMED],
                 }
             )
 
@@ -97,7 +99,8 @@ class Tally:
             self._journal.clear()
 
     def report(self, writes: Iterable[Write] = ()) -> Report:
-        """The run as the contract suite's ``Report``: one probe per request."""
+        """The run as the contract suite's ``Report``: one probe per request; undocumented
+        fields are warnings in it, as in the suite (they fail no run)."""
         with self._lock:
             return Report(
                 self.target,

@@ -11,6 +11,7 @@ import httpx
 from openapi_schema_validator import OAS31Validator
 
 from openapi.httpx_validation import documented_statuses, response_violations
+from openapi.operations import find_operation
 from openapi.remote.findings import Finding
 from openapi.spec import rule_schemas
 from openapi.violations import component_schema
@@ -114,6 +115,25 @@ def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") ->
             yield from undocumented_paths(item, schema["items"], f"{path}[{index}]")
 
 
+def undocumented_fields(
+    target: str, probe: str, pixel_id: int | None, body: Any, schema: Mapping[str, Any]
+) -> list[Finding]:
+    """Drift: every field ``body`` has that ``schema`` does not document, as a warning."""
+    return [
+        Finding(
+            target,
+            probe,
+            pixel_id,
+            "undocumented_field",
+            path,
+            "only documented fields",
+            "present",
+            "warning",
+        )
+        for path in undocumented_paths(body, schema)
+    ]
+
+
 def conditional_fields(schema: Mapping[str, Any]) -> list[tuple[OAS31Validator, frozenset[str]]]:
     """For each documented rule that requires fields only under a condition (``if`` ...
     ``then: {required: [...]}``, e.g. ``tiktok_pixel`` when ``delivery_method`` is ``tiktok``),
@@ -153,19 +173,7 @@ class DriftTracker:
         for condition, fields in self.conditional:
             if not fields <= self.expected and condition.is_valid(body):
                 self.expected |= fields
-        return [
-            Finding(
-                self.target,
-                probe,
-                pixel_id,
-                "undocumented_field",
-                path,
-                "only documented fields",
-                "present",
-                "warning",
-            )
-            for path in undocumented_paths(body, self.schema)
-        ]
+        return undocumented_fields(self.target, probe, pixel_id, body, self.schema)
 
     def never_present(self) -> list[Finding]:
         """Documented top-level fields that some answer should have carried (every field no
@@ -203,7 +211,8 @@ def _path_pixel_id(response: httpx.Response) -> int | None:
 def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Finding]:
     """Everything wrong with one answer to a request someone else chose (a proxy's): the
     checks of ``check_answer`` with the status it came with, the postback's id held to
-    the path's for a read of one, and a status the operation does not document."""
+    the path's for a read of one, a status the operation does not document, and (as
+    warnings) every field the spec does not document for the operation and status."""
     pixel_id = _path_pixel_id(response)
     status = response.status_code
     found = check_answer(target, probe, response, pixel_id, status, same_id=pixel_id is not None)
@@ -211,6 +220,11 @@ def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Find
     if documented and status not in documented and not any(f.check == "status" for f in found):
         expected = ", ".join(map(str, sorted(documented)))
         found.insert(0, Finding(target, probe, pixel_id, "status", "$", expected, str(status)))
+    operation = find_operation(response.request.method, response.request.url.path)
+    schema = operation.response_schemas.get(status) if operation else None
+    body = json_body(response)
+    if schema is not None and body is not None:
+        found += undocumented_fields(target, probe, pixel_id, body, schema)
     return found
 
 

@@ -55,6 +55,15 @@ def test_a_good_answer_carries_zero_violations(proxy: Proxy) -> None:
     assert entry["operation"] == "getPartnerPostback"
 
 
+def test_undocumented_fields_are_journaled_as_drift_not_counted(proxy: Proxy) -> None:
+    got = proxy.http.get("/v1/networks/pixels/1")  # production added brand_new_field
+    assert got.headers["X-Everflow-Violations"] == "0"
+    (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
+    assert entry["undocumented_fields"] == ["$.brand_new_field"]
+    (warning,) = proxy.tally.report().findings
+    assert (warning.check, warning.severity) == ("undocumented_field", "warning")
+
+
 def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
     got = proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}")
     assert got.status_code == 200

@@ -10,7 +10,10 @@ from openapi.remote.findings import Finding
 
 
 def finding(check: str, severity: str = "error") -> Finding:
-    return Finding("up", "p", 1, check, "$.x", "enum", "'y'", severity)  # type: ignore[arg-type]
+    """A finding; a warning is an undocumented field, as the proxy's only warnings are."""
+    if severity == "warning":
+        return Finding("up", "p", 1, "undocumented_field", "$.x", "", "present", "warning")
+    return Finding("up", "p", 1, check, "$.x", "enum", "'y'")
 
 
 def add(t: Tally, operation: str, *findings: Finding) -> None:
@@ -44,12 +47,15 @@ def test_counts_by_operation_and_rule_and_warnings_are_no_violations() -> None:
     ]
     report = t.report()
     assert len(report.probes) == 4
-    assert [f.probe for f in report.findings] == [
-        "#1 GET /v1/networks/pixels/1",
-        "#1 GET /v1/networks/pixels/1",
-        "#2 GET /v1/networks/pixels/1",
+    assert [(f.probe, f.severity) for f in report.findings] == [
+        ("#1 GET /v1/networks/pixels/1", "error"),
+        ("#1 GET /v1/networks/pixels/1", "error"),
+        ("#2 GET /v1/networks/pixels/1", "error"),
+        ("#3 GET /v1/networks/pixels/1", "warning"),
     ]
     assert not report.passed
+    third = t.journal()[2]
+    assert (third["violation_count"], third["undocumented_fields"]) == (0, ["$.x"])
 
 
 def test_journal_and_report_are_bounded_but_counts_are_whole(
