@@ -49,11 +49,13 @@ HOP_BY_HOP = frozenset(
 counted again, and a compressed body arrives decoded)."""
 
 WRITE_REFUSED = (
-    "{method} {path} could change the upstream, and this proxy is read-only: nothing was "
-    "sent; restart it with --allow-writes to pass writes on"
+    "{method} {path} is not one of the read-only requests (read a postback, list, search), "
+    "and this proxy is read-only: nothing was sent; restart it with --allow-writes to pass "
+    "it on"
 )
 """The 403's message. Everflow's own wording for a refused write is unknown; this names
 the option that allows it."""
+BAD_KEY = "the X-Eflow-Api-Key header has characters an HTTP header cannot carry; nothing was sent"
 
 
 @dataclass
@@ -120,6 +122,8 @@ class Upstream:
 
         key = caller_key or self.key
         self._remember(key)
+        if not (key.isascii() and key.isprintable()):
+            return own_answer(400, BAD_KEY, "not sent")
         with self._lock:
             try:
                 response = self.client.request(
@@ -139,6 +143,9 @@ class Upstream:
             except TransportFailure as failure:
                 message = f"no usable answer from the upstream {self.name}: {failure}"
                 return own_answer(502, redact(message, self.keys), "unreachable")
+            except (httpx.InvalidURL, UnicodeError, ValueError) as error:  # a path httpx refuses
+                message = f"{method} {path} could not be sent to {self.name}: {error}"
+                return own_answer(400, redact(message, self.keys), "not sent")
             finally:
                 del self.client.writes[:-MAX_WRITES]
         headers = [

@@ -288,3 +288,30 @@ def test_the_upstreams_own_violations_header_is_replaced(httpserver: HTTPServer)
     finally:
         proxy.close()
     assert got.headers.get_list("X-Everflow-Violations") == ["0"]
+
+
+def test_a_key_a_header_cannot_carry_is_refused_unsent(httpserver: HTTPServer) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/v1/networks/pixels/5").get_environ()
+    environ["HTTP_X_EFLOW_API_KEY"] = "k\u00c3\u00a9y"  # UTF-8 bytes, as WSGI hands them over
+    started: list[str] = []
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        body = b"".join(proxy.app(environ, lambda status, headers: started.append(status)))  # type: ignore[arg-type, func-returns-value]
+    finally:
+        proxy.close()
+    assert started == ["400 Bad Request"]
+    assert "X-Eflow-Api-Key" in json.loads(body)["error"]
+    assert httpserver.log == []
+
+
+def test_a_read_of_a_path_outside_the_allow_list_is_refused_unsent(httpserver: HTTPServer) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/offers")
+    finally:
+        proxy.close()
+    assert got.status_code == 403
+    assert "not one of the read-only requests" in got.json()["error"]
+    assert httpserver.log == []
