@@ -16,7 +16,7 @@ from typing import Any
 
 from openapi.remote.defaults import DEFAULT_MAX_TIME, DEFAULT_RATE, DEFAULT_TIMEOUT, KEY_ENV
 
-UPSTREAM = "https://api.eflow.team/v1"
+UPSTREAM_HELP = "the API base URL (default: Everflow's, the spec's first server)"
 PROG = "everflow-mock"
 EXIT_INTERRUPTED = 130
 PAGE_SIZE = 200
@@ -94,7 +94,7 @@ def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None
         "the spec.",
         formatter_class=formatter,
     )
-    proxy.add_argument("--upstream", default=UPSTREAM, metavar="URL", help="the API base URL")
+    proxy.add_argument("--upstream", metavar="URL", help=UPSTREAM_HELP)
     proxy.add_argument("--host", default="127.0.0.1", help="address to bind")
     proxy.add_argument("--port", type=_port, default=4011, help="port to bind")
     proxy.add_argument("--allow-writes", action="store_true", help="pass writes on too")
@@ -114,7 +114,7 @@ def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None
         "personal data, with a report next to it (FILE.scrub.json). Read-only.",
         formatter_class=formatter,
     )
-    record.add_argument("--base-url", default=UPSTREAM, metavar="URL", help="the API base URL")
+    record.add_argument("--base-url", metavar="URL", help=UPSTREAM_HELP)
     record.add_argument("--out", required=True, metavar="FILE", help="the data file to write")
     record.add_argument(
         "--pixel-id",
@@ -146,6 +146,13 @@ def _check_scrub(args: argparse.Namespace) -> None:
         raise Refused(f"{NO_SCRUB_ACK} goes only with --no-scrub")
 
 
+def _everflow(url: str | None) -> str:
+    """``url``, or Everflow's own base URL as the spec names it."""
+    from openapi.spec import everflow_base_urls
+
+    return url or everflow_base_urls()[0]
+
+
 def _key(args: argparse.Namespace) -> str:
     key = os.environ.get(args.api_key_env, "")
     if key and not (key.isascii() and key.isprintable()):
@@ -169,7 +176,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     try:
         _check_scrub(args)
         upstream = Upstream(
-            args.upstream,
+            _everflow(args.upstream),
             _key(args),
             allow_writes=args.allow_writes,
             rate=args.rate,
@@ -255,11 +262,12 @@ def run_record(args: argparse.Namespace) -> int:
     try:
         _check_scrub(args)
         key = _key(args)
-        url = check_base_url(args.base_url)
+        base_url = _everflow(args.base_url)
+        url = check_base_url(base_url)
         if not key and not is_loopback(url.host):
             raise Refused(f"no API key in ${args.api_key_env}: set it to record {url}")
         client = ContractClient(
-            args.base_url,
+            base_url,
             key or LOOPBACK_KEY,
             rate=args.rate,
             timeout=args.timeout,
