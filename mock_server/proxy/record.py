@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 MAX_RECORDED = 10_000
-"""Postbacks one recording holds (a postback is a few kilobytes); more are counted in the
-report as not recorded, never dropped silently."""
+MAX_RECORDED_BYTES = 64 * 1024 * 1024
+"""Postbacks one recording holds, and their size as JSON (a postback is a few kilobytes);
+more are counted in the report as not recorded, never dropped silently."""
 
 REPORT_SUFFIX = ".scrub.json"
 
@@ -38,9 +39,12 @@ class Recording:
     """The postbacks seen so far, by id (a later answer replaces an earlier one), safe to
     add to from several threads."""
 
-    def __init__(self, limit: int = MAX_RECORDED) -> None:
+    def __init__(self, limit: int = MAX_RECORDED, max_bytes: int = MAX_RECORDED_BYTES) -> None:
         self._postbacks: dict[int, dict[str, Any]] = {}
+        self._sizes: dict[int, int] = {}
+        self._bytes = 0
         self._limit = limit
+        self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self.not_recorded = 0
         """Postbacks seen but not kept: past ``limit``, or without an integer id."""
@@ -51,12 +55,18 @@ class Recording:
     def add(self, postback: Any) -> None:
         """Keep ``postback`` (a JSON object with an integer ``network_pixel_id``)."""
         pixel_id = postback.get("network_pixel_id") if isinstance(postback, dict) else None
+        size = len(json.dumps(postback, ensure_ascii=False))
         with self._lock:
-            if type(pixel_id) is not int or (
-                pixel_id not in self._postbacks and len(self._postbacks) >= self._limit
+            known = pixel_id in self._postbacks
+            if (
+                type(pixel_id) is not int
+                or (not known and len(self._postbacks) >= self._limit)
+                or self._bytes - self._sizes.get(pixel_id, 0) + size > self._max_bytes
             ):
                 self.not_recorded += 1
                 return
+            self._bytes += size - self._sizes.get(pixel_id, 0)
+            self._sizes[pixel_id] = size
             self._postbacks[pixel_id] = postback
 
     def add_answer(self, path: str, body: Any) -> None:

@@ -29,6 +29,8 @@ MAX_BODY = 64 * 1024
 """The largest request body passed on (a search body is a few hundred bytes)."""
 API_PREFIX = "/v1"
 ADMIN_PREFIX = "/__admin"
+NO_OPERATION = "(no operation)"
+"""How a request the spec has no operation for is counted (one name, whatever its method)."""
 LINE_LIMIT = 1000
 """Characters of one violation's access line before it is cut."""
 
@@ -100,7 +102,7 @@ class ProxyApp:
             method=method,
             path=redact(path, keys),
             query=redact(query, keys),
-            operation=operation.operation_id if operation else f"{method} (no operation)",
+            operation=operation.operation_id if operation else NO_OPERATION,
             status=answer.status,
             outcome=answer.outcome,
             findings=findings,

@@ -18,6 +18,12 @@ JOURNAL_SIZE = 1000
 """Requests ``GET /__admin/requests`` shows, oldest dropped first."""
 MAX_NAMED = 50
 """Violations named in one journal entry (the count is always whole)."""
+MAX_TEXT = 1024
+"""Characters of a path or query a journal entry keeps."""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}... ({len(text)} characters, cut)"
 
 
 def violation(finding: Finding) -> dict[str, str]:
@@ -61,7 +67,7 @@ class Tally:
         with self._lock:
             self.requests[operation] += 1
             number = sum(self.requests.values())
-            probe = f"#{number} {method} {path}"
+            probe = f"#{number} {method} {_cut(path)}"
             if len(self._probes) < MAX_FINDINGS:
                 self._probes.append(probe)
             room = MAX_FINDINGS - len(self._findings)
@@ -77,8 +83,8 @@ class Tally:
                 {
                     "time": time.time(),
                     "method": method,
-                    "path": path,
-                    "query": query,
+                    "path": _cut(path),
+                    "query": _cut(query),
                     "operation": operation,
                     "status": status,
                     "upstream": outcome,

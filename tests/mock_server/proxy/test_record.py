@@ -194,6 +194,16 @@ def test_an_interrupted_write_leaves_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_postbacks_past_the_byte_limit_are_counted_too() -> None:
+    first, second, *_ = planted_postbacks()
+    recording = Recording(max_bytes=len(json.dumps(first, ensure_ascii=False)) + 10)
+    recording.add(first)
+    recording.add(second)
+    recording.add(first)  # the same id again takes no more room
+    assert len(recording) == 1
+    assert recording.not_recorded == 1
+
+
 def test_postbacks_past_the_limit_are_counted_not_dropped_silently(tmp_path: Path) -> None:
     recording = Recording(limit=2)
     for postback in planted_postbacks():

@@ -76,3 +76,19 @@ def test_journal_and_report_are_bounded_but_counts_are_whole(
     t.clear_journal()
     assert t.journal() == []
     assert sum(t.requests.values()) == 5
+
+
+def test_long_paths_and_queries_are_cut_in_the_journal() -> None:
+    t = Tally("u", "read-only")
+    t.add(
+        method="GET",
+        path="/v1/" + "p" * 5000,
+        query="q=" + "x" * 5000,
+        operation="(no operation)",
+        status=404,
+        outcome="answered",
+        findings=[],
+    )
+    (entry,) = t.journal()
+    assert len(entry["path"]) < 1100
+    assert entry["query"].endswith("(5002 characters, cut)")
