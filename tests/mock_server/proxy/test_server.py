@@ -1,5 +1,5 @@
-"""The validating proxy: answers passed on unchanged, judged, counted, journaled, logged;
-writes refused before they leave; the key kept out of everything."""
+"""The validating proxy: answers passed on unchanged, judged, counted, journaled and logged;
+the key kept out of everything it writes."""
 
 from __future__ import annotations
 
