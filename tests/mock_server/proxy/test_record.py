@@ -18,7 +18,7 @@ from mock_server import MockConfig
 from mock_server.app import MockApp
 from mock_server.cli.command import main
 from mock_server.data.datafile import DataFileError, load_data_file
-from mock_server.proxy import command
+from mock_server.proxy import record_command
 from mock_server.proxy.record import Recording, report_path
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
@@ -47,7 +47,7 @@ def record(production: LocalServer, out: Path, *more: str) -> int:
 def test_record_pages_through_every_postback(
     production: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(command, "PAGE_SIZE", 2)
+    monkeypatch.setattr(record_command, "PAGE_SIZE", 2)
     _admin(production, "DELETE")
     out = tmp_path / "production.json"
     assert record(production, out) == 0
@@ -251,7 +251,7 @@ def test_a_signal_during_a_recording_leaves_no_file(
         time.sleep(0.3)
         process.send_signal(signum)
         out_text, err_text = process.communicate(timeout=30)
-    assert process.returncode == command.EXIT_INTERRUPTED, err_text
+    assert process.returncode == record_command.EXIT_INTERRUPTED, err_text
     assert "interrupted" in err_text
     assert list(tmp_path.iterdir()) == []
     assert leaks(out_text + err_text) == []
