@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.bare_app import BODY
 from mock_server.http.eager import make_eager
-from mock_server.server.serve import THREADS, ServerOptions, _serve_granian, claim
+from mock_server.server.port import claim
+from mock_server.server.serve import THREADS, ServerOptions, _serve_granian
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -13,6 +13,7 @@ from contract_tests.page_checks import check_filtered, check_page, page_items
 from contract_tests.probe_postback import new_run_id, usable_template
 from contract_tests.probing import Prober
 from contract_tests.write_probes import WRITE_PROBES, run_write_probes
+from openapi import load_spec
 from openapi.remote.checks import DriftTracker, as_int, json_body
 from openapi.remote.client import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, ContractClient
 from openapi.remote.findings import Finding, Report, RunInterrupted, interrupted
@@ -40,7 +41,6 @@ PROBES = READ_PROBES
 """The read-only probes, in the order they are sent (``WRITE_PROBES`` follow them when
 writes are allowed)."""
 
-PIXEL_TYPES = ("conversion", "cpc", "event", "post_conversion")
 DEFAULT_SEARCH_TYPE = "conversion"
 """The ``pixel_type`` searched for: the first postback answered's, or this one."""
 
@@ -124,7 +124,8 @@ def _read(
         if template is None and usable_template(item):
             template = item
     wanted = (template or {}).get("pixel_type")
-    wanted = wanted if wanted in PIXEL_TYPES else DEFAULT_SEARCH_TYPE
+    pixel_types = load_spec()["components"]["schemas"]["PixelType"]["enum"]
+    wanted = wanted if wanted in pixel_types else DEFAULT_SEARCH_TYPE
     search = {"query": {"filters": {"pixel_type": wanted}}}
     body = _page(prober, rows, "search", "POST", SEARCH_PATH, paging, search)
     report.add(check_filtered(report.target, "search", body, {"pixel_type": [wanted]}))

@@ -10,9 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig
 from mock_server.core.routes import Routes
-from mock_server.http.wsgi import wsgi_front
+from mock_server.http.wsgi import rest_app, wsgi_front
 from mock_server.pipeline.pipeline import Pipeline
-from mock_server.pipeline.registry import PIPELINE_KEY, STATE_KEY, get_pipeline, get_state
+from mock_server.pipeline.registry import (
+    PIPELINE_KEY,
+    REST_KEY,
+    STATE_KEY,
+    get_pipeline,
+    get_state,
+)
 from mock_server.state.mock_state import MockState
 from openapi import load_spec
 
@@ -40,8 +46,9 @@ class MockApp:
         state = MockState(config)
         pipeline = Pipeline(config, state, Routes.from_spec(load_spec()))
         self.config = config
-        self.extensions: dict[str, Any] = {STATE_KEY: state, PIPELINE_KEY: pipeline}
-        self._front = wsgi_front(self._rest, pipeline)
+        rest = rest_app(self._rest, pipeline)
+        self.extensions: dict[str, Any] = {STATE_KEY: state, PIPELINE_KEY: pipeline, REST_KEY: rest}
+        self._front = wsgi_front(rest, pipeline)
         self._flask: Flask | None = None
         self._flask_wsgi: WSGIApplication | None = None
         self._building = threading.Lock()

@@ -16,13 +16,13 @@ def run_generate(args: argparse.Namespace) -> int:
     import json
 
     from fixtures import PostbackFactory
-    from mock_server.data.records import MAX_SERVABLE_ID
+    from mock_server.data.records import MAX_ID
 
     last = args.start_id + args.count - 1
-    if last > MAX_SERVABLE_ID:
+    if last > MAX_ID:
         print(
             f"everflow-mock: --start-id {args.start_id} and --count {args.count} would write ids "
-            f"up to {last}, past {MAX_SERVABLE_ID}, the largest id the API (and serve) takes",
+            f"up to {last}, past {MAX_ID}, the largest id the API (and serve) takes",
             file=sys.stderr,
         )
         return 2

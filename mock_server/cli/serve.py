@@ -22,7 +22,8 @@ from mock_server.cli.values import (
 )
 from mock_server.core.config import MockConfig, key_kinds
 from mock_server.core.controls import MAX_DELAY_MS
-from mock_server.server.serve import SERVERS, THREADS, ServerOptions, claim, run, server_name
+from mock_server.server.port import claim
+from mock_server.server.serve import SERVERS, THREADS, ServerOptions, run, server_name
 
 DEFAULTS = MockConfig()
 

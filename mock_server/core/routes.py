@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.core.errors import MAX_ECHO
 from openapi.operations import Operation, operations
-from openapi.spec import api_key_header
+from openapi.spec import api_key_header, resolved
 
 MATCHES_REMEMBERED = 4096
 """How many paths' matches are kept (all forgotten at once past it), so that a client
@@ -163,9 +164,8 @@ class Routes:
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Routes:
         """Every operation of a parsed spec (``openapi.load_spec()``)."""
-        components = spec["components"]
         relative = [s["url"] for s in spec["servers"] if s["url"].startswith("/")]
-        served = [_served(op, spec["paths"][op.path], components) for op in operations().values()]
+        served = [_served(op, spec["paths"][op.path]) for op in operations().values()]
         return cls(relative[0].rstrip("/"), api_key_header(), served)
 
     def match(self, path: str) -> Match | None:
@@ -190,29 +190,15 @@ class Routes:
         return None
 
 
-def _resolved(node: Mapping[str, Any], components: Mapping[str, Any]) -> Mapping[str, Any]:
-    if "$ref" in node:
-        _, kind, name = node["$ref"].rsplit("/", 2)
-        resolved: Mapping[str, Any] = components[kind][name]
-        return resolved
-    return node
-
-
-def _served(
-    operation: Operation, item: Mapping[str, Any], components: Mapping[str, Any]
-) -> OperationSpec:
+def _served(operation: Operation, item: Mapping[str, Any]) -> OperationSpec:
     raw = item[operation.method.lower()]
-    declared = [
-        _resolved(p, components) for p in [*item.get("parameters", ()), *raw.get("parameters", ())]
-    ]
+    declared = [resolved(p) for p in [*item.get("parameters", ()), *raw.get("parameters", ())]]
     parameters = tuple(
         _integer(p) for p in declared if p.get("in") == "path" and _type(p) == "integer"
     )
     query = tuple(_query_parameter(p) for p in declared if p.get("in") == "query")
     ok = raw["responses"].get("200", {}).get("content", {}).get("application/json", {})
-    examples = {
-        name: _resolved(ref, components)["value"] for name, ref in ok.get("examples", {}).items()
-    }
+    examples = {name: resolved(ref)["value"] for name, ref in ok.get("examples", {}).items()}
     return OperationSpec(operation, examples, parameters, query)
 
 
@@ -225,7 +211,9 @@ def _integer(parameter: Mapping[str, Any]) -> IntegerParameter:
     return IntegerParameter(
         parameter["name"],
         schema.get("minimum", 0),
-        schema.get("maximum", 2**63 - 1),
+        schema.get(
+            "maximum", sys.maxsize
+        ),  # no maximum in the spec: Python's ints are not bounded, the parse is
         schema.get("default"),
     )
 

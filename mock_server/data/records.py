@@ -7,12 +7,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from mock_server.data.strictjson import StrictJSONError, dumps
+from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import StrictJSONError
 from openapi import Violation
 from openapi.fast_validation import violations
 
-MAX_SERVABLE_ID = 2**63 - 1
-"""The largest ``pixelId`` a request may name (the spec's path parameter is an int64)."""
+MAX_ID = 2**63 - 1
+"""The largest ``pixelId`` a request may name: the spec's ``pixelId`` maximum (an int64;
+a test holds them equal), so the largest id worth storing or creating."""
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,8 @@ class RecordChecker:
         elif isinstance(pixel_id, float):
             notes.append(f"$.network_pixel_id: {pixel_id!r} is not written as an integer")
         elif type(pixel_id) is int:
-            if pixel_id > MAX_SERVABLE_ID:
-                notes.append(f"$.network_pixel_id: above {MAX_SERVABLE_ID}, so never served")
+            if pixel_id > MAX_ID:
+                notes.append(f"$.network_pixel_id: above {MAX_ID}, so never served")
             if pixel_id in self._first_seen:
                 notes.append(f"duplicate id, first used by record {self._first_seen[pixel_id]}")
             else:

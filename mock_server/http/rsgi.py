@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
@@ -27,63 +27,11 @@ from a2wsgi import WSGIMiddleware
 from mock_server.core.faults import FAULT_MESSAGE, InjectedFault
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
-from mock_server.pipeline.registry import HoldsMock, get_pipeline
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-
-
-class ServedApp(HoldsMock, Protocol):
-    """What the RSGI front serves: a ``create_app`` or ``MockApp`` app."""
-
-    @property
-    def wsgi_app(self) -> WSGIApplication: ...
-
+from mock_server.http.rsgi_scope import HTTPProtocol, Scope, environ_of
+from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 
 FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-_ENVIRON_NAMES: dict[str, str] = {
-    "content-length": "CONTENT_LENGTH",
-    "content-type": "CONTENT_TYPE",
-}
-_MAX_NAMES = 512  # header names remembered, so a client sending random names costs nothing
-
-
-class Headers(Protocol):
-    """RSGI request headers (granian's ``RSGIHeaders``)."""
-
-    def items(self) -> list[tuple[str, str]]: ...
-
-
-class Scope(Protocol):
-    """An RSGI HTTP scope."""
-
-    method: str
-    path: str
-    query_string: str
-    client: str
-    server: str
-    scheme: str
-    http_version: str
-
-    @property
-    def headers(self) -> Headers: ...
-
-
-class Stream(Protocol):
-    """What ``response_stream`` gives: a way to send the body in pieces."""
-
-    async def send_bytes(self, data: bytes) -> None: ...
-
-
-class HTTPProtocol(Protocol):
-    """An RSGI HTTP protocol: the request body and the ways to answer."""
-
-    def __aiter__(self) -> AsyncIterator[bytes]: ...
-
-    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None: ...
-
-    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Stream: ...
 
 
 class _TooSlow(Exception):
@@ -110,29 +58,6 @@ def _may_seed(environ: dict[str, Any]) -> bool:
     if prefer is not None:
         return "seed" in prefer.lower()
     return "__seed" in environ["QUERY_STRING"]
-
-
-def _environ_name(name: str) -> str:
-    found = _ENVIRON_NAMES.get(name)
-    if found is None:
-        found = "HTTP_" + name.upper().replace("-", "_")
-        if len(_ENVIRON_NAMES) < _MAX_NAMES:
-            _ENVIRON_NAMES[name] = found
-    return found
-
-
-def environ_of(scope: Scope) -> dict[str, Any]:
-    """The WSGI-style environ the pipeline reads; repeated headers are joined with commas."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope.method,
-        "PATH_INFO": scope.path,
-        "QUERY_STRING": scope.query_string,
-    }
-    names = _ENVIRON_NAMES
-    for name, value in scope.headers.items():
-        key = names.get(name) or _environ_name(name)
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
-    return environ
 
 
 class _Busy(Exception):
@@ -269,9 +194,9 @@ async def _to_flask(
 class RsgiFront:
     """An RSGI app answering exactly like ``app`` (a ``create_app`` or ``MockApp`` app)."""
 
-    def __init__(self, app: ServedApp, flask_threads: int = FLASK_THREADS) -> None:
+    def __init__(self, app: HoldsMock, flask_threads: int = FLASK_THREADS) -> None:
         self.pipeline = get_pipeline(app)
-        self.flask = WSGIMiddleware(app.wsgi_app, workers=flask_threads)  # type: ignore[arg-type]
+        self.flask = WSGIMiddleware(get_rest(app), workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
         self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
 

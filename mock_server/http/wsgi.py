@@ -43,22 +43,14 @@ def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
     return data if len(data) <= limit else None
 
 
-def wsgi_front(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
-    """A WSGI app that answers the spec's operations itself and hands the rest to Flask."""
-    limit = pipeline.config.max_body
+def rest_app(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
+    """A WSGI app for what the pipeline does not answer (the admin API, the spec, paths
+    outside it): Flask, its answers under the API's base path journaled as the pipeline's
+    are. Both fronts hand it those requests, so none passes the pipeline twice."""
     journal = pipeline.state.journal
     base = pipeline.routes.prefix
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        reply = pipeline.handle(environ, lambda: read_wsgi_body(environ, limit))
-        if reply is not None:
-            if reply.delay_ms:
-                deferred = DEFERRED_DELAY.get()
-                if deferred is None:
-                    STOPPING.wait(reply.delay_ms / 1000)
-                else:
-                    deferred.append(reply.delay_ms)
-            return reply.send(environ, start_response)
         if not environ.get("PATH_INFO", "").startswith(base):
             return flask_app(environ, start_response)
 
@@ -67,5 +59,25 @@ def wsgi_front(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplicatio
             return start_response(status, headers, exc_info)  # type: ignore[arg-type]
 
         return flask_app(environ, journaling)  # type: ignore[arg-type]
+
+    return app
+
+
+def wsgi_front(rest: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
+    """A WSGI app that answers the spec's operations itself and hands the rest to ``rest``
+    (``rest_app``)."""
+    limit = pipeline.config.max_body
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        reply = pipeline.handle(environ, lambda: read_wsgi_body(environ, limit))
+        if reply is None:
+            return rest(environ, start_response)
+        if reply.delay_ms:
+            deferred = DEFERRED_DELAY.get()
+            if deferred is None:
+                STOPPING.wait(reply.delay_ms / 1000)
+            else:
+                deferred.append(reply.delay_ms)
+        return reply.send(environ, start_response)
 
     return app

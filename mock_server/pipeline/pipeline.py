@@ -1,26 +1,24 @@
 """``Pipeline``: what every API request goes through, whichever operation it is for.
 
 In order: find the operation (404 for a path outside the spec, 405 for a method it does not
-document), the answer a test queued for it (a queued status answers here, as a gateway in front
-of the API would), the key check (401, 403), the rate limit (429), the ``Prefer`` controls (422
-for a bad value; ``code=NNN`` answers here), the path and query parameters (400), the body (413
-past ``max_body``), then the operation itself, then delay and faults. Whatever fails on the
-way raises a ``RequestFailed`` (``mock_server.core.errors``), answered here alone
-(``Pipeline.failed``). Nothing a request asks for
-is looked at before its key has passed, so a request without a key gets 401 whatever else it
-says. Every answer goes to the journal, with its operationId, path parameters and body.
+document), the answer a test queued for it (a queued status answers here, as a gateway in
+front of the API would), the key check (401, 403), the rate limit (429), the ``Prefer``
+controls (422 for a bad value; ``code=NNN`` answers here), the path and query parameters
+(400), the body (413 past ``max_body``), then the operation, then delay and faults. What
+fails on the way raises a ``RequestFailed``, answered in one place (``failed``). Nothing is
+looked at before the key has passed, so a request without a key gets 401 whatever else it
+says. Every answer is journaled, with its operationId, path parameters and body.
 
 The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
-(WSGI in-process and on waitress, RSGI on granian) reads the body and waits out ``Reply.delay_ms``
-its own way, so both answer byte for byte the same.
+(WSGI in-process and on waitress, RSGI on granian) reads the body and waits out
+``Reply.delay_ms`` its own way, so both answer byte for byte the same.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.core.answers import GATEWAY_STATUSES, gateway_body
@@ -28,40 +26,22 @@ from mock_server.core.config import MockConfig, RateLimit, key_kinds
 from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlParser
 from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
 from mock_server.core.ignored import HEADER, header_value, unknown_parameters, warning_of
-from mock_server.core.messages import error_body, problem_body, spec_message
+from mock_server.core.messages import spec_message
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.operations.table import OPERATIONS, Call, Operation
+from mock_server.pipeline.admission import ADMITTED, Admission, Admitted
+from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState
-from mock_server.state.store import encode
-from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
-ADMITTED = "everflow.admitted"
-"""The environ key under which ``Pipeline.admit`` leaves what it found for ``handle``."""
-
-
-class Admission(NamedTuple):
-    """What an admitted request goes on with."""
-
-    operation: OperationSpec
-    headers: list[tuple[str, str]]
-    """The rate-limit headers of the token it spent."""
-    queued_fault: str | None
-    """The wire fault queued for its operation, if any."""
-    kind: str
-    """Its key's kind (``network``, ``partner``, ...)."""
-
-
-Admitted: TypeAlias = "Reply | Admission"
-"""A refusal, or the request's admission."""
 BodyReader = Callable[[], "bytes | None"]
 """Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
 
 
-class Pipeline:
+class Pipeline(ErrorReplies):
     """Answers every API request of one mock app (see the module's docstring)."""
 
     def __init__(
@@ -311,57 +291,3 @@ class Pipeline:
         still says the bucket's state, as Everflow's docs say every answer does."""
         buckets = self.state.buckets
         return buckets.headers("network", buckets.peek("network")) if buckets else []
-
-    def failed(self, failure: RequestFailed) -> Reply:
-        """The answer to a request that failed on its way: the one place a failure becomes
-        an answer (Everflow's error body, or a problem document for a mock control)."""
-        if isinstance(failure, ControlError):
-            reply = _invalid_control(failure)
-        else:
-            assert isinstance(failure, ApiError)
-            if isinstance(failure, SpecBreach):
-                log.error("response not sent, it breaks the spec: %s", failure.breaches)
-            reply = self.error(failure.status, failure.message)
-        reply.headers[:0] = failure.headers
-        return reply
-
-    def error(self, status: int, message: str | None = None) -> Reply:
-        """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
-        body = (
-            self._error_bytes(status) if message is None else self._checked_error(status, message)
-        )
-        return Reply(status, body)
-
-    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
-    def _error_bytes(self, status: int) -> bytes:
-        """The standard body for ``status``, checked once (a few statuses, so cached)."""
-        return self._checked_error(status, None)
-
-    def _checked_error(self, status: int, message: str | None) -> bytes:
-        return _checked(error_body(status, self.config.error_key, message), "EverflowError")
-
-    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
-    def _example(self, operation_id: str, name: str) -> bytes:
-        operation = self.routes.by_id[operation_id]
-        example = operation.examples[name]
-        return _checked(example, operation.ok_schema) if operation.ok_schema else encode(example)
-
-
-def _checked(body: Any, schema_name: str) -> bytes:
-    """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
-    breaches = violations(body, schema_name)
-    if breaches:
-        raise SpecBreach("; ".join(map(str, breaches)))
-    return encode(body)
-
-
-def _invalid_control(error: ControlError) -> Reply:
-    body = problem_body(
-        422,
-        "invalid-control",
-        "Invalid mock control",
-        str(error),
-        control=error.name,
-        value=error.value,
-    )
-    return Reply(422, body, content_type="application/problem+json")

@@ -9,8 +9,12 @@ if TYPE_CHECKING:
     from mock_server.pipeline.pipeline import Pipeline
     from mock_server.state.mock_state import MockState
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
 STATE_KEY = "everflow_mock"
 PIPELINE_KEY = "everflow_mock_pipeline"
+REST_KEY = "everflow_mock_rest"
 
 
 class HoldsMock(Protocol):
@@ -30,3 +34,10 @@ def get_pipeline(app: HoldsMock) -> Pipeline:
     """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
     pipeline: Pipeline = app.extensions[PIPELINE_KEY]
     return pipeline
+
+
+def get_rest(app: HoldsMock) -> WSGIApplication:
+    """The WSGI app for the requests an app's pipeline does not answer (Flask: the admin
+    API, the spec), for a front that asked the pipeline already."""
+    rest: WSGIApplication = app.extensions[REST_KEY]
+    return rest

@@ -45,7 +45,8 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     from mock_server.proxy.server import MAX_BODY, ProxyApp
     from mock_server.proxy.tally import Tally
     from mock_server.server.access_log import stdout_writer
-    from mock_server.server.serve import ServerOptions, _serve_waitress, claim
+    from mock_server.server.port import claim
+    from mock_server.server.serve import ServerOptions, _serve_waitress
 
     listener = claim(args.host, args.port)
     port = listener.getsockname()[1]

@@ -8,7 +8,6 @@ can read :data:`THREADS` and :data:`SERVERS` from here at no cost.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import gc
 import importlib.util
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.core.config import MockConfig
 from mock_server.core.faults import HideInjectedFaults
 from mock_server.server.access_log import AccessLog, RsgiAccessLog, granian_logging, with_access_log
+from mock_server.server.port import BACKLOG, claim
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -32,8 +32,6 @@ SERVERS = ("granian", "waitress")
 THREADS = 16
 MAX_HEADER_BYTES = 64 * 1024
 """The most a request's line and headers may take (both servers refuse more)."""
-BACKLOG = 2048
-"""Connections the kernel queues before the server accepts them."""
 BACKPRESSURE = 8192
 """Connections a granian worker serves at once (its default, the backlog, let about 1,000
 silent clients lock everyone else out)."""
@@ -66,43 +64,6 @@ class ServerOptions:
         """``http://host:port``, with an IPv6 address in brackets."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
-
-
-class CannotListen(OSError):
-    """The address cannot be bound: the port is in use, the host is not this machine's, ..."""
-
-
-def claim(host: str, port: int) -> socket.socket:
-    """A socket listening on ``host:port``, or ``CannotListen`` saying why not.
-
-    It binds as the servers do (``SO_REUSEADDR``, so a port left in TIME_WAIT by a previous
-    run is fine) but without ``SO_REUSEPORT``, so a port another server listens on is an
-    error, including one granian holds: granian's own sockets would share it silently. It
-    listens at once: two sockets merely bound with ``SO_REUSEADDR`` may share a port, so two
-    servers started together would both pass. The server then serves on this very socket,
-    and connections made meanwhile wait in its backlog instead of being refused.
-    """
-    where = f"{host}:{port}"
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as error:
-        raise CannotListen(f"cannot listen on {where}: {error.strerror or error}") from None
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(BACKLOG)
-    except OSError as error:
-        sock.close()
-        if error.errno == errno.EADDRINUSE:
-            raise CannotListen(
-                f"cannot listen on {where}: the port is in use (another everflow-mock?); "
-                "stop that server or choose another --port"
-            ) from None
-        raise CannotListen(f"cannot listen on {where}: {error.strerror or error}") from None
-    return sock
 
 
 def preload(config: MockConfig) -> WSGIApplication:

@@ -8,18 +8,16 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
+from mock_server.data.jsonout import dumps
 from mock_server.data.records import (
+    MAX_ID,
     EncodedPostbacks,
     RecordChecker,
     encode_records,
 )
-from mock_server.data.strictjson import dumps
 
 if TYPE_CHECKING:
     from mock_server.state.index import Condition, PostbackIndex
-
-MAX_ID = 2**63 - 1
-"""The largest id a request can name (the spec's ``pixelId`` is an int64)."""
 
 
 def encode(body: Any) -> bytes:

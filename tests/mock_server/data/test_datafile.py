@@ -14,7 +14,7 @@ from mock_server import MockConfig, MockState
 from mock_server.cli import main
 from mock_server.data import records
 from mock_server.data.datafile import DataFileError, load_data_file
-from mock_server.data.strictjson import dumps
+from mock_server.data.jsonout import dumps
 
 
 def write(path: Path, records: Any) -> Path:

@@ -10,12 +10,14 @@ import pytest
 import openapi.fast_validation
 from fixtures import PostbackFactory
 from mock_server.data.records import (
+    MAX_ID,
     EncodedPostbacks,
     InvalidRecords,
     RecordChecker,
     RecordProblem,
     encode_records,
 )
+from openapi import load_spec
 
 
 def check_records(records: list[Any]) -> list[RecordProblem]:
@@ -111,3 +113,12 @@ def test_unreadable_records_keep_their_reason_and_id() -> None:
     problem = checker.add([1])
     assert problem is not None
     assert problem.notes == ["expected a JSON object, found an array"]
+
+
+def test_the_largest_id_is_the_specs_pixel_id_maximum() -> None:
+    (parameter,) = [
+        p
+        for p in load_spec()["paths"]["/networks/pixels/{pixelId}"]["get"]["parameters"]
+        if p["name"] == "pixelId"
+    ]
+    assert parameter["schema"]["maximum"] == MAX_ID

@@ -15,7 +15,9 @@ from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.core.config import RateLimit
 from mock_server.core.faults import InjectedFault
-from mock_server.http.rsgi import CUT_SHORT, BodyBudget, RsgiFront, environ_of
+from mock_server.http.rsgi import CUT_SHORT, BodyBudget, RsgiFront
+from mock_server.http.rsgi_scope import environ_of
+from mock_server.pipeline.registry import get_pipeline
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
 T = TypeVar("T")
@@ -436,3 +438,23 @@ def test_what_the_front_answers_itself_is_journaled_too(
         {"pixelId": 3},
         status,
     )
+
+
+@pytest.mark.parametrize("path", ["/__admin/health", "/openapi.yaml", "/v1/not-an-operation"])
+def test_what_the_pipeline_does_not_answer_passes_it_once(
+    path: str, run: Run[Protocol], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app()
+    front = RsgiFront(app)
+    pipeline = get_pipeline(app)
+    handled: list[str] = []
+    handle = pipeline.handle
+
+    def counted(environ: Any, read_body: Any) -> Any:
+        handled.append(environ["PATH_INFO"])
+        return handle(environ, read_body)
+
+    monkeypatch.setattr(pipeline, "handle", counted)
+    got = run(front, call(front, Scope("GET", path, "", KEY)))
+    assert got.status in (200, 404)
+    assert handled == [path]

@@ -9,9 +9,9 @@ import pytest
 from fixtures import PostbackFactory
 from mock_server import builtin_postbacks
 from mock_server.data import records
-from mock_server.data.records import InvalidRecords, encode_records
+from mock_server.data.records import MAX_ID, InvalidRecords, encode_records
 from mock_server.state.index import Equals, PostbackIndex
-from mock_server.state.store import MAX_ID, PostbackStore, StoreFull
+from mock_server.state.store import PostbackStore, StoreFull
 
 
 def test_holds_compact_json_bytes_of_each_postback() -> None:

@@ -1,0 +1,80 @@
+"""Error answers, made in one place: every ``RequestFailed`` becomes its answer here
+(``failed``), Everflow's error bodies are built and checked against the spec once per status
+(``error``), and named examples are served checked (``Prefer: example=``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from mock_server.core.config import MockConfig
+from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
+from mock_server.core.messages import error_body, problem_body
+from mock_server.core.reply import Reply
+from mock_server.core.routes import Routes
+from mock_server.state.store import encode
+from openapi.fast_validation import violations
+
+log = logging.getLogger("mock_server")
+
+
+class ErrorReplies:
+    """The error answers of one mock app (the ``Pipeline`` is one)."""
+
+    config: MockConfig
+    routes: Routes
+
+    def failed(self, failure: RequestFailed) -> Reply:
+        """The answer to a request that failed on its way: the one place a failure becomes
+        an answer (Everflow's error body, or a problem document for a mock control)."""
+        if isinstance(failure, ControlError):
+            reply = _invalid_control(failure)
+        else:
+            assert isinstance(failure, ApiError)
+            if isinstance(failure, SpecBreach):
+                log.error("response not sent, it breaks the spec: %s", failure.breaches)
+            reply = self.error(failure.status, failure.message)
+        reply.headers[:0] = failure.headers
+        return reply
+
+    def error(self, status: int, message: str | None = None) -> Reply:
+        """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
+        body = (
+            self._error_bytes(status) if message is None else self._checked_error(status, message)
+        )
+        return Reply(status, body)
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _error_bytes(self, status: int) -> bytes:
+        """The standard body for ``status``, checked once (a few statuses, so cached)."""
+        return self._checked_error(status, None)
+
+    def _checked_error(self, status: int, message: str | None) -> bytes:
+        return _checked(error_body(status, self.config.error_key, message), "EverflowError")
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _example(self, operation_id: str, name: str) -> bytes:
+        operation = self.routes.by_id[operation_id]
+        example = operation.examples[name]
+        return _checked(example, operation.ok_schema) if operation.ok_schema else encode(example)
+
+
+def _checked(body: Any, schema_name: str) -> bytes:
+    """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
+    breaches = violations(body, schema_name)
+    if breaches:
+        raise SpecBreach("; ".join(map(str, breaches)))
+    return encode(body)
+
+
+def _invalid_control(error: ControlError) -> Reply:
+    body = problem_body(
+        422,
+        "invalid-control",
+        "Invalid mock control",
+        str(error),
+        control=error.name,
+        value=error.value,
+    )
+    return Reply(422, body, content_type="application/problem+json")
