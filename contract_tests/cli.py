@@ -294,6 +294,12 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
     if args.recording is not None:
+        live = [o for o, v in _LIVE_ONLY.items() if getattr(args, v)]
+        if live:
+            print(
+                f"{PROG}: error: --recording checks no API; drop {', '.join(live)}", file=sys.stderr
+            )
+            return 2
         return _check_recording(args)
     if args.base_url is None:
         print(f"{PROG}: error: give --base-url (or --recording FILE) (see --help)", file=sys.stderr)
@@ -341,6 +347,17 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
     if code == EXIT_INTERRUPTED:
         print(f"{PROG}: interrupted", file=sys.stderr)
     return code
+
+
+_LIVE_ONLY = {
+    "--base-url": "base_url",
+    "--pixel-id": "pixel_id",
+    "--allow-writes": "allow_writes",
+    "--cleanup": "cleanup",
+    "--require-key": "require_key",
+    "--api-key-env": "api_key_env",
+}
+"""Options of a run against an API, refused with ``--recording`` rather than ignored."""
 
 
 def _check_recording(args: argparse.Namespace) -> int:

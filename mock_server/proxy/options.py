@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 PROG = "everflow-mock"
 EXIT_INTERRUPTED = 130
@@ -48,3 +49,12 @@ def fail(error: BaseException | str) -> int:
 
     print(printable(f"{PROG}: {error}"), file=sys.stderr)
     return 2
+
+
+def check_outputs(args: argparse.Namespace, *options: str) -> None:
+    """``Refused`` when a file an option names could not be written: its folder is
+    missing (said before the proxy runs, not at its end)."""
+    for option in options:
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if value is not None and not Path(value).resolve().parent.is_dir():
+            raise Refused(f"{option} {value}: no folder {Path(value).resolve().parent}")

@@ -13,7 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mock_server.proxy.options import PROG, Refused, api_key, check_scrub, everflow, fail
+from mock_server.proxy.options import (
+    PROG,
+    Refused,
+    api_key,
+    check_outputs,
+    check_scrub,
+    everflow,
+    fail,
+)
 
 
 def run_proxy(args: argparse.Namespace) -> int:
@@ -24,6 +32,7 @@ def run_proxy(args: argparse.Namespace) -> int:
 
     try:
         check_scrub(args)
+        check_outputs(args, "--record", "--report", "--junit")
         upstream = Upstream(
             everflow(args.upstream),
             api_key(args),

@@ -17,6 +17,7 @@ from mock_server.proxy.options import (
     PROG,
     Refused,
     api_key,
+    check_outputs,
     check_scrub,
     everflow,
     fail,
@@ -41,6 +42,7 @@ def run_record(args: argparse.Namespace) -> int:
 
     try:
         check_scrub(args)
+        check_outputs(args, "--out")
         key = api_key(args)
         base_url = everflow(args.base_url)
         url = check_base_url(base_url)

@@ -298,13 +298,14 @@ class ContractClient:
         headers = {"Accept": "application/json"}
         if with_key:
             headers[KEY_HEADER] = key
+        body: Any = json
         if content is not None:
             headers["Content-Type"] = "application/json"
-            json = content
+            body = content
         what = f"{method} {path}"
         for attempt in range(self._retries + 1):
             self._pace(what)
-            response = self._fetch(method, path, headers, params, json, record=not read_only)
+            response = self._fetch(method, path, headers, params, body, record=not read_only)
             status = response.status_code
             retryable = status == 429 or (status >= 500 and not once)
             if not retryable or attempt == self._retries:
@@ -318,18 +319,19 @@ class ContractClient:
         path: str,
         headers: dict[str, str],
         params: Mapping[str, Any] | None,
-        json: Any,
+        body: Any,
         *,
         record: bool,
     ) -> httpx.Response:
-        """One attempt; a write sent is recorded whatever happens, even an interrupt."""
+        """One attempt; a write sent is recorded whatever happens, even an interrupt.
+        ``body`` is a JSON value, or bytes of JSON already encoded."""
         if self._left() <= 0:
             raise self._out_of_time(f"before {method} {path}")
         if not record:
-            return self._exchange(method, path, headers, params, json)
+            return self._exchange(method, path, headers, params, body)
         outcome, response = "no answer", None
         try:
-            response = self._exchange(method, path, headers, params, json)
+            response = self._exchange(method, path, headers, params, body)
             outcome = str(response.status_code)
             return response
         except TransportFailure as failure:
@@ -350,7 +352,7 @@ class ContractClient:
         path: str,
         headers: dict[str, str],
         params: Mapping[str, Any] | None,
-        json: Any,
+        body: Any,
     ) -> httpx.Response:
         what = f"{method} {path}"
         key = headers.get(KEY_HEADER, self._key)
@@ -362,9 +364,9 @@ class ContractClient:
         self.sent += 1
         try:
             # bytes: a body already encoded (a proxy's caller's), sent as it is
-            body = {"content": json} if isinstance(json, bytes) else {"json": json}
+            payload = {"content": body} if isinstance(body, bytes) else {"json": body}
             request = self._http.build_request(
-                method, path, headers=headers, params=params, timeout=limit, **body
+                method, path, headers=headers, params=params, timeout=limit, **payload
             )
             response = self._http.send(request, stream=True)
             try:

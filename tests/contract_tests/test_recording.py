@@ -97,3 +97,15 @@ def test_a_missing_file_is_a_usage_error(
 def test_without_base_url_or_recording_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "--base-url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "live",
+    [["--base-url", "https://api.eflow.team/v1"], ["--pixel-id", "3"], ["--allow-writes"]],
+)
+def test_options_of_a_live_run_are_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], live: list[str]
+) -> None:
+    path = write(tmp_path, postbacks())
+    assert main(["--recording", str(path), *live]) == 2
+    assert live[0] in capsys.readouterr().err

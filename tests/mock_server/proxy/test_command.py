@@ -92,3 +92,12 @@ def test_usage_errors_exit_2_before_serving(
     err = capsys.readouterr().err
     assert said in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("option", ["--record", "--report", "--junit"])
+def test_an_output_in_a_missing_folder_is_refused_before_serving(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing" / "out.json"
+    assert main(["proxy", "--port", "0", option, str(target)]) == 2
+    assert f"{option} {target}: no folder" in capsys.readouterr().err

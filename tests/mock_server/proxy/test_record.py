@@ -255,3 +255,11 @@ def test_a_signal_during_a_recording_leaves_no_file(
     assert "interrupted" in err_text
     assert list(tmp_path.iterdir()) == []
     assert leaks(out_text + err_text) == []
+
+
+def test_an_out_file_in_a_missing_folder_is_refused_before_any_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing" / "rec.json"
+    assert main(["record", "--base-url", "http://127.0.0.1:9/v1", "--out", str(target)]) == 2
+    assert "--out" in capsys.readouterr().err
