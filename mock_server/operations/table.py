@@ -56,7 +56,8 @@ class Call:
         return state.generated(seed, pixel_id)
 
 
-Operation = Callable[[Call], Reply]
+Handler = Callable[[Call], Reply]
+"""What answers one operation: an admitted request in, its reply out (or an ``ApiError``)."""
 DELETED = b'{"result":true}'
 
 
@@ -205,7 +206,7 @@ def delete_partner_postback(call: Call) -> Reply:
     raise ApiError(404)
 
 
-OPERATIONS: dict[str, Operation] = {
+OPERATIONS: dict[str, Handler] = {
     "getPartnerPostback": get_partner_postback,
     "listPartnerPostbacks": list_partner_postbacks,
     "createPartnerPostback": create_partner_postback,

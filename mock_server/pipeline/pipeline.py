@@ -31,7 +31,7 @@ from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
-from mock_server.operations.table import OPERATIONS, Call, Operation
+from mock_server.operations.table import OPERATIONS, Call, Handler
 from mock_server.pipeline.admission import ADMITTED, Admission, Admitted
 from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState
@@ -49,7 +49,7 @@ class Pipeline(ErrorReplies):
         config: MockConfig,
         state: MockState,
         routes: Routes,
-        operations: Mapping[str, Operation] = OPERATIONS,
+        operations: Mapping[str, Handler] = OPERATIONS,
     ) -> None:
         self.config = config
         self.state = state

@@ -180,11 +180,11 @@ class EverflowServer(MockHandle):
 
     name = "everflow_server"
 
-    def __init__(self, live: LocalServer) -> None:
-        self.app = cast("MockApp", live.app)
-        self.live = live
-        self.url = live.url
-        self.root = live.root
+    def __init__(self, local: LocalServer) -> None:
+        self.app = cast("MockApp", local.app)
+        self.local = local
+        self.url = local.url
+        self.root = local.root
 
     def __repr__(self) -> str:
         return f"EverflowServer({self.url!r})"

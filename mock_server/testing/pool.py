@@ -75,7 +75,7 @@ class MockPool:
     def _is_own_server(self, request: httpx.Request) -> httpx.Request | None:
         """Let calls to the pool's local servers through; other loopback calls don't match."""
         where = (request.url.host, request.url.port)
-        own = any((live.host, live.port) == where for live in self._servers.values())
+        own = any((local.host, local.port) == where for local in self._servers.values())
         return request if own else None
 
     def _new_mock(self, key: tuple[MockConfig, bool]) -> EverflowMock:
@@ -106,7 +106,7 @@ class MockPool:
     def server(
         self, config: MockConfig, user_router: respx.MockRouter | None
     ) -> Iterator[EverflowServer]:
-        """The live server for one test, reset before and after; calls to it pass through
+        """The local server for one test, reset before and after; calls to it pass through
         ``user_router`` (the test's own ``respx_mock``) when there is one."""
         server = EverflowServer(self._servers.get(config))
         server.reset()

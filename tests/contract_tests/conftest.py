@@ -314,9 +314,9 @@ def broken_servers() -> Iterator[dict[str, BrokenServer]]:
         holder = Flask(breakage.name)
         holder.wsgi_app = broken_app(breakage, mock)  # type: ignore[method-assign]
         servers[breakage.name] = (LocalServer(holder).start(), mock)
-    yield {name: BrokenServer(live.url, mock) for name, (live, mock) in servers.items()}
-    for live, _ in servers.values():
-        live.stop()
+    yield {name: BrokenServer(local.url, mock) for name, (local, mock) in servers.items()}
+    for local, _ in servers.values():
+        local.stop()
 
 
 def probes_left(app: Flask) -> list[int]:

@@ -131,8 +131,8 @@ def test_the_cli_cleans_up_without_pixel_ids(
     monkeypatch.delenv("EVERFLOW_PIXEL_IDS", raising=False)
     app = create_app()
     probes = plant(app, [probe_description("R1"), probe_description("R2")])
-    with LocalServer(app) as live:
-        assert main(["--base-url", live.url, "--cleanup", "--rate", "1000"]) == 0
+    with LocalServer(app) as local:
+        assert main(["--base-url", local.url, "--cleanup", "--rate", "1000"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("everflow-contract PASS")
     assert "writes: 2 (cleanup)" in out

@@ -28,8 +28,8 @@ FAST = ["--rate", "1000"]
 
 @pytest.fixture(scope="module")
 def mock_url() -> object:
-    with LocalServer(create_app()) as live:
-        yield live.url
+    with LocalServer(create_app()) as local:
+        yield local.url
 
 
 def test_passing_run_writes_reports(
@@ -299,9 +299,9 @@ def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
 
     junit = tmp_path / "j.xml"
     started = time.monotonic()
-    with LocalServer(app) as live:
+    with LocalServer(app) as local:
         code, out, _ = run(
-            ["--base-url", live.url, "--pixel-id", "1", "--junit", str(junit)], capsys
+            ["--base-url", local.url, "--pixel-id", "1", "--junit", str(junit)], capsys
         )
     assert time.monotonic() - started < 5
     assert code == 2
@@ -318,11 +318,11 @@ def test_allow_writes_runs_the_write_probes_and_lists_every_write(
 ) -> None:
     junit, md = tmp_path / "j.xml", tmp_path / "r.md"
     app = create_app()
-    with LocalServer(app) as live:
-        args = ["--base-url", live.url, "--pixel-id", "1", "--allow-writes", *FAST]
+    with LocalServer(app) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1", "--allow-writes", *FAST]
         assert main([*args, "--junit", str(junit), "--report", str(md)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {live.url}: 17 requests, 0 errors")
+    assert out.startswith(f"everflow-contract PASS: {local.url}: 17 requests, 0 errors")
     assert "writes: 5\n" in out
     assert "  write: POST /v1/networks/pixels (pixel 55): 200\n" in out
     assert "  write: PUT /v1/networks/pixels/55 (pixel 55): 200\n" in out
@@ -343,8 +343,8 @@ def test_writes_are_never_enabled_from_the_environment(
     for name in ("EVERFLOW_ALLOW_WRITES", "EVERFLOW_CONTRACT_ALLOW_WRITES", "ALLOW_WRITES"):
         monkeypatch.setenv(name, "1")
     app = create_app()
-    with LocalServer(app) as live:
-        assert main(["--base-url", live.url, "--pixel-id", "1", *FAST]) == 0
+    with LocalServer(app) as local:
+        assert main(["--base-url", local.url, "--pixel-id", "1", *FAST]) == 0
     assert "writes: none (read-only run)" in capsys.readouterr().out
     sent = {(entry["method"], entry["path"]) for entry in get_state(app).requests}
     assert {method for method, _ in sent} == {"GET", "POST"}
@@ -369,14 +369,14 @@ def test_ctrl_c_deletes_the_probe_then_exits_130_with_the_reports(tmp_path: Path
 
     app.wsgi_app = stall_the_read_after_the_create  # type: ignore[method-assign]
     md = tmp_path / "r.md"
-    with LocalServer(app) as live:
+    with LocalServer(app) as local:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "contract_tests.cli",
                 "--base-url",
-                live.url,
+                local.url,
                 "--pixel-id",
                 "1",
                 "--allow-writes",
@@ -452,8 +452,8 @@ def test_odd_answers_are_findings_not_crashes(
     _odd_answers(app)
     junit, md, reports = _reports(tmp_path)
     extra = ["--allow-writes"] if writes else []
-    with LocalServer(app) as live:
-        args = ["--base-url", live.url, "--pixel-id", "1,2,3,4", "--backoff", "0", *FAST, *extra]
+    with LocalServer(app) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1,2,3,4", "--backoff", "0", *FAST, *extra]
         code, out, err = run([*args, *reports], capsys)
     assert code == 1, out + err
     assert "Traceback" not in err
@@ -484,8 +484,8 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
         return Response(json.dumps(body), 200, content_type="application/json")
 
     junit, md, reports = _reports(tmp_path)
-    with LocalServer(app) as live:
-        code, out, err = run(["--base-url", live.url, "--pixel-id", "1", *FAST, *reports], capsys)
+    with LocalServer(app) as local:
+        code, out, err = run(["--base-url", local.url, "--pixel-id", "1", *FAST, *reports], capsys)
     assert code == 1
     escaped = "7\\x1b[2J\\x1b]0;owned\\x07\\x00\\n[error] forged line\\u202e\\r"
     assert f"pixel_id at $.network_pixel_id: expected 1, got {escaped}" in out
@@ -512,10 +512,10 @@ def test_sigterm_while_reading_exits_130_with_the_reports(tmp_path: Path) -> Non
 
     app.wsgi_app = stall_the_second_read  # type: ignore[method-assign]
     junit, md, reports = _reports(tmp_path)
-    with LocalServer(app) as live:
+    with LocalServer(app) as local:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "contract_tests.cli", "--base-url", live.url),
+                *(sys.executable, "-m", "contract_tests.cli", "--base-url", local.url),
                 *("--pixel-id", "1,2", *reports, *FAST),
             ],
             stdout=subprocess.PIPE,

@@ -48,9 +48,9 @@ def test_cli_passes_the_real_mock_clean(capsys: pytest.CaptureFixture[str]) -> N
     from mock_server import create_app
     from mock_server.testing.local_server import LocalServer
 
-    with LocalServer(create_app()) as live:
+    with LocalServer(create_app()) as local:
         ids = ",".join(str(i) for i in range(1, 54))  # 54 carries an undocumented field on purpose
-        assert main(["--base-url", live.url, "--pixel-id", ids, "--strict", *FAST]) == 0
+        assert main(["--base-url", local.url, "--pixel-id", ids, "--strict", *FAST]) == 0
     out = capsys.readouterr().out
     assert out.startswith("everflow-contract PASS")
     assert "0 errors, 0 warnings" in out

@@ -111,8 +111,8 @@ def echoing_app() -> Flask:
 
 @pytest.fixture
 def echo_url() -> object:
-    with LocalServer(echoing_app()) as live:
-        yield live.url
+    with LocalServer(echoing_app()) as local:
+        yield local.url
 
 
 MODES = {"read-only": [], "allow-writes": ["--allow-writes"], "cleanup": ["--cleanup"]}
@@ -206,8 +206,8 @@ def test_the_mock_journal_and_logs_never_hold_the_key_in_clear(
 ) -> None:
     monkeypatch.setenv("EVERFLOW_API_KEY", CANARY)
     app = create_app()
-    with LocalServer(app) as live:
-        assert main(["--base-url", live.url, "--pixel-id", "3", "--rate", "1000"]) == 0
+    with LocalServer(app) as local:
+        assert main(["--base-url", local.url, "--pixel-id", "3", "--rate", "1000"]) == 0
         journal = app.test_client().get("/__admin/requests").get_data(as_text=True)
     out, err = capfd.readouterr()
     assert CANARY not in journal + out + err
@@ -228,8 +228,8 @@ def test_credentials_in_the_base_url_are_refused_and_never_shown(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
-    with LocalServer(create_app()) as live:
-        url = live.url.replace("http://", "http://user:hunter2-s3cr3t-9x@")
+    with LocalServer(create_app()) as local:
+        url = local.url.replace("http://", "http://user:hunter2-s3cr3t-9x@")
         args = [
             "--base-url",
             url,

@@ -18,8 +18,8 @@ SUITE = str(Path(contract_tests.__file__).parent / "test_contract.py")
 
 @pytest.fixture
 def mock_url() -> Iterator[str]:
-    with LocalServer(create_app()) as live:
-        yield live.url
+    with LocalServer(create_app()) as local:
+        yield local.url
 
 
 @pytest.mark.slow

@@ -41,11 +41,11 @@ class Talker:
     """Sends requests to an app in-process (Flask's test client) or over a real socket
     (httpx); every answer to an API path is judged by the spec."""
 
-    def __init__(self, app: Flask, live: LocalServer | None) -> None:
+    def __init__(self, app: Flask, local: LocalServer | None) -> None:
         self.app = app
-        self.live = live
+        self.local = local
         self._test_client = app.test_client()
-        self._http = httpx.Client(base_url=live.root, timeout=10) if live else None
+        self._http = httpx.Client(base_url=local.root, timeout=10) if local else None
 
     def close(self) -> None:
         if self._http is not None:
@@ -111,11 +111,11 @@ def make_talker(request: pytest.FixtureRequest) -> Iterator[MakeTalker]:
 
     def make(**config: Any) -> Talker:
         app = create_app(MockConfig(**config))
-        live = None
+        local = None
         if request.param == "socket":
-            live = LocalServer(app).start()
-            servers.append(live)
-        talkers.append(Talker(app, live))
+            local = LocalServer(app).start()
+            servers.append(local)
+        talkers.append(Talker(app, local))
         return talkers[-1]
 
     yield make

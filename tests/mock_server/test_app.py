@@ -203,10 +203,10 @@ def test_malformed_fault_sends_truncated_json(talker: Talker) -> None:
 
 @pytest.mark.parametrize("fault", ["reset", "empty"])
 def test_connection_faults_break_the_connection(fault: str) -> None:
-    with LocalServer(create_app()) as live:
+    with LocalServer(create_app()) as local:
         with pytest.raises(httpx.TransportError):
-            httpx.get(live.url + "/networks/pixels/3", headers={**KEY, "Prefer": f"fault={fault}"})
-        assert httpx.get(live.url + "/networks/pixels/3", headers=KEY).status_code == 200
+            httpx.get(local.url + "/networks/pixels/3", headers={**KEY, "Prefer": f"fault={fault}"})
+        assert httpx.get(local.url + "/networks/pixels/3", headers=KEY).status_code == 200
 
 
 def test_fault_rate_one_breaks_every_answer(make_talker: MakeTalker) -> None:
@@ -363,8 +363,8 @@ def test_odd_and_huge_headers_never_give_a_500(talker: Talker) -> None:
 
 def test_binary_header_over_a_raw_socket_is_a_clean_answer() -> None:
     with (
-        LocalServer(create_app()) as live,
-        socket.create_connection((live.host, live.port), timeout=5) as raw,
+        LocalServer(create_app()) as local,
+        socket.create_connection((local.host, local.port), timeout=5) as raw,
     ):
         raw.sendall(
             b"GET /v1/networks/pixels/3 HTTP/1.1\r\nHost: x\r\n"

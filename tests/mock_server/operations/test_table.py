@@ -878,11 +878,11 @@ def _scenario(client: SpecClient) -> None:
 
 
 def test_a_spec_only_client_in_process_and_on_a_socket(talker: Talker) -> None:
-    if talker.live is None:
+    if talker.local is None:
         transport = httpx.WSGITransport(app=talker.app)
         http = httpx.Client(transport=transport, base_url="http://127.0.0.1/v1")
     else:
-        http = httpx.Client(base_url=talker.live.root + "/v1")
+        http = httpx.Client(base_url=talker.local.root + "/v1")
     with http:
         _scenario(SpecClient(http))
 

@@ -470,9 +470,9 @@ def test_the_same_postback_answers_identically_every_way(
 
 
 def test_live_object_never_shows_the_key() -> None:
-    live = EverflowLive("https://api.eflow.team/v1", "canary-secret")
-    assert "canary-secret" not in repr(live)
-    assert live.headers["X-Eflow-Api-Key"] == "canary-secret"
+    production = EverflowLive("https://api.eflow.team/v1", "canary-secret")
+    assert "canary-secret" not in repr(production)
+    assert production.headers["X-Eflow-Api-Key"] == "canary-secret"
 
 
 def test_key_env_is_not_in_this_process() -> None:

@@ -33,10 +33,10 @@ def test_timeouts_are_cut_to_the_time_left_and_refused_after_it() -> None:
 
 def test_requests_within_the_deadline_work() -> None:
     transport, backend = deadline_transport()
-    with LocalServer(create_app()) as live, httpx.Client(transport=transport) as client:
+    with LocalServer(create_app()) as local, httpx.Client(transport=transport) as client:
         backend.deadline = time.monotonic() + 10
-        response = client.get(f"{live.url}/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"})
+        response = client.get(f"{local.url}/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"})
         assert response.status_code == 200
         backend.deadline = time.monotonic() - 1
         with pytest.raises(httpx.TimeoutException):
-            client.get(f"{live.url}/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"})
+            client.get(f"{local.url}/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"})
