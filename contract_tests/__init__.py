@@ -17,26 +17,26 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from contract_tests.cleanup import run_cleanup
-    from contract_tests.client import ContractClient, TransportFailure, UnsafeTarget, WriteRefused
-    from contract_tests.findings import Finding, Report, RunInterrupted, Write, redact
-    from contract_tests.reporting import junit_xml, markdown, summary
     from contract_tests.suite import run_contract
+    from openapi.remote.client import ContractClient, TransportFailure, UnsafeTarget, WriteRefused
+    from openapi.remote.findings import Finding, Report, RunInterrupted, Write, redact
+    from openapi.remote.reporting import junit_xml, markdown, summary
 
 _HOMES = {
-    "ContractClient": "contract_tests.client",
-    "Finding": "contract_tests.findings",
-    "Report": "contract_tests.findings",
-    "RunInterrupted": "contract_tests.findings",
-    "TransportFailure": "contract_tests.client",
-    "UnsafeTarget": "contract_tests.client",
-    "Write": "contract_tests.findings",
-    "WriteRefused": "contract_tests.client",
-    "junit_xml": "contract_tests.reporting",
-    "markdown": "contract_tests.reporting",
-    "redact": "contract_tests.findings",
+    "ContractClient": "openapi.remote.client",
+    "Finding": "openapi.remote.findings",
+    "Report": "openapi.remote.findings",
+    "RunInterrupted": "openapi.remote.findings",
+    "TransportFailure": "openapi.remote.client",
+    "UnsafeTarget": "openapi.remote.client",
+    "Write": "openapi.remote.findings",
+    "WriteRefused": "openapi.remote.client",
+    "junit_xml": "openapi.remote.reporting",
+    "markdown": "openapi.remote.reporting",
+    "redact": "openapi.remote.findings",
     "run_cleanup": "contract_tests.cleanup",
     "run_contract": "contract_tests.suite",
-    "summary": "contract_tests.reporting",
+    "summary": "openapi.remote.reporting",
 }
 
 __all__ = [

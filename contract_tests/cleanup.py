@@ -7,13 +7,13 @@ and nothing but a probe may ever be deleted.
 
 from __future__ import annotations
 
-from contract_tests.checks import as_int, json_body
-from contract_tests.client import PIXEL_PATH, SEARCH_PATH, ContractClient
 from contract_tests.defaults import CLEANUP_LIMIT, CLEANUP_PAGE_SIZE
-from contract_tests.findings import Finding, Report, interrupted
 from contract_tests.page_checks import check_page, page_items
 from contract_tests.probe_postback import PROBE_MARKER, is_probe
 from contract_tests.probing import Prober
+from openapi.remote.checks import as_int, json_body
+from openapi.remote.client import PIXEL_PATH, SEARCH_PATH, ContractClient
+from openapi.remote.findings import Finding, Report, interrupted
 
 
 def description_search(value: str) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """``everflow-contract``: judge a running API (the real one, or a mock) by the spec.
 
-Only the standard library and ``contract_tests.defaults`` load for ``--help`` and
+Only the standard library and the two light defaults modules (``contract_tests.defaults``,
+``openapi.remote.defaults``) load for ``--help`` and
 ``--version``; httpx, openapi-core and the suite are imported when a run starts.
 """
 
@@ -17,20 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from contract_tests.defaults import (
-    DEFAULT_BACKOFF,
-    DEFAULT_MAX_TIME,
     DEFAULT_MISSING_ID,
-    DEFAULT_RATE,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    KEY_ENV,
     PIXEL_IDS_ENV,
     READ_REQUESTS_BEYOND_IDS,
     WRITE_REQUESTS,
 )
+from openapi.remote.defaults import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_TIME,
+    DEFAULT_RATE,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    KEY_ENV,
+)
 
 if TYPE_CHECKING:
-    from contract_tests.findings import Report
+    from openapi.remote.findings import Report
 
 PROG = "everflow-contract"
 DISTRIBUTION = "everflow-postback-kit"
@@ -126,9 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--base-url",
-        required=True,
-        help="the API base URL, ending in /v1 (required), e.g. "
-        "https://api.eflow.team/v1; plain http only to loopback, no credentials in it",
+        help="the API base URL, ending in /v1, e.g. https://api.eflow.team/v1; plain http "
+        "only to loopback, no credentials in it (default: none; required unless --recording)",
+    )
+    parser.add_argument(
+        "--recording",
+        metavar="FILE",
+        help="check no API: run the body checks on a recording of production's answers "
+        "(everflow-mock record), offline and without a key (default: none)",
     )
     parser.add_argument(
         "--pixel-id",
@@ -252,7 +260,7 @@ def _check_budget(args: argparse.Namespace, requests: int) -> None:
 
 
 def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
-    from contract_tests.reporting import junit_xml, markdown, summary
+    from openapi.remote.reporting import junit_xml, markdown, summary
 
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
@@ -285,10 +293,21 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
 
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
-    from contract_tests.client import UnsafeTarget, check_base_url, is_loopback
-    from contract_tests.findings import Mode, Report, RunInterrupted, interrupted
+    if args.recording is not None:
+        live = [o for o, v in _LIVE_ONLY.items() if getattr(args, v)]
+        if live:
+            print(
+                f"{PROG}: error: --recording checks no API; drop {', '.join(live)}", file=sys.stderr
+            )
+            return 2
+        return _check_recording(args)
+    if args.base_url is None:
+        print(f"{PROG}: error: give --base-url (or --recording FILE) (see --help)", file=sys.stderr)
+        return 2
     from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
-    from contract_tests.masking import printable, redact
+    from openapi.remote.client import UnsafeTarget, check_base_url, is_loopback
+    from openapi.remote.findings import Mode, Report, RunInterrupted, interrupted
+    from openapi.remote.masking import printable, redact
 
     try:
         ids = [] if args.cleanup else _ids(args)
@@ -330,10 +349,36 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
     return code
 
 
+_LIVE_ONLY = {
+    "--base-url": "base_url",
+    "--pixel-id": "pixel_id",
+    "--allow-writes": "allow_writes",
+    "--cleanup": "cleanup",
+    "--require-key": "require_key",
+    "--api-key-env": "api_key_env",
+}
+"""Options of a run against an API, refused with ``--recording`` rather than ignored."""
+
+
+def _check_recording(args: argparse.Namespace) -> int:
+    """``--recording FILE``: the body checks offline; 0 when every postback holds, 1 on a
+    violation, 2 when the file is no recording or a report cannot be written."""
+    from contract_tests.recording import RecordingError, recording_report
+    from openapi.remote.masking import printable
+
+    try:
+        report = recording_report(args.recording, strict=args.strict)
+        _write(report, args, [])
+    except (RecordingError, OSError) as error:
+        print(printable(f"{PROG}: {error}"), file=sys.stderr)
+        return 2
+    return 0 if report.passed else 1
+
+
 def _run(args: argparse.Namespace, key: str, ids: list[int], started: float) -> Report:
     from contract_tests.cleanup import run_cleanup
-    from contract_tests.client import ContractClient
     from contract_tests.suite import run_contract
+    from openapi.remote.client import ContractClient
 
     client = ContractClient(
         args.base_url,

@@ -34,7 +34,7 @@ from openapi.spec import everflow_base_urls
 if TYPE_CHECKING:
     import httpx
 
-    from contract_tests.findings import Report
+    from openapi.remote.findings import Report
 
 MOCK_TARGETS = ("mock-in-process", "mock-socket", "mock-writes")
 # Under the mock's default 30/s bucket, so that the run needs no retries.
@@ -75,8 +75,8 @@ def _run(
     transport: httpx.BaseTransport | None = None,
     allow_writes: bool = False,
 ) -> Report:
-    from contract_tests.client import ContractClient
     from contract_tests.suite import run_contract
+    from openapi.remote.client import ContractClient
 
     client = ContractClient(
         base_url,
@@ -100,10 +100,10 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
     import httpx
 
     from contract_tests.cli import LOOPBACK_PLACEHOLDER_KEY
-    from contract_tests.client import is_loopback
     from mock_server import builtin_postbacks, create_app
     from mock_server.data.catalogue import catalogue_rows
     from mock_server.testing.spawn import spawn_serve
+    from openapi.remote.client import is_loopback
 
     name: str = request.param
     config = request.config

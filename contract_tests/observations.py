@@ -25,8 +25,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.checks import RATE_LIMIT_HEADERS, json_body
-from contract_tests.findings import Finding
+from openapi.remote.checks import RATE_LIMIT_HEADERS, json_body
+from openapi.remote.findings import Finding
 
 PLATFORM_FIELDS = ("facebook_pixel", "tiktok_pixel", "snapchat_pixel", "rumble_pixel")
 STRING_FIELDS = {"postback": "postback_url", "html": "html_code"}

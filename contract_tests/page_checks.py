@@ -12,8 +12,8 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from contract_tests.checks import as_int
-from contract_tests.findings import Finding
+from openapi.remote.checks import as_int
+from openapi.remote.findings import Finding
 
 
 def page_items(body: Any) -> list[Any] | None:

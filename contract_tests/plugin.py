@@ -10,8 +10,8 @@ and ``--everflow-seed`` belong to the mocks' plugin (``mock_server.testing.pytes
 knows nothing of this suite.
 
 Every pytest run in an environment with the kit loads this module, so it imports only pytest,
-the standard library and the suite's constants (``contract_tests.defaults``, which imports
-nothing); the checks of ``everflow-contract`` load only when a value is given to check.
+the standard library and the constants (``contract_tests.defaults`` and
+``openapi.remote.defaults``, which import nothing); the checks of ``everflow-contract`` load only when a value is given to check.
 
 Bad values of ``--everflow-pixel-id`` and ``--everflow-contract-url`` are refused once, at
 configure time, by ``everflow-contract``'s own checks (a usage error, pytest's exit 4), not
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.defaults import DEFAULT_BACKOFF, DEFAULT_RATE, KEY_ENV, PIXEL_IDS_ENV
+from contract_tests.defaults import PIXEL_IDS_ENV
+from openapi.remote.defaults import DEFAULT_BACKOFF, DEFAULT_RATE, KEY_ENV
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,8 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
             except argparse.ArgumentTypeError as error:
                 raise pytest.UsageError(f"--everflow-pixel-id: {error}") from None
     if urls:
-        from contract_tests.client import UnsafeTarget, check_base_url
-        from contract_tests.masking import MASK, printable
+        from openapi.remote.client import UnsafeTarget, check_base_url
+        from openapi.remote.masking import MASK, printable
 
         for value in urls:
             try:

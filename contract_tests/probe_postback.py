@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from contract_tests.checks import as_int
+from openapi.remote.checks import as_int
 
 PROBE_MARKER = "everflow-contract probe"
 """The start of every probe postback's description; nothing else is ever deleted."""

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from contract_tests.checks import check_answer
-from contract_tests.client import ContractClient, TransportFailure
-from contract_tests.findings import Finding, Report
+from openapi.remote.checks import check_answer
+from openapi.remote.client import ContractClient, TransportFailure
+from openapi.remote.findings import Finding, Report
 
 
 class Prober:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contract_tests.checks import as_int, shorten
-from contract_tests.findings import Finding
 from contract_tests.probe_postback import SERVER_FIELDS
+from openapi.remote.checks import as_int, shorten
+from openapi.remote.findings import Finding
 
 _ABSENT = "(absent)"
 

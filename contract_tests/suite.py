@@ -8,15 +8,15 @@ from typing import Any
 import httpx
 
 from contract_tests import observations
-from contract_tests.checks import DriftTracker, as_int, json_body
-from contract_tests.client import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, ContractClient
 from contract_tests.defaults import DEFAULT_MISSING_ID, PAGE_SIZE
-from contract_tests.findings import Finding, Report, RunInterrupted, interrupted
 from contract_tests.page_checks import check_filtered, check_page, page_items
 from contract_tests.probe_postback import new_run_id, usable_template
 from contract_tests.probing import Prober
 from contract_tests.write_probes import WRITE_PROBES, run_write_probes
 from openapi import load_spec
+from openapi.remote.checks import DriftTracker, as_int, json_body
+from openapi.remote.client import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, ContractClient
+from openapi.remote.findings import Finding, Report, RunInterrupted, interrupted
 
 __all__ = [
     "DEFAULT_MISSING_ID",

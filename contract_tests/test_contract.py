@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from contract_tests.findings import DRIFT_CHECKS, Finding, Report, redact
-from contract_tests.masking import printable
+from openapi.remote.findings import DRIFT_CHECKS, Finding, Report, redact
+from openapi.remote.masking import printable
 
 
 def _fail_on(findings: list[Finding]) -> None:

@@ -15,11 +15,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.checks import as_int, json_body
 from contract_tests.cleanup import delete_probe, find_probes
-from contract_tests.client import PIXEL_PATH, PIXELS_PATH
 from contract_tests.defaults import CLEANUP_GRACE
-from contract_tests.findings import Finding
 from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
 from contract_tests.probe_postback import (
     BROKEN_FIELD,
@@ -38,6 +35,9 @@ from contract_tests.state_checks import (
     check_replaced,
     check_same,
 )
+from openapi.remote.checks import as_int, json_body
+from openapi.remote.client import PIXEL_PATH, PIXELS_PATH
+from openapi.remote.findings import Finding
 
 WRITE_PROBES = (
     "create",

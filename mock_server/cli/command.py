@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve_arguments(serve)
     serve.set_defaults(handler=run_serve)
+
+    from mock_server.proxy.command import add_commands  # argparse only until one runs
+
+    add_commands(commands, _HelpFormatter)
     return parser
 
 

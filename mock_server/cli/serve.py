@@ -43,7 +43,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # The port first: a busy one is the commonest mistake, and says so before a big file loads.
     with claim(options.host, options.port) as listener:
         api_keys, admin_token = read_secrets(args)
-        postbacks = load_data_file(args.data) if args.data else None
+        postbacks = load_data_file(args.data, allow_drift=args.allow_drift) if args.data else None
         config = MockConfig(
             seed=args.seed,
             postbacks=postbacks,
@@ -132,6 +132,12 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--data",
         metavar="FILE",
         help="serve these postbacks, a JSON array or YAML list (default: the built-in catalogue)",
+    )
+    mock.add_argument(
+        "--allow-drift",
+        action="store_true",
+        help="serve --data postbacks that break the spec as they are (a recording of production "
+        "marks them; default: refuse the file, naming each)",
     )
     mock.add_argument(
         "--api-key",

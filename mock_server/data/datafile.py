@@ -57,15 +57,17 @@ def _check(path: Path, text: str, checker: RecordChecker) -> None:
         raise DataFileError(f"{path}: {error}") from None
 
 
-def load_data_file(path: str | Path) -> EncodedPostbacks:
+def load_data_file(path: str | Path, *, allow_drift: bool = False) -> EncodedPostbacks:
     """Every postback in the file, validated and encoded, or ``DataFileError`` naming the
     file and, for each bad record, its index, its id and every field and rule it breaks.
+    With ``allow_drift`` a postback that breaks only the spec's rules (drift recorded from
+    production) is kept as it is; one that cannot be served (no id, a duplicate) is not.
 
     The result is a sequence of the postbacks (each decoded when read) that a
     ``MockConfig`` takes as its ``postbacks`` without validating them again.
     """
     path = Path(path)
-    checker = RecordChecker()
+    checker = RecordChecker(allow_drift=allow_drift)
     try:
         _check(path, _text(path), checker)
         return checker.result()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -320,95 +317,6 @@ def broken_servers() -> Iterator[dict[str, BrokenServer]]:
     yield {name: BrokenServer(local.url, mock) for name, (local, mock) in servers.items()}
     for local, _ in servers.values():
         local.stop()
-
-
-Handler = Callable[[socket.socket, threading.Event], None]
-SLOW_SERVER_SECONDS = 10.0
-"""How long a slow fake server keeps a connection: beyond every deadline the tests set, and
-short enough that a client without deadlines still ends (a failing test, not a hung run)."""
-
-
-class SlowServer:
-    """A raw HTTP/1.1 server on 127.0.0.1 in threads: each connection's request is read,
-    then ``handler`` writes whatever it likes, until it returns or the server stops."""
-
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._threads: list[threading.Thread] = []
-        self._acceptor = threading.Thread(target=self._accept, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The API base URL, ending in ``/v1``."""
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/v1"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(SLOW_SERVER_SECONDS)
-            try:
-                received = b""
-                while b"\r\n\r\n" not in received:
-                    data = connection.recv(4096)
-                    if not data:
-                        return
-                    received += data
-                self._handler(connection, self._stop)
-            except OSError:
-                return
-
-    def __enter__(self) -> SlowServer:
-        self._acceptor.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._acceptor.join(timeout=5)
-        self._listener.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-
-
-def trickle(prefix: bytes, byte: bytes = b"a", every: float = 0.1) -> Handler:
-    """Send ``prefix``, then one ``byte`` every ``every`` seconds for
-    ``SLOW_SERVER_SECONDS`` (a never-ending header or body)."""
-
-    def handler(connection: socket.socket, stop: threading.Event) -> None:
-        connection.sendall(prefix)
-        ends = time.monotonic() + SLOW_SERVER_SECONDS
-        while time.monotonic() < ends and not stop.wait(every):
-            connection.sendall(byte)
-
-    return handler
-
-
-TRICKLE_HEADERS = trickle(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-TRICKLE_BODY = trickle(
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
-    b" ",
-)
-
-
-@pytest.fixture(params=["headers", "body"])
-def trickling_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A server that sends one byte every 0.1 s, in the headers or in the body."""
-    handler = TRICKLE_HEADERS if request.param == "headers" else TRICKLE_BODY
-    with SlowServer(handler) as server:
-        yield server.url
 
 
 def probes_left(app: Flask) -> list[int]:

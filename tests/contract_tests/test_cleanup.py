@@ -8,12 +8,12 @@ from flask import Flask
 
 from contract_tests.cleanup import find_probes, run_cleanup
 from contract_tests.cli import main
-from contract_tests.client import ContractClient
-from contract_tests.findings import Report
 from contract_tests.probe_postback import PROBE_MARKER, probe_body, probe_description
 from contract_tests.probing import Prober
 from mock_server import create_app
 from mock_server.testing.local_server import LocalServer
+from openapi.remote.client import ContractClient
+from openapi.remote.findings import Report
 
 TEMPLATE = {"pixel_level": "global", "network_affiliate_id": 7, "network_offer_id": 0}
 NOT_PROBES = (

@@ -21,7 +21,7 @@ from contract_tests.cli import build_parser, main
 from mock_server import create_app, get_state
 from mock_server.testing.local_server import LocalServer
 
-from .conftest import SLOW_SERVER_SECONDS
+from ..conftest import SLOW_SERVER_SECONDS
 
 FAST = ["--rate", "1000"]
 
@@ -661,7 +661,7 @@ def test_sigterm_while_the_reports_are_written_lets_them_finish(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from contract_tests import reporting
+    from openapi.remote import reporting
 
     real_markdown = reporting.markdown
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from contract_tests.client import ContractClient
 from contract_tests.suite import DEFAULT_MISSING_ID, run_contract
 from mock_server import create_app
+from openapi.remote.client import ContractClient
 
 
 def client(transport: httpx.BaseTransport) -> ContractClient:

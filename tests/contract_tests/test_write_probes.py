@@ -10,11 +10,11 @@ import httpx
 import pytest
 from flask import Flask
 
-from contract_tests.client import ContractClient
-from contract_tests.findings import Report, RunInterrupted, Write
 from contract_tests.suite import run_contract
 from contract_tests.write_probes import WRITE_PROBES
 from mock_server import create_app
+from openapi.remote.client import ContractClient
+from openapi.remote.findings import Report, RunInterrupted, Write
 
 from .conftest import probes_left
 

@@ -313,3 +313,17 @@ def test_many_bad_records_report_the_first_ones_and_a_count(tmp_path: Path) -> N
     assert lines[-1] == f"... and {100_000 - records.MAX_REPORTED} more invalid records"
     assert sum(line.startswith("record ") for line in lines) == records.MAX_REPORTED
     assert len(lines) < 10 * records.MAX_REPORTED
+
+
+def test_allow_drift_keeps_rule_breakers_as_they_are_but_never_what_cannot_be_served(
+    tmp_path: Path,
+) -> None:
+    factory = PostbackFactory(seed=4)
+    broken = {**factory.build(1, delivery_method="postback"), "pixel_status": "paused"}
+    path = write(tmp_path / "drift.json", [broken, factory.build(2)])
+    with pytest.raises(DataFileError, match=r"record 0 \(network_pixel_id 1\)"):
+        load_data_file(path)
+    assert load_data_file(path, allow_drift=True)[0] == broken
+    path = write(tmp_path / "dup.json", [broken, broken])
+    with pytest.raises(DataFileError, match="duplicate id"):
+        load_data_file(path, allow_drift=True)

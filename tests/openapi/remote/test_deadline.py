@@ -8,9 +8,9 @@ import httpcore
 import httpx
 import pytest
 
-from contract_tests.deadline import DeadlineBackend, deadline_transport
 from mock_server import create_app
 from mock_server.testing.local_server import LocalServer
+from openapi.remote.deadline import DeadlineBackend, deadline_transport
 
 
 def test_the_transport_runs_its_connections_under_the_deadline() -> None:

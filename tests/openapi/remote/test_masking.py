@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests import masking
-from contract_tests.masking import (
+from openapi.remote import masking
+from openapi.remote.masking import (
     MASK,
     MIN_PIECE,
     SECRET_FORMS,

@@ -8,7 +8,9 @@ import time
 import httpx
 import pytest
 
-from contract_tests.client import (
+from mock_server import create_app, get_state
+from mock_server.testing.local_server import LocalServer
+from openapi.remote.client import (
     ContractClient,
     OutOfTime,
     RequestTimeout,
@@ -21,10 +23,8 @@ from contract_tests.client import (
     json_depth,
     retry_after_seconds,
 )
-from contract_tests.defaults import MAX_ANSWER_BYTES, MAX_JSON_DEPTH, RETRY_AFTER_CAP
-from contract_tests.findings import Write
-from mock_server import create_app, get_state
-from mock_server.testing.local_server import LocalServer
+from openapi.remote.defaults import MAX_ANSWER_BYTES, MAX_JSON_DEPTH, RETRY_AFTER_CAP
+from openapi.remote.findings import Write
 
 
 class Recorder:
@@ -415,7 +415,7 @@ def test_answers_come_back_with_the_key_masked() -> None:
 def test_proxies_come_from_the_environment_but_never_for_loopback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from contract_tests.client import _environment_proxy
+    from openapi.remote.client import _environment_proxy
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
@@ -511,3 +511,30 @@ def test_a_retry_after_of_unicode_digits_is_no_number() -> None:
     assert client.get("/networks/pixels/1").status_code == 200
     assert len(sleeps) == 1
     assert sleeps[0] < 1.0  # the backoff, not a number read from "²"
+
+
+def test_a_key_given_per_request_is_sent_and_masked_instead_of_the_clients() -> None:
+    caller = "caller-key-" + "y" * 20
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        sent = request.headers["X-Eflow-Api-Key"]
+        return httpx.Response(200, headers={"X-Echo": sent}, json={"description": sent})
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", "own-key-zzzzzzzz", rate=0, transport=httpx.MockTransport(echo)
+    )
+    response = client.get("/networks/pixels/1")
+    assert response.json() == {"description": "********"}
+    response = client.request("GET", "/networks/pixels/1", key=caller)
+    assert response.json() == {"description": "********"}
+    assert response.headers["X-Echo"] == "********"
+
+
+def test_an_encoded_body_is_sent_as_it_is() -> None:
+    recorder = Recorder([200])
+    client = client_for(recorder, [], rate=0)
+    body = b'{"paging":  {"page": 2}}'
+    client.request("POST", "/networks/pixelstable", content=body)
+    (sent,) = recorder.requests
+    assert sent.content == body
+    assert sent.headers["Content-Type"] == "application/json"

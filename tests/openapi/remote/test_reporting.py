@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from contract_tests.findings import Finding, Report, Write, redact
-from contract_tests.reporting import junit_xml, markdown, summary
+from openapi.remote.findings import Finding, Report, Write, redact
+from openapi.remote.reporting import junit_xml, markdown, summary
 
 
 def sample(strict: bool = False) -> Report:

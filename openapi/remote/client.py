@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.deadline import DeadlineBackend, deadline_transport
-from contract_tests.defaults import (
+from openapi.remote.deadline import DeadlineBackend, deadline_transport
+from openapi.remote.defaults import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_TIME,
     DEFAULT_RATE,
@@ -26,8 +26,8 @@ from contract_tests.defaults import (
     MAX_JSON_DEPTH,
     RETRY_AFTER_CAP,
 )
-from contract_tests.findings import Write
-from contract_tests.masking import MIN_PIECE, redact, redact_body
+from openapi.remote.findings import Write
+from openapi.remote.masking import MIN_PIECE, redact, redact_body
 
 KEY_HEADER = "X-Eflow-Api-Key"
 PIXELS_PATH = "/networks/pixels"
@@ -279,10 +279,14 @@ class ContractClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         with_key: bool = True,
+        content: bytes | None = None,
+        key: str | None = None,
     ) -> httpx.Response:
-        """Send ``method path`` (relative to the base URL) with an optional JSON body;
-        retried on 429 and 5xx (a create on 429 only). ``WriteRefused`` unless it is
-        read-only or writes are allowed."""
+        """Send ``method path`` (relative to the base URL) with an optional JSON body
+        (``json``, or ``content``: JSON already encoded, sent as it is); retried on 429 and
+        5xx (a create on 429 only). ``WriteRefused`` unless it is read-only or writes are
+        allowed. ``key`` is sent (and masked) instead of the client's own: a proxy passes
+        on the key its caller sent."""
         method = method.upper()
         read_only = is_read_only(method, path)
         if not (read_only or self.allow_writes):
@@ -290,13 +294,18 @@ class ContractClient:
                 f"{method} {path} would write; the contract suite writes only with --allow-writes"
             )
         once = method == CREATE[0] and CREATE[1].fullmatch(path) is not None
+        key = self._key if key is None else key
         headers = {"Accept": "application/json"}
         if with_key:
-            headers[KEY_HEADER] = self._key
+            headers[KEY_HEADER] = key
+        body: Any = json
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+            body = content
         what = f"{method} {path}"
         for attempt in range(self._retries + 1):
             self._pace(what)
-            response = self._fetch(method, path, headers, params, json, record=not read_only)
+            response = self._fetch(method, path, headers, params, body, record=not read_only)
             status = response.status_code
             retryable = status == 429 or (status >= 500 and not once)
             if not retryable or attempt == self._retries:
@@ -310,18 +319,19 @@ class ContractClient:
         path: str,
         headers: dict[str, str],
         params: Mapping[str, Any] | None,
-        json: Any,
+        body: Any,
         *,
         record: bool,
     ) -> httpx.Response:
-        """One attempt; a write sent is recorded whatever happens, even an interrupt."""
+        """One attempt; a write sent is recorded whatever happens, even an interrupt.
+        ``body`` is a JSON value, or bytes of JSON already encoded."""
         if self._left() <= 0:
             raise self._out_of_time(f"before {method} {path}")
         if not record:
-            return self._exchange(method, path, headers, params, json)
+            return self._exchange(method, path, headers, params, body)
         outcome, response = "no answer", None
         try:
-            response = self._exchange(method, path, headers, params, json)
+            response = self._exchange(method, path, headers, params, body)
             outcome = str(response.status_code)
             return response
         except TransportFailure as failure:
@@ -342,9 +352,10 @@ class ContractClient:
         path: str,
         headers: dict[str, str],
         params: Mapping[str, Any] | None,
-        json: Any,
+        body: Any,
     ) -> httpx.Response:
         what = f"{method} {path}"
+        key = headers.get(KEY_HEADER, self._key)
         limit = min(self._timeout, self._left())
         budget_bound = limit < self._timeout
         deadline = time.monotonic() + limit
@@ -352,8 +363,10 @@ class ContractClient:
             self._deadline.deadline = deadline
         self.sent += 1
         try:
+            # bytes: a body already encoded (a proxy's caller's), sent as it is
+            payload = {"content": body} if isinstance(body, bytes) else {"json": body}
             request = self._http.build_request(
-                method, path, headers=headers, params=params, json=json, timeout=limit
+                method, path, headers=headers, params=params, timeout=limit, **payload
             )
             response = self._http.send(request, stream=True)
             try:
@@ -373,11 +386,11 @@ class ContractClient:
             ) from None
         except httpx.HTTPError as error:
             message = f"{type(error).__name__} for {what}: {error}"
-            raise TransportFailure(redact(message, [self._key])) from None
+            raise TransportFailure(redact(message, [key])) from None
         finally:
             if self._deadline is not None:
                 self._deadline.deadline = None
-        return self._masked(response, content)
+        return self._masked(response, content, key)
 
     def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
         chunks: list[bytes] = []
@@ -394,11 +407,11 @@ class ContractClient:
                 raise httpx.ReadTimeout(f"no complete answer within {limit:g} s")
         return b"".join(chunks)
 
-    def _masked(self, response: httpx.Response, content: bytes) -> httpx.Response:
+    def _masked(self, response: httpx.Response, content: bytes, key: str) -> httpx.Response:
         """The answer, decoded, with the key masked out of headers and body (a key shorter
         than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
         are passed on as UTF-8, so that a non-ASCII one survives."""
-        secrets = [self._key] if len(self._key) >= MIN_PIECE else []
+        secrets = [key] if len(key) >= MIN_PIECE else []
         headers = [
             (redact(name, secrets).encode(), redact(value, secrets).encode())
             for name, value in response.headers.multi_items()

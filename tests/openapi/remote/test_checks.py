@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contract_tests.checks import (
+from fixtures import PostbackFactory
+from fixtures.values import DELIVERY_PAYLOAD
+from openapi.remote.checks import (
     DriftTracker,
     check_answer,
     conditional_fields,
     undocumented_paths,
 )
-from fixtures import PostbackFactory
-from fixtures.values import DELIVERY_PAYLOAD
 from openapi.violations import component_schema
 
 DELIVERY_METHODS = component_schema("DeliveryMethod")["enum"]
@@ -130,3 +130,29 @@ def test_a_field_whose_condition_was_met_is_expected() -> None:
     del body["tiktok_pixel"]  # a rule violation too; drift says no answer ever had it
     drift.observe("known_id", 1, body)
     assert [f.path for f in drift.never_present()] == ["$.tiktok_pixel"]
+
+
+def test_judge_answer_names_an_undocumented_status_and_holds_the_id_to_the_path() -> None:
+    from openapi.remote.checks import judge_answer
+
+    teapot = httpx.Response(418, json={"error": "x"}, request=REQUEST)
+    assert [(f.check, f.actual) for f in judge_answer("t", "p", teapot)] == [("status", "418")]
+    good = PostbackFactory(seed=1).build(6, delivery_method="postback")
+    other = answer(200, good)
+    assert [f.check for f in judge_answer("t", "p", other)] == ["pixel_id"]
+    good["network_pixel_id"] = 5
+    assert judge_answer("t", "p", answer(200, good)) == []
+
+
+def test_judge_record_runs_the_body_checks_only() -> None:
+    from openapi.remote.checks import judge_record
+
+    record = PostbackFactory(seed=2).build(3, delivery_method="postback")
+    assert judge_record("t", "record 0", record, "https://api.eflow.team/v1") == []
+    record["delay_ms"] = 400000
+    (finding,) = judge_record("t", "record 0", record, "https://api.eflow.team/v1")
+    assert (finding.check, finding.path, finding.pixel_id) == (
+        "$.delay_ms:maximum",
+        "$.delay_ms",
+        3,
+    )

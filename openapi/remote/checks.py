@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 from openapi_schema_validator import OAS31Validator
 
-from contract_tests.findings import Finding
 from openapi.httpx_validation import documented_statuses, response_violations
+from openapi.operations import find_operation
+from openapi.remote.findings import Finding
 from openapi.spec import rule_schemas
 from openapi.violations import component_schema
 
@@ -113,6 +115,25 @@ def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") ->
             yield from undocumented_paths(item, schema["items"], f"{path}[{index}]")
 
 
+def undocumented_fields(
+    target: str, probe: str, pixel_id: int | None, body: Any, schema: Mapping[str, Any]
+) -> list[Finding]:
+    """Drift: every field ``body`` has that ``schema`` does not document, as a warning."""
+    return [
+        Finding(
+            target,
+            probe,
+            pixel_id,
+            "undocumented_field",
+            path,
+            "only documented fields",
+            "present",
+            "warning",
+        )
+        for path in undocumented_paths(body, schema)
+    ]
+
+
 def conditional_fields(schema: Mapping[str, Any]) -> list[tuple[OAS31Validator, frozenset[str]]]:
     """For each documented rule that requires fields only under a condition (``if`` ...
     ``then: {required: [...]}``, e.g. ``tiktok_pixel`` when ``delivery_method`` is ``tiktok``),
@@ -152,19 +173,7 @@ class DriftTracker:
         for condition, fields in self.conditional:
             if not fields <= self.expected and condition.is_valid(body):
                 self.expected |= fields
-        return [
-            Finding(
-                self.target,
-                probe,
-                pixel_id,
-                "undocumented_field",
-                path,
-                "only documented fields",
-                "present",
-                "warning",
-            )
-            for path in undocumented_paths(body, self.schema)
-        ]
+        return undocumented_fields(self.target, probe, pixel_id, body, self.schema)
 
     def never_present(self) -> list[Finding]:
         """Documented top-level fields that some answer should have carried (every field no
@@ -185,3 +194,54 @@ class DriftTracker:
             for name in self.schema["properties"]
             if name in self.expected and name not in self.seen
         ]
+
+
+PIXEL_PATH_ID = re.compile(r"/networks/pixels/([0-9]+)")
+"""A path (under the base URL's ``/v1``) that names one postback, and its id."""
+
+
+def _path_pixel_id(response: httpx.Response) -> int | None:
+    path = response.request.url.path
+    match = PIXEL_PATH_ID.search(path)
+    if response.request.method != "GET" or match is None or not path.endswith(match.group()):
+        return None
+    return int(match.group(1))
+
+
+def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Finding]:
+    """Everything wrong with one answer to a request someone else chose (a proxy's): the
+    checks of ``check_answer`` with the status it came with, the postback's id held to
+    the path's for a read of one, a status the operation does not document, and (as
+    warnings) every field the spec does not document for the operation and status."""
+    pixel_id = _path_pixel_id(response)
+    status = response.status_code
+    found = check_answer(target, probe, response, pixel_id, status, same_id=pixel_id is not None)
+    documented = documented_statuses(response.request)
+    if documented and status not in documented and not any(f.check == "status" for f in found):
+        expected = ", ".join(map(str, sorted(documented)))
+        found.insert(0, Finding(target, probe, pixel_id, "status", "$", expected, str(status)))
+    operation = find_operation(response.request.method, response.request.url.path)
+    schema = operation.response_schemas.get(status) if operation else None
+    body = json_body(response)
+    if schema is not None and body is not None:
+        found += undocumented_fields(target, probe, pixel_id, body, schema)
+    return found
+
+
+def judge_record(target: str, probe: str, record: Any, base_url: str) -> list[Finding]:
+    """The body checks of ``check_answer`` on a postback recorded from an answer (no
+    status, media type or headers to judge: a recording keeps only bodies), as the answer
+    to a read of its own id at ``base_url``."""
+    pixel_id = as_int(record.get("network_pixel_id")) if isinstance(record, dict) else None
+    url = f"{base_url.rstrip('/')}/networks/pixels/{pixel_id if pixel_id is not None else 0}"
+    response = httpx.Response(
+        200,
+        headers={"Content-Type": "application/json"},
+        content=json.dumps(record).encode(),
+        request=httpx.Request("GET", url),
+    )
+    return [
+        finding
+        for finding in check_answer(target, probe, response, pixel_id, 200)
+        if finding.check != "rate_limit_headers"
+    ]

@@ -17,8 +17,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from contract_tests.findings import UNFINISHED_CHECKS, Finding, Report, redact
-from contract_tests.masking import printable
+from openapi.remote.findings import UNFINISHED_CHECKS, Finding, Report, redact
+from openapi.remote.masking import printable
 
 MODES = {
     "read-only": "read-only",

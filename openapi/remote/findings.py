@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from contract_tests.masking import MASK, redact
+from openapi.remote.masking import MASK, redact
 
 Severity = Literal["error", "warning", "info"]
 """``error`` fails a run, ``warning`` fails it under ``--strict``, ``info`` never does (what

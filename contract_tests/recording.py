@@ -1,0 +1,60 @@
+"""``everflow-contract --recording FILE``: the body checks on a recording of production.
+
+``everflow-mock record`` (or ``proxy --record``) writes production's postbacks as a data
+file; this judges each one by the spec with the same checks the live run applies to an
+answer's body (``openapi.remote.checks.judge_record``), and tracks drift (undocumented
+fields, documented ones never sent) across them. No network and no key: CI without a key
+re-checks the spec against production's last recorded answers whenever the spec changes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openapi.remote.checks import DriftTracker, as_int, judge_record
+from openapi.remote.client import BASE_URL_EXAMPLE
+from openapi.remote.findings import Finding, Report
+
+MAX_RECORDING_BYTES = 256 * 1024 * 1024
+"""The largest recording read (a postback is a few kilobytes)."""
+
+
+class RecordingError(ValueError):
+    """The recording cannot be read as a JSON array; the message names the file."""
+
+
+def _records(path: Path) -> list[object]:
+    try:
+        if path.stat().st_size > MAX_RECORDING_BYTES:
+            raise RecordingError(f"{path}: larger than {MAX_RECORDING_BYTES} bytes")
+        records = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise RecordingError(f"{path}: cannot read: {error.strerror or error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise RecordingError(f"{path}: not a JSON array of postbacks ({error})") from None
+    if not isinstance(records, list):
+        raise RecordingError(f"{path}: not a JSON array of postbacks")
+    return records
+
+
+def recording_report(path: str | Path, *, strict: bool = False) -> Report:
+    """A report of every recorded postback judged by the spec, as the answer to a read of
+    its own id; ``RecordingError`` when the file is no recording."""
+    path = Path(path)
+    target = f"recording {path.name}"
+    report = Report(target, strict=strict)
+    drift = DriftTracker(target)
+    for index, record in enumerate(_records(path)):
+        probe = f"record {index}"
+        report.probes.append(probe)
+        if not isinstance(record, dict):
+            report.add(
+                [Finding(target, probe, None, "type", "$", "an object", type(record).__name__)]
+            )
+            continue
+        pixel_id = as_int(record.get("network_pixel_id"))
+        report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE))
+        report.add(drift.observe(probe, pixel_id, record))
+    report.add(drift.never_present())
+    return report

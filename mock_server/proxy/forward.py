@@ -1,0 +1,160 @@
+"""Pass one request on to the upstream through the contract suite's safe client.
+
+``Upstream`` sends through ``openapi.remote.client.ContractClient``, the client the
+contract suite uses: the same allow-list of read-only requests (a write is refused before
+anything leaves, unless ``allow_writes``), pacing under Everflow's rate limit, a hard
+deadline per request, bounded answers, https only (plain http to loopback), no redirects,
+and the key masked out of every answer. Requests go one at a time (the client paces them
+anyway, and its deadline is one per client), and retries are left to the caller: a 429
+comes back as it came.
+
+When there is no answer the proxy answers itself, in Everflow's error shape
+(``{"error": "..."}``), naming the upstream and never the key: 403 for a write (naming
+``--allow-writes``), 504 when the upstream is too slow, 502 when it cannot be reached or
+its answer cannot be used (too large, nested too deep).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_KEYS = 64
+"""Keys the proxy remembers to mask out of what it writes (each caller's, and its own)."""
+MAX_WRITES = 1000
+"""Writes (with ``--allow-writes``) the reports list; the oldest are dropped first."""
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "content-encoding",
+    }
+)
+"""Headers that describe one connection, not the answer: not passed on (the length is
+counted again, and a compressed body arrives decoded)."""
+
+WRITE_REFUSED = (
+    "{method} {path} is not one of the read-only requests (read a postback, list, search), "
+    "and this proxy is read-only: nothing was sent; restart it with --allow-writes to pass "
+    "it on"
+)
+"""The 403's message. Everflow's own wording for a refused write is unknown; this names
+the option that allows it."""
+BAD_KEY = "the X-Eflow-Api-Key header has characters an HTTP header cannot carry; nothing was sent"
+
+
+@dataclass
+class Answer:
+    """What the proxy sends back: the upstream's answer (``response`` is it, masked), or
+    the proxy's own (``response`` is ``None``; ``outcome`` says why)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    response: httpx.Response | None = None
+    outcome: str = "answered"
+
+
+def own_answer(status: int, message: str, outcome: str) -> Answer:
+    """An answer of the proxy's own, in Everflow's error shape."""
+    body = json.dumps({"error": message}).encode()
+    return Answer(status, [("Content-Type", "application/json")], body, None, outcome)
+
+
+@dataclass
+class Upstream:
+    """The API the proxy forwards to, and the key it adds when a caller sends none."""
+
+    base_url: str
+    key: str = ""
+    allow_writes: bool = False
+    rate: float = 5.0
+    timeout: float = 30.0
+    keys: list[str] = field(default_factory=list)
+    """Every key seen (the proxy's and its callers'), to mask out of everything written."""
+
+    def __post_init__(self) -> None:
+        from openapi.remote.client import ContractClient
+
+        self.client = ContractClient(
+            self.base_url,
+            self.key,
+            rate=self.rate,
+            retries=0,
+            timeout=self.timeout,
+            max_time=math.inf,
+            allow_writes=self.allow_writes,
+        )
+        self.name = str(self.client.base_url)
+        self._lock = threading.Lock()
+        if self.key:
+            self.keys.append(self.key)
+
+    def _remember(self, key: str) -> None:
+        if key and key not in self.keys:
+            self.keys.append(key)
+            del self.keys[1 : -MAX_KEYS or None]
+
+    def forward(
+        self, method: str, path: str, query: str, body: bytes, caller_key: str | None
+    ) -> Answer:
+        """Send ``method path?query`` (``path`` under the base URL) with ``body``, with the
+        caller's key, or the proxy's own when the caller sent none."""
+        import httpx
+
+        from openapi.remote.client import RequestTimeout, TransportFailure, WriteRefused
+        from openapi.remote.masking import redact
+
+        key = caller_key or self.key
+        self._remember(key)
+        if not (key.isascii() and key.isprintable()):
+            return own_answer(400, BAD_KEY, "not sent")
+        with self._lock:
+            try:
+                response = self.client.request(
+                    method,
+                    path,
+                    params=httpx.QueryParams(query),
+                    content=body if body or method in ("POST", "PUT") else None,
+                    with_key=bool(key),
+                    key=key,
+                )
+            except WriteRefused:
+                message = WRITE_REFUSED.format(method=method, path=path)
+                return own_answer(403, redact(message, self.keys), "refused")
+            except RequestTimeout:
+                message = f"the upstream {self.name} sent no complete answer within {self.timeout:g} s (--timeout)"
+                return own_answer(504, message, "timeout")
+            except TransportFailure as failure:
+                message = f"no usable answer from the upstream {self.name}: {failure}"
+                return own_answer(502, redact(message, self.keys), "unreachable")
+            except (httpx.InvalidURL, UnicodeError, ValueError) as error:  # a path httpx refuses
+                message = f"{method} {path} could not be sent to {self.name}: {error}"
+                return own_answer(400, redact(message, self.keys), "not sent")
+            finally:
+                del self.client.writes[:-MAX_WRITES]
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in HOP_BY_HOP
+        ]
+        return Answer(response.status_code, headers, response.content, response)
+
+    def close(self) -> None:
+        """Release the upstream's connections."""
+        self.client.close()

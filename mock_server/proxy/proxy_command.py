@@ -1,0 +1,108 @@
+"""``everflow-mock proxy``: serve the validating proxy on waitress until Ctrl-C or SIGTERM,
+then write the summary, the reports and the recording.
+
+Light at import (the parser names ``run_proxy``): the server, httpx and the spec load when
+it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from mock_server.proxy.options import (
+    PROG,
+    Refused,
+    api_key,
+    check_outputs,
+    check_scrub,
+    everflow,
+    fail,
+)
+
+
+def run_proxy(args: argparse.Namespace) -> int:
+    """Serve the proxy until Ctrl-C or SIGTERM; then the summary, the reports and the
+    recording. 0, or 1 when an answer broke the spec, 2 on a usage error."""
+    from mock_server.proxy.forward import Upstream
+    from openapi.remote.client import UnsafeTarget
+
+    try:
+        check_scrub(args)
+        check_outputs(args, "--record", "--report", "--junit")
+        upstream = Upstream(
+            everflow(args.upstream),
+            api_key(args),
+            allow_writes=args.allow_writes,
+            rate=args.rate,
+            timeout=args.timeout,
+        )
+    except (Refused, UnsafeTarget) as error:
+        return fail(error)
+    try:
+        return _serve_proxy(args, upstream)
+    finally:
+        upstream.close()
+
+
+def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
+    from mock_server.core.config import MockConfig
+    from mock_server.proxy.record import Recording
+    from mock_server.proxy.server import MAX_BODY, ProxyApp
+    from mock_server.proxy.tally import Tally
+    from mock_server.server.access_log import stdout_writer
+    from mock_server.server.port import claim
+    from mock_server.server.serve import ServerOptions, _serve_waitress
+
+    listener = claim(args.host, args.port)
+    port = listener.getsockname()[1]
+    options = ServerOptions(args.host, port, threads=8, server="waitress", access_log=False)
+    tally = Tally(upstream.name, "writes" if args.allow_writes else "read-only")
+    recording = Recording() if args.record else None
+    app = ProxyApp(upstream, tally, recording, None if args.quiet else stdout_writer())
+    mode = "writes passed on" if args.allow_writes else "read-only"
+    print(
+        f"{PROG} proxy: {options.root}/v1 -> {upstream.name} ({mode}); "
+        f"journal: {options.root}/__admin/requests  stop: Ctrl-C",
+        flush=True,
+    )
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        with listener:
+            _serve_waitress(app, options, listener, MockConfig.read_timeout, MAX_BODY)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the reports are written whole
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            code = _finish(args, upstream, tally, recording)
+        finally:
+            signal.signal(signal.SIGINT, handlers[0])
+            signal.signal(signal.SIGTERM, handlers[1])
+    return code
+
+
+def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any) -> int:
+    from openapi.remote.masking import printable, redact
+    from openapi.remote.reporting import junit_xml, markdown
+
+    keys = list(upstream.keys)
+    for line in redact(tally.summary(), keys).splitlines():
+        sys.stdout.write(printable(line) + "\n")
+    report = tally.report(upstream.client.writes)
+    try:
+        if args.report:
+            Path(args.report).write_text(markdown(report, keys), encoding="utf-8")
+        if args.junit:
+            Path(args.junit).write_text(junit_xml(report, keys), encoding="utf-8")
+        if recording is not None:
+            written = recording.write(args.record, keys, scrub=not args.no_scrub)
+            print(f"{PROG} proxy: recorded {len(recording)} postbacks to {args.record} ({written})")
+    except OSError as error:
+        return fail(redact(f"cannot write: {error}", keys))
+    sys.stdout.flush()
+    return 1 if sum(tally.broken.values()) else 0

@@ -1,0 +1,121 @@
+"""``everflow-mock record``: read postbacks (the ids given, or every page of the list)
+through the safe client and write them as a scrubbed recording.
+
+Light at import (the parser names ``run_record``): httpx and the spec load when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Any
+
+from mock_server.proxy.options import (
+    EXIT_INTERRUPTED,
+    PROG,
+    Refused,
+    api_key,
+    check_outputs,
+    check_scrub,
+    everflow,
+    fail,
+)
+
+PAGE_SIZE = 200
+"""Postbacks a recording asks for per list page (Everflow allows up to 2,000)."""
+MAX_PAGES = 1000
+LOOPBACK_KEY = "local-record-5b1e0c7a"
+"""Sent to a loopback upstream when no key is set (a mock wants one); not a secret."""
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """Record postbacks to ``--out`` (and its report). 0 when written, 2 when the upstream
+    could not be read (nothing written), 130 when interrupted (nothing written, or the
+    files complete)."""
+    from openapi.remote.client import ContractClient, UnsafeTarget, check_base_url, is_loopback
+
+    try:
+        check_scrub(args)
+        check_outputs(args, "--out")
+        key = api_key(args)
+        base_url = everflow(args.base_url)
+        url = check_base_url(base_url)
+        if not key and not is_loopback(url.host):
+            raise Refused(f"no API key in ${args.api_key_env}: set it to record {url}")
+        client = ContractClient(
+            base_url,
+            key or LOOPBACK_KEY,
+            rate=args.rate,
+            timeout=args.timeout,
+            max_time=args.max_time,
+        )
+    except (Refused, UnsafeTarget) as error:
+        return fail(error)
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        return _record(args, client, key)
+    except KeyboardInterrupt:
+        print(f"{PROG} record: interrupted; {args.out} was not written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        client.close()
+
+
+def _record(args: argparse.Namespace, client: Any, key: str) -> int:
+    from mock_server.proxy.record import Recording
+    from openapi.remote.client import PIXEL_PATH, PIXELS_PATH, TransportFailure
+    from openapi.remote.masking import printable, redact
+
+    recording = Recording()
+    ids = [i for group in args.pixel_id or () for i in group]
+    try:
+        if ids:
+            for pixel_id in ids:
+                path = PIXEL_PATH.format(pixel_id)
+                recording.add_answer(path, _read(client, path, {}))
+        else:
+            seen = 0
+            for page in range(1, MAX_PAGES + 1):
+                params = {"page": page, "page_size": PAGE_SIZE}
+                body = _read(client, PIXELS_PATH, params)
+                recording.add_answer(PIXELS_PATH, body)
+                items = body.get("pixels") if isinstance(body, dict) else None
+                seen += len(items or ())
+                total = (body.get("paging") or {}).get("total_count")
+                if (
+                    not items
+                    or len(items) < PAGE_SIZE
+                    or (isinstance(total, int) and seen >= total)
+                ):
+                    break
+    except (TransportFailure, Refused) as error:
+        return fail(f"record: {redact(str(error), [key])}; nothing was written")
+    report = recording.write(args.out, [key], scrub=not args.no_scrub)
+    drift = json.loads(report.read_text(encoding="utf-8"))["drift"]
+    note = f"; {len(drift)} break the spec (serve --data ... --allow-drift)" if drift else ""
+    print(
+        printable(
+            f"{PROG} record: {len(recording)} postbacks to {args.out}, "
+            f"{'scrubbed' if not args.no_scrub else 'NOT scrubbed'}; report: {report}{note}"
+        )
+    )
+    return 0
+
+
+def _read(client: Any, path: str, params: dict[str, int]) -> Any:
+    """The JSON body of a 200 to ``GET path``; ``Refused`` naming any other answer."""
+    from openapi.remote.checks import json_body, shorten
+
+    answer = client.get(path, params=params)
+    body = json_body(answer)
+    if answer.status_code != 200 or body is None:
+        detail = shorten(body.get("error", body) if isinstance(body, dict) else answer.text)
+        raise Refused(f"GET {path} answered {answer.status_code}: {detail}")
+    return body

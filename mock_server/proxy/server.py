@@ -1,0 +1,168 @@
+"""The validating proxy as a WSGI app: forward, judge, count, journal, record.
+
+Every API request (a path under ``/v1``) is passed on by ``Upstream`` and its answer sent
+back unchanged (status, headers but those of the connection, body byte for byte), plus
+``X-Everflow-Violations: N``: how many ways the answer breaks the spec of its operation,
+judged by the contract suite's own checks (``openapi.remote.checks.judge_answer``). The
+journal (``GET /__admin/requests``, loopback only) and the access log name each violation
+(rule, JSON path, expected, actual); neither holds a header, a body or a key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from mock_server.proxy.forward import Answer, Upstream, own_answer
+from mock_server.proxy.record import Recording
+from mock_server.proxy.tally import Tally
+from mock_server.server.access_log import AccessLines, printable
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+VIOLATIONS_HEADER = "X-Everflow-Violations"
+MAX_BODY = 64 * 1024
+"""The largest request body passed on (a search body is a few hundred bytes)."""
+API_PREFIX = "/v1"
+ADMIN_PREFIX = "/__admin"
+NO_OPERATION = "(no operation)"
+"""How a request the spec has no operation for is counted (one name, whatever its method)."""
+LINE_LIMIT = 1000
+"""Characters of one violation's access line before it is cut."""
+
+
+class ProxyApp:
+    """The proxy: ``upstream`` answers, ``tally`` counts and journals, ``recording`` (if
+    any) keeps the postbacks of good reads; ``write`` takes the access lines (``None``:
+    none)."""
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        tally: Tally,
+        recording: Recording | None = None,
+        write: Callable[[bytes], object] | None = None,
+    ) -> None:
+        self.upstream = upstream
+        self.tally = tally
+        self.recording = recording
+        self._write = write
+        self._lines = AccessLines(write) if write is not None else None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started, clock = time.time(), time.perf_counter()
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO") or "/"
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            answer = self._admin(environ, method, path)
+            findings: list[Any] = []
+        else:
+            answer, findings = self._api(environ, method, path)
+        headers = [(k, v) for k, v in answer.headers if k.lower() != VIOLATIONS_HEADER.lower()]
+        headers.append(("Content-Length", str(len(answer.body))))
+        errors = [f for f in findings if f.severity == "error"]
+        headers.append((VIOLATIONS_HEADER, str(len(errors))))
+        start_response(f"{answer.status} {_reason(answer.status)}", headers)
+        if self._lines is not None:
+            self._log(method, path, answer.status, started, clock, errors)
+        return [answer.body]
+
+    def _api(self, environ: WSGIEnvironment, method: str, path: str) -> tuple[Answer, list[Any]]:
+        from openapi.operations import find_operation
+        from openapi.remote.checks import judge_answer
+        from openapi.remote.masking import redact
+
+        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            message = f"{printable(path)} is not an API path; the proxy passes on {API_PREFIX}/..."
+            return own_answer(404, message, "not sent"), []
+        body = _body(environ)
+        if body is None:
+            message = f"the request body is larger than {MAX_BODY} bytes; not passed on"
+            return own_answer(413, message, "not sent"), []
+        query = environ.get("QUERY_STRING", "")
+        caller_key = environ.get("HTTP_X_EFLOW_API_KEY") or None
+        answer = self.upstream.forward(
+            method, path[len(API_PREFIX) :] or "/", query, body, caller_key
+        )
+        keys = self.upstream.keys
+        findings = []
+        if answer.response is not None:
+            findings = [
+                f.masked(keys) for f in judge_answer(self.upstream.name, path, answer.response)
+            ]
+            if self.recording is not None and method == "GET" and answer.status == 200:
+                with contextlib.suppress(ValueError):
+                    self.recording.add_answer(path, answer.response.json())
+        operation = find_operation(method, path)
+        self.tally.add(
+            method=method,
+            path=redact(path, keys),
+            query=redact(query, keys),
+            operation=operation.operation_id if operation else NO_OPERATION,
+            status=answer.status,
+            outcome=answer.outcome,
+            findings=findings,
+        )
+        return answer, findings
+
+    def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
+        from openapi.remote.client import is_loopback
+
+        if not is_loopback(environ.get("REMOTE_ADDR", "")):
+            return own_answer(403, "the proxy's admin API answers loopback clients only", "admin")
+        if path == ADMIN_PREFIX + "/requests" and method == "GET":
+            return _json_answer({"requests": self.tally.journal()})
+        if path == ADMIN_PREFIX + "/requests" and method == "DELETE":
+            self.tally.clear_journal()
+            return _json_answer({"cleared": True})
+        if path == ADMIN_PREFIX + "/health" and method == "GET":
+            return _json_answer({"status": "ok", "upstream": self.upstream.name})
+        return own_answer(404, f"no admin endpoint {method} {printable(path)}", "admin")
+
+    def _log(
+        self, method: str, path: str, status: int, started: float, clock: float, errors: list[Any]
+    ) -> None:
+        from openapi.remote.masking import redact
+
+        assert self._lines is not None
+        assert self._write is not None
+        keys = self.upstream.keys
+        said = f"violations: {len(errors)}" if errors else None
+        self._lines.log(method, redact(path, keys), status, started, clock, said)
+        for f in errors:
+            line = f"  violation: {f.check} at {f.path}: expected {f.expected}, got {f.actual}"
+            text = printable(redact(line, keys), LINE_LIMIT) + "\n"
+            try:
+                self._write(text.encode("utf-8", "backslashreplace"))
+            except OSError:
+                return
+
+
+def _body(environ: WSGIEnvironment) -> bytes | None:
+    """The request body, or ``None`` when it is larger than ``MAX_BODY``."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        return None
+    data: bytes = environ["wsgi.input"].read(min(length, MAX_BODY + 1)) if length else b""
+    return data
+
+
+def _json_answer(value: Any) -> Answer:
+    body = json.dumps(value, ensure_ascii=False).encode()
+    return Answer(200, [("Content-Type", "application/json")], body, None, "admin")
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

@@ -1,0 +1,133 @@
+"""What the proxy saw: violations by operation and rule, a bounded journal, and the run's
+``Report`` for the contract suite's Markdown and JUnit writers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from openapi.remote.findings import Finding, Mode, Report, Write
+
+MAX_FINDINGS = 10_000
+"""Findings (and requests) a report lists; past it they are still counted in the summary."""
+JOURNAL_SIZE = 1000
+"""Requests ``GET /__admin/requests`` shows, oldest dropped first."""
+MAX_NAMED = 50
+"""Violations named in one journal entry (the count is always whole)."""
+MAX_TEXT = 1024
+"""Characters of a path or query a journal entry keeps."""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}... ({len(text)} characters, cut)"
+
+
+def violation(finding: Finding) -> dict[str, str]:
+    """A finding as the journal names it: rule, JSON path, expected, actual."""
+    return {
+        "rule": finding.check,
+        "path": finding.path,
+        "expected": finding.expected,
+        "actual": finding.actual,
+    }
+
+
+class Tally:
+    """Every request's verdict, safe to add to from several threads."""
+
+    def __init__(self, target: str, mode: Mode, journal_size: int = JOURNAL_SIZE) -> None:
+        self.target = target
+        self.mode = mode
+        self.requests: Counter[str] = Counter()
+        self.violations: Counter[tuple[str, str]] = Counter()
+        self.broken: Counter[str] = Counter()
+        self._probes: list[str] = []
+        self._findings: list[Finding] = []
+        self._journal: deque[dict[str, Any]] = deque(maxlen=journal_size)
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        operation: str,
+        status: int,
+        outcome: str,
+        findings: list[Finding],
+    ) -> None:
+        """Count one request and journal it, with every violation of its answer."""
+        errors = [f for f in findings if f.severity == "error"]
+        drift = [f.path for f in findings if f.check == "undocumented_field"]
+        with self._lock:
+            self.requests[operation] += 1
+            number = sum(self.requests.values())
+            probe = f"#{number} {method} {_cut(path)}"
+            if len(self._probes) < MAX_FINDINGS:
+                self._probes.append(probe)
+            room = MAX_FINDINGS - len(self._findings)
+            if room > 0:
+                self._findings += [
+                    replace(f, target=self.target, probe=probe) for f in findings[:room]
+                ]
+            if errors:
+                self.broken[operation] += 1
+            for finding in errors:
+                self.violations[(operation, finding.check)] += 1
+            self._journal.append(
+                {
+                    "time": time.time(),
+                    "method": method,
+                    "path": _cut(path),
+                    "query": _cut(query),
+                    "operation": operation,
+                    "status": status,
+                    "upstream": outcome,
+                    "violation_count": len(errors),
+                    "violations": [violation(f) for f in errors[:MAX_NAMED]],
+                    "undocumented_fields": drift[:MAX_NAMED],
+                }
+            )
+
+    def journal(self) -> list[dict[str, Any]]:
+        """The journal's entries, oldest first."""
+        with self._lock:
+            return list(self._journal)
+
+    def clear_journal(self) -> None:
+        """Forget the journal (the counts stay: they are the run's)."""
+        with self._lock:
+            self._journal.clear()
+
+    def report(self, writes: Iterable[Write] = ()) -> Report:
+        """The run as the contract suite's ``Report``: one probe per request; undocumented
+        fields are warnings in it, as in the suite (they fail no run)."""
+        with self._lock:
+            return Report(
+                self.target,
+                probes=list(self._probes),
+                findings=list(self._findings),
+                mode=self.mode,
+                writes=list(writes),
+            )
+
+    def summary(self) -> str:
+        """Lines for the end of a run: requests, and violations by operation and rule."""
+        with self._lock:
+            total = sum(self.requests.values())
+            broken = sum(self.broken.values())
+            lines = [
+                f"everflow-mock proxy: {total} request{'s' if total != 1 else ''} to "
+                f"{self.target}; {broken} answer{'s' if broken != 1 else ''} broke the spec"
+            ]
+            for operation, count in sorted(self.requests.items()):
+                lines.append(f"  {operation}: {count} requests, {self.broken[operation]} broken")
+                for (op, rule), n in sorted(self.violations.items()):
+                    if op == operation:
+                        lines.append(f"    {rule}: {n}")
+        return "\n".join(lines) + "\n"

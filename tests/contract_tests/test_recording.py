@@ -1,0 +1,111 @@
+"""``everflow-contract --recording FILE``: the body checks on a recording, offline."""
+
+from __future__ import annotations
+
+import json
+import socket
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.cli import main
+from contract_tests.recording import recording_report
+from fixtures import PostbackFactory
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No socket may be opened: the check runs without a network."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a recording is checked without a network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+
+
+def write(tmp_path: Path, records: list[Any]) -> Path:
+    path = tmp_path / "production.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    return path
+
+
+def postbacks() -> list[dict[str, Any]]:
+    factory = PostbackFactory(seed=3)
+    return [factory.build(i, delivery_method="postback") for i in (1, 2, 3)]
+
+
+def test_a_recording_that_keeps_the_spec_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, postbacks())
+    assert main(["--recording", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("everflow-contract PASS: recording production.json")
+
+
+def test_a_broken_postback_fails_the_check_naming_rule_and_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = postbacks()
+    records[1]["pixel_status"] = "paused"
+    path = write(tmp_path, records)
+    md, junit = tmp_path / "r.md", tmp_path / "j.xml"
+    assert main(["--recording", str(path), "--report", str(md), "--junit", str(junit)]) == 1
+    out = capsys.readouterr().out
+    assert "record 1 (pixel 2): $.pixel_status:enum at $.pixel_status" in out
+    assert "$.pixel_status:enum" in md.read_text()
+    (failure,) = ET.parse(junit).getroot().iter("failure")
+    assert "$.pixel_status:enum" in (failure.get("message") or "")
+
+
+def test_undocumented_fields_are_drift_warnings_failing_only_strict(tmp_path: Path) -> None:
+    records = postbacks()
+    records[0]["brand_new_field"] = 1
+    path = write(tmp_path, records)
+    report = recording_report(path)
+    assert [(f.check, f.path) for f in report.findings if f.severity == "warning"] == [
+        ("undocumented_field", "$.brand_new_field")
+    ]
+    assert main(["--recording", str(path)]) == 0
+    assert main(["--recording", str(path), "--strict"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(b"{}", "not a JSON array"), (b"[1,", "not a JSON array"), (b"\xff", "not a JSON array")],
+)
+def test_a_file_that_is_no_recording_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, said: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    assert main(["--recording", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert str(path) in err
+
+
+def test_a_missing_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--recording", str(tmp_path / "nope.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_without_base_url_or_recording_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "--base-url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "live",
+    [["--base-url", "https://api.eflow.team/v1"], ["--pixel-id", "3"], ["--allow-writes"]],
+)
+def test_options_of_a_live_run_are_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], live: list[str]
+) -> None:
+    path = write(tmp_path, postbacks())
+    assert main(["--recording", str(path), *live]) == 2
+    assert live[0] in capsys.readouterr().err

@@ -1,0 +1,265 @@
+"""Recording production: a scrubbed data file the mock serves, its report, drift marked and
+refused unless allowed, written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mock_server import MockConfig
+from mock_server.app import MockApp
+from mock_server.cli.command import main
+from mock_server.data.datafile import DataFileError, load_data_file
+from mock_server.proxy import record_command
+from mock_server.proxy.record import Recording, report_path
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.spawn import free_port
+from openapi.httpx_validation import response_violations
+
+from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
+
+
+@pytest.fixture
+def key_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", KEY)
+
+
+def _admin(production: LocalServer, method: str = "GET") -> list[dict[str, object]]:
+    answer = httpx.request(method, f"{production.root}/__admin/requests")
+    return list(answer.json().get("requests", [])) if method == "GET" else []
+
+
+def record(production: LocalServer, out: Path, *more: str) -> int:
+    return main(
+        ["record", "--base-url", production.url, "--out", str(out), "--rate", "1000", *more]
+    )
+
+
+@pytest.mark.usefixtures("key_env")
+def test_record_pages_through_every_postback(
+    production: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_command, "PAGE_SIZE", 2)
+    _admin(production, "DELETE")
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    recorded = json.loads(out.read_text())
+    assert [p["network_pixel_id"] for p in recorded] == [
+        p["network_pixel_id"] for p in planted_postbacks()
+    ]
+    pages = [r for r in _admin(production) if r["operation"] == "listPartnerPostbacks"]
+    assert [r["query"] for r in pages] == [{"page": str(n), "page_size": "2"} for n in (1, 2, 3)]
+
+
+@pytest.mark.usefixtures("key_env")
+def test_no_planted_value_or_piece_of_the_key_is_in_any_output(
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    written = capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, report_path(out).name]
+    for text in (out.read_text(), report_path(out).read_text(), written.out, written.err):
+        assert leaks(text) == []
+
+
+@pytest.mark.usefixtures("key_env")
+def test_the_report_names_paths_counts_and_drift_never_values(
+    production: LocalServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    report = json.loads(report_path(out).read_text())
+    assert report["scrubbed"] is True
+    assert report["postbacks"] == len(planted_postbacks())
+    assert report["values_scrubbed"] == sum(report["paths"].values()) > 0
+    assert "$.postback_url" in report["paths"]
+    (drift,) = report["drift"]
+    assert drift["network_pixel_id"] == DRIFT_ID
+    assert drift["violations"] == [
+        {"rule": "$.pixel_status:enum", "path": "$.pixel_status", "keyword": "enum"}
+    ]
+    assert "paused" not in report_path(out).read_text()
+
+
+@pytest.mark.usefixtures("key_env")
+def test_serve_refuses_drift_naming_it_and_serves_it_with_allow_drift(
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    with pytest.raises(DataFileError, match=rf"network_pixel_id {DRIFT_ID}\).*\n.*pixel_status"):
+        load_data_file(out)
+    capsys.readouterr()
+    assert main(["serve", "--port", str(free_port()), "--data", str(out)]) == 2
+    assert f"(network_pixel_id {DRIFT_ID})" in capsys.readouterr().err
+    app = MockApp(MockConfig(postbacks=load_data_file(out, allow_drift=True)))
+    recorded = {p["network_pixel_id"]: p for p in json.loads(out.read_text())}
+    with (
+        LocalServer(app) as live,
+        httpx.Client(base_url=live.url, headers={"X-Eflow-Api-Key": "k"}) as http,
+    ):
+        for pixel_id, postback in recorded.items():
+            answer = http.get(f"/networks/pixels/{pixel_id}")
+            assert answer.json() == postback  # served as recorded
+            if pixel_id != DRIFT_ID:
+                assert response_violations(answer) == []  # and it validates
+
+
+@pytest.mark.usefixtures("key_env")
+def test_a_recording_without_drift_loads_as_the_fixtures_load_it(
+    production: LocalServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "clean.json"
+    assert record(production, out, "--pixel-id", "1,2", "--pixel-id", "3") == 0
+    assert [p["network_pixel_id"] for p in load_data_file(out)] == [1, 2, 3]
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--no-scrub"], "--i-know-this-keeps-secrets"),
+        (["--i-know-this-keeps-secrets"], "only with --no-scrub"),
+    ],
+)
+def test_no_scrub_needs_its_confirmation(
+    production: LocalServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    said: str,
+) -> None:
+    out = tmp_path / "raw.json"
+    assert record(production, out, *options) == 2
+    assert said in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.usefixtures("key_env")
+def test_no_scrub_with_its_confirmation_keeps_values_but_masks_the_key(
+    production: LocalServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "raw.json"
+    assert record(production, out, "--no-scrub", "--i-know-this-keeps-secrets") == 0
+    text = out.read_text()
+    assert "Janet Plantedsdottir" in text
+    assert KEY not in text
+
+
+def test_a_remote_target_without_a_key_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    out = tmp_path / "x.json"
+    assert main(["record", "--out", str(out)]) == 2
+    assert "EVERFLOW_API_KEY" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.usefixtures("key_env")
+def test_an_answer_other_than_200_writes_nothing(
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.json"
+    assert record(production, out, "--pixel-id", "1,404404") == 2
+    assert "404" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_write_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = Recording()
+    for postback in planted_postbacks():
+        recording.add(postback)
+    real_replace = os.replace
+
+    def interrupted(source: str, target: Path) -> None:
+        if Path(target).suffix == ".json" and not str(target).endswith(".scrub.json"):
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        recording.write(tmp_path / "rec.json", [KEY])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_postbacks_past_the_byte_limit_are_counted_too() -> None:
+    first, second, *_ = planted_postbacks()
+    recording = Recording(max_bytes=len(json.dumps(first, ensure_ascii=False)) + 10)
+    recording.add(first)
+    recording.add(second)
+    recording.add(first)  # the same id again takes no more room
+    assert len(recording) == 1
+    assert recording.not_recorded == 1
+
+
+def test_postbacks_past_the_limit_are_counted_not_dropped_silently(tmp_path: Path) -> None:
+    recording = Recording(limit=2)
+    for postback in planted_postbacks():
+        recording.add(postback)
+    recording.add({"no": "id"})
+    assert len(recording) == 2
+    recording.write(tmp_path / "rec.json", [])
+    report = json.loads(report_path(tmp_path / "rec.json").read_text())
+    assert report["not_recorded"] == len(planted_postbacks()) - 2 + 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_a_recording_leaves_no_file(
+    production_file: Path, tmp_path: Path, signum: int
+) -> None:
+    postbacks = load_data_file(production_file, allow_drift=True)
+    slow = MockApp(MockConfig(postbacks=postbacks, api_keys=(KEY,), rate_limit=None, delay_ms=200))
+    out = tmp_path / "rec.json"
+    ids = ",".join(["1", "2", "3", "5"] * 10)
+    with LocalServer(slow) as live:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mock_server.cli",
+                "record",
+                "--base-url",
+                live.url,
+                "--out",
+                str(out),
+                "--rate",
+                "1000",
+                "--pixel-id",
+                ids,
+            ],
+            env={**os.environ, "EVERFLOW_API_KEY": KEY},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while not _admin(live) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        process.send_signal(signum)
+        out_text, err_text = process.communicate(timeout=30)
+    assert process.returncode == record_command.EXIT_INTERRUPTED, err_text
+    assert "interrupted" in err_text
+    assert list(tmp_path.iterdir()) == []
+    assert leaks(out_text + err_text) == []
+
+
+def test_an_out_file_in_a_missing_folder_is_refused_before_any_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing" / "rec.json"
+    assert main(["record", "--base-url", "http://127.0.0.1:9/v1", "--out", str(target)]) == 2
+    assert "--out" in capsys.readouterr().err

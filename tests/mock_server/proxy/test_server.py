@@ -1,0 +1,171 @@
+"""The validating proxy: answers passed on unchanged, judged, counted, journaled and logged;
+the key kept out of everything it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+
+from mock_server.proxy.server import MAX_BODY
+from mock_server.testing.local_server import LocalServer
+
+from .conftest import BYTE_EQUAL_ID, DRIFT_ID, KEY, Proxy, leaks, pieces
+
+JSON = {"Content-Type": "application/json"}
+
+
+def direct(production: LocalServer, path: str, **kwargs: Any) -> httpx.Response:
+    with httpx.Client(base_url=production.root, headers={"X-Eflow-Api-Key": KEY}) as http:
+        return http.request(kwargs.pop("method", "GET"), path, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/v1/networks/pixels/{BYTE_EQUAL_ID}", None),
+        ("GET", "/v1/networks/pixels/404404", None),
+        # the 4th postback by id is the clean one; a page holding the key would be masked
+        ("GET", "/v1/networks/pixels?page=4&page_size=1", None),
+        ("POST", "/v1/networks/pixelstable", b'{"paging": {"page": 4, "page_size": 1}}'),
+    ],
+)
+def test_answers_pass_through_byte_equal(
+    proxy: Proxy, production: LocalServer, method: str, path: str, body: bytes | None
+) -> None:
+    expected = direct(production, path, method=method, content=body, headers=JSON)
+    got = proxy.http.request(method, path, content=body, headers=JSON)
+    assert got.status_code == expected.status_code
+    assert got.content == expected.content
+    assert got.headers["Content-Type"] == expected.headers["Content-Type"]
+
+
+def test_a_good_answer_carries_zero_violations(proxy: Proxy) -> None:
+    got = proxy.http.get(f"/v1/networks/pixels/{BYTE_EQUAL_ID}")
+    assert got.status_code == 200
+    assert got.headers["X-Everflow-Violations"] == "0"
+    (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
+    assert entry["violation_count"] == 0
+    assert entry["operation"] == "getPartnerPostback"
+
+
+def test_undocumented_fields_are_journaled_as_drift_not_counted(proxy: Proxy) -> None:
+    got = proxy.http.get("/v1/networks/pixels/1")  # production added brand_new_field
+    assert got.headers["X-Everflow-Violations"] == "0"
+    (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
+    assert entry["undocumented_fields"] == ["$.brand_new_field"]
+    (warning,) = proxy.tally.report().findings
+    assert (warning.check, warning.severity) == ("undocumented_field", "warning")
+
+
+def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
+    got = proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}")
+    assert got.status_code == 200
+    assert got.json()["pixel_status"] == "paused"  # passed on as production sent it
+    assert got.headers["X-Everflow-Violations"] == "1"
+    (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
+    assert entry["violation_count"] == 1
+    (violation,) = entry["violations"]
+    assert violation["rule"] == "$.pixel_status:enum"
+    assert violation["path"] == "$.pixel_status"
+    assert violation["expected"] == "enum"
+    assert "paused" in violation["actual"]
+    assert f"GET /v1/networks/pixels/{DRIFT_ID} 200" in proxy.log
+    assert "violations: 1" in proxy.log
+    assert "violation: $.pixel_status:enum at $.pixel_status: expected enum, got" in proxy.log
+    assert proxy.tally.violations == {("getPartnerPostback", "$.pixel_status:enum"): 1}
+    summary = proxy.tally.summary()
+    assert "1 answer broke the spec" in summary
+    assert "getPartnerPostback: 1 requests, 1 broken" in summary
+    assert "$.pixel_status:enum: 1" in summary
+
+
+def test_answers_the_mock_would_refuse_are_passed_on_and_judged(httpserver: HTTPServer) -> None:
+    page = b"<html><body>I am a teapot</body></html>"
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        page, status=418, content_type="text/html"
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert got.status_code == 418
+    assert got.content == page
+    assert len(httpserver.log) == 1
+    (entry,) = proxy.tally.journal()
+    rules = {v["rule"] for v in entry["violations"]}
+    assert rules == {"status", "content_type"}
+    assert got.headers["X-Everflow-Violations"] == "2"
+
+
+def test_a_body_too_large_is_refused_and_not_sent(httpserver: HTTPServer) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.post(
+            "/v1/networks/pixelstable", content=b" " * (MAX_BODY + 1), headers=JSON
+        )
+    finally:
+        proxy.close()
+    assert got.status_code == 413
+    assert httpserver.log == []
+
+
+def test_only_api_paths_are_passed_on(httpserver: HTTPServer) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/etc/passwd")
+    finally:
+        proxy.close()
+    assert got.status_code == 404
+    assert httpserver.log == []
+
+
+def test_the_admin_api_answers_loopback_only(proxy: Proxy) -> None:
+    outside = httpx.Client(
+        transport=httpx.WSGITransport(app=proxy.app, remote_addr="10.0.0.8"),
+        base_url="http://proxy",
+    )
+    with outside:
+        assert outside.get("/__admin/requests").status_code == 403
+
+
+def test_the_key_appears_nowhere(proxy: Proxy, tmp_path: Path) -> None:
+    from openapi.remote.reporting import junit_xml, markdown
+
+    for pixel_id in (1, 2, 3, DRIFT_ID):
+        got = proxy.http.get(f"/v1/networks/pixels/{pixel_id}")
+        assert got.status_code == 200
+        assert not pieces(KEY) & set(_runs(got.text))  # masked even in answers passed on
+    proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}", params={"api_key": KEY})
+    journal = json.dumps(proxy.http.get("/__admin/requests").json())
+    assert "api_key" in journal
+    report = proxy.tally.report()
+    keys = proxy.upstream.keys
+    for text in (journal, proxy.log, proxy.tally.summary(), markdown(report, keys)):
+        assert leaks(text) == []
+    assert leaks(junit_xml(report, keys)) == []
+    assert proxy.recording is not None
+    proxy.recording.write(tmp_path / "rec.json", keys)
+    for path in tmp_path.iterdir():
+        assert leaks(path.read_text()) == [], path.name
+
+
+def _runs(text: str) -> list[str]:
+    return [text[i : i + 8] for i in range(len(text) - 7)]
+
+
+def test_the_upstreams_own_violations_header_is_replaced(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json(
+        {"error": "Not found"}, 404, headers={"X-Everflow-Violations": "99"}
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert got.headers.get_list("X-Everflow-Violations") == ["0"]

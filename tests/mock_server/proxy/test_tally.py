@@ -1,0 +1,94 @@
+"""The proxy's tally: counts by operation and rule, a bounded journal and report."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.proxy import tally
+from mock_server.proxy.tally import Tally
+from openapi.remote.findings import Finding
+
+
+def finding(check: str, severity: str = "error") -> Finding:
+    """A finding; a warning is an undocumented field, as the proxy's only warnings are."""
+    if severity == "warning":
+        return Finding("up", "p", 1, "undocumented_field", "$.x", "", "present", "warning")
+    return Finding("up", "p", 1, check, "$.x", "enum", "'y'")
+
+
+def add(t: Tally, operation: str, *findings: Finding) -> None:
+    t.add(
+        method="GET",
+        path="/v1/networks/pixels/1",
+        query="",
+        operation=operation,
+        status=200,
+        outcome="answered",
+        findings=list(findings),
+    )
+
+
+def test_counts_by_operation_and_rule_and_warnings_are_no_violations() -> None:
+    t = Tally("https://up/v1", "read-only")
+    add(t, "getPartnerPostback", finding("$.x:enum"), finding("pixel_id"))
+    add(t, "getPartnerPostback", finding("$.x:enum"))
+    add(t, "getPartnerPostback", finding("undocumented_field", "warning"))
+    add(t, "listPartnerPostbacks")
+    assert t.violations == {
+        ("getPartnerPostback", "$.x:enum"): 2,
+        ("getPartnerPostback", "pixel_id"): 1,
+    }
+    assert t.summary().splitlines() == [
+        "everflow-mock proxy: 4 requests to https://up/v1; 2 answers broke the spec",
+        "  getPartnerPostback: 3 requests, 2 broken",
+        "    $.x:enum: 2",
+        "    pixel_id: 1",
+        "  listPartnerPostbacks: 1 requests, 0 broken",
+    ]
+    report = t.report()
+    assert len(report.probes) == 4
+    assert [(f.probe, f.severity) for f in report.findings] == [
+        ("#1 GET /v1/networks/pixels/1", "error"),
+        ("#1 GET /v1/networks/pixels/1", "error"),
+        ("#2 GET /v1/networks/pixels/1", "error"),
+        ("#3 GET /v1/networks/pixels/1", "warning"),
+    ]
+    assert not report.passed
+    third = t.journal()[2]
+    assert (third["violation_count"], third["undocumented_fields"]) == (0, ["$.x"])
+
+
+def test_journal_and_report_are_bounded_but_counts_are_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tally, "MAX_FINDINGS", 3)
+    monkeypatch.setattr(tally, "MAX_NAMED", 1)
+    t = Tally("u", "read-only", journal_size=2)
+    for _ in range(5):
+        add(t, "op", finding("a"), finding("b"))
+    assert len(t.journal()) == 2
+    assert t.journal()[-1]["violation_count"] == 2
+    assert len(t.journal()[-1]["violations"]) == 1
+    report = t.report()
+    assert len(report.probes) == 3
+    assert len(report.findings) == 3
+    assert t.violations == {("op", "a"): 5, ("op", "b"): 5}
+    t.clear_journal()
+    assert t.journal() == []
+    assert sum(t.requests.values()) == 5
+
+
+def test_long_paths_and_queries_are_cut_in_the_journal() -> None:
+    t = Tally("u", "read-only")
+    t.add(
+        method="GET",
+        path="/v1/" + "p" * 5000,
+        query="q=" + "x" * 5000,
+        operation="(no operation)",
+        status=404,
+        outcome="answered",
+        findings=[],
+    )
+    (entry,) = t.journal()
+    assert len(entry["path"]) < 1100
+    assert entry["query"].endswith("(5002 characters, cut)")
