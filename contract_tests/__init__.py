@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from contract_tests.cleanup import run_cleanup
     from contract_tests.suite import run_contract
-    from openapi.remote.client import ContractClient, TransportFailure, UnsafeTarget, WriteRefused
+    from openapi.remote.client import ContractClient
+    from openapi.remote.failures import TransportFailure
     from openapi.remote.findings import Finding, Report, RunInterrupted, Write, redact
     from openapi.remote.reporting import junit_xml, markdown, summary
+    from openapi.remote.targets import UnsafeTarget, WriteRefused
 
 _HOMES = {
     "ContractClient": "openapi.remote.client",

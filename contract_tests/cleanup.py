@@ -12,8 +12,9 @@ from contract_tests.page_checks import check_page, page_items
 from contract_tests.probe_postback import PROBE_MARKER, is_probe
 from contract_tests.probing import Prober
 from openapi.remote.checks import as_int, json_body
-from openapi.remote.client import PIXEL_PATH, SEARCH_PATH, ContractClient
+from openapi.remote.client import ContractClient
 from openapi.remote.findings import Finding, Report, interrupted
+from openapi.remote.targets import PIXEL_PATH, SEARCH_PATH
 
 
 def description_search(value: str) -> dict[str, object]:

@@ -53,7 +53,7 @@ def _pixel_ids(config: pytest.Config) -> list[int]:
     or ``EVERFLOW_PIXEL_IDS``."""
     import argparse
 
-    from contract_tests.cli import pixel_ids
+    from contract_tests.options import pixel_ids
 
     given: list[str] = config.getoption("--everflow-pixel-id")
     name, values = ("--everflow-pixel-id", given) if given else (PIXEL_IDS_ENV, [])
@@ -103,7 +103,7 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
     from mock_server import builtin_postbacks, create_app
     from mock_server.data.catalogue import catalogue_rows
     from mock_server.testing.spawn import spawn_serve
-    from openapi.remote.client import is_loopback
+    from openapi.remote.targets import is_loopback
 
     name: str = request.param
     config = request.config

@@ -86,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if pixel_ids:
         import argparse
 
-        from contract_tests.cli import pixel_ids as parse_pixel_ids
+        from contract_tests.options import pixel_ids as parse_pixel_ids
 
         for value in pixel_ids:
             try:
@@ -94,8 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
             except argparse.ArgumentTypeError as error:
                 raise pytest.UsageError(f"--everflow-pixel-id: {error}") from None
     if urls:
-        from openapi.remote.client import UnsafeTarget, check_base_url
         from openapi.remote.masking import MASK, printable
+        from openapi.remote.targets import UnsafeTarget, check_base_url
 
         for value in urls:
             try:

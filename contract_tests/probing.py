@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 from openapi.remote.checks import check_answer
-from openapi.remote.client import ContractClient, TransportFailure
+from openapi.remote.client import ContractClient
+from openapi.remote.failures import TransportFailure
 from openapi.remote.findings import Finding, Report
 
 

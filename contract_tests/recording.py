@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 from openapi.remote.checks import DriftTracker, as_int, judge_record
-from openapi.remote.client import BASE_URL_EXAMPLE
 from openapi.remote.findings import Finding, Report
+from openapi.remote.targets import BASE_URL_EXAMPLE
 
 MAX_RECORDING_BYTES = 256 * 1024 * 1024
 """The largest recording read (a postback is a few kilobytes)."""

@@ -15,8 +15,9 @@ from contract_tests.probing import Prober
 from contract_tests.write_probes import WRITE_PROBES, run_write_probes
 from openapi import load_spec
 from openapi.remote.checks import DriftTracker, as_int, json_body
-from openapi.remote.client import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, ContractClient
+from openapi.remote.client import ContractClient
 from openapi.remote.findings import Finding, Report, RunInterrupted, interrupted
+from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH
 
 __all__ = [
     "DEFAULT_MISSING_ID",

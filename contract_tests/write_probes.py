@@ -36,8 +36,8 @@ from contract_tests.state_checks import (
     check_same,
 )
 from openapi.remote.checks import as_int, json_body
-from openapi.remote.client import PIXEL_PATH, PIXELS_PATH
 from openapi.remote.findings import Finding
+from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH
 
 WRITE_PROBES = (
     "create",

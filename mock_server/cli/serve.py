@@ -31,6 +31,7 @@ DEFAULTS = MockConfig()
 def run_serve(args: argparse.Namespace) -> int:
     from mock_server.data.catalogue import builtin_catalogue
     from mock_server.data.datafile import load_data_file
+    from openapi.spec import api_key_header
 
     options = ServerOptions(
         host=args.host,
@@ -89,7 +90,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 f"({server_name(args.server)}, {workers})\n"
                 f"  {count} postbacks from {source}; unknown ids: "
                 f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}\n"
-                f"  try: curl -H 'X-Eflow-Api-Key: {key_text}' {base}/v1/networks/pixels/{try_id}\n"
+                f"  try: curl -H '{api_key_header()}: {key_text}' {base}/v1/networks/pixels/{try_id}\n"
                 f"  admin: {base}/__admin/health ({admin_text})  spec: {base}/openapi.yaml"
                 f"  stop: Ctrl-C",
                 flush=True,

@@ -117,8 +117,9 @@ class Upstream:
         caller's key, or the proxy's own when the caller sent none."""
         import httpx
 
-        from openapi.remote.client import RequestTimeout, TransportFailure, WriteRefused
+        from openapi.remote.failures import RequestTimeout, TransportFailure
         from openapi.remote.masking import redact
+        from openapi.remote.targets import WriteRefused
 
         key = caller_key or self.key
         self._remember(key)

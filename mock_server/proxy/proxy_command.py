@@ -28,7 +28,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     """Serve the proxy until Ctrl-C or SIGTERM; then the summary, the reports and the
     recording. 0, or 1 when an answer broke the spec, 2 on a usage error."""
     from mock_server.proxy.forward import Upstream
-    from openapi.remote.client import UnsafeTarget
+    from openapi.remote.targets import UnsafeTarget
 
     try:
         check_scrub(args)
@@ -55,7 +55,7 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     from mock_server.proxy.tally import Tally
     from mock_server.server.access_log import stdout_writer
     from mock_server.server.port import claim
-    from mock_server.server.serve import ServerOptions, _serve_waitress
+    from mock_server.server.serve import ServerOptions, serve_waitress
 
     listener = claim(args.host, args.port)
     port = listener.getsockname()[1]
@@ -72,7 +72,7 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
         with listener:
-            _serve_waitress(app, options, listener, MockConfig.read_timeout, MAX_BODY)
+            serve_waitress(app, options, listener, MockConfig.read_timeout, MAX_BODY)
     except KeyboardInterrupt:
         pass
     finally:

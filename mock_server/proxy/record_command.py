@@ -38,7 +38,8 @@ def run_record(args: argparse.Namespace) -> int:
     """Record postbacks to ``--out`` (and its report). 0 when written, 2 when the upstream
     could not be read (nothing written), 130 when interrupted (nothing written, or the
     files complete)."""
-    from openapi.remote.client import ContractClient, UnsafeTarget, check_base_url, is_loopback
+    from openapi.remote.client import ContractClient
+    from openapi.remote.targets import UnsafeTarget, check_base_url, is_loopback
 
     try:
         check_scrub(args)
@@ -70,8 +71,9 @@ def run_record(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace, client: Any, key: str) -> int:
     from mock_server.proxy.record import Recording
-    from openapi.remote.client import PIXEL_PATH, PIXELS_PATH, TransportFailure
+    from openapi.remote.failures import TransportFailure
     from openapi.remote.masking import printable, redact
+    from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH
 
     recording = Recording()
     ids = [i for group in args.pixel_id or () for i in group]

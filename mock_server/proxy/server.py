@@ -110,7 +110,7 @@ class ProxyApp:
         return answer, findings
 
     def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
-        from openapi.remote.client import is_loopback
+        from openapi.remote.targets import is_loopback
 
         if not is_loopback(environ.get("REMOTE_ADDR", "")):
             return own_answer(403, "the proxy's admin API answers loopback clients only", "admin")

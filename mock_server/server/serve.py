@@ -128,7 +128,7 @@ def run_wsgi(
             loader = functools.partial(with_access_log, loader)
         _serve_granian(loader, "wsgi", options, listener)
     else:
-        _serve_waitress(AccessLog(app) if options.access_log else app, options, listener)
+        serve_waitress(AccessLog(app) if options.access_log else app, options, listener)
 
 
 def _serve_granian(
@@ -197,13 +197,17 @@ def _serve_on(granian: Any, listener: socket.socket) -> None:
     granian._init_shared_socket = adopt_claimed_socket
 
 
-def _serve_waitress(
+def serve_waitress(
     app: WSGIApplication,
     options: ServerOptions,
     listener: socket.socket,
     read_timeout: float = 120.0,
     max_body: int = 512 * 1024 * 1024,
 ) -> None:
+    """Serve a WSGI app on waitress on ``listener`` until Ctrl-C or SIGTERM, bounded as
+    ``everflow-mock serve`` is (connections, header bytes, body bytes, read timeout): the
+    mock where granian is missing, and ``everflow-mock proxy``, whose tally lives in one
+    process."""
     import waitress
 
     logging.getLogger("waitress").addFilter(HideInjectedFaults())
@@ -277,4 +281,4 @@ def run(
             _serve_granian(loader, "rsgi", options, listener, config.read_timeout)
         else:
             logged = AccessLog(app) if options.access_log else app
-            _serve_waitress(logged, options, listener, config.read_timeout, config.max_body)
+            serve_waitress(logged, options, listener, config.read_timeout, config.max_body)

@@ -3,12 +3,8 @@ careful with the key."""
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
 import random
-import re
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,169 +17,30 @@ from openapi.remote.defaults import (
     DEFAULT_RATE,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
-    KEY_ENV,
     MAX_ANSWER_BYTES,
     MAX_JSON_DEPTH,
     RETRY_AFTER_CAP,
 )
-from openapi.remote.findings import Write
-from openapi.remote.masking import MIN_PIECE, redact, redact_body
-
-KEY_HEADER = "X-Eflow-Api-Key"
-PIXELS_PATH = "/networks/pixels"
-"""List (GET) and create (POST), under the base URL."""
-PIXEL_PATH = PIXELS_PATH + "/{}"
-"""One postback by id: read, replace, delete."""
-SEARCH_PATH = "/networks/pixelstable"
-"""Search (a POST that changes nothing)."""
-LOOPBACK_NAMES = frozenset({"localhost"})
-BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
-
-READ_ONLY_REQUESTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("GET", re.compile(re.escape(PIXELS_PATH) + "/[0-9]+")),
-    ("GET", re.compile(re.escape(PIXELS_PATH))),
-    ("POST", re.compile(re.escape(SEARCH_PATH))),
+from openapi.remote.failures import (
+    OutOfTime,
+    RequestTimeout,
+    RetryRefused,
+    TooDeep,
+    TransportFailure,
+    json_depth,
+    retry_after_seconds,
 )
-"""Everything a read-only client may send: method, and the pattern a path under the base URL
-must match whole. Search is a POST only because its query is a JSON body; it changes
-nothing. Every other request needs ``allow_writes=True``."""
-
-CREATE = ("POST", re.compile(re.escape(PIXELS_PATH)))
-"""Create is the one request not safe to repeat: a 5xx or a lost answer may have stored the
-postback, so it is retried only after a 429 (refused before any work was done)."""
-
-PIXEL_IN_PATH = re.compile(re.escape(PIXELS_PATH) + "/([0-9]+)")
-
-
-def is_read_only(method: str, path: str) -> bool:
-    """Whether ``method path`` (a path under the base URL) is one of ``READ_ONLY_REQUESTS``."""
-    return any(
-        method == allowed and pattern.fullmatch(path) for allowed, pattern in READ_ONLY_REQUESTS
-    )
-
-
-class UnsafeTarget(ValueError):
-    """The base URL cannot be used: it would expose the key (plain http to a host other than
-    loopback, credentials in it) or is not an Everflow API base URL. The message never
-    repeats credentials."""
-
-
-class WriteRefused(PermissionError):
-    """A request that could change the target, from a client that may not write. Raised
-    before anything is sent; the suite never asks for one unless writes are allowed."""
-
-
-class TransportFailure(RuntimeError):
-    """No answer to judge; the message never contains the key. ``check`` names the cause
-    in findings; ``stops_run`` says that no further request should be sent."""
-
-    check = "transport"
-    stops_run = False
-
-
-class RequestTimeout(TransportFailure):
-    """No complete answer within the per-request timeout."""
-
-    check = "timeout"
-
-
-class OutOfTime(TransportFailure):
-    """The run's total time budget is used up."""
-
-    check = "max_time"
-    stops_run = True
-
-
-class TooDeep(TransportFailure):
-    """An answer whose JSON nests deeper than ``MAX_JSON_DEPTH``: no Everflow answer does,
-    so it is a violation (exit 1), reported without being parsed."""
-
-    check = "json_depth"
-
-
-class RetryRefused(TransportFailure):
-    """The server asked for a longer wait than the run will make (``Retry-After``)."""
-
-    check = "retry_after"
-    stops_run = True
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine (localhost, 127.0.0.0/8, ::1)."""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(base_url: str) -> httpx.URL:
-    """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read, or when
-    it is not an API base URL (``.../v1``)."""
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
-        raise UnsafeTarget(f"base URL is not a valid URL; use e.g. {BASE_URL_EXAMPLE}") from None
-    if url.userinfo:
-        raise UnsafeTarget(
-            "credentials in the base URL are refused: remove user:password@ and put the API "
-            f"key in ${KEY_ENV} (or the variable --api-key-env names)"
-        )
-    if url.scheme not in ("http", "https") or not url.host:
-        raise UnsafeTarget(f"base URL must be http(s)://host/v1, not {base_url!r}")
-    if url.query or url.fragment:
-        raise UnsafeTarget(f"base URL must not have a query or fragment, e.g. {BASE_URL_EXAMPLE}")
-    if url.scheme == "http" and not is_loopback(url.host):
-        raise UnsafeTarget(
-            f"refusing to send an API key over plain http to {url.host}; use https "
-            "(plain http is allowed only for loopback addresses)"
-        )
-    if not url.path.rstrip("/").endswith("/v1"):
-        raise UnsafeTarget(f"base URL must end in /v1, e.g. {BASE_URL_EXAMPLE}")
-    return url
-
-
-def _environment_proxy(url: httpx.URL) -> str | None:
-    # What httpx does by default (HTTPS_PROXY, ALL_PROXY, NO_PROXY), never for loopback.
-    if is_loopback(url.host) or urllib.request.proxy_bypass(url.host):
-        return None
-    proxies = urllib.request.getproxies()
-    return proxies.get(url.scheme) or proxies.get("all")
-
-
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(rb"[\[\]{}]")
-
-
-def json_depth(content: bytes, limit: int = MAX_JSON_DEPTH) -> int:
-    """How deep the arrays and objects of a JSON body nest (brackets outside strings are
-    counted, nothing is parsed); counting stops past ``limit``. 0 for a body that does not
-    start with ``[`` or ``{``."""
-    if content.lstrip()[:1] not in (b"[", b"{"):
-        return 0
-    depth = deepest = 0
-    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", content)):
-        depth += 1 if bracket.group() in (b"[", b"{") else -1
-        if depth > deepest:
-            deepest = depth
-            if deepest > limit:
-                break
-    return deepest
-
-
-def retry_after_seconds(value: str, now: float | None = None) -> float | None:
-    """A ``Retry-After`` value (seconds or an HTTP date) in seconds from now, or ``None``."""
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+from openapi.remote.findings import Write
+from openapi.remote.masking import masked_response, redact
+from openapi.remote.targets import (
+    CREATE,
+    WriteRefused,
+    check_base_url,
+    environment_proxy,
+    is_read_only,
+    touched_pixel,
+)
+from openapi.spec import api_key_header
 
 
 class ContractClient:
@@ -236,7 +93,7 @@ class ContractClient:
         self._jitter = random.Random()
         self._deadline: DeadlineBackend | None = None
         if transport is None:
-            transport, self._deadline = deadline_transport(_environment_proxy(self.base_url))
+            transport, self._deadline = deadline_transport(environment_proxy(self.base_url))
         self._http = httpx.Client(
             base_url=str(self.base_url).rstrip("/"),
             follow_redirects=False,
@@ -297,7 +154,7 @@ class ContractClient:
         key = self._key if key is None else key
         headers = {"Accept": "application/json"}
         if with_key:
-            headers[KEY_HEADER] = key
+            headers[api_key_header()] = key
         body: Any = json
         if content is not None:
             headers["Content-Type"] = "application/json"
@@ -341,7 +198,9 @@ class ContractClient:
             outcome = f"no answer ({type(error).__name__})"
             raise
         finally:
-            self.writes.append(Write(method, self._full(path), _touched(path, response), outcome))
+            self.writes.append(
+                Write(method, self._full(path), touched_pixel(path, response), outcome)
+            )
 
     def _full(self, path: str) -> str:
         return self.base_url.path.rstrip("/") + path
@@ -355,7 +214,7 @@ class ContractClient:
         body: Any,
     ) -> httpx.Response:
         what = f"{method} {path}"
-        key = headers.get(KEY_HEADER, self._key)
+        key = headers.get(api_key_header(), self._key)
         limit = min(self._timeout, self._left())
         budget_bound = limit < self._timeout
         deadline = time.monotonic() + limit
@@ -390,7 +249,7 @@ class ContractClient:
         finally:
             if self._deadline is not None:
                 self._deadline.deadline = None
-        return self._masked(response, content, key)
+        return masked_response(response, content, key)
 
     def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
         chunks: list[bytes] = []
@@ -406,32 +265,6 @@ class ContractClient:
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout(f"no complete answer within {limit:g} s")
         return b"".join(chunks)
-
-    def _masked(self, response: httpx.Response, content: bytes, key: str) -> httpx.Response:
-        """The answer, decoded, with the key masked out of headers and body (a key shorter
-        than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
-        are passed on as UTF-8, so that a non-ASCII one survives."""
-        secrets = [key] if len(key) >= MIN_PIECE else []
-        headers = [
-            (redact(name, secrets).encode(), redact(value, secrets).encode())
-            for name, value in response.headers.multi_items()
-            if name.lower() != "content-encoding"
-        ]
-        sent = response.request
-        request = httpx.Request(
-            sent.method,
-            sent.url,
-            headers=[
-                (k, v) for k, v in sent.headers.multi_items() if k.lower() != "x-eflow-api-key"
-            ],
-            content=sent.content,
-        )
-        return httpx.Response(
-            response.status_code,
-            headers=headers,
-            content=redact_body(content, secrets),
-            request=request,
-        )
 
     def _delay(self, attempt: int, response: httpx.Response, what: str) -> float:
         """How long to wait before retrying ``response``, or why the run will not."""
@@ -460,18 +293,3 @@ class ContractClient:
     def close(self) -> None:
         """Release connections."""
         self._http.close()
-
-
-def _touched(path: str, response: httpx.Response | None) -> int | None:
-    """The postback a write touched: the path's id, or the one a create's answer names."""
-    match = PIXEL_IN_PATH.fullmatch(path)
-    if match:
-        return int(match.group(1))
-    if response is None or response.status_code != 200:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    pixel_id = body.get("network_pixel_id") if isinstance(body, dict) else None
-    return pixel_id if isinstance(pixel_id, int) and not isinstance(pixel_id, bool) else None

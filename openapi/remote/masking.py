@@ -20,7 +20,12 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from openapi.spec import api_key_header
+
+if TYPE_CHECKING:
+    import httpx
 
 MASK = "********"
 MIN_PIECE = 8
@@ -219,3 +224,31 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def masked_response(response: httpx.Response, content: bytes, key: str) -> httpx.Response:
+    """The answer, decoded, with the key masked out of headers and body (a key shorter
+    than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
+    are passed on as UTF-8, so that a non-ASCII one survives."""
+    import httpx  # only the client's answers come here; the rest of masking is light
+
+    secrets = [key] if len(key) >= MIN_PIECE else []
+    headers = [
+        (redact(name, secrets).encode(), redact(value, secrets).encode())
+        for name, value in response.headers.multi_items()
+        if name.lower() != "content-encoding"
+    ]
+    sent = response.request
+    key_header = api_key_header().lower()
+    request = httpx.Request(
+        sent.method,
+        sent.url,
+        headers=[(k, v) for k, v in sent.headers.multi_items() if k.lower() != key_header],
+        content=sent.content,
+    )
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=redact_body(content, secrets),
+        request=request,
+    )

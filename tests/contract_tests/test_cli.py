@@ -17,7 +17,8 @@ import pytest
 from flask import Flask, Response
 
 from contract_tests import cli
-from contract_tests.cli import build_parser, main
+from contract_tests.cli import main
+from contract_tests.options import build_parser
 from mock_server import create_app, get_state
 from mock_server.testing.local_server import LocalServer
 

@@ -126,7 +126,7 @@ def test_a_slow_upstream_is_a_504_within_the_deadline(trickling_url: str) -> Non
     "url", ["http://api.eflow.team/v1", "https://user:pw@api.eflow.team/v1", "ftp://x/v1"]
 )
 def test_only_https_upstreams_or_plain_http_to_loopback(url: str) -> None:
-    from openapi.remote.client import UnsafeTarget
+    from openapi.remote.targets import UnsafeTarget
 
     with pytest.raises(UnsafeTarget):
         Proxy(url)

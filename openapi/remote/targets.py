@@ -1,0 +1,114 @@
+"""Where the client may send what: the API's paths, the requests a read-only client may
+send (``READ_ONLY_REQUESTS``), and which base URLs are safe for a key (https, or plain http
+to loopback only, never credentials in the URL)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import urllib.request
+
+import httpx
+
+from openapi.remote.defaults import KEY_ENV
+
+PIXELS_PATH = "/networks/pixels"
+"""List (GET) and create (POST), under the base URL."""
+PIXEL_PATH = PIXELS_PATH + "/{}"
+"""One postback by id: read, replace, delete."""
+SEARCH_PATH = "/networks/pixelstable"
+"""Search (a POST that changes nothing)."""
+LOOPBACK_NAMES = frozenset({"localhost"})
+BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
+
+READ_ONLY_REQUESTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("GET", re.compile(re.escape(PIXELS_PATH) + "/[0-9]+")),
+    ("GET", re.compile(re.escape(PIXELS_PATH))),
+    ("POST", re.compile(re.escape(SEARCH_PATH))),
+)
+"""Everything a read-only client may send: method, and the pattern a path under the base URL
+must match whole. Search is a POST only because its query is a JSON body; it changes
+nothing. Every other request needs ``allow_writes=True``."""
+
+CREATE = ("POST", re.compile(re.escape(PIXELS_PATH)))
+"""Create is the one request not safe to repeat: a 5xx or a lost answer may have stored the
+postback, so it is retried only after a 429 (refused before any work was done)."""
+
+PIXEL_IN_PATH = re.compile(re.escape(PIXELS_PATH) + "/([0-9]+)")
+
+
+def is_read_only(method: str, path: str) -> bool:
+    """Whether ``method path`` (a path under the base URL) is one of ``READ_ONLY_REQUESTS``."""
+    return any(
+        method == allowed and pattern.fullmatch(path) for allowed, pattern in READ_ONLY_REQUESTS
+    )
+
+
+class UnsafeTarget(ValueError):
+    """The base URL cannot be used: it would expose the key (plain http to a host other than
+    loopback, credentials in it) or is not an Everflow API base URL. The message never
+    repeats credentials."""
+
+
+class WriteRefused(PermissionError):
+    """A request that could change the target, from a client that may not write. Raised
+    before anything is sent; the suite never asks for one unless writes are allowed."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> httpx.URL:
+    """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read, or when
+    it is not an API base URL (``.../v1``)."""
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise UnsafeTarget(f"base URL is not a valid URL; use e.g. {BASE_URL_EXAMPLE}") from None
+    if url.userinfo:
+        raise UnsafeTarget(
+            "credentials in the base URL are refused: remove user:password@ and put the API "
+            f"key in ${KEY_ENV} (or the variable --api-key-env names)"
+        )
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UnsafeTarget(f"base URL must be http(s)://host/v1, not {base_url!r}")
+    if url.query or url.fragment:
+        raise UnsafeTarget(f"base URL must not have a query or fragment, e.g. {BASE_URL_EXAMPLE}")
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise UnsafeTarget(
+            f"refusing to send an API key over plain http to {url.host}; use https "
+            "(plain http is allowed only for loopback addresses)"
+        )
+    if not url.path.rstrip("/").endswith("/v1"):
+        raise UnsafeTarget(f"base URL must end in /v1, e.g. {BASE_URL_EXAMPLE}")
+    return url
+
+
+def environment_proxy(url: httpx.URL) -> str | None:
+    # What httpx does by default (HTTPS_PROXY, ALL_PROXY, NO_PROXY), never for loopback.
+    if is_loopback(url.host) or urllib.request.proxy_bypass(url.host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(url.scheme) or proxies.get("all")
+
+
+def touched_pixel(path: str, response: httpx.Response | None) -> int | None:
+    """The postback a write touched: the path's id, or the one a create's answer names."""
+    match = PIXEL_IN_PATH.fullmatch(path)
+    if match:
+        return int(match.group(1))
+    if response is None or response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    pixel_id = body.get("network_pixel_id") if isinstance(body, dict) else None
+    return pixel_id if isinstance(pixel_id, int) and not isinstance(pixel_id, bool) else None
