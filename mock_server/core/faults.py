@@ -6,7 +6,7 @@ import logging
 import socket
 import struct
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -28,6 +28,27 @@ class HideInjectedFaults(logging.Filter):
         return not isinstance(error, InjectedFault) and FAULT_MESSAGE not in record.getMessage()
 
 
+class Broken(NamedTuple):
+    """What a fault sends, on any front: a 200's headers, the bytes that go out, and whether
+    the connection is dropped after them."""
+
+    headers: list[tuple[str, str]]
+    sent: bytes
+    dropped: bool
+
+
+def broken(kind: str, body: bytes) -> Broken:
+    """The answer ``kind`` breaks ``body`` into: ``malformed``, a complete answer whose
+    JSON is cut in half; ``empty`` and ``reset``, the whole body announced, its first byte
+    sent, then the connection dropped (a front that holds the socket drops it before any
+    byte instead)."""
+    json_type = ("Content-Type", "application/json")
+    if kind == "malformed":
+        cut = body[: max(1, len(body) // 2)]
+        return Broken([json_type, ("Content-Length", str(len(cut)))], cut, dropped=False)
+    return Broken([json_type, ("Content-Length", str(len(body)))], body[:1], dropped=True)
+
+
 def _abort(first: bytes) -> Iterator[bytes]:
     # Some servers (waitress) answer 500 to an app that fails before its first byte.
     if first:
@@ -38,29 +59,20 @@ def _abort(first: bytes) -> Iterator[bytes]:
 def fault_reply(
     kind: str, environ: WSGIEnvironment, body: bytes, start_response: StartResponse
 ) -> Iterable[bytes]:
-    """Answer (or fail to) the way ``kind`` says.
-
-    ``malformed`` sends a complete HTTP answer whose JSON is cut in half. ``empty`` and
-    ``reset`` close the connection before any byte where the server hands the app its
-    socket (werkzeug, used by the pytest plugin), with a zero linger for ``reset``. Other
-    servers (granian, waitress) give an app no socket: there the status line, the headers
-    and the body's first byte go out, then the connection is dropped. In-process the abort
+    """Answer (or fail to) the way ``kind`` says, as WSGI (``broken``). Where the server
+    hands the app its socket (werkzeug, used by the pytest plugin), ``empty`` and ``reset``
+    close it before any byte, with a zero linger for ``reset``. In-process the abort
     surfaces as ``ConnectionAbortedError``.
     """
-    if kind == "malformed":
-        cut = body[: max(1, len(body) // 2)]
-        start_response(
-            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(cut)))]
-        )
-        return [cut]
+    answer = broken(kind, body)
+    start_response("200 OK", answer.headers)
+    if not answer.dropped:
+        return [answer.sent]
     sock = environ.get("werkzeug.socket")
-    first = body[:1]
+    first = answer.sent
     if isinstance(sock, socket.socket):
         if kind == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
         first = b""
-    start_response(
-        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
     return _abort(first)

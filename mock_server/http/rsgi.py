@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
 
-from mock_server.core.faults import FAULT_MESSAGE, InjectedFault
+from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
 from mock_server.http.rsgi_scope import HTTPProtocol, Scope, environ_of
@@ -124,18 +124,17 @@ async def read_body(
 
 async def send_reply(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:
     """Answer with ``reply``, breaking it on purpose where it says so."""
-    body = reply.body
-    if reply.fault == "malformed":
-        cut = body[: max(1, len(body) // 2)]
-        protocol.response_bytes(200, [("Content-Type", "application/json")], cut)
-        return
     if reply.fault is not None:
-        # No socket to close: announce the whole body, send one byte, then drop the connection.
-        stream = protocol.response_stream(200, reply.header_list())
+        answer = broken(reply.fault, reply.body)
+        if not answer.dropped:
+            protocol.response_bytes(200, answer.headers, answer.sent)
+            return
+        # No socket to close: what the fault announces, its first byte, then the drop.
+        stream = protocol.response_stream(200, answer.headers)
         with contextlib.suppress(RuntimeError):  # granian's RSGIProtocolClosed: client gone
-            await stream.send_bytes(body[:1])
+            await stream.send_bytes(answer.sent)
         raise InjectedFault(FAULT_MESSAGE)
-    protocol.response_bytes(reply.status, reply.header_list(), b"" if head else body)
+    protocol.response_bytes(reply.status, reply.header_list(), b"" if head else reply.body)
 
 
 def _asgi_scope(scope: Scope, length: int) -> dict[str, Any]:
