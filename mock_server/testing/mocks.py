@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import httpx
 import respx
@@ -27,7 +27,9 @@ from mock_server.data.records import InvalidRecords
 from mock_server.http.wsgi import DEFERRED_DELAY
 from mock_server.pipeline.registry import get_pipeline, get_state
 from mock_server.state.mock_state import MockState
-from mock_server.testing.local_server import LocalServer
+
+if TYPE_CHECKING:
+    from mock_server.testing.local_server import LocalServer
 
 EVERFLOW_HOSTS = ("api.eflow.team", "api-eu.eflow.team")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -449,6 +451,17 @@ class _Lru(Generic[K, T]):
             self._close(self._values.popitem(last=False)[1])
 
 
+def _new_server(config: MockConfig) -> LocalServer:
+    # Imported here: a session that only uses everflow_mock never starts a server.
+    from mock_server.testing.local_server import LocalServer
+
+    return LocalServer(MockApp(config)).start()
+
+
+def _stop_server(server: LocalServer) -> None:
+    server.stop()
+
+
 class MockPool:
     """The session's mock apps and local servers, one of each per distinct ``MockConfig``."""
 
@@ -459,9 +472,7 @@ class MockPool:
         self._mocks: _Lru[tuple[MockConfig, bool], EverflowMock] = _Lru(
             self._new_mock, lambda mock: None
         )
-        self._servers: _Lru[MockConfig, LocalServer] = _Lru(
-            lambda config: LocalServer(MockApp(config)).start(), LocalServer.stop
-        )
+        self._servers: _Lru[MockConfig, LocalServer] = _Lru(_new_server, _stop_server)
 
     def _is_own_server(self, request: httpx.Request) -> httpx.Request | None:
         """Let calls to the pool's local servers through; other loopback calls don't match."""
