@@ -586,3 +586,26 @@ def test_a_frozen_heap_or_a_gc_turned_off_is_left_as_it_is() -> None:
         assert not any(id(o) in oldest for o in made)  # nor anything moved
     finally:
         gc.unfreeze()
+
+
+def test_the_kits_packages_are_imported_without_assertion_rewriting(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+import sys
+
+def test_first_use(everflow_mock):
+    loaders = {
+        name: type(module.__loader__).__name__
+        for name, module in sys.modules.items()
+        if name in ("mock_server.app", "mock_server.pipeline.pipeline", "openapi.spec")
+    }
+    assert loaders and "AssertionRewritingHook" not in loaders.values(), loaders
+
+def test_a_test_modules_asserts_are_still_rewritten():
+    assert type(sys.modules[__name__].__loader__).__name__ == "AssertionRewritingHook"
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:everflow_contract")
+    result.assert_outcomes(passed=2)
