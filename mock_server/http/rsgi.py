@@ -60,6 +60,10 @@ def _may_seed(environ: dict[str, Any]) -> bool:
     return "__seed" in environ["QUERY_STRING"]
 
 
+def _no_body() -> bytes:
+    return b""
+
+
 class _Busy(Exception):
     """Unfinished bodies already hold all the bytes the worker allows them."""
 
@@ -134,6 +138,11 @@ async def send_reply(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:
         with contextlib.suppress(RuntimeError):  # granian's RSGIProtocolClosed: client gone
             await stream.send_bytes(answer.sent)
         raise InjectedFault(FAULT_MESSAGE)
+    send_plain(reply, protocol, head)
+
+
+def send_plain(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:
+    """Answer with ``reply`` as it is (its ``fault`` is ``None``), in one call."""
     protocol.response_bytes(reply.status, reply.header_list(), b"" if head else reply.body)
 
 
@@ -212,28 +221,30 @@ class RsgiFront:
         pipeline = self.pipeline
         config = pipeline.config
         environ = environ_of(scope)
-        if scope.method not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
+        method = environ["REQUEST_METHOD"]  # granian makes a new string per scope.method
+        body: bytes | None = b""  # what read_body gives a request that sends none
+        if method not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
             refused = pipeline.admit(environ)  # no key, no token: not one byte is read
             if refused is not None:
-                await send_reply(refused, protocol, head=scope.method == "HEAD")
+                await send_reply(refused, protocol, head=method == "HEAD")
                 return
-        body: bytes | None
-        try:
-            body = await read_body(
-                protocol, environ, config.max_body, config.read_timeout, self.budget
-            )
-        except _Busy:
-            busy = pipeline.error(503, BUSY)
-            busy.headers.append(("Retry-After", "1"))
-            await send_reply(pipeline.journaled(environ, busy), protocol, head=False)
-            return
-        except _TooSlow:
-            await send_reply(pipeline.journaled(environ, pipeline.error(408)), protocol, head=False)
-            return
-        except _CutShort:
-            cut = pipeline.error(400, CUT_SHORT)
-            await send_reply(pipeline.journaled(environ, cut), protocol, head=False)
-            return
+            try:
+                body = await read_body(
+                    protocol, environ, config.max_body, config.read_timeout, self.budget
+                )
+            except _Busy:
+                busy = pipeline.error(503, BUSY)
+                busy.headers.append(("Retry-After", "1"))
+                await send_reply(pipeline.journaled(environ, busy), protocol, head=False)
+                return
+            except _TooSlow:
+                timed_out = pipeline.error(408)
+                await send_reply(pipeline.journaled(environ, timed_out), protocol, head=False)
+                return
+            except _CutShort:
+                cut = pipeline.error(400, CUT_SHORT)
+                await send_reply(pipeline.journaled(environ, cut), protocol, head=False)
+                return
         if _may_seed(environ):
             # A new seed costs the factory tens of milliseconds: made in one thread of its
             # own, it costs other clients a GIL switch instead of a stalled loop, and many
@@ -242,7 +253,7 @@ class RsgiFront:
                 self._seeding, pipeline.handle, environ, lambda: body
             )
         else:
-            reply = pipeline.handle(environ, lambda: body)
+            reply = pipeline.handle(environ, _no_body if body == b"" else lambda: body)
         if reply is None:
             if body is None:
                 await send_reply(pipeline.error(413), protocol, head=False)
@@ -252,4 +263,7 @@ class RsgiFront:
         body = None  # not held while the answer waits
         if reply.delay_ms:
             await asyncio.sleep(reply.delay_ms / 1000)
-        await send_reply(reply, protocol, head=scope.method == "HEAD")
+        if reply.fault is None:  # no coroutine of send_reply's for the common answer
+            send_plain(reply, protocol, head=method == "HEAD")
+        else:
+            await send_reply(reply, protocol, head=method == "HEAD")

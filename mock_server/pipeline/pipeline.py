@@ -78,7 +78,8 @@ class Pipeline(ErrorReplies):
         if found is None:
             return None
         methods, raw_params = found
-        operation = self._operation(environ, methods)
+        method = environ.get("REQUEST_METHOD", "GET")
+        operation = methods.get("GET" if method == "HEAD" else method)  # as _operation
         body: list[bytes | None] = []
         if operation is not None and operation.has_body:
             read_all = read_body
@@ -213,7 +214,7 @@ class Pipeline(ErrorReplies):
             raise
         except ApiError as error:  # an error answer, delayed and faulted as any other
             reply = self.failed(error)
-        if reply.status != 429 and reply.status not in GATEWAY_STATUSES:
+        if headers and reply.status != 429 and reply.status not in GATEWAY_STATUSES:
             reply.headers[:0] = headers
         delay_ms = wanted.delay_ms or self.config.delay_ms
         reply.delay_ms = delay_ms

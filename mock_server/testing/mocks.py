@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Coroutine
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import respx
@@ -20,7 +20,9 @@ from mock_server.app import MockApp
 from mock_server.http.wsgi import DEFERRED_DELAY
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.handle import MockHandle
-from mock_server.testing.local_server import LocalServer
+
+if TYPE_CHECKING:
+    from mock_server.testing.local_server import LocalServer
 
 _ASYNC_CLIENT: ContextVar[bool] = ContextVar("everflow_async_client", default=False)
 

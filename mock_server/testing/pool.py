@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,9 +15,11 @@ import respx
 
 from mock_server.app import MockApp
 from mock_server.core.config import MockConfig
-from mock_server.testing.local_server import LocalServer
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
 from openapi.spec import everflow_base_urls
+
+if TYPE_CHECKING:
+    from mock_server.testing.local_server import LocalServer
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 POOL_SIZE = 16
@@ -58,6 +60,17 @@ class _Lru(Generic[K, T]):
             self._close(self._values.popitem(last=False)[1])
 
 
+def _new_server(config: MockConfig) -> LocalServer:
+    # Imported here: a session that only uses everflow_mock never starts a server.
+    from mock_server.testing.local_server import LocalServer
+
+    return LocalServer(MockApp(config)).start()
+
+
+def _stop_server(server: LocalServer) -> None:
+    server.stop()
+
+
 class MockPool:
     """The session's mock apps and local servers, one of each per distinct ``MockConfig``."""
 
@@ -68,9 +81,7 @@ class MockPool:
         self._mocks: _Lru[tuple[MockConfig, bool], EverflowMock] = _Lru(
             self._new_mock, lambda mock: None
         )
-        self._servers: _Lru[MockConfig, LocalServer] = _Lru(
-            lambda config: LocalServer(MockApp(config)).start(), LocalServer.stop
-        )
+        self._servers: _Lru[MockConfig, LocalServer] = _Lru(_new_server, _stop_server)
 
     def _is_own_server(self, request: httpx.Request) -> httpx.Request | None:
         """Let calls to the pool's local servers through; other loopback calls don't match."""

@@ -506,3 +506,20 @@ def test_a_wire_fault_is_journaled_as_no_answer_and_named(pool: MockPool) -> Non
                 httpx.get(URL, headers=KEY)
         seen = [(entry["status"], entry.get("fault")) for entry in mock.requests]
     assert seen == [(None, "reset"), (None, "empty"), (200, "malformed"), (429, None)]
+
+
+def test_the_in_process_mock_starts_no_server_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mock_server.testing.pool import MockPool\n"
+        "from mock_server.core.config import MockConfig\n"
+        "pool = MockPool()\n"
+        "with pool.mock(MockConfig(), False):\n"
+        "    pass\n"
+        "print('mock_server.testing.local_server' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"  # everflow_mock's first use imports no server
