@@ -12,8 +12,9 @@ load httpx and the spec only when they need them.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from openapi.lazy import lazy_names
 
 if TYPE_CHECKING:
     from contract_tests.cleanup import run_cleanup
@@ -58,14 +59,4 @@ __all__ = [
     "summary",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -7,8 +7,9 @@ or the CLI, which live in this package, does not load Flask and the spec until n
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from openapi.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mock_server.app import create_app
@@ -43,14 +44,4 @@ __all__ = [
     "load_data_file",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -9,8 +9,9 @@ standard-library-only ``openapi.installation``) costs nothing until the spec is 
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from openapi.lazy import lazy_names
 
 if TYPE_CHECKING:
     from openapi.spec import (
@@ -51,14 +52,4 @@ __all__ = [
     "spec_rules",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

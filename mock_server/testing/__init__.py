@@ -9,8 +9,9 @@ run, and that must not load Flask, respx or the spec.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from openapi.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mock_server.testing.handle import InvalidPostback
@@ -46,14 +47,4 @@ __all__ = [
     "spawn_serve",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
