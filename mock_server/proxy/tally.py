@@ -36,6 +36,10 @@ def violation(finding: Finding) -> dict[str, str]:
     }
 
 
+UNSENT = frozenset({"refused", "not sent"})
+"""The outcomes of requests that never reached the upstream."""
+
+
 class Tally:
     """Every request's verdict, safe to add to from several threads."""
 
@@ -45,6 +49,8 @@ class Tally:
         self.requests: Counter[str] = Counter()
         self.violations: Counter[tuple[str, str]] = Counter()
         self.broken: Counter[str] = Counter()
+        self.unsent = 0
+        """Requests the proxy answered itself without sending them (refused, not sent)."""
         self._probes: list[str] = []
         self._findings: list[Finding] = []
         self._journal: deque[dict[str, Any]] = deque(maxlen=journal_size)
@@ -66,6 +72,7 @@ class Tally:
         drift = [f.path for f in findings if f.check == "undocumented_field"]
         with self._lock:
             self.requests[operation] += 1
+            self.unsent += outcome in UNSENT
             number = sum(self.requests.values())
             probe = f"#{number} {method} {_cut(path)}"
             if len(self._probes) < MAX_FINDINGS:
@@ -121,9 +128,11 @@ class Tally:
         with self._lock:
             total = sum(self.requests.values())
             broken = sum(self.broken.values())
+            unsent = f", {self.unsent} not sent" if self.unsent else ""
             lines = [
-                f"everflow-mock proxy: {total} request{'s' if total != 1 else ''} to "
-                f"{self.target}; {broken} answer{'s' if broken != 1 else ''} broke the spec"
+                f"everflow-mock proxy: {total} request{'s' if total != 1 else ''} for "
+                f"{self.target}{unsent}; {broken} answer{'s' if broken != 1 else ''} broke "
+                "the spec"
             ]
             for operation, count in sorted(self.requests.items()):
                 lines.append(f"  {operation}: {count} requests, {self.broken[operation]} broken")

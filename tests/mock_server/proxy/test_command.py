@@ -65,7 +65,7 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
             process.kill()
             process.communicate()
     assert process.returncode == 1, err
-    assert "3 requests to" in out
+    assert "3 requests for" in out
     assert "getPartnerPostback: 2 requests, 1 broken" in out
     assert "    $.pixel_status:enum: 1" in out
     assert "$.pixel_status:enum" in report.read_text()

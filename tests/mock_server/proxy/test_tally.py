@@ -16,14 +16,14 @@ def finding(check: str, severity: str = "error") -> Finding:
     return Finding("up", "p", 1, check, "$.x", "enum", "'y'")
 
 
-def add(t: Tally, operation: str, *findings: Finding) -> None:
+def add(t: Tally, operation: str, *findings: Finding, outcome: str = "answered") -> None:
     t.add(
         method="GET",
         path="/v1/networks/pixels/1",
         query="",
         operation=operation,
         status=200,
-        outcome="answered",
+        outcome=outcome,
         findings=list(findings),
     )
 
@@ -39,7 +39,7 @@ def test_counts_by_operation_and_rule_and_warnings_are_no_violations() -> None:
         ("getPartnerPostback", "pixel_id"): 1,
     }
     assert t.summary().splitlines() == [
-        "everflow-mock proxy: 4 requests to https://up/v1; 2 answers broke the spec",
+        "everflow-mock proxy: 4 requests for https://up/v1; 2 answers broke the spec",
         "  getPartnerPostback: 3 requests, 2 broken",
         "    $.x:enum: 2",
         "    pixel_id: 1",
@@ -92,3 +92,14 @@ def test_long_paths_and_queries_are_cut_in_the_journal() -> None:
     (entry,) = t.journal()
     assert len(entry["path"]) < 1100
     assert entry["query"].endswith("(5002 characters, cut)")
+
+
+def test_the_summary_says_how_many_requests_never_reached_the_upstream() -> None:
+    t = Tally("https://up/v1", "read-only")
+    add(t, "getPartnerPostback")
+    add(t, "deletePartnerPostback", outcome="refused")
+    add(t, "(no operation)", outcome="not sent")
+    add(t, "getPartnerPostback", outcome="timeout")
+    assert t.summary().splitlines()[0] == (
+        "everflow-mock proxy: 4 requests for https://up/v1, 2 not sent; 0 answers broke the spec"
+    )
