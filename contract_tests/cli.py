@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contract_tests.defaults import (
@@ -73,16 +72,13 @@ def _check_budget(args: argparse.Namespace, requests: int) -> None:
 
 
 def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
-    from openapi.remote.reporting import junit_xml, markdown, summary
+    from openapi.remote.reporting import summary, write_reports
 
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")  # a server's text on an ASCII terminal
     sys.stdout.write(summary(report, secrets))
-    if args.junit:
-        Path(args.junit).write_text(junit_xml(report, secrets), encoding="utf-8")
-    if args.report:
-        Path(args.report).write_text(markdown(report, secrets), encoding="utf-8")
+    write_reports(report, secrets, junit_path=args.junit, markdown_path=args.report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 from mock_server.proxy.options import (
@@ -88,17 +87,14 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
 
 def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any) -> int:
     from openapi.remote.masking import printable, redact
-    from openapi.remote.reporting import junit_xml, markdown
+    from openapi.remote.reporting import write_reports
 
     keys = list(upstream.keys)
     for line in redact(tally.summary(), keys).splitlines():
         sys.stdout.write(printable(line) + "\n")
     report = tally.report(upstream.client.writes)
     try:
-        if args.report:
-            Path(args.report).write_text(markdown(report, keys), encoding="utf-8")
-        if args.junit:
-            Path(args.junit).write_text(junit_xml(report, keys), encoding="utf-8")
+        write_reports(report, keys, junit_path=args.junit, markdown_path=args.report)
         if recording is not None:
             written = recording.write(args.record, keys, scrub=not args.no_scrub)
             print(f"{PROG} proxy: recorded {len(recording)} postbacks to {args.record} ({written})")

@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.data.strictjson import StrictJSONError, loads
+from openapi.remote.masking import MASK
 from openapi.spec import api_key_header
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 """Headers masked besides the spec's API key header."""
-MASK = "********"
 ENTRY_BYTES = 16 * 1024
 """The most one entry may hold; past it, long values are cut (a note says how long they were)."""
 VALUE_BYTES = 1024

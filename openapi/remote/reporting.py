@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from pathlib import Path
 
 from openapi.remote.findings import UNFINISHED_CHECKS, Finding, Report, redact
 from openapi.remote.masking import printable
@@ -176,3 +177,19 @@ def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def write_reports(
+    report: Report,
+    secrets: Iterable[str],
+    *,
+    junit_path: str | None,
+    markdown_path: str | None,
+) -> None:
+    """Write the JUnit XML and the Markdown report where asked (``None``: not asked), the
+    secrets masked in both; ``OSError`` when a file cannot be written."""
+    kept = list(secrets)
+    if junit_path:
+        Path(junit_path).write_text(junit_xml(report, kept), encoding="utf-8")
+    if markdown_path:
+        Path(markdown_path).write_text(markdown(report, kept), encoding="utf-8")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mock_server.state.journal import MASK, Journal, mask_headers
+from mock_server.state.journal import Journal, mask_headers
+from openapi.remote.masking import MASK
 
 
 def test_secret_headers_are_masked_whatever_their_case() -> None:
