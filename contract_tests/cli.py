@@ -57,7 +57,9 @@ def _key(args: argparse.Namespace, remote: bool) -> str | None:
         if args.require_key:
             raise UsageError(f"no API key in ${name} (--require-key): set it, or drop the option")
         return None if remote else ""
-    if not (key.isascii() and key.isprintable()):
+    from openapi.remote.targets import carriable
+
+    if not carriable(key):
         raise UsageError(f"the key in ${name} has characters an HTTP header cannot carry")
     return key
 

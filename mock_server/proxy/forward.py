@@ -119,11 +119,11 @@ class Upstream:
 
         from openapi.remote.failures import RequestTimeout, TransportFailure
         from openapi.remote.masking import redact
-        from openapi.remote.targets import WriteRefused
+        from openapi.remote.targets import WriteRefused, carriable
 
         key = caller_key or self.key
         self._remember(key)
-        if not (key.isascii() and key.isprintable()):
+        if not carriable(key):
             return own_answer(400, BAD_KEY, "not sent")
         with self._lock:
             try:

@@ -37,8 +37,10 @@ def everflow(url: str | None) -> str:
 def api_key(args: argparse.Namespace) -> str:
     """The key in the variable ``--api-key-env`` names (empty: none); ``Refused`` when a
     header could not carry it."""
+    from openapi.remote.targets import carriable
+
     key = os.environ.get(args.api_key_env, "")
-    if key and not (key.isascii() and key.isprintable()):
+    if key and not carriable(key):
         raise Refused(f"the key in ${args.api_key_env} has characters an HTTP header cannot carry")
     return key
 

@@ -55,6 +55,11 @@ class WriteRefused(PermissionError):
     before anything is sent; the suite never asks for one unless writes are allowed."""
 
 
+def carriable(key: str) -> bool:
+    """Whether ``key`` can travel in an HTTP header as it is: printable ASCII."""
+    return key.isascii() and key.isprintable()
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is this machine (localhost, 127.0.0.0/8, ::1)."""
     if host in LOOPBACK_NAMES:
