@@ -8,29 +8,18 @@ sends ``Authorization: Bearer <token>``, and no other.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 
 from mock_server.admin.firing import add_firing_routes
+from mock_server.core.clients import is_loopback_client
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.state.mock_state import MockState
-
-
-def is_loopback(address: str | None) -> bool:
-    """Whether a client address is this machine's (127.0.0.0/8, ::1), also as an
-    IPv4-mapped IPv6 address (``::ffff:127.0.0.1``: an IPv4 client of a server on ``::``)."""
-    try:
-        found = ipaddress.ip_address((address or "").split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(found, "ipv4_mapped", None)
-    return (mapped or found).is_loopback
 
 
 class AsciiId(IntegerConverter):
@@ -62,7 +51,7 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                     "Admin token required",
                     "send the mock's admin token as 'Authorization: Bearer <token>'",
                 )
-        elif not is_loopback(request.remote_addr):
+        elif not is_loopback_client(request.remote_addr):
             return problem(
                 403,
                 "admin-loopback-only",

@@ -18,8 +18,6 @@ postback ``inactive`` in the store, as a replace would (``time_saved`` moves).
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import json
 import threading
 from collections import deque
@@ -49,6 +47,7 @@ from mock_server.firing.journal import (
 )
 from mock_server.firing.sender import Sender, Target
 from mock_server.state.index import Either, Equals
+from openapi.remote.targets import is_loopback
 
 if TYPE_CHECKING:
     from mock_server.state.mock_state import MockState
@@ -81,18 +80,6 @@ def parse_destination(text: str) -> tuple[str, int | None]:
     if not host or parts.path or parts.query or parts.fragment or parts.username:
         raise ValueError(f"a destination is HOST or HOST:PORT, not {raw[:80]!r}")
     return host.lower(), port
-
-
-@functools.lru_cache(maxsize=256)
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or a loopback address (127.0.0.0/8, ::1): names are not resolved,
-    so a name that merely points at loopback is not taken for it."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Firing:
@@ -202,9 +189,7 @@ class Firing:
         default = 443 if parts.scheme == "https" else 80
         port = default if port is None else port
         host = host.lower()
-        if not (
-            is_loopback_host(host) or any(h == host and p in (None, port) for h, p in self.allowed)
-        ):
+        if not (is_loopback(host) or any(h == host and p in (None, port) for h, p in self.allowed)):
             return None, (
                 f"{host}:{port} is not loopback; the mock sends only to loopback unless "
                 "started with --deliver-to HOST[:PORT]"
@@ -263,7 +248,7 @@ class _Unchanged(Exception):
     """The postback was no longer active: nothing to store."""
 
 
-__all__ = ["MAX_WAIT", "Firing", "firing_of", "is_loopback_host", "parse_destination"]
+__all__ = ["MAX_WAIT", "Firing", "firing_of", "parse_destination"]
 
 
 def firing_of(state: MockState) -> Firing:

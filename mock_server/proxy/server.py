@@ -110,9 +110,9 @@ class ProxyApp:
         return answer, findings
 
     def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
-        from openapi.remote.targets import is_loopback
+        from mock_server.core.clients import is_loopback_client
 
-        if not is_loopback(environ.get("REMOTE_ADDR", "")):
+        if not is_loopback_client(environ.get("REMOTE_ADDR")):
             return own_answer(403, "the proxy's admin API answers loopback clients only", "admin")
         if path == ADMIN_PREFIX + "/requests" and method == "GET":
             return _json_answer({"requests": self.tally.journal()})

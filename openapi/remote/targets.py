@@ -4,13 +4,16 @@ to loopback only, never credentials in the URL)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import urllib.request
-
-import httpx
+from typing import TYPE_CHECKING
 
 from openapi.remote.defaults import KEY_ENV
+
+if TYPE_CHECKING:
+    import httpx
 
 PIXELS_PATH = "/networks/pixels"
 """List (GET) and create (POST), under the base URL."""
@@ -60,8 +63,10 @@ def carriable(key: str) -> bool:
     return key.isascii() and key.isprintable()
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine (localhost, 127.0.0.0/8, ::1)."""
+    """Whether ``host`` is this machine (``localhost``, 127.0.0.0/8, ::1, also in brackets):
+    names are not resolved, so a name that merely points at loopback is not taken for it."""
     if host in LOOPBACK_NAMES:
         return True
     try:
@@ -73,6 +78,8 @@ def is_loopback(host: str) -> bool:
 def check_base_url(base_url: str) -> httpx.URL:
     """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read, or when
     it is not an API base URL (``.../v1``)."""
+    import httpx  # here, not at import: firing reads this module for is_loopback alone
+
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL:
