@@ -88,7 +88,8 @@ def resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
         inner = resolved(member)
         merged["properties"] = {**inner.get("properties", {}), **merged.get("properties", {})}
-        merged.setdefault("items", inner.get("items"))
+        if "items" in inner:
+            merged.setdefault("items", inner["items"])
         if "type" in inner and "type" not in schema:
             merged["type"] = inner["type"]
     return merged

@@ -259,3 +259,18 @@ def test_the_parsed_spec_is_kept_and_read_back_without_yaml(
         assert spec.load_spec() == expected
     finally:
         spec.load_spec.cache_clear()
+
+
+def test_resolved_follows_refs_and_merges_members_without_inventing_keys() -> None:
+    from openapi.spec import resolved
+
+    nullable = resolved(
+        {"anyOf": [{"$ref": "#/components/schemas/FacebookPixel"}, {"type": "null"}]}
+    )
+    assert "event_name" in nullable["properties"]
+    assert "items" not in nullable  # no member has items: none is made up
+    listed = resolved({"allOf": [{"type": "array", "items": {"type": "integer"}}]})
+    assert listed["items"] == {"type": "integer"}
+    assert listed["type"] == "array"
+    write = resolved({"$ref": "#/components/schemas/PartnerPostbackInput"})
+    assert "delivery_method" in write["properties"]  # from its allOf member, PartnerPostback
