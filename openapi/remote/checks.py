@@ -13,7 +13,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi.httpx_validation import documented_statuses, response_violations
 from openapi.operations import find_operation
 from openapi.remote.findings import Finding
-from openapi.spec import rule_schemas
+from openapi.spec import resolved, rule_schemas
 from openapi.violations import component_schema
 
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
@@ -84,25 +84,9 @@ def check_answer(
     return found
 
 
-def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        # "#/components/schemas/Name", or deeper ("#/components/schemas/Name/properties/x")
-        _, _, _, name, *rest = ref.split("/")
-        target: Mapping[str, Any] = component_schema(name)
-        for key in rest:
-            target = target[key]
-        return _resolve(target)
-    for branch in schema.get("anyOf", ()):
-        resolved = _resolve(branch)
-        if "properties" in resolved:
-            return resolved
-    return schema
-
-
 def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") -> Iterator[str]:
     """JSON paths of every property ``body`` has that ``schema`` does not document."""
-    schema = _resolve(schema)
+    schema = resolved(schema)
     if isinstance(body, dict) and "properties" in schema:
         properties = schema["properties"]
         for key, value in body.items():
