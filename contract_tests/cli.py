@@ -115,8 +115,8 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
     if args.base_url is None:
         print(f"{PROG}: error: give --base-url (or --recording FILE) (see --help)", file=sys.stderr)
         return 2
-    from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
     from openapi.remote.findings import Mode, Report, RunInterrupted, interrupted
+    from openapi.remote.interrupts import interrupts_held_back, terminate_as_interrupt
     from openapi.remote.masking import printable, redact
     from openapi.remote.targets import UnsafeTarget, check_base_url, is_loopback
 

@@ -17,7 +17,6 @@ import httpx
 
 from contract_tests.cleanup import delete_probe, find_probes
 from contract_tests.defaults import CLEANUP_GRACE
-from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
 from contract_tests.probe_postback import (
     BROKEN_FIELD,
     BROKEN_RULE,
@@ -37,6 +36,7 @@ from contract_tests.state_checks import (
 )
 from openapi.remote.checks import as_int, json_body
 from openapi.remote.findings import Finding
+from openapi.remote.interrupts import interrupts_held_back, terminate_as_interrupt
 from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH
 
 WRITE_PROBES = (

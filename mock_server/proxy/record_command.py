@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from typing import Any
 
@@ -28,10 +27,6 @@ PAGE_SIZE = 200
 MAX_PAGES = 1000
 LOOPBACK_KEY = "local-record-5b1e0c7a"
 """Sent to a loopback upstream when no key is set (a mock wants one); not a secret."""
-
-
-def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def run_record(args: argparse.Namespace) -> int:
@@ -58,14 +53,15 @@ def run_record(args: argparse.Namespace) -> int:
         )
     except (Refused, UnsafeTarget) as error:
         return fail(error)
-    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    from openapi.remote.interrupts import terminate_as_interrupt
+
     try:
-        return _record(args, client, key)
+        with terminate_as_interrupt():
+            return _record(args, client, key)
     except KeyboardInterrupt:
         print(f"{PROG} record: interrupted; {args.out} was not written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        signal.signal(signal.SIGTERM, previous)
         client.close()
 
 

@@ -1,8 +1,10 @@
-"""Signals around the write probes: stopping must never leave a probe postback behind.
+"""Signals around a run against a real API: stopping must never leave a probe postback
+behind, nor a file half written.
 
-While a run probes (``everflow-contract`` from start to end, the write probes under any
-runner), SIGTERM (how CI cancels a job) interrupts like Ctrl-C, so that the ``finally``
-that deletes the probe runs and the reports are written. While that cleanup runs (and while
+While a run goes (``everflow-contract`` from start to end, the write probes under any
+runner, ``everflow-mock record``), SIGTERM (how CI cancels a job) interrupts like Ctrl-C,
+so that the ``finally`` that deletes the probe runs, the reports are written and a
+recording is left whole or not at all. While that cleanup runs (and while
 the CLI writes its reports), Ctrl-C and SIGTERM are held back and raised once it is done;
 the cleanup is bounded in time, so holding back cannot hang a run. Signal handlers can only be set in the main thread; elsewhere these do
 nothing (and pytest-xdist workers, for one, run tests in the main thread).

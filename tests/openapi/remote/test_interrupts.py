@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from contract_tests.interrupts import interrupts_held_back, terminate_as_interrupt
+from openapi.remote.interrupts import interrupts_held_back, terminate_as_interrupt
 
 
 def test_sigterm_raises_keyboard_interrupt_while_active_only() -> None:
