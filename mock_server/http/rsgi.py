@@ -45,7 +45,7 @@ class _CutShort(Exception):
 CUT_SHORT = "The request body was cut short."
 BUSY = "Too many request bodies are arriving at once; retry in a second."
 SWITCH_SECONDS = 0.0005
-"""The worker's GIL switch interval (``sys.setswitchinterval``)."""
+"""The worker's GIL switch interval (``sys.setswitchinterval``) while a seed is being drawn."""
 BODIES_BYTES = 64 * 1024 * 1024
 """The bytes all bodies still arriving in one worker may hold (at least two ``max_body``)."""
 _QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
@@ -207,14 +207,31 @@ class RsgiFront:
         self.flask = WSGIMiddleware(get_rest(app), workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
         self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
+        self._seeds_in_flight = 0
+        self._usual_switch = sys.getswitchinterval()
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Make the worker's loop run each request's first step at once (granian calls this
-        when the worker starts): a stored postback then costs the loop one turn, not two.
-        The loop also gets the GIL back from a busy thread (a new seed's pools being drawn)
-        within :data:`SWITCH_SECONDS` rather than Python's 5 ms."""
+        when the worker starts): a stored postback then costs the loop one turn, not two."""
         make_eager(loop)
-        sys.setswitchinterval(SWITCH_SECONDS)
+
+    async def _seeded(self, environ: dict[str, Any], body: bytes | None) -> Reply | None:
+        """``pipeline.handle`` in the seeding thread. While it runs, the loop gets the GIL
+        back from that thread within :data:`SWITCH_SECONDS` rather than Python's 5 ms; the
+        rest of the time the usual interval stands, since a short one costs every request
+        GIL hand-overs with granian's threads (about 15% of the stored-postback rate)."""
+        if not self._seeds_in_flight:
+            self._usual_switch = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_SECONDS)
+        self._seeds_in_flight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._seeding, self.pipeline.handle, environ, lambda: body
+            )
+        finally:
+            self._seeds_in_flight -= 1
+            if not self._seeds_in_flight:
+                sys.setswitchinterval(self._usual_switch)
 
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""
@@ -249,9 +266,7 @@ class RsgiFront:
             # A new seed costs the factory tens of milliseconds: made in one thread of its
             # own, it costs other clients a GIL switch instead of a stalled loop, and many
             # such requests queue there instead of taking turns on the loop.
-            reply = await asyncio.get_running_loop().run_in_executor(
-                self._seeding, pipeline.handle, environ, lambda: body
-            )
+            reply = await self._seeded(environ, body)
         else:
             reply = pipeline.handle(environ, _no_body if body == b"" else lambda: body)
         if reply is None:

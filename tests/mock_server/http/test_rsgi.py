@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.core.config import RateLimit
 from mock_server.core.faults import InjectedFault
-from mock_server.http.rsgi import CUT_SHORT, BodyBudget, RsgiFront
+from mock_server.http.rsgi import CUT_SHORT, SWITCH_SECONDS, BodyBudget, RsgiFront
 from mock_server.http.rsgi_scope import environ_of
 from mock_server.pipeline.registry import get_pipeline
 
@@ -389,8 +390,11 @@ def test_a_request_naming_a_seed_is_answered_off_the_loop(
     front = RsgiFront(create_app(MockConfig(rate_limit=None)))
     state = front.pipeline.state
     drawn = state.generated
+    usual = sys.getswitchinterval()
+    while_drawing: list[float] = []
 
     def slow_new_seed(seed: int, pixel_id: int) -> bytes:
+        while_drawing.append(sys.getswitchinterval())
         time.sleep(0.6)  # what drawing a new seed's pools costs, exaggerated
         return drawn(seed, pixel_id)
 
@@ -411,6 +415,9 @@ def test_a_request_naming_a_seed_is_answered_off_the_loop(
     assert (seeded.status, other.status) == (200, 200)
     assert json.loads(seeded.body) == PostbackFactory(77).build(424242)
     assert other_done < 0.4  # not held up by the seed's 0.6 s
+    # The short GIL switch interval only while a seed is drawn: it costs every other request.
+    assert while_drawing == [pytest.approx(SWITCH_SECONDS)]
+    assert sys.getswitchinterval() == usual
 
 
 @pytest.mark.parametrize(
