@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from mock_server.state.journal import HEADER_BYTES
+
 _ENVIRON_NAMES: dict[str, str] = {
     "content-length": "CONTENT_LENGTH",
     "content-type": "CONTENT_TYPE",
@@ -60,14 +62,19 @@ def _environ_name(name: str) -> str:
 
 
 def environ_of(scope: Scope) -> dict[str, Any]:
-    """The WSGI-style environ the pipeline reads; repeated headers are joined with commas."""
+    """The WSGI-style environ the pipeline reads; repeated headers are joined with commas.
+    It is made for the mock alone, so it says the bytes of its headers and the journal keeps
+    it as it is (``HEADER_BYTES``)."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope.method,
         "PATH_INFO": scope.path,
         "QUERY_STRING": scope.query_string,
     }
     names = _ENVIRON_NAMES
+    size = 0
     for name, value in scope.headers.items():
         key = names.get(name) or _environ_name(name)
         environ[key] = f"{environ[key]},{value}" if key in environ else value
+        size += len(key) + len(value)
+    environ[HEADER_BYTES] = size
     return environ

@@ -21,6 +21,10 @@ ENTRY_BYTES = 16 * 1024
 VALUE_BYTES = 1024
 """How much of one long header value, path or query an oversized entry keeps."""
 _OVERHEAD = 256  # what an entry costs beyond its strings, roughly
+HEADER_BYTES = "everflow.header_bytes"
+"""Where a front that builds an environ of strings for the mock alone (the RSGI one) says how
+many bytes its ``HTTP_*`` headers hold: the journal then keeps that environ as it is rather
+than copy the headers out of it (a third of what a stored postback cost the pipeline)."""
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -36,6 +40,15 @@ def _secret_headers() -> frozenset[str]:
 
 def _header_name(environ_key: str) -> str:
     return environ_key[5:].replace("_", "-").title()
+
+
+def _header_pairs(
+    headers: list[tuple[str, str]] | Mapping[str, Any],
+) -> list[tuple[str, str]]:
+    """An entry's ``HTTP_*`` headers, by their environ names."""
+    if isinstance(headers, list):
+        return headers
+    return [(name, value) for name, value in headers.items() if name[:5] == "HTTP_"]
 
 
 def _cut(value: str) -> str:
@@ -77,14 +90,14 @@ def _text(body: bytes | str | None) -> str | None:
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
-# time, method, path, query, headers, status, size, operation, path params, body, warning,
-# fault
+# time, method, path, query, headers (the HTTP_* pairs, or a front's own environ holding
+# them), status, size, operation, path params, body, warning, fault
 _Entry = tuple[
     float,
     str,
     str,
     str,
-    list[tuple[str, str]],
+    "list[tuple[str, str]] | Mapping[str, Any]",
     "int | None",
     int,
     "str | None",
@@ -101,10 +114,10 @@ class Journal:
     dropped first. An entry larger than ``ENTRY_BYTES`` keeps only the start of its long
     values, so one request with huge headers cannot crowd out the rest.
 
-    Recording copies the request line and the ``HTTP_*`` headers of the environ and keeps
-    the body it is given (counted in the entry's size, cut like the other long values in an
-    oversized entry); names are formatted, secrets masked and bodies parsed when the journal
-    is read.
+    Recording copies the request line and the ``HTTP_*`` headers of the environ (or keeps an
+    environ marked with ``HEADER_BYTES`` as it is) and keeps the body it is given (counted in
+    the entry's size, cut like the other long values in an oversized entry); names are
+    formatted, secrets masked and bodies parsed when the journal is read.
     """
 
     def __init__(self, size: int, max_bytes: int = 8 * 1024 * 1024) -> None:
@@ -130,18 +143,24 @@ class Journal:
         broke the answer, if any."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        headers: list[tuple[str, str]] = []
         size = _OVERHEAD + len(path) + len(query) + len(warning or "")
-        for name, value in environ.items():
-            if name[:5] == "HTTP_":
-                headers.append((name, value))
-                size += len(name) + len(value)
+        header_bytes = environ.get(HEADER_BYTES)
+        headers: list[tuple[str, str]] | Mapping[str, Any]
+        if header_bytes is not None:
+            headers = environ
+            size += header_bytes
+        else:
+            headers = []
+            for name, value in environ.items():
+                if name[:5] == "HTTP_":
+                    headers.append((name, value))
+                    size += len(name) + len(value)
         kept: bytes | str | None = body
         if body:
             size += len(body)
         if size > ENTRY_BYTES:
             path, query = _cut(path), _cut(query)
-            headers = [(k, _cut(v)) for k, v in headers[:64]]
+            headers = [(k, _cut(v)) for k, v in _header_pairs(headers)[:64]]
             if body:
                 text = body[: VALUE_BYTES * 4].decode("utf-8", "replace")[:VALUE_BYTES]
                 kept = f"{text}... ({len(body)} bytes, cut)"
@@ -198,7 +217,7 @@ class Journal:
                 "path": path,
                 "path_params": _path_params(params),
                 "query": _query(query),
-                "headers": mask_headers((_header_name(k), v) for k, v in headers),
+                "headers": mask_headers((_header_name(k), v) for k, v in _header_pairs(headers)),
                 "json": _json(body),
                 "body": _text(body),
                 "status": status,

@@ -19,6 +19,7 @@ from mock_server.core.faults import InjectedFault
 from mock_server.http.rsgi import CUT_SHORT, SWITCH_SECONDS, BodyBudget, RsgiFront
 from mock_server.http.rsgi_scope import environ_of
 from mock_server.pipeline.registry import get_pipeline
+from mock_server.state.journal import HEADER_BYTES
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
 T = TypeVar("T")
@@ -309,6 +310,9 @@ def test_environ_joins_repeated_headers_and_keeps_content_headers_unprefixed() -
     assert environ["HTTP_X_A"] == "1,2"
     assert environ["CONTENT_LENGTH"] == "3"
     assert environ["QUERY_STRING"] == "q=\xe9"
+    # what the journal, which keeps this environ as it is, counts for its headers
+    held = sum(len(k) + len(v) for k, v in environ.items() if k.startswith("HTTP_"))
+    assert environ[HEADER_BYTES] >= held
 
 
 class CountingProtocol(Protocol):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mock_server.state.journal import Journal, mask_headers
+from typing import Any
+
+from mock_server.state.journal import HEADER_BYTES, Journal, mask_headers
 from openapi.remote.masking import MASK
 
 
@@ -110,3 +112,36 @@ def test_a_repeated_query_parameter_is_a_list() -> None:
     journal.record({**_request(1), "QUERY_STRING": "page=2&filter=a%3D1&filter=b%3D2&x="}, 200)
     (entry,) = journal.entries()
     assert entry["query"] == {"page": "2", "filter": ["a=1", "b=2"], "x": ""}
+
+
+def _marked(environ: dict[str, Any]) -> dict[str, Any]:
+    """``environ`` as a front that made it for the mock alone hands it over."""
+    size = sum(len(k) + len(v) for k, v in environ.items() if k.startswith("HTTP_"))
+    return {**environ, HEADER_BYTES: size}
+
+
+def test_an_environ_marked_as_the_mock_s_own_is_journaled_as_a_copied_one() -> None:
+    environ = {
+        "REQUEST_METHOD": "PUT",
+        "PATH_INFO": "/v1/networks/pixels/3",
+        "QUERY_STRING": "a=1&a=2",
+        "CONTENT_LENGTH": "2",
+        "HTTP_X_EFLOW_API_KEY": "live-secret",
+        "HTTP_ACCEPT": "application/json",
+    }
+    copied, kept = Journal(size=5), Journal(size=5)
+    copied.record(environ, 200, "updatePartnerPostback", {"pixelId": "3"}, b"{}", "w", None)
+    kept.record(_marked(environ), 200, "updatePartnerPostback", {"pixelId": "3"}, b"{}", "w", None)
+    (one,), (other,) = copied.entries(), kept.entries()
+    assert {**one, "time": 0} == {**other, "time": 0}
+    assert other["headers"] == {"X-Eflow-Api-Key": MASK, "Accept": "application/json"}
+    assert kept.bytes == copied.bytes
+
+
+def test_huge_headers_of_an_environ_kept_as_it_is_are_cut_too() -> None:
+    journal = Journal(size=10)
+    environ = _marked(_request(1, "x" * 400_000))
+    journal.record(environ, 200)
+    (entry,) = journal.entries()
+    assert entry["headers"]["X-Big"].endswith("(400000 characters, cut)")
+    assert journal.bytes < 4096
