@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -58,6 +59,34 @@ def _may_seed(environ: dict[str, Any]) -> bool:
     if prefer is not None:
         return "seed" in prefer.lower()
     return "__seed" in environ["QUERY_STRING"]
+
+
+class _ShortSwitch:
+    """Python's GIL switch interval at :data:`SWITCH_SECONDS` while any seed is drawn in the
+    process: the loop then gets the GIL back from the drawing thread quickly. Otherwise the
+    usual interval stands, since a short one costs every request GIL hand-overs with
+    granian's threads (about 15% of the stored-postback rate)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._usual = sys.getswitchinterval()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if not self._inside:
+                self._usual = sys.getswitchinterval()
+                sys.setswitchinterval(SWITCH_SECONDS)
+            self._inside += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._inside -= 1
+            if not self._inside:
+                sys.setswitchinterval(self._usual)
+
+
+_SHORT_SWITCH = _ShortSwitch()
 
 
 def _no_body() -> bytes:
@@ -207,8 +236,6 @@ class RsgiFront:
         self.flask = WSGIMiddleware(get_rest(app), workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
         self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
-        self._seeds_in_flight = 0
-        self._usual_switch = sys.getswitchinterval()
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Make the worker's loop run each request's first step at once (granian calls this
@@ -216,22 +243,11 @@ class RsgiFront:
         make_eager(loop)
 
     async def _seeded(self, environ: dict[str, Any], body: bytes | None) -> Reply | None:
-        """``pipeline.handle`` in the seeding thread. While it runs, the loop gets the GIL
-        back from that thread within :data:`SWITCH_SECONDS` rather than Python's 5 ms; the
-        rest of the time the usual interval stands, since a short one costs every request
-        GIL hand-overs with granian's threads (about 15% of the stored-postback rate)."""
-        if not self._seeds_in_flight:
-            self._usual_switch = sys.getswitchinterval()
-            sys.setswitchinterval(SWITCH_SECONDS)
-        self._seeds_in_flight += 1
-        try:
+        """``pipeline.handle`` in the seeding thread, the switch interval short meanwhile."""
+        with _SHORT_SWITCH:
             return await asyncio.get_running_loop().run_in_executor(
                 self._seeding, self.pipeline.handle, environ, lambda: body
             )
-        finally:
-            self._seeds_in_flight -= 1
-            if not self._seeds_in_flight:
-                sys.setswitchinterval(self._usual_switch)
 
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""

@@ -16,7 +16,13 @@ from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.core.config import RateLimit
 from mock_server.core.faults import InjectedFault
-from mock_server.http.rsgi import CUT_SHORT, SWITCH_SECONDS, BodyBudget, RsgiFront
+from mock_server.http.rsgi import (
+    _SHORT_SWITCH,
+    CUT_SHORT,
+    SWITCH_SECONDS,
+    BodyBudget,
+    RsgiFront,
+)
 from mock_server.http.rsgi_scope import environ_of
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.state.journal import HEADER_BYTES
@@ -421,6 +427,15 @@ def test_a_request_naming_a_seed_is_answered_off_the_loop(
     assert other_done < 0.4  # not held up by the seed's 0.6 s
     # The short GIL switch interval only while a seed is drawn: it costs every other request.
     assert while_drawing == [pytest.approx(SWITCH_SECONDS)]
+    assert sys.getswitchinterval() == usual
+
+
+def test_overlapping_seeds_keep_the_switch_interval_short_until_the_last_one_ends() -> None:
+    usual = sys.getswitchinterval()
+    with _SHORT_SWITCH:  # one front's seed
+        with _SHORT_SWITCH:  # another's, in the same process
+            assert sys.getswitchinterval() == pytest.approx(SWITCH_SECONDS)
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_SECONDS)
     assert sys.getswitchinterval() == usual
 
 
