@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
 
+from mock_server.core.errors import ApiError
 from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
@@ -33,14 +34,6 @@ from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 
 FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-
-
-class _TooSlow(Exception):
-    """The client did not send its body within the read timeout, or went away."""
-
-
-class _CutShort(Exception):
-    """The body ended before it was whole: the client went away mid-upload."""
 
 
 CUT_SHORT = "The request body was cut short."
@@ -93,10 +86,6 @@ def _no_body() -> bytes:
     return b""
 
 
-class _Busy(Exception):
-    """Unfinished bodies already hold all the bytes the worker allows them."""
-
-
 class BodyBudget:
     """The bytes every body still arriving may hold in all, in one worker: a thousand
     clients each sending most of a large body, slowly, cannot take the server's memory."""
@@ -113,9 +102,9 @@ async def read_body(
     timeout: float,
     budget: BodyBudget | None = None,
 ) -> bytes | None:
-    """The whole body, or ``None`` past ``limit`` bytes; ``_TooSlow`` past ``timeout`` s,
-    ``_CutShort`` if it ends before it is whole (never half a body), ``_Busy`` when the
-    ``budget`` for all bodies still arriving is spent."""
+    """The whole body, or ``None`` past ``limit`` bytes. Raises an ``ApiError``: 408 past
+    ``timeout`` s (or when the client went away), 400 if the body ends before it is whole
+    (never half a body), 503 when the ``budget`` for all bodies still arriving is spent."""
     length = environ.get("CONTENT_LENGTH", "")
     if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
         return b""
@@ -136,17 +125,17 @@ async def read_body(
                 chunk = await asyncio.wait_for(pieces.__anext__(), wait)
             except StopAsyncIteration:
                 if empty > 1 or (length and size != int(length)):
-                    raise _CutShort from None
+                    raise ApiError(400, CUT_SHORT) from None
                 return b"".join(chunks)
             except (TimeoutError, OSError, RuntimeError):
-                raise _TooSlow from None
+                raise ApiError(408) from None
             empty += not chunk
             size += len(chunk)
             if size > limit:
                 return None
             if budget is not None:
                 if budget.held + len(chunk) > budget.limit:
-                    raise _Busy
+                    raise ApiError(503, BUSY, [("Retry-After", "1")])
                 budget.held += len(chunk)
                 held += len(chunk)
             chunks.append(chunk)
@@ -265,18 +254,9 @@ class RsgiFront:
                 body = await read_body(
                     protocol, environ, config.max_body, config.read_timeout, self.budget
                 )
-            except _Busy:
-                busy = pipeline.error(503, BUSY)
-                busy.headers.append(("Retry-After", "1"))
-                await send_reply(pipeline.journaled(environ, busy), protocol, head=False)
-                return
-            except _TooSlow:
-                timed_out = pipeline.error(408)
-                await send_reply(pipeline.journaled(environ, timed_out), protocol, head=False)
-                return
-            except _CutShort:
-                cut = pipeline.error(400, CUT_SHORT)
-                await send_reply(pipeline.journaled(environ, cut), protocol, head=False)
+            except ApiError as failure:  # the body could not be read whole
+                refusal = pipeline.journaled(environ, pipeline.failed(failure))
+                await send_reply(refusal, protocol, head=False)
                 return
         if _may_seed(environ):
             # A new seed costs the factory tens of milliseconds: made in one thread of its
