@@ -14,7 +14,6 @@ from mock_server.core.messages import error_body, problem_body
 from mock_server.core.reply import Reply
 from mock_server.core.routes import Routes
 from mock_server.state.store import encode
-from openapi.fast_validation import violations
 
 log = logging.getLogger("mock_server")
 
@@ -62,6 +61,8 @@ class ErrorReplies:
 
 def _checked(body: Any, schema_name: str) -> bytes:
     """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
+    from openapi.fast_validation import violations  # not loaded until an error is answered
+
     breaches = violations(body, schema_name)
     if breaches:
         raise SpecBreach("; ".join(map(str, breaches)))

@@ -15,6 +15,7 @@ from mock_server.cli import main
 from mock_server.data import records
 from mock_server.data.datafile import DataFileError, load_data_file
 from mock_server.data.jsonout import dumps
+from openapi import fast_validation
 
 
 def write(path: Path, records: Any) -> Path:
@@ -252,7 +253,7 @@ def test_a_loaded_file_is_not_validated_again(
     def fail(*args: object) -> None:
         raise AssertionError("validated twice")
 
-    monkeypatch.setattr(records, "violations", fail)
+    monkeypatch.setattr(fast_validation, "violations", fail)
     state = MockState(MockConfig(postbacks=loaded))
     assert state.store.ids() == [1, 2, 3]
     assert state.store.get(2) == dumps(PostbackFactory().build_batch(3)[1])

@@ -8,9 +8,8 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import InvalidRecords, MockConfig, MockState
-from mock_server.data import records
 from mock_server.state.mock_state import DYNAMIC_CACHE_SIZE
-from openapi import Violation
+from openapi import Violation, fast_validation
 
 
 def test_add_many_is_all_or_nothing() -> None:
@@ -66,7 +65,7 @@ def test_generated_postbacks_are_checked_by_the_fast_validator(
     def refuse(body: object) -> list[Violation]:
         return [Violation("$.delay_ms", "maximum", "too long")]
 
-    monkeypatch.setattr(records, "violations", refuse)
+    monkeypatch.setattr(fast_validation, "violations", refuse)
     with pytest.raises(InvalidRecords, match="too long"):
         MockState(MockConfig()).generated(0, 77)
 

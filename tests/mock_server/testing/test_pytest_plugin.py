@@ -609,3 +609,22 @@ def test_a_test_modules_asserts_are_still_rewritten():
     )
     result = pytester.runpytest_subprocess("-p", "no:everflow_contract")
     result.assert_outcomes(passed=2)
+
+
+def test_a_first_use_on_a_warm_cache_loads_no_validator(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVERFLOW_CACHE_DIR", str(pytester.path / "cache"))
+    pytester.makepyfile(
+        """
+import sys
+
+def test_first_use(everflow_mock):
+    loaded = [m for m in ("openapi.fast_validation", "openapi.violations") if m in sys.modules]
+    print("validators loaded:", loaded)
+"""
+    )
+    cold = pytester.runpytest_subprocess("-p", "no:everflow_contract", "-s")
+    cold.stdout.fnmatch_lines(["*validators loaded: ['openapi.fast_validation'*"])  # it checks
+    warm = pytester.runpytest_subprocess("-p", "no:everflow_contract", "-s")
+    warm.stdout.fnmatch_lines(["*validators loaded: []*"])  # the cached catalogue is not
