@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from openapi.spec import load_spec
@@ -19,8 +18,7 @@ from openapi.spec import load_spec
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One operation of the spec.
 
     ``path`` is the template under the servers' base path (``/networks/pixels/{pixelId}``);
@@ -82,8 +80,7 @@ def operations() -> dict[str, Operation]:
     return found
 
 
-@dataclass(frozen=True)
-class MockResponse:
+class MockResponse(NamedTuple):
     """A status the mock answers on its own (the spec's ``x-mock-responses``): its media
     type and the name of its body's schema in ``components.schemas``."""
 

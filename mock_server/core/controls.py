@@ -8,8 +8,7 @@ string (``?__code=404``). Unknown preferences are ignored, as RFC 7240 asks.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mock_server.core.errors import ControlError
 
@@ -22,8 +21,7 @@ MAX_DIGITS = 20
 """The most digits a numeric control may have (the seed's range needs 19)."""
 
 
-@dataclass(frozen=True)
-class Controls:
+class Controls(NamedTuple):
     """What a request asked the mock to do beyond answering normally."""
 
     code: int | None = None

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mock_server.core.errors import MAX_ECHO
 from openapi.operations import Operation, operations
@@ -26,8 +26,7 @@ REMEMBERED_PATH = 256
 """The longest path whose match is kept: with the count above, at most about 2 MB."""
 
 
-@dataclass(frozen=True)
-class IntegerParameter:
+class IntegerParameter(NamedTuple):
     """A path or query parameter the spec types as a bounded integer."""
 
     name: str
@@ -51,8 +50,7 @@ class IntegerParameter:
         return f"{self.name} must be an integer from {self.minimum} to {self.maximum}."
 
 
-@dataclass(frozen=True)
-class PatternListParameter:
+class PatternListParameter(NamedTuple):
     """A repeatable query parameter the spec types as an array of strings with a pattern."""
 
     name: str
