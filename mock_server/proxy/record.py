@@ -3,9 +3,11 @@
 A ``Recording`` collects the postbacks of answers (a read of one, the items of a list
 page) by id, and ``write`` turns them into a JSON array that ``everflow-mock serve --data``
 and the fixtures load as it is, with a report next to it (``report_path``): how many values
-were scrubbed at which path, and which postbacks break the spec (drift), by rule and path
-only, never a value. A postback that breaks the spec is recorded all the same (it is
-evidence); ``serve --data`` refuses it, naming it, unless ``--allow-drift``.
+were scrubbed at which path, which postbacks break the spec (drift), by rule and path, and
+which carry fields the spec does not document (``undocumented``), by path; never a value.
+A postback that breaks the spec is recorded all the same (it is evidence); ``serve --data``
+refuses it, naming it, unless ``--allow-drift``. Undocumented fields break no rule of the
+spec (as in the contract suite, they are a warning): they are recorded, and served.
 
 Both files are written whole or not at all (a temporary file, then a rename): Ctrl-C or
 SIGTERM while one is written leaves no file, or the one before, never half of one.
@@ -88,6 +90,8 @@ class Recording:
         returns the report's path. Scrubbed (``Scrubber``) unless ``scrub`` is false."""
         from mock_server.proxy.scrub import Scrubber
         from openapi.fast_validation import violations
+        from openapi.remote.checks import undocumented_paths
+        from openapi.violations import component_schema
 
         out = Path(out)
         scrubber = Scrubber(secrets)
@@ -104,6 +108,15 @@ class Recording:
             }
             for index, original in enumerate(originals)
         ]
+        schema = component_schema("PartnerPostback")
+        undocumented = [
+            {
+                "index": index,
+                "network_pixel_id": original["network_pixel_id"],
+                "paths": list(undocumented_paths(original, schema)),
+            }
+            for index, original in enumerate(originals)
+        ]
         report = {
             "recording": out.name,
             "postbacks": len(records),
@@ -112,6 +125,7 @@ class Recording:
             "values_scrubbed": sum(scrubber.counts.values()),
             "paths": dict(sorted(scrubber.counts.items())),
             "drift": [entry for entry in drift if entry["violations"]],
+            "undocumented": [entry for entry in undocumented if entry["paths"]],
         }
         report_file = report_path(out)
         write_whole(report_file, _dumps(report))

@@ -88,6 +88,10 @@ def test_the_report_names_paths_counts_and_drift_never_values(
         {"rule": "$.pixel_status:enum", "path": "$.pixel_status", "keyword": "enum"}
     ]
     assert "paused" not in report_path(out).read_text()
+    # production's postback 1 carries a field the spec does not document: named, not refused
+    assert [(u["network_pixel_id"], u["paths"]) for u in report["undocumented"]] == [
+        (1, ["$.brand_new_field"])
+    ]
 
 
 @pytest.mark.usefixtures("key_env")
@@ -263,3 +267,25 @@ def test_an_out_file_in_a_missing_folder_is_refused_before_any_request(
     target = tmp_path / "missing" / "rec.json"
     assert main(["record", "--base-url", "http://127.0.0.1:9/v1", "--out", str(target)]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_undocumented_fields_are_reported_by_path_and_recorded_not_refused(
+    tmp_path: Path,
+) -> None:
+    documented, extended = (p for p in planted_postbacks() if p["network_pixel_id"] in (2, 5))
+    extended["brand_new_field"] = {"note": "written by a newer Everflow"}
+    extended["relationship"]["brand_new_too"] = 1
+    recording = Recording()
+    recording.add(documented)
+    recording.add(extended)
+    out = tmp_path / "production.json"
+    report = json.loads(recording.write(out, [KEY]).read_text())
+    (entry,) = report["undocumented"]
+    assert entry["network_pixel_id"] == extended["network_pixel_id"]
+    assert sorted(entry["paths"]) == ["$.brand_new_field", "$.relationship.brand_new_too"]
+    assert report["drift"] == []  # they break no rule of the spec: a warning, as in the suite
+    assert "newer Everflow" not in report_path(out).read_text()
+    loaded = load_data_file(out)  # and the file is served as it is
+    assert "brand_new_field" in next(
+        p for p in loaded if p["network_pixel_id"] == extended["network_pixel_id"]
+    )
