@@ -77,7 +77,9 @@ def get_openapi() -> OpenAPI:
 def resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     """``schema`` with its local ``$ref`` followed and its ``allOf`` and ``anyOf`` members'
     properties, ``items`` and ``type`` merged in (its own keys win): enough to know which
-    properties a valid value may have, and their schemas, without a validator."""
+    properties a valid value may have, and their schemas, without a validator. Members'
+    types are united, as JSON Schema lists them (``anyOf [integer, null]`` gives
+    ``["integer", "null"]``), since a valid value may be of any of them."""
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
         target: Any = load_spec()
@@ -85,13 +87,18 @@ def resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
             target = target[key]
         schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
     merged: dict[str, Any] = dict(schema)
+    types: list[Any] = []
     for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
         inner = resolved(member)
         merged["properties"] = {**inner.get("properties", {}), **merged.get("properties", {})}
         if "items" in inner:
             merged.setdefault("items", inner["items"])
-        if "type" in inner and "type" not in schema:
-            merged["type"] = inner["type"]
+        kinds = inner.get("type", [])
+        types += [
+            kind for kind in (kinds if isinstance(kinds, list) else [kinds]) if kind not in types
+        ]
+    if types and "type" not in schema:
+        merged["type"] = types[0] if len(types) == 1 else types
     return merged
 
 

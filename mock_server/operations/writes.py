@@ -104,7 +104,7 @@ def _whole(value: Any, schema: Mapping[str, Any]) -> Any:
     """``value`` (valid by ``schema``) with integral floats made ints where the schema says
     integer."""
     schema = resolved(schema)
-    if isinstance(value, float) and schema.get("type") == "integer":
+    if isinstance(value, float) and _integral(schema.get("type")):
         return int(value)
     if isinstance(value, dict):
         properties = schema.get("properties") or {}
@@ -115,6 +115,13 @@ def _whole(value: Any, schema: Mapping[str, Any]) -> Any:
     if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         return [_whole(item, schema["items"]) for item in value]
     return value
+
+
+def _integral(types: Any) -> bool:
+    """Whether a schema's ``type`` makes a number an integer (``integer``, or with ``null``;
+    not where ``number`` is allowed too)."""
+    kinds = types if isinstance(types, list) else [types]
+    return "integer" in kinds and "number" not in kinds
 
 
 def describe(problems: list[Violation]) -> str:

@@ -274,3 +274,7 @@ def test_resolved_follows_refs_and_merges_members_without_inventing_keys() -> No
     assert listed["type"] == "array"
     write = resolved({"$ref": "#/components/schemas/PartnerPostbackInput"})
     assert "delivery_method" in write["properties"]  # from its allOf member, PartnerPostback
+    assert nullable["type"] == ["object", "null"]  # either member's type, not the last one's
+    either = resolved({"anyOf": [{"type": "integer"}, {"type": ["null", "integer"]}]})
+    assert either["type"] == ["integer", "null"]
+    assert resolved({"anyOf": [{"type": "integer"}], "type": "string"})["type"] == "string"

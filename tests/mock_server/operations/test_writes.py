@@ -126,3 +126,20 @@ def test_integral_floats_become_ints_only_where_the_spec_says_integer() -> None:
         b'{"query": {"filters": {"network_offer_ids": [1.0]}}}', "PartnerPostbackSearch"
     )
     assert type(search["query"]["filters"]["network_offer_ids"][0]) is int
+
+
+@pytest.mark.parametrize(
+    ("schema", "whole"),
+    [
+        ({"type": "integer"}, 3),
+        ({"anyOf": [{"type": "integer"}, {"type": "null"}]}, 3),  # a nullable integer field
+        ({"type": ["null", "integer"]}, 3),
+        ({"type": ["integer", "number"]}, 3.0),  # a number may stay one
+        ({"type": "number"}, 3.0),
+    ],
+)
+def test_an_integral_float_becomes_an_int_wherever_the_schema_says_integer(
+    schema: dict[str, Any], whole: float
+) -> None:
+    made = writes._whole({"n": 3.0}, {"type": "object", "properties": {"n": schema}})["n"]
+    assert (made, type(made)) == (whole, type(whole))
