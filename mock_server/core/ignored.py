@@ -13,6 +13,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from openapi.remote.masking import printable as escaped
 from openapi.spec import resolved
 
 HEADER = "X-Everflow-Mock-Warning"
@@ -102,9 +103,7 @@ def header_value(notes: list[str]) -> str:
 
 def _shown(name: str) -> str:
     """``name`` cut and made printable ASCII (a header value cannot carry the rest)."""
-    if len(name) > MAX_NAME:
-        name = name[:MAX_NAME] + "..."
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
+    text = escaped(name[:MAX_NAME] + "..." if len(name) > MAX_NAME else name)
     return text.encode("ascii", "backslashreplace").decode("ascii")
 
 

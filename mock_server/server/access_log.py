@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.ignored import warning_of
+from openapi.remote.masking import printable as escaped
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -49,11 +50,7 @@ def printable(text: str, limit: int = MAX_PATH) -> str:
     """``text`` cut to ``limit`` characters (ending in ``...``), with unprintable
     characters written as Python escapes: a request cannot forge or garble console lines
     (``GET /%0a[...] fake line`` arrives as a decoded newline)."""
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return escaped(text[:limit] + "..." if len(text) > limit else text)
 
 
 def stdout_writer() -> Callable[[bytes], object]:
