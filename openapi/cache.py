@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
+
+from openapi.files import write_whole
 
 log = logging.getLogger("openapi")
 CACHE_ENV = "EVERFLOW_CACHE_DIR"
@@ -62,9 +63,7 @@ def write(name: str, body: bytes, replaces: str | None = None) -> None:
     data = _HEAD + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as out:
-            out.write(data)
-        os.replace(out.name, folder / name)
+        write_whole(folder / name, data, sync=False)
         stale = [old for old in os.listdir(folder) if replaces and old.startswith(replaces)]
         for old in stale:
             if old != name:

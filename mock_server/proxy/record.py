@@ -15,13 +15,13 @@ SIGTERM while one is written leaves no file, or the one before, never half of on
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from openapi.files import write_whole
 
 MAX_RECORDED = 10_000
 MAX_RECORDED_BYTES = 64 * 1024 * 1024
@@ -139,21 +139,6 @@ class Recording:
 
 def _dumps(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def write_whole(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a temporary file next to it, synced,
-    then renamed over it; the temporary file is removed whatever stops the write."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
 
 
 def drift_ids(report: Mapping[str, Any]) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,15 @@ def test_a_folder_that_cannot_be_written_only_leaves_it_uncached(
     monkeypatch.setenv(cache.CACHE_ENV, str(blocker / "cache"))
     cache.write("thing", b"body")  # no exception
     assert cache.read("thing") is None
+
+
+def test_a_write_that_fails_leaves_no_temporary_file(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(source: str, destination: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    cache.write("value-1", b"body")  # logged, not raised: the cache only makes things faster
+    assert cache.read("value-1") is None
+    assert list(folder.iterdir()) == []
