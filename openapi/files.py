@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 
@@ -13,7 +14,8 @@ def write_whole(path: Path, data: bytes, *, sync: bool = True) -> None:
     the new one, never half of one; the temporary file is removed whatever stops the write.
     With ``sync`` the data reaches the disk before the rename (a recording); without it a
     crash may leave the old file (a cache, which checks what it reads anyway)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    # Named for the process and thread: two writers of one file never share a part file.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         with open(temporary, "wb") as file:
             file.write(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,4 +34,25 @@ def test_a_write_stopped_before_the_rename_leaves_the_old_file_and_no_part(
     with pytest.raises(stop):
         write_whole(target, b"new")
     assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["data.json"]
+
+
+def test_threads_writing_one_file_at_once_each_leave_a_whole_one(tmp_path: Path) -> None:
+    target = tmp_path / "data.json"
+    bodies = [bytes([65 + n]) * 1_000_000 for n in range(4)]
+    failed: list[BaseException] = []
+
+    def write(body: bytes) -> None:
+        try:
+            write_whole(target, body, sync=False)
+        except BaseException as error:  # the test reports it
+            failed.append(error)
+
+    threads = [threading.Thread(target=write, args=(body,)) for body in bodies * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert target.read_bytes() in bodies
     assert [p.name for p in tmp_path.iterdir()] == ["data.json"]
