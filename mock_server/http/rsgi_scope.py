@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from mock_server.core.environ import environ_key
 from mock_server.state.journal import HEADER_BYTES
 
-_ENVIRON_NAMES: dict[str, str] = {
-    "content-length": "CONTENT_LENGTH",
-    "content-type": "CONTENT_TYPE",
-}
+_ENVIRON_NAMES: dict[str, str] = {}
 _MAX_NAMES = 512  # header names remembered, so a client sending random names costs nothing
 
 
@@ -55,7 +53,7 @@ class HTTPProtocol(Protocol):
 def _environ_name(name: str) -> str:
     found = _ENVIRON_NAMES.get(name)
     if found is None:
-        found = "HTTP_" + name.upper().replace("-", "_")
+        found = environ_key(name)
         if len(_ENVIRON_NAMES) < _MAX_NAMES:
             _ENVIRON_NAMES[name] = found
     return found

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from mock_server.core.answers import GATEWAY_STATUSES, gateway_body
 from mock_server.core.config import MockConfig, RateLimit, key_kinds
 from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlParser
+from mock_server.core.environ import environ_key
 from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
 from mock_server.core.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.messages import spec_message
@@ -61,7 +62,7 @@ class Pipeline(ErrorReplies):
             op_id: ControlParser(self.statuses(op), op.examples)
             for op_id, op in routes.by_id.items()
         }
-        self._key_environ = "HTTP_" + routes.api_key_header.upper().replace("-", "_")
+        self._key_environ = environ_key(routes.api_key_header)
         # What a Prefer: code=429 answer claims, when the mock itself does not rate limit.
         self._nominal_limit = NetworkBuckets(config.rate_limit or RateLimit())
         self._kinds = key_kinds(config.api_keys)

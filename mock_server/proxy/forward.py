@@ -55,7 +55,7 @@ WRITE_REFUSED = (
 )
 """The 403's message. Everflow's own wording for a refused write is unknown; this names
 the option that allows it."""
-BAD_KEY = "the X-Eflow-Api-Key header has characters an HTTP header cannot carry; nothing was sent"
+BAD_KEY = "the {header} header has characters an HTTP header cannot carry; nothing was sent"
 
 
 @dataclass
@@ -120,11 +120,12 @@ class Upstream:
         from openapi.remote.failures import RequestTimeout, TransportFailure
         from openapi.remote.masking import redact
         from openapi.remote.targets import WriteRefused, carriable
+        from openapi.spec import api_key_header
 
         key = caller_key or self.key
         self._remember(key)
         if not carriable(key):
-            return own_answer(400, BAD_KEY, "not sent")
+            return own_answer(400, BAD_KEY.format(header=api_key_header()), "not sent")
         with self._lock:
             try:
                 response = self.client.request(

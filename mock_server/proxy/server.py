@@ -16,10 +16,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.environ import environ_key
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
 from mock_server.server.access_log import AccessLines, printable
+from openapi.spec import api_key_header
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -52,6 +54,7 @@ class ProxyApp:
         self.recording = recording
         self._write = write
         self._lines = AccessLines(write) if write is not None else None
+        self._key_environ = environ_key(api_key_header())
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started, clock = time.time(), time.perf_counter()
@@ -84,7 +87,7 @@ class ProxyApp:
             message = f"the request body is larger than {MAX_BODY} bytes; not passed on"
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
-        caller_key = environ.get("HTTP_X_EFLOW_API_KEY") or None
+        caller_key = environ.get(self._key_environ) or None
         answer = self.upstream.forward(
             method, path[len(API_PREFIX) :] or "/", query, body, caller_key
         )

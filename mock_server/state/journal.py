@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mock_server.core.environ import header_name
 from mock_server.data.strictjson import StrictJSONError, loads
 from openapi.remote.masking import MASK
 from openapi.spec import api_key_header
@@ -36,10 +37,6 @@ def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 @functools.cache
 def _secret_headers() -> frozenset[str]:
     return SECRET_HEADERS | {api_key_header().lower()}
-
-
-def _header_name(environ_key: str) -> str:
-    return environ_key[5:].replace("_", "-").title()
 
 
 def _header_pairs(
@@ -217,7 +214,7 @@ class Journal:
                 "path": path,
                 "path_params": _path_params(params),
                 "query": _query(query),
-                "headers": mask_headers((_header_name(k), v) for k, v in _header_pairs(headers)),
+                "headers": mask_headers((header_name(k), v) for k, v in _header_pairs(headers)),
                 "json": _json(body),
                 "body": _text(body),
                 "status": status,
