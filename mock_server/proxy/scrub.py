@@ -102,6 +102,8 @@ class Scrubber:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets = [secret for secret in secrets if secret]
+        self._maskable = [secret for secret in self.secrets if len(secret) >= MIN_PIECE]
+        """The secrets long enough for the contract suite's masking (any piece of them)."""
         self.counts: Counter[str] = Counter()
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
@@ -140,9 +142,8 @@ class Scrubber:
             self.counts[path] += 1
             return self.stand_in("secret", text)
         out = _FOUND.sub(lambda match: self._found(match, path), text)
-        long = [secret for secret in self.secrets if len(secret) >= MIN_PIECE]
-        if long:
-            masked = redact(out, long)
+        if self._maskable:
+            masked = redact(out, self._maskable)
             if masked != out:
                 self.counts[path] += 1
                 out = masked
