@@ -176,7 +176,9 @@ def test_delayed_answers_do_not_hold_up_others(run: Run[list[str]]) -> None:
         finished: list[str] = []
 
         async def delayed(n: int) -> None:
-            headers = [*KEY, ("prefer", "delay=300")]
+            # 1 s against the prompt one's 50 ms: a pause of the whole process (a full GC
+            # pass late in a long test run) while the 200 start must not reorder them.
+            headers = [*KEY, ("prefer", "delay=1000")]
             await call(front, Scope("GET", "/v1/networks/pixels/3", "", headers))
             finished.append(f"delayed {n}")
 
