@@ -20,7 +20,7 @@ thread of the pytest process, the live servers' included) and as wall-clock time
 - also printed: the CPU time of the whole ``pytest -k one_test`` run against a run of one
   trivial test, and what Faker's pytest plugin costs that trivial run (``-p no:faker``).
 
-Goals (issue 20): first use <= 2x the anchor's; per-test overhead <= 1.3x the anchor's.
+Goals (issue 20, issue 30): first use <= 2.5x the anchor's, the plugin doing nothing to the pytest process; per-test overhead <= 1.3x the anchor's.
 The runs use the plugins installed in this environment as a developer's project would
 (Faker's and respx's register themselves); ``--no-faker`` adds ``-p no:faker`` to every run.
 Byte-code caches are on, as on a developer's machine (``PYTHONDONTWRITEBYTECODE`` is
@@ -42,7 +42,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-FIRST_USE_GOAL = 2.0
+FIRST_USE_GOAL = 2.5
 PER_TEST_GOAL = 1.3
 
 TIMING_PLUGIN = '''

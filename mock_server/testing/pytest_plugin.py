@@ -15,10 +15,8 @@ one of the kit's package names.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -71,31 +69,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "fault_rate=, clock=, data=FILE, pass_through_unmatched=): settings of everflow_mock "
         "and everflow_server in this test (defaults as everflow-mock serve)",
     )
-    _import_the_kit_plainly(config)
-
-
-PLAIN_PACKAGES = ("mock_server", "openapi", "fixtures")
-"""The kit's library packages, imported without pytest's assertion rewriting.
-
-pytest rewrites the asserts of every module of a distribution that registers a plugin, and
-loading a module through its rewriting hook costs more than a plain import: about 6 ms of
-the 44 ms first use of ``everflow_mock`` (its 35 modules), against a one-test run with
-``--assert=plain``. These packages' asserts are internal checks (type narrowing), whose
-messages need no rewriting; ``contract_tests`` (the contract suite's helpers) and every test
-module stay rewritten."""
-
-
-def _import_the_kit_plainly(config: pytest.Config) -> None:
-    """Take :data:`PLAIN_PACKAGES` off the names pytest marked for rewriting. pytest has no
-    public way to do so: on a pytest whose hook keeps its marks otherwise, nothing changes."""
-    hook = getattr(config.pluginmanager, "rewrite_hook", None)
-    marked = getattr(hook, "_must_rewrite", None)
-    decided = getattr(hook, "_marked_for_rewrite_cache", None)
-    if not isinstance(marked, set) or not isinstance(decided, dict):
-        return
-    marked.difference_update(PLAIN_PACKAGES)
-    for name in [name for name in decided if name.partition(".")[0] in PLAIN_PACKAGES]:
-        del decided[name]
 
 
 def live_enabled(config: pytest.Config) -> bool:
@@ -122,42 +95,18 @@ def refuse_a_broken_installation(who: str) -> None:
         pytest.fail(message, pytrace=False)
 
 
-@contextmanager
-def _kept_for_the_session() -> Iterator[None]:
-    """Run a part of the kit's first use (its imports, the installation check) without
-    cyclic GC passes, then move what it made to the oldest generation.
-
-    What it makes lives as long as the session, but every young-generation pass during it
-    rescans all of that made so far: 1-1.5 ms of a 40 ms first use, against 0.2 ms for
-    respx's. Nothing is kept longer than before: the oldest generation's passes (and
-    ``gc.collect()``) still free any cycle among those objects. Left alone when the GC is
-    off, or when something is frozen already (``gc.freeze``), which the move would undo."""
-    if not gc.isenabled() or gc.get_freeze_count():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()  # every tracked object to the permanent generation (no pass over them)
-        gc.unfreeze()  # and from there to the oldest generation
-        gc.enable()
-
-
 @pytest.fixture(scope="session")
 def _everflow_installed() -> None:
     """The installation check, once per session; a clash fails every test using the kit."""
-    with _kept_for_the_session():
-        refuse_a_broken_installation("everflow pytest plugin")
+    refuse_a_broken_installation("everflow pytest plugin")
 
 
 @pytest.fixture(scope="session")
 def _everflow_pool(_everflow_installed: None) -> Iterator[MockPool]:
-    with _kept_for_the_session():
-        from mock_server.testing import marker  # noqa: F401 - every fixture's settings need it
-        from mock_server.testing.pool import MockPool
+    from mock_server.testing import marker  # noqa: F401 - every fixture's settings need it
+    from mock_server.testing.pool import MockPool
 
-        pool = MockPool()
+    pool = MockPool()
     yield pool
     pool.close()
 
