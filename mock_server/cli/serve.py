@@ -8,6 +8,7 @@ import argparse
 from mock_server.cli.fire import ADMIN_TOKEN_ENV
 from mock_server.cli.secrets import API_KEY_ENV, read_secrets
 from mock_server.cli.values import (
+    Removed,
     clock,
     delay,
     destination,
@@ -56,7 +57,6 @@ def run_serve(args: argparse.Namespace) -> int:
             fault_rate=args.fault_rate,
             max_body=args.max_body,
             read_timeout=args.read_timeout,
-            max_keys=args.max_keys,
             journal_size=args.journal_size,
             journal_bytes=args.journal_bytes,
             admin_token=admin_token,
@@ -225,13 +225,7 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="longest a client may take to send a request body",
     )
-    limits.add_argument(
-        "--max-keys",
-        type=positive,
-        default=DEFAULTS.max_keys,
-        metavar="N",
-        help="no longer used: rate-limit buckets are per key kind (kept so scripts still run)",
-    )
+    limits.add_argument("--max-keys", action=Removed, help=argparse.SUPPRESS)
     limits.add_argument(
         "--journal-size",
         type=positive,

@@ -4,6 +4,7 @@ with a usage line (exit 2), what the mock would not take."""
 from __future__ import annotations
 
 import argparse
+from typing import ClassVar
 
 from mock_server.core.clock import ClockSetting, parse_clock
 from mock_server.core.config import RateLimit
@@ -117,3 +118,25 @@ def token(text: str) -> str:
         # Said without the value: it is a secret.
         raise argparse.ArgumentTypeError("must be printable ASCII without spaces, and not empty")
     return text
+
+
+class Removed(argparse.Action):
+    """An option that no longer exists: a usage error saying why, instead of argparse's bare
+    "unrecognized arguments" for a script written against an earlier version."""
+
+    REASONS: ClassVar[dict[str, str]] = {
+        "--max-keys": "rate-limit buckets are per key kind, so keys cost no memory; drop the option",
+    }
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs="?", default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        name = option_string or self.option_strings[0]
+        parser.error(f"{name} was removed: {self.REASONS[name]}")

@@ -93,9 +93,6 @@ class MockConfig:
     journal_bytes: int = 8 * 1024 * 1024
     max_body: int = 1024 * 1024
     read_timeout: float = 10.0
-    max_keys: int = 10_000
-    """No longer used: rate-limit buckets are per key kind (at most four), not per key.
-    Kept so that configurations that set it still load."""
     admin_token: str | None = None
     max_postbacks: int = 200_000
     max_store_bytes: int = 512 * 1024 * 1024

@@ -44,7 +44,7 @@ def served(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) 
 def test_serve_options_reach_the_config_and_the_server(served: list[Served]) -> None:
     port = free_port()
     argv = ["serve", "--port", str(port), "--threads", "4", "--quiet", "--server", "waitress"]
-    argv += ["--max-body", "2m", "--read-timeout", "2.5", "--max-keys", "50"]
+    argv += ["--max-body", "2m", "--read-timeout", "2.5"]
     argv += ["--journal-size", "30", "--journal-bytes", "512k", "--admin-token", "t0k-3n"]
     argv += ["--api-key", "k1", "--api-key", "k2", "--delay", "5", "--rate-limit", "off"]
     assert main(argv) == 0
@@ -55,7 +55,6 @@ def test_serve_options_reach_the_config_and_the_server(served: list[Served]) -> 
         delay_ms=5,
         max_body=2 * 1024 * 1024,
         read_timeout=2.5,
-        max_keys=50,
         journal_size=30,
         journal_bytes=512 * 1024,
         admin_token="t0k-3n",
@@ -115,7 +114,7 @@ def test_a_busy_port_fails_before_the_banner(
         (["--journal-bytes", "lots"], "must be a positive number of bytes"),
         (["--read-timeout", "0"], "must be more than 0 and at most 3600 seconds"),
         (["--read-timeout", "nan"], "must be more than 0 and at most 3600 seconds"),
-        (["--max-keys", "0"], "must be a positive integer"),
+        (["--max-keys", "50"], "--max-keys was removed: rate-limit buckets are per key kind"),
         (["--fault-rate", "x"], "must be a number, not 'x'"),
         (["--clock", "yesterday"], "clock must be 'now' or Unix seconds"),
     ],
