@@ -122,6 +122,7 @@ print(sorted(name for name in heavy if name in sys.modules))
     "argv",
     [["--help"], ["--version"], ["generate", "--help"], ["list", "--help"], ["serve", "--help"]],
 )
+@pytest.mark.slow
 def test_help_and_version_load_no_heavy_library(argv: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-c", LOADED_BY_HELP, *argv],
@@ -148,7 +149,11 @@ def test_every_options_help_says_its_default(command: str) -> None:
     parser = _subparsers()[command]
     formatter = parser._get_formatter()
     for action in parser._actions:
-        if not action.option_strings or action.dest in ("help", "version"):
+        if (
+            not action.option_strings
+            or action.dest in ("help", "version")
+            or action.help == argparse.SUPPRESS
+        ):
             continue
         text = formatter._get_help_string(action) or ""
         assert "default" in text, (command, action.option_strings, text)
