@@ -225,6 +225,7 @@ def test_every_option_says_its_default() -> None:
         assert shown in text
 
 
+@pytest.mark.slow
 def test_help_imports_nothing_heavy() -> None:
     """``--help`` and ``--version`` load neither httpx, openapi-core nor the suite (the
     package's ``__init__`` is bypassed: this is about the CLI module itself)."""

@@ -64,6 +64,7 @@ def test_options(pytestconfig):
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_loading_the_plugin_imports_no_heavy_library_and_nothing_of_the_mocks(
     tmp_path: Path,
 ) -> None:

@@ -438,6 +438,7 @@ print(seen)
 """
 
 
+@pytest.mark.slow
 def test_mock_app_answers_the_api_without_flask_and_builds_it_when_needed() -> None:
     import subprocess
     import sys

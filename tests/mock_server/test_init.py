@@ -53,6 +53,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         mock_server.create_ap  # noqa: B018
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", ["mock_server", "mock_server.testing"])
 def test_importing_the_package_loads_no_heavy_library(package: str) -> None:
     code = (

@@ -109,6 +109,7 @@ def test_several_clashes_make_one_line(tmp_path: Path) -> None:
     ("module", "prog"),
     [("mock_server.cli", "everflow-mock"), ("contract_tests.cli", "everflow-contract")],
 )
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["list"]])
 def test_the_clis_exit_2_with_the_line_and_no_traceback(
     tmp_path: Path, module: str, prog: str, args: list[str]

@@ -68,6 +68,7 @@ def test_the_catalogue_is_cached_and_read_back_as_built(
         catalogue.builtin_catalogue.cache_clear()
 
 
+@pytest.mark.slow
 def test_a_cached_catalogue_needs_no_faker(tmp_path: Path) -> None:
     code = (
         "import sys; from mock_server.app import MockApp; from mock_server.core.config import "

@@ -45,6 +45,7 @@ def test_in_process_a_raw_operator_is_the_encoded_one(raw: str, encoded: str) ->
     assert plain.get_data() == quoted.get_data()
 
 
+@pytest.mark.slow
 def test_waitress_hands_a_raw_operator_on_and_it_is_read_like_the_encoded_one() -> None:
     with spawn_serve("--server", "waitress") as served:
         for raw, encoded in RAW_AND_ENCODED:
@@ -53,6 +54,7 @@ def test_waitress_hands_a_raw_operator_on_and_it_is_read_like_the_encoded_one() 
             assert plain == raw_get(served.root, LIST + encoded)[2]
 
 
+@pytest.mark.slow
 def test_granian_refuses_a_raw_operator_before_the_mock_sees_it() -> None:
     """A known limit, written in the docs (the spec's decisions): granian's HTTP parser answers an empty 400
     itself (no body, no content type), so the mock cannot answer Everflow's way. This test

@@ -508,6 +508,7 @@ def test_a_wire_fault_is_journaled_as_no_answer_and_named(pool: MockPool) -> Non
     assert seen == [(None, "reset"), (None, "empty"), (200, "malformed"), (429, None)]
 
 
+@pytest.mark.slow
 def test_the_in_process_mock_starts_no_server_code() -> None:
     import subprocess
     import sys

@@ -29,6 +29,7 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest("-p", "no:cacheprovider", "-q", *args)
 
 
+@pytest.mark.slow
 def test_every_fixture_works_in_a_downstream_test_module(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
@@ -207,6 +208,7 @@ def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest
 HEAVY = ("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema")
 
 
+@pytest.mark.slow
 def test_loading_the_plugin_imports_no_heavy_library_and_nothing_of_the_contract_suite(
     tmp_path: Path,
 ) -> None:
@@ -519,6 +521,7 @@ def test_the_clock_marker(everflow_mock: EverflowMock, everflow_factory: Postbac
     assert created.json()["time_created"] == 1_700_000_000
 
 
+@pytest.mark.slow
 def test_a_first_use_leaves_the_users_process_as_it_was(pytester: pytest.Pytester) -> None:
     """The plugin runs in someone else's pytest process: its GC, its interpreter's switch
     interval and pytest's assertion rewriting stay as the user (and pytest) set them."""
@@ -558,6 +561,7 @@ def test_first_use(everflow_mock, everflow_server, everflow_factory):
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_a_first_use_on_a_warm_cache_loads_no_validator(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
