@@ -8,6 +8,8 @@ which carry fields the spec does not document (``undocumented``), by path; never
 A postback that breaks the spec is recorded all the same (it is evidence); ``serve --data``
 refuses it, naming it, unless ``--allow-drift``. Undocumented fields break no rule of the
 spec (as in the contract suite, they are a warning): they are recorded, and served.
+A string UTF-8 cannot encode (a lone surrogate) is written as its escape and named in the
+report (``unwritable``, by record and path): it never costs the rest of the recording.
 
 Both files are written whole or not at all (a temporary file, then a rename): Ctrl-C or
 SIGTERM while one is written leaves no file, or the one before, never half of one.

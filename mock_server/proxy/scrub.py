@@ -217,6 +217,7 @@ class Scrubber:
         self.counts: Counter[str] = Counter()
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
+        self._keys: dict[str, str] = {}
         self._enums = spec_enums()
 
     def stand_in(self, kind: str, value: str) -> str:
@@ -235,9 +236,11 @@ class Scrubber:
     def key(self, name: str) -> str:
         """An object key as the recording writes it: kept if a plain name, else a stand-in
         (the same one for the same key)."""
-        if KEY.fullmatch(name) and self._safe(name):
-            return name
-        return self.stand_in("key", name)
+        known = self._keys.get(name)
+        if known is None:  # the same few keys in every postback: judged once
+            known = name if KEY.fullmatch(name) and self._safe(name) else self.stand_in("key", name)
+            self._keys[name] = known
+        return known
 
     def _value(self, value: Any, path: str) -> Any:
         if isinstance(value, dict):

@@ -221,6 +221,22 @@ def test_keys_that_are_not_plain_names_are_replaced_and_counted() -> None:
     assert dict(scrubber.counts) == {f"$.by_mail.key-{n}": 1 for n in (1, 2, 3)}
 
 
+def test_the_key_is_replaced_even_where_its_shape_would_be_kept() -> None:
+    key = "Purchase_secret"  # a plain word: kept in a vocabulary field, were it not the key
+    record = {
+        "pixel_status": key,
+        "facebook_pixel": {"event_name": key, "pixel_id": "123"},
+        "postback_url": f"https://h.example/p?{key}=1&c={{sub1}}",
+        key: 1,
+    }
+    assert Scrubber([key]).postback(record) == {
+        "pixel_status": "text-1",
+        "facebook_pixel": {"event_name": "text-1", "pixel_id": "123"},
+        "postback_url": "https://host-1.example/path-1?name-1=value-1&c={sub1}",
+        "key-1": 1,
+    }
+
+
 def test_the_report_counts_paths_never_values() -> None:
     _, scrubber = scrubbed()
     named = [p for p in planted_postbacks() if p["relationship"].get("affiliate", {}).get("name")]
