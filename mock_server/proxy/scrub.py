@@ -10,15 +10,14 @@ alike and references line up.
 Kept as production sent them:
 
 - every number, boolean and ``null``, and every empty string;
-- Everflow's macros as the kit writes them (``{transaction_id}``: curly braces around
-  letters, digits and underscores, as ``fixtures.macros`` reads them), wherever they stand,
-  unless the name inside looks like a credential;
+- Everflow's macros (``{transaction_id}``, ``{sub1}``: a lower-case name in curly braces,
+  as every macro ``fixtures.macros`` knows is written), wherever they stand;
 - in a field the spec gives an ``enum``, its values; in those fields and in the fields that
   hold a documented vocabulary (``VOCABULARY``: statuses, currencies, platform event,
   action and field names), any plain word (ASCII letters and underscores, up to 40), so that
   an enum value Everflow adds (drift) stays readable;
 - digits alone in ``ID_FIELDS`` (Meta's pixel id);
-- object keys that are plain names (``KEY``): they are drift evidence;
+- object keys that are plain names (``NAME``): they are drift evidence;
 - the structure of a URL: its scheme (``http``/``https``, or none for ``//host/p``), the
   port, the ``/``, ``?``, ``&``, ``=`` and ``#`` that shape it, plain query parameter names,
   and its macros;
@@ -31,7 +30,7 @@ Replaced, each by a stand-in of its kind (``STAND_INS``):
 - in a URL: the user information, the host (unless it is a macro), every path segment and
   every query or fragment value (macros inside them kept), and any parameter name that is
   not a plain name; a URL that does not parse (a port past 65535 or of letters, a broken
-  ``[IPv6`` host) is replaced whole, keeping only its scheme;
+  ``[IPv6`` host, a space inside) is replaced whole, keeping only its scheme;
 - in HTML: every text and comment, every attribute value not listed (URLs in attribute
   values scrubbed as URLs, ``//host/p`` included);
 - whole, with a named stand-in: descriptions, offer and partner names, notes, platform user
@@ -57,15 +56,21 @@ from openapi.remote.masking import MIN_PIECE, redact
 from openapi.spec import load_spec, resolved
 
 MACRO = re.compile(r"\{[A-Za-z0-9_]{1,40}\}")
-"""An Everflow macro as the kit writes it (``fixtures.macros``): kept wherever it stands."""
+"""Something in curly braces as the kit writes a macro (``fixtures.macros``)."""
+MACRO_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*_?[0-9]{0,3}")
+"""A macro's name that is kept: lower-case words, up to three digits at the end
+(``transaction_id``, ``sub1``, ``adv10``), as every macro the kit knows is written."""
 _MACRO_SPLIT = re.compile(f"({MACRO.pattern})")
 
 WORD = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)*")
 """A vocabulary word: ``active``, ``global_offer``, ``CompleteRegistration``, ``USD``."""
 MAX_WORD = 40
 
-KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\[\]-]{0,63}")
-"""A plain name: object keys, query parameter and HTML attribute names that are kept."""
+NAME = re.compile(r"_?[A-Za-z]+(?:[_.-]+[A-Za-z]+)*_?[0-9]{0,3}")
+"""A plain name, kept as an object key, a query parameter's or an HTML attribute's name:
+ASCII words joined by ``_``, ``-`` or ``.``, up to three digits at the end (``sub1``,
+``utm_source``, ``data-src``, ``network_pixel_id``)."""
+MAX_NAME = 64
 TAG = r"[A-Za-z][A-Za-z0-9-]{0,31}"
 
 EMAIL = re.compile(
@@ -78,6 +83,9 @@ URL = re.compile(
     r"(?P<path>[^?#\s]*)(?:\?(?P<query>[^#\s]*))?(?:#(?P<fragment>\S*))?"
 )
 """A whole value that is a URL with an authority, protocol-relative (``//host/p``) too."""
+URL_START = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")
+"""What starts a URL: a value that starts so but is no whole URL (a space in it, say) is
+a URL that cannot be parsed, replaced whole but for its scheme."""
 SCHEMES = frozenset({"http", "https"})
 """Schemes kept as they are; any other is replaced (it could be anything)."""
 
@@ -238,7 +246,7 @@ class Scrubber:
         (the same one for the same key)."""
         known = self._keys.get(name)
         if known is None:  # the same few keys in every postback: judged once
-            known = name if KEY.fullmatch(name) and self._safe(name) else self.stand_in("key", name)
+            known = name if self._name(name) else self.stand_in("key", name)
             self._keys[name] = known
         return known
 
@@ -269,8 +277,15 @@ class Scrubber:
     def _word(self, text: str) -> bool:
         return len(text) <= MAX_WORD and bool(WORD.fullmatch(text)) and self._safe(text)
 
+    def _name(self, text: str) -> bool:
+        return len(text) <= MAX_NAME and bool(NAME.fullmatch(text)) and self._safe(text)
+
     def _macro(self, text: str) -> bool:
-        return bool(MACRO.fullmatch(text)) and self._safe(text)
+        return (
+            bool(MACRO.fullmatch(text))
+            and bool(MACRO_NAME.fullmatch(text[1:-1]))
+            and self._safe(text[1:-1])
+        )
 
     def _only_macros(self, text: str) -> bool:
         """Whether ``text`` is made of macros alone (``{email}``, ``{sub1}{sub2}``)."""
@@ -291,8 +306,10 @@ class Scrubber:
         kind = WHOLE.get(path)
         if kind is not None:
             return self.stand_in(kind, text)
-        if URL.fullmatch(text):
-            return self._url(text)
+        core = text.strip()
+        if URL_START.match(core):
+            lead = text[: len(text) - len(text.lstrip())]
+            return lead + self._url(core) + text[len(lead) + len(core) :]
         if path in HTML_FIELDS:
             return self._html(text)
         if EMAIL.fullmatch(text):
@@ -316,7 +333,8 @@ class Scrubber:
     def _url(self, url: str) -> str:
         """A URL with only its structure, port and macros kept (see the module's docstring)."""
         found = URL.fullmatch(url)
-        scheme = found["scheme"] if found else None
+        start = URL_START.match(url)
+        scheme = start.group()[:-3] if start and start.group() != "//" else None
         prefix = ""
         if scheme is not None:
             kept = scheme.lower() in SCHEMES and scheme.isascii()
@@ -358,7 +376,7 @@ class Scrubber:
         name, equals, value = pair.partition("=")
         if not equals:
             return self._runs(pair, "value")
-        if name and not (KEY.fullmatch(name) and self._safe(name)):
+        if name and not self._name(name):
             name = self.stand_in("name", name)
         return f"{name}={self._runs(value, 'value')}"
 
@@ -381,7 +399,7 @@ class Scrubber:
 
     def _attribute(self, found: re.Match[str]) -> str:
         name = found["name"]
-        if not (KEY.fullmatch(name) and self._safe(name)):
+        if not self._name(name):
             name = self.stand_in("attribute", name)
         if found["equals"] is None:
             return f"{found['space']}{name}"
@@ -399,7 +417,7 @@ class Scrubber:
         form = ATTRIBUTE_VALUES.get(name)
         if not value or self._only_macros(value) or (form and form.fullmatch(value)):
             return value
-        if URL.fullmatch(value):
+        if URL_START.match(value):
             return self._url(value)
         if EMAIL.fullmatch(value):
             return self.stand_in("email", value)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from mock_server import builtin_postbacks
 from mock_server.proxy.record import Recording
-from mock_server.proxy.scrub import Scrubber
+from mock_server.proxy.scrub import NAME, WORD, Scrubber
 from openapi.fast_validation import violations
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
@@ -167,6 +167,44 @@ def test_only_what_is_known_safe_is_kept(record: dict[str, Any], kept: bool) -> 
 )
 def test_urls_keep_their_structure_only(url: str, scrubbed: str) -> None:
     assert Scrubber().postback({"anything": url}) == {"anything": scrubbed}
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        # names and macros are kept only when plain: words, up to three digits at the end
+        (
+            "https://h.example/p?aff_sub10=1&utm-source=2",
+            "https://host-1.example/path-1?aff_sub10=value-1&utm-source=value-2",
+        ),
+        (
+            "https://h.example/p?Pl4nted=1&tok3nX=2",
+            "https://host-1.example/path-1?name-1=value-1&name-2=value-2",
+        ),
+        ("https://h.example/p?jörg=1", "https://host-1.example/path-1?name-1=value-1"),
+        (
+            "https://h.example/{sub1}?c={adv10}&d={payout_amount}",
+            "https://host-1.example/{sub1}?c={adv10}&d={payout_amount}",
+        ),
+        (
+            "https://h.example/p?c={Pl4nted}&d={tok3n_x}",
+            "https://host-1.example/path-1?c=value-1&d=value-2",
+        ),
+        # a URL with a space is no URL that parses; one with spaces around it is
+        ("https://u:pw@h.example/p?x=a b", "https://host-1.example/"),
+        ("  https://h.example/p  ", "  https://host-1.example/path-1  "),
+        ("// just a comment", "//host-1.example/"),
+    ],
+)
+def test_names_and_macros_are_kept_only_when_plain(text: str, scrubbed: str) -> None:
+    assert Scrubber().postback({"anything": text}) == {"anything": scrubbed}
+
+
+def test_html_attribute_names_are_kept_only_when_plain() -> None:
+    code = '<img Pl4nted="1" data-src="x" jörg=2 width="1">'
+    assert Scrubber().postback({"html_code": code}) == {
+        "html_code": '<img data-x1="value-1" data-src="value-2" data-x2="value-3" width="1">'
+    }
 
 
 def test_unparseable_urls_keep_the_scheme_the_spec_asks_for() -> None:
@@ -350,12 +388,14 @@ ALPHABET = st.characters(codec="utf-8", categories=("Lu", "Ll", "Nd"), exclude_c
 
 @st.composite
 def secrets(draw: st.DrawFn) -> str:
-    """A secret: 10 to 24 letters and digits, at least one digit and one capital or
-    non-ASCII letter (so that it is no plain word, which a vocabulary field keeps by
-    design, and no piece of a stand-in, which are lower-case ASCII)."""
+    """A secret: 10 to 24 letters and digits, with a digit and a capital or non-ASCII
+    letter (so that its lower-cased form is no piece of a stand-in, which are lower-case
+    ASCII), and no plain name or word: those the allow-list keeps by design where a name
+    or a vocabulary word stands (``NAME``, ``WORD``)."""
     text = draw(st.text(ALPHABET, min_size=10, max_size=24))
     assume(any(c.isdigit() for c in text))
     assume(any(c.isupper() or not c.isascii() for c in text if c.isalpha()))
+    assume(not NAME.fullmatch(text) and not WORD.fullmatch(text))
     return text
 
 
@@ -378,6 +418,8 @@ def _url_shapes(s: str, name: str) -> list[str]:
         f"//h.example/p?{name}={s}",
         f"https://h.example/p?x=abc{s}def",
         f"https://h.example/{quote(s)}",
+        f"https://h.example/p?c={{{s}}}&{s}=1",
+        f"https://h.example/p?x={s} {{sub1}}",
     ]
 
 
@@ -392,6 +434,7 @@ def _html_shapes(s: str, url: str, name: str) -> list[str]:
         f'<div data-{name}="{s}">hello {s} {{sub1}}</div>',
         f"<p>write to {s}@bücher.de</p>",
         f'<a href="mailto:{s}@mail.example">{s}</a>',
+        f"<img {s}=1 src={{{s}}}>",
     ]
 
 
