@@ -8,6 +8,8 @@ which carry fields the spec does not document (``undocumented``), by path; never
 A postback that breaks the spec is recorded all the same (it is evidence); ``serve --data``
 refuses it, naming it, unless ``--allow-drift``. Undocumented fields break no rule of the
 spec (as in the contract suite, they are a warning): they are recorded, and served.
+A string UTF-8 cannot encode (a lone surrogate) is written as its escape and named in the
+report (``unwritable``, by record and path): it never costs the rest of the recording.
 
 Both files are written whole or not at all (a temporary file, then a rename): Ctrl-C or
 SIGTERM while one is written leaves no file, or the one before, never half of one.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +98,14 @@ class Recording:
         out = Path(out)
         scrubber = Scrubber(secrets)
         originals = self.postbacks()
-        records = [scrubber.postback(p) for p in originals] if scrub else originals
+        scrubbed = [scrubber.postback(p) for p in originals] if scrub else originals
+        key = scrubber.key if scrub else _escaped
+        unwritable = [
+            {"index": index, "network_pixel_id": original["network_pixel_id"], "path": path}
+            for index, original in enumerate(originals)
+            for path in _unwritable(original, "$", key)
+        ]
+        records = [_writable(record) for record in scrubbed]
         drift = [
             {
                 "index": index,
@@ -109,24 +118,27 @@ class Recording:
             for index, original in enumerate(originals)
         ]
         schema = component_schema("PartnerPostback")
-        undocumented = [
+        undocumented = [  # of the records written: their keys, scrubbed
             {
                 "index": index,
-                "network_pixel_id": original["network_pixel_id"],
-                "paths": list(undocumented_paths(original, schema)),
+                "network_pixel_id": record["network_pixel_id"],
+                "paths": list(undocumented_paths(record, schema)),
             }
-            for index, original in enumerate(originals)
+            for index, record in enumerate(records)
         ]
-        report = {
-            "recording": out.name,
-            "postbacks": len(records),
-            "not_recorded": self.not_recorded,
-            "scrubbed": scrub,
-            "values_scrubbed": sum(scrubber.counts.values()),
-            "paths": dict(sorted(scrubber.counts.items())),
-            "drift": [entry for entry in drift if entry["violations"]],
-            "undocumented": [entry for entry in undocumented if entry["paths"]],
-        }
+        report = _writable(
+            {
+                "recording": out.name,
+                "postbacks": len(records),
+                "not_recorded": self.not_recorded,
+                "scrubbed": scrub,
+                "values_scrubbed": sum(scrubber.counts.values()),
+                "paths": dict(sorted(scrubber.counts.items())),
+                "drift": [entry for entry in drift if entry["violations"]],
+                "undocumented": [entry for entry in undocumented if entry["paths"]],
+                "unwritable": unwritable,
+            }
+        )
         report_file = report_path(out)
         write_whole(report_file, _dumps(report))
         try:
@@ -135,6 +147,36 @@ class Recording:
             report_file.unlink(missing_ok=True)
             raise
         return report_file
+
+
+def _escaped(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (``\\ud800``) written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unwritable(value: Any, path: str, key: Callable[[str], str]) -> Iterator[str]:
+    """The paths (keys as ``key`` writes them) of every key or string in ``value`` that UTF-8
+    cannot encode."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            inner = f"{path}.{_escaped(key(name))}"
+            if _escaped(name) != name:
+                yield inner
+            yield from _unwritable(item, inner, key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unwritable(item, f"{path}[{index}]", key)
+    elif isinstance(value, str) and _escaped(value) != value:
+        yield path
+
+
+def _writable(value: Any) -> Any:
+    """``value`` with every key and string UTF-8 cannot encode escaped (``_escaped``)."""
+    if isinstance(value, dict):
+        return {_escaped(k): _writable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_writable(item) for item in value]
+    return _escaped(value) if isinstance(value, str) else value
 
 
 def _dumps(value: Any) -> bytes:

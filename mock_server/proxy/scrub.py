@@ -1,99 +1,217 @@
-"""Take secrets and personal data out of recorded postbacks, keeping every shape.
+"""Take secrets and personal data out of recorded postbacks by allow-list, keeping shapes.
 
-A ``Scrubber`` replaces values, never keys: each value it judges secret or personal becomes
-a stand-in of the same kind (``host-1.example``, ``person-2@people.example``, ``Offer 3``),
-the same value always the same stand-in within one recording, so that two postbacks of one
-offer still name it alike. Ids, enums, numbers, timestamps and every key (unknown ones
-too: they are drift evidence) stay as production sent them, and Everflow's macros
-(``{transaction_id}``) are kept verbatim wherever they stand.
+A ``Scrubber`` keeps a string only where it is known to be safe, and replaces every other
+literal by a stand-in: a value production sent that the scrubber has no reason to trust is
+never copied, whatever it looks like, so a secret in a shape nobody thought of is replaced
+all the same. The same value always gets the same stand-in within one recording (they are
+numbered in the order values are first met), so two postbacks of one offer still name it
+alike and references line up.
 
-What is replaced (``WHOLE`` and ``NAME_KEY`` say which fields are replaced whole):
+Kept as production sent them:
 
-- in every URL, wherever it stands (postback URLs, HTML, unknown fields): the host (to an
-  ``*.example`` host), user information, and the values of query parameters whose names
-  look secret (``SECRET_PARAMETER``: token, key, secret, password, signature, ...);
-- in every string: e-mail addresses, phone numbers (``PHONE``), anything equal to the API key
-  (and, through the contract suite's masking, any eight characters of it);
-- whole: descriptions, offer and partner names (and any field whose name says it holds a
-  name or notes), ``internal_notes``, platform user data values, TikTok's e-mail and phone.
+- every number, boolean and ``null``, and every empty string;
+- Everflow's macros (``{transaction_id}``, ``{sub1}``: a lower-case name in curly braces,
+  as every macro ``fixtures.macros`` knows is written), wherever they stand;
+- in a field the spec gives an ``enum``, its values; in those fields and in the fields that
+  hold a documented vocabulary (``VOCABULARY``: statuses, currencies, platform event,
+  action and field names), any plain word (ASCII letters and underscores, up to 40), so that
+  an enum value Everflow adds (drift) stays readable;
+- digits alone in ``ID_FIELDS`` (Meta's pixel id);
+- object keys that are plain names (``NAME``): they are drift evidence;
+- the structure of a URL: its scheme (``http``/``https``, or none for ``//host/p``), the
+  port, the ``/``, ``?``, ``&``, ``=`` and ``#`` that shape it, plain query parameter names,
+  and its macros;
+- the structure of ``html_code``: tags and plain attribute names, whitespace, and the
+  attribute values of ``ATTRIBUTE_VALUES`` (sizes, ``display:none``, ``type``) when they
+  are in the form listed there.
 
-``counts`` says how many values were replaced at each path (array indices as ``[]``):
-the scrub report, which never holds a value.
+Replaced, each by a stand-in of its kind (``STAND_INS``):
+
+- in a URL: the user information, the host (unless it is a macro), every path segment and
+  every query or fragment value (macros inside them kept), and any parameter name that is
+  not a plain name; a URL that does not parse (a port past 65535 or of letters, a broken
+  ``[IPv6`` host, a space inside) is replaced whole, keeping only its scheme;
+- in HTML: every text and comment, every attribute value not listed (URLs in attribute
+  values scrubbed as URLs, ``//host/p`` included);
+- whole, with a named stand-in: descriptions, offer and partner names, notes, platform user
+  data, TikTok's e-mail and phone (``WHOLE``);
+- every other string, and every key that is not a plain name or looks like a credential;
+  an e-mail-shaped value gets an e-mail stand-in, so the recording keeps its kinds.
+
+``counts`` says how many values were replaced at each path (array indices as ``[]``): the
+scrub report, which never holds a value.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from openapi.remote.masking import MIN_PIECE, redact
+from openapi.spec import load_spec, resolved
 
-MACRO = re.compile(r"\{[A-Za-z0-9_.]+\}")
-"""An Everflow macro, replaced by a value when a postback fires: never scrubbed."""
+MACRO = re.compile(r"\{[A-Za-z0-9_]{1,40}\}")
+"""Something in curly braces as the kit writes a macro (``fixtures.macros``)."""
+MACRO_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*_?[0-9]{0,3}")
+"""A macro's name that is kept: lower-case words, up to three digits at the end
+(``transaction_id``, ``sub1``, ``adv10``), as every macro the kit knows is written."""
+_MACRO_SPLIT = re.compile(f"({MACRO.pattern})")
 
-SECRET_PARAMETER = re.compile(
-    r"token|key|secret|pass|pwd|sig|auth|hash|hmac|credential|session", re.IGNORECASE
+WORD = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)*")
+"""A vocabulary word: ``active``, ``global_offer``, ``CompleteRegistration``, ``USD``."""
+MAX_WORD = 40
+
+NAME = re.compile(r"_?[A-Za-z]+(?:[_.-]+[A-Za-z]+)*_?[0-9]{0,3}")
+"""A plain name, kept as an object key, a query parameter's or an HTML attribute's name:
+ASCII words joined by ``_``, ``-`` or ``.``, up to three digits at the end (``sub1``,
+``utm_source``, ``data-src``, ``network_pixel_id``)."""
+MAX_NAME = 64
+TAG = r"[A-Za-z][A-Za-z0-9-]{0,31}"
+
+EMAIL = re.compile(
+    r"[^\s@<>()\[\],;:\"/?#&=]+@[^\s@<>()\[\],;:\"/?#&=]+\.[^\s@<>()\[\],;:\"/?#&=.]{2,}"
 )
-"""Query parameter names whose values are treated as secrets."""
+"""Something e-mail-shaped (any script): given an e-mail stand-in, so it stays one."""
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-PHONE = re.compile(
-    r"(?<![\w{])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){1,4}"
-    r"|\(\d{3}\)\s?\d{3}[-.]\d{4}|\d{3}[-.]\d{3}[-.]\d{4})(?![\w}])"
+URL = re.compile(
+    r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):)?//(?P<authority>[^/?#\s]*)"
+    r"(?P<path>[^?#\s]*)(?:\?(?P<query>[^#\s]*))?(?:#(?P<fragment>\S*))?"
 )
-"""A phone number in text: international (``+44 20 7946 0958``) or North American
-(``(555) 123-4567``, ``555-123-4567``). Plain runs of digits are left alone: they are ids
-and timestamps far more often than phone numbers."""
+"""A whole value that is a URL with an authority, protocol-relative (``//host/p``) too."""
+URL_START = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")
+"""What starts a URL: a value that starts so but is no whole URL (a space in it, say) is
+a URL that cannot be parsed, replaced whole but for its scheme."""
+SCHEMES = frozenset({"http", "https"})
+"""Schemes kept as they are; any other is replaced (it could be anything)."""
 
-URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>`]+")
-_FOUND = re.compile(f"(?P<url>{URL.pattern})|(?P<email>{EMAIL.pattern})|(?P<phone>{PHONE.pattern})")
-"""One pass over a text: a stand-in put in is never looked at again."""
+_HTML_TOKEN = re.compile(
+    r"(?P<comment><!--.*?-->)"
+    rf"|<(?P<close>/?)(?P<tag>{TAG})"
+    r"(?P<attributes>(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)"
+    r"(?P<end>\s*/?>)",
+    re.DOTALL,
+)
+_ATTRIBUTE = re.compile(
+    r"(?P<space>\s+)(?P<name>[^\s\"'<>/=]+)"
+    r"(?:(?P<equals>\s*=\s*)(?:\"(?P<double>[^\"]*)\"|'(?P<single>[^']*)'|(?P<bare>[^\s\"'=<>`]+)))?"
+)
+
+_SIZE = re.compile(r"[0-9]{1,5}(?:px|%)?")
+ATTRIBUTE_VALUES: dict[str, re.Pattern[str]] = {
+    "width": _SIZE,
+    "height": _SIZE,
+    "border": _SIZE,
+    "frameborder": _SIZE,
+    "marginwidth": _SIZE,
+    "marginheight": _SIZE,
+    "style": re.compile(
+        r"(?:\s*(?:display|visibility|position|width|height|border|left|top)\s*:\s*"
+        r"(?:none|hidden|absolute|0|-?[0-9]{1,5}px)\s*;?)+\s*"
+    ),
+    "type": re.compile(r"text/javascript|image/(?:gif|png)|module"),
+    "scrolling": re.compile(r"no|yes|auto"),
+    "loading": re.compile(r"lazy|eager"),
+    "crossorigin": re.compile(r"anonymous|use-credentials"),
+    "referrerpolicy": re.compile(r"no-referrer(?:-when-downgrade)?|origin|unsafe-url"),
+    "async": re.compile(r"async"),
+    "defer": re.compile(r"defer"),
+}
+"""HTML attribute values kept, by attribute, when the whole value is of this form: a pixel's
+layout, never a value of the partner's."""
+
+VOCABULARY = frozenset(
+    {
+        "$.relationship.offer.offer_status",
+        "$.relationship.offer.visibility",
+        "$.relationship.offer.currency_id",
+        "$.relationship.affiliate.account_status",
+        "$.relationship.affiliate.default_currency_id",
+        "$.facebook_pixel.event_name",
+        "$.facebook_pixel.action_source",
+        "$.facebook_pixel.user_data[].field",
+        "$.facebook_pixel.custom_data[].field",
+        "$.tiktok_pixel.event_name",
+        "$.tiktok_pixel.properties[].field",
+        "$.snapchat_pixel.event_name",
+        "$.snapchat_pixel.action_source",
+        "$.snapchat_pixel.user_data[].field",
+        "$.snapchat_pixel.custom_data[].field",
+    }
+)
+"""Fields the spec documents as holding a vocabulary (a status, a currency, a platform's
+event, action or field name) without listing it: a plain word is kept there."""
+
+ID_FIELDS = frozenset({"$.facebook_pixel.pixel_id"})
+"""Fields holding a platform's numeric id: digits alone are kept there."""
+
+HTML_FIELDS = frozenset({"$.html_code"})
+"""Fields holding HTML: scrubbed as HTML (tags kept), not replaced whole."""
 
 WHOLE = {
     "$.description": "description",
     "$.relationship.offer.name": "offer",
+    "$.network_offer_name": "offer",
     "$.relationship.affiliate.name": "partner",
+    "$.network_affiliate_name": "partner",
     "$.relationship.affiliate.internal_notes": "notes",
+    "$.rumble_pixel.conversion_action_name": "name",
     "$.facebook_pixel.user_data[].value": "user data",
     "$.snapchat_pixel.user_data[].value": "user data",
     "$.tiktok_pixel.email": "email",
     "$.tiktok_pixel.phone": "phone",
 }
-"""Fields replaced whole, by path, and the kind of stand-in they get."""
-
-NAME_KEY = re.compile(r"(?:^|_)(?:name|notes?|company|contact)$")
-"""Any other field (unknown ones too) named like this holds a name or notes: replaced whole."""
-NOT_PERSONAL = frozenset(
-    {
-        "$.facebook_pixel.event_name",
-        "$.tiktok_pixel.event_name",
-        "$.snapchat_pixel.event_name",
-        "$.rumble_pixel.conversion_action_name",
-        "$.facebook_pixel.user_data[].field",
-        "$.facebook_pixel.custom_data[].field",
-        "$.snapchat_pixel.user_data[].field",
-        "$.snapchat_pixel.custom_data[].field",
-        "$.tiktok_pixel.properties[].field",
-    }
-)
-"""Fields named like names that hold Everflow's or a platform's vocabulary, not a person's."""
+"""Fields replaced whole (unless they hold macros alone), and the kind of stand-in they get."""
 
 STAND_INS = {
     "host": "host-{}.example",
     "email": "person-{}@people.example",
     "phone": "+1555{:07d}",
-    "secret": "secret-{}",
     "userinfo": "user-{}",
+    "scheme": "scheme-{}",
+    "path": "path-{}",
+    "value": "value-{}",
+    "name": "name-{}",
+    "key": "key-{}",
+    "attribute": "data-x{}",
+    "text": "text-{}",
     "description": "Postback {}",
     "offer": "Offer {}",
     "partner": "Partner {}",
     "notes": "Notes {}",
     "user data": "user-data-{}",
-    "name": "Name {}",
 }
+"""Every stand-in: ASCII letters, digits and ``-.@+`` only, so none needs escaping in a URL,
+HTML or JSON, and each stays what its field expects (a host, an e-mail address)."""
+
+
+def credential_shaped(text: str) -> bool:
+    """Whether ``text`` looks like a token: 16 characters or more, letters and digits mixed."""
+    return len(text) >= 16 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
+@functools.cache
+def spec_enums() -> Mapping[str, frozenset[str]]:
+    """The values of every ``enum`` field of a postback, by path (array items as ``[]``)."""
+    found: dict[str, frozenset[str]] = {}
+
+    def walk(schema: Mapping[str, Any], path: str, depth: int) -> None:
+        schema = resolved(schema)
+        if isinstance(schema.get("enum"), list):
+            found[path] = frozenset(v for v in schema["enum"] if isinstance(v, str))
+        if depth > 8:
+            return
+        for name, inner in (schema.get("properties") or {}).items():
+            walk(inner, f"{path}.{name}", depth + 1)
+        if isinstance(schema.get("items"), Mapping):
+            walk(schema["items"], f"{path}[]", depth + 1)
+
+    walk(load_spec()["components"]["schemas"]["PartnerPostback"], "$", 0)
+    return found
 
 
 class Scrubber:
@@ -107,6 +225,8 @@ class Scrubber:
         self.counts: Counter[str] = Counter()
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
+        self._keys: dict[str, str] = {}
+        self._enums = spec_enums()
 
     def stand_in(self, kind: str, value: str) -> str:
         """The stand-in of ``value`` as a ``kind``: the same one every time it is asked."""
@@ -118,79 +238,187 @@ class Scrubber:
         return known
 
     def postback(self, record: Any) -> Any:
-        """``record`` with its secrets and personal data replaced; a new value."""
-        return self._value(record, "$", "")
+        """``record`` with every value not known to be safe replaced; a new value."""
+        return self._value(record, "$")
 
-    def _value(self, value: Any, path: str, key: str) -> Any:
+    def key(self, name: str) -> str:
+        """An object key as the recording writes it: kept if a plain name, else a stand-in
+        (the same one for the same key)."""
+        known = self._keys.get(name)
+        if known is None:  # the same few keys in every postback: judged once
+            known = name if self._name(name) else self.stand_in("key", name)
+            self._keys[name] = known
+        return known
+
+    def _value(self, value: Any, path: str) -> Any:
         if isinstance(value, dict):
-            return {k: self._value(v, f"{path}.{k}", k) for k, v in value.items()}
+            out: dict[str, Any] = {}
+            for name, item in value.items():
+                key = self.key(name)
+                if key != name:
+                    self.counts[f"{path}.{key}"] += 1
+                out[key] = self._value(item, f"{path}.{key}")
+            return out
         if isinstance(value, list):
-            return [self._value(item, f"{path}[]", key) for item in value]
+            return [self._value(item, f"{path}[]") for item in value]
         if not isinstance(value, str) or not value:
             return value
-        kind = WHOLE.get(path) or (
-            "name" if NAME_KEY.search(key) and path not in NOT_PERSONAL else None
-        )
-        if kind is not None and not _only_macros(value):
+        scrubbed = self._string(value, path)
+        if scrubbed != value:
             self.counts[path] += 1
-            return self.stand_in(kind, value)
-        return self._text(value, path)
+        return scrubbed
 
-    def _text(self, text: str, path: str) -> str:
-        """``text`` with URLs, e-mail addresses, phone numbers and the key replaced."""
-        if text in self.secrets:
-            self.counts[path] += 1
-            return self.stand_in("secret", text)
-        out = _FOUND.sub(lambda match: self._found(match, path), text)
-        if self._maskable:
-            masked = redact(out, self._maskable)
-            if masked != out:
-                self.counts[path] += 1
-                out = masked
+    def _safe(self, text: str) -> bool:
+        """Whether a piece that passed an allow-list's shape holds no secret after all."""
+        if credential_shaped(text) or text in self.secrets:
+            return False
+        return not self._maskable or redact(text, self._maskable) == text
+
+    def _word(self, text: str) -> bool:
+        return len(text) <= MAX_WORD and bool(WORD.fullmatch(text)) and self._safe(text)
+
+    def _name(self, text: str) -> bool:
+        return len(text) <= MAX_NAME and bool(NAME.fullmatch(text)) and self._safe(text)
+
+    def _macro(self, text: str) -> bool:
+        return (
+            bool(MACRO.fullmatch(text))
+            and bool(MACRO_NAME.fullmatch(text[1:-1]))
+            and self._safe(text[1:-1])
+        )
+
+    def _only_macros(self, text: str) -> bool:
+        """Whether ``text`` is made of macros alone (``{email}``, ``{sub1}{sub2}``)."""
+        pieces = _MACRO_SPLIT.split(text)
+        return all(
+            (self._macro(piece) if index % 2 else not piece) for index, piece in enumerate(pieces)
+        )
+
+    def _string(self, text: str, path: str) -> str:
+        enum = self._enums.get(path)
+        if (
+            self._only_macros(text)
+            or (enum is not None and (text in enum or self._word(text)))
+            or (path in VOCABULARY and self._word(text))
+            or (path in ID_FIELDS and text.isascii() and text.isdigit() and len(text) <= 20)
+        ):
+            return text
+        kind = WHOLE.get(path)
+        if kind is not None:
+            return self.stand_in(kind, text)
+        core = text.strip()
+        if URL_START.match(core):
+            lead = text[: len(text) - len(text.lstrip())]
+            return lead + self._url(core) + text[len(lead) + len(core) :]
+        if path in HTML_FIELDS:
+            return self._html(text)
+        if EMAIL.fullmatch(text):
+            return self.stand_in("email", text)
+        return self._runs(text, "text")
+
+    def _runs(self, text: str, kind: str) -> str:
+        """``text`` with its macros and whitespace kept and every other run replaced."""
+        out = []
+        for index, piece in enumerate(_MACRO_SPLIT.split(text)):
+            if not piece or piece.isspace() or (index % 2 and self._macro(piece)):
+                out.append(piece)
+            else:
+                core = piece.strip()
+                lead = piece[: len(piece) - len(piece.lstrip())]
+                trail = piece[len(piece.rstrip()) :]
+                stand_in = self.stand_in("email" if EMAIL.fullmatch(core) else kind, core)
+                out.append(lead + stand_in + trail)
+        return "".join(out)
+
+    def _url(self, url: str) -> str:
+        """A URL with only its structure, port and macros kept (see the module's docstring)."""
+        found = URL.fullmatch(url)
+        start = URL_START.match(url)
+        scheme = start.group()[:-3] if start and start.group() != "//" else None
+        prefix = ""
+        if scheme is not None:
+            kept = scheme.lower() in SCHEMES and scheme.isascii()
+            prefix = (scheme if kept else self.stand_in("scheme", scheme)) + ":"
+        try:
+            if found is None:
+                raise ValueError(url)
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:  # cannot be parsed: nothing of it is trusted
+            return f"{prefix}//{self.stand_in('host', url)}/"
+        userinfo, at, hostport = found["authority"].rpartition("@")
+        host = (
+            hostport[: hostport.index("]") + 1]
+            if hostport.startswith("[")
+            else (hostport.partition(":")[0])
+        )
+        netloc = ""
+        if at:
+            netloc = self.stand_in("userinfo", userinfo) + "@"
+        if host and not self._only_macros(host):
+            host = self.stand_in("host", host.lower())
+        netloc += host + (f":{port}" if port is not None else "")
+        out = f"{prefix}//{netloc}"
+        out += "/".join(self._segment(segment) for segment in found["path"].split("/"))
+        for mark, pairs in (("?", found["query"]), ("#", found["fragment"])):
+            if pairs is not None:
+                out += mark + "&".join(self._pair(pair) for pair in pairs.split("&"))
         return out
 
-    def _found(self, match: re.Match[str], path: str) -> str:
-        if match.lastgroup == "url":
-            return self._url(match.group(), path)
-        return self._replace(match.lastgroup or "email", match.group(), path)
+    def _segment(self, segment: str) -> str:
+        if not segment or self._only_macros(segment):
+            return segment
+        return self._runs(segment, "path")
 
-    def _replace(self, kind: str, value: str, path: str) -> str:
-        self.counts[path] += 1
-        return self.stand_in(kind, value)
-
-    def _url(self, url: str, path: str) -> str:
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname or ""
-            port = parts.port
-        except ValueError:  # not a URL after all (a bad IPv6 address, a port of letters)
-            return url
-        netloc = parts.netloc
-        if host and not _only_macros(host):
-            netloc = self._replace("host", host.lower(), path) + (f":{port}" if port else "")
-        elif "@" in netloc:
-            netloc = netloc.rpartition("@")[2]
-        if parts.username is not None or parts.password is not None:
-            userinfo = self._replace("userinfo", parts.netloc.rpartition("@")[0], path)
-            netloc = f"{userinfo}@{netloc}"
-        query = "&".join(self._parameter(pair, path) for pair in parts.query.split("&"))
-        fragment = "&".join(self._parameter(pair, path) for pair in parts.fragment.split("&"))
-        scrubbed = SplitResult(parts.scheme, netloc, parts.path, query, fragment)
-        return urlunsplit(scrubbed)
-
-    def _parameter(self, pair: str, path: str) -> str:
+    def _pair(self, pair: str) -> str:
+        """A query (or fragment) parameter: a plain name kept, its value replaced but for
+        macros; a bare value (no ``=``) replaced likewise."""
         name, equals, value = pair.partition("=")
-        if not equals or not value or _only_macros(unquote(value)):
-            return pair
-        if SECRET_PARAMETER.search(name) or unquote(value) in self.secrets:
-            return f"{name}={self._replace('secret', value, path)}"
-        decoded = unquote(value)
-        if EMAIL.fullmatch(decoded) or PHONE.fullmatch(decoded):
-            kind = "email" if EMAIL.fullmatch(decoded) else "phone"
-            return f"{name}={self._replace(kind, decoded, path)}"
-        return pair
+        if not equals:
+            return self._runs(pair, "value")
+        if name and not self._name(name):
+            name = self.stand_in("name", name)
+        return f"{name}={self._runs(value, 'value')}"
 
+    def _html(self, text: str) -> str:
+        """HTML with its tags and plain attribute names kept, and every text, comment and
+        attribute value replaced but for macros, URL structure and ``ATTRIBUTE_VALUES``."""
+        out = []
+        start = 0
+        for token in _HTML_TOKEN.finditer(text):
+            out.append(self._runs(text[start : token.start()], "text"))
+            start = token.end()
+            if token["comment"] is not None:
+                inside = token["comment"][4:-3]
+                out.append(f"<!--{self._runs(inside, 'text')}-->")
+                continue
+            attributes = _ATTRIBUTE.sub(self._attribute, token["attributes"])
+            out.append(f"<{token['close']}{token['tag']}{attributes}{token['end']}")
+        out.append(self._runs(text[start:], "text"))
+        return "".join(out)
 
-def _only_macros(text: str) -> bool:
-    """Whether ``text`` is made of macros alone (``{email}``, ``{sub1}{sub2}``)."""
-    return bool(MACRO.search(text)) and not MACRO.sub("", text).strip()
+    def _attribute(self, found: re.Match[str]) -> str:
+        name = found["name"]
+        if not self._name(name):
+            name = self.stand_in("attribute", name)
+        if found["equals"] is None:
+            return f"{found['space']}{name}"
+        raw = next(v for v in (found["double"], found["single"], found["bare"]) if v is not None)
+        value = html.unescape(raw)
+        scrubbed = self._attribute_value(name.lower(), value)
+        if scrubbed == value:
+            quote = (
+                '"' if found["double"] is not None else "'" if found["single"] is not None else ""
+            )
+            return f"{found['space']}{name}{found['equals']}{quote}{raw}{quote}"
+        return f'{found["space"]}{name}="{html.escape(scrubbed, quote=True)}"'
+
+    def _attribute_value(self, name: str, value: str) -> str:
+        form = ATTRIBUTE_VALUES.get(name)
+        if not value or self._only_macros(value) or (form and form.fullmatch(value)):
+            return value
+        if URL_START.match(value):
+            return self._url(value)
+        if EMAIL.fullmatch(value):
+            return self.stand_in("email", value)
+        return self._runs(value, "value")

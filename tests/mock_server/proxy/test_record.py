@@ -289,3 +289,31 @@ def test_undocumented_fields_are_reported_by_path_and_recorded_not_refused(
     assert "brand_new_field" in next(
         p for p in loaded if p["network_pixel_id"] == extended["network_pixel_id"]
     )
+
+
+@pytest.mark.parametrize("scrub", [True, False])
+def test_a_value_utf8_cannot_hold_is_escaped_named_and_the_rest_written(
+    tmp_path: Path, scrub: bool
+) -> None:
+    first, second, *_ = planted_postbacks()
+    second["description"] = "half \ud800 a pair"
+    second["brand_new"] = {"k\udc00": "v", "list": ["ok", "\ud800"]}
+    recording = Recording()
+    recording.add(first)
+    recording.add(second)
+    out = tmp_path / "rec.json"
+    report = json.loads(recording.write(out, [KEY], scrub=scrub).read_text(encoding="utf-8"))
+    key = "key-1" if scrub else "k\\udc00"
+    assert report["unwritable"] == [
+        {"index": 1, "network_pixel_id": 2, "path": path}
+        for path in ("$.description", f"$.brand_new.{key}", "$.brand_new.list[1]")
+    ]
+    written = {p["network_pixel_id"]: p for p in load_data_file(out)}  # loads, and whole
+    assert sorted(written) == [1, 2]
+    if scrub:
+        assert written[2]["description"] == "Postback 2"
+        assert written[2]["brand_new"] == {"key-1": "text-1", "list": ["text-2", "text-3"]}
+    else:  # kept, as asked, with the half of a pair written as its escape
+        assert written[2]["description"] == "half \\ud800 a pair"
+        assert written[2]["brand_new"] == {"k\\udc00": "v", "list": ["ok", "\\ud800"]}
+    assert "half" not in report_path(out).read_text(encoding="utf-8")
