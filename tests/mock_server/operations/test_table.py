@@ -1058,3 +1058,38 @@ def test_other_methods_are_405_naming_the_allowed_ones(
     assert answer.status == 405
     assert answer.headers["Allow"] == allowed
     assert answer.json() == {"error": "Method not allowed."}
+
+
+def test_strict_mode_refuses_every_warning_before_anything_changes(
+    make_talker: MakeTalker,
+) -> None:
+    """Issue 31's typos: lenient answers 200 and warns; strict answers 400 in the same words,
+    stores nothing, and the journal marks it."""
+    typo_put = {**FACTORY.build_input(), "pixel_statuss": "inactive"}
+    typo_create = {**FACTORY.build_input(), "descripton": "x"}
+    requests: list[tuple[str, str, Any]] = [
+        ("POST", SEARCH, {"query": {"filters": {"delivery_method": "tiktok"}}}),
+        ("PUT", PIXELS + "3", typo_put),
+        ("POST", API, typo_create),
+        ("GET", API + "?pge=2", None),
+        ("GET", PIXELS + "3?verbose=1", None),
+        ("DELETE", PIXELS + "3?force=1", None),
+    ]
+    lenient, strict = make_talker(), make_talker(strict=True)
+    for method, path, body in requests:
+        warned = lenient.request(method, path, KEY, json_body=body)
+        assert warned.status == 200, (method, path)
+        warning = warned.headers["X-Everflow-Mock-Warning"]
+        assert "strict" not in get_state(lenient.app).requests[-1]
+        before = get_state(strict.app).store.postbacks()
+        refused = strict.request(method, path, KEY, json_body=body)
+        assert refused.status == 400, (method, path)
+        assert refused.json() == {"error": f"strict mode: {warning}"}
+        assert refused.headers["X-Everflow-Mock-Warning"] == warning
+        assert refused.headers["X-RateLimit-Remaining"]  # the key passed and spent a token
+        entry = get_state(strict.app).requests[-1]
+        assert (entry["status"], entry["strict"], entry["warning"]) == (400, True, warning)
+        assert get_state(strict.app).store.postbacks() == before
+    # What strict mode has no warning for is answered as ever.
+    assert strict.get(PIXELS + "3", KEY).status == 200
+    assert "strict" not in get_state(strict.app).requests[-1]
