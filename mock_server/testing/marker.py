@@ -149,7 +149,7 @@ def marker_settings(
 ) -> MarkerSettings:
     """The settings of a test's ``everflow`` markers, given as (args, kwargs) pairs from
     the farthest to the closest (the closest wins); ``seed`` and ``strict`` are the
-    session's defaults (``--everflow-seed``, the ``everflow_strict`` ini setting) and
+    session's defaults (``--everflow-seed``, the ``everflow_mock_strict`` ini setting) and
     ``base`` the directory relative data file paths start from (the current one if not
     given)."""
     accepted = ", ".join(KEYWORDS)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 KEY_ENV = "EVERFLOW_API_KEY"
 LIVE_ENV = "EVERFLOW_LIVE"
 BASE_URL_ENV = "EVERFLOW_BASE_URL"
-STRICT_INI = "everflow_strict"
+STRICT_INI = "everflow_mock_strict"
 """The ini setting that makes every test's mock strict (``MockConfig.strict``)."""
 ENABLE_LIVE = (
     f"set {KEY_ENV} and pass --everflow-live (or set {LIVE_ENV}=1) to run tests against "

@@ -102,7 +102,7 @@ def test_a_marker_turns_it_off(everflow_mock):
 def test_the_everflow_strict_ini_setting_makes_every_mock_strict(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeini("[pytest]\neverflow_strict = true\n")
+    pytester.makeini("[pytest]\neverflow_mock_strict = true\n")
     result = run(pytester, "import pytest\n" + STRICT_TESTS)
     result.assert_outcomes(passed=3)
 
