@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_MISSING_ID",
     "PROBES",
     "READ_PROBES",
+    "REAL_API_PROBES",
     "WRITE_PROBES",
     "RunInterrupted",
     "run_contract",
