@@ -15,6 +15,11 @@ One finding per open point, named ``observed_<point>``, its ``expected`` the kit
   body, and which place wins when the query string says otherwise.
 - ``observed_post_conversion``: what a search filter ``pixel_type: post_conversion``
   answers, and which ``pixel_type`` the postbacks it selects carry.
+- ``observed_unknown_key`` (a real API only): the status and body shape (its field names,
+  never its text) of a read with a key that cannot be valid: 401 by Everflow's current
+  errors page, 403 by an older one.
+- ``observed_search_sort`` (a real API only): whether a search with
+  ``"sort": {"field": "time_created", "direction": "desc"}`` answers its rows in that order.
 """
 
 from __future__ import annotations
@@ -147,7 +152,7 @@ def search_paging(
         return []
     expected = (
         f"paging object read (page_size {body_size}); query page_size {query_size} against "
-        f"body {body_size}: 400 naming both"
+        f"body {body_size}: 200, the query string winning (page_size {query_size})"
     )
     actual = (
         f"paging object alone: {_page_size(in_body)}; query {query_size} and body "
@@ -170,3 +175,43 @@ def post_conversion(target: str, response: httpx.Response | None) -> list[Findin
         actual = f"200: {listed}"
     expected = "200, selecting event postbacks (stored and answered as event)"
     return [_info(target, "search_post_conversion", "post_conversion", expected, actual)]
+
+
+def _shape_of(response: httpx.Response) -> str:
+    """An answer's status and body shape: its field names, never their values."""
+    body = json_body(response)
+    if isinstance(body, dict):
+        fields = ", ".join(sorted(str(name)[:64] for name in body)[:20]) or "none"
+        return f"{response.status_code}, a JSON object with fields: {fields}"
+    kind = "not JSON" if body is None else f"JSON {type(body).__name__}"
+    return f"{response.status_code}, {kind}"
+
+
+def unknown_key(target: str, response: httpx.Response | None) -> list[Finding]:
+    """What a read with a key that cannot be valid answered (status and field names)."""
+    if response is None:
+        return []
+    expected = '401 {"error": ...} (Everflow\'s current errors page; an older page said 403)'
+    return [_info(target, "unknown_key", "unknown_key", expected, _shape_of(response))]
+
+
+def search_sort(target: str, response: httpx.Response | None, field: str) -> list[Finding]:
+    """Whether a search sorted by ``field`` descending answered its rows in that order."""
+    if response is None:
+        return []
+    expected = f"rows by {field}, descending (the mock sorts; Everflow says search sorts)"
+    body = json_body(response)
+    rows = body.get("pixels") if isinstance(body, dict) else None
+    if response.status_code != 200 or not isinstance(rows, list):
+        return [_info(target, "search_sort", "search_sort", expected, _shape_of(response))]
+    values = [row.get(field) for row in rows if isinstance(row, Mapping)]
+    numbers = [value for value in values if type(value) is int]
+    if len(set(numbers)) < 2:
+        actual = f"200, cannot tell: {len(set(numbers))} distinct {field} among {len(rows)} rows"
+    elif numbers == sorted(numbers, reverse=True):
+        actual = f"200, honoured: {len(numbers)} rows by {field}, descending"
+    elif numbers == sorted(numbers):
+        actual = f"200, not honoured: {len(numbers)} rows by {field}, ascending"
+    else:
+        actual = f"200, not honoured: {len(numbers)} rows not in {field} order"
+    return [_info(target, "search_sort", "search_sort", expected, actual)]

@@ -41,9 +41,11 @@ class Prober:
         same_id: bool = True,
         judge: bool = True,
         must: bool = False,
+        key: str | None = None,
     ) -> httpx.Response | None:
         """Send one probe expecting status ``expected``; its answer, or ``None`` when there
-        is none to look at. ``judge=False`` leaves judging the answer to the caller."""
+        is none to look at. ``judge=False`` leaves judging the answer to the caller; ``key``
+        is sent instead of the client's own."""
         target = self.report.target
         self.report.probes.append(f"{probe} {pixel_id}" if pixel_id is not None else probe)
         if self.stopped is not None and not must:
@@ -52,7 +54,7 @@ class Prober:
             return None
         try:
             response = self.client.request(
-                method, path, params=params, json=json, with_key=with_key
+                method, path, params=params, json=json, with_key=with_key, key=key
             )
         except TransportFailure as failure:
             self.report.add(

@@ -17,12 +17,13 @@ from openapi import load_spec
 from openapi.remote.checks import DriftTracker, as_int, json_body
 from openapi.remote.client import ContractClient
 from openapi.remote.findings import Finding, Report, RunInterrupted, interrupted
-from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH
+from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, is_loopback
 
 __all__ = [
     "DEFAULT_MISSING_ID",
     "PROBES",
     "READ_PROBES",
+    "REAL_API_PROBES",
     "WRITE_PROBES",
     "RunInterrupted",
     "run_contract",
@@ -41,6 +42,13 @@ READ_PROBES = (
 PROBES = READ_PROBES
 """The read-only probes, in the order they are sent (``WRITE_PROBES`` follow them when
 writes are allowed)."""
+REAL_API_PROBES = ("unknown_key", "search_sort")
+"""Read-only probes sent to a real API only (not to a loopback mock, which accepts any key
+unless told otherwise): after ``READ_PROBES``, their answers reported as ``info``."""
+INVALID_KEY = "everflow-contract-not-a-key"
+"""The key of the ``unknown_key`` probe: no real key looks like it (nor is it secret)."""
+SORT_FIELD = "time_created"
+"""What the ``search_sort`` probe sorts by, as an older Everflow reference example does."""
 
 DEFAULT_SEARCH_TYPE = "conversion"
 """The ``pixel_type`` searched for: the first postback answered's, or this one."""
@@ -145,7 +153,8 @@ ERROR_PROBES = ("no_key", "unknown_id")
 
 def _open_points(prober: Prober, page_size: int) -> None:
     """Searches whose answers say what the target chose where Everflow's docs disagree
-    (paging in the body, post_conversion); reported as ``info`` findings."""
+    (paging in the body, post_conversion; on a real API also an unknown key and a sort);
+    reported as ``info`` findings."""
     target = prober.report.target
     body_size = max(1, page_size - 1)
     in_body = prober.send(
@@ -157,13 +166,27 @@ def _open_points(prober: Prober, page_size: int) -> None:
         params={"page": 1, "page_size": page_size},
         json={"paging": {"page": 1, "page_size": body_size}}, same_id=False, judge=False,
     )  # fmt: skip
-    prober.report.add(observations.search_paging(target, in_body, conflict, body_size, page_size))
+    report = prober.report
+    report.add(observations.search_paging(target, in_body, conflict, body_size, page_size))
     old_name = prober.send(
         "search_post_conversion", None, "POST", SEARCH_PATH, 200,
         params={"page": 1, "page_size": page_size},
         json={"query": {"filters": {"pixel_type": "post_conversion"}}}, same_id=False,
     )  # fmt: skip
-    prober.report.add(observations.post_conversion(target, old_name))
+    report.add(observations.post_conversion(target, old_name))
+    if is_loopback(httpx.URL(str(prober.client.base_url)).host):
+        return
+    unknown = prober.send(
+        "unknown_key", None, "GET", PIXELS_PATH, 401,
+        params={"page": 1, "page_size": 1}, same_id=False, judge=False, key=INVALID_KEY,
+    )  # fmt: skip
+    report.add(observations.unknown_key(target, unknown))
+    sorted_search = prober.send(
+        "search_sort", None, "POST", SEARCH_PATH, 200,
+        params={"page": 1, "page_size": page_size},
+        json={"sort": {"field": SORT_FIELD, "direction": "desc"}}, same_id=False,
+    )  # fmt: skip
+    report.add(observations.search_sort(target, sorted_search, SORT_FIELD))
 
 
 def _page(

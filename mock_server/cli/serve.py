@@ -62,6 +62,7 @@ def run_serve(args: argparse.Namespace) -> int:
             admin_token=admin_token,
             clock=args.clock,
             deliver_to=tuple(args.deliver_to or ()),
+            strict=args.strict,
         )
         source = args.data or f"built-in catalogue, seed {args.seed}"
         data = postbacks if postbacks is not None else builtin_catalogue(args.seed)
@@ -89,7 +90,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 f"everflow-mock: Everflow partner postback mock on {base}/v1 "
                 f"({server_name(args.server)}, {workers})\n"
                 f"  {count} postbacks from {source}; unknown ids: "
-                f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}\n"
+                f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}"
+                f"{'; strict: warnings are 400s' if config.strict else ''}\n"
                 f"  try: curl -H '{api_key_header()}: {key_text}' {base}/v1/networks/pixels/{try_id}\n"
                 f"  admin: {base}/__admin/health ({admin_text})  spec: {base}/openapi.yaml"
                 f"  stop: Ctrl-C",
@@ -158,6 +160,13 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--dynamic",
         action="store_true",
         help="answer unknown ids with generated postbacks (default: 404)",
+    )
+    mock.add_argument(
+        "--strict",
+        action="store_true",
+        help="answer 400 for what the mock would otherwise ignore and only name in "
+        "X-Everflow-Mock-Warning (an unknown query parameter or body field, paging sent "
+        "twice, a sort it cannot do), in the warning's words (default: lenient, as Everflow)",
     )
     mock.add_argument(
         "--error-key",

@@ -72,6 +72,11 @@ class MockConfig:
     ``max_postbacks`` and ``max_store_bytes`` bound what creates can grow the store to (start
     data may be larger).
 
+    ``strict`` turns every ``X-Everflow-Mock-Warning`` the mock would send (a query
+    parameter or body field it does not read, paging given twice, a sort it cannot do) into
+    a 400 in Everflow's error shape naming the same things, before anything is stored; the
+    journal marks such answers. Off by default: Everflow is lenient, so is the mock.
+
     ``clock`` is the time written into created and replaced postbacks: ``None`` (the
     default) a deterministic clock from 2026-01-02T00:00:00Z that moves one second per
     write, an int the same from that Unix second, ``"now"`` the wall clock.
@@ -100,3 +105,4 @@ class MockConfig:
     deliver_to: tuple[str, ...] = ()
     delivery_timeout: float = 5.0
     delivery_delay_scale: float = 1.0
+    strict: bool = False

@@ -36,6 +36,16 @@ class ApiError(RequestFailed):
         self.headers = headers or []
 
 
+class StrictRefusal(ApiError):
+    """Strict mode (``MockConfig.strict``): a 400 for what the mock would otherwise accept
+    and only warn of. ``warning`` is the ``X-Everflow-Mock-Warning`` text it replaces; the
+    answer carries it too, and its message says the same."""
+
+    def __init__(self, warning: str) -> None:
+        super().__init__(400, f"strict mode: {warning}")
+        self.warning = warning
+
+
 class SpecBreach(ApiError):
     """An answer the mock was about to send breaks the spec: a 500 that says so, logged."""
 

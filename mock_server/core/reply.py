@@ -41,6 +41,8 @@ class Reply:
     headers: list[tuple[str, str]] = field(default_factory=list)
     fault: str | None = None
     delay_ms: int = 0
+    strict_refusal: bool = False
+    """A strict-mode 400 for what lenient mode would only warn of (the journal marks it)."""
 
     def header_list(self) -> list[tuple[str, str]]:
         """Every header to send: media type, length, then the reply's own."""

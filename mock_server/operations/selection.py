@@ -1,7 +1,8 @@
 """What a list's ``filter`` parameters and a search's body select, as index ``Condition`` values.
 
 Both arrive already checked against the spec (the filter pattern, the search schema), so
-reading them here cannot fail. The choices (a list filter compares the stored field only; a
+reading them here cannot fail; a search's ``sort`` becomes the order its page is cut from.
+The choices (a list filter compares the stored field only; a
 search's ``network_offer_ids`` also selects global postbacks and ``network_affiliate_ids``
 global_offer ones; both status names apply) are the spec's, in its operation descriptions.
 """
@@ -13,7 +14,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mock_server.operations.writes import value_aliases
-from mock_server.state.index import ID_FIELD, INDEXED, Compare, Condition, Contains, Either, Equals
+from mock_server.state.index import (
+    ID_FIELD,
+    INDEXED,
+    SCANNED,
+    Compare,
+    Condition,
+    Contains,
+    Either,
+    Equals,
+)
 
 _FILTER = re.compile(r"([a-z_]+)([=<>])(.*)", re.DOTALL)
 
@@ -90,3 +100,27 @@ def search_conditions(body: Mapping[str, Any]) -> list[Condition]:
             condition = Either((condition, Equals("pixel_level", frozenset((level,)))))
         conditions.append(condition)
     return conditions
+
+
+SORT_FIELDS = (ID_FIELD, *SCANNED)
+"""What a search sorts by (``sort.field``): the id and the times Everflow's examples use."""
+SORT_DIRECTIONS = {"asc": False, "desc": True}
+"""``sort.direction``, and whether it is descending."""
+
+
+def search_order(body: Mapping[str, Any], notes: list[str]) -> tuple[str, bool]:
+    """The order a search answers in: ``(field, descending)`` from the body's ``sort``
+    (the id, ascending, by default); a note in ``notes`` for a field or direction the mock
+    cannot sort by (ignored: the default takes its place)."""
+    sort = body.get("sort")
+    if not isinstance(sort, Mapping):
+        return ID_FIELD, False
+    field_name = sort.get("field", ID_FIELD)
+    if field_name not in SORT_FIELDS:
+        notes.append(f"sort.field (not a field the mock sorts by: {', '.join(SORT_FIELDS)})")
+        field_name = ID_FIELD
+    direction = sort.get("direction", "asc")
+    if direction not in SORT_DIRECTIONS:
+        notes.append("sort.direction (neither asc nor desc)")
+        direction = "asc"
+    return field_name, SORT_DIRECTIONS[direction]

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.core.controls import Controls
-from mock_server.core.errors import ApiError
-from mock_server.core.ignored import unknown_fields
+from mock_server.core.errors import ApiError, StrictRefusal
+from mock_server.core.ignored import header_value, unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
 from mock_server.state.mock_state import MockState
@@ -41,6 +41,14 @@ class Call:
     """The names of the query parameters the request sent (``params`` has defaults too)."""
     notes: list[str] = field(default_factory=list)
     """What the request sent that the operation did not read (``mock_server.core.ignored``)."""
+
+    def ignore(self, notes: Iterable[str]) -> None:
+        """Add ``notes`` on what the operation does not read (the answer's warning); in
+        strict mode (``MockConfig.strict``) refuse the request instead, a ``StrictRefusal``
+        in the same words. Operations call it before they change anything."""
+        self.notes += notes
+        if self.notes and self.state.config.strict:
+            raise StrictRefusal(header_value(self.notes))
 
     def unstored(self, pixel_id: int) -> bytes | None:
         """What a read of an id that is not stored answers: the factory's postback in
@@ -85,13 +93,17 @@ def search_partner_postbacks(call: Call) -> Reply:
     """``POST /networks/pixelstable``: one page of the postbacks the body's terms and
     filters select; nothing changes."""
     from mock_server.operations import writes
-    from mock_server.operations.selection import search_conditions
+    from mock_server.operations.selection import search_conditions, search_order
 
     body = writes.read_body(call.body, "PartnerPostbackSearch")
-    call.notes += unknown_fields(body, "PartnerPostbackSearch")
-    page, page_size = search_paging(call, body)
+    notes = unknown_fields(body, "PartnerPostbackSearch")
+    page, page_size = search_paging(call, body, notes)
+    order = search_order(body, notes)
+    call.ignore(notes)
     conditions = search_conditions(body)
-    return Reply(200, call.state.store.page(conditions, page, page_size, shape=search_row))
+    return Reply(
+        200, call.state.store.page(conditions, page, page_size, shape=search_row, order=order)
+    )
 
 
 ROW_NAMES = {"network_affiliate_name": "affiliate", "network_offer_name": "offer"}
@@ -125,34 +137,39 @@ def search_row(data: bytes) -> bytes:
 
 PAGING = ("page", "page_size")
 """The paging values a search may take from its query string or its body."""
+PAGING_PLACES = ("query", "paging", "")
+"""Where a search's paging may be, the first that has a value winning: the query string
+(Everflow's reference), the body's ``paging`` object (its quick start), the body's top level
+(its user guide)."""
 
 
-def search_paging(call: Call, body: Mapping[str, Any]) -> tuple[int, int]:
-    """A search's page and page size; ``ApiError`` (400) naming two places that disagree.
+def _paging_name(place: str, name: str) -> str:
+    return {"query": f"query parameter {name}", "paging": f"paging.{name}"}.get(place, name)
 
-    Everflow's reference puts them in the query string, its user guide in the body, its
-    quick start in a ``paging`` object: each is read, and the same value in two places is
-    fine. The body's values are already checked by the search schema."""
+
+def search_paging(call: Call, body: Mapping[str, Any], notes: list[str]) -> tuple[int, int]:
+    """A search's page and page size, each from the first place in ``PAGING_PLACES`` that
+    gives it; a note in ``notes`` for each other place that gives another value (ignored).
+
+    The same value in two places is fine. The body's values are already checked by the
+    search schema."""
     nested = body.get("paging")
-    paging = nested if isinstance(nested, Mapping) else {}
+    given: dict[str, Mapping[str, Any]] = {
+        "query": {name: call.params[name] for name in PAGING if name in call.given},
+        "paging": nested if isinstance(nested, Mapping) else {},
+        "": body,
+    }
     chosen: list[int] = []
     for name in PAGING:
-        said: list[tuple[str, int]] = []
-        if name in call.given:
-            said.append((f"the query string's {name}", call.params[name]))
-        if name in paging:
-            said.append((f"the body's paging.{name}", paging[name]))
-        if name in body:
-            said.append((f"the body's {name}", body[name]))
-        for where, value in said[1:]:
-            if value != said[0][1]:
-                first, first_value = said[0]
-                raise ApiError(
-                    400,
-                    f"{name}: {first} is {first_value} but {where} is {value}; "
-                    "send it once, or the same everywhere.",
+        said = [(place, given[place][name]) for place in PAGING_PLACES if name in given[place]]
+        winner, value = said[0] if said else ("query", call.params[name])
+        for place, other in said[1:]:
+            if other != value:
+                notes.append(
+                    f"{_paging_name(place, name)} (sent twice, with another value; "
+                    f"{_paging_name(winner, name)} wins)"
                 )
-        chosen.append(said[0][1] if said else call.params[name])
+        chosen.append(value)
     return chosen[0], chosen[1]
 
 
@@ -161,7 +178,7 @@ def create_partner_postback(call: Call) -> Reply:
     from mock_server.operations import writes
 
     body = writes.read_body(call.body, "PartnerPostbackInput")
-    call.notes += unknown_fields(body, "PartnerPostbackInput")
+    call.ignore(unknown_fields(body, "PartnerPostbackInput"))
     state = call.state
     data = state.store.create(
         lambda pixel_id: writes.created(body, pixel_id, state.factory, state.clock.now)
@@ -178,7 +195,7 @@ def replace_partner_postback(call: Call) -> Reply:
 
     pixel_id: int = call.params["pixelId"]
     body = writes.read_body(call.body, "PartnerPostbackInput")
-    call.notes += unknown_fields(body, "PartnerPostbackInput")
+    call.ignore(unknown_fields(body, "PartnerPostbackInput"))
     sent_id = body.get("network_pixel_id", pixel_id)
     if sent_id != pixel_id:
         raise ApiError(

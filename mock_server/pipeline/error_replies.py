@@ -9,7 +9,14 @@ import logging
 from typing import Any
 
 from mock_server.core.config import MockConfig
-from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
+from mock_server.core.errors import (
+    ApiError,
+    ControlError,
+    RequestFailed,
+    SpecBreach,
+    StrictRefusal,
+)
+from mock_server.core.ignored import HEADER
 from mock_server.core.messages import error_body, problem_body
 from mock_server.core.reply import Reply
 from mock_server.core.routes import Routes
@@ -34,6 +41,9 @@ class ErrorReplies:
             if isinstance(failure, SpecBreach):
                 log.error("response not sent, it breaks the spec: %s", failure.breaches)
             reply = self.error(failure.status, failure.message)
+            if isinstance(failure, StrictRefusal):
+                reply.headers.append((HEADER, failure.warning))
+                reply.strict_refusal = True
         reply.headers[:0] = failure.headers
         return reply
 

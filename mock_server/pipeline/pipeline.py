@@ -104,6 +104,7 @@ class Pipeline(ErrorReplies):
             body[0] if body else None,
             warning_of(reply.headers) if reply.headers else None,
             reply.fault,
+            reply.strict_refusal,
         )
         return reply
 
@@ -168,9 +169,12 @@ class Pipeline(ErrorReplies):
         key = environ.get(self._key_environ)
         buckets = self.state.buckets
         kind = self._kinds.get(key or "", "network")
-        if not key or (self._kinds and key not in self._kinds):
+        if not key:
             # No bucket is charged (whose would it be?), but every answer says its state.
-            raise ApiError(403 if key else 401, headers=self._peek())
+            raise ApiError(401, headers=self._peek())
+        if self._kinds and key not in self._kinds:
+            # Everflow's current errors page: an invalid or revoked key is a 401 too.
+            raise ApiError(401, spec_message("Unauthorized", "unknown_key"), self._peek())
         headers: list[tuple[str, str]] = []
         if buckets is not None:
             allowed_now, remaining = buckets.take(kind)
@@ -232,7 +236,10 @@ class Pipeline(ErrorReplies):
         """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
         if code == 429:
             return self.failed(
-                ApiError(429, headers=(buckets or self._nominal_limit).too_many(kind))
+                ApiError(
+                    429,
+                    headers=(self._nominal_limit if buckets is None else buckets).too_many(kind),
+                )
             )
         if code in GATEWAY_STATUSES:
             return Reply(code, gateway_body(code), content_type="text/html")
@@ -279,7 +286,8 @@ class Pipeline(ErrorReplies):
         handler = self.operations.get(operation.operation_id)
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
-        call = Call(self.state, operation, params, wanted, body, given, notes)
+        call = Call(self.state, operation, params, wanted, body, given)
+        call.ignore(notes)
         try:
             reply = handler(call)
         except InvalidRecords as invalid:  # a postback the mock made itself breaks the spec
@@ -292,4 +300,5 @@ class Pipeline(ErrorReplies):
         """The network bucket's headers, no token spent: an answer that charges no bucket
         still says the bucket's state, as Everflow's docs say every answer does."""
         buckets = self.state.buckets
-        return buckets.headers("network", buckets.peek("network")) if buckets else []
+        # ``is None``, not truthiness: a fresh mock's buckets are empty (len 0) yet there.
+        return [] if buckets is None else buckets.headers("network", buckets.peek("network"))

@@ -168,6 +168,19 @@ class PostbackIndex:
                 return []
         return self.ids if found is None else sorted(found)
 
+    def ordered(self, ids: Sequence[int], field: str, descending: bool) -> Sequence[int]:
+        """``ids`` (ascending, as ``select`` gives them) ordered by ``field``: the id or a
+        field of ``SCANNED``. Stable: ids with the same value keep ascending id order in
+        either direction, so pages cut from the result never overlap; ids without a number
+        in the field come last."""
+        if field == ID_FIELD:
+            return ids[::-1] if descending else ids
+        column = self._columns[field]
+        having = [pixel_id for pixel_id in ids if _number(column.get(pixel_id))]
+        lacking = [pixel_id for pixel_id in ids if not _number(column.get(pixel_id))]
+        # sorted() keeps equal items in their order, reverse=True included.
+        return sorted(having, key=column.__getitem__, reverse=descending) + lacking
+
     def _cost(self, condition: Condition) -> int:
         if isinstance(condition, Equals):
             return 0

@@ -88,7 +88,7 @@ def _text(body: bytes | str | None) -> str | None:
 
 
 # time, method, path, query, headers (the HTTP_* pairs, or a front's own environ holding
-# them), status, size, operation, path params, body, warning, fault
+# them), status, size, operation, path params, body, warning, fault, strict refusal
 _Entry = tuple[
     float,
     str,
@@ -102,6 +102,7 @@ _Entry = tuple[
     "bytes | str | None",
     "str | None",
     "str | None",
+    bool,
 ]
 _NO_PARAMS: Mapping[str, str] = {}
 
@@ -132,12 +133,14 @@ class Journal:
         body: bytes | None = None,
         warning: str | None = None,
         fault: str | None = None,
+        strict: bool = False,
     ) -> None:
         """Remember one request, from its WSGI environ: the status it was answered with
         (``None``: no answer, the client raised), the operationId it was for, its path
         parameters as matched, its body, the warning its answer carried
-        (``X-Everflow-Mock-Warning``: what the mock did not read) and the wire fault that
-        broke the answer, if any."""
+        (``X-Everflow-Mock-Warning``: what the mock did not read), the wire fault that
+        broke the answer, if any, and whether the answer was strict mode's 400 for what it
+        would otherwise only have warned of."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         size = _OVERHEAD + len(path) + len(query) + len(warning or "")
@@ -182,6 +185,7 @@ class Journal:
             kept,
             warning,
             fault,
+            strict,
         )
         with self._lock:
             entries = self._entries
@@ -203,7 +207,10 @@ class Journal:
         Each has ``operation`` (the operationId, ``None`` for a path that is no
         operation's), ``method``, ``path``, ``path_params``, ``query`` (by name; a repeated
         name gives a list), ``headers``, ``json`` (the body's JSON value, ``None`` without
-        one or when it was cut), ``body`` (its text), ``status`` and ``time``.
+        one or when it was cut), ``body`` (its text), ``status`` and ``time``; ``warning``
+        when the answer carried ``X-Everflow-Mock-Warning``, ``fault`` when a fault broke
+        it, ``strict`` (``True``) when it was strict mode's 400 for what lenient mode only
+        warns of.
         """
         with self._lock:
             raw = list(self._entries)
@@ -221,6 +228,7 @@ class Journal:
                 "time": when,
                 **({"warning": warning} if warning else {}),
                 **({"fault": fault} if fault else {}),
+                **({"strict": True} if strict else {}),
             }
             for (
                 when,
@@ -235,6 +243,7 @@ class Journal:
                 body,
                 warning,
                 fault,
+                strict,
             ) in raw
         ]
 

@@ -80,7 +80,7 @@ class MockState:
         self.fault_rng.seed(self.config.seed)
         self.answers.clear()
         self.journal.clear()
-        if self.buckets:
+        if self.buckets is not None:
             self.buckets.reset()
         for part in list(self.parts.values()):
             part.reset()

@@ -170,13 +170,18 @@ class PostbackStore:
         page: int,
         page_size: int,
         shape: Callable[[bytes], bytes] | None = None,
+        order: tuple[str, bool] | None = None,
     ) -> bytes:
-        """One page (1-based) of the postbacks that meet every condition, ordered by id,
+        """One page (1-based) of the postbacks that meet every condition, in ``order``
+        (a field ``PostbackIndex.ordered`` takes and whether descending; ``None``: by id),
         as the JSON bytes of a ``PartnerPostbackPage`` (each postback through ``shape``
-        when given: a search's rows)."""
+        when given: a search's rows). The page is cut after ordering."""
         start = (page - 1) * page_size
         with self._lock:
-            matched = self._indexed().select(conditions)
+            index = self._indexed()
+            matched = index.select(conditions)
+            if order is not None:
+                matched = index.ordered(matched, *order)
             total = len(matched)
             items = self._items
             bodies = [items[pixel_id] for pixel_id in matched[start : start + page_size]]

@@ -2,7 +2,8 @@
 
 ``@pytest.mark.everflow(...)`` takes every setting of ``everflow-mock serve`` under the
 names of ``MockConfig`` (``delay`` in milliseconds, ``rate_limit`` as ``"off"`` or
-``"R/B"``), and ``pass_through_unmatched``, which only the respx mock has. ``data`` is a
+``"R/B"``, ``strict`` as ``--strict``), and ``pass_through_unmatched``, which only the
+respx mock has. ``data`` is a
 data file, as ``--data`` takes it (a relative path is taken from the test file's
 directory). A value of the wrong kind, or a keyword not listed in ``KEYWORDS``, is a
 ``MarkerError`` naming it.
@@ -132,6 +133,7 @@ _KEYWORDS: dict[str, tuple[str | None, Callable[..., Any]]] = {
     "fault_rate": ("fault_rate", _fraction),
     "clock": ("clock", _clock),
     "data": ("postbacks", _data),
+    "strict": ("strict", _flag),
     "pass_through_unmatched": (None, _flag),
 }
 KEYWORDS = tuple(_KEYWORDS)
@@ -142,13 +144,16 @@ def marker_settings(
     markers: Iterable[tuple[tuple[Any, ...], Mapping[str, Any]]],
     seed: int,
     base: Path | None = None,
+    *,
+    strict: bool = False,
 ) -> MarkerSettings:
     """The settings of a test's ``everflow`` markers, given as (args, kwargs) pairs from
-    the farthest to the closest (the closest wins); ``seed`` is the session's default and
+    the farthest to the closest (the closest wins); ``seed`` and ``strict`` are the
+    session's defaults (``--everflow-seed``, the ``everflow_mock_strict`` ini setting) and
     ``base`` the directory relative data file paths start from (the current one if not
     given)."""
     accepted = ", ".join(KEYWORDS)
-    fields: dict[str, Any] = {"seed": seed}
+    fields: dict[str, Any] = {"seed": seed, "strict": strict}
     pass_through = False
     for positional, keywords in markers:
         if positional:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 KEY_ENV = "EVERFLOW_API_KEY"
 LIVE_ENV = "EVERFLOW_LIVE"
 BASE_URL_ENV = "EVERFLOW_BASE_URL"
+STRICT_INI = "everflow_mock_strict"
+"""The ini setting that makes every test's mock strict (``MockConfig.strict``)."""
 ENABLE_LIVE = (
     f"set {KEY_ENV} and pass --everflow-live (or set {LIVE_ENV}=1) to run tests against "
     "the real Everflow API"
@@ -57,6 +59,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(also {LIVE_ENV}=1); the key is read from {KEY_ENV}, never from the command line "
         "(default: off)",
     )
+    parser.addini(
+        STRICT_INI,
+        type="bool",
+        default=False,
+        help="everflow_mock and everflow_server answer 400 for what they would otherwise "
+        "only name in X-Everflow-Mock-Warning (as everflow-mock serve --strict); a test's "
+        "@pytest.mark.everflow(strict=False) turns it off again (default: false)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,7 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "everflow(seed=, dynamic=, api_keys=, error_key=, rate_limit='R/B'|'off', delay=MS, "
-        "fault_rate=, clock=, data=FILE, pass_through_unmatched=): settings of everflow_mock "
+        "fault_rate=, clock=, data=FILE, strict=, pass_through_unmatched=): settings of everflow_mock "
         "and everflow_server in this test (defaults as everflow-mock serve)",
     )
 
@@ -117,7 +127,10 @@ def _settings(request: pytest.FixtureRequest) -> MarkerSettings:
     markers = [(m.args, m.kwargs) for m in request.node.iter_markers("everflow")]
     try:
         return marker_settings(
-            reversed(markers), request.config.getoption("--everflow-seed"), request.path.parent
+            reversed(markers),
+            request.config.getoption("--everflow-seed"),
+            request.path.parent,
+            strict=bool(request.config.getini(STRICT_INI)),
         )
     except MarkerError as error:
         problem = str(error)

@@ -36,10 +36,8 @@ def test_a_run_against_the_mock_observes_every_open_point_and_still_passes() -> 
         "names: network_affiliate_name, network_offer_name; relationship: {}; "
         "platform objects: none"
     )
-    assert observed["observed_search_paging"].actual.startswith(
-        "paging object alone: 200, page_size 4; query 5 and body 4: 400 "
-        "{'error': \"page_size: the query string's page_size is 5 but the body's "
-        "paging.page_size is 4"
+    assert observed["observed_search_paging"].actual == (
+        "paging object alone: 200, page_size 4; query 5 and body 4: 200, page_size 5"
     )
     assert observed["observed_post_conversion"].actual.startswith("200: event x")
 
@@ -69,3 +67,30 @@ def test_a_production_that_chose_otherwise_is_reported_as_it_is() -> None:
     refused = seen.post_conversion("prod", answer(400, {"error": "Invalid parameters."}))
     assert refused[0].actual == "400: {'error': 'Invalid parameters.'}"
     assert seen.error_key("prod", [("no_key", None)]) == []
+
+
+def test_an_unknown_key_is_reported_by_status_and_field_names_never_the_text() -> None:
+    refused = seen.unknown_key("prod", answer(403, {"error": "secret-ish text", "code": 7}))
+    assert refused[0].check == "observed_unknown_key"
+    assert refused[0].severity == "info"
+    assert refused[0].actual == "403, a JSON object with fields: code, error"
+    assert "secret-ish" not in str(refused[0])
+    html = httpx.Response(401, text="<html>nope</html>", request=REQUEST)
+    assert seen.unknown_key("prod", html)[0].actual == "401, not JSON"
+    assert seen.unknown_key("prod", None) == []
+
+
+def test_a_sort_is_reported_as_honoured_or_not() -> None:
+    def rows(*times: int | None) -> httpx.Response:
+        pixels = [{"network_pixel_id": n, "time_created": t} for n, t in enumerate(times)]
+        return answer(200, {"pixels": pixels, "paging": {}})
+
+    def said(response: httpx.Response) -> str:
+        return seen.search_sort("prod", response, "time_created")[0].actual
+
+    assert said(rows(9, 5, 5, 1)) == "200, honoured: 4 rows by time_created, descending"
+    assert said(rows(1, 5, 9)) == "200, not honoured: 3 rows by time_created, ascending"
+    assert said(rows(5, 9, 1)) == "200, not honoured: 3 rows not in time_created order"
+    assert said(rows(5, 5)) == "200, cannot tell: 1 distinct time_created among 2 rows"
+    refused = answer(400, {"error": "Invalid parameters."})
+    assert said(refused) == "400, a JSON object with fields: error"

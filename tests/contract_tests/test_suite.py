@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from contract_tests.suite import DEFAULT_MISSING_ID, run_contract
-from mock_server import create_app
+from contract_tests.suite import DEFAULT_MISSING_ID, INVALID_KEY, REAL_API_PROBES, run_contract
+from mock_server import MockConfig, create_app
 from openapi.remote.client import ContractClient
 
 
@@ -131,3 +131,30 @@ def test_a_long_retry_after_stops_the_run() -> None:
     assert len(sent) == 1
     assert [f.check for f in report.findings] == ["retry_after"] + ["not_sent"] * 8
     assert "Retry-After 60 s" in report.findings[0].actual
+
+
+def test_a_real_api_is_also_asked_with_a_key_that_cannot_be_valid_and_for_a_sort() -> None:
+    """Not a loopback mock: the unknown key and the sort are probed, read-only, and the
+    answers reported by status and shape (the mock stands in for production here)."""
+    sent: list[tuple[str, str, str | None]] = []
+    app_transport = httpx.WSGITransport(app=create_app(MockConfig(api_keys=("k",))))
+
+    def spy(request: httpx.Request) -> httpx.Response:
+        sent.append((request.method, request.url.path, request.headers.get("X-Eflow-Api-Key")))
+        return app_transport.handle_request(request)
+
+    production = ContractClient(
+        "https://api.eflow.team/v1", "k", rate=0, retries=0, transport=httpx.MockTransport(spy)
+    )
+    report = run_contract(production, "live", [3])
+    assert report.probes[-2:] == list(REAL_API_PROBES)
+    assert sent[-2:] == [
+        ("GET", "/v1/networks/pixels", INVALID_KEY),
+        ("POST", "/v1/networks/pixelstable", "k"),
+    ]
+    observed = {f.check: f.actual for f in report.findings if f.severity == "info"}
+    assert observed["observed_unknown_key"] == "401, a JSON object with fields: error"
+    assert observed["observed_search_sort"].startswith("200, honoured: 5 rows by time_created")
+    assert report.failures == []
+    assert "Invalid API key" not in repr(report.findings)  # the body's text stays out
+    assert report.writes == []

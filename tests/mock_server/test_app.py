@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -49,12 +50,14 @@ def test_header_name_is_case_insensitive(talker: Talker) -> None:
     assert talker.get(PIXELS + "3", {"X-Eflow-API-Key": "k"}).status == 200
 
 
-def test_configured_keys_turn_others_away_with_403(make_talker: MakeTalker) -> None:
+def test_configured_keys_turn_unknown_ones_away_with_401(make_talker: MakeTalker) -> None:
+    """Everflow's current errors page: an invalid or revoked key is a 401, not a 403."""
     talker = make_talker(api_keys=("good-key",))
     assert talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "good-key"}).status == 200
     refused = talker.get(PIXELS + "3", {"X-Eflow-Api-Key": "other"})
-    assert refused.status == 403
-    assert set(refused.json()) == {"error"}
+    assert refused.status == 401
+    assert refused.json() == {"error": "Invalid API key."}
+    assert refused.json() != talker.get(PIXELS + "3").json()  # not the keyless message
 
 
 def test_unknown_id_is_404(talker: Talker) -> None:
@@ -243,13 +246,28 @@ def test_rate_limit_headers_are_on_every_answer_401_included(make_talker: MakeTa
     no_key = talker.get(PIXELS + "3")
     unknown_key = talker.get(PIXELS + "3", KEY)
     wrong_method = talker.request("PATCH", PIXELS + "3", {"X-Eflow-Api-Key": "good"}, check=False)
-    for answer, status in ((no_key, 401), (unknown_key, 403), (wrong_method, 405)):
+    for answer, status in ((no_key, 401), (unknown_key, 401), (wrong_method, 405)):
         assert answer.status == status
         assert answer.headers["X-RateLimit-Limit"] == "0"  # 0.001/s, written as whole requests
         assert answer.headers["X-RateLimit-Remaining"] == "2"  # none of them spent a token
     bad_control = talker.get(PIXELS + "3?__code=999", {"X-Eflow-Api-Key": "good"})
     assert bad_control.status == 422
     assert bad_control.headers["X-RateLimit-Remaining"] == "1"
+
+
+@pytest.mark.parametrize("config", [{}, {"api_keys": ("good",)}])
+def test_a_keyless_401_on_a_fresh_mock_shows_the_network_bucket_unspent(
+    make_talker: MakeTalker, config: dict[str, Any]
+) -> None:
+    """No request with a key first: the network's bucket has never been touched."""
+    talker = make_talker(**config)
+    for path in (PIXELS + "3", "/v1/networks/pixels"):
+        answer = talker.get(path)
+        assert answer.status == 401
+        assert answer.headers["X-RateLimit-Limit"] == "30"
+        assert answer.headers["X-RateLimit-Remaining"] == "50"
+    posted = talker.post("/v1/networks/pixelstable", {}, headers={})
+    assert (posted.status, posted.headers["X-RateLimit-Remaining"]) == (401, "50")
 
 
 def test_a_partner_key_spends_its_kind_s_bucket_and_is_out_of_realm(

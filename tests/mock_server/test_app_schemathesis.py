@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, settings
 from schemathesis.generation.modes import GenerationMode
 
 from mock_server import MockConfig, create_app, get_state
-from mock_server.operations.table import PAGING
 from openapi import load_spec, schema_violations
 from openapi.operations import operations
 
@@ -52,8 +51,6 @@ def refused_for_the_state(case: schemathesis.Case, status: int) -> bool:
     """Whether a replace's 400 is one the spec documents for a body that is valid alone: it
     names another postback's id, or changes the level of a stored cpc postback. Schemathesis
     cannot know the state, so it would take these for valid data rejected."""
-    if case.operation.definition.raw["operationId"] == "searchPartnerPostbacks" and status == 400:
-        return paging_disagrees(case)
     if case.operation.definition.raw["operationId"] != "replacePartnerPostback" or status != 400:
         return False
     pixel_id = case.path_parameters.get("pixelId")
@@ -69,22 +66,6 @@ def refused_for_the_state(case: schemathesis.Case, status: int) -> bool:
     state = get_state(APP)
     stored = json.loads(state.store.get(pixel_id) or state.generated(state.config.seed, pixel_id))
     return bool(stored["pixel_type"] == "cpc" and body["pixel_level"] != stored["pixel_level"])
-
-
-def paging_disagrees(case: schemathesis.Case) -> bool:
-    """Whether a search sends a page or page size in two places with two values (the spec
-    documents the 400 in words; no schema can say it)."""
-    body = case.body if isinstance(case.body, dict) else {}
-    if schema_violations(body, "PartnerPostbackSearch"):
-        return False
-    nested = body.get("paging")
-    paging = nested if isinstance(nested, dict) else {}
-    query = case.query or {}
-    for name in PAGING:
-        values = [where[name] for where in (query, paging, body) if name in where]
-        if len({str(value) for value in values}) > 1:
-            return True
-    return False
 
 
 @schema.parametrize()

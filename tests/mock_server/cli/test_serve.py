@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fixtures import PostbackFactory
@@ -16,7 +17,7 @@ from mock_server.cli import main
 from mock_server.cli import serve as serve_command
 from mock_server.core.config import MockConfig
 from mock_server.server.serve import THREADS, ServerOptions
-from mock_server.testing.spawn import free_port
+from mock_server.testing.spawn import free_port, spawn_serve
 
 
 @dataclass
@@ -72,6 +73,52 @@ def test_serve_defaults_are_the_config_defaults(served: list[Served]) -> None:
     assert run.config == MockConfig()
     assert run.options == ServerOptions(port=port, threads=THREADS, access_log=True)
     assert "(loopback only)" in run.banner
+
+
+def test_serve_strict_reaches_the_config_and_the_banner(served: list[Served]) -> None:
+    assert main(["serve", "--port", str(free_port()), "--strict"]) == 0
+    (run,) = served
+    assert run.config == MockConfig(strict=True)
+    assert "strict: warnings are 400s" in run.banner
+
+
+ISSUE_PAGING = ("/v1/networks/pixelstable?page_size=1999", {"paging": {"page_size": 50}})
+ISSUE_WARNING = (
+    "ignored paging.page_size (sent twice, with another value; query parameter page_size wins)"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_everflow_mock_serve_replays_the_fidelity_requests(server: str) -> None:
+    """The requests of issue 31 against a served mock, lenient and ``--strict``."""
+    key = {"X-Eflow-Api-Key": "good"}
+    with spawn_serve("--server", server, "--quiet", "--api-key", "good") as spawned:
+        base = spawned.root
+        keyless = httpx.get(base + "/v1/networks/pixels/3")  # the fresh mock's first request
+        assert keyless.status_code == 401
+        assert keyless.headers["X-RateLimit-Limit"] == "30"
+        assert keyless.headers["X-RateLimit-Remaining"] == "50"
+        unknown = httpx.get(base + "/v1/networks/pixels/3", headers={"X-Eflow-Api-Key": "bad"})
+        assert (unknown.status_code, unknown.json()) == (401, {"error": "Invalid API key."})
+        path, body = ISSUE_PAGING
+        lenient = httpx.post(base + path, json=body, headers=key)
+        assert lenient.status_code == 200
+        assert lenient.json()["paging"]["page_size"] == 1999
+        assert lenient.headers["X-Everflow-Mock-Warning"] == ISSUE_WARNING
+        newest = httpx.post(
+            base + "/v1/networks/pixelstable?page_size=3",
+            json={"sort": {"field": "time_created", "direction": "desc"}},
+            headers=key,
+        ).json()["pixels"]
+        times = [row["time_created"] for row in newest]
+        assert times == sorted(times, reverse=True)
+    with spawn_serve("--server", server, "--quiet", "--strict") as spawned:
+        refused = httpx.post(spawned.root + path, json=body, headers=key)
+        assert refused.status_code == 400
+        assert refused.json() == {"error": f"strict mode: {ISSUE_WARNING}"}
+        journal = httpx.get(spawned.root + "/__admin/requests").json()
+        assert journal["requests"][-1]["strict"] is True
 
 
 @pytest.mark.parametrize(("text", "setting"), [("now", "now"), ("1700000000", 1_700_000_000)])

@@ -33,9 +33,9 @@ SEARCH = "/v1/networks/pixelstable"
             "ignored filters (not read here; it belongs at query.filters)",
         ),
         (
-            {"search_terms": [], "paging": {"page": 1, "page_size": 100}, "sort": {}},
+            {"search_terms": [], "paging": {"page": 1, "page_size": 100}, "sort": {"by": "x"}},
             "ignored search_terms (not read here; it belongs at query.search_terms); "
-            "sort (not documented)",
+            "sort.by (not documented)",
         ),
     ],
 )

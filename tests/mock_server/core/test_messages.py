@@ -24,13 +24,14 @@ def example(response: str, name: str | None = None) -> Any:
 def test_every_status_the_spec_documents_has_its_example_s_message() -> None:
     assert spec_messages() == {
         400: example("BadRequest")["error"],
-        401: example("Unauthorized")["error"],
+        401: example("Unauthorized", "no_key")["error"],
         403: example("Forbidden", "no_permission")["error"],
         404: example("NotFound")["error"],
         429: example("TooManyRequests")["error"],
         500: example("InternalServerError")["error"],
     }
     assert spec_message("Forbidden", "out_of_realm") == "Out of realm"
+    assert spec_message("Unauthorized", "no_key") == "No Authentication Method Found"
 
 
 def test_statuses_the_spec_does_not_document_have_the_mock_s_own_message() -> None:
@@ -44,7 +45,7 @@ def test_statuses_the_spec_does_not_document_have_the_mock_s_own_message() -> No
     [
         ({}, PIXELS + "abc", KEY, 400, "BadRequest"),
         ({}, PIXELS + "3", {}, 401, "Unauthorized"),
-        ({"api_keys": ("good",)}, PIXELS + "3", KEY, 403, "Forbidden"),
+        ({"api_keys": ("partner:pk",)}, PIXELS + "3", {"X-Eflow-Api-Key": "pk"}, 403, "Forbidden"),
         ({}, PIXELS + "999999", KEY, 404, "NotFound"),
         ({"rate_limit": RateLimit(rate=0.001, burst=0)}, PIXELS + "3", KEY, 429, "TooManyRequests"),
     ],
@@ -62,7 +63,17 @@ def test_the_mock_answers_with_the_spec_s_example(
     media = RESPONSES[response]["content"]["application/json"]
     documented = [media["example"]] if "example" in media else []
     documented += [named["value"] for named in media.get("examples", {}).values()]
-    assert answer.json() == documented[0]
+    assert answer.json() in documented
+
+
+def test_an_unknown_key_gets_the_spec_s_unknown_key_401_and_the_bucket_unspent(
+    make_talker: MakeTalker,
+) -> None:
+    answer = make_talker(api_keys=("good",)).get(PIXELS + "3", KEY)
+    assert answer.status == 401
+    assert answer.json() == example("Unauthorized", "unknown_key")
+    assert answer.json() != example("Unauthorized", "no_key")
+    assert answer.headers["X-RateLimit-Remaining"] == "50"
 
 
 def test_the_spec_s_broken_rule_example_is_what_the_mock_answers(

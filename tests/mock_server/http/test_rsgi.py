@@ -340,7 +340,7 @@ class CountingProtocol(Protocol):
     ("headers", "config", "status"),
     [
         ([], MockConfig(), 401),
-        ([("x-eflow-api-key", "wrong")], MockConfig(api_keys=("right",)), 403),
+        ([("x-eflow-api-key", "wrong")], MockConfig(api_keys=("right",)), 401),
         (KEY, MockConfig(rate_limit=RateLimit(rate=0.001, burst=1)), 429),
     ],
     ids=["no key", "wrong key", "rate limited"],

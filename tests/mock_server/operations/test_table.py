@@ -521,27 +521,171 @@ def test_search_paging_a_page_of_100_as_a_typescript_client_asks(talker: Talker)
 
 
 @pytest.mark.parametrize(
-    ("body", "query", "named"),
+    ("body", "query", "paging", "warning"),
     [
+        (  # the issue's request: valid by the spec, Schemathesis's ST202 when refused
+            {"paging": {"page_size": 50}},
+            "?page_size=1999",
+            {"page": 1, "page_size": 1999},
+            "ignored paging.page_size (sent twice, with another value; "
+            "query parameter page_size wins)",
+        ),
         (
             {"paging": {"page": 3}},
             "?page=2",
-            "page: the query string's page is 2 but the body's paging.page is 3",
+            {"page": 2, "page_size": 50},
+            "ignored paging.page (sent twice, with another value; query parameter page wins)",
         ),
         (
             {"paging": {"page_size": 10}, "page_size": 20},
             "",
-            "page_size: the body's paging.page_size is 10 but the body's page_size is 20",
+            {"page": 1, "page_size": 10},
+            "ignored page_size (sent twice, with another value; paging.page_size wins)",
         ),
-        ({"page_size": 20}, "?page_size=10", "the query string's page_size is 10"),
+        (
+            {"page": 3, "page_size": 20},
+            "?page_size=10",
+            {"page": 3, "page_size": 10},
+            "ignored page_size (sent twice, with another value; query parameter page_size wins)",
+        ),
     ],
 )
-def test_search_refuses_paging_that_disagrees_naming_both_places(
-    talker: Talker, body: dict[str, Any], query: str, named: str
+def test_search_paging_that_disagrees_is_lenient_the_query_string_winning(
+    make_talker: MakeTalker,
+    body: dict[str, Any],
+    query: str,
+    paging: dict[str, int],
+    warning: str,
 ) -> None:
-    answer = search(talker, body, query)
-    assert answer.status == 400
-    assert named in answer.json()["error"]
+    answer = search(make_talker(), body, query)
+    assert answer.status == 200
+    assert answer.json()["paging"] == {**paging, "total_count": len(CATALOGUE)}
+    assert answer.headers["X-Everflow-Mock-Warning"] == warning
+    # Strict mode refuses the same request, in the warning's words, and stores nothing.
+    strict = make_talker(strict=True)
+    refused = search(strict, body, query)
+    assert refused.status == 400
+    assert refused.json() == {"error": f"strict mode: {warning}"}
+    assert refused.headers["X-Everflow-Mock-Warning"] == warning
+    assert get_state(strict.app).requests[-1]["strict"] is True
+
+
+def test_search_paging_said_twice_the_same_way_is_no_warning(talker: Talker) -> None:
+    answer = search(talker, {"paging": {"page_size": 10}, "page_size": 10}, "?page_size=10")
+    assert answer.json()["paging"]["page_size"] == 10
+    assert "X-Everflow-Mock-Warning" not in answer.headers
+
+
+def _times(answer: Any, field: str) -> list[tuple[int | None, int]]:
+    return [(p.get(field), p["network_pixel_id"]) for p in answer.json()["pixels"]]
+
+
+@pytest.mark.parametrize("field", ["time_created", "time_saved"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_search_sorts_by_a_time_paging_after_sorting(
+    talker: Talker, field: str, direction: str
+) -> None:
+    everything = search(
+        talker, {"sort": {"field": field, "direction": direction}}, "?page_size=2000"
+    )
+    assert everything.status == 200
+    assert "X-Everflow-Mock-Warning" not in everything.headers
+    rows = _times(everything, field)
+    descending = direction == "desc"
+    # Stable: the same time keeps ascending ids, in either direction; the catalogue's
+    # postback without times comes last.
+    timed = [(p[field], p["network_pixel_id"]) for p in CATALOGUE if field in p]
+    expected: list[tuple[int | None, int]] = [
+        *sorted(timed, key=lambda pair: (-pair[0], pair[1]) if descending else pair),
+        *((None, p["network_pixel_id"]) for p in CATALOGUE if field not in p),
+    ]
+    assert 0 < len(timed) < len(CATALOGUE)
+    assert rows == expected
+    assert rows != sorted(rows, key=lambda pair: pair[1])  # the order is not the ids'
+    pages = [
+        _times(
+            search(
+                talker,
+                {"sort": {"field": field, "direction": direction}, "paging": {"page": n}},
+                "?page_size=7",
+            ),
+            field,
+        )
+        for n in range(1, len(CATALOGUE) // 7 + 2)
+    ]
+    assert [row for page in pages for row in page] == expected
+
+
+def test_search_sort_ties_stay_in_id_order_both_ways(make_talker: MakeTalker) -> None:
+    same = [
+        FACTORY.build(network_pixel_id=n, time_created=1_700_000_000 + (n % 2)) for n in range(1, 9)
+    ]
+    talker = make_talker(postbacks=same)
+    for direction, expected in (
+        ("asc", [2, 4, 6, 8, 1, 3, 5, 7]),
+        ("desc", [1, 3, 5, 7, 2, 4, 6, 8]),
+    ):
+        sort = {"field": "time_created", "direction": direction}
+        assert ids(search(talker, {"sort": sort})) == expected
+        halves = [ids(search(talker, {"sort": sort, "page": n, "page_size": 4})) for n in (1, 2)]
+        assert halves[0] + halves[1] == expected
+
+
+def test_search_sorts_by_id_descending_and_filters_first(talker: Talker) -> None:
+    active = catalogue_ids(lambda p: p["pixel_status"] == "active")
+    answer = search(
+        talker,
+        {
+            "query": {"filters": {"status": "active"}},
+            "sort": {"field": "network_pixel_id", "direction": "desc"},
+        },
+        "?page_size=5",
+    )
+    assert ids(answer) == sorted(active, reverse=True)[:5]
+    assert answer.json()["paging"]["total_count"] == len(active)
+    assert (
+        ids(search(talker, {"sort": {"direction": "desc"}}, "?page_size=3"))
+        == sorted(catalogue_ids(lambda p: True), reverse=True)[:3]
+    )
+
+
+@pytest.mark.parametrize(
+    ("sort", "warning"),
+    [
+        (
+            {"field": "name", "direction": "desc"},
+            "ignored sort.field (not a field the mock sorts by: "
+            "network_pixel_id, time_created, time_saved)",
+        ),
+        (
+            {"field": "time_created", "direction": "down"},
+            "ignored sort.direction (neither asc nor desc)",
+        ),
+        ({"field": "time_created", "order": "desc"}, "ignored sort.order (not documented)"),
+    ],
+)
+def test_search_sort_it_cannot_do_is_a_warning_or_in_strict_mode_a_400(
+    make_talker: MakeTalker, sort: dict[str, str], warning: str
+) -> None:
+    answer = search(make_talker(), {"sort": sort}, "?page_size=2000")
+    assert answer.status == 200
+    assert answer.headers["X-Everflow-Mock-Warning"] == warning
+    found = ids(answer)
+    if sort["field"] == "name":  # the default field takes its place, the direction stays
+        assert found == sorted(found, reverse=True)
+    else:  # the default direction takes its place, the field stays
+        times = [p["time_created"] for p in answer.json()["pixels"] if "time_created" in p]
+        assert times == sorted(times)
+        assert "time_created" not in answer.json()["pixels"][-1]
+    refused = search(make_talker(strict=True), {"sort": sort})
+    assert refused.status == 400
+    assert refused.json() == {"error": f"strict mode: {warning}"}
+
+
+def test_an_empty_sort_as_a_typescript_client_sends_is_the_default_order(talker: Talker) -> None:
+    answer = search(talker, {"sort": {}}, "?page_size=2000")
+    assert ids(answer) == catalogue_ids(lambda p: True)
+    assert "X-Everflow-Mock-Warning" not in answer.headers
 
 
 @pytest.mark.parametrize(
@@ -914,3 +1058,38 @@ def test_other_methods_are_405_naming_the_allowed_ones(
     assert answer.status == 405
     assert answer.headers["Allow"] == allowed
     assert answer.json() == {"error": "Method not allowed."}
+
+
+def test_strict_mode_refuses_every_warning_before_anything_changes(
+    make_talker: MakeTalker,
+) -> None:
+    """Issue 31's typos: lenient answers 200 and warns; strict answers 400 in the same words,
+    stores nothing, and the journal marks it."""
+    typo_put = {**FACTORY.build_input(), "pixel_statuss": "inactive"}
+    typo_create = {**FACTORY.build_input(), "descripton": "x"}
+    requests: list[tuple[str, str, Any]] = [
+        ("POST", SEARCH, {"query": {"filters": {"delivery_method": "tiktok"}}}),
+        ("PUT", PIXELS + "3", typo_put),
+        ("POST", API, typo_create),
+        ("GET", API + "?pge=2", None),
+        ("GET", PIXELS + "3?verbose=1", None),
+        ("DELETE", PIXELS + "3?force=1", None),
+    ]
+    lenient, strict = make_talker(), make_talker(strict=True)
+    for method, path, body in requests:
+        warned = lenient.request(method, path, KEY, json_body=body)
+        assert warned.status == 200, (method, path)
+        warning = warned.headers["X-Everflow-Mock-Warning"]
+        assert "strict" not in get_state(lenient.app).requests[-1]
+        before = get_state(strict.app).store.postbacks()
+        refused = strict.request(method, path, KEY, json_body=body)
+        assert refused.status == 400, (method, path)
+        assert refused.json() == {"error": f"strict mode: {warning}"}
+        assert refused.headers["X-Everflow-Mock-Warning"] == warning
+        assert refused.headers["X-RateLimit-Remaining"]  # the key passed and spent a token
+        entry = get_state(strict.app).requests[-1]
+        assert (entry["status"], entry["strict"], entry["warning"]) == (400, True, warning)
+        assert get_state(strict.app).store.postbacks() == before
+    # What strict mode has no warning for is answered as ever.
+    assert strict.get(PIXELS + "3", KEY).status == 200
+    assert "strict" not in get_state(strict.app).requests[-1]

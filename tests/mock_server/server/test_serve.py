@@ -194,7 +194,7 @@ def test_serve_on_a_data_file_with_keys_never_prints_the_keys(tmp_path: Path) ->
         "--data", str(data), "--api-key", "s3cr3t-key", "--dynamic", "--admin-token", token
     ) as spawned:
         base = spawned.root
-        assert httpx.get(base + "/v1/networks/pixels/9001", headers=KEY).status_code == 403
+        assert httpx.get(base + "/v1/networks/pixels/9001", headers=KEY).status_code == 401
         good = {"X-Eflow-Api-Key": "s3cr3t-key"}
         assert httpx.get(base + "/v1/networks/pixels/9001", headers=good).json() == mine[0]
         generated = httpx.get(base + "/v1/networks/pixels/123", headers=good)

@@ -147,3 +147,26 @@ def test_a_caller_cannot_change_the_index_through_what_select_gives() -> None:
     assert isinstance(found, list)
     found.clear()
     assert index.select([Equals("pixel_status", frozenset({"active"}))])
+
+
+@pytest.mark.parametrize("field", ["time_created", "time_saved"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_ordered_sorts_by_a_time_stably_with_postbacks_lacking_it_last(
+    field: str, descending: bool
+) -> None:
+    index = PostbackIndex.of({i: json.dumps(body).encode() for i, body in BODIES.items()})
+    ids = index.select([])
+    found = list(index.ordered(ids, field, descending))
+    assert sorted(found) == list(ids)
+    timed = [i for i in ids if field in BODIES[i]]
+    expected = sorted(
+        timed, key=lambda i: (-BODIES[i][field] if descending else BODIES[i][field], i)
+    )
+    assert found == expected + [i for i in ids if field not in BODIES[i]]
+    assert len(timed) < len(ids)  # a quirk without times is among them
+
+
+def test_ordered_by_id_is_the_ids_either_way() -> None:
+    index = PostbackIndex.of({i: json.dumps(BODIES[i]).encode() for i in (5, 1, 9)})
+    assert list(index.ordered(index.select([]), ID_FIELD, False)) == [1, 5, 9]
+    assert list(index.ordered(index.select([]), ID_FIELD, True)) == [9, 5, 1]

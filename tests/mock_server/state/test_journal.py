@@ -145,3 +145,14 @@ def test_huge_headers_of_an_environ_kept_as_it_is_are_cut_too() -> None:
     (entry,) = journal.entries()
     assert entry["headers"]["X-Big"].endswith("(400000 characters, cut)")
     assert journal.bytes < 4096
+
+
+def test_a_strict_refusal_is_marked_and_other_entries_are_not() -> None:
+    journal = Journal(size=5)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/networks/pixels"}
+    journal.record(environ, 200, warning="ignored query parameter pge")
+    journal.record(environ, 400, warning="ignored query parameter pge", strict=True)
+    lenient, strict = journal.entries()
+    assert "strict" not in lenient
+    assert lenient["warning"] == "ignored query parameter pge"
+    assert (strict["status"], strict["strict"]) == (400, True)

@@ -30,6 +30,7 @@ def test_every_keyword() -> None:
         delay=250,
         fault_rate=0.5,
         clock=1_700_000_000,
+        strict=True,
         pass_through_unmatched=True,
     )
     assert got == MarkerSettings(
@@ -42,6 +43,7 @@ def test_every_keyword() -> None:
             delay_ms=250,
             fault_rate=0.5,
             clock=1_700_000_000,
+            strict=True,
         ),
         pass_through_unmatched=True,
     )
@@ -55,6 +57,7 @@ def test_every_keyword() -> None:
         "fault_rate",
         "clock",
         "data",
+        "strict",
         "pass_through_unmatched",
     }
 
@@ -84,6 +87,13 @@ def test_the_closest_marker_wins_keyword_by_keyword() -> None:
     assert config.dynamic is False
 
 
+def test_strict_is_the_session_s_default_and_a_marker_overrides_it() -> None:
+    assert marker_settings([], 0).config.strict is False
+    assert marker_settings([], 0, strict=True).config.strict is True
+    assert marker_settings([((), {"strict": False})], 0, strict=True).config.strict is False
+    assert marker_settings([((), {"strict": True})], 0).config.strict is True
+
+
 def test_equal_settings_make_equal_configs() -> None:
     # The plugin keeps one app per distinct config: equal settings must share it.
     assert hash(settings(dynamic=True).config) == hash(settings(dynamic=True).config)
@@ -103,6 +113,7 @@ def test_equal_settings_make_equal_configs() -> None:
         ({"delay": 60_001}, "from 0 to 60000"),
         ({"fault_rate": 1.5}, "must be a number from 0 to 1, not 1.5"),
         ({"pass_through_unmatched": "yes"}, "must be True or False"),
+        ({"strict": "yes"}, "@pytest.mark.everflow: strict must be True or False, not 'yes'"),
         ({"clock": "later"}, "clock must be 'now' or Unix seconds (an integer >= 0), not 'later'"),
         ({"clock": -1}, "clock must be 'now' or Unix seconds"),
         ({"clock": True}, "clock must be 'now' or Unix seconds"),

@@ -64,6 +64,60 @@ def test_server_answers_requests_urllib_and_subprocesses(everflow_server):
     result.assert_outcomes(passed=3)
 
 
+STRICT_TESTS = """
+import httpx
+
+KEY = {"X-Eflow-Api-Key": "k"}
+PIXELS = "https://api.eflow.team/v1/networks/pixels"
+
+def put_a_typo(base):
+    postback = httpx.get(f"{base}/3", headers=KEY).json()
+    postback["pixel_statuss"] = "inactive"
+    return httpx.put(f"{base}/3", json=postback, headers=KEY)
+
+WARNING = "ignored pixel_statuss (not documented; did you mean pixel_status?)"
+
+def test_strict_by_the_ini_setting(everflow_mock):
+    answer = put_a_typo(PIXELS)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "strict mode: " + WARNING}
+    assert everflow_mock.requests[-1]["strict"] is True
+    typo = httpx.post(PIXELS[:-1] + "stable", json={"query": {"filters": {"delivery_method": "x"}}}, headers=KEY)
+    assert typo.status_code == 400
+    assert "delivery_methods?" in typo.json()["error"]
+
+def test_strict_on_the_served_mock_too(everflow_server):
+    answer = put_a_typo(everflow_server.url + "/networks/pixels")
+    assert answer.status_code == 400
+    assert answer.headers["X-Everflow-Mock-Warning"] == WARNING
+
+@pytest.mark.everflow(strict=False)
+def test_a_marker_turns_it_off(everflow_mock):
+    answer = put_a_typo(PIXELS)
+    assert answer.status_code == 200
+    assert answer.headers["X-Everflow-Mock-Warning"] == WARNING
+    assert "strict" not in everflow_mock.requests[-1]
+"""
+
+
+def test_the_everflow_strict_ini_setting_makes_every_mock_strict(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\neverflow_mock_strict = true\n")
+    result = run(pytester, "import pytest\n" + STRICT_TESTS)
+    result.assert_outcomes(passed=3)
+
+
+def test_without_the_ini_setting_a_marker_makes_one_test_strict(
+    pytester: pytest.Pytester,
+) -> None:
+    source = STRICT_TESTS.replace(
+        "def test_strict_by", "@pytest.mark.everflow(strict=True)\ndef test_strict_by"
+    ).replace("def test_strict_on", "@pytest.mark.everflow(strict=True)\ndef test_strict_on")
+    result = run(pytester, "import pytest\n" + source)
+    result.assert_outcomes(passed=3)
+
+
 def test_failing_assertion_shows_pytests_rewritten_message(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
@@ -270,7 +324,7 @@ def test_seed_and_dynamic(everflow_mock, everflow_server, everflow_factory):
 @pytest.mark.everflow(api_keys=["good-key"], error_key="Error")
 def test_api_keys_and_error_key(everflow_mock, everflow_server):
     for answer in both(everflow_server, 3, {"X-Eflow-Api-Key": "other"}):
-        assert answer.status_code == 403
+        assert answer.status_code == 401
         assert list(answer.json()) == ["Error"]
     assert [a.status_code for a in both(everflow_server, 3, {"X-Eflow-Api-Key": "good-key"})] == [200, 200]
 
@@ -344,7 +398,7 @@ def test_unmarked(everflow_mock):
     result.assert_outcomes(passed=1, errors=3)
     accepted = (
         "seed, dynamic, api_keys, error_key, rate_limit, delay, fault_rate, clock, data, "
-        "pass_through_unmatched"
+        "strict, pass_through_unmatched"
     )
     result.stdout.fnmatch_lines(
         [
