@@ -401,7 +401,7 @@ def test_the_queue_is_bounded(
     postback(app, 1, partner=7, postback_url=receiver.url + "/q", delay_ms=300_000)
     states = [fire(client, query="", offer_id=3, affiliate_id=7)[0] for _ in range(3)]
     assert [d["state"] for d in states] == ["pending", "pending", "refused"]
-    assert states[2]["error"] == "too many deliveries pending; not sent"
+    assert states[2]["error"] == "too many deliveries pending (2); not sent"
     client.post("/__admin/reset")
 
 
