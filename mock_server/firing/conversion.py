@@ -95,7 +95,7 @@ def why_not(postback: Mapping[str, Any], conversion: Conversion) -> str | None:
         return f"pixel_status is {status}, not active"
     pixel_type = postback.get("pixel_type")
     if pixel_type not in CONVERSION_TYPES[conversion.type]:
-        return f"pixel_type {pixel_type} is not fired by a {conversion.type}"
+        return f"pixel_type {pixel_type} is not fired by {conversion.type}s"
     level = postback.get("pixel_level")
     offer = postback.get("network_offer_id") or 0
     partner = postback.get("network_affiliate_id") or 0
