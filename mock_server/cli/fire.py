@@ -180,20 +180,19 @@ def run_fire(args: argparse.Namespace) -> int:
         return 2
     if args.json:
         print(json.dumps(data, indent=2))
-    else:
-        print(format_deliveries(deliveries))
-        if not deliveries:
-            print(format_not_applied(data.get("not_applied"), data.get("not_applied_total")))
     applied = len(deliveries)
-    if args.expect is None and not applied:
-        print(f"everflow-mock: {NONE_APPLIES} (--expect 0 if none should)", file=sys.stderr)
-        return 1
-    if args.expect is not None and applied != args.expect:
-        print(
-            f"everflow-mock: {applied} postback{'s' * (applied != 1)} applied, "
-            f"--expect {args.expect}",
-            file=sys.stderr,
-        )
+    wrong_count = applied != args.expect if args.expect is not None else not applied
+    if not args.json:
+        print(format_deliveries(deliveries))
+        if wrong_count:
+            missed, total = data.get("not_applied"), data.get("not_applied_total")
+            print(format_not_applied(missed, total, applied))
+    if wrong_count:
+        if args.expect is None:
+            verdict = f"{NONE_APPLIES} (--expect 0 if none should)"
+        else:
+            verdict = f"{applied} postback{'s' * (applied != 1)} applied, --expect {args.expect}"
+        print(f"everflow-mock: {verdict}", file=sys.stderr)
         return 1
     return 1 if any(d.get("state") in FAILED_STATES for d in deliveries) else 0
 
@@ -247,13 +246,14 @@ def format_deliveries(deliveries: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def format_not_applied(missed: Any, total: Any) -> str:
+def format_not_applied(missed: Any, total: Any, applied: int = 0) -> str:
     """The postbacks for the conversion's partner or offer that did not fire, one line each
-    with why (the mock's ``not_applied``), or that there are none."""
+    with why (the mock's ``not_applied``), or that there are none (besides the ``applied``)."""
     if not isinstance(missed, list) or not isinstance(total, int):
         return "(this mock does not say which postbacks it considered)"
     if not total:
-        return "no postback is stored for this partner or offer"
+        other = " other" if applied else ""
+        return f"no{other} postback is stored for this partner or offer"
     lines = [f"{total} postback{'s' * (total != 1)} for this partner or offer did not fire:"]
     lines += [f"  pixel {m.get('pixel_id')}: {m.get('reason')}" for m in missed]
     if total > len(missed):

@@ -41,7 +41,7 @@ class Delivery:
 
     ``state``: ``pending`` (waiting for its delay or its answer), ``delivered`` (a 2xx),
     ``failed`` (connection error, timeout or another status), ``refused`` (not sent: not an
-    allowed destination, or too many pending), ``kept`` (html and platform deliveries,
+    allowed destination, a rendered URL longer than ``TEXT_BYTES``, or too many pending), ``kept`` (html and platform deliveries,
     which the mock renders and keeps but never sends), ``cancelled`` (a reset came first).
     """
 

@@ -299,9 +299,14 @@ def test_expect_sets_how_many_must_apply(
          "--expect", expect]
     )  # fmt: skip
 
+    out, err = capsys.readouterr()
     assert got == code
-    assert capsys.readouterr().err == said
+    assert err == said
     assert len(receiver.requests) == stored
+    # a count not as expected says what else was considered
+    assert ("postback is stored for this partner or offer" in out) is bool(said)
+    if said and stored:
+        assert "no other postback is stored for this partner or offer" in out
 
 
 @pytest.mark.slow
@@ -340,6 +345,7 @@ def test_format_not_applied() -> None:
         "  ... and 3 more",
     ]
     assert format_not_applied([], 0) == "no postback is stored for this partner or offer"
+    assert format_not_applied([], 0, 2) == "no other postback is stored for this partner or offer"
     assert (
         format_not_applied(None, None) == "(this mock does not say which postbacks it considered)"
     )
