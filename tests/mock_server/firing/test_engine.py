@@ -660,6 +660,30 @@ def test_the_per_receiver_bound_leaves_room_in_the_overall_one(
         client.post("/__admin/reset")
 
 
+def test_the_pending_urls_are_bounded_by_their_size(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    each = 10_000 + 10_000 - len(receiver.url)  # a URL of 10,000 and its request target
+    monkeypatch.setattr(sender_module, "PENDING_BYTES", 3 * each)
+    postback(app, 1, partner=7, postback_url=receiver.url + "/{sub1}", delay_ms=300_000)
+    long = "w" * (10_000 - len(receiver.url) - 1)
+    firing = firing_of(get_state(app))
+
+    states = [fire(client, query="", offer_id=3, affiliate_id=7, sub1=long)[0] for _ in range(4)]
+    assert firing.sender.pending_bytes == 3 * each
+    (short,) = fire(client, query="", offer_id=3, affiliate_id=7)  # too, while the others wait
+
+    assert [d["state"] for d in states] == ["pending"] * 3 + ["refused"]
+    assert states[3]["error"] == f"the pending deliveries' URLs take {3 * each:,} bytes; not sent"
+    assert short["state"] == "refused"
+    client.post("/__admin/reset")
+    deadline = time.monotonic() + 2
+    while firing.sender.pending_bytes and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert firing.sender.pending_bytes == 0
+    assert receiver.requests == []
+
+
 def test_explain_names_the_postbacks_that_did_not_fire_and_why(
     app: Flask, client: FlaskClient, receiver: PostbackReceiver
 ) -> None:
