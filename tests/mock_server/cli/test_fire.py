@@ -221,9 +221,7 @@ def test_a_loopback_mock_is_reached_without_the_environment_proxy(
 
 
 @pytest.mark.slow
-def test_a_mock_elsewhere_is_reached_through_the_environment_proxy(
-    served: Spawned,
-) -> None:
+def test_a_mock_elsewhere_is_reached_through_the_environment_proxy() -> None:
     # The contract client's rule (environment_proxy): proxies are honoured, but not for
     # loopback. The proxy here answers as no mock does, which is exit 2.
     with PostbackReceiver() as proxy:
