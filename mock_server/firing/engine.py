@@ -75,6 +75,16 @@ _SAFE_TARGET = "".join(chr(c) for c in range(0x21, 0x7F))
 written into the template) is percent-encoded, so no template can split the request."""
 
 
+def _partner_or_offer(conversion: Conversion) -> Either:
+    """The stored postbacks that may concern ``conversion``: for its partner or its offer."""
+    return Either(
+        (
+            Equals("network_affiliate_id", frozenset({conversion.affiliate_id})),
+            Equals("network_offer_id", frozenset({conversion.offer_id})),
+        )
+    )
+
+
 def parse_destination(text: str) -> tuple[str, int | None]:
     """``HOST[:PORT]`` (``[v6]:PORT`` for IPv6) as (lower-case host, port or None);
     ``ValueError`` naming the form."""
@@ -114,12 +124,7 @@ class Firing:
             (
                 Equals("pixel_status", frozenset({"active"})),
                 Equals("pixel_type", CONVERSION_TYPES[conversion.type]),
-                Either(
-                    (
-                        Equals("network_affiliate_id", frozenset({conversion.affiliate_id})),
-                        Equals("network_offer_id", frozenset({conversion.offer_id})),
-                    )
-                ),
+                _partner_or_offer(conversion),
             )
         )
         postbacks = [p for p in map(json.loads, found) if applies(p, conversion)]
@@ -135,16 +140,7 @@ class Firing:
         it, each with why (``why_not``), in pixel id order: the first ``most`` of them and
         how many there are. ``ConversionError`` for a body that cannot be fired."""
         conversion = parse_conversion(body)
-        found = self._state.store.matching(
-            (
-                Either(
-                    (
-                        Equals("network_affiliate_id", frozenset({conversion.affiliate_id})),
-                        Equals("network_offer_id", frozenset({conversion.offer_id})),
-                    )
-                ),
-            )
-        )
+        found = self._state.store.matching((_partner_or_offer(conversion),))
         missed: list[dict[str, Any]] = []
         total = 0
         for postback in map(json.loads, found):
