@@ -7,7 +7,7 @@ import contextlib
 import socket
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -72,6 +72,15 @@ def postback(
     body = _factory.build(pixel_id, network_offer_id=offer, network_affiliate_id=partner, **fields)
     get_state(app).add(body)
     return body
+
+
+def settles(condition: Callable[[], bool], within: float = 2.0) -> bool:
+    """Whether ``condition`` holds within ``within`` seconds (the sender ends deliveries
+    on its own thread)."""
+    deadline = time.monotonic() + within
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
 
 
 def fire(client: FlaskClient, query: str = "?wait=5", **body: Any) -> list[dict[str, Any]]:
@@ -379,10 +388,7 @@ def test_reset_cancels_what_has_not_been_sent(
     client.post("/__admin/reset")
 
     assert client.get("/__admin/deliveries").json == {"deliveries": []}
-    deadline = time.monotonic() + 2
-    while firing.sender.pending and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert firing.sender.pending == 0
+    assert settles(lambda: firing.sender.pending == 0)
     assert receiver.requests == []
 
 
@@ -677,10 +683,7 @@ def test_the_pending_urls_are_bounded_by_their_size(
     assert states[3]["error"] == f"the pending deliveries' URLs take {3 * each:,} bytes; not sent"
     assert short["state"] == "refused"
     client.post("/__admin/reset")
-    deadline = time.monotonic() + 2
-    while firing.sender.pending_bytes and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert firing.sender.pending_bytes == 0
+    assert settles(lambda: firing.sender.pending_bytes == 0)
     assert receiver.requests == []
 
 
