@@ -1,11 +1,16 @@
 """The admin API's firing calls: ``POST /__admin/conversions`` and ``/__admin/deliveries``.
 
+``POST /__admin/conversions?explain=true`` also names the postbacks for the conversion's
+partner or offer that did not fire, and why (``Firing.not_applied``): what
+``everflow-mock fire`` prints when none applied.
+
 Added to the admin blueprint, so its guard (loopback only, or the admin token) applies.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -60,7 +65,10 @@ def add_firing_routes(admin: Blueprint, state: MockState) -> None:
             return _invalid(error.field, str(error))
         if wait_for:
             firing.wait(started, wait_for)
-        return jsonify({"deliveries": firing.snapshot(started)})
+        answer: dict[str, Any] = {"deliveries": firing.snapshot(started)}
+        if request.args.get("explain") in ("1", "true"):
+            answer["not_applied"], answer["not_applied_total"] = firing.not_applied(body)
+        return jsonify(answer)
 
     @admin.get("/deliveries")
     def deliveries() -> Response:

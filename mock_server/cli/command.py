@@ -100,8 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         "fire",
         help="fire a conversion through a running mock and print the deliveries",
         description="Fire a conversion, event or paid click through a running mock (POST "
-        "/__admin/conversions) and print every delivery it made. Exit 1 when a delivery "
-        f"failed or was refused; an admin token is read from {ADMIN_TOKEN_ENV}.",
+        "/__admin/conversions) and print every delivery it made. Exit 1 when no postback "
+        "applied (or not as many as --expect) or a delivery failed or was refused; 2 when "
+        "the mock refused the conversion, could not be reached or redirected (never "
+        f"followed). An admin token is read from {ADMIN_TOKEN_ENV}.",
         formatter_class=_HelpFormatter,
     )
     add_fire_arguments(fire, integer)

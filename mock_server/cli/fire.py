@@ -1,6 +1,9 @@
 """``everflow-mock fire``: fire a conversion through a running mock and print its deliveries.
 
-Standard library only (urllib), so the command starts fast; the mock does the work.
+The request goes as the contract client sends its own (``openapi.remote``): redirects never
+followed (the admin token stays with the mock it was meant for), and no proxy from the
+environment for a loopback mock (``environment_proxy``'s rule; ``trust_env`` off, so no
+``.netrc`` either). httpx is imported only when the command runs, so ``--help`` stays light.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from mock_server.firing.ids import ID_MINIMUMS, id_rule
+
+if TYPE_CHECKING:
+    import httpx
 
 ADMIN_TOKEN_ENV = "EVERFLOW_MOCK_ADMIN_TOKEN"
 MACRO_NAMES = (
@@ -36,6 +41,7 @@ MACRO_NAMES = (
 loads Faker, which would take ``--help`` past its budget; test_fire_command.py holds them
 equal."""
 FAILED_STATES = ("failed", "refused", "cancelled")
+NONE_APPLIES = "no active postback applies to this conversion"
 
 
 def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:
@@ -79,6 +85,13 @@ def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], i
         "default: as the mock was started)",
     )
     fire.add_argument(
+        "--expect",
+        type=_count,
+        metavar="N",
+        help="exit 1 unless exactly N postbacks apply (default: at least one); --expect 0 "
+        "checks that none fires",
+    )
+    fire.add_argument(
         "--json", action="store_true", help="print the mock's JSON answer (default: a table)"
     )
     macros = fire.add_argument_group(
@@ -97,10 +110,27 @@ def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], i
         )
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a whole number of postbacks (0 or more), not {text}")
+    return value
+
+
 def run_fire(args: argparse.Namespace) -> int:
-    """POST the conversion to the mock and print what it delivered: 0 when every delivery
-    was delivered or kept, 1 when one failed or was refused, 2 when the mock refused the
-    conversion or could not be reached."""
+    """POST the conversion to the mock and print what it delivered, and when none applied,
+    the postbacks that did not fire and why: 0 when as many postbacks applied as expected
+    (``--expect``; at least one by default) and each was delivered or kept, 1 when the count
+    is not that or a delivery failed or was refused, 2 when the mock refused the
+    conversion, could not be reached or answered with a redirect (never followed)."""
+    import httpx  # here, not at import: ``--help`` loads no HTTP client
+
+    from openapi.remote.targets import environment_proxy
+
     body: dict[str, Any] = {"type": args.type}
     body.update(
         {name: getattr(args, name) for name in MACRO_NAMES if getattr(args, name) is not None}
@@ -108,36 +138,77 @@ def run_fire(args: argparse.Namespace) -> int:
     if not 0 <= args.wait <= 60:
         print("everflow-mock: --wait must be from 0 to 60 seconds", file=sys.stderr)
         return 2
-    query = f"wait={args.wait:g}"
+    query = f"wait={args.wait:g}&explain=true"
     if args.delay_scale is not None:
         query += f"&delay_scale={args.delay_scale:g}"
     root = args.base_url.rstrip("/").removesuffix("/v1")
-    url = f"{root}/__admin/conversions?{query}"
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    headers = {"Accept": "application/json"}
     token = os.environ.get(ADMIN_TOKEN_ENV)
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=args.wait + 10) as answer:
-            data = json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        detail = _detail(error.read()) if error.code != 401 else _token_advice(token)
+        url = httpx.URL(f"{root}/__admin/conversions?{query}")
+        transport = httpx.HTTPTransport(proxy=environment_proxy(url))
+        with httpx.Client(
+            transport=transport, follow_redirects=False, trust_env=False, timeout=args.wait + 10
+        ) as client:
+            answer = client.post(url, json=body, headers=headers)
+        if answer.is_redirect:
+            print(f"everflow-mock: {_redirect(root, answer)}", file=sys.stderr)
+            return 2
+        if answer.status_code != 200:
+            code = answer.status_code
+            detail = _detail(answer.content) if code != 401 else _token_advice(token)
+            print(
+                f"everflow-mock: the mock at {root} refused the conversion ({code}): {detail}",
+                file=sys.stderr,
+            )
+            return 2
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
+        reason = error if str(error) else type(error).__name__
+        print(f"everflow-mock: cannot reach the mock at {root}: {reason}", file=sys.stderr)
+        return 2
+    try:
+        data = answer.json()
+        deliveries = list(data["deliveries"])
+    except (ValueError, KeyError, TypeError):
         print(
-            f"everflow-mock: the mock at {root} refused the conversion ({error.code}): {detail}",
+            f"everflow-mock: what answered at {root} is not the mock: its answer "
+            f"({len(answer.content):,} bytes) has no deliveries",
             file=sys.stderr,
         )
         return 2
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        print(f"everflow-mock: cannot reach the mock at {root}: {reason}", file=sys.stderr)
-        return 2
-    deliveries = data.get("deliveries", [])
     if args.json:
         print(json.dumps(data, indent=2))
-    else:
+    applied = len(deliveries)
+    wrong_count = applied != args.expect if args.expect is not None else not applied
+    if not args.json:
         print(format_deliveries(deliveries))
+        if wrong_count:
+            missed, total = data.get("not_applied"), data.get("not_applied_total")
+            print(format_not_applied(missed, total, applied))
+    if wrong_count:
+        if args.expect is None:
+            verdict = f"{NONE_APPLIES} (--expect 0 if none should)"
+        else:
+            verdict = f"{applied} postback{'s' * (applied != 1)} applied, --expect {args.expect}"
+        print(f"everflow-mock: {verdict}", file=sys.stderr)
+        return 1
     return 1 if any(d.get("state") in FAILED_STATES for d in deliveries) else 0
+
+
+def _redirect(root: str, answer: httpx.Response) -> str:
+    """Why a redirect ends the command: where it pointed (scheme, host and port only)."""
+    where = urlsplit(answer.headers.get("location", ""))
+    try:
+        to = f" to {where.scheme}://{where.hostname}:{where.port}" if where.hostname else ""
+    except ValueError:
+        to = ""
+    return (
+        f"the mock at {root} answered {answer.status_code}, a redirect{to}; fire follows no "
+        "redirects, so that the admin token goes nowhere else: give the mock's own address "
+        "as --base-url"
+    )
 
 
 def _token_advice(token: str | None) -> str:
@@ -157,7 +228,7 @@ def _detail(raw: bytes) -> str:
 def format_deliveries(deliveries: list[dict[str, Any]]) -> str:
     """One line per delivery: id, pixel, method, state, status, ms, and what was rendered."""
     if not deliveries:
-        return "no active postback applies to this conversion"
+        return NONE_APPLIES
     lines = []
     for d in deliveries:
         what = d.get("url") or d.get("html") or json.dumps(d.get("event"), ensure_ascii=False)
@@ -172,4 +243,19 @@ def format_deliveries(deliveries: list[dict[str, Any]]) -> str:
         if d.get("deactivated"):
             line += "  [postback deactivated]"
         lines.append(line)
+    return "\n".join(lines)
+
+
+def format_not_applied(missed: Any, total: Any, applied: int = 0) -> str:
+    """The postbacks for the conversion's partner or offer that did not fire, one line each
+    with why (the mock's ``not_applied``), or that there are none (besides the ``applied``)."""
+    if not isinstance(missed, list) or not isinstance(total, int):
+        return "(this mock does not say which postbacks it considered)"
+    if not total:
+        other = " other" if applied else ""
+        return f"no{other} postback is stored for this partner or offer"
+    lines = [f"{total} postback{'s' * (total != 1)} for this partner or offer did not fire:"]
+    lines += [f"  pixel {m.get('pixel_id')}: {m.get('reason')}" for m in missed]
+    if total > len(missed):
+        lines.append(f"  ... and {total - len(missed)} more")
     return "\n".join(lines)

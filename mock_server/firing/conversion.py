@@ -16,8 +16,9 @@ from typing import Any
 
 from fixtures.conversions import CONVERSION_TYPES as TYPES
 from fixtures.conversions import FIRED_BY
-from fixtures.macros import MACRO_NAMES, Context, MacroValue, render
+from fixtures.macros import MACRO_NAMES, Context, MacroValue, render_within
 from mock_server.firing.ids import ID_MINIMUMS, id_rule
+from mock_server.firing.journal import cut
 
 CONVERSION_TYPES: dict[str, frozenset[str]] = {
     kind: frozenset(pixel_type for pixel_type, fired in FIRED_BY.items() if fired == kind)
@@ -81,33 +82,57 @@ def parse_conversion(body: Any) -> Conversion:
 
 
 def applies(postback: Mapping[str, Any], conversion: Conversion) -> bool:
-    """Whether an active postback of the right type fires for ``conversion`` by its level
-    and event id."""
+    """Whether ``postback`` fires for ``conversion``: active, of a type the conversion
+    fires, at a level that takes in its offer and partner, and for its event."""
+    return why_not(postback, conversion) is None
+
+
+def why_not(postback: Mapping[str, Any], conversion: Conversion) -> str | None:
+    """Why ``postback`` does not fire for ``conversion`` (one line naming the field), or
+    None when it does (see the module for Everflow's rules)."""
+    status = postback.get("pixel_status")
+    if status != "active":
+        return f"pixel_status is {status}, not active"
+    pixel_type = postback.get("pixel_type")
+    if pixel_type not in CONVERSION_TYPES[conversion.type]:
+        return f"pixel_type {pixel_type} is not fired by {conversion.type}s"
     level = postback.get("pixel_level")
     offer = postback.get("network_offer_id") or 0
     partner = postback.get("network_affiliate_id") or 0
-    if level == "global":
-        hit = partner == conversion.affiliate_id
-    elif level == "specific":
-        hit = offer == conversion.offer_id and partner == conversion.affiliate_id
-    elif level == "global_offer":
-        hit = offer == conversion.offer_id
-    else:
-        hit = False
-    if hit and conversion.type == "event":
-        wanted = postback.get("network_offer_payout_revenue_id") or 0
-        hit = wanted in (0, conversion.event_id)
-    return hit
+    wanted = f"offer {conversion.offer_id} and partner {conversion.affiliate_id}"
+    if level == "global" and partner != conversion.affiliate_id:
+        return f"global for partner {partner}, not {conversion.affiliate_id}"
+    if level == "specific" and (offer, partner) != (conversion.offer_id, conversion.affiliate_id):
+        return f"specific to offer {offer} and partner {partner}, not {wanted}"
+    if level == "global_offer" and offer != conversion.offer_id:
+        return f"global_offer for offer {offer}, not {conversion.offer_id}"
+    if level not in ("global", "specific", "global_offer"):
+        return f"pixel_level {level} is not global, specific or global_offer"
+    if conversion.type == "event":
+        event = postback.get("network_offer_payout_revenue_id") or 0
+        if event not in (0, conversion.event_id):
+            return f"for event {event}, not {conversion.event_id}"
+    return None
 
 
-def render_event(value: Any, values: Mapping[str, MacroValue], key: str = "") -> Any:
+def render_event(value: Any, values: Mapping[str, MacroValue], limit: int) -> Any:
     """A platform object with every string's macros filled in: as text, but URL-encoded
-    in fields whose name ends in ``url`` (``event_source_url``, tiktok's ``url``)."""
-    if isinstance(value, str):
-        context: Context = "url" if key.endswith("url") else "text"
-        return render(value, values, context)
-    if isinstance(value, dict):
-        return {k: render_event(v, values, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render_event(item, values, key) for item in value]
-    return value
+    in fields whose name ends in ``url`` (``event_source_url``, tiktok's ``url``). The
+    strings together hold at most ``limit`` characters: rendering stops there, and the
+    string it stopped in, and every one after it, is cut with the journal's note."""
+    room = limit
+
+    def fill(value: Any, key: str) -> Any:
+        nonlocal room
+        if isinstance(value, str):
+            context: Context = "url" if key.endswith("url") else "text"
+            text, more = render_within(value, values, context, room)
+            room -= len(text)
+            return cut(text, more)
+        if isinstance(value, dict):
+            return {k: fill(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(item, key) for item in value]
+        return value
+
+    return fill(value, "")

@@ -8,7 +8,9 @@ the mock's delay scale), within a deadline, redirects never followed, and only t
 or an allowed ``--deliver-to`` destination (others are journaled as refused, never sent);
 ``html``, rendered (values HTML-escaped) and kept: a browser would fire it; ``facebook``,
 ``tiktok``, ``snapchat``, ``rumble``: the platform settings rendered into the event that
-would be sent, and kept; nothing goes to any platform.
+would be sent, and kept; nothing goes to any platform. Rendering stops at ``TEXT_BYTES``
+characters, so a template repeating a macro costs no more than that; a postback URL longer
+than that is journaled cut and refused, never sent.
 
 Failures: since 2026-03-13 Everflow deactivates a postback-delivery postback after 10
 consecutive failed deliveries within 72 hours. The mock counts them by its own clock (a
@@ -25,13 +27,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from fixtures.macros import render
+from fixtures.macros import clear_template_cache, render_within
 from mock_server.firing.conversion import (
     CONVERSION_TYPES,
     Conversion,
     applies,
     parse_conversion,
     render_event,
+    why_not,
 )
 from mock_server.firing.journal import (
     CANCELLED,
@@ -40,6 +43,7 @@ from mock_server.firing.journal import (
     KEPT,
     PENDING,
     REFUSED,
+    TEXT_BYTES,
     Delivery,
     DeliveryJournal,
     cut,
@@ -63,9 +67,22 @@ FAILURE_WINDOW = 72 * 3600
 """Everflow's rule since 2026-03-13: 10 consecutive failed deliveries within 72 hours."""
 MAX_WAIT = 60.0
 """The longest ``?wait=`` an admin call may ask for, in seconds."""
+MAX_EXPLAINED = 20
+"""The most postbacks ``not_applied`` names (the rest are counted)."""
+_TOO_LONG = f"the rendered URL is longer than {TEXT_BYTES:,} characters; not sent"
 _SAFE_TARGET = "".join(chr(c) for c in range(0x21, 0x7F))
 """What a request target may hold as it is; anything else (spaces, controls, non-ASCII
 written into the template) is percent-encoded, so no template can split the request."""
+
+
+def _partner_or_offer(conversion: Conversion) -> Either:
+    """The stored postbacks that may concern ``conversion``: for its partner or its offer."""
+    return Either(
+        (
+            Equals("network_affiliate_id", frozenset({conversion.affiliate_id})),
+            Equals("network_offer_id", frozenset({conversion.offer_id})),
+        )
+    )
 
 
 def parse_destination(text: str) -> tuple[str, int | None]:
@@ -107,21 +124,32 @@ class Firing:
             (
                 Equals("pixel_status", frozenset({"active"})),
                 Equals("pixel_type", CONVERSION_TYPES[conversion.type]),
-                Either(
-                    (
-                        Equals("network_affiliate_id", frozenset({conversion.affiliate_id})),
-                        Equals("network_offer_id", frozenset({conversion.offer_id})),
-                    )
-                ),
+                _partner_or_offer(conversion),
             )
         )
         postbacks = [p for p in map(json.loads, found) if applies(p, conversion)]
         sends: list[tuple[Delivery, Target, float]] = []
         started = [self._deliver(postback, conversion, sends) for postback in postbacks]
         if sends:
-            for refused in self.sender.deliver(sends):
-                self.journal.finish(refused, REFUSED, error="too many deliveries pending; not sent")
+            for refused, why in self.sender.deliver(sends):
+                self.journal.finish(refused, REFUSED, error=why)
         return started
+
+    def not_applied(self, body: Any, most: int = MAX_EXPLAINED) -> tuple[list[dict[str, Any]], int]:
+        """The stored postbacks for the conversion's partner or offer that do not fire for
+        it, each with why (``why_not``), in pixel id order: the first ``most`` of them and
+        how many there are. ``ConversionError`` for a body that cannot be fired."""
+        conversion = parse_conversion(body)
+        found = self._state.store.matching((_partner_or_offer(conversion),))
+        missed: list[dict[str, Any]] = []
+        total = 0
+        for postback in map(json.loads, found):
+            reason = why_not(postback, conversion)
+            if reason is not None:
+                total += 1
+                if len(missed) < most:
+                    missed.append({"pixel_id": postback["network_pixel_id"], "reason": reason})
+        return missed, total
 
     def deliveries(self) -> list[dict[str, Any]]:
         """The journal: every kept delivery, oldest first."""
@@ -136,13 +164,14 @@ class Firing:
         return wait(deliveries, timeout)
 
     def reset(self) -> None:
-        """Cancel what has not ended, forget the journal (ids start again from 1) and the
-        failure counts, and restore the configured delay scale."""
+        """Cancel what has not ended, forget the journal (ids start again from 1), the
+        failure counts and the parsed templates, and restore the configured delay scale."""
         with self._lock:
             self._generation += 1
             self._failures.clear()
         self.sender.cancel()
         self.journal.clear(restart_ids=True)
+        clear_template_cache()
         self.delay_scale = self._state.config.delivery_delay_scale
 
     def _deliver(
@@ -157,17 +186,20 @@ class Firing:
         delivery = Delivery(int(postback["network_pixel_id"]), method, conversion.type)
         values = conversion.values
         if method == "html":
-            delivery.html = cut(render(postback.get("html_code") or "", values, "html"))
+            html, more = render_within(postback.get("html_code") or "", values, "html", TEXT_BYTES)
+            delivery.html = cut(html, more)
             delivery.state = KEPT
         elif method in PLATFORM_FIELDS:
-            delivery.event = render_event(postback.get(PLATFORM_FIELDS[method]) or {}, values)
+            settings = postback.get(PLATFORM_FIELDS[method]) or {}
+            delivery.event = render_event(settings, values, TEXT_BYTES)
             delivery.state = KEPT
         else:
             delivery.method = "GET"
             delivery.delay_ms = postback.get("delay_ms") or 0
-            url = render(postback.get("postback_url") or "", values, "url")
-            delivery.url = cut(url)
-            target, refusal = self._target(url)
+            template = postback.get("postback_url") or ""
+            url, more = render_within(template, values, "url", TEXT_BYTES)
+            delivery.url = cut(url, more)
+            target, refusal = (None, _TOO_LONG) if more else self._target(url)
             if target is None:
                 delivery.state, delivery.error = REFUSED, refusal
             else:
@@ -197,6 +229,8 @@ class Firing:
         target = quote(parts.path or "/", safe=_SAFE_TARGET)
         if parts.query:
             target += "?" + quote(parts.query, safe=_SAFE_TARGET)
+        if len(target) > TEXT_BYTES:
+            return None, _TOO_LONG
         try:
             netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
         except UnicodeError as error:

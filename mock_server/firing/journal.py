@@ -1,7 +1,7 @@
 """The deliveries journal: what firing did with each postback that applied, bounded.
 
 Each ``Delivery`` is ``pending`` until its answer or its end, then final; the journal keeps
-the last ``size`` of them, each entry's rendered text cut at ``TEXT_BYTES``.
+the last ``size`` of them, each entry's rendered text at most ``TEXT_BYTES`` characters.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TEXT_BYTES = 16 * 1024
-"""The most of a rendered URL, HTML code or event a journal entry keeps."""
+"""The most of a rendered delivery, in characters: rendering a postback URL, HTML code or
+a platform event stops there (a longer postback URL is not sent), and a journal entry keeps
+no more."""
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -25,11 +27,12 @@ CANCELLED = "cancelled"
 FINAL_STATES = frozenset({DELIVERED, FAILED, REFUSED, KEPT, CANCELLED})
 
 
-def cut(text: str) -> str:
-    """``text``, or its start and a note when it is longer than ``TEXT_BYTES``."""
-    if len(text) <= TEXT_BYTES:
+def cut(text: str, more: bool = False) -> str:
+    """``text``, or its first ``TEXT_BYTES`` characters and a note when it is longer or when
+    there was ``more`` of it (rendering stopped at ``TEXT_BYTES``)."""
+    if len(text) <= TEXT_BYTES and not more:
         return text
-    return f"{text[:TEXT_BYTES]}... ({len(text)} characters, cut)"
+    return f"{text[:TEXT_BYTES]}... (more than {TEXT_BYTES:,} characters, cut)"
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Delivery:
 
     ``state``: ``pending`` (waiting for its delay or its answer), ``delivered`` (a 2xx),
     ``failed`` (connection error, timeout or another status), ``refused`` (not sent: not an
-    allowed destination, or too many pending), ``kept`` (html and platform deliveries,
+    allowed destination, a rendered URL longer than ``TEXT_BYTES``, or too many pending), ``kept`` (html and platform deliveries,
     which the mock renders and keeps but never sends), ``cancelled`` (a reset came first).
     """
 

@@ -7,8 +7,9 @@ a GET with ``Connection: close``, the status line and headers read back, redirec
 followed. It does not go through httpx, so a test's respx mock (``everflow_mock``) cannot
 intercept deliveries to a local receiver, and a delivery costs no client object.
 
-Everything is bounded: deliveries waiting or in flight (``MAX_PENDING``: more are refused
-and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
+Everything is bounded: deliveries waiting or in flight, all together (``MAX_PENDING``,
+and ``PENDING_BYTES`` of their URLs) and per receiver (``PENDING_PER_RECEIVER``, so a receiver that hangs holds only its own share;
+past either, deliveries are refused and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
 (``PER_HOST``: a slow receiver holds at most that many, so the others go on at full speed),
 each delivery's time (the deadline covers connect, send and the answer's head), what is
 read back (``HEAD_BYTES``).
@@ -31,6 +32,13 @@ from mock_server.firing.journal import CANCELLED, DELIVERED, FAILED, Delivery
 
 MAX_PENDING = 10_000
 """Postback deliveries waiting (their delay) or in flight at once; past it, refused."""
+PENDING_BYTES = 128 * 1024 * 1024
+"""What the URLs of those may take together, in characters (each is held twice: as
+journaled and as the request target); past it, refused. One receiver's share
+(``PENDING_PER_RECEIVER`` URLs of at most ``TEXT_BYTES`` characters, twice) is a quarter."""
+PENDING_PER_RECEIVER = 1_000
+"""Of those, the most for one receiver (host and port); past it, refused for that one
+only. A receiver that hangs holds at most these, the rest stay free for the others."""
 CONCURRENCY = 256
 """Connections open at once, all receivers together."""
 PER_HOST = 32
@@ -117,8 +125,8 @@ class _Get(asyncio.Protocol):
 class Sender:
     """Sends postback GETs from an asyncio loop on a thread of its own (see the module).
 
-    ``deliver`` hands deliveries over (those past ``MAX_PENDING`` waiting or in flight are
-    returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
+    ``deliver`` hands deliveries over (those past ``MAX_PENDING``, or past
+    ``PENDING_PER_RECEIVER`` for their receiver, are returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
     every delivery not yet ended (a reset).
     """
 
@@ -127,19 +135,43 @@ class Sender:
         self._outcome = outcome
         self._lock = threading.Lock()
         self._pending = 0
+        self._pending_bytes = 0
+        self._per_receiver: dict[tuple[str, int], int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[_Result]] = set()
         self._all: asyncio.Semaphore | None = None
         self._hosts: dict[tuple[str, int], tuple[asyncio.Semaphore, list[int]]] = {}
         self._tls: ssl.SSLContext | None = None
 
-    def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[Delivery]:
+    def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[tuple[Delivery, str]]:
         """Send each delivery to its target after its delay (seconds), in one hand-over to
-        the loop; returns those refused because ``MAX_PENDING`` were already pending."""
+        the loop; returns those refused, each with why: ``MAX_PENDING`` were pending
+        already, their URLs would pass ``PENDING_BYTES``, or ``PENDING_PER_RECEIVER`` were
+        pending for its receiver."""
+        taken: list[tuple[Delivery, Target, float]] = []
+        refused: list[tuple[Delivery, str]] = []
         with self._lock:
-            room = max(0, MAX_PENDING - self._pending)
-            taken, refused = batch[:room], [delivery for delivery, _, _ in batch[room:]]
-            self._pending += len(taken)
+            for delivery, target, delay in batch:
+                key = (target.host, target.port)
+                held = self._per_receiver.get(key, 0)
+                if self._pending >= MAX_PENDING:
+                    why = f"too many deliveries pending ({MAX_PENDING:,}); not sent"
+                    refused.append((delivery, why))
+                elif self._pending_bytes + _size(delivery, target) > PENDING_BYTES:
+                    why = f"the pending deliveries' URLs take {PENDING_BYTES:,} bytes; not sent"
+                    refused.append((delivery, why))
+                elif held >= PENDING_PER_RECEIVER:
+                    host = f"[{target.host}]" if ":" in target.host else target.host
+                    why = (
+                        f"too many deliveries pending for {host}:{target.port} "
+                        f"({PENDING_PER_RECEIVER:,}); not sent"
+                    )
+                    refused.append((delivery, why))
+                else:
+                    self._per_receiver[key] = held + 1
+                    self._pending += 1
+                    self._pending_bytes += _size(delivery, target)
+                    taken.append((delivery, target, delay))
             loop = self._loop or self._start()
         if taken:
             loop.call_soon_threadsafe(self._spawn, taken)
@@ -164,6 +196,11 @@ class Sender:
     def pending(self) -> int:
         """Deliveries waiting or in flight now."""
         return self._pending
+
+    @property
+    def pending_bytes(self) -> int:
+        """What their URLs take now, as counted against ``PENDING_BYTES``."""
+        return self._pending_bytes
 
     def _start(self) -> asyncio.AbstractEventLoop:
         """The loop (uvloop's where installed), on its own daemon thread; the lock is held."""
@@ -190,13 +227,18 @@ class Sender:
         for delivery, target, delay in batch:
             task = asyncio.ensure_future(self._run(target, delay))
             self._tasks.add(task)
-            task.add_done_callback(functools.partial(self._ended, delivery))
+            task.add_done_callback(functools.partial(self._ended, delivery, target))
 
-    def _ended(self, delivery: Delivery, task: asyncio.Task[_Result]) -> None:
+    def _ended(self, delivery: Delivery, target: Target, task: asyncio.Task[_Result]) -> None:
         """A delivery's task is over (also when cancelled before its first step)."""
         self._tasks.discard(task)
+        key = (target.host, target.port)
         with self._lock:
             self._pending -= 1
+            self._pending_bytes -= _size(delivery, target)
+            self._per_receiver[key] -= 1
+            if not self._per_receiver[key]:
+                del self._per_receiver[key]
         if task.cancelled():
             self._outcome(delivery, CANCELLED, None, 0.0, "cancelled by a reset before it ended")
         else:
@@ -274,6 +316,11 @@ class Sender:
                 transport.abort()
             elif transport is not None:
                 transport.close()
+
+
+def _size(delivery: Delivery, target: Target) -> int:
+    """What a pending delivery's URL takes, counted against ``PENDING_BYTES``."""
+    return len(delivery.url or "") + len(target.request_target)
 
 
 class _Deadline:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from fixtures import MACROS
 from mock_server import cli
-from mock_server.cli.fire import ADMIN_TOKEN_ENV, MACRO_NAMES, format_deliveries
+from mock_server.cli.fire import (
+    ADMIN_TOKEN_ENV,
+    MACRO_NAMES,
+    NONE_APPLIES,
+    format_deliveries,
+    format_not_applied,
+)
 from mock_server.firing.conversion import ConversionError, parse_conversion
 from mock_server.testing.receiver import PostbackReceiver
 from mock_server.testing.spawn import Spawned, spawn_serve
@@ -140,3 +151,199 @@ def test_offer_and_affiliate_are_required(capsys: pytest.CaptureFixture[str]) ->
 
 def test_format_without_deliveries() -> None:
     assert format_deliveries([]) == "no active postback applies to this conversion"
+
+
+# Where the request goes: no redirect followed, no environment proxy for a loopback mock.
+
+TOKEN = "s3cret-admin-token"
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_is_exit_2(
+    status: int,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, TOKEN)
+    with PostbackReceiver() as elsewhere:
+        httpserver.expect_request("/__admin/conversions", method="POST").respond_with_data(
+            "", status=status, headers={"Location": elsewhere.url + "/__admin/conversions"}
+        )
+
+        code = cli.main(
+            ["fire", "--base-url", httpserver.url_for("/v1"), "--offer-id", "1",
+             "--affiliate-id", "7"]
+        )  # fmt: skip
+
+        time.sleep(0.2)
+        assert elsewhere.requests == []  # neither the conversion nor the token went there
+    err = capsys.readouterr().err
+    assert code == 2
+    (asked, _), *_ = httpserver.log
+    assert asked.headers["Authorization"] == f"Bearer {TOKEN}"  # the mock's address had it
+    port = elsewhere.url.rsplit(":", 1)[1]
+    assert f"answered {status}, a redirect to http://127.0.0.1:{port}" in err
+    assert "fire follows no redirects" in err
+    assert TOKEN not in err
+
+
+def run_fire(base_url: str, proxy: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``everflow-mock fire`` in a process of its own whose environment names ``proxy``
+    as the proxy for everything."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        env[name] = env[name.upper()] = proxy
+    env[ADMIN_TOKEN_ENV] = TOKEN
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "fire", "--base-url", base_url,
+         "--offer-id", "12", "--affiliate-id", "7", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_loopback_mock_is_reached_without_the_environment_proxy(
+    served: Spawned, receiver: PostbackReceiver
+) -> None:
+    create(served, receiver.url + "/pb?tid={transaction_id}")
+    with PostbackReceiver() as proxy:
+        done = run_fire(served.url, proxy.url, "--transaction-id", "t1")
+
+        assert done.returncode == 0, done.stderr
+        assert receiver.urls == [receiver.url + "/pb?tid=t1"]
+        assert proxy.requests == []
+
+
+@pytest.mark.slow
+def test_a_mock_elsewhere_is_reached_through_the_environment_proxy() -> None:
+    # The contract client's rule (environment_proxy): proxies are honoured, but not for
+    # loopback. The proxy here answers as no mock does, which is exit 2.
+    with PostbackReceiver() as proxy:
+        done = run_fire("http://mock.example:4010", proxy.url)
+
+    (asked,) = proxy.requests
+    assert asked.target.startswith("http://mock.example:4010/__admin/conversions?")
+    assert done.returncode == 2
+    assert "is not the mock" in done.stderr
+
+
+# How many postbacks applied, and why the others did not.
+
+
+@pytest.mark.slow
+def test_none_applying_is_exit_1_and_says_why(
+    served: Spawned, receiver: PostbackReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inactive = create(served, receiver.url + "/pb", pixel_status="inactive")
+    create(served, receiver.url + "/other", network_affiliate_id=8)  # another partner's
+
+    code = cli.main(["fire", "--base-url", served.url, "--offer-id", "12", "--affiliate-id", "7"])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.splitlines() == [
+        NONE_APPLIES,
+        "1 postback for this partner or offer did not fire:",
+        f"  pixel {inactive}: pixel_status is inactive, not active",
+    ]
+    assert err == f"everflow-mock: {NONE_APPLIES} (--expect 0 if none should)\n"
+    assert receiver.requests == []
+
+
+@pytest.mark.slow
+def test_nothing_stored_for_the_conversion_is_said(
+    served: Spawned, receiver: PostbackReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["fire", "--base-url", served.url, "--offer-id", "12", "--affiliate-id", "7"])
+
+    assert code == 1
+    assert capsys.readouterr().out.splitlines() == [
+        NONE_APPLIES,
+        "no postback is stored for this partner or offer",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stored", "expect", "code", "said"),
+    [
+        (0, "0", 0, ""),
+        (1, "1", 0, ""),
+        (1, "0", 1, "everflow-mock: 1 postback applied, --expect 0\n"),
+        (1, "2", 1, "everflow-mock: 1 postback applied, --expect 2\n"),
+        (2, "1", 1, "everflow-mock: 2 postbacks applied, --expect 1\n"),
+    ],
+)
+def test_expect_sets_how_many_must_apply(
+    served: Spawned,
+    receiver: PostbackReceiver,
+    capsys: pytest.CaptureFixture[str],
+    stored: int,
+    expect: str,
+    code: int,
+    said: str,
+) -> None:
+    for n in range(stored):
+        create(served, f"{receiver.url}/pb{n}")
+
+    got = cli.main(
+        ["fire", "--base-url", served.url, "--offer-id", "12", "--affiliate-id", "7",
+         "--expect", expect]
+    )  # fmt: skip
+
+    out, err = capsys.readouterr()
+    assert got == code
+    assert err == said
+    assert len(receiver.requests) == stored
+    # a count not as expected says what else was considered
+    assert ("postback is stored for this partner or offer" in out) is bool(said)
+    if said and stored:
+        assert "no other postback is stored for this partner or offer" in out
+
+
+@pytest.mark.slow
+def test_json_carries_what_did_not_apply(
+    served: Spawned, receiver: PostbackReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inactive = create(served, receiver.url + "/pb", pixel_status="inactive")
+
+    code = cli.main(
+        ["fire", "--base-url", served.url, "--offer-id", "12", "--affiliate-id", "7", "--json"]
+    )
+
+    assert code == 1
+    assert json.loads(capsys.readouterr().out) == {
+        "deliveries": [],
+        "not_applied": [{"pixel_id": inactive, "reason": "pixel_status is inactive, not active"}],
+        "not_applied_total": 1,
+    }
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "1.5"])
+def test_expect_takes_a_whole_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["fire", "--offer-id", "1", "--affiliate-id", "7", "--expect", value])
+    assert exit_.value.code == 2
+    assert f"--expect: a whole number of postbacks (0 or more), not {value}" in (
+        capsys.readouterr().err
+    )
+
+
+def test_format_not_applied() -> None:
+    missed = [{"pixel_id": 3, "reason": "global for partner 8, not 7"}]
+    assert format_not_applied(missed, 4).splitlines() == [
+        "4 postbacks for this partner or offer did not fire:",
+        "  pixel 3: global for partner 8, not 7",
+        "  ... and 3 more",
+    ]
+    assert format_not_applied([], 0) == "no postback is stored for this partner or offer"
+    assert format_not_applied([], 0, 2) == "no other postback is stored for this partner or offer"
+    assert (
+        format_not_applied(None, None) == "(this mock does not say which postbacks it considered)"
+    )

@@ -3,19 +3,29 @@ would, to a real receiver on loopback; failures deactivate."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fixtures import PostbackFactory
+from fixtures import PostbackFactory, macros
 from mock_server import MockConfig, create_app
 from mock_server.firing import sender as sender_module
-from mock_server.firing.engine import FAILURE_WINDOW, Firing, firing_of, parse_destination
+from mock_server.firing.engine import (
+    FAILURE_WINDOW,
+    MAX_EXPLAINED,
+    Firing,
+    firing_of,
+    parse_destination,
+)
+from mock_server.firing.journal import TEXT_BYTES
+from mock_server.firing.sender import PENDING_PER_RECEIVER
 from mock_server.pipeline.registry import get_state
 from mock_server.testing.receiver import PostbackReceiver
 
@@ -62,6 +72,15 @@ def postback(
     body = _factory.build(pixel_id, network_offer_id=offer, network_affiliate_id=partner, **fields)
     get_state(app).add(body)
     return body
+
+
+def settles(condition: Callable[[], bool], within: float = 2.0) -> bool:
+    """Whether ``condition`` holds within ``within`` seconds (the sender ends deliveries
+    on its own thread)."""
+    deadline = time.monotonic() + within
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
 
 
 def fire(client: FlaskClient, query: str = "?wait=5", **body: Any) -> list[dict[str, Any]]:
@@ -369,10 +388,7 @@ def test_reset_cancels_what_has_not_been_sent(
     client.post("/__admin/reset")
 
     assert client.get("/__admin/deliveries").json == {"deliveries": []}
-    deadline = time.monotonic() + 2
-    while firing.sender.pending and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert firing.sender.pending == 0
+    assert settles(lambda: firing.sender.pending == 0)
     assert receiver.requests == []
 
 
@@ -401,7 +417,7 @@ def test_the_queue_is_bounded(
     postback(app, 1, partner=7, postback_url=receiver.url + "/q", delay_ms=300_000)
     states = [fire(client, query="", offer_id=3, affiliate_id=7)[0] for _ in range(3)]
     assert [d["state"] for d in states] == ["pending", "pending", "refused"]
-    assert states[2]["error"] == "too many deliveries pending; not sent"
+    assert states[2]["error"] == "too many deliveries pending (2); not sent"
     client.post("/__admin/reset")
 
 
@@ -491,3 +507,238 @@ def test_delivery_ids_go_on_after_a_clear_and_start_again_after_a_reset(
     assert fired_id() == 2  # a cleared journal keeps ids unique within the run
     client.post("/__admin/reset")
     assert fired_id() == 1  # a reset (every test's start) begins again, as everything else
+
+
+# Bounds: rendering, pending deliveries per receiver, and why a postback did not fire.
+
+HUGE = "{sub1}" * 20_000  # 120 KB of template: 40 MB once a 2 KB sub1 fills it in
+LONG_VALUE = "v" * 2048
+
+
+def _fire_peak(client: FlaskClient, **body: Any) -> tuple[list[dict[str, Any]], int]:
+    """Fire and measure the largest memory Python held meanwhile, above what it held before."""
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        deliveries = fire(client, **body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return deliveries, peak - before
+
+
+@pytest.mark.parametrize("method", ["postback", "html", "facebook"])
+def test_a_huge_rendering_is_cut_while_rendering(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver, method: str
+) -> None:
+    fields: dict[str, Any] = {"delivery_method": method}
+    if method == "postback":
+        fields["postback_url"] = receiver.url + "/pb?s=" + HUGE
+    elif method == "html":
+        fields["html_code"] = HUGE
+    else:
+        settings = _factory.build(1, delivery_method="facebook")["facebook_pixel"]
+        fields["facebook_pixel"] = {**settings, "event_id": HUGE}
+    postback(app, 1, partner=7, **fields)
+    fire(client, offer_id=3, affiliate_id=7, sub1="warm")  # first-call costs (index) paid
+
+    (delivery,), peak = _fire_peak(client, offer_id=3, affiliate_id=7, sub1=LONG_VALUE)
+
+    unbounded = len(HUGE) // len("{sub1}") * len(LONG_VALUE)
+    assert peak < 1_000_000 < unbounded // 40  # measured: about 0.26 MB, against 40 MB
+    note = f"... (more than {TEXT_BYTES:,} characters, cut)"
+    if method == "postback":
+        assert delivery["state"] == "refused"
+        assert (
+            delivery["error"]
+            == f"the rendered URL is longer than {TEXT_BYTES:,} characters; not sent"
+        )
+        assert delivery["url"] == (receiver.url + "/pb?s=" + LONG_VALUE * 8)[:TEXT_BYTES] + note
+        time.sleep(0.1)
+        assert receiver.requests == []
+    elif method == "html":
+        assert delivery["state"] == "kept"
+        assert delivery["html"] == (LONG_VALUE * 8)[:TEXT_BYTES] + note
+    else:
+        # the event's strings share the bound, in order: pixel_id and event_name come
+        # before event_id, which is cut; every string after it is empty
+        event = delivery["event"]
+        room = TEXT_BYTES - len(event["pixel_id"]) - len(event["event_name"])
+        assert event["event_id"] == (LONG_VALUE * 8)[:room] + note
+        assert event["action_source"] == note
+        assert event["user_data"] == [{"field": note, "value": ""}]  # {sub4}: no value, empty
+
+
+def test_a_url_just_within_the_bound_is_sent(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    start = receiver.url + "/pb?s="
+    postback(app, 1, partner=7, postback_url=start + "{sub1}")
+
+    (sent,) = fire(client, offer_id=3, affiliate_id=7, sub1="w" * (TEXT_BYTES - len(start)))
+    (refused,) = fire(client, offer_id=3, affiliate_id=7, sub1="w" * (TEXT_BYTES - len(start) + 1))
+
+    assert sent["state"] == "delivered"
+    assert len(sent["url"]) == TEXT_BYTES
+    assert refused["state"] == "refused"
+    assert [len(r.target) for r in receiver.requests] == [TEXT_BYTES - len(receiver.url)]
+
+
+def test_a_url_longer_than_the_bound_once_encoded_is_not_sent(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    postback(app, 1, partner=7, postback_url=receiver.url + "/" + "é" * (TEXT_BYTES // 2))
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7)
+
+    assert delivery["state"] == "refused"
+    assert "longer than" in delivery["error"]
+    assert receiver.requests == []
+
+
+def test_reset_empties_the_template_cache(app: Flask, client: FlaskClient) -> None:
+    postback(app, 1, partner=7, delivery_method="html", html_code="<p>{sub1}</p>")
+    fire(client, offer_id=3, affiliate_id=7, sub1="x")
+    assert len(macros._templates) > 0
+
+    client.post("/__admin/reset")
+
+    assert len(macros._templates) == 0
+    assert macros._templates.used == 0
+
+
+@contextlib.contextmanager
+def hanging_receiver() -> Iterator[str]:
+    """A loopback port that takes connections and never answers: a receiver that hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.mark.slow
+def test_a_hanging_receiver_holds_only_its_own_share_of_pending_deliveries(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    with hanging_receiver() as hanging:
+        for pid in range(1, PENDING_PER_RECEIVER + 11):
+            postback(app, pid, offer=12, postback_url=f"{hanging}/h{pid}")
+        postback(app, 5000, partner=7, postback_url=receiver.url + "/healthy")
+
+        stuck = fire(client, query="", offer_id=12, affiliate_id=9)
+        (healthy,) = fire(client, offer_id=3, affiliate_id=7)
+
+        host = hanging.removeprefix("http://")
+        states = [d["state"] for d in stuck]
+        assert states.count("pending") == PENDING_PER_RECEIVER
+        assert states.count("refused") == 10
+        assert {d["error"] for d in stuck if d["state"] == "refused"} == {
+            f"too many deliveries pending for {host} ({PENDING_PER_RECEIVER:,}); not sent"
+        }
+        assert healthy["state"] == "delivered"
+        assert receiver.urls == [receiver.url + "/healthy"]
+        client.post("/__admin/reset")
+
+
+def test_the_per_receiver_bound_leaves_room_in_the_overall_one(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scaled down: 5 places in all, 3 for one receiver. A hanging receiver sent 8
+    # deliveries holds 3; without the per-receiver bound it would hold all 5 and the
+    # healthy receiver's delivery would be refused.
+    monkeypatch.setattr(sender_module, "MAX_PENDING", 5)
+    monkeypatch.setattr(sender_module, "PENDING_PER_RECEIVER", 3)
+    with hanging_receiver() as hanging:
+        for pid in range(1, 9):
+            postback(app, pid, offer=12, postback_url=f"{hanging}/h{pid}")
+        postback(app, 20, partner=7, postback_url=receiver.url + "/healthy")
+        postback(app, 21, partner=8, postback_url=receiver.url + "/later", delay_ms=300_000)
+
+        stuck = fire(client, query="", offer_id=12, affiliate_id=9)
+        (healthy,) = fire(client, offer_id=3, affiliate_id=7)
+        waiting = [fire(client, query="", offer_id=3, affiliate_id=8)[0] for _ in range(3)]
+
+        assert [d["state"] for d in stuck] == ["pending"] * 3 + ["refused"] * 5
+        assert healthy["state"] == "delivered"
+        # the healthy receiver has its own 3, but only 2 of the 5 overall are left
+        assert [d["state"] for d in waiting] == ["pending", "pending", "refused"]
+        assert waiting[2]["error"] == "too many deliveries pending (5); not sent"
+        client.post("/__admin/reset")
+
+
+def test_the_pending_urls_are_bounded_by_their_size(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    each = 10_000 + 10_000 - len(receiver.url)  # a URL of 10,000 and its request target
+    monkeypatch.setattr(sender_module, "PENDING_BYTES", 3 * each)
+    postback(app, 1, partner=7, postback_url=receiver.url + "/{sub1}", delay_ms=300_000)
+    long = "w" * (10_000 - len(receiver.url) - 1)
+    firing = firing_of(get_state(app))
+
+    states = [fire(client, query="", offer_id=3, affiliate_id=7, sub1=long)[0] for _ in range(4)]
+    assert firing.sender.pending_bytes == 3 * each
+    (short,) = fire(client, query="", offer_id=3, affiliate_id=7)  # too, while the others wait
+
+    assert [d["state"] for d in states] == ["pending"] * 3 + ["refused"]
+    assert states[3]["error"] == f"the pending deliveries' URLs take {3 * each:,} bytes; not sent"
+    assert short["state"] == "refused"
+    client.post("/__admin/reset")
+    assert settles(lambda: firing.sender.pending_bytes == 0)
+    assert receiver.requests == []
+
+
+def test_explain_names_the_postbacks_that_did_not_fire_and_why(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    url = receiver.url + "/pb"
+    postback(app, 1, partner=7, postback_url=url, pixel_status="inactive")
+    postback(app, 2, partner=7, postback_url=url, pixel_type="cpc")
+    postback(app, 3, partner=8, offer=12, postback_url=url)
+    postback(app, 4, offer=12, postback_url=url)
+    postback(app, 5, offer=13, partner=7, postback_url=url)
+    postback(app, 8, partner=99, postback_url=url)  # neither the partner nor the offer
+    for pid, event in ((9, 6), (10, 5)):
+        fields = {"pixel_type": "event", "network_offer_payout_revenue_id": event}
+        postback(app, pid, offer=12, partner=7, postback_url=url, **fields)
+
+    answer = client.post(
+        "/__admin/conversions?wait=5&explain=true", json={"offer_id": 12, "affiliate_id": 7}
+    ).json
+    event = client.post(
+        "/__admin/conversions?wait=5&explain=true",
+        json={"type": "event", "offer_id": 12, "affiliate_id": 7, "event_id": 5},
+    ).json
+    assert answer is not None
+    assert event is not None
+
+    assert [d["pixel_id"] for d in answer["deliveries"]] == [4]
+    assert answer["not_applied"] == [
+        {"pixel_id": 1, "reason": "pixel_status is inactive, not active"},
+        {"pixel_id": 2, "reason": "pixel_type cpc is not fired by conversions"},
+        {"pixel_id": 3, "reason": "specific to offer 12 and partner 8, not offer 12 and partner 7"},
+        {"pixel_id": 5, "reason": "specific to offer 13 and partner 7, not offer 12 and partner 7"},
+        {"pixel_id": 9, "reason": "pixel_type event is not fired by conversions"},
+        {"pixel_id": 10, "reason": "pixel_type event is not fired by conversions"},
+    ]
+    assert answer["not_applied_total"] == 6
+    assert [d["pixel_id"] for d in event["deliveries"]] == [10]
+    assert {"pixel_id": 9, "reason": "for event 6, not 5"} in event["not_applied"]
+
+
+def test_explain_is_bounded(app: Flask, client: FlaskClient) -> None:
+    for pid in range(1, MAX_EXPLAINED + 6):
+        postback(app, pid, partner=7, delivery_method="html", pixel_status="inactive")
+
+    answer = client.post(
+        "/__admin/conversions?explain=1", json={"offer_id": 3, "affiliate_id": 7}
+    ).json
+    assert answer is not None
+
+    assert answer["deliveries"] == []
+    assert [m["pixel_id"] for m in answer["not_applied"]] == list(range(1, MAX_EXPLAINED + 1))
+    assert answer["not_applied_total"] == MAX_EXPLAINED + 5
+
+
+def test_without_explain_the_answer_has_only_the_deliveries(client: FlaskClient) -> None:
+    answer = client.post("/__admin/conversions", json={"offer_id": 3, "affiliate_id": 7}).json
+    assert answer == {"deliveries": []}

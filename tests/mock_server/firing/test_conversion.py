@@ -1,0 +1,70 @@
+"""Which postbacks a conversion fires, and why the others do not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mock_server.firing.conversion import applies, parse_conversion, why_not
+
+CONVERSION = parse_conversion({"offer_id": 12, "affiliate_id": 7})
+EVENT = parse_conversion({"type": "event", "offer_id": 12, "affiliate_id": 7, "event_id": 5})
+
+
+def pixel(**fields: Any) -> dict[str, Any]:
+    return {
+        "pixel_status": "active",
+        "pixel_type": "conversion",
+        "pixel_level": "global",
+        "network_offer_id": 0,
+        "network_affiliate_id": 7,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"pixel_status": "inactive"}, "pixel_status is inactive, not active"),
+        ({"pixel_type": "cpc"}, "pixel_type cpc is not fired by conversions"),
+        ({"network_affiliate_id": 8}, "global for partner 8, not 7"),
+        (
+            {"pixel_level": "specific", "network_offer_id": 12, "network_affiliate_id": 8},
+            "specific to offer 12 and partner 8, not offer 12 and partner 7",
+        ),
+        (
+            {"pixel_level": "global_offer", "network_offer_id": 13, "network_affiliate_id": 0},
+            "global_offer for offer 13, not 12",
+        ),
+        (
+            {"pixel_level": "everywhere"},
+            "pixel_level everywhere is not global, specific or global_offer",
+        ),
+    ],
+)
+def test_why_not_names_the_rule(fields: dict[str, Any], reason: str) -> None:
+    assert why_not(pixel(**fields), CONVERSION) == reason
+    assert not applies(pixel(**fields), CONVERSION)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"pixel_level": "specific", "network_offer_id": 12},
+        {"pixel_level": "global_offer", "network_offer_id": 12, "network_affiliate_id": 0},
+    ],
+)
+def test_what_applies_has_no_reason(fields: dict[str, Any]) -> None:
+    assert why_not(pixel(**fields), CONVERSION) is None
+    assert applies(pixel(**fields), CONVERSION)
+
+
+def test_events_by_their_id() -> None:
+    event = pixel(pixel_type="event", network_offer_payout_revenue_id=6)
+    assert why_not(event, EVENT) == "for event 6, not 5"
+    assert why_not({**event, "network_offer_payout_revenue_id": 5}, EVENT) is None
+    assert why_not({**event, "network_offer_payout_revenue_id": 0}, EVENT) is None  # every event
+    assert why_not(pixel(pixel_type="post_conversion"), EVENT) is None
+    assert why_not(pixel(), EVENT) == "pixel_type conversion is not fired by events"
