@@ -4,19 +4,21 @@ settings cost one app the first time and a reset after that."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Generic, TypeVar
-from urllib.parse import urlsplit
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 import respx
 
 from mock_server.app import MockApp
 from mock_server.core.config import MockConfig
+from mock_server.testing.hosts import EXTRAS, everflow_hosts, everflow_url, no_adapter
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
-from openapi.spec import everflow_base_urls
 
 if TYPE_CHECKING:
     from mock_server.testing.local_server import LocalServer
@@ -29,9 +31,50 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 
-def everflow_hosts() -> tuple[str, ...]:
-    """The hosts of Everflow's API (the spec's servers), answered by ``everflow_mock``."""
-    return tuple(urlsplit(url).hostname or "" for url in everflow_base_urls())
+@functools.cache
+def installed(library: str) -> bool:
+    """Whether ``library`` can be imported (looked up once per process)."""
+    return importlib.util.find_spec(library) is not None
+
+
+def other_clients(mock: EverflowMock) -> AbstractContextManager[Any]:
+    """While open, ``requests`` and aiohttp calls to Everflow's hosts are answered by
+    ``mock`` (each only when the test process has imported it: a session that uses neither
+    loads neither). Without the kit's extra for a client, its calls to Everflow's hosts are
+    stopped with a message naming the extra (``requests`` only: aiohttp has no public hook
+    to stop them by)."""
+    stack = ExitStack()
+    if "requests" in sys.modules:
+        if installed(EXTRAS["requests"]):
+            from mock_server.testing import via_requests
+
+            stack.enter_context(via_requests.answered(mock))
+        else:
+            stack.enter_context(_requests_stopped())
+    if "aiohttp" in sys.modules and installed(EXTRAS["aiohttp"]):
+        from mock_server.testing import via_aiohttp
+
+        stack.enter_context(via_aiohttp.answered(mock))
+    return stack
+
+
+@contextmanager
+def _requests_stopped() -> Iterator[None]:
+    """``requests`` calls to Everflow's hosts fail (never sent) with what to install."""
+    from unittest import mock
+
+    import requests
+
+    send = requests.adapters.HTTPAdapter.send
+
+    def stopped(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        url = str(request.url)
+        if everflow_url().match(url):
+            raise requests.ConnectionError(no_adapter("requests", request.method, url))
+        return send(adapter, request, *args, **kwargs)
+
+    with mock.patch.object(requests.adapters.HTTPAdapter, "send", stopped):
+        yield
 
 
 class _Lru(Generic[K, T]):
@@ -104,11 +147,12 @@ class MockPool:
 
     @contextmanager
     def mock(self, config: MockConfig, pass_through_unmatched: bool) -> Iterator[EverflowMock]:
-        """The respx mock of Everflow's hosts for one test, reset before and after."""
+        """The mock of Everflow's hosts for one test (respx for httpx, and ``requests`` and
+        aiohttp when in use), reset before and after."""
         mock = self._mocks.get((config, pass_through_unmatched))
         mock.reset()
         try:
-            with mock.router:
+            with mock.router, other_clients(mock):
                 yield mock
         finally:
             mock.reset()

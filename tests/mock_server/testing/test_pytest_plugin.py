@@ -204,7 +204,10 @@ def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest
     assert "@pytest.mark.everflow(seed=, dynamic=, api_keys=" in markers
 
 
-HEAVY = ("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema")
+HEAVY = (
+    *("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema"),
+    *("requests", "responses", "aiohttp", "aioresponses"),
+)
 
 
 def test_loading_the_plugin_imports_no_heavy_library_and_nothing_of_the_contract_suite(

@@ -1,0 +1,94 @@
+"""``requests`` calls answered by ``everflow_mock`` (the kit's ``requests`` extra)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+import requests
+
+from fixtures import PostbackFactory
+from mock_server import create_app
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.mocks import EverflowMock, EverflowServer
+from mock_server.testing.pool import _requests_stopped
+
+BASE = "https://api.eflow.team/v1"
+URL = f"{BASE}/networks/pixels/3"
+KEY = {"X-Eflow-Api-Key": "test-key"}
+
+
+def test_the_same_mock_answers_requests_and_httpx(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory
+) -> None:
+    added = everflow_mock.add(everflow_factory.build(777, delivery_method="postback"))
+    assert requests.get(f"{BASE}/networks/pixels/777", headers=KEY).json() == added
+    body = everflow_factory.build_input(delivery_method="html", pixel_level="global")
+    created = requests.post(f"{BASE}/networks/pixels", json=body, headers=KEY).json()
+    # What requests created is in the store httpx reads, byte for byte as httpx sees it.
+    pixel = f"{BASE}/networks/pixels/{created['network_pixel_id']}"
+    assert httpx.get(pixel, headers=KEY).content == requests.get(pixel, headers=KEY).content
+    everflow_mock.assert_requested("createPartnerPostback", times=1, json=body)
+    everflow_mock.assert_requested("getPartnerPostback", times=3)
+    assert everflow_mock.requests[1]["headers"]["X-Eflow-Api-Key"] == "********"
+
+
+def test_queued_answers_and_controls_reach_requests(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("getPartnerPostback", [requests.ConnectTimeout, 503, "reset"])
+    with pytest.raises(requests.ConnectTimeout, match="queued for getPartnerPostback"):
+        requests.get(URL, headers=KEY)
+    assert requests.get(URL, headers=KEY).status_code == 503
+    with pytest.raises(requests.ConnectionError, match="closed the connection"):
+        requests.get(URL, headers=KEY)
+    assert requests.get(URL, headers={**KEY, "Prefer": "code=404"}).status_code == 404
+    assert [entry["status"] for entry in everflow_mock.requests] == [None, 503, None, 404]
+
+
+def test_a_delay_past_the_read_timeout_raises_requests_own_timeout(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(URL, headers={**KEY, "Prefer": "delay=2000"}, timeout=(5, 0.05))
+    slow = requests.get(URL, headers={**KEY, "Prefer": "delay=50"}, timeout=1)
+    assert slow.status_code == 200
+
+
+def test_plain_http_to_everflow_never_leaves_the_process(everflow_mock: EverflowMock) -> None:
+    with pytest.raises(requests.ConnectionError, match="answer https only"):
+        requests.get("http://api.eflow.team/v1/networks/pixels/3", headers=KEY)
+    assert everflow_mock.requests == []
+
+
+def test_other_hosts_are_left_alone(
+    everflow_mock: EverflowMock, everflow_server: EverflowServer
+) -> None:
+    with LocalServer(create_app()) as plain:
+        assert requests.get(plain.url + "/networks/pixels/3", headers=KEY).status_code == 200
+    assert requests.get(everflow_server.url + "/networks/pixels/3", headers=KEY).ok
+    assert everflow_mock.requests == []
+
+
+def test_without_the_extra_a_call_to_everflow_is_stopped_and_says_what_to_install() -> None:
+    with _requests_stopped():
+        with pytest.raises(requests.ConnectionError) as stopped:
+            requests.get(URL, headers=KEY)
+        with LocalServer(create_app()) as plain:  # other hosts still go out
+            assert requests.get(plain.url + "/networks/pixels/3", headers=KEY).ok
+    assert "pip install 'everflow-postback-kit[requests]'" in str(stopped.value)
+
+
+@pytest.mark.slow
+def test_a_session_that_never_imports_requests_loads_neither_it_nor_responses() -> None:
+    code = (
+        "import sys\n"
+        "from mock_server.testing.pool import MockPool\n"
+        "from mock_server.core.config import MockConfig\n"
+        "with MockPool().mock(MockConfig(), False):\n"
+        "    pass\n"
+        "print(sorted(m for m in ('requests', 'responses', 'aiohttp', 'aioresponses')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
