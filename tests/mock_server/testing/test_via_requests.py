@@ -11,6 +11,7 @@ import requests
 
 from fixtures import PostbackFactory
 from mock_server import create_app
+from mock_server.testing import Answer
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.mocks import EverflowMock, EverflowServer
 from mock_server.testing.pool import _requests_stopped
@@ -44,6 +45,13 @@ def test_queued_answers_and_controls_reach_requests(everflow_mock: EverflowMock)
         requests.get(URL, headers=KEY)
     assert requests.get(URL, headers={**KEY, "Prefer": "code=404"}).status_code == 404
     assert [entry["status"] for entry in everflow_mock.requests] == [None, 503, None, 404]
+
+
+def test_a_queued_answers_own_headers_reach_requests(everflow_mock: EverflowMock) -> None:
+    when = "Fri, 02 Jan 2026 00:02:00 GMT"
+    everflow_mock.queue("getPartnerPostback", Answer(503, headers={"Retry-After": when}))
+    answer = requests.get(URL, headers=KEY)
+    assert (answer.status_code, answer.headers["Retry-After"]) == (503, when)
 
 
 def test_a_delay_past_the_read_timeout_raises_requests_own_timeout(
