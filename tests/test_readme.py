@@ -29,6 +29,7 @@ PYTEST_EXAMPLES = (
     "test_postbacks.py",
     "test_verification.py",
     "test_failures.py",
+    "test_other_clients.py",
     "test_firing.py",
 )
 TESTS = re.compile(r"^(?:async )?def test_", flags=re.MULTILINE)
