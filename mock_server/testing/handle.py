@@ -144,9 +144,7 @@ class MockHandle:
                 violations,
             )
 
-        checked = check_answers(
-            operation, answers, statuses, FAULTS, self._raises_in_client, judge
-        )
+        checked = check_answers(operation, answers, statuses, FAULTS, self._raises_in_client, judge)
         self.state.answers.put(operation, checked)
 
     def assert_requested(
