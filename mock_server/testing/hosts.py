@@ -1,10 +1,11 @@
 """Which calls ``everflow_mock`` answers, and what a call it does not answer is told.
 
 Everflow's hosts are the spec's servers (``api.eflow.team``, ``api-eu.eflow.team``), over
-https. httpx calls to any other host fail (respx's ``not mocked``) unless the test lets them
-through; ``requests`` and aiohttp calls to other hosts are left alone. Whatever the client, a
-call to Everflow's hosts never leaves the process: the mock answers it, or the client fails
-with one of the messages below, which say what to do.
+https. httpx calls to any other host fail (respx's ``not mocked``, with how to let them
+through) unless the test lets them through; ``requests`` and aiohttp calls to other hosts are
+left alone. A call to Everflow's hosts never leaves the process: the mock answers it, or the
+client fails with one of the messages below, which say what to do (aiohttp's only with the
+kit's ``aiohttp`` extra: aiohttp has no public hook to stop a call by without aioresponses).
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from openapi.spec import everflow_base_urls
 PASS_THROUGH = "@pytest.mark.everflow(pass_through_unmatched=True)"
 """The marker that lets ``everflow_mock``'s httpx calls to other hosts through."""
 
-EXTRAS = {"requests": "responses", "aiohttp": "aioresponses"}
-"""The kit's extra for each client library, named after it, and the library it installs."""
-
 
 @functools.cache
 def everflow_hosts() -> tuple[str, ...]:
@@ -33,11 +31,6 @@ def everflow_url() -> re.Pattern[str]:
     """Any URL on Everflow's hosts, over any scheme and port (case-insensitive)."""
     hosts = "|".join(re.escape(host) for host in everflow_hosts())
     return re.compile(rf"^[a-z][a-z0-9+.-]*://(?:{hosts})(?::\d*)?(?:[/?#]|$)", re.IGNORECASE)
-
-
-def other_hosts() -> re.Pattern[str]:
-    """Any URL not on Everflow's hosts: what ``requests`` may still send for real."""
-    return re.compile(rf"^(?!{everflow_url().pattern[1:]})", re.IGNORECASE)
 
 
 def not_https(method: str, url: str) -> str:
@@ -59,14 +52,4 @@ def not_mocked(method: str, url: str) -> str:
         + f". To let calls to other hosts through, mark the test {PASS_THROUGH}; to let "
         f"this host through (or answer it yourself), add a respx route: "
         f"everflow_mock.router.route(host={host!r}).pass_through()"
-    )
-
-
-def no_adapter(client: str, method: str, url: str) -> str:
-    """What a ``client`` call to Everflow's hosts is told when the kit's extra for it is
-    not installed (the call was stopped, never sent)."""
-    return (
-        f"everflow_mock: {client} {method} {url} was stopped: everflow_mock answers {client} "
-        f"calls only with the kit's {client} extra installed "
-        f"(pip install 'everflow-postback-kit[{client}]', which adds {EXTRAS[client]})"
     )

@@ -17,7 +17,7 @@ import respx
 
 from mock_server.app import MockApp
 from mock_server.core.config import MockConfig
-from mock_server.testing.hosts import EXTRAS, everflow_hosts, everflow_url, no_adapter
+from mock_server.testing.hosts import everflow_hosts
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
 
 if TYPE_CHECKING:
@@ -39,42 +39,18 @@ def installed(library: str) -> bool:
 
 def other_clients(mock: EverflowMock) -> AbstractContextManager[Any]:
     """While open, ``requests`` and aiohttp calls to Everflow's hosts are answered by
-    ``mock`` (each only when the test process has imported it: a session that uses neither
-    loads neither). Without the kit's extra for a client, its calls to Everflow's hosts are
-    stopped with a message naming the extra (``requests`` only: aiohttp has no public hook
-    to stop them by)."""
+    ``mock``, each only when the test process has imported it (a session that uses neither
+    loads neither), aiohttp's only with the kit's ``aiohttp`` extra (aioresponses)."""
     stack = ExitStack()
     if "requests" in sys.modules:
-        if installed(EXTRAS["requests"]):
-            from mock_server.testing import via_requests
+        from mock_server.testing import via_requests
 
-            stack.enter_context(via_requests.answered(mock))
-        else:
-            stack.enter_context(_requests_stopped())
-    if "aiohttp" in sys.modules and installed(EXTRAS["aiohttp"]):
+        stack.enter_context(via_requests.answered(mock))
+    if "aiohttp" in sys.modules and installed("aioresponses"):
         from mock_server.testing import via_aiohttp
 
         stack.enter_context(via_aiohttp.answered(mock))
     return stack
-
-
-@contextmanager
-def _requests_stopped() -> Iterator[None]:
-    """``requests`` calls to Everflow's hosts fail (never sent) with what to install."""
-    from unittest import mock
-
-    import requests
-
-    send = requests.adapters.HTTPAdapter.send
-
-    def stopped(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        url = str(request.url)
-        if everflow_url().match(url):
-            raise requests.ConnectionError(no_adapter("requests", request.method, url))
-        return send(adapter, request, *args, **kwargs)
-
-    with mock.patch.object(requests.adapters.HTTPAdapter, "send", stopped):
-        yield
 
 
 class _Lru(Generic[K, T]):

@@ -1,4 +1,4 @@
-"""``requests`` calls answered by ``everflow_mock`` (the kit's ``requests`` extra)."""
+"""``requests`` calls answered by ``everflow_mock`` at requests' transport adapter."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from mock_server import create_app
 from mock_server.testing import Answer
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.mocks import EverflowMock, EverflowServer
-from mock_server.testing.pool import _requests_stopped
 
 BASE = "https://api.eflow.team/v1"
 URL = f"{BASE}/networks/pixels/3"
@@ -34,6 +33,23 @@ def test_the_same_mock_answers_requests_and_httpx(
     everflow_mock.assert_requested("createPartnerPostback", times=1, json=body)
     everflow_mock.assert_requested("getPartnerPostback", times=3)
     assert everflow_mock.requests[1]["headers"]["X-Eflow-Api-Key"] == "********"
+
+
+def test_a_session_streams_heads_and_raises_as_on_the_wire(everflow_mock: EverflowMock) -> None:
+    seen: list[int] = []
+    with requests.Session() as session:
+        session.headers.update(KEY)
+        session.hooks["response"].append(lambda answer, **_: seen.append(answer.status_code))
+        streamed = session.get(URL, stream=True)
+        assert b"".join(streamed.iter_content(7)) == httpx.get(URL, headers=KEY).content
+        head = session.head(URL)
+        assert (head.status_code, head.content) == (200, b"")
+        missing = session.get(f"{BASE}/networks/pixels/999999")
+        with pytest.raises(requests.HTTPError):
+            missing.raise_for_status()
+        assert missing.json() == {"error": "Partner postback not found."}
+    assert seen == [200, 200, 404]
+    assert [entry["method"] for entry in everflow_mock.requests] == ["GET", "GET", "HEAD", "GET"]
 
 
 def test_queued_answers_and_controls_reach_requests(everflow_mock: EverflowMock) -> None:
@@ -76,15 +92,6 @@ def test_other_hosts_are_left_alone(
         assert requests.get(plain.url + "/networks/pixels/3", headers=KEY).status_code == 200
     assert requests.get(everflow_server.url + "/networks/pixels/3", headers=KEY).ok
     assert everflow_mock.requests == []
-
-
-def test_without_the_extra_a_call_to_everflow_is_stopped_and_says_what_to_install() -> None:
-    with _requests_stopped():
-        with pytest.raises(requests.ConnectionError) as stopped:
-            requests.get(URL, headers=KEY)
-        with LocalServer(create_app()) as plain:  # other hosts still go out
-            assert requests.get(plain.url + "/networks/pixels/3", headers=KEY).ok
-    assert "pip install 'everflow-postback-kit[requests]'" in str(stopped.value)
 
 
 @pytest.mark.slow
