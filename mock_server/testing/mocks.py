@@ -1,5 +1,7 @@
-"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (httpx calls answered
-in-process through respx) and ``EverflowServer`` (the mock on a local socket).
+"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (calls answered in-process:
+httpx's through respx; ``requests``' and aiohttp's through ``via_requests`` and
+``via_aiohttp``, by the same ``answer`` call) and ``EverflowServer`` (the mock on a local
+socket).
 
 Imported by the plugin on the first use of a fixture, never when pytest starts: this is
 where respx and httpx come in (Flask only when a test uses the admin API or the app's Flask
