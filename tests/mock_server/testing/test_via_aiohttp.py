@@ -45,6 +45,18 @@ def test_the_same_mock_answers_aiohttp_and_httpx(
     everflow_mock.assert_requested("getPartnerPostback", times=2)
 
 
+def test_query_parameters_and_a_base_url_reach_the_mock(everflow_mock: EverflowMock) -> None:
+    async def page() -> Any:
+        async with (
+            aiohttp.ClientSession(base_url="https://api-eu.eflow.team", headers=KEY) as session,
+            session.get("/v1/networks/pixels", params={"page": 2, "page_size": 5}) as answer,
+        ):
+            return await answer.json()
+
+    assert asyncio.run(page())["paging"]["page"] == 2
+    everflow_mock.assert_requested("listPartnerPostbacks", times=1, query={"page": 2})
+
+
 def test_queued_answers_and_faults_reach_aiohttp(everflow_mock: EverflowMock) -> None:
     everflow_mock.queue("getPartnerPostback", [aiohttp.ClientConnectionError, 429, "reset"])
     with pytest.raises(aiohttp.ClientConnectionError, match="queued for getPartnerPostback"):

@@ -52,6 +52,12 @@ def test_a_session_streams_heads_and_raises_as_on_the_wire(everflow_mock: Everfl
     assert [entry["method"] for entry in everflow_mock.requests] == ["GET", "GET", "HEAD", "GET"]
 
 
+def test_query_parameters_reach_the_mock(everflow_mock: EverflowMock) -> None:
+    page = requests.get(f"{BASE}/networks/pixels", params={"page": 2, "page_size": 5}, headers=KEY)
+    assert page.json()["paging"]["page"] == 2
+    everflow_mock.assert_requested("listPartnerPostbacks", times=1, query={"page_size": 5})
+
+
 def test_queued_answers_and_controls_reach_requests(everflow_mock: EverflowMock) -> None:
     everflow_mock.queue("getPartnerPostback", [requests.ConnectTimeout, 503, "reset"])
     with pytest.raises(requests.ConnectTimeout, match="queued for getPartnerPostback"):
