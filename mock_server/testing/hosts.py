@@ -4,14 +4,18 @@ Everflow's hosts are the spec's servers (``api.eflow.team``, ``api-eu.eflow.team
 https. httpx calls to any other host fail (respx's ``not mocked``, with how to let them
 through) unless the test lets them through; ``requests`` and aiohttp calls to other hosts are
 left alone. A call to Everflow's hosts never leaves the process: the mock answers it, or the
-client fails with one of the messages below, which say what to do (aiohttp's only with the
-kit's ``aiohttp`` extra: aiohttp has no public hook to stop a call by without aioresponses).
+client fails with one of the messages below, which say what to do.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
 from urllib.parse import urlsplit
 
 from openapi.spec import everflow_base_urls
@@ -53,3 +57,30 @@ def not_mocked(method: str, url: str) -> str:
         f"this host through (or answer it yourself), add a respx route: "
         f"everflow_mock.router.route(host={host!r}).pass_through()"
     )
+
+
+def no_extra(client: str, host: str) -> str:
+    """What a ``client`` call to Everflow's ``host`` is told when the kit's extra for that
+    client is not installed: it was stopped, never sent."""
+    return (
+        f"everflow_mock: {client} call to {host} was stopped: everflow_mock answers {client} "
+        f"only with the kit's {client} extra (pip install 'everflow-postback-kit[{client}]')"
+    )
+
+
+@contextmanager
+def aiohttp_stopped() -> Iterator[None]:
+    """While open, aiohttp calls to Everflow's hosts fail before their host is looked up,
+    with what to install (for a session without aioresponses). aiohttp's default resolver
+    is where every connection without a proxy starts."""
+    from aiohttp.resolver import DefaultResolver
+
+    resolve = DefaultResolver.resolve
+
+    async def stopped(resolver: Any, host: str, *args: Any, **kwargs: Any) -> Any:
+        if host.lower() in everflow_hosts():
+            raise socket.gaierror(socket.EAI_NONAME, no_extra("aiohttp", host))
+        return await resolve(resolver, host, *args, **kwargs)
+
+    with mock.patch.object(DefaultResolver, "resolve", stopped):
+        yield

@@ -17,7 +17,7 @@ import respx
 
 from mock_server.app import MockApp
 from mock_server.core.config import MockConfig
-from mock_server.testing.hosts import everflow_hosts
+from mock_server.testing.hosts import aiohttp_stopped, everflow_hosts
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
 
 if TYPE_CHECKING:
@@ -40,16 +40,20 @@ def installed(library: str) -> bool:
 def other_clients(mock: EverflowMock) -> AbstractContextManager[Any]:
     """While open, ``requests`` and aiohttp calls to Everflow's hosts are answered by
     ``mock``, each only when the test process has imported it (a session that uses neither
-    loads neither), aiohttp's only with the kit's ``aiohttp`` extra (aioresponses)."""
+    loads neither). aiohttp's need the kit's ``aiohttp`` extra (aioresponses); without it
+    they are stopped, saying so."""
     stack = ExitStack()
     if "requests" in sys.modules:
         from mock_server.testing import via_requests
 
         stack.enter_context(via_requests.answered(mock))
-    if "aiohttp" in sys.modules and installed("aioresponses"):
-        from mock_server.testing import via_aiohttp
+    if "aiohttp" in sys.modules:
+        if installed("aioresponses"):
+            from mock_server.testing import via_aiohttp
 
-        stack.enter_context(via_aiohttp.answered(mock))
+            stack.enter_context(via_aiohttp.answered(mock))
+        else:
+            stack.enter_context(aiohttp_stopped())
     return stack
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import create_app
+from mock_server.testing.hosts import aiohttp_stopped
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.mocks import EverflowMock
 
@@ -87,3 +88,12 @@ def test_other_hosts_are_left_alone(everflow_mock: EverflowMock) -> None:
     with LocalServer(create_app()) as plain:
         assert asyncio.run(get(plain.url + "/networks/pixels/3"))[0] == 200
     assert everflow_mock.requests == []
+
+
+def test_without_the_extra_a_call_to_everflow_is_stopped_and_says_what_to_install() -> None:
+    with aiohttp_stopped():
+        with pytest.raises(aiohttp.ClientConnectorError) as stopped:
+            asyncio.run(get(URL))
+        with LocalServer(create_app()) as plain:  # other hosts still go out
+            assert asyncio.run(get(plain.url + "/networks/pixels/3"))[0] == 200
+    assert "pip install 'everflow-postback-kit[aiohttp]'" in str(stopped.value)
