@@ -9,8 +9,8 @@ import importlib.util
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 import respx
@@ -37,24 +37,25 @@ def installed(library: str) -> bool:
     return importlib.util.find_spec(library) is not None
 
 
-def other_clients(mock: EverflowMock) -> AbstractContextManager[Any]:
+@contextmanager
+def other_clients(mock: EverflowMock) -> Iterator[None]:
     """While open, ``requests`` and aiohttp calls to Everflow's hosts are answered by
     ``mock``, each only when the test process has imported it (a session that uses neither
     loads neither). aiohttp's need the kit's ``aiohttp`` extra (aioresponses); without it
     they are stopped, saying so."""
-    stack = ExitStack()
-    if "requests" in sys.modules:
-        from mock_server.testing import via_requests
+    with ExitStack() as stack:
+        if "requests" in sys.modules:
+            from mock_server.testing import via_requests
 
-        stack.enter_context(via_requests.answered(mock))
-    if "aiohttp" in sys.modules:
-        if installed("aioresponses"):
-            from mock_server.testing import via_aiohttp
+            stack.enter_context(via_requests.answered(mock))
+        if "aiohttp" in sys.modules:
+            if installed("aioresponses"):
+                from mock_server.testing import via_aiohttp
 
-            stack.enter_context(via_aiohttp.answered(mock))
-        else:
-            stack.enter_context(aiohttp_stopped())
-    return stack
+                stack.enter_context(via_aiohttp.answered(mock))
+            else:
+                stack.enter_context(aiohttp_stopped())
+        yield
 
 
 class _Lru(Generic[K, T]):
