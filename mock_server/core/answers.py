@@ -31,6 +31,8 @@ MAX_QUEUED = 1000
 
 MAX_HEADER = 8 * 1024
 """The longest name or value of a queued answer's header, in characters."""
+MAX_HEADERS = 100
+"""The most headers one queued answer may carry."""
 MAX_BODY = 1024 * 1024
 """The largest body of a queued answer, in bytes (encoded)."""
 _SET_BY_THE_MOCK = frozenset({"content-type", "content-length", "transfer-encoding"})
@@ -76,7 +78,7 @@ class Answer:
     def encoded(self) -> bytes | None:
         """The body as sent; ``None`` for the mock's own."""
         if self.json is not None:
-            return json.dumps(self.json, separators=(",", ":")).encode()
+            return json.dumps(self.json, separators=(",", ":"), allow_nan=False).encode()
         if isinstance(self.body, str):
             return self.body.encode()
         return self.body
@@ -116,9 +118,30 @@ def _retry_after_problem(value: str) -> str | None:
     return None
 
 
+def _text_problem(what: str, text: str) -> str | None:
+    """Why ``text`` cannot be a header's value, if it cannot."""
+    if len(text) > MAX_HEADER:
+        return f"{what} is longer than {MAX_HEADER} characters"
+    if any(ch in text for ch in "\r\n\0"):
+        return f"{what} holds a line break or NUL"
+    if any(ord(ch) > 255 for ch in text):
+        return f"{what} holds characters HTTP headers cannot carry (only Latin-1)"
+    return None
+
+
 def _header_problems(answer: Answer) -> list[str]:
     """What makes a header of ``answer`` impossible to send (whatever ``breach`` says)."""
     problems = []
+    if not isinstance(answer.headers, Mapping):
+        return ["headers must be a mapping of names to values"]
+    if len(answer.headers) > MAX_HEADERS:
+        return [f"at most {MAX_HEADERS} headers"]
+    if answer.content_type is not None:
+        if not isinstance(answer.content_type, str) or not answer.content_type:
+            return ["content_type must be a media type (text)"]
+        problem = _text_problem("content_type", answer.content_type)
+        if problem is not None:
+            problems.append(problem)
     for name, value in answer.headers.items():
         if not isinstance(name, str) or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
             problems.append(f"header name {name!r} is not a token")
@@ -126,11 +149,9 @@ def _header_problems(answer: Answer) -> list[str]:
         if isinstance(value, bool) or not isinstance(value, str | int | datetime):
             problems.append(f"header {name}: {value!r} is not text, an integer or a datetime")
             continue
-        text = header_text(value)
-        if len(name) > MAX_HEADER or len(text) > MAX_HEADER:
-            problems.append(f"header {name} is longer than {MAX_HEADER} characters")
-        elif any(ch in text for ch in "\r\n\0"):
-            problems.append(f"header {name} holds a line break or NUL")
+        problem = _text_problem(f"header {name[:MAX_HEADER]}", name + ": " + header_text(value))
+        if problem is not None:
+            problems.append(problem)
         elif name.lower() in _SET_BY_THE_MOCK:
             problems.append(
                 f"header {name} is set by the mock (use content_type for the media type)"
@@ -155,7 +176,10 @@ def answer_problems(
         problems.append(f"body must be text or bytes, not {type(answer.body).__name__}")
     if problems:
         return problems
-    encoded = answer.encoded()
+    try:
+        encoded = answer.encoded()
+    except (TypeError, ValueError) as error:
+        return [f"json is not JSON data: {error}"]
     if encoded is not None and len(encoded) > MAX_BODY:
         return [f"the body is larger than {MAX_BODY} bytes"]
     if answer.status == 200 and encoded is None:

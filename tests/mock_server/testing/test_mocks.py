@@ -605,6 +605,11 @@ def test_an_answer_outside_the_spec_needs_breach(everflow_mock: EverflowMock) ->
         (Answer(429, headers={"bad name": "1"}), "is not a token"),
         (Answer(429, json={"error": "x"}, body="y"), "json or body, not both"),
         (Answer(500, body="x" * (1024 * 1024 + 1), breach=True), "larger than 1048576 bytes"),
+        (Answer(500, json={"error": float("nan")}, breach=True), "json is not JSON data"),
+        (Answer(500, json={"error": object()}, breach=True), "json is not JSON data"),
+        (Answer(429, headers={"X-A": "\u2603"}, breach=True), "only Latin-1"),
+        (Answer(429, headers={f"X-{n}": n for n in range(101)}), "at most 100 headers"),
+        (Answer(500, body="x", content_type="text/plain\r\nX: y", breach=True), "line break"),
     ],
 )
 def test_an_answer_the_mock_cannot_send_is_refused(
