@@ -133,3 +133,20 @@ def operations_at(path: str) -> dict[str, Operation]:
 def find_operation(method: str, path: str) -> Operation | None:
     """The operation that answers ``method`` on the request path ``path``, if the spec has one."""
     return operations_at(path).get(method.upper())
+
+
+@functools.cache
+def response_headers(operation_id: str, status: int) -> dict[str, Mapping[str, Any]]:
+    """The headers the spec documents on ``operation_id``'s answer with ``status``: each
+    one's schema, by lower-case name (empty for a status the operation does not document)."""
+    for item in load_spec()["paths"].values():
+        for method in HTTP_METHODS:
+            spec = item.get(method)
+            if spec is None or spec["operationId"] != operation_id:
+                continue
+            response = spec["responses"].get(str(status))
+            if response is None:
+                return {}
+            headers = _deref(response).get("headers", {})
+            return {name.lower(): _deref(header)["schema"] for name, header in headers.items()}
+    return {}

@@ -29,6 +29,7 @@ PYTEST_EXAMPLES = (
     "test_postbacks.py",
     "test_verification.py",
     "test_failures.py",
+    "test_other_clients.py",
     "test_firing.py",
 )
 TESTS = re.compile(r"^(?:async )?def test_", flags=re.MULTILINE)
@@ -89,6 +90,23 @@ def test_the_readmes_links_lead_to_files_and_headings() -> None:
         if anchor:
             headings = re.findall(r"^#+ (.*)$", PAGES[path], flags=re.MULTILINE)
             assert anchor in map(slug, headings), target
+
+
+def test_the_docs_index_links_every_page() -> None:
+    index = PAGES["docs/index.md"]
+    linked = {target.split("#")[0] for target in LINK.findall(index)}
+    pages = {str(page.relative_to(DOCS)) for page in DOCS.rglob("*.md")} - {"index.md"}
+    assert pages - linked == set()
+
+
+def test_the_readme_says_which_set_up_installs_mkdocs() -> None:
+    (note,) = re.findall(r"\(`\.venv/bin/mkdocs serve`[^)]*\)", README)
+    assert "second set-up" in note
+    second = re.findall(r"^python3 -m venv \.venv && .*$", README, flags=re.MULTILINE)[1]
+    assert "'.[dev]'" in second
+    dev = re.search(r"^dev = \[(.*?)^\]", (REPO / "pyproject.toml").read_text(), re.M | re.S)
+    assert dev is not None
+    assert '"mkdocs' in dev.group(1)
 
 
 def test_every_docs_page_is_in_the_site_navigation() -> None:

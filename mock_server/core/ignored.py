@@ -67,7 +67,7 @@ def _why(key: str, path: str, here: Mapping[str, Any], known: Mapping[str, tuple
     elsewhere = [where for where in known.get(key, ()) if where.rsplit(".", 1)[0] != path]
     if elsewhere:
         return f"not read here; it belongs at {_shown(elsewhere[0])}"
-    close = _near(key, list(here))
+    close = near(key, list(here))
     if close:
         return f"not documented; did you mean {close[0]}?"
     return "not documented"
@@ -81,14 +81,15 @@ def unknown_parameters(names: Iterable[str], known: Iterable[str], operation_id:
     for name in sorted(set(names)):
         if name in documented or name.startswith("__"):
             continue
-        close = _near(name, sorted(documented))
+        close = near(name, sorted(documented))
         hint = f"; did you mean {close[0]}?" if close else ""
         notes.append(f"query parameter {_shown(name)} (not a parameter of {operation_id}{hint})")
     return notes
 
 
-def _near(name: str, known: list[str]) -> list[str]:
-    """The known name ``name`` is most likely a misspelling of, if any."""
+def near(name: str, known: list[str]) -> list[str]:
+    """The known name ``name`` is most likely a misspelling of, if any (for every "did you
+    mean" of the kit: the mock's warnings, the ``everflow`` marker's keywords)."""
     import difflib
 
     return difflib.get_close_matches(name, known, n=1, cutoff=0.75)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mock_server.core.answers import GATEWAY_STATUSES, gateway_body
+from mock_server.core.answers import GATEWAY_STATUSES, Answer, gateway_body
 from mock_server.core.config import MockConfig, RateLimit, key_kinds
 from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlParser
 from mock_server.core.environ import environ_key
@@ -164,6 +164,12 @@ class Pipeline(ErrorReplies):
         queued = self.state.answers.take(operation.operation_id) if self.state.answers else None
         if isinstance(queued, int) and queued != 200:
             reply = self._coded(queued, self.state.buckets)
+            reply.delay_ms = self.config.delay_ms
+            return reply
+        if isinstance(queued, Answer):
+            status = queued.status
+            base = Reply(200, b"") if status == 200 else self._coded(status, self.state.buckets)
+            reply = queued.applied(base)
             reply.delay_ms = self.config.delay_ms
             return reply
         key = environ.get(self._key_environ)

@@ -1,5 +1,6 @@
 """What tests use: the ``everflow`` pytest plugin (``pytest_plugin``) and what its fixtures
-hand to tests, the ``everflow`` marker, the mock on a local socket in a thread
+hand to tests (``Answer``: a queued answer with headers or a body of its own), the
+``everflow`` marker, the mock on a local socket in a thread
 (``LocalServer``), ``everflow-mock serve`` in a child process (``spawn_serve``) and a postback
 receiver.
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from openapi.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from mock_server.core.answers import Answer
     from mock_server.testing.handle import InvalidPostback
     from mock_server.testing.local_server import LocalServer
     from mock_server.testing.mocks import EverflowMock, EverflowServer
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from mock_server.testing.spawn import ServeFailed, Spawned, spawn_serve
 
 _HOMES = {
+    "Answer": "mock_server.core.answers",
     "EverflowLive": "mock_server.testing.pytest_plugin",
     "EverflowMock": "mock_server.testing.mocks",
     "EverflowServer": "mock_server.testing.mocks",
@@ -35,6 +38,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "Answer",
     "EverflowLive",
     "EverflowMock",
     "EverflowServer",

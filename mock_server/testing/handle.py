@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mock_server.app import MockApp
-from mock_server.core.answers import QueuedAnswer, check_answers
+from mock_server.core.answers import Answer, QueuedAnswer, answer_problems, check_answers
 from mock_server.core.controls import FAULTS
 from mock_server.data.records import InvalidRecords
 from mock_server.pipeline.registry import get_pipeline, get_state
@@ -122,14 +122,29 @@ class MockHandle:
         An answer is a status the operation documents or a gateway's (502, 503, 504; 200
         is a normal answer), the name of a wire fault (``"reset"``, ``"empty"``,
         ``"malformed"``) or, in-process only, an exception (class or instance, such as
-        ``httpx.ConnectTimeout``) raised in the client. A queued status is answered before
-        the key is checked, as a gateway in front of the API would. Queued answers end with
-        the test.
+        ``httpx.ConnectTimeout``) raised in the client. An ``Answer`` is a status with
+        headers or a body of its own (``Answer(429, headers={"Retry-After": 120})``),
+        checked against the spec unless marked ``breach=True``. A queued status is answered
+        before the key is checked, as a gateway in front of the API would. Queued answers
+        end with the test.
         """
         self._known(operation)
         pipeline = get_pipeline(self.app)
-        statuses = pipeline.statuses(pipeline.routes.by_id[operation])
-        checked = check_answers(operation, answers, statuses, FAULTS, self._raises_in_client)
+        spec = pipeline.routes.by_id[operation]
+        statuses = pipeline.statuses(spec)
+
+        def judge(answer: Answer) -> list[str]:
+            from openapi.fast_validation import violations
+            from openapi.operations import response_headers
+
+            return answer_problems(
+                answer,
+                spec.operation.response_schemas.get(answer.status),
+                response_headers(operation, answer.status),
+                violations,
+            )
+
+        checked = check_answers(operation, answers, statuses, FAULTS, self._raises_in_client, judge)
         self.state.answers.put(operation, checked)
 
     def assert_requested(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig, RateLimit
 from mock_server.core.controls import MAX_DELAY_MS
+from mock_server.core.ignored import near
 
 if TYPE_CHECKING:
     from mock_server.data.records import EncodedPostbacks
@@ -160,8 +161,11 @@ def marker_settings(
             raise MarkerError(f"@pytest.mark.everflow takes keywords only ({accepted})")
         for keyword, value in keywords.items():
             if keyword not in _KEYWORDS:
+                close = near(keyword, list(KEYWORDS))
+                hint = f" (did you mean {close[0]}?)" if close else ""
                 raise MarkerError(
-                    f"@pytest.mark.everflow: unknown keyword {keyword!r}; accepted: {accepted}"
+                    f"@pytest.mark.everflow: unknown keyword {keyword!r}{hint}; "
+                    f"accepted: {accepted}"
                 )
             field, check = _KEYWORDS[keyword]
             try:

@@ -1,5 +1,7 @@
-"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (httpx calls answered
-in-process through respx) and ``EverflowServer`` (the mock on a local socket).
+"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (calls answered in-process:
+httpx's through respx; ``requests``' and aiohttp's through ``via_requests`` and
+``via_aiohttp``, by the same ``answer`` call) and ``EverflowServer`` (the mock on a local
+socket).
 
 Imported by the plugin on the first use of a fixture, never when pytest starts: this is
 where respx and httpx come in (Flask only when a test uses the admin API or the app's Flask
@@ -9,17 +11,20 @@ attributes).
 from __future__ import annotations
 
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import httpx
 import respx
+from respx.models import ResolvedRoute
 
 from mock_server.app import MockApp
 from mock_server.http.wsgi import DEFERRED_DELAY
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.handle import MockHandle
+from mock_server.testing.hosts import not_mocked
 
 if TYPE_CHECKING:
     from mock_server.testing.local_server import LocalServer
@@ -44,6 +49,16 @@ class KitRouter(respx.MockRouter):
             ordered[:] = [r for r in ordered if not any(r is k for k in kit)] + kit
         return added
 
+    @contextmanager
+    def resolver(self, request: httpx.Request) -> Iterator[ResolvedRoute]:
+        """respx's, with a ``not mocked`` failure that says how to let the call through."""
+        try:
+            with super().resolver(request) as resolved:
+                yield resolved
+        except respx.models.AllMockedAssertionError as refused:
+            hint = not_mocked(request.method, str(request.url))
+            raise respx.models.AllMockedAssertionError(f"{refused}\n{hint}") from None
+
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         """Answer an async client's request; the kit's side effects then wait with
         ``await`` (delays never block the event loop)."""
@@ -60,7 +75,27 @@ def _read_timeout(request: httpx.Request) -> float | None:
     return float(read) if read is not None else None
 
 
-def _deliver(outcome: httpx.Response | Exception) -> httpx.Response:
+class ClientErrors(NamedTuple):
+    """How one client library fails a call: what it raises when its read timeout passes
+    before the answer, and when the server closes the connection without one."""
+
+    timed_out: Callable[[httpx.Request], Exception]
+    disconnected: Callable[[httpx.Request], Exception]
+
+
+HTTPX_ERRORS = ClientErrors(
+    lambda request: httpx.ReadTimeout("timed out", request=request),
+    lambda request: httpx.RemoteProtocolError(
+        "Server disconnected without sending a complete response.", request=request
+    ),
+)
+
+
+def _deliver(
+    request: httpx.Request, outcome: httpx.Response | Exception | None, errors: ClientErrors
+) -> httpx.Response:
+    if outcome is None:
+        raise errors.disconnected(request)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -80,12 +115,15 @@ def _environ(request: httpx.Request) -> dict[str, str]:
 
 
 class EverflowMock(MockHandle):
-    """httpx calls to Everflow's hosts, answered in-process by the mock app through respx.
+    """Calls to Everflow's hosts, answered in-process by the mock app: httpx's through
+    respx, and ``requests``' and aiohttp's through the kit's adapters when those libraries
+    are in use (``mock_server.testing.via_requests``, ``via_aiohttp``).
 
     ``router`` is the respx router: its ``calls`` work as usual, and a route a test adds
     to it is tried before the kit's. Delays (``Prefer: delay=``, the marker's ``delay``)
-    are waited out here: past the client's read timeout the client gets
-    ``httpx.ReadTimeout``, and an async client waits without blocking its event loop.
+    are waited out here: past the client's read timeout the client gets its own timeout
+    error (``httpx.ReadTimeout`` ...), and an async client waits without blocking its event
+    loop.
     """
 
     _raises_in_client = True
@@ -98,33 +136,44 @@ class EverflowMock(MockHandle):
     def _answer(
         self, request: httpx.Request
     ) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
-        outcome, delay = self._serve(request)
+        """respx's side effect for Everflow's hosts."""
+        timeout = _read_timeout(request)
         if _ASYNC_CLIENT.get():
-            return self._answer_later(request, outcome, delay)
+            return self.answer_async(request, timeout, HTTPX_ERRORS)
+        return self.answer(request, timeout, HTTPX_ERRORS)
+
+    def answer(
+        self, request: httpx.Request, timeout: float | None, errors: ClientErrors
+    ) -> httpx.Response:
+        """The mock's answer to ``request`` for a sync client: the delay waited out (up to
+        ``timeout``, the client's read timeout in seconds), a fault or a queued exception
+        raised; ``errors`` are the client's own."""
+        outcome, delay = self._serve(request)
         if delay:
-            timeout = _read_timeout(request)
             if timeout is not None and delay > timeout:
                 time.sleep(timeout)
-                raise httpx.ReadTimeout("timed out", request=request)
+                raise errors.timed_out(request)
             time.sleep(delay)
-        return _deliver(outcome)
+        return _deliver(request, outcome, errors)
 
-    async def _answer_later(
-        self, request: httpx.Request, outcome: httpx.Response | Exception, delay: float
+    async def answer_async(
+        self, request: httpx.Request, timeout: float | None, errors: ClientErrors
     ) -> httpx.Response:
+        """As ``answer``, for an async client: the delay is awaited (anyio: asyncio or trio),
+        so the event loop runs on meanwhile."""
+        outcome, delay = self._serve(request)
         if delay:
             import anyio  # httpx's own dependency; works under asyncio and trio
 
-            timeout = _read_timeout(request)
             if timeout is not None and delay > timeout:
                 await anyio.sleep(timeout)
-                raise httpx.ReadTimeout("timed out", request=request)
+                raise errors.timed_out(request)
             await anyio.sleep(delay)
-        return _deliver(outcome)
+        return _deliver(request, outcome, errors)
 
-    def _serve(self, request: httpx.Request) -> tuple[httpx.Response | Exception, float]:
-        """The app's answer (or the exception the client gets) and the delay before it, in
-        seconds."""
+    def _serve(self, request: httpx.Request) -> tuple[httpx.Response | Exception | None, float]:
+        """The app's answer (``None`` when a fault closed the connection without one, or the
+        queued exception the client gets) and the delay before it, in seconds."""
         queued = self._queued_exception(request)
         if queued is not None:
             return queued, 0.0
@@ -133,13 +182,11 @@ class EverflowMock(MockHandle):
         try:
             answer = self._transport.handle_request(request)
             content = answer.read()
-            outcome: httpx.Response | Exception = httpx.Response(
+            outcome: httpx.Response | None = httpx.Response(
                 answer.status_code, headers=answer.headers, content=content, request=request
             )
         except ConnectionAbortedError:
-            outcome = httpx.RemoteProtocolError(
-                "Server disconnected without sending a complete response.", request=request
-            )
+            outcome = None
         finally:
             DEFERRED_DELAY.reset(token)
         return outcome, sum(delays) / 1000

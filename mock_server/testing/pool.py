@@ -4,19 +4,21 @@ settings cost one app the first time and a reset after that."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Generic, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import respx
 
 from mock_server.app import MockApp
 from mock_server.core.config import MockConfig
+from mock_server.testing.hosts import aiohttp_stopped, everflow_hosts
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
-from openapi.spec import everflow_base_urls
 
 if TYPE_CHECKING:
     from mock_server.testing.local_server import LocalServer
@@ -29,9 +31,31 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 
-def everflow_hosts() -> tuple[str, ...]:
-    """The hosts of Everflow's API (the spec's servers), answered by ``everflow_mock``."""
-    return tuple(urlsplit(url).hostname or "" for url in everflow_base_urls())
+@functools.cache
+def installed(library: str) -> bool:
+    """Whether ``library`` can be imported (looked up once per process)."""
+    return importlib.util.find_spec(library) is not None
+
+
+@contextmanager
+def other_clients(mock: EverflowMock) -> Iterator[None]:
+    """While open, ``requests`` and aiohttp calls to Everflow's hosts are answered by
+    ``mock``, each only when the test process has imported it (a session that uses neither
+    loads neither). aiohttp's need the kit's ``aiohttp`` extra (aioresponses); without it
+    they are stopped, saying so."""
+    with ExitStack() as stack:
+        if "requests" in sys.modules:
+            from mock_server.testing import via_requests
+
+            stack.enter_context(via_requests.answered(mock))
+        if "aiohttp" in sys.modules:
+            if installed("aioresponses"):
+                from mock_server.testing import via_aiohttp
+
+                stack.enter_context(via_aiohttp.answered(mock))
+            else:
+                stack.enter_context(aiohttp_stopped())
+        yield
 
 
 class _Lru(Generic[K, T]):
@@ -104,11 +128,12 @@ class MockPool:
 
     @contextmanager
     def mock(self, config: MockConfig, pass_through_unmatched: bool) -> Iterator[EverflowMock]:
-        """The respx mock of Everflow's hosts for one test, reset before and after."""
+        """The mock of Everflow's hosts for one test (respx for httpx, and ``requests`` and
+        aiohttp when in use), reset before and after."""
         mock = self._mocks.get((config, pass_through_unmatched))
         mock.reset()
         try:
-            with mock.router:
+            with mock.router, other_clients(mock):
                 yield mock
         finally:
             mock.reset()

@@ -1,7 +1,7 @@
 """The ``everflow`` pytest plugin: Everflow mocks and factories as fixtures, no conftest needed.
 
-Fixtures: ``everflow_factory`` (a seeded ``PostbackFactory``), ``everflow_mock`` (httpx calls
-to Everflow answered in-process through respx), ``everflow_server`` (the mock on a real
+Fixtures: ``everflow_factory`` (a seeded ``PostbackFactory``), ``everflow_mock`` (httpx,
+``requests`` and aiohttp calls to Everflow answered in-process), ``everflow_server`` (the mock on a real
 socket, for any client) and ``everflow_live`` (the real API, for tests marked
 ``everflow_live``, only with ``--everflow-live`` and ``EVERFLOW_API_KEY``). The contract
 suite in ``contract_tests`` registers its own options (``contract_tests.plugin``) and uses
@@ -150,10 +150,11 @@ def everflow_factory(request: pytest.FixtureRequest, _everflow_installed: None) 
 def everflow_mock(
     request: pytest.FixtureRequest, _everflow_pool: MockPool
 ) -> Iterator[EverflowMock]:
-    """Everflow's API for httpx, in-process: calls to api.eflow.team and api-eu.eflow.team
-    are answered by the mock (built-in catalogue, unknown ids 404, settings from the test's
-    ``everflow`` marker). Calls to other hosts fail as respx fails them, unless the test is
-    marked ``@pytest.mark.everflow(pass_through_unmatched=True)``. A route the test adds to
+    """Everflow's API in-process: httpx calls to api.eflow.team and api-eu.eflow.team are
+    answered by the mock (built-in catalogue, unknown ids 404, settings from the test's
+    ``everflow`` marker), and ``requests`` and aiohttp calls too when loaded (aiohttp with
+    the kit's extra). httpx calls to other hosts fail, saying how to let them through
+    (``@pytest.mark.everflow(pass_through_unmatched=True)`` or a respx route). A route the test adds to
     ``everflow_mock.router`` is tried before the kit's; ``.requests`` and
     ``.assert_requested(...)`` tell what the test sent, ``.queue(...)`` sets answers to come."""
     settings = _settings(request)

@@ -22,6 +22,7 @@ PUBLIC = {
         "load_data_file",
     ],
     "mock_server.testing": [
+        "Answer",
         "EverflowLive",
         "EverflowMock",
         "EverflowServer",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from openapi.operations import base_paths, find_operation, operations, operations_at
+from openapi.operations import (
+    base_paths,
+    find_operation,
+    operations,
+    operations_at,
+    response_headers,
+)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -63,3 +69,12 @@ def test_statuses_and_body_schemas() -> None:
     assert ops["replacePartnerPostback"].response_schemas[404] == ref("EverflowError")
     assert 404 not in ops["createPartnerPostback"].statuses
     assert ops["deletePartnerPostback"].statuses == {200, 400, 401, 403, 404, 429, 500}
+
+
+def test_response_headers_are_the_documented_ones_by_lower_case_name() -> None:
+    limited = response_headers("getPartnerPostback", 429)
+    assert set(limited) == {"x-ratelimit-limit", "x-ratelimit-remaining", "retry-after"}
+    assert limited["retry-after"] == {"type": "integer", "minimum": 0}
+    assert "retry-after" not in response_headers("getPartnerPostback", 200)
+    assert response_headers("getPartnerPostback", 503) == {}  # a gateway's, not documented
+    assert response_headers("noSuchOperation", 200) == {}

@@ -47,11 +47,14 @@ def test_a_real_postback(everflow_live):
         client.get_postback(2**62)
 
 
-@pytest.mark.parametrize("client_kind", ["httpx", "requests"])
+@pytest.mark.parametrize("client_kind", ["httpx", "requests", "requests on a socket"])
 def test_a_client_creates_updates_and_deletes(client_kind, request, everflow_factory):
     if client_kind == "httpx":
         mock = request.getfixturevalue("everflow_mock")
         client = HttpxPostbackClient(api_key="test-key")
+    elif client_kind == "requests":  # in-process too, with the kit's requests extra
+        mock = request.getfixturevalue("everflow_mock")
+        client = RequestsPostbackClient(api_key="test-key")
     else:
         mock = request.getfixturevalue("everflow_server")
         client = RequestsPostbackClient(api_key="test-key", base_url=mock.url)

@@ -120,6 +120,8 @@ def test_equal_settings_make_equal_configs() -> None:
         ({"api_keys": []}, "must be one or more non-empty strings"),
         ({"api_keys": 5}, "must be a key or a list of keys"),
         ({"rates": 5}, "everflow: unknown keyword 'rates'; accepted: seed, dynamic, api_keys"),
+        ({"rate_limt": "off"}, "unknown keyword 'rate_limt' (did you mean rate_limit?); accepted"),
+        ({"dynamc": True}, "unknown keyword 'dynamc' (did you mean dynamic?)"),
     ],
 )
 def test_a_wrong_setting_is_named(keywords: dict[str, Any], message: str) -> None:

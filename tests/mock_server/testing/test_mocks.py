@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -15,6 +17,7 @@ import respx
 
 from fixtures import PostbackFactory
 from mock_server.core.config import MockConfig
+from mock_server.testing import Answer
 from mock_server.testing.handle import InvalidPostback
 from mock_server.testing.mocks import EverflowMock, EverflowServer
 from mock_server.testing.pool import MockPool, everflow_hosts
@@ -524,3 +527,101 @@ def test_the_in_process_mock_starts_no_server_code() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"  # everflow_mock's first use imports no server
+
+
+RETRY_AT = datetime(2026, 1, 2, 0, 2, tzinfo=timezone.utc)
+RETRY_AT_TEXT = "Fri, 02 Jan 2026 00:02:00 GMT"
+
+
+def test_a_queued_answer_carries_its_own_headers_and_body(everflow_mock: EverflowMock) -> None:
+    url = f"{BASE}/networks/pixels/3"
+    everflow_mock.queue(
+        "getPartnerPostback",
+        [
+            429,
+            Answer(429, headers={"Retry-After": 120}),
+            Answer(429, headers={"retry-after": "5", "X-Request-Id": "r-1"}),
+            Answer(503, headers={"Retry-After": RETRY_AT}, body="<h1>down</h1>"),
+            Answer(500, json={"error": "An internal error occurred."}),
+        ],
+    )
+    seen = [httpx.get(url, headers=KEY) for _ in range(5)]
+    assert [answer.headers["Retry-After"] for answer in seen[:4]] == [
+        "1",
+        "120",
+        "5",
+        RETRY_AT_TEXT,
+    ]
+    assert seen[1].headers.get_list("Retry-After") == ["120"]  # replaced, not added
+    assert seen[1].headers["X-RateLimit-Remaining"] == "0"  # the mock's other headers stay
+    assert seen[1].json() == {"error": "Rate limit exceeded. Please slow down."}
+    assert seen[2].headers["X-Request-Id"] == "r-1"
+    assert (seen[3].status_code, seen[3].text) == (503, "<h1>down</h1>")
+    assert seen[3].headers["content-type"] == "text/html"
+    assert seen[4].json() == {"error": "An internal error occurred."}
+    assert [entry["status"] for entry in everflow_mock.requests] == [429, 429, 429, 503, 500]
+
+
+def test_an_answer_outside_the_spec_needs_breach(everflow_mock: EverflowMock) -> None:
+    late = Answer(429, headers={"Retry-After": RETRY_AT})
+    with pytest.raises(ValueError, match=r"Retry-After on a 429 as an integer >= 0, not 'Fri"):
+        everflow_mock.queue("getPartnerPostback", late)
+    with pytest.raises(ValueError, match="the body breaks the spec's EverflowError"):
+        everflow_mock.queue("getPartnerPostback", Answer(404, json={"message": "gone"}))
+    with pytest.raises(ValueError, match="breaks the spec's PartnerPostback"):
+        everflow_mock.queue("getPartnerPostback", Answer(200, json={"network_pixel_id": "3"}))
+    with pytest.raises(ValueError, match="JSON body on a 500; the body is not JSON"):
+        everflow_mock.queue("getPartnerPostback", Answer(500, body="oops"))
+    assert everflow_mock.state.answers.pending("getPartnerPostback") == 0  # nothing half-queued
+    everflow_mock.queue(
+        "getPartnerPostback",
+        [
+            Answer(429, headers={"Retry-After": RETRY_AT}, breach=True),
+            Answer(404, json={"message": "gone"}, breach=True),
+            Answer(500, body="oops", content_type="text/plain", breach=True),
+        ],
+    )
+    url = f"{BASE}/networks/pixels/3"
+    assert httpx.get(url, headers=KEY).headers["Retry-After"] == RETRY_AT_TEXT
+    assert httpx.get(url, headers=KEY).json() == {"message": "gone"}
+    broken = httpx.get(url, headers=KEY)
+    assert (broken.status_code, broken.text, broken.headers["content-type"]) == (
+        500,
+        "oops",
+        "text/plain",
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (Answer(418), "status 418 is not one of"),
+        (Answer(200), "a 200 needs a body of its own"),
+        (
+            Answer(429, headers={"Retry-After": "soon"}),
+            "'soon' is neither seconds nor an HTTP date",
+        ),
+        (Answer(429, headers={"X-A": "1\r\nSet-Cookie: x"}, breach=True), "line break"),
+        (Answer(429, headers={"Content-Length": "0"}, breach=True), "set by the mock"),
+        (Answer(429, headers={"bad name": "1"}), "is not a token"),
+        (Answer(429, json={"error": "x"}, body="y"), "json or body, not both"),
+        (Answer(500, body="x" * (1024 * 1024 + 1), breach=True), "larger than 1048576 bytes"),
+        (Answer(500, json={"error": float("nan")}, breach=True), "json is not JSON data"),
+        (Answer(500, json={"error": object()}, breach=True), "json is not JSON data"),
+        (Answer(429, headers={"X-A": "\u2603"}, breach=True), "only Latin-1"),
+        (Answer(429, headers={f"X-{n}": n for n in range(101)}), "at most 100 headers"),
+        (Answer(500, body="x", content_type="text/plain\r\nX: y", breach=True), "line break"),
+    ],
+)
+def test_an_answer_the_mock_cannot_send_is_refused(
+    everflow_mock: EverflowMock, answer: Answer, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        everflow_mock.queue("getPartnerPostback", answer)
+
+
+def test_a_queued_answer_with_headers_on_a_socket(everflow_server: EverflowServer) -> None:
+    body = {"error": "Rate limit exceeded. Please slow down."}
+    everflow_server.queue("getPartnerPostback", Answer(429, headers={"Retry-After": 7}, json=body))
+    limited = requests.get(f"{everflow_server.url}/networks/pixels/3", headers=KEY)
+    assert (limited.status_code, limited.headers["Retry-After"], limited.json()) == (429, "7", body)

@@ -259,7 +259,10 @@ def test_options_and_markers_are_registered_with_their_defaults(pytester: pytest
     assert "@pytest.mark.everflow(seed=, dynamic=, api_keys=" in markers
 
 
-HEAVY = ("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema")
+HEAVY = (
+    *("flask", "werkzeug", "openapi_core", "faker", "respx", "httpx", "yaml", "jsonschema"),
+    *("requests", "responses", "aiohttp", "aioresponses"),
+)
 
 
 @pytest.mark.slow
@@ -459,9 +462,21 @@ def test_factory(everflow_factory):
 # The plugin is installed in this environment too, so its fixtures are usable here directly.
 
 
-def test_unmatched_hosts_fail_loudly(everflow_mock: EverflowMock) -> None:
-    with pytest.raises(respx.models.AllMockedAssertionError):
-        httpx.get("https://example.invalid/anything")
+def test_unmatched_hosts_fail_loudly_saying_how_to_let_them_through(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(respx.models.AllMockedAssertionError) as refused:
+        httpx.get("http://127.0.0.1:9/anything")
+    assert str(refused.value).splitlines()[1:] == [
+        "everflow_mock: GET http://127.0.0.1:9/anything is not mocked: everflow_mock answers "
+        "only https://api.eflow.team and https://api-eu.eflow.team. To let calls to other hosts "
+        "through, mark the test @pytest.mark.everflow(pass_through_unmatched=True); to let "
+        "this host through (or answer it yourself), add a respx route: "
+        "everflow_mock.router.route(host='127.0.0.1').pass_through()"
+    ]
+    everflow_mock.router.route(host="127.0.0.1").pass_through()  # what the hint says works
+    with pytest.raises(httpx.ConnectError):  # it left respx: nothing listens on port 9
+        httpx.get("http://127.0.0.1:9/anything")
 
 
 @pytest.mark.everflow(pass_through_unmatched=True)

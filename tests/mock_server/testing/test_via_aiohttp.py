@@ -1,0 +1,99 @@
+"""aiohttp calls answered by ``everflow_mock`` (the kit's ``aiohttp`` extra)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+
+from fixtures import PostbackFactory
+from mock_server import create_app
+from mock_server.testing.hosts import aiohttp_stopped
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.mocks import EverflowMock
+
+BASE = "https://api.eflow.team/v1"
+URL = f"{BASE}/networks/pixels/3"
+KEY = {"X-Eflow-Api-Key": "test-key"}
+
+
+async def get(url: str, **kwargs: Any) -> tuple[int, bytes]:
+    async with aiohttp.ClientSession(headers=KEY) as session, session.get(url, **kwargs) as answer:
+        return answer.status, await answer.read()
+
+
+def test_the_same_mock_answers_aiohttp_and_httpx(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory
+) -> None:
+    body = everflow_factory.build_input(delivery_method="html", pixel_level="global")
+
+    async def create() -> Any:
+        async with (
+            aiohttp.ClientSession(headers=KEY) as session,
+            session.post(f"{BASE}/networks/pixels", json=body) as answer,
+        ):
+            assert answer.status == 200
+            return await answer.json()
+
+    created = asyncio.run(create())
+    pixel = f"{BASE}/networks/pixels/{created['network_pixel_id']}"
+    assert asyncio.run(get(pixel)) == (200, httpx.get(pixel, headers=KEY).content)
+    everflow_mock.assert_requested("createPartnerPostback", times=1, json=body)
+    everflow_mock.assert_requested("getPartnerPostback", times=2)
+
+
+def test_query_parameters_and_a_base_url_reach_the_mock(everflow_mock: EverflowMock) -> None:
+    async def page() -> Any:
+        async with (
+            aiohttp.ClientSession(base_url="https://api-eu.eflow.team", headers=KEY) as session,
+            session.get("/v1/networks/pixels", params={"page": 2, "page_size": 5}) as answer,
+        ):
+            return await answer.json()
+
+    assert asyncio.run(page())["paging"]["page"] == 2
+    everflow_mock.assert_requested("listPartnerPostbacks", times=1, query={"page": 2})
+
+
+def test_queued_answers_and_faults_reach_aiohttp(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("getPartnerPostback", [aiohttp.ClientConnectionError, 429, "reset"])
+    with pytest.raises(aiohttp.ClientConnectionError, match="queued for getPartnerPostback"):
+        asyncio.run(get(URL))
+    assert asyncio.run(get(URL))[0] == 429
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        asyncio.run(get(URL))
+    assert [entry["status"] for entry in everflow_mock.requests] == [None, 429, None]
+
+
+def test_delays_are_awaited_and_time_out_as_aiohttp_does(everflow_mock: EverflowMock) -> None:
+    async def five_at_once() -> list[tuple[int, bytes]]:
+        return await asyncio.gather(*(get(URL, headers={"Prefer": "delay=300"}) for _ in range(5)))
+
+    started = time.monotonic()
+    assert {status for status, _ in asyncio.run(five_at_once())} == {200}
+    assert time.monotonic() - started < 1.2  # overlapped: 5 x 0.3 s would be 1.5 s
+    with pytest.raises(asyncio.TimeoutError):
+        asyncio.run(get(URL, headers={"Prefer": "delay=2000"}, timeout=aiohttp.ClientTimeout(0.05)))
+
+
+def test_plain_http_to_everflow_never_leaves_the_process(everflow_mock: EverflowMock) -> None:
+    with pytest.raises(aiohttp.ClientConnectionError, match="answer https only"):
+        asyncio.run(get("http://api.eflow.team/v1/networks/pixels/3"))
+
+
+def test_other_hosts_are_left_alone(everflow_mock: EverflowMock) -> None:
+    with LocalServer(create_app()) as plain:
+        assert asyncio.run(get(plain.url + "/networks/pixels/3"))[0] == 200
+    assert everflow_mock.requests == []
+
+
+def test_without_the_extra_a_call_to_everflow_is_stopped_and_says_what_to_install() -> None:
+    with aiohttp_stopped():
+        with pytest.raises(aiohttp.ClientConnectorError) as stopped:
+            asyncio.run(get(URL))
+        with LocalServer(create_app()) as plain:  # other hosts still go out
+            assert asyncio.run(get(plain.url + "/networks/pixels/3"))[0] == 200
+    assert "pip install 'everflow-postback-kit[aiohttp]'" in str(stopped.value)

@@ -1,0 +1,115 @@
+"""``requests`` calls answered by ``everflow_mock`` at requests' transport adapter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+import requests
+
+from fixtures import PostbackFactory
+from mock_server import create_app
+from mock_server.testing import Answer
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.mocks import EverflowMock, EverflowServer
+
+BASE = "https://api.eflow.team/v1"
+URL = f"{BASE}/networks/pixels/3"
+KEY = {"X-Eflow-Api-Key": "test-key"}
+
+
+def test_the_same_mock_answers_requests_and_httpx(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory
+) -> None:
+    added = everflow_mock.add(everflow_factory.build(777, delivery_method="postback"))
+    assert requests.get(f"{BASE}/networks/pixels/777", headers=KEY).json() == added
+    body = everflow_factory.build_input(delivery_method="html", pixel_level="global")
+    created = requests.post(f"{BASE}/networks/pixels", json=body, headers=KEY).json()
+    # What requests created is in the store httpx reads, byte for byte as httpx sees it.
+    pixel = f"{BASE}/networks/pixels/{created['network_pixel_id']}"
+    assert httpx.get(pixel, headers=KEY).content == requests.get(pixel, headers=KEY).content
+    everflow_mock.assert_requested("createPartnerPostback", times=1, json=body)
+    everflow_mock.assert_requested("getPartnerPostback", times=3)
+    assert everflow_mock.requests[1]["headers"]["X-Eflow-Api-Key"] == "********"
+
+
+def test_a_session_streams_heads_and_raises_as_on_the_wire(everflow_mock: EverflowMock) -> None:
+    seen: list[int] = []
+    with requests.Session() as session:
+        session.headers.update(KEY)
+        session.hooks["response"].append(lambda answer, **_: seen.append(answer.status_code))
+        streamed = session.get(URL, stream=True)
+        assert b"".join(streamed.iter_content(7)) == httpx.get(URL, headers=KEY).content
+        head = session.head(URL)
+        assert (head.status_code, head.content) == (200, b"")
+        missing = session.get(f"{BASE}/networks/pixels/999999")
+        with pytest.raises(requests.HTTPError):
+            missing.raise_for_status()
+        assert missing.json() == {"error": "Partner postback not found."}
+    assert seen == [200, 200, 404]
+    assert [entry["method"] for entry in everflow_mock.requests] == ["GET", "GET", "HEAD", "GET"]
+
+
+def test_query_parameters_reach_the_mock(everflow_mock: EverflowMock) -> None:
+    page = requests.get(f"{BASE}/networks/pixels", params={"page": 2, "page_size": 5}, headers=KEY)
+    assert page.json()["paging"]["page"] == 2
+    everflow_mock.assert_requested("listPartnerPostbacks", times=1, query={"page_size": 5})
+
+
+def test_queued_answers_and_controls_reach_requests(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("getPartnerPostback", [requests.ConnectTimeout, 503, "reset"])
+    with pytest.raises(requests.ConnectTimeout, match="queued for getPartnerPostback"):
+        requests.get(URL, headers=KEY)
+    assert requests.get(URL, headers=KEY).status_code == 503
+    with pytest.raises(requests.ConnectionError, match="closed the connection"):
+        requests.get(URL, headers=KEY)
+    assert requests.get(URL, headers={**KEY, "Prefer": "code=404"}).status_code == 404
+    assert [entry["status"] for entry in everflow_mock.requests] == [None, 503, None, 404]
+
+
+def test_a_queued_answers_own_headers_reach_requests(everflow_mock: EverflowMock) -> None:
+    when = "Fri, 02 Jan 2026 00:02:00 GMT"
+    everflow_mock.queue("getPartnerPostback", Answer(503, headers={"Retry-After": when}))
+    answer = requests.get(URL, headers=KEY)
+    assert (answer.status_code, answer.headers["Retry-After"]) == (503, when)
+
+
+def test_a_delay_past_the_read_timeout_raises_requests_own_timeout(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(URL, headers={**KEY, "Prefer": "delay=2000"}, timeout=(5, 0.05))
+    slow = requests.get(URL, headers={**KEY, "Prefer": "delay=50"}, timeout=1)
+    assert slow.status_code == 200
+
+
+def test_plain_http_to_everflow_never_leaves_the_process(everflow_mock: EverflowMock) -> None:
+    with pytest.raises(requests.ConnectionError, match="answer https only"):
+        requests.get("http://api.eflow.team/v1/networks/pixels/3", headers=KEY)
+    assert everflow_mock.requests == []
+
+
+def test_other_hosts_are_left_alone(
+    everflow_mock: EverflowMock, everflow_server: EverflowServer
+) -> None:
+    with LocalServer(create_app()) as plain:
+        assert requests.get(plain.url + "/networks/pixels/3", headers=KEY).status_code == 200
+    assert requests.get(everflow_server.url + "/networks/pixels/3", headers=KEY).ok
+    assert everflow_mock.requests == []
+
+
+@pytest.mark.slow
+def test_a_session_that_never_imports_requests_loads_neither_it_nor_responses() -> None:
+    code = (
+        "import sys\n"
+        "from mock_server.testing.pool import MockPool\n"
+        "from mock_server.core.config import MockConfig\n"
+        "with MockPool().mock(MockConfig(), False):\n"
+        "    pass\n"
+        "print(sorted(m for m in ('requests', 'responses', 'aiohttp', 'aioresponses')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
