@@ -562,10 +562,18 @@ def test_a_queued_answer_carries_its_own_headers_and_body(everflow_mock: Everflo
     assert [entry["status"] for entry in everflow_mock.requests] == [429, 429, 429, 503, 500]
 
 
+def test_a_429_may_say_when_to_retry_as_an_http_date(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("getPartnerPostback", Answer(429, headers={"Retry-After": RETRY_AT}))
+    late = httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
+    assert (late.status_code, late.headers["Retry-After"]) == (429, RETRY_AT_TEXT)
+    with pytest.raises(ValueError, match="Retry-After 'soon' is neither seconds nor an HTTP date"):
+        everflow_mock.queue("getPartnerPostback", Answer(429, headers={"Retry-After": "soon"}))
+
+
 def test_an_answer_outside_the_spec_needs_breach(everflow_mock: EverflowMock) -> None:
-    late = Answer(429, headers={"Retry-After": RETRY_AT})
-    with pytest.raises(ValueError, match=r"Retry-After on a 429 as an integer >= 0, not 'Fri"):
-        everflow_mock.queue("getPartnerPostback", late)
+    drained = Answer(429, headers={"X-RateLimit-Remaining": "-1"})
+    with pytest.raises(ValueError, match=r"X-RateLimit-Remaining on a 429 as an integer >= 0"):
+        everflow_mock.queue("getPartnerPostback", drained)
     with pytest.raises(ValueError, match="the body breaks the spec's EverflowError"):
         everflow_mock.queue("getPartnerPostback", Answer(404, json={"message": "gone"}))
     with pytest.raises(ValueError, match="breaks the spec's PartnerPostback"):
@@ -576,13 +584,13 @@ def test_an_answer_outside_the_spec_needs_breach(everflow_mock: EverflowMock) ->
     everflow_mock.queue(
         "getPartnerPostback",
         [
-            Answer(429, headers={"Retry-After": RETRY_AT}, breach=True),
+            Answer(429, headers={"X-RateLimit-Remaining": "-1"}, breach=True),
             Answer(404, json={"message": "gone"}, breach=True),
             Answer(500, body="oops", content_type="text/plain", breach=True),
         ],
     )
     url = f"{BASE}/networks/pixels/3"
-    assert httpx.get(url, headers=KEY).headers["Retry-After"] == RETRY_AT_TEXT
+    assert httpx.get(url, headers=KEY).headers["X-RateLimit-Remaining"] == "-1"
     assert httpx.get(url, headers=KEY).json() == {"message": "gone"}
     broken = httpx.get(url, headers=KEY)
     assert (broken.status_code, broken.text, broken.headers["content-type"]) == (
