@@ -14,6 +14,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 
 from mock_server.admin.firing import add_firing_routes
+from mock_server.admin.page import add_admin_page
 from mock_server.core.clients import is_loopback_client
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
@@ -136,4 +137,5 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
         return jsonify({"status": "ok", "postbacks": len(state.store)})
 
     add_firing_routes(admin, state)
+    add_admin_page(admin, state)
     return admin
