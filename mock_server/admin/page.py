@@ -17,9 +17,19 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
+from mock_server.core.messages import problem
 from mock_server.firing.conversion import CONVERSION_TYPES
 from mock_server.firing.engine import firing_of
 from mock_server.operations.selection import list_conditions
@@ -88,17 +98,17 @@ def add_admin_page(admin: Blueprint, state: MockState) -> None:
     def requests_since() -> Response:
         after = _number_arg("after", 0)
         if after is None:
-            return _bad("after must be a whole number")
+            return problem(
+                422,
+                "invalid-parameter",
+                "Invalid parameter",
+                "after must be a whole number",
+                parameter="after",
+            )
         numbered = state.journal.numbered(after=after, limit=JOURNAL_ROWS)
-        return Response(
-            json.dumps(
-                {
-                    "last": numbered[0][0] if numbered else max(after, _last_number(state)),
-                    "rows": [_request_row(n, e) for n, e in numbered],
-                }
-            ),
-            200,
-            content_type="application/json",
+        return jsonify(
+            last=numbered[0][0] if numbered else max(after, _last_number(state)),
+            rows=[_request_row(n, e) for n, e in numbered],
         )
 
     @page.get("/requests/<id:number>")
@@ -188,10 +198,6 @@ def _wants_html() -> bool:
     return accepted.quality("text/html") > accepted.quality("application/json")
 
 
-def _bad(detail: str) -> Response:
-    return Response(json.dumps({"error": detail}), 400, content_type="application/json")
-
-
 def _missing(detail: str) -> tuple[str, int]:
     return render_template("everflow_admin/missing.html", view=None, detail=detail), 404
 
@@ -230,7 +236,6 @@ def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in entry["query"].items()
         for v in (value if isinstance(value, list) else [value])
     )
-    duration = entry.get("duration_ms")
     return {
         "n": number,
         "time": time.strftime("%H:%M:%S", time.localtime(entry["time"])),
@@ -238,19 +243,9 @@ def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
         "path": _short(entry["path"] + (f"?{query}" if query else "")),
         "status": "" if entry["status"] is None else str(entry["status"]),
         "operation": entry["operation"] or "",
-        "duration": "" if duration is None else f"{duration:.1f} ms",
         "warning": _short(entry.get("warning", "")),
-        "verdict": _short(entry.get("fault") or _verdicts(entry.get("verdicts"))),
+        "fault": entry.get("fault", ""),
     }
-
-
-def _verdicts(verdicts: Any) -> str:
-    """What the spec said of a request, when the journal entry carries it."""
-    if not verdicts:
-        return ""
-    if isinstance(verdicts, list):
-        return "; ".join(map(str, verdicts))
-    return str(verdicts)
 
 
 def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:
@@ -269,8 +264,10 @@ def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _delivery_row(delivery: Mapping[str, Any]) -> dict[str, str]:
-    rendered = delivery["url"] or delivery["html"] or (
-        json.dumps(delivery["event"]) if delivery["event"] else ""
+    rendered = (
+        delivery["url"]
+        or delivery["html"]
+        or (json.dumps(delivery["event"]) if delivery["event"] else "")
     )
     return {
         "id": str(delivery["id"]),
@@ -319,7 +316,7 @@ def _postback_conditions(chosen: Mapping[str, str], problems: list[str]) -> list
 
 
 def _page_link(chosen: Mapping[str, str], page: int) -> str:
-    kept = {name: value for name, value in chosen.items() if value}
+    kept: dict[str, Any] = {name: value for name, value in chosen.items() if value}
     return url_for(".postbacks_view", **kept, page=page)
 
 

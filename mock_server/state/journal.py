@@ -215,7 +215,9 @@ class Journal:
             raw = list(self._entries)
         return [_entry(item) for item in raw]
 
-    def numbered(self, after: int = 0, limit: int | None = None) -> list[tuple[int, dict[str, Any]]]:
+    def numbered(
+        self, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, dict[str, Any]]]:
         """The remembered requests numbered after ``after``, newest first, at most ``limit``:
         each as ``entries`` gives it, with its number (1 for the first request the journal
         recorded; numbers keep counting across ``clear``, so one never names two requests).

@@ -146,7 +146,8 @@ def assert_nothing_ran(driver: WebDriver, server: LocalServer) -> None:
     path = driver.current_url.removeprefix(server.root)
     with urllib.request.urlopen(server.root + path, timeout=5) as answer:
         policy = answer.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert "default-src 'none'" in policy
 
 
 def api_get(server: LocalServer, path: str) -> int:
@@ -176,15 +177,18 @@ def test_the_journal_shows_a_new_request_without_a_reload(
 
     cells = wait_for(browser, new_row)
     assert browser.execute_script("return window.__samePage") is True  # not reloaded
-    assert cells[2].text == "GET" and cells[4].text == str(status) == "400"
+    assert cells[2].text == "GET"
+    assert cells[4].text == str(status) == "400"
     assert cells[3].text == "/v1" + "/networks/pixels/" + PAYLOADS[1] + "?q=" + PAYLOADS[0]
     assert_nothing_ran(browser, server)
     shoot(browser, "requests")
 
     cells[0].find_element(By.TAG_NAME, "a").click()
     entry = wait_for(browser, lambda d: d.find_element(By.ID, "entry").text)
-    assert PAYLOADS[0] in entry and "<img src=x onerror=" in entry
-    assert "k-secret" not in entry and "********" in entry
+    assert PAYLOADS[0] in entry
+    assert "<img src=x onerror=" in entry
+    assert "k-secret" not in entry
+    assert "********" in entry
     assert_nothing_ran(browser, server)
 
 
@@ -202,7 +206,9 @@ def test_postbacks_show_planted_markup_as_text(browser: WebDriver, server: Local
     rows = browser.find_elements(By.CSS_SELECTOR, "#postbacks tbody tr")
     (row,) = rows
     cells = row.find_elements(By.TAG_NAME, "td")
-    assert cells[0].text == "900001" and cells[7].text == PAYLOAD and cells[8].text == PAYLOAD
+    assert cells[0].text == "900001"
+    assert cells[7].text == PAYLOAD
+    assert cells[8].text == PAYLOAD
     assert_nothing_ran(browser, server)
 
     browser.get(server.root + "/__admin/ui/postbacks?url=" + quote(PAYLOADS[0]))
@@ -237,7 +243,8 @@ def test_a_conversion_fired_from_the_form_shows_its_deliveries(
         shown[cells[1]] = cells
     assert shown["900100"][3] == receiver.url + "/pb?tid=t1"
     assert shown["900100"][4:6] == ["delivered", "200"]
-    assert shown["900001"][3] == PAYLOAD and shown["900001"][4] == "kept"
+    assert shown["900001"][3] == PAYLOAD
+    assert shown["900001"][4] == "kept"
     assert receiver.urls[-1] == receiver.url + "/pb?tid=t1"
     assert_nothing_ran(browser, server)
     shoot(browser, "deliveries")
@@ -246,7 +253,8 @@ def test_a_conversion_fired_from_the_form_shows_its_deliveries(
     browser.find_element(By.NAME, "affiliate_id").send_keys(str(PARTNER))
     browser.find_element(By.CSS_SELECTOR, "#fire button").click()
     said = wait_for(browser, lambda d: d.find_element(By.ID, "fire-result").text or None)
-    assert said.startswith("HTTP 422: ") and "offer_id" in said
+    assert said.startswith("HTTP 422: ")
+    assert "offer_id" in said
 
 
 def test_settings_and_reset(browser: WebDriver, server: LocalServer) -> None:
@@ -254,7 +262,8 @@ def test_settings_and_reset(browser: WebDriver, server: LocalServer) -> None:
 
     browser.get(server.root + "/__admin/ui/settings")
     settings = browser.find_element(By.ID, "settings").text
-    assert "postbacks stored 57" in settings and "rate limit 30/s, burst 50" in settings
+    assert "postbacks stored 57" in settings
+    assert "rate limit 30/s, burst 50" in settings
     shoot(browser, "settings")
     assert api_get(server, "/networks/pixels/3") == 200
     browser.execute_script("window.__samePage = true")

@@ -164,7 +164,11 @@ def test_numbered_entries_are_newest_first_and_keep_counting_across_clear() -> N
     assert journal.numbered_entry(6) is None  # not yet
     assert len(journal) == 3
     journal.clear()
-    assert journal.numbered() == [] and journal.numbered_entry(5) is None and len(journal) == 0
+    assert journal.numbered() == []
+    assert journal.numbered_entry(5) is None
+    assert len(journal) == 0
     journal.record(_request(9), 201)
     ((number, entry),) = journal.numbered(after=5)
-    assert number == 6 and entry["path"] == "/p/9" and journal.numbered_entry(6) == entry
+    assert number == 6
+    assert entry["path"] == "/p/9"
+    assert journal.numbered_entry(6) == entry
