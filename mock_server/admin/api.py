@@ -8,6 +8,7 @@ sends ``Authorization: Bearer <token>``, and no other.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 
 from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
@@ -21,6 +22,20 @@ from mock_server.core.routes import IntegerParameter, Routes
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.state.mock_state import MockState
+
+
+def _names_this_machine(host: str) -> bool:
+    """Whether a request's ``Host`` is ``localhost`` (or a name under it) or an IP address:
+    names a page's author could point at this machine are not."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.removeprefix("[").split("]", 1)[0].rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class AsciiId(IntegerConverter):
@@ -43,6 +58,14 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
 
     @admin.before_request
     def guard() -> Response | None:
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            return problem(
+                403,
+                "admin-cross-site",
+                "Admin API refuses cross-site requests",
+                "a page on another site may not call the admin API (it could reset the mock "
+                "or fire conversions from a developer's browser); open /__admin/ itself",
+            )
         if token is not None:
             sent = request.headers.get("Authorization", "")
             if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
@@ -59,6 +82,15 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                 "Admin API is for loopback clients",
                 "the admin API answers only clients on this machine; start the mock with "
                 "--admin-token to open it to others",
+            )
+        elif not _names_this_machine(request.host):
+            return problem(
+                403,
+                "admin-host",
+                "Admin API answers requests for this machine only",
+                "without --admin-token the admin API answers requests addressed to localhost "
+                "or an IP address, so that a web page cannot reach it through a domain name "
+                "it points at 127.0.0.1 (DNS rebinding)",
             )
         return None
 
