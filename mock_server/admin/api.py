@@ -8,7 +8,6 @@ sends ``Authorization: Bearer <token>``, and no other.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
@@ -16,26 +15,12 @@ from werkzeug.routing import IntegerConverter
 
 from mock_server.admin.firing import add_firing_routes
 from mock_server.admin.page import add_admin_page
-from mock_server.core.clients import is_loopback_client
+from mock_server.core.clients import is_loopback_client, is_unspoofable_host
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.state.mock_state import MockState
-
-
-def _names_this_machine(host: str) -> bool:
-    """Whether a request's ``Host`` is ``localhost`` (or a name under it) or an IP address:
-    names a page's author could point at this machine are not."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.removeprefix("[").split("]", 1)[0].rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
 
 
 class AsciiId(IntegerConverter):
@@ -83,13 +68,13 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                 "the admin API answers only clients on this machine; start the mock with "
                 "--admin-token to open it to others",
             )
-        elif not _names_this_machine(request.host):
+        elif not is_unspoofable_host(request.host):
             return problem(
                 403,
                 "admin-host",
                 "Admin API answers requests for this machine only",
                 "without --admin-token the admin API answers requests addressed to localhost "
-                "or an IP address, so that a web page cannot reach it through a domain name "
+                "or an IP address (or Everflow's API hosts, in-process), so that a web page cannot reach it through a domain name "
                 "it points at 127.0.0.1 (DNS rebinding)",
             )
         return None

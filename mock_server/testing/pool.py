@@ -8,15 +8,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Generic, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import respx
 
 from mock_server.app import MockApp
+from mock_server.core.clients import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
-from openapi.spec import everflow_base_urls
 
 if TYPE_CHECKING:
     from mock_server.testing.local_server import LocalServer
@@ -27,11 +26,6 @@ POOL_SIZE = 16
 
 K = TypeVar("K")
 T = TypeVar("T")
-
-
-def everflow_hosts() -> tuple[str, ...]:
-    """The hosts of Everflow's API (the spec's servers), answered by ``everflow_mock``."""
-    return tuple(urlsplit(url).hostname or "" for url in everflow_base_urls())
 
 
 class _Lru(Generic[K, T]):
