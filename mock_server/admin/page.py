@@ -68,9 +68,10 @@ def add_admin_page(admin: Blueprint, state: MockState) -> None:
         static_url_path="/static",
     )
 
-    @admin.get("/", strict_slashes=False)
+    # Every method, so that what is not a browser's GET keeps the 404 it got before.
+    @admin.route("/", strict_slashes=False, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def root() -> BaseResponse:
-        if _wants_html():
+        if request.method == "GET" and _wants_html():
             return redirect(url_for(".page.requests_view"), 303)
         abort(404)
 

@@ -55,9 +55,13 @@ def test_a_browser_opening_the_admin_prefix_is_sent_to_the_page(client: FlaskCli
 def test_other_clients_of_the_admin_prefix_still_get_the_json_404(
     client: FlaskClient, accept: str | None
 ) -> None:
-    answer = client.get("/__admin/", headers={"Accept": accept} if accept else {})
-    assert answer.status_code == 404
-    assert answer.get_json() == {"error": "Not Found."}
+    headers = {"Accept": accept} if accept else {}
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        for prefix in ("/__admin/", "/__admin"):
+            answer = client.open(prefix, method=method, headers=headers)
+            assert answer.status_code == 404, (method, prefix)
+            assert answer.get_json() == {"error": "Not Found."}
+    assert client.post("/__admin/", headers=BROWSER).status_code == 404  # only a GET is sent on
 
 
 @pytest.mark.parametrize("path", [*PAGES, "/__admin/ui/static/admin.js"])
