@@ -39,3 +39,26 @@ def test_the_wheel_carries_the_licence_and_the_project_metadata(
 def test_every_package_says_it_is_typed(installed_kit: InstalledKit) -> None:
     for package in ("openapi", "fixtures", "mock_server", "contract_tests"):
         assert (installed_kit.site / package / "py.typed").is_file(), package
+
+
+def test_the_admin_page_s_templates_and_static_files_are_shipped(
+    installed_kit: InstalledKit, tmp_path: Path
+) -> None:
+    admin = installed_kit.site / "mock_server" / "admin"
+    for shipped in ("static/admin.js", "static/admin.css", "templates/everflow_admin/base.html"):
+        assert (admin / shipped).read_bytes() == (REPO / "mock_server/admin" / shipped).read_bytes()
+    # and the installed kit serves them, templates found from the installed package
+    served = installed_kit.run(
+        [
+            "-c",
+            "from mock_server import create_app\n"
+            "c = create_app().test_client()\n"
+            "for path in ('/__admin/ui/', '/__admin/ui/postbacks', '/__admin/ui/deliveries',\n"
+            "             '/__admin/ui/settings', '/__admin/ui/static/admin.js'):\n"
+            "    assert c.get(path).status_code == 200, path\n"
+            "print(c.get('/__admin/ui/static/admin.css').headers['Content-Type'])",
+        ],
+        cwd=tmp_path,
+    )
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.startswith("text/css")

@@ -14,7 +14,8 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 
 from mock_server.admin.firing import add_firing_routes
-from mock_server.core.clients import is_loopback_client
+from mock_server.admin.page import add_admin_page
+from mock_server.core.clients import is_loopback_client, is_unspoofable_host
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
 from mock_server.data.records import InvalidRecords
@@ -42,6 +43,14 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
 
     @admin.before_request
     def guard() -> Response | None:
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            return problem(
+                403,
+                "admin-cross-site",
+                "Admin API refuses cross-site requests",
+                "a page on another site may not call the admin API (it could reset the mock "
+                "or fire conversions from a developer's browser); open /__admin/ itself",
+            )
         if token is not None:
             sent = request.headers.get("Authorization", "")
             if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
@@ -58,6 +67,15 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                 "Admin API is for loopback clients",
                 "the admin API answers only clients on this machine; start the mock with "
                 "--admin-token to open it to others",
+            )
+        elif not is_unspoofable_host(request.host):
+            return problem(
+                403,
+                "admin-host",
+                "Admin API answers requests for this machine only",
+                "without --admin-token the admin API answers requests addressed to localhost "
+                "or an IP address (or Everflow's API hosts, in-process), so that a web page cannot reach it through a domain name "
+                "it points at 127.0.0.1 (DNS rebinding)",
             )
         return None
 
@@ -136,4 +154,5 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
         return jsonify({"status": "ok", "postbacks": len(state.store)})
 
     add_firing_routes(admin, state)
+    add_admin_page(admin, state)
     return admin

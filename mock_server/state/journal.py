@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 import time
 from collections import deque
@@ -122,6 +123,7 @@ class Journal:
         self.max_bytes = max_bytes
         self._entries: deque[_Entry] = deque(maxlen=size)
         self._bytes = 0
+        self._recorded = 0
         self._lock = threading.Lock()
 
     def record(
@@ -192,9 +194,13 @@ class Journal:
             if len(entries) == entries.maxlen:
                 self._bytes -= entries[0][6]
             entries.append(entry)
+            self._recorded += 1
             self._bytes += size
             while self._bytes > self.max_bytes and len(entries) > 1:
                 self._bytes -= entries.popleft()[6]
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     @property
     def bytes(self) -> int:
@@ -214,41 +220,69 @@ class Journal:
         """
         with self._lock:
             raw = list(self._entries)
-        return [
-            {
-                "operation": operation,
-                "method": method,
-                "path": path,
-                "path_params": _path_params(params),
-                "query": _query(query),
-                "headers": mask_headers((header_name(k), v) for k, v in _header_pairs(headers)),
-                "json": _json(body),
-                "body": _text(body),
-                "status": status,
-                "time": when,
-                **({"warning": warning} if warning else {}),
-                **({"fault": fault} if fault else {}),
-                **({"strict": True} if strict else {}),
-            }
-            for (
-                when,
-                method,
-                path,
-                query,
-                headers,
-                status,
-                _,
-                operation,
-                params,
-                body,
-                warning,
-                fault,
-                strict,
-            ) in raw
-        ]
+        return [_entry(item) for item in raw]
+
+    def numbered(
+        self, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The remembered requests numbered after ``after``, newest first, at most ``limit``:
+        each as ``entries`` gives it, with its number (1 for the first request the journal
+        recorded; numbers keep counting across ``clear``, so one never names two requests).
+
+        What a page that follows the journal asks for: only what is new is formatted."""
+        with self._lock:
+            last = self._recorded
+            newer = min(len(self._entries), last - after)
+            if limit is not None:
+                newer = min(newer, limit)
+            raw = list(itertools.islice(reversed(self._entries), max(newer, 0)))
+        return [(last - back, _entry(item)) for back, item in enumerate(raw)]
+
+    def numbered_entry(self, number: int) -> dict[str, Any] | None:
+        """The request numbered ``number`` (see ``numbered``), or ``None`` once it is gone."""
+        with self._lock:
+            position = number - (self._recorded - len(self._entries)) - 1
+            if not 0 <= position < len(self._entries):
+                return None
+            item = self._entries[position]
+        return _entry(item)
 
     def clear(self) -> None:
         """Forget every request."""
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+
+
+def _entry(item: _Entry) -> dict[str, Any]:
+    """One journal entry as ``Journal.entries`` gives it."""
+    (
+        when,
+        method,
+        path,
+        query,
+        headers,
+        status,
+        _,
+        operation,
+        params,
+        body,
+        warning,
+        fault,
+        strict,
+    ) = item
+    return {
+        "operation": operation,
+        "method": method,
+        "path": path,
+        "path_params": _path_params(params),
+        "query": _query(query),
+        "headers": mask_headers((header_name(k), v) for k, v in _header_pairs(headers)),
+        "json": _json(body),
+        "body": _text(body),
+        "status": status,
+        "time": when,
+        **({"warning": warning} if warning else {}),
+        **({"fault": fault} if fault else {}),
+        **({"strict": True} if strict else {}),
+    }

@@ -18,16 +18,10 @@ from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
-from openapi.spec import everflow_base_urls
+from mock_server.core.clients import everflow_hosts
 
 PASS_THROUGH = "@pytest.mark.everflow(pass_through_unmatched=True)"
 """The marker that lets ``everflow_mock``'s httpx calls to other hosts through."""
-
-
-@functools.cache
-def everflow_hosts() -> tuple[str, ...]:
-    """The hosts of Everflow's API (the spec's servers), answered by ``everflow_mock``."""
-    return tuple(urlsplit(url).hostname or "" for url in everflow_base_urls())
 
 
 @functools.cache

@@ -16,8 +16,9 @@ import httpx
 import respx
 
 from mock_server.app import MockApp
+from mock_server.core.clients import everflow_hosts
 from mock_server.core.config import MockConfig
-from mock_server.testing.hosts import aiohttp_stopped, everflow_hosts
+from mock_server.testing.hosts import aiohttp_stopped
 from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
 
 if TYPE_CHECKING:

@@ -208,3 +208,43 @@ def test_an_admin_token_opens_the_admin_api_to_bearers_only() -> None:
     assert (
         client.get("/v1/networks/pixels/3", headers=KEY, environ_base=outsider).status_code == 200
     )
+
+
+@pytest.mark.parametrize("path", ["/__admin/reset", "/__admin/conversions"])
+def test_a_cross_site_page_cannot_call_the_admin_api(client: FlaskClient, path: str) -> None:
+    # What a browser sends for a form or fetch from another site: a simple POST needs no
+    # preflight, so without this check any page a developer opened could reset the mock.
+    client.get("/v1/networks/pixels/3", headers=KEY)
+    refused = client.post(path, headers={"Sec-Fetch-Site": "cross-site"}, data="{}")
+    assert refused.status_code == 403
+    assert refused.get_json()["type"].endswith("admin-cross-site")
+    assert len(client.get("/__admin/requests").get_json()["requests"]) == 1  # not reset
+    for same in ("same-origin", "none"):  # the admin page itself; a typed address
+        assert client.get("/__admin/health", headers={"Sec-Fetch-Site": same}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("localhost:4010", 200),
+        ("app.localhost", 200),
+        ("127.0.0.1:4010", 200),
+        ("[::1]:4010", 200),
+        ("api.eflow.team", 200),  # the in-process mock (respx) is addressed so
+        ("evil.example:4010", 403),  # a name pointed at 127.0.0.1: DNS rebinding
+        ("127.0.0.1.nip.io", 403),
+    ],
+)
+def test_without_a_token_admin_answers_requests_addressed_to_this_machine_only(
+    client: FlaskClient, host: str, status: int
+) -> None:
+    answer = client.get("/__admin/health", headers={"Host": host})
+    assert answer.status_code == status
+    if status == 403:
+        assert answer.get_json()["type"].endswith("admin-host")
+
+
+def test_with_a_token_any_host_name_may_be_used() -> None:
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    right = {"Authorization": "Bearer t0ken", "Host": "mock.internal:4010"}
+    assert client.get("/__admin/health", headers=right).status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.core.clients import is_loopback_client
+from mock_server.core.clients import is_loopback_client, is_unspoofable_host
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,26 @@ from mock_server.core.clients import is_loopback_client
 )
 def test_only_this_machines_addresses_are_loopback(address: str | None, loopback: bool) -> None:
     assert is_loopback_client(address) is loopback
+
+
+@pytest.mark.parametrize(
+    ("host", "unspoofable"),
+    [
+        ("localhost", True),
+        ("LOCALHOST.:4010", True),
+        ("app.localhost:8000", True),
+        ("127.0.0.1:4010", True),
+        ("10.1.2.3", True),  # an address is not a name anyone can re-point
+        ("[::1]:4010", True),
+        ("::1", True),
+        ("api.eflow.team", True),  # the in-process mock's hosts: Everflow's, not a page's
+        ("api-eu.eflow.team:443", True),
+        ("evil.example:4010", False),
+        ("127.0.0.1.nip.io", False),
+        ("localhost.evil.example", False),
+        ("eflow.team.evil.example", False),
+        ("", False),
+    ],
+)
+def test_only_names_no_page_can_point_here_are_unspoofable(host: str, unspoofable: bool) -> None:
+    assert is_unspoofable_host(host) is unspoofable

@@ -156,3 +156,30 @@ def test_a_strict_refusal_is_marked_and_other_entries_are_not() -> None:
     assert "strict" not in lenient
     assert lenient["warning"] == "ignored query parameter pge"
     assert (strict["status"], strict["strict"]) == (400, True)
+
+
+def test_numbered_entries_are_newest_first_and_keep_counting_across_clear() -> None:
+    journal = Journal(size=3)
+    for n in range(5):
+        journal.record(_request(n), 200)
+    assert [(n, e["path"]) for n, e in journal.numbered()] == [
+        (5, "/p/4"),
+        (4, "/p/3"),
+        (3, "/p/2"),
+    ]
+    assert [n for n, _ in journal.numbered(after=3)] == [5, 4]
+    assert [n for n, _ in journal.numbered(limit=1)] == [5]
+    assert journal.numbered(after=5) == []
+    assert journal.numbered_entry(4) == journal.entries()[1]
+    assert journal.numbered_entry(2) is None  # dropped
+    assert journal.numbered_entry(6) is None  # not yet
+    assert len(journal) == 3
+    journal.clear()
+    assert journal.numbered() == []
+    assert journal.numbered_entry(5) is None
+    assert len(journal) == 0
+    journal.record(_request(9), 201)
+    ((number, entry),) = journal.numbered(after=5)
+    assert number == 6
+    assert entry["path"] == "/p/9"
+    assert journal.numbered_entry(6) == entry

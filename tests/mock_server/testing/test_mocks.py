@@ -16,11 +16,12 @@ import requests
 import respx
 
 from fixtures import PostbackFactory
+from mock_server.core.clients import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing import Answer
 from mock_server.testing.handle import InvalidPostback
 from mock_server.testing.mocks import EverflowMock, EverflowServer
-from mock_server.testing.pool import MockPool, everflow_hosts
+from mock_server.testing.pool import MockPool
 
 BASE = "https://api.eflow.team/v1"
 KEY = {"X-Eflow-Api-Key": "downstream-key"}

@@ -1,0 +1,345 @@
+"""The admin page: what the admin API knows, as HTML for a person, under ``/__admin/ui/``.
+
+A blueprint nested in the admin API's, so its guard (loopback only, or the admin token)
+applies to every page and static file. Pages are rendered by Jinja2 with autoescape on and
+sent with a Content-Security-Policy that allows no inline script and nothing from elsewhere:
+stored postbacks, journaled paths and rendered deliveries are data, never markup. The one
+script (``static/admin.js``) follows the journal, fires conversions and resets through the
+admin API's own JSON endpoints, building what it shows with ``textContent``; the page adds
+no call that changes the mock.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from mock_server.core.messages import problem
+from mock_server.firing.conversion import CONVERSION_TYPES
+from mock_server.firing.engine import firing_of
+from mock_server.operations.selection import list_conditions
+from mock_server.state.index import ID_FIELD, Condition, Contains, Equals
+from mock_server.state.mock_state import MockState
+from openapi.spec import load_spec, resolved
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+"""Nothing inline, nothing from elsewhere, never framed."""
+PAGE_SIZE = 50
+"""Postbacks per page: the page is one slice of the store's index, never the whole store."""
+JOURNAL_ROWS = 200
+"""The most journal rows one page or one poll carries (the newest)."""
+TEXT_LIMIT = 200
+"""How much of a long value (a URL, a path) a table cell shows; the entry's page has it all."""
+
+POSTBACK_FILTERS = ("pixel_level", "delivery_method", "pixel_status")
+"""The postback columns filtered by choosing one of the spec's values."""
+NUMBER_FILTERS = {"id": ID_FIELD, "offer": "network_offer_id", "partner": "network_affiliate_id"}
+"""The postback columns filtered by an exact number, by query parameter name."""
+MAX_NUMBER = 2**63 - 1
+
+
+def add_admin_page(admin: Blueprint, state: MockState) -> None:
+    """Serve the page under ``admin``'s prefix (``/ui/``), and send a browser that opens the
+    prefix itself there (any other client keeps the 404 it got before)."""
+    page = Blueprint(
+        "page",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static",
+    )
+
+    # Every method, so that what is not a browser's GET keeps the 404 it got before.
+    @admin.route("/", strict_slashes=False, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def root() -> BaseResponse:
+        if request.method == "GET" and _wants_html():
+            return redirect(url_for(".page.requests_view"), 303)
+        abort(404)
+
+    @page.after_request
+    def harden(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @page.get("/")
+    def requests_view() -> str:
+        rows = [_request_row(n, e) for n, e in state.journal.numbered(limit=JOURNAL_ROWS)]
+        last = rows[0]["n"] if rows else _last_number(state)
+        return render_template(
+            "everflow_admin/requests.html",
+            view="requests",
+            rows=rows,
+            last=last,
+            limit=JOURNAL_ROWS,
+        )
+
+    @page.get("/requests.json")
+    def requests_since() -> Response:
+        after = _number_arg("after", 0)
+        if after is None:
+            return problem(
+                422,
+                "invalid-parameter",
+                "Invalid parameter",
+                "after must be a whole number",
+                parameter="after",
+            )
+        numbered = state.journal.numbered(after=after, limit=JOURNAL_ROWS)
+        return jsonify(
+            last=numbered[0][0] if numbered else max(after, _last_number(state)),
+            rows=[_request_row(n, e) for n, e in numbered],
+        )
+
+    @page.get("/requests/<id:number>")
+    def request_view(number: int) -> str | tuple[str, int]:
+        entry = state.journal.numbered_entry(number)
+        if entry is None:
+            return _missing(f"request {number} is no longer in the journal")
+        return render_template(
+            "everflow_admin/entry.html",
+            view="requests",
+            title=f"Request {number}",
+            body=_pretty(entry),
+            raw_url=None,
+        )
+
+    @page.get("/postbacks")
+    def postbacks_view() -> tuple[str, int]:
+        chosen = {name: request.args.get(name, "") for name in (*POSTBACK_FILTERS, *NUMBER_FILTERS)}
+        chosen["url"] = request.args.get("url", "")
+        problems: list[str] = []
+        conditions = _postback_conditions(chosen, problems)
+        page_number = _number_arg("page", 1)
+        if page_number is None or page_number < 1:
+            problems.append("page must be a whole number from 1")
+            page_number = 1
+        rows: list[dict[str, Any]] = []
+        total = 0
+        if not problems:
+            answer = json.loads(state.store.page(conditions, page_number, PAGE_SIZE))
+            rows = [_postback_row(p) for p in answer["pixels"]]
+            total = answer["paging"]["total_count"]
+        pages = max(1, -(-total // PAGE_SIZE))
+        links = {
+            "previous": _page_link(chosen, page_number - 1) if page_number > 1 else None,
+            "next": _page_link(chosen, page_number + 1) if page_number < pages else None,
+        }
+        html = render_template(
+            "everflow_admin/postbacks.html",
+            view="postbacks",
+            rows=rows,
+            total=total,
+            page=page_number,
+            pages=pages,
+            links=links,
+            chosen=chosen,
+            choices=_choices(),
+            problems=problems,
+        )
+        return html, 400 if problems else 200
+
+    @page.get("/postbacks/<id:pixel_id>")
+    def postback_view(pixel_id: int) -> str | tuple[str, int]:
+        data = state.store.get(pixel_id)
+        if data is None:
+            return _missing(f"no postback has id {pixel_id}")
+        return render_template(
+            "everflow_admin/entry.html",
+            view="postbacks",
+            title=f"Postback {pixel_id}",
+            body=_pretty(json.loads(data)),
+            raw_url=url_for("everflow_admin.get_pixel", pixel_id=pixel_id),
+        )
+
+    @page.get("/deliveries")
+    def deliveries_view() -> str:
+        deliveries = firing_of(state).deliveries()
+        deliveries.reverse()
+        return render_template(
+            "everflow_admin/deliveries.html",
+            view="deliveries",
+            rows=[_delivery_row(d) for d in deliveries],
+            types=tuple(CONVERSION_TYPES),
+        )
+
+    @page.get("/settings")
+    def settings_view() -> str:
+        return render_template(
+            "everflow_admin/settings.html", view="settings", settings=_settings(state)
+        )
+
+    admin.register_blueprint(page, url_prefix="/ui")
+
+
+def _wants_html() -> bool:
+    """Whether the client would rather have HTML than JSON (a browser's navigation)."""
+    accepted = request.accept_mimetypes
+    return accepted.quality("text/html") > accepted.quality("application/json")
+
+
+def _missing(detail: str) -> tuple[str, int]:
+    return render_template("everflow_admin/missing.html", view=None, detail=detail), 404
+
+
+def _number_arg(name: str, default: int) -> int | None:
+    """A query parameter as a whole number (ASCII digits), ``None`` when it is not one."""
+    text = request.args.get(name, "")
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    return int(text)
+
+
+def _last_number(state: MockState) -> int:
+    newest = state.journal.numbered(limit=1)
+    return newest[0][0] if newest else 0
+
+
+def _short(value: Any) -> str:
+    """``value`` as text fit for a table cell: long values are cut, with a note."""
+    text = "" if value is None else str(value)
+    if len(text) <= TEXT_LIMIT:
+        return text
+    return f"{text[:TEXT_LIMIT]}… ({len(text)} characters)"
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A journal entry as a table row (the JSON a poll sends; the script shows it as text)."""
+    query = "&".join(
+        f"{name}={v}"
+        for name, value in entry["query"].items()
+        for v in (value if isinstance(value, list) else [value])
+    )
+    return {
+        "n": number,
+        "time": time.strftime("%H:%M:%S", time.localtime(entry["time"])),
+        "method": entry["method"],
+        "path": _short(entry["path"] + (f"?{query}" if query else "")),
+        "status": "" if entry["status"] is None else str(entry["status"]),
+        "operation": entry["operation"] or "",
+        "warning": _short(entry.get("warning", "")),
+        "fault": entry.get("fault", ""),
+    }
+
+
+def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:
+    target = postback.get("postback_url") or postback.get("html_code") or ""
+    return {
+        "id": str(postback["network_pixel_id"]),
+        "level": str(postback.get("pixel_level", "")),
+        "type": str(postback.get("pixel_type", "")),
+        "method": str(postback.get("delivery_method", "")),
+        "status": str(postback.get("pixel_status", "")),
+        "offer": str(postback.get("network_offer_id", "")),
+        "partner": str(postback.get("network_affiliate_id", "")),
+        "url": _short(target),
+        "description": _short(postback.get("description", "")),
+    }
+
+
+def _delivery_row(delivery: Mapping[str, Any]) -> dict[str, str]:
+    rendered = (
+        delivery["url"]
+        or delivery["html"]
+        or (json.dumps(delivery["event"]) if delivery["event"] else "")
+    )
+    return {
+        "id": str(delivery["id"]),
+        "pixel": str(delivery["pixel_id"]),
+        "target": f"{delivery['delivery_method']} ({delivery['type']})",
+        "rendered": _short(rendered),
+        "state": delivery["state"],
+        "status": "" if delivery["status"] is None else str(delivery["status"]),
+        "ms": "" if delivery["ms"] is None else f"{delivery['ms']:.0f}",
+        "failure": _short(delivery["error"] or ""),
+        "deactivated": "deactivated" if delivery["deactivated"] else "",
+    }
+
+
+@functools.cache
+def _choices() -> dict[str, tuple[str, ...]]:
+    """Each choice filter's values, as the spec lists them."""
+    properties = resolved(load_spec()["components"]["schemas"]["PartnerPostback"])["properties"]
+    return {name: tuple(resolved(properties[name])["enum"]) for name in POSTBACK_FILTERS}
+
+
+def _postback_conditions(chosen: Mapping[str, str], problems: list[str]) -> list[Condition]:
+    """The index conditions of the filters chosen; a bad value is added to ``problems``."""
+    filters = []
+    for name in POSTBACK_FILTERS:
+        value = chosen[name]
+        if not value:
+            continue
+        if value not in _choices()[name]:
+            problems.append(f"{name} must be one of {', '.join(_choices()[name])}")
+        else:
+            filters.append(f"{name}={value}")
+    conditions = list_conditions(filters)
+    for parameter, field in NUMBER_FILTERS.items():
+        text = chosen[parameter].strip()
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_NUMBER:
+            problems.append(f"{parameter} must be a whole number, not {text[:40]!r}")
+            continue
+        conditions.append(Equals(field, frozenset((int(text),))))
+    url = chosen["url"]
+    if url:
+        conditions.append(Contains(("postback_url",), url.casefold()))
+    return conditions
+
+
+def _page_link(chosen: Mapping[str, str], page: int) -> str:
+    kept: dict[str, Any] = {name: value for name, value in chosen.items() if value}
+    return url_for(".postbacks_view", **kept, page=page)
+
+
+def _settings(state: MockState) -> list[tuple[str, str]]:
+    """The mock's settings at a glance; secrets (API keys, the admin token) only as counts."""
+    config = state.config
+    limit = config.rate_limit
+    return [
+        ("postbacks stored", str(len(state.store))),
+        ("requests journaled", f"{len(state.journal)} (at most {config.journal_size})"),
+        ("seed", str(config.seed)),
+        ("dynamic ids", "on" if state.dynamic else "off"),
+        ("rate limit", "off" if limit is None else f"{limit.rate:g}/s, burst {limit.burst}"),
+        ("api keys accepted", "any" if not config.api_keys else f"{len(config.api_keys)} set"),
+        ("admin token", "set" if config.admin_token else "none (loopback clients only)"),
+        ("error key", config.error_key),
+        ("answer delay", f"{config.delay_ms} ms"),
+        ("fault rate", f"{config.fault_rate:g}"),
+        ("max body", f"{config.max_body} bytes"),
+        ("read timeout", f"{config.read_timeout:g} s"),
+        ("clock", "real" if config.clock is None else str(config.clock)),
+        ("deliveries allowed to", ", ".join(config.deliver_to) or "loopback only"),
+        ("delivery timeout", f"{config.delivery_timeout:g} s"),
+        ("delivery delay scale", f"{config.delivery_delay_scale:g}"),
+    ]

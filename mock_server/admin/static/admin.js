@@ -1,0 +1,130 @@
+// The admin page's one script: follows the journal, fires conversions, resets the mock.
+// Everything it shows is data: it builds elements and sets textContent, never HTML.
+"use strict";
+
+const COLUMNS = ["time", "method", "path", "status", "operation", "warning", "fault"];
+const POLL_MS = 1000;
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) {
+    td.className = className;
+  }
+  return td;
+}
+
+function requestRow(table, row) {
+  const tr = document.createElement("tr");
+  tr.dataset.n = String(row.n);
+  const first = document.createElement("td");
+  const link = document.createElement("a");
+  link.href = table.dataset.entry + encodeURIComponent(String(row.n));
+  link.textContent = String(row.n);
+  first.appendChild(link);
+  tr.appendChild(first);
+  for (const name of COLUMNS) {
+    tr.appendChild(cell(String(row[name] ?? ""), name === "path" ? "wide" : ""));
+  }
+  return tr;
+}
+
+function followJournal(table) {
+  const body = table.tBodies[0];
+  const state = document.getElementById("follow-state");
+  const limit = Number(table.dataset.limit) || 200;
+  async function poll() {
+    try {
+      const url = table.dataset.poll + "?after=" + encodeURIComponent(table.dataset.last);
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!answer.ok) {
+        throw new Error("HTTP " + answer.status);
+      }
+      const news = await answer.json();
+      const rows = news.rows.slice().reverse(); // oldest of the new first: each goes on top
+      for (const row of rows) {
+        body.insertBefore(requestRow(table, row), body.firstChild);
+      }
+      while (body.rows.length > limit) {
+        body.deleteRow(-1);
+      }
+      table.dataset.last = String(news.last);
+      state.textContent = "following";
+    } catch (error) {
+      state.textContent = "not following: " + error.message;
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+  window.setTimeout(poll, POLL_MS);
+}
+
+async function say(target, answer) {
+  if (answer.ok) {
+    return true;
+  }
+  let detail = "HTTP " + answer.status;
+  try {
+    const problem = await answer.json();
+    detail += ": " + (problem.detail || problem.title || JSON.stringify(problem));
+  } catch (error) {
+    // not JSON: the status says it
+  }
+  target.textContent = detail;
+  return false;
+}
+
+function conversionOf(form) {
+  const body = {};
+  for (const [name, value] of new FormData(form)) {
+    if (value === "") {
+      continue;
+    }
+    // ids as numbers when they are whole numbers; anything else goes as typed, so that
+    // the mock's 422 names the field
+    body[name] = /_id$/.test(name) && name !== "transaction_id" && /^[0-9]+$/.test(value) ? Number(value) : value;
+  }
+  return body;
+}
+
+function fireForm(form) {
+  const result = document.getElementById("fire-result");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.textContent = "firing…";
+    const answer = await fetch(form.dataset.action + "?wait=5", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(conversionOf(form)),
+    });
+    if (await say(result, answer)) {
+      const fired = await answer.json();
+      result.textContent = fired.deliveries.length + " deliveries started";
+      window.location.reload();
+    }
+  });
+}
+
+function resetButton(button) {
+  const result = document.getElementById("reset-result");
+  button.addEventListener("click", async () => {
+    const answer = await fetch(button.dataset.action, { method: "POST", headers: { Accept: "application/json" } });
+    if (await say(result, answer)) {
+      window.location.reload();
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const journal = document.getElementById("journal");
+  if (journal) {
+    followJournal(journal);
+  }
+  const form = document.getElementById("fire");
+  if (form) {
+    fireForm(form);
+  }
+  const reset = document.getElementById("reset");
+  if (reset) {
+    resetButton(reset);
+  }
+});

@@ -1,0 +1,238 @@
+"""The admin page under /__admin/ui/: HTML for a person, every stored value escaped, behind
+the admin API's guard, paged from the store's index. (In a real browser: test_page_browser.py.)"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from fixtures import PostbackFactory
+from mock_server import MockConfig, create_app
+from mock_server.admin.page import CSP, PAGE_SIZE
+from mock_server.state.store import PostbackStore
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+SCRIPT = "<script>window.__pwned=1</script>"
+ONERROR = '"><img src=x onerror="window.__pwned=1">'
+PAGES = (
+    "/__admin/ui/",
+    "/__admin/ui/postbacks",
+    "/__admin/ui/deliveries",
+    "/__admin/ui/settings",
+)
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    return create_app(MockConfig()).test_client()
+
+
+def planted(pixel_id: int, **fields: Any) -> dict[str, Any]:
+    """A valid postback with a script payload in every text field a person reads."""
+    body = PostbackFactory().build(pixel_id, **fields)
+    body["description"] = SCRIPT + ONERROR
+    if body["delivery_method"] == "html":
+        body["html_code"] = SCRIPT + ONERROR
+    else:
+        body["postback_url"] = "https://t.example/pb?a=" + SCRIPT + ONERROR
+    for part in ("offer", "affiliate"):
+        body["relationship"][part]["name"] = SCRIPT + ONERROR
+    return body
+
+
+def test_a_browser_opening_the_admin_prefix_is_sent_to_the_page(client: FlaskClient) -> None:
+    for prefix in ("/__admin/", "/__admin"):
+        answer = client.get(prefix, headers=BROWSER)
+        assert answer.status_code == 303
+        assert answer.headers["Location"] == "/__admin/ui/"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+def test_other_clients_of_the_admin_prefix_still_get_the_json_404(
+    client: FlaskClient, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        for prefix in ("/__admin/", "/__admin"):
+            answer = client.open(prefix, method=method, headers=headers)
+            assert answer.status_code == 404, (method, prefix)
+            assert answer.get_json() == {"error": "Not Found."}
+    assert client.post("/__admin/", headers=BROWSER).status_code == 404  # only a GET is sent on
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/__admin/ui/static/admin.js"])
+def test_every_page_and_file_carries_the_csp_and_no_inline_script(
+    client: FlaskClient, path: str
+) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Security-Policy"] == CSP
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    policy = dict(part.strip().split(" ", 1) for part in CSP.split(";"))
+    assert policy["script-src"] == "'self'"
+    assert policy["default-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+    if path.endswith(".js"):
+        return
+    page = answer.get_data(as_text=True)
+    # every script is the shipped file; no handler attribute anywhere
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/__admin/ui/static/admin.js" defer>'
+    ]
+    assert not re.search(r"\son[a-z]+=", page)
+
+
+@pytest.mark.parametrize(
+    ("address", "status"), [("192.0.2.7", 403), ("127.0.0.1", 200), ("::1", 200)]
+)
+def test_the_page_answers_loopback_clients_only(
+    client: FlaskClient, address: str, status: int
+) -> None:
+    for path in (*PAGES, "/__admin/ui/static/admin.css", "/__admin/ui/requests.json"):
+        assert client.get(path, environ_base={"REMOTE_ADDR": address}).status_code == status
+
+
+def test_with_an_admin_token_the_page_wants_it_too() -> None:
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    for path in PAGES:
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer t0ken"}).status_code == 200
+
+
+def test_stored_markup_is_shown_as_text_on_every_page(client: FlaskClient) -> None:
+    client.put("/__admin/pixels/900001", json=planted(900001, delivery_method="html"))
+    client.put("/__admin/pixels/900002", json=planted(900002, delivery_method="postback"))
+    client.get("/v1/networks/pixels/" + SCRIPT, query_string={"q": ONERROR})
+    pages = [
+        "/__admin/ui/postbacks?id=900001",
+        "/__admin/ui/postbacks?url=" + SCRIPT,
+        "/__admin/ui/postbacks/900001",
+        "/__admin/ui/postbacks/900002",
+        "/__admin/ui/",
+        "/__admin/ui/requests/1",
+    ]
+    for path in pages:
+        page = client.get(path).get_data(as_text=True)
+        assert "window.__pwned" in page, path  # the payload is there...
+        assert "<script>window" not in page, path  # ...as text
+        assert "<img src=x" not in page, path
+        assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page, path
+
+
+def test_the_journal_poll_sends_only_what_is_new(client: FlaskClient) -> None:
+    first = client.get("/__admin/ui/requests.json").get_json()
+    assert first == {"last": 0, "rows": []}
+    client.get("/v1/networks/pixels/3", headers={"X-Eflow-Api-Key": "live-secret"})
+    client.get("/v1/networks/pixels/17?x=1", headers={"X-Eflow-Api-Key": "live-secret"})
+    news = client.get("/__admin/ui/requests.json?after=1").get_json()
+    ((row),) = news["rows"]
+    assert news["last"] == 2
+    assert row["n"] == 2
+    assert row["method"] == "GET"
+    assert row["status"] == "200"
+    assert row["path"] == "/v1/networks/pixels/17?x=1"
+    assert row["operation"] == "getPartnerPostback"
+    assert row["warning"] == "ignored query parameter x (not a parameter of getPartnerPostback)"
+    assert client.get("/__admin/ui/requests.json?after=2").get_json() == {"last": 2, "rows": []}
+    bad = client.get("/__admin/ui/requests.json?after=x")
+    assert bad.status_code == 422
+    assert bad.get_json()["parameter"] == "after"
+    entry = client.get("/__admin/ui/requests/2").get_data(as_text=True)
+    assert "live-secret" not in entry
+    assert "********" in entry
+
+
+def test_a_request_gone_from_the_journal_is_a_404_page(client: FlaskClient) -> None:
+    answer = client.get("/__admin/ui/requests/5")
+    assert answer.status_code == 404
+    assert "request 5 is no longer in the journal" in answer.get_data(as_text=True)
+    assert client.get("/__admin/ui/postbacks/123456789").status_code == 404
+
+
+def ids_on(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'href="/__admin/ui/postbacks/(\d+)"', page)]
+
+
+def test_postbacks_are_filtered_by_each_column_and_paged() -> None:
+    factory = PostbackFactory(3)
+    postbacks = [
+        factory.build(
+            pixel_id,
+            pixel_level="global_offer" if pixel_id % 2 else "specific",
+            delivery_method="postback",
+            pixel_status="inactive" if pixel_id % 3 == 0 else "active",
+            network_offer_id=11 if pixel_id % 5 == 0 else 12,
+            network_affiliate_id=0 if pixel_id % 2 else 7 if pixel_id % 7 == 0 else 8,
+            postback_url=f"https://t{pixel_id % 4}.example/pb",
+        )
+        for pixel_id in range(1, 131)
+    ]
+    client = create_app(MockConfig(postbacks=postbacks)).test_client()
+
+    def shown(query: str) -> list[int]:
+        answer = client.get("/__admin/ui/postbacks?" + query)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return ids_on(answer.get_data(as_text=True))
+
+    def expected(keep: Any) -> list[int]:
+        return [p["network_pixel_id"] for p in postbacks if keep(p)][:PAGE_SIZE]
+
+    assert shown("") == list(range(1, PAGE_SIZE + 1))
+    assert shown("page=3") == list(range(2 * PAGE_SIZE + 1, 131))
+    assert shown("page=4") == []
+    assert shown("id=77") == [77]
+    assert shown("pixel_level=global_offer") == expected(lambda p: p["pixel_level"] != "specific")
+    assert shown("pixel_status=inactive") == expected(lambda p: p["pixel_status"] == "inactive")
+    assert shown("delivery_method=html") == []
+    assert shown("offer=11&partner=7") == [70]
+    assert shown("partner=8") == expected(lambda p: p["network_affiliate_id"] == 8)
+    assert shown("url=T3.EXAMPLE") == expected(lambda p: "t3.example" in p["postback_url"])
+    page = client.get("/__admin/ui/postbacks?pixel_status=active&page=2").get_data(as_text=True)
+    assert "page 2 of 2" in page
+    assert 'href="/__admin/ui/postbacks?pixel_status=active&amp;page=1"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("offer=abc", "offer must be a whole number, not 'abc'"),
+        ("id=-1", "id must be a whole number"),
+        ("partner=99999999999999999999", "partner must be a whole number"),
+        ("pixel_level=planet", "pixel_level must be one of global, specific, global_offer"),
+        ("page=0", "page must be a whole number from 1"),
+    ],
+)
+def test_a_bad_filter_is_a_400_saying_which(client: FlaskClient, query: str, said: str) -> None:
+    answer = client.get("/__admin/ui/postbacks?" + query)
+    assert answer.status_code == 400
+    assert said in html.unescape(answer.get_data(as_text=True))
+    assert ids_on(answer.get_data(as_text=True)) == []
+
+
+def test_the_postbacks_page_reads_one_page_never_every_postback(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def whole_store(self: PostbackStore) -> None:
+        raise AssertionError("the page read the whole store")
+
+    monkeypatch.setattr(PostbackStore, "postbacks", whole_store)
+    monkeypatch.setattr(PostbackStore, "ids", whole_store)
+    answer = client.get("/__admin/ui/postbacks?page=2")
+    shown = ids_on(answer.get_data(as_text=True))
+    assert answer.status_code == 200
+    assert shown
+
+
+def test_settings_show_counts_of_secrets_never_the_secrets() -> None:
+    config = MockConfig(api_keys=("key-one-secret",), admin_token="tok-secret")
+    client = create_app(config).test_client()
+    answer = client.get("/__admin/ui/settings", headers={"Authorization": "Bearer tok-secret"})
+    text = answer.get_data(as_text=True)
+    assert "secret" not in text
+    assert "1 set" in text
+    assert "30/s, burst 50" in text

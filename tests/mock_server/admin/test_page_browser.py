@@ -1,0 +1,274 @@
+"""The admin page in a real browser: Debian's headless Chromium, driven by Selenium through
+the system chromedriver (Selenium Manager never runs, nothing is downloaded), against a mock
+on a real socket.
+
+With ``EVERFLOW_ADMIN_SCREENSHOTS=DIR`` set, the tests save a screenshot of each view into
+DIR (the docs' are made with ``DIR=docs/mock-server/img``); without it they write nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pytest
+
+from fixtures import PostbackFactory
+from mock_server import MockConfig, create_app
+from mock_server.data.catalogue import builtin_catalogue
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.receiver import PostbackReceiver
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+)
+PWN = "window.__pwned=1;document.title='pwned'"
+PAYLOADS = (f"<script>{PWN}</script>", f'"><img src=x onerror="{PWN}">')
+PAYLOAD = "".join(PAYLOADS)
+PARTNER = 4242
+"""The partner of the postbacks the tests fire (none of the built-in catalogue's)."""
+OFFER = 777
+SCREENSHOTS = os.environ.get("EVERFLOW_ADMIN_SCREENSHOTS")
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+
+def planted(pixel_id: int, **fields: Any) -> dict[str, Any]:
+    """A valid postback with the payloads in every text field it has."""
+    body = PostbackFactory().build(pixel_id, **fields)
+    body["description"] = PAYLOAD
+    if body["delivery_method"] == "html":
+        body["html_code"] = PAYLOAD
+    else:
+        body["postback_url"] = "http://127.0.0.1:9/pb?a=" + quote(PAYLOAD)
+    for part in ("offer", "affiliate"):
+        body["relationship"][part]["name"] = PAYLOAD
+    return body
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[PostbackReceiver]:
+    with PostbackReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def server(receiver: PostbackReceiver) -> Iterator[LocalServer]:
+    """The built-in catalogue, postbacks carrying script in every text field, and one that
+    delivers to the receiver: all start data, so a reset keeps them."""
+    fired = PostbackFactory().build(
+        900100,
+        delivery_method="postback",
+        pixel_level="global",
+        pixel_type="conversion",
+        pixel_status="active",
+        network_affiliate_id=PARTNER,
+        delay_ms=0,
+        postback_url=receiver.url + "/pb?tid={transaction_id}",
+    )
+    html = planted(
+        900001,
+        delivery_method="html",
+        pixel_level="specific",
+        pixel_type="conversion",
+        pixel_status="active",
+        network_offer_id=OFFER,
+        network_affiliate_id=PARTNER,
+    )
+    url = planted(900002, delivery_method="postback", pixel_status="inactive")
+    config = MockConfig(postbacks=[*builtin_catalogue(0), html, url, fired])
+    local = LocalServer(create_app(config)).start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip("needs Debian's chromium and chromium-driver (.ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.selenium_manager import SeleniumManager
+
+    def no_manager(*args: Any) -> Any:
+        raise AssertionError("Selenium Manager ran: it would download a browser or driver")
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SeleniumManager, "binary_paths", no_manager)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_script_timeout(5)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver: WebDriver, check: Callable[[WebDriver], Any], timeout: float = 10) -> Any:
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(check)
+
+
+def shoot(driver: WebDriver, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(SCREENSHOTS) / f"admin-{name}.png"))
+
+
+def assert_nothing_ran(driver: WebDriver, server: LocalServer) -> None:
+    """No payload ran, none became an element, and the page was sent with its CSP."""
+    from selenium.webdriver.common.by import By
+
+    assert driver.execute_script("return window.__pwned === undefined") is True
+    assert "pwned" not in driver.title
+    assert driver.find_elements(By.CSS_SELECTOR, "main img, main script, main svg") == []
+    path = driver.current_url.removeprefix(server.root)
+    with urllib.request.urlopen(server.root + path, timeout=5) as answer:
+        policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "default-src 'none'" in policy
+
+
+def api_get(server: LocalServer, path: str) -> int:
+    request = urllib.request.Request(server.url + path, headers={"X-Eflow-Api-Key": "k-secret"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_the_journal_shows_a_new_request_without_a_reload(
+    browser: WebDriver, server: LocalServer
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    api_get(server, "/networks/pixels/3")
+    browser.get(server.root + "/__admin/")  # a browser at the prefix is sent to the page
+    assert browser.current_url == server.root + "/__admin/ui/"
+    browser.execute_script("window.__samePage = true")
+    path = "/networks/pixels/" + quote(PAYLOADS[1], safe="")
+    status = api_get(server, path + "?q=" + quote(PAYLOADS[0]))  # not an id: a 400
+
+    def new_row(driver: WebDriver) -> Any:
+        cells = driver.find_elements(By.CSS_SELECTOR, "#journal tbody tr:first-child td")
+        return cells if cells and "onerror" in cells[3].text else None
+
+    cells = wait_for(browser, new_row)
+    assert browser.execute_script("return window.__samePage") is True  # not reloaded
+    assert cells[2].text == "GET"
+    assert cells[4].text == str(status) == "400"
+    assert cells[3].text == "/v1" + "/networks/pixels/" + PAYLOADS[1] + "?q=" + PAYLOADS[0]
+    assert_nothing_ran(browser, server)
+    shoot(browser, "requests")
+
+    cells[0].find_element(By.TAG_NAME, "a").click()
+    entry = wait_for(browser, lambda d: d.find_element(By.ID, "entry").text)
+    assert PAYLOADS[0] in entry
+    assert "<img src=x onerror=" in entry
+    assert "k-secret" not in entry
+    assert "********" in entry
+    assert_nothing_ran(browser, server)
+
+
+def test_postbacks_show_planted_markup_as_text(browser: WebDriver, server: LocalServer) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server.root + "/__admin/ui/postbacks")
+    assert "57 postbacks" in browser.find_element(By.ID, "paging").text
+    shoot(browser, "postbacks")
+    Select(browser.find_element(By.NAME, "delivery_method")).select_by_visible_text("html")
+    browser.find_element(By.NAME, "partner").send_keys(str(PARTNER))
+    browser.find_element(By.CSS_SELECTOR, ".filters button").click()
+    wait_for(browser, lambda d: "partner=4242" in d.current_url)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#postbacks tbody tr")
+    (row,) = rows
+    cells = row.find_elements(By.TAG_NAME, "td")
+    assert cells[0].text == "900001"
+    assert cells[7].text == PAYLOAD
+    assert cells[8].text == PAYLOAD
+    assert_nothing_ran(browser, server)
+
+    browser.get(server.root + "/__admin/ui/postbacks?url=" + quote(PAYLOADS[0]))
+    assert browser.find_element(By.NAME, "url").get_attribute("value") == PAYLOADS[0]
+    assert_nothing_ran(browser, server)
+
+    for pixel_id in (900001, 900002):
+        browser.get(server.root + "/__admin/ui/postbacks")
+        browser.get(f"{server.root}/__admin/ui/postbacks/{pixel_id}")
+        assert browser.find_element(By.ID, "entry").text.count("window.__pwned") >= 3
+        assert_nothing_ran(browser, server)
+    shoot(browser, "postback")
+
+
+def test_a_conversion_fired_from_the_form_shows_its_deliveries(
+    browser: WebDriver, server: LocalServer, receiver: PostbackReceiver
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.root + "/__admin/ui/deliveries")
+    for name, value in (("offer_id", OFFER), ("affiliate_id", PARTNER), ("transaction_id", "t1")):
+        browser.find_element(By.NAME, name).send_keys(str(value))
+    browser.find_element(By.CSS_SELECTOR, "#fire button").click()
+
+    def rows(driver: WebDriver) -> Any:
+        found = driver.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
+        return found if len(found) == 2 else None
+
+    shown = {}
+    for row in wait_for(browser, rows):
+        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        shown[cells[1]] = cells
+    assert shown["900100"][3] == receiver.url + "/pb?tid=t1"
+    assert shown["900100"][4:6] == ["delivered", "200"]
+    assert shown["900001"][3] == PAYLOAD
+    assert shown["900001"][4] == "kept"
+    assert receiver.urls[-1] == receiver.url + "/pb?tid=t1"
+    assert_nothing_ran(browser, server)
+    shoot(browser, "deliveries")
+
+    browser.find_element(By.NAME, "offer_id").send_keys("0")
+    browser.find_element(By.NAME, "affiliate_id").send_keys(str(PARTNER))
+    browser.find_element(By.CSS_SELECTOR, "#fire button").click()
+    said = wait_for(browser, lambda d: d.find_element(By.ID, "fire-result").text or None)
+    assert said.startswith("HTTP 422: ")
+    assert "offer_id" in said
+
+
+def test_settings_and_reset(browser: WebDriver, server: LocalServer) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.root + "/__admin/ui/settings")
+    settings = browser.find_element(By.ID, "settings").text
+    assert "postbacks stored 57" in settings
+    assert "rate limit 30/s, burst 50" in settings
+    shoot(browser, "settings")
+    assert api_get(server, "/networks/pixels/3") == 200
+    browser.execute_script("window.__samePage = true")
+    browser.find_element(By.ID, "reset").click()
+    wait_for(browser, lambda d: d.execute_script("return window.__samePage") is None)  # reloaded
+    assert "requests journaled 0 " in browser.find_element(By.ID, "settings").text
+    browser.get(server.root + "/__admin/ui/deliveries")
+    assert browser.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr") == []
