@@ -125,8 +125,6 @@ def search_affiliates(call: Call) -> Reply:
     notes = unknown_fields(body, "AffiliateSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():
-        if term["search_type"] != "name":
-            raise ApiError(400, "search_terms: affiliates are searched by name only.")
         matches.append(_contains(_name, term["value"]))
     filters = body.get("filters") or {}
     if "account_status" in filters:
