@@ -95,7 +95,8 @@ def test_the_tables_page_and_filter(talker: Talker) -> None:
         talker, "POST", "/v1/networks/offerstable", {"paging": {"page": 2, "page_size": 5}}
     )
     ids = [o["network_offer_id"] for o in first["offers"] + second.json()["offers"]]
-    assert ids == sorted(set(ids)) and len(ids) == 10
+    assert ids == sorted(set(ids))
+    assert len(ids) == 10
     status = first["offers"][0]["offer_status"]
     only = judged(talker, "POST", "/v1/networks/offerstable", {"filters": {"offer_status": status}})
     assert {o["offer_status"] for o in only.json()["offers"]} == {status}

@@ -13,8 +13,8 @@ import pytest
 
 from fixtures import RULES, PostbackFactory
 from mock_server import RateLimit, builtin_postbacks, get_state
-from mock_server.data.catalogue import builtin_world
 from mock_server.core.clock import DEFAULT_START
+from mock_server.data.catalogue import builtin_world
 from mock_server.testing.spawn import spawn_serve
 from openapi.httpx_validation import request_violations, response_violations
 
