@@ -56,13 +56,15 @@ def test_passing_run_writes_reports(
         == 0
     )
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {mock_url}: 10 requests, 0 errors")
+    assert out.startswith(f"everflow-contract PASS: {mock_url}: 14 requests, 0 errors")
     assert out.endswith("writes: none (read-only run)\n")
-    # ten probes (three ids, no key, unknown id, list, search, the three searches that
-    # observe open points) and "observed", the info findings (what the target chose where
-    # Everflow is open): no drift, nothing failing
+    # fourteen probes (three ids, no key, unknown id, list, search, the three searches that
+    # observe open points, an offer, a partner and their tables) and "observed", the info
+    # findings (what the target chose where Everflow is open): no drift, nothing failing
     junit_text = junit.read_text()
-    assert 'tests="11" failures="0"' in junit_text
+    assert 'tests="15" failures="0"' in junit_text
+    assert 'name="offers_table"' in junit_text
+    assert 'name="affiliates_table"' in junit_text
     assert 'name="observed"><system-out>[info]' in junit_text
     assert "observed_error_key" in junit_text
     assert 'name="list"' in junit.read_text()
@@ -82,7 +84,7 @@ def test_pixel_ids_from_the_environment(
 ) -> None:
     monkeypatch.setenv("EVERFLOW_PIXEL_IDS", "4, 5")
     assert main(["--base-url", mock_url, *FAST]) == 0
-    assert "9 requests" in capsys.readouterr().out
+    assert "13 requests" in capsys.readouterr().out
 
 
 def test_missing_id_that_exists_is_a_violation(
@@ -133,11 +135,11 @@ REMOTE = ["--base-url", "https://api.eflow.team/v1", "--pixel-id", "1"]
         ),
         (
             [*REMOTE, "--pixel-id", "2,3,4", "--rate", "0.5", "--max-time", "12"],
-            "11 requests at --rate 0.5/s need 20 s, more than --max-time 12 s",
+            "15 requests at --rate 0.5/s need 28 s, more than --max-time 12 s",
         ),
         (
             [*REMOTE, "--allow-writes", "--rate", "1", "--max-time", "12"],
-            "17 requests at --rate 1/s need 16 s, more than --max-time 12 s",
+            "21 requests at --rate 1/s need 20 s, more than --max-time 12 s",
         ),
     ],
 )
@@ -324,7 +326,7 @@ def test_allow_writes_runs_the_write_probes_and_lists_every_write(
         args = ["--base-url", local.url, "--pixel-id", "1", "--allow-writes", *FAST]
         assert main([*args, "--junit", str(junit), "--report", str(md)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {local.url}: 17 requests, 0 errors")
+    assert out.startswith(f"everflow-contract PASS: {local.url}: 21 requests, 0 errors")
     assert "writes: 5\n" in out
     assert "  write: POST /v1/networks/pixels (pixel 55): 200\n" in out
     assert "  write: PUT /v1/networks/pixels/55 (pixel 55): 200\n" in out
@@ -350,7 +352,11 @@ def test_writes_are_never_enabled_from_the_environment(
     assert "writes: none (read-only run)" in capsys.readouterr().out
     sent = {(entry["method"], entry["path"]) for entry in get_state(app).requests}
     assert {method for method, _ in sent} == {"GET", "POST"}
-    assert {path for method, path in sent if method == "POST"} == {"/v1/networks/pixelstable"}
+    assert {path for method, path in sent if method == "POST"} == {
+        "/v1/networks/pixelstable",
+        "/v1/networks/offerstable",
+        "/v1/networks/affiliatestable",
+    }
 
 
 @pytest.mark.slow

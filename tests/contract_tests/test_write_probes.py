@@ -126,7 +126,11 @@ def test_a_read_only_run_sends_no_write() -> None:
     assert report.failures == []
     assert spy.writes() == []
     assert {m for m, _ in spy.sent} == {"GET", "POST"}
-    assert {p for m, p in spy.sent if m == "POST"} == {"/v1/networks/pixelstable"}
+    assert {p for m, p in spy.sent if m == "POST"} == {
+        "/v1/networks/pixelstable",
+        "/v1/networks/offerstable",
+        "/v1/networks/affiliatestable",
+    }
 
 
 def test_a_check_failing_midway_still_deletes_the_probe() -> None:
