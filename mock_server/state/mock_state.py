@@ -12,7 +12,12 @@ from mock_server.core.clock import Clock
 from mock_server.core.config import MockConfig
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.data.catalogue import builtin_catalogue, builtin_world
-from mock_server.data.records import InvalidRecords, RecordProblem, encode_records
+from mock_server.data.records import (
+    EncodedPostbacks,
+    InvalidRecords,
+    RecordProblem,
+    encode_records,
+)
 from mock_server.state.journal import Journal
 from mock_server.state.store import PostbackStore
 from mock_server.state.world import World
@@ -39,7 +44,10 @@ class MockState:
         if config.postbacks is None:
             self._start_world = World.of(builtin_world(config.seed))
         else:
-            self._start_world = World()
+            data = config.postbacks
+            self._start_world = World.of(
+                data.neighbours if isinstance(data, EncodedPostbacks) else {}
+            )
             self._start_world.fill_in(config.postbacks, config.seed)
         self.world = self._start_world.copy()
         """The offers and affiliates served beside the postbacks (``reset`` restores them)."""
