@@ -22,9 +22,10 @@ three searches that observe what the target chose where Everflow's docs disagree
 ``paging`` object, the same against the query string, ``pixel_type: post_conversion``), and
 what postbacks point at: an offer, a partner and one page of each table."""
 
-WRITE_REQUESTS = 9
+WRITE_REQUESTS = 10
 """Requests the write probes send: create, read, replace, read, delete, read, delete again,
-a rule-breaking create, and a search for anything the run left behind."""
+a rule-breaking create, a create naming an offer that does not exist, and a search for
+anything the run left behind."""
 
 CLEANUP_GRACE = 60.0
 """Seconds the deletes of a run's probe postbacks may take beyond ``--max-time``, so that a
