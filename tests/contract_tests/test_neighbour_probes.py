@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from contract_tests.cli import main
 from contract_tests.suite import run_contract
 from mock_server import builtin_postbacks, create_app
+from mock_server.testing.local_server import LocalServer
 from openapi.remote.client import ContractClient
 
 CATALOGUE = builtin_postbacks(0)
@@ -134,3 +137,25 @@ def _longer_table(body: dict[str, Any]) -> None:
 def test_a_planted_defect_is_found(plant: Plant, failed: tuple[str, str]) -> None:
     _, report = run(plant)
     assert failed in checks(report)
+
+
+def test_the_cli_reads_the_offers_and_partners_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    offer, partner = EVENT["network_offer_id"], EVENT["network_affiliate_id"]
+    with LocalServer(create_app()) as local:
+        args = ["--base-url", local.url, "--pixel-id", "3", "--rate", "1000"]
+        ids = ["--offer-id", f"{offer}", "--affiliate-id", f"{partner},{partner}"]
+        assert main([*args, *ids, "--junit", str(tmp_path / "j.xml")]) == 0
+    # eight postback reads, the offer, the partner twice and the two tables
+    assert "13 requests, 0 errors" in capsys.readouterr().out
+    junit = (tmp_path / "j.xml").read_text()
+    assert f'name="offer {offer}"' in junit
+    assert f'name="affiliate {partner}"' in junit  # one case for the id read twice
+
+
+def test_a_bad_offer_id_is_a_usage_error_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--base-url", "http://127.0.0.1:9/v1", "--pixel-id", "1", "--offer-id", "x"])
+    assert exit_info.value.code == 2
+    assert "offer ids must be integers, not 'x'" in capsys.readouterr().err
