@@ -166,3 +166,14 @@ def test_adding_a_postback_adds_what_it_names(talker: Talker) -> None:
     assert offer["name"] == postback["relationship"]["offer"]["name"]
     state.reset()
     assert state.world.missing(postback)
+
+
+def test_a_generated_postback_of_another_seed_names_offers_the_world_lacks(
+    make_talker: MakeTalker,
+) -> None:
+    talker = make_talker(dynamic=True)
+    seeded = {**KEY, "Prefer": "seed=5"}
+    fetched = talker.get(PIXELS + "9999", seeded).json()
+    assert talker.put(PIXELS + "9999", fetched).status == 400
+    same_seed = talker.get(PIXELS + "9998", KEY).json()
+    assert talker.put(PIXELS + "9998", same_seed).status == 200
