@@ -31,10 +31,18 @@ OFFER_RELATIONSHIPS = ("advertiser", "payout_revenue")
 """What the ``offer`` probe asks for: what a postback client reads."""
 
 
+LEVELS = {
+    "network_offer_id": ("specific", "global_offer"),
+    "network_affiliate_id": ("specific", "global"),
+}
+"""The levels at which a postback names an offer, a partner (a global postback's offer id
+is 0 by a documented rule: one that breaks it is the postback's finding, not a reference)."""
+
+
 def _first(postbacks: Iterable[Mapping[str, Any]], field: str) -> list[int]:
     for postback in postbacks:
         value = as_int(postback.get(field))
-        if value:
+        if value and postback.get("pixel_level") in LEVELS[field]:
             return [value]
     return []
 
