@@ -39,6 +39,13 @@ class TooDeep(TransportFailure):
     check = "json_depth"
 
 
+class UnusableEncoding(TransportFailure):
+    """An answer in more than one ``Content-Encoding``, or in one the client does not
+    decode: no Everflow answer is, so it is a violation (exit 1), reported unread."""
+
+    check = "content_encoding"
+
+
 class RetryRefused(TransportFailure):
     """The server asked for a longer wait than the run will make (``Retry-After``)."""
 
