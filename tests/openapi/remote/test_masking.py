@@ -83,10 +83,10 @@ LONG_KEYS = {
 def fresh_forms() -> Iterator[None]:
     """Forms computed anew, before and after a test that changes ``SECRET_FORMS``."""
     masking.secret_forms.cache_clear()
-    masking._pieces.cache_clear()
+    masking._prepared.cache_clear()
     yield
     masking.secret_forms.cache_clear()
-    masking._pieces.cache_clear()
+    masking._prepared.cache_clear()
 
 
 @pytest.mark.parametrize("name", SECRET_FORMS)
@@ -103,6 +103,7 @@ def test_each_form_of_a_short_key_is_masked_and_needed(
     # and this test holds the form: without it, the form comes through
     monkeypatch.delitem(SECRET_FORMS, name)
     masking.secret_forms.cache_clear()
+    masking._prepared.cache_clear()
     assert redact(text, [key]) != f"got {MASK}, {MASK}."
 
 
@@ -124,7 +125,7 @@ def test_a_non_ascii_key_written_by_default_json_is_masked(
     monkeypatch.delitem(SECRET_FORMS, "json_ascii")
     monkeypatch.delitem(SECRET_FORMS, "json_escaped_slashes")
     masking.secret_forms.cache_clear()
-    masking._pieces.cache_clear()
+    masking._prepared.cache_clear()
     assert "\\u00e0pi" in redact(body, [key])
 
 
