@@ -30,6 +30,7 @@ from openapi.remote.failures import (
     TransportFailure,
     json_depth,
     retry_after_seconds,
+    unquoted,
 )
 from openapi.remote.findings import Write
 from openapi.remote.masking import masked_response, redact
@@ -245,7 +246,7 @@ class ContractClient:
                 f"no complete answer to {what} within {self._timeout:g} s (--timeout)"
             ) from None
         except httpx.HTTPError as error:
-            message = f"{type(error).__name__} for {what}: {error}"
+            message = f"{type(error).__name__} for {what}: {unquoted(str(error))}"
             raise TransportFailure(redact(message, [key])) from None
         finally:
             if self._deadline is not None:

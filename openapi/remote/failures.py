@@ -53,6 +53,16 @@ class RetryRefused(TransportFailure):
     stops_run = True
 
 
+def unquoted(message: str) -> str:
+    """An error message cut before the first thing it quotes: h11 and httpcore quote what
+    the server sent (``illegal status line: bytearray(b'...')``), which is the server's
+    text, not the kit's, and no more shown than its body."""
+    cut = min((i for i in (message.find("'"), message.find('"')) if i >= 0), default=-1)
+    if cut < 0:
+        return message
+    return message[:cut].rstrip(" :(") + " (what it quoted left out)"
+
+
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 

@@ -462,8 +462,10 @@ def test_odd_answers_are_findings_not_crashes(
     assert "nests JSON more than 64 levels deep" in junit.read_text()
     assert "| json_depth |" in md.read_text()
     assert "known_id (pixel 3)" not in out  # retried after its 429, then fine
-    assert "known_id (pixel 4): $:DataValidationError at $: " in out
-    assert "the body is not UTF-8" in out
+    assert (
+        "known_id (pixel 4): $:json at $: expected a JSON body, got body is not valid JSON, "
+        "25 bytes" in out
+    )
     if writes:
         assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in out
         with app.test_client() as client:
@@ -488,13 +490,13 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
     with LocalServer(app) as local:
         code, out, err = run(["--base-url", local.url, "--pixel-id", "1", *FAST, *reports], capsys)
     assert code == 1
-    escaped = "7\\x1b[2J\\x1b]0;owned\\x07\\x00\\n[error] forged line\\u202e\\r"
-    assert f"pixel_id at $.network_pixel_id: expected 1, got {escaped}" in out
+    shown = f"a string of {len(FORGED)} characters"
+    assert f"pixel_id at $.network_pixel_id: expected 1, got {shown}" in out
+    assert f"undocumented_field at $[a name of {len(FORGED)} characters]" in out
     for produced in (out, err, junit.read_text(), md.read_text()):
         assert not any(c in produced for c in "\x1b\x00\x07\u202e\r")
-        assert "\n[error] forged" not in produced
-    suite = ET.parse(junit).getroot()  # well-formed
-    assert escaped in "".join(suite.itertext())
+        assert "forged" not in produced
+    ET.parse(junit).getroot()  # well-formed
 
 
 @pytest.mark.slow
