@@ -143,7 +143,7 @@ def _page_size(response: httpx.Response | None) -> str:
     size = paging.get("page_size") if isinstance(paging, dict) else None
     if response.status_code != 200:
         return f"{response.status_code} {_body_shape(response, body)}"
-    return f"200, page_size {size}"
+    return f"200, page_size {shape(size)}"
 
 
 def search_paging(
@@ -176,7 +176,7 @@ def post_conversion(target: str, response: httpx.Response | None) -> list[Findin
     if response.status_code != 200 or not isinstance(rows, list):
         actual = f"{response.status_code}: {_body_shape(response, body)}"
     else:
-        types = Counter(str(row.get("pixel_type")) for row in rows if isinstance(row, Mapping))
+        types = Counter(shape(row.get("pixel_type")) for row in rows if isinstance(row, Mapping))
         listed = ", ".join(f"{kind} x{n}" for kind, n in types.most_common()) or "no postbacks"
         actual = f"200: {listed}"
     expected = "200, selecting event postbacks (stored and answered as event)"

@@ -683,3 +683,58 @@ def test_sigterm_while_the_reports_are_written_lets_them_finish(
     assert out.startswith("everflow-contract PASS")
     assert md.read_text().startswith("# Everflow contract: passed")
     assert junit.exists()
+
+
+TOKEN = "tok-BODY-4711x"
+EMAIL = "jörg.body@bücher-mail.de"
+
+
+def _planting_app() -> Flask:
+    """A target whose every answer plants a token and an e-mail address: a read's body cut
+    short, a page whose postbacks break the schema with them (values, a property name), a
+    refusal's message, a rate-limit header."""
+    app = Flask("planting")
+    planted = f"{TOKEN} {EMAIL}"
+
+    def answer(body: bytes, status: int = 200) -> Response:
+        headers = {
+            "X-RateLimit-Limit": TOKEN,
+            "X-RateLimit-Remaining": EMAIL.encode().decode("latin-1"),
+        }
+        return Response(body, status, headers, content_type="application/json")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def read(pixel_id: int) -> Response:
+        if pixel_id > 1000:
+            return answer(json.dumps({"error": planted}).encode(), 404)
+        whole = json.dumps(
+            {"network_pixel_id": pixel_id, "postback_url": f"https://x/?t={planted}"}
+        )
+        return answer(whole.encode()[:-20])
+
+    @app.route("/v1/networks/pixels", methods=["GET"])
+    @app.post("/v1/networks/pixelstable")
+    def page() -> Response:
+        postback = {"network_pixel_id": 2, "delivery_method": planted, planted: planted}
+        paging = {"page": planted, "page_size": EMAIL, "total_count": 1}
+        return answer(json.dumps({"pixels": [postback], "paging": paging}).encode())
+
+    return app
+
+
+def test_no_part_of_a_targets_body_reaches_any_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit, md, reports = _reports(tmp_path)
+    with LocalServer(_planting_app()) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1,2", "--retries", "0", *FAST]
+        code, out, err = run([*args, *reports], capsys)
+    assert code == 1
+    assert (
+        "known_id (pixel 1): $:json at $: expected a JSON body, got body is not valid JSON" in out
+    )
+    assert "expected DataValidationError" not in out
+    assert "$.pixels[0].delivery_method:enum" in out
+    for produced in (out, err, junit.read_text(), md.read_text()):
+        for planted in (TOKEN, EMAIL, "jörg", "body@", "BODY-47", "bücher"):
+            assert planted not in produced

@@ -39,7 +39,7 @@ def test_a_run_against_the_mock_observes_every_open_point_and_still_passes() -> 
     assert observed["observed_search_paging"].actual.startswith(
         "paging object alone: 200, page_size 4; query 5 and body 4: 400 an object of 1 member"
     )
-    assert observed["observed_post_conversion"].actual.startswith("200: event x")
+    assert observed["observed_post_conversion"].actual.startswith('200: "event" x')
 
 
 def test_a_production_that_chose_otherwise_is_reported_as_it_is() -> None:
