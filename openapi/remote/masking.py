@@ -215,6 +215,8 @@ class Secrets:
         if not secret or secret in self:
             return
         with self._lock:
+            if secret in self:  # added by another thread meanwhile
+                return
             if len(secret) >= MIN_PIECE:
                 self._order[secret] = None
                 self._pieces.update(_windows(secret_forms(secret)))
