@@ -10,7 +10,12 @@ bytes it encodes, whatever the case of its hex digits or which characters were e
 shorter key is no real API key (a loopback mock's placeholder, say): masking every run of it
 would mask letters of ordinary words (a key ``x`` would turn ``pixel`` into ``pi********el``)
 and so reveal the key, so it is masked only where it stands whole, touching no letter, digit
-or underscore.
+or underscore. A key that reads as UTF-8 decoded as Latin-1 (a header as a WSGI server hands
+it over) is masked as the text it was too (``variants``).
+
+``Secrets`` makes secrets ready once (their pieces in one table), so that masking a text
+costs a look-up per ``MIN_PIECE`` characters however many secrets there are; ``redact`` takes
+one, or a plain list (made ready once and kept for the last 16 lists).
 """
 
 from __future__ import annotations
