@@ -738,3 +738,29 @@ def test_no_part_of_a_targets_body_reaches_any_output(
     for produced in (out, err, junit.read_text(), md.read_text()):
         for planted in (TOKEN, EMAIL, "jörg", "body@", "BODY-47", "bücher"):
             assert planted not in produced
+
+
+def test_a_stacked_compression_bomb_is_a_violation_found_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    bomb = gzip.compress(gzip.compress(bytes(64 << 20)))
+    app = Flask("bomb")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def read(pixel_id: int) -> Response:
+        headers = {"Content-Encoding": "gzip, gzip"}
+        return Response(bomb, 200, headers, content_type="application/json")
+
+    junit, md, reports = _reports(tmp_path)
+    started = time.monotonic()
+    with LocalServer(app) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1", "--timeout", "2", "--max-time", "5"]
+        code, out, _ = run([*args, "--retries", "0", *FAST, *reports], capsys)
+    assert time.monotonic() - started < 5
+    assert code == 1
+    assert "known_id (pixel 1): content_encoding at $: expected 200, got the answer to GET" in out
+    assert "(Content-Encoding: 'gzip', 'gzip'); the client decodes at most one encoding" in out
+    assert "content_encoding" in junit.read_text()
+    assert "| content_encoding |" in md.read_text()
