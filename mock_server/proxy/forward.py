@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from openapi.remote.masking import Secrets
 
 MAX_KEYS = 64
-"""Keys the proxy remembers to mask out of what it writes (its own, and the last callers'
-it sent: the oldest caller's key is forgotten first)."""
+"""Keys the proxy remembers to mask out of what it writes, its own included (the rest are
+the last callers' it sent for: the oldest caller's key is forgotten first)."""
 MAX_KEY_CHARS = 256
 """The longest key a caller may send (no Everflow key comes near it): a longer one is
 refused with 400 before anything is sent or remembered, so that masking a request costs
