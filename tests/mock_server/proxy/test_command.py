@@ -147,6 +147,8 @@ def _broken_upstream(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/networks/pixels/6").respond_with_json(
         {"error": planted}, status=404
     )
+    recorded = {"network_pixel_id": 7, "delivery_method": planted, planted: 1, EMAIL: {TOKEN: 2}}
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json(recorded)
 
 
 def _body_leaks(text: str) -> list[str]:
@@ -159,7 +161,7 @@ def test_no_part_of_an_answers_body_reaches_any_output(
 ) -> None:
     _broken_upstream(httpserver)
     port = free_port()
-    report, junit = tmp_path / "r.md", tmp_path / "j.xml"
+    report, junit, recording = tmp_path / "r.md", tmp_path / "j.xml", tmp_path / "rec.json"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -176,6 +178,8 @@ def test_no_part_of_an_answers_body_reaches_any_output(
             str(report),
             "--junit",
             str(junit),
+            "--record",
+            str(recording),
         ],
         env={**os.environ, "EVERFLOW_API_KEY": KEY},
         stdout=subprocess.PIPE,
@@ -188,7 +192,7 @@ def test_no_part_of_an_answers_body_reaches_any_output(
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             counts = [
                 http.get(f"/v1/networks/pixels/{n}").headers["X-Everflow-Violations"]
-                for n in range(1, 7)
+                for n in range(1, 8)
             ]
             bomb = http.get("/v1/networks/pixels/4")
             journal = http.get("/__admin/requests").text
@@ -207,7 +211,18 @@ def test_no_part_of_an_answers_body_reaches_any_output(
     assert "body is not valid JSON" in report.read_text()
     assert "body is not valid JSON" in junit.read_text()
     assert "DataValidationError" not in out
-    for text in (out, err, journal, report.read_text(), junit.read_text()):
+    scrub_report = json.loads((tmp_path / "rec.json.scrub.json").read_text())
+    assert scrub_report["drift"][0]["network_pixel_id"] == 7
+    # the recording itself is the scrubber's to clean (by allow-list); its report names
+    # paths, rules and counts only
+    for text in (
+        out,
+        err,
+        journal,
+        report.read_text(),
+        junit.read_text(),
+        json.dumps(scrub_report),
+    ):
         assert _body_leaks(text) == [], text[
             max(0, text.find("BODY-47") - 300) : text.find("BODY-47") + 100
         ]
