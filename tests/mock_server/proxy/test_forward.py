@@ -205,6 +205,7 @@ def test_the_proxy_remembers_a_bounded_number_of_keys_its_own_always(
     assert "caller-0000" not in keys  # the oldest caller's, forgotten first
 
 
+@pytest.mark.slow
 def test_masking_a_request_costs_the_same_however_many_keys_were_seen(
     httpserver: HTTPServer,
 ) -> None:
