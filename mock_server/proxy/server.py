@@ -26,6 +26,8 @@ from openapi.spec import api_key_header
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from openapi.remote.masking import Secrets
+
 VIOLATIONS_HEADER = "X-Everflow-Violations"
 MAX_BODY = 64 * 1024
 """The largest request body passed on (a search body is a few hundred bytes)."""
@@ -60,21 +62,25 @@ class ProxyApp:
         started, clock = time.time(), time.perf_counter()
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = environ.get("PATH_INFO") or "/"
+        keys = self.upstream.masking(environ.get(self._key_environ) or None)
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             answer = self._admin(environ, method, path)
             findings: list[Any] = []
         else:
-            answer, findings = self._api(environ, method, path)
+            answer, findings = self._api(environ, method, path, keys)
         headers = [(k, v) for k, v in answer.headers if k.lower() != VIOLATIONS_HEADER.lower()]
         headers.append(("Content-Length", str(len(answer.body))))
         errors = [f for f in findings if f.severity == "error"]
         headers.append((VIOLATIONS_HEADER, str(len(errors))))
         start_response(f"{answer.status} {_reason(answer.status)}", headers)
         if self._lines is not None:
-            self._log(method, path, answer.status, started, clock, errors)
+            self._log(method, path, answer.status, started, clock, errors, keys)
         return [answer.body]
 
-    def _api(self, environ: WSGIEnvironment, method: str, path: str) -> tuple[Answer, list[Any]]:
+    def _api(
+        self, environ: WSGIEnvironment, method: str, path: str, keys: Secrets
+    ) -> tuple[Answer, list[Any]]:
+        """Forward one API request, judge its answer and journal both, masked by ``keys``."""
         from openapi.operations import find_operation
         from openapi.remote.checks import judge_answer
         from openapi.remote.masking import redact
@@ -91,7 +97,6 @@ class ProxyApp:
         answer = self.upstream.forward(
             method, path[len(API_PREFIX) :] or "/", query, body, caller_key
         )
-        keys = self.upstream.keys
         findings = []
         if answer.response is not None:
             findings = [
@@ -127,13 +132,19 @@ class ProxyApp:
         return own_answer(404, f"no admin endpoint {method} {printable(path)}", "admin")
 
     def _log(
-        self, method: str, path: str, status: int, started: float, clock: float, errors: list[Any]
+        self,
+        method: str,
+        path: str,
+        status: int,
+        started: float,
+        clock: float,
+        errors: list[Any],
+        keys: Secrets,
     ) -> None:
         from openapi.remote.masking import redact
 
         assert self._lines is not None
         assert self._write is not None
-        keys = self.upstream.keys
         said = f"violations: {len(errors)}" if errors else None
         self._lines.log(method, redact(path, keys), status, started, clock, said)
         for f in errors:

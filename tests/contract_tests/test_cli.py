@@ -463,8 +463,10 @@ def test_odd_answers_are_findings_not_crashes(
     assert "nests JSON more than 64 levels deep" in junit.read_text()
     assert "| json_depth |" in md.read_text()
     assert "known_id (pixel 3)" not in out  # retried after its 429, then fine
-    assert "known_id (pixel 4): $:DataValidationError at $: " in out
-    assert "the body is not UTF-8" in out
+    assert (
+        "known_id (pixel 4): $:json at $: expected a JSON body, got body is not valid JSON, "
+        "25 bytes" in out
+    )
     if writes:
         assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in out
         with app.test_client() as client:
@@ -489,13 +491,13 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
     with LocalServer(app) as local:
         code, out, err = run(["--base-url", local.url, "--pixel-id", "1", *FAST, *reports], capsys)
     assert code == 1
-    escaped = "7\\x1b[2J\\x1b]0;owned\\x07\\x00\\n[error] forged line\\u202e\\r"
-    assert f"pixel_id at $.network_pixel_id: expected 1, got {escaped}" in out
+    shown = f"a string of {len(FORGED)} characters"
+    assert f"pixel_id at $.network_pixel_id: expected 1, got {shown}" in out
+    assert f"undocumented_field at $[a name of {len(FORGED)} characters]" in out
     for produced in (out, err, junit.read_text(), md.read_text()):
         assert not any(c in produced for c in "\x1b\x00\x07\u202e\r")
-        assert "\n[error] forged" not in produced
-    suite = ET.parse(junit).getroot()  # well-formed
-    assert escaped in "".join(suite.itertext())
+        assert "forged" not in produced
+    ET.parse(junit).getroot()  # well-formed
 
 
 @pytest.mark.slow
@@ -682,3 +684,84 @@ def test_sigterm_while_the_reports_are_written_lets_them_finish(
     assert out.startswith("everflow-contract PASS")
     assert md.read_text().startswith("# Everflow contract: passed")
     assert junit.exists()
+
+
+TOKEN = "tok-BODY-4711x"
+EMAIL = "jörg.body@bücher-mail.de"
+
+
+def _planting_app() -> Flask:
+    """A target whose every answer plants a token and an e-mail address: a read's body cut
+    short, a page whose postbacks break the schema with them (values, a property name), a
+    refusal's message, a rate-limit header."""
+    app = Flask("planting")
+    planted = f"{TOKEN} {EMAIL}"
+
+    def answer(body: bytes, status: int = 200) -> Response:
+        headers = {
+            "X-RateLimit-Limit": TOKEN,
+            "X-RateLimit-Remaining": EMAIL.encode().decode("latin-1"),
+        }
+        return Response(body, status, headers, content_type="application/json")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def read(pixel_id: int) -> Response:
+        if pixel_id > 1000:
+            return answer(json.dumps({"error": planted}).encode(), 404)
+        whole = json.dumps(
+            {"network_pixel_id": pixel_id, "postback_url": f"https://x/?t={planted}"}
+        )
+        return answer(whole.encode()[:-20])
+
+    @app.route("/v1/networks/pixels", methods=["GET"])
+    @app.post("/v1/networks/pixelstable")
+    def page() -> Response:
+        postback = {"network_pixel_id": 2, "delivery_method": planted, planted: planted}
+        paging = {"page": planted, "page_size": EMAIL, "total_count": 1}
+        return answer(json.dumps({"pixels": [postback], "paging": paging}).encode())
+
+    return app
+
+
+def test_no_part_of_a_targets_body_reaches_any_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit, md, reports = _reports(tmp_path)
+    with LocalServer(_planting_app()) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1,2", "--retries", "0", *FAST]
+        code, out, err = run([*args, *reports], capsys)
+    assert code == 1
+    assert (
+        "known_id (pixel 1): $:json at $: expected a JSON body, got body is not valid JSON" in out
+    )
+    assert "expected DataValidationError" not in out
+    assert "$.pixels[0].delivery_method:enum" in out
+    for produced in (out, err, junit.read_text(), md.read_text()):
+        for planted in (TOKEN, EMAIL, "jörg", "body@", "BODY-47", "bücher"):
+            assert planted not in produced
+
+
+def test_a_stacked_compression_bomb_is_a_violation_found_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    bomb = gzip.compress(gzip.compress(bytes(64 << 20)))
+    app = Flask("bomb")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def read(pixel_id: int) -> Response:
+        headers = {"Content-Encoding": "gzip, gzip"}
+        return Response(bomb, 200, headers, content_type="application/json")
+
+    junit, md, reports = _reports(tmp_path)
+    started = time.monotonic()
+    with LocalServer(app) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1", "--timeout", "2", "--max-time", "5"]
+        code, out, _ = run([*args, "--retries", "0", *FAST, *reports], capsys)
+    assert time.monotonic() - started < 5
+    assert code == 1
+    assert "known_id (pixel 1): content_encoding at $: expected 200, got the answer to GET" in out
+    assert "(Content-Encoding: 'gzip', 'gzip'); the client decodes at most one encoding" in out
+    assert "content_encoding" in junit.read_text()
+    assert "| content_encoding |" in md.read_text()

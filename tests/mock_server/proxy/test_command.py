@@ -7,11 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from mock_server.cli.command import main
 from mock_server.testing.local_server import LocalServer
@@ -101,3 +103,217 @@ def test_an_output_in_a_missing_folder_is_refused_before_serving(
     target = tmp_path / "missing" / "out.json"
     assert main(["proxy", "--port", "0", option, str(target)]) == 2
     assert f"{option} {target}: no folder" in capsys.readouterr().err
+
+
+TOKEN = "tok-BODY-4711x"
+EMAIL = "jörg.body@bücher-mail.de"
+BODY_SECRETS = (TOKEN, EMAIL, "jörg", "body@", "BODY-47")
+"""What the upstream's answers hold that no output may show, or any 5 characters of them
+(``body@``: the e-mail's ASCII middle)."""
+
+
+def _broken_upstream(httpserver: HTTPServer) -> None:
+    """An upstream whose answers plant a token and an e-mail address every way the checks
+    could quote them: a body cut short, values the schema refuses, a property name, a
+    rate-limit header, a media type, and a stacked-gzip bomb."""
+    import gzip
+
+    planted = f"{TOKEN} {EMAIL}"
+    whole = json.dumps({"network_pixel_id": 1, "postback_url": f"https://x/?t={TOKEN}&e={EMAIL}"})
+    cut_short = whole.encode()[:-30]
+    invalid = {
+        "network_pixel_id": planted,
+        "delivery_method": planted,
+        "pixel_status": {planted: [planted]},
+        "postback_url": EMAIL,
+        planted: planted,
+        TOKEN: 1,
+    }
+    answers: dict[str, tuple[bytes, dict[str, str]]] = {
+        "/v1/networks/pixels/1": (cut_short, {}),
+        "/v1/networks/pixels/2": (json.dumps(invalid).encode(), {}),
+        "/v1/networks/pixels/3": (b'{"network_pixel_id": 3}', {"X-RateLimit-Limit": TOKEN}),
+        "/v1/networks/pixels/4": (gzip.compress(gzip.compress(bytes(64 << 20))), {}),
+    }
+    for path, (body, headers) in answers.items():
+        if path.endswith("/4"):
+            headers = {"Content-Encoding": "gzip, gzip"}
+        httpserver.expect_request(path).respond_with_data(
+            body, headers=headers, content_type="application/json"
+        )
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        planted.encode(), content_type=f"text/{TOKEN}"
+    )
+    httpserver.expect_request("/v1/networks/pixels/6").respond_with_json(
+        {"error": planted}, status=404
+    )
+    recorded = {"network_pixel_id": 7, "delivery_method": planted, planted: 1, EMAIL: {TOKEN: 2}}
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json(recorded)
+
+
+def _body_leaks(text: str) -> list[str]:
+    return [secret for secret in BODY_SECRETS if secret in text]
+
+
+@pytest.mark.slow
+def test_no_part_of_an_answers_body_reaches_any_output(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    _broken_upstream(httpserver)
+    port = free_port()
+    report, junit, recording = tmp_path / "r.md", tmp_path / "j.xml", tmp_path / "rec.json"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mock_server.cli",
+            "proxy",
+            "--upstream",
+            httpserver.url_for("/v1"),
+            "--port",
+            str(port),
+            "--timeout",
+            "2",
+            "--report",
+            str(report),
+            "--junit",
+            str(junit),
+            "--record",
+            str(recording),
+        ],
+        env={**os.environ, "EVERFLOW_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            counts = [
+                http.get(f"/v1/networks/pixels/{n}").headers["X-Everflow-Violations"]
+                for n in range(1, 8)
+            ]
+            bomb = http.get("/v1/networks/pixels/4")
+            journal = http.get("/__admin/requests").text
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert counts[0] != "0"
+    assert counts[1] != "0"
+    assert bomb.status_code == 502
+    assert "encoded 2 times" in bomb.text
+    assert "body is not valid JSON" in journal
+    assert "body is not valid JSON" in out  # the access log
+    assert "body is not valid JSON" in report.read_text()
+    assert "body is not valid JSON" in junit.read_text()
+    assert "DataValidationError" not in out
+    scrub_report = json.loads((tmp_path / "rec.json.scrub.json").read_text())
+    assert scrub_report["drift"][0]["network_pixel_id"] == 7
+    # the recording itself is the scrubber's to clean (by allow-list); its report names
+    # paths, rules and counts only
+    for text in (
+        out,
+        err,
+        journal,
+        report.read_text(),
+        junit.read_text(),
+        json.dumps(scrub_report),
+    ):
+        assert _body_leaks(text) == [], text[
+            max(0, text.find("BODY-47") - 300) : text.find("BODY-47") + 100
+        ]
+        assert leaks(text) == []
+
+
+CALLER_KEY = "clé-sécrète-àpi-0042"
+"""A caller's key that is not ASCII: waitress decodes its UTF-8 bytes as Latin-1."""
+
+
+def _key_forms(key: str) -> list[str]:
+    """Every way an output could write ``key``: raw, as its UTF-8 bytes read as Latin-1,
+    percent-encoded from UTF-8 or Latin-1 bytes, upper- or lower-case hex."""
+    import urllib.parse
+
+    mojibake = key.encode().decode("latin-1")
+    quoted = [urllib.parse.quote(key), urllib.parse.quote(key, encoding="latin-1")]
+    quoted += [urllib.parse.quote(mojibake)]
+    return [key, mojibake, *quoted, *(q.lower() for q in quoted)]
+
+
+@pytest.mark.slow
+def test_a_callers_key_is_masked_in_every_form_and_long_keys_cost_only_themselves(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/3").respond_with_json({"network_pixel_id": 3})
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mock_server.cli",
+            "proxy",
+            "--upstream",
+            httpserver.url_for("/v1"),
+            "--port",
+            str(port),
+            "--rate",
+            "1000",
+            "--report",
+            str(tmp_path / "r.md"),
+            "--junit",
+            str(tmp_path / "j.xml"),
+        ],
+        env={**os.environ, "EVERFLOW_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    forms = _key_forms(CALLER_KEY)
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
+            raw_key = {"X-Eflow-Api-Key": CALLER_KEY.encode()}
+            for form in forms[2:]:
+                refused = http.get(f"/networks/pixels/3?api_key={form}", headers=raw_key)
+                assert refused.status_code == 400
+            # 20 callers with distinct 60 KB keys: each refused before anything ...
+            started = time.monotonic()
+            for n in range(20):
+                long_key = f"{n:02d}" + "k" * 60_000
+                got = http.get(
+                    f"/networks/pixels/3?api_key={long_key[:100]}",
+                    headers={"X-Eflow-Api-Key": long_key},
+                )
+                assert got.status_code == 400
+                assert "longer than 256 characters" in got.json()["error"]
+            # ... and 100 with distinct keys at the cap, passed on and remembered
+            for n in range(100):
+                got = http.get(
+                    "/networks/pixels/3", headers={"X-Eflow-Api-Key": f"{n:03d}" + "q" * 253}
+                )
+                assert got.status_code == 200
+            churn = time.monotonic() - started
+            started = time.monotonic()
+            assert http.get("/networks/pixels/3").status_code == 200
+            ordinary = time.monotonic() - started
+            journal = http.get(f"http://127.0.0.1:{port}/__admin/requests").text
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert ordinary < 1.0, ordinary  # it took 25.8 s after 20 distinct 60 KB keys
+    assert churn < 30, churn
+    outputs = [out, err, journal, *(p.read_text() for p in tmp_path.iterdir())]
+    for text in outputs:
+        for form in forms:
+            assert form[3:11] not in text, (form, text[:2000])
+        assert "kkkkkkkk" not in text
+        assert leaks(text) == []
+    assert json.loads(journal)["requests"][-1]["path"] == "/v1/networks/pixels/3"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from mock_server import MockConfig
 from mock_server.app import MockApp
@@ -317,3 +318,53 @@ def test_a_value_utf8_cannot_hold_is_escaped_named_and_the_rest_written(
         assert written[2]["description"] == "half \\ud800 a pair"
         assert written[2]["brand_new"] == {"k\\udc00": "v", "list": ["ok", "\\ud800"]}
     assert "half" not in report_path(out).read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [("gzip, gzip", "encoded 2 times"), ("gzip", "larger than 1048576 bytes once decoded")],
+)
+def test_a_compression_bomb_stops_the_recording_at_the_cap(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+    said: str,
+) -> None:
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(bytes(64 << 20))
+    if encoding == "gzip, gzip":
+        bomb = gzip.compress(bomb)
+    httpserver.expect_request("/v1/networks/pixels/1").respond_with_data(
+        bomb, headers={"Content-Encoding": encoding}, content_type="application/json"
+    )
+    out = tmp_path / "x.json"
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        code = main(
+            [
+                "record",
+                "--base-url",
+                httpserver.url_for("/v1"),
+                "--out",
+                str(out),
+                "--pixel-id",
+                "1",
+                "--timeout",
+                "2",
+                "--max-time",
+                "5",
+            ]
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 2
+    assert said in capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert peak < 16 << 20  # not the 64 MiB the bomb decodes to (the client, spec included)
+    assert list(tmp_path.iterdir()) == []
