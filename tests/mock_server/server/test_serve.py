@@ -282,7 +282,7 @@ def test_an_upload_cut_short_by_a_client_that_left_changes_nothing(
     with spawn_serve("--server", server, "--quiet") as spawned:
         conn = socket.create_connection(("127.0.0.1", int(spawned.root.rsplit(":", 1)[1])))
         conn.sendall(
-            b"PUT /__admin/pixels/904 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"PUT /__admin/pixels/904 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + head
             + sent
         )
@@ -316,7 +316,7 @@ def _stall(port: int, count: int) -> list[socket.socket]:
     for _ in range(count):
         conn = socket.create_connection(("127.0.0.1", port), timeout=30)
         conn.sendall(
-            b"PUT /__admin/pixels/900 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"PUT /__admin/pixels/900 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b'Content-Length: 5000\r\n\r\n{"network_pixel_id": 9'
         )
         held.append(conn)
@@ -449,7 +449,9 @@ def test_the_banner_is_printed_once_connections_are_accepted(server: str) -> Non
         assert process.stdout.readline().startswith(BANNER_FIRST_LINE)
         # At once, as a user's curl right after the banner: accepted, and answered.
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
-            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            conn.sendall(
+                b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
             assert conn.recv(12) == b"HTTP/1.1 200"
     finally:
         process.send_signal(signal.SIGTERM)
@@ -494,7 +496,7 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_read_timeout(server: 
     with spawn_serve("--server", server, "--quiet", "--read-timeout", "2") as spawned:
         conn = socket.create_connection(("127.0.0.1", _port_of(spawned)), timeout=30)
         try:
-            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             assert conn.recv(12) == b"HTTP/1.1 200"
             started = time.monotonic()
             while conn.recv(65536):  # the rest of the answer, then the server's close
