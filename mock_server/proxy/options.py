@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 PROG = "everflow-mock"
 EXIT_INTERRUPTED = 130
 NO_SCRUB_ACK = "--i-know-this-keeps-secrets"
+RECORDING_OPTIONS = ("--out", "--record")
+"""Options naming a recording, whose report is written next to it."""
 
 
 class Refused(Exception):
@@ -54,9 +55,24 @@ def fail(error: BaseException | str) -> int:
 
 
 def check_outputs(args: argparse.Namespace, *options: str) -> None:
-    """``Refused`` when a file an option names could not be written: its folder is
-    missing (said before the proxy runs, not at its end)."""
+    """``Refused`` when a file an option names could not be written: an empty name, a
+    missing folder, or a name that holds something else than a regular file (a device
+    node, a FIFO, a folder), which writing would replace (said before anything runs, not
+    at the end)."""
+    from openapi.files import NotRegularFile, check_output
+
     for option in options:
         value = getattr(args, option.lstrip("-").replace("-", "_"))
-        if value is not None and not Path(value).resolve().parent.is_dir():
-            raise Refused(f"{option} {value}: no folder {Path(value).resolve().parent}")
+        if value is None:
+            continue
+        try:
+            check_output(value)
+        except NotRegularFile as error:
+            raise Refused(f"{option} {error}") from None
+        if option in RECORDING_OPTIONS:
+            from mock_server.proxy.record import report_path
+
+            try:
+                check_output(report_path(value))
+            except NotRegularFile as error:
+                raise Refused(f"{option} {value}: its report {error}") from None
