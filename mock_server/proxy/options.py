@@ -12,6 +12,8 @@ import sys
 PROG = "everflow-mock"
 EXIT_INTERRUPTED = 130
 NO_SCRUB_ACK = "--i-know-this-keeps-secrets"
+REMOTE_CLIENTS = "--allow-remote-clients"
+"""The option that lets the proxy listen beyond loopback."""
 RECORDING_OPTIONS = ("--out", "--record")
 """Options naming a recording, whose report is written next to it."""
 
@@ -44,6 +46,32 @@ def api_key(args: argparse.Namespace) -> str:
     if key and not carriable(key):
         raise Refused(f"the key in ${args.api_key_env} has characters an HTTP header cannot carry")
     return key
+
+
+def check_host(args: argparse.Namespace, key: str) -> str | None:
+    """``Refused`` when ``--host`` is not a loopback address and ``--allow-remote-clients``
+    was not given: any client that reaches the proxy has its requests sent with the
+    operator's key. With the option, the warning to print at start, naming whose key the
+    proxy relays (``None`` for loopback)."""
+    from openapi.remote.targets import is_loopback
+
+    if is_loopback(args.host):
+        return None
+    whose = (
+        f"the key in ${args.api_key_env} (the operator's) is added to every request that "
+        "carries none"
+        if key
+        else f"no key is set (${args.api_key_env}): each client's own key is passed on"
+    )
+    if not args.allow_remote_clients:
+        raise Refused(
+            f"--host {args.host} is not a loopback address: any client that can reach it "
+            f"could use the proxy, and {whose}; add {REMOTE_CLIENTS} to listen there"
+        )
+    return (
+        f"{PROG} proxy: listening on {args.host}, beyond loopback ({REMOTE_CLIENTS}): any "
+        f"client that reaches it is answered; {whose}"
+    )
 
 
 def fail(error: BaseException | str) -> int:

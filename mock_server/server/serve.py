@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import signal
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -216,8 +217,9 @@ def serve_waitress(
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # A process started with SIGINT ignored (nohup, `&` in a script) keeps it ignored, and
     # Python then installs no Ctrl-C handler: install it, so Ctrl-C stops waitress anyway.
-    signal.signal(signal.SIGINT, _stop_like_ctrl_c)
-    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+    stop = stop_like_ctrl_c()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     waitress.serve(
         app,
         sockets=[listener],
@@ -251,13 +253,26 @@ def _raise_open_files_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def _stop_like_ctrl_c(signum: int, frame: object) -> None:
-    """Stop waitress (SIGINT and SIGTERM): answer what delays hold back at once, then stop
-    as Ctrl-C does (waitress would wait up to 5 s for its threads)."""
+def stop_like_ctrl_c() -> Callable[[int, object], None]:
+    """A handler that stops waitress (SIGINT and SIGTERM): answer what delays hold back at
+    once, then stop as Ctrl-C does (waitress would wait up to 5 s for its threads).
+
+    It stops once: a signal that follows while the server stops is ignored (the stop is
+    bounded), so a second Ctrl-C or SIGTERM cannot break off the shutdown, or the summary
+    and reports after it, with a traceback. Whatever it needs is imported before it is
+    installed: an import in a handler that a second signal interrupts leaves a module
+    half-initialised (an ``ImportError`` at the next signal)."""
     from mock_server.http.wsgi import STOPPING
 
-    STOPPING.set()
-    raise KeyboardInterrupt
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        STOPPING.set()
+        if not stopped.is_set():
+            stopped.set()
+            raise KeyboardInterrupt
+
+    return stop
 
 
 def run(

@@ -10,6 +10,8 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
+from mock_server.proxy.forward import Upstream
+
 from .conftest import KEY, Proxy, leaks
 
 JSON = {"Content-Type": "application/json"}
@@ -156,4 +158,18 @@ def test_a_read_of_a_path_outside_the_allow_list_is_refused_unsent(httpserver: H
         proxy.close()
     assert got.status_code == 403
     assert "not one of the read-only requests" in got.json()["error"]
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/../admin", "/networks/pixels/../../../v2/secret", "//x", "/a%2F"]
+)
+def test_forward_sends_only_a_normalised_path(httpserver: HTTPServer, path: str) -> None:
+    upstream = Upstream(httpserver.url_for("/v1"), KEY, allow_writes=True, rate=1000)
+    try:
+        answer = upstream.forward("GET", path, "", b"", None)
+    finally:
+        upstream.close()
+    assert (answer.status, answer.outcome) == (404, "not sent")
+    assert "nothing was sent" in json.loads(answer.body)["error"]
     assert httpserver.log == []
