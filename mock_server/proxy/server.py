@@ -1,8 +1,8 @@
 """The validating proxy as a WSGI app: forward, judge, count, journal, record.
 
-Every API request (a path under ``/v1`` once decoded and normalised, ``api_path``: nothing
-else is sent) is passed on by ``Upstream`` and its answer sent
-back unchanged (status, headers but those of the connection, body byte for byte), plus
+Every API request (a path under ``/v1`` once decoded and normalised, by ``api_path``;
+nothing else is sent) is passed on by ``Upstream`` and its answer sent back unchanged
+(status, headers but those of the connection, body byte for byte), plus
 ``X-Everflow-Violations: N``: how many ways the answer breaks the spec of its operation,
 judged by the contract suite's own checks (``openapi.remote.checks.judge_answer``). The
 journal (``GET /__admin/requests``, loopback only) and the access log name each violation
