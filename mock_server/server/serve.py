@@ -208,7 +208,7 @@ def serve_waitress(
     """Serve a WSGI app on waitress on ``listener`` until Ctrl-C or SIGTERM, bounded as
     ``everflow-mock serve`` is (connections, header bytes, body bytes, read timeout): the
     mock where granian is missing, and ``everflow-mock proxy``, whose tally lives in one
-    process."""
+    process. For a command's own process: on return, SIGINT and SIGTERM are left ignored."""
     import waitress
 
     logging.getLogger("waitress").addFilter(HideInjectedFaults())
@@ -220,22 +220,29 @@ def serve_waitress(
     stop = stop_like_ctrl_c()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    waitress.serve(
-        app,
-        sockets=[listener],
-        threads=options.threads * options.workers,
-        # waitress reads a whole request before the app sees it: bound what it reads and how
-        # long a silent client may hold a connection (bodies past max_body get the app's 413,
-        # far past it waitress's own).
-        channel_timeout=max(1, int(read_timeout)),
-        cleanup_interval=max(1, int(read_timeout)),
-        max_request_body_size=2 * max_body,
-        max_request_header_size=MAX_HEADER_BYTES,
-        # waitress reads on one I/O thread, so an open connection costs little; its default
-        # of 100 let 100 slow clients lock everyone else out.
-        connection_limit=WAITRESS_CONNECTIONS,
-        _quiet=True,
-    )
+    try:
+        waitress.serve(
+            app,
+            sockets=[listener],
+            threads=options.threads * options.workers,
+            # waitress reads a whole request before the app sees it: bound what it reads and
+            # how long a silent client may hold a connection (bodies past max_body get the
+            # app's 413, far past it waitress's own).
+            channel_timeout=max(1, int(read_timeout)),
+            cleanup_interval=max(1, int(read_timeout)),
+            max_request_body_size=2 * max_body,
+            max_request_header_size=MAX_HEADER_BYTES,
+            # waitress reads on one I/O thread, so an open connection costs little; its
+            # default of 100 let 100 slow clients lock everyone else out.
+            connection_limit=WAITRESS_CONNECTIONS,
+            _quiet=True,
+        )
+    finally:
+        # Stopped: signals are ignored from here to the process's exit. A Python handler
+        # (this one) is reset to the default as the interpreter ends, so one more Ctrl-C
+        # or SIGTERM would kill a process that had stopped cleanly.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _raise_open_files_limit() -> None:

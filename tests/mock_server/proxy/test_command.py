@@ -203,18 +203,24 @@ def test_nothing_outside_v1_ever_reaches_the_upstream(
             for method in ("GET", "DELETE", "POST")
         ]
         inside, head = raw_request(port, "GET", "/v1/networks/x/..%2Fpixels/./5")
+        write, _ = raw_request(port, "DELETE", "/v1/networks/pixels/./6")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
             journal = http.get("/__admin/requests").json()["requests"]
     finally:
         _, err = stop(process, signal.SIGTERM)
     assert refused == [404] * len(targets) * 3
     arrived = [request.environ["REQUEST_URI"] for request, _ in httpserver.log]
-    assert arrived == ["/v1/networks/pixels/5"]
+    # a write inside /v1 is passed on only with --allow-writes
+    assert arrived == ["/v1/networks/pixels/5"] + ["/v1/networks/pixels/6"] * len(writes)
+    assert write == (404 if writes else 403)
     # the upstream's header, not Latin-1, reaches the client as it was sent, and the
     # journal says what the client got
     assert inside == 404
     assert b"\r\nX-Note: " + euro.encode() + b"\r\n" in head + b"\r\n"
-    assert [(e["path"], e["status"]) for e in journal] == [("/v1/networks/pixels/5", 404)]
+    assert [(e["path"], e["status"]) for e in journal] == [
+        ("/v1/networks/pixels/5", 404),
+        ("/v1/networks/pixels/6", write),
+    ]
     assert process.returncode == 0, err
     assert "Traceback" not in err
 

@@ -76,6 +76,19 @@ def test_serve_answers_prints_one_banner_and_stops_cleanly(how: int, server: str
     assert err == ""
 
 
+def test_signals_in_quick_succession_stop_waitress_cleanly() -> None:
+    # the stop handler once imported what it needed when called: a second signal broke
+    # that import off, and the next one failed with an ImportError traceback
+    with spawn_serve("--server", "waitress", "--quiet") as spawned:
+        assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        for how in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+            spawned.process.send_signal(how)
+            time.sleep(0.02)  # signals sent at once arrive as one
+        code, _, err = spawned.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("server", SERVERS)
 def test_ctrl_c_stops_a_server_started_with_ctrl_c_ignored(server: str) -> None:
     # nohup and `&` in a script start a process with SIGINT ignored; Ctrl-C (or kill -INT)
