@@ -14,7 +14,6 @@ import importlib.util
 import logging
 import signal
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -266,18 +265,23 @@ def stop_like_ctrl_c() -> Callable[[int, object], None]:
 
     It stops once: a signal that follows while the server stops is ignored (the stop is
     bounded), so a second Ctrl-C or SIGTERM cannot break off the shutdown, or the summary
-    and reports after it, with a traceback. Whatever it needs is imported before it is
+    and reports after it, with a traceback, nor deadlock the handler it interrupts. Whatever it needs is imported before it is
     installed: an import in a handler that a second signal interrupts leaves a module
     half-initialised (an ``ImportError`` at the next signal)."""
     from mock_server.http.wsgi import STOPPING
 
-    stopped = threading.Event()
+    stopped = False
 
     def stop(signum: int, frame: object) -> None:
+        # A later call returns before touching any lock: a handler runs between two
+        # bytecodes of the main thread, maybe inside this one's STOPPING.set(), whose
+        # lock a second set() would wait for forever.
+        nonlocal stopped
+        if stopped:
+            return
+        stopped = True
         STOPPING.set()
-        if not stopped.is_set():
-            stopped.set()
-            raise KeyboardInterrupt
+        raise KeyboardInterrupt
 
     return stop
 
