@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
+from mock_server.proxy.forward import Answer
 from mock_server.proxy.server import MAX_BODY, sendable
 from mock_server.testing.local_server import LocalServer
 
@@ -245,3 +246,21 @@ def test_a_header_no_answer_can_carry_is_dropped_and_named() -> None:
     )
     assert kept == [("X-Ok", "\xe2\x82\xac")]
     assert dropped == ["X-Broken", "Bad Name", "X-S"]
+
+
+def test_a_dropped_header_is_named_in_the_journal(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    answer = Answer(404, [("X-Broken", "a\nb"), ("X-Kept", "€")], b'{"error": "x"}')
+    monkeypatch.setattr(proxy.upstream, "forward", lambda *args: answer)
+    try:
+        status, headers, _ = proxy.call("GET", "/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    names = [name for name, _ in headers]
+    assert status == 404
+    assert "X-Broken" not in names
+    assert "X-Kept" in names
+    (entry,) = proxy.tally.journal()
+    assert (entry["status"], entry["dropped_headers"]) == (404, ["X-Broken"])
