@@ -73,6 +73,20 @@ def _check_budget(args: argparse.Namespace, requests: int) -> None:
         )
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """``UsageError`` when ``--junit`` or ``--report`` names what no report may be written
+    over (a device, a FIFO, a folder, an empty name, a missing folder): said before the
+    run, not after it."""
+    from openapi.files import NotRegularFile, check_output
+
+    for option, value in (("--junit", args.junit), ("--report", args.report)):
+        if value is not None:
+            try:
+                check_output(value)
+            except NotRegularFile as error:
+                raise UsageError(f"{option} {error}") from None
+
+
 def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
     from openapi.remote.reporting import summary, write_reports
 
@@ -104,6 +118,13 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
 
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
+    try:
+        _check_outputs(args)
+    except UsageError as error:
+        from openapi.remote.masking import printable
+
+        print(printable(f"{PROG}: error: {error}"), file=sys.stderr)
+        return 2
     if args.recording is not None:
         live = [o for o, v in _LIVE_ONLY.items() if getattr(args, v)]
         if live:

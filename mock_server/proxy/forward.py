@@ -133,18 +133,25 @@ class Upstream:
         self, method: str, path: str, query: str, body: bytes, caller_key: str | None
     ) -> Answer:
         """Send ``method path?query`` (``path`` under the base URL) with ``body``, with the
-        caller's key, or the proxy's own when the caller sent none."""
+        caller's key, or the proxy's own when the caller sent none. ``path`` must be
+        normalised already (``openapi.remote.targets.api_path``): any other is answered
+        404 and not sent, so nothing reaches the upstream outside its base path."""
         import httpx
 
         from openapi.remote.failures import RequestTimeout, TransportFailure
         from openapi.remote.masking import redact
-        from openapi.remote.targets import WriteRefused, carriable
+        from openapi.remote.targets import API_BASE_PATH, WriteRefused, api_path, carriable
         from openapi.spec import api_key_header
 
         if caller_key is not None and len(caller_key) > MAX_KEY_CHARS:
             message = LONG_KEY.format(header=api_key_header(), most=MAX_KEY_CHARS)
             return own_answer(400, message, "not sent")
         key = caller_key or self.key
+        if api_path(API_BASE_PATH + path) != path:
+            message = (
+                f"{method} {path} is not a normalised path under the base URL; nothing was sent"
+            )
+            return own_answer(404, redact(message, self.keys), "not sent")
         if not carriable(key):
             return own_answer(400, BAD_KEY.format(header=api_key_header()), "not sent")
         self.keys.add(key)

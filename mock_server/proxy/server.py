@@ -1,7 +1,8 @@
 """The validating proxy as a WSGI app: forward, judge, count, journal, record.
 
-Every API request (a path under ``/v1``) is passed on by ``Upstream`` and its answer sent
-back unchanged (status, headers but those of the connection, body byte for byte), plus
+Every API request (a path under ``/v1`` once decoded and normalised, by ``api_path``;
+nothing else is sent) is passed on by ``Upstream`` and its answer sent back unchanged
+(status, headers but those of the connection, body byte for byte), plus
 ``X-Everflow-Violations: N``: how many ways the answer breaks the spec of its operation,
 judged by the contract suite's own checks (``openapi.remote.checks.judge_answer``). The
 journal (``GET /__admin/requests``, loopback only) and the access log name each violation
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
 from mock_server.server.access_log import AccessLines, printable
+from openapi.remote.targets import API_BASE_PATH, api_path
 from openapi.spec import api_key_header
 
 if TYPE_CHECKING:
@@ -31,10 +34,16 @@ if TYPE_CHECKING:
 VIOLATIONS_HEADER = "X-Everflow-Violations"
 MAX_BODY = 64 * 1024
 """The largest request body passed on (a search body is a few hundred bytes)."""
-API_PREFIX = "/v1"
+API_PREFIX = API_BASE_PATH
 ADMIN_PREFIX = "/__admin"
 NO_OPERATION = "(no operation)"
 """How a request the spec has no operation for is counted (one name, whatever its method)."""
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP header name (RFC 9110's token)."""
+UNSENDABLE = re.compile("[\r\n\0]")
+"""What no header value may hold: a line break would end it, NUL is refused by clients."""
+MAX_NAME = 100
+"""Characters of a dropped header's name the journal keeps."""
 LINE_LIMIT = 1000
 """Characters of one violation's access line before it is cut."""
 
@@ -85,18 +94,22 @@ class ProxyApp:
         from openapi.remote.checks import judge_answer
         from openapi.remote.masking import redact
 
-        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
-            message = f"{printable(path)} is not an API path; the proxy passes on {API_PREFIX}/..."
-            return own_answer(404, message, "not sent"), []
+        inside = api_path(path)
+        if inside is None:
+            message = (
+                f"{printable(path)} is not an API path; the proxy passes on paths under "
+                f"{API_PREFIX}/ only, judged once decoded and normalised: nothing was sent"
+            )
+            return own_answer(404, redact(message, keys), "not sent"), []
+        path = API_PREFIX + ("" if inside == "/" else inside)  # journaled as it was sent
         body = _body(environ)
         if body is None:
             message = f"the request body is larger than {MAX_BODY} bytes; not passed on"
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
         caller_key = environ.get(self._key_environ) or None
-        answer = self.upstream.forward(
-            method, path[len(API_PREFIX) :] or "/", query, body, caller_key
-        )
+        answer = self.upstream.forward(method, inside, query, body, caller_key)
+        answer.headers, dropped = sendable(answer.headers)
         findings = []
         if answer.response is not None:
             findings = [
@@ -114,6 +127,7 @@ class ProxyApp:
             status=answer.status,
             outcome=answer.outcome,
             findings=findings,
+            dropped_headers=dropped,
         )
         return answer, findings
 
@@ -154,6 +168,29 @@ class ProxyApp:
                 self._write(text.encode("utf-8", "backslashreplace"))
             except OSError:
                 return
+
+
+def sendable(headers: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The headers as the server can send them, and the names of those it cannot.
+
+    A WSGI server sends a header's value as the Latin-1 encoding of its string, so each
+    value is given as its UTF-8 bytes read as Latin-1: the client gets the bytes the
+    upstream sent (``masked_response`` keeps a non-ASCII value as UTF-8), where a value
+    such as ``€`` would otherwise fail the server after the journal said 200. A header
+    no answer can carry (a name that is not an HTTP token, a line break or NUL in the
+    value) is dropped, and its name (printable, cut) returned, to journal."""
+    kept: list[tuple[str, str]] = []
+    dropped: list[str] = []
+    for name, value in headers:
+        try:
+            wire: str | None = value.encode("utf-8").decode("latin-1")
+        except UnicodeError:  # a lone surrogate: no bytes to send
+            wire = None
+        if wire is not None and HEADER_NAME.fullmatch(name) and not UNSENDABLE.search(wire):
+            kept.append((name, wire))
+        else:
+            dropped.append(printable(name, MAX_NAME))
+    return kept, dropped
 
 
 def _body(environ: WSGIEnvironment) -> bytes | None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from pathlib import Path
 
+from openapi.files import write_whole
 from openapi.remote.findings import UNFINISHED_CHECKS, Finding, Report, redact
 from openapi.remote.masking import Secrets, as_secrets, printable
 
@@ -187,9 +187,10 @@ def write_reports(
     markdown_path: str | None,
 ) -> None:
     """Write the JUnit XML and the Markdown report where asked (``None``: not asked), the
-    secrets masked in both; ``OSError`` when a file cannot be written."""
+    secrets masked in both, each whole or not at all and only over a regular file
+    (``openapi.files.write_whole``); ``OSError`` when a file cannot be written."""
     kept = list(secrets)
-    if junit_path:
-        Path(junit_path).write_text(junit_xml(report, kept), encoding="utf-8")
-    if markdown_path:
-        Path(markdown_path).write_text(markdown(report, kept), encoding="utf-8")
+    if junit_path is not None:
+        write_whole(junit_path, junit_xml(report, kept).encode("utf-8"))
+    if markdown_path is not None:
+        write_whole(markdown_path, markdown(report, kept).encode("utf-8"))

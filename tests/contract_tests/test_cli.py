@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
+import stat
 import subprocess
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -687,6 +689,8 @@ def test_sigterm_while_the_reports_are_written_lets_them_finish(
 
 
 TOKEN = "tok-BODY-4711x"
+
+
 EMAIL = "jörg.body@bücher-mail.de"
 
 
@@ -765,3 +769,30 @@ def test_a_stacked_compression_bomb_is_a_violation_found_at_once(
     assert "(Content-Encoding: 'gzip', 'gzip'); the client decodes at most one encoding" in out
     assert "content_encoding" in junit.read_text()
     assert "| content_encoding |" in md.read_text()
+
+
+@pytest.mark.parametrize("option", ["--junit", "--report"])
+def test_a_report_that_would_replace_no_regular_file_is_refused_before_the_run(
+    option: str,
+    tmp_path: Path,
+    fifo: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("nothing runs before the outputs are checked")
+
+    monkeypatch.setattr(cli, "_run", refuse)
+    monkeypatch.setattr(cli, "_check_recording", refuse)
+    pipe = fifo("report")
+    for value, said in [
+        (str(pipe), f"{option} {pipe}: a FIFO (named pipe); only a regular file is written"),
+        ("", f"{option} '': an empty name names no file"),
+        (str(tmp_path), f"{option} {tmp_path}: a folder"),
+    ]:
+        for target in (["--base-url", "http://127.0.0.1:9/v1"], ["--recording", "x.json"]):
+            assert main([*target, option, value]) == 2
+            err = capsys.readouterr().err
+            assert said in err
+            assert err.count("\n") == 1
+    assert stat.S_ISFIFO(pipe.stat().st_mode)

@@ -10,6 +10,8 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
+from mock_server.proxy.forward import Upstream
+
 from .conftest import KEY, Proxy, leaks
 
 JSON = {"Content-Type": "application/json"}
@@ -231,3 +233,17 @@ def test_masking_a_request_costs_the_same_however_many_keys_were_seen(
     # masking 20 requests with 64 keys remembered costs about what it did with one: the
     # time is the requests', not the keys' (it was seconds a request before)
     assert after < 3 * before + 0.5, (before, after)
+
+
+@pytest.mark.parametrize(
+    "path", ["/../admin", "/networks/pixels/../../../v2/secret", "//x", "/a%2F"]
+)
+def test_forward_sends_only_a_normalised_path(httpserver: HTTPServer, path: str) -> None:
+    upstream = Upstream(httpserver.url_for("/v1"), KEY, allow_writes=True, rate=1000)
+    try:
+        answer = upstream.forward("GET", path, "", b"", None)
+    finally:
+        upstream.close()
+    assert (answer.status, answer.outcome) == (404, "not sent")
+    assert "nothing was sent" in json.loads(answer.body)["error"]
+    assert httpserver.log == []

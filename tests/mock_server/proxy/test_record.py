@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -368,3 +370,39 @@ def test_a_compression_bomb_stops_the_recording_at_the_cap(
     assert time.monotonic() - started < 5
     assert peak < 16 << 20  # not the 64 MiB the bomb decodes to (the client, spec included)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        ("", "--out '': an empty name names no file"),
+        ("pipe", "--out {dir}/pipe: a FIFO (named pipe); only a regular file is written"),
+        ("report", "--out {dir}/rec.json: its report {dir}/rec.json.scrub.json: a FIFO"),
+        (".", "--out {dir}: a folder; only a regular file is written"),
+    ],
+)
+def test_an_out_that_is_no_regular_file_is_refused_before_any_request(
+    out: str,
+    said: str,
+    tmp_path: Path,
+    fifo: Callable[..., Path],
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fifo("pipe")
+    fifo("rec.json.scrub.json")
+    target = {"": "", "pipe": str(tmp_path / "pipe"), "report": str(tmp_path / "rec.json")}
+    argv = [
+        "record",
+        "--base-url",
+        httpserver.url_for("/v1"),
+        "--out",
+        target.get(out, str(tmp_path)),
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said.format(dir=tmp_path) in err
+    assert err.count("\n") == 1
+    assert httpserver.log == []
+    assert stat.S_ISFIFO((tmp_path / "pipe").stat().st_mode)
+    assert stat.S_ISFIFO((tmp_path / "rec.json.scrub.json").stat().st_mode)
