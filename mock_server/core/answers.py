@@ -22,10 +22,9 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from mock_server.core.reply import JSON, Reply
+from mock_server.core.reply import JSON, Reply, status_line
 
 GATEWAY_STATUSES = (502, 503, 504)
-GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 MAX_QUEUED = 1000
 """The most answers one operation may have queued at a time."""
 
@@ -229,7 +228,7 @@ def answer_problems(
 
 def gateway_body(status: int) -> bytes:
     """What a gateway answers with ``status``: a small HTML page (nginx's wording)."""
-    title = f"{status} {GATEWAY_REASONS[status]}"
+    title = status_line(status)
     return (
         f"<html><head><title>{title}</title></head>"
         f"<body><center><h1>{title}</h1></center></body></html>\n"

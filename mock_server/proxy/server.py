@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.environ import environ_key
+from mock_server.core.reply import status_line
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
@@ -81,7 +82,7 @@ class ProxyApp:
         headers.append(("Content-Length", str(len(answer.body))))
         errors = [f for f in findings if f.severity == "error"]
         headers.append((VIOLATIONS_HEADER, str(len(errors))))
-        start_response(f"{answer.status} {_reason(answer.status)}", headers)
+        start_response(status_line(answer.status), headers)
         if self._lines is not None:
             self._log(method, path, answer.status, started, clock, errors, keys)
         return [answer.body]
@@ -208,12 +209,3 @@ def _body(environ: WSGIEnvironment) -> bytes | None:
 def _json_answer(value: Any) -> Answer:
     body = json.dumps(value, ensure_ascii=False).encode()
     return Answer(200, [("Content-Type", "application/json")], body, None, "admin")
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
