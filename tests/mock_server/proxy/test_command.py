@@ -170,35 +170,13 @@ def test_no_part_of_an_answers_body_reaches_any_output(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
     _broken_upstream(httpserver)
-    port = free_port()
     report, junit, recording = tmp_path / "r.md", tmp_path / "j.xml", tmp_path / "rec.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mock_server.cli",
-            "proxy",
-            "--upstream",
-            httpserver.url_for("/v1"),
-            "--port",
-            str(port),
-            "--timeout",
-            "2",
-            "--report",
-            str(report),
-            "--junit",
-            str(junit),
-            "--record",
-            str(recording),
-        ],
-        env={**os.environ, "EVERFLOW_API_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process, port = start_proxy(
+        httpserver.url_for("/v1"),
+        *("--timeout", "2", "--report", str(report), "--junit", str(junit)),
+        *("--record", str(recording)),
     )
     try:
-        assert process.stdout is not None
-        process.stdout.readline()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             counts = [
                 http.get(f"/v1/networks/pixels/{n}").headers["X-Everflow-Violations"]
@@ -206,12 +184,8 @@ def test_no_part_of_an_answers_body_reaches_any_output(
             ]
             bomb = http.get("/v1/networks/pixels/4")
             journal = http.get("/__admin/requests").text
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        out, err = stop(process, signal.SIGINT)
     assert counts[0] != "0"
     assert counts[1] != "0"
     assert bomb.status_code == 502
@@ -259,33 +233,12 @@ def test_a_callers_key_is_masked_in_every_form_and_long_keys_cost_only_themselve
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
     httpserver.expect_request("/v1/networks/pixels/3").respond_with_json({"network_pixel_id": 3})
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mock_server.cli",
-            "proxy",
-            "--upstream",
-            httpserver.url_for("/v1"),
-            "--port",
-            str(port),
-            "--rate",
-            "1000",
-            "--report",
-            str(tmp_path / "r.md"),
-            "--junit",
-            str(tmp_path / "j.xml"),
-        ],
-        env={**os.environ, "EVERFLOW_API_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process, port = start_proxy(
+        httpserver.url_for("/v1"),
+        *("--rate", "1000", "--report", str(tmp_path / "r.md"), "--junit", str(tmp_path / "j.xml")),
     )
     forms = _key_forms(CALLER_KEY)
     try:
-        assert process.stdout is not None
-        process.stdout.readline()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
             raw_key = {"X-Eflow-Api-Key": CALLER_KEY.encode()}
             for form in forms[2:]:
@@ -312,12 +265,8 @@ def test_a_callers_key_is_masked_in_every_form_and_long_keys_cost_only_themselve
             assert http.get("/networks/pixels/3").status_code == 200
             ordinary = time.monotonic() - started
             journal = http.get(f"http://127.0.0.1:{port}/__admin/requests").text
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        out, err = stop(process, signal.SIGINT)
     assert ordinary < 1.0, ordinary  # it took 25.8 s after 20 distinct 60 KB keys
     assert churn < 30, churn
     outputs = [out, err, journal, *(p.read_text() for p in tmp_path.iterdir())]
