@@ -163,6 +163,25 @@ def test_platform_events_are_rendered_and_kept(
     assert receiver.requests == []
 
 
+@pytest.mark.parametrize(
+    ("platform", "url_field"),
+    [("facebook", "event_source_url"), ("snapchat", "event_source_url"), ("tiktok", "url")],
+)
+def test_a_platform_field_ending_in_url_is_url_encoded_and_the_others_are_text(
+    app: Flask, client: FlaskClient, platform: str, url_field: str
+) -> None:
+    settings = _factory.build(1, delivery_method=platform)[f"{platform}_pixel"]
+    settings[url_field] = "https://shop.example/p?c={transaction_id}&s={sub1}"
+    settings["event_name"] = "{transaction_id}"  # a field not ending in url: text
+    postback(app, 1, partner=7, delivery_method=platform, **{f"{platform}_pixel": settings})
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7, transaction_id="tx 1&c=2", sub1="é/")
+
+    event = delivery["event"]
+    assert event[url_field] == "https://shop.example/p?c=tx%201%26c%3D2&s=%C3%A9%2F"
+    assert event["event_name"] == "tx 1&c=2"
+
+
 def test_values_are_encoded_and_a_template_cannot_break_the_request(
     app: Flask, client: FlaskClient, receiver: PostbackReceiver
 ) -> None:
