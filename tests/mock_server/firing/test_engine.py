@@ -302,10 +302,19 @@ def test_deliver_to_allows_a_host_and_port() -> None:
     assert target.request_target == "/pb?a=1"
 
 
-@pytest.mark.parametrize("text", ["", "http://x", "x/y", "a:b", "u@h", "[::1"])
+@pytest.mark.parametrize(
+    "text", ["", "http://x", "x/y", "a:b", "u@h", "[::1", "pb.example?x=1", "pb.example#top"]
+)
 def test_bad_destinations_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="HOST or HOST:PORT"):
         parse_destination(text)
+
+
+def test_a_bad_destination_is_named_in_its_first_80_characters() -> None:
+    text = "x/" + "y" * 200
+    with pytest.raises(ValueError) as refused:
+        parse_destination(text)
+    assert str(refused.value) == f"a destination is HOST or HOST:PORT, not {text[:80]!r}"
 
 
 def test_delays_wait_and_scale(app: Flask, client: FlaskClient, receiver: PostbackReceiver) -> None:
@@ -352,6 +361,21 @@ def test_ten_consecutive_failures_deactivate(
     assert stored["pixel_status"] == "inactive"
     assert client.get("/v1/networks/pixels/2", headers=KEY).json == keep
     assert [d["pixel_id"] for d in fire(client, offer_id=3, affiliate_id=7)] == [2]
+
+
+def test_deactivating_stamps_the_save_time_and_says_whether_it_changed_anything() -> None:
+    app = make_app(clock=1_800_000_000)
+    state = get_state(app)
+    original = postback(app, 1, partner=7)
+    firing = firing_of(state)
+
+    assert firing._deactivate(1) is True
+    (stored,) = state.store.postbacks()
+    assert stored["pixel_status"] == "inactive"
+    assert stored["time_saved"] == 1_800_000_000  # the mock clock's first write
+    assert original["time_saved"] != 1_800_000_000
+    assert firing._deactivate(1) is False  # inactive already: nothing stored again
+    assert state.store.postbacks() == [stored]
 
 
 def test_failures_count_within_72_hours_of_the_mock_clock(receiver: PostbackReceiver) -> None:
