@@ -303,6 +303,50 @@ def test_deliver_to_allows_a_host_and_port() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "port", "host_header", "request_target"),
+    [
+        ("http://pb.example.net/x", 80, "pb.example.net", "/x"),  # the default port: not said
+        ("http://pb.example.net:80", 80, "pb.example.net", "/"),
+        ("https://pb.example.net/x", 443, "pb.example.net", "/x"),
+        ("https://pb.example.net:80/x", 80, "pb.example.net:80", "/x"),
+        ("http://pb.example.net:9000/x", 9000, "pb.example.net:9000", "/x"),
+        ("http://[::1]:5/x", 5, "[::1]:5", "/x"),
+        ("http://bücher.example/x", 80, "xn--bcher-kva.example", "/x"),
+        ("http://127.0.0.1:5/a;b=c/%41,@:!$'()*+", 5, "127.0.0.1:5", "/a;b=c/%41,@:!$'()*+"),
+        ("http://127.0.0.1:5/a b/é?q=a b&r=é", 5, "127.0.0.1:5", "/a%20b/%C3%A9?q=a%20b&r=%C3%A9"),
+    ],
+)
+def test_a_target_carries_its_port_host_header_and_request_target(
+    url: str, port: int, host_header: str, request_target: str
+) -> None:
+    state = get_state(make_app(deliver_to=("pb.example.net", "bücher.example")))
+    target, why = firing_of(state)._target(url)
+    assert why == ""
+    assert target is not None
+    assert (target.port, target.host_header, target.request_target) == (
+        port,
+        host_header,
+        request_target,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("ftp://127.0.0.1/x", "not an http:// or https:// URL with a host"),
+        ("http:///x", "not an http:// or https:// URL with a host"),
+        (
+            "http://10.0.0.1/x",
+            "10.0.0.1:80 is not loopback; the mock sends only to loopback unless started "
+            "with --deliver-to HOST[:PORT]",
+        ),
+    ],
+)
+def test_a_refused_target_says_why(url: str, why: str) -> None:
+    assert firing_of(get_state(make_app()))._target(url) == (None, why)
+
+
+@pytest.mark.parametrize(
     "text", ["", "http://x", "x/y", "a:b", "u@h", "[::1", "pb.example?x=1", "pb.example#top"]
 )
 def test_bad_destinations_are_refused(text: str) -> None:
@@ -312,7 +356,7 @@ def test_bad_destinations_are_refused(text: str) -> None:
 
 def test_a_bad_destination_is_named_in_its_first_80_characters() -> None:
     text = "x/" + "y" * 200
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(ValueError, match="HOST or HOST:PORT") as refused:
         parse_destination(text)
     assert str(refused.value) == f"a destination is HOST or HOST:PORT, not {text[:80]!r}"
 
