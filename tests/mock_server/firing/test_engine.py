@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.firing import sender as sender_module
+from mock_server.firing.conversion import applies, parse_conversion
 from mock_server.firing.engine import FAILURE_WINDOW, Firing, firing_of, parse_destination
 from mock_server.pipeline.registry import get_state
 from mock_server.testing.receiver import PostbackReceiver
@@ -504,29 +505,80 @@ def test_the_journal_is_bounded(receiver: PostbackReceiver) -> None:
     assert client.get("/__admin/deliveries").json == {"deliveries": []}
 
 
+WHOLE = "must be a whole number"
+NOT_A_VALUE = "a macro value is text, a number or null"
+
+
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "detail"),
     [
-        ([1], "$"),
-        ({"offer_id": 1, "affiliate_id": 1, "clickid": "x"}, "clickid"),
-        ({"offer_id": 1, "affiliate_id": 1, "type": "sale"}, "type"),
-        ({"affiliate_id": 1}, "offer_id"),
-        ({"offer_id": "12", "affiliate_id": 1}, "offer_id"),
-        ({"offer_id": 1, "affiliate_id": 0}, "affiliate_id"),
-        ({"offer_id": 1, "affiliate_id": 1, "event_id": -1}, "event_id"),
-        ({"offer_id": 1, "affiliate_id": 1, "sub1": True}, "sub1"),
-        ({"offer_id": 1, "affiliate_id": 1, "sub2": {"a": 1}}, "sub2"),
+        ([1], "$: the body must be a JSON object keyed by macro names"),
+        (
+            {"offer_id": 1, "affiliate_id": 1, "clickid": "x"},
+            "clickid: not a macro name (see fixtures.macros.MACROS) nor 'type'",
+        ),
+        (
+            {"offer_id": 1, "affiliate_id": 1, "type": "sale"},
+            "type: must be one of conversion, event, click",
+        ),
+        ({"affiliate_id": 1}, f"offer_id: {WHOLE} >= 1"),
+        ({"offer_id": "12", "affiliate_id": 1}, f"offer_id: {WHOLE} >= 1"),
+        ({"offer_id": 1, "affiliate_id": 0}, f"affiliate_id: {WHOLE} >= 1"),
+        ({"offer_id": 1, "affiliate_id": 1, "event_id": -1}, f"event_id: {WHOLE} >= 0"),
+        ({"offer_id": 1, "affiliate_id": 1, "sub1": True}, f"sub1: {NOT_A_VALUE}"),
+        ({"offer_id": 1, "affiliate_id": 1, "sub2": {"a": 1}}, f"sub2: {NOT_A_VALUE}"),
     ],
 )
 def test_bad_conversions_are_422_naming_the_field(
-    client: FlaskClient, body: Any, field: str
+    client: FlaskClient, body: Any, detail: str
 ) -> None:
     answer = client.post("/__admin/conversions", json=body)
     assert answer.status_code == 422
     assert answer.json is not None
-    assert answer.json["field"] == field
-    assert answer.json["detail"].startswith(f"{field}:")
+    assert answer.json["field"] == detail.partition(":")[0]
+    assert answer.json["detail"] == detail
     assert client.get("/__admin/deliveries").json == {"deliveries": []}
+
+
+def test_a_conversion_without_an_event_id_is_event_0() -> None:
+    conversion = parse_conversion({"offer_id": 3, "affiliate_id": 7, "type": "event"})
+    assert (conversion.type, conversion.event_id) == ("event", 0)
+    assert "type" not in conversion.values
+
+
+@pytest.mark.parametrize(
+    ("fields", "conversion", "fires"),
+    [
+        # no offer (0 or none) matches no conversion's offer, which is >= 1
+        ({"pixel_level": "global_offer", "network_offer_id": 0}, {"offer_id": 1}, False),
+        ({"pixel_level": "global_offer", "network_offer_id": None}, {"offer_id": 1}, False),
+        ({"pixel_level": "global", "network_affiliate_id": None}, {"affiliate_id": 1}, False),
+        ({"pixel_level": "elsewhere"}, {}, False),  # a level the mock does not know
+        ({"pixel_level": "global", "network_affiliate_id": 8}, {"type": "event"}, False),
+        ({"pixel_level": "global", "network_affiliate_id": 7}, {"type": "event"}, True),
+    ],
+)
+def test_which_postbacks_a_conversion_applies_to(
+    fields: dict[str, Any], conversion: dict[str, Any], fires: bool
+) -> None:
+    postback = {"network_offer_id": 3, "network_affiliate_id": 7, **fields}
+    body = {"offer_id": 3, "affiliate_id": 7, **conversion}
+    assert applies(postback, parse_conversion(body)) is fires
+
+
+def test_a_mock_has_one_firing(app: Flask) -> None:
+    state = get_state(app)
+    firing = firing_of(state)
+    assert firing_of(state) is firing
+    assert state.parts["firing"] is firing
+
+
+def test_a_delivery_in_the_journal_names_its_method_and_type(
+    app: Flask, client: FlaskClient
+) -> None:
+    postback(app, 1, partner=7, delivery_method="html", pixel_type="event")
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7, type="event")
+    assert (delivery["delivery_method"], delivery["type"]) == ("html", "event")
 
 
 @pytest.mark.parametrize("query", ["?wait=61", "?wait=abc", "?delay_scale=-1", "?wait=nan"])
