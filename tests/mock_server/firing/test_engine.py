@@ -577,8 +577,10 @@ def test_a_delivery_in_the_journal_names_its_method_and_type(
     app: Flask, client: FlaskClient
 ) -> None:
     postback(app, 1, partner=7, delivery_method="html", pixel_type="event")
-    (delivery,) = fire(client, offer_id=3, affiliate_id=7, type="event")
-    assert (delivery["delivery_method"], delivery["type"]) == ("html", "event")
+    postback(app, 2, partner=7, pixel_type="event", postback_url="http://127.0.0.1:9/pb")
+    html, get = fire(client, query="", offer_id=3, affiliate_id=7, type="event")
+    assert (html["delivery_method"], html["type"], html["method"]) == ("html", "event", None)
+    assert (get["delivery_method"], get["type"], get["method"]) == ("postback", "event", "GET")
 
 
 @pytest.mark.parametrize("query", ["?wait=61", "?wait=abc", "?delay_scale=-1", "?wait=nan"])

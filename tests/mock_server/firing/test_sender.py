@@ -120,8 +120,32 @@ def test_the_get_says_its_host_and_who_sends_it_and_leaves_no_per_host_state() -
         listener.close()
     head = got[0].split(b"\r\n\r\n")[0].split(b"\r\n")
     assert head[0] == b"GET /pb?a=1 HTTP/1.1"
-    assert b"Host: partner.example:8080" in head
-    assert f"User-Agent: {USER_AGENT}".encode() in head
+    assert sorted(head[1:]) == sorted(
+        [
+            b"Host: partner.example:8080",
+            f"User-Agent: {USER_AGENT}".encode(),
+            b"Accept: */*",
+            b"Connection: close",
+        ]
+    )
     assert len(got) == 3
     assert sender.pending == 0
     assert sender._hosts == {}  # the per-receiver limit's bookkeeping ends with its deliveries
+
+
+def test_a_cancelled_delivery_ends_cancelled_saying_why() -> None:
+    ended: list[tuple[Delivery, str, int | None, float, str | None]] = []
+    done = threading.Event()
+
+    def outcome(d: Delivery, state: str, status: int | None, ms: float, error: str | None) -> None:
+        ended.append((d, state, status, ms, error))
+        done.set()
+
+    sender = Sender(2.0, outcome)
+    delivery = Delivery(1, "postback", "conversion")
+    target = Target("127.0.0.1", 9, False, "127.0.0.1:9", "/pb")
+    assert sender.deliver([(delivery, target, 300.0)]) == []  # waits 300 s before its GET
+    sender.cancel()
+    assert done.wait(5)
+    assert ended == [(delivery, "cancelled", None, 0.0, "cancelled by a reset before it ended")]
+    assert sender.pending == 0
