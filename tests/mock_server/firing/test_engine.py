@@ -420,6 +420,7 @@ def test_deactivating_stamps_the_save_time_and_says_whether_it_changed_anything(
     assert stored["time_saved"] == 1_800_000_000  # the mock clock's first write
     assert original["time_saved"] != 1_800_000_000
     assert firing._deactivate(1) is False  # inactive already: nothing stored again
+    assert firing._deactivate(404) is False  # deleted meanwhile: nothing to deactivate
     assert state.store.postbacks() == [stored]
 
 
