@@ -131,6 +131,7 @@ def test_the_get_says_its_host_and_who_sends_it_and_leaves_no_per_host_state() -
     assert len(got) == 3
     assert sender.pending == 0
     assert sender._hosts == {}  # the per-receiver limit's bookkeeping ends with its deliveries
+    assert sender._tasks == set()  # and so do their tasks
 
 
 def test_a_cancelled_delivery_ends_cancelled_saying_why() -> None:
