@@ -20,7 +20,7 @@ from contract_tests.defaults import (
     READ_REQUESTS_BEYOND_IDS,
     WRITE_REQUESTS,
 )
-from contract_tests.options import PROG, UsageError, build_parser, pixel_ids
+from contract_tests.options import PROG, UsageError, build_parser, missing_key, pixel_ids
 from openapi.remote.defaults import (
     KEY_ENV,
 )
@@ -55,7 +55,7 @@ def _key(args: argparse.Namespace, remote: bool) -> str | None:
         if args.api_key_env is not None:
             raise UsageError(f"${name} is not set: put the API key there (--api-key-env {name})")
         if args.require_key:
-            raise UsageError(f"no API key in ${name} (--require-key): set it, or drop the option")
+            raise missing_key(name, "--require-key")
         return None if remote else ""
     from openapi.remote.targets import carriable
 

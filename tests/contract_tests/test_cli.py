@@ -612,13 +612,95 @@ def test_require_key_makes_a_missing_key_a_usage_error(
     assert not md.exists()
 
 
+WORKFLOW = Path(__file__).parents[2] / ".github" / "workflows" / "everflow-contract.yml"
+
+
+def _workflow() -> dict[str, Any]:
+    import yaml
+
+    loaded: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
+    return loaded
+
+
+def _step(name: str) -> dict[str, Any]:
+    (step,) = [s for s in _workflow()["jobs"]["contract"]["steps"] if s.get("name") == name]
+    return step
+
+
+def _run_step(
+    name: str, tmp_path: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run the workflow step ``name``'s shell as GitHub runs it (bash -e -o pipefail), with
+    the workflow's ``env``, ``env``, and a ``pip`` on the PATH that only records its
+    arguments (in ``pip.args``, one per line)."""
+    import os
+    import stat
+
+    shims = tmp_path / "bin"
+    shims.mkdir(exist_ok=True)
+    pip = shims / "pip"
+    pip.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> {tmp_path / "pip.args"}\n')
+    pip.chmod(pip.stat().st_mode | stat.S_IEXEC)
+    script = _step(name)["run"]
+    path = f"{shims}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={"PATH": path, **_workflow()["env"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return result, tmp_path / "pip.args"
+
+
+def test_the_example_workflow_installs_the_kit_only_from_a_pinned_commit(tmp_path: Path) -> None:
+    # As copied, the commit is a placeholder: the step stops before pip, saying what to set.
+    unpinned, pip_args = _run_step("Install the kit", tmp_path)
+    assert unpinned.returncode != 0
+    assert "::error::set KIT_COMMIT" in unpinned.stdout
+    assert not pip_args.exists()
+    for commit in ("main", "v1.0", "a" * 39, "A" * 40, "a" * 40 + "\nb"):
+        refused, _ = _run_step("Install the kit", tmp_path, KIT_COMMIT=commit)
+        assert refused.returncode != 0, commit
+        assert not pip_args.exists(), commit
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    pinned, _ = _run_step("Install the kit", tmp_path, KIT_COMMIT=sha)
+    assert pinned.returncode == 0, pinned.stderr
+    repository = _workflow()["env"]["KIT_REPOSITORY"]
+    # Never the bare name, which an index would resolve to whoever registered it.
+    assert pip_args.read_text().splitlines() == [
+        "install",
+        f"everflow-postback-kit @ git+{repository}@{sha}",
+    ]
+    assert repository.startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("report", "has_key", "said"),
+    [
+        ("# Contract report\n", "true", "# Contract report\n"),
+        (None, "false", "nothing was checked: the secret EVERFLOW_API_KEY is missing or empty"),
+        (None, "true", "wrote no report"),
+    ],
+)
+def test_the_example_workflows_summary_says_when_the_key_is_missing(
+    tmp_path: Path, report: str | None, has_key: str, said: str
+) -> None:
+    summary = tmp_path / "summary.md"
+    if report is not None:
+        (tmp_path / "everflow-contract.md").write_text(report)
+    step = "Add the report to the run summary"
+    assert _step(step)["env"]["HAS_KEY"] == "${{ secrets.EVERFLOW_API_KEY != '' }}"
+    result, _ = _run_step(step, tmp_path, HAS_KEY=has_key, GITHUB_STEP_SUMMARY=str(summary))
+    assert result.returncode == 0, result.stderr
+    assert said in summary.read_text()
+
+
 def test_the_example_workflow_requires_the_key() -> None:
     import shlex
 
-    import yaml
-
-    workflow = Path(__file__).parents[2] / ".github" / "workflows" / "everflow-contract.yml"
-    steps = yaml.safe_load(workflow.read_text())["jobs"]["contract"]["steps"]
+    steps = _workflow()["jobs"]["contract"]["steps"]
     (command,) = [s["run"] for s in steps if str(s.get("run", "")).startswith("everflow-contract")]
     args = build_parser().parse_args(shlex.split(command)[1:])
     assert args.require_key

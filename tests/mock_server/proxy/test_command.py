@@ -474,3 +474,46 @@ def test_an_output_that_is_no_regular_file_is_refused_before_serving(
     assert main(["proxy", "--port", "0", option, ""]) == 2
     assert f"{option} '': an empty name names no file" in capsys.readouterr().err
     assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("allow_writes", [True, False])
+def test_allow_writes_on_the_command_line_reaches_the_upstream(
+    httpserver: HTTPServer, allow_writes: bool
+) -> None:
+    # The command builds the forwarder from its options: --allow-writes must get there (the
+    # forwarder alone is tested in test_forward.py).
+    httpserver.expect_request("/v1/networks/pixels/7", method="DELETE").respond_with_json(
+        {"result": True}
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server.cli", "proxy", "--quiet", "--port", str(port)]
+    command += ["--upstream", httpserver.url_for("/v1")]
+    process = subprocess.Popen(
+        [*command, *(["--allow-writes"] if allow_writes else [])],
+        env={**os.environ, "EVERFLOW_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert ("(writes passed on)" if allow_writes else "(read-only)") in banner
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
+            got = http.delete("/networks/pixels/7")
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    if allow_writes:
+        assert got.status_code == 200
+        assert got.json() == {"result": True}
+        ((sent, _),) = httpserver.log
+        assert (sent.method, sent.path) == ("DELETE", "/v1/networks/pixels/7")
+        assert sent.headers.get("X-Eflow-Api-Key") == KEY
+    else:
+        assert got.status_code == 403
+        assert httpserver.log == []

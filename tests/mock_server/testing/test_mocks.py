@@ -258,6 +258,17 @@ def test_assert_requested_lists_what_was_requested_instead(everflow_mock: Everfl
         everflow_mock.assert_requested("getPostback")
 
 
+def test_assert_requested_times_is_exact_not_at_least(everflow_mock: EverflowMock) -> None:
+    for _ in range(3):
+        httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
+    assert len(everflow_mock.assert_requested("getPartnerPostback", times=3)) == 3
+    for fewer in (0, 1, 2):
+        with pytest.raises(AssertionError, match="found 3; the 3 requests of this test"):
+            everflow_mock.assert_requested("getPartnerPostback", times=fewer)
+    with pytest.raises(AssertionError, match="expected getPartnerPostback 4 times, found 3"):
+        everflow_mock.assert_requested("getPartnerPostback", times=4)
+
+
 def test_assert_requested_with_no_requests(everflow_server: EverflowServer) -> None:
     with pytest.raises(AssertionError) as failure:
         everflow_server.assert_requested("getPartnerPostback")
