@@ -37,7 +37,9 @@ class EverflowHost(Pattern):
     """respx's pattern for a call to Everflow's hosts, as ``everflow_host`` decides for
     every client (``EverflowHost(True)``): any spelling httpx sends there, over any scheme."""
 
-    key = "everflow_host"
+    # No key: respx registers a keyed pattern class process-wide (``route(name=...)``), and
+    # a second import of this module (pytester's in-process runs) would collide with it.
+    key = ""
 
     def parse(self, request: httpx.Request) -> bool:
         return everflow_host(str(request.url)) is not None
