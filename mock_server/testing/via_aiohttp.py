@@ -106,6 +106,10 @@ async def _answer(
     )
 
 
+_ANY_URL = re.compile("")
+"""The pattern of the one-off match that builds an answer (``_EverflowOnly`` has chosen)."""
+
+
 class _EverflowOnly(aioresponses):
     """aioresponses that answers, with ``mock``, every call (any method) to a URL that
     ``everflow_host`` names Everflow's, the test that every client's adapter asks; any other
@@ -131,9 +135,6 @@ class _EverflowOnly(aioresponses):
         if isinstance(answer, BaseException):
             raise answer
         return answer
-
-
-_ANY_URL = re.compile("")
 
 
 @contextmanager
