@@ -34,7 +34,12 @@ MAX_HEADERS = 100
 """The most headers one queued answer may carry."""
 MAX_BODY = 1024 * 1024
 """The largest body of a queued answer, in bytes (encoded)."""
-_SET_BY_THE_MOCK = frozenset({"content-type", "content-length", "transfer-encoding"})
+_SET_BY_THE_MOCK = frozenset({"content-type", "content-length"})
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
+)
+"""Headers about the connection, not the answer (RFC 9110 7.6.1), with every ``Proxy-*``:
+the server that sends the answer sets them, and a second copy would contradict it."""
 _DELTA_SECONDS = re.compile(r"[0-9]+")
 
 HeaderValue = str | int | datetime
@@ -121,8 +126,12 @@ def _text_problem(what: str, text: str) -> str | None:
     """Why ``text`` cannot be a header's value, if it cannot."""
     if len(text) > MAX_HEADER:
         return f"{what} is longer than {MAX_HEADER} characters"
-    if any(ch in text for ch in "\r\n\0"):
-        return f"{what} holds a line break or NUL"
+    control = next((ch for ch in text if ch != "\t" and (ch < " " or ch == "\x7f")), None)
+    if control is not None:
+        return (
+            f"{what} holds the control character U+{ord(control):04X}: an HTTP header carries "
+            "none but tab (no line break, NUL or DEL)"
+        )
     if any(ord(ch) > 255 for ch in text):
         return f"{what} holds characters HTTP headers cannot carry (only Latin-1)"
     return None
@@ -154,6 +163,11 @@ def _header_problems(answer: Answer) -> list[str]:
         elif name.lower() in _SET_BY_THE_MOCK:
             problems.append(
                 f"header {name} is set by the mock (use content_type for the media type)"
+            )
+        elif name.lower() in _HOP_BY_HOP or name.lower().startswith("proxy-"):
+            problems.append(
+                f"header {name} is hop-by-hop: it describes the connection, which the server "
+                "that sends the answer manages, so a queued answer cannot set it"
             )
     return problems
 
