@@ -35,11 +35,20 @@ MAX_HEADERS = 100
 MAX_BODY = 1024 * 1024
 """The largest body of a queued answer, in bytes (encoded)."""
 _SET_BY_THE_MOCK = frozenset({"content-type", "content-length"})
-_HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "trailers"}
 )
-"""Headers about the connection, not the answer (RFC 9110 7.6.1), with every ``Proxy-*``:
-the server that sends the answer sets them, and a second copy would contradict it."""
+"""Headers about the connection, not the answer (RFC 9110 7.6.1), with every ``Proxy-*``
+(``is_hop_by_hop``): the server that sends the answer sets them, and a second copy would
+contradict it."""
+
+
+def is_hop_by_hop(name: str) -> bool:
+    """Whether the header ``name`` describes one connection rather than the answer."""
+    lower = name.lower()
+    return lower in HOP_BY_HOP or lower.startswith("proxy-")
+
+
 _DELTA_SECONDS = re.compile(r"[0-9]+")
 
 HeaderValue = str | int | datetime
@@ -164,7 +173,7 @@ def _header_problems(answer: Answer) -> list[str]:
             problems.append(
                 f"header {name} is set by the mock (use content_type for the media type)"
             )
-        elif name.lower() in _HOP_BY_HOP or name.lower().startswith("proxy-"):
+        elif is_hop_by_hop(name):
             problems.append(
                 f"header {name} is hop-by-hop: it describes the connection, which the server "
                 "that sends the answer manages, so a queued answer cannot set it"

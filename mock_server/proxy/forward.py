@@ -22,6 +22,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mock_server.core.answers import is_hop_by_hop
+
 if TYPE_CHECKING:
     import httpx
 
@@ -37,23 +39,10 @@ the same whatever keys earlier callers sent."""
 MAX_WRITES = 1000
 """Writes (with ``--allow-writes``) the reports list; the oldest are dropped first."""
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-        "content-encoding",
-    }
-)
-"""Headers that describe one connection, not the answer: not passed on (the length is
-counted again, and a compressed body arrives decoded)."""
+RECOUNTED = frozenset({"content-length", "content-encoding"})
+"""Headers of the upstream's answer that the proxy does not pass on besides the hop-by-hop
+ones (``is_hop_by_hop``): the length is counted again, and a compressed body arrives
+decoded."""
 
 WRITE_REFUSED = (
     "{method} {path} is not one of the read-only requests (read a postback, list, search), "
@@ -182,7 +171,7 @@ class Upstream:
         headers = [
             (name, value)
             for name, value in response.headers.multi_items()
-            if name.lower() not in HOP_BY_HOP
+            if not is_hop_by_hop(name) and name.lower() not in RECOUNTED
         ]
         return Answer(response.status_code, headers, response.content, response)
 
