@@ -20,7 +20,7 @@ from contract_tests.defaults import (
     READ_REQUESTS_BEYOND_IDS,
     WRITE_REQUESTS,
 )
-from contract_tests.options import PROG, UsageError, build_parser, pixel_ids
+from contract_tests.options import PROG, UsageError, build_parser, missing_key, pixel_ids
 from openapi.remote.defaults import (
     KEY_ENV,
 )
@@ -55,7 +55,7 @@ def _key(args: argparse.Namespace, remote: bool) -> str | None:
         if args.api_key_env is not None:
             raise UsageError(f"${name} is not set: put the API key there (--api-key-env {name})")
         if args.require_key:
-            raise UsageError(f"no API key in ${name} (--require-key): set it, or drop the option")
+            raise missing_key(name, "--require-key")
         return None if remote else ""
     from openapi.remote.targets import carriable
 
@@ -71,6 +71,20 @@ def _check_budget(args: argparse.Namespace, requests: int) -> None:
             f"{requests} requests at --rate {args.rate:g}/s need {needed:g} s, more than "
             f"--max-time {args.max_time:g} s; raise --max-time or --rate"
         )
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """``UsageError`` when ``--junit`` or ``--report`` names what no report may be written
+    over (a device, a FIFO, a folder, an empty name, a missing folder): said before the
+    run, not after it."""
+    from openapi.files import NotRegularFile, check_output
+
+    for option, value in (("--junit", args.junit), ("--report", args.report)):
+        if value is not None:
+            try:
+                check_output(value)
+            except NotRegularFile as error:
+                raise UsageError(f"{option} {error}") from None
 
 
 def _write(report: Report, args: argparse.Namespace, secrets: list[str]) -> None:
@@ -104,6 +118,13 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
 
     exit_on_clash("everflow-contract")
     args = build_parser().parse_args(argv)
+    try:
+        _check_outputs(args)
+    except UsageError as error:
+        from openapi.remote.masking import printable
+
+        print(printable(f"{PROG}: error: {error}"), file=sys.stderr)
+        return 2
     if args.recording is not None:
         live = [o for o, v in _LIVE_ONLY.items() if getattr(args, v)]
         if live:

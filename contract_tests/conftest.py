@@ -4,7 +4,8 @@ The mock targets (in-process, and ``everflow-mock serve`` on a socket) always ru
 read-only unless ``--everflow-allow-writes``; ``mock-writes`` (in-process) always runs the
 write probes too. ``--everflow-contract-url URL`` adds any base URL, its key from
 ``EVERFLOW_API_KEY`` (a placeholder for loopback URLs); ``--everflow-live`` adds production,
-skipped with a reason when the key or pixel ids are missing. They write only with
+skipped with a reason when the key or pixel ids are missing (the key stops the run instead
+under ``--everflow-require-key``, checked by the plugin). They write only with
 ``--everflow-allow-writes``. The suite's options are registered by its own plugin
 (``contract_tests.plugin``, the ``everflow_contract`` entry point), so that pytest knows them
 before it reads this file, as under ``pytest --pyargs contract_tests``; ``--everflow-live``

@@ -33,8 +33,9 @@ from typing import Any
 
 import httpx
 
-from openapi.remote.checks import RATE_LIMIT_HEADERS, json_body
+from openapi.remote.checks import RATE_LIMIT_HEADERS, header_shape, json_body
 from openapi.remote.findings import Finding
+from openapi.violations import shape
 
 PLATFORM_FIELDS = ("facebook_pixel", "tiktok_pixel", "snapchat_pixel", "rumble_pixel")
 STRING_FIELDS = {"postback": "postback_url", "html": "html_code"}
@@ -68,7 +69,10 @@ def rate_limit(
     def said(response: httpx.Response | None) -> str:
         if response is None:
             return "no answer"
-        values = [f"{name} {response.headers.get(name, '(absent)')}" for name in RATE_LIMIT_HEADERS]
+        values = [
+            f"{name} {header_shape(response.headers[name]) if name in response.headers else '(absent)'}"
+            for name in RATE_LIMIT_HEADERS
+        ]
         return f"{response.status_code}: {', '.join(values)}"
 
     if with_key is None and without_key is None:
@@ -132,6 +136,13 @@ def search_rows(target: str, rows: list[Any] | None) -> list[Finding]:
     return [_info(target, "search", "search_rows", expected, actual)]
 
 
+def _body_shape(response: httpx.Response, body: Any) -> str:
+    """An answer's body for a report: its shape, or its size when it is not JSON."""
+    if body is None:
+        return f"a body that is not JSON, {len(response.content)} bytes"
+    return shape(body)
+
+
 def _page_size(response: httpx.Response | None) -> str:
     if response is None:
         return "no answer"
@@ -139,8 +150,8 @@ def _page_size(response: httpx.Response | None) -> str:
     paging = body.get("paging") if isinstance(body, dict) else None
     size = paging.get("page_size") if isinstance(paging, dict) else None
     if response.status_code != 200:
-        return f"{response.status_code} {str(body)[:120]}"
-    return f"200, page_size {size}"
+        return f"{response.status_code} {_body_shape(response, body)}"
+    return f"200, page_size {shape(size)}"
 
 
 def search_paging(
@@ -171,9 +182,9 @@ def post_conversion(target: str, response: httpx.Response | None) -> list[Findin
     body = json_body(response)
     rows = body.get("pixels") if isinstance(body, dict) else None
     if response.status_code != 200 or not isinstance(rows, list):
-        actual = f"{response.status_code}: {str(body)[:120]}"
+        actual = f"{response.status_code}: {_body_shape(response, body)}"
     else:
-        types = Counter(str(row.get("pixel_type")) for row in rows if isinstance(row, Mapping))
+        types = Counter(shape(row.get("pixel_type")) for row in rows if isinstance(row, Mapping))
         listed = ", ".join(f"{kind} x{n}" for kind, n in types.most_common()) or "no postbacks"
         actual = f"200: {listed}"
     expected = "200, selecting event postbacks (stored and answered as event)"

@@ -32,6 +32,14 @@ class UsageError(Exception):
     """A one-line reason the run cannot start (exit 2)."""
 
 
+def missing_key(name: str, option: str) -> UsageError:
+    """Why a run told to require its key (``option``: ``--require-key``, or the pytest form's
+    ``--everflow-require-key``) cannot start: ``$name`` is unset or empty. One rule for both
+    forms, so that a secret gone missing in CI fails the job instead of skipping the check.
+    Names the variable, never a value."""
+    return UsageError(f"no API key in ${name} ({option}): set it, or drop the option")
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, not argparse's usage block."""
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from openapi.remote.checks import as_int
 from openapi.remote.findings import Finding
+from openapi.violations import shape
 
 
 def page_items(body: Any, key: str = "pixels") -> list[Any] | None:
@@ -47,7 +48,7 @@ def check_page(
     found: list[Finding] = []
     for name, asked in (("page", page), ("page_size", page_size)):
         if paging.get(name) != asked:
-            actual = str(paging.get(name, "(absent)"))
+            actual = shape(paging[name]) if name in paging else "(absent)"
             found.append(finding(f"paging_{name}", f"$.paging.{name}", str(asked), actual))
     count = len(items)
     before = (page - 1) * page_size
@@ -110,7 +111,7 @@ def check_filtered(target: str, probe: str, body: Any, filters: Mapping[str, Any
                         "search_filter",
                         f"$.pixels[{index}].{field}",
                         " or ".join(map(str, allowed)),
-                        str(item.get(field, "(absent)")),
+                        shape(item[field]) if field in item else "(absent)",
                     )
                 )
     return found

@@ -2,7 +2,8 @@
 
 The suite's targets (``contract_tests/conftest.py``) read ``--everflow-contract-url``,
 ``--everflow-pixel-id``, ``--everflow-strict``, ``--everflow-allow-writes``,
-``--everflow-rate`` and ``--everflow-backoff``. Under ``pytest --pyargs contract_tests``
+``--everflow-rate`` and ``--everflow-backoff``; ``--everflow-require-key`` (or the ini setting
+``everflow_require_key``) is checked here, before any test. Under ``pytest --pyargs contract_tests``
 pytest reads that conftest only after it has parsed the command line, so options registered
 there would be "unrecognized arguments"; registered here, through the ``pytest11`` entry point
 of the kit's distribution, pytest knows them before it parses anything. ``--everflow-live``
@@ -20,10 +21,14 @@ as an error in every test of the suite.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from contract_tests.defaults import PIXEL_IDS_ENV
 from openapi.remote.defaults import DEFAULT_BACKOFF, DEFAULT_RATE, KEY_ENV
+
+REQUIRE_KEY_INI = "everflow_require_key"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,11 +81,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="contract suite: first retry delay after a 429 or 5xx (default: %(default)s)",
     )
+    group.addoption(
+        "--everflow-require-key",
+        action="store_true",
+        default=False,
+        help=f"contract suite: a missing (unset or empty) {KEY_ENV} stops the run before any "
+        "test (pytest's usage error, exit 4) instead of skipping the live and URL targets; "
+        f"for CI, where a secret that is gone must not turn the job green (also the ini "
+        f"setting {REQUIRE_KEY_INI}) (default: off)",
+    )
+    parser.addini(
+        REQUIRE_KEY_INI,
+        type="bool",
+        default=False,
+        help="contract suite: as --everflow-require-key (default: false)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Refuse a bad ``--everflow-pixel-id`` or ``--everflow-contract-url`` before any test
-    runs, with the option, the value and ``everflow-contract``'s reason."""
+    """Refuse a bad ``--everflow-pixel-id`` or ``--everflow-contract-url``, or a missing key
+    under ``--everflow-require-key``, before any test runs, with the option, the value and
+    ``everflow-contract``'s reason."""
+    required_by = _key_required_by(config)
+    if required_by and not os.environ.get(KEY_ENV):
+        from contract_tests.options import missing_key
+
+        raise pytest.UsageError(str(missing_key(KEY_ENV, required_by)))
     pixel_ids: list[str] = config.getoption("--everflow-pixel-id", default=[])
     urls: list[str] = config.getoption("--everflow-contract-url", default=[])
     if pixel_ids:
@@ -104,6 +130,16 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise pytest.UsageError(
                     printable(f"--everflow-contract-url {_shown(value, MASK)!r}: {error}")
                 ) from None
+
+
+def _key_required_by(config: pytest.Config) -> str | None:
+    """What requires the key, as the refusal names it: the option, the ini setting, or
+    nothing (``None``)."""
+    if config.getoption("--everflow-require-key", default=False):
+        return "--everflow-require-key"
+    if config.getini(REQUIRE_KEY_INI):
+        return f"{REQUIRE_KEY_INI} = true"
+    return None
 
 
 def _shown(url: str, mask: str) -> str:

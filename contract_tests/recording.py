@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
 from openapi.remote.checks import DriftTracker, as_int, judge_record
 from openapi.remote.findings import Finding, Report
 from openapi.remote.targets import BASE_URL_EXAMPLE
 
-MAX_RECORDING_BYTES = 256 * 1024 * 1024
+MAX_RECORDING_BYTES = MAX_INPUT_BYTES
 """The largest recording read (a postback is a few kilobytes)."""
 
 
@@ -26,9 +27,10 @@ class RecordingError(ValueError):
 
 def _records(path: Path) -> list[object]:
     try:
-        if path.stat().st_size > MAX_RECORDING_BYTES:
-            raise RecordingError(f"{path}: larger than {MAX_RECORDING_BYTES} bytes")
-        records = json.loads(path.read_bytes().decode("utf-8"))
+        # a bounded read, not the size stat reports: a FIFO or a device has none
+        records = json.loads(read_capped(path, MAX_RECORDING_BYTES).decode("utf-8"))
+    except TooLarge as error:
+        raise RecordingError(f"{path}: {error}") from None
     except OSError as error:
         raise RecordingError(f"{path}: cannot read: {error.strerror or error}") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:

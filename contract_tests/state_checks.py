@@ -12,14 +12,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contract_tests.probe_postback import SERVER_FIELDS
-from openapi.remote.checks import as_int, shorten
+from openapi.remote.checks import as_int
 from openapi.remote.findings import Finding
+from openapi.violations import shape
 
 _ABSENT = "(absent)"
 
 
 def _value(body: Mapping[str, Any], name: str) -> str:
-    return shorten(body[name]) if name in body else _ABSENT
+    return shape(body[name]) if name in body else _ABSENT
 
 
 def _differences(
@@ -31,19 +32,15 @@ def _differences(
     actual: Mapping[str, Any],
     names: Iterable[str],
 ) -> list[Finding]:
-    return [
-        Finding(
-            target,
-            probe,
-            pixel_id,
-            check,
-            f"$.{name}",
-            _value(expected, name),
-            _value(actual, name),
-        )
-        for name in names
-        if expected.get(name, _ABSENT) != actual.get(name, _ABSENT)
-    ]
+    found = []
+    for name in names:
+        if expected.get(name, _ABSENT) == actual.get(name, _ABSENT):
+            continue
+        was, got = _value(expected, name), _value(actual, name)
+        if got == was:  # two values of one shape: say that they differ, not what they are
+            got = f"another value, also {got}"
+        found.append(Finding(target, probe, pixel_id, check, f"$.{name}", was, got))
+    return found
 
 
 def check_created(
@@ -121,7 +118,7 @@ def check_deleted(target: str, probe: str, pixel_id: int | None, answer: Any) ->
     if answer == {"result": True}:
         return []
     return [
-        Finding(target, probe, pixel_id, "delete_result", "$", '{"result": true}', shorten(answer))
+        Finding(target, probe, pixel_id, "delete_result", "$", '{"result": true}', shape(answer))
     ]
 
 
@@ -150,7 +147,7 @@ def check_error_names(
             "error_message",
             "$.error",
             "names " + " or ".join(names),
-            shorten(message),
+            shape(message),
             "warning",
         )
     ]

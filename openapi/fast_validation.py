@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from openapi.jsonpath import json_path
 from openapi.spec import load_spec
-from openapi.violations import Violation, schema_violations
+from openapi.violations import Violation, schema_violations, shape
 
 if TYPE_CHECKING:
     import jsonschema_rs
@@ -63,10 +63,13 @@ def violations(body: Any, schema_name: str = "PartnerPostback") -> list[Violatio
     error = next(iter(compiled(schema_name).iter_errors(body)), None)
     if error is None:
         return []
+    keyword = str(error.schema_path[-1]) if error.schema_path else "schema"
     return [
         Violation(
             path=json_path(error.instance_path),
-            keyword=str(error.schema_path[-1]) if error.schema_path else "schema",
+            keyword=keyword,
             message=error.message,
+            expected=f"the schema's {keyword}",
+            actual=shape(error.instance),
         )
     ]

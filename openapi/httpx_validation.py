@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from openapi_core.datatypes import RequestParameters
+from openapi_core.deserializing.exceptions import DeserializeError
 from openapi_core.validation.request.exceptions import (
     ParameterValidationError,
     SecurityValidationError,
@@ -28,7 +29,7 @@ from openapi.operations import (
     operations_at,
 )
 from openapi.spec import get_openapi
-from openapi.violations import Violation, describe
+from openapi.violations import Violation, describe, expectation
 
 DOCUMENTED_STATUSES = operations()["getPartnerPostback"].statuses
 """The statuses ``getPartnerPostback`` documents; ``documented_statuses`` for any operation."""
@@ -105,39 +106,88 @@ def _text(error: BaseException) -> str:
         return f"{type(error).__name__}: the body is not UTF-8"
 
 
-def _flatten(errors: Iterable[Exception], body_schema: Mapping[str, Any] | None) -> list[Violation]:
-    """Violations for openapi-core's errors; body errors are named against ``body_schema``."""
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def not_json(size: int) -> Violation:
+    """A JSON body that does not parse, named by its size alone."""
+    return Violation(
+        "$",
+        "json",
+        "the body is not JSON",
+        None,
+        "a JSON body",
+        f"body is not valid JSON, {size} bytes",
+    )
+
+
+def _flatten(
+    errors: Iterable[Exception], body_schema: Mapping[str, Any] | None, body_size: int
+) -> list[Violation]:
+    """Violations for openapi-core's errors; body errors are named against ``body_schema``.
+    Each one's ``expected`` and ``actual`` hold no byte of the body (``body_size`` bytes)
+    or of a header value; its ``message`` is openapi-core's own and may quote both."""
     found: list[Violation] = []
     for error in errors:
         cause = error.__cause__
         detail = f"{_text(error)}: {_text(cause)}" if cause else _text(error)
         schema_errors = getattr(cause, "schema_errors", None)
         if isinstance(error, SecurityValidationError):
-            found.append(Violation("$", "security", str(error)))
+            found.append(Violation("$", "security", str(error), None, "a key", "none accepted"))
         elif isinstance(error, ParameterValidationError):
             found.extend(
-                Violation(error.name + json_path(e.absolute_path)[1:], str(e.validator), e.message)
+                Violation(
+                    error.name + json_path(e.absolute_path)[1:],
+                    str(e.validator),
+                    e.message,
+                    None,
+                    *expectation(str(e.validator), e.validator_value, e.instance),
+                )
                 for e in schema_errors or ()
             )
             if not schema_errors:
-                found.append(Violation(error.name, type(error).__name__, detail))
+                kind = type(error).__name__
+                found.append(Violation(error.name, kind, detail, None, "as documented", kind))
         elif isinstance(error, HeaderValidationError):
-            found.append(Violation(error.name, "header", detail))
+            found.append(
+                Violation(
+                    error.name,
+                    "header",
+                    detail,
+                    None,
+                    "as documented",
+                    f"a value the schema refuses ({type(cause or error).__name__})",
+                )
+            )
         elif schema_errors and body_schema is not None:
             found.extend(describe(e, body_schema) for e in schema_errors)
+        elif _caused_by(error, DeserializeError):
+            found.append(not_json(body_size))
         else:
-            found.append(Violation("$", type(error).__name__, detail))
+            kind = type(cause or error).__name__
+            found.append(Violation("$", type(error).__name__, detail, None, "as documented", kind))
     return found
 
 
 def _not_in_spec(request: httpx.Request) -> Violation:
     served = operations_at(request.url.path)
+    asked = f"{request.method} {request.url.path}"
     if not served:
-        return Violation("$", "PathNotFound", f"no operation has the path {request.url.path}")
+        message = f"no operation has the path {request.url.path}"
+        return Violation("$", "PathNotFound", message, None, "a path of the spec", asked)
     return Violation(
         "$",
         "OperationNotFound",
         f"{request.method} is not an operation of {request.url.path} ({', '.join(served)})",
+        None,
+        ", ".join(served),
+        asked,
     )
 
 
@@ -148,7 +198,7 @@ def request_violations(request: httpx.Request) -> list[Violation]:
     if operation is None:
         return [_not_in_spec(request)]
     errors = get_openapi().iter_request_errors(HttpxOpenAPIRequest(request))
-    return _flatten(errors, operation.request_schema)
+    return _flatten(errors, operation.request_schema, len(request.content))
 
 
 def _mock_response_violations(response: httpx.Response, expected: MockResponse) -> list[Violation]:
@@ -163,12 +213,15 @@ def _mock_response_violations(response: httpx.Response, expected: MockResponse) 
                 "content-type",
                 f"{media_type or 'no content type'} is not {expected.media_type} "
                 f"(the mock's own {response.status_code})",
+                None,
+                expected.media_type,
+                media_type or "no content type",
             )
         ]
     try:
         body = response.json()
     except ValueError:
-        return [Violation("$", "json", "the body is not JSON")]
+        return [not_json(len(response.content))]
     return violations(body, expected.schema_name)
 
 
@@ -193,9 +246,12 @@ def response_violations(response: httpx.Response) -> list[Violation]:
                 "$",
                 "status",
                 f"status {status} is not documented for {operation.operation_id} ({documented})",
+                None,
+                documented,
+                str(status),
             )
         ]
     errors = get_openapi().iter_response_errors(
         HttpxOpenAPIRequest(request), HttpxOpenAPIResponse(response)
     )
-    return _flatten(errors, operation.response_schemas.get(status))
+    return _flatten(errors, operation.response_schemas.get(status), len(response.content))

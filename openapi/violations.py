@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,12 +25,19 @@ class Violation:
     ``rule`` is the name of a documented field rule (e.g. ``postback_url_required``) when
     the failure is inside one, else ``None``; ``keyword`` is the JSON Schema keyword that
     failed (``enum``, ``maximum``, ``type`` ...); ``path`` is the JSON path of the value.
+
+    ``message`` may quote the value (the mock tells a caller what was wrong with what it
+    sent); ``expected`` (what the schema asks) and ``actual`` (the value's kind and size,
+    ``shape``) never hold a byte of the value that is not known safe: reports of someone
+    else's answers use those.
     """
 
     path: str
     keyword: str
     message: str
     rule: str | None = None
+    expected: str = ""
+    actual: str = ""
 
     @property
     def name(self) -> str:
@@ -87,6 +95,104 @@ def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str 
 
 MAX_MESSAGE = 300
 """Longer messages are cut: jsonschema quotes the whole value, which may be a megabyte."""
+MAX_SHOWN = 200
+"""Characters of a schema's own values (an enum's list, a pattern) an expectation shows."""
+
+
+@functools.cache
+def known_values() -> frozenset[str]:
+    """The strings the spec itself names as values (every ``enum`` member and ``const``):
+    the one kind of string a report may show as it is."""
+    found: set[str] = set()
+    stack: list[Any] = [load_spec()]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "enum" and isinstance(value, list):
+                    found.update(item for item in value if isinstance(item, str))
+                elif key == "const" and isinstance(value, str):
+                    found.add(value)
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(found)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def shape(value: Any) -> str:
+    """What a JSON value is, for a report, without its content: ``null``, a boolean, a
+    number (up to ``HUGE_DIGITS`` digits), a string the spec names (``known_values``);
+    otherwise its kind and size (``a string of 33 characters``, ``an object of 4 members``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if abs(value) >= 10**HUGE_DIGITS:
+            return f"an integer of more than {HUGE_DIGITS} digits"
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        if value in known_values():
+            return json.dumps(value)
+        return f"a string of {_count(len(value), 'character')}"
+    if isinstance(value, Mapping):
+        return f"an object of {_count(len(value), 'member')}"
+    if isinstance(value, Sequence):
+        return f"an array of {_count(len(value), 'item')}"
+    return f"a {type(value).__name__}"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+BOUNDS = frozenset(
+    {
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+    }
+)
+
+
+def expectation(keyword: str, asked: Any, instance: Any) -> tuple[str, str]:
+    """What a failed ``keyword`` (its schema value ``asked``) expects, and what
+    ``instance`` is, both without a byte of the instance (see ``shape``)."""
+    actual = shape(instance)
+    if keyword == "enum" and isinstance(asked, list):
+        return "one of " + ", ".join(map(_shown, asked)), actual
+    if keyword == "const":
+        return _shown(asked), actual
+    if keyword == "type":
+        return f"type {' or '.join(asked) if isinstance(asked, list) else asked}", actual
+    if keyword == "required" and isinstance(asked, list):
+        missing = [name for name in asked if isinstance(instance, Mapping) and name not in instance]
+        return "property " + ", ".join(map(str, missing or asked)), "absent"
+    if keyword in BOUNDS:
+        return f"{keyword} {_shown(asked)}", actual
+    if keyword == "pattern":
+        return f"matching {_shown(asked)}", actual
+    if keyword == "format":
+        return f"format {_shown(asked)}", actual
+    if keyword in ("additionalProperties", "unevaluatedProperties") and asked is False:
+        return "no undocumented properties", actual
+    return f"the schema's {keyword}", actual
 
 
 def describe(error: ValidationError, schema: Mapping[str, Any]) -> Violation:
@@ -94,11 +200,15 @@ def describe(error: ValidationError, schema: Mapping[str, Any]) -> Violation:
     message = error.message
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
+    keyword = str(error.validator)
+    expected, actual = expectation(keyword, error.validator_value, error.instance)
     return Violation(
         path=json_path(error.absolute_path),
-        keyword=str(error.validator),
+        keyword=keyword,
         message=message,
         rule=rule_of(schema, list(error.absolute_schema_path)),
+        expected=expected,
+        actual=actual,
     )
 
 
@@ -153,7 +263,8 @@ def _huge_integers(body: Any) -> list[Violation]:
         node, where = stack.pop()
         if isinstance(node, int) and not isinstance(node, bool) and abs(node) >= 10**HUGE_DIGITS:
             message = f"an integer of more than {HUGE_DIGITS} digits"
-            found.append(Violation(json_path(where), "maximum", message))
+            expected = f"an integer of at most {HUGE_DIGITS} digits"
+            found.append(Violation(json_path(where), "maximum", message, None, expected, message))
         elif isinstance(node, dict):
             stack.extend((value, (*where, key)) for key, value in node.items())
         elif isinstance(node, list):

@@ -158,3 +158,37 @@ def trickling_url(request: pytest.FixtureRequest) -> Iterator[str]:
     handler = TRICKLE_HEADERS if request.param == "headers" else TRICKLE_BODY
     with SlowServer(handler) as server:
         yield server.url
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Makes named pipes in ``tmp_path``: ``fifo(name)`` one nobody writes to, ``fifo(name,
+    data)`` one a thread feeds ``data`` to once a reader opens it. A pipe left unread is
+    opened at teardown, so that no feeding thread outlives the test."""
+    feeders: list[tuple[Path, threading.Thread]] = []
+
+    def make(name: str, data: bytes | None = None) -> Path:
+        path = tmp_path / name
+        os.mkfifo(path)
+        if data is not None:
+
+            def feed() -> None:
+                try:
+                    with open(path, "wb") as pipe:
+                        pipe.write(data)
+                except BrokenPipeError:  # the reader stopped early, as a capped read does
+                    pass
+
+            thread = threading.Thread(target=feed, daemon=True)
+            thread.start()
+            feeders.append((path, thread))
+        return path
+
+    yield make
+    for path, thread in feeders:
+        for _ in range(100):
+            if not thread.is_alive():
+                break
+            reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            thread.join(0.05)
+            os.close(reader)

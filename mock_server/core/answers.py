@@ -22,10 +22,9 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from mock_server.core.reply import JSON, Reply
+from mock_server.core.reply import JSON, Reply, status_line
 
 GATEWAY_STATUSES = (502, 503, 504)
-GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 MAX_QUEUED = 1000
 """The most answers one operation may have queued at a time."""
 
@@ -35,7 +34,21 @@ MAX_HEADERS = 100
 """The most headers one queued answer may carry."""
 MAX_BODY = 1024 * 1024
 """The largest body of a queued answer, in bytes (encoded)."""
-_SET_BY_THE_MOCK = frozenset({"content-type", "content-length", "transfer-encoding"})
+_SET_BY_THE_MOCK = frozenset({"content-type", "content-length"})
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "trailers"}
+)
+"""Headers about the connection, not the answer (RFC 9110 7.6.1), with every ``Proxy-*``
+(``is_hop_by_hop``): the server that sends the answer sets them, and a second copy would
+contradict it."""
+
+
+def is_hop_by_hop(name: str) -> bool:
+    """Whether the header ``name`` describes one connection rather than the answer."""
+    lower = name.lower()
+    return lower in HOP_BY_HOP or lower.startswith("proxy-")
+
+
 _DELTA_SECONDS = re.compile(r"[0-9]+")
 
 HeaderValue = str | int | datetime
@@ -122,8 +135,12 @@ def _text_problem(what: str, text: str) -> str | None:
     """Why ``text`` cannot be a header's value, if it cannot."""
     if len(text) > MAX_HEADER:
         return f"{what} is longer than {MAX_HEADER} characters"
-    if any(ch in text for ch in "\r\n\0"):
-        return f"{what} holds a line break or NUL"
+    control = next((ch for ch in text if ch != "\t" and (ch < " " or ch == "\x7f")), None)
+    if control is not None:
+        return (
+            f"{what} holds the control character U+{ord(control):04X}: an HTTP header carries "
+            "none but tab (no line break, NUL or DEL)"
+        )
     if any(ord(ch) > 255 for ch in text):
         return f"{what} holds characters HTTP headers cannot carry (only Latin-1)"
     return None
@@ -155,6 +172,11 @@ def _header_problems(answer: Answer) -> list[str]:
         elif name.lower() in _SET_BY_THE_MOCK:
             problems.append(
                 f"header {name} is set by the mock (use content_type for the media type)"
+            )
+        elif is_hop_by_hop(name):
+            problems.append(
+                f"header {name} is hop-by-hop: it describes the connection, which the server "
+                "that sends the answer manages, so a queued answer cannot set it"
             )
     return problems
 
@@ -229,7 +251,7 @@ def answer_problems(
 
 def gateway_body(status: int) -> bytes:
     """What a gateway answers with ``status``: a small HTML page (nginx's wording)."""
-    title = f"{status} {GATEWAY_REASONS[status]}"
+    title = status_line(status)
     return (
         f"<html><head><title>{title}</title></head>"
         f"<body><center><h1>{title}</h1></center></body></html>\n"

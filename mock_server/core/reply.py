@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from mock_server.core.faults import fault_reply
@@ -13,22 +14,13 @@ if TYPE_CHECKING:
 
 JSON = "application/json"
 
-STATUS_LINES = {
-    200: "200 OK",
-    400: "400 Bad Request",
-    401: "401 Unauthorized",
-    403: "403 Forbidden",
-    404: "404 Not Found",
-    405: "405 Method Not Allowed",
-    408: "408 Request Timeout",
-    413: "413 Content Too Large",
-    422: "422 Unprocessable Entity",
-    429: "429 Too Many Requests",
-    500: "500 Internal Server Error",
-    502: "502 Bad Gateway",
-    503: "503 Service Unavailable",
-    504: "504 Gateway Timeout",
-}
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+"""Every status line HTTP names, from the standard library's table (``"404 Not Found"``)."""
+
+
+def status_line(status: int) -> str:
+    """``"404 Not Found"`` and the like; a status HTTP does not name reads ``"599 Status"``."""
+    return STATUS_LINES.get(status) or f"{status} Status"
 
 
 @dataclass
@@ -54,7 +46,7 @@ class Reply:
 
     def status_line(self) -> str:
         """``"404 Not Found"`` and the like."""
-        return STATUS_LINES.get(self.status) or f"{self.status} Status"
+        return status_line(self.status)
 
     def send(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Send as WSGI (the body left out for HEAD)."""

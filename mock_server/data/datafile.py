@@ -15,6 +15,10 @@ from typing import Any
 
 from mock_server.data.records import EncodedPostbacks, InvalidRecords, RecordChecker
 from mock_server.data.strictjson import StrictJSONError, iter_array, loads
+from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
+
+MAX_DATA_BYTES = MAX_INPUT_BYTES
+"""The largest data file read (a postback is a few kilobytes)."""
 
 
 class DataFileError(ValueError):
@@ -23,7 +27,9 @@ class DataFileError(ValueError):
 
 def _text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        data = read_capped(path, MAX_DATA_BYTES)  # bounded, whatever the file: a FIFO has no size
+    except TooLarge as error:
+        raise DataFileError(f"{path}: {error}") from None
     except OSError as error:
         raise DataFileError(f"{path}: cannot read: {error.strerror or error}") from None
     if data.startswith(b"\xef\xbb\xbf"):

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from mock_server.proxy.options import NO_SCRUB_ACK
+from mock_server.proxy.options import NO_SCRUB_ACK, REMOTE_CLIENTS
 from mock_server.proxy.proxy_command import run_proxy
 from mock_server.proxy.record_command import run_record
 from openapi.remote.defaults import DEFAULT_MAX_TIME, DEFAULT_RATE, DEFAULT_TIMEOUT, KEY_ENV
@@ -91,7 +91,17 @@ def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None
         formatter_class=formatter,
     )
     proxy.add_argument("--upstream", metavar="URL", help=UPSTREAM_HELP)
-    proxy.add_argument("--host", default="127.0.0.1", help="address to bind")
+    proxy.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=f"address to bind; one beyond loopback only with {REMOTE_CLIENTS}",
+    )
+    proxy.add_argument(
+        REMOTE_CLIENTS,
+        action="store_true",
+        help="let --host be an address other machines reach: every client that can reach "
+        "it is then answered with the proxy's key added",
+    )
     proxy.add_argument("--port", type=_port, default=4011, help="port to bind")
     proxy.add_argument("--allow-writes", action="store_true", help="pass writes on too")
     proxy.add_argument("--record", metavar="FILE", help="record the postbacks read, on exit")

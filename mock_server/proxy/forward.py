@@ -22,31 +22,27 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mock_server.core.answers import is_hop_by_hop
+
 if TYPE_CHECKING:
     import httpx
 
+    from openapi.remote.masking import Secrets
+
 MAX_KEYS = 64
-"""Keys the proxy remembers to mask out of what it writes (each caller's, and its own)."""
+"""Keys the proxy remembers to mask out of what it writes, its own included (the rest are
+the last callers' it sent for: the oldest caller's key is forgotten first)."""
+MAX_KEY_CHARS = 256
+"""The longest key a caller may send (no Everflow key comes near it): a longer one is
+refused with 400 before anything is sent or remembered, so that masking a request costs
+the same whatever keys earlier callers sent."""
 MAX_WRITES = 1000
 """Writes (with ``--allow-writes``) the reports list; the oldest are dropped first."""
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-        "content-encoding",
-    }
-)
-"""Headers that describe one connection, not the answer: not passed on (the length is
-counted again, and a compressed body arrives decoded)."""
+RECOUNTED = frozenset({"content-length", "content-encoding"})
+"""Headers of the upstream's answer that the proxy does not pass on besides the hop-by-hop
+ones (``is_hop_by_hop``): the length is counted again, and a compressed body arrives
+decoded."""
 
 WRITE_REFUSED = (
     "{method} {path} is not one of the read-only requests (read a postback, list, search), "
@@ -56,6 +52,9 @@ WRITE_REFUSED = (
 """The 403's message. Everflow's own wording for a refused write is unknown; this names
 the option that allows it."""
 BAD_KEY = "the {header} header has characters an HTTP header cannot carry; nothing was sent"
+LONG_KEY = (
+    "the {header} header is longer than {most} characters, which no API key is; nothing was sent"
+)
 
 
 @dataclass
@@ -85,11 +84,13 @@ class Upstream:
     allow_writes: bool = False
     rate: float = 5.0
     timeout: float = 30.0
-    keys: list[str] = field(default_factory=list)
-    """Every key seen (the proxy's and its callers'), to mask out of everything written."""
+    keys: Secrets = field(init=False)
+    """The keys to mask out of everything written: the proxy's own and those of its last
+    ``MAX_KEYS`` callers, made ready for masking once each."""
 
     def __post_init__(self) -> None:
         from openapi.remote.client import ContractClient
+        from openapi.remote.masking import Secrets
 
         self.client = ContractClient(
             self.base_url,
@@ -102,30 +103,47 @@ class Upstream:
         )
         self.name = str(self.client.base_url)
         self._lock = threading.Lock()
-        if self.key:
-            self.keys.append(self.key)
+        self.keys = Secrets([self.key], most=MAX_KEYS)
 
-    def _remember(self, key: str) -> None:
-        if key and key not in self.keys:
-            self.keys.append(key)
-            del self.keys[1 : -MAX_KEYS or None]
+    def masking(self, caller_key: str | None) -> Secrets:
+        """What a request with ``caller_key`` is masked with: the keys remembered, and its
+        own key when it was refused (not remembered, so that it costs nothing later). A key
+        longer than ``MAX_KEY_CHARS`` is not made ready at all (that would cost in
+        proportion to it): everything the request's entry holds is masked whole."""
+        from openapi.remote.masking import Secrets
+
+        if not caller_key or caller_key in self.keys:
+            return self.keys
+        if len(caller_key) > MAX_KEY_CHARS:
+            return Secrets(whole=True)
+        return Secrets([caller_key], below=self.keys)
 
     def forward(
         self, method: str, path: str, query: str, body: bytes, caller_key: str | None
     ) -> Answer:
         """Send ``method path?query`` (``path`` under the base URL) with ``body``, with the
-        caller's key, or the proxy's own when the caller sent none."""
+        caller's key, or the proxy's own when the caller sent none. ``path`` must be
+        normalised already (``openapi.remote.targets.api_path``): any other is answered
+        404 and not sent, so nothing reaches the upstream outside its base path."""
         import httpx
 
         from openapi.remote.failures import RequestTimeout, TransportFailure
         from openapi.remote.masking import redact
-        from openapi.remote.targets import WriteRefused, carriable
+        from openapi.remote.targets import API_BASE_PATH, WriteRefused, api_path, carriable
         from openapi.spec import api_key_header
 
+        if caller_key is not None and len(caller_key) > MAX_KEY_CHARS:
+            message = LONG_KEY.format(header=api_key_header(), most=MAX_KEY_CHARS)
+            return own_answer(400, message, "not sent")
         key = caller_key or self.key
-        self._remember(key)
+        if api_path(API_BASE_PATH + path) != path:
+            message = (
+                f"{method} {path} is not a normalised path under the base URL; nothing was sent"
+            )
+            return own_answer(404, redact(message, self.keys), "not sent")
         if not carriable(key):
             return own_answer(400, BAD_KEY.format(header=api_key_header()), "not sent")
+        self.keys.add(key)
         with self._lock:
             try:
                 response = self.client.request(
@@ -153,7 +171,7 @@ class Upstream:
         headers = [
             (name, value)
             for name, value in response.headers.multi_items()
-            if name.lower() not in HOP_BY_HOP
+            if not is_hop_by_hop(name) and name.lower() not in RECOUNTED
         ]
         return Answer(response.status_code, headers, response.content, response)
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 PROG = "everflow-mock"
 EXIT_INTERRUPTED = 130
 NO_SCRUB_ACK = "--i-know-this-keeps-secrets"
+REMOTE_CLIENTS = "--allow-remote-clients"
+"""The option that lets the proxy listen beyond loopback."""
+RECORDING_OPTIONS = ("--out", "--record")
+"""Options naming a recording, whose report is written next to it."""
 
 
 class Refused(Exception):
@@ -45,6 +48,32 @@ def api_key(args: argparse.Namespace) -> str:
     return key
 
 
+def check_host(args: argparse.Namespace, key: str) -> str | None:
+    """``Refused`` when ``--host`` is not a loopback address and ``--allow-remote-clients``
+    was not given: any client that reaches the proxy has its requests sent with the
+    operator's key. With the option, the warning to print at start, naming whose key the
+    proxy relays (``None`` for loopback)."""
+    from openapi.remote.targets import is_loopback
+
+    if is_loopback(args.host):
+        return None
+    whose = (
+        f"the key in ${args.api_key_env} (the operator's) is added to every request that "
+        "carries none"
+        if key
+        else f"no key is set (${args.api_key_env}): each client's own key is passed on"
+    )
+    if not args.allow_remote_clients:
+        raise Refused(
+            f"--host {args.host} is not a loopback address: any client that can reach it "
+            f"could use the proxy, and {whose}; add {REMOTE_CLIENTS} to listen there"
+        )
+    return (
+        f"{PROG} proxy: listening on {args.host}, beyond loopback ({REMOTE_CLIENTS}): any "
+        f"client that reaches it is answered; {whose}"
+    )
+
+
 def fail(error: BaseException | str) -> int:
     """Say ``error`` on stderr, in one printable line; the usage error's exit code, 2."""
     from openapi.remote.masking import printable
@@ -54,9 +83,24 @@ def fail(error: BaseException | str) -> int:
 
 
 def check_outputs(args: argparse.Namespace, *options: str) -> None:
-    """``Refused`` when a file an option names could not be written: its folder is
-    missing (said before the proxy runs, not at its end)."""
+    """``Refused`` when a file an option names could not be written: an empty name, a
+    missing folder, or a name that holds something else than a regular file (a device
+    node, a FIFO, a folder), which writing would replace (said before anything runs, not
+    at the end)."""
+    from openapi.files import NotRegularFile, check_output
+
     for option in options:
         value = getattr(args, option.lstrip("-").replace("-", "_"))
-        if value is not None and not Path(value).resolve().parent.is_dir():
-            raise Refused(f"{option} {value}: no folder {Path(value).resolve().parent}")
+        if value is None:
+            continue
+        try:
+            check_output(value)
+        except NotRegularFile as error:
+            raise Refused(f"{option} {error}") from None
+        if option in RECORDING_OPTIONS:
+            from mock_server.proxy.record import report_path
+
+            try:
+                check_output(report_path(value))
+            except NotRegularFile as error:
+                raise Refused(f"{option} {value}: its report {error}") from None

@@ -16,6 +16,7 @@ from mock_server.proxy.options import (
     PROG,
     Refused,
     api_key,
+    check_host,
     check_outputs,
     check_scrub,
     everflow,
@@ -27,20 +28,25 @@ def run_proxy(args: argparse.Namespace) -> int:
     """Serve the proxy until Ctrl-C or SIGTERM; then the summary, the reports and the
     recording. 0, or 1 when an answer broke the spec, 2 on a usage error."""
     from mock_server.proxy.forward import Upstream
+    from openapi.remote.masking import printable
     from openapi.remote.targets import UnsafeTarget
 
     try:
         check_scrub(args)
         check_outputs(args, "--record", "--report", "--junit")
+        key = api_key(args)
+        warning = check_host(args, key)
         upstream = Upstream(
             everflow(args.upstream),
-            api_key(args),
+            key,
             allow_writes=args.allow_writes,
             rate=args.rate,
             timeout=args.timeout,
         )
     except (Refused, UnsafeTarget) as error:
         return fail(error)
+    if warning is not None:
+        print(printable(warning), file=sys.stderr, flush=True)
     try:
         return _serve_proxy(args, upstream)
     finally:
@@ -54,7 +60,7 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     from mock_server.proxy.tally import Tally
     from mock_server.server.access_log import stdout_writer
     from mock_server.server.port import claim
-    from mock_server.server.serve import ServerOptions, serve_waitress
+    from mock_server.server.serve import ServerOptions, serve_waitress, stop_like_ctrl_c
 
     listener = claim(args.host, args.port)
     port = listener.getsockname()[1]
@@ -63,25 +69,26 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     recording = Recording() if args.record else None
     app = ProxyApp(upstream, tally, recording, None if args.quiet else stdout_writer())
     mode = "writes passed on" if args.allow_writes else "read-only"
-    print(
-        f"{PROG} proxy: {options.root}/v1 -> {upstream.name} ({mode}); "
-        f"journal: {options.root}/__admin/requests  stop: Ctrl-C",
-        flush=True,
-    )
-    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    # From the banner on, a signal stops the proxy with its summary, even before waitress
+    # serves; once it stops, signals are ignored until the process has exited (a second
+    # Ctrl-C or SIGTERM would break off the summary or the reports, or kill the process
+    # after them with an exit code of its own). This is the command's own process.
+    signal.signal(signal.SIGINT, stop := stop_like_ctrl_c())
+    signal.signal(signal.SIGTERM, stop)
     try:
         with listener:
+            print(
+                f"{PROG} proxy: {options.root}/v1 -> {upstream.name} ({mode}); "
+                f"journal: {options.root}/__admin/requests  stop: Ctrl-C",
+                flush=True,
+            )
             serve_waitress(app, options, listener, MockConfig.read_timeout, MAX_BODY)
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the reports are written whole
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        try:
-            code = _finish(args, upstream, tally, recording)
-        finally:
-            signal.signal(signal.SIGINT, handlers[0])
-            signal.signal(signal.SIGTERM, handlers[1])
+        code = _finish(args, upstream, tally, recording)
     return code
 
 

@@ -109,11 +109,15 @@ def _record(args: argparse.Namespace, client: Any, key: str) -> int:
 
 def _read(client: Any, path: str, params: dict[str, int]) -> Any:
     """The JSON body of a 200 to ``GET path``; ``Refused`` naming any other answer."""
-    from openapi.remote.checks import json_body, shorten
+    from openapi.remote.checks import json_body
+    from openapi.violations import shape
 
     answer = client.get(path, params=params)
     body = json_body(answer)
     if answer.status_code != 200 or body is None:
-        detail = shorten(body.get("error", body) if isinstance(body, dict) else answer.text)
+        if body is None:
+            detail = f"a body that is not JSON, {len(answer.content)} bytes"
+        else:
+            detail = shape(body.get("error", body) if isinstance(body, dict) else body)
         raise Refused(f"GET {path} answered {answer.status_code}: {detail}")
     return body

@@ -1,7 +1,8 @@
 """The validating proxy as a WSGI app: forward, judge, count, journal, record.
 
-Every API request (a path under ``/v1``) is passed on by ``Upstream`` and its answer sent
-back unchanged (status, headers but those of the connection, body byte for byte), plus
+Every API request (a path under ``/v1`` once decoded and normalised, by ``api_path``;
+nothing else is sent) is passed on by ``Upstream`` and its answer sent back unchanged
+(status, headers but those of the connection, body byte for byte), plus
 ``X-Everflow-Violations: N``: how many ways the answer breaks the spec of its operation,
 judged by the contract suite's own checks (``openapi.remote.checks.judge_answer``). The
 journal (``GET /__admin/requests``, loopback only) and the access log name each violation
@@ -12,27 +13,38 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.environ import environ_key
+from mock_server.core.reply import status_line
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
 from mock_server.server.access_log import AccessLines, printable
+from openapi.remote.targets import API_BASE_PATH, api_path
 from openapi.spec import api_key_header
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from openapi.remote.masking import Secrets
+
 VIOLATIONS_HEADER = "X-Everflow-Violations"
 MAX_BODY = 64 * 1024
 """The largest request body passed on (a search body is a few hundred bytes)."""
-API_PREFIX = "/v1"
+API_PREFIX = API_BASE_PATH
 ADMIN_PREFIX = "/__admin"
 NO_OPERATION = "(no operation)"
 """How a request the spec has no operation for is counted (one name, whatever its method)."""
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP header name (RFC 9110's token)."""
+UNSENDABLE = re.compile("[\r\n\0]")
+"""What no header value may hold: a line break would end it, NUL is refused by clients."""
+MAX_NAME = 100
+"""Characters of a dropped header's name the journal keeps."""
 LINE_LIMIT = 1000
 """Characters of one violation's access line before it is cut."""
 
@@ -60,38 +72,45 @@ class ProxyApp:
         started, clock = time.time(), time.perf_counter()
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = environ.get("PATH_INFO") or "/"
+        keys = self.upstream.masking(environ.get(self._key_environ) or None)
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             answer = self._admin(environ, method, path)
             findings: list[Any] = []
         else:
-            answer, findings = self._api(environ, method, path)
+            answer, findings = self._api(environ, method, path, keys)
         headers = [(k, v) for k, v in answer.headers if k.lower() != VIOLATIONS_HEADER.lower()]
         headers.append(("Content-Length", str(len(answer.body))))
         errors = [f for f in findings if f.severity == "error"]
         headers.append((VIOLATIONS_HEADER, str(len(errors))))
-        start_response(f"{answer.status} {_reason(answer.status)}", headers)
+        start_response(status_line(answer.status), headers)
         if self._lines is not None:
-            self._log(method, path, answer.status, started, clock, errors)
+            self._log(method, path, answer.status, started, clock, errors, keys)
         return [answer.body]
 
-    def _api(self, environ: WSGIEnvironment, method: str, path: str) -> tuple[Answer, list[Any]]:
+    def _api(
+        self, environ: WSGIEnvironment, method: str, path: str, keys: Secrets
+    ) -> tuple[Answer, list[Any]]:
+        """Forward one API request, judge its answer and journal both, masked by ``keys``."""
         from openapi.operations import find_operation
         from openapi.remote.checks import judge_answer
         from openapi.remote.masking import redact
 
-        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
-            message = f"{printable(path)} is not an API path; the proxy passes on {API_PREFIX}/..."
-            return own_answer(404, message, "not sent"), []
+        inside = api_path(path)
+        if inside is None:
+            message = (
+                f"{printable(path)} is not an API path; the proxy passes on paths under "
+                f"{API_PREFIX}/ only, judged once decoded and normalised: nothing was sent"
+            )
+            return own_answer(404, redact(message, keys), "not sent"), []
+        path = API_PREFIX + ("" if inside == "/" else inside)  # journaled as it was sent
         body = _body(environ)
         if body is None:
             message = f"the request body is larger than {MAX_BODY} bytes; not passed on"
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
         caller_key = environ.get(self._key_environ) or None
-        answer = self.upstream.forward(
-            method, path[len(API_PREFIX) :] or "/", query, body, caller_key
-        )
-        keys = self.upstream.keys
+        answer = self.upstream.forward(method, inside, query, body, caller_key)
+        answer.headers, dropped = sendable(answer.headers)
         findings = []
         if answer.response is not None:
             findings = [
@@ -109,6 +128,7 @@ class ProxyApp:
             status=answer.status,
             outcome=answer.outcome,
             findings=findings,
+            dropped_headers=dropped,
         )
         return answer, findings
 
@@ -127,13 +147,19 @@ class ProxyApp:
         return own_answer(404, f"no admin endpoint {method} {printable(path)}", "admin")
 
     def _log(
-        self, method: str, path: str, status: int, started: float, clock: float, errors: list[Any]
+        self,
+        method: str,
+        path: str,
+        status: int,
+        started: float,
+        clock: float,
+        errors: list[Any],
+        keys: Secrets,
     ) -> None:
         from openapi.remote.masking import redact
 
         assert self._lines is not None
         assert self._write is not None
-        keys = self.upstream.keys
         said = f"violations: {len(errors)}" if errors else None
         self._lines.log(method, redact(path, keys), status, started, clock, said)
         for f in errors:
@@ -143,6 +169,29 @@ class ProxyApp:
                 self._write(text.encode("utf-8", "backslashreplace"))
             except OSError:
                 return
+
+
+def sendable(headers: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The headers as the server can send them, and the names of those it cannot.
+
+    A WSGI server sends a header's value as the Latin-1 encoding of its string, so each
+    value is given as its UTF-8 bytes read as Latin-1: the client gets the bytes the
+    upstream sent (``masked_response`` keeps a non-ASCII value as UTF-8), where a value
+    such as ``€`` would otherwise fail the server after the journal said 200. A header
+    no answer can carry (a name that is not an HTTP token, a line break or NUL in the
+    value) is dropped, and its name (printable, cut) returned, to journal."""
+    kept: list[tuple[str, str]] = []
+    dropped: list[str] = []
+    for name, value in headers:
+        try:
+            wire: str | None = value.encode("utf-8").decode("latin-1")
+        except UnicodeError:  # a lone surrogate: no bytes to send
+            wire = None
+        if wire is not None and HEADER_NAME.fullmatch(name) and not UNSENDABLE.search(wire):
+            kept.append((name, wire))
+        else:
+            dropped.append(printable(name, MAX_NAME))
+    return kept, dropped
 
 
 def _body(environ: WSGIEnvironment) -> bytes | None:
@@ -160,12 +209,3 @@ def _body(environ: WSGIEnvironment) -> bytes | None:
 def _json_answer(value: Any) -> Answer:
     body = json.dumps(value, ensure_ascii=False).encode()
     return Answer(200, [("Content-Type", "application/json")], body, None, "admin")
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"

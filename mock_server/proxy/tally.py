@@ -66,8 +66,10 @@ class Tally:
         status: int,
         outcome: str,
         findings: list[Finding],
+        dropped_headers: list[str] | None = None,
     ) -> None:
-        """Count one request and journal it, with every violation of its answer."""
+        """Count one request and journal it, with every violation of its answer and the
+        names of the upstream's headers the client did not get (``dropped_headers``)."""
         errors = [f for f in findings if f.severity == "error"]
         drift = [f.path for f in findings if f.check == "undocumented_field"]
         with self._lock:
@@ -98,6 +100,7 @@ class Tally:
                     "violation_count": len(errors),
                     "violations": [violation(f) for f in errors[:MAX_NAMED]],
                     "undocumented_fields": drift[:MAX_NAMED],
+                    "dropped_headers": (dropped_headers or [])[:MAX_NAMED],
                 }
             )
 

@@ -207,7 +207,7 @@ def serve_waitress(
     """Serve a WSGI app on waitress on ``listener`` until Ctrl-C or SIGTERM, bounded as
     ``everflow-mock serve`` is (connections, header bytes, body bytes, read timeout): the
     mock where granian is missing, and ``everflow-mock proxy``, whose tally lives in one
-    process."""
+    process. For a command's own process: on return, SIGINT and SIGTERM are left ignored."""
     import waitress
 
     logging.getLogger("waitress").addFilter(HideInjectedFaults())
@@ -216,24 +216,32 @@ def serve_waitress(
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # A process started with SIGINT ignored (nohup, `&` in a script) keeps it ignored, and
     # Python then installs no Ctrl-C handler: install it, so Ctrl-C stops waitress anyway.
-    signal.signal(signal.SIGINT, _stop_like_ctrl_c)
-    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-    waitress.serve(
-        app,
-        sockets=[listener],
-        threads=options.threads * options.workers,
-        # waitress reads a whole request before the app sees it: bound what it reads and how
-        # long a silent client may hold a connection (bodies past max_body get the app's 413,
-        # far past it waitress's own).
-        channel_timeout=max(1, int(read_timeout)),
-        cleanup_interval=max(1, int(read_timeout)),
-        max_request_body_size=2 * max_body,
-        max_request_header_size=MAX_HEADER_BYTES,
-        # waitress reads on one I/O thread, so an open connection costs little; its default
-        # of 100 let 100 slow clients lock everyone else out.
-        connection_limit=WAITRESS_CONNECTIONS,
-        _quiet=True,
-    )
+    stop = stop_like_ctrl_c()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        waitress.serve(
+            app,
+            sockets=[listener],
+            threads=options.threads * options.workers,
+            # waitress reads a whole request before the app sees it: bound what it reads and
+            # how long a silent client may hold a connection (bodies past max_body get the
+            # app's 413, far past it waitress's own).
+            channel_timeout=max(1, int(read_timeout)),
+            cleanup_interval=max(1, int(read_timeout)),
+            max_request_body_size=2 * max_body,
+            max_request_header_size=MAX_HEADER_BYTES,
+            # waitress reads on one I/O thread, so an open connection costs little; its
+            # default of 100 let 100 slow clients lock everyone else out.
+            connection_limit=WAITRESS_CONNECTIONS,
+            _quiet=True,
+        )
+    finally:
+        # Stopped: signals are ignored from here to the process's exit. A Python handler
+        # (this one) is reset to the default as the interpreter ends, so one more Ctrl-C
+        # or SIGTERM would kill a process that had stopped cleanly.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _raise_open_files_limit() -> None:
@@ -251,13 +259,31 @@ def _raise_open_files_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def _stop_like_ctrl_c(signum: int, frame: object) -> None:
-    """Stop waitress (SIGINT and SIGTERM): answer what delays hold back at once, then stop
-    as Ctrl-C does (waitress would wait up to 5 s for its threads)."""
+def stop_like_ctrl_c() -> Callable[[int, object], None]:
+    """A handler that stops waitress (SIGINT and SIGTERM): answer what delays hold back at
+    once, then stop as Ctrl-C does (waitress would wait up to 5 s for its threads).
+
+    It stops once: a signal that follows while the server stops is ignored (the stop is
+    bounded), so a second Ctrl-C or SIGTERM cannot break off the shutdown, or the summary
+    and reports after it, with a traceback, nor deadlock the handler it interrupts. Whatever it needs is imported before it is
+    installed: an import in a handler that a second signal interrupts leaves a module
+    half-initialised (an ``ImportError`` at the next signal)."""
     from mock_server.http.wsgi import STOPPING
 
-    STOPPING.set()
-    raise KeyboardInterrupt
+    stopped = False
+
+    def stop(signum: int, frame: object) -> None:
+        # A later call returns before touching any lock: a handler runs between two
+        # bytecodes of the main thread, maybe inside this one's STOPPING.set(), whose
+        # lock a second set() would wait for forever.
+        nonlocal stopped
+        if stopped:
+            return
+        stopped = True
+        STOPPING.set()
+        raise KeyboardInterrupt
+
+    return stop
 
 
 def run(

@@ -9,14 +9,15 @@ client fails with one of the messages below, which say what to do.
 
 from __future__ import annotations
 
-import functools
-import re
-import socket
+import contextlib
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+import idna
 
 from mock_server.core.clients import everflow_hosts
 
@@ -24,19 +25,49 @@ PASS_THROUGH = "@pytest.mark.everflow(pass_through_unmatched=True)"
 """The marker that lets ``everflow_mock``'s httpx calls to other hosts through."""
 
 
-@functools.cache
-def everflow_url() -> re.Pattern[str]:
-    """Any URL on Everflow's hosts, over any scheme and port (case-insensitive)."""
-    hosts = "|".join(re.escape(host) for host in everflow_hosts())
-    return re.compile(rf"^[a-z][a-z0-9+.-]*://(?:{hosts})(?::\d*)?(?:[/?#]|$)", re.IGNORECASE)
+def everflow_host(url: str) -> str | None:
+    """Which of Everflow's hosts a call to ``url`` reaches, or ``None`` for any other host.
+
+    The one place every client's adapter asks (``requests``, aiohttp and httpx), given the
+    URL as that client normalised it, so that all three answer or refuse the same calls: the
+    host as ``urllib.parse`` finds it (user info and port ignored), percent-decoded,
+    IDNA-normalised as the clients' own ``idna`` does (full-width letters, ideographic full
+    stops, case), with one trailing dot (the DNS root, which reaches the same host) dropped.
+    """
+    try:
+        name = urlsplit(url).hostname
+    except ValueError:  # a malformed IPv6 literal: no client sends it anywhere
+        return None
+    if not name:
+        return None
+    name = unquote(name)
+    if not name.isascii():  # IDNA maps an ASCII name to its lower case: 45 us spared a call
+        # A name IDNA cannot carry is compared as given.
+        with contextlib.suppress(idna.IDNAError, UnicodeError):
+            name = idna.encode(name, uts46=True).decode("ascii")
+    name = name.lower().removesuffix(".")
+    return name if name in everflow_hosts() else None
+
+
+def is_https(url: str) -> bool:
+    """Whether ``url`` is an https URL (the only scheme Everflow's API, and the mock, answer)."""
+    return urlsplit(url).scheme == "https"
+
+
+def _shown(url: str) -> str:
+    """``url`` without its user info (a password has no place in a message)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def not_https(method: str, url: str) -> str:
     """What a call to Everflow's hosts over plain http is told."""
     return (
-        f"everflow_mock: {method} {url} is not answered: Everflow's API (and the mock) "
-        "answer https only; call https://"
-        + (urlsplit(url).hostname or everflow_hosts()[0])
+        f"everflow_mock: {method} {_shown(url)} is not answered: Everflow's API (and the "
+        "mock) answer https only; call https://"
+        + (everflow_host(url) or everflow_hosts()[0])
         + "/v1/..."
     )
 
@@ -45,7 +76,7 @@ def not_mocked(method: str, url: str) -> str:
     """What an httpx call to a host the mock does not serve is told: how to let it through."""
     host = urlsplit(url).hostname or ""
     return (
-        f"everflow_mock: {method} {url} is not mocked: everflow_mock answers only "
+        f"everflow_mock: {method} {_shown(url)} is not mocked: everflow_mock answers only "
         + " and ".join(f"https://{name}" for name in everflow_hosts())
         + f". To let calls to other hosts through, mark the test {PASS_THROUGH}; to let "
         f"this host through (or answer it yourself), add a respx route: "
@@ -64,17 +95,19 @@ def no_extra(client: str, host: str) -> str:
 
 @contextmanager
 def aiohttp_stopped() -> Iterator[None]:
-    """While open, aiohttp calls to Everflow's hosts fail before their host is looked up,
-    with what to install (for a session without aioresponses). aiohttp's default resolver
-    is where every connection without a proxy starts."""
-    from aiohttp.resolver import DefaultResolver
+    """While open, aiohttp calls to Everflow's hosts fail before any connection is made (or
+    their host looked up), with what to install (for a session without aioresponses).
+    ``BaseConnector.connect`` is where every connector starts a call, whatever its resolver."""
+    from aiohttp import BaseConnector, ClientConnectorError
 
-    resolve = DefaultResolver.resolve
+    connect = BaseConnector.connect
 
-    async def stopped(resolver: Any, host: str, *args: Any, **kwargs: Any) -> Any:
-        if host.lower() in everflow_hosts():
-            raise socket.gaierror(socket.EAI_NONAME, no_extra("aiohttp", host))
-        return await resolve(resolver, host, *args, **kwargs)
+    async def stopped(connector: BaseConnector, request: Any, *args: Any, **kwargs: Any) -> Any:
+        host = everflow_host(str(request.url))
+        if host is not None:
+            refused = ConnectionRefusedError(errno.ECONNREFUSED, no_extra("aiohttp", host))
+            raise ClientConnectorError(request.connection_key, refused)
+        return await connect(connector, request, *args, **kwargs)
 
-    with mock.patch.object(DefaultResolver, "resolve", stopped):
+    with mock.patch.object(BaseConnector, "connect", stopped):
         yield

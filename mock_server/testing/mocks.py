@@ -19,17 +19,30 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 import httpx
 import respx
 from respx.models import ResolvedRoute
+from respx.patterns import Pattern
 
 from mock_server.app import MockApp
 from mock_server.http.wsgi import DEFERRED_DELAY
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.handle import MockHandle
-from mock_server.testing.hosts import not_mocked
+from mock_server.testing.hosts import everflow_host, is_https, not_https, not_mocked
 
 if TYPE_CHECKING:
     from mock_server.testing.local_server import LocalServer
 
 _ASYNC_CLIENT: ContextVar[bool] = ContextVar("everflow_async_client", default=False)
+
+
+class EverflowHost(Pattern):
+    """respx's pattern for a call to Everflow's hosts, as ``everflow_host`` decides for
+    every client (``EverflowHost(True)``): any spelling httpx sends there, over any scheme."""
+
+    # No key: respx registers a keyed pattern class process-wide (``route(name=...)``), and
+    # a second import of this module (pytester's in-process runs) would collide with it.
+    key = ""
+
+    def parse(self, request: httpx.Request) -> bool:
+        return everflow_host(str(request.url)) is not None
 
 
 class KitRouter(respx.MockRouter):
@@ -136,7 +149,12 @@ class EverflowMock(MockHandle):
     def _answer(
         self, request: httpx.Request
     ) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
-        """respx's side effect for Everflow's hosts."""
+        """respx's side effect for Everflow's hosts (``EverflowHost``): the mock's answer,
+        or, over plain http, the refusal every client gets (it never passes through,
+        whatever the test lets through)."""
+        url = str(request.url)
+        if not is_https(url):
+            raise httpx.ConnectError(not_https(request.method, url), request=request)
         timeout = _read_timeout(request)
         if _ASYNC_CLIENT.get():
             return self.answer_async(request, timeout, HTTPX_ERRORS)

@@ -16,10 +16,9 @@ import httpx
 import respx
 
 from mock_server.app import MockApp
-from mock_server.core.clients import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing.hosts import aiohttp_stopped
-from mock_server.testing.mocks import EverflowMock, EverflowServer, KitRouter
+from mock_server.testing.mocks import EverflowHost, EverflowMock, EverflowServer, KitRouter
 
 if TYPE_CHECKING:
     from mock_server.testing.local_server import LocalServer
@@ -119,7 +118,7 @@ class MockPool:
         router = KitRouter()
         mock = EverflowMock(self._apps.get(config), router)
         kit = [
-            router.route(scheme="https", host__in=everflow_hosts()).mock(side_effect=mock._answer),
+            router.route(EverflowHost(True)).mock(side_effect=mock._answer),
             router.route(host__in=LOOPBACK_HOSTS).mock(side_effect=self._is_own_server),
         ]
         if pass_through_unmatched:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -22,12 +23,11 @@ from urllib.parse import urlencode
 import aiohttp
 import httpx
 from aioresponses import CallbackResult, aioresponses
+from aioresponses.core import RequestMatch
 from yarl import URL
 
-from mock_server.testing.hosts import everflow_url, not_https
+from mock_server.testing.hosts import everflow_host, is_https, not_https
 from mock_server.testing.mocks import ClientErrors, EverflowMock
-
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 ERRORS = ClientErrors(
     lambda request: aiohttp.ServerTimeoutError(f"everflow_mock: read timed out: {request.url}"),
@@ -90,7 +90,7 @@ def _content(kwargs: Mapping[str, Any], headers: dict[str, str]) -> bytes:
 async def _answer(
     mock: EverflowMock, method: str, url: URL, kwargs: Mapping[str, Any]
 ) -> CallbackResult:
-    if url.scheme != "https":
+    if not is_https(str(url)):
         raise aiohttp.ClientConnectionError(not_https(method, str(url)))
     headers = {str(name): str(value) for name, value in (kwargs.get("headers") or {}).items()}
     content = _content(kwargs, headers)
@@ -106,14 +106,39 @@ async def _answer(
     )
 
 
+_ANY_URL = re.compile("")
+"""The pattern of the one-off match that builds an answer (``_EverflowOnly`` has chosen)."""
+
+
+class _EverflowOnly(aioresponses):
+    """aioresponses that answers, with ``mock``, every call (any method) to a URL that
+    ``everflow_host`` names Everflow's, the test that every client's adapter asks; any other
+    call is unmatched, so it goes out as it would without the kit."""
+
+    def __init__(self, mock: EverflowMock) -> None:
+        super().__init__(passthrough_unmatched=True)
+        self.everflow = mock
+
+    async def match(
+        self, method: str, url: URL, allow_redirects: bool = True, **kwargs: Any
+    ) -> aiohttp.ClientResponse | None:
+        """The mock's answer to a call to Everflow's hosts (``None`` for other hosts).
+        No redirect to follow: no operation documents a 3xx, so the mock answers none."""
+        if everflow_host(str(url)) is None:
+            return None
+
+        async def callback(url: URL, **kwargs: Any) -> CallbackResult:
+            return await _answer(self.everflow, method, url, kwargs)
+
+        found = RequestMatch(_ANY_URL, method=method, callback=callback)
+        answer = await found.build_response(url, **kwargs)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
 @contextmanager
 def answered(mock: EverflowMock) -> Iterator[aioresponses]:
     """While open, aiohttp calls to Everflow's hosts are answered by ``mock``."""
-    with aioresponses(passthrough_unmatched=True) as mocked:
-        for method in METHODS:
-
-            async def callback(url: URL, method: str = method, **kwargs: Any) -> CallbackResult:
-                return await _answer(mock, method, url, kwargs)
-
-            mocked.add(everflow_url(), method=method, callback=callback, repeat=True)
+    with _EverflowOnly(mock) as mocked:
         yield mocked

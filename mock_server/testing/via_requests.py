@@ -26,7 +26,7 @@ import httpx
 import requests
 import urllib3
 
-from mock_server.testing.hosts import everflow_url, not_https
+from mock_server.testing.hosts import everflow_host, is_https, not_https
 from mock_server.testing.mocks import ClientErrors, EverflowMock
 
 ERRORS = ClientErrors(
@@ -70,7 +70,7 @@ def _answer(
 ) -> requests.Response:
     url = prepared.url or ""
     method = prepared.method or "GET"
-    if not url.lower().startswith("https://"):
+    if not is_https(url):
         raise requests.ConnectionError(not_https(method, url), request=prepared)
     headers: Mapping[str, str] = prepared.headers
     request = httpx.Request(
@@ -99,7 +99,7 @@ def answered(mock: EverflowMock) -> AbstractContextManager[Any]:
         *args: Any,
         **kwargs: Any,
     ) -> requests.Response:
-        if not everflow_url().match(request.url or ""):
+        if everflow_host(request.url or "") is None:
             return send(adapter, request, *args, **kwargs)
         timeout = kwargs["timeout"] if "timeout" in kwargs else (args[1] if len(args) > 1 else None)
         return _answer(mock, adapter, request, timeout)

@@ -14,15 +14,42 @@ from openapi.httpx_validation import documented_statuses, response_violations
 from openapi.operations import find_operation
 from openapi.remote.findings import Finding
 from openapi.spec import resolved, rule_schemas
-from openapi.violations import component_schema
+from openapi.violations import component_schema, shape
 
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
 
 
-def shorten(value: Any, limit: int = 120) -> str:
-    """``value`` as text (JSON unless a string), cut to ``limit`` characters for a finding."""
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+KNOWN_MEDIA_TYPES = frozenset(
+    {
+        "application/json",
+        "application/problem+json",
+        "application/xml",
+        "application/octet-stream",
+        "application/javascript",
+        "text/html",
+        "text/plain",
+        "text/xml",
+        "text/csv",
+        "text/javascript",
+    }
+)
+"""Media types a report names as they are; any other is a server's text, named by size."""
+
+
+def header_shape(value: str) -> str:
+    """A header value for a report: shown when it is a plain number, else by its size (a
+    server's text is no more shown than its body is)."""
+    if value.isascii() and value.isdigit() and len(value) <= 20:
+        return value
+    return f"a value of {len(value)} characters"
+
+
+def media_type_shape(value: str) -> str:
+    """A media type for a report: shown when it is a common one (``KNOWN_MEDIA_TYPES``),
+    else by its size."""
+    return (
+        value if value.lower() in KNOWN_MEDIA_TYPES else f"a media type of {len(value)} characters"
+    )
 
 
 def as_int(value: Any) -> int | None:
@@ -60,11 +87,15 @@ def check_answer(
         found.append(finding("status", "$", str(expected_status), str(status)))
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     if media_type != "application/json":
-        found.append(finding("content_type", "$", "application/json", media_type or "(none)"))
+        shown = media_type_shape(media_type) if media_type else "(none)"
+        found.append(finding("content_type", "$", "application/json", shown))
     elif status in documented_statuses(response.request):
         for violation in response_violations(response):
             check = "rate_limit_headers" if violation.keyword == "header" else violation.name
-            found.append(finding(check, violation.path, violation.keyword, violation.message))
+            # expected and actual, never the message: it may quote the body
+            expected = violation.expected or violation.keyword
+            actual = violation.actual or "refused"
+            found.append(finding(check, violation.path, expected, actual))
     body = json_body(response)
     if (
         same_id
@@ -72,16 +103,28 @@ def check_answer(
         and isinstance(body, dict)
         and body.get("network_pixel_id") != pixel_id
     ):
-        actual = shorten(body.get("network_pixel_id"))
+        actual = shape(body.get("network_pixel_id"))
         found.append(finding("pixel_id", "$.network_pixel_id", str(pixel_id), actual))
     judged = {f.path for f in found}
     for name in RATE_LIMIT_HEADERS:
         value = response.headers.get(name)
         if name not in judged and value is not None and not (value.isascii() and value.isdigit()):
             found.append(
-                finding("rate_limit_headers", name, "a non-negative integer", shorten(value))
+                finding("rate_limit_headers", name, "a non-negative integer", header_shape(value))
             )
     return found
+
+
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def field_path(path: str, name: str) -> str:
+    """The JSON path of property ``name`` under ``path``, for a report: a name shaped like
+    a field's (letters, digits, underscores; 64 at most) as it is, any other by its size
+    (a property's name is the server's text too)."""
+    if FIELD_NAME.fullmatch(name):
+        return f"{path}.{name}"
+    return f"{path}[a name of {len(name)} characters]"
 
 
 def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") -> Iterator[str]:
@@ -91,7 +134,7 @@ def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") ->
         properties = schema["properties"]
         for key, value in body.items():
             if key not in properties:
-                yield f"{path}.{key}"
+                yield field_path(path, key)
             else:
                 yield from undocumented_paths(value, properties[key], f"{path}.{key}")
     elif isinstance(body, list) and "items" in schema:

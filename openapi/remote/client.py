@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from openapi.remote.deadline import DeadlineBackend, deadline_transport
+from openapi.remote.decoding import ACCEPT_ENCODING, read_bounded, single_encoding
 from openapi.remote.defaults import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_TIME,
@@ -29,6 +30,7 @@ from openapi.remote.failures import (
     TransportFailure,
     json_depth,
     retry_after_seconds,
+    unquoted,
 )
 from openapi.remote.findings import Write
 from openapi.remote.masking import masked_response, redact
@@ -152,7 +154,7 @@ class ContractClient:
             )
         once = method == CREATE[0] and CREATE[1].fullmatch(path) is not None
         key = self._key if key is None else key
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         if with_key:
             headers[api_key_header()] = key
         body: Any = json
@@ -244,7 +246,7 @@ class ContractClient:
                 f"no complete answer to {what} within {self._timeout:g} s (--timeout)"
             ) from None
         except httpx.HTTPError as error:
-            message = f"{type(error).__name__} for {what}: {error}"
+            message = f"{type(error).__name__} for {what}: {unquoted(str(error))}"
             raise TransportFailure(redact(message, [key])) from None
         finally:
             if self._deadline is not None:
@@ -252,19 +254,19 @@ class ContractClient:
         return masked_response(response, content, key)
 
     def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise TransportFailure(
-                    f"answer to {response.request.method} {response.request.url.path} is "
-                    f"larger than {MAX_ANSWER_BYTES} bytes"
-                )
-            chunks.append(chunk)
+        """The body, decoded by ``read_bounded`` (one encoding at most, never past
+        ``MAX_ANSWER_BYTES``), within ``deadline``."""
+
+        def check_time() -> None:
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout(f"no complete answer within {limit:g} s")
-        return b"".join(chunks)
+
+        request = response.request
+        what = f"{request.method} {request.url.path}"
+        coding = single_encoding(response.headers.get("Content-Encoding", ""), what)
+        if response.is_stream_consumed:  # an answer made in memory (a mock transport's)
+            return read_bounded([response.content], None, what, check_time, MAX_ANSWER_BYTES)
+        return read_bounded(response.iter_raw(), coding, what, check_time, MAX_ANSWER_BYTES)
 
     def _delay(self, attempt: int, response: httpx.Response, what: str) -> float:
         """How long to wait before retrying ``response``, or why the run will not."""

@@ -39,11 +39,28 @@ class TooDeep(TransportFailure):
     check = "json_depth"
 
 
+class UnusableEncoding(TransportFailure):
+    """An answer in more than one ``Content-Encoding``, or in one the client does not
+    decode: no Everflow answer is, so it is a violation (exit 1), reported unread."""
+
+    check = "content_encoding"
+
+
 class RetryRefused(TransportFailure):
     """The server asked for a longer wait than the run will make (``Retry-After``)."""
 
     check = "retry_after"
     stops_run = True
+
+
+def unquoted(message: str) -> str:
+    """An error message cut before the first thing it quotes: h11 and httpcore quote what
+    the server sent (``illegal status line: bytearray(b'...')``), which is the server's
+    text, not the kit's, and no more shown than its body."""
+    cut = min((i for i in (message.find("'"), message.find('"')) if i >= 0), default=-1)
+    if cut < 0:
+        return message
+    return message[:cut].rstrip(" :(") + " (what it quoted left out)"
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)

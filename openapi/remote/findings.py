@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from openapi.remote.masking import MASK, redact
+from openapi.remote.masking import MASK, Secrets, as_secrets, redact
 
 Severity = Literal["error", "warning", "info"]
 """``error`` fails a run, ``warning`` fails it under ``--strict``, ``info`` never does (what
@@ -81,10 +81,10 @@ class Finding:
             actual=change(self.actual),
         )
 
-    def masked(self, secrets: Iterable[str]) -> Finding:
+    def masked(self, secrets: Iterable[str] | Secrets) -> Finding:
         """This finding with every secret masked out of every text field."""
-        secrets = list(secrets)
-        return self.mapped(lambda text: redact(text, secrets))
+        prepared = as_secrets(secrets)
+        return self.mapped(prepared.redact)
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,10 @@ class Write:
             self, method=change(self.method), path=change(self.path), status=change(self.status)
         )
 
-    def masked(self, secrets: Iterable[str]) -> Write:
+    def masked(self, secrets: Iterable[str] | Secrets) -> Write:
         """This write with every secret masked out of its text."""
-        secrets = list(secrets)
-        return self.mapped(lambda text: redact(text, secrets))
+        prepared = as_secrets(secrets)
+        return self.mapped(prepared.redact)
 
 
 @dataclass
@@ -163,10 +163,10 @@ class Report:
             skipped=change(self.skipped),
         )
 
-    def masked(self, secrets: Iterable[str]) -> Report:
+    def masked(self, secrets: Iterable[str] | Secrets) -> Report:
         """A copy with every secret masked out of every finding and name."""
-        secrets = list(secrets)
-        return self.mapped(lambda text: redact(text, secrets))
+        prepared = as_secrets(secrets)
+        return self.mapped(prepared.redact)
 
 
 class RunInterrupted(KeyboardInterrupt):

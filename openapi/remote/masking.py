@@ -10,7 +10,12 @@ bytes it encodes, whatever the case of its hex digits or which characters were e
 shorter key is no real API key (a loopback mock's placeholder, say): masking every run of it
 would mask letters of ordinary words (a key ``x`` would turn ``pixel`` into ``pi********el``)
 and so reveal the key, so it is masked only where it stands whole, touching no letter, digit
-or underscore.
+or underscore. A key that reads as UTF-8 decoded as Latin-1 (a header as a WSGI server hands
+it over) is masked as the text it was too (``variants``).
+
+``Secrets`` makes secrets ready once (their pieces in one table), so that masking a text
+costs a look-up per ``MIN_PIECE`` characters however many secrets there are; ``redact`` takes
+one, or a plain list (made ready once and kept for the last 16 lists).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import functools
 import html
 import json
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from openapi.spec import api_key_header
@@ -56,11 +63,22 @@ _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _WORD = r"\w"
 
 
+def variants(secret: str) -> tuple[str, ...]:
+    """``secret`` and, when it reads as UTF-8 bytes decoded as Latin-1 (as a WSGI server
+    decodes a header), the text those bytes are: a caller's ``clé`` arrives as ``clÃ©``,
+    and its query string or a log may carry either."""
+    try:
+        undone = secret.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return (secret,)
+    return (secret,) if undone == secret else (secret, undone)
+
+
 @functools.lru_cache(maxsize=16)
 def secret_forms(secret: str) -> tuple[str, ...]:
-    """``secret`` in each of ``SECRET_FORMS``, longest first, so that no form is masked
-    only in part by a shorter one."""
-    forms = {encode(secret) for encode in SECRET_FORMS.values()}
+    """Each of ``variants(secret)`` in each of ``SECRET_FORMS``, longest first, so that no
+    form is masked only in part by a shorter one."""
+    forms = {encode(variant) for variant in variants(secret) for encode in SECRET_FORMS.values()}
     return tuple(sorted((form for form in forms if form), key=len, reverse=True))
 
 
@@ -69,34 +87,32 @@ def _as_bytes(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
-@functools.lru_cache(maxsize=16)
-def _pieces(secret: str) -> frozenset[str]:
-    return frozenset(
-        form[i : i + MIN_PIECE]
-        for form in secret_forms(secret)
-        for i in range(len(form) - MIN_PIECE + 1)
-    )
+def _byte_forms(secret: str) -> set[str]:
+    """The bytes ``secret`` may be percent-encoded as, one character a byte: each variant's
+    UTF-8 and (where it has one) Latin-1 bytes, spaces also as ``+``."""
+    found = set()
+    for variant in variants(secret):
+        found.add(_as_bytes(variant))
+        if all(ord(c) < 256 for c in variant):
+            found.add(variant)  # its Latin-1 bytes, as Latin-1 decodes them
+    return found | {form.replace(" ", "+") for form in found}
 
 
-@functools.lru_cache(maxsize=16)
-def _byte_pieces(secret: str) -> frozenset[str]:
-    """Every ``MIN_PIECE`` bytes of ``secret`` (spaces also as ``+``, as forms encode them)."""
-    encoded = _as_bytes(secret)
-    return frozenset(
-        form[i : i + MIN_PIECE]
-        for form in {encoded, encoded.replace(" ", "+")}
-        for i in range(len(form) - MIN_PIECE + 1)
-    )
+def _windows(forms: Iterable[str]) -> set[str]:
+    """Every run of ``MIN_PIECE`` characters of ``forms``."""
+    return {form[i : i + MIN_PIECE] for form in forms for i in range(len(form) - MIN_PIECE + 1)}
 
 
-@functools.lru_cache(maxsize=16)
-def _token(forms: tuple[str, ...]) -> re.Pattern[str]:
+def _token(forms: Iterable[str]) -> re.Pattern[str] | None:
     """Any of ``forms`` standing whole: touching no letter, digit or underscore."""
-    alternatives = "|".join(re.escape(form) for form in forms)
+    ordered = sorted(set(forms), key=len, reverse=True)
+    if not ordered:
+        return None
+    alternatives = "|".join(re.escape(form) for form in ordered)
     return re.compile(f"(?<!{_WORD})(?:{alternatives})(?!{_WORD})")
 
 
-def _piece_spans(text: str, pieces: frozenset[str]) -> list[tuple[int, int]]:
+def _piece_spans(text: str, pieces: Mapping[str, int]) -> list[tuple[int, int]]:
     """The runs of ``text`` covered by overlapping ``pieces`` (all ``MIN_PIECE`` long)."""
     spans: list[list[int]] = []
     for start in range(len(text) - MIN_PIECE + 1):
@@ -149,48 +165,162 @@ def _percent_decoded(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(chars), origin
 
 
-def _percent_spans(text: str, long: list[str], short: list[str]) -> list[tuple[int, int]]:
-    """Spans of ``text`` that percent-encode a secret (any ``MIN_PIECE`` bytes of a long
-    one, a short one whole), each holding at least one ``%XX``."""
-    decoded, origin = _percent_decoded(text)
-    found: list[tuple[int, int]] = []
-    pieces = frozenset().union(*(_byte_pieces(secret) for secret in long))
-    for start, end in _piece_spans(decoded, pieces):
-        found.append((origin[start][0], origin[end - 1][1]))
-    for secret in short:
-        for needle in {_as_bytes(secret), _as_bytes(secret).replace(" ", "+")}:
+class Secrets:
+    """Secrets made ready for masking once, so that masking a text costs the same however
+    many secrets there are: a look-up per ``MIN_PIECE`` characters of text, not a pass per
+    secret. Adding a secret costs in proportion to its length.
+
+    Secrets given at creation stay; with ``most``, the oldest added later is forgotten
+    once there are more than ``most`` (a proxy's memory of its callers' keys). ``below``:
+    another set whose secrets are masked too (a request's own key over a proxy's set).
+    ``whole``: every text is masked whole (for a secret too long to make ready).
+    Safe to add to from several threads while others mask.
+    """
+
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        *,
+        most: int | None = None,
+        below: Secrets | None = None,
+        whole: bool = False,
+    ) -> None:
+        self._whole = whole
+        self._most = most
+        self._below = below
+        self._lock = threading.Lock()
+        self._order: dict[str, None] = {}
+        self._pieces: Counter[str] = Counter()
+        self._byte_pieces: Counter[str] = Counter()
+        self._short: dict[str, None] = {}
+        self._token: re.Pattern[str] | None = None
+        self._needles: tuple[str, ...] = ()
+        self._pinned: frozenset[str] = frozenset()
+        for secret in secrets:
+            self.add(secret)
+        self._pinned = frozenset(self)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._order)
+        yield from list(self._short)
+        if self._below is not None:
+            yield from self._below
+
+    def __contains__(self, secret: object) -> bool:
+        return secret in self._order or secret in self._short
+
+    def __len__(self) -> int:
+        return len(self._order) + len(self._short)
+
+    def __bool__(self) -> bool:
+        return bool(len(self) or self._below or self._whole)
+
+    def add(self, secret: str) -> None:
+        """Mask ``secret`` from now on (an empty one is ignored)."""
+        if not secret or secret in self:
+            return
+        with self._lock:
+            if secret in self:  # added by another thread meanwhile
+                return
+            if len(secret) >= MIN_PIECE:
+                self._order[secret] = None
+                self._pieces.update(_windows(secret_forms(secret)))
+                self._byte_pieces.update(_windows(_byte_forms(secret)))
+            else:
+                self._short[secret] = None
+                self._short_changed()
+            if self._most is not None and len(self) > self._most:
+                self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
+        """Forget the oldest secret not given at creation (its pieces only: the cost of
+        one secret, not of all)."""
+        for secret in self._order:
+            if secret not in self._pinned:
+                del self._order[secret]
+                _discount(self._pieces, _windows(secret_forms(secret)))
+                _discount(self._byte_pieces, _windows(_byte_forms(secret)))
+                return
+        for secret in self._short:
+            if secret not in self._pinned:
+                del self._short[secret]
+                self._short_changed()
+                return
+
+    def _short_changed(self) -> None:
+        self._token = _token(f for s in self._short for f in secret_forms(s))
+        self._needles = tuple({form for s in self._short for form in _byte_forms(s)})
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans of ``text`` that hold a secret, in any form (unmerged)."""
+        if self._whole:
+            return [(0, len(text))] if text else []
+        found: list[tuple[int, int]] = []
+        pieces, token, needles = self._pieces, self._token, self._needles
+        if pieces:
+            found += _piece_spans(text, pieces)
+        if token is not None:
+            found += [match.span() for match in token.finditer(text)]
+        if (pieces or needles) and _PERCENT.search(text):
+            found += self._percent_spans(text)
+        if self._below is not None:
+            found += self._below.spans(text)
+        return found
+
+    def _percent_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` that percent-encode a secret (any ``MIN_PIECE`` bytes of a
+        long one, a short one whole), each holding at least one ``%XX``."""
+        decoded, origin = _percent_decoded(text)
+        found = [
+            (origin[start][0], origin[end - 1][1])
+            for start, end in _piece_spans(decoded, self._byte_pieces)
+        ]
+        for needle in self._needles:
             for match in re.finditer(re.escape(needle), decoded):
                 span = (origin[match.start()][0], origin[match.end() - 1][1])
                 before, after = text[span[0] - 1 : span[0]], text[span[1] : span[1] + 1]
                 if not re.match(_WORD, before) and not re.match(_WORD, after):
                     found.append(span)
-    return [span for span in found if _PERCENT.search(text, span[0], span[1])]
+        return [span for span in found if _PERCENT.search(text, span[0], span[1])]
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret masked (see ``redact``)."""
+        return _replace(text, self.spans(text))
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret masked: each form of it (``SECRET_FORMS``, and
-    percent-encoded), and every run of ``MIN_PIECE`` or more characters of those; a secret
-    shorter than ``MIN_PIECE`` only where it stands as a whole token.
+def _discount(counts: Counter[str], pieces: Iterable[str]) -> None:
+    for piece in pieces:
+        counts[piece] -= 1
+        if counts[piece] <= 0:
+            del counts[piece]
+
+
+@functools.lru_cache(maxsize=16)
+def _prepared(secrets: tuple[str, ...]) -> Secrets:
+    return Secrets(secrets)
+
+
+def as_secrets(secrets: Iterable[str] | Secrets) -> Secrets:
+    """``secrets`` made ready for masking (the same ``Secrets`` for the same few lists)."""
+    if isinstance(secrets, Secrets):
+        return secrets
+    return _prepared(tuple(dict.fromkeys(secret for secret in secrets if secret)))
+
+
+def redact(text: str, secrets: Iterable[str] | Secrets) -> str:
+    """``text`` with every secret masked: each form of it (``SECRET_FORMS`` of each of its
+    ``variants``, and percent-encoded, from UTF-8 or Latin-1 bytes), and every run of
+    ``MIN_PIECE`` or more characters of those; a secret shorter than ``MIN_PIECE`` only
+    where it stands as a whole token.
 
     Every form is found in the text as given and all are masked at once, so that masking
     one form cannot leave a shorter remnant of another behind."""
-    long = [secret for secret in secrets if len(secret) >= MIN_PIECE]
-    short = [secret for secret in secrets if 0 < len(secret) < MIN_PIECE]
-    spans: list[tuple[int, int]] = []
-    if long:
-        pieces = frozenset().union(*(_pieces(secret) for secret in long))
-        spans += _piece_spans(text, pieces)
-    if short:
-        forms = sorted({f for s in short for f in secret_forms(s)}, key=len, reverse=True)
-        spans += [match.span() for match in _token(tuple(forms)).finditer(text)]
-    if (long or short) and _PERCENT.search(text):
-        spans += _percent_spans(text, long, short)
-    return _replace(text, spans)
+    return as_secrets(secrets).redact(text)
 
 
-def redact_json(value: Any, secrets: Iterable[str]) -> Any:
+def redact_json(value: Any, secrets: Iterable[str] | Secrets) -> Any:
     """``value`` (parsed JSON) with every string in it, keys included, redacted."""
-    secrets = list(secrets)
+    secrets = as_secrets(secrets)
     if isinstance(value, str):
         return redact(value, secrets)
     if isinstance(value, list):
@@ -200,10 +330,10 @@ def redact_json(value: Any, secrets: Iterable[str]) -> Any:
     return value
 
 
-def redact_body(content: bytes, secrets: Iterable[str]) -> bytes:
+def redact_body(content: bytes, secrets: Iterable[str] | Secrets) -> bytes:
     """An answer body with the secrets masked: string by string when it is JSON, as text
     otherwise; the same bytes when nothing needed masking."""
-    secrets = [secret for secret in secrets if secret]
+    secrets = as_secrets(secrets)
     if not secrets:
         return content
     try:

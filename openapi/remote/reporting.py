@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from pathlib import Path
 
+from openapi.files import write_whole
 from openapi.remote.findings import UNFINISHED_CHECKS, Finding, Report, redact
-from openapi.remote.masking import printable
+from openapi.remote.masking import Secrets, as_secrets, printable
 
 MODES = {
     "read-only": "read-only",
@@ -51,14 +51,14 @@ SKIPPED_CASE = "contract"
 """The one JUnit test case of a skipped run."""
 
 
-def shown(report: Report, secrets: Iterable[str]) -> Report:
+def shown(report: Report, secrets: Iterable[str] | Secrets) -> Report:
     """``report`` as it may be shown: secrets masked, then what is not printable escaped."""
     return report.masked(secrets).mapped(printable)
 
 
-def summary(report: Report, secrets: Iterable[str] = ()) -> str:
+def summary(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
     """Readable lines: the verdict, then every finding (or why the run was skipped)."""
-    secrets = list(secrets)
+    secrets = as_secrets(secrets)
     report = shown(report, secrets)
     if report.skipped:
         return redact(f"everflow-contract: skipped: {report.skipped}\n", secrets)
@@ -77,10 +77,10 @@ def summary(report: Report, secrets: Iterable[str] = ()) -> str:
     return redact("\n".join(lines) + "\n", secrets)
 
 
-def junit_xml(report: Report, secrets: Iterable[str] = ()) -> str:
+def junit_xml(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
     """JUnit XML: one test case per probe, failed by its findings (an error when the probe
     had no answer to judge); a skipped run is one skipped test case."""
-    secrets = list(secrets)
+    secrets = as_secrets(secrets)
     report = shown(report, secrets)
     by_probe: dict[str, list[Finding]] = {probe: [] for probe in report.probes}
     for finding in report.findings:
@@ -124,9 +124,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(report: Report, secrets: Iterable[str] = ()) -> str:
+def markdown(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
     """A Markdown report: verdict, counts and a table of findings (or why it was skipped)."""
-    secrets = list(secrets)
+    secrets = as_secrets(secrets)
     report = shown(report, secrets)
     if report.skipped:
         text = (
@@ -187,9 +187,10 @@ def write_reports(
     markdown_path: str | None,
 ) -> None:
     """Write the JUnit XML and the Markdown report where asked (``None``: not asked), the
-    secrets masked in both; ``OSError`` when a file cannot be written."""
+    secrets masked in both, each whole or not at all and only over a regular file
+    (``openapi.files.write_whole``); ``OSError`` when a file cannot be written."""
     kept = list(secrets)
-    if junit_path:
-        Path(junit_path).write_text(junit_xml(report, kept), encoding="utf-8")
-    if markdown_path:
-        Path(markdown_path).write_text(markdown(report, kept), encoding="utf-8")
+    if junit_path is not None:
+        write_whole(junit_path, junit_xml(report, kept).encode("utf-8"))
+    if markdown_path is not None:
+        write_whole(markdown_path, markdown(report, kept).encode("utf-8"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,49 @@ CREATE = ("POST", re.compile(re.escape(PIXELS_PATH)))
 postback, so it is retried only after a 429 (refused before any work was done)."""
 
 PIXEL_IN_PATH = re.compile(re.escape(PIXELS_PATH) + "/([0-9]+)")
+
+API_BASE_PATH = "/v1"
+"""The path every API request stays under, on the proxy and on the upstream."""
+PATH_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,=:@/]*")
+"""What a normalised API path may hold: RFC 3986's path characters but ``;`` (a path
+parameter some servers read as part of a dot segment, ``..;``) and ``%`` (an escape left
+after decoding would be decoded again upstream)."""
+DECODINGS = 4
+"""Times a path is percent-decoded: ``%252e`` is ``%2e`` once decoded, ``.`` twice; an
+escape still left after this many is refused (``%`` is no path character)."""
+
+
+def api_path(path: str, base: str = API_BASE_PATH) -> str | None:
+    """The path under ``base`` that ``path`` names once percent-decoded (``%2F`` too, and
+    again while an escape is left, up to ``DECODINGS`` times), backslashes read as
+    slashes, empty and ``.`` segments dropped and ``..`` ones applied: ``/`` for ``base``
+    itself, a trailing slash kept. ``None`` when it is not under ``base`` (``/v1/../admin``,
+    ``/v1/x/..%2F..%2Fv2``), would climb above the root, or holds a character that is not
+    in ``PATH_CHARACTERS`` (a control, a space, ``;``, ``%``, anything not ASCII).
+
+    What comes back holds no escape, dot segment or double slash, so a server that decodes
+    or normalises it again, however often, finds the same path: a proxy sends it and
+    nothing else."""
+    decoded = path
+    for _ in range(DECODINGS):
+        decoded = urllib.parse.unquote(decoded, encoding="latin-1")
+    decoded = decoded.replace("\\", "/")
+    if not decoded.startswith("/") or not PATH_CHARACTERS.fullmatch(decoded):
+        return None
+    segments: list[str] = []
+    for segment in decoded.split("/"):
+        if segment == "..":
+            if not segments:
+                return None
+            segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    prefix = [segment for segment in base.split("/") if segment]
+    if segments[: len(prefix)] != prefix:
+        return None
+    inside = "/" + "/".join(segments[len(prefix) :])
+    trailing = decoded.endswith(("/", "/.", "/..")) and inside != "/"
+    return inside + "/" if trailing else inside
 
 
 def is_read_only(method: str, path: str) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
+import stat
 import subprocess
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -471,8 +473,10 @@ def test_odd_answers_are_findings_not_crashes(
     assert "nests JSON more than 64 levels deep" in junit.read_text()
     assert "| json_depth |" in md.read_text()
     assert "known_id (pixel 3)" not in out  # retried after its 429, then fine
-    assert "known_id (pixel 4): $:DataValidationError at $: " in out
-    assert "the body is not UTF-8" in out
+    assert (
+        "known_id (pixel 4): $:json at $: expected a JSON body, got body is not valid JSON, "
+        "25 bytes" in out
+    )
     if writes:
         assert "  write: DELETE /v1/networks/pixels/55 (pixel 55): 200\n" in out
         with app.test_client() as client:
@@ -497,13 +501,13 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
     with LocalServer(app) as local:
         code, out, err = run(["--base-url", local.url, "--pixel-id", "1", *FAST, *reports], capsys)
     assert code == 1
-    escaped = "7\\x1b[2J\\x1b]0;owned\\x07\\x00\\n[error] forged line\\u202e\\r"
-    assert f"pixel_id at $.network_pixel_id: expected 1, got {escaped}" in out
+    shown = f"a string of {len(FORGED)} characters"
+    assert f"pixel_id at $.network_pixel_id: expected 1, got {shown}" in out
+    assert f"undocumented_field at $[a name of {len(FORGED)} characters]" in out
     for produced in (out, err, junit.read_text(), md.read_text()):
         assert not any(c in produced for c in "\x1b\x00\x07\u202e\r")
-        assert "\n[error] forged" not in produced
-    suite = ET.parse(junit).getroot()  # well-formed
-    assert escaped in "".join(suite.itertext())
+        assert "forged" not in produced
+    ET.parse(junit).getroot()  # well-formed
 
 
 @pytest.mark.slow
@@ -618,13 +622,95 @@ def test_require_key_makes_a_missing_key_a_usage_error(
     assert not md.exists()
 
 
+WORKFLOW = Path(__file__).parents[2] / ".github" / "workflows" / "everflow-contract.yml"
+
+
+def _workflow() -> dict[str, Any]:
+    import yaml
+
+    loaded: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
+    return loaded
+
+
+def _step(name: str) -> dict[str, Any]:
+    (step,) = [s for s in _workflow()["jobs"]["contract"]["steps"] if s.get("name") == name]
+    return step
+
+
+def _run_step(
+    name: str, tmp_path: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run the workflow step ``name``'s shell as GitHub runs it (bash -e -o pipefail), with
+    the workflow's ``env``, ``env``, and a ``pip`` on the PATH that only records its
+    arguments (in ``pip.args``, one per line)."""
+    import os
+    import stat
+
+    shims = tmp_path / "bin"
+    shims.mkdir(exist_ok=True)
+    pip = shims / "pip"
+    pip.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> {tmp_path / "pip.args"}\n')
+    pip.chmod(pip.stat().st_mode | stat.S_IEXEC)
+    script = _step(name)["run"]
+    path = f"{shims}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={"PATH": path, **_workflow()["env"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return result, tmp_path / "pip.args"
+
+
+def test_the_example_workflow_installs_the_kit_only_from_a_pinned_commit(tmp_path: Path) -> None:
+    # As copied, the commit is a placeholder: the step stops before pip, saying what to set.
+    unpinned, pip_args = _run_step("Install the kit", tmp_path)
+    assert unpinned.returncode != 0
+    assert "::error::set KIT_COMMIT" in unpinned.stdout
+    assert not pip_args.exists()
+    for commit in ("main", "v1.0", "a" * 39, "A" * 40, "a" * 40 + "\nb"):
+        refused, _ = _run_step("Install the kit", tmp_path, KIT_COMMIT=commit)
+        assert refused.returncode != 0, commit
+        assert not pip_args.exists(), commit
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    pinned, _ = _run_step("Install the kit", tmp_path, KIT_COMMIT=sha)
+    assert pinned.returncode == 0, pinned.stderr
+    repository = _workflow()["env"]["KIT_REPOSITORY"]
+    # Never the bare name, which an index would resolve to whoever registered it.
+    assert pip_args.read_text().splitlines() == [
+        "install",
+        f"everflow-postback-kit @ git+{repository}@{sha}",
+    ]
+    assert repository.startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("report", "has_key", "said"),
+    [
+        ("# Contract report\n", "true", "# Contract report\n"),
+        (None, "false", "nothing was checked: the secret EVERFLOW_API_KEY is missing or empty"),
+        (None, "true", "wrote no report"),
+    ],
+)
+def test_the_example_workflows_summary_says_when_the_key_is_missing(
+    tmp_path: Path, report: str | None, has_key: str, said: str
+) -> None:
+    summary = tmp_path / "summary.md"
+    if report is not None:
+        (tmp_path / "everflow-contract.md").write_text(report)
+    step = "Add the report to the run summary"
+    assert _step(step)["env"]["HAS_KEY"] == "${{ secrets.EVERFLOW_API_KEY != '' }}"
+    result, _ = _run_step(step, tmp_path, HAS_KEY=has_key, GITHUB_STEP_SUMMARY=str(summary))
+    assert result.returncode == 0, result.stderr
+    assert said in summary.read_text()
+
+
 def test_the_example_workflow_requires_the_key() -> None:
     import shlex
 
-    import yaml
-
-    workflow = Path(__file__).parents[2] / ".github" / "workflows" / "everflow-contract.yml"
-    steps = yaml.safe_load(workflow.read_text())["jobs"]["contract"]["steps"]
+    steps = _workflow()["jobs"]["contract"]["steps"]
     (command,) = [s["run"] for s in steps if str(s.get("run", "")).startswith("everflow-contract")]
     args = build_parser().parse_args(shlex.split(command)[1:])
     assert args.require_key
@@ -696,3 +782,113 @@ def test_sigterm_while_the_reports_are_written_lets_them_finish(
     assert out.startswith("everflow-contract PASS")
     assert md.read_text().startswith("# Everflow contract: passed")
     assert junit.exists()
+
+
+TOKEN = "tok-BODY-4711x"
+
+
+EMAIL = "jörg.body@bücher-mail.de"
+
+
+def _planting_app() -> Flask:
+    """A target whose every answer plants a token and an e-mail address: a read's body cut
+    short, a page whose postbacks break the schema with them (values, a property name), a
+    refusal's message, a rate-limit header."""
+    app = Flask("planting")
+    planted = f"{TOKEN} {EMAIL}"
+
+    def answer(body: bytes, status: int = 200) -> Response:
+        headers = {
+            "X-RateLimit-Limit": TOKEN,
+            "X-RateLimit-Remaining": EMAIL.encode().decode("latin-1"),
+        }
+        return Response(body, status, headers, content_type="application/json")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def read(pixel_id: int) -> Response:
+        if pixel_id > 1000:
+            return answer(json.dumps({"error": planted}).encode(), 404)
+        whole = json.dumps(
+            {"network_pixel_id": pixel_id, "postback_url": f"https://x/?t={planted}"}
+        )
+        return answer(whole.encode()[:-20])
+
+    @app.route("/v1/networks/pixels", methods=["GET"])
+    @app.post("/v1/networks/pixelstable")
+    def page() -> Response:
+        postback = {"network_pixel_id": 2, "delivery_method": planted, planted: planted}
+        paging = {"page": planted, "page_size": EMAIL, "total_count": 1}
+        return answer(json.dumps({"pixels": [postback], "paging": paging}).encode())
+
+    return app
+
+
+def test_no_part_of_a_targets_body_reaches_any_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit, md, reports = _reports(tmp_path)
+    with LocalServer(_planting_app()) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1,2", "--retries", "0", *FAST]
+        code, out, err = run([*args, *reports], capsys)
+    assert code == 1
+    assert (
+        "known_id (pixel 1): $:json at $: expected a JSON body, got body is not valid JSON" in out
+    )
+    assert "expected DataValidationError" not in out
+    assert "$.pixels[0].delivery_method:enum" in out
+    for produced in (out, err, junit.read_text(), md.read_text()):
+        for planted in (TOKEN, EMAIL, "jörg", "body@", "BODY-47", "bücher"):
+            assert planted not in produced
+
+
+def test_a_stacked_compression_bomb_is_a_violation_found_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    bomb = gzip.compress(gzip.compress(bytes(64 << 20)))
+    app = Flask("bomb")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def read(pixel_id: int) -> Response:
+        headers = {"Content-Encoding": "gzip, gzip"}
+        return Response(bomb, 200, headers, content_type="application/json")
+
+    junit, md, reports = _reports(tmp_path)
+    started = time.monotonic()
+    with LocalServer(app) as local:
+        args = ["--base-url", local.url, "--pixel-id", "1", "--timeout", "2", "--max-time", "5"]
+        code, out, _ = run([*args, "--retries", "0", *FAST, *reports], capsys)
+    assert time.monotonic() - started < 5
+    assert code == 1
+    assert "known_id (pixel 1): content_encoding at $: expected 200, got the answer to GET" in out
+    assert "(Content-Encoding: 'gzip', 'gzip'); the client decodes at most one encoding" in out
+    assert "content_encoding" in junit.read_text()
+    assert "| content_encoding |" in md.read_text()
+
+
+@pytest.mark.parametrize("option", ["--junit", "--report"])
+def test_a_report_that_would_replace_no_regular_file_is_refused_before_the_run(
+    option: str,
+    tmp_path: Path,
+    fifo: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("nothing runs before the outputs are checked")
+
+    monkeypatch.setattr(cli, "_run", refuse)
+    monkeypatch.setattr(cli, "_check_recording", refuse)
+    pipe = fifo("report")
+    for value, said in [
+        (str(pipe), f"{option} {pipe}: a FIFO (named pipe); only a regular file is written"),
+        ("", f"{option} '': an empty name names no file"),
+        (str(tmp_path), f"{option} {tmp_path}: a folder"),
+    ]:
+        for target in (["--base-url", "http://127.0.0.1:9/v1"], ["--recording", "x.json"]):
+            assert main([*target, option, value]) == 2
+            err = capsys.readouterr().err
+            assert said in err
+            assert err.count("\n") == 1
+    assert stat.S_ISFIFO(pipe.stat().st_mode)

@@ -39,7 +39,7 @@ def test_a_run_against_the_mock_observes_every_open_point_and_still_passes() -> 
     assert observed["observed_search_paging"].actual == (
         "paging object alone: 200, page_size 4; query 5 and body 4: 200, page_size 5"
     )
-    assert observed["observed_post_conversion"].actual.startswith("200: event x")
+    assert observed["observed_post_conversion"].actual.startswith('200: "event" x')
 
 
 def test_a_production_that_chose_otherwise_is_reported_as_it_is() -> None:
@@ -65,7 +65,9 @@ def test_a_production_that_chose_otherwise_is_reported_as_it_is() -> None:
         "paging object alone: 200, page_size 50; query 5 and body 4: 200, page_size 50"
     )
     refused = seen.post_conversion("prod", answer(400, {"error": "Invalid parameters."}))
-    assert refused[0].actual == "400: {'error': 'Invalid parameters.'}"
+    assert refused[0].actual == "400: an object of 1 member"  # its shape, never its text
+    broken = seen.post_conversion("prod", httpx.Response(502, content=b"<html>jo@example.com"))
+    assert broken[0].actual == "502: a body that is not JSON, 20 bytes"
     assert seen.error_key("prod", [("no_key", None)]) == []
 
 

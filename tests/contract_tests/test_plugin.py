@@ -21,6 +21,7 @@ OPTIONS = {
     "--everflow-allow-writes": "(default: off, read-only)",
     "--everflow-rate": "(default: 5.0)",
     "--everflow-backoff": "(default: 0.5)",
+    "--everflow-require-key": "(default: off)",
 }
 
 
@@ -136,3 +137,80 @@ def test_a_bad_url_with_credentials_is_refused_without_repeating_them(
     assert "127.0.0.1:9/v1" in output
     assert "k3y-5ecret" not in output
     assert "partner" not in output
+
+
+REFUSED = "no API key in $EVERFLOW_API_KEY ({by}): set it, or drop the option"
+
+
+@pytest.mark.parametrize("key", [None, ""])
+@pytest.mark.parametrize(
+    ("args", "ini", "by"),
+    [
+        (["--everflow-require-key"], "", "--everflow-require-key"),
+        ([], "[pytest]\neverflow_require_key = true\n", "everflow_require_key = true"),
+    ],
+)
+def test_require_key_stops_the_run_before_any_test_when_the_key_is_missing(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str | None,
+    args: list[str],
+    ini: str,
+    by: str,
+) -> None:
+    if key is None:
+        monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("EVERFLOW_API_KEY", key)
+    if ini:
+        pytester.makeini(ini)
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line.startswith("ERROR:")] == [
+        "ERROR: " + REFUSED.format(by=by)
+    ]
+    assert "passed" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("ini", ["", "[pytest]\neverflow_require_key = false\n"])
+def test_without_require_key_a_missing_key_stops_nothing(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str
+) -> None:
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    if ini:
+        pytester.makeini(ini)
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_require_key_with_the_key_set_runs_and_never_shows_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", "k3y-5ecret-canary-9z")
+    pytester.makepyfile(
+        test_one="def test_one(pytestconfig):\n"
+        "    assert pytestconfig.getoption('--everflow-require-key')\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--everflow-require-key", "-v")
+    result.assert_outcomes(passed=1)
+    assert "k3y-5ecret" not in "\n".join([*result.outlines, *result.errlines])
+
+
+@pytest.mark.slow
+def test_the_live_check_without_a_key_fails_with_require_key_and_only_skips_without(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pytest form of the live check, as a CI job runs it: in a subprocess, by --pyargs.
+    # Only the live target is selected (-k live), so nothing else of the suite runs.
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    monkeypatch.setenv("EVERFLOW_PIXEL_IDS", "12")
+    live = ["-p", "no:cacheprovider", "--pyargs", "contract_tests", "--everflow-live", "-k", "live"]
+    skipped = pytester.runpytest_subprocess(*live)
+    assert skipped.ret == pytest.ExitCode.OK  # what the option is for: green, nothing checked
+    assert skipped.parseoutcomes().get("skipped", 0) >= 5
+    assert "passed" not in skipped.parseoutcomes()
+    required = pytester.runpytest_subprocess(*live, "--everflow-require-key")
+    assert required.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ERROR: " + REFUSED.format(by="--everflow-require-key") in required.errlines
+    assert "skipped" not in required.stdout.str()

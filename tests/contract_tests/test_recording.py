@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract_tests import recording
 from contract_tests.cli import main
 from contract_tests.recording import recording_report
 from fixtures import PostbackFactory
@@ -109,3 +111,14 @@ def test_options_of_a_live_run_are_refused_not_ignored(
     path = write(tmp_path, postbacks())
     assert main(["--recording", str(path), *live]) == 2
     assert live[0] in capsys.readouterr().err
+
+
+def test_a_recording_is_read_up_to_its_cap_even_from_a_fifo(
+    fifo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.dumps(postbacks()).encode()
+    assert main(["--recording", str(fifo("small.json", data))]) == 0
+    monkeypatch.setattr(recording, "MAX_RECORDING_BYTES", len(data) - 1)
+    large = fifo("large.json", data)
+    assert main(["--recording", str(large)]) == 2
+    assert f"{large}: larger than {len(data) - 1} bytes" in capsys.readouterr().err

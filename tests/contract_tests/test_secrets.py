@@ -16,6 +16,7 @@ from contract_tests.cli import main
 from contract_tests.probe_postback import PROBE_MARKER
 from mock_server import create_app
 from mock_server.testing.local_server import LocalServer
+from openapi.remote.masking import MASK
 
 CANARY = "canary-key-5f1e9c2b"
 # Characters that XML, JSON, Markdown and Python's repr escape; and a key longer than any
@@ -162,7 +163,10 @@ def test_cli_never_prints_or_writes_the_key(
         assert "time_saved_forward at $.time_saved" in produced
         assert "write: PUT /v1/networks/pixels/5 (pixel 5): 200" in produced
     assert leaks(produced, key) == []
-    assert "********" in produced
+    if mode != "cleanup":
+        # the echoed key, masked as it arrived, is named by its size, never shown
+        said = f"pixel_id at $.network_pixel_id: expected 7, got a string of {len(MASK)} characters"
+        assert said in produced
     ET.fromstring(junit.read_text())  # still well-formed
 
 

@@ -50,7 +50,12 @@ def test_a_read_after_a_write_answers_what_the_write_did() -> None:
     del changed["delay_ms"]
     found = check_same("t", "read", 9, "read_after_create", stored, changed)
     assert [(f.check, f.path, f.expected, f.actual) for f in found] == [
-        ("read_after_create", "$.description", "probe", "other"),
+        (
+            "read_after_create",
+            "$.description",
+            "a string of 5 characters",
+            "another value, also a string of 5 characters",
+        ),
         ("read_after_create", "$.delay_ms", "0", "(absent)"),
         ("read_after_create", "$.extra", "(absent)", "1"),
     ]

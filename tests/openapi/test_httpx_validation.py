@@ -177,4 +177,26 @@ def test_a_json_body_that_is_not_utf8_is_a_violation_not_a_crash() -> None:
     )
     (violation,) = response_violations(broken)
     assert violation.path == "$"
-    assert "the body is not UTF-8" in violation.message
+    assert violation.keyword == "json"
+    assert violation.actual == "body is not valid JSON, 25 bytes"
+
+
+def test_what_a_violation_expects_and_holds_never_quotes_the_body() -> None:
+    answer = response(200, {})
+    planted = "tok=sekret-4711 jo.doe@example.com"
+    for content in (
+        b'{"network_pixel_id": 8, "postback_url": "' + planted.encode() + b'", "x',
+        json.dumps({"network_pixel_id": 8, "delivery_method": planted}).encode(),
+        json.dumps({"network_pixel_id": planted, "pixel_status": {planted: [planted]}}).encode(),
+    ):
+        broken = httpx.Response(
+            200, content=content, headers=answer.headers, request=answer.request
+        )
+        violations = response_violations(broken)
+        assert violations
+        for violation in violations:
+            assert violation.expected
+            assert violation.actual
+            said = f"{violation.name} {violation.path} {violation.expected} {violation.actual}"
+            assert "sekret" not in said
+            assert "example.com" not in said

@@ -94,3 +94,39 @@ def test_an_integer_too_long_to_print_is_named_not_raised() -> None:
     body["network_offer_id"] = 10**5000
     (violation,) = schema_violations(body)
     assert (violation.path, violation.keyword) == ("$.network_offer_id", "maximum")
+
+
+def test_shape_names_a_value_without_its_content() -> None:
+    from openapi.violations import shape
+
+    assert shape(None) == "null"
+    assert shape(True) == "true"
+    assert shape(1500) == "1500"
+    assert shape(2.5) == "2.5"
+    assert shape(10**40) == "an integer of more than 38 digits"
+    assert shape("postback") == '"postback"'  # a value the spec itself names
+    assert shape("tok=sekret jo@example.com") == "a string of 25 characters"
+    assert shape("x") == "a string of 1 character"
+    assert shape({"a": 1, "b": 2}) == "an object of 2 members"
+    assert shape(["sekret"]) == "an array of 1 item"
+
+
+def test_what_a_schema_error_expects_comes_from_the_schema_alone() -> None:
+    from openapi.violations import expectation
+
+    planted = "tok=sekret jo@example.com"
+    assert expectation("enum", ["a", "b"], planted) == (
+        'one of "a", "b"',
+        "a string of 25 characters",
+    )
+    assert expectation("maxLength", 10, planted) == ("maxLength 10", "a string of 25 characters")
+    assert expectation("required", ["x", "y"], {"y": planted}) == ("property x", "absent")
+    assert expectation("type", ["integer", "null"], planted)[0] == "type integer or null"
+    assert expectation("additionalProperties", False, {planted: 1}) == (
+        "no undocumented properties",
+        "an object of 1 member",
+    )
+    assert expectation("not", {"const": planted}, planted) == (
+        "the schema's not",
+        "a string of 25 characters",
+    )

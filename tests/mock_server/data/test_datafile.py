@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 from fixtures import PostbackFactory
 from mock_server import MockConfig, MockState
 from mock_server.cli import main
-from mock_server.data import records
+from mock_server.data import datafile, records
 from mock_server.data.datafile import DataFileError, load_data_file
 from mock_server.data.jsonout import dumps
 from openapi import fast_validation
@@ -381,3 +382,14 @@ def test_a_bad_object_form_names_the_file_list_index_and_field(
         load_data_file(path)
     assert str(path) in str(error.value)
     assert message in str(error.value)
+
+
+def test_a_data_file_is_read_up_to_its_cap_even_from_a_fifo(
+    fifo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = json.dumps([PostbackFactory().build(1)]).encode()
+    assert len(load_data_file(fifo("small.json", data))) == 1
+    monkeypatch.setattr(datafile, "MAX_DATA_BYTES", len(data) - 1)
+    large = fifo("large.json", data)
+    with pytest.raises(DataFileError, match=f"larger than {len(data) - 1} bytes"):
+        load_data_file(large)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from fixtures import PostbackFactory, macros
 from mock_server import MockConfig, create_app
 from mock_server.firing import sender as sender_module
+from mock_server.firing.conversion import CONVERSION_TYPES, applies, parse_conversion
 from mock_server.firing.engine import (
     FAILURE_WINDOW,
     MAX_EXPLAINED,
@@ -305,7 +306,9 @@ def test_deliver_to_allows_a_host_and_port() -> None:
     assert target.request_target == "/pb?a=1"
 
 
-@pytest.mark.parametrize("text", ["", "http://x", "x/y", "a:b", "u@h", "[::1"])
+@pytest.mark.parametrize(
+    "text", ["", "http://x", "x/y", "a:b", "u@h", "[::1", "pb.example?x=1", "pb.example#top"]
+)
 def test_bad_destinations_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="HOST or HOST:PORT"):
         parse_destination(text)
@@ -436,28 +439,38 @@ def test_the_journal_is_bounded(receiver: PostbackReceiver) -> None:
     assert client.get("/__admin/deliveries").json == {"deliveries": []}
 
 
+WHOLE = "must be a whole number"
+NOT_A_VALUE = "a macro value is text, a number or null"
+
+
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "detail"),
     [
-        ([1], "$"),
-        ({"offer_id": 1, "affiliate_id": 1, "clickid": "x"}, "clickid"),
-        ({"offer_id": 1, "affiliate_id": 1, "type": "sale"}, "type"),
-        ({"affiliate_id": 1}, "offer_id"),
-        ({"offer_id": "12", "affiliate_id": 1}, "offer_id"),
-        ({"offer_id": 1, "affiliate_id": 0}, "affiliate_id"),
-        ({"offer_id": 1, "affiliate_id": 1, "event_id": -1}, "event_id"),
-        ({"offer_id": 1, "affiliate_id": 1, "sub1": True}, "sub1"),
-        ({"offer_id": 1, "affiliate_id": 1, "sub2": {"a": 1}}, "sub2"),
+        ([1], "$: the body must be a JSON object keyed by macro names"),
+        (
+            {"offer_id": 1, "affiliate_id": 1, "clickid": "x"},
+            "clickid: not a macro name (see fixtures.macros.MACROS) nor 'type'",
+        ),
+        (
+            {"offer_id": 1, "affiliate_id": 1, "type": "sale"},
+            "type: must be one of conversion, event, click",
+        ),
+        ({"affiliate_id": 1}, f"offer_id: {WHOLE} >= 1"),
+        ({"offer_id": "12", "affiliate_id": 1}, f"offer_id: {WHOLE} >= 1"),
+        ({"offer_id": 1, "affiliate_id": 0}, f"affiliate_id: {WHOLE} >= 1"),
+        ({"offer_id": 1, "affiliate_id": 1, "event_id": -1}, f"event_id: {WHOLE} >= 0"),
+        ({"offer_id": 1, "affiliate_id": 1, "sub1": True}, f"sub1: {NOT_A_VALUE}"),
+        ({"offer_id": 1, "affiliate_id": 1, "sub2": {"a": 1}}, f"sub2: {NOT_A_VALUE}"),
     ],
 )
 def test_bad_conversions_are_422_naming_the_field(
-    client: FlaskClient, body: Any, field: str
+    client: FlaskClient, body: Any, detail: str
 ) -> None:
     answer = client.post("/__admin/conversions", json=body)
     assert answer.status_code == 422
     assert answer.json is not None
-    assert answer.json["field"] == field
-    assert answer.json["detail"].startswith(f"{field}:")
+    assert answer.json["field"] == detail.partition(":")[0]
+    assert answer.json["detail"] == detail
     assert client.get("/__admin/deliveries").json == {"deliveries": []}
 
 
@@ -514,7 +527,10 @@ def test_delivery_ids_go_on_after_a_clear_and_start_again_after_a_reset(
 
 # Bounds: rendering, pending deliveries per receiver, and why a postback did not fire.
 
+
 HUGE = "{sub1}" * 20_000  # 120 KB of template: 40 MB once a 2 KB sub1 fills it in
+
+
 LONG_VALUE = "v" * 2048
 
 
@@ -764,3 +780,139 @@ def test_a_conversion_outside_the_world_is_refused(receiver: PostbackReceiver) -
     assert receiver.urls == []
     (delivered,) = fire(client, offer_id=3, affiliate_id=7)
     assert delivered["pixel_id"] == stored["network_pixel_id"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "url_field"),
+    [("facebook", "event_source_url"), ("snapchat", "event_source_url"), ("tiktok", "url")],
+)
+def test_a_platform_field_ending_in_url_is_url_encoded_and_the_others_are_text(
+    app: Flask, client: FlaskClient, platform: str, url_field: str
+) -> None:
+    settings = _factory.build(1, delivery_method=platform)[f"{platform}_pixel"]
+    settings[url_field] = "https://shop.example/p?c={transaction_id}&s={sub1}"
+    settings["event_name"] = "{transaction_id}"  # a field not ending in url: text
+    postback(app, 1, partner=7, delivery_method=platform, **{f"{platform}_pixel": settings})
+
+    (delivery,) = fire(client, offer_id=3, affiliate_id=7, transaction_id="tx 1&c=2", sub1="é/")
+
+    event = delivery["event"]
+    assert event[url_field] == "https://shop.example/p?c=tx%201%26c%3D2&s=%C3%A9%2F"
+    assert event["event_name"] == "tx 1&c=2"
+
+
+@pytest.mark.parametrize(
+    ("url", "port", "host_header", "request_target"),
+    [
+        ("http://pb.example.net/x", 80, "pb.example.net", "/x"),  # the default port: not said
+        ("http://pb.example.net:80", 80, "pb.example.net", "/"),
+        ("https://pb.example.net/x", 443, "pb.example.net", "/x"),
+        ("https://pb.example.net:80/x", 80, "pb.example.net:80", "/x"),
+        ("http://pb.example.net:9000/x", 9000, "pb.example.net:9000", "/x"),
+        ("http://[::1]:5/x", 5, "[::1]:5", "/x"),
+        ("http://bücher.example/x", 80, "xn--bcher-kva.example", "/x"),
+        ("http://127.0.0.1:5/a;b=c/%41,@:!$'()*+", 5, "127.0.0.1:5", "/a;b=c/%41,@:!$'()*+"),
+        ("http://127.0.0.1:5/a b/é?q=a b&r=é", 5, "127.0.0.1:5", "/a%20b/%C3%A9?q=a%20b&r=%C3%A9"),
+    ],
+)
+def test_a_target_carries_its_port_host_header_and_request_target(
+    url: str, port: int, host_header: str, request_target: str
+) -> None:
+    state = get_state(make_app(deliver_to=("pb.example.net", "bücher.example")))
+    target, why = firing_of(state)._target(url)
+    assert why == ""
+    assert target is not None
+    assert (target.port, target.host_header, target.request_target) == (
+        port,
+        host_header,
+        request_target,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("ftp://127.0.0.1/x", "not an http:// or https:// URL with a host"),
+        ("http:///x", "not an http:// or https:// URL with a host"),
+        (
+            "http://10.0.0.1/x",
+            "10.0.0.1:80 is not loopback; the mock sends only to loopback unless started "
+            "with --deliver-to HOST[:PORT]",
+        ),
+    ],
+)
+def test_a_refused_target_says_why(url: str, why: str) -> None:
+    assert firing_of(get_state(make_app()))._target(url) == (None, why)
+
+
+def test_a_bad_destination_is_named_in_its_first_80_characters() -> None:
+    text = "x/" + "y" * 200
+    with pytest.raises(ValueError, match="HOST or HOST:PORT") as refused:
+        parse_destination(text)
+    assert str(refused.value) == f"a destination is HOST or HOST:PORT, not {text[:80]!r}"
+
+
+def test_deactivating_stamps_the_save_time_and_says_whether_it_changed_anything() -> None:
+    app = make_app(clock=1_800_000_000)
+    state = get_state(app)
+    original = postback(app, 1, partner=7)
+    firing = firing_of(state)
+
+    assert firing._deactivate(1) is True
+    (stored,) = state.store.postbacks()
+    assert stored["pixel_status"] == "inactive"
+    assert stored["time_saved"] == 1_800_000_000  # the mock clock's first write
+    assert original["time_saved"] != 1_800_000_000
+    assert firing._deactivate(1) is False  # inactive already: nothing stored again
+    assert firing._deactivate(404) is False  # deleted meanwhile: nothing to deactivate
+    assert state.store.postbacks() == [stored]
+
+
+def test_a_conversion_without_an_event_id_is_event_0() -> None:
+    conversion = parse_conversion({"offer_id": 3, "affiliate_id": 7, "type": "event"})
+    assert (conversion.type, conversion.event_id) == ("event", 0)
+    assert "type" not in conversion.values
+
+
+@pytest.mark.parametrize(
+    ("fields", "conversion", "fires"),
+    [
+        # no offer (0 or none) matches no conversion's offer, which is >= 1
+        ({"pixel_level": "global_offer", "network_offer_id": 0}, {"offer_id": 1}, False),
+        ({"pixel_level": "global_offer", "network_offer_id": None}, {"offer_id": 1}, False),
+        ({"pixel_level": "global", "network_affiliate_id": None}, {"affiliate_id": 1}, False),
+        ({"pixel_level": "elsewhere"}, {}, False),  # a level the mock does not know
+        ({"pixel_level": "global", "network_affiliate_id": 8}, {"type": "event"}, False),
+        ({"pixel_level": "global", "network_affiliate_id": 7}, {"type": "event"}, True),
+    ],
+)
+def test_which_postbacks_a_conversion_applies_to(
+    fields: dict[str, Any], conversion: dict[str, Any], fires: bool
+) -> None:
+    parsed = parse_conversion({"offer_id": 3, "affiliate_id": 7, **conversion})
+    (fired_type, *_) = sorted(CONVERSION_TYPES[parsed.type])
+    postback = {
+        "pixel_status": "active",
+        "pixel_type": fired_type,
+        "network_offer_id": 3,
+        "network_affiliate_id": 7,
+        **fields,
+    }
+    assert applies(postback, parsed) is fires
+
+
+def test_a_mock_has_one_firing(app: Flask) -> None:
+    state = get_state(app)
+    firing = firing_of(state)
+    assert firing_of(state) is firing
+    assert state.parts["firing"] is firing
+
+
+def test_a_delivery_in_the_journal_names_its_method_and_type(
+    app: Flask, client: FlaskClient
+) -> None:
+    postback(app, 1, partner=7, delivery_method="html", pixel_type="event")
+    postback(app, 2, partner=7, pixel_type="event", postback_url="http://127.0.0.1:9/pb")
+    html, get = fire(client, query="", offer_id=3, affiliate_id=7, type="event")
+    assert (html["delivery_method"], html["type"], html["method"]) == ("html", "event", None)
+    assert (get["delivery_method"], get["type"], get["method"]) == ("postback", "event", "GET")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import wsgiref.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,20 @@ class Proxy:
         self.http = httpx.Client(
             transport=httpx.WSGITransport(app=self.app), base_url="http://127.0.0.1"
         )
+
+    def call(self, method: str, path_info: str) -> tuple[int, list[tuple[str, str]], Any]:
+        """Call the app with ``PATH_INFO`` exactly as given, as a server hands it on once
+        it has percent-decoded the request's path (``%2F`` included): an httpx client
+        would remove dot segments before sending. Returns the status, the headers as the
+        app gave them to the server, and the JSON body."""
+        environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path_info}
+        wsgiref.util.setup_testing_defaults(environ)
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        body = b"".join(
+            self.app(environ, lambda status, headers: started.append((status, headers)))
+        )
+        status, headers = started[0]
+        return int(status.split()[0]), headers, json.loads(body)
 
     @property
     def log(self) -> str:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import signal
+import socket
+import stat
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from mock_server.cli.command import main
+from mock_server.proxy.options import check_host
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
 
@@ -101,3 +109,411 @@ def test_an_output_in_a_missing_folder_is_refused_before_serving(
     target = tmp_path / "missing" / "out.json"
     assert main(["proxy", "--port", "0", option, str(target)]) == 2
     assert f"{option} {target}: no folder" in capsys.readouterr().err
+
+
+TOKEN = "tok-BODY-4711x"
+
+
+EMAIL = "jörg.body@bücher-mail.de"
+
+
+BODY_SECRETS = (TOKEN, EMAIL, "jörg", "body@", "BODY-47")
+"""What the upstream's answers hold that no output may show, or any 5 characters of them
+(``body@``: the e-mail's ASCII middle)."""
+
+
+def _broken_upstream(httpserver: HTTPServer) -> None:
+    """An upstream whose answers plant a token and an e-mail address every way the checks
+    could quote them: a body cut short, values the schema refuses, a property name, a
+    rate-limit header, a media type, and a stacked-gzip bomb."""
+    import gzip
+
+    planted = f"{TOKEN} {EMAIL}"
+    whole = json.dumps({"network_pixel_id": 1, "postback_url": f"https://x/?t={TOKEN}&e={EMAIL}"})
+    cut_short = whole.encode()[:-30]
+    invalid = {
+        "network_pixel_id": planted,
+        "delivery_method": planted,
+        "pixel_status": {planted: [planted]},
+        "postback_url": EMAIL,
+        planted: planted,
+        TOKEN: 1,
+    }
+    answers: dict[str, tuple[bytes, dict[str, str]]] = {
+        "/v1/networks/pixels/1": (cut_short, {}),
+        "/v1/networks/pixels/2": (json.dumps(invalid).encode(), {}),
+        "/v1/networks/pixels/3": (b'{"network_pixel_id": 3}', {"X-RateLimit-Limit": TOKEN}),
+        "/v1/networks/pixels/4": (gzip.compress(gzip.compress(bytes(64 << 20))), {}),
+    }
+    for path, (body, headers) in answers.items():
+        if path.endswith("/4"):
+            headers = {"Content-Encoding": "gzip, gzip"}
+        httpserver.expect_request(path).respond_with_data(
+            body, headers=headers, content_type="application/json"
+        )
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        planted.encode(), content_type=f"text/{TOKEN}"
+    )
+    httpserver.expect_request("/v1/networks/pixels/6").respond_with_json(
+        {"error": planted}, status=404
+    )
+    recorded = {"network_pixel_id": 7, "delivery_method": planted, planted: 1, EMAIL: {TOKEN: 2}}
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json(recorded)
+
+
+def _body_leaks(text: str) -> list[str]:
+    return [secret for secret in BODY_SECRETS if secret in text]
+
+
+@pytest.mark.slow
+def test_no_part_of_an_answers_body_reaches_any_output(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    _broken_upstream(httpserver)
+    report, junit, recording = tmp_path / "r.md", tmp_path / "j.xml", tmp_path / "rec.json"
+    process, port = start_proxy(
+        httpserver.url_for("/v1"),
+        *("--timeout", "2", "--report", str(report), "--junit", str(junit)),
+        *("--record", str(recording)),
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            counts = [
+                http.get(f"/v1/networks/pixels/{n}").headers["X-Everflow-Violations"]
+                for n in range(1, 8)
+            ]
+            bomb = http.get("/v1/networks/pixels/4")
+            journal = http.get("/__admin/requests").text
+    finally:
+        out, err = stop(process, signal.SIGINT)
+    assert counts[0] != "0"
+    assert counts[1] != "0"
+    assert bomb.status_code == 502
+    assert "encoded 2 times" in bomb.text
+    assert "body is not valid JSON" in journal
+    assert "body is not valid JSON" in out  # the access log
+    assert "body is not valid JSON" in report.read_text()
+    assert "body is not valid JSON" in junit.read_text()
+    assert "DataValidationError" not in out
+    scrub_report = json.loads((tmp_path / "rec.json.scrub.json").read_text())
+    assert scrub_report["drift"][0]["network_pixel_id"] == 7
+    # the recording itself is the scrubber's to clean (by allow-list); its report names
+    # paths, rules and counts only
+    for text in (
+        out,
+        err,
+        journal,
+        report.read_text(),
+        junit.read_text(),
+        json.dumps(scrub_report),
+    ):
+        assert _body_leaks(text) == [], text[
+            max(0, text.find("BODY-47") - 300) : text.find("BODY-47") + 100
+        ]
+        assert leaks(text) == []
+
+
+CALLER_KEY = "clé-sécrète-àpi-0042"
+"""A caller's key that is not ASCII: waitress decodes its UTF-8 bytes as Latin-1."""
+
+
+def _key_forms(key: str) -> list[str]:
+    """Every way an output could write ``key``: raw, as its UTF-8 bytes read as Latin-1,
+    percent-encoded from UTF-8 or Latin-1 bytes, upper- or lower-case hex."""
+    import urllib.parse
+
+    mojibake = key.encode().decode("latin-1")
+    quoted = [urllib.parse.quote(key), urllib.parse.quote(key, encoding="latin-1")]
+    quoted += [urllib.parse.quote(mojibake)]
+    return [key, mojibake, *quoted, *(q.lower() for q in quoted)]
+
+
+@pytest.mark.slow
+def test_a_callers_key_is_masked_in_every_form_and_long_keys_cost_only_themselves(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/3").respond_with_json({"network_pixel_id": 3})
+    process, port = start_proxy(
+        httpserver.url_for("/v1"),
+        *("--rate", "1000", "--report", str(tmp_path / "r.md"), "--junit", str(tmp_path / "j.xml")),
+    )
+    forms = _key_forms(CALLER_KEY)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
+            raw_key = {"X-Eflow-Api-Key": CALLER_KEY.encode()}
+            for form in forms[2:]:
+                refused = http.get(f"/networks/pixels/3?api_key={form}", headers=raw_key)
+                assert refused.status_code == 400
+            # 20 callers with distinct 60 KB keys: each refused before anything ...
+            started = time.monotonic()
+            for n in range(20):
+                long_key = f"{n:02d}" + "k" * 60_000
+                got = http.get(
+                    f"/networks/pixels/3?api_key={long_key[:100]}",
+                    headers={"X-Eflow-Api-Key": long_key},
+                )
+                assert got.status_code == 400
+                assert "longer than 256 characters" in got.json()["error"]
+            # ... and 100 with distinct keys at the cap, passed on and remembered
+            for n in range(100):
+                got = http.get(
+                    "/networks/pixels/3", headers={"X-Eflow-Api-Key": f"{n:03d}" + "q" * 253}
+                )
+                assert got.status_code == 200
+            churn = time.monotonic() - started
+            started = time.monotonic()
+            assert http.get("/networks/pixels/3").status_code == 200
+            ordinary = time.monotonic() - started
+            journal = http.get(f"http://127.0.0.1:{port}/__admin/requests").text
+    finally:
+        out, err = stop(process, signal.SIGINT)
+    assert ordinary < 1.0, ordinary  # it took 25.8 s after 20 distinct 60 KB keys
+    assert churn < 30, churn
+    outputs = [out, err, journal, *(p.read_text() for p in tmp_path.iterdir())]
+    for text in outputs:
+        for form in forms:
+            assert form[3:11] not in text, (form, text[:2000])
+        assert "kkkkkkkk" not in text
+        assert leaks(text) == []
+    assert json.loads(journal)["requests"][-1]["path"] == "/v1/networks/pixels/3"
+
+
+def start_proxy(upstream: str, *options: str, key: str = KEY) -> tuple[subprocess.Popen[str], int]:
+    """``everflow-mock proxy`` in front of ``upstream``, serving once its banner is out:
+    the process and its port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mock_server.cli",
+            "proxy",
+            "--upstream",
+            upstream,
+            "--port",
+            str(port),
+            *options,
+        ],
+        env={**os.environ, "EVERFLOW_API_KEY": key},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert f":{port}/v1 -> {upstream}" in process.stdout.readline()
+    return process, port
+
+
+def stop(process: subprocess.Popen[str], *signals: int) -> tuple[str, str]:
+    """Send ``signals`` 20 ms apart (signals sent at once arrive as one); what the proxy
+    printed once it ended."""
+    try:
+        for n, signum in enumerate(signals):
+            time.sleep(0.02 if n else 0)
+            process.send_signal(signum)
+        return process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def raw_request(port: int, method: str, target: str) -> tuple[int, bytes]:
+    """Send ``method target`` as it is (no client normalises it); the status and the
+    header block of the answer."""
+    request = (
+        f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request.encode("latin-1"))
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head = answer.partition(b"\r\n\r\n")[0]
+    return int(head.split()[1]), head
+
+
+LEAVING_V1 = [
+    "/v1/../admin",
+    "/v1/networks/pixels/..%2F..%2F..%2Fv2%2Fsecret",
+    "/v1/networks/pixels/%2e%2e/%2E%2E/%2e%2e/admin",
+    "/v1/networks/%252e%252e/%252e%252e/admin",
+    "/v1/networks/pixels/" + "%25252e%25252e%25252f" * 3 + "admin",
+    "/v1/networks/..\\..\\admin",
+    "/v1/networks/..%5C..%5C..%5Cadmin",
+    "/v1/..;/admin",
+    "/v1/./../admin",
+    "//v1//..//..//admin",
+    "/v1%2F..%2Fadmin",
+    "/v1/networks/pixels/..%00/..%00/..%00/admin",
+    "/v1/networks/pixels/../../../v1/../v2/secret",
+]
+"""Request targets that leave ``/v1`` once decoded and normalised."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("writes", [[], ["--allow-writes"]])
+def test_nothing_outside_v1_ever_reaches_the_upstream(
+    httpserver: HTTPServer, writes: list[str]
+) -> None:
+    euro = "€ und Grüße"
+    httpserver.expect_request(re.compile(".*")).respond_with_json(
+        {"error": "Not found"}, 404, headers={"X-Note": euro.encode().decode("latin-1")}
+    )
+    process, port = start_proxy(httpserver.url_for("/v1"), *writes)
+    try:
+        targets = LEAVING_V1 + [f"http://127.0.0.1:{port}{path}" for path in LEAVING_V1[:3]]
+        refused = [
+            raw_request(port, method, target)[0]
+            for target in targets
+            for method in ("GET", "DELETE", "POST")
+        ]
+        inside, head = raw_request(port, "GET", "/v1/networks/x/..%2Fpixels/./5")
+        write, _ = raw_request(port, "DELETE", "/v1/networks/pixels/./6")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            journal = http.get("/__admin/requests").json()["requests"]
+    finally:
+        _, err = stop(process, signal.SIGTERM)
+    assert refused == [404] * len(targets) * 3
+    arrived = [request.environ["REQUEST_URI"] for request, _ in httpserver.log]
+    # a write inside /v1 is passed on only with --allow-writes
+    assert arrived == ["/v1/networks/pixels/5"] + ["/v1/networks/pixels/6"] * len(writes)
+    assert write == (404 if writes else 403)
+    # the upstream's header, not Latin-1, reaches the client as it was sent, and the
+    # journal says what the client got
+    assert inside == 404
+    assert b"\r\nX-Note: " + euro.encode() + b"\r\n" in head + b"\r\n"
+    assert [(e["path"], e["status"]) for e in journal] == [
+        ("/v1/networks/pixels/5", 404),
+        ("/v1/networks/pixels/6", write),
+    ]
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "signals",
+    [
+        [signal.SIGTERM, signal.SIGTERM],
+        [signal.SIGINT, signal.SIGTERM, signal.SIGINT],
+        [signal.SIGTERM] * 5,
+    ],
+)
+def test_signals_in_quick_succession_end_the_proxy_cleanly(
+    httpserver: HTTPServer, tmp_path: Path, signals: list[int]
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
+    report = tmp_path / "report.md"
+    process, port = start_proxy(httpserver.url_for("/v1"), "--report", str(report))
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1") as http:
+        assert http.get("/networks/pixels/5").status_code == 404
+    out, err = stop(process, *signals)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert "Error" not in err
+    assert "1 request for" in out
+    assert report.is_file()
+
+
+def test_a_host_beyond_loopback_is_refused_without_its_option(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", KEY)
+    assert main(["proxy", "--host", "0.0.0.0", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--host 0.0.0.0 is not a loopback address" in err
+    assert "the key in $EVERFLOW_API_KEY (the operator's) is added" in err
+    assert "add --allow-remote-clients" in err
+    assert err.count("\n") == 1
+    assert leaks(err) == []
+
+
+@pytest.mark.parametrize(
+    ("host", "key", "said"),
+    [
+        ("127.0.0.1", KEY, None),
+        ("localhost", KEY, None),
+        ("::1", KEY, None),
+        ("0.0.0.0", KEY, "the key in $EVERFLOW_API_KEY (the operator's) is added to every"),
+        ("192.0.2.7", "", "no key is set ($EVERFLOW_API_KEY): each client's own key is passed on"),
+    ],
+)
+def test_listening_beyond_loopback_says_whose_key_the_proxy_relays(
+    host: str, key: str, said: str | None
+) -> None:
+    args = argparse.Namespace(host=host, allow_remote_clients=True, api_key_env="EVERFLOW_API_KEY")
+    warning = check_host(args, key)
+    if said is None:
+        assert warning is None
+    else:
+        assert warning is not None
+        assert f"listening on {host}, beyond loopback (--allow-remote-clients)" in warning
+        assert said in warning
+
+
+@pytest.mark.slow
+def test_the_proxy_started_beyond_loopback_says_so_first(httpserver: HTTPServer) -> None:
+    process, _ = start_proxy(
+        httpserver.url_for("/v1"), "--host", "0.0.0.0", "--allow-remote-clients"
+    )
+    _, err = stop(process, signal.SIGTERM)
+    assert err.splitlines()[0].startswith("everflow-mock proxy: listening on 0.0.0.0, beyond")
+    assert "(the operator's)" in err
+    assert process.returncode == 0, err
+
+
+@pytest.mark.parametrize("option", ["--record", "--report", "--junit"])
+def test_an_output_that_is_no_regular_file_is_refused_before_serving(
+    option: str, fifo: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipe = fifo("out")
+    assert main(["proxy", "--port", "0", option, str(pipe)]) == 2
+    assert f"{option} {pipe}: a FIFO (named pipe)" in capsys.readouterr().err
+    assert main(["proxy", "--port", "0", option, ""]) == 2
+    assert f"{option} '': an empty name names no file" in capsys.readouterr().err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("allow_writes", [True, False])
+def test_allow_writes_on_the_command_line_reaches_the_upstream(
+    httpserver: HTTPServer, allow_writes: bool
+) -> None:
+    # The command builds the forwarder from its options: --allow-writes must get there (the
+    # forwarder alone is tested in test_forward.py).
+    httpserver.expect_request("/v1/networks/pixels/7", method="DELETE").respond_with_json(
+        {"result": True}
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server.cli", "proxy", "--quiet", "--port", str(port)]
+    command += ["--upstream", httpserver.url_for("/v1")]
+    process = subprocess.Popen(
+        [*command, *(["--allow-writes"] if allow_writes else [])],
+        env={**os.environ, "EVERFLOW_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert ("(writes passed on)" if allow_writes else "(read-only)") in banner
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
+            got = http.delete("/networks/pixels/7")
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    if allow_writes:
+        assert got.status_code == 200
+        assert got.json() == {"result": True}
+        ((sent, _),) = httpserver.log
+        assert (sent.method, sent.path) == ("DELETE", "/v1/networks/pixels/7")
+        assert sent.headers.get("X-Eflow-Api-Key") == KEY
+    else:
+        assert got.status_code == 403
+        assert httpserver.log == []

@@ -10,6 +10,8 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
+from mock_server.proxy.forward import Upstream
+
 from .conftest import KEY, Proxy, leaks
 
 JSON = {"Content-Type": "application/json"}
@@ -156,4 +158,92 @@ def test_a_read_of_a_path_outside_the_allow_list_is_refused_unsent(httpserver: H
         proxy.close()
     assert got.status_code == 403
     assert "not one of the read-only requests" in got.json()["error"]
+    assert httpserver.log == []
+
+
+def test_a_key_past_the_cap_is_refused_before_anything_and_not_remembered(
+    httpserver: HTTPServer,
+) -> None:
+    from mock_server.proxy.forward import MAX_KEY_CHARS
+
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
+    proxy = Proxy(httpserver.url_for("/v1"))
+    long_key = "L" * (MAX_KEY_CHARS + 1)
+    at_cap = "C" * MAX_KEY_CHARS
+    try:
+        refused = proxy.http.get(
+            f"/v1/networks/pixels/5?api_key={long_key}", headers={"X-Eflow-Api-Key": long_key}
+        )
+        sent = proxy.http.get("/v1/networks/pixels/5", headers={"X-Eflow-Api-Key": at_cap})
+    finally:
+        proxy.close()
+    assert refused.status_code == 400
+    assert f"longer than {MAX_KEY_CHARS} characters" in refused.json()["error"]
+    assert sent.status_code == 200
+    assert len(httpserver.log) == 1  # only the key at the cap was sent
+    assert long_key not in proxy.upstream.keys
+    assert at_cap in proxy.upstream.keys
+    first = proxy.tally.journal()[0]
+    assert (first["path"], first["query"]) == ("********", "********")
+    assert "LLLLLLLL" not in proxy.log
+
+
+def test_the_proxy_remembers_a_bounded_number_of_keys_its_own_always(
+    httpserver: HTTPServer,
+) -> None:
+    from mock_server.proxy.forward import MAX_KEYS
+
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        for n in range(MAX_KEYS + 20):
+            proxy.http.get("/v1/networks/pixels/5", headers={"X-Eflow-Api-Key": f"caller-{n:04d}"})
+    finally:
+        proxy.close()
+    keys = list(proxy.upstream.keys)
+    assert len(keys) == MAX_KEYS
+    assert KEY in keys
+    assert f"caller-{MAX_KEYS + 19:04d}" in keys
+    assert "caller-0000" not in keys  # the oldest caller's, forgotten first
+
+
+@pytest.mark.slow
+def test_masking_a_request_costs_the_same_however_many_keys_were_seen(
+    httpserver: HTTPServer,
+) -> None:
+    from mock_server.proxy.forward import MAX_KEY_CHARS, MAX_KEYS
+
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
+    proxy = Proxy(httpserver.url_for("/v1"))
+
+    def ordinary() -> float:
+        started = time.perf_counter()
+        for _ in range(20):
+            assert proxy.http.get("/v1/networks/pixels/5").status_code == 200
+        return time.perf_counter() - started
+
+    try:
+        before = ordinary()
+        for n in range(3 * MAX_KEYS):
+            key = f"{n:04d}" + "&<'\\|" * ((MAX_KEY_CHARS - 4) // 5)  # escaped, each grows
+            proxy.http.get("/v1/networks/pixels/5", headers={"X-Eflow-Api-Key": key})
+        after = ordinary()
+    finally:
+        proxy.close()
+    # masking 20 requests with 64 keys remembered costs about what it did with one: the
+    # time is the requests', not the keys' (it was seconds a request before)
+    assert after < 3 * before + 0.5, (before, after)
+
+
+@pytest.mark.parametrize(
+    "path", ["/../admin", "/networks/pixels/../../../v2/secret", "//x", "/a%2F"]
+)
+def test_forward_sends_only_a_normalised_path(httpserver: HTTPServer, path: str) -> None:
+    upstream = Upstream(httpserver.url_for("/v1"), KEY, allow_writes=True, rate=1000)
+    try:
+        answer = upstream.forward("GET", path, "", b"", None)
+    finally:
+        upstream.close()
+    assert (answer.status, answer.outcome) == (404, "not sent")
+    assert "nothing was sent" in json.loads(answer.body)["error"]
     assert httpserver.log == []

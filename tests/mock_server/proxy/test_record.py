@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from mock_server import MockConfig
 from mock_server.app import MockApp
@@ -317,3 +320,89 @@ def test_a_value_utf8_cannot_hold_is_escaped_named_and_the_rest_written(
         assert written[2]["description"] == "half \\ud800 a pair"
         assert written[2]["brand_new"] == {"k\\udc00": "v", "list": ["ok", "\\ud800"]}
     assert "half" not in report_path(out).read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [("gzip, gzip", "encoded 2 times"), ("gzip", "larger than 1048576 bytes once decoded")],
+)
+def test_a_compression_bomb_stops_the_recording_at_the_cap(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+    said: str,
+) -> None:
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(bytes(64 << 20))
+    if encoding == "gzip, gzip":
+        bomb = gzip.compress(bomb)
+    httpserver.expect_request("/v1/networks/pixels/1").respond_with_data(
+        bomb, headers={"Content-Encoding": encoding}, content_type="application/json"
+    )
+    out = tmp_path / "x.json"
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        code = main(
+            [
+                "record",
+                "--base-url",
+                httpserver.url_for("/v1"),
+                "--out",
+                str(out),
+                "--pixel-id",
+                "1",
+                "--timeout",
+                "2",
+                "--max-time",
+                "5",
+            ]
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 2
+    assert said in capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert peak < 16 << 20  # not the 64 MiB the bomb decodes to (the client, spec included)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        ("", "--out '': an empty name names no file"),
+        ("pipe", "--out {dir}/pipe: a FIFO (named pipe); only a regular file is written"),
+        ("report", "--out {dir}/rec.json: its report {dir}/rec.json.scrub.json: a FIFO"),
+        (".", "--out {dir}: a folder; only a regular file is written"),
+    ],
+)
+def test_an_out_that_is_no_regular_file_is_refused_before_any_request(
+    out: str,
+    said: str,
+    tmp_path: Path,
+    fifo: Callable[..., Path],
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fifo("pipe")
+    fifo("rec.json.scrub.json")
+    target = {"": "", "pipe": str(tmp_path / "pipe"), "report": str(tmp_path / "rec.json")}
+    argv = [
+        "record",
+        "--base-url",
+        httpserver.url_for("/v1"),
+        "--out",
+        target.get(out, str(tmp_path)),
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said.format(dir=tmp_path) in err
+    assert err.count("\n") == 1
+    assert httpserver.log == []
+    assert stat.S_ISFIFO((tmp_path / "pipe").stat().st_mode)
+    assert stat.S_ISFIFO((tmp_path / "rec.json.scrub.json").stat().st_mode)

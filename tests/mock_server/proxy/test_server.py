@@ -11,7 +11,8 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from mock_server.proxy.server import MAX_BODY
+from mock_server.proxy.forward import Answer
+from mock_server.proxy.server import MAX_BODY, sendable
 from mock_server.testing.local_server import LocalServer
 
 from .conftest import BYTE_EQUAL_ID, DRIFT_ID, KEY, Proxy, leaks, pieces
@@ -72,11 +73,15 @@ def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
     (violation,) = entry["violations"]
     assert violation["rule"] == "$.pixel_status:enum"
     assert violation["path"] == "$.pixel_status"
-    assert violation["expected"] == "enum"
-    assert "paused" in violation["actual"]
+    assert violation["expected"] == 'one of "active", "inactive"'
+    assert violation["actual"] == "a string of 6 characters"  # never the value itself
     assert f"GET /v1/networks/pixels/{DRIFT_ID} 200" in proxy.log
     assert "violations: 1" in proxy.log
-    assert "violation: $.pixel_status:enum at $.pixel_status: expected enum, got" in proxy.log
+    assert (
+        'violation: $.pixel_status:enum at $.pixel_status: expected one of "active", '
+        '"inactive", got a string of 6 characters' in proxy.log
+    )
+    assert "paused" not in proxy.log
     assert proxy.tally.violations == {("getPartnerPostback", "$.pixel_status:enum"): 1}
     summary = proxy.tally.summary()
     assert "1 answer broke the spec" in summary
@@ -169,3 +174,97 @@ def test_the_upstreams_own_violations_header_is_replaced(httpserver: HTTPServer)
     finally:
         proxy.close()
     assert got.headers.get_list("X-Everflow-Violations") == ["0"]
+
+
+ESCAPES = [
+    "/v1/../admin",
+    "/v1/networks/pixels/../../../v2/secret",  # ..%2F..%2F..%2Fv2%2Fsecret, as decoded
+    "/v1/networks/pixels/%2e%2e/%2e%2e/%2e%2e/admin",  # escapes left after one decoding
+    "/v1/networks/%252e%252e/%252e%252e/admin",
+    "/v1/networks/..\\..\\..\\admin",
+    "/v1/..;/admin",
+    "//v1//..//..//admin",
+    "/v1/./../admin",
+    "/v1",
+    "/v1/networks/../../v1/../v2/x",
+    "/v10/networks/pixels",
+    "/etc/passwd",
+]
+"""Paths that leave ``/v1`` once decoded and normalised, as a server hands them on."""
+
+
+@pytest.mark.parametrize("allow_writes", [False, True])
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_path_that_leaves_v1_is_a_404_and_sent_nowhere(
+    httpserver: HTTPServer, allow_writes: bool, method: str
+) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=allow_writes)
+    try:
+        answers = [proxy.call(method, path) for path in ESCAPES if path != "/v1"]
+    finally:
+        proxy.close()
+    for status, _, body in answers:
+        assert status == 404
+        assert list(body) == ["error"]
+        assert "nothing was sent" in body["error"]
+    assert httpserver.log == []
+
+
+def test_a_path_inside_v1_is_sent_normalised_and_journaled_as_sent(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        status, _, _ = proxy.call("GET", "/v1/networks/./x/..%2F/pixels//5")
+    finally:
+        proxy.close()
+    assert status == 404
+    assert [request.path for request, _ in httpserver.log] == ["/v1/networks/pixels/5"]
+    (entry,) = proxy.tally.journal()
+    assert (entry["path"], entry["operation"]) == ("/v1/networks/pixels/5", "getPartnerPostback")
+
+
+def test_a_header_that_is_not_latin_1_is_given_to_the_server_as_its_utf_8_bytes(
+    httpserver: HTTPServer,
+) -> None:
+    euro = "€ und Grüße"
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json(
+        {"error": "Not found"}, 404, headers={"X-Note": euro.encode().decode("latin-1")}
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        status, headers, _ = proxy.call("GET", "/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert status == 404
+    # a WSGI server sends a value's Latin-1 encoding: here, the bytes the upstream sent
+    assert {k.lower(): v for k, v in headers}["x-note"].encode("latin-1") == euro.encode()
+    (entry,) = proxy.tally.journal()
+    assert (entry["status"], entry["dropped_headers"]) == (404, [])
+
+
+def test_a_header_no_answer_can_carry_is_dropped_and_named() -> None:
+    kept, dropped = sendable(
+        [("X-Ok", "€"), ("X-Broken", "a\r\nSet-Cookie: x=1"), ("Bad Name", "v"), ("X-S", "\ud800")]
+    )
+    assert kept == [("X-Ok", "\xe2\x82\xac")]
+    assert dropped == ["X-Broken", "Bad Name", "X-S"]
+
+
+def test_a_dropped_header_is_named_in_the_journal(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    answer = Answer(404, [("X-Broken", "a\nb"), ("X-Kept", "€")], b'{"error": "x"}')
+    monkeypatch.setattr(proxy.upstream, "forward", lambda *args: answer)
+    try:
+        status, headers, _ = proxy.call("GET", "/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    names = [name for name, _ in headers]
+    assert status == 404
+    assert "X-Broken" not in names
+    assert "X-Kept" in names
+    (entry,) = proxy.tally.journal()
+    assert (entry["status"], entry["dropped_headers"]) == (404, ["X-Broken"])

@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from fixtures import PostbackFactory
-from mock_server.server.serve import server_name
+from mock_server.http import wsgi
+from mock_server.server.serve import server_name, stop_like_ctrl_c
 from mock_server.testing.spawn import Spawned, free_port, spawn_serve
 
 # Every test starts `everflow-mock serve` (or Python) in a subprocess.
@@ -74,6 +75,19 @@ def test_serve_answers_prints_one_banner_and_stops_cleanly(how: int, server: str
     assert lines[4:], out
     assert all(ACCESS_LINE.match(line) for line in lines[4:]), out
     assert err == ""
+
+
+def test_signals_in_quick_succession_stop_waitress_cleanly() -> None:
+    # the stop handler once imported what it needed when called: a second signal broke
+    # that import off, and the next one failed with an ImportError traceback
+    with spawn_serve("--server", "waitress", "--quiet") as spawned:
+        assert httpx.get(spawned.url + "/networks/pixels/3", headers=KEY).status_code == 200
+        for how in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+            spawned.process.send_signal(how)
+            time.sleep(0.02)  # signals sent at once arrive as one
+        code, _, err = spawned.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -282,7 +296,7 @@ def test_an_upload_cut_short_by_a_client_that_left_changes_nothing(
     with spawn_serve("--server", server, "--quiet") as spawned:
         conn = socket.create_connection(("127.0.0.1", int(spawned.root.rsplit(":", 1)[1])))
         conn.sendall(
-            b"PUT /__admin/pixels/904 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"PUT /__admin/pixels/904 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + head
             + sent
         )
@@ -316,7 +330,7 @@ def _stall(port: int, count: int) -> list[socket.socket]:
     for _ in range(count):
         conn = socket.create_connection(("127.0.0.1", port), timeout=30)
         conn.sendall(
-            b"PUT /__admin/pixels/900 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"PUT /__admin/pixels/900 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b'Content-Length: 5000\r\n\r\n{"network_pixel_id": 9'
         )
         held.append(conn)
@@ -449,7 +463,9 @@ def test_the_banner_is_printed_once_connections_are_accepted(server: str) -> Non
         assert process.stdout.readline().startswith(BANNER_FIRST_LINE)
         # At once, as a user's curl right after the banner: accepted, and answered.
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
-            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            conn.sendall(
+                b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
             assert conn.recv(12) == b"HTTP/1.1 200"
     finally:
         process.send_signal(signal.SIGTERM)
@@ -494,7 +510,7 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_read_timeout(server: 
     with spawn_serve("--server", server, "--quiet", "--read-timeout", "2") as spawned:
         conn = socket.create_connection(("127.0.0.1", _port_of(spawned)), timeout=30)
         try:
-            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             assert conn.recv(12) == b"HTTP/1.1 200"
             started = time.monotonic()
             while conn.recv(65536):  # the rest of the answer, then the server's close
@@ -518,3 +534,22 @@ def test_the_open_files_limit_is_raised_to_what_the_system_allows() -> None:
     )
     soft, hard = map(int, result.stdout.split())
     assert soft == hard or soft >= 65536
+
+
+def test_a_signal_inside_the_stop_handler_returns_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second signal can run its handler inside the first one's STOPPING.set(), whose lock
+    # a second set() would wait for forever (seen: 1 proxy in 20 hung on two SIGTERMs).
+    calls: list[str] = []
+
+    class Stopping:
+        def set(self) -> None:
+            calls.append("set")
+            if len(calls) == 1:
+                assert stop(signal.SIGTERM, None) is None  # the second signal, in here
+
+    monkeypatch.setattr(wsgi, "STOPPING", Stopping())
+    stop = stop_like_ctrl_c()
+    with pytest.raises(KeyboardInterrupt):
+        stop(signal.SIGTERM, None)
+    assert stop(signal.SIGINT, None) is None
+    assert calls == ["set"]

@@ -258,6 +258,17 @@ def test_assert_requested_lists_what_was_requested_instead(everflow_mock: Everfl
         everflow_mock.assert_requested("getPostback")
 
 
+def test_assert_requested_times_is_exact_not_at_least(everflow_mock: EverflowMock) -> None:
+    for _ in range(3):
+        httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
+    assert len(everflow_mock.assert_requested("getPartnerPostback", times=3)) == 3
+    for fewer in (0, 1, 2):
+        with pytest.raises(AssertionError, match="found 3; the 3 requests of this test"):
+            everflow_mock.assert_requested("getPartnerPostback", times=fewer)
+    with pytest.raises(AssertionError, match="expected getPartnerPostback 4 times, found 3"):
+        everflow_mock.assert_requested("getPartnerPostback", times=4)
+
+
 def test_assert_requested_with_no_requests(everflow_server: EverflowServer) -> None:
     with pytest.raises(AssertionError) as failure:
         everflow_server.assert_requested("getPartnerPostback")
@@ -620,6 +631,24 @@ def test_an_answer_outside_the_spec_needs_breach(everflow_mock: EverflowMock) ->
         (Answer(429, headers={"X-A": "\u2603"}, breach=True), "only Latin-1"),
         (Answer(429, headers={f"X-{n}": n for n in range(101)}), "at most 100 headers"),
         (Answer(500, body="x", content_type="text/plain\r\nX: y", breach=True), "line break"),
+        (Answer(503, headers={"X-A": "a\x01b"}, breach=True), "control character U+0001"),
+        (Answer(503, headers={"X-A": "a\x7fb"}, breach=True), "control character U+007F"),
+        (Answer(503, headers={"X-A": "a\x1f"}), "control character U+001F"),
+        (Answer(503, headers={"X-A": "\x00"}), "control character U+0000"),
+        (Answer(500, body="x", content_type="text/plain\x0b", breach=True), "U+000B"),
+        *(
+            (Answer(503, headers={name: value}, breach=True), f"header {name} is hop-by-hop")
+            for name, value in [
+                ("Connection", "close"),
+                ("keep-alive", "timeout=5"),
+                ("Transfer-Encoding", "chunked"),
+                ("Upgrade", "h2c"),
+                ("TE", "trailers"),
+                ("Trailer", "X-A"),
+                ("Proxy-Authenticate", "Basic"),
+                ("Proxy-Connection", "close"),
+            ]
+        ),
     ],
 )
 def test_an_answer_the_mock_cannot_send_is_refused(
@@ -627,6 +656,18 @@ def test_an_answer_the_mock_cannot_send_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         everflow_mock.queue("getPartnerPostback", answer)
+
+
+def test_a_tab_in_a_header_is_sent(everflow_mock: EverflowMock) -> None:
+    everflow_mock.queue("getPartnerPostback", Answer(503, headers={"X-A": "a\tb"}))
+    assert httpx.get("https://api.eflow.team/v1/networks/pixels/3").headers["X-A"] == "a\tb"
+
+
+def test_a_hop_by_hop_header_is_refused_for_the_server_too(
+    everflow_server: EverflowServer,
+) -> None:
+    with pytest.raises(ValueError, match="header Connection is hop-by-hop"):
+        everflow_server.queue("getPartnerPostback", Answer(503, headers={"Connection": "close"}))
 
 
 def test_a_queued_answer_with_headers_on_a_socket(everflow_server: EverflowServer) -> None:

@@ -521,6 +521,46 @@ def test_server_passes_through_a_users_respx_mock_alone(
     assert httpx.get(everflow_server.url + PIXEL_3, headers=KEY).status_code == 200
 
 
+RESPX_ASSERT_ALL_CALLED = """
+import httpx, pytest
+
+KEY = {"X-Eflow-Api-Key": "k"}
+
+
+@pytest.mark.respx(assert_all_called=True)
+def test_the_server_unused(everflow_server, respx_mock):
+    respx_mock.get("https://partner.example/ping").respond(204)
+    assert httpx.get("https://partner.example/ping").status_code == 204
+
+
+@pytest.mark.respx(assert_all_called=True)
+def test_the_server_used(everflow_server, respx_mock):
+    route = respx_mock.get("https://partner.example/ping").respond(204)
+    assert httpx.get(everflow_server.url + "/networks/pixels/3", headers=KEY).status_code == 200
+    assert httpx.get("https://partner.example/ping").status_code == 204
+    assert route.call_count == 1
+
+
+@pytest.mark.respx(assert_all_called=True)
+def test_a_route_the_test_forgot_still_fails(everflow_server, respx_mock):
+    respx_mock.get("https://partner.example/never")
+"""
+
+
+@pytest.mark.slow
+def test_the_servers_pass_through_route_is_not_left_in_a_users_respx_mock(
+    pytester: pytest.Pytester,
+) -> None:
+    # respx's assert_all_called judges every route still in the router at teardown: the
+    # kit's pass-through route to everflow_server must be gone by then, the test's own not.
+    result = run(pytester, RESPX_ASSERT_ALL_CALLED)
+    result.assert_outcomes(passed=3, errors=1)
+    errors = [line for line in result.outlines if line.startswith("ERROR ")]
+    assert len(errors) == 1, result.outlines
+    assert "test_a_route_the_test_forgot_still_fails" in errors[0]
+    assert "everflow_server pass-through" not in result.stdout.str()
+
+
 def test_the_same_postback_answers_identically_every_way(
     everflow_mock: EverflowMock, everflow_server: EverflowServer, everflow_factory: PostbackFactory
 ) -> None:

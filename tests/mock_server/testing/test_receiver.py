@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 
@@ -33,6 +34,24 @@ def test_it_answers_the_status_it_is_given() -> None:
         assert len(receiver.requests) == 1
 
 
-def test_stop_without_start_releases_the_port() -> None:
+def _port_is_free(port: int) -> bool:
+    """Whether a new socket can listen on 127.0.0.1:``port`` (no ``SO_REUSEADDR``: a socket
+    still open on it, listening or not, is refused)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        probe.listen()
+        return True
+
+
+@pytest.mark.parametrize("started", [False, True])
+def test_stop_releases_the_port_started_or_not(started: bool) -> None:
     receiver = PostbackReceiver()
+    port = int(receiver.url.rpartition(":")[2])
+    if started:
+        receiver.start()
+    assert not _port_is_free(port)  # the probe can tell: the receiver holds it
     receiver.stop()
+    assert _port_is_free(port)

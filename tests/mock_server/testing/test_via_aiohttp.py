@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from typing import Any
 
@@ -90,10 +91,63 @@ def test_other_hosts_are_left_alone(everflow_mock: EverflowMock) -> None:
     assert everflow_mock.requests == []
 
 
-def test_without_the_extra_a_call_to_everflow_is_stopped_and_says_what_to_install() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        URL,
+        "https://api.eflow.team./v1/networks/pixels/3",
+        "https://user:pw@API-EU.eflow.team.:443/v1/networks/pixels/3",
+        "https://api.eflow.team\u3002/v1/networks/pixels/3",
+    ],
+)
+def test_without_the_extra_a_call_to_everflow_is_stopped_and_says_what_to_install(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[str] = []
+    lookup = socket.getaddrinfo
+
+    def recorded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(str(host))
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recorded)
     with aiohttp_stopped():
         with pytest.raises(aiohttp.ClientConnectorError) as stopped:
-            asyncio.run(get(URL))
+            asyncio.run(get(url))
+        assert looked_up == []
         with LocalServer(create_app()) as plain:  # other hosts still go out
             assert asyncio.run(get(plain.url + "/networks/pixels/3"))[0] == 200
     assert "pip install 'everflow-postback-kit[aiohttp]'" in str(stopped.value)
+    assert looked_up  # the local server's host was looked up: the record works
+
+
+def test_without_the_extra_a_connector_of_its_own_is_stopped_too() -> None:
+    class Refusing(aiohttp.abc.AbstractResolver):
+        async def resolve(self, host: str, port: int = 0, family: int = 0) -> Any:
+            raise AssertionError(f"looked up {host}")
+
+        async def close(self) -> None:
+            pass
+
+    async def call() -> None:
+        connector = aiohttp.TCPConnector(resolver=Refusing())
+        async with aiohttp.ClientSession(connector=connector) as session:
+            await session.get(URL)
+
+    with aiohttp_stopped(), pytest.raises(aiohttp.ClientConnectorError, match=r"\[aiohttp\]"):
+        asyncio.run(call())
+
+
+def test_any_method_and_a_connector_of_its_own_are_answered(everflow_mock: EverflowMock) -> None:
+    async def call() -> tuple[int, int]:
+        connector = aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
+        async with (
+            aiohttp.ClientSession(connector=connector, headers=KEY) as session,
+            session.get(URL) as answer,
+            session.request("PROPFIND", URL) as other,
+        ):
+            return answer.status, other.status
+
+    found, other = asyncio.run(call())
+    assert found == 200
+    assert other == everflow_mock.requests[1]["status"]  # the mock's answer, whatever it is

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 import pytest
@@ -89,6 +90,20 @@ def test_plain_http_to_everflow_never_leaves_the_process(everflow_mock: Everflow
     with pytest.raises(requests.ConnectionError, match="answer https only"):
         requests.get("http://api.eflow.team/v1/networks/pixels/3", headers=KEY)
     assert everflow_mock.requests == []
+
+
+def test_a_session_with_adapters_of_its_own_is_answered(everflow_mock: EverflowMock) -> None:
+    class Retrying(requests.adapters.HTTPAdapter):
+        def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+            request.headers["X-Sent-By"] = "retrying"
+            return super().send(request, *args, **kwargs)
+
+    with requests.Session() as session:
+        session.mount("https://api.eflow.team", requests.adapters.HTTPAdapter(max_retries=3))
+        session.mount("https://api-eu.eflow.team", Retrying())
+        assert session.get(URL, headers=KEY).status_code == 200
+        assert session.get(URL.replace("api.", "api-eu."), headers=KEY).status_code == 200
+    assert everflow_mock.requests[1]["headers"]["X-Sent-By"] == "retrying"
 
 
 def test_other_hosts_are_left_alone(

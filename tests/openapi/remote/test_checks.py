@@ -11,8 +11,10 @@ from openapi.remote.checks import (
     DriftTracker,
     check_answer,
     conditional_fields,
+    judge_answer,
     undocumented_paths,
 )
+from openapi.remote.findings import Finding
 from openapi.violations import component_schema
 
 DELIVERY_METHODS = component_schema("DeliveryMethod")["enum"]
@@ -156,3 +158,53 @@ def test_judge_record_runs_the_body_checks_only() -> None:
         "$.delay_ms",
         3,
     )
+
+
+PLANTED = "tok=sekret-4711 jo.doe@example.com"
+
+
+def _said(findings: list[Finding]) -> str:
+    return "\n".join(f.line() for f in findings)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"network_pixel_id": 5, "postback_url": "' + PLANTED.encode() + b'", "x',
+        PLANTED.encode(),
+        b"\xff\xfe" + PLANTED.encode(),
+    ],
+    ids=["cut short", "not json", "not utf-8"],
+)
+def test_a_body_that_is_not_json_is_named_by_its_size(content: bytes) -> None:
+    response = httpx.Response(
+        200, content=content, headers={"Content-Type": "application/json"}, request=REQUEST
+    )
+    found = check_answer("t", "known_id", response, 5, 200)
+    assert [(f.check, f.expected, f.actual) for f in found if f.check == "$:json"] == [
+        ("$:json", "a JSON body", f"body is not valid JSON, {len(content)} bytes")
+    ]
+    assert "DataValidationError" not in _said(found)
+    assert "sekret" not in _said(found)
+
+
+def test_no_value_an_answer_holds_is_quoted_in_a_finding() -> None:
+    body = PostbackFactory().build(5)
+    body.update(
+        network_pixel_id=PLANTED,
+        delivery_method=PLANTED,
+        postback_url={PLANTED: [PLANTED]},
+        **{PLANTED: PLANTED, "brand_new_field": 1},
+    )
+    headers = {"X-RateLimit-Limit": PLANTED, "X-RateLimit-Remaining": "12"}
+    found = check_answer("t", "known_id", answer(200, body, **headers), 5, 200)
+    found += judge_answer("t", "proxy", answer(200, body, **headers))
+    said = _said(found)
+    assert "sekret" not in said
+    assert "example.com" not in said
+    assert "pixel_id at $.network_pixel_id: expected 5, got a string of 34 characters" in said
+    assert "$[a name of 34 characters]" in said  # an undocumented property, named by size
+    assert "$.brand_new_field" in said  # one shaped like a field's name, as it is
+    odd_type = check_answer("t", "p", answer(200, body, content_type=f"text/{PLANTED}"), 5, 200)
+    assert "expected application/json, got a media type of 39 characters" in _said(odd_type)
+    assert "sekret" not in _said(odd_type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 import urllib.parse
 from collections.abc import Iterator
 
@@ -15,10 +16,12 @@ from openapi.remote.masking import (
     MASK,
     MIN_PIECE,
     SECRET_FORMS,
+    Secrets,
     printable,
     redact,
     redact_body,
     secret_forms,
+    variants,
 )
 
 KEY = "canary&<>|\"'-5f1e9c2b-" + "0123456789abcdef" * 8
@@ -83,10 +86,10 @@ LONG_KEYS = {
 def fresh_forms() -> Iterator[None]:
     """Forms computed anew, before and after a test that changes ``SECRET_FORMS``."""
     masking.secret_forms.cache_clear()
-    masking._pieces.cache_clear()
+    masking._prepared.cache_clear()
     yield
     masking.secret_forms.cache_clear()
-    masking._pieces.cache_clear()
+    masking._prepared.cache_clear()
 
 
 @pytest.mark.parametrize("name", SECRET_FORMS)
@@ -103,6 +106,7 @@ def test_each_form_of_a_short_key_is_masked_and_needed(
     # and this test holds the form: without it, the form comes through
     monkeypatch.delitem(SECRET_FORMS, name)
     masking.secret_forms.cache_clear()
+    masking._prepared.cache_clear()
     assert redact(text, [key]) != f"got {MASK}, {MASK}."
 
 
@@ -124,7 +128,7 @@ def test_a_non_ascii_key_written_by_default_json_is_masked(
     monkeypatch.delitem(SECRET_FORMS, "json_ascii")
     monkeypatch.delitem(SECRET_FORMS, "json_escaped_slashes")
     masking.secret_forms.cache_clear()
-    masking._pieces.cache_clear()
+    masking._prepared.cache_clear()
     assert "\\u00e0pi" in redact(body, [key])
 
 
@@ -183,3 +187,67 @@ def test_a_raw_half_and_a_percent_encoded_half_leave_no_remnant() -> None:
     half = len(key) - 6
     text = key[:half] + urllib.parse.quote(key[half:], safe="")
     assert redact(f"x={text};", [key]) == f"x={MASK};"
+
+
+def test_a_key_read_as_latin1_is_masked_in_the_forms_of_the_text_it_was() -> None:
+    key = LONG_KEYS["non-ascii"]
+    as_decoded = key.encode().decode("latin-1")  # what a WSGI server hands the app
+    assert variants(as_decoded) == (as_decoded, key)
+    for written in (
+        key,
+        as_decoded,
+        urllib.parse.quote(key),
+        urllib.parse.quote(key).lower(),
+        urllib.parse.quote(key, encoding="latin-1"),
+        urllib.parse.quote(as_decoded),
+        json.dumps(key)[1:-1],
+        html.escape(key),
+    ):
+        assert redact(f"api_key={written}&x=1", [as_decoded]) == f"api_key={MASK}&x=1", written
+
+
+def test_a_key_that_is_not_utf8_read_as_latin1_has_no_other_variant() -> None:
+    assert variants("plain-ascii-key") == ("plain-ascii-key",)
+    assert variants("caf\xe9-key") == ("caf\xe9-key",)  # \xe9 alone is no UTF-8
+    assert variants("€-key") == ("€-key",)  # not Latin-1 at all
+
+
+def test_secrets_are_made_ready_once_and_forgotten_oldest_first() -> None:
+    own = "own-key-0000000"
+    callers = ["QWERTYUIOP", "ASDFGHJKLZ", "ZXCVBNMPOI", "POIUYTREWQ", "LKJHGFDSAM"]
+    kept = Secrets([own], most=3)
+    for caller in callers:
+        kept.add(caller)
+    assert list(kept) == [own, callers[3], callers[4]]
+    assert redact(f"a {callers[4]} b", kept) == f"a {MASK} b"
+    assert redact(f"a {callers[0]} b", kept) == f"a {callers[0]} b"  # forgotten
+    assert redact(f"x {own}", kept) == f"x {MASK}"
+    kept.add("ab")  # a short one, masked as a token; the oldest caller's goes
+    assert list(kept) == [own, callers[4], "ab"]
+    assert redact(f"ab abc {callers[3]}", kept) == f"{MASK} abc {callers[3]}"
+
+
+def test_a_requests_own_secrets_lie_over_a_shared_set() -> None:
+    shared = Secrets(["shared-key-1234"])
+    own = Secrets(["request-key-5678"], below=shared)
+    text = "shared-key-1234 request-key-5678"
+    assert redact(text, own) == f"{MASK} {MASK}"
+    assert redact(text, shared) == f"{MASK} request-key-5678"
+    assert "request-key-5678" not in shared
+    assert redact("anything", Secrets(whole=True)) == MASK
+    assert redact("", Secrets(whole=True)) == ""
+
+
+def test_masking_costs_the_same_however_many_secrets_there_are() -> None:
+    text = "GET /v1/networks/pixels/5?page=2&page_size=50 " * 20
+    one = Secrets(["k" * 8 + "0" * 248])
+    many = Secrets([f"{n:04d}" + "&<'|" * 63 for n in range(64)])
+
+    def timed(secrets: Secrets) -> float:
+        started = time.perf_counter()
+        for _ in range(50):
+            redact(text, secrets)
+        return time.perf_counter() - started
+
+    timed(many)
+    assert timed(many) < 3 * timed(one) + 0.05

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import stat
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+
+from openapi.files import NotRegularFile
 from openapi.remote.findings import Finding, Report, Write, redact
-from openapi.remote.reporting import junit_xml, markdown, summary
+from openapi.remote.reporting import junit_xml, markdown, summary, write_reports
 
 
 def sample(strict: bool = False) -> Report:
@@ -162,3 +168,17 @@ def test_a_cleanup_says_so() -> None:
     report.writes = [Write("DELETE", "/v1/networks/pixels/7", 7, "200")]
     assert "writes: 1 (cleanup)" in summary(report)
     assert "cleanup of probe postbacks (--cleanup)" in markdown(report)
+
+
+def test_reports_are_written_whole_and_never_over_a_fifo(
+    tmp_path: Path, fifo: Callable[..., Path]
+) -> None:
+    report = Report("https://api.eflow.team/v1")
+    write_reports(report, [], junit_path=str(tmp_path / "j.xml"), markdown_path=None)
+    assert ET.parse(tmp_path / "j.xml").getroot().tag == "testsuite"
+    pipe = fifo("report.md")
+    with pytest.raises(NotRegularFile, match="a FIFO"):
+        write_reports(report, [], junit_path=None, markdown_path=str(pipe))
+    with pytest.raises(NotRegularFile, match="an empty name"):
+        write_reports(report, [], junit_path="", markdown_path=None)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
