@@ -54,11 +54,13 @@ from __future__ import annotations
 import functools
 import html
 import re
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from openapi.remote.failures import OutOfTime
 from openapi.remote.masking import MIN_PIECE, redact
 from openapi.spec import load_spec, resolved
 
@@ -237,6 +239,20 @@ def spec_enums() -> Mapping[str, frozenset[str]]:
     return found
 
 
+class Deadline:
+    """A time scrubbing must not run past: ``check`` raises ``OutOfTime`` (naming ``what``
+    set the budget, ``--max-time 300 s``) once ``at`` on ``clock`` is reached."""
+
+    def __init__(self, at: float, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.at = at
+        self.what = what
+        self._clock = clock
+
+    def check(self) -> None:
+        if self._clock() >= self.at:
+            raise OutOfTime(f"{self.what} used up while scrubbing the recording")
+
+
 def _tag_parts(text: str, at: int) -> list[re.Match[str]]:
     """The pieces of the tag whose name ends at ``at``, its end the last; none when the
     text ends inside the tag (or inside a quoted value)."""
@@ -253,9 +269,17 @@ class Scrubber:
     """Scrubs postbacks one at a time; one instance per recording, so that stand-ins are
     numbered in the order values are first met and stay the same for the same value."""
 
-    def __init__(self, secrets: Iterable[str] = (), *, max_value: int = MAX_VALUE) -> None:
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        *,
+        max_value: int = MAX_VALUE,
+        deadline: Deadline | None = None,
+    ) -> None:
         self.max_value = max_value
         """The longest string scrubbed piece by piece; a longer one is replaced whole."""
+        self.deadline = deadline
+        """When scrubbing must stop (``Deadline``): checked before each string."""
         self.secrets = [secret for secret in secrets if secret]
         self._maskable = [secret for secret in self.secrets if len(secret) >= MIN_PIECE]
         """The secrets long enough for the contract suite's masking (any piece of them)."""
@@ -300,6 +324,8 @@ class Scrubber:
             return [self._value(item, f"{path}[]") for item in value]
         if not isinstance(value, str) or not value:
             return value
+        if self.deadline is not None:
+            self.deadline.check()
         scrubbed = self._string(value, path)
         if scrubbed != value:
             self.counts[path] += 1
