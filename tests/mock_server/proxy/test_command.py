@@ -474,3 +474,30 @@ def test_an_output_that_is_no_regular_file_is_refused_before_serving(
     assert main(["proxy", "--port", "0", option, ""]) == 2
     assert f"{option} '': an empty name names no file" in capsys.readouterr().err
     assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+@pytest.mark.slow
+def test_a_second_signal_stops_the_recordings_scrubbing_and_writes_nothing(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    macros = "{sub1}" * 10_000  # slow to judge, a macro at a time: about 0.5 s a postback
+    for pixel_id in range(1, 9):
+        postback = {"network_pixel_id": pixel_id, "notes": [macros] * 16}
+        path = f"/v1/networks/pixels/{pixel_id}"
+        httpserver.expect_request(path).respond_with_json(postback)
+    out = tmp_path / "rec.json"
+    process, port = start_proxy(httpserver.url_for("/v1"), "--record", str(out), "--quiet")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1") as http:
+        for pixel_id in range(1, 9):
+            assert http.get(f"/networks/pixels/{pixel_id}").status_code == 200
+    process.send_signal(signal.SIGTERM)  # stops the proxy; the recording is written ...
+    assert process.stdout is not None
+    while "requests for" not in (line := process.stdout.readline()):
+        assert line, "the proxy ended before its summary"
+    started = time.monotonic()
+    _, err = stop(process, signal.SIGTERM)  # ... unless a second signal says now
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 2  # not the seconds the scrubbing takes
+    assert f"interrupted; {out} was not written" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
