@@ -112,12 +112,14 @@ _RAW_TEXT = {
 }
 """Elements whose content is text up to their end tag, ``<`` included (a script's ``a<b``)."""
 _HTML_TAG_NAMES = """a abbr address area article aside audio b base bdi bdo blockquote body
-    br button canvas caption center cite code col colgroup data dd del details dfn dialog div dl dt em
-    embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head
-    header hr html i iframe img input ins kbd label legend li link main map mark meta meter
-    nav noscript object ol optgroup option output p param picture pre progress q s samp
-    script section select small source span strong style sub summary sup table tbody td
-    template textarea tfoot th thead time title tr track u ul var video wbr"""
+    br button canvas caption center cite code col colgroup data dd del
+    details dfn dialog div dl dt em embed fieldset figcaption figure font
+    footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html i
+    iframe img input ins kbd label legend li link main map mark meta meter
+    nav noscript object ol optgroup option output p param picture pre
+    progress q s samp script section select small source span strong style
+    sub summary sup table tbody td template textarea tfoot th thead time
+    title tr track u ul var video wbr"""
 HTML_TAGS = frozenset(_HTML_TAG_NAMES.split())
 """The tag names kept (lower-cased): HTML's own elements. Any other name (a custom element,
 ``<x-a1b2c3d4e5f6g7h8>``, ``<Tk12qx>``) could carry anything, and is replaced."""
