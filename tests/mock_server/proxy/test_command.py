@@ -517,3 +517,30 @@ def test_allow_writes_on_the_command_line_reaches_the_upstream(
     else:
         assert got.status_code == 403
         assert httpserver.log == []
+
+
+@pytest.mark.slow
+def test_a_second_signal_stops_the_recordings_scrubbing_and_writes_nothing(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    macros = "{sub1}" * 10_000  # slow to judge, a macro at a time: about 0.5 s a postback
+    for pixel_id in range(1, 41):  # about 20 s of scrubbing in all
+        postback = {"network_pixel_id": pixel_id, "notes": [macros] * 16}
+        path = f"/v1/networks/pixels/{pixel_id}"
+        httpserver.expect_request(path).respond_with_json(postback)
+    out = tmp_path / "rec.json"
+    process, port = start_proxy(httpserver.url_for("/v1"), "--record", str(out), "--quiet")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1") as http:
+        for pixel_id in range(1, 41):
+            assert http.get(f"/networks/pixels/{pixel_id}").status_code == 200
+    process.send_signal(signal.SIGTERM)  # stops the proxy; the recording is written ...
+    assert process.stdout is not None
+    while "requests for" not in (line := process.stdout.readline()):
+        assert line, "the proxy ended before its summary"
+    started = time.monotonic()
+    _, err = stop(process, signal.SIGTERM)  # ... unless a second signal says now
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 8  # not the 20 s the scrubbing takes
+    assert f"interrupted; {out} was not written" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
