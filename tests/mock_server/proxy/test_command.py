@@ -474,3 +474,53 @@ def test_an_output_that_is_no_regular_file_is_refused_before_serving(
     assert main(["proxy", "--port", "0", option, ""]) == 2
     assert f"{option} '': an empty name names no file" in capsys.readouterr().err
     assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+JSON_TYPE = {"Content-Type": "application/json"}
+PAGE_HEADERS = [
+    # what pages on other origins send (a no-cors fetch needs no preflight)
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:8123"},  # another port
+    {"Sec-Fetch-Site": "CROSS-SITE"},
+    {"Origin": "http://localhost:8123"},  # a browser that sends no Sec-Fetch-Site
+    # DNS rebinding: the page's own name pointed at 127.0.0.1, same-origin to the browser
+    {"Host": "attacker.rebind.example:5700", "Sec-Fetch-Site": "same-origin"},
+    {"Host": "evil.example"},
+]
+
+
+@pytest.mark.slow
+def test_a_web_page_cannot_drive_the_proxy(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(re.compile(".*")).respond_with_json({"network_pixel_id": 9}, 200)
+    process, port = start_proxy(httpserver.url_for("/v1"), "--allow-writes")
+    body = json.dumps({"network_offer_id": 1})
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            refused = []
+            for page in PAGE_HEADERS:
+                for content_type in ("text/plain", "application/json"):
+                    headers = {**page, "Content-Type": content_type}
+                    write = http.post("/v1/networks/pixels", content=body, headers=headers)
+                    refused.append(write.status_code)
+                    assert "error" in write.json()  # Everflow's error shape
+                read = http.get("/v1/networks/pixels/1", headers=page)
+                journal = http.get("/__admin/requests", headers=page)
+                refused += [read.status_code, journal.status_code]
+            plain = http.post(
+                "/v1/networks/pixels", content=body, headers={"Content-Type": "text/plain"}
+            )
+            form = http.post("/v1/networks/pixels", data={"network_offer_id": "1"})
+            arrived_before = len(httpserver.log)
+            # curl, httpx, requests: no Origin, no Sec-Fetch-Site, JSON declared
+            write = http.post("/v1/networks/pixels", content=body, headers=JSON_TYPE)
+            read = http.get("/v1/networks/pixels/1")
+            own_origin = {"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
+            journal = http.get("/__admin/requests", headers=own_origin)
+    finally:
+        _, err = stop(process, signal.SIGTERM)
+    assert refused == [403] * len(PAGE_HEADERS) * 4
+    assert (plain.status_code, form.status_code) == (415, 415)
+    assert arrived_before == 0  # nothing a page sent reached the upstream, key or not
+    assert (write.status_code, read.status_code, journal.status_code) == (200, 200, 200)
+    assert [request.method for request, _ in httpserver.log] == ["POST", "GET"]
+    assert "Traceback" not in err
