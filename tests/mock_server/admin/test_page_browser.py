@@ -8,7 +8,9 @@ DIR (the docs' are made with ``DIR=docs/mock-server/img``); without it they writ
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -272,3 +274,38 @@ def test_settings_and_reset(browser: WebDriver, server: LocalServer) -> None:
     assert "requests journaled 0 " in browser.find_element(By.ID, "settings").text
     browser.get(server.root + "/__admin/ui/deliveries")
     assert browser.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr") == []
+
+
+ATTACK = """<!doctype html><title>attack</title><script>
+const mock = "{mock}";
+const conversion = JSON.stringify({{offer_id: {offer}, affiliate_id: {partner}}});
+Promise.allSettled([
+  fetch(mock + "/__admin/conversions?wait=2", {{method: "POST", mode: "no-cors",
+    headers: {{"Content-Type": "text/plain"}}, body: conversion}}),
+  fetch(mock + "/__admin/reset", {{method: "POST", mode: "no-cors"}}),
+]).then(() => {{ document.title = "sent"; }});
+</script>"""
+"""A page that fires a conversion and resets the mock: requests a page may send without a
+preflight (``no-cors``, ``text/plain``), whose answers it cannot read but whose effects stay."""
+
+
+@pytest.mark.parametrize("page_host", ["127.0.0.1", "localhost"])
+def test_a_page_on_another_port_cannot_fire_or_reset(
+    browser: WebDriver, server: LocalServer, receiver: PostbackReceiver, page_host: str
+) -> None:
+    # 127.0.0.1 on another port is same-site to the mock; localhost is another site.
+    from flask import Flask
+
+    attacker = Flask("attacker")
+    html = ATTACK.format(mock=server.root, offer=OFFER, partner=PARTNER)
+    attacker.add_url_rule("/", "page", lambda: html)
+    assert api_get(server, "/networks/pixels/3") == 200
+    before = urllib.request.urlopen(server.root + "/__admin/requests", timeout=5).read()
+    delivered = len(receiver.requests)
+    with LocalServer(attacker) as page:
+        browser.get(f"http://{page_host}:{page.port}/")
+        wait_for(browser, lambda d: d.title == "sent")
+    time.sleep(0.5)  # a conversion that got through would be delivered by now (delay 0)
+    after = urllib.request.urlopen(server.root + "/__admin/requests", timeout=5).read()
+    assert json.loads(after)["requests"] == json.loads(before)["requests"]  # no reset
+    assert len(receiver.requests) == delivered  # nothing fired
