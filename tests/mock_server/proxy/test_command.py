@@ -524,3 +524,21 @@ def test_a_web_page_cannot_drive_the_proxy(httpserver: HTTPServer) -> None:
     assert (write.status_code, read.status_code, journal.status_code) == (200, 200, 200)
     assert [request.method for request, _ in httpserver.log] == ["POST", "GET"]
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_run_where_no_answer_was_usable_exits_1_and_says_so(httpserver: HTTPServer) -> None:
+    import gzip
+
+    bomb = gzip.compress(gzip.compress(bytes(64 << 20)))
+    httpserver.expect_request("/v1/networks/pixels/4").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip, gzip"}, content_type="application/json"
+    )
+    process, port = start_proxy(httpserver.url_for("/v1"))
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
+        statuses = [http.get("/networks/pixels/4").status_code for _ in range(2)]
+    out, err = stop(process, signal.SIGTERM)
+    assert statuses == [502, 502]
+    assert "2 requests for" in out
+    assert "2 got no usable answer (502, 504); 0 answers broke the spec" in out
+    assert process.returncode == 1, err
