@@ -117,7 +117,7 @@ class ProxyApp:
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
         caller_key = environ.get(self._key_environ) or None
-        answer = self.upstream.forward(method, inside, query, body, caller_key)
+        answer = self.upstream.forward(method, inside, query, body, caller_key, keys)
         answer.headers, dropped = sendable(answer.headers)
         findings = []
         if answer.response is not None:
