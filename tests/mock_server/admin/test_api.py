@@ -14,6 +14,8 @@ from mock_server import MockConfig, create_app
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
 
+from .conftest import PARTNER, fired_postback
+
 KEY = {"X-Eflow-Api-Key": "secret-key-123"}
 
 
@@ -261,7 +263,6 @@ def test_with_a_token_any_host_name_may_be_used() -> None:
     assert client.get("/__admin/health", headers=right).status_code == 200
 
 
-PARTNER = 4242
 CONVERSION = json.dumps({"offer_id": 1, "affiliate_id": PARTNER})
 PAGE_REQUESTS = [
     # what pages on other origins send (a fetch in no-cors mode needs no preflight)
@@ -280,16 +281,7 @@ def firing_mock() -> Iterator[tuple[LocalServer, PostbackReceiver]]:
     """A mock on a real socket with one postback that fires for partner ``PARTNER``, to
     the receiver."""
     with PostbackReceiver() as receiver:
-        fired = PostbackFactory().build(
-            900100,
-            delivery_method="postback",
-            pixel_level="global",
-            pixel_type="conversion",
-            pixel_status="active",
-            network_affiliate_id=PARTNER,
-            delay_ms=0,
-            postback_url=receiver.url + "/pb?tid={transaction_id}",
-        )
+        fired = fired_postback(receiver.url)
         with LocalServer(create_app(MockConfig(postbacks=[fired]))) as local:
             yield local, receiver
 

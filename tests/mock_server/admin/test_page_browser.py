@@ -26,6 +26,8 @@ from mock_server.data.catalogue import builtin_catalogue
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
 
+from .conftest import PARTNER, fired_postback
+
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,8 +46,6 @@ FLAGS = (
 PWN = "window.__pwned=1;document.title='pwned'"
 PAYLOADS = (f"<script>{PWN}</script>", f'"><img src=x onerror="{PWN}">')
 PAYLOAD = "".join(PAYLOADS)
-PARTNER = 4242
-"""The partner of the postbacks the tests fire (none of the built-in catalogue's)."""
 OFFER = 777
 SCREENSHOTS = os.environ.get("EVERFLOW_ADMIN_SCREENSHOTS")
 
@@ -76,16 +76,7 @@ def receiver() -> Iterator[PostbackReceiver]:
 def server(receiver: PostbackReceiver) -> Iterator[LocalServer]:
     """The built-in catalogue, postbacks carrying script in every text field, and one that
     delivers to the receiver: all start data, so a reset keeps them."""
-    fired = PostbackFactory().build(
-        900100,
-        delivery_method="postback",
-        pixel_level="global",
-        pixel_type="conversion",
-        pixel_status="active",
-        network_affiliate_id=PARTNER,
-        delay_ms=0,
-        postback_url=receiver.url + "/pb?tid={transaction_id}",
-    )
+    fired = fired_postback(receiver.url)
     html = planted(
         900001,
         delivery_method="html",
