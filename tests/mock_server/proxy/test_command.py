@@ -517,12 +517,16 @@ def test_a_web_page_cannot_drive_the_proxy(httpserver: HTTPServer) -> None:
             own_origin = {"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
             journal = http.get("/__admin/requests", headers=own_origin)
     finally:
-        _, err = stop(process, signal.SIGTERM)
+        out, err = stop(process, signal.SIGTERM)
     assert refused == [403] * len(PAGE_HEADERS) * 4
     assert (plain.status_code, form.status_code) == (415, 415)
     assert arrived_before == 0  # nothing a page sent reached the upstream, key or not
     assert (write.status_code, read.status_code, journal.status_code) == (200, 200, 200)
     assert [request.method for request, _ in httpserver.log] == ["POST", "GET"]
+    # refusals are in the access log, not in the journal
+    assert [e["method"] for e in journal.json()["requests"]] == ["POST", "GET"]
+    assert out.count("POST /v1/networks/pixels 403") == len(PAGE_HEADERS) * 2
+    assert out.count("POST /v1/networks/pixels 415") == 2
     assert "Traceback" not in err
 
 
