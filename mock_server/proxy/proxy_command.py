@@ -27,7 +27,8 @@ from mock_server.proxy.options import (
 
 def run_proxy(args: argparse.Namespace) -> int:
     """Serve the proxy until Ctrl-C or SIGTERM; then the summary, the reports and the
-    recording. 0, or 1 when an answer broke the spec, 2 on a usage error."""
+    recording. 0, or 1 when an answer broke the spec or a request got no usable answer
+    (the proxy's own 502 or 504), 2 on a usage error."""
     from mock_server.proxy.forward import Upstream
     from openapi.remote.masking import printable
     from openapi.remote.targets import UnsafeTarget
@@ -129,4 +130,4 @@ def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any)
         print(f"{PROG} proxy: interrupted; {args.record} was not written", file=sys.stderr)
         return EXIT_INTERRUPTED
     sys.stdout.flush()
-    return 1 if sum(tally.broken.values()) else 0
+    return 1 if tally.failed else 0
