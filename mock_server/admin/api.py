@@ -2,7 +2,10 @@
 
 It can read the journal, replace the data and reset the mock, so it answers loopback
 clients only, unless the mock was given an admin token: then it answers any client that
-sends ``Authorization: Bearer <token>``, and no other.
+sends ``Authorization: Bearer <token>``, and no other. Before either, the kit's one guard
+against web pages (``mock_server.core.clients.browser_refusal``) refuses what a page may have
+sent: another origin, a name that is not this machine's (unless there is a token), a body
+that is not JSON.
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from werkzeug.routing import IntegerConverter
 
 from mock_server.admin.firing import add_firing_routes
 from mock_server.admin.page import add_admin_page
-from mock_server.core.clients import is_loopback_client, is_unspoofable_host
+from mock_server.core.clients import browser_refusal, is_loopback_client
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.state.mock_state import MockState
+
+ADVICE = {
+    "cross-site": " (it could reset the mock or fire conversions from a developer's "
+    "browser); open /__admin/ itself",
+    "host": "; start the mock with --admin-token to use another name",
+}
+"""What the admin API adds to a refusal of ``browser_refusal``."""
 
 
 class AsciiId(IntegerConverter):
@@ -43,13 +53,13 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
 
     @admin.before_request
     def guard() -> Response | None:
-        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        refused = browser_refusal(request.environ, check_host=token is None)
+        if refused is not None:
             return problem(
-                403,
-                "admin-cross-site",
-                "Admin API refuses cross-site requests",
-                "a page on another site may not call the admin API (it could reset the mock "
-                "or fire conversions from a developer's browser); open /__admin/ itself",
+                refused.status,
+                f"admin-{refused.reason}",
+                f"Admin API: {refused.title}",
+                refused.detail + ADVICE.get(refused.reason, ""),
             )
         if token is not None:
             sent = request.headers.get("Authorization", "")
@@ -67,15 +77,6 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                 "Admin API is for loopback clients",
                 "the admin API answers only clients on this machine; start the mock with "
                 "--admin-token to open it to others",
-            )
-        elif not is_unspoofable_host(request.host):
-            return problem(
-                403,
-                "admin-host",
-                "Admin API answers requests for this machine only",
-                "without --admin-token the admin API answers requests addressed to localhost "
-                "or an IP address (or Everflow's API hosts, in-process), so that a web page cannot reach it through a domain name "
-                "it points at 127.0.0.1 (DNS rebinding)",
             )
         return None
 

@@ -1,9 +1,13 @@
 """Who sent a request: whether a client's address is this machine's, for what answers
-loopback clients only (the mock's admin API, the proxy's)."""
+loopback clients only (the mock's admin API, the proxy's), and ``browser_refusal``, the one
+guard that keeps web pages out of them."""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from openapi.spec import everflow_base_urls
@@ -39,3 +43,103 @@ def is_unspoofable_host(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
+"""The ``Sec-Fetch-Site`` values answered: a page of the same origin (the admin page's own
+scripts), or a request no page made (an address typed, a bookmark)."""
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+"""The methods whose ``Content-Type`` is checked."""
+JSON_MEDIA_TYPE = "application/json"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request was refused: ``status`` (403, or 415 for the content type),
+    ``reason`` (``cross-site``, ``host`` or ``content-type``), a title and a detail to
+    send in the service's own error shape."""
+
+    status: int
+    reason: str
+    title: str
+    detail: str
+
+
+def browser_refusal(environ: Mapping[str, Any], *, check_host: bool = True) -> Refusal | None:
+    """Why a request to a service on this machine may have been sent by a web page, or
+    ``None`` when it cannot have been: a browser is a loopback client too, and without this
+    any page a developer opens could reset the mock, fire conversions or send writes with
+    the proxy's key. ``environ`` is the request's WSGI environ.
+
+    Refused, in this order: a ``Sec-Fetch-Site`` (any case) other than ``same-origin`` or
+    ``none``; an ``Origin`` other than the request's own ``scheme://host:port``; a ``Host``
+    that ``is_unspoofable_host`` doubts, when ``check_host`` (a page can point a name of its
+    own at 127.0.0.1: DNS rebinding); a POST, PUT or PATCH whose ``Content-Type`` is not
+    ``application/json`` or that carries a body without one (a page can send ``text/plain``
+    without asking first, never JSON). Clients that are no browser (curl, httpx, requests)
+    send neither ``Sec-Fetch-Site`` nor ``Origin`` and are not affected by those two."""
+    fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None and fetch_site.strip().lower() not in SAME_ORIGIN_FETCHES:
+        return Refusal(
+            403,
+            "cross-site",
+            "Cross-site requests refused",
+            "the browser marked this request as sent by a page of another origin "
+            "(Sec-Fetch-Site is neither same-origin nor none); a page on another site or "
+            "port may not call this service",
+        )
+    host = environ.get("HTTP_HOST") or (
+        f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    )
+    scheme = str(environ.get("wsgi.url_scheme", "http"))
+    origin = environ.get("HTTP_ORIGIN")
+    sent_from = None if origin is None else _origin(origin)
+    if origin is not None and (sent_from is None or sent_from != _origin(f"{scheme}://{host}")):
+        return Refusal(
+            403,
+            "cross-site",
+            "Cross-site requests refused",
+            "the Origin header names another origin than the request's own scheme, Host "
+            "and port; a page on another site or port may not call this service",
+        )
+    if check_host and not is_unspoofable_host(host):
+        return Refusal(
+            403,
+            "host",
+            "Requests for this machine only",
+            "the request must be addressed to localhost (or a name under it), an IP address "
+            "or one of Everflow's API hosts, so that a web page cannot reach this service "
+            "through a domain name it points at 127.0.0.1 (DNS rebinding)",
+        )
+    if environ.get("REQUEST_METHOD", "GET").upper() in BODY_METHODS:
+        content_type = str(environ.get("CONTENT_TYPE") or "")
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type != JSON_MEDIA_TYPE and (media_type or _has_body(environ)):
+            return Refusal(
+                415,
+                "content-type",
+                "JSON bodies only",
+                f"a {environ.get('REQUEST_METHOD')} must send its body as "
+                f"'Content-Type: {JSON_MEDIA_TYPE}' (or send no body and no Content-Type)",
+            )
+    return None
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """``url``'s scheme, host and port (the scheme's own when none is given), or ``None``
+    when it is no bare origin (``null``, a path, user info, a bad port)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not parts.hostname or parts.path or parts.query or parts.fragment or "@" in parts.netloc:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS.get(scheme, 0)
+
+
+def _has_body(environ: Mapping[str, Any]) -> bool:
+    length = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    return length != "0" or "HTTP_TRANSFER_ENCODING" in environ

@@ -87,7 +87,7 @@ def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None
         "plus X-Everflow-Violations, journal and log every violation, and print a summary "
         "on Ctrl-C or SIGTERM. Read-only unless --allow-writes. The caller's "
         f"X-Eflow-Api-Key is passed on, or ${KEY_ENV} added. Exit 1 when an answer broke "
-        "the spec.",
+        "the spec or a request got no usable answer (502, 504).",
         formatter_class=formatter,
     )
     proxy.add_argument("--upstream", metavar="URL", help=UPSTREAM_HELP)

@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
     from openapi.remote.masking import Secrets
 
-MAX_KEYS = 64
-"""Keys the proxy remembers to mask out of what it writes, its own included (the rest are
-the last callers' it sent for: the oldest caller's key is forgotten first)."""
 MAX_KEY_CHARS = 256
 """The longest key a caller may send (no Everflow key comes near it): a longer one is
 refused with 400 before anything is sent or remembered, so that masking a request costs
@@ -85,8 +82,10 @@ class Upstream:
     rate: float = 5.0
     timeout: float = 30.0
     keys: Secrets = field(init=False)
-    """The keys to mask out of everything written: the proxy's own and those of its last
-    ``MAX_KEYS`` callers, made ready for masking once each."""
+    """The key masked out of everything written: the proxy's own, made ready once. A
+    caller's key masks what its own request writes only (``masking``): masked everywhere, a
+    caller's "key" such as ``/v1/networks/pixels/`` would hide every later path from
+    everyone."""
 
     def __post_init__(self) -> None:
         from openapi.remote.client import ContractClient
@@ -103,13 +102,14 @@ class Upstream:
         )
         self.name = str(self.client.base_url)
         self._lock = threading.Lock()
-        self.keys = Secrets([self.key], most=MAX_KEYS)
+        self.keys = Secrets([self.key])
 
     def masking(self, caller_key: str | None) -> Secrets:
-        """What a request with ``caller_key`` is masked with: the keys remembered, and its
-        own key when it was refused (not remembered, so that it costs nothing later). A key
-        longer than ``MAX_KEY_CHARS`` is not made ready at all (that would cost in
-        proportion to it): everything the request's entry holds is masked whole."""
+        """What a request with ``caller_key`` is masked with: the proxy's key and the
+        caller's, made ready for this request only (at most ``MAX_KEY_CHARS``: a request
+        costs the same whatever keys others sent). A longer key is not made ready at all
+        (that would cost in proportion to it): everything the request's entry holds is
+        masked whole."""
         from openapi.remote.masking import Secrets
 
         if not caller_key or caller_key in self.keys:
@@ -119,12 +119,20 @@ class Upstream:
         return Secrets([caller_key], below=self.keys)
 
     def forward(
-        self, method: str, path: str, query: str, body: bytes, caller_key: str | None
+        self,
+        method: str,
+        path: str,
+        query: str,
+        body: bytes,
+        caller_key: str | None,
+        keys: Secrets | None = None,
     ) -> Answer:
         """Send ``method path?query`` (``path`` under the base URL) with ``body``, with the
-        caller's key, or the proxy's own when the caller sent none. ``path`` must be
-        normalised already (``openapi.remote.targets.api_path``): any other is answered
-        404 and not sent, so nothing reaches the upstream outside its base path."""
+        caller's key, or the proxy's own when the caller sent none; what it writes (its own
+        answers, the writes it lists) masked with ``keys`` (``masking(caller_key)`` when not
+        given). ``path`` must be normalised already (``openapi.remote.targets.api_path``):
+        any other is answered 404 and not sent, so nothing reaches the upstream outside its
+        base path."""
         import httpx
 
         from openapi.remote.failures import RequestTimeout, TransportFailure
@@ -136,15 +144,16 @@ class Upstream:
             message = LONG_KEY.format(header=api_key_header(), most=MAX_KEY_CHARS)
             return own_answer(400, message, "not sent")
         key = caller_key or self.key
+        keys = self.masking(caller_key) if keys is None else keys
         if api_path(API_BASE_PATH + path) != path:
             message = (
                 f"{method} {path} is not a normalised path under the base URL; nothing was sent"
             )
-            return own_answer(404, redact(message, self.keys), "not sent")
+            return own_answer(404, redact(message, keys), "not sent")
         if not carriable(key):
             return own_answer(400, BAD_KEY.format(header=api_key_header()), "not sent")
-        self.keys.add(key)
         with self._lock:
+            listed = len(self.client.writes)
             try:
                 response = self.client.request(
                     method,
@@ -156,18 +165,20 @@ class Upstream:
                 )
             except WriteRefused:
                 message = WRITE_REFUSED.format(method=method, path=path)
-                return own_answer(403, redact(message, self.keys), "refused")
+                return own_answer(403, redact(message, keys), "refused")
             except RequestTimeout:
                 message = f"the upstream {self.name} sent no complete answer within {self.timeout:g} s (--timeout)"
                 return own_answer(504, message, "timeout")
             except TransportFailure as failure:
                 message = f"no usable answer from the upstream {self.name}: {failure}"
-                return own_answer(502, redact(message, self.keys), "unreachable")
+                return own_answer(502, redact(message, keys), "unreachable")
             except (httpx.InvalidURL, UnicodeError, ValueError) as error:  # a path httpx refuses
                 message = f"{method} {path} could not be sent to {self.name}: {error}"
-                return own_answer(400, redact(message, self.keys), "not sent")
+                return own_answer(400, redact(message, keys), "not sent")
             finally:
-                del self.client.writes[:-MAX_WRITES]
+                writes = self.client.writes
+                writes[listed:] = [write.masked(keys) for write in writes[listed:]]
+                del writes[:-MAX_WRITES]
         headers = [
             (name, value)
             for name, value in response.headers.multi_items()

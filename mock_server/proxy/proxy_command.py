@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from mock_server.proxy.options import (
+    EXIT_INTERRUPTED,
     PROG,
     Refused,
     api_key,
@@ -26,7 +27,8 @@ from mock_server.proxy.options import (
 
 def run_proxy(args: argparse.Namespace) -> int:
     """Serve the proxy until Ctrl-C or SIGTERM; then the summary, the reports and the
-    recording. 0, or 1 when an answer broke the spec, 2 on a usage error."""
+    recording. 0, or 1 when an answer broke the spec or a request got no usable answer
+    (the proxy's own 502 or 504), 2 on a usage error."""
     from mock_server.proxy.forward import Upstream
     from openapi.remote.masking import printable
     from openapi.remote.targets import UnsafeTarget
@@ -92,6 +94,22 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     return code
 
 
+def _write_recording(args: argparse.Namespace, recording: Any, keys: list[str]) -> Any:
+    """Write the recording (its path returned), stopped by Ctrl-C or SIGTERM: scrubbing
+    takes time (linear in the recording, up to its 64 MiB), and a signal during it is one
+    more than the signal that stopped the proxy, which asks to stop now. It stops with
+    ``KeyboardInterrupt`` and nothing written (or the file before, whole)."""
+    from openapi.remote.interrupts import terminate_as_interrupt
+
+    try:
+        with terminate_as_interrupt():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            return recording.write(args.record, keys, scrub=not args.no_scrub)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any) -> int:
     from openapi.remote.masking import printable, redact
     from openapi.remote.reporting import write_reports
@@ -99,13 +117,17 @@ def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any)
     keys = list(upstream.keys)
     for line in redact(tally.summary(), keys).splitlines():
         sys.stdout.write(printable(line) + "\n")
+    sys.stdout.flush()  # seen before the reports and the recording, which take time
     report = tally.report(upstream.client.writes)
     try:
         write_reports(report, keys, junit_path=args.junit, markdown_path=args.report)
         if recording is not None:
-            written = recording.write(args.record, keys, scrub=not args.no_scrub)
+            written = _write_recording(args, recording, keys)
             print(f"{PROG} proxy: recorded {len(recording)} postbacks to {args.record} ({written})")
     except OSError as error:
         return fail(redact(f"cannot write: {error}", keys))
+    except KeyboardInterrupt:
+        print(f"{PROG} proxy: interrupted; {args.record} was not written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     sys.stdout.flush()
-    return 1 if sum(tally.broken.values()) else 0
+    return 1 if tally.failed else 0

@@ -21,9 +21,12 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openapi.files import write_whole
+
+if TYPE_CHECKING:
+    from mock_server.proxy.scrub import Deadline
 
 MAX_RECORDED = 10_000
 MAX_RECORDED_BYTES = 64 * 1024 * 1024
@@ -87,16 +90,24 @@ class Recording:
         with self._lock:
             return [self._postbacks[i] for i in sorted(self._postbacks)]
 
-    def write(self, out: str | Path, secrets: Iterable[str], *, scrub: bool = True) -> Path:
+    def write(
+        self,
+        out: str | Path,
+        secrets: Iterable[str],
+        *,
+        scrub: bool = True,
+        deadline: Deadline | None = None,
+    ) -> Path:
         """Write the recording to ``out`` and its report next to it (``report_path``);
-        returns the report's path. Scrubbed (``Scrubber``) unless ``scrub`` is false."""
+        returns the report's path. Scrubbed (``Scrubber``) unless ``scrub`` is false; past
+        ``deadline``, scrubbing stops with ``OutOfTime`` and nothing is written."""
         from mock_server.proxy.scrub import Scrubber
         from openapi.fast_validation import violations
         from openapi.remote.checks import undocumented_paths
         from openapi.violations import component_schema
 
         out = Path(out)
-        scrubber = Scrubber(secrets)
+        scrubber = Scrubber(secrets, deadline=deadline)
         originals = self.postbacks()
         scrubbed = [scrubber.postback(p) for p in originals] if scrub else originals
         key = scrubber.key if scrub else _escaped
@@ -155,13 +166,16 @@ def _escaped(text: str) -> str:
 
 
 def _unwritable(value: Any, path: str, key: Callable[[str], str]) -> Iterator[str]:
-    """The paths (keys as ``key`` writes them) of every key or string in ``value`` that UTF-8
-    cannot encode."""
+    """The paths of every key or string in ``value`` that UTF-8 cannot encode, once per
+    place (a key and its string value both unwritable are one place), named as
+    ``undocumented`` names them (``field_path``, of the key as ``key`` writes it)."""
+    from openapi.remote.checks import field_path  # jsonschema: loaded when first written
+
     if isinstance(value, dict):
         for name, item in value.items():
-            inner = f"{path}.{_escaped(key(name))}"
-            if _escaped(name) != name:
-                yield inner
+            inner = field_path(path, _escaped(key(name)))
+            if _escaped(name) != name and not (isinstance(item, str) and _escaped(item) != item):
+                yield inner  # else the value's own entry names the place
             yield from _unwritable(item, inner, key)
     elif isinstance(value, list):
         for index, item in enumerate(value):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
 from mock_server.proxy.options import (
@@ -36,6 +37,7 @@ def run_record(args: argparse.Namespace) -> int:
     from openapi.remote.client import ContractClient
     from openapi.remote.targets import UnsafeTarget, check_base_url, is_loopback
 
+    started = time.monotonic()  # --max-time bounds the reads and the scrubbing after them
     try:
         check_scrub(args)
         check_outputs(args, "--out")
@@ -50,6 +52,7 @@ def run_record(args: argparse.Namespace) -> int:
             rate=args.rate,
             timeout=args.timeout,
             max_time=args.max_time,
+            started=started,
         )
     except (Refused, UnsafeTarget) as error:
         return fail(error)
@@ -57,7 +60,7 @@ def run_record(args: argparse.Namespace) -> int:
 
     try:
         with terminate_as_interrupt():
-            return _record(args, client, key)
+            return _record(args, client, key, started + args.max_time)
     except KeyboardInterrupt:
         print(f"{PROG} record: interrupted; {args.out} was not written", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -65,8 +68,9 @@ def run_record(args: argparse.Namespace) -> int:
         client.close()
 
 
-def _record(args: argparse.Namespace, client: Any, key: str) -> int:
+def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int:
     from mock_server.proxy.record import Recording
+    from mock_server.proxy.scrub import Deadline
     from openapi.remote.failures import TransportFailure
     from openapi.remote.masking import printable, redact
     from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH
@@ -93,9 +97,10 @@ def _record(args: argparse.Namespace, client: Any, key: str) -> int:
                     or (isinstance(total, int) and seen >= total)
                 ):
                     break
+        deadline = Deadline(ends, f"--max-time {args.max_time:g} s")
+        report = recording.write(args.out, [key], scrub=not args.no_scrub, deadline=deadline)
     except (TransportFailure, Refused) as error:
         return fail(f"record: {redact(str(error), [key])}; nothing was written")
-    report = recording.write(args.out, [key], scrub=not args.no_scrub)
     drift = json.loads(report.read_text(encoding="utf-8"))["drift"]
     note = f"; {len(drift)} break the spec (serve --data ... --allow-drift)" if drift else ""
     print(

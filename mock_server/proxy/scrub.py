@@ -21,9 +21,9 @@ Kept as production sent them:
 - the structure of a URL: its scheme (``http``/``https``, or none for ``//host/p``), the
   port, the ``/``, ``?``, ``&``, ``=`` and ``#`` that shape it, plain query parameter names,
   and its macros;
-- the structure of ``html_code``: tags and plain attribute names, whitespace, and the
-  attribute values of ``ATTRIBUTE_VALUES`` (sizes, ``display:none``, ``type``) when they
-  are in the form listed there.
+- the structure of ``html_code``: the names of HTML's own tags (``HTML_TAGS``, lower-cased),
+  plain attribute names, whitespace, and the attribute values of ``ATTRIBUTE_VALUES``
+  (sizes, ``display:none``, ``type``) when they are in the form listed there.
 
 Replaced, each by a stand-in of its kind (``STAND_INS``):
 
@@ -31,12 +31,19 @@ Replaced, each by a stand-in of its kind (``STAND_INS``):
   every query or fragment value (macros inside them kept), and any parameter name that is
   not a plain name; a URL that does not parse (a port past 65535 or of letters, a broken
   ``[IPv6`` host, a space inside) is replaced whole, keeping only its scheme;
-- in HTML: every text and comment, every attribute value not listed (URLs in attribute
-  values scrubbed as URLs, ``//host/p`` included);
+- in HTML: every text, comment and script body, every tag name not of ``HTML_TAGS``
+  (``<x-a1b2c3d4>``), every attribute value not listed (URLs in attribute values scrubbed
+  as URLs, ``//host/p`` included); what the text ends inside of (a tag, a quoted value, a
+  comment, a script) is text to the end;
 - whole, with a named stand-in: descriptions, offer and partner names, notes, platform user
   data, TikTok's e-mail and phone (``WHOLE``);
 - every other string, and every key that is not a plain name or looks like a credential;
   an e-mail-shaped value gets an e-mail stand-in, so the recording keeps its kinds.
+
+Scrubbing costs time linear in the value: HTML is read once, start to end, as a browser's
+tokenizer reads it (no pattern that may scan the rest of the value from every ``<``), and
+a string longer than ``MAX_VALUE`` is not judged piece by piece at all but replaced whole
+(a URL keeping its scheme).
 
 ``counts`` says how many values were replaced at each path (array indices as ``[]``): the
 scrub report, which never holds a value.
@@ -47,11 +54,13 @@ from __future__ import annotations
 import functools
 import html
 import re
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from openapi.remote.failures import OutOfTime
 from openapi.remote.masking import MIN_PIECE, redact
 from openapi.spec import load_spec, resolved
 
@@ -71,7 +80,6 @@ NAME = re.compile(r"_?[A-Za-z]+(?:[_.-]+[A-Za-z]+)*_?[0-9]{0,3}")
 ASCII words joined by ``_``, ``-`` or ``.``, up to three digits at the end (``sub1``,
 ``utm_source``, ``data-src``, ``network_pixel_id``)."""
 MAX_NAME = 64
-TAG = r"[A-Za-z][A-Za-z0-9-]{0,31}"
 
 EMAIL = re.compile(
     r"[^\s@<>()\[\],;:\"/?#&=]+@[^\s@<>()\[\],;:\"/?#&=]+\.[^\s@<>()\[\],;:\"/?#&=.]{2,}"
@@ -89,17 +97,35 @@ a URL that cannot be parsed, replaced whole but for its scheme."""
 SCHEMES = frozenset({"http", "https"})
 """Schemes kept as they are; any other is replaced (it could be anything)."""
 
-_HTML_TOKEN = re.compile(
-    r"(?P<comment><!--.*?-->)"
-    rf"|<(?P<close>/?)(?P<tag>{TAG})"
-    r"(?P<attributes>(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)"
-    r"(?P<end>\s*/?>)",
-    re.DOTALL,
+_TAG_OPEN = re.compile(r"<(?P<close>/?)(?P<tag>[A-Za-z][^\s/>]*+)")
+"""What opens a tag (as in HTML's tokenizer): ``<`` and a letter; the name runs to a space,
+``/`` or ``>``."""
+_TAG_PART = re.compile(
+    r"(?P<space>\s*+)(?:(?P<end>/?>)|(?P<slash>/)|(?P<name>[^\s/>][^\s/>=]*+)"
+    r"(?:(?P<equals>\s*+=\s*+)(?:\"(?P<double>[^\"]*+)\"|'(?P<single>[^']*+)'"
+    r"|(?P<bare>[^\s\"'>][^\s>]*+)|(?P<unclosed>[\"'])))?)"
 )
-_ATTRIBUTE = re.compile(
-    r"(?P<space>\s+)(?P<name>[^\s\"'<>/=]+)"
-    r"(?:(?P<equals>\s*=\s*)(?:\"(?P<double>[^\"]*)\"|'(?P<single>[^']*)'|(?P<bare>[^\s\"'=<>`]+)))?"
-)
+"""One piece of a tag after its name, as HTML's tokenizer reads it: the end (``>``, ``/>``),
+a stray ``/``, or an attribute and its value; possessive, so a piece is read once."""
+_RAW_TEXT = {
+    name: re.compile(f"</{name}", re.IGNORECASE) for name in ("script", "style", "textarea")
+}
+"""Elements whose content is text up to their end tag, ``<`` included (a script's ``a<b``)."""
+_HTML_TAG_NAMES = """a abbr address area article aside audio b base bdi bdo blockquote body
+    br button canvas caption center cite code col colgroup data dd del
+    details dfn dialog div dl dt em embed fieldset figcaption figure font
+    footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html i
+    iframe img input ins kbd label legend li link main map mark meta meter
+    nav noscript object ol optgroup option output p param picture pre
+    progress q s samp script section select small source span strong style
+    sub summary sup table tbody td template textarea tfoot th thead time
+    title tr track u ul var video wbr"""
+HTML_TAGS = frozenset(_HTML_TAG_NAMES.split())
+"""The tag names kept (lower-cased): HTML's own elements. Any other name (a custom element,
+``<x-a1b2c3d4e5f6g7h8>``, ``<Tk12qx>``) could carry anything, and is replaced."""
+MAX_VALUE = 64 * 1024
+"""The longest string scrubbed piece by piece, in characters; a longer one (no pixel or URL
+is near it) is replaced whole, so that one value's scrubbing costs a bounded time."""
 
 _SIZE = re.compile(r"[0-9]{1,5}(?:px|%)?")
 ATTRIBUTE_VALUES: dict[str, re.Pattern[str]] = {
@@ -178,6 +204,7 @@ STAND_INS = {
     "name": "name-{}",
     "key": "key-{}",
     "attribute": "data-x{}",
+    "tag": "x-tag-{}",
     "text": "text-{}",
     "description": "Postback {}",
     "offer": "Offer {}",
@@ -214,11 +241,47 @@ def spec_enums() -> Mapping[str, frozenset[str]]:
     return found
 
 
+class Deadline:
+    """A time scrubbing must not run past: ``check`` raises ``OutOfTime`` (naming ``what``
+    set the budget, ``--max-time 300 s``) once ``at`` on ``clock`` is reached."""
+
+    def __init__(self, at: float, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.at = at
+        self.what = what
+        self._clock = clock
+
+    def check(self) -> None:
+        if self._clock() >= self.at:
+            raise OutOfTime(f"{self.what} used up while scrubbing the recording")
+
+
+def _tag_parts(text: str, at: int) -> list[re.Match[str]]:
+    """The pieces of the tag whose name ends at ``at``, its end the last; none when the
+    text ends inside the tag (or inside a quoted value)."""
+    parts = []
+    while (part := _TAG_PART.match(text, at)) is not None and part["unclosed"] is None:
+        parts.append(part)
+        at = part.end()
+        if part["end"] is not None:
+            return parts
+    return []
+
+
 class Scrubber:
     """Scrubs postbacks one at a time; one instance per recording, so that stand-ins are
     numbered in the order values are first met and stay the same for the same value."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        *,
+        max_value: int = MAX_VALUE,
+        deadline: Deadline | None = None,
+    ) -> None:
+        self.max_value = max_value
+        """The longest string scrubbed piece by piece; a longer one is replaced whole."""
+        self.deadline = deadline
+        """When scrubbing must stop (``Deadline``): checked before each string."""
         self.secrets = [secret for secret in secrets if secret]
         self._maskable = [secret for secret in self.secrets if len(secret) >= MIN_PIECE]
         """The secrets long enough for the contract suite's masking (any piece of them)."""
@@ -263,6 +326,8 @@ class Scrubber:
             return [self._value(item, f"{path}[]") for item in value]
         if not isinstance(value, str) or not value:
             return value
+        if self.deadline is not None:
+            self.deadline.check()
         scrubbed = self._string(value, path)
         if scrubbed != value:
             self.counts[path] += 1
@@ -295,6 +360,11 @@ class Scrubber:
         )
 
     def _string(self, text: str, path: str) -> str:
+        if len(text) > self.max_value:
+            core = text.strip()
+            if URL_START.match(core):
+                return self._unparsed(core)
+            return self.stand_in(WHOLE.get(path, "text"), text)
         enum = self._enums.get(path)
         if (
             self._only_macros(text)
@@ -333,19 +403,14 @@ class Scrubber:
     def _url(self, url: str) -> str:
         """A URL with only its structure, port and macros kept (see the module's docstring)."""
         found = URL.fullmatch(url)
-        start = URL_START.match(url)
-        scheme = start.group()[:-3] if start and start.group() != "//" else None
-        prefix = ""
-        if scheme is not None:
-            kept = scheme.lower() in SCHEMES and scheme.isascii()
-            prefix = (scheme if kept else self.stand_in("scheme", scheme)) + ":"
+        prefix = self._scheme(url)
         try:
             if found is None:
                 raise ValueError(url)
             parts = urlsplit(url)
             port = parts.port
-        except ValueError:  # cannot be parsed: nothing of it is trusted
-            return f"{prefix}//{self.stand_in('host', url)}/"
+        except ValueError:
+            return self._unparsed(url)
         userinfo, at, hostport = found["authority"].rpartition("@")
         host = (
             hostport[: hostport.index("]") + 1]
@@ -365,6 +430,21 @@ class Scrubber:
                 out += mark + "&".join(self._pair(pair) for pair in pairs.split("&"))
         return out
 
+    def _scheme(self, url: str) -> str:
+        """The scheme of ``url`` and its ``:`` as written (``http``/``https`` kept, any other
+        replaced); empty for ``//host/p``."""
+        start = URL_START.match(url)
+        if start is None or start.group() == "//":
+            return ""
+        scheme = start.group()[:-3]
+        kept = scheme.lower() in SCHEMES and scheme.isascii()
+        return (scheme if kept else self.stand_in("scheme", scheme)) + ":"
+
+    def _unparsed(self, url: str) -> str:
+        """A URL that is not judged piece by piece (it does not parse, or is too long):
+        nothing of it is trusted but its scheme."""
+        return f"{self._scheme(url)}//{self.stand_in('host', url)}/"
+
     def _segment(self, segment: str) -> str:
         if not segment or self._only_macros(segment):
             return segment
@@ -382,20 +462,54 @@ class Scrubber:
 
     def _html(self, text: str) -> str:
         """HTML with its tags and plain attribute names kept, and every text, comment and
-        attribute value replaced but for macros, URL structure and ``ATTRIBUTE_VALUES``."""
+        attribute value replaced but for macros, URL structure and ``ATTRIBUTE_VALUES``.
+
+        Read once from start to end, as HTML's tokenizer reads it, never going back: a
+        ``<`` and a letter open a tag that ends at its ``>``, and a tag, comment or script
+        the text ends inside of is text to the end (replaced), so the cost is linear.
+        Stand-ins are numbered in the order met."""
         out = []
-        start = 0
-        for token in _HTML_TOKEN.finditer(text):
-            out.append(self._runs(text[start : token.start()], "text"))
-            start = token.end()
-            if token["comment"] is not None:
-                inside = token["comment"][4:-3]
-                out.append(f"<!--{self._runs(inside, 'text')}-->")
+        start = at = 0  # the text not yet written starts at start; look for a tag from at
+        while (at := text.find("<", at)) >= 0:
+            tag: list[re.Match[str]] = []  # its opening, then its pieces (_tag_parts)
+            if text.startswith("<!--", at):
+                end = text.find("-->", at + 4)
+                if end < 0:
+                    break
+                inside, after = (at + 4, end), end + 3
+            elif (opened := _TAG_OPEN.match(text, at)) is not None:
+                tag = [opened, *_tag_parts(text, opened.end())]
+                if len(tag) == 1:
+                    break
+                after = tag[-1].end()
+                raw = _RAW_TEXT.get(opened["tag"].lower())
+                inside = (after, after)
+                if raw is not None and not opened["close"]:  # a script's body: to its end tag
+                    found = raw.search(text, after)
+                    if found is None:
+                        break
+                    inside, after = (after, found.start()), found.start()
+            else:
+                at += 1
                 continue
-            attributes = _ATTRIBUTE.sub(self._attribute, token["attributes"])
-            out.append(f"<{token['close']}{token['tag']}{attributes}{token['end']}")
+            out.append(self._runs(text[start:at], "text"))
+            if tag:
+                out.append(self._tag(tag))
+            body = self._runs(text[inside[0] : inside[1]], "text")
+            out.append(body if tag else f"<!--{body}-->")
+            start = at = after
         out.append(self._runs(text[start:], "text"))
         return "".join(out)
+
+    def _tag(self, tag: list[re.Match[str]]) -> str:
+        """A tag (its opening, then its pieces: ``_tag_parts``) scrubbed: a name of
+        ``HTML_TAGS`` kept lower-cased, any other replaced; attributes as ``_attribute``."""
+        opened, *parts = tag
+        name = opened["tag"].lower()
+        kept = name if name in HTML_TAGS else self.stand_in("tag", name)
+        return f"<{opened['close']}{kept}" + "".join(
+            self._attribute(part) if part["name"] is not None else part.group() for part in parts
+        )
 
     def _attribute(self, found: re.Match[str]) -> str:
         name = found["name"]

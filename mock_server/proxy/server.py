@@ -7,6 +7,10 @@ nothing else is sent) is passed on by ``Upstream`` and its answer sent back unch
 judged by the contract suite's own checks (``openapi.remote.checks.judge_answer``). The
 journal (``GET /__admin/requests``, loopback only) and the access log name each violation
 (rule, JSON path, expected, actual); neither holds a header, a body or a key.
+
+Before anything, the kit's one guard against web pages (``browser_refusal``) answers 403 or
+415 for what a page may have sent (another origin, a name that is not this machine's, a body
+that is not JSON): the proxy adds the operator's key, and a browser is a loopback client.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.clients import browser_refusal
 from mock_server.core.environ import environ_key
 from mock_server.core.reply import status_line
 from mock_server.proxy.forward import Answer, Upstream, own_answer
@@ -73,9 +78,12 @@ class ProxyApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = environ.get("PATH_INFO") or "/"
         keys = self.upstream.masking(environ.get(self._key_environ) or None)
-        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+        refused = browser_refusal(environ)
+        findings: list[Any] = []
+        if refused is not None:
+            answer = own_answer(refused.status, refused.detail, "refused")
+        elif path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             answer = self._admin(environ, method, path)
-            findings: list[Any] = []
         else:
             answer, findings = self._api(environ, method, path, keys)
         headers = [(k, v) for k, v in answer.headers if k.lower() != VIOLATIONS_HEADER.lower()]
@@ -109,7 +117,7 @@ class ProxyApp:
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
         caller_key = environ.get(self._key_environ) or None
-        answer = self.upstream.forward(method, inside, query, body, caller_key)
+        answer = self.upstream.forward(method, inside, query, body, caller_key, keys)
         answer.headers, dropped = sendable(answer.headers)
         findings = []
         if answer.response is not None:

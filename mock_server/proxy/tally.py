@@ -38,6 +38,9 @@ def violation(finding: Finding) -> dict[str, str]:
 
 UNSENT = frozenset({"refused", "not sent"})
 """The outcomes of requests that never reached the upstream."""
+UNANSWERED = frozenset({"unreachable", "timeout"})
+"""The outcomes of requests sent that got no answer to judge: the proxy's own 502 (the
+upstream unreachable, its answer too large, cut short, nested too deep) or 504."""
 
 
 class Tally:
@@ -51,6 +54,9 @@ class Tally:
         self.broken: Counter[str] = Counter()
         self.unsent = 0
         """Requests the proxy answered itself without sending them (refused, not sent)."""
+        self.unanswered = 0
+        """Requests sent that got no usable answer (the proxy's own 502 or 504): nothing
+        was judged, so they fail the run as a violation does."""
         self._probes: list[str] = []
         self._findings: list[Finding] = []
         self._journal: deque[dict[str, Any]] = deque(maxlen=journal_size)
@@ -75,6 +81,7 @@ class Tally:
         with self._lock:
             self.requests[operation] += 1
             self.unsent += outcome in UNSENT
+            self.unanswered += outcome in UNANSWERED
             number = sum(self.requests.values())
             probe = f"#{number} {method} {_cut(path)}"
             if len(self._probes) < MAX_FINDINGS:
@@ -126,16 +133,26 @@ class Tally:
                 writes=list(writes),
             )
 
+    @property
+    def failed(self) -> bool:
+        """Whether the run fails: an answer broke the spec, or a request sent got no usable
+        answer (every answer the proxy's own 502 is no passing run)."""
+        with self._lock:
+            return bool(sum(self.broken.values()) or self.unanswered)
+
     def summary(self) -> str:
         """Lines for the end of a run: requests, and violations by operation and rule."""
         with self._lock:
             total = sum(self.requests.values())
             broken = sum(self.broken.values())
             unsent = f", {self.unsent} not sent" if self.unsent else ""
+            unanswered = (
+                f", {self.unanswered} got no usable answer (502, 504)" if self.unanswered else ""
+            )
             lines = [
                 f"everflow-mock proxy: {total} request{'s' if total != 1 else ''} for "
-                f"{self.target}{unsent}; {broken} answer{'s' if broken != 1 else ''} broke "
-                "the spec"
+                f"{self.target}{unsent}{unanswered}; {broken} answer"
+                f"{'s' if broken != 1 else ''} broke the spec"
             ]
             for operation, count in sorted(self.requests.items()):
                 lines.append(f"  {operation}: {count} requests, {self.broken[operation]} broken")

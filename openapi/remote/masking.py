@@ -356,16 +356,30 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+def header_text(raw: bytes) -> str:
+    """A header's bytes as text: UTF-8 when they are that, else Latin-1 (every byte a
+    character, so nothing is lost)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def masked_response(response: httpx.Response, content: bytes, key: str) -> httpx.Response:
     """The answer, decoded, with the key masked out of headers and body (a key shorter
     than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
-    are passed on as UTF-8, so that a non-ASCII one survives."""
+    are passed on as UTF-8, so that a non-ASCII one survives. Each value is read on its own,
+    as UTF-8 when it is that, else as Latin-1 (``header_text``): httpx reads all of an
+    answer's headers one way, so one Latin-1 value made every UTF-8 one mojibake, sent on
+    encoded twice."""
     import httpx  # only the client's answers come here; the rest of masking is light
 
     secrets = [key] if len(key) >= MIN_PIECE else []
     headers = [
         (redact(name, secrets).encode(), redact(value, secrets).encode())
-        for name, value in response.headers.multi_items()
+        for name, value in (
+            (header_text(name), header_text(value)) for name, value in response.headers.raw
+        )
         if name.lower() != "content-encoding"
     ]
     sent = response.request

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
+from mock_server.testing.local_server import LocalServer
+from mock_server.testing.receiver import PostbackReceiver
+
+from .conftest import PARTNER, fired_postback
 
 KEY = {"X-Eflow-Api-Key": "secret-key-123"}
 
@@ -139,11 +145,18 @@ def test_put_of_a_deeply_nested_body_is_422_not_500(client: FlaskClient) -> None
     assert refused.status_code == 422
 
 
-def test_put_reads_json_whatever_the_content_type(client: FlaskClient) -> None:
+def test_put_takes_json_declared_as_json_only(client: FlaskClient) -> None:
+    # A page can send text/plain (or no type) without a preflight, never application/json.
     data = _postback_text(6002)
-    for content_type in (None, "text/plain"):
+    for content_type in ("application/json", "Application/JSON; charset=utf-8"):
         stored = client.put("/__admin/pixels/6002", data=data, content_type=content_type)
         assert stored.status_code in (200, 201)
+    client.delete("/__admin/pixels/6002")
+    for other in (None, "text/plain", "application/x-www-form-urlencoded"):
+        refused = client.put("/__admin/pixels/6002", data=data, content_type=other)
+        assert refused.status_code == 415
+        assert refused.get_json()["type"].endswith("admin-content-type")
+    assert client.get("/__admin/pixels/6002").status_code == 404
 
 
 def test_put_of_a_body_over_the_limit_is_413_in_everflows_shape() -> None:
@@ -283,3 +296,71 @@ def test_an_offer_that_breaks_the_spec_is_422_and_not_served(client: FlaskClient
     assert "network_id" in bad.get_json()["detail"]
     assert client.get("/v1/networks/offers/606", headers=KEY).status_code == 404
     assert client.put("/__admin/affiliates/607", json=[1]).status_code == 422
+
+
+CONVERSION = json.dumps({"offer_id": 1, "affiliate_id": PARTNER})
+PAGE_REQUESTS = [
+    # what pages on other origins send (a fetch in no-cors mode needs no preflight)
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+    {"Sec-Fetch-Site": "CROSS-SITE"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:8123"},  # another port
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "http://evil.example"},  # a browser that sends no Sec-Fetch-Site
+    {"Origin": "http://localhost:8123"},
+    {"Origin": "null"},
+]
+
+
+@pytest.fixture
+def firing_mock() -> Iterator[tuple[LocalServer, PostbackReceiver]]:
+    """A mock on a real socket with one postback that fires for partner ``PARTNER``, to
+    the receiver."""
+    with PostbackReceiver() as receiver:
+        fired = fired_postback(receiver.url)
+        with LocalServer(create_app(MockConfig(postbacks=[fired]))) as local:
+            yield local, receiver
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content_type", ["text/plain;charset=UTF-8", "application/json"])
+@pytest.mark.parametrize("page", PAGE_REQUESTS)
+def test_a_page_of_another_origin_cannot_fire_or_reset_over_a_socket(
+    firing_mock: tuple[LocalServer, PostbackReceiver], page: dict[str, str], content_type: str
+) -> None:
+    local, receiver = firing_mock
+    headers = {**page, "Content-Type": content_type}
+    with httpx.Client(base_url=local.root) as http:
+        http.get("/v1/networks/pixels/900100", headers=KEY)
+        fired = http.post("/__admin/conversions?wait=2", content=CONVERSION, headers=headers)
+        reset = http.post("/__admin/reset", headers=page)
+        assert (fired.status_code, reset.status_code) == (403, 403)
+        assert fired.headers["Content-Type"] == "application/problem+json"
+        assert fired.json()["type"].endswith("admin-cross-site")
+        assert http.get("/__admin/deliveries").json()["deliveries"] == []
+        assert len(http.get("/__admin/requests").json()["requests"]) == 1  # not reset
+    assert receiver.requests == []
+
+
+@pytest.mark.slow
+def test_a_body_not_declared_json_is_415_and_tools_still_fire_and_reset(
+    firing_mock: tuple[LocalServer, PostbackReceiver],
+) -> None:
+    local, receiver = firing_mock
+    with httpx.Client(base_url=local.root) as http:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+            refused = http.post(
+                "/__admin/conversions", content=CONVERSION, headers={"Content-Type": content_type}
+            )
+            assert refused.status_code == 415
+            assert refused.json()["type"].endswith("admin-content-type")
+        assert http.get("/__admin/deliveries").json()["deliveries"] == []
+        # curl, httpx, requests: no Origin, no Sec-Fetch-Site, JSON declared
+        answer = http.post("/__admin/conversions?wait=5", json=json.loads(CONVERSION))
+        assert answer.status_code == 200
+        (delivery,) = answer.json()["deliveries"]
+        assert delivery["status"] == 200  # the receiver's answer
+        assert http.post("/__admin/reset").status_code == 200  # no body, no type
+        # the admin page's own fetches: same origin
+        own = {"Sec-Fetch-Site": "same-origin", "Origin": local.root}
+        assert http.post("/__admin/reset", headers=own).status_code == 200
+    assert len(receiver.requests) == 1

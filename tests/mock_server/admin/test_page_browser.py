@@ -8,7 +8,9 @@ DIR (the docs' are made with ``DIR=docs/mock-server/img``); without it they writ
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,6 +25,8 @@ from mock_server import MockConfig, create_app
 from mock_server.data.catalogue import builtin_catalogue
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
+
+from .conftest import PARTNER, fired_postback
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +46,6 @@ FLAGS = (
 PWN = "window.__pwned=1;document.title='pwned'"
 PAYLOADS = (f"<script>{PWN}</script>", f'"><img src=x onerror="{PWN}">')
 PAYLOAD = "".join(PAYLOADS)
-PARTNER = 4242
-"""The partner of the postbacks the tests fire (none of the built-in catalogue's)."""
 OFFER = 777
 SCREENSHOTS = os.environ.get("EVERFLOW_ADMIN_SCREENSHOTS")
 
@@ -74,16 +76,7 @@ def receiver() -> Iterator[PostbackReceiver]:
 def server(receiver: PostbackReceiver) -> Iterator[LocalServer]:
     """The built-in catalogue, postbacks carrying script in every text field, and one that
     delivers to the receiver: all start data, so a reset keeps them."""
-    fired = PostbackFactory().build(
-        900100,
-        delivery_method="postback",
-        pixel_level="global",
-        pixel_type="conversion",
-        pixel_status="active",
-        network_affiliate_id=PARTNER,
-        delay_ms=0,
-        postback_url=receiver.url + "/pb?tid={transaction_id}",
-    )
+    fired = fired_postback(receiver.url)
     html = planted(
         900001,
         delivery_method="html",
@@ -272,3 +265,43 @@ def test_settings_and_reset(browser: WebDriver, server: LocalServer) -> None:
     assert "requests journaled 0 " in browser.find_element(By.ID, "settings").text
     browser.get(server.root + "/__admin/ui/deliveries")
     assert browser.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr") == []
+
+
+ATTACK = """<!doctype html><title>attack</title><script>
+const mock = "{mock}";
+const conversion = JSON.stringify({{offer_id: {offer}, affiliate_id: {partner}}});
+Promise.allSettled([
+  fetch(mock + "/__admin/conversions?wait=2", {{method: "POST", mode: "no-cors",
+    headers: {{"Content-Type": "text/plain"}}, body: conversion}}),
+  fetch(mock + "/__admin/reset", {{method: "POST", mode: "no-cors"}}),
+]).then(() => {{ document.title = "sent"; }});
+</script>"""
+"""A page that fires a conversion and resets the mock: requests a page may send without a
+preflight (``no-cors``, ``text/plain``), whose answers it cannot read but whose effects stay."""
+
+
+def journal(server: LocalServer) -> list[Any]:
+    with urllib.request.urlopen(server.root + "/__admin/requests", timeout=5) as answer:
+        requests: list[Any] = json.loads(answer.read())["requests"]
+    return requests
+
+
+@pytest.mark.parametrize("page_host", ["127.0.0.1", "localhost"])
+def test_a_page_on_another_port_cannot_fire_or_reset(
+    browser: WebDriver, server: LocalServer, receiver: PostbackReceiver, page_host: str
+) -> None:
+    # 127.0.0.1 on another port is same-site to the mock; localhost is another site.
+    from flask import Flask
+
+    attacker = Flask("attacker")
+    html = ATTACK.format(mock=server.root, offer=OFFER, partner=PARTNER)
+    attacker.add_url_rule("/", "page", lambda: html)
+    assert api_get(server, "/networks/pixels/3") == 200
+    before = journal(server)
+    delivered = len(receiver.requests)
+    with LocalServer(attacker) as page:
+        browser.get(f"http://{page_host}:{page.port}/")
+        wait_for(browser, lambda d: d.title == "sent")
+    time.sleep(0.5)  # a conversion that got through would be delivered by now (delay 0)
+    assert journal(server) == before  # not reset
+    assert len(receiver.requests) == delivered  # nothing fired

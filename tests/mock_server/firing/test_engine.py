@@ -483,7 +483,9 @@ def test_bad_parameters_are_422(client: FlaskClient, query: str) -> None:
 
 
 def test_not_json_is_422(client: FlaskClient) -> None:
-    answer = client.post("/__admin/conversions", data=b'{"offer_id": NaN}')
+    answer = client.post(
+        "/__admin/conversions", data=b'{"offer_id": NaN}', content_type="application/json"
+    )
     assert answer.status_code == 422
     assert answer.json is not None
     assert "not plain JSON" in answer.json["detail"]

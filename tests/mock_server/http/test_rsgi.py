@@ -217,7 +217,8 @@ def test_a_stalled_upload_gets_408_and_costs_no_one_else(
 def test_an_admin_upload_reaches_flask_in_pieces(run: Run[Protocol]) -> None:
     front = RsgiFront(create_app())
     body = json.dumps(PostbackFactory().build(701)).encode()
-    upload = Scope("PUT", "/__admin/pixels/701", "", [("transfer-encoding", "chunked")])
+    chunked = [("transfer-encoding", "chunked"), ("content-type", "application/json")]
+    upload = Scope("PUT", "/__admin/pixels/701", "", chunked)
     stored = run(front, call(front, upload, Protocol(body[:100], body[100:])))
     assert stored.status == 201
     served = run(front, call(front, Scope("GET", "/v1/networks/pixels/701", "", KEY)))
@@ -260,7 +261,8 @@ def test_a_chunked_body_is_taken_only_when_granian_says_it_ended_whole(
 ) -> None:
     front = RsgiFront(create_app())
     body = json.dumps(PostbackFactory().build(705)).encode()
-    upload = Scope("PUT", "/__admin/pixels/705", "", [("transfer-encoding", "chunked")])
+    chunked = [("transfer-encoding", "chunked"), ("content-type", "application/json")]
+    upload = Scope("PUT", "/__admin/pixels/705", "", chunked)
     answer = run(front, call(front, upload, Protocol(body[:50], body[50:], *pieces)))
     assert answer.status == (201 if stored else 400)
     served = run(front, call(front, Scope("GET", "/v1/networks/pixels/705", "", KEY)))

@@ -517,3 +517,104 @@ def test_allow_writes_on_the_command_line_reaches_the_upstream(
     else:
         assert got.status_code == 403
         assert httpserver.log == []
+
+
+@pytest.mark.slow
+def test_a_second_signal_stops_the_recordings_scrubbing_and_writes_nothing(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    macros = "{sub1}" * 10_000  # slow to judge, a macro at a time: about 0.5 s a postback
+    for pixel_id in range(1, 41):  # about 20 s of scrubbing in all
+        postback = {"network_pixel_id": pixel_id, "notes": [macros] * 16}
+        path = f"/v1/networks/pixels/{pixel_id}"
+        httpserver.expect_request(path).respond_with_json(postback)
+    out = tmp_path / "rec.json"
+    process, port = start_proxy(httpserver.url_for("/v1"), "--record", str(out), "--quiet")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1") as http:
+        for pixel_id in range(1, 41):
+            assert http.get(f"/networks/pixels/{pixel_id}").status_code == 200
+    process.send_signal(signal.SIGTERM)  # stops the proxy; the recording is written ...
+    assert process.stdout is not None
+    while "requests for" not in (line := process.stdout.readline()):
+        assert line, "the proxy ended before its summary"
+    started = time.monotonic()
+    _, err = stop(process, signal.SIGTERM)  # ... unless a second signal says now
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 8  # not the 20 s the scrubbing takes
+    assert f"interrupted; {out} was not written" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+PAGE_HEADERS = [
+    # what pages on other origins send (a no-cors fetch needs no preflight)
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:8123"},  # another port
+    {"Sec-Fetch-Site": "CROSS-SITE"},
+    {"Origin": "http://localhost:8123"},  # a browser that sends no Sec-Fetch-Site
+    # DNS rebinding: the page's own name pointed at 127.0.0.1, same-origin to the browser
+    {"Host": "attacker.rebind.example:5700", "Sec-Fetch-Site": "same-origin"},
+    {"Host": "evil.example"},
+]
+
+
+@pytest.mark.slow
+def test_a_web_page_cannot_drive_the_proxy(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(re.compile(".*")).respond_with_json({"network_pixel_id": 9}, 200)
+    process, port = start_proxy(httpserver.url_for("/v1"), "--allow-writes")
+    body = json.dumps({"network_offer_id": 1})
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            refused = []
+            for page in PAGE_HEADERS:
+                for content_type in ("text/plain", "application/json"):
+                    headers = {**page, "Content-Type": content_type}
+                    write = http.post("/v1/networks/pixels", content=body, headers=headers)
+                    refused.append(write.status_code)
+                    assert "error" in write.json()  # Everflow's error shape
+                read = http.get("/v1/networks/pixels/1", headers=page)
+                journal = http.get("/__admin/requests", headers=page)
+                refused += [read.status_code, journal.status_code]
+            plain = http.post(
+                "/v1/networks/pixels", content=body, headers={"Content-Type": "text/plain"}
+            )
+            form = http.post("/v1/networks/pixels", data={"network_offer_id": "1"})
+            arrived_before = len(httpserver.log)
+            # curl, httpx, requests: no Origin, no Sec-Fetch-Site, JSON declared
+            write = http.post("/v1/networks/pixels", content=body, headers=JSON_TYPE)
+            read = http.get("/v1/networks/pixels/1")
+            own_origin = {"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
+            journal = http.get("/__admin/requests", headers=own_origin)
+    finally:
+        out, err = stop(process, signal.SIGTERM)
+    assert refused == [403] * len(PAGE_HEADERS) * 4
+    assert (plain.status_code, form.status_code) == (415, 415)
+    assert arrived_before == 0  # nothing a page sent reached the upstream, key or not
+    assert (write.status_code, read.status_code, journal.status_code) == (200, 200, 200)
+    assert [request.method for request, _ in httpserver.log] == ["POST", "GET"]
+    # refusals are in the access log, not in the journal
+    assert [e["method"] for e in journal.json()["requests"]] == ["POST", "GET"]
+    assert out.count("POST /v1/networks/pixels 403") == len(PAGE_HEADERS) * 2
+    assert out.count("POST /v1/networks/pixels 415") == 2
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_run_where_no_answer_was_usable_exits_1_and_says_so(httpserver: HTTPServer) -> None:
+    import gzip
+
+    bomb = gzip.compress(gzip.compress(bytes(64 << 20)))
+    httpserver.expect_request("/v1/networks/pixels/4").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip, gzip"}, content_type="application/json"
+    )
+    process, port = start_proxy(httpserver.url_for("/v1"))
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", timeout=30) as http:
+        statuses = [http.get("/networks/pixels/4").status_code for _ in range(2)]
+    out, err = stop(process, signal.SIGTERM)
+    assert statuses == [502, 502]
+    assert "2 requests for" in out
+    assert "2 got no usable answer (502, 504); 0 answers broke the spec" in out
+    assert process.returncode == 1, err

@@ -3,8 +3,10 @@ refused unless allowed, written whole or not at all."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -23,9 +25,11 @@ from mock_server.cli.command import main
 from mock_server.data.datafile import DataFileError, load_data_file
 from mock_server.proxy import record_command
 from mock_server.proxy.record import Recording, report_path
+from mock_server.proxy.scrub import Deadline
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
 from openapi.httpx_validation import response_violations
+from openapi.remote.failures import OutOfTime
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
 
@@ -301,16 +305,26 @@ def test_a_value_utf8_cannot_hold_is_escaped_named_and_the_rest_written(
     first, second, *_ = planted_postbacks()
     second["description"] = "half \ud800 a pair"
     second["brand_new"] = {"k\udc00": "v", "list": ["ok", "\ud800"]}
+    second["brand_new_too"] = {"k\udc00": "\udc00"}  # a key and its value: one place
+    second["k\udc00"] = "\udc00"  # one place, unwritable and undocumented: one name
     recording = Recording()
     recording.add(first)
     recording.add(second)
     out = tmp_path / "rec.json"
     report = json.loads(recording.write(out, [KEY], scrub=scrub).read_text(encoding="utf-8"))
-    key = "key-1" if scrub else "k\\udc00"
+    key = "[a name of 5 characters]" if scrub else "[a name of 7 characters]"
     assert report["unwritable"] == [
         {"index": 1, "network_pixel_id": 2, "path": path}
-        for path in ("$.description", f"$.brand_new.{key}", "$.brand_new.list[1]")
+        for path in (
+            "$.description",
+            f"$.brand_new{key}",
+            "$.brand_new.list[1]",
+            f"$.brand_new_too{key}",
+            f"${key}",
+        )
     ]
+    (undocumented,) = (u for u in report["undocumented"] if u["network_pixel_id"] == 2)
+    assert f"${key}" in undocumented["paths"]
     written = {p["network_pixel_id"]: p for p in load_data_file(out)}  # loads, and whole
     assert sorted(written) == [1, 2]
     if scrub:
@@ -406,3 +420,36 @@ def test_an_out_that_is_no_regular_file_is_refused_before_any_request(
     assert httpserver.log == []
     assert stat.S_ISFIFO((tmp_path / "pipe").stat().st_mode)
     assert stat.S_ISFIFO((tmp_path / "rec.json.scrub.json").stat().st_mode)
+
+
+def test_scrubbing_stops_at_the_deadline_and_nothing_is_written(tmp_path: Path) -> None:
+    recording = Recording()
+    for postback in planted_postbacks():
+        recording.add(postback)
+    ticks = itertools.count()  # a clock one step on at each look
+    deadline = Deadline(20, "--max-time 5 s", clock=lambda: next(ticks))
+    out = tmp_path / "rec.json"
+    with pytest.raises(OutOfTime, match=r"^--max-time 5 s used up while scrubbing"):
+        recording.write(out, [KEY], deadline=deadline)
+    assert next(ticks) == 21  # looked at before each string: stopped at the 20th
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("key_env")
+def test_a_postback_built_to_be_slow_to_scrub_is_recorded_within_max_time(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    postback = next(p for p in planted_postbacks() if p["network_pixel_id"] == 1)
+    # the attack's shape (quadratic before: ~10 s for this one value), and two more long
+    # values, below the bound and past it
+    postback["html_code"] = "<!--" * 16_000
+    postback["brand_new"] = ['<x y="' * 10_000, "<a/" * 30_000]
+    httpserver.expect_request("/v1/networks/pixels/1").respond_with_json(postback)
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    started = time.monotonic()
+    assert main([*argv, "--pixel-id", "1", "--max-time", "5"]) == 0, capsys.readouterr().err
+    assert time.monotonic() - started < 5  # --max-time bounds the scrubbing too
+    (record,) = load_data_file(out, allow_drift=True)
+    stand_ins = [record["html_code"], *record["brand_new"]]
+    assert [re.fullmatch(r"text-[0-9]+", text) is not None for text in stand_ins] == [True] * 3

@@ -8,6 +8,8 @@ import functools
 import html
 import json
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 from mock_server import builtin_postbacks
 from mock_server.data.datafile import load_data_file
 from mock_server.proxy.record import Recording
-from mock_server.proxy.scrub import NAME, WORD, Scrubber
+from mock_server.proxy.scrub import MAX_VALUE, NAME, WORD, Scrubber
 from openapi.fast_validation import violations
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
@@ -225,7 +227,7 @@ def test_html_keeps_its_tags_and_layout_and_replaces_every_other_literal() -> No
     )
     assert Scrubber().postback({"html_code": code}) == {
         "html_code": (
-            '<IMG src="//host-1.example/path-1?a=value-1&amp;token=value-2" width=1'
+            '<img src="//host-1.example/path-1?a=value-1&amp;token=value-2" width=1'
             ' style="display:none" alt="value-3" data-token="value-4">'
             "<!-- text-1 --> text-2 {sub1}\n<script async>text-3</script><br/>"
             '<a href="value-5">person-1@people.example</a>'
@@ -511,3 +513,118 @@ def test_no_planted_secret_is_in_the_recording_or_its_report_at_length(
     case: tuple[list[str], list[dict[str, Any]]],
 ) -> None:
     _check_no_secret_leaves(case)
+
+
+# Cost: linear in the value. A shape repeated 4 times as often costs about 4 times as much;
+# a quadratic scan (`<!--` x N took 1.1 s at 5k and 19 s at 30k) costs 16 times. Timed in
+# the same test as the thread's CPU time (a loaded machine's waits are not the scrubber's),
+# best of several runs, with a bar between the two (8).
+
+PATHOLOGICAL = [
+    "<!--",
+    "<a ",
+    '<x y="',
+    "<a b=",
+    "<a b='",
+    "<a/",
+    "<",
+    "</",
+    "<!",
+    "<script>",
+    "<img src=//",
+    "&#",
+    "{",
+    "{a",
+    "{sub1}",
+    "//",
+    "%",
+    "%25",
+    "@",
+    "a@a.",
+    "a.",
+    "?a=",
+    "https://h.example/r?u=",  # URLs nested in URLs
+    "https%3A%2F%2Fh.example%2Fr%3Fu%3D",  # and percent-encoded
+]
+PLACES: dict[str, Callable[[str], dict[str, str]]] = {
+    "html_code": lambda s: {"html_code": s},
+    "html attribute": lambda s: {"html_code": f"<img src=\"{s}\" alt='{s}'>"},
+    "url query": lambda s: {"postback_url": f"https://h.example/p?x={s}"},
+    "url path": lambda s: {"postback_url": f"https://h.example/{s}"},
+    "url": lambda s: {"postback_url": s},
+    "text": lambda s: {"brand_new": s},
+}
+
+
+def _scrub_time(record: dict[str, str]) -> float:
+    scrubber = Scrubber([KEY])
+    started = time.thread_time()
+    scrubber.postback(record)
+    return time.thread_time() - started
+
+
+def _growth(shape: str, place: str, size: int) -> float:
+    """How much more scrubbing ``shape`` repeated to 4 x ``size`` characters costs than
+    to ``size``: the best of several runs of each, taken in turns so that both see the
+    machine alike (the floor keeps a timer's grain from reading as growth)."""
+    wrap = PLACES[place]
+    small = wrap(shape * (size // len(shape)))
+    large = wrap(shape * (4 * size // len(shape)))
+    times = [(_scrub_time(small), _scrub_time(large)) for _ in range(7)]
+    return min(t for _, t in times) / max(min(t for t, _ in times), 1e-4)
+
+
+@pytest.mark.parametrize("shape", PATHOLOGICAL)
+@pytest.mark.parametrize("place", ["html_code", "url query"])
+def test_scrubbing_costs_time_linear_in_the_value(shape: str, place: str) -> None:
+    assert _growth(shape, place, 4096) < 8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", PATHOLOGICAL)
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_scrubbing_costs_time_linear_in_the_value_up_to_its_bound(shape: str, place: str) -> None:
+    size = MAX_VALUE // 4 - 64  # the largest scrubbed piece by piece, wrapping included
+    assert _growth(shape, place, size) < 8
+
+
+def test_a_value_past_the_bound_is_replaced_whole() -> None:
+    long = "<img src=x>" * (MAX_VALUE // 11 + 1)
+    url = "https://h.example/p?x=" + "a" * MAX_VALUE
+    record = {"html_code": long, "postback_url": url, "description": long, "brand_new": long}
+    assert Scrubber().postback(record) == {
+        "html_code": "text-1",
+        "postback_url": "https://host-1.example/",
+        "description": "Postback 1",
+        "brand_new": "text-1",
+    }
+    at_the_bound = Scrubber().postback({"html_code": long[: MAX_VALUE - MAX_VALUE % 11]})
+    assert at_the_bound["html_code"].startswith('<img src="value-1"><img src="value-1">')
+
+
+def test_only_html_tag_names_are_kept_lower_cased() -> None:
+    code = "<DIV><x-a1b2c3d4e5f6g7h8>a</x-a1b2c3d4e5f6g7h8><Tk12qx/><Img src=x></tk12QX></Div>"
+    assert Scrubber().postback({"html_code": code}) == {
+        "html_code": ('<div><x-tag-1>text-1</x-tag-1><x-tag-2/><img src="value-1"></x-tag-2></div>')
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "scrubbed"),
+    [
+        # a script's body is text to its end tag, a "<" included
+        (
+            "<script>if (a<b) {go('x')}</script><img src=x>",
+            '<script>text-1</script><img src="value-1">',
+        ),
+        # as a browser reads it: a "<" and a letter open a tag, closed by its ">"
+        ("1<2 and a<zz c>d", "text-1<x-tag-1 c>text-2"),
+        # what the text ends inside of is text to the end: no structure, nothing kept
+        ("<p>hi <!-- Jane", "<p>text-1"),
+        ("<p>hi <img alt='Jane", "<p>text-1"),
+        ("<p>hi <script>Jane", "<p>text-1"),
+        ("<p>hi <img src=x", "<p>text-1"),
+    ],
+)
+def test_html_is_read_as_a_browser_reads_it(code: str, scrubbed: str) -> None:
+    assert Scrubber().postback({"html_code": code}) == {"html_code": scrubbed}

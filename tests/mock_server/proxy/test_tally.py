@@ -101,5 +101,22 @@ def test_the_summary_says_how_many_requests_never_reached_the_upstream() -> None
     add(t, "(no operation)", outcome="not sent")
     add(t, "getPartnerPostback", outcome="timeout")
     assert t.summary().splitlines()[0] == (
-        "everflow-mock proxy: 4 requests for https://up/v1, 2 not sent; 0 answers broke the spec"
+        "everflow-mock proxy: 4 requests for https://up/v1, 2 not sent, 1 got no usable answer "
+        "(502, 504); 0 answers broke the spec"
     )
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "failed"),
+    [
+        (["answered", "refused", "not sent"], False),
+        (["unreachable"], True),  # every answer the proxy's own 502: nothing was judged
+        (["answered", "timeout"], True),
+    ],
+)
+def test_a_request_with_no_usable_answer_fails_the_run(outcomes: list[str], failed: bool) -> None:
+    t = Tally("https://up/v1", "read-only")
+    for outcome in outcomes:
+        add(t, "getPartnerPostback", outcome=outcome)
+    assert t.failed is failed
+    assert ("got no usable answer" in t.summary()) is failed

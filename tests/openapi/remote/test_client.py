@@ -484,9 +484,10 @@ def test_non_ascii_header_values_come_through() -> None:
         "https://api.eflow.team/v1", "a-key-0123456789", rate=0, transport=httpx.MockTransport(note)
     )
     response = client.get("/networks/pixels/1")
-    # one header that is not UTF-8 makes httpx read them all as Latin-1
+    # one header that is not UTF-8 makes httpx read them all as Latin-1; each is read on
+    # its own instead, so the UTF-8 one is no mojibake
     assert response.headers["X-Note"] == "café"
-    assert response.headers["X-Utf8"] == "cafÃ©"
+    assert response.headers["X-Utf8"] == "café"
 
 
 def test_a_retry_after_of_unicode_digits_is_no_number() -> None:
