@@ -317,7 +317,9 @@ def firing_mock() -> Iterator[tuple[LocalServer, PostbackReceiver]]:
     the receiver."""
     with PostbackReceiver() as receiver:
         fired = fired_postback(receiver.url)
-        with LocalServer(create_app(MockConfig(postbacks=[fired]))) as local:
+        # A global postback built in isolation, fired for offer 1: loose references.
+        config = MockConfig(postbacks=[fired], references="loose")
+        with LocalServer(create_app(config)) as local:
             yield local, receiver
 
 
