@@ -147,7 +147,11 @@ def _main(argv: Sequence[str] | None, started: float) -> int:
         key = _key(args, remote=not is_loopback(url.host))
         if not args.cleanup:
             writes = WRITE_REQUESTS if args.allow_writes else 0
-            _check_budget(args, len(ids) + READ_REQUESTS_BEYOND_IDS + writes)
+            # READ_REQUESTS_BEYOND_IDS counts one offer and one partner read
+            extra = sum(
+                max(0, len(_flat(getattr(args, f"{k}_id"))) - 1) for k in ("offer", "affiliate")
+            )
+            _check_budget(args, len(ids) + READ_REQUESTS_BEYOND_IDS + writes + extra)
     except (UsageError, UnsafeTarget) as error:
         print(printable(f"{PROG}: {error}"), file=sys.stderr)
         return 2
@@ -227,10 +231,21 @@ def _run(args: argparse.Namespace, key: str, ids: list[int], started: float) -> 
         if args.cleanup:
             return run_cleanup(client, args.base_url)
         return run_contract(
-            client, args.base_url, ids, strict=args.strict, missing_id=args.missing_id
+            client,
+            args.base_url,
+            ids,
+            strict=args.strict,
+            missing_id=args.missing_id,
+            offer_ids=_flat(args.offer_id),
+            affiliate_ids=_flat(args.affiliate_id),
         )
     finally:
         client.close()
+
+
+def _flat(given: list[list[int]] | None) -> list[int]:
+    """The ids of a repeatable id option (each value a list), in order."""
+    return [entity_id for ids in given or () for entity_id in ids]
 
 
 if __name__ == "__main__":

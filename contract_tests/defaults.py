@@ -16,14 +16,16 @@ PAGE_SIZE = 5
 """The ``page_size`` of the list and search probes: small, so that one page is cheap and,
 on any network with more postbacks than that, full (which the paging checks need)."""
 
-READ_REQUESTS_BEYOND_IDS = 7
+READ_REQUESTS_BEYOND_IDS = 11
 """Requests a read-only run sends besides one per pixel id: no key, unknown id, list, search,
-and three searches that observe what the target chose where Everflow's docs disagree (a
-``paging`` object, the same against the query string, ``pixel_type: post_conversion``)."""
+three searches that observe what the target chose where Everflow's docs disagree (a
+``paging`` object, the same against the query string, ``pixel_type: post_conversion``), and
+what postbacks point at: an offer, a partner and one page of each table."""
 
-WRITE_REQUESTS = 9
+WRITE_REQUESTS = 10
 """Requests the write probes send: create, read, replace, read, delete, read, delete again,
-a rule-breaking create, and a search for anything the run left behind."""
+a rule-breaking create, a create naming an offer that does not exist, and a search for
+anything the run left behind."""
 
 CLEANUP_GRACE = 60.0
 """Seconds the deletes of a run's probe postbacks may take beyond ``--max-time``, so that a

@@ -20,6 +20,9 @@ One finding per open point, named ``observed_<point>``, its ``expected`` the kit
   errors page, 403 by an older one.
 - ``observed_search_sort`` (a real API only): whether a search with
   ``"sort": {"field": "time_created", "direction": "desc"}`` answers its rows in that order.
+- ``observed_unknown_reference`` (writes only): the status and body shape of a create naming
+  an offer (or partner) that does not exist, and whether its error names the field: the
+  kit expects a 400 naming it; Everflow does not document its answer.
 """
 
 from __future__ import annotations
@@ -226,3 +229,18 @@ def search_sort(target: str, response: httpx.Response | None, field: str) -> lis
     else:
         actual = f"200, not honoured: {len(numbers)} rows not in {field} order"
     return [_info(target, "search_sort", "search_sort", expected, actual)]
+
+
+def unknown_reference(target: str, field: str, response: httpx.Response | None) -> list[Finding]:
+    """What a create naming an offer or partner that does not exist answered (status and
+    field names, and whether the error names the field)."""
+    if response is None:
+        return []
+    body = json_body(response)
+    message = ""
+    if isinstance(body, dict):
+        message = str(body.get("error", body.get("Error", "")))
+    named = f"; the error names {field}" if field in message else ""
+    expected = f"400 naming {field} (the kit's expectation; Everflow's answer is undocumented)"
+    actual = _shape_of(response) + named
+    return [_info(target, "create_unknown_reference", "unknown_reference", expected, actual)]

@@ -210,4 +210,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="an id expected to be 404 (default: %(default)d)",
     )
+    for kind, noun in (("offer", "an offer"), ("affiliate", "a partner (affiliate)")):
+        parser.add_argument(
+            f"--{kind}-id",
+            type=_ids_of(f"{kind} ids"),
+            action="append",
+            metavar="ID",
+            help=f"{noun} to read (read-only); repeatable, or 12,34 (default: the first one "
+            "a postback read names)",
+        )
     return parser
+
+
+def _ids_of(noun: str) -> Callable[[str], list[int]]:
+    """``pixel_ids`` for other ids: the same forms, its message naming ``noun``."""
+
+    def parse(text: str) -> list[int]:
+        try:
+            return pixel_ids(text)
+        except argparse.ArgumentTypeError as error:
+            raise argparse.ArgumentTypeError(str(error).replace("pixel ids", noun)) from None
+
+    return parse

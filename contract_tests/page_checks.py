@@ -17,20 +17,31 @@ from openapi.remote.findings import Finding
 from openapi.violations import shape
 
 
-def page_items(body: Any) -> list[Any] | None:
-    """The postbacks of a page body, or ``None`` when it has no list of them (the spec has
-    already said why)."""
-    pixels = body.get("pixels") if isinstance(body, dict) else None
+def page_items(body: Any, key: str = "pixels") -> list[Any] | None:
+    """The postbacks (or the ``key`` rows: ``offers``, ``affiliates``) of a page body, or
+    ``None`` when it has no list of them (the spec has already said why)."""
+    pixels = body.get(key) if isinstance(body, dict) else None
     return pixels if isinstance(pixels, list) else None
 
 
-def check_page(target: str, probe: str, body: Any, page: int, page_size: int) -> list[Finding]:
-    """Everything inconsistent in a 200 page answered for ``page`` and ``page_size``."""
+def check_page(
+    target: str,
+    probe: str,
+    body: Any,
+    page: int,
+    page_size: int,
+    key: str = "pixels",
+    ordered_by: str | None = "network_pixel_id",
+) -> list[Finding]:
+    """Everything inconsistent in a 200 page answered for ``page`` and ``page_size``: its
+    rows under ``key``, in ascending ``ordered_by`` when that is given (the order of the
+    offer and affiliate tables is not Everflow's promise, so not checked there)."""
 
     def finding(check: str, path: str, expected: str, actual: str) -> Finding:
         return Finding(target, probe, None, check, path, expected, actual)
 
-    items = page_items(body)
+    items = page_items(body, key)
+    noun = "postbacks" if key == "pixels" else "rows"
     paging = body.get("paging") if isinstance(body, dict) else None
     if items is None or not isinstance(paging, dict):
         return []
@@ -43,7 +54,7 @@ def check_page(target: str, probe: str, body: Any, page: int, page_size: int) ->
     before = (page - 1) * page_size
     if count > page_size:
         found.append(
-            finding("page_size_honoured", "$.pixels", f"at most {page_size} postbacks", str(count))
+            finding("page_size_honoured", f"$.{key}", f"at most {page_size} {noun}", str(count))
         )
     total = as_int(paging.get("total_count"))
     if total is not None:
@@ -60,20 +71,22 @@ def check_page(target: str, probe: str, body: Any, page: int, page_size: int) ->
             found.append(
                 finding(
                     "short_page",
-                    "$.pixels",
-                    f"{min(page_size, total - before)} postbacks (total_count is {total})",
+                    f"$.{key}",
+                    f"{min(page_size, total - before)} {noun} (total_count is {total})",
                     str(count),
                 )
             )
-    ids = [as_int(item.get("network_pixel_id")) for item in items if isinstance(item, dict)]
+    if ordered_by is None:
+        return found
+    ids = [as_int(item.get(ordered_by)) for item in items if isinstance(item, dict)]
     known = [i for i in ids if i is not None]
     for index, (first, second) in enumerate(itertools.pairwise(known)):
         if second <= first:
             found.append(
                 finding(
                     "ordered_by_id",
-                    f"$.pixels[{index + 1}].network_pixel_id",
-                    f"> {first} (ascending network_pixel_id)",
+                    f"$.{key}[{index + 1}].{ordered_by}",
+                    f"> {first} (ascending {ordered_by})",
                     str(second),
                 )
             )

@@ -98,6 +98,20 @@ def broken_body(template: Mapping[str, Any], run_id: str) -> dict[str, Any]:
     }
 
 
+MISSING_REFERENCE = 9_223_372_036_854_775_000
+"""An offer or partner id no network has (the largest 64-bit ids are never given out)."""
+
+
+def unknown_reference_body(template: Mapping[str, Any], run_id: str) -> tuple[str, dict[str, Any]]:
+    """A valid probe body whose offer (or, at ``global`` level, partner) does not exist:
+    the field it names, and the body. Everflow's answer to it is undocumented."""
+    field = (
+        "network_affiliate_id" if template.get("pixel_level") == "global" else "network_offer_id"
+    )
+    body = {**probe_body(template, run_id), field: MISSING_REFERENCE}
+    return field, {**body, "description": probe_description(run_id, "unknown reference")}
+
+
 BROKEN_RULE = "postback_url_required"
 BROKEN_FIELD = "postback_url"
 """The rule ``broken_body`` breaks, and the field a 400's message should name."""

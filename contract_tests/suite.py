@@ -9,6 +9,7 @@ import httpx
 
 from contract_tests import observations
 from contract_tests.defaults import DEFAULT_MISSING_ID, PAGE_SIZE
+from contract_tests.neighbour_probes import NEIGHBOUR_PROBES, run_neighbour_probes
 from contract_tests.page_checks import check_filtered, check_page, page_items
 from contract_tests.probe_postback import new_run_id, usable_template
 from contract_tests.probing import Prober
@@ -21,6 +22,7 @@ from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH, SEARCH_PATH, is_loop
 
 __all__ = [
     "DEFAULT_MISSING_ID",
+    "NEIGHBOUR_PROBES",
     "PROBES",
     "READ_PROBES",
     "REAL_API_PROBES",
@@ -39,9 +41,9 @@ READ_PROBES = (
     "search_paging_conflict",
     "search_post_conversion",
 )
-PROBES = READ_PROBES
+PROBES = (*READ_PROBES, *NEIGHBOUR_PROBES)
 """The read-only probes, in the order they are sent (``WRITE_PROBES`` follow them when
-writes are allowed)."""
+writes are allowed; ``REAL_API_PROBES`` come among the read ones, to a real API only)."""
 REAL_API_PROBES = ("unknown_key", "search_sort")
 """Read-only probes sent to a real API only (not to a loopback mock, which accepts any key
 unless told otherwise): after ``READ_PROBES``, their answers reported as ``info``."""
@@ -63,13 +65,19 @@ def run_contract(
     missing_id: int = DEFAULT_MISSING_ID,
     page_size: int = PAGE_SIZE,
     run_id: str | None = None,
+    offer_ids: Sequence[int] = (),
+    affiliate_ids: Sequence[int] = (),
 ) -> Report:
     """Read, and write when ``client.allow_writes``, and report every difference.
 
     Read: GET each of ``pixel_ids`` (expect 200 and a valid postback with that id), one
     without a key (expect 401) and ``missing_id`` (expect 404); list one page and search one
-    filter (expect valid, consistent pages). Write: see ``write_probes``; the probe
-    postback copies the level, partner and offer of the first postback answered.
+    filter (expect valid, consistent pages). Then what postbacks point at
+    (``neighbour_probes``): ``offer_ids`` and ``affiliate_ids``, or the first offer and
+    partner a postback read names, by id and one table page each, read-only; their
+    answers must agree with the postbacks (names, payout/revenue entries). Write: see
+    ``write_probes``; the probe postback copies the level, partner and offer of the first
+    postback answered.
 
     A probe without an answer to judge is a finding named by the client's failure
     (``transport``, ``timeout`` ...); after one that stops the run (time used up, told to
@@ -84,7 +92,9 @@ def run_contract(
     drift = DriftTracker(target)
     rows = DriftTracker(target, "PartnerPostbackSearchRow")
     try:
-        template = _read(prober, (drift, rows), pixel_ids, missing_id, page_size)
+        seen: list[Mapping[str, Any]] = []
+        template = _read(prober, (drift, rows), pixel_ids, missing_id, page_size, seen)
+        run_neighbour_probes(prober, seen, page_size, offer_ids, affiliate_ids)
         if client.allow_writes:
             if template is None:
                 why = "not sent: no postback was answered to take a level, partner and offer from"
@@ -104,10 +114,12 @@ def _read(
     pixel_ids: Sequence[int],
     missing_id: int,
     page_size: int,
+    seen: list[Mapping[str, Any]],
 ) -> Mapping[str, Any] | None:
     """The read probes; the first postback answered that a probe postback can copy.
 
-    ``trackers`` judge postbacks (GET, list) and search rows, which have their own shape."""
+    ``trackers`` judge postbacks (GET, list) and search rows, which have their own shape;
+    the postbacks answered (by id and listed) go into ``seen``."""
     drift, rows = trackers
     report = prober.report
     template: Mapping[str, Any] | None = None
@@ -132,6 +144,7 @@ def _read(
     for item in page_items(body) or ():
         if template is None and usable_template(item):
             template = item
+    seen += [p for p in [*postbacks, *(page_items(body) or ())] if isinstance(p, dict)]
     wanted = (template or {}).get("pixel_type")
     pixel_types = load_spec()["components"]["schemas"]["PixelType"]["enum"]
     wanted = wanted if wanted in pixel_types else DEFAULT_SEARCH_TYPE

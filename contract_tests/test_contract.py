@@ -49,6 +49,14 @@ def test_search_answers_a_valid_page_within_its_filter(contract_report: Report) 
     _fail_on(_errors(contract_report, "search"))
 
 
+def test_offers_and_partners_agree_with_the_postbacks(contract_report: Report) -> None:
+    """The offer and partner a postback names, read by id, and both tables: valid, the ones
+    asked for, with the postbacks' names and payout/revenue entries."""
+    from contract_tests.neighbour_probes import NEIGHBOUR_PROBES
+
+    _fail_on([f for p in NEIGHBOUR_PROBES for f in _errors(contract_report, p)])
+
+
 def test_writes_behave_as_state_and_leave_nothing_behind(
     contract_report: Report, record_testsuite_property: Callable[[str, object], None]
 ) -> None:

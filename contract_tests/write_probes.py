@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from contract_tests import observations
 from contract_tests.cleanup import delete_probe, find_probes
 from contract_tests.defaults import CLEANUP_GRACE
 from contract_tests.probe_postback import (
@@ -25,6 +26,7 @@ from contract_tests.probe_postback import (
     broken_body,
     probe_body,
     probe_description,
+    unknown_reference_body,
 )
 from contract_tests.probing import Prober
 from contract_tests.state_checks import (
@@ -48,6 +50,7 @@ WRITE_PROBES = (
     "read_after_delete",
     "delete_again",
     "create_invalid",
+    "create_unknown_reference",
     "left_behind",
     "cleanup_search",
     "cleanup",
@@ -117,7 +120,27 @@ class WriteProbes:
                     (BROKEN_RULE, BROKEN_FIELD),
                 )
             )
+        self._unknown_reference(template)
         self._left_behind()
+
+    def _unknown_reference(self, template: Mapping[str, Any]) -> None:
+        """A create naming an offer (or partner) that does not exist: Everflow's answer is
+        undocumented, so it is not judged but reported (``observed_unknown_reference``);
+        the kit's spec and mock expect a 400 naming the field. Stored anyway: deleted."""
+        field, body = unknown_reference_body(template, self.run_id)
+        self.unknown += 1
+        response = self.prober.send(
+            "create_unknown_reference", None, "POST", PIXELS_PATH, 400,
+            json=body, same_id=False, judge=False,
+        )  # fmt: skip
+        stored = _created_id(response)
+        if stored is not None:
+            self.created.append(stored)
+            if delete_probe(self.prober, stored):
+                self.gone.add(stored)
+        if response is not None and (stored is not None or 400 <= response.status_code < 500):
+            self.unknown -= 1
+        self.prober.report.add(observations.unknown_reference(self.target, field, response))
 
     def _read(self, probe: str, pixel_id: int, after: Any) -> Any:
         """GET the postback; expect it as the last write answered it (``after``)."""

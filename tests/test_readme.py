@@ -31,6 +31,7 @@ PYTEST_EXAMPLES = (
     "test_failures.py",
     "test_other_clients.py",
     "test_firing.py",
+    "test_references.py",
 )
 TESTS = re.compile(r"^(?:async )?def test_", flags=re.MULTILINE)
 # A Markdown link's target: [text](target), not inside code.

@@ -119,6 +119,7 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
             return invalid("the body must be a JSON object")
         try:
             created = state.store.put(pixel_id, body)
+            state.world.fill_in([body], state.config.seed)
         except InvalidRecords as error:
             (bad,) = error.problems
             return invalid(
@@ -135,6 +136,54 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
         if not state.store.delete(pixel_id):
             return not_stored(pixel_id)
         return Response(status=204)
+
+    def put_entity(kind: str, entity_id: int) -> Response:
+        """Serve the factory's offer or affiliate for ``entity_id`` with the body's fields
+        over it (``{}``: the factory's as it is), checked against the spec."""
+        from openapi import schema_violations
+
+        if not 1 <= entity_id <= pixel_id_rule.maximum:
+            return invalid(f"{entity_id} is not a positive 64-bit integer")
+        try:
+            body = loads(request.get_data(cache=False))
+        except StrictJSONError as error:
+            return invalid(f"the body is not plain JSON: {error}")
+        if not isinstance(body, dict):
+            return invalid("the body must be a JSON object")
+        world = state.world
+        if kind == "offer":
+            known, schema = world.offers, "Offer"
+            whole = {**state.factory.build_offer(entity_id), **body, "network_offer_id": entity_id}
+        else:
+            known, schema = world.affiliates, "Affiliate"
+            base = state.factory.build_affiliate(entity_id)
+            whole = {**base, **body, "network_affiliate_id": entity_id}
+        problems = schema_violations(whole, schema)
+        if problems:
+            return invalid(
+                "; ".join(map(str, problems)), violations=[v.as_dict() for v in problems]
+            )
+        created = entity_id not in known
+        known[entity_id] = whole
+        answer = jsonify(whole)
+        answer.status_code = 201 if created else 200
+        return answer
+
+    @admin.get("/offers")
+    def list_offers() -> Response:
+        return jsonify({"ids": sorted(state.world.offers)})
+
+    @admin.put("/offers/<id:offer_id>")
+    def put_offer(offer_id: int) -> Response:
+        return put_entity("offer", offer_id)
+
+    @admin.get("/affiliates")
+    def list_affiliates() -> Response:
+        return jsonify({"ids": sorted(state.world.affiliates)})
+
+    @admin.put("/affiliates/<id:affiliate_id>")
+    def put_affiliate(affiliate_id: int) -> Response:
+        return put_entity("affiliate", affiliate_id)
 
     @admin.post("/reset")
     def reset() -> Response:

@@ -63,6 +63,7 @@ def run_serve(args: argparse.Namespace) -> int:
             clock=args.clock,
             deliver_to=tuple(args.deliver_to or ()),
             strict=args.strict,
+            references=args.references,
         )
         source = args.data or f"built-in catalogue, seed {args.seed}"
         data = postbacks if postbacks is not None else builtin_catalogue(args.seed)
@@ -91,7 +92,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 f"({server_name(args.server)}, {workers})\n"
                 f"  {count} postbacks from {source}; unknown ids: "
                 f"{'generated (dynamic)' if args.dynamic else '404'}; rate limit: {limit_text}"
-                f"{'; strict: warnings are 400s' if config.strict else ''}\n"
+                f"{'; strict: warnings are 400s' if config.strict else ''}"
+                f"{'; references: loose' if config.references == 'loose' else ''}\n"
                 f"  try: curl -H '{api_key_header()}: {key_text}' {base}/v1/networks/pixels/{try_id}\n"
                 f"  admin: {base}/__admin/health ({admin_text})  spec: {base}/openapi.yaml"
                 f"  stop: Ctrl-C",
@@ -167,6 +169,14 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         help="answer 400 for what the mock would otherwise ignore and only name in "
         "X-Everflow-Mock-Warning (an unknown query parameter or body field, paging sent "
         "twice, a sort it cannot do), in the warning's words (default: lenient, as Everflow)",
+    )
+    mock.add_argument(
+        "--references",
+        choices=("strict", "loose"),
+        default=DEFAULTS.references,
+        help="strict: a create or replace naming an offer, partner or payout/revenue entry "
+        "the mock does not serve is a 400 naming it, and so is a conversion fired for one; "
+        "loose: accepted, named in X-Everflow-Mock-Warning (for postbacks built in isolation)",
     )
     mock.add_argument(
         "--error-key",

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from mock_server.core.clock import ClockSetting
 
 ErrorKey = Literal["error", "Error"]
+References = Literal["strict", "loose"]
+"""Whether writes must name offers, partners and entries of the mock's world."""
 
 
 KEY_KINDS = ("network", "affiliate", "advertiser", "partner")
@@ -81,6 +83,11 @@ class MockConfig:
     default) a deterministic clock from 2026-01-02T00:00:00Z that moves one second per
     write, an int the same from that Unix second, ``"now"`` the wall clock.
 
+    ``references``: ``"strict"`` (the default) refuses a create or replace whose offer,
+    partner or payout/revenue entry is not in the mock's world (``MockState.world``) with
+    a 400 naming the field and id; ``"loose"`` accepts it as before, naming the unknown id
+    in the ``X-Everflow-Mock-Warning`` header, for tests that build postbacks in isolation.
+
     Firing (``POST /__admin/conversions``): postback GETs go to loopback only, and to the
     ``HOST[:PORT]`` destinations in ``deliver_to``; each has ``delivery_timeout`` seconds;
     a postback's ``delay_ms`` is multiplied by ``delivery_delay_scale`` (0: no delays).
@@ -106,3 +113,4 @@ class MockConfig:
     delivery_timeout: float = 5.0
     delivery_delay_scale: float = 1.0
     strict: bool = False
+    references: References = "strict"

@@ -57,6 +57,25 @@ def builtin_catalogue(seed: int = 0) -> EncodedPostbacks:
     return catalogue
 
 
+@functools.lru_cache(maxsize=8)
+def builtin_world(seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """The offers and affiliates the catalogue's postbacks name (``fixtures.world``), as
+    ``{"offers": [...], "affiliates": [...]}``: from the cache when it holds this seed's,
+    else built (and cached) like the catalogue. Callers copy before changing it."""
+    fingerprint = _fingerprint()
+    name = f"world-{seed}-{fingerprint}.json"
+    cached = cache.read(name) if fingerprint is not None else None
+    if cached is not None:
+        world: dict[str, list[dict[str, Any]]] = json.loads(cached)
+        return world
+    from fixtures.world import builtin_world as build  # Faker: only when not cached
+
+    world = build(seed)
+    if fingerprint is not None:
+        cache.write(name, json.dumps(world).encode(), replaces=f"world-{seed}-")
+    return world
+
+
 def _build(seed: int) -> list[dict[str, Any]]:
     from fixtures import QUIRKS, PostbackFactory  # Faker: only when not cached
 

@@ -1,17 +1,20 @@
-"""Load ``--data FILE``: a JSON array or YAML list of postbacks, all checked before serving.
+"""Load ``--data FILE``: a JSON array or YAML list of postbacks, all checked before serving;
+or a JSON object ``{"postbacks": [...], "offers": [...], "affiliates": [...]}`` that also
+carries offers and partners (each checked against the spec's ``Offer`` and ``Affiliate``).
 
-Records are read, checked and encoded one at a time (a JSON array element by element), so
+Records of an array are read, checked and encoded one at a time (element by element), so
 a big file is never held parsed: what stays is the file's text while it is read and the
-bytes the mock will send. Every problem of every record is reported at once, and nothing
-of a bad file is loaded.
+bytes the mock will send. The object form is parsed whole. Every problem of every record
+is reported at once, and nothing of a bad file is loaded.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mock_server.data.records import EncodedPostbacks, InvalidRecords, RecordChecker
-from mock_server.data.strictjson import StrictJSONError, iter_array
+from mock_server.data.strictjson import StrictJSONError, iter_array, loads
 from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
 
 MAX_DATA_BYTES = MAX_INPUT_BYTES
@@ -41,6 +44,77 @@ def _text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataFileError(f"{path}: not UTF-8 (byte {error.start})") from None
+
+
+NEIGHBOURS = {
+    "offers": ("Offer", "network_offer_id"),
+    "affiliates": ("Affiliate", "network_affiliate_id"),
+}
+"""The object form's other keys: the spec schema and id field of each."""
+MAX_NEIGHBOUR_PROBLEMS = 20
+
+
+def _neighbours(path: Path, document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The object form's offers and affiliates, each checked; ``DataFileError`` naming the
+    file, list, index, id and what is wrong with each bad one."""
+    from openapi import schema_violations
+
+    problems: list[str] = []
+    found: dict[str, list[dict[str, Any]]] = {}
+    for key, (schema, id_field) in NEIGHBOURS.items():
+        entries = document.get(key, [])
+        if not isinstance(entries, list):
+            problems.append(f"{key}: expected a JSON array")
+            continue
+        seen: set[int] = set()
+        for index, entry in enumerate(entries):
+            where = f"{key}[{index}]"
+            if not isinstance(entry, dict):
+                problems.append(f"{where}: expected a JSON object")
+                continue
+            entity_id = entry.get(id_field)
+            if type(entity_id) is not int or entity_id < 1:
+                problems.append(f"{where}: $.{id_field}: expected a positive integer")
+                continue
+            if entity_id in seen:
+                problems.append(f"{where} (id {entity_id}): duplicate id")
+            seen.add(entity_id)
+            problems += [f"{where} (id {entity_id}): {v}" for v in schema_violations(entry, schema)]
+        found[key] = [e for e in entries if isinstance(e, dict)]
+    if problems:
+        shown = problems[:MAX_NEIGHBOUR_PROBLEMS]
+        more = len(problems) - len(shown)
+        tail = [f"  ... and {more} more"] if more else []
+        raise DataFileError(
+            "\n".join([f"{path}: invalid offers or affiliates:", *(f"  {p}" for p in shown), *tail])
+        )
+    return found
+
+
+def _check_object(path: Path, text: str, checker: RecordChecker) -> dict[str, list[dict[str, Any]]]:
+    """The object form: its postbacks into ``checker``, its offers and affiliates checked."""
+    try:
+        document = loads(text)
+    except StrictJSONError as error:
+        raise DataFileError(f"{path}: {error}") from None
+    keys = {"postbacks", *NEIGHBOURS}
+    if not keys & set(document):  # a postback alone, say: the commoner mistake
+        raise DataFileError(
+            f"{path}: expected a JSON array of postbacks, found an object (an object holds "
+            "postbacks, offers and affiliates under those keys)"
+        )
+    unknown = sorted(set(document) - keys)
+    if unknown:
+        raise DataFileError(
+            f"{path}: unknown key {unknown[0]!r}; the object form has postbacks, offers and affiliates"
+        )
+    postbacks = document.get("postbacks", [])
+    if not isinstance(postbacks, list):
+        raise DataFileError(f"{path}: postbacks: expected a JSON array of postbacks")
+    neighbours = _neighbours(path, document)
+    for record in postbacks:
+        checker.add(record)
+    return neighbours
 
 
 def _check(path: Path, text: str, checker: RecordChecker) -> None:
@@ -75,7 +149,11 @@ def load_data_file(path: str | Path, *, allow_drift: bool = False) -> EncodedPos
     path = Path(path)
     checker = RecordChecker(allow_drift=allow_drift)
     try:
-        _check(path, _text(path), checker)
+        text = _text(path)
+        if path.suffix.lower() not in (".yaml", ".yml") and text.lstrip().startswith("{"):
+            neighbours = _check_object(path, text, checker)
+            return EncodedPostbacks(dict(checker.result().encoded), neighbours)
+        _check(path, text, checker)
         return checker.result()
     except InvalidRecords as invalid:
         lines = invalid.lines()

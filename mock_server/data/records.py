@@ -72,9 +72,16 @@ class EncodedPostbacks(Sequence[dict[str, Any]]):
     in the order the records came.
     """
 
-    def __init__(self, encoded: dict[int, bytes]) -> None:
+    def __init__(
+        self,
+        encoded: dict[int, bytes],
+        neighbours: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    ) -> None:
         self._encoded = encoded
         self._order = list(encoded.values())
+        self.neighbours: Mapping[str, Sequence[dict[str, Any]]] = neighbours or {}
+        """The offers and affiliates the data carried beside its postbacks (``--data``'s
+        object form), by ``"offers"`` and ``"affiliates"``; checked by the loader."""
 
     @property
     def encoded(self) -> Mapping[int, bytes]:

@@ -31,6 +31,7 @@ from fixtures.macros import clear_template_cache, render_within
 from mock_server.firing.conversion import (
     CONVERSION_TYPES,
     Conversion,
+    ConversionError,
     applies,
     parse_conversion,
     render_event,
@@ -120,6 +121,7 @@ class Firing:
         """Fire every postback that applies to the conversion in ``body``; the deliveries
         started, in pixel id order. ``ConversionError`` for a body that cannot be fired."""
         conversion = parse_conversion(body)
+        self._check_world(conversion)
         found = self._state.store.matching(
             (
                 Equals("pixel_status", frozenset({"active"})),
@@ -135,11 +137,30 @@ class Firing:
                 self.journal.finish(refused, REFUSED, error=why)
         return started
 
+    def _check_world(self, conversion: Conversion) -> None:
+        """``ConversionError`` for a conversion whose offer or partner is not in the mock's
+        world (Everflow tracks conversions of its own offers and partners only); with
+        ``references="loose"`` any ids fire, as postbacks built in isolation name any."""
+        if self._state.config.references == "loose":
+            return
+        world = self._state.world
+        for name, value, known, adder in (
+            ("offer_id", conversion.offer_id, world.offers, "add_offer"),
+            ("affiliate_id", conversion.affiliate_id, world.affiliates, "add_affiliate"),
+        ):
+            if value not in known:
+                raise ConversionError(
+                    name,
+                    f"{value} is not in the mock's world: a conversion is for an offer and "
+                    f"a partner it serves (add it with {adder}, or use references=loose)",
+                )
+
     def not_applied(self, body: Any, most: int = MAX_EXPLAINED) -> tuple[list[dict[str, Any]], int]:
         """The stored postbacks for the conversion's partner or offer that do not fire for
         it, each with why (``why_not``), in pixel id order: the first ``most`` of them and
         how many there are. ``ConversionError`` for a body that cannot be fired."""
         conversion = parse_conversion(body)
+        self._check_world(conversion)
         found = self._state.store.matching((_partner_or_offer(conversion),))
         missed: list[dict[str, Any]] = []
         total = 0

@@ -179,11 +179,37 @@ def create_partner_postback(call: Call) -> Reply:
 
     body = writes.read_body(call.body, "PartnerPostbackInput")
     call.ignore(unknown_fields(body, "PartnerPostbackInput"))
+    check_references(call, body)
     state = call.state
     data = state.store.create(
-        lambda pixel_id: writes.created(body, pixel_id, state.factory, state.clock.now)
+        lambda pixel_id: writes.created(body, pixel_id, state.relationships, state.clock.now)
     )
     return Reply(200, data)
+
+
+REFERENCE_NOUNS = {
+    "network_offer_id": "offer",
+    "network_affiliate_id": "affiliate (partner)",
+    "network_offer_payout_revenue_id": "payout/revenue entry",
+}
+
+
+def check_references(call: Call, body: Mapping[str, Any]) -> None:
+    """Refuse (400, naming the field and id) a write body whose offer, partner or
+    payout/revenue entry is not in the mock's world; with ``references="loose"`` accept
+    it, naming the unknown ids in the warning header instead."""
+    missing = call.state.world.missing(body)
+    if not missing:
+        return
+    said = [
+        f"{name}: there is no {REFERENCE_NOUNS[name]} {value}"
+        + (f" on offer {body.get('network_offer_id')}" if name.endswith("revenue_id") else "")
+        for name, value in missing
+    ]
+    if call.state.config.references == "loose":
+        call.notes += [f"{text} in the mock's world (references=loose)" for text in said]
+        return
+    raise ApiError(400, "; ".join(said) + " in this network.")
 
 
 def replace_partner_postback(call: Call) -> Reply:
@@ -196,6 +222,7 @@ def replace_partner_postback(call: Call) -> Reply:
     pixel_id: int = call.params["pixelId"]
     body = writes.read_body(call.body, "PartnerPostbackInput")
     call.ignore(unknown_fields(body, "PartnerPostbackInput"))
+    check_references(call, body)
     sent_id = body.get("network_pixel_id", pixel_id)
     if sent_id != pixel_id:
         raise ApiError(
@@ -206,7 +233,7 @@ def replace_partner_postback(call: Call) -> Reply:
     missing = None if store.get(pixel_id) is not None else call.unstored(pixel_id)
     data = store.update(
         pixel_id,
-        lambda stored: writes.replaced(body, stored, state.factory, state.clock.now),
+        lambda stored: writes.replaced(body, stored, state.relationships, state.clock.now),
         missing,
     )
     if data is None:

@@ -32,7 +32,8 @@ from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
-from mock_server.operations.table import OPERATIONS, Call, Handler
+from mock_server.operations.served import OPERATIONS
+from mock_server.operations.table import Call, Handler
 from mock_server.pipeline.admission import ADMITTED, Admission, Admitted
 from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState

@@ -11,10 +11,16 @@ from mock_server.core.answers import AnswerQueue
 from mock_server.core.clock import Clock
 from mock_server.core.config import MockConfig
 from mock_server.core.ratelimit import NetworkBuckets
-from mock_server.data.catalogue import builtin_catalogue
-from mock_server.data.records import InvalidRecords, RecordProblem, encode_records
+from mock_server.data.catalogue import builtin_catalogue, builtin_world
+from mock_server.data.records import (
+    EncodedPostbacks,
+    InvalidRecords,
+    RecordProblem,
+    encode_records,
+)
 from mock_server.state.journal import Journal
 from mock_server.state.store import PostbackStore
+from mock_server.state.world import World
 
 if TYPE_CHECKING:
     from fixtures import PostbackFactory
@@ -35,6 +41,16 @@ class MockState:
         self.config = config
         start = config.postbacks if config.postbacks is not None else builtin_catalogue(config.seed)
         self.store = PostbackStore(start, config.max_postbacks, config.max_store_bytes)
+        if config.postbacks is None:
+            self._start_world = World.of(builtin_world(config.seed))
+        else:
+            data = config.postbacks
+            self._start_world = World.of(
+                data.neighbours if isinstance(data, EncodedPostbacks) else {}
+            )
+            self._start_world.fill_in(config.postbacks, config.seed)
+        self.world = self._start_world.copy()
+        """The offers and affiliates served beside the postbacks (``reset`` restores them)."""
         self.clock = Clock(config.clock)
         """The time written into created and replaced postbacks (``reset`` restarts it)."""
         self.journal = Journal(config.journal_size, config.journal_bytes)
@@ -62,6 +78,7 @@ class MockState:
         pixel_id = postback.get("network_pixel_id")
         if type(pixel_id) is int:
             self.store.put(pixel_id, postback)
+            self.world.fill_in([postback], self.config.seed)
             return
         encode_records([postback])  # raises InvalidRecords naming what is wrong with the id
         note = f"$.network_pixel_id: {type(pixel_id).__name__} is not an integer"
@@ -69,12 +86,23 @@ class MockState:
 
     def add_many(self, postbacks: Iterable[dict[str, Any]]) -> None:
         """``add`` each postback; nothing is added unless all are valid."""
+        postbacks = list(postbacks)
         self.store.put_many(postbacks)
+        self.world.fill_in(postbacks, self.config.seed)
+
+    def add_offer(self, offer: dict[str, Any]) -> None:
+        """Serve ``offer`` (a whole offer, as ``getOffer`` answers it) under its id."""
+        self.world.offers[_entity_id(offer, "network_offer_id")] = dict(offer)
+
+    def add_affiliate(self, affiliate: dict[str, Any]) -> None:
+        """Serve ``affiliate`` (as ``getAffiliate`` answers it) under its id."""
+        self.world.affiliates[_entity_id(affiliate, "network_affiliate_id")] = dict(affiliate)
 
     def reset(self) -> None:
         """Back to the start data, clock and settings, fault draws from the seed again, no
         queued answers, an empty journal and full rate-limit buckets."""
         self.store.reset()
+        self.world = self._start_world.copy()
         self.clock.reset()
         self.dynamic = self.config.dynamic
         self.fault_rng.seed(self.config.seed)
@@ -98,9 +126,48 @@ class MockState:
 
         return PostbackFactory(self.config.seed)
 
+    @property
+    def relationships(self) -> WorldRelationships:
+        """Where a write's server-filled fields come from: the world's offer and partner
+        where it has them, else the factory's stand-ins (``references="loose"``)."""
+        return WorldRelationships(self.world, self.factory)
+
     def _generate(self, seed: int, pixel_id: int) -> bytes:
         """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""
         from fixtures import PostbackFactory
 
         (data,) = encode_records([PostbackFactory(seed).build(pixel_id)]).encoded.values()
         return data
+
+
+def _entity_id(entity: dict[str, Any], key: str) -> int:
+    """``entity[key]`` when it is a positive integer, else ``ValueError`` naming the key."""
+    value = entity.get(key)
+    if type(value) is not int or value < 1:
+        raise ValueError(f"{key}: expected a positive integer, got {value!r}")
+    return value
+
+
+class WorldRelationships:
+    """A postback's ``relationship`` from the world first, the factory for the rest."""
+
+    def __init__(self, world: World, factory: PostbackFactory) -> None:
+        self.world = world
+        self.factory = factory
+
+    @property
+    def network_id(self) -> int:
+        """The network every postback of the mock belongs to."""
+        return self.factory.network_id
+
+    def relationship(
+        self, network_offer_id: int, network_affiliate_id: int, pixel_level: str
+    ) -> dict[str, Any]:
+        """As ``PostbackFactory.relationship``, with the world's objects where it has them."""
+        related = self.factory.relationship(network_offer_id, network_affiliate_id, pixel_level)
+        if "offer" in related:
+            related["offer"] = self.world.related_offer(network_offer_id) or related["offer"]
+        if "affiliate" in related:
+            found = self.world.related_affiliate(network_affiliate_id)
+            related["affiliate"] = found or related["affiliate"]
+        return related

@@ -3,6 +3,7 @@ read the requests, assert what was requested, queue answers, fire conversions.""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,6 +73,15 @@ def _same_query(found: object, wanted: object) -> bool:
     return found == str(wanted)
 
 
+def _check_entity(entity: dict[str, Any], schema: str, where: str) -> None:
+    """``ValueError`` naming every way ``entity`` breaks the spec's ``schema``."""
+    from openapi import schema_violations
+
+    problems = schema_violations(entity, schema)
+    if problems:
+        raise ValueError(f"{where}: not a valid {schema}: " + "; ".join(map(str, problems)))
+
+
 class MockHandle:
     """What both mocks offer a test: add postbacks, read them back, reset, read the journal,
     check what was requested and queue answers."""
@@ -104,6 +114,37 @@ class MockHandle:
         except InvalidRecords as invalid:
             raise InvalidPostback(invalid, batch=True) from None
         return batch
+
+    def add_offer(self, offer: dict[str, Any] | int, **overrides: Any) -> dict[str, Any]:
+        """Serve an offer beside the postbacks, so that writes and conversions may name it:
+        a whole offer (``PostbackFactory.build_offer``), or an id, for the factory's offer
+        of the mock's seed with that id and ``overrides``. Checked against the spec's
+        ``Offer`` (``ValueError`` naming what it breaks). Returns the offer served."""
+        if isinstance(offer, int):
+            offer = self.state.factory.build_offer(offer, **overrides)
+        _check_entity(offer, "Offer", self.name + ".add_offer")
+        self.state.add_offer(offer)
+        return offer
+
+    def add_affiliate(self, affiliate: dict[str, Any] | int, **overrides: Any) -> dict[str, Any]:
+        """Serve an affiliate (partner), as ``add_offer`` serves offers."""
+        if isinstance(affiliate, int):
+            affiliate = self.state.factory.build_affiliate(affiliate, **overrides)
+        _check_entity(affiliate, "Affiliate", self.name + ".add_affiliate")
+        self.state.add_affiliate(affiliate)
+        return affiliate
+
+    @property
+    def offers(self) -> list[dict[str, Any]]:
+        """Every offer the mock serves now, whole, by id (a fresh copy on every read)."""
+        offers = self.state.world.offers
+        return [copy.deepcopy(offers[offer_id]) for offer_id in sorted(offers)]
+
+    @property
+    def affiliates(self) -> list[dict[str, Any]]:
+        """Every affiliate (partner) the mock serves now, by id (a fresh copy)."""
+        affiliates = self.state.world.affiliates
+        return [copy.deepcopy(affiliates[key]) for key in sorted(affiliates)]
 
     def _operation_ids(self) -> list[str]:
         return list(get_pipeline(self.app).routes.by_id)

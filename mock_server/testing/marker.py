@@ -98,6 +98,12 @@ def _clock(name: str, value: object) -> object:
     raise MarkerError(f"{name} must be 'now' or Unix seconds (an integer >= 0), not {value!r}")
 
 
+def _references(name: str, value: object) -> str:
+    if value not in ("strict", "loose"):
+        raise MarkerError(f"{name} must be 'strict' or 'loose', not {value!r}")
+    return str(value)
+
+
 @functools.lru_cache(maxsize=16)
 def _loaded(path: str, mtime_ns: int, size: int) -> EncodedPostbacks:
     """A data file's postbacks, loaded once per version of the file: the same object for
@@ -135,6 +141,7 @@ _KEYWORDS: dict[str, tuple[str | None, Callable[..., Any]]] = {
     "clock": ("clock", _clock),
     "data": ("postbacks", _data),
     "strict": ("strict", _flag),
+    "references": ("references", _references),
     "pass_through_unmatched": (None, _flag),
 }
 KEYWORDS = tuple(_KEYWORDS)

@@ -76,8 +76,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "everflow(seed=, dynamic=, api_keys=, error_key=, rate_limit='R/B'|'off', delay=MS, "
-        "fault_rate=, clock=, data=FILE, strict=, pass_through_unmatched=): settings of everflow_mock "
-        "and everflow_server in this test (defaults as everflow-mock serve)",
+        "fault_rate=, clock=, data=FILE, strict=, references='strict'|'loose', "
+        "pass_through_unmatched=): settings of everflow_mock and everflow_server in this test "
+        "(defaults as everflow-mock serve)",
     )
 
 

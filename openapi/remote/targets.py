@@ -22,6 +22,14 @@ PIXEL_PATH = PIXELS_PATH + "/{}"
 """One postback by id: read, replace, delete."""
 SEARCH_PATH = "/networks/pixelstable"
 """Search (a POST that changes nothing)."""
+OFFER_PATH = "/networks/offers/{}"
+"""One offer by id (read-only)."""
+OFFERS_TABLE_PATH = "/networks/offerstable"
+"""The offers table (a POST that changes nothing)."""
+AFFILIATE_PATH = "/networks/affiliates/{}"
+"""One affiliate (partner) by id (read-only)."""
+AFFILIATES_TABLE_PATH = "/networks/affiliatestable"
+"""The affiliates table (a POST that changes nothing)."""
 LOOPBACK_NAMES = frozenset({"localhost"})
 BASE_URL_EXAMPLE = "https://api.eflow.team/v1"
 
@@ -29,10 +37,14 @@ READ_ONLY_REQUESTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GET", re.compile(re.escape(PIXELS_PATH) + "/[0-9]+")),
     ("GET", re.compile(re.escape(PIXELS_PATH))),
     ("POST", re.compile(re.escape(SEARCH_PATH))),
+    ("GET", re.compile(re.escape(OFFER_PATH.format("")) + "[0-9]+")),
+    ("POST", re.compile(re.escape(OFFERS_TABLE_PATH))),
+    ("GET", re.compile(re.escape(AFFILIATE_PATH.format("")) + "[0-9]+")),
+    ("POST", re.compile(re.escape(AFFILIATES_TABLE_PATH))),
 )
 """Everything a read-only client may send: method, and the pattern a path under the base URL
-must match whole. Search is a POST only because its query is a JSON body; it changes
-nothing. Every other request needs ``allow_writes=True``."""
+must match whole. Search and the offer and affiliate tables are POSTs only because their
+query is a JSON body; they change nothing. Every other request needs ``allow_writes=True``."""
 
 CREATE = ("POST", re.compile(re.escape(PIXELS_PATH)))
 """Create is the one request not safe to repeat: a 5xx or a lost answer may have stored the

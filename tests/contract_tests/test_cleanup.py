@@ -15,7 +15,8 @@ from mock_server.testing.local_server import LocalServer
 from openapi.remote.client import ContractClient
 from openapi.remote.findings import Report
 
-TEMPLATE = {"pixel_level": "global", "network_affiliate_id": 7, "network_offer_id": 0}
+# Partner 461 is in the default mock's world (a write naming one it lacks is refused).
+TEMPLATE = {"pixel_level": "global", "network_affiliate_id": 461, "network_offer_id": 0}
 NOT_PROBES = (
     f"Notes on the {PROBE_MARKER} runs",  # the marker, not at the start
     PROBE_MARKER.upper() + " R9 - safe to delete",  # another case: search matches, we do not

@@ -58,13 +58,15 @@ def test_passing_run_writes_reports(
         == 0
     )
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {mock_url}: 10 requests, 0 errors")
+    assert out.startswith(f"everflow-contract PASS: {mock_url}: 14 requests, 0 errors")
     assert out.endswith("writes: none (read-only run)\n")
-    # ten probes (three ids, no key, unknown id, list, search, the three searches that
-    # observe open points) and "observed", the info findings (what the target chose where
-    # Everflow is open): no drift, nothing failing
+    # fourteen probes (three ids, no key, unknown id, list, search, the three searches that
+    # observe open points, an offer, a partner and their tables) and "observed", the info
+    # findings (what the target chose where Everflow is open): no drift, nothing failing
     junit_text = junit.read_text()
-    assert 'tests="11" failures="0"' in junit_text
+    assert 'tests="15" failures="0"' in junit_text
+    assert 'name="offers_table"' in junit_text
+    assert 'name="affiliates_table"' in junit_text
     assert 'name="observed"><system-out>[info]' in junit_text
     assert "observed_error_key" in junit_text
     assert 'name="list"' in junit.read_text()
@@ -84,7 +86,7 @@ def test_pixel_ids_from_the_environment(
 ) -> None:
     monkeypatch.setenv("EVERFLOW_PIXEL_IDS", "4, 5")
     assert main(["--base-url", mock_url, *FAST]) == 0
-    assert "9 requests" in capsys.readouterr().out
+    assert "13 requests" in capsys.readouterr().out
 
 
 def test_missing_id_that_exists_is_a_violation(
@@ -135,11 +137,11 @@ REMOTE = ["--base-url", "https://api.eflow.team/v1", "--pixel-id", "1"]
         ),
         (
             [*REMOTE, "--pixel-id", "2,3,4", "--rate", "0.5", "--max-time", "12"],
-            "11 requests at --rate 0.5/s need 20 s, more than --max-time 12 s",
+            "15 requests at --rate 0.5/s need 28 s, more than --max-time 12 s",
         ),
         (
             [*REMOTE, "--allow-writes", "--rate", "1", "--max-time", "12"],
-            "17 requests at --rate 1/s need 16 s, more than --max-time 12 s",
+            "22 requests at --rate 1/s need 21 s, more than --max-time 12 s",
         ),
     ],
 )
@@ -262,10 +264,11 @@ def test_a_slow_server_ends_in_exit_2_with_the_reports_written(
     code, out, _ = run(
         [*args, "--retries", "0", "--junit", str(junit), "--report", str(md)], capsys
     )
-    # eight probes, 0.3 s each; the server trickles 10 s
+    # ten probes, 0.3 s each (no postback answered names an offer or partner to read, so
+    # only their tables are asked); the server trickles 10 s
     assert time.monotonic() - started < 6
     assert code == 2
-    assert "8 errors, 8 unanswered" in out
+    assert "10 errors, 10 unanswered" in out
     assert "known_id (pixel 1): timeout at $: expected 200, got no complete answer" in out
     assert "within 0.3 s (--timeout)" in junit.read_text()
     assert "| timeout |" in md.read_text()
@@ -282,9 +285,9 @@ def test_the_run_budget_ends_a_slow_run_with_the_reports_written(
     assert time.monotonic() - started < 5
     assert code == 2
     assert "max_time at $: expected 200, got --max-time 0.6 s used up during GET" in out
-    assert out.count("not_sent at $") == 8
-    assert 'failures="0" errors="9"' in junit.read_text()  # no answer to judge: errors
-    assert "Unfinished: 9 probes" in md.read_text()
+    assert out.count("not_sent at $") == 10
+    assert 'failures="0" errors="11"' in junit.read_text()  # no answer to judge: errors
+    assert "Unfinished: 11 probes" in md.read_text()
 
 
 def test_a_server_that_always_asks_to_wait_a_minute_is_given_up_on(
@@ -326,14 +329,15 @@ def test_allow_writes_runs_the_write_probes_and_lists_every_write(
         args = ["--base-url", local.url, "--pixel-id", "1", "--allow-writes", *FAST]
         assert main([*args, "--junit", str(junit), "--report", str(md)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"everflow-contract PASS: {local.url}: 17 requests, 0 errors")
-    assert "writes: 5\n" in out
+    assert out.startswith(f"everflow-contract PASS: {local.url}: 22 requests, 0 errors")
+    assert "writes: 6\n" in out
     assert "  write: POST /v1/networks/pixels (pixel 55): 200\n" in out
     assert "  write: PUT /v1/networks/pixels/55 (pixel 55): 200\n" in out
     assert out.count("  write: DELETE /v1/networks/pixels/55 (pixel 55): ") == 2
-    assert "  write: POST /v1/networks/pixels (no pixel id): 400\n" in out
+    # the rule-breaking create and the one naming a partner that does not exist
+    assert out.count("  write: POST /v1/networks/pixels (no pixel id): 400\n") == 2
     assert "| PUT | `/v1/networks/pixels/55` | 55 | 200 |" in md.read_text()
-    assert 'name="writes" value="5"' in junit.read_text()
+    assert 'name="writes" value="6"' in junit.read_text()
     with app.test_client() as client:
         assert (
             client.get("/v1/networks/pixels/55", headers={"X-Eflow-Api-Key": "x"}).status_code
@@ -352,7 +356,11 @@ def test_writes_are_never_enabled_from_the_environment(
     assert "writes: none (read-only run)" in capsys.readouterr().out
     sent = {(entry["method"], entry["path"]) for entry in get_state(app).requests}
     assert {method for method, _ in sent} == {"GET", "POST"}
-    assert {path for method, path in sent if method == "POST"} == {"/v1/networks/pixelstable"}
+    assert {path for method, path in sent if method == "POST"} == {
+        "/v1/networks/pixelstable",
+        "/v1/networks/offerstable",
+        "/v1/networks/affiliatestable",
+    }
 
 
 @pytest.mark.slow
@@ -557,7 +565,9 @@ def test_max_time_counts_from_the_start_of_the_process(
 
     monkeypatch.setattr(openapi.installation, "exit_on_clash", slow_start)
     started = time.monotonic()
-    code, out, _ = run(["--base-url", trickling_url, "--pixel-id", "1", "--max-time", "2"], capsys)
+    # FAST: at the default 5/s the run's 12 requests would need more than --max-time 2 s
+    args = ["--base-url", trickling_url, "--pixel-id", "1", "--max-time", "2", *FAST]
+    code, out, _ = run(args, capsys)
     took = time.monotonic() - started
     assert code == 2
     assert "max_time at $" in out
@@ -724,10 +734,14 @@ def test_an_unreachable_target_is_a_junit_error_not_a_failure(
     assert code == 2
     suite = ET.parse(junit).getroot()
     cases = list(suite.iter("testcase"))
-    assert len(cases) == 8  # every probe of a read-only run, the three search ones included
-    assert all(case.find("error") is not None for case in cases)
+    # every probe of a read-only run, the three search ones and the two tables included;
+    # the offer and the partner, which no postback answered names, are not probed (info)
+    assert len(cases) == 12
+    sent = [case for case in cases if case.get("name") not in ("offer", "affiliate")]
+    assert len(sent) == 10
+    assert all(case.find("error") is not None for case in sent)
     assert not any(case.find("failure") is not None for case in cases)
-    assert (suite.get("errors"), suite.get("failures")) == ("8", "0")
+    assert (suite.get("errors"), suite.get("failures")) == ("10", "0")
     assert "transport" in (cases[0].find("error").get("message") or "")  # type: ignore[union-attr]
 
 

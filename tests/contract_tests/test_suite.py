@@ -5,8 +5,14 @@ from __future__ import annotations
 import httpx
 
 from contract_tests.suite import DEFAULT_MISSING_ID, INVALID_KEY, REAL_API_PROBES, run_contract
-from mock_server import MockConfig, create_app
+from mock_server import MockConfig, builtin_postbacks, create_app
 from openapi.remote.client import ContractClient
+
+CATALOGUE = builtin_postbacks(0)
+OFFER = CATALOGUE[6]["network_offer_id"]
+"""The first offer the postbacks read (3, global; 7, global_offer) name: 7's."""
+PARTNER = CATALOGUE[2]["network_affiliate_id"]
+"""The first partner they name: 3's."""
 
 
 def client(transport: httpx.BaseTransport) -> ContractClient:
@@ -33,6 +39,15 @@ def test_probes_known_ids_no_key_an_unknown_id_a_page_and_a_search_and_writes_no
         ("POST", "/v1/networks/pixelstable", True, ""),
         ("POST", "/v1/networks/pixelstable", True, "page=1&page_size=5"),
         ("POST", "/v1/networks/pixelstable", True, "page=1&page_size=5"),
+        (
+            "GET",
+            f"/v1/networks/offers/{OFFER}",
+            True,
+            "relationship=advertiser&relationship=payout_revenue",
+        ),
+        ("POST", "/v1/networks/offerstable", True, "page=1&page_size=5"),
+        ("GET", f"/v1/networks/affiliates/{PARTNER}", True, ""),
+        ("POST", "/v1/networks/affiliatestable", True, "page=1&page_size=5"),
     ]
     assert report.probes == [
         "known_id 3",
@@ -44,6 +59,10 @@ def test_probes_known_ids_no_key_an_unknown_id_a_page_and_a_search_and_writes_no
         "search_paging",
         "search_paging_conflict",
         "search_post_conversion",
+        f"offer {OFFER}",
+        "offers_table",
+        f"affiliate {PARTNER}",
+        "affiliates_table",
     ]
     assert report.failures == []
     assert report.mode == "read-only"
@@ -55,7 +74,9 @@ def test_an_unreachable_target_is_a_transport_finding_per_probe() -> None:
         raise httpx.ConnectError("refused", request=request)
 
     report = run_contract(client(httpx.MockTransport(refuse)), "down", [1])
-    assert [f.check for f in report.findings] == ["transport"] * 8
+    # no postback read names an offer or partner: not probed (info); the tables are asked
+    neighbours = ["not_probed", "transport", "not_probed", "transport"]
+    assert [f.check for f in report.findings] == ["transport"] * 8 + neighbours
     assert not report.passed
 
 
@@ -114,6 +135,10 @@ def test_running_out_of_time_stops_the_run_and_names_what_was_not_sent() -> None
         by_probe["search_paging None"],
         by_probe["search_paging_conflict None"],
         by_probe["search_post_conversion None"],
+        by_probe[f"offer {OFFER}"],
+        by_probe["offers_table None"],
+        by_probe[f"affiliate {PARTNER}"],
+        by_probe["affiliates_table None"],
     ]
 
 
@@ -129,7 +154,8 @@ def test_a_long_retry_after_stops_the_run() -> None:
     )
     report = run_contract(retrying, "busy", [1, 2])
     assert len(sent) == 1
-    assert [f.check for f in report.findings] == ["retry_after"] + ["not_sent"] * 8
+    neighbours = ["not_probed", "not_sent", "not_probed", "not_sent"]
+    assert [f.check for f in report.findings] == ["retry_after"] + ["not_sent"] * 8 + neighbours
     assert "Retry-After 60 s" in report.findings[0].actual
 
 
@@ -147,8 +173,8 @@ def test_a_real_api_is_also_asked_with_a_key_that_cannot_be_valid_and_for_a_sort
         "https://api.eflow.team/v1", "k", rate=0, retries=0, transport=httpx.MockTransport(spy)
     )
     report = run_contract(production, "live", [3])
-    assert report.probes[-2:] == list(REAL_API_PROBES)
-    assert sent[-2:] == [
+    assert report.probes[-6:-4] == list(REAL_API_PROBES)  # then the offer and partner ones
+    assert sent[-6:-4] == [
         ("GET", "/v1/networks/pixels", INVALID_KEY),
         ("POST", "/v1/networks/pixelstable", "k"),
     ]

@@ -45,7 +45,7 @@ def test_one_drift_finding_fails_one_test_under_strict(
         "1000",
     )
     output = result.stdout.str()
-    result.assert_outcomes(passed=5, failed=1, skipped=1)
+    result.assert_outcomes(passed=6, failed=1, skipped=1)
     (failed,) = [line for line in output.splitlines() if line.startswith("FAILED")]
     assert "test_no_drift" in failed
     assert "known_id (pixel 54): undocumented_field at $.undocumented_field" in output

@@ -94,12 +94,14 @@ def test_the_write_probes_pass_on_the_mock_and_leave_nothing_behind() -> None:
         ("DELETE", path),
         ("DELETE", path),
         ("POST", "/v1/networks/pixels"),
+        ("POST", "/v1/networks/pixels"),  # naming an offer that does not exist: refused
     ]
     assert report.writes == [
         Write("POST", "/v1/networks/pixels", created, "200"),
         Write("PUT", path, created, "200"),
         Write("DELETE", path, created, "200"),
         Write("DELETE", path, created, "404"),
+        Write("POST", "/v1/networks/pixels", None, "400"),
         Write("POST", "/v1/networks/pixels", None, "400"),
     ]
     sent_probes = [name.split()[0] for name in report.probes]
@@ -112,8 +114,14 @@ def test_the_write_probes_pass_on_the_mock_and_leave_nothing_behind() -> None:
         "read_after_delete",
         "delete_again",
         "create_invalid",
+        "create_unknown_reference",
         "left_behind",
     ]
+    observed = {f.check: f.actual for f in report.findings if f.severity == "info"}
+    # the template is global (no offer): the probe names a partner that does not exist
+    assert observed["observed_unknown_reference"] == (
+        "400, a JSON object with fields: error; the error names network_affiliate_id"
+    )
     assert probes_left(app) == []
 
 
@@ -126,7 +134,11 @@ def test_a_read_only_run_sends_no_write() -> None:
     assert report.failures == []
     assert spy.writes() == []
     assert {m for m, _ in spy.sent} == {"GET", "POST"}
-    assert {p for m, p in spy.sent if m == "POST"} == {"/v1/networks/pixelstable"}
+    assert {p for m, p in spy.sent if m == "POST"} == {
+        "/v1/networks/pixelstable",
+        "/v1/networks/offerstable",
+        "/v1/networks/affiliatestable",
+    }
 
 
 def test_a_check_failing_midway_still_deletes_the_probe() -> None:
@@ -334,5 +346,5 @@ def test_a_lost_create_answer_is_remembered_past_later_creates() -> None:
     spy.intercept = lose_the_first_create_and_every_search
     report = run(spy)
     assert "cleanup_search" in report.probes
-    assert [w.method for w in report.writes] == ["POST", "POST", "DELETE"]
+    assert [w.method for w in report.writes] == ["POST", "POST", "POST", "DELETE"]
     assert probes_left(app) == []

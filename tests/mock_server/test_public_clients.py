@@ -11,14 +11,28 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
+
 from fixtures import PostbackFactory
-from mock_server import builtin_postbacks
+from mock_server import builtin_postbacks, get_state
 from mock_server.core.ignored import HEADER
 
 from .conftest import MakeTalker, Talker
 
 CATALOGUE = builtin_postbacks(0)
 URL = "https://example.com/postback?tid={transaction_id}"
+
+
+@pytest.fixture
+def talker(make_talker: MakeTalker) -> Talker:
+    """The default mock, whose world also has the partner (7) and offer (93) the clients'
+    calls below name: the account a client runs against has what it names (writes naming
+    what is not there are refused, as ``test_neighbours`` shows)."""
+    made = make_talker()
+    state = get_state(made.app)
+    state.add_affiliate(state.factory.build_affiliate(7))
+    state.add_offer(state.factory.build_offer(93))
+    return made
 
 
 # --- TypeScript: maxtm92/rewarded-demo, src/lib/everflow.ts ---------------------------------
@@ -233,7 +247,8 @@ def test_laravel_all_gets_the_first_page_only(talker: Talker) -> None:
 
 
 def test_laravel_create_get_update(talker: Talker) -> None:
-    body = PostbackFactory(5).build_input(1, delivery_method="postback")
+    # The mock's seed: the factory's offers and partners are the mock's world's.
+    body = PostbackFactory(0).build_input(1, delivery_method="postback")
     created = talker.post("/v1/networks/pixels", body, PHP_HEADERS)
     assert created.status == 200
     pixel_id = created.json()["network_pixel_id"]
@@ -253,3 +268,40 @@ def test_laravel_detects_errors_only_under_the_capitalised_key(make_talker: Make
     assert documented["error"]
     capitalised = make_talker(error_key="Error").get("/v1/networks/pixels/999999", PHP_HEADERS)
     assert capitalised.json()["Error"]
+
+
+# --- The neighbours the same clients read ---------------------------------------------------
+# maxtm92/rewarded-demo lists offerstable and reads offers/{id}; iscale-llc/claude-code-
+# everflow-sync reads GET /networks/offers/{id} and takes event ids from
+# relationship.payout_revenue.entries[] (network_offer_payout_revenue_id, entry_name,
+# is_default); sbarale/laravel-everflow reads networks/affiliates/{id}.
+
+
+def test_sync_tool_maps_event_postbacks_to_their_offers_entries(talker: Talker) -> None:
+    for postback in CATALOGUE:
+        event_id = postback["network_offer_payout_revenue_id"]
+        if not event_id or "offer" not in postback["relationship"]:
+            continue
+        path = f"/v1/networks/offers/{postback['network_offer_id']}?relationship=payout_revenue"
+        offer = talker.get(path, TS_HEADERS).json()
+        entries = offer["relationship"]["payout_revenue"]["entries"]
+        named = {e["network_offer_payout_revenue_id"]: e["entry_name"] for e in entries}
+        assert event_id in named
+        assert [e["is_default"] for e in entries].count(True) == 1
+
+
+def test_typescript_lists_offerstable_and_reads_each_offer(talker: Talker) -> None:
+    page = talker.post("/v1/networks/offerstable?page=1&page_size=100", {}, TS_HEADERS).json()
+    assert page["paging"]["total_count"] == len(page["offers"]) == 33  # 32 + offer 93
+    for row in page["offers"][:5]:
+        offer = talker.get(f"/v1/networks/offers/{row['network_offer_id']}", TS_HEADERS).json()
+        assert offer["name"] == row["name"]
+
+
+def test_laravel_reads_the_partner_a_postback_names(talker: Talker) -> None:
+    for postback in CATALOGUE[:12]:
+        partner = postback["relationship"].get("affiliate")
+        if partner is None:
+            continue
+        path = f"/v1/networks/affiliates/{postback['network_affiliate_id']}"
+        assert talker.get(path, PHP_HEADERS).json()["name"] == partner["name"]

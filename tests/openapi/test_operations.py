@@ -25,6 +25,10 @@ def test_every_operation_by_id_in_the_spec_order() -> None:
         "replacePartnerPostback",
         "deletePartnerPostback",
         "searchPartnerPostbacks",
+        "getOffer",
+        "searchOffers",
+        "getAffiliate",
+        "searchAffiliates",
     ]
 
 
@@ -38,6 +42,10 @@ def test_every_operation_by_id_in_the_spec_order() -> None:
         ("PUT", "/v1/networks/pixels/3", "replacePartnerPostback"),
         ("DELETE", "/v1/networks/pixels/3", "deletePartnerPostback"),
         ("POST", "/v1/networks/pixelstable", "searchPartnerPostbacks"),
+        ("GET", "/v1/networks/offers/605", "getOffer"),
+        ("POST", "/v1/networks/offerstable", "searchOffers"),
+        ("GET", "/v1/networks/affiliates/461", "getAffiliate"),
+        ("POST", "/v1/networks/affiliatestable", "searchAffiliates"),
         ("PATCH", "/v1/networks/pixels/3", None),
         ("GET", "/v1/networks/pixels/3/4", None),
         ("GET", "/v1/networks/pixels/", None),

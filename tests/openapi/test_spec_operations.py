@@ -1,4 +1,5 @@
-"""The spec's six operations: ids, statuses, choices written down, examples, and what they accept."""
+"""The spec's ten operations (six on postbacks, four read-only on offers and affiliates):
+ids, statuses, choices written down, examples, and what they accept."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ EXPECTED = {
     "replacePartnerPostback": ("put", "/networks/pixels/{pixelId}", {200} | ERRORS_WITH_AN_ID),
     "deletePartnerPostback": ("delete", "/networks/pixels/{pixelId}", {200} | ERRORS_WITH_AN_ID),
     "searchPartnerPostbacks": ("post", "/networks/pixelstable", {200} | ERRORS_WITHOUT),
+    "getOffer": ("get", "/networks/offers/{offerId}", {200} | ERRORS_WITH_AN_ID),
+    "searchOffers": ("post", "/networks/offerstable", {200} | ERRORS_WITHOUT),
+    "getAffiliate": ("get", "/networks/affiliates/{affiliateId}", {200} | ERRORS_WITH_AN_ID),
+    "searchAffiliates": ("post", "/networks/affiliatestable", {200} | ERRORS_WITHOUT),
 }
 
 
@@ -321,10 +326,19 @@ def test_replace_and_delete_share_the_get_id_parameter() -> None:
 
 def parameter_examples() -> Iterator[tuple[str, str, str, Any]]:
     for path, method, operation in operations():
-        for parameter in operation.get("parameters", []):
-            parameter = deref(parameter)
+        parameters = [deref(parameter) for parameter in operation.get("parameters", [])]
+        concrete = path
+        for parameter in parameters:  # path parameters take their own example
+            if parameter["in"] == "path":
+                concrete = concrete.replace(f"{{{parameter['name']}}}", str(parameter["example"]))
+        for parameter in parameters:
             for name, ex in parameter.get("examples", {}).items():
-                yield method, path, f"{parameter['name']}:{name}", (parameter["name"], ex["value"])
+                yield (
+                    method,
+                    concrete,
+                    f"{parameter['name']}:{name}",
+                    (parameter["name"], ex["value"]),
+                )
 
 
 @pytest.mark.parametrize(("method", "path", "name", "query"), list(parameter_examples()))

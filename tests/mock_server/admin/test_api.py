@@ -263,6 +263,41 @@ def test_with_a_token_any_host_name_may_be_used() -> None:
     assert client.get("/__admin/health", headers=right).status_code == 200
 
 
+def test_put_of_a_postback_puts_what_it_names_in_the_world(client: FlaskClient) -> None:
+    body = PostbackFactory(2).build(5001, pixel_level="specific")
+    offer = f"/v1/networks/offers/{body['network_offer_id']}"
+    assert client.get(offer, headers=KEY).status_code == 404
+    assert client.put("/__admin/pixels/5001", json=body).status_code == 201
+    assert (
+        client.get(offer, headers=KEY).get_json()["name"] == body["relationship"]["offer"]["name"]
+    )
+
+
+def test_offers_and_affiliates_are_put_with_the_bodys_fields_over_the_factorys(
+    client: FlaskClient,
+) -> None:
+    created = client.put("/__admin/offers/90605", json={"offer_status": "paused"})
+    assert created.status_code == 201
+    served = client.get("/v1/networks/offers/90605?relationship=payout_revenue", headers=KEY)
+    assert served.get_json()["offer_status"] == "paused"
+    assert served.get_json()["relationship"]["payout_revenue"]["total"] >= 2
+    assert client.put("/__admin/offers/90605", json={}).status_code == 200
+    assert 90605 in client.get("/__admin/offers").get_json()["ids"]
+    partner = client.put("/__admin/affiliates/90461", json={"name": "Bluefin Media"})
+    assert partner.status_code == 201
+    got = client.get("/v1/networks/affiliates/90461", headers=KEY).get_json()
+    assert (got["name"], got["network_affiliate_id"]) == ("Bluefin Media", 90461)
+    assert 90461 in client.get("/__admin/affiliates").get_json()["ids"]
+
+
+def test_an_offer_that_breaks_the_spec_is_422_and_not_served(client: FlaskClient) -> None:
+    bad = client.put("/__admin/offers/606", json={"network_id": "not a number"})
+    assert bad.status_code == 422
+    assert "network_id" in bad.get_json()["detail"]
+    assert client.get("/v1/networks/offers/606", headers=KEY).status_code == 404
+    assert client.put("/__admin/affiliates/607", json=[1]).status_code == 422
+
+
 CONVERSION = json.dumps({"offer_id": 1, "affiliate_id": PARTNER})
 PAGE_REQUESTS = [
     # what pages on other origins send (a fetch in no-cors mode needs no preflight)
@@ -282,7 +317,9 @@ def firing_mock() -> Iterator[tuple[LocalServer, PostbackReceiver]]:
     the receiver."""
     with PostbackReceiver() as receiver:
         fired = fired_postback(receiver.url)
-        with LocalServer(create_app(MockConfig(postbacks=[fired]))) as local:
+        # A global postback built in isolation, fired for offer 1: loose references.
+        config = MockConfig(postbacks=[fired], references="loose")
+        with LocalServer(create_app(config)) as local:
             yield local, receiver
 
 

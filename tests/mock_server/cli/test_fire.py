@@ -42,6 +42,14 @@ def served() -> Iterator[Spawned]:
 @pytest.fixture
 def receiver(served: Spawned) -> Iterator[PostbackReceiver]:
     httpx.post(served.root + "/__admin/reset")
+    # The partner and offers these tests fire for, in the mock's world (a conversion for
+    # one it does not serve is refused: test_a_conversion_outside_the_world_is_refused).
+    for partner_id in (7, 8):
+        assert (
+            httpx.put(f"{served.root}/__admin/affiliates/{partner_id}", json={}).status_code == 201
+        )
+    for offer_id in (1, 3, 12):
+        assert httpx.put(f"{served.root}/__admin/offers/{offer_id}", json={}).status_code == 201
     with PostbackReceiver() as running:
         yield running
 
@@ -347,3 +355,17 @@ def test_format_not_applied() -> None:
     assert (
         format_not_applied(None, None) == "(this mock does not say which postbacks it considered)"
     )
+
+
+@pytest.mark.slow
+def test_a_conversion_outside_the_world_is_refused(
+    served: Spawned, receiver: PostbackReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create(served, receiver.url + "/pb")
+    code = cli.main(
+        ["fire", "--base-url", served.url, "--offer-id", "4999999", "--affiliate-id", "7"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "offer_id: 4999999 is not in the mock's world" in err
+    assert receiver.urls == []

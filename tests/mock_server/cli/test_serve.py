@@ -174,7 +174,7 @@ def test_bad_serve_options_are_usage_errors(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err
-    assert len(err) < 1000
+    assert len(err) < 1200  # the usage lines and one message, not a screenful of help
 
 
 @pytest.mark.parametrize("token", ["", "has space", "new\nline", "caf\u00e9"])

@@ -82,3 +82,52 @@ def test_a_cached_catalogue_needs_no_faker(tmp_path: Path) -> None:
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == "[]"
+
+
+def test_the_world_is_cached_beside_the_catalogue_and_read_back_as_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fixtures import world
+    from mock_server.data import catalogue
+
+    built = world.builtin_world(3)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    catalogue.builtin_world.cache_clear()
+    try:
+        assert catalogue.builtin_world(3) == built
+        (cached,) = tmp_path.glob("world-3-*")
+        catalogue.builtin_world.cache_clear()
+        monkeypatch.setattr(world, "builtin_world", lambda seed: pytest.fail("built again"))
+        assert catalogue.builtin_world(3) == built
+
+        # A cache file that is not as written is ignored: the world is built again.
+        cached.write_bytes(cached.read_bytes().replace(b'"offers"', b'"x"'))
+        catalogue.builtin_world.cache_clear()
+        monkeypatch.setattr(world, "builtin_world", lambda seed: built)
+        assert catalogue.builtin_world(3) == built
+    finally:
+        catalogue.builtin_world.cache_clear()
+
+
+def test_the_world_has_what_every_catalogue_postback_names() -> None:
+    from mock_server.data.catalogue import builtin_world
+
+    world = builtin_world(0)
+    offers = {o["network_offer_id"]: o for o in world["offers"]}
+    partners = {a["network_affiliate_id"]: a for a in world["affiliates"]}
+    for postback in builtin_postbacks(0):
+        related = postback.get("relationship") or {}
+        if "offer" in related:
+            offer = offers[postback["network_offer_id"]]
+            assert offer["name"] == related["offer"]["name"]
+            entries = offer["relationship"]["payout_revenue"]["entries"]
+            event = postback["network_offer_payout_revenue_id"]
+            assert event == 0 or event in [e["network_offer_payout_revenue_id"] for e in entries]
+        if "affiliate" in related:
+            assert (
+                partners[postback["network_affiliate_id"]]["name"] == related["affiliate"]["name"]
+            )
+    for offer in world["offers"]:
+        assert schema_violations(offer, "Offer") == []
+    for partner in world["affiliates"]:
+        assert schema_violations(partner, "Affiliate") == []

@@ -331,6 +331,59 @@ def test_allow_drift_keeps_rule_breakers_as_they_are_but_never_what_cannot_be_se
         load_data_file(path, allow_drift=True)
 
 
+def test_the_object_form_carries_offers_and_partners_the_mock_serves(tmp_path: Path) -> None:
+    factory = PostbackFactory(4)
+    postback = factory.build(10, pixel_level="specific")
+    offer = factory.build_offer(777, offer_status="paused")
+    partner = factory.build_affiliate(778, name="Object Form Partners")
+    path = write(
+        tmp_path / "world.json",
+        {"postbacks": [postback], "offers": [offer], "affiliates": [partner]},
+    )
+    data = load_data_file(path)
+    assert list(data) == [postback]
+    state = MockState(MockConfig(postbacks=data))
+    assert state.world.offers[777] == offer
+    assert state.world.affiliates[778] == partner
+    assert state.world.missing(postback) == []  # what the postback names is filled in too
+
+
+def test_an_array_file_still_loads_with_its_references_filled_in(tmp_path: Path) -> None:
+    postback = PostbackFactory(4).build(10, pixel_level="specific")
+    state = MockState(MockConfig(postbacks=load_data_file(write(tmp_path / "a.json", [postback]))))
+    offer = state.world.offers[postback["network_offer_id"]]
+    assert offer["name"] == postback["relationship"]["offer"]["name"]
+    assert state.world.missing(postback) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"postbacks": [], "offers": [{"network_offer_id": 5, "name": 5}]},
+            "offers[0] (id 5): $.name",
+        ),
+        ({"offers": [{"name": "x"}]}, "offers[0]: $.network_offer_id: expected a positive integer"),
+        (
+            {"affiliates": [{"network_affiliate_id": 2}, {"network_affiliate_id": 2}]},
+            "affiliates[1] (id 2): duplicate id",
+        ),
+        ({"offers": {}}, "offers: expected a JSON array"),
+        ({"postbacks": [], "pixels": []}, "unknown key 'pixels'"),
+        ({"pixels": []}, "expected a JSON array of postbacks, found an object"),
+        ({"postbacks": {}}, "postbacks: expected a JSON array of postbacks"),
+    ],
+)
+def test_a_bad_object_form_names_the_file_list_index_and_field(
+    tmp_path: Path, document: Any, message: str
+) -> None:
+    path = write(tmp_path / "bad.json", document)
+    with pytest.raises(DataFileError) as error:
+        load_data_file(path)
+    assert str(path) in str(error.value)
+    assert message in str(error.value)
+
+
 def test_a_data_file_is_read_up_to_its_cap_even_from_a_fifo(
     fifo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

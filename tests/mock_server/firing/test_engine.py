@@ -40,6 +40,9 @@ def receiver() -> Iterator[PostbackReceiver]:
 
 
 def make_app(**settings: Any) -> Flask:
+    # Postbacks built in isolation, fired for any ids: the loose switch's case (strict
+    # references are tested in test_a_conversion_outside_the_world_is_refused).
+    settings.setdefault("references", "loose")
     return create_app(MockConfig(postbacks=[], rate_limit=None, **settings))
 
 
@@ -760,6 +763,25 @@ def test_explain_is_bounded(app: Flask, client: FlaskClient) -> None:
 def test_without_explain_the_answer_has_only_the_deliveries(client: FlaskClient) -> None:
     answer = client.post("/__admin/conversions", json={"offer_id": 3, "affiliate_id": 7}).json
     assert answer == {"deliveries": []}
+
+
+def test_a_conversion_outside_the_world_is_refused(receiver: PostbackReceiver) -> None:
+    app = make_app(references="strict")
+    client = app.test_client()
+    stored = postback(app, 1, offer=3, partner=7, postback_url=receiver.url + "/pb")
+    world = get_state(app).world
+    assert (3 in world.offers, 7 in world.affiliates) == (True, True)  # added with the postback
+    for body, field in (
+        ({"offer_id": 4, "affiliate_id": 7}, "offer_id"),
+        ({"offer_id": 3, "affiliate_id": 8}, "affiliate_id"),
+    ):
+        answer = client.post("/__admin/conversions?wait=5", json=body)
+        assert answer.status_code == 422  # the admin API's answer to a bad conversion
+        assert answer.json is not None
+        assert str(answer.json).count(f"{field}: {body[field]} is not in the mock's world") == 1
+    assert receiver.urls == []
+    (delivered,) = fire(client, offer_id=3, affiliate_id=7)
+    assert delivered["pixel_id"] == stored["network_pixel_id"]
 
 
 @pytest.mark.parametrize(

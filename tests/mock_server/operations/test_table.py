@@ -14,6 +14,7 @@ import pytest
 from fixtures import RULES, PostbackFactory
 from mock_server import RateLimit, builtin_postbacks, get_state
 from mock_server.core.clock import DEFAULT_START
+from mock_server.data.catalogue import builtin_world
 from mock_server.testing.spawn import spawn_serve
 from openapi.httpx_validation import request_violations, response_violations
 
@@ -22,6 +23,10 @@ from ..conftest import API, KEY, PIXELS, MakeTalker, Talker
 SEARCH = "/v1/networks/pixelstable"
 CATALOGUE = builtin_postbacks(0)
 FACTORY = PostbackFactory(0)
+WORLD = builtin_world(0)
+OFFER_IDS = [offer["network_offer_id"] for offer in WORLD["offers"]]
+"""Offers of the mock's world (seed 0): writes must name them (references are strict)."""
+AFFILIATE_IDS = [affiliate["network_affiliate_id"] for affiliate in WORLD["affiliates"]]
 NEXT_ID = max(p["network_pixel_id"] for p in CATALOGUE) + 1
 
 
@@ -210,7 +215,7 @@ def test_create_ignores_server_filled_and_undocumented_fields(talker: Talker) ->
 
 def test_create_fills_left_out_writable_fields_with_zero_and_empty(talker: Talker) -> None:
     body = {
-        "network_affiliate_id": 7,
+        "network_affiliate_id": AFFILIATE_IDS[0],
         "delivery_method": "html",
         "html_code": "<img src='https://x.example/p.gif'>",
         "pixel_level": "global",
@@ -222,7 +227,7 @@ def test_create_fills_left_out_writable_fields_with_zero_and_empty(talker: Talke
     assert created["delay_ms"] == 0
     assert created["description"] == ""
     assert created["postback_url"] == ""
-    assert created["relationship"]["affiliate"]["network_affiliate_id"] == 7
+    assert created["relationship"]["affiliate"]["network_affiliate_id"] == AFFILIATE_IDS[0]
     assert "offer" not in created["relationship"]
 
 
@@ -406,15 +411,21 @@ def test_replace_follows_new_ids_in_the_relationship(talker: Talker) -> None:
     body["pixel_type"] = "conversion"
     replaced = talker.put(PIXELS + "4", body).json()
     assert replaced["relationship"] == {"offer": fetched["relationship"]["offer"]}
-    moved = talker.put(PIXELS + "4", {**replaced, "network_offer_id": 123456}).json()
-    assert moved["relationship"] == FACTORY.relationship(123456, 0, "global_offer")
+    other = next(i for i in OFFER_IDS if i != fetched["network_offer_id"])
+    moved = talker.put(PIXELS + "4", {**replaced, "network_offer_id": other}).json()
+    assert moved["relationship"] == FACTORY.relationship(other, 0, "global_offer")
 
 
 def test_the_level_of_a_cpc_postback_cannot_change(talker: Talker) -> None:
     cpc = talker.get(PIXELS + "2", KEY).json()
     assert (cpc["pixel_type"], cpc["pixel_level"]) == ("cpc", "global")
     for pixel_type in ("cpc", "conversion"):
-        body = {**cpc, "pixel_level": "specific", "network_offer_id": 5, "pixel_type": pixel_type}
+        body = {
+            **cpc,
+            "pixel_level": "specific",
+            "network_offer_id": OFFER_IDS[0],
+            "pixel_type": pixel_type,
+        }
         answer = talker.put(PIXELS + "2", body)
         assert answer.status == 400
         assert answer.json()["error"].startswith("pixel_level: ")
@@ -424,7 +435,12 @@ def test_the_level_of_a_cpc_postback_cannot_change(talker: Talker) -> None:
 
 def test_a_cpc_level_may_be_chosen_when_the_stored_postback_is_not_cpc(talker: Talker) -> None:
     stored = talker.get(PIXELS + "1", KEY).json()
-    body = {**stored, "pixel_type": "cpc", "pixel_level": "specific", "network_offer_id": 9}
+    body = {
+        **stored,
+        "pixel_type": "cpc",
+        "pixel_level": "specific",
+        "network_offer_id": OFFER_IDS[1],
+    }
     assert talker.put(PIXELS + "1", body).status == 200
 
 
@@ -990,7 +1006,8 @@ class SpecClient:
 
 
 def _scenario(client: SpecClient) -> None:
-    body = PostbackFactory(21).build_input(delivery_method="postback", pixel_level="specific")
+    # The mock's seed (0): its offers and partners are the mock's world's.
+    body = PostbackFactory(0).build_input(delivery_method="postback", pixel_level="specific")
     body["description"] = "Spec client probe"
     created = client.create(body)
     pixel_id = created["network_pixel_id"]

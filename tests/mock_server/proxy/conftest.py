@@ -108,7 +108,7 @@ def planted_postbacks() -> list[dict[str, Any]]:
         ),
     )
     clean = _postback(postback, BYTE_EQUAL_ID, postback_url="https://example.com/ok?c={sub1}")
-    broken = _postback(postback, DRIFT_ID, pixel_status="paused", postback_url=url)
+    broken = _postback(postback, DRIFT_ID, pixel_status="halted", postback_url=url)
     return [first, second, third, clean, broken]
 
 

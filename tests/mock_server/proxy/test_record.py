@@ -94,7 +94,7 @@ def test_the_report_names_paths_counts_and_drift_never_values(
     assert drift["violations"] == [
         {"rule": "$.pixel_status:enum", "path": "$.pixel_status", "keyword": "enum"}
     ]
-    assert "paused" not in report_path(out).read_text()
+    assert "halted" not in report_path(out).read_text()
     # production's postback 1 carries a field the spec does not document: named, not refused
     assert [(u["network_pixel_id"], u["paths"]) for u in report["undocumented"]] == [
         (1, ["$.brand_new_field"])

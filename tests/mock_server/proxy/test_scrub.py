@@ -77,7 +77,7 @@ def test_ids_enums_macros_url_structure_and_every_key_stay() -> None:
         '<img src="https://host-2.example/path-3?key=value-2&amp;c={transaction_id}">'
         "<!-- text-1 -->"
     )
-    assert records[DRIFT_ID - 5]["pixel_status"] == "paused"  # a plain word: drift evidence
+    assert records[DRIFT_ID - 5]["pixel_status"] == "halted"  # a plain word: drift evidence
 
 
 def test_scrubbed_postbacks_still_keep_the_spec() -> None:
@@ -115,7 +115,7 @@ def test_a_different_value_gets_a_different_stand_in() -> None:
         ({"anything": "{sub1}{sub2}"}, True),
         ({"anything": 1700000000, "other": 12.5, "flag": True, "none": None}, True),
         ({"pixel_status": "active", "pixel_type": "post_conversion"}, True),
-        ({"pixel_status": "paused"}, True),  # an enum value the spec lacks: evidence
+        ({"pixel_status": "halted"}, True),  # an enum value the spec lacks: evidence
         ({"relationship": {"offer": {"currency_id": "USD", "visibility": "public"}}}, True),
         ({"facebook_pixel": {"pixel_id": "1234567890", "event_name": "Purchase"}}, True),
         ({"postback_url": "https://{domain}/{sub1}?token={token}"}, True),

@@ -66,7 +66,7 @@ def test_undocumented_fields_are_journaled_as_drift_not_counted(proxy: Proxy) ->
 def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
     got = proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}")
     assert got.status_code == 200
-    assert got.json()["pixel_status"] == "paused"  # passed on as production sent it
+    assert got.json()["pixel_status"] == "halted"  # passed on as production sent it
     assert got.headers["X-Everflow-Violations"] == "1"
     (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
     assert entry["violation_count"] == 1
@@ -81,7 +81,7 @@ def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
         'violation: $.pixel_status:enum at $.pixel_status: expected one of "active", '
         '"inactive", got a string of 6 characters' in proxy.log
     )
-    assert "paused" not in proxy.log
+    assert "halted" not in proxy.log
     assert proxy.tally.violations == {("getPartnerPostback", "$.pixel_status:enum"): 1}
     summary = proxy.tally.summary()
     assert "1 answer broke the spec" in summary

@@ -31,6 +31,7 @@ def test_every_keyword() -> None:
         fault_rate=0.5,
         clock=1_700_000_000,
         strict=True,
+        references="loose",
         pass_through_unmatched=True,
     )
     assert got == MarkerSettings(
@@ -44,6 +45,7 @@ def test_every_keyword() -> None:
             fault_rate=0.5,
             clock=1_700_000_000,
             strict=True,
+            references="loose",
         ),
         pass_through_unmatched=True,
     )
@@ -58,8 +60,15 @@ def test_every_keyword() -> None:
         "clock",
         "data",
         "strict",
+        "references",
         "pass_through_unmatched",
     }
+
+
+def test_references_are_strict_unless_loose_and_nothing_else() -> None:
+    assert settings().config.references == "strict"
+    with pytest.raises(MarkerError, match="references must be 'strict' or 'loose', not 'lax'"):
+        settings(references="lax")
 
 
 @pytest.mark.parametrize("off", ["off", "OFF", None])

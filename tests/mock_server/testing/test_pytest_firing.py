@@ -31,6 +31,8 @@ def create(mock: EverflowMock | EverflowServer, body: dict[str, object]) -> dict
 def test_fire_delivers_to_the_receiver(
     mock: EverflowMock | EverflowServer, postback_receiver: PostbackReceiver
 ) -> None:
+    mock.add_affiliate(7)  # ids of this test's own: the world gets them first
+    mock.add_offer(12)
     created = create(
         mock,
         {
@@ -55,6 +57,8 @@ def test_a_failing_receiver_deactivates_through_the_api(
     mock: EverflowMock | EverflowServer, postback_receiver: PostbackReceiver
 ) -> None:
     postback_receiver.status = 500
+    mock.add_affiliate(7)
+    mock.add_offer(1)
     created = create(
         mock,
         {

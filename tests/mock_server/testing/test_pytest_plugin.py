@@ -401,7 +401,7 @@ def test_unmarked(everflow_mock):
     result.assert_outcomes(passed=1, errors=3)
     accepted = (
         "seed, dynamic, api_keys, error_key, rate_limit, delay, fault_rate, clock, data, "
-        "strict, pass_through_unmatched"
+        "strict, references, pass_through_unmatched"
     )
     result.stdout.fnmatch_lines(
         [
