@@ -72,9 +72,9 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     app = ProxyApp(upstream, tally, recording, None if args.quiet else stdout_writer())
     mode = "writes passed on" if args.allow_writes else "read-only"
     # From the banner on, a signal stops the proxy with its summary, even before waitress
-    # serves; once it stops, signals are ignored until the process has exited (a second
-    # Ctrl-C or SIGTERM would break off the summary or the reports, or kill the process
-    # after them with an exit code of its own). This is the command's own process.
+    # serves; once it stops, a second Ctrl-C or SIGTERM breaks off neither the summary nor
+    # the reports, and kills nothing after them; it only stops a recording from being
+    # scrubbed and written (_write_recording). This is the command's own process.
     signal.signal(signal.SIGINT, stop := stop_like_ctrl_c())
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -88,26 +88,47 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # Stopped: a further signal no longer stops anything now, but one that comes
+        # before the recording is written still asks not to write it (see _write_recording).
+        signal.signal(signal.SIGINT, SIGNALLED.note)
+        signal.signal(signal.SIGTERM, SIGNALLED.note)
+        code = _finish(args, upstream, tally, recording)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        code = _finish(args, upstream, tally, recording)
     return code
+
+
+class _Signalled:
+    """Whether Ctrl-C or SIGTERM came again once the proxy had stopped. A plain flag, no
+    lock: the handler may run inside itself."""
+
+    def __init__(self) -> None:
+        self.again = False
+
+    def note(self, signum: int, frame: object) -> None:
+        self.again = True
+
+
+SIGNALLED = _Signalled()
 
 
 def _write_recording(args: argparse.Namespace, recording: Any, keys: list[str]) -> Any:
     """Write the recording (its path returned), stopped by Ctrl-C or SIGTERM: scrubbing
     takes time (linear in the recording, up to its 64 MiB), and a signal during it is one
-    more than the signal that stopped the proxy, which asks to stop now. It stops with
-    ``KeyboardInterrupt`` and nothing written (or the file before, whole)."""
+    more than the signal that stopped the proxy, which asks to stop now, as does one that
+    came after the stop and before the writing began. It stops with ``KeyboardInterrupt``
+    and nothing written (or the file before, whole)."""
     from openapi.remote.interrupts import terminate_as_interrupt
 
     try:
         with terminate_as_interrupt():
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            if SIGNALLED.again:  # came while the summary and the reports were written
+                raise KeyboardInterrupt
             return recording.write(args.record, keys, scrub=not args.no_scrub)
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, SIGNALLED.note)
+        signal.signal(signal.SIGTERM, SIGNALLED.note)
 
 
 def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any) -> int:

@@ -618,3 +618,27 @@ def test_a_run_where_no_answer_was_usable_exits_1_and_says_so(httpserver: HTTPSe
     assert "2 requests for" in out
     assert "2 got no usable answer (502, 504); 0 answers broke the spec" in out
     assert process.returncode == 1, err
+
+
+def test_a_signal_between_the_stop_and_the_writing_still_stops_the_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mock_server.proxy import proxy_command
+    from mock_server.proxy.record import Recording
+
+    recording = Recording()
+    recording.add({"network_pixel_id": 1})
+    out = tmp_path / "rec.json"
+    args = argparse.Namespace(record=out, no_scrub=False)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:  # the command sets the handlers of its own process: this one's are put back
+        monkeypatch.setattr(proxy_command.SIGNALLED, "again", True)  # as note() leaves it
+        with pytest.raises(KeyboardInterrupt):
+            proxy_command._write_recording(args, recording, [KEY])
+        assert list(tmp_path.iterdir()) == []
+        monkeypatch.setattr(proxy_command.SIGNALLED, "again", False)
+        proxy_command._write_recording(args, recording, [KEY])
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert json.loads(out.read_text())[0]["network_pixel_id"] == 1
