@@ -47,6 +47,7 @@ def recording_report(path: str | Path, *, strict: bool = False) -> Report:
     target = f"recording {path.name}"
     report = Report(target, strict=strict)
     drift = DriftTracker(target)
+    first_of: dict[int, int] = {}
     for index, record in enumerate(_records(path)):
         probe = f"record {index}"
         report.probes.append(probe)
@@ -56,6 +57,14 @@ def recording_report(path: str | Path, *, strict: bool = False) -> Report:
             )
             continue
         pixel_id = as_int(record.get("network_pixel_id"))
+        if pixel_id is not None and first_of.setdefault(pixel_id, index) != index:
+            # ``serve --data`` refuses such a file: one id names one postback
+            expected = "an id no other record has"
+            actual = f"the id of record {first_of[pixel_id]}"
+            finding = Finding(
+                target, probe, pixel_id, "duplicate_id", "$.network_pixel_id", expected, actual
+            )
+            report.add([finding])
         report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE))
         report.add(drift.observe(probe, pixel_id, record))
     report.add(drift.never_present())

@@ -62,6 +62,19 @@ def test_a_broken_postback_fails_the_check_naming_rule_and_record(
     assert "$.pixel_status:enum" in (failure.get("message") or "")
 
 
+def test_two_records_of_one_id_fail_as_serve_data_refuses_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = postbacks()
+    records.append(dict(records[0]))
+    path = write(tmp_path, records)
+    assert main(["--recording", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "record 3 (pixel 1): duplicate_id at $.network_pixel_id" in out
+    assert "the id of record 0" in out
+    assert "record 0 (pixel 1): duplicate_id" not in out  # the first of them is no duplicate
+
+
 def test_undocumented_fields_are_drift_warnings_failing_only_strict(tmp_path: Path) -> None:
     records = postbacks()
     records[0]["brand_new_field"] = 1
