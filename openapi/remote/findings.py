@@ -47,9 +47,10 @@ class Finding:
     ``check`` names what was checked: a documented rule (``tiktok_pixel_required``), a field
     constraint (``$.delay_ms:maximum``) or one of the suite's own checks (``status``,
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
-    ``never_present``, ``json_depth``, the paging checks of ``page_checks`` and the state
-    checks of ``state_checks``), or says why a probe has no answer to judge (``UNFINISHED_CHECKS``:
-    ``transport``, ``timeout``, ``max_time``, ``retry_after``, ``not_sent``, ``interrupted``).
+    ``never_present``, ``json_depth``, ``duplicate_id`` (a recording), the paging checks of
+    ``page_checks`` and the state checks of ``state_checks``), or says why a probe has no
+    answer to judge (``UNFINISHED_CHECKS``: ``transport``, ``timeout``, ``max_time``,
+    ``retry_after``, ``not_sent``, ``interrupted``).
     """
 
     target: str
