@@ -120,7 +120,8 @@ def known_values() -> frozenset[str]:
     return frozenset(found)
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 error``, ``3 errors``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -141,11 +142,11 @@ def shape(value: Any) -> str:
     if isinstance(value, str):
         if value in known_values():
             return json.dumps(value)
-        return f"a string of {_count(len(value), 'character')}"
+        return f"a string of {counted(len(value), 'character')}"
     if isinstance(value, Mapping):
-        return f"an object of {_count(len(value), 'member')}"
+        return f"an object of {counted(len(value), 'member')}"
     if isinstance(value, Sequence):
-        return f"an array of {_count(len(value), 'item')}"
+        return f"an array of {counted(len(value), 'item')}"
     return f"a {type(value).__name__}"
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from openapi.files import write_whole
 from openapi.remote.findings import UNFINISHED_CHECKS, Finding, Report, redact
 from openapi.remote.masking import Secrets, as_secrets, printable
+from openapi.violations import counted
 
 MODES = {
     "read-only": "read-only",
@@ -68,8 +69,8 @@ def summary(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
     mode = " (strict: warnings fail)" if report.strict else ""
     unfinished = f", {len(report.unfinished)} unanswered" if report.unfinished else ""
     lines = [
-        f"everflow-contract {verdict}: {report.target}: {_count(len(report.probes), 'request')}, "
-        f"{_count(len(errors), 'error')}{unfinished}, {_count(len(warnings), 'warning')}{mode}"
+        f"everflow-contract {verdict}: {report.target}: {counted(len(report.probes), 'request')}, "
+        f"{counted(len(errors), 'error')}{unfinished}, {counted(len(warnings), 'warning')}{mode}"
     ]
     lines += [f"  {f.line()}" for f in report.findings]
     lines.append(writes_line(report))
@@ -138,7 +139,7 @@ def markdown(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
     lines = [
         f"# Everflow contract: {verdict}",
         "",
-        f"Target: `{report.target}`; {_count(len(report.probes), 'request')}; {MODES[report.mode]}"
+        f"Target: `{report.target}`; {counted(len(report.probes), 'request')}; {MODES[report.mode]}"
         + ("; strict mode (warnings fail)" if report.strict else ""),
         "",
     ]
@@ -173,10 +174,6 @@ def markdown(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
             for w in report.writes
         ]
     return redact("\n".join(lines) + "\n", secrets)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def write_reports(
