@@ -356,7 +356,7 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
-def header_text(raw: bytes) -> str:
+def decoded_header(raw: bytes) -> str:
     """A header's bytes as text: UTF-8 when they are that, else Latin-1 (every byte a
     character, so nothing is lost)."""
     try:
@@ -369,7 +369,7 @@ def masked_response(response: httpx.Response, content: bytes, key: str) -> httpx
     """The answer, decoded, with the key masked out of headers and body (a key shorter
     than ``MIN_PIECE`` is no real key; masking it would mangle answers). Header values
     are passed on as UTF-8, so that a non-ASCII one survives. Each value is read on its own,
-    as UTF-8 when it is that, else as Latin-1 (``header_text``): httpx reads all of an
+    as UTF-8 when it is that, else as Latin-1 (``decoded_header``): httpx reads all of an
     answer's headers one way, so one Latin-1 value made every UTF-8 one mojibake, sent on
     encoded twice."""
     import httpx  # only the client's answers come here; the rest of masking is light
@@ -378,7 +378,7 @@ def masked_response(response: httpx.Response, content: bytes, key: str) -> httpx
     headers = [
         (redact(name, secrets).encode(), redact(value, secrets).encode())
         for name, value in (
-            (header_text(name), header_text(value)) for name, value in response.headers.raw
+            (decoded_header(name), decoded_header(value)) for name, value in response.headers.raw
         )
         if name.lower() != "content-encoding"
     ]
