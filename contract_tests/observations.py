@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from openapi.remote.checks import RATE_LIMIT_HEADERS, header_shape, json_body
+from openapi.remote.checks import RATE_LIMIT_HEADERS, header_shape, json_body, shown_name
 from openapi.remote.findings import Finding
 from openapi.violations import shape
 
@@ -195,7 +195,7 @@ def _shape_of(response: httpx.Response) -> str:
     """An answer's status and body shape: its field names, never their values."""
     body = json_body(response)
     if isinstance(body, dict):
-        fields = ", ".join(sorted(str(name)[:64] for name in body)[:20]) or "none"
+        fields = ", ".join(sorted(shown_name(str(name)) for name in body)[:20]) or "none"
         return f"{response.status_code}, a JSON object with fields: {fields}"
     kind = "not JSON" if body is None else f"JSON {type(body).__name__}"
     return f"{response.status_code}, {kind}"

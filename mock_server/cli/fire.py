@@ -1,9 +1,12 @@
 """``everflow-mock fire``: fire a conversion through a running mock and print its deliveries.
 
 The request goes as the contract client sends its own (``openapi.remote``): redirects never
-followed (the admin token stays with the mock it was meant for), and no proxy from the
+followed (the admin token stays with the mock it was meant for), no proxy from the
 environment for a loopback mock (``environment_proxy``'s rule; ``trust_env`` off, so no
-``.netrc`` either). httpx is imported only when the command runs, so ``--help`` stays light.
+``.netrc`` either), the admin token never over plain http to a host that is not loopback
+(``in_the_clear``), and the answer read as the client reads one (``read_bounded``: one
+encoding at most, never past ``MAX_FIRE_ANSWER_BYTES``, within the time allowed). httpx is
+imported only when the command runs, so ``--help`` stays light.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -40,6 +44,9 @@ MACRO_NAMES = (
 """``fixtures.macros.MACROS`` by name, written out because importing the fixtures package
 loads Faker, which would take ``--help`` past its budget; test_fire_command.py holds them
 equal."""
+MAX_FIRE_ANSWER_BYTES = 64 * 1024 * 1024
+"""The largest answer ``fire`` reads: a thousand deliveries (the journal's default size) of
+16,384 characters each, four times over."""
 FAILED_STATES = ("failed", "refused", "cancelled")
 NONE_APPLIES = "no active postback applies to this conversion"
 
@@ -126,10 +133,15 @@ def run_fire(args: argparse.Namespace) -> int:
     the postbacks that did not fire and why: 0 when as many postbacks applied as expected
     (``--expect``; at least one by default) and each was delivered or kept, 1 when the count
     is not that or a delivery failed or was refused, 2 when the mock refused the
-    conversion, could not be reached or answered with a redirect (never followed)."""
+    conversion, could not be reached, answered with a redirect (never followed) or with
+    an answer ``read_bounded`` refuses, and before anything is sent when the admin token
+    would go over plain http to a host that is not loopback."""
     import httpx  # here, not at import: ``--help`` loads no HTTP client
 
-    from openapi.remote.targets import environment_proxy
+    from openapi.remote.decoding import ACCEPT_ENCODING, read_bounded, single_encoding
+    from openapi.remote.defaults import MAX_JSON_DEPTH
+    from openapi.remote.failures import TransportFailure, json_depth
+    from openapi.remote.targets import environment_proxy, in_the_clear
 
     body: dict[str, Any] = {"type": args.type}
     body.update(
@@ -142,39 +154,68 @@ def run_fire(args: argparse.Namespace) -> int:
     if args.delay_scale is not None:
         query += f"&delay_scale={args.delay_scale:g}"
     root = args.base_url.rstrip("/").removesuffix("/v1")
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
     token = os.environ.get(ADMIN_TOKEN_ENV)
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    seconds = args.wait + 10
+    ends = time.monotonic() + seconds
+
+    def check_time() -> None:
+        if time.monotonic() > ends:
+            raise TransportFailure(f"no complete answer within {seconds:g} s")
+
     try:
         url = httpx.URL(f"{root}/__admin/conversions?{query}")
+        if token and in_the_clear(url):
+            print(
+                f"everflow-mock: refusing to send the admin token (${ADMIN_TOKEN_ENV}) over "
+                f"plain http to {url.host}; give the mock's https address as --base-url (plain "
+                "http only to a loopback address)",
+                file=sys.stderr,
+            )
+            return 2
         transport = httpx.HTTPTransport(proxy=environment_proxy(url))
         with httpx.Client(
-            transport=transport, follow_redirects=False, trust_env=False, timeout=args.wait + 10
+            transport=transport, follow_redirects=False, trust_env=False, timeout=seconds
         ) as client:
-            answer = client.post(url, json=body, headers=headers)
-        if answer.is_redirect:
-            print(f"everflow-mock: {_redirect(root, answer)}", file=sys.stderr)
-            return 2
+            request = client.build_request("POST", url, json=body, headers=headers)
+            answer = client.send(request, stream=True)
+            try:
+                if answer.is_redirect:
+                    print(f"everflow-mock: {_redirect(root, answer)}", file=sys.stderr)
+                    return 2
+                what = f"POST {url.path}"
+                coding = single_encoding(answer.headers.get("Content-Encoding", ""), what)
+                content = read_bounded(
+                    answer.iter_raw(), coding, what, check_time, MAX_FIRE_ANSWER_BYTES
+                )
+            finally:
+                answer.close()
         if answer.status_code != 200:
             code = answer.status_code
-            detail = _detail(answer.content) if code != 401 else _token_advice(token)
+            detail = _detail(content) if code != 401 else _token_advice(token)
             print(
                 f"everflow-mock: the mock at {root} refused the conversion ({code}): {detail}",
                 file=sys.stderr,
             )
             return 2
+    except TransportFailure as failure:
+        print(f"everflow-mock: the mock at {root} answered: {failure}", file=sys.stderr)
+        return 2
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
         reason = error if str(error) else type(error).__name__
         print(f"everflow-mock: cannot reach the mock at {root}: {reason}", file=sys.stderr)
         return 2
     try:
-        data = answer.json()
+        if json_depth(content) > MAX_JSON_DEPTH:
+            raise ValueError("nested too deep to be the mock's")
+        data = json.loads(content)
         deliveries = list(data["deliveries"])
     except (ValueError, KeyError, TypeError):
         print(
             f"everflow-mock: what answered at {root} is not the mock: its answer "
-            f"({len(answer.content):,} bytes) has no deliveries",
+            f"({len(content):,} bytes) has no deliveries",
             file=sys.stderr,
         )
         return 2

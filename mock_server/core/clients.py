@@ -73,7 +73,9 @@ def browser_refusal(environ: Mapping[str, Any], *, check_host: bool = True) -> R
     the proxy's key. ``environ`` is the request's WSGI environ.
 
     Refused, in this order: a ``Sec-Fetch-Site`` (any case) other than ``same-origin`` or
-    ``none``; an ``Origin`` other than the request's own ``scheme://host:port``; a ``Host``
+    ``none``; an ``Origin`` that is not an http or https origin of the host and port the
+    request's ``Host`` names (either scheme: ``https://host`` through a reverse proxy that
+    ends TLS is the service's own page); a ``Host``
     that ``is_unspoofable_host`` doubts, when ``check_host`` (a page can point a name of its
     own at 127.0.0.1: DNS rebinding); a POST, PUT or PATCH whose ``Content-Type`` is not
     ``application/json`` or that carries a body without one (a page can send ``text/plain``
@@ -92,16 +94,14 @@ def browser_refusal(environ: Mapping[str, Any], *, check_host: bool = True) -> R
     host = environ.get("HTTP_HOST") or (
         f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
     )
-    scheme = str(environ.get("wsgi.url_scheme", "http"))
     origin = environ.get("HTTP_ORIGIN")
-    sent_from = None if origin is None else _origin(origin)
-    if origin is not None and (sent_from is None or sent_from != _origin(f"{scheme}://{host}")):
+    if origin is not None and not _same_host(origin, host):
         return Refusal(
             403,
             "cross-site",
             "Cross-site requests refused",
-            "the Origin header names another origin than the request's own scheme, Host "
-            "and port; a page on another site or port may not call this service",
+            "the Origin header names another host or port than the request's own Host; "
+            "a page on another site or port may not call this service",
         )
     if check_host and not is_unspoofable_host(host):
         return Refusal(
@@ -124,6 +124,18 @@ def browser_refusal(environ: Mapping[str, Any], *, check_host: bool = True) -> R
                 f"'Content-Type: {JSON_MEDIA_TYPE}' (or send no body and no Content-Type)",
             )
     return None
+
+
+def _same_host(origin: str, host: str) -> bool:
+    """Whether ``origin`` is a bare http or https origin of the host and port the request's
+    ``Host`` names (a ``Host`` without a port: the origin scheme's own). The scheme is not
+    compared: behind a reverse proxy that ends TLS, a page of ``https://host`` reaches the
+    service over plain http, and one listener on one host and port is one service."""
+    sent_from = _origin(origin)
+    if sent_from is None or sent_from[0] not in DEFAULT_PORTS:
+        return False
+    own = _origin(f"{sent_from[0]}://{host}")
+    return own is not None and own[1:] == sent_from[1:]
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:

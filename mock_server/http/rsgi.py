@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import sys
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +42,11 @@ SWITCH_SECONDS = 0.0005
 """The worker's GIL switch interval (``sys.setswitchinterval``) while a seed is being drawn."""
 BODIES_BYTES = 64 * 1024 * 1024
 """The bytes all bodies still arriving in one worker may hold (at least two ``max_body``)."""
+DRAIN_BYTES = 64 * 1024 * 1024
+"""The longest body over ``max_body`` that is read to its end (and dropped) before its 413:
+a client that reads no answer before it has sent its whole body (urllib, a plain socket)
+then reads the 413, where a server that stops reading makes it see a broken pipe. A longer
+one is answered at once (granian closes the connection)."""
 _QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
 
 
@@ -102,19 +107,22 @@ async def read_body(
     timeout: float,
     budget: BodyBudget | None = None,
 ) -> bytes | None:
-    """The whole body, or ``None`` past ``limit`` bytes. Raises an ``ApiError``: 408 past
+    """The whole body, or ``None`` past ``limit`` bytes (read to its end and dropped first,
+    when it ends within ``DRAIN_BYTES`` and ``timeout``). Raises an ``ApiError``: 408 past
     ``timeout`` s (or when the client went away), 400 if the body ends before it is whole
     (never half a body), 503 when the ``budget`` for all bodies still arriving is spent."""
     length = environ.get("CONTENT_LENGTH", "")
     if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
         return b""
-    if length and (not length.isdigit() or int(length) > limit):
-        return None
-    chunks: list[bytes] = []
-    size = held = 0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     pieces = protocol.__aiter__()
+    if length and (not length.isdigit() or int(length) > limit):
+        if length.isdigit() and int(length) <= DRAIN_BYTES:
+            await _drain(pieces, deadline, DRAIN_BYTES)
+        return None
+    chunks: list[bytes] = []
+    size = held = 0
     # granian ends a body with an empty piece, and turns a failure (the client gone before
     # the Content-Length or the last chunk) into an empty piece too: two mean a cut body.
     empty = 0
@@ -132,6 +140,7 @@ async def read_body(
             empty += not chunk
             size += len(chunk)
             if size > limit:
+                await _drain(pieces, deadline, DRAIN_BYTES - size)
                 return None
             if budget is not None:
                 if budget.held + len(chunk) > budget.limit:
@@ -142,6 +151,16 @@ async def read_body(
     finally:
         if budget is not None:
             budget.held -= held
+
+
+async def _drain(pieces: AsyncIterator[bytes], deadline: float, most: int) -> None:
+    """Read and drop what is left of a body, ``most`` bytes at most, until ``deadline``
+    (on the running loop's clock) or the client goes away, whichever comes first."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(StopAsyncIteration, TimeoutError, OSError, RuntimeError):
+        while most >= 0:
+            wait = max(0.0, deadline - loop.time())
+            most -= len(await asyncio.wait_for(pieces.__anext__(), wait))
 
 
 async def send_reply(reply: Reply, protocol: HTTPProtocol, head: bool) -> None:

@@ -61,7 +61,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from openapi.remote.failures import OutOfTime
-from openapi.remote.masking import MIN_PIECE, redact
+from openapi.remote.masking import MIN_PIECE, credential_shaped, redact
 from openapi.spec import load_spec, resolved
 
 MACRO = re.compile(r"\{[A-Za-z0-9_]{1,40}\}")
@@ -214,11 +214,6 @@ STAND_INS = {
 }
 """Every stand-in: ASCII letters, digits and ``-.@+`` only, so none needs escaping in a URL,
 HTML or JSON, and each stays what its field expects (a host, an e-mail address)."""
-
-
-def credential_shaped(text: str) -> bool:
-    """Whether ``text`` looks like a token: 16 characters or more, letters and digits mixed."""
-    return len(text) >= 16 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
 
 
 @functools.cache

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
+import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -13,6 +16,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi.httpx_validation import documented_statuses, response_violations
 from openapi.operations import find_operation
 from openapi.remote.findings import Finding
+from openapi.remote.masking import credential_shaped
 from openapi.spec import resolved, rule_schemas
 from openapi.violations import component_schema, shape
 
@@ -115,16 +119,33 @@ def check_answer(
     return found
 
 
-FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+FIELD_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*_?[0-9]{0,3}")
+"""A property's name a report shows as it is: lower-case words joined by ``_``, up to three
+digits at the end (``brand_new_field``, ``sub1``), as Everflow names its fields."""
+MAX_FIELD_NAME = 40
+_NAME_KEY = secrets.token_bytes(16)
+"""The key of the names' digests: drawn per process, so a digest says which names are the
+same within one run and nothing of a name to anyone outside it."""
+
+
+def shown_name(name: str) -> str:
+    """A property's name for a report, by allow-list (a name the spec does not document is
+    the server's text, and may be a token): as it is when shaped like a field's
+    (``FIELD_NAME``, ``MAX_FIELD_NAME`` characters at most, not ``credential_shaped``),
+    else a stand-in naming its size and a digest of it, the same for the same name
+    throughout a run (``[a name of 40 characters #1f2e3d4c]``)."""
+    if len(name) <= MAX_FIELD_NAME and FIELD_NAME.fullmatch(name) and not credential_shaped(name):
+        return name
+    raw = name.encode("utf-8", "surrogatepass")
+    digest = hmac.new(_NAME_KEY, raw, hashlib.sha256).hexdigest()[:8]
+    return f"[a name of {len(name)} characters #{digest}]"
 
 
 def field_path(path: str, name: str) -> str:
-    """The JSON path of property ``name`` under ``path``, for a report: a name shaped like
-    a field's (letters, digits, underscores; 64 at most) as it is, any other by its size
-    (a property's name is the server's text too)."""
-    if FIELD_NAME.fullmatch(name):
-        return f"{path}.{name}"
-    return f"{path}[a name of {len(name)} characters]"
+    """The JSON path of property ``name`` under ``path``, for a report: ``$.parent.name``,
+    or ``$.parent[a name of 40 characters #1f2e3d4c]`` (``shown_name``)."""
+    shown = shown_name(name)
+    return f"{path}{shown}" if shown.startswith("[") else f"{path}.{shown}"
 
 
 def undocumented_paths(body: Any, schema: Mapping[str, Any], path: str = "$") -> Iterator[str]:

@@ -63,6 +63,11 @@ _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _WORD = r"\w"
 
 
+def credential_shaped(text: str) -> bool:
+    """Whether ``text`` looks like a token: 16 characters or more, letters and digits mixed."""
+    return len(text) >= 16 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
 def variants(secret: str) -> tuple[str, ...]:
     """``secret`` and, when it reads as UTF-8 bytes decoded as Latin-1 (as a WSGI server
     decodes a header), the text those bytes are: a caller's ``clé`` arrives as ``clÃ©``,

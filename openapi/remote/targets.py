@@ -131,6 +131,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def in_the_clear(url: httpx.URL) -> bool:
+    """Whether a secret sent to ``url`` could be read on its way: plain http to a host that
+    is not loopback (``is_loopback``)."""
+    return url.scheme == "http" and not is_loopback(url.host)
+
+
 def check_base_url(base_url: str) -> httpx.URL:
     """The parsed base URL, or ``UnsafeTarget`` when a key sent there could be read, or when
     it is not an API base URL (``.../v1``)."""
@@ -149,7 +155,7 @@ def check_base_url(base_url: str) -> httpx.URL:
         raise UnsafeTarget(f"base URL must be http(s)://host/v1, not {base_url!r}")
     if url.query or url.fragment:
         raise UnsafeTarget(f"base URL must not have a query or fragment, e.g. {BASE_URL_EXAMPLE}")
-    if url.scheme == "http" and not is_loopback(url.host):
+    if in_the_clear(url):
         raise UnsafeTarget(
             f"refusing to send an API key over plain http to {url.host}; use https "
             "(plain http is allowed only for loopback addresses)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import stat
 import subprocess
@@ -21,8 +22,10 @@ from flask import Flask, Response
 from contract_tests import cli
 from contract_tests.cli import main
 from contract_tests.options import build_parser
+from fixtures import PostbackFactory
 from mock_server import create_app, get_state
 from mock_server.testing.local_server import LocalServer
+from openapi.remote.checks import shown_name
 
 from ..conftest import SLOW_SERVER_SECONDS
 
@@ -503,11 +506,42 @@ def test_a_servers_control_characters_are_escaped_in_every_output(
     assert code == 1
     shown = f"a string of {len(FORGED)} characters"
     assert f"pixel_id at $.network_pixel_id: expected 1, got {shown}" in out
-    assert f"undocumented_field at $[a name of {len(FORGED)} characters]" in out
+    assert f"undocumented_field at ${shown_name(FORGED)}" in out
     for produced in (out, err, junit.read_text(), md.read_text()):
         assert not any(c in produced for c in "\x1b\x00\x07\u202e\r")
         assert "forged" not in produced
     ET.parse(junit).getroot()  # well-formed
+
+
+TOKEN_NAME = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+
+
+@pytest.mark.slow
+def test_a_token_shaped_field_name_is_one_stand_in_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A field the spec does not document is named in every output, and its name is the
+    server's text: one shaped like a token is replaced, by the same stand-in everywhere."""
+    app = Flask("token-namer")
+
+    @app.get("/v1/networks/pixels/<int:pixel_id>")
+    def named(pixel_id: int) -> Response:
+        body = {**PostbackFactory().build(pixel_id), TOKEN_NAME: 1, "brand_new_field": 2}
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    junit, md, reports = _reports(tmp_path)
+    with LocalServer(app) as local:
+        code, out, err = run(
+            ["--base-url", local.url, "--pixel-id", "1", "--strict", *FAST, *reports], capsys
+        )
+    assert code == 1  # drift fails under --strict
+    stand_in = shown_name(TOKEN_NAME)
+    assert re.fullmatch(rf"\[a name of {len(TOKEN_NAME)} characters #[0-9a-f]{{8}}\]", stand_in)
+    for produced in (out + err, junit.read_text(), md.read_text()):
+        assert TOKEN_NAME not in produced
+        assert "4eC39HqL" not in produced
+        assert f"${stand_in}" in produced
+        assert "$.brand_new_field" in produced  # a name shaped like Everflow's, as it is
 
 
 @pytest.mark.slow

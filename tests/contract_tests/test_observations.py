@@ -7,6 +7,7 @@ import httpx
 from contract_tests import ContractClient, run_contract
 from contract_tests import observations as seen
 from mock_server import create_app
+from openapi.remote.checks import shown_name
 
 REQUEST = httpx.Request("GET", "http://x/v1/networks/pixels/1")
 
@@ -80,6 +81,13 @@ def test_an_unknown_key_is_reported_by_status_and_field_names_never_the_text() -
     html = httpx.Response(401, text="<html>nope</html>", request=REQUEST)
     assert seen.unknown_key("prod", html)[0].actual == "401, not JSON"
     assert seen.unknown_key("prod", None) == []
+
+
+def test_an_error_bodys_token_shaped_field_name_is_named_by_its_stand_in() -> None:
+    token = "AKIAIOSFODNN7EXAMPLE1234"
+    refused = seen.unknown_key("prod", answer(401, {"error": "no", token: "x"}))
+    assert refused[0].actual == f"401, a JSON object with fields: {shown_name(token)}, error"
+    assert token not in str(refused[0])
 
 
 def test_a_sort_is_reported_as_honoured_or_not() -> None:

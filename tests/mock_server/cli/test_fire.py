@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ from mock_server import cli
 from mock_server.cli.fire import (
     ADMIN_TOKEN_ENV,
     MACRO_NAMES,
+    MAX_FIRE_ANSWER_BYTES,
     NONE_APPLIES,
     format_deliveries,
     format_not_applied,
@@ -198,13 +200,20 @@ def test_a_redirect_is_not_followed_and_is_exit_2(
     assert TOKEN not in err
 
 
-def run_fire(base_url: str, proxy: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_fire(
+    base_url: str, proxy: str, *args: str, token: bool = True
+) -> subprocess.CompletedProcess[str]:
     """``everflow-mock fire`` in a process of its own whose environment names ``proxy``
-    as the proxy for everything."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+    as the proxy for everything, and the admin token unless not ``token``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in PROXY_VARIABLES and k != ADMIN_TOKEN_ENV
+    }
     for name in ("http_proxy", "https_proxy", "all_proxy"):
         env[name] = env[name.upper()] = proxy
-    env[ADMIN_TOKEN_ENV] = TOKEN
+    if token:
+        env[ADMIN_TOKEN_ENV] = TOKEN
     return subprocess.run(
         [sys.executable, "-m", "mock_server.cli", "fire", "--base-url", base_url,
          "--offer-id", "12", "--affiliate-id", "7", *args],
@@ -231,14 +240,85 @@ def test_a_loopback_mock_is_reached_without_the_environment_proxy(
 @pytest.mark.slow
 def test_a_mock_elsewhere_is_reached_through_the_environment_proxy() -> None:
     # The contract client's rule (environment_proxy): proxies are honoured, but not for
-    # loopback. The proxy here answers as no mock does, which is exit 2.
+    # loopback. The proxy here answers as no mock does, which is exit 2. No admin token:
+    # plain http elsewhere carries none (test_the_admin_token_never_goes_over_plain_http...).
     with PostbackReceiver() as proxy:
-        done = run_fire("http://mock.example:4010", proxy.url)
+        done = run_fire("http://mock.example:4010", proxy.url, token=False)
 
     (asked,) = proxy.requests
     assert asked.target.startswith("http://mock.example:4010/__admin/conversions?")
     assert done.returncode == 2
     assert "is not the mock" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "base_url", ["http://mock.example:4010", "http://10.1.2.3:4010/v1", "HTTP://Mock.Example"]
+)
+def test_the_admin_token_never_goes_over_plain_http_to_another_host(base_url: str) -> None:
+    with PostbackReceiver() as proxy:  # where the request would go: the environment's proxy
+        done = run_fire(base_url, proxy.url)
+        time.sleep(0.2)
+        assert proxy.requests == []
+    assert done.returncode == 2
+    assert f"refusing to send the admin token (${ADMIN_TOKEN_ENV}) over plain http" in done.stderr
+    assert "https address as --base-url" in done.stderr
+    assert TOKEN not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+# What fire reads of an answer: as the contract client reads one, bounded.
+
+
+@pytest.mark.slow
+def test_an_answer_past_the_cap_is_not_read_past_it(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 65 MiB of a JSON string once decoded, 65 KB on the wire: read only up to the cap
+    padding = gzip.compress(b'{"deliveries": [], "x": "' + b"0" * (65 << 20) + b'"}')
+    httpserver.expect_request("/__admin/conversions", method="POST").respond_with_data(
+        padding, headers={"Content-Encoding": "gzip"}, content_type="application/json"
+    )
+    code = cli.main(
+        ["fire", "--base-url", httpserver.url_for("/v1"), "--offer-id", "1", "--affiliate-id", "7"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"is larger than {MAX_FIRE_ANSWER_BYTES} bytes once decoded (gzip)" in err
+    (asked, _), *_ = httpserver.log
+    assert asked.headers["Accept-Encoding"] == "gzip, deflate"  # no more than it decodes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("content", "headers", "said"),
+    [
+        (
+            gzip.compress(gzip.compress(b'{"deliveries": []}')),
+            {"Content-Encoding": "gzip, gzip"},
+            "is encoded 2 times",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, {}, "is not the mock"),
+    ],
+    ids=["stacked encodings", "nested too deep"],
+)
+def test_an_answer_no_mock_gives_is_refused_unread(
+    content: bytes,
+    headers: dict[str, str],
+    said: str,
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    httpserver.expect_request("/__admin/conversions", method="POST").respond_with_data(
+        content, headers=headers, content_type="application/json"
+    )
+    code = cli.main(
+        ["fire", "--base-url", httpserver.url_for("/v1"), "--offer-id", "1", "--affiliate-id", "7"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert said in err
+    assert "Traceback" not in err
 
 
 # How many postbacks applied, and why the others did not.

@@ -98,7 +98,19 @@ def test_sec_fetch_site_other_than_same_origin_or_none_is_refused(
         ("http://evil.example", "127.0.0.1:4010", "http", True),
         ("http://127.0.0.1:8123", "127.0.0.1:4010", "http", True),  # another port
         ("http://localhost:4010", "127.0.0.1:4010", "http", True),  # another host
-        ("https://127.0.0.1:4010", "127.0.0.1:4010", "http", True),  # another scheme
+        # https: the service's own page behind a reverse proxy that ends TLS
+        ("https://127.0.0.1:4010", "127.0.0.1:4010", "http", False),
+        ("https://10.0.0.5", "10.0.0.5", "http", False),  # no port: the scheme's, 443
+        ("https://10.0.0.5:8443", "10.0.0.5:8443", "http", False),
+        ("http://127.0.0.1:4010", "127.0.0.1:4010", "https", False),
+        ("https://10.0.0.5", "10.0.0.5:80", "http", True),  # 443 is not 80
+        ("https://10.0.0.5:80", "10.0.0.5", "http", True),  # no port: https's 443
+        ("https://evil.example", "10.0.0.5", "http", True),  # cross-site, https or not
+        ("https://evil.example", "127.0.0.1:4010", "https", True),
+        ("https://127.0.0.1:8123", "127.0.0.1:4010", "http", True),  # another port
+        ("https://localhost:4010", "127.0.0.1:4010", "http", True),  # another host
+        ("ftp://127.0.0.1:4010", "127.0.0.1:4010", "http", True),  # no web page's scheme
+        ("ws://127.0.0.1:4010", "127.0.0.1:4010", "http", True),
         ("null", "127.0.0.1:4010", "http", True),  # a sandboxed page, a file
         ("null", "", "http", True),
         ("http://127.0.0.1:4010/path", "127.0.0.1:4010", "http", True),

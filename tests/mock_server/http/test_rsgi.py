@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -16,6 +17,7 @@ from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
 from mock_server.core.config import RateLimit
 from mock_server.core.faults import InjectedFault
+from mock_server.http import rsgi
 from mock_server.http.rsgi import (
     _SHORT_SWITCH,
     CUT_SHORT,
@@ -26,6 +28,7 @@ from mock_server.http.rsgi import (
 from mock_server.http.rsgi_scope import environ_of
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.state.journal import HEADER_BYTES
+from mock_server.testing.spawn import spawn_serve
 
 KEY = [("x-eflow-api-key", "rsgi-key")]
 T = TypeVar("T")
@@ -226,15 +229,96 @@ def test_an_admin_upload_reaches_flask_in_pieces(run: Run[Protocol]) -> None:
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_a_body_over_the_limit_is_413_without_reading_it_all(
+def test_a_body_over_the_limit_is_read_to_its_end_and_dropped_then_413(
     declared: bool, run: Run[Protocol]
 ) -> None:
     front = RsgiFront(create_app(MockConfig(max_body=1000)))
-    headers = [("content-length", "5000")] if declared else []
-    chunks = Protocol(b"x" * 600, b"x" * 600, b"x" * 600)
+    headers = [("content-length", "1800")] if declared else []
+    chunks = CountingProtocol(b"x" * 600, b"x" * 600, b"x" * 600)
     refused = run(front, call(front, Scope("PUT", "/__admin/pixels/702", "", headers), chunks))
     assert refused.status == 413
     assert set(json.loads(refused.body)) == {"error"}
+    assert chunks.read == 3  # all of it: the client can finish sending and read the 413
+    assert front.pipeline.state.store.get(702) is None
+
+
+class EndlessProtocol(Protocol):
+    """A body that never ends, in pieces of ``PIECE`` bytes, counting those read."""
+
+    PIECE = 1000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read = 0
+
+    async def _pieces(self) -> AsyncIterator[bytes]:
+        while True:
+            self.read += 1
+            yield b"x" * self.PIECE
+
+
+def test_a_body_over_the_limit_is_dropped_only_up_to_the_drain_bound(
+    run: Run[Protocol], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rsgi, "DRAIN_BYTES", 20_000)
+    front = RsgiFront(create_app(MockConfig(max_body=1000)))
+    endless = EndlessProtocol()
+    refused = run(front, call(front, Scope("PUT", "/__admin/pixels/702", "", []), endless))
+    assert refused.status == 413
+    assert endless.read == 21  # up to DRAIN_BYTES, and one piece past it: then no more
+    declared = CountingProtocol(b"x" * 600, stall=True)  # would wait an hour if it were read
+    too_long = Scope("PUT", "/__admin/pixels/702", "", [("content-length", "20001")])
+    assert run(front, call(front, too_long, declared)).status == 413
+    assert declared.read == 0  # declared longer than the bound: answered at once
+
+
+def test_a_body_over_the_limit_is_dropped_only_until_the_read_timeout(run: Run[Protocol]) -> None:
+    front = RsgiFront(create_app(MockConfig(max_body=1000, read_timeout=0.2)))
+    stalled = CountingProtocol(b"x" * 1500, stall=True)
+    started = time.perf_counter()
+    refused = run(front, call(front, Scope("PUT", "/__admin/pixels/702", "", []), stalled))
+    assert refused.status == 413
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_client_that_sends_all_before_reading_gets_the_413_on_a_real_socket(
+    declared: bool,
+) -> None:
+    """granian stops reading a body nobody reads: a client that writes its whole body
+    before it reads (urllib, a plain socket) hit a broken pipe instead of the 413 once the
+    body passed what the sockets' buffers hold (a few MB on loopback)."""
+    size = 24 * 1024 * 1024
+    piece = b"x" * 65536
+    with spawn_serve("--server", "granian", "--quiet", "--max-body", "1000") as mock:
+        port = int(mock.root.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            framing = f"Content-Length: {size}" if declared else "Transfer-Encoding: chunked"
+            sock.sendall(
+                f"POST /v1/networks/pixels HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"X-Eflow-Api-Key: k\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+                .encode()
+            )  # fmt: skip
+            for _ in range(size // len(piece)):  # a BrokenPipeError here is the bug
+                sock.sendall(piece if declared else b"10000\r\n" + piece + b"\r\n")
+            if not declared:
+                sock.sendall(b"0\r\n\r\n")
+            answer = sock.makefile("rb")
+            assert answer.readline().startswith(b"HTTP/1.1 413 ")
+            headers = {}
+            while (line := answer.readline()) != b"\r\n":
+                name, _, value = line.decode().partition(":")
+                headers[name.lower()] = value.strip()
+            assert json.loads(answer.read(int(headers["content-length"]))) == {
+                "error": "The request body is too large."
+            }
+            # read to its end, the body leaves the connection usable: the next request is read
+            sock.sendall(
+                f"GET /v1/networks/pixels/3 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "X-Eflow-Api-Key: k\r\n\r\n".encode()
+            )
+            assert answer.readline().startswith(b"HTTP/1.1 200 ")
 
 
 def test_a_body_that_ends_before_its_content_length_is_400_and_changes_nothing(

@@ -555,6 +555,8 @@ PAGE_HEADERS = [
     {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:8123"},  # another port
     {"Sec-Fetch-Site": "CROSS-SITE"},
     {"Origin": "http://localhost:8123"},  # a browser that sends no Sec-Fetch-Site
+    {"Origin": "https://evil.example"},  # https is no pass: the host is compared
+    {"Origin": "https://localhost:8123"},
     # DNS rebinding: the page's own name pointed at 127.0.0.1, same-origin to the browser
     {"Host": "attacker.rebind.example:5700", "Sec-Fetch-Site": "same-origin"},
     {"Host": "evil.example"},
@@ -586,6 +588,9 @@ def test_a_web_page_cannot_drive_the_proxy(httpserver: HTTPServer) -> None:
             # curl, httpx, requests: no Origin, no Sec-Fetch-Site, JSON declared
             write = http.post("/v1/networks/pixels", content=body, headers=JSON_TYPE)
             read = http.get("/v1/networks/pixels/1")
+            # its own page behind a reverse proxy that ends TLS: an https Origin, same host
+            behind_tls = {"Origin": f"https://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
+            tls_read = http.get("/v1/networks/pixels/1", headers=behind_tls)
             own_origin = {"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
             journal = http.get("/__admin/requests", headers=own_origin)
     finally:
@@ -594,9 +599,10 @@ def test_a_web_page_cannot_drive_the_proxy(httpserver: HTTPServer) -> None:
     assert (plain.status_code, form.status_code) == (415, 415)
     assert arrived_before == 0  # nothing a page sent reached the upstream, key or not
     assert (write.status_code, read.status_code, journal.status_code) == (200, 200, 200)
-    assert [request.method for request, _ in httpserver.log] == ["POST", "GET"]
+    assert tls_read.status_code == 200
+    assert [request.method for request, _ in httpserver.log] == ["POST", "GET", "GET"]
     # refusals are in the access log, not in the journal
-    assert [e["method"] for e in journal.json()["requests"]] == ["POST", "GET"]
+    assert [e["method"] for e in journal.json()["requests"]] == ["POST", "GET", "GET"]
     assert out.count("POST /v1/networks/pixels 403") == len(PAGE_HEADERS) * 2
     assert out.count("POST /v1/networks/pixels 415") == 2
     assert "Traceback" not in err

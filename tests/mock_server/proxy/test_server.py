@@ -11,9 +11,11 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
+from fixtures import PostbackFactory
 from mock_server.proxy.forward import Answer
 from mock_server.proxy.server import MAX_BODY, sendable
 from mock_server.testing.local_server import LocalServer
+from openapi.remote.checks import shown_name
 
 from .conftest import BYTE_EQUAL_ID, DRIFT_ID, KEY, Proxy, leaks, pieces
 
@@ -174,6 +176,36 @@ def test_the_upstreams_own_violations_header_is_replaced(httpserver: HTTPServer)
     finally:
         proxy.close()
     assert got.headers.get_list("X-Everflow-Violations") == ["0"]
+
+
+TOKEN_NAME = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+
+
+@pytest.mark.slow
+def test_a_token_shaped_field_name_is_one_stand_in_in_the_journal_and_reports(
+    httpserver: HTTPServer,
+) -> None:
+    from openapi.remote.reporting import junit_xml, markdown
+
+    body = {**PostbackFactory().build(5), TOKEN_NAME: "x", "brand_new_field": 1}
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json(body)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+        journal = proxy.http.get("/__admin/requests").json()["requests"]
+        report = proxy.tally.report()
+        keys = proxy.upstream.keys
+        outputs = [json.dumps(journal), proxy.log, markdown(report, keys), junit_xml(report, keys)]
+    finally:
+        proxy.close()
+    assert got.json()[TOKEN_NAME] == "x"  # the answer passes on as it came
+    stand_in = f"${shown_name(TOKEN_NAME)}"
+    assert sorted(journal[0]["undocumented_fields"]) == sorted([stand_in, "$.brand_new_field"])
+    for produced in outputs:
+        assert TOKEN_NAME not in produced
+        assert "16C7e42F" not in produced
+    for produced in outputs[2:]:
+        assert stand_in in produced
 
 
 ESCAPES = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -11,7 +13,9 @@ from openapi.remote.checks import (
     DriftTracker,
     check_answer,
     conditional_fields,
+    field_path,
     judge_answer,
+    shown_name,
     undocumented_paths,
 )
 from openapi.remote.findings import Finding
@@ -203,8 +207,61 @@ def test_no_value_an_answer_holds_is_quoted_in_a_finding() -> None:
     assert "sekret" not in said
     assert "example.com" not in said
     assert "pixel_id at $.network_pixel_id: expected 5, got a string of 34 characters" in said
-    assert "$[a name of 34 characters]" in said  # an undocumented property, named by size
+    # an undocumented property, named by its size and digest
+    assert re.search(r"\$\[a name of 34 characters #[0-9a-f]{8}\]", said)
     assert "$.brand_new_field" in said  # one shaped like a field's name, as it is
     odd_type = check_answer("t", "p", answer(200, body, content_type=f"text/{PLANTED}"), 5, 200)
     assert "expected application/json, got a media type of 39 characters" in _said(odd_type)
     assert "sekret" not in _said(odd_type)
+
+
+TOKEN_SHAPED = [
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",  # a payment provider's secret key
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",  # a code host's token
+    "AKIAIOSFODNN7EXAMPLE",  # a cloud access key id
+    "eyJhbGciOiJIUzI1NiJ9",  # a JWT's header
+    "api_key_abcdef1234567890",
+    "partner_token_a1b2c3d4e5f6",
+    "kQxZpLmWvRtYbNcD",  # letters only, mixed case
+    "550e8400-e29b-41d4-a716-446655440000",
+    "jo.doe@example.com",
+    "x" * 41,  # longer than any field's name
+    "Brand_New",
+    "café",
+]
+
+
+@pytest.mark.parametrize("name", TOKEN_SHAPED)
+def test_a_name_not_known_safe_is_shown_by_size_and_digest(name: str) -> None:
+    shown = shown_name(name)
+    assert re.fullmatch(rf"\[a name of {len(name)} characters #[0-9a-f]{{8}}\]", shown)
+    assert name not in shown
+    assert field_path("$.relationship", name) == f"$.relationship{shown}"
+
+
+@pytest.mark.parametrize(
+    "name", ["brand_new_field", "sub1", "adv10", "time_created", "error", "x_"]
+)
+def test_a_name_shaped_like_everflows_fields_is_shown_as_it_is(name: str) -> None:
+    assert shown_name(name) == name
+    assert field_path("$.a", name) == f"$.a.{name}"
+
+
+def test_a_stand_in_is_the_same_for_the_same_name_and_differs_for_another() -> None:
+    one, same, other = (
+        shown_name(n) for n in (TOKEN_SHAPED[0], TOKEN_SHAPED[0], "sk_live_" + "Z" * 24)
+    )
+    assert one == same
+    assert one != other  # one length, another name: told apart
+    assert shown_name("k\udc00") == shown_name("k\udc00")  # a lone surrogate too
+
+
+def test_drift_names_a_token_shaped_field_by_its_stand_in_only() -> None:
+    body = PostbackFactory().build(5)
+    body[TOKEN_SHAPED[0]] = 1
+    body["relationship"][TOKEN_SHAPED[1]] = {"deeper": 1}
+    paths = list(undocumented_paths(body, component_schema("PartnerPostback")))
+    assert sorted(paths) == sorted(
+        [f"$.relationship{shown_name(TOKEN_SHAPED[1])}", f"${shown_name(TOKEN_SHAPED[0])}"]
+    )
+    assert not any(name in path for path in paths for name in TOKEN_SHAPED[:2])
