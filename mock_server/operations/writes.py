@@ -18,6 +18,7 @@ from mock_server.data import strictjson
 from openapi import Violation, load_spec, spec_rules
 from openapi.fast_validation import violations
 from openapi.spec import resolved
+from openapi.text import cut, listed
 
 MAX_LISTED = 3
 """How many of a body's problems a 400 names (the rest are counted)."""
@@ -85,7 +86,7 @@ def read_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
     try:
         body = strictjson.loads(data or b"")
     except strictjson.StrictJSONError as error:
-        raise ApiError(400, _cut(f"The body is not plain JSON: {error}")) from None
+        raise ApiError(400, cut(f"The body is not plain JSON: {error}", MAX_MESSAGE)) from None
     if not isinstance(body, dict):
         raise ApiError(400, f"The body must be a JSON object ({schema_name}).")
     problems = violations(body, schema_name)
@@ -135,16 +136,10 @@ def describe(problems: list[Violation]) -> str:
             line = problem.message
         else:
             line = f"{problem.path[2:]}: {problem.message}"
-        line = _cut(line)
+        line = cut(line, MAX_MESSAGE)
         if line not in said:
             said.append(line)
-    shown = "; ".join(said[:MAX_LISTED])
-    more = len(said) - MAX_LISTED
-    return shown + (f" (and {more} more)" if more > 0 else "")
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "..."
+    return listed(said, MAX_LISTED)
 
 
 def _postback(body: Mapping[str, Any], server: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.config import MockConfig
 from mock_server.core.errors import ApiError
 from mock_server.data.jsonout import dumps
 from mock_server.data.records import (
@@ -55,8 +56,8 @@ class PostbackStore:
     def __init__(
         self,
         initial: Sequence[dict[str, Any]],
-        max_postbacks: int = 200_000,
-        max_bytes: int = 512 * 1024 * 1024,
+        max_postbacks: int = MockConfig.max_postbacks,
+        max_bytes: int = MockConfig.max_store_bytes,
     ) -> None:
         start = initial if isinstance(initial, EncodedPostbacks) else encode_records(initial)
         self.max_postbacks = max_postbacks
