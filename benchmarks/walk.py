@@ -11,7 +11,7 @@ whose code is in one of the kit's packages (``openapi``, ``fixtures``, ``mock_se
 library in between, as Flask calling a view: the nearest kit frame below the call is the
 caller). Code of other libraries (Flask, werkzeug, the standard library) is not counted, nor
 the walk's own harness. ``--show`` prints
-each walk's sequence of modules.
+each walk's switches, the most frequent first.
 
 Walks: a GET of a stored postback, a PUT replacing it (the same body), a POST search, an
 admin call (``GET /__admin/requests``). Issue 30's goals: GET <= 8 modules and <= 12
@@ -24,6 +24,7 @@ import argparse
 import io
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,11 +104,12 @@ def _call(app: Callable[..., Any], walk: Walk) -> int:
     return int(status[0].split()[0])
 
 
-def trace(app: Callable[..., Any], walk: Walk) -> tuple[int, list[str], int]:
+def trace(app: Callable[..., Any], walk: Walk) -> tuple[int, list[str], list[str]]:
     """One request of ``walk``: its status, the kit modules whose code ran (one entry per
-    call), and the switches (calls from one kit module into another)."""
+    call), and the switches (``caller -> callee.function``, one per call from one kit
+    module into another)."""
     seen: list[str] = []
-    crossings = 0
+    crossings: list[str] = []
     names: dict[str, str | None] = {}
 
     def module_of(frame: FrameType) -> str | None:
@@ -117,7 +119,6 @@ def trace(app: Callable[..., Any], walk: Walk) -> tuple[int, list[str], int]:
         return names[filename]
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:
-        nonlocal crossings
         if event != "call":
             return
         module = module_of(frame)
@@ -128,7 +129,7 @@ def trace(app: Callable[..., Any], walk: Walk) -> tuple[int, list[str], int]:
         while caller is not None and module_of(caller) is None:
             caller = caller.f_back
         if caller is not None and module_of(caller) not in (module, __name__):
-            crossings += 1
+            crossings.append(f"{module_of(caller)} -> {module}.{frame.f_code.co_name}")
 
     sys.setprofile(profile)
     try:
@@ -140,7 +141,7 @@ def trace(app: Callable[..., Any], walk: Walk) -> tuple[int, list[str], int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--show", action="store_true", help="print each walk's modules")
+    parser.add_argument("--show", action="store_true", help="print each walk's switches")
     args = parser.parse_args()
 
     app = create_app(MockConfig(api_keys=(KEY,), rate_limit=None)).wsgi_app
@@ -163,9 +164,10 @@ def main() -> None:
         _call(app, walk)
         status, seen, crossings = trace(app, walk)
         modules = sorted(set(seen))
-        print(f"{walk.name:<24} {status:>6} {len(modules):>8} {crossings:>9}")
+        print(f"{walk.name:<24} {status:>6} {len(modules):>8} {len(crossings):>9}")
         if args.show:
-            print("    " + ", ".join(modules))
+            for crossing, times in Counter(crossings).most_common():
+                print(f"    {times:>3} {crossing}")
 
 
 if __name__ == "__main__":
