@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from openapi.text import cut
+
 MAX_KEY_SHOWN = 60
 """Longer keys are cut in paths, so that a hostile key cannot make a message huge."""
 
@@ -16,7 +18,6 @@ def json_path(parts: Iterable[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
             continue
-        if len(part) > MAX_KEY_SHOWN:
-            part = part[:MAX_KEY_SHOWN] + "..."
+        part = cut(part, MAX_KEY_SHOWN)
         out += f".{part if part.isprintable() else json.dumps(part)[1:-1]}"
     return out

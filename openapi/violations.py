@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from openapi.jsonpath import json_path
 from openapi.spec import load_spec
+from openapi.text import counted, cut
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -120,11 +121,6 @@ def known_values() -> frozenset[str]:
     return frozenset(found)
 
 
-def counted(n: int, noun: str) -> str:
-    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 error``, ``3 errors``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def shape(value: Any) -> str:
     """What a JSON value is, for a report, without its content: ``null``, a boolean, a
     number (up to ``HUGE_DIGITS`` digits), a string the spec names (``known_values``);
@@ -151,8 +147,7 @@ def shape(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+    return cut(json.dumps(value, default=str), MAX_SHOWN)
 
 
 BOUNDS = frozenset(
@@ -198,9 +193,7 @@ def expectation(keyword: str, asked: Any, instance: Any) -> tuple[str, str]:
 
 def describe(error: ValidationError, schema: Mapping[str, Any]) -> Violation:
     """A ``Violation`` for one jsonschema error raised while validating against ``schema``."""
-    message = error.message
-    if len(message) > MAX_MESSAGE:
-        message = message[: MAX_MESSAGE - 3] + "..."
+    message = cut(error.message, MAX_MESSAGE)
     keyword = str(error.validator)
     expected, actual = expectation(keyword, error.validator_value, error.instance)
     return Violation(

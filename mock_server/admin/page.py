@@ -36,6 +36,7 @@ from mock_server.operations.selection import list_conditions
 from mock_server.state.index import ID_FIELD, Condition, Contains, Equals
 from mock_server.state.mock_state import MockState
 from openapi.spec import load_spec, resolved
+from openapi.text import cut
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -220,10 +221,7 @@ def _last_number(state: MockState) -> int:
 
 def _short(value: Any) -> str:
     """``value`` as text fit for a table cell: long values are cut, with a note."""
-    text = "" if value is None else str(value)
-    if len(text) <= TEXT_LIMIT:
-        return text
-    return f"{text[:TEXT_LIMIT]}… ({len(text)} characters)"
+    return cut("" if value is None else str(value), TEXT_LIMIT, noted=True)
 
 
 def _pretty(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from openapi.remote.masking import printable as escaped
 from openapi.spec import resolved
+from openapi.text import cut, listed
 
 HEADER = "X-Everflow-Mock-Warning"
 MAX_NOTES = 8
@@ -97,14 +98,12 @@ def near(name: str, known: list[str]) -> list[str]:
 
 def header_value(notes: list[str]) -> str:
     """The header's value: ``ignored <note>; <note>...``, at most ``MAX_NOTES`` of them."""
-    shown = "; ".join(notes[:MAX_NOTES])
-    more = len(notes) - MAX_NOTES
-    return "ignored " + shown + (f" (and {more} more)" if more > 0 else "")
+    return "ignored " + listed(notes, MAX_NOTES)
 
 
 def _shown(name: str) -> str:
     """``name`` cut and made printable ASCII (a header value cannot carry the rest)."""
-    text = escaped(name[:MAX_NAME] + "..." if len(name) > MAX_NAME else name)
+    text = escaped(cut(name, MAX_NAME))
     return text.encode("ascii", "backslashreplace").decode("ascii")
 
 

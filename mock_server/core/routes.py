@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from mock_server.core.errors import MAX_ECHO
 from openapi.operations import Operation, operations
 from openapi.spec import api_key_header, resolved
+from openapi.text import cut
 
 MATCHES_REMEMBERED = 4096
 """How many paths' matches are kept (all forgotten at once past it), so that a client
@@ -75,8 +76,7 @@ class PatternListParameter(NamedTuple):
         if len(raws) > self.max_items:
             return f"At most {self.max_items} {self.name} parameters may be given."
         bad = next(raw for raw in raws if not self.pattern.search(raw))
-        shown = bad if len(bad) <= MAX_ECHO else bad[:MAX_ECHO] + "..."
-        return f"{self.name} {shown!r} is not documented: it must match {self.pattern.pattern}"
+        return f"{self.name} {cut(bad, MAX_ECHO)!r} is not documented: it must match {self.pattern.pattern}"
 
 
 QueryParameter = IntegerParameter | PatternListParameter

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from mock_server.data.jsonout import dumps
 from mock_server.data.strictjson import StrictJSONError
+from openapi.text import cut
 
 if TYPE_CHECKING:
     from openapi import Violation
@@ -209,8 +210,8 @@ def _shown(pixel_id: Any) -> Any:
     """The id as a report may show it: an int or string cut to a readable size, else ``None``."""
     if isinstance(pixel_id, int) and pixel_id.bit_length() > 128:
         return "<an integer of more than 38 digits>"
-    if isinstance(pixel_id, str) and len(pixel_id) > 40:
-        return pixel_id[:40] + "..."
+    if isinstance(pixel_id, str):
+        return cut(pixel_id, 40)
     return pixel_id if isinstance(pixel_id, (int, float, str)) else None
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openapi.text import cut as shortened
+
 TEXT_BYTES = 16 * 1024
 """The most of a rendered delivery, in characters: rendering a postback URL, HTML code or
 a platform event stops there (a longer postback URL is not sent), and a journal entry keeps
@@ -30,9 +32,7 @@ FINAL_STATES = frozenset({DELIVERED, FAILED, REFUSED, KEPT, CANCELLED})
 def cut(text: str, more: bool = False) -> str:
     """``text``, or its first ``TEXT_BYTES`` characters and a note when it is longer or when
     there was ``more`` of it (rendering stopped at ``TEXT_BYTES``)."""
-    if len(text) <= TEXT_BYTES and not more:
-        return text
-    return f"{text[:TEXT_BYTES]}... (more than {TEXT_BYTES:,} characters, cut)"
+    return shortened(text, TEXT_BYTES, noted=True, more=more)
 
 
 @dataclass

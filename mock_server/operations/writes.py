@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock_server.core.errors import ApiError
@@ -18,11 +19,14 @@ from mock_server.data import strictjson
 from openapi import Violation, load_spec, spec_rules
 from openapi.fast_validation import violations
 from openapi.spec import resolved
+from openapi.text import cut, listed
 
 MAX_LISTED = 3
 """How many of a body's problems a 400 names (the rest are counted)."""
 MAX_MESSAGE = 200
 """How much of one problem's message a 400 repeats (messages may quote the bad value)."""
+MAX_DEPTH = 32
+"""How deep ``_numbers`` follows a schema (a schema that names itself would never end)."""
 
 
 class Refused(ApiError):
@@ -85,35 +89,58 @@ def read_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
     try:
         body = strictjson.loads(data or b"")
     except strictjson.StrictJSONError as error:
-        raise ApiError(400, _cut(f"The body is not plain JSON: {error}")) from None
+        raise ApiError(400, cut(f"The body is not plain JSON: {error}", MAX_MESSAGE)) from None
     if not isinstance(body, dict):
         raise ApiError(400, f"The body must be a JSON object ({schema_name}).")
     problems = violations(body, schema_name)
     if problems:
         raise ApiError(400, describe(problems))
-    whole: dict[str, Any] = _whole(body, _schema(schema_name))
+    whole: dict[str, Any] = _whole(body, _numbers(schema_name))
     return whole
 
 
-def _schema(name: str) -> Mapping[str, Any]:
-    schema: Mapping[str, Any] = load_spec()["components"]["schemas"][name]
-    return schema
+@dataclass(frozen=True)
+class _Numbers:
+    """Where a schema types a number as an integer: the value itself (``integral``), its
+    properties', its items'. Read from the spec once per schema, so a write's body is made
+    whole without resolving a schema per value."""
+
+    integral: bool
+    properties: Mapping[str, _Numbers]
+    items: _Numbers | None
 
 
-def _whole(value: Any, schema: Mapping[str, Any]) -> Any:
-    """``value`` (valid by ``schema``) with integral floats made ints where the schema says
-    integer."""
+@functools.cache
+def _numbers(schema_name: str) -> _Numbers:
+    return _numbers_of(load_spec()["components"]["schemas"][schema_name], depth=0)
+
+
+def _numbers_of(schema: Mapping[str, Any], depth: int) -> _Numbers:
     schema = resolved(schema)
-    if isinstance(value, float) and _integral(schema.get("type")):
+    if depth >= MAX_DEPTH:
+        return _Numbers(_integral(schema.get("type")), {}, None)
+    properties = schema.get("properties") or {}
+    items = schema.get("items")
+    return _Numbers(
+        _integral(schema.get("type")),
+        {name: _numbers_of(inner, depth + 1) for name, inner in properties.items()},
+        _numbers_of(items, depth + 1) if isinstance(items, Mapping) else None,
+    )
+
+
+def _whole(value: Any, numbers: _Numbers) -> Any:
+    """``value`` (valid by the schema of ``numbers``) with integral floats made ints where
+    the schema says integer."""
+    if isinstance(value, float) and numbers.integral:
         return int(value)
     if isinstance(value, dict):
-        properties = schema.get("properties") or {}
+        properties = numbers.properties
         return {
             key: _whole(item, properties[key]) if key in properties else item
             for key, item in value.items()
         }
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        return [_whole(item, schema["items"]) for item in value]
+    if isinstance(value, list) and numbers.items is not None:
+        return [_whole(item, numbers.items) for item in value]
     return value
 
 
@@ -135,16 +162,10 @@ def describe(problems: list[Violation]) -> str:
             line = problem.message
         else:
             line = f"{problem.path[2:]}: {problem.message}"
-        line = _cut(line)
+        line = cut(line, MAX_MESSAGE)
         if line not in said:
             said.append(line)
-    shown = "; ".join(said[:MAX_LISTED])
-    more = len(said) - MAX_LISTED
-    return shown + (f" (and {more} more)" if more > 0 else "")
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "..."
+    return listed(said, MAX_LISTED)
 
 
 def _postback(body: Mapping[str, Any], server: Mapping[str, Any]) -> dict[str, Any]:

@@ -294,7 +294,8 @@ class Pipeline(ErrorReplies):
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
         call = Call(self.state, operation, params, wanted, body, given)
-        call.ignore(notes)
+        if notes:
+            call.ignore(notes)
         try:
             reply = handler(call)
         except InvalidRecords as invalid:  # a postback the mock made itself breaks the spec

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from openapi.remote.findings import Finding, Mode, Report, Write
+from openapi.text import cut
 
 MAX_FINDINGS = 10_000
 """Findings (and requests) a report lists; past it they are still counted in the summary."""
@@ -20,10 +21,6 @@ MAX_NAMED = 50
 """Violations named in one journal entry (the count is always whole)."""
 MAX_TEXT = 1024
 """Characters of a path or query a journal entry keeps."""
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}... ({len(text)} characters, cut)"
 
 
 def violation(finding: Finding) -> dict[str, str]:
@@ -83,7 +80,7 @@ class Tally:
             self.unsent += outcome in UNSENT
             self.unanswered += outcome in UNANSWERED
             number = sum(self.requests.values())
-            probe = f"#{number} {method} {_cut(path)}"
+            probe = f"#{number} {method} {cut(path, MAX_TEXT, noted=True)}"
             if len(self._probes) < MAX_FINDINGS:
                 self._probes.append(probe)
             room = MAX_FINDINGS - len(self._findings)
@@ -99,8 +96,8 @@ class Tally:
                 {
                     "time": time.time(),
                     "method": method,
-                    "path": _cut(path),
-                    "query": _cut(query),
+                    "path": cut(path, MAX_TEXT, noted=True),
+                    "query": cut(query, MAX_TEXT, noted=True),
                     "operation": operation,
                     "status": status,
                     "upstream": outcome,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.ignored import warning_of
 from openapi.remote.masking import printable as escaped
+from openapi.text import cut
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -50,7 +51,7 @@ def printable(text: str, limit: int = MAX_PATH) -> str:
     """``text`` cut to ``limit`` characters (ending in ``...``), with unprintable
     characters written as Python escapes: a request cannot forge or garble console lines
     (``GET /%0a[...] fake line`` arrives as a decoded newline)."""
-    return escaped(text[:limit] + "..." if len(text) > limit else text)
+    return escaped(cut(text, limit))
 
 
 def stdout_writer() -> Callable[[bytes], object]:

@@ -201,8 +201,8 @@ def serve_waitress(
     app: WSGIApplication,
     options: ServerOptions,
     listener: socket.socket,
-    read_timeout: float = 120.0,
-    max_body: int = 512 * 1024 * 1024,
+    read_timeout: float = MockConfig.read_timeout,
+    max_body: int = MockConfig.max_body,
 ) -> None:
     """Serve a WSGI app on waitress on ``listener`` until Ctrl-C or SIGTERM, bounded as
     ``everflow-mock serve`` is (connections, header bytes, body bytes, read timeout): the

@@ -15,6 +15,7 @@ from mock_server.core.environ import header_name
 from mock_server.data.strictjson import StrictJSONError, loads
 from openapi.remote.masking import MASK
 from openapi.spec import api_key_header
+from openapi.text import cut
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 """Headers masked besides the spec's API key header."""
@@ -47,12 +48,6 @@ def _header_pairs(
     if isinstance(headers, list):
         return headers
     return [(name, value) for name, value in headers.items() if name[:5] == "HTTP_"]
-
-
-def _cut(value: str) -> str:
-    if len(value) <= VALUE_BYTES:
-        return value
-    return f"{value[:VALUE_BYTES]}... ({len(value)} characters, cut)"
 
 
 def _query(query: str) -> dict[str, str | list[str]]:
@@ -161,8 +156,8 @@ class Journal:
         if body:
             size += len(body)
         if size > ENTRY_BYTES:
-            path, query = _cut(path), _cut(query)
-            headers = [(k, _cut(v)) for k, v in _header_pairs(headers)[:64]]
+            path, query = cut(path, VALUE_BYTES, noted=True), cut(query, VALUE_BYTES, noted=True)
+            headers = [(k, cut(v, VALUE_BYTES, noted=True)) for k, v in _header_pairs(headers)[:64]]
             if body:
                 text = body[: VALUE_BYTES * 4].decode("utf-8", "replace")[:VALUE_BYTES]
                 kept = f"{text}... ({len(body)} bytes, cut)"

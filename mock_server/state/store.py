@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.config import MockConfig
 from mock_server.core.errors import ApiError
 from mock_server.data.jsonout import dumps
 from mock_server.data.records import (
@@ -55,8 +56,8 @@ class PostbackStore:
     def __init__(
         self,
         initial: Sequence[dict[str, Any]],
-        max_postbacks: int = 200_000,
-        max_bytes: int = 512 * 1024 * 1024,
+        max_postbacks: int = MockConfig.max_postbacks,
+        max_bytes: int = MockConfig.max_store_bytes,
     ) -> None:
         start = initial if isinstance(initial, EncodedPostbacks) else encode_records(initial)
         self.max_postbacks = max_postbacks
@@ -128,18 +129,25 @@ class PostbackStore:
         generated postback; storing it grows the store, so ``StoreFull`` applies as to a
         create). Whatever ``change`` raises, and ``InvalidRecords`` for a result that
         breaks the spec, leave the store as it was.
+
+        ``change`` and the validation run without the store's lock (a slow or re-entrant
+        change cannot hold up other requests); the result is stored only if the postback is
+        still the one ``change`` was given, else ``change`` runs again on the newer one.
         """
-        with self._lock:
-            current = self._items.get(pixel_id)
+        while True:
+            seen = self._items.get(pixel_id)
+            current = missing if seen is None else seen
             if current is None:
-                if missing is None:
-                    return None
-                self._check_room()
-                current = missing
+                return None
             body = change(json.loads(current))
             data = _admitted(pixel_id, body)
-            self._keep(pixel_id, body, data)
-        return data
+            with self._lock:
+                if self._items.get(pixel_id) is not seen:
+                    continue
+                if seen is None:
+                    self._check_room()
+                self._keep(pixel_id, body, data)
+            return data
 
     def delete(self, pixel_id: int) -> bool:
         """Remove ``pixel_id``; returns whether it was there."""

@@ -13,6 +13,7 @@ from mock_server.core.controls import FAULTS
 from mock_server.data.records import InvalidRecords
 from mock_server.pipeline.registry import get_pipeline, get_state
 from mock_server.state.mock_state import MockState
+from openapi.text import cut
 
 SHOWN = 200
 """How much of a request's body or query an ``assert_requested`` failure repeats."""
@@ -50,8 +51,7 @@ class InvalidPostback(InvalidRecords):
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+    return cut(repr(value), SHOWN)
 
 
 def _describe(number: int, entry: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from openapi.files import write_whole
 from openapi.remote.findings import UNFINISHED_CHECKS, Finding, Report, redact
 from openapi.remote.masking import Secrets, as_secrets, printable
-from openapi.violations import counted
+from openapi.text import counted
 
 MODES = {
     "read-only": "read-only",

@@ -141,5 +141,16 @@ def test_integral_floats_become_ints_only_where_the_spec_says_integer() -> None:
 def test_an_integral_float_becomes_an_int_wherever_the_schema_says_integer(
     schema: dict[str, Any], whole: float
 ) -> None:
-    made = writes._whole({"n": 3.0}, {"type": "object", "properties": {"n": schema}})["n"]
+    numbers = writes._numbers_of({"type": "object", "properties": {"n": schema}}, depth=0)
+    made = writes._whole({"n": 3.0}, numbers)["n"]
     assert (made, type(made)) == (whole, type(whole))
+
+
+def test_a_schema_that_names_itself_is_followed_to_a_bounded_depth() -> None:
+    looped: dict[str, Any] = {"type": "object", "properties": {}}
+    looped["properties"]["next"] = looped
+    numbers = writes._numbers_of(looped, depth=0)
+    for _ in range(writes.MAX_DEPTH):
+        assert numbers.properties
+        numbers = numbers.properties["next"]
+    assert numbers.properties == {}

@@ -91,7 +91,7 @@ def test_long_paths_and_queries_are_cut_in_the_journal() -> None:
     )
     (entry,) = t.journal()
     assert len(entry["path"]) < 1100
-    assert entry["query"].endswith("(5002 characters, cut)")
+    assert entry["query"].endswith("(5,002 characters, cut)")
 
 
 def test_the_summary_says_how_many_requests_never_reached_the_upstream() -> None:

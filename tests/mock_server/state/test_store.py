@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -221,3 +222,20 @@ def test_prepare_builds_the_index_before_the_first_page() -> None:
     store.prepare()
     assert store._index is not None
     assert b'"total_count":54' in store.page([], 1, 50)
+
+
+def test_a_change_runs_without_the_lock_and_again_when_another_write_came_first() -> None:
+    store = PostbackStore([FACTORY.build(1, delivery_method="postback", delay_ms=1)])
+    seen: list[int] = []
+
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        seen.append(body["delay_ms"])
+        if len(seen) == 1:  # another write lands while this change is being made
+            store.put(1, {**body, "delay_ms": 2})
+        return {**body, "delay_ms": body["delay_ms"] + 10}
+
+    data = store.update(1, change)
+    assert seen == [1, 2]
+    assert data is not None
+    assert json.loads(data)["delay_ms"] == 12
+    assert store.get(1) == data
