@@ -244,9 +244,17 @@ def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
         "path": _short(entry["path"] + (f"?{query}" if query else "")),
         "status": "" if entry["status"] is None else str(entry["status"]),
         "operation": entry["operation"] or "",
+        "ms": "" if entry["ms"] is None else f"{entry['ms']:.1f}",
+        "verdict": _verdict(entry["verdict"]),
         "warning": _short(entry.get("warning", "")),
         "fault": entry.get("fault", ""),
     }
+
+
+def _verdict(verdict: Mapping[str, str]) -> str:
+    """What the spec said of a request and its answer, in a few words, then why."""
+    said = f"request {verdict['request']}, answer {verdict['answer']}"
+    return _short(f"{said}: {verdict['detail']}" if verdict["detail"] else said)
 
 
 def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:

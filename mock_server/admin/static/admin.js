@@ -2,7 +2,7 @@
 // Everything it shows is data: it builds elements and sets textContent, never HTML.
 "use strict";
 
-const COLUMNS = ["time", "method", "path", "status", "operation", "warning", "fault"];
+const COLUMNS = ["time", "method", "path", "status", "operation", "ms", "verdict", "warning", "fault"];
 const POLL_MS = 1000;
 
 function cell(text, className) {
