@@ -1,8 +1,10 @@
-// The admin page's one script: follows the journal, fires conversions, resets the mock.
-// Everything it shows is data: it builds elements and sets textContent, never HTML.
+// The admin page's one script: follows the journal and the deliveries, fires conversions,
+// resets the mock, signs in with the admin token. Everything it shows is data: it builds
+// elements and sets textContent, never HTML.
 "use strict";
 
 const COLUMNS = ["time", "method", "path", "status", "operation", "ms", "verdict", "warning", "fault"];
+const DELIVERY_COLUMNS = ["target", "rendered", "state", "status", "ms", "failure", "deactivated"];
 const POLL_MS = 1000;
 
 function cell(text, className) {
@@ -58,6 +60,56 @@ function followJournal(table) {
   window.setTimeout(poll, POLL_MS);
 }
 
+function deliveryRow(table, row) {
+  const tr = document.createElement("tr");
+  tr.appendChild(cell(String(row.id)));
+  const pixel = document.createElement("td");
+  const link = document.createElement("a");
+  link.href = table.dataset.postback + encodeURIComponent(String(row.pixel));
+  link.textContent = String(row.pixel);
+  pixel.appendChild(link);
+  tr.appendChild(pixel);
+  for (const name of DELIVERY_COLUMNS) {
+    tr.appendChild(cell(String(row[name] ?? ""), name === "rendered" ? "wide" : ""));
+  }
+  return tr;
+}
+
+// Deliveries change state (pending, then delivered or failed): each poll shows them anew.
+function followDeliveries(table) {
+  const state = document.getElementById("follow-state");
+  async function poll() {
+    try {
+      const answer = await fetch(table.dataset.poll, { headers: { Accept: "application/json" } });
+      if (!answer.ok) {
+        throw new Error("HTTP " + answer.status);
+      }
+      const news = await answer.json();
+      table.tBodies[0].replaceChildren(...news.rows.map((row) => deliveryRow(table, row)));
+      state.textContent = "following";
+    } catch (error) {
+      state.textContent = "not following: " + error.message;
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+  window.setTimeout(poll, POLL_MS);
+}
+
+function tokenForm(form) {
+  const result = document.getElementById("token-result");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const token = new FormData(form).get("token");
+    const answer = await fetch(form.dataset.action, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + token, Accept: "application/json" },
+    });
+    if (await say(result, answer)) {
+      window.location.reload();
+    }
+  });
+}
+
 async function say(target, answer) {
   if (answer.ok) {
     return true;
@@ -99,7 +151,6 @@ function fireForm(form) {
     if (await say(result, answer)) {
       const fired = await answer.json();
       result.textContent = fired.deliveries.length + " deliveries started";
-      window.location.reload();
     }
   });
 }
@@ -118,6 +169,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const journal = document.getElementById("journal");
   if (journal) {
     followJournal(journal);
+  }
+  const deliveries = document.getElementById("deliveries");
+  if (deliveries) {
+    followDeliveries(deliveries);
+  }
+  const token = document.getElementById("token");
+  if (token) {
+    tokenForm(token);
   }
   const form = document.getElementById("fire");
   if (form) {

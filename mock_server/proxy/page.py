@@ -1,0 +1,75 @@
+"""The admin page as ``everflow-mock proxy`` serves it: violations and drift by operation,
+and the latest requests, as the proxy's summary and journal give them.
+
+The mock's page (``mock_server.admin.page``) with one view of the proxy's own: the same
+templates, script, stylesheet and headers (no inline script, nothing from elsewhere), in a
+Flask app built on the first request for it. ``ProxyApp`` hands it ``/__admin/ui/...`` and a
+browser's navigation to ``/__admin/`` after its own guard (the web-page guard, loopback
+clients only); the data is ``Tally``'s counts and journal, which hold no header value, no
+body and no key.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from mock_server.proxy.tally import Tally
+
+JOURNAL_ROWS = 200
+"""The most journal rows the view shows (the newest)."""
+PROXY_VIEWS = (("proxy", "everflow_admin.page.proxy_view", "Proxy"),)
+
+
+def proxy_page(tally: Tally) -> Flask:
+    """A WSGI app serving the proxy's page for ``tally`` under ``/__admin/ui/``."""
+    from flask import Blueprint, Flask, render_template
+
+    from mock_server.admin.page import add_home, page_blueprint
+
+    app = Flask(__name__)
+    admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
+    add_home(admin, "everflow_admin.page.proxy_view")
+    page = page_blueprint(PROXY_VIEWS)
+
+    @page.get("/")
+    def proxy_view() -> str:
+        requests = tally.journal()[-JOURNAL_ROWS:]
+        requests.reverse()
+        return render_template(
+            "everflow_admin/proxy.html",
+            view="proxy",
+            run=tally.by_operation(),
+            rows=[_row(entry) for entry in requests],
+            limit=JOURNAL_ROWS,
+        )
+
+    admin.register_blueprint(page, url_prefix="/ui")
+    app.register_blueprint(admin)
+    return app
+
+
+def _row(entry: dict[str, Any]) -> dict[str, str]:
+    """A journal entry of the proxy as a table row."""
+    query = entry["query"]
+    return {
+        "time": time.strftime("%H:%M:%S", time.localtime(entry["time"])),
+        "method": entry["method"],
+        "path": entry["path"] + (f"?{query}" if query else ""),
+        "status": str(entry["status"]),
+        "operation": entry["operation"],
+        "upstream": entry["upstream"],
+        "violations": "; ".join(
+            f"{v['rule']} at {v['path']}: expected {v['expected']}, got {v['actual']}"
+            for v in entry["violations"]
+        )
+        + (
+            f" (and {entry['violation_count'] - len(entry['violations'])} more)"
+            if entry["violation_count"] > len(entry["violations"])
+            else ""
+        ),
+        "drift": ", ".join(entry["undocumented_fields"]),
+    }
