@@ -4,9 +4,11 @@ A blueprint nested in the admin API's, so its guard (loopback only, or the admin
 applies to every page and static file. Pages are rendered by Jinja2 with autoescape on and
 sent with a Content-Security-Policy that allows no inline script and nothing from elsewhere:
 stored postbacks, journaled paths and rendered deliveries are data, never markup. The one
-script (``static/admin.js``) follows the journal, fires conversions and resets through the
-admin API's own JSON endpoints, building what it shows with ``textContent``; the page adds
-no call that changes the mock.
+script (``static/admin.js``) follows the journal and the deliveries, fires conversions and
+resets through the admin API's own JSON endpoints, building what it shows with
+``textContent``; the page adds no call that changes the mock. Under ``--admin-token`` a
+browser signs in once (``sign_in_page``, ``session``) for a session cookie derived from the
+token. The proxy serves the same page with a view of its own (``mock_server.proxy.page``).
 """
 
 from __future__ import annotations
@@ -85,19 +87,23 @@ def page_blueprint(views: tuple[tuple[str, str, str], ...]) -> Blueprint:
         static_url_path="/static",
     )
 
-    @page.after_request
-    def harden(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    page.after_request(hardened)
 
     @page.context_processor
     def navigation() -> dict[str, Any]:
         return {"nav": [(name, url_for(endpoint), label) for name, endpoint, label in views]}
 
     return page
+
+
+def hardened(response: Response) -> Response:
+    """``response`` with the headers every page and file is sent with: the CSP, no
+    sniffing, no referrer, no caching."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def add_home(admin: Blueprint, home: str) -> None:
@@ -140,10 +146,7 @@ def sign_in_page() -> Response:
     field for the token, which the script sends once as ``Authorization: Bearer`` to
     ``/__admin/ui/session`` for the page's session cookie; no data of the mock."""
     html = render_template("everflow_admin/token.html", view=None, nav=[])
-    response = Response(html, 401, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return hardened(Response(html, 401, content_type="text/html; charset=utf-8"))
 
 
 def add_admin_page(admin: Blueprint, state: MockState) -> None:

@@ -110,6 +110,7 @@ def test_with_an_admin_token_a_browser_signs_in_once_for_a_session_cookie() -> N
     asked = client.get("/__admin/ui/", headers=BROWSER)
     assert asked.status_code == 401
     assert asked.headers["Content-Security-Policy"] == CSP
+    assert asked.headers["X-Content-Type-Options"] == "nosniff"
     text = asked.get_data(as_text=True)
     assert 'id="token"' in text
     assert "/v1/networks/pixels/3" not in text  # no data before the token
