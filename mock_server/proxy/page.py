@@ -1,5 +1,6 @@
 """The admin page as ``everflow-mock proxy`` serves it: violations and drift by operation,
-and the latest requests, as the proxy's summary and journal give them.
+and the latest requests, as the proxy's summary and journal give them, updating by itself
+while open (``/__admin/ui/proxy.json``, polled by the page's script).
 
 The mock's page (``mock_server.admin.page``) with one view of the proxy's own: the same
 templates, script, stylesheet and headers (no inline script, nothing from elsewhere), in a
@@ -14,6 +15,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from openapi.violations import counted
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -26,7 +29,7 @@ PROXY_VIEWS = (("proxy", "everflow_admin.page.proxy_view", "Proxy"),)
 
 def proxy_page(tally: Tally) -> Flask:
     """A WSGI app serving the proxy's page for ``tally`` under ``/__admin/ui/``."""
-    from flask import Blueprint, Flask, render_template
+    from flask import Blueprint, Flask, Response, jsonify, render_template
 
     from mock_server.admin.page import add_home, page_blueprint
 
@@ -37,19 +40,30 @@ def proxy_page(tally: Tally) -> Flask:
 
     @page.get("/")
     def proxy_view() -> str:
-        requests = tally.journal()[-JOURNAL_ROWS:]
-        requests.reverse()
         return render_template(
-            "everflow_admin/proxy.html",
-            view="proxy",
-            run=tally.by_operation(),
-            rows=[_row(entry) for entry in requests],
-            limit=JOURNAL_ROWS,
+            "everflow_admin/proxy.html", view="proxy", limit=JOURNAL_ROWS, **_now(tally)
         )
+
+    @page.get("/proxy.json")
+    def proxy_now() -> Response:
+        return jsonify(_now(tally))
 
     admin.register_blueprint(page, url_prefix="/ui")
     app.register_blueprint(admin)
     return app
+
+
+def _now(tally: Tally) -> dict[str, Any]:
+    """The view's data: the run by operation, and the newest journal rows first."""
+    requests = tally.journal()[-JOURNAL_ROWS:]
+    requests.reverse()
+    run = tally.by_operation()
+    said = (
+        f"{counted(run['requests'], 'request')} for {run['target']} ({run['mode']}); "
+        f"{counted(run['broken'], 'answer')} broke the spec; {run['unsent']} not sent; "
+        f"{run['unanswered']} got no usable answer (502, 504)."
+    )
+    return {"run": run, "said": said, "rows": [_row(entry) for entry in requests]}
 
 
 def _row(entry: dict[str, Any]) -> dict[str, str]:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from openapi.remote.findings import Finding, Mode, Report, Write
+from openapi.violations import counted
 
 MAX_FINDINGS = 10_000
 """Findings (and requests) a report lists; past it they are still counted in the summary."""
@@ -189,9 +190,8 @@ class Tally:
             f", {run['unanswered']} got no usable answer (502, 504)" if run["unanswered"] else ""
         )
         lines = [
-            f"everflow-mock proxy: {total} request{'s' if total != 1 else ''} for "
-            f"{self.target}{unsent}{unanswered}; {broken} answer"
-            f"{'s' if broken != 1 else ''} broke the spec"
+            f"everflow-mock proxy: {counted(total, 'request')} for "
+            f"{self.target}{unsent}{unanswered}; {counted(broken, 'answer')} broke the spec"
         ]
         for operation in run["operations"]:
             lines.append(

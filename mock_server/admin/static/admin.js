@@ -1,6 +1,6 @@
-// The admin page's one script: follows the journal and the deliveries, fires conversions,
-// resets the mock, signs in with the admin token. Everything it shows is data: it builds
-// elements and sets textContent, never HTML.
+// The admin page's one script: follows the journal, the deliveries and the proxy's counts,
+// fires conversions, resets the mock, signs in with the admin token. Everything it shows is
+// data: it builds elements and sets textContent, never HTML.
 "use strict";
 
 const COLUMNS = ["time", "method", "path", "status", "operation", "ms", "verdict", "warning", "fault"];
@@ -95,6 +95,63 @@ function followDeliveries(table) {
   window.setTimeout(poll, POLL_MS);
 }
 
+const PROXY_COLUMNS = ["time", "method", "path", "status", "operation", "upstream", "violations", "drift"];
+const PROXY_WIDE = new Set(["path", "violations", "drift"]);
+
+function counts(pairs) {
+  const td = document.createElement("td");
+  for (const [name, n] of pairs) {
+    const line = document.createElement("div");
+    line.textContent = name + ": " + n;
+    td.appendChild(line);
+  }
+  return td;
+}
+
+function operationRow(op) {
+  const tr = document.createElement("tr");
+  tr.appendChild(cell(op.operation));
+  tr.appendChild(cell(String(op.requests)));
+  tr.appendChild(cell(String(op.broken)));
+  tr.appendChild(counts(op.violations));
+  const drift = counts(op.drift);
+  drift.className = "wide";
+  tr.appendChild(drift);
+  return tr;
+}
+
+function proxyRow(row) {
+  const tr = document.createElement("tr");
+  for (const name of PROXY_COLUMNS) {
+    tr.appendChild(cell(String(row[name] ?? ""), PROXY_WIDE.has(name) ? "wide" : ""));
+  }
+  return tr;
+}
+
+// The proxy's counts and journal, shown anew each poll.
+function followProxy(table) {
+  const state = document.getElementById("follow-state");
+  const run = document.getElementById("run");
+  const journal = document.getElementById("proxy-journal");
+  async function poll() {
+    try {
+      const answer = await fetch(table.dataset.poll, { headers: { Accept: "application/json" } });
+      if (!answer.ok) {
+        throw new Error("HTTP " + answer.status);
+      }
+      const now = await answer.json();
+      run.textContent = now.said;
+      table.tBodies[0].replaceChildren(...now.run.operations.map(operationRow));
+      journal.tBodies[0].replaceChildren(...now.rows.map(proxyRow));
+      state.textContent = "following";
+    } catch (error) {
+      state.textContent = "not following: " + error.message;
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+  window.setTimeout(poll, POLL_MS);
+}
+
 function tokenForm(form) {
   const result = document.getElementById("token-result");
   form.addEventListener("submit", async (event) => {
@@ -173,6 +230,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const deliveries = document.getElementById("deliveries");
   if (deliveries) {
     followDeliveries(deliveries);
+  }
+  const operations = document.getElementById("operations");
+  if (operations) {
+    followProxy(operations);
   }
   const token = document.getElementById("token");
   if (token) {

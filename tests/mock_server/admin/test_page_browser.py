@@ -507,3 +507,21 @@ def test_the_proxy_s_page_shows_violations_and_drift_by_operation(
     assert "pwned" not in browser.title
     assert browser.find_elements(By.CSS_SELECTOR, "main img, main script, main svg") == []
     shoot(browser, "proxy")
+
+    browser.execute_script("window.__samePage = true")
+    with urllib.request.urlopen(proxy.root + "/v1/networks/pixels/9", timeout=10):
+        pass
+
+    def counted_again(driver: WebDriver) -> Any:
+        cells = driver.find_elements(By.CSS_SELECTOR, "#operations tbody tr td")
+        return cells if len(cells) == 5 and cells[1].text == "3" else None
+
+    cells = wait_for(browser, counted_again)  # without a reload
+    assert browser.execute_script("return window.__samePage") is True
+    assert cells[2].text == "3"
+    assert "$.pixel_status:enum: 3" in cells[3].text
+    assert browser.find_element(By.ID, "run").text.startswith("3 requests for ")
+    assert browser.find_element(By.ID, "follow-state").text == "following"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#proxy-journal tbody tr")) == 3
+    assert browser.execute_script("return window.__pwned === undefined") is True
+    assert browser.find_elements(By.CSS_SELECTOR, "main img, main script, main svg") == []

@@ -70,3 +70,16 @@ def test_the_page_answers_loopback_clients_only_and_no_other_site(proxy: Proxy) 
     assert status.startswith("403")
     status, _ = _call(proxy, "/__admin/ui/", REMOTE_ADDR="127.0.0.1", HTTP_HOST="evil.example:4011")
     assert status.startswith("403")
+
+
+def test_the_view_s_poll_gives_the_same_counts_as_json(proxy: Proxy) -> None:
+    proxy.http.get(f"/v1/networks/pixels/{DRIFT_ID}")
+    now = proxy.http.get("/__admin/ui/proxy.json").json()
+    assert now["said"].startswith("1 request for ")
+    assert "1 answer broke the spec" in now["said"]
+    (operation,) = now["run"]["operations"]
+    assert operation["violations"] == [["$.pixel_status:enum", 1]]
+    (row,) = now["rows"]
+    assert row["path"] == f"/v1/networks/pixels/{DRIFT_ID}"
+    assert row["violations"].startswith("$.pixel_status:enum at $.pixel_status: expected ")
+    assert leaks(str(now)) == []
