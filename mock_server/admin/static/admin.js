@@ -31,18 +31,32 @@ function requestRow(table, row) {
   return tr;
 }
 
-function followJournal(table) {
-  const body = table.tBodies[0];
+// Asks for url() every POLL_MS and hands the answer's JSON to show; says whether it follows.
+function follow(url, show) {
   const state = document.getElementById("follow-state");
-  const limit = Number(table.dataset.limit) || 200;
   async function poll() {
     try {
-      const url = table.dataset.poll + "?after=" + encodeURIComponent(table.dataset.last);
-      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      const answer = await fetch(url(), { headers: { Accept: "application/json" } });
       if (!answer.ok) {
         throw new Error("HTTP " + answer.status);
       }
-      const news = await answer.json();
+      show(await answer.json());
+      state.textContent = "following";
+    } catch (error) {
+      state.textContent = "not following: " + error.message;
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+  window.setTimeout(poll, POLL_MS);
+}
+
+// Only what is new is asked for: each new request goes on top.
+function followJournal(table) {
+  const body = table.tBodies[0];
+  const limit = Number(table.dataset.limit) || 200;
+  follow(
+    () => table.dataset.poll + "?after=" + encodeURIComponent(table.dataset.last),
+    (news) => {
       const rows = news.rows.slice().reverse(); // oldest of the new first: each goes on top
       for (const row of rows) {
         body.insertBefore(requestRow(table, row), body.firstChild);
@@ -51,13 +65,8 @@ function followJournal(table) {
         body.deleteRow(-1);
       }
       table.dataset.last = String(news.last);
-      state.textContent = "following";
-    } catch (error) {
-      state.textContent = "not following: " + error.message;
-    }
-    window.setTimeout(poll, POLL_MS);
-  }
-  window.setTimeout(poll, POLL_MS);
+    },
+  );
 }
 
 function deliveryRow(table, row) {
@@ -77,22 +86,10 @@ function deliveryRow(table, row) {
 
 // Deliveries change state (pending, then delivered or failed): each poll shows them anew.
 function followDeliveries(table) {
-  const state = document.getElementById("follow-state");
-  async function poll() {
-    try {
-      const answer = await fetch(table.dataset.poll, { headers: { Accept: "application/json" } });
-      if (!answer.ok) {
-        throw new Error("HTTP " + answer.status);
-      }
-      const news = await answer.json();
-      table.tBodies[0].replaceChildren(...news.rows.map((row) => deliveryRow(table, row)));
-      state.textContent = "following";
-    } catch (error) {
-      state.textContent = "not following: " + error.message;
-    }
-    window.setTimeout(poll, POLL_MS);
-  }
-  window.setTimeout(poll, POLL_MS);
+  follow(
+    () => table.dataset.poll,
+    (news) => table.tBodies[0].replaceChildren(...news.rows.map((row) => deliveryRow(table, row))),
+  );
 }
 
 const PROXY_COLUMNS = ["time", "method", "path", "status", "operation", "upstream", "violations", "drift"];
@@ -130,26 +127,16 @@ function proxyRow(row) {
 
 // The proxy's counts and journal, shown anew each poll.
 function followProxy(table) {
-  const state = document.getElementById("follow-state");
   const run = document.getElementById("run");
   const journal = document.getElementById("proxy-journal");
-  async function poll() {
-    try {
-      const answer = await fetch(table.dataset.poll, { headers: { Accept: "application/json" } });
-      if (!answer.ok) {
-        throw new Error("HTTP " + answer.status);
-      }
-      const now = await answer.json();
+  follow(
+    () => table.dataset.poll,
+    (now) => {
       run.textContent = now.said;
       table.tBodies[0].replaceChildren(...now.run.operations.map(operationRow));
       journal.tBodies[0].replaceChildren(...now.rows.map(proxyRow));
-      state.textContent = "following";
-    } catch (error) {
-      state.textContent = "not following: " + error.message;
-    }
-    window.setTimeout(poll, POLL_MS);
-  }
-  window.setTimeout(poll, POLL_MS);
+    },
+  );
 }
 
 function tokenForm(form) {
