@@ -17,6 +17,7 @@ The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: eac
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,7 +30,7 @@ from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecB
 from mock_server.core.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.messages import spec_message
 from mock_server.core.ratelimit import NetworkBuckets
-from mock_server.core.reply import Reply
+from mock_server.core.reply import UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.operations.served import OPERATIONS
@@ -39,6 +40,9 @@ from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState
 
 log = logging.getLogger("mock_server")
+KEPT = Verdict(VALID, VALID)
+"""The verdict of a request that passed every check of its operation, answered by it."""
+EXAMPLE = Verdict(UNCHECKED, VALID, "Prefer: example= answered before the body was judged")
 BodyReader = Callable[[], "bytes | None"]
 """Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
 
@@ -76,6 +80,7 @@ class Pipeline(ErrorReplies):
 
     def handle(self, environ: Mapping[str, Any], read_body: BodyReader) -> Reply | None:
         """The answer to one request, journaled; ``None`` when its path is no operation's."""
+        started = time.perf_counter()
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
             return None
@@ -106,6 +111,8 @@ class Pipeline(ErrorReplies):
             warning_of(reply.headers) if reply.headers else None,
             reply.fault,
             reply.strict_refusal,
+            (time.perf_counter() - started) * 1000,
+            reply.verdict,
         )
         return reply
 
@@ -115,6 +122,7 @@ class Pipeline(ErrorReplies):
         journaled, so that no byte of its body is read; ``None`` when it may (``handle`` then
         does not check, or spend a token, again). A keyless client cannot make the server
         hold its upload."""
+        started = time.perf_counter()
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
             return None
@@ -122,16 +130,24 @@ class Pipeline(ErrorReplies):
         try:
             admitted = self._admit(environ, methods, self._operation(environ, methods))
         except RequestFailed as failure:
-            return self.journaled(environ, self.failed(failure))
+            admitted = self.failed(failure)
         if isinstance(admitted, Reply):
-            return self.journaled(environ, admitted)
+            return self.journaled(environ, admitted, started, admitted.verdict)
         environ[ADMITTED] = admitted
         return None
 
-    def journaled(self, environ: Mapping[str, Any], reply: Reply) -> Reply:
+    def journaled(
+        self,
+        environ: Mapping[str, Any],
+        reply: Reply,
+        started: float | None = None,
+        verdict: Verdict | None = None,
+    ) -> Reply:
         """``reply``, journaled as the answer to ``environ`` when its path is an operation's:
         for the answers a front gives itself (a body too slow, cut short or too large, a
-        server too busy), so that every answer to an API request is in the journal."""
+        server too busy), so that every answer to an API request is in the journal; timed
+        from ``started`` (``time.perf_counter``) when given, with the spec's ``verdict``
+        when there is one (a front's own answer has none: the spec judged nothing)."""
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is not None:
             methods, raw_params = found
@@ -141,6 +157,8 @@ class Pipeline(ErrorReplies):
                 reply.status,
                 operation.operation_id if operation is not None else None,
                 raw_params,
+                ms=None if started is None else (time.perf_counter() - started) * 1000,
+                verdict=verdict,
             )
         return reply
 
@@ -289,7 +307,9 @@ class Pipeline(ErrorReplies):
             if body is None:
                 raise ApiError(413)
         if wanted.example is not None:
-            return Reply(200, self._example(operation.operation_id, wanted.example))
+            example = Reply(200, self._example(operation.operation_id, wanted.example))
+            example.verdict = EXAMPLE if operation.has_body else KEPT
+            return example
         handler = self.operations.get(operation.operation_id)
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
@@ -302,6 +322,7 @@ class Pipeline(ErrorReplies):
             raise SpecBreach(" ".join(invalid.lines()[1:])) from None
         if call.notes:
             reply.headers.append((HEADER, header_value(call.notes)))
+        reply.verdict = KEPT
         return reply
 
     def _peek(self) -> list[tuple[str, str]]:
