@@ -215,7 +215,7 @@ def test_a_huge_verdict_detail_is_cut_and_counted() -> None:
     huge = Verdict(INVALID, VALID, "z" * 500_000)
     journal.record(_request(1), 400, "createPartnerPostback", verdict=huge)
     (entry,) = journal.entries()
-    assert entry["verdict"]["detail"].endswith("(500000 characters, cut)")
+    assert entry["verdict"]["detail"].endswith("(500,000 characters, cut)")
     assert len(entry["verdict"]["detail"]) < 1100
     assert journal.bytes < 4096
     for n in range(200):
