@@ -79,7 +79,7 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
     assert "$.pixel_status:enum" in report.read_text()
     failures = ET.parse(junit).getroot().iter("failure")
     assert any("$.pixel_status:enum" in (f.get("message") or "") for f in failures)
-    recorded = json.loads(recording.read_text())
+    recorded = json.loads(recording.read_text())["postbacks"]
     assert [p["network_pixel_id"] for p in recorded] == [1, DRIFT_ID]
     for text in (banner, out, err, *(p.read_text() for p in tmp_path.iterdir())):
         assert leaks(text) == []
@@ -641,4 +641,4 @@ def test_a_signal_between_the_stop_and_the_writing_still_stops_the_recording(
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-    assert json.loads(out.read_text())[0]["network_pixel_id"] == 1
+    assert json.loads(out.read_text())["postbacks"][0]["network_pixel_id"] == 1
