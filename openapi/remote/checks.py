@@ -255,12 +255,20 @@ def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Find
     return found
 
 
-def judge_record(target: str, probe: str, record: Any, base_url: str) -> list[Finding]:
+def judge_record(
+    target: str, probe: str, record: Any, base_url: str, read: str | None = None
+) -> list[Finding]:
     """The body checks of ``check_answer`` on a postback recorded from an answer (no
     status, media type or headers to judge: a recording keeps only bodies), as the answer
-    to a read of its own id at ``base_url``."""
+    to a read of its own id at ``base_url``; or, given ``read`` (a path under the base URL,
+    ``/networks/offers/605``), on any record as the answer to that read."""
+    postback = read is None
     pixel_id = as_int(record.get("network_pixel_id")) if isinstance(record, dict) else None
-    url = f"{base_url.rstrip('/')}/networks/pixels/{pixel_id if pixel_id is not None else 0}"
+    if read is None:
+        read = f"/networks/pixels/{pixel_id if pixel_id is not None else 0}"
+    else:
+        pixel_id = None
+    url = f"{base_url.rstrip('/')}{read}"
     response = httpx.Response(
         200,
         headers={"Content-Type": "application/json"},
@@ -269,6 +277,6 @@ def judge_record(target: str, probe: str, record: Any, base_url: str) -> list[Fi
     )
     return [
         finding
-        for finding in check_answer(target, probe, response, pixel_id, 200)
+        for finding in check_answer(target, probe, response, pixel_id, 200, same_id=postback)
         if finding.check != "rate_limit_headers"
     ]

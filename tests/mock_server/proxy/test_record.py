@@ -592,3 +592,19 @@ def test_offers_and_affiliates_are_kept_from_reads_of_one_and_bounded_like_postb
     assert [o["network_offer_id"] for o in recording.records("offers")] == [5]
     assert [a["network_affiliate_id"] for a in recording.records("affiliates")] == [7]
     assert len(recording) == 0  # none of it is a postback
+
+
+@pytest.mark.usefixtures("key_env")
+def test_everflow_contract_rechecks_the_recordings_offers_and_partners_offline(
+    production: LocalServer, tmp_path: Path
+) -> None:
+    from contract_tests.recording import recording_report
+
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    recorded = json.loads(out.read_text())
+    report = recording_report(out)
+    probes = [p for p in report.probes if p.startswith(("offer", "affiliate"))]
+    assert len(probes) == len(recorded["offers"]) + len(recorded["affiliates"]) > 0
+    errors = {(f.probe, f.check) for f in report.findings if f.severity == "error"}
+    assert not [e for e in errors if e[0] in probes]  # scrubbed, they still keep the spec

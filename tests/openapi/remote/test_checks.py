@@ -208,3 +208,14 @@ def test_no_value_an_answer_holds_is_quoted_in_a_finding() -> None:
     odd_type = check_answer("t", "p", answer(200, body, content_type=f"text/{PLANTED}"), 5, 200)
     assert "expected application/json, got a media type of 39 characters" in _said(odd_type)
     assert "sekret" not in _said(odd_type)
+
+
+def test_judge_record_judges_any_record_as_the_answer_to_the_read_given() -> None:
+    from fixtures import PostbackFactory
+    from openapi.remote.checks import judge_record
+
+    offer = PostbackFactory(3).build_offer(605)
+    base = "https://api.eflow.team/v1"
+    assert judge_record("t", "offer 0", offer, base, "/networks/offers/605") == []
+    (finding,) = judge_record("t", "offer 0", {**offer, "name": 5}, base, "/networks/offers/605")
+    assert (finding.check, finding.path, finding.pixel_id) == ("$.name:type", "$.name", None)
