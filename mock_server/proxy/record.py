@@ -140,6 +140,19 @@ class Recording:
         """The postbacks kept, by id."""
         return self.records("postbacks")
 
+    def said(self) -> str:
+        """What the recording holds, as the commands say it: ``5 postbacks, 1 offer and 2
+        partners``."""
+        from openapi.violations import counted
+
+        with self._lock:
+            sizes = [len(self._kept[key].records) for key in ("postbacks", *NEIGHBOURS)]
+        nouns = ("postback", "offer", "partner")
+        postbacks, offers, partners = (
+            counted(n, noun) for n, noun in zip(sizes, nouns, strict=True)
+        )
+        return f"{postbacks}, {offers} and {partners}"
+
     def named(self) -> dict[str, set[int]]:
         """The ids of the offers and affiliates the postbacks kept name, by the data file's
         key (``offers``, ``affiliates``): by level, as the mock's references are judged

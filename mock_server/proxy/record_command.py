@@ -106,13 +106,11 @@ def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int
         report = recording.write(args.out, [key], scrub=not args.no_scrub, deadline=deadline)
     except (TransportFailure, Refused) as error:
         return fail(f"record: {redact(str(error), [key])}; nothing was written")
-    counts = json.loads(report.read_text(encoding="utf-8"))
-    drift = counts["drift"]
+    drift = json.loads(report.read_text(encoding="utf-8"))["drift"]
     note = f"; {len(drift)} break the spec (serve --data ... --allow-drift)" if drift else ""
     print(
         printable(
-            f"{PROG} record: {len(recording)} postbacks, {counts['offers']['recorded']} offers "
-            f"and {counts['affiliates']['recorded']} partners to {args.out}, "
+            f"{PROG} record: {recording.said()} to {args.out}, "
             f"{'scrubbed' if not args.no_scrub else 'NOT scrubbed'}; report: {report}{note}"
         )
     )

@@ -462,10 +462,11 @@ def test_a_postback_built_to_be_slow_to_scrub_is_recorded_within_max_time(
 
 @pytest.mark.usefixtures("key_env")
 def test_a_recording_carries_the_offers_and_partners_its_postbacks_name_scrubbed(
-    production: LocalServer, tmp_path: Path
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "production.json"
     assert record(production, out) == 0
+    said = capsys.readouterr().out
     recorded = json.loads(out.read_text())
     postbacks = {p["network_pixel_id"]: p for p in recorded["postbacks"]}
     offers = {o["network_offer_id"]: o for o in recorded["offers"]}
@@ -479,6 +480,8 @@ def test_a_recording_carries_the_offers_and_partners_its_postbacks_name_scrubbed
         if p["pixel_level"] != "global_offer" and p["network_affiliate_id"]
     }
     assert (set(offers), set(partners)) == (named_offers, named_partners)
+    offers_said = "1 offer" if len(offers) == 1 else f"{len(offers)} offers"
+    assert f"5 postbacks, {offers_said} and {len(partners)} partners to" in said
     first = postbacks[1]
     offer = offers[first["network_offer_id"]]
     partner = partners[first["network_affiliate_id"]]
