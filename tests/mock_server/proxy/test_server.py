@@ -348,3 +348,15 @@ def test_proxy_record_carries_the_offers_and_partners_read_through_it_scrubbed(
     assert offer["network_offer_id"] == first["network_offer_id"]
     assert offer["name"] == postback["relationship"]["offer"]["name"] == "Offer 1"
     assert partner["name"] == postback["relationship"]["affiliate"]["name"]
+
+
+def test_an_offer_read_answering_another_offer_is_a_violation(httpserver: HTTPServer) -> None:
+    offer = {"network_offer_id": 606, "name": "x", "relationship": {}}
+    httpserver.expect_request("/v1/networks/offers/605").respond_with_json(offer)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/offers/605")
+    finally:
+        proxy.close()
+    assert got.headers["X-Everflow-Violations"] == "1"
+    assert proxy.tally.violations == {("getOffer", "offer_id"): 1}
