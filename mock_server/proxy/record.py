@@ -96,7 +96,17 @@ class Recording:
         self._add("postbacks", postback)
 
     def add_offer(self, offer: Any) -> None:
-        """Keep ``offer`` (an offer as ``getOffer`` answers it, with an integer id)."""
+        """Keep ``offer`` (an offer as ``getOffer`` answers it, with an integer id). A
+        later read replaces an earlier one but for the related data (``relationship``)
+        the earlier asked for and the later did not: a client that reads an offer with its
+        payout/revenue entries, then without, leaves the entries in the recording."""
+        offer_id = offer.get("network_offer_id") if isinstance(offer, dict) else None
+        if type(offer_id) is int and isinstance(offer.get("relationship"), dict):
+            with self._lock:
+                earlier = self._kept["offers"].records.get(offer_id)
+            related = earlier.get("relationship") if earlier is not None else None
+            if isinstance(related, dict):
+                offer = {**offer, "relationship": {**related, **offer["relationship"]}}
         self._add("offers", offer)
 
     def add_affiliate(self, affiliate: Any) -> None:

@@ -611,3 +611,15 @@ def test_everflow_contract_rechecks_the_recordings_offers_and_partners_offline(
     assert len(probes) == len(recorded["offers"]) + len(recorded["affiliates"]) > 0
     errors = {(f.probe, f.check) for f in report.findings if f.severity == "error"}
     assert not [e for e in errors if e[0] in probes]  # scrubbed, they still keep the spec
+
+
+def test_a_later_read_of_an_offer_keeps_the_related_data_an_earlier_asked_for() -> None:
+    from fixtures import PostbackFactory
+
+    whole = PostbackFactory(0).build_offer(605)
+    recording = Recording()
+    recording.add_answer("/v1/networks/offers/605", whole)
+    renamed = {**whole, "name": "Renamed", "relationship": {}}
+    recording.add_answer("/v1/networks/offers/605", renamed)  # read again, nothing related
+    (kept,) = recording.records("offers")
+    assert kept == {**renamed, "relationship": whole["relationship"]}
