@@ -464,6 +464,7 @@ def test_a_postback_built_to_be_slow_to_scrub_is_recorded_within_max_time(
 def test_a_recording_carries_the_offers_and_partners_its_postbacks_name_scrubbed(
     production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _admin(production, "DELETE")
     out = tmp_path / "production.json"
     assert record(production, out) == 0
     said = capsys.readouterr().out
@@ -502,7 +503,8 @@ def test_a_recording_carries_the_offers_and_partners_its_postbacks_name_scrubbed
     assert report["offers"]["missing"] == report["affiliates"]["missing"] == []
     assert report["offers"]["paths"]["$.name"] == len(offers)
     reads = [r["operation"] for r in _admin(production)]
-    assert reads.count("getOffer") >= len(offers)  # each read once per recording
+    assert reads.count("getOffer") == len(offers)  # each read once
+    assert reads.count("getAffiliate") == len(partners)
 
 
 @pytest.mark.slow
