@@ -6,7 +6,9 @@ write probes too. ``--everflow-contract-url URL`` adds any base URL, its key fro
 ``EVERFLOW_API_KEY`` (a placeholder for loopback URLs); ``--everflow-live`` adds production,
 skipped with a reason when the key or pixel ids are missing (the key stops the run instead
 under ``--everflow-require-key``, checked by the plugin). They write only with
-``--everflow-allow-writes``. The suite's options are registered by its own plugin
+``--everflow-allow-writes``. ``--everflow-offer-id`` and ``--everflow-affiliate-id`` name
+the offers and partners read on the URL and live targets (``everflow-contract --offer-id``
+and ``--affiliate-id``); the mock targets read those their postbacks name. The suite's options are registered by its own plugin
 (``contract_tests.plugin``, the ``everflow_contract`` entry point), so that pytest knows them
 before it reads this file, as under ``pytest --pyargs contract_tests``; ``--everflow-live``
 and the installation check are the mocks' plugin's (``mock_server.testing.pytest_plugin``).
@@ -18,7 +20,7 @@ so that a clashing package fails the suite's tests with one line, not a collecti
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import pytest
@@ -75,6 +77,8 @@ def _run(
     rate: float | None = None,
     transport: httpx.BaseTransport | None = None,
     allow_writes: bool = False,
+    offer_ids: Sequence[int] = (),
+    affiliate_ids: Sequence[int] = (),
 ) -> Report:
     from contract_tests.suite import run_contract
     from openapi.remote.client import ContractClient
@@ -88,7 +92,14 @@ def _run(
         allow_writes=allow_writes or bool(config.getoption("--everflow-allow-writes")),
     )
     try:
-        return run_contract(client, name, ids, strict=config.getoption("--everflow-strict"))
+        return run_contract(
+            client,
+            name,
+            ids,
+            strict=config.getoption("--everflow-strict"),
+            offer_ids=offer_ids,
+            affiliate_ids=affiliate_ids,
+        )
     finally:
         client.close()
 
@@ -148,4 +159,14 @@ def contract_report(request: pytest.FixtureRequest) -> Iterator[Report]:
         ids = _pixel_ids(config)
         if not ids:
             pytest.skip(f"{name} contract skipped: give --everflow-pixel-id or {PIXEL_IDS_ENV}")
-        yield _run(name, url, key or LOOPBACK_PLACEHOLDER_KEY, ids, config)
+        from contract_tests.plugin import neighbour_ids
+
+        yield _run(
+            name,
+            url,
+            key or LOOPBACK_PLACEHOLDER_KEY,
+            ids,
+            config,
+            offer_ids=neighbour_ids(config, "offer"),
+            affiliate_ids=neighbour_ids(config, "affiliate"),
+        )

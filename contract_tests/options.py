@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     for kind, noun in (("offer", "an offer"), ("affiliate", "a partner (affiliate)")):
         parser.add_argument(
             f"--{kind}-id",
-            type=_ids_of(f"{kind} ids"),
+            type=ids_of(f"{kind} ids"),
             action="append",
             metavar="ID",
             help=f"{noun} to read (read-only); repeatable, or 12,34 (default: the first one "
@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ids_of(noun: str) -> Callable[[str], list[int]]:
+def ids_of(noun: str) -> Callable[[str], list[int]]:
     """``pixel_ids`` for other ids: the same forms, its message naming ``noun``."""
 
     def parse(text: str) -> list[int]:

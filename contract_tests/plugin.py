@@ -1,7 +1,7 @@
 """The contract suite's pytest options, registered by the ``everflow_contract`` plugin.
 
 The suite's targets (``contract_tests/conftest.py``) read ``--everflow-contract-url``,
-``--everflow-pixel-id``, ``--everflow-strict``, ``--everflow-allow-writes``,
+``--everflow-pixel-id``, ``--everflow-offer-id``, ``--everflow-affiliate-id``, ``--everflow-strict``, ``--everflow-allow-writes``,
 ``--everflow-rate`` and ``--everflow-backoff``; ``--everflow-require-key`` (or the ini setting
 ``everflow_require_key``) is checked here, before any test. Under ``pytest --pyargs contract_tests``
 pytest reads that conftest only after it has parsed the command line, so options registered
@@ -14,7 +14,8 @@ Every pytest run in an environment with the kit loads this module, so it imports
 the standard library and the constants (``contract_tests.defaults`` and
 ``openapi.remote.defaults``, which import nothing); the checks of ``everflow-contract`` load only when a value is given to check.
 
-Bad values of ``--everflow-pixel-id`` and ``--everflow-contract-url`` are refused once, at
+Bad values of ``--everflow-pixel-id``, ``--everflow-offer-id``, ``--everflow-affiliate-id``
+and ``--everflow-contract-url`` are refused once, at
 configure time, by ``everflow-contract``'s own checks (a usage error, pytest's exit 4), not
 as an error in every test of the suite.
 """
@@ -29,6 +30,9 @@ from contract_tests.defaults import PIXEL_IDS_ENV
 from openapi.remote.defaults import DEFAULT_BACKOFF, DEFAULT_RATE, KEY_ENV
 
 REQUIRE_KEY_INI = "everflow_require_key"
+NEIGHBOUR_OPTIONS = (("offer", "an offer"), ("affiliate", "a partner (affiliate)"))
+"""``--everflow-offer-id`` and ``--everflow-affiliate-id`` (``everflow-contract``'s
+``--offer-id`` and ``--affiliate-id``): the kind, and what it names."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +57,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="contract suite: a pixel id that exists on the URL and live targets; repeatable, "
         f"or 12,34 (as everflow-contract takes them), or {PIXEL_IDS_ENV}=12,34 (default: none)",
     )
+    for kind, noun in NEIGHBOUR_OPTIONS:
+        group.addoption(
+            f"--everflow-{kind}-id",
+            action="append",
+            default=[],
+            metavar="ID",
+            help=f"contract suite: {noun} to read (read-only) on the URL and live targets; "
+            f"repeatable, or 12,34 (as everflow-contract takes {kind} ids) (default: none: the "
+            "first one a postback read names)",
+        )
     group.addoption(
         "--everflow-strict",
         action="store_true",
@@ -119,6 +133,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 parse_pixel_ids(value)
             except argparse.ArgumentTypeError as error:
                 raise pytest.UsageError(f"--everflow-pixel-id: {error}") from None
+    for kind, _ in NEIGHBOUR_OPTIONS:
+        neighbour_ids(config, kind)
     if urls:
         from openapi.remote.masking import MASK, printable
         from openapi.remote.targets import UnsafeTarget, check_base_url
@@ -130,6 +146,24 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise pytest.UsageError(
                     printable(f"--everflow-contract-url {_shown(value, MASK)!r}: {error}")
                 ) from None
+
+
+def neighbour_ids(config: pytest.Config, kind: str) -> list[int]:
+    """The ids ``--everflow-{kind}-id`` gives (``offer``, ``affiliate``), read as
+    ``everflow-contract --{kind}-id`` reads them (repeatable, ``12,34``); a bad one is
+    pytest's usage error, naming the option and the value."""
+    values: list[str] = config.getoption(f"--everflow-{kind}-id", default=[])
+    if not values:
+        return []
+    import argparse
+
+    from contract_tests.options import ids_of
+
+    parse = ids_of(f"{kind} ids")
+    try:
+        return [i for value in values for i in parse(value)]
+    except argparse.ArgumentTypeError as error:
+        raise pytest.UsageError(f"--everflow-{kind}-id: {error}") from None
 
 
 def _key_required_by(config: pytest.Config) -> str | None:

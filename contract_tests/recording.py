@@ -1,9 +1,12 @@
 """``everflow-contract --recording FILE``: the body checks on a recording of production.
 
-``everflow-mock record`` (or ``proxy --record``) writes production's postbacks as a data
-file; this judges each one by the spec with the same checks the live run applies to an
-answer's body (``openapi.remote.checks.judge_record``), and tracks drift (undocumented
-fields, documented ones never sent) across them. No network and no key: CI without a key
+``everflow-mock record`` (or ``proxy --record``) writes production's postbacks, and the
+offers and affiliates they name, as a data file; this judges each one by the spec with the
+same checks the live run applies to an answer's body (``openapi.remote.checks.judge_record``:
+a postback as the answer to a read of its id, an offer or affiliate as the answer to
+``getOffer`` or ``getAffiliate``), and tracks drift (undocumented fields; for postbacks,
+documented ones never sent) across them. A JSON array of postbacks (an older recording)
+is read too. No network and no key: CI without a key
 re-checks the spec against production's last recorded answers whenever the spec changes.
 """
 
@@ -22,33 +25,56 @@ MAX_RECORDING_BYTES = MAX_INPUT_BYTES
 
 
 class RecordingError(ValueError):
-    """The recording cannot be read as a JSON array; the message names the file."""
+    """The file cannot be read as a recording; the message names the file."""
 
 
-def _records(path: Path) -> list[object]:
+NEIGHBOURS = {
+    "offers": ("offer", "network_offer_id", "/networks/offers/{}", "Offer"),
+    "affiliates": ("affiliate", "network_affiliate_id", "/networks/affiliates/{}", "Affiliate"),
+}
+"""The object form's other lists: how a record of each is named in findings, its id field,
+the read it answers, and its schema in the spec."""
+SHAPE = "a JSON array of postbacks, or an object of postbacks, offers and affiliates"
+
+
+def _records(path: Path) -> dict[str, list[object]]:
+    """The recording's lists by key (``postbacks``, ``offers``, ``affiliates``): a JSON
+    array is postbacks alone, an object (``everflow-mock record``'s) has the three."""
     try:
         # a bounded read, not the size stat reports: a FIFO or a device has none
-        records = json.loads(read_capped(path, MAX_RECORDING_BYTES).decode("utf-8"))
+        document = json.loads(read_capped(path, MAX_RECORDING_BYTES).decode("utf-8"))
     except TooLarge as error:
         raise RecordingError(f"{path}: {error}") from None
     except OSError as error:
         raise RecordingError(f"{path}: cannot read: {error.strerror or error}") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise RecordingError(f"{path}: not a JSON array of postbacks ({error})") from None
-    if not isinstance(records, list):
-        raise RecordingError(f"{path}: not a JSON array of postbacks")
-    return records
+        raise RecordingError(f"{path}: not {SHAPE} ({error})") from None
+    if isinstance(document, list):
+        return {"postbacks": document}
+    if (
+        not isinstance(document, dict)
+        or "postbacks" not in document
+        or not {"postbacks", *NEIGHBOURS} >= set(document)
+    ):
+        raise RecordingError(f"{path}: not {SHAPE}")
+    lists = {key: document.get(key, []) for key in ("postbacks", *NEIGHBOURS)}
+    for key, records in lists.items():
+        if not isinstance(records, list):
+            raise RecordingError(f"{path}: {key}: not a JSON array")
+    return lists
 
 
 def recording_report(path: str | Path, *, strict: bool = False) -> Report:
     """A report of every recorded postback judged by the spec, as the answer to a read of
-    its own id; ``RecordingError`` when the file is no recording."""
+    its own id, and of every recorded offer and affiliate as the answer to a read of its
+    own; ``RecordingError`` when the file is no recording."""
     path = Path(path)
     target = f"recording {path.name}"
     report = Report(target, strict=strict)
+    lists = _records(path)
     drift = DriftTracker(target)
     first_of: dict[int, int] = {}
-    for index, record in enumerate(_records(path)):
+    for index, record in enumerate(lists["postbacks"]):
         probe = f"record {index}"
         report.probes.append(probe)
         if not isinstance(record, dict):
@@ -68,4 +94,49 @@ def recording_report(path: str | Path, *, strict: bool = False) -> Report:
         report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE))
         report.add(drift.observe(probe, pixel_id, record))
     report.add(drift.never_present())
+    for key, (name, id_field, read, schema) in NEIGHBOURS.items():
+        _judge_neighbours(report, target, lists.get(key, []), name, id_field, read, schema)
     return report
+
+
+def _judge_neighbours(
+    report: Report,
+    target: str,
+    records: list[object],
+    name: str,
+    id_field: str,
+    read: str,
+    schema: str,
+) -> None:
+    """Judge recorded offers or affiliates (``name``) into ``report``: each as the answer
+    to ``read`` of its own id, a repeated id as ``serve --data`` refuses it, and fields the
+    spec's ``schema`` does not document as drift warnings."""
+    drift = DriftTracker(target, schema)
+    first_of: dict[int, int] = {}
+    for index, record in enumerate(records):
+        probe = f"{name} {index}"
+        report.probes.append(probe)
+        if not isinstance(record, dict):
+            report.add(
+                [Finding(target, probe, None, "type", "$", "an object", type(record).__name__)]
+            )
+            continue
+        record_id = as_int(record.get(id_field))
+        if record_id is not None and first_of.setdefault(record_id, index) != index:
+            actual = f"the id of {name} {first_of[record_id]}"
+            report.add(
+                [
+                    Finding(
+                        target,
+                        probe,
+                        None,
+                        "duplicate_id",
+                        f"$.{id_field}",
+                        "an id no other record has",
+                        actual,
+                    )
+                ]
+            )
+        path = read.format(record_id if record_id is not None and record_id > 0 else 1)
+        report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE, path))
+        report.add(drift.observe(probe, None, record))

@@ -1,10 +1,11 @@
 """Load ``--data FILE``: a JSON array or YAML list of postbacks, all checked before serving;
-or a JSON object ``{"postbacks": [...], "offers": [...], "affiliates": [...]}`` that also
-carries offers and partners (each checked against the spec's ``Offer`` and ``Affiliate``).
+or the object form, a JSON object or YAML mapping ``{"postbacks": [...], "offers": [...],
+"affiliates": [...]}`` that also carries offers and partners (each checked against the
+spec's ``Offer`` and ``Affiliate``): what ``everflow-mock record`` writes.
 
-Records of an array are read, checked and encoded one at a time (element by element), so
-a big file is never held parsed: what stays is the file's text while it is read and the
-bytes the mock will send. The object form is parsed whole. Every problem of every record
+Records of a JSON array are read, checked and encoded one at a time (element by element),
+so a big file is never held parsed: what stays is the file's text while it is read and the
+bytes the mock will send. The object form, and YAML, are parsed whole. Every problem of every record
 is reported at once, and nothing of a bad file is loaded.
 """
 
@@ -52,11 +53,17 @@ NEIGHBOURS = {
 }
 """The object form's other keys: the spec schema and id field of each."""
 MAX_NEIGHBOUR_PROBLEMS = 20
+LIST = {"JSON": "a JSON array", "YAML": "a YAML list"}
+"""What the object form's lists are called, by the file's format."""
 
 
-def _neighbours(path: Path, document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def _neighbours(
+    path: Path, document: dict[str, Any], form: str, allow_drift: bool
+) -> dict[str, list[dict[str, Any]]]:
     """The object form's offers and affiliates, each checked; ``DataFileError`` naming the
-    file, list, index, id and what is wrong with each bad one."""
+    file, list, index, id and what is wrong with each bad one. With ``allow_drift`` one
+    that breaks only the spec's rules (recorded from production) is kept as it is; one
+    that cannot be served (no id, a duplicate) is not."""
     from openapi import schema_violations
 
     problems: list[str] = []
@@ -64,13 +71,15 @@ def _neighbours(path: Path, document: dict[str, Any]) -> dict[str, list[dict[str
     for key, (schema, id_field) in NEIGHBOURS.items():
         entries = document.get(key, [])
         if not isinstance(entries, list):
-            problems.append(f"{key}: expected a JSON array")
+            problems.append(f"{key}: expected {LIST[form]}")
             continue
         seen: set[int] = set()
         for index, entry in enumerate(entries):
             where = f"{key}[{index}]"
             if not isinstance(entry, dict):
-                problems.append(f"{where}: expected a JSON object")
+                problems.append(
+                    f"{where}: expected {'a JSON object' if form == 'JSON' else 'a mapping'}"
+                )
                 continue
             entity_id = entry.get(id_field)
             if type(entity_id) is not int or entity_id < 1:
@@ -79,7 +88,10 @@ def _neighbours(path: Path, document: dict[str, Any]) -> dict[str, list[dict[str
             if entity_id in seen:
                 problems.append(f"{where} (id {entity_id}): duplicate id")
             seen.add(entity_id)
-            problems += [f"{where} (id {entity_id}): {v}" for v in schema_violations(entry, schema)]
+            if not allow_drift:
+                problems += [
+                    f"{where} (id {entity_id}): {v}" for v in schema_violations(entry, schema)
+                ]
         found[key] = [e for e in entries if isinstance(e, dict)]
     if problems:
         shown = problems[:MAX_NEIGHBOUR_PROBLEMS]
@@ -91,42 +103,61 @@ def _neighbours(path: Path, document: dict[str, Any]) -> dict[str, list[dict[str
     return found
 
 
-def _check_object(path: Path, text: str, checker: RecordChecker) -> dict[str, list[dict[str, Any]]]:
-    """The object form: its postbacks into ``checker``, its offers and affiliates checked."""
-    try:
-        document = loads(text)
-    except StrictJSONError as error:
-        raise DataFileError(f"{path}: {error}") from None
-    keys = {"postbacks", *NEIGHBOURS}
-    if not keys & set(document):  # a postback alone, say: the commoner mistake
-        raise DataFileError(
-            f"{path}: expected a JSON array of postbacks, found an object (an object holds "
-            "postbacks, offers and affiliates under those keys)"
-        )
-    unknown = sorted(set(document) - keys)
-    if unknown:
-        raise DataFileError(
-            f"{path}: unknown key {unknown[0]!r}; the object form has postbacks, offers and affiliates"
-        )
+def _check_object(
+    path: Path, document: dict[str, Any], form: str, checker: RecordChecker
+) -> dict[str, list[dict[str, Any]]]:
+    """The object form (parsed from JSON or YAML, ``form``): its postbacks into
+    ``checker``, its offers and affiliates checked."""
+    _check_keys(path, set(document), form)
     postbacks = document.get("postbacks", [])
     if not isinstance(postbacks, list):
-        raise DataFileError(f"{path}: postbacks: expected a JSON array of postbacks")
-    neighbours = _neighbours(path, document)
+        raise DataFileError(f"{path}: postbacks: expected {LIST[form]} of postbacks")
+    neighbours = _neighbours(path, document, form, checker.allow_drift)
     for record in postbacks:
         checker.add(record)
     return neighbours
 
 
-def _check(path: Path, text: str, checker: RecordChecker) -> None:
-    if path.suffix.lower() in (".yaml", ".yml"):
-        from mock_server.data.strictyaml import YAMLDataError, read_records  # PyYAML only when used
+def _check_keys(path: Path, found: set[str], form: str) -> None:
+    """``DataFileError`` unless the object form's keys, ``found``, are among its own."""
+    keys = {"postbacks", *NEIGHBOURS}
+    if not keys & found:  # a postback alone, say: the commoner mistake
+        shape = "an object" if form == "JSON" else "a mapping"
+        raise DataFileError(
+            f"{path}: expected {LIST[form]} of postbacks, found {shape} (the object form "
+            "holds postbacks, offers and affiliates under those keys)"
+        )
+    unknown = sorted(found - keys)
+    if unknown:
+        raise DataFileError(
+            f"{path}: unknown key {unknown[0]!r}; the object form has postbacks, offers and affiliates"
+        )
 
-        try:
-            for record, problems in read_records(text):
+
+def _check_yaml(
+    path: Path, text: str, checker: RecordChecker
+) -> dict[str, list[dict[str, Any]]] | None:
+    """A YAML file into ``checker``: a list of postbacks (``None``: no offers or
+    affiliates), or the object form (its offers and affiliates). A value that is not
+    plain data is refused by its path (``$.postbacks[3].pixel_status``)."""
+    from mock_server.data.strictyaml import YAMLDataError, YAMLDocument  # PyYAML only when used
+
+    try:
+        document = YAMLDocument(text)
+        if not document.is_mapping:
+            for record, problems in document.records():
                 checker.add(record, problems)
-        except YAMLDataError as bad:
-            raise DataFileError(f"{path}: {bad}") from None
-        return
+            return None
+        _check_keys(path, document.keys(), "YAML")  # before building: a mapping may be a bomb
+        whole, problems = document.whole()
+    except YAMLDataError as bad:
+        raise DataFileError(f"{path}: {bad}") from None
+    if problems:
+        raise DataFileError("\n".join([f"{path}: not plain data:", *(f"  {p}" for p in problems)]))
+    return _check_object(path, whole, "YAML", checker)
+
+
+def _check(path: Path, text: str, checker: RecordChecker) -> None:
     try:
         for record, problem in iter_array(text):
             checker.add(record, [str(problem)] if problem else [])
@@ -140,21 +171,31 @@ def _check(path: Path, text: str, checker: RecordChecker) -> None:
 def load_data_file(path: str | Path, *, allow_drift: bool = False) -> EncodedPostbacks:
     """Every postback in the file, validated and encoded, or ``DataFileError`` naming the
     file and, for each bad record, its index, its id and every field and rule it breaks.
-    With ``allow_drift`` a postback that breaks only the spec's rules (drift recorded from
-    production) is kept as it is; one that cannot be served (no id, a duplicate) is not.
+    With ``allow_drift`` a postback, offer or affiliate that breaks only the spec's rules
+    (drift recorded from production) is kept as it is; one that cannot be served (no id, a
+    duplicate) is not.
 
     The result is a sequence of the postbacks (each decoded when read) that a
-    ``MockConfig`` takes as its ``postbacks`` without validating them again.
+    ``MockConfig`` takes as its ``postbacks`` without validating them again; with the
+    object form's offers and affiliates as its ``neighbours``.
     """
     path = Path(path)
     checker = RecordChecker(allow_drift=allow_drift)
     try:
         text = _text(path)
-        if path.suffix.lower() not in (".yaml", ".yml") and text.lstrip().startswith("{"):
-            neighbours = _check_object(path, text, checker)
-            return EncodedPostbacks(dict(checker.result().encoded), neighbours)
-        _check(path, text, checker)
-        return checker.result()
+        neighbours = None
+        if path.suffix.lower() in (".yaml", ".yml"):
+            neighbours = _check_yaml(path, text, checker)
+        elif text.lstrip().startswith("{"):
+            try:
+                document = loads(text)
+            except StrictJSONError as error:
+                raise DataFileError(f"{path}: {error}") from None
+            neighbours = _check_object(path, document, "JSON", checker)
+        else:
+            _check(path, text, checker)
+        result = checker.result()
     except InvalidRecords as invalid:
         lines = invalid.lines()
         raise DataFileError("\n".join([f"{path}: {lines[0]}", *lines[1:]])) from None
+    return result if neighbours is None else EncodedPostbacks(dict(result.encoded), neighbours)

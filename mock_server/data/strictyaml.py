@@ -219,30 +219,61 @@ def _mapping(
     return value, children, problems
 
 
+class YAMLDocument:
+    """A YAML document parsed (not yet built): a list of records, or a mapping (the data
+    file's object form). ``YAMLDataError`` when ``text`` is not YAML, is empty, or is a
+    single value."""
+
+    def __init__(self, text: str) -> None:
+        self._loader = _StrictLoader(text)
+        try:
+            node = self._loader.get_single_node()
+        except yaml.YAMLError as error:
+            raise YAMLDataError(f"not valid YAML: {error}") from None
+        except RecursionError:
+            raise YAMLDataError(f"not valid YAML: nested deeper than {MAX_DEPTH} levels") from None
+        finally:
+            self._loader.dispose()
+        if node is None:
+            raise YAMLDataError("expected a YAML list of postbacks, found an empty file")
+        self._node: Node = node
+        self.is_mapping = isinstance(node, MappingNode) and node.tag == _TAG + "map"
+        """Whether the document is a mapping (``postbacks:``, ``offers:``, ``affiliates:``)."""
+
+    def keys(self) -> set[str]:
+        """The keys of a mapping as written (plain scalars), without building its values."""
+        if not isinstance(self._node, MappingNode):
+            return set()
+        return {key.value for key, _ in self._node.value if isinstance(key, ScalarNode)}
+
+    def records(self) -> Iterator[tuple[Any, list[str]]]:
+        """Each item of the list with its problems (empty when it is plain data), as
+        ``read_records`` gives them; ``YAMLDataError`` when the document is no list."""
+        document = self._node
+        if not isinstance(document, SequenceNode) or document.tag != _TAG + "seq":
+            found = "a mapping" if isinstance(document, MappingNode) else "a single value"
+            raise YAMLDataError(f"expected a YAML list of postbacks, found {found}")
+        seen: set[int] = {id(document)}
+        for item in document.value:
+            yield _capped(*_record(self._loader, item, seen))
+
+    def whole(self) -> tuple[Any, list[str]]:
+        """The whole document as plain data, and every problem of it by JSON path
+        (``$.postbacks[3].pixel_status: ...``), at most ``MAX_PROBLEMS_PER_RECORD`` shown."""
+        return _capped(*_record(self._loader, self._node, set()))
+
+
+def _capped(record: Any, problems: list[str]) -> tuple[Any, list[str]]:
+    if len(problems) > MAX_PROBLEMS_PER_RECORD:
+        more = len(problems) - MAX_PROBLEMS_PER_RECORD
+        problems = [*problems[:MAX_PROBLEMS_PER_RECORD], f"... and {more} more"]
+    return record, problems
+
+
 def read_records(text: str) -> Iterator[tuple[Any, list[str]]]:
     """Each item of the YAML list in ``text`` with its problems (empty when it is plain data).
 
     A record with problems comes with whatever of it could be built, so that a caller can
     still name it by its id. ``YAMLDataError`` when ``text`` is not YAML or not a list.
     """
-    loader = _StrictLoader(text)
-    try:
-        document = loader.get_single_node()
-    except yaml.YAMLError as error:
-        raise YAMLDataError(f"not valid YAML: {error}") from None
-    except RecursionError:
-        raise YAMLDataError(f"not valid YAML: nested deeper than {MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
-    if document is None:
-        raise YAMLDataError("expected a YAML list of postbacks, found an empty file")
-    if not isinstance(document, SequenceNode) or document.tag != _TAG + "seq":
-        found = "a mapping" if isinstance(document, MappingNode) else "a single value"
-        raise YAMLDataError(f"expected a YAML list of postbacks, found {found}")
-    seen: set[int] = {id(document)}
-    for item in document.value:
-        record, problems = _record(loader, item, seen)
-        if len(problems) > MAX_PROBLEMS_PER_RECORD:
-            more = len(problems) - MAX_PROBLEMS_PER_RECORD
-            problems = [*problems[:MAX_PROBLEMS_PER_RECORD], f"... and {more} more"]
-        yield record, problems
+    return YAMLDocument(text).records()

@@ -104,7 +104,9 @@ def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None
     )
     proxy.add_argument("--port", type=_port, default=4011, help="port to bind")
     proxy.add_argument("--allow-writes", action="store_true", help="pass writes on too")
-    proxy.add_argument("--record", metavar="FILE", help="record the postbacks read, on exit")
+    proxy.add_argument(
+        "--record", metavar="FILE", help="record the postbacks, offers and partners read, on exit"
+    )
     proxy.add_argument("--report", metavar="FILE.md", help="write a Markdown report on exit")
     proxy.add_argument("--junit", metavar="FILE", help="write JUnit XML on exit")
     proxy.add_argument("--quiet", action="store_true", help="no access lines")
@@ -114,9 +116,11 @@ def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None
 
     record = commands.add_parser(
         "record",
-        help="record production's postbacks as a scrubbed data file for serve --data",
-        description="Read postbacks (the ids given, or every one the key can list, paged) "
-        "and write them as a data file that serve --data loads, scrubbed of secrets and "
+        help="record production's postbacks, and the offers and partners they name, as a "
+        "scrubbed data file for serve --data",
+        description="Read postbacks (the ids given, or every one the key can list, paged), "
+        "then the offers and partners they name, and write them as a data file that "
+        "serve --data loads, scrubbed of secrets and "
         "personal data, with a report next to it (FILE.scrub.json). Read-only.",
         formatter_class=formatter,
     )

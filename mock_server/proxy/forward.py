@@ -42,8 +42,8 @@ ones (``is_hop_by_hop``): the length is counted again, and a compressed body arr
 decoded."""
 
 WRITE_REFUSED = (
-    "{method} {path} is not one of the read-only requests (read a postback, list, search), "
-    "and this proxy is read-only: nothing was sent; restart it with --allow-writes to pass "
+    "{method} {path} is not one of the read-only requests (read a postback, list, search; "
+    "read an offer or a partner, search them), and this proxy is read-only: nothing was sent; restart it with --allow-writes to pass "
     "it on"
 )
 """The 403's message. Everflow's own wording for a refused write is unknown; this names

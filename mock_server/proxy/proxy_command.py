@@ -145,7 +145,7 @@ def _finish(args: argparse.Namespace, upstream: Any, tally: Any, recording: Any)
         write_reports(report, keys, junit_path=args.junit, markdown_path=args.report)
         if recording is not None:
             written = _write_recording(args, recording, keys)
-            print(f"{PROG} proxy: recorded {len(recording)} postbacks to {args.record} ({written})")
+            print(f"{PROG} proxy: recorded {recording.said()} to {args.record} ({written})")
     except OSError as error:
         return fail(redact(f"cannot write: {error}", keys))
     except KeyboardInterrupt:

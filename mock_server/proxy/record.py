@@ -1,8 +1,11 @@
 """Recordings: production's postbacks as a data file the mock serves, scrubbed by default.
 
 A ``Recording`` collects the postbacks of answers (a read of one, the items of a list
-page) by id, and ``write`` turns them into a JSON array that ``everflow-mock serve --data``
-and the fixtures load as it is, with a report next to it (``report_path``): how many values
+page) by id, and the offers and affiliates (partners) of reads of one, and ``write`` turns
+them into the data file's object form (``{"postbacks": [...], "offers": [...],
+"affiliates": [...]}``) that ``everflow-mock serve --data`` and the fixtures load as it is,
+the offers and affiliates scrubbed by the same scrubber so that their names are the
+stand-ins their postbacks carry, with a report next to it (``report_path``): how many values
 were scrubbed at which path, which postbacks break the spec (drift), by rule and path, and
 which carry fields the spec does not document (``undocumented``), by path; never a value.
 A postback that breaks the spec is recorded all the same (it is evidence); ``serve --data``
@@ -18,6 +21,7 @@ SIGTERM while one is written leaves no file, or the one before, never half of on
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from openapi.files import write_whole
 
 if TYPE_CHECKING:
-    from mock_server.proxy.scrub import Deadline
+    from mock_server.proxy.scrub import Deadline, Kind, Scrubber
 
 MAX_RECORDED = 10_000
 MAX_RECORDED_BYTES = 64 * 1024 * 1024
@@ -42,53 +46,143 @@ def report_path(out: str | Path) -> Path:
     return out.with_name(out.name + REPORT_SUFFIX)
 
 
+NEIGHBOURS: dict[str, tuple[Kind, str, str]] = {
+    "offers": ("offer", "Offer", "network_offer_id"),
+    "affiliates": ("affiliate", "Affiliate", "network_affiliate_id"),
+}
+"""What a recording carries beside its postbacks, by the data file's key: the scrubber's
+kind, the spec schema and the id field of each (as ``mock_server.data.datafile`` reads
+them)."""
+OFFER_READ = re.compile(r"(?:/v1)?/networks/offers/([0-9]+)/?")
+AFFILIATE_READ = re.compile(r"(?:/v1)?/networks/affiliates/([0-9]+)/?")
+"""The reads of one offer and of one affiliate whose answers a recording keeps."""
+
+
+class _Kept:
+    """Records of one kind by id (a later one replaces an earlier), bounded in number;
+    their bytes are counted against the recording's one budget."""
+
+    def __init__(self, id_field: str) -> None:
+        self.id_field = id_field
+        self.records: dict[int, dict[str, Any]] = {}
+        self.sizes: dict[int, int] = {}
+        self.not_recorded = 0
+
+
 class Recording:
-    """The postbacks seen so far, by id (a later answer replaces an earlier one), safe to
-    add to from several threads."""
+    """The postbacks seen so far, by id (a later answer replaces an earlier one), and the
+    offers and affiliates (partners) read whole, safe to add to from several threads."""
 
     def __init__(self, limit: int = MAX_RECORDED, max_bytes: int = MAX_RECORDED_BYTES) -> None:
-        self._postbacks: dict[int, dict[str, Any]] = {}
-        self._sizes: dict[int, int] = {}
+        self._kept = {
+            "postbacks": _Kept("network_pixel_id"),
+            **{key: _Kept(id_field) for key, (_, _, id_field) in NEIGHBOURS.items()},
+        }
         self._bytes = 0
         self._limit = limit
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
-        self.not_recorded = 0
+
+    @property
+    def not_recorded(self) -> int:
         """Postbacks seen but not kept: past ``limit``, or without an integer id."""
+        return self._kept["postbacks"].not_recorded
 
     def __len__(self) -> int:
-        return len(self._postbacks)
+        return len(self._kept["postbacks"].records)
 
     def add(self, postback: Any) -> None:
         """Keep ``postback`` (a JSON object with an integer ``network_pixel_id``)."""
-        pixel_id = postback.get("network_pixel_id") if isinstance(postback, dict) else None
-        size = len(json.dumps(postback, ensure_ascii=False))
+        self._add("postbacks", postback)
+
+    def add_offer(self, offer: Any) -> None:
+        """Keep ``offer`` (an offer as ``getOffer`` answers it, with an integer id). A
+        later read replaces an earlier one but for the related data (``relationship``)
+        the earlier asked for and the later did not: a client that reads an offer with its
+        payout/revenue entries, then without, leaves the entries in the recording."""
+        offer_id = offer.get("network_offer_id") if isinstance(offer, dict) else None
+        if type(offer_id) is int and isinstance(offer.get("relationship"), dict):
+            with self._lock:
+                earlier = self._kept["offers"].records.get(offer_id)
+            related = earlier.get("relationship") if earlier is not None else None
+            if isinstance(related, dict):
+                offer = {**offer, "relationship": {**related, **offer["relationship"]}}
+        self._add("offers", offer)
+
+    def add_affiliate(self, affiliate: Any) -> None:
+        """Keep ``affiliate`` (as ``getAffiliate`` answers it, with an integer id)."""
+        self._add("affiliates", affiliate)
+
+    def _add(self, key: str, record: Any) -> None:
+        kept = self._kept[key]
+        record_id = record.get(kept.id_field) if isinstance(record, dict) else None
+        size = len(json.dumps(record, ensure_ascii=False))
         with self._lock:
-            known = pixel_id in self._postbacks
+            known = record_id in kept.records
             if (
-                type(pixel_id) is not int
-                or (not known and len(self._postbacks) >= self._limit)
-                or self._bytes - self._sizes.get(pixel_id, 0) + size > self._max_bytes
+                type(record_id) is not int
+                or (not known and len(kept.records) >= self._limit)
+                or self._bytes - kept.sizes.get(record_id, 0) + size > self._max_bytes
             ):
-                self.not_recorded += 1
+                kept.not_recorded += 1
                 return
-            self._bytes += size - self._sizes.get(pixel_id, 0)
-            self._sizes[pixel_id] = size
-            self._postbacks[pixel_id] = postback
+            self._bytes += size - kept.sizes.get(record_id, 0)
+            kept.sizes[record_id] = size
+            kept.records[record_id] = record
 
     def add_answer(self, path: str, body: Any) -> None:
-        """Keep the postbacks of a 200 answer to ``GET path`` (a path under ``/v1``): the
-        postback of a read of one, the items of a list page."""
-        if path.rstrip("/").endswith("/networks/pixels") and isinstance(body, dict):
+        """Keep what a 200 answer to ``GET path`` (under the base URL, ``/v1`` or not)
+        holds: the postback of a read of one, the items of a list page, the offer of a read
+        of one offer, the affiliate of a read of one affiliate."""
+        if not isinstance(body, dict):
+            return
+        if OFFER_READ.fullmatch(path):
+            self.add_offer(body)
+        elif AFFILIATE_READ.fullmatch(path):
+            self.add_affiliate(body)
+        elif path.rstrip("/").endswith("/networks/pixels"):
             for item in body.get("pixels") or ():
                 self.add(item)
-        elif isinstance(body, dict) and "network_pixel_id" in body:
+        elif "network_pixel_id" in body:
             self.add(body)
 
     def postbacks(self) -> list[dict[str, Any]]:
         """The postbacks kept, by id."""
+        return self.records("postbacks")
+
+    def said(self) -> str:
+        """What the recording holds, as the commands say it: ``5 postbacks, 1 offer and 2
+        partners``."""
+        from openapi.text import counted
+
         with self._lock:
-            return [self._postbacks[i] for i in sorted(self._postbacks)]
+            sizes = [len(self._kept[key].records) for key in ("postbacks", *NEIGHBOURS)]
+        nouns = ("postback", "offer", "partner")
+        postbacks, offers, partners = (
+            counted(n, noun) for n, noun in zip(sizes, nouns, strict=True)
+        )
+        return f"{postbacks}, {offers} and {partners}"
+
+    def named(self) -> dict[str, set[int]]:
+        """The ids of the offers and affiliates the postbacks kept name, by the data file's
+        key (``offers``, ``affiliates``): by level, as the mock's references are judged
+        (``World.missing``: an offer unless ``global``, a partner unless ``global_offer``)."""
+        from mock_server.state.world import World
+
+        fields = {id_field: key for key, (_, _, id_field) in NEIGHBOURS.items()}
+        named: dict[str, set[int]] = {key: set() for key in NEIGHBOURS}
+        for postback in self.postbacks():
+            for field, named_id in World().missing(postback):
+                if field in fields:
+                    named[fields[field]].add(named_id)
+        return named
+
+    def records(self, key: str) -> list[dict[str, Any]]:
+        """The records kept under the data file's ``key`` (``postbacks``, ``offers``,
+        ``affiliates``), by id."""
+        with self._lock:
+            records = self._kept[key].records
+            return [records[i] for i in sorted(records)]
 
     def write(
         self,
@@ -100,64 +194,105 @@ class Recording:
     ) -> Path:
         """Write the recording to ``out`` and its report next to it (``report_path``);
         returns the report's path. Scrubbed (``Scrubber``) unless ``scrub`` is false; past
-        ``deadline``, scrubbing stops with ``OutOfTime`` and nothing is written."""
+        ``deadline``, scrubbing stops with ``OutOfTime`` and nothing is written.
+
+        The file is the data file's object form: ``{"postbacks": [...], "offers": [...],
+        "affiliates": [...]}``. The report says, for offers and affiliates as for
+        postbacks, how many were recorded and not, where values were scrubbed, drift and
+        undocumented fields; and which of those the postbacks name are not in the
+        recording (``missing``: ``serve --data`` fills them in from the postbacks)."""
         from mock_server.proxy.scrub import Scrubber
-        from openapi.fast_validation import violations
-        from openapi.remote.checks import undocumented_paths
-        from openapi.violations import component_schema
 
         out = Path(out)
         scrubber = Scrubber(secrets, deadline=deadline)
-        originals = self.postbacks()
-        scrubbed = [scrubber.postback(p) for p in originals] if scrub else originals
-        key = scrubber.key if scrub else _escaped
-        unwritable = [
-            {"index": index, "network_pixel_id": original["network_pixel_id"], "path": path}
-            for index, original in enumerate(originals)
-            for path in _unwritable(original, "$", key)
-        ]
-        records = [_writable(record) for record in scrubbed]
-        drift = [
-            {
-                "index": index,
-                "network_pixel_id": original["network_pixel_id"],
-                "violations": [
-                    {"rule": v.name, "path": v.path, "keyword": v.keyword}
-                    for v in violations(original)
-                ],
+        postbacks = self.postbacks()
+        records, report = _section(
+            postbacks, "postback", "PartnerPostback", "network_pixel_id", scrubber, scrub
+        )
+        written: dict[str, Any] = {"postbacks": records}
+        sections: dict[str, dict[str, Any]] = {}
+        named = self.named()
+        for key, (kind, schema, id_field) in NEIGHBOURS.items():
+            originals = self.records(key)
+            written[key], section = _section(originals, kind, schema, id_field, scrubber, scrub)
+            recorded = {record[id_field] for record in originals}
+            sections[key] = {
+                "recorded": len(originals),
+                "not_recorded": self._kept[key].not_recorded,
+                "missing": sorted(named[key] - recorded),
+                **section,
             }
-            for index, original in enumerate(originals)
-        ]
-        schema = component_schema("PartnerPostback")
-        undocumented = [  # of the records written: their keys, scrubbed
-            {
-                "index": index,
-                "network_pixel_id": record["network_pixel_id"],
-                "paths": list(undocumented_paths(record, schema)),
-            }
-            for index, record in enumerate(records)
-        ]
-        report = _writable(
+        document = _writable(
             {
                 "recording": out.name,
                 "postbacks": len(records),
                 "not_recorded": self.not_recorded,
                 "scrubbed": scrub,
-                "values_scrubbed": sum(scrubber.counts.values()),
-                "paths": dict(sorted(scrubber.counts.items())),
-                "drift": [entry for entry in drift if entry["violations"]],
-                "undocumented": [entry for entry in undocumented if entry["paths"]],
-                "unwritable": unwritable,
+                "values_scrubbed": sum(sum(c.values()) for c in scrubber.counts_of.values()),
+                **report,
+                **sections,
             }
         )
         report_file = report_path(out)
-        write_whole(report_file, _dumps(report))
+        write_whole(report_file, _dumps(document))
         try:
-            write_whole(out, _dumps(records))
+            write_whole(out, _dumps(written))
         except BaseException:  # Ctrl-C included: no report of a recording not written
             report_file.unlink(missing_ok=True)
             raise
         return report_file
+
+
+def _section(
+    originals: list[dict[str, Any]],
+    kind: Kind,
+    schema: str,
+    id_field: str,
+    scrubber: Scrubber,
+    scrub: bool,
+) -> tuple[list[Any], dict[str, Any]]:
+    """The records of one kind as written (scrubbed unless ``scrub`` is false, and
+    writable), and their part of the report: the paths scrubbed, drift (by the spec's
+    ``schema``), undocumented fields and unwritable values, each entry naming its record
+    by index and ``id_field``."""
+    from openapi.fast_validation import violations
+    from openapi.remote.checks import undocumented_paths
+    from openapi.violations import component_schema
+
+    scrubbed = [scrubber.record(r, kind) for r in originals] if scrub else originals
+    key = scrubber.key if scrub else _escaped
+    unwritable = [
+        {"index": index, id_field: original[id_field], "path": path}
+        for index, original in enumerate(originals)
+        for path in _unwritable(original, "$", key)
+    ]
+    records = [_writable(record) for record in scrubbed]
+    drift = [
+        {
+            "index": index,
+            id_field: original[id_field],
+            "violations": [
+                {"rule": v.name, "path": v.path, "keyword": v.keyword}
+                for v in violations(original, schema)
+            ],
+        }
+        for index, original in enumerate(originals)
+    ]
+    documented = component_schema(schema)
+    undocumented = [  # of the records written: their keys, scrubbed
+        {
+            "index": index,
+            id_field: record[id_field],
+            "paths": list(undocumented_paths(record, documented)),
+        }
+        for index, record in enumerate(records)
+    ]
+    return records, {
+        "paths": dict(sorted(scrubber.counts_of[kind].items())),
+        "drift": [entry for entry in drift if entry["violations"]],
+        "undocumented": [entry for entry in undocumented if entry["paths"]],
+        "unwritable": unwritable,
+    }
 
 
 def _escaped(text: str) -> str:

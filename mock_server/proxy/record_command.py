@@ -1,5 +1,6 @@
 """``everflow-mock record``: read postbacks (the ids given, or every page of the list)
-through the safe client and write them as a scrubbed recording.
+through the safe client, then the offers and affiliates (partners) they name, and write
+them as a scrubbed recording.
 
 Light at import (the parser names ``run_record``): httpx and the spec load when it runs.
 """
@@ -26,6 +27,9 @@ from mock_server.proxy.options import (
 PAGE_SIZE = 200
 """Postbacks a recording asks for per list page (Everflow allows up to 2,000)."""
 MAX_PAGES = 1000
+OFFER_RELATIONSHIPS = ("advertiser", "payout_revenue")
+"""The related data an offer is read with: what the spec describes, and what a postback's
+``network_offer_payout_revenue_id`` names."""
 LOOPBACK_KEY = "local-record-5b1e0c7a"
 """Sent to a loopback upstream when no key is set (a mock wants one); not a secret."""
 
@@ -97,6 +101,7 @@ def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int
                     or (isinstance(total, int) and seen >= total)
                 ):
                     break
+        _record_neighbours(client, recording)
         deadline = Deadline(ends, f"--max-time {args.max_time:g} s")
         report = recording.write(args.out, [key], scrub=not args.no_scrub, deadline=deadline)
     except (TransportFailure, Refused) as error:
@@ -105,19 +110,39 @@ def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int
     note = f"; {len(drift)} break the spec (serve --data ... --allow-drift)" if drift else ""
     print(
         printable(
-            f"{PROG} record: {len(recording)} postbacks to {args.out}, "
+            f"{PROG} record: {recording.said()} to {args.out}, "
             f"{'scrubbed' if not args.no_scrub else 'NOT scrubbed'}; report: {report}{note}"
         )
     )
     return 0
 
 
-def _read(client: Any, path: str, params: dict[str, int]) -> Any:
-    """The JSON body of a 200 to ``GET path``; ``Refused`` naming any other answer."""
+def _record_neighbours(client: Any, recording: Any) -> None:
+    """Read the offers and affiliates the recorded postbacks name (by level, as the mock's
+    references: an offer unless ``global``, a partner unless ``global_offer``), each once,
+    into ``recording``. One production no longer has (404) is left out: the report names
+    it as ``missing``, and ``serve --data`` fills it in from the postbacks."""
+    from openapi.remote.targets import AFFILIATE_PATH, OFFER_PATH
+
+    named = recording.named()
+    for offer_id in sorted(named["offers"]):
+        params = {"relationship": list(OFFER_RELATIONSHIPS)}
+        path = OFFER_PATH.format(offer_id)
+        recording.add_answer(path, _read(client, path, params, missing_ok=True))
+    for affiliate_id in sorted(named["affiliates"]):
+        path = AFFILIATE_PATH.format(affiliate_id)
+        recording.add_answer(path, _read(client, path, {}, missing_ok=True))
+
+
+def _read(client: Any, path: str, params: dict[str, Any], *, missing_ok: bool = False) -> Any:
+    """The JSON body of a 200 to ``GET path``; ``Refused`` naming any other answer, but
+    ``None`` for a 404 when ``missing_ok``."""
     from openapi.remote.checks import json_body
     from openapi.violations import shape
 
     answer = client.get(path, params=params)
+    if missing_ok and answer.status_code == 404:
+        return None
     body = json_body(answer)
     if answer.status_code != 200 or body is None:
         if body is None:

@@ -35,8 +35,9 @@ Replaced, each by a stand-in of its kind (``STAND_INS``):
   (``<x-a1b2c3d4>``), every attribute value not listed (URLs in attribute values scrubbed
   as URLs, ``//host/p`` included); what the text ends inside of (a tag, a quoted value, a
   comment, a script) is text to the end;
-- whole, with a named stand-in: descriptions, offer and partner names, notes, platform user
-  data, TikTok's e-mail and phone (``WHOLE``);
+- whole, with a named stand-in: descriptions, offer, partner and advertiser names, event
+  (payout/revenue entry) names, notes, platform user data, TikTok's e-mail and phone
+  (``WHOLE``, ``OFFER_WHOLE``, ``AFFILIATE_WHOLE``);
 - every other string, and every key that is not a plain name or looks like a credential;
   an e-mail-shaped value gets an e-mail stand-in, so the recording keeps its kinds.
 
@@ -45,8 +46,13 @@ tokenizer reads it (no pattern that may scan the rest of the value from every ``
 a string longer than ``MAX_VALUE`` is not judged piece by piece at all but replaced whole
 (a URL keeping its scheme).
 
-``counts`` says how many values were replaced at each path (array indices as ``[]``): the
-scrub report, which never holds a value.
+Offers and affiliates (partners) a recording carries beside its postbacks are scrubbed by
+the same rules with their own tables (``KINDS``), by the same ``Scrubber``: an offer's name
+and the ``relationship.offer.name`` of a postback that names it get the same stand-in, so
+the mock serves the offer a recorded postback names under the name the postback carries.
+
+``counts`` says how many values of postbacks were replaced at each path (array indices as
+``[]``), ``counts_of`` the same for each kind: the scrub report, which never holds a value.
 """
 
 from __future__ import annotations
@@ -57,7 +63,8 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from openapi.remote.failures import OutOfTime
@@ -193,6 +200,29 @@ WHOLE = {
 }
 """Fields replaced whole (unless they hold macros alone), and the kind of stand-in they get."""
 
+OFFER_VOCABULARY = frozenset(
+    {
+        "$.offer_status",
+        "$.visibility",
+        "$.currency_id",
+        "$.relationship.advertiser.account_status",
+        "$.relationship.payout_revenue.entries[].payout_type",
+        "$.relationship.payout_revenue.entries[].revenue_type",
+    }
+)
+"""An offer's (``getOffer``'s) fields that hold a vocabulary: statuses, currency, the
+payout and revenue types."""
+OFFER_WHOLE = {
+    "$.name": "offer",
+    "$.relationship.advertiser.name": "advertiser",
+    "$.relationship.payout_revenue.entries[].entry_name": "event",
+}
+"""An offer's free text, replaced whole: its name (the stand-in its postbacks' name gets),
+its advertiser's, and its event entries' names (chosen by the network)."""
+AFFILIATE_VOCABULARY = frozenset({"$.account_status", "$.default_currency_id"})
+AFFILIATE_WHOLE = {"$.name": "partner", "$.internal_notes": "notes"}
+"""An affiliate's (``getAffiliate``'s) vocabulary fields, and its free text replaced whole."""
+
 STAND_INS = {
     "host": "host-{}.example",
     "email": "person-{}@people.example",
@@ -209,6 +239,8 @@ STAND_INS = {
     "description": "Postback {}",
     "offer": "Offer {}",
     "partner": "Partner {}",
+    "advertiser": "Advertiser {}",
+    "event": "Event {}",
     "notes": "Notes {}",
     "user data": "user-data-{}",
 }
@@ -216,9 +248,35 @@ STAND_INS = {
 HTML or JSON, and each stays what its field expects (a host, an e-mail address)."""
 
 
+Kind = Literal["postback", "offer", "affiliate"]
+"""What a recorded record is: a postback, or an offer or affiliate a postback names."""
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What one kind of record keeps and replaces, by path: its spec schema (whose ``enum``
+    values are kept), the fields holding a vocabulary, those replaced whole (and their
+    stand-in's kind), those holding HTML, and those holding a platform's numeric id."""
+
+    schema: str
+    vocabulary: frozenset[str]
+    whole: Mapping[str, str]
+    html: frozenset[str] = frozenset()
+    ids: frozenset[str] = frozenset()
+
+
+KINDS: Mapping[Kind, Fields] = {
+    "postback": Fields("PartnerPostback", VOCABULARY, WHOLE, HTML_FIELDS, ID_FIELDS),
+    "offer": Fields("Offer", OFFER_VOCABULARY, OFFER_WHOLE),
+    "affiliate": Fields("Affiliate", AFFILIATE_VOCABULARY, AFFILIATE_WHOLE),
+}
+"""The tables of each kind of record a recording holds."""
+
+
 @functools.cache
-def spec_enums() -> Mapping[str, frozenset[str]]:
-    """The values of every ``enum`` field of a postback, by path (array items as ``[]``)."""
+def spec_enums(schema_name: str = "PartnerPostback") -> Mapping[str, frozenset[str]]:
+    """The values of every ``enum`` field of the spec's ``schema_name`` (a postback by
+    default), by path (array items as ``[]``)."""
     found: dict[str, frozenset[str]] = {}
 
     def walk(schema: Mapping[str, Any], path: str, depth: int) -> None:
@@ -232,7 +290,7 @@ def spec_enums() -> Mapping[str, frozenset[str]]:
         if isinstance(schema.get("items"), Mapping):
             walk(schema["items"], f"{path}[]", depth + 1)
 
-    walk(load_spec()["components"]["schemas"]["PartnerPostback"], "$", 0)
+    walk(load_spec()["components"]["schemas"][schema_name], "$", 0)
     return found
 
 
@@ -263,8 +321,9 @@ def _tag_parts(text: str, at: int) -> list[re.Match[str]]:
 
 
 class Scrubber:
-    """Scrubs postbacks one at a time; one instance per recording, so that stand-ins are
-    numbered in the order values are first met and stay the same for the same value."""
+    """Scrubs records (postbacks, offers, affiliates) one at a time; one instance per
+    recording, so that stand-ins are numbered in the order values are first met and stay
+    the same for the same value, across kinds."""
 
     def __init__(
         self,
@@ -280,11 +339,16 @@ class Scrubber:
         self.secrets = [secret for secret in secrets if secret]
         self._maskable = [secret for secret in self.secrets if len(secret) >= MIN_PIECE]
         """The secrets long enough for the contract suite's masking (any piece of them)."""
-        self.counts: Counter[str] = Counter()
+        self.counts_of: dict[Kind, Counter[str]] = {kind: Counter() for kind in KINDS}
+        """Values replaced, by kind and path."""
+        self.counts = self.counts_of["postback"]
+        """Values of postbacks replaced, by path."""
+        self._fields = KINDS["postback"]
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
         self._keys: dict[str, str] = {}
         self._enums = spec_enums()
+        self._counts = self.counts
 
     def stand_in(self, kind: str, value: str) -> str:
         """The stand-in of ``value`` as a ``kind``: the same one every time it is asked."""
@@ -297,6 +361,14 @@ class Scrubber:
 
     def postback(self, record: Any) -> Any:
         """``record`` with every value not known to be safe replaced; a new value."""
+        return self.record(record, "postback")
+
+    def record(self, record: Any, kind: Kind) -> Any:
+        """``record``, a ``kind``, with every value not known to be safe replaced (by that
+        kind's tables, ``KINDS``); a new value."""
+        self._fields = KINDS[kind]
+        self._enums = spec_enums(self._fields.schema)
+        self._counts = self.counts_of[kind]
         return self._value(record, "$")
 
     def key(self, name: str) -> str:
@@ -314,7 +386,7 @@ class Scrubber:
             for name, item in value.items():
                 key = self.key(name)
                 if key != name:
-                    self.counts[f"{path}.{key}"] += 1
+                    self._counts[f"{path}.{key}"] += 1
                 out[key] = self._value(item, f"{path}.{key}")
             return out
         if isinstance(value, list):
@@ -325,7 +397,7 @@ class Scrubber:
             self.deadline.check()
         scrubbed = self._string(value, path)
         if scrubbed != value:
-            self.counts[path] += 1
+            self._counts[path] += 1
         return scrubbed
 
     def _safe(self, text: str) -> bool:
@@ -359,23 +431,24 @@ class Scrubber:
             core = text.strip()
             if URL_START.match(core):
                 return self._unparsed(core)
-            return self.stand_in(WHOLE.get(path, "text"), text)
+            return self.stand_in(self._fields.whole.get(path, "text"), text)
         enum = self._enums.get(path)
+        fields = self._fields
         if (
             self._only_macros(text)
             or (enum is not None and (text in enum or self._word(text)))
-            or (path in VOCABULARY and self._word(text))
-            or (path in ID_FIELDS and text.isascii() and text.isdigit() and len(text) <= 20)
+            or (path in fields.vocabulary and self._word(text))
+            or (path in fields.ids and text.isascii() and text.isdigit() and len(text) <= 20)
         ):
             return text
-        kind = WHOLE.get(path)
+        kind = fields.whole.get(path)
         if kind is not None:
             return self.stand_in(kind, text)
         core = text.strip()
         if URL_START.match(core):
             lead = text[: len(text) - len(text.lstrip())]
             return lead + self._url(core) + text[len(lead) + len(core) :]
-        if path in HTML_FIELDS:
+        if path in fields.html:
             return self._html(text)
         if EMAIL.fullmatch(text):
             return self.stand_in("email", text)

@@ -256,14 +256,43 @@ def _path_pixel_id(response: httpx.Response) -> int | None:
     return int(match.group(1))
 
 
+NEIGHBOUR_PATH_IDS = (
+    ("offer", re.compile(r"/networks/offers/([0-9]+)")),
+    ("affiliate", re.compile(r"/networks/affiliates/([0-9]+)")),
+)
+"""Paths (under the base URL's ``/v1``) that name one offer or one affiliate, and its id."""
+
+
+def _neighbour_id(target: str, probe: str, response: httpx.Response) -> Finding | None:
+    """For a 200 to a read of one offer or affiliate, the ``offer_id`` or ``affiliate_id``
+    finding (as the contract suite names it) when the body's id is not the path's."""
+    path = response.request.url.path
+    if response.request.method != "GET" or response.status_code != 200:
+        return None
+    for kind, pattern in NEIGHBOUR_PATH_IDS:
+        match = pattern.search(path)
+        if match is None or not path.endswith(match.group()):
+            continue
+        body = json_body(response)
+        field = f"network_{kind}_id"
+        if isinstance(body, dict) and body.get(field) != int(match.group(1)):
+            actual = shape(body.get(field))
+            return Finding(target, probe, None, f"{kind}_id", f"$.{field}", match.group(1), actual)
+    return None
+
+
 def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Finding]:
     """Everything wrong with one answer to a request someone else chose (a proxy's): the
     checks of ``check_answer`` with the status it came with, the postback's id held to
-    the path's for a read of one, a status the operation does not document, and (as
-    warnings) every field the spec does not document for the operation and status."""
+    the path's for a read of one (and an offer's or affiliate's for a read of one), a
+    status the operation does not document, and (as warnings) every field the spec does
+    not document for the operation and status."""
     pixel_id = _path_pixel_id(response)
     status = response.status_code
     found = check_answer(target, probe, response, pixel_id, status, same_id=pixel_id is not None)
+    neighbour = _neighbour_id(target, probe, response)
+    if neighbour is not None:
+        found.append(neighbour)
     documented = documented_statuses(response.request)
     if documented and status not in documented and not any(f.check == "status" for f in found):
         expected = ", ".join(map(str, sorted(documented)))
@@ -276,12 +305,20 @@ def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Find
     return found
 
 
-def judge_record(target: str, probe: str, record: Any, base_url: str) -> list[Finding]:
+def judge_record(
+    target: str, probe: str, record: Any, base_url: str, read: str | None = None
+) -> list[Finding]:
     """The body checks of ``check_answer`` on a postback recorded from an answer (no
     status, media type or headers to judge: a recording keeps only bodies), as the answer
-    to a read of its own id at ``base_url``."""
+    to a read of its own id at ``base_url``; or, given ``read`` (a path under the base URL,
+    ``/networks/offers/605``), on any record as the answer to that read."""
+    postback = read is None
     pixel_id = as_int(record.get("network_pixel_id")) if isinstance(record, dict) else None
-    url = f"{base_url.rstrip('/')}/networks/pixels/{pixel_id if pixel_id is not None else 0}"
+    if read is None:
+        read = f"/networks/pixels/{pixel_id if pixel_id is not None else 0}"
+    else:
+        pixel_id = None
+    url = f"{base_url.rstrip('/')}{read}"
     response = httpx.Response(
         200,
         headers={"Content-Type": "application/json"},
@@ -290,6 +327,6 @@ def judge_record(target: str, probe: str, record: Any, base_url: str) -> list[Fi
     )
     return [
         finding
-        for finding in check_answer(target, probe, response, pixel_id, 200)
+        for finding in check_answer(target, probe, response, pixel_id, 200, same_id=postback)
         if finding.check != "rate_limit_headers"
     ]

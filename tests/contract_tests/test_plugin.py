@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 OPTIONS = {
     "--everflow-contract-url": "(default: none)",
     "--everflow-pixel-id": "(default: none)",
+    "--everflow-offer-id": "(default: none: the first one a postback read names)",
+    "--everflow-affiliate-id": "(default: none: the first one a postback read names)",
     "--everflow-strict": "(default: off)",
     "--everflow-allow-writes": "(default: off, read-only)",
     "--everflow-rate": "(default: 5.0)",
@@ -42,6 +44,8 @@ def test_options(pytestconfig):
     get = pytestconfig.getoption
     assert get("--everflow-contract-url") == ["http://127.0.0.1:9/v1"]
     assert get("--everflow-pixel-id") == ["3", "4,5"]
+    assert get("--everflow-offer-id") == ["605", "7,8"]
+    assert get("--everflow-affiliate-id") == ["461"]
     assert (get("--everflow-strict"), get("--everflow-allow-writes")) == (True, True)
     assert (get("--everflow-rate"), get("--everflow-backoff")) == (2.0, 0.1)
 """
@@ -55,6 +59,12 @@ def test_options(pytestconfig):
         "3",
         "--everflow-pixel-id",
         "4,5",
+        "--everflow-offer-id",
+        "605",
+        "--everflow-offer-id",
+        "7,8",
+        "--everflow-affiliate-id",
+        "461",
         "--everflow-strict",
         "--everflow-allow-writes",
         "--everflow-rate",
@@ -106,6 +116,8 @@ def test_the_options_work_under_pyargs_from_the_installed_wheel(
     [
         ("--everflow-pixel-id", "3,x", "pixel ids must be integers"),
         ("--everflow-pixel-id", "0", "pixel ids must be positive"),
+        ("--everflow-offer-id", "605,x", "offer ids must be integers"),
+        ("--everflow-affiliate-id", "0", "affiliate ids must be positive"),
         ("--everflow-contract-url", "http://127.0.0.1:4710", "base URL must end in /v1"),
         ("--everflow-contract-url", "http://api.example.com/v1", "refusing to send an API key"),
     ],
@@ -114,7 +126,12 @@ def test_a_bad_value_is_one_usage_error_naming_option_and_value(
     pytester: pytest.Pytester, option: str, value: str, reason: str
 ) -> None:
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
-    good = {"--everflow-pixel-id": "3", "--everflow-contract-url": "http://127.0.0.1:9/v1"}
+    good = {
+        "--everflow-pixel-id": "3",
+        "--everflow-offer-id": "605",
+        "--everflow-affiliate-id": "461",
+        "--everflow-contract-url": "http://127.0.0.1:9/v1",
+    }
     result = pytester.runpytest("-p", "no:cacheprovider", option, good[option], option, value)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.errlines if line.startswith("ERROR:")]

@@ -89,7 +89,13 @@ def test_undocumented_fields_are_drift_warnings_failing_only_strict(tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("content", "said"),
-    [(b"{}", "not a JSON array"), (b"[1,", "not a JSON array"), (b"\xff", "not a JSON array")],
+    [
+        (b"{}", "not a JSON array"),
+        (b"[1,", "not a JSON array"),
+        (b"\xff", "not a JSON array"),
+        (b'{"postbacks": [], "pixels": []}', "not a JSON array"),
+        (b'{"postbacks": [], "offers": {}}', "offers: not a JSON array"),
+    ],
 )
 def test_a_file_that_is_no_recording_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, said: str
@@ -135,3 +141,51 @@ def test_a_recording_is_read_up_to_its_cap_even_from_a_fifo(
     large = fifo("large.json", data)
     assert main(["--recording", str(large)]) == 2
     assert f"{large}: larger than {len(data) - 1} bytes" in capsys.readouterr().err
+
+
+def world_recording(tmp_path: Path, **changes: Any) -> Path:
+    """A recording as ``everflow-mock record`` writes it: postbacks, offers, affiliates."""
+    factory = PostbackFactory(seed=3)
+    document: dict[str, Any] = {
+        "postbacks": postbacks(),
+        "offers": [factory.build_offer(605), factory.build_offer(606)],
+        "affiliates": [factory.build_affiliate(461)],
+    }
+    document.update(changes)
+    path = tmp_path / "production.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_recording_of_postbacks_offers_and_partners_that_keeps_the_spec_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = world_recording(tmp_path)
+    report = recording_report(path)
+    assert report.probes == [
+        "record 0",
+        "record 1",
+        "record 2",
+        "offer 0",
+        "offer 1",
+        "affiliate 0",
+    ]
+    assert main(["--recording", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("everflow-contract PASS")
+
+
+def test_a_recorded_offer_or_partner_breaking_the_spec_fails_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    factory = PostbackFactory(seed=3)
+    offer = {**factory.build_offer(605), "time_saved": "yesterday"}
+    partner = {**factory.build_affiliate(461), "brand_new": 1}
+    path = world_recording(tmp_path, offers=[offer, dict(offer)], affiliates=[partner])
+    findings = recording_report(path).findings
+    assert {(f.probe, f.check, f.path, f.severity) for f in findings} >= {
+        ("offer 0", "$.time_saved:type", "$.time_saved", "error"),
+        ("offer 1", "duplicate_id", "$.network_offer_id", "error"),
+        ("affiliate 0", "undocumented_field", "$.brand_new", "warning"),
+    }
+    assert main(["--recording", str(path)]) == 1
+    assert "offer 0" in capsys.readouterr().out

@@ -94,3 +94,40 @@ def test_writes_are_recorded_in_junit_without_a_warning(
     writes = properties["everflow_writes[mock-writes]"]
     assert "POST /v1/networks/pixels (pixel 55): 200" in writes
     assert "DELETE /v1/networks/pixels/55 (pixel 55): 200" in writes
+
+
+def _reads(mock_root: str, operation: str) -> list[str]:
+    """The paths of the mock's journaled requests of ``operation``."""
+    import httpx
+
+    journal = httpx.get(f"{mock_root}/__admin/requests").json()["requests"]
+    return [entry["path"] for entry in journal if entry["operation"] == operation]
+
+
+@pytest.mark.slow
+def test_offer_and_affiliate_ids_are_the_ones_read_as_the_clis_are(
+    pytester: pytest.Pytester,
+) -> None:
+    from mock_server.data.catalogue import builtin_world
+
+    world = builtin_world(0)
+    offer_ids = [o["network_offer_id"] for o in world["offers"][-2:]]
+    affiliate_id = world["affiliates"][-1]["network_affiliate_id"]
+    with LocalServer(create_app()) as local:
+        args = [SUITE, "-p", "no:cacheprovider", "-k", "url and offers_and_partners", "-rfs"]
+        args += ["--everflow-contract-url", local.url, "--everflow-pixel-id", "3"]
+        args += ["--everflow-rate", "1000"]
+        result = pytester.runpytest_subprocess(
+            *args,
+            "--everflow-offer-id",
+            f"{offer_ids[0]},{offer_ids[1]}",
+            "--everflow-affiliate-id",
+            str(affiliate_id),
+        )
+        result.assert_outcomes(passed=1)
+        reads = _reads(local.root, "getOffer")
+        assert [p.rsplit("/", 1)[1] for p in reads] == [str(i) for i in offer_ids]
+        assert _reads(local.root, "getAffiliate") == [f"/v1/networks/affiliates/{affiliate_id}"]
+        missing = pytester.runpytest_subprocess(*args, "--everflow-offer-id", "4999999")
+    missing.assert_outcomes(failed=1)
+    assert "4999999" in missing.stdout.str()

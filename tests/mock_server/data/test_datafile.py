@@ -393,3 +393,62 @@ def test_a_data_file_is_read_up_to_its_cap_even_from_a_fifo(
     large = fifo("large.json", data)
     with pytest.raises(DataFileError, match=f"larger than {len(data) - 1} bytes"):
         load_data_file(large)
+
+
+def test_the_object_form_loads_from_yaml_as_from_json(tmp_path: Path) -> None:
+    factory = PostbackFactory(4)
+    document = {
+        "postbacks": [factory.build(10, pixel_level="specific")],
+        "offers": [factory.build_offer(777, offer_status="paused")],
+        "affiliates": [factory.build_affiliate(778, name="Object Form Partners")],
+    }
+    from_yaml = load_data_file(write(tmp_path / "world.yaml", document))
+    from_json = load_data_file(write(tmp_path / "world.json", document))
+    assert list(from_yaml) == list(from_json) == document["postbacks"]
+    assert from_yaml.neighbours == from_json.neighbours
+    state = MockState(MockConfig(postbacks=from_yaml))
+    assert state.world.offers[777] == document["offers"][0]
+    assert state.world.affiliates[778]["name"] == "Object Form Partners"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (  # a postback breaking the spec: named by its index, id and field
+            "postbacks:\n  - network_pixel_id: 3\n    pixel_status: halted\n",
+            "record 0 (network_pixel_id 3)",
+        ),
+        (  # not plain data: named by its path in the file
+            "postbacks:\n  - network_pixel_id: 3\n    time_created: 2024-01-01\n",
+            "$.postbacks[0].time_created: ",
+        ),
+        ("offers:\n  - network_offer_id: 5\n    name: 5\n", "offers[0] (id 5): $.name"),
+        ("offers: {}\n", "offers: expected a YAML list"),
+        ("postbacks: 3\n", "postbacks: expected a YAML list of postbacks"),
+        ("postbacks: []\npixels: []\n", "unknown key 'pixels'"),
+        ("network_pixel_id: 3\n", "expected a YAML list of postbacks, found a mapping"),
+    ],
+)
+def test_a_bad_yaml_object_form_names_the_file_record_and_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(DataFileError) as error:
+        load_data_file(path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert message in str(error.value)
+
+
+def test_allow_drift_keeps_offers_and_partners_that_break_only_the_spec(tmp_path: Path) -> None:
+    factory = PostbackFactory(4)
+    offer = {**factory.build_offer(777), "time_saved": "yesterday"}
+    partner = {**factory.build_affiliate(778), "has_notifications": "often"}
+    path = write(tmp_path / "drift.json", {"offers": [offer], "affiliates": [partner]})
+    with pytest.raises(DataFileError, match=r"offers\[0\] \(id 777\): \$\.time_saved"):
+        load_data_file(path)
+    data = load_data_file(path, allow_drift=True)
+    assert data.neighbours == {"offers": [offer], "affiliates": [partner]}
+    twice = write(tmp_path / "twice.json", {"offers": [offer, offer]})
+    with pytest.raises(DataFileError, match=r"offers\[1\] \(id 777\): duplicate id"):
+        load_data_file(twice, allow_drift=True)

@@ -126,3 +126,22 @@ def test_complex_and_explicitly_tagged_keys() -> None:
 def test_what_is_not_a_yaml_list(text: str, message: str) -> None:
     with pytest.raises(YAMLDataError, match=message):
         records(text)
+
+
+@pytest.mark.usefixtures("loader")
+def test_a_mapping_is_read_whole_by_the_same_rules_its_problems_by_path() -> None:
+    document = strictyaml.YAMLDocument("postbacks:\n  - {a: &x [1], b: *x, c: on}\noffers: []\n")
+    assert document.is_mapping
+    assert document.keys() == {"postbacks", "offers"}
+    whole, problems = document.whole()
+    assert whole == {"postbacks": [{"a": [1], "b": None, "c": "on"}], "offers": []}
+    assert problems == ["$.postbacks[0].b: an alias (*name) is not JSON; write the value out"]
+    with pytest.raises(YAMLDataError, match="found a mapping"):
+        list(document.records())
+
+
+@pytest.mark.usefixtures("loader")
+def test_a_list_is_no_mapping() -> None:
+    document = strictyaml.YAMLDocument("- {a: 1}\n")
+    assert (document.is_mapping, document.keys()) == (False, set())
+    assert list(document.records()) == [({"a": 1}, [])]

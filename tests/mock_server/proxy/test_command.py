@@ -25,7 +25,7 @@ from mock_server.proxy.options import check_host
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
 
-from .conftest import DRIFT_ID, KEY, leaks
+from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
 
 
 @pytest.mark.slow
@@ -66,6 +66,9 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
             broken = http.get(f"/networks/pixels/{DRIFT_ID}")
             assert broken.headers["X-Everflow-Violations"] == "1"
             assert http.delete("/networks/pixels/1").status_code == 403
+            offer_id = planted_postbacks()[0]["network_offer_id"]
+            offer = http.get(f"/networks/offers/{offer_id}")  # read-only: no --allow-writes
+            assert (offer.status_code, offer.headers["X-Everflow-Violations"]) == (200, "0")
         page_url = f"http://127.0.0.1:{port}/__admin/ui/"
         assert f"page: {page_url}" in banner
         page = httpx.get(page_url, headers={"Accept": "text/html"}, timeout=30)
@@ -78,14 +81,18 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
             process.kill()
             process.communicate()
     assert process.returncode == 1, err
-    assert "3 requests for" in out
+    assert "4 requests for" in out
     assert "getPartnerPostback: 2 requests, 1 broken" in out
+    assert "getOffer: 1 requests" in out
+    assert "recorded 2 postbacks, 1 offer and 0 partners to" in out
     assert "    $.pixel_status:enum: 1" in out
     assert "$.pixel_status:enum" in report.read_text()
     failures = ET.parse(junit).getroot().iter("failure")
     assert any("$.pixel_status:enum" in (f.get("message") or "") for f in failures)
-    recorded = json.loads(recording.read_text())
+    recorded = json.loads(recording.read_text())["postbacks"]
     assert [p["network_pixel_id"] for p in recorded] == [1, DRIFT_ID]
+    (offer_recorded,) = json.loads(recording.read_text())["offers"]
+    assert offer_recorded["name"] == recorded[0]["relationship"]["offer"]["name"]
     for text in (banner, out, err, page.text, *(p.read_text() for p in tmp_path.iterdir())):
         assert leaks(text) == []
 
@@ -652,4 +659,4 @@ def test_a_signal_between_the_stop_and_the_writing_still_stops_the_recording(
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-    assert json.loads(out.read_text())[0]["network_pixel_id"] == 1
+    assert json.loads(out.read_text())["postbacks"][0]["network_pixel_id"] == 1

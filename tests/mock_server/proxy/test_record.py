@@ -19,7 +19,7 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from mock_server import MockConfig
+from mock_server import MockConfig, MockState
 from mock_server.app import MockApp
 from mock_server.cli.command import main
 from mock_server.data.datafile import DataFileError, load_data_file
@@ -59,7 +59,7 @@ def test_record_pages_through_every_postback(
     _admin(production, "DELETE")
     out = tmp_path / "production.json"
     assert record(production, out) == 0
-    recorded = json.loads(out.read_text())
+    recorded = json.loads(out.read_text())["postbacks"]
     assert [p["network_pixel_id"] for p in recorded] == [
         p["network_pixel_id"] for p in planted_postbacks()
     ]
@@ -88,7 +88,8 @@ def test_the_report_names_paths_counts_and_drift_never_values(
     report = json.loads(report_path(out).read_text())
     assert report["scrubbed"] is True
     assert report["postbacks"] == len(planted_postbacks())
-    assert report["values_scrubbed"] == sum(report["paths"].values()) > 0
+    sections = (report, report["offers"], report["affiliates"])
+    assert report["values_scrubbed"] == sum(sum(s["paths"].values()) for s in sections) > 0
     assert "$.postback_url" in report["paths"]
     (drift,) = report["drift"]
     assert drift["network_pixel_id"] == DRIFT_ID
@@ -114,7 +115,7 @@ def test_serve_refuses_drift_naming_it_and_serves_it_with_allow_drift(
     assert main(["serve", "--port", str(free_port()), "--data", str(out)]) == 2
     assert f"(network_pixel_id {DRIFT_ID})" in capsys.readouterr().err
     app = MockApp(MockConfig(postbacks=load_data_file(out, allow_drift=True)))
-    recorded = {p["network_pixel_id"]: p for p in json.loads(out.read_text())}
+    recorded = {p["network_pixel_id"]: p for p in json.loads(out.read_text())["postbacks"]}
     with (
         LocalServer(app) as live,
         httpx.Client(base_url=live.url, headers={"X-Eflow-Api-Key": "k"}) as http,
@@ -448,6 +449,10 @@ def test_a_postback_built_to_be_slow_to_scrub_is_recorded_within_max_time(
     postback["html_code"] = "<!--" * 16_000
     postback["brand_new"] = ['<x y="' * 10_000, "<a/" * 30_000]
     httpserver.expect_request("/v1/networks/pixels/1").respond_with_json(postback)
+    for gone in ("offers", "affiliates"):  # what it names is gone: left out, not fatal
+        httpserver.expect_request(re.compile(f"/v1/networks/{gone}/.*")).respond_with_json(
+            {"error": "not found"}, status=404
+        )
     out = tmp_path / "rec.json"
     argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
     started = time.monotonic()
@@ -456,3 +461,170 @@ def test_a_postback_built_to_be_slow_to_scrub_is_recorded_within_max_time(
     (record,) = load_data_file(out, allow_drift=True)
     stand_ins = [record["html_code"], *record["brand_new"]]
     assert [re.fullmatch(r"text-[0-9]+", text) is not None for text in stand_ins] == [True] * 3
+
+
+@pytest.mark.usefixtures("key_env")
+def test_a_recording_carries_the_offers_and_partners_its_postbacks_name_scrubbed(
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _admin(production, "DELETE")
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    said = capsys.readouterr().out
+    recorded = json.loads(out.read_text())
+    postbacks = {p["network_pixel_id"]: p for p in recorded["postbacks"]}
+    offers = {o["network_offer_id"]: o for o in recorded["offers"]}
+    partners = {a["network_affiliate_id"]: a for a in recorded["affiliates"]}
+    named_offers = {
+        p["network_offer_id"] for p in planted_postbacks() if p["pixel_level"] != "global"
+    }
+    named_partners = {
+        p["network_affiliate_id"]
+        for p in planted_postbacks()
+        if p["pixel_level"] != "global_offer" and p["network_affiliate_id"]
+    }
+    assert (set(offers), set(partners)) == (named_offers, named_partners)
+    offers_said = "1 offer" if len(offers) == 1 else f"{len(offers)} offers"
+    assert f"5 postbacks, {offers_said} and {len(partners)} partners to" in said
+    first = postbacks[1]
+    offer = offers[first["network_offer_id"]]
+    partner = partners[first["network_affiliate_id"]]
+    # the stand-ins the postback carries name its offer and partner alike
+    assert offer["name"] == first["relationship"]["offer"]["name"] == "Offer 1"
+    assert partner["name"] == first["relationship"]["affiliate"]["name"]
+    assert partner["internal_notes"] == first["relationship"]["affiliate"]["internal_notes"]
+    # read with its payout/revenue entries: the one the postback names is there, by id
+    entries = offer["relationship"]["payout_revenue"]["entries"]
+    if first["network_offer_payout_revenue_id"]:
+        assert first["network_offer_payout_revenue_id"] in {
+            e["network_offer_payout_revenue_id"] for e in entries
+        }
+    assert "advertiser" in offer["relationship"]
+    report = json.loads(report_path(out).read_text())
+    assert report["offers"]["recorded"] == len(offers)
+    assert report["affiliates"]["recorded"] == len(partners)
+    assert report["offers"]["missing"] == report["affiliates"]["missing"] == []
+    assert report["offers"]["paths"]["$.name"] == len(offers)
+    reads = [r["operation"] for r in _admin(production)]
+    assert reads.count("getOffer") == len(offers)  # each read once
+    assert reads.count("getAffiliate") == len(partners)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("key_env")
+def test_served_from_its_recording_a_postbacks_references_hold_in_strict_mode(
+    production: LocalServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    recorded = json.loads(out.read_text())
+    first = next(p for p in recorded["postbacks"] if p["network_pixel_id"] == 1)
+    config = MockConfig(postbacks=load_data_file(out, allow_drift=True), references="strict")
+    with (
+        LocalServer(MockApp(config)) as live,
+        httpx.Client(base_url=live.url, headers={"X-Eflow-Api-Key": "k"}) as http,
+    ):
+        for offer in recorded["offers"]:  # served as recorded
+            answer = http.get(
+                f"/networks/offers/{offer['network_offer_id']}",
+                params={"relationship": ["advertiser", "payout_revenue"]},
+            )
+            assert answer.json() == offer
+            assert response_violations(answer) == []
+        for partner in recorded["affiliates"]:
+            answer = http.get(f"/networks/affiliates/{partner['network_affiliate_id']}")
+            assert answer.json() == partner
+        body = {k: v for k, v in first.items() if k not in ("relationship", "brand_new_field")}
+        body.pop("network_pixel_id")
+        replaced = http.put("/networks/pixels/1", json=body)
+        assert replaced.status_code == 200, replaced.text
+        created = http.post("/networks/pixels", json=body)
+        assert created.status_code == 200, created.text
+        assert created.json()["relationship"]["offer"]["name"] == "Offer 1"
+        unknown = http.post("/networks/pixels", json={**body, "network_offer_id": 999_999})
+        assert unknown.status_code == 400  # strict: what is not in the world is refused
+        assert "999999" in unknown.text
+
+
+@pytest.mark.usefixtures("key_env")
+def test_an_offer_production_no_longer_has_is_named_missing_and_filled_in_when_served(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    postback = next(p for p in planted_postbacks() if p["network_pixel_id"] == 1)
+    httpserver.expect_request("/v1/networks/pixels/1").respond_with_json(postback)
+    httpserver.expect_request(re.compile("/v1/networks/offers/.*")).respond_with_json(
+        {"error": "not found"}, status=404
+    )
+    partner = {
+        **postback["relationship"]["affiliate"],
+        "relationship": {},
+    }
+    httpserver.expect_request(
+        f"/v1/networks/affiliates/{postback['network_affiliate_id']}"
+    ).respond_with_json(partner)
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    assert main([*argv, "--pixel-id", "1"]) == 0
+    report = json.loads(report_path(out).read_text())
+    assert report["offers"]["missing"] == [postback["network_offer_id"]]
+    assert report["affiliates"]["recorded"] == 1
+    state = MockState(MockConfig(postbacks=load_data_file(out)))
+    (served,) = list(load_data_file(out))
+    assert state.world.missing(served) == []  # the offer filled in from the postback
+    offer = state.world.offers[postback["network_offer_id"]]
+    assert offer["name"] == served["relationship"]["offer"]["name"]
+
+
+@pytest.mark.usefixtures("key_env")
+def test_an_offer_read_failing_otherwise_writes_nothing(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    postback = next(p for p in planted_postbacks() if p["network_pixel_id"] == 1)
+    httpserver.expect_request("/v1/networks/pixels/1").respond_with_json(postback)
+    httpserver.expect_request(re.compile("/v1/networks/offers/.*")).respond_with_json(
+        {"error": "forbidden"}, status=403
+    )
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    assert main([*argv, "--pixel-id", "1"]) == 2
+    assert "GET /networks/offers/" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_offers_and_affiliates_are_kept_from_reads_of_one_and_bounded_like_postbacks() -> None:
+    recording = Recording(limit=1)
+    recording.add_answer("/v1/networks/offers/5", {"network_offer_id": 5, "name": "x"})
+    recording.add_answer("/v1/networks/offers/6", {"network_offer_id": 6, "name": "y"})
+    recording.add_answer("/v1/networks/affiliates/7", {"network_affiliate_id": 7})
+    recording.add_answer("/v1/networks/offerstable", {"offers": [{"network_offer_id": 8}]})
+    assert [o["network_offer_id"] for o in recording.records("offers")] == [5]
+    assert [a["network_affiliate_id"] for a in recording.records("affiliates")] == [7]
+    assert len(recording) == 0  # none of it is a postback
+
+
+@pytest.mark.usefixtures("key_env")
+def test_everflow_contract_rechecks_the_recordings_offers_and_partners_offline(
+    production: LocalServer, tmp_path: Path
+) -> None:
+    from contract_tests.recording import recording_report
+
+    out = tmp_path / "production.json"
+    assert record(production, out) == 0
+    recorded = json.loads(out.read_text())
+    report = recording_report(out)
+    probes = [p for p in report.probes if p.startswith(("offer", "affiliate"))]
+    assert len(probes) == len(recorded["offers"]) + len(recorded["affiliates"]) > 0
+    errors = {(f.probe, f.check) for f in report.findings if f.severity == "error"}
+    assert not [e for e in errors if e[0] in probes]  # scrubbed, they still keep the spec
+
+
+def test_a_later_read_of_an_offer_keeps_the_related_data_an_earlier_asked_for() -> None:
+    from fixtures import PostbackFactory
+
+    whole = PostbackFactory(0).build_offer(605)
+    recording = Recording()
+    recording.add_answer("/v1/networks/offers/605", whole)
+    renamed = {**whole, "name": "Renamed", "relationship": {}}
+    recording.add_answer("/v1/networks/offers/605", renamed)  # read again, nothing related
+    (kept,) = recording.records("offers")
+    assert kept == {**renamed, "relationship": whole["relationship"]}

@@ -24,7 +24,7 @@ from mock_server.proxy.record import Recording
 from mock_server.proxy.scrub import MAX_VALUE, NAME, WORD, Scrubber
 from openapi.fast_validation import violations
 
-from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
+from .conftest import DRIFT_ID, KEY, PLANTED, leaks, planted_postbacks
 
 
 def scrubbed() -> tuple[list[dict[str, object]], Scrubber]:
@@ -488,7 +488,7 @@ def _check_no_secret_leaves(case: tuple[list[str], list[dict[str, Any]]]) -> Non
         written = out.read_text(encoding="utf-8")
         served = load_data_file(out, allow_drift=True)  # as serve --data loads it
     assert [p["network_pixel_id"] for p in served] == [p["network_pixel_id"] for p in postbacks]
-    records = json.loads(written)
+    records = json.loads(written)["postbacks"]
     texts = (written, json.dumps(records), report)
     for secret in planted_secrets:
         for text in texts:
@@ -628,3 +628,59 @@ def test_only_html_tag_names_are_kept_lower_cased() -> None:
 )
 def test_html_is_read_as_a_browser_reads_it(code: str, scrubbed: str) -> None:
     assert Scrubber().postback({"html_code": code}) == {"html_code": scrubbed}
+
+
+def test_an_offer_keeps_ids_vocabulary_and_numbers_and_its_name_is_its_postbacks() -> None:
+    from fixtures import PostbackFactory
+
+    postback = planted_postbacks()[0]
+    offer = PostbackFactory(0).build_offer(
+        postback["network_offer_id"],
+        name=postback["relationship"]["offer"]["name"],
+        preview_url=f"https://{PLANTED['host']}/lp?who={PLANTED['email']}&c={{sub1}}",
+        relationship__advertiser__name=PLANTED["company"],
+    )
+    offer["relationship"]["payout_revenue"]["entries"][1]["entry_name"] = PLANTED["person"]
+    scrubber = Scrubber([KEY])
+    scrubbed_postback = scrubber.postback(postback)
+    scrubbed_offer = scrubber.record(offer, "offer")
+    assert leaks(json.dumps(scrubbed_offer)) == []
+    # the offer a postback names is named as the postback names it
+    assert scrubbed_offer["name"] == scrubbed_postback["relationship"]["offer"]["name"]
+    assert scrubbed_offer["relationship"]["advertiser"]["name"] == "Advertiser 1"
+    kept = ("network_offer_id", "network_advertiser_id", "offer_status", "visibility")
+    assert {k: scrubbed_offer[k] for k in kept} == {k: offer[k] for k in kept}
+    assert scrubbed_offer["currency_id"] == offer["currency_id"]
+    entries = scrubbed_offer["relationship"]["payout_revenue"]["entries"]
+    originals = offer["relationship"]["payout_revenue"]["entries"]
+    for entry, original in zip(entries, originals, strict=True):
+        assert entry["entry_name"].startswith("Event ")  # free text, the network's
+        assert {k: v for k, v in entry.items() if k != "entry_name"} == {
+            k: v for k, v in original.items() if k != "entry_name"
+        }
+    # the host its postbacks use is the same stand-in host; the e-mail an e-mail
+    assert (
+        scrubbed_offer["preview_url"]
+        == "https://host-1.example/path-2?who=person-1@people.example&c={sub1}"
+    )
+    assert violations(scrubbed_offer, "Offer") == []
+    assert scrubber.counts_of["offer"]["$.name"] == 1
+    assert "$.name" not in scrubber.counts  # postbacks' counts are their own
+
+
+def test_an_affiliate_keeps_its_status_and_loses_its_name_and_notes() -> None:
+    from fixtures import PostbackFactory
+
+    affiliate = PostbackFactory(0).build_affiliate(
+        461, name=PLANTED["person"], internal_notes=PLANTED["notes"], account_status="suspended"
+    )
+    scrubber = Scrubber([KEY])
+    scrubbed_affiliate = scrubber.record(affiliate, "affiliate")
+    assert leaks(json.dumps(scrubbed_affiliate)) == []
+    assert (scrubbed_affiliate["name"], scrubbed_affiliate["internal_notes"]) == (
+        "Partner 1",
+        "Notes 1",
+    )
+    same = {k: v for k, v in affiliate.items() if k not in ("name", "internal_notes")}
+    assert {k: scrubbed_affiliate[k] for k in same} == same
+    assert violations(scrubbed_affiliate, "Affiliate") == []

@@ -306,3 +306,89 @@ def test_a_dropped_header_is_named_in_the_journal(
     assert "X-Kept" in names
     (entry,) = proxy.tally.journal()
     assert (entry["status"], entry["dropped_headers"]) == (404, ["X-Broken"])
+
+
+def _first() -> dict[str, Any]:
+    from .conftest import planted_postbacks
+
+    return planted_postbacks()[0]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "operation"),
+    [
+        ("GET", "/v1/networks/offers/{offer}?relationship=payout_revenue", None, "getOffer"),
+        ("POST", "/v1/networks/offerstable", b'{"filters": {}}', "searchOffers"),
+        ("GET", "/v1/networks/affiliates/{affiliate}", None, "getAffiliate"),
+        ("POST", "/v1/networks/affiliatestable", b"{}", "searchAffiliates"),
+    ],
+)
+def test_offer_and_partner_reads_pass_through_judged_without_allow_writes(
+    proxy: Proxy,
+    production: LocalServer,
+    method: str,
+    path: str,
+    body: bytes | None,
+    operation: str,
+) -> None:
+    first = _first()
+    path = path.format(offer=first["network_offer_id"], affiliate=first["network_affiliate_id"])
+    expected = direct(production, path, method=method, content=body, headers=JSON)
+    got = proxy.http.request(method, path, content=body, headers=JSON)
+    assert expected.status_code == 200
+    assert (got.status_code, got.content) == (200, expected.content)
+    assert got.headers["X-Everflow-Violations"] == "0"
+    (entry,) = proxy.tally.journal()
+    assert (entry["operation"], entry["upstream"]) == (operation, "answered")
+
+
+def test_a_broken_offer_answer_is_counted_by_its_operation(httpserver: HTTPServer) -> None:
+    offer = {"network_offer_id": 605, "name": "x", "offer_status": 3, "relationship": {}}
+    httpserver.expect_request("/v1/networks/offers/605").respond_with_json(offer)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/offers/605")
+    finally:
+        proxy.close()
+    assert got.headers["X-Everflow-Violations"] == "1"
+    (entry,) = proxy.tally.journal()
+    (violation,) = entry["violations"]
+    assert violation["path"] == "$.offer_status"
+    assert proxy.tally.violations == {("getOffer", violation["rule"]): 1}
+
+
+def test_proxy_record_carries_the_offers_and_partners_read_through_it_scrubbed(
+    proxy: Proxy, tmp_path: Path
+) -> None:
+    first = _first()
+    assert proxy.recording is not None
+    proxy.http.get("/v1/networks/pixels/1")
+    proxy.http.get(
+        f"/v1/networks/offers/{first['network_offer_id']}",
+        params={"relationship": ["advertiser", "payout_revenue"]},
+    )
+    proxy.http.get(f"/v1/networks/affiliates/{first['network_affiliate_id']}")
+    proxy.http.post("/v1/networks/offerstable", json={})  # rows are not offers: not kept
+    out = tmp_path / "rec.json"
+    proxy.recording.write(out, [KEY])
+    written = out.read_text()
+    assert leaks(written) == []
+    recorded = json.loads(written)
+    (postback,) = recorded["postbacks"]
+    (offer,) = recorded["offers"]
+    (partner,) = recorded["affiliates"]
+    assert offer["network_offer_id"] == first["network_offer_id"]
+    assert offer["name"] == postback["relationship"]["offer"]["name"] == "Offer 1"
+    assert partner["name"] == postback["relationship"]["affiliate"]["name"]
+
+
+def test_an_offer_read_answering_another_offer_is_a_violation(httpserver: HTTPServer) -> None:
+    offer = {"network_offer_id": 606, "name": "x", "relationship": {}}
+    httpserver.expect_request("/v1/networks/offers/605").respond_with_json(offer)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get("/v1/networks/offers/605")
+    finally:
+        proxy.close()
+    assert got.headers["X-Everflow-Violations"] == "1"
+    assert proxy.tally.violations == {("getOffer", "offer_id"): 1}

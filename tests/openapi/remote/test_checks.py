@@ -265,3 +265,40 @@ def test_drift_names_a_token_shaped_field_by_its_stand_in_only() -> None:
         [f"$.relationship{shown_name(TOKEN_SHAPED[1])}", f"${shown_name(TOKEN_SHAPED[0])}"]
     )
     assert not any(name in path for path in paths for name in TOKEN_SHAPED[:2])
+
+
+def test_judge_record_judges_any_record_as_the_answer_to_the_read_given() -> None:
+    from fixtures import PostbackFactory
+    from openapi.remote.checks import judge_record
+
+    offer = PostbackFactory(3).build_offer(605)
+    base = "https://api.eflow.team/v1"
+    assert judge_record("t", "offer 0", offer, base, "/networks/offers/605") == []
+    (finding,) = judge_record("t", "offer 0", {**offer, "name": 5}, base, "/networks/offers/605")
+    assert (finding.check, finding.path, finding.pixel_id) == ("$.name:type", "$.name", None)
+
+
+@pytest.mark.parametrize(
+    ("path", "build", "field"),
+    [
+        ("/networks/offers/605", "build_offer", "network_offer_id"),
+        ("/networks/affiliates/461", "build_affiliate", "network_affiliate_id"),
+    ],
+)
+def test_judge_answer_holds_an_offers_or_partners_id_to_the_path(
+    path: str, build: str, field: str
+) -> None:
+    from openapi.remote.checks import judge_answer
+
+    kind = field.removeprefix("network_").removesuffix("_id")
+    request = httpx.Request("GET", f"https://api.eflow.team/v1{path}")
+    record = getattr(PostbackFactory(seed=1), build)(int(path.rsplit("/", 1)[1]))
+    assert judge_answer("t", "p", httpx.Response(200, json=record, request=request)) == []
+    other = {**record, field: 7}
+    (finding,) = judge_answer("t", "p", httpx.Response(200, json=other, request=request))
+    assert (finding.check, finding.path, finding.expected) == (
+        f"{kind}_id",
+        f"$.{field}",
+        path.rsplit("/", 1)[1],
+    )
+    assert (finding.target, finding.probe, finding.severity) == ("t", "p", "error")
