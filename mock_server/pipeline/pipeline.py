@@ -263,16 +263,10 @@ class Pipeline(ErrorReplies):
         params: dict[str, Any] = {}
         given: frozenset[str] = frozenset()
         for parameter in operation.parameters:
-            value = parameter.parse(raw_params.get(parameter.name, ""))
-            if value is None:
-                raise ApiError(400)
-            params[parameter.name] = value
+            params[parameter.name] = parameter.parse(raw_params.get(parameter.name, ""))
         pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
         if operation.query:
-            found = parse_query(operation.query, pairs)
-            if isinstance(found, str):
-                raise ApiError(400, found)
-            params.update(found)
+            params.update(parse_query(operation.query, pairs))
             given = frozenset(name for name, _ in pairs)
         notes = (
             unknown_parameters(
