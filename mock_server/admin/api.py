@@ -2,7 +2,8 @@
 
 It can read the journal, replace the data and reset the mock, so it answers loopback
 clients only, unless the mock was given an admin token: then it answers any client that
-sends ``Authorization: Bearer <token>``, and no other. Before either, the kit's one guard
+sends ``Authorization: Bearer <token>`` (or the admin page's session cookie, which a browser
+gets for sending the token once; ``mock_server.admin.page``), and no other. Before either, the kit's one guard
 against web pages (``mock_server.core.clients.browser_refusal``) refuses what a page may have
 sent: another origin, a name that is not this machine's (unless there is a token), a body
 that is not JSON.
@@ -17,7 +18,13 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 
 from mock_server.admin.firing import add_firing_routes
-from mock_server.admin.page import add_admin_page
+from mock_server.admin.page import (
+    STATIC,
+    add_admin_page,
+    sign_in_page,
+    signed_in,
+    wants_html,
+)
 from mock_server.core.clients import browser_refusal, is_loopback_client
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
@@ -63,7 +70,13 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
             )
         if token is not None:
             sent = request.headers.get("Authorization", "")
-            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()) and not (
+                signed_in(token)
+            ):
+                if request.endpoint == STATIC:
+                    return None  # the page's script and stylesheet: package files, no data
+                if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
+                    return sign_in_page()
                 return problem(
                     401,
                     "admin-token",

@@ -4,14 +4,18 @@ A blueprint nested in the admin API's, so its guard (loopback only, or the admin
 applies to every page and static file. Pages are rendered by Jinja2 with autoescape on and
 sent with a Content-Security-Policy that allows no inline script and nothing from elsewhere:
 stored postbacks, journaled paths and rendered deliveries are data, never markup. The one
-script (``static/admin.js``) follows the journal, fires conversions and resets through the
-admin API's own JSON endpoints, building what it shows with ``textContent``; the page adds
-no call that changes the mock.
+script (``static/admin.js``) follows the journal and the deliveries, fires conversions and
+resets through the admin API's own JSON endpoints, building what it shows with
+``textContent``; the page adds no call that changes the mock. Under ``--admin-token`` a
+browser signs in once (``sign_in_page``, ``session``) for a session cookie derived from the
+token. The proxy serves the same page with a view of its own (``mock_server.proxy.page``).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -58,9 +62,24 @@ NUMBER_FILTERS = {"id": ID_FIELD, "offer": "network_offer_id", "partner": "netwo
 MAX_NUMBER = 2**63 - 1
 
 
-def add_admin_page(admin: Blueprint, state: MockState) -> None:
-    """Serve the page under ``admin``'s prefix (``/ui/``), and send a browser that opens the
-    prefix itself there (any other client keeps the 404 it got before)."""
+STATIC = "everflow_admin.page.static"
+"""The endpoint of the page's script and stylesheet: package files, no data, served to a
+browser that has not signed in yet (the sign-in page needs them)."""
+SESSION_COOKIE = "everflow_admin_session"
+"""The cookie the page signs in with under ``--admin-token`` (see ``session_value``)."""
+MOCK_VIEWS = (
+    ("requests", "everflow_admin.page.requests_view", "Requests"),
+    ("postbacks", "everflow_admin.page.postbacks_view", "Postbacks"),
+    ("deliveries", "everflow_admin.page.deliveries_view", "Deliveries"),
+    ("settings", "everflow_admin.page.settings_view", "Settings"),
+)
+"""The mock's views: name, endpoint and label."""
+
+
+def page_blueprint(views: tuple[tuple[str, str, str], ...]) -> Blueprint:
+    """The page's blueprint, without views: templates, script and stylesheet, the headers
+    every page and file is sent with, the navigation between ``views``. The mock and the
+    proxy each add their views, and nest it in their admin blueprint under ``/ui``."""
     page = Blueprint(
         "page",
         __name__,
@@ -69,20 +88,90 @@ def add_admin_page(admin: Blueprint, state: MockState) -> None:
         static_url_path="/static",
     )
 
+    page.after_request(hardened)
+
+    @page.context_processor
+    def navigation() -> dict[str, Any]:
+        return {"nav": [(name, url_for(endpoint), label) for name, endpoint, label in views]}
+
+    return page
+
+
+def hardened(response: Response) -> Response:
+    """``response`` with the headers every page and file is sent with: the CSP, no
+    sniffing, no referrer, no caching."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def add_home(admin: Blueprint, home: str) -> None:
+    """Send a browser that opens ``admin``'s prefix itself to ``home`` (an endpoint); any
+    other client of the prefix keeps the 404 it got before."""
+
     # Every method, so that what is not a browser's GET keeps the 404 it got before.
     @admin.route("/", strict_slashes=False, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def root() -> BaseResponse:
-        if request.method == "GET" and _wants_html():
-            return redirect(url_for(".page.requests_view"), 303)
+        if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
+            return redirect(url_for(home), 303)
         abort(404)
 
-    @page.after_request
-    def harden(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+
+def wants_html(accept: str) -> bool:
+    """Whether a client sending this ``Accept`` would rather have HTML than JSON (a
+    browser's navigation)."""
+    from werkzeug.datastructures import MIMEAccept
+    from werkzeug.http import parse_accept_header
+
+    accepted = parse_accept_header(accept, MIMEAccept)
+    return accepted.quality("text/html") > accepted.quality("application/json")
+
+
+def session_value(token: str) -> str:
+    """What the page's session cookie holds under ``--admin-token``: derived from the token
+    (a MAC of a fixed text under it), never the token itself, so the cookie cannot be sent
+    as the token to another tool."""
+    return hmac.new(token.encode(), b"everflow-mock admin page", hashlib.sha256).hexdigest()
+
+
+def signed_in(token: str) -> bool:
+    """Whether this request carries the page's session cookie for ``token``."""
+    sent = request.cookies.get(SESSION_COOKIE, "")
+    return hmac.compare_digest(sent.encode(), session_value(token).encode())
+
+
+def sign_in_page() -> Response:
+    """The page a browser gets under ``--admin-token`` before it has signed in (401): a
+    field for the token, which the script sends once as ``Authorization: Bearer`` to
+    ``/__admin/ui/session`` for the page's session cookie; no data of the mock."""
+    html = render_template("everflow_admin/token.html", view=None, nav=[])
+    return hardened(Response(html, 401, content_type="text/html; charset=utf-8"))
+
+
+def add_admin_page(admin: Blueprint, state: MockState) -> None:
+    """Serve the mock's page under ``admin``'s prefix (``/ui/``), and send a browser that
+    opens the prefix itself there."""
+    add_home(admin, "everflow_admin.page.requests_view")
+    page = page_blueprint(MOCK_VIEWS)
+
+    @page.post("/session")
+    def session() -> Response:
+        """Sign the browser in: the admin guard has checked the token this request sent;
+        the answer sets the page's session cookie (for this browser session only, never
+        sent to another site or outside ``/__admin``)."""
+        answer = Response(status=204)
+        token = state.config.admin_token
+        if token is not None:
+            answer.set_cookie(
+                SESSION_COOKIE,
+                session_value(token),
+                path="/__admin",
+                httponly=True,
+                samesite="Strict",
+            )
+        return answer
 
     @page.get("/")
     def requests_view() -> str:
@@ -185,6 +274,12 @@ def add_admin_page(admin: Blueprint, state: MockState) -> None:
             types=tuple(CONVERSION_TYPES),
         )
 
+    @page.get("/deliveries.json")
+    def deliveries_now() -> Response:
+        deliveries = firing_of(state).deliveries()
+        deliveries.reverse()
+        return jsonify(rows=[_delivery_row(d) for d in deliveries])
+
     @page.get("/settings")
     def settings_view() -> str:
         return render_template(
@@ -192,12 +287,6 @@ def add_admin_page(admin: Blueprint, state: MockState) -> None:
         )
 
     admin.register_blueprint(page, url_prefix="/ui")
-
-
-def _wants_html() -> bool:
-    """Whether the client would rather have HTML than JSON (a browser's navigation)."""
-    accepted = request.accept_mimetypes
-    return accepted.quality("text/html") > accepted.quality("application/json")
 
 
 def _missing(detail: str) -> tuple[str, int]:
@@ -242,9 +331,17 @@ def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
         "path": _short(entry["path"] + (f"?{query}" if query else "")),
         "status": "" if entry["status"] is None else str(entry["status"]),
         "operation": entry["operation"] or "",
+        "ms": "" if entry["ms"] is None else f"{entry['ms']:.1f}",
+        "verdict": _verdict(entry["verdict"]),
         "warning": _short(entry.get("warning", "")),
         "fault": entry.get("fault", ""),
     }
+
+
+def _verdict(verdict: Mapping[str, str]) -> str:
+    """What the spec said of a request and its answer, in a few words, then why."""
+    said = f"request {verdict['request']}, answer {verdict['answer']}"
+    return _short(f"{said}: {verdict['detail']}" if verdict["detail"] else said)
 
 
 def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mock_server.core.faults import fault_reply
 
@@ -23,6 +23,21 @@ def status_line(status: int) -> str:
     return STATUS_LINES.get(status) or f"{status} Status"
 
 
+VALID = "valid"
+INVALID = "invalid"
+UNCHECKED = "unchecked"
+
+
+class Verdict(NamedTuple):
+    """What the spec said of one exchange, as the mock judged it on the way: the request's
+    verdict and the answer's, each ``valid``, ``invalid`` (``detail`` says why) or
+    ``unchecked`` (answered before that check, or not Everflow's to judge)."""
+
+    request: str
+    answer: str
+    detail: str = ""
+
+
 @dataclass
 class Reply:
     """A status, headers and body; ``delay_ms`` holds it back, ``fault`` breaks it on purpose."""
@@ -35,6 +50,9 @@ class Reply:
     delay_ms: int = 0
     strict_refusal: bool = False
     """A strict-mode 400 for what lenient mode would only warn of (the journal marks it)."""
+    verdict: Verdict | None = None
+    """What the spec said of the request and this answer (journaled); ``None``: an answer
+    given before any check (queued, ``Prefer: code=``)."""
 
     def header_list(self) -> list[tuple[str, str]]:
         """Every header to send: media type, length, then the reply's own."""

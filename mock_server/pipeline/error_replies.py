@@ -18,11 +18,18 @@ from mock_server.core.errors import (
 )
 from mock_server.core.ignored import HEADER
 from mock_server.core.messages import error_body, problem_body
-from mock_server.core.reply import Reply
+from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import Routes
 from mock_server.state.store import encode
 
 log = logging.getLogger("mock_server")
+REQUEST_BREACHES = {
+    400: "a path parameter breaks the spec",
+    405: "the spec documents no such method for this path",
+}
+"""The statuses of the spec's checks of a request, and what a bare one (no message) means."""
+BEFORE_CHECKS = frozenset({401, 403, 408, 413, 429, 503})
+"""The statuses of answers given before the request's parameters and body were judged."""
 
 
 class ErrorReplies:
@@ -45,6 +52,7 @@ class ErrorReplies:
                 reply.headers.append((HEADER, failure.warning))
                 reply.strict_refusal = True
         reply.headers[:0] = failure.headers
+        reply.verdict = verdict_of(failure)
         return reply
 
     def error(self, status: int, message: str | None = None) -> Reply:
@@ -77,6 +85,21 @@ def _checked(body: Any, schema_name: str) -> bytes:
     if breaches:
         raise SpecBreach("; ".join(map(str, breaches)))
     return encode(body)
+
+
+def verdict_of(failure: RequestFailed) -> Verdict:
+    """What the spec said of a request that failed on its way, and of the answer it got."""
+    if isinstance(failure, ControlError):
+        return Verdict(UNCHECKED, UNCHECKED, f"a mock control: {failure}")
+    assert isinstance(failure, ApiError)
+    if isinstance(failure, SpecBreach):
+        return Verdict(VALID, INVALID, failure.breaches)
+    status = failure.status
+    if status in REQUEST_BREACHES:
+        return Verdict(INVALID, VALID, failure.message or REQUEST_BREACHES[status])
+    if status in BEFORE_CHECKS:
+        return Verdict(UNCHECKED, VALID, f"answered {status} before the spec's checks")
+    return Verdict(VALID, VALID)
 
 
 def _invalid_control(error: ControlError) -> Reply:

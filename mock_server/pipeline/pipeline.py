@@ -17,6 +17,7 @@ The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: eac
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -30,7 +31,7 @@ from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecB
 from mock_server.core.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.messages import spec_message
 from mock_server.core.ratelimit import NetworkBuckets
-from mock_server.core.reply import Reply
+from mock_server.core.reply import UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.operations.served import OPERATIONS
@@ -39,6 +40,9 @@ from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState
 
 log = logging.getLogger("mock_server")
+KEPT = Verdict(VALID, VALID)
+"""The verdict of a request that passed every check of its operation, answered by it."""
+EXAMPLE = Verdict(UNCHECKED, VALID, "Prefer: example= answered before the body was judged")
 
 
 class Admission(NamedTuple):
@@ -200,6 +204,7 @@ class Exchange:
         self._given: frozenset[str] = frozenset()
         self._notes: list[str] = []
         self._body: bytes | None = None
+        self._started = time.perf_counter()
 
     def start(self) -> Reply | NeedBody:
         """The answer, or ``NeedBody`` when the body is needed first. Nothing before the
@@ -216,14 +221,18 @@ class Exchange:
         return reply
 
     def failed(self, failure: RequestFailed) -> Reply:
-        """The answer to a request whose body the caller could not read, journaled."""
-        reply = self._journaled(lambda: self.pipeline.failed(failure))
+        """The answer to a request whose body the caller could not read (cut short, too
+        slow, a server too busy), journaled untimed and unjudged: the spec judged nothing."""
+        reply = self._journaled(lambda: self.pipeline.failed(failure), judged=False)
         assert isinstance(reply, Reply)
         return reply
 
-    def _journaled(self, step: Callable[[], Reply | NeedBody]) -> Reply | NeedBody:
+    def _journaled(
+        self, step: Callable[[], Reply | NeedBody], judged: bool = True
+    ) -> Reply | NeedBody:
         """``step``'s result; a failure on the way answered (the one place), an answer
-        journaled."""
+        journaled with how long the mock took to make it (the delay it waits out after is
+        not counted) and the spec's verdict."""
         pipeline = self.pipeline
         try:
             result = step()
@@ -243,6 +252,8 @@ class Exchange:
                 warning_of(result.headers) if result.headers else None,
                 result.fault,
                 result.strict_refusal,
+                (time.perf_counter() - self._started) * 1000 if judged else None,
+                result.verdict if judged else None,
             )
         return result
 
@@ -331,7 +342,9 @@ class Exchange:
             raise ApiError(413)
         wanted = self._wanted
         if wanted.example is not None:
-            return Reply(200, pipeline._example(operation.operation_id, wanted.example))
+            example = Reply(200, pipeline._example(operation.operation_id, wanted.example))
+            example.verdict = EXAMPLE if operation.has_body else KEPT
+            return example
         handler = pipeline.operations.get(operation.operation_id)
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
@@ -344,4 +357,5 @@ class Exchange:
             raise SpecBreach(" ".join(invalid.lines()[1:])) from None
         if call.notes:
             reply.headers.append((HEADER, header_value(call.notes)))
+        reply.verdict = KEPT
         return reply

@@ -81,7 +81,8 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
         with listener:
             print(
                 f"{PROG} proxy: {options.root}/v1 -> {upstream.name} ({mode}); "
-                f"journal: {options.root}/__admin/requests  stop: Ctrl-C",
+                f"journal: {options.root}/__admin/requests  page: {options.root}/__admin/ui/  "
+                "stop: Ctrl-C",
                 flush=True,
             )
             serve_waitress(app, options, listener, MockConfig.read_timeout, MAX_BODY)

@@ -33,7 +33,7 @@ from openapi.remote.targets import API_BASE_PATH, api_path
 from openapi.spec import api_key_header
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from openapi.remote.masking import Secrets
 
@@ -42,6 +42,8 @@ MAX_BODY = 64 * 1024
 """The largest request body passed on (a search body is a few hundred bytes)."""
 API_PREFIX = API_BASE_PATH
 ADMIN_PREFIX = "/__admin"
+PAGE_PREFIX = ADMIN_PREFIX + "/ui"
+"""Where the admin page is (``mock_server.proxy.page``)."""
 NO_OPERATION = "(no operation)"
 """How a request the spec has no operation for is counted (one name, whatever its method)."""
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -72,6 +74,7 @@ class ProxyApp:
         self._write = write
         self._lines = AccessLines(write) if write is not None else None
         self._key_environ = environ_key(api_key_header())
+        self._page: WSGIApplication | None = None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started, clock = time.time(), time.perf_counter()
@@ -141,6 +144,7 @@ class ProxyApp:
         return answer, findings
 
     def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
+        from mock_server.admin.page import wants_html
         from mock_server.core.clients import is_loopback_client
 
         if not is_loopback_client(environ.get("REMOTE_ADDR")):
@@ -152,7 +156,38 @@ class ProxyApp:
             return _json_answer({"cleared": True})
         if path == ADMIN_PREFIX + "/health" and method == "GET":
             return _json_answer({"status": "ok", "upstream": self.upstream.name})
+        if path.startswith(PAGE_PREFIX) or (
+            method == "GET"
+            and path in (ADMIN_PREFIX, ADMIN_PREFIX + "/")
+            and wants_html(environ.get("HTTP_ACCEPT", ""))
+        ):
+            return self._page_answer(environ)
         return own_answer(404, f"no admin endpoint {method} {printable(path)}", "admin")
+
+    def _page_answer(self, environ: WSGIEnvironment) -> Answer:
+        """The admin page's answer (``mock_server.proxy.page``), its app built on first use."""
+        if self._page is None:
+            from mock_server.proxy.page import proxy_page
+
+            self._page = proxy_page(self.tally)
+        said: list[Any] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            said[:] = [int(status[:3]), headers]
+            return lambda data: None
+
+        chunks = self._page(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        status, headers = said
+        kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        return Answer(status, kept, body, None, "admin")
 
     def _log(
         self,

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from openapi.remote.findings import Finding, Mode, Report, Write
-from openapi.text import cut
+from openapi.text import counted, cut
 
 MAX_FINDINGS = 10_000
 """Findings (and requests) a report lists; past it they are still counted in the summary."""
@@ -21,6 +21,10 @@ MAX_NAMED = 50
 """Violations named in one journal entry (the count is always whole)."""
 MAX_TEXT = 1024
 """Characters of a path or query a journal entry keeps."""
+MAX_DRIFT = 1000
+"""Distinct (operation, JSON path) pairs of drift counted one by one; past it, an upstream
+that names a new field in every answer adds to ``OTHER_DRIFT`` and costs no more memory."""
+OTHER_DRIFT = "(other paths)"
 
 
 def violation(finding: Finding) -> dict[str, str]:
@@ -49,6 +53,8 @@ class Tally:
         self.requests: Counter[str] = Counter()
         self.violations: Counter[tuple[str, str]] = Counter()
         self.broken: Counter[str] = Counter()
+        self.drift: Counter[tuple[str, str]] = Counter()
+        """Undocumented fields by operation and JSON path (at most ``MAX_DRIFT`` pairs)."""
         self.unsent = 0
         """Requests the proxy answered itself without sending them (refused, not sent)."""
         self.unanswered = 0
@@ -92,6 +98,11 @@ class Tally:
                 self.broken[operation] += 1
             for finding in errors:
                 self.violations[(operation, finding.check)] += 1
+            for field in drift:
+                pair = (operation, cut(field, MAX_TEXT, noted=True))
+                if pair not in self.drift and len(self.drift) >= MAX_DRIFT:
+                    pair = (operation, OTHER_DRIFT)
+                self.drift[pair] += 1
             self._journal.append(
                 {
                     "time": time.time(),
@@ -137,23 +148,51 @@ class Tally:
         with self._lock:
             return bool(sum(self.broken.values()) or self.unanswered)
 
+    def by_operation(self) -> dict[str, Any]:
+        """The run so far as the summary and the admin page show it: the totals, then per
+        operation its requests, broken answers, violations by rule and drift by JSON path
+        (counts and names only, never a value)."""
+        with self._lock:
+            operations = [
+                {
+                    "operation": operation,
+                    "requests": count,
+                    "broken": self.broken[operation],
+                    "violations": sorted(
+                        (rule, n) for (op, rule), n in self.violations.items() if op == operation
+                    ),
+                    "drift": sorted(
+                        (path, n) for (op, path), n in self.drift.items() if op == operation
+                    ),
+                }
+                for operation, count in sorted(self.requests.items())
+            ]
+            return {
+                "target": self.target,
+                "mode": self.mode,
+                "requests": sum(self.requests.values()),
+                "broken": sum(self.broken.values()),
+                "unsent": self.unsent,
+                "unanswered": self.unanswered,
+                "operations": operations,
+            }
+
     def summary(self) -> str:
         """Lines for the end of a run: requests, and violations by operation and rule."""
-        with self._lock:
-            total = sum(self.requests.values())
-            broken = sum(self.broken.values())
-            unsent = f", {self.unsent} not sent" if self.unsent else ""
-            unanswered = (
-                f", {self.unanswered} got no usable answer (502, 504)" if self.unanswered else ""
+        run = self.by_operation()
+        total, broken = run["requests"], run["broken"]
+        unsent = f", {run['unsent']} not sent" if run["unsent"] else ""
+        unanswered = (
+            f", {run['unanswered']} got no usable answer (502, 504)" if run["unanswered"] else ""
+        )
+        lines = [
+            f"everflow-mock proxy: {counted(total, 'request')} for "
+            f"{self.target}{unsent}{unanswered}; {counted(broken, 'answer')} broke the spec"
+        ]
+        for operation in run["operations"]:
+            lines.append(
+                f"  {operation['operation']}: {operation['requests']} requests, "
+                f"{operation['broken']} broken"
             )
-            lines = [
-                f"everflow-mock proxy: {total} request{'s' if total != 1 else ''} for "
-                f"{self.target}{unsent}{unanswered}; {broken} answer"
-                f"{'s' if broken != 1 else ''} broke the spec"
-            ]
-            for operation, count in sorted(self.requests.items()):
-                lines.append(f"  {operation}: {count} requests, {self.broken[operation]} broken")
-                for (op, rule), n in sorted(self.violations.items()):
-                    if op == operation:
-                        lines.append(f"    {rule}: {n}")
+            lines += [f"    {rule}: {n}" for rule, n in operation["violations"]]
         return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.core.environ import header_name
+from mock_server.core.reply import INVALID, UNCHECKED, Verdict
 from mock_server.data.strictjson import StrictJSONError, loads
 from openapi.remote.masking import MASK
 from openapi.spec import api_key_header
@@ -84,7 +85,8 @@ def _text(body: bytes | str | None) -> str | None:
 
 
 # time, method, path, query, headers (the HTTP_* pairs, or a front's own environ holding
-# them), status, size, operation, path params, body, warning, fault, strict refusal
+# them), status, size, operation, path params, body, warning, fault, strict refusal,
+# duration (ms), verdict
 _Entry = tuple[
     float,
     str,
@@ -99,8 +101,14 @@ _Entry = tuple[
     "str | None",
     "str | None",
     bool,
+    "float | None",
+    "Verdict | None",
 ]
 _NO_PARAMS: Mapping[str, str] = {}
+NOT_JUDGED = Verdict(UNCHECKED, UNCHECKED, "answered before the spec's checks")
+"""The verdict of an answer that came before any check: queued by a test, asked for with
+``Prefer: code=``, a front's own (a body too slow, too large, a server too busy)."""
+NO_OPERATION = Verdict(INVALID, UNCHECKED, "no operation of the spec has this method and path")
 
 
 class Journal:
@@ -131,16 +139,23 @@ class Journal:
         warning: str | None = None,
         fault: str | None = None,
         strict: bool = False,
+        ms: float | None = None,
+        verdict: Verdict | None = None,
     ) -> None:
         """Remember one request, from its WSGI environ: the status it was answered with
         (``None``: no answer, the client raised), the operationId it was for, its path
         parameters as matched, its body, the warning its answer carried
         (``X-Everflow-Mock-Warning``: what the mock did not read), the wire fault that
         broke the answer, if any, and whether the answer was strict mode's 400 for what it
-        would otherwise only have warned of."""
+        would otherwise only have warned of; how long the mock took to make the answer
+        (``ms``, on the monotonic clock) and what the spec said of the request and the
+        answer (``verdict``; ``None``: neither was judged)."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        size = _OVERHEAD + len(path) + len(query) + len(warning or "")
+        if verdict is not None and len(verdict.detail) > VALUE_BYTES:
+            verdict = verdict._replace(detail=cut(verdict.detail, VALUE_BYTES, noted=True))
+        said = len(warning or "") + (len(verdict.detail) if verdict is not None else 0)
+        size = _OVERHEAD + len(path) + len(query) + said
         header_bytes = environ.get(HEADER_BYTES)
         headers: list[tuple[str, str]] | Mapping[str, Any]
         if header_bytes is not None:
@@ -167,7 +182,7 @@ class Journal:
                 + len(query)
                 + sum(len(k) + len(v) for k, v in headers)
                 + len(kept or "")
-                + len(warning or "")
+                + said
             )
         entry: _Entry = (
             time.time(),
@@ -183,6 +198,8 @@ class Journal:
             warning,
             fault,
             strict,
+            ms,
+            verdict,
         )
         with self._lock:
             entries = self._entries
@@ -211,7 +228,10 @@ class Journal:
         one or when it was cut), ``body`` (its text), ``status`` and ``time``; ``warning``
         when the answer carried ``X-Everflow-Mock-Warning``, ``fault`` when a fault broke
         it, ``strict`` (``True``) when it was strict mode's 400 for what lenient mode only
-        warns of.
+        warns of; ``ms``, how long the mock took to make the answer (monotonic clock,
+        milliseconds; ``None`` where no one timed it), and ``verdict``: what the spec said
+        of the request and of the answer, each ``valid``, ``invalid`` or ``unchecked``, and
+        why in ``detail`` (see ``mock_server.core.reply.Verdict``).
         """
         with self._lock:
             raw = list(self._entries)
@@ -265,7 +285,11 @@ def _entry(item: _Entry) -> dict[str, Any]:
         warning,
         fault,
         strict,
+        ms,
+        verdict,
     ) = item
+    if verdict is None:
+        verdict = NOT_JUDGED if operation is not None else NO_OPERATION
     return {
         "operation": operation,
         "method": method,
@@ -277,6 +301,8 @@ def _entry(item: _Entry) -> dict[str, Any]:
         "body": _text(body),
         "status": status,
         "time": when,
+        "ms": None if ms is None else round(ms, 3),
+        "verdict": verdict._asdict(),
         **({"warning": warning} if warning else {}),
         **({"fault": fault} if fault else {}),
         **({"strict": True} if strict else {}),

@@ -97,6 +97,45 @@ def test_journal_is_bounded_and_masks_keys(client: FlaskClient) -> None:
     assert client.get("/__admin/requests").get_json()["requests"] == []
 
 
+def test_the_journal_says_how_long_each_answer_took_and_what_the_spec_said() -> None:
+    client = create_app(MockConfig(strict=True)).test_client()
+    asked = [
+        client.get("/v1/networks/pixels/3", headers=KEY),
+        client.post("/v1/networks/pixels", headers=KEY, json={"pixel_status": "paused"}),
+        client.get("/v1/networks/pixels/x3", headers=KEY),
+        client.patch("/v1/networks/pixels/3", headers=KEY, json={}),
+        client.get("/v1/networks/pixels?pge=2", headers=KEY),
+        client.get("/v1/networks/pixels/3"),
+        client.get("/v1/networks/pixels/3", headers={**KEY, "Prefer": "code=503"}),
+        client.get("/v1/networks/pixels/3", headers={**KEY, "Prefer": "delay=fast"}),
+    ]
+    entries = client.get("/__admin/requests").get_json()["requests"]
+    assert [e["status"] for e in entries] == [a.status_code for a in asked]
+    assert [e["status"] for e in entries] == [200, 400, 400, 405, 400, 401, 503, 422]
+    assert all(isinstance(e["ms"], float) and 0 <= e["ms"] < 10_000 for e in entries)
+    verdicts = [(e["verdict"]["request"], e["verdict"]["answer"]) for e in entries]
+    assert verdicts == [
+        ("valid", "valid"),
+        ("invalid", "valid"),
+        ("invalid", "valid"),
+        ("invalid", "valid"),
+        ("invalid", "valid"),
+        ("unchecked", "valid"),
+        ("unchecked", "unchecked"),
+        ("unchecked", "unchecked"),
+    ]
+    details = [e["verdict"]["detail"] for e in entries]
+    assert details[0] == ""
+    assert details[1] == asked[1].get_json()["error"]  # the rules the body broke, as answered
+    assert "is a required property" in details[1]
+    assert details[2] == "a path parameter breaks the spec"
+    assert details[3] == "the spec documents no such method for this path"
+    assert details[4].startswith("strict mode: ignored query parameter pge")
+    assert details[5] == "answered 401 before the spec's checks"
+    assert details[7].startswith("a mock control: delay=")
+    assert "secret-key-123" not in client.get("/__admin/requests").get_data(as_text=True)
+
+
 def test_admin_calls_are_not_journaled(client: FlaskClient) -> None:
     client.get("/__admin/health")
     client.get("/__admin/pixels/1")

@@ -104,6 +104,41 @@ def test_with_an_admin_token_the_page_wants_it_too() -> None:
         assert client.get(path, headers={"Authorization": "Bearer t0ken"}).status_code == 200
 
 
+def test_with_an_admin_token_a_browser_signs_in_once_for_a_session_cookie() -> None:
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    client.get("/v1/networks/pixels/3", headers={"X-Eflow-Api-Key": "k"})
+    asked = client.get("/__admin/ui/", headers=BROWSER)
+    assert asked.status_code == 401
+    assert asked.headers["Content-Security-Policy"] == CSP
+    assert asked.headers["X-Content-Type-Options"] == "nosniff"
+    text = asked.get_data(as_text=True)
+    assert 'id="token"' in text
+    assert "/v1/networks/pixels/3" not in text  # no data before the token
+    assert client.get("/__admin/ui/static/admin.js").status_code == 200  # what signs in
+    assert client.get("/__admin/requests", headers=BROWSER).status_code == 401
+    assert client.get("/__admin/ui/requests.json").get_json()["type"].endswith("admin-token")
+    assert client.post("/__admin/ui/session").status_code == 401
+    client.set_cookie("everflow_admin_session", "t0ken", path="/__admin")  # not the token
+    assert client.get("/__admin/ui/", headers=BROWSER).status_code == 401
+
+    signed = client.post("/__admin/ui/session", headers={"Authorization": "Bearer t0ken"})
+    assert signed.status_code == 204
+    cookie = signed.headers["Set-Cookie"]
+    assert "t0ken" not in cookie
+    for attribute in ("HttpOnly", "SameSite=Strict", "Path=/__admin"):
+        assert attribute in cookie
+    assert "Expires" not in cookie  # this browser session only
+    assert "Max-Age" not in cookie
+    page = client.get("/__admin/ui/", headers=BROWSER)
+    assert page.status_code == 200
+    assert "/v1/networks/pixels/3" in page.get_data(as_text=True)
+    assert client.get("/__admin/requests").status_code == 200  # what the script calls
+    assert client.post("/__admin/reset").status_code == 200
+    other = create_app(MockConfig(admin_token="another")).test_client()
+    other.set_cookie("everflow_admin_session", cookie.split(";")[0].split("=", 1)[1])
+    assert other.get("/__admin/ui/", headers=BROWSER).status_code == 401  # its token's only
+
+
 def test_stored_markup_is_shown_as_text_on_every_page(client: FlaskClient) -> None:
     client.put("/__admin/pixels/900001", json=planted(900001, delivery_method="html"))
     client.put("/__admin/pixels/900002", json=planted(900002, delivery_method="postback"))

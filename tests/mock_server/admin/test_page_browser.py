@@ -8,6 +8,7 @@ DIR (the docs' are made with ``DIR=docs/mock-server/img``); without it they writ
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import time
@@ -22,7 +23,12 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
+from mock_server.app import MockApp
 from mock_server.data.catalogue import builtin_catalogue
+from mock_server.data.datafile import load_data_file
+from mock_server.proxy.forward import Upstream
+from mock_server.proxy.server import ProxyApp
+from mock_server.proxy.tally import Tally
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
 
@@ -305,3 +311,217 @@ def test_a_page_on_another_port_cannot_fire_or_reset(
     time.sleep(0.5)  # a conversion that got through would be delivered by now (delay 0)
     assert journal(server) == before  # not reset
     assert len(receiver.requests) == delivered  # nothing fired
+
+
+def api_post(server: LocalServer, path: str, body: Any) -> int:
+    request = urllib.request.Request(
+        server.url + path,
+        data=json.dumps(body).encode(),
+        headers={"X-Eflow-Api-Key": "k-secret", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_the_journal_shows_each_request_s_duration_and_spec_verdict(
+    browser: WebDriver, server: LocalServer
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.root + "/__admin/ui/")
+    browser.execute_script("window.__samePage = true")
+    body = PostbackFactory().build(1)
+    body["pixel_status"] = PAYLOAD  # the spec's 400 names the value it refused
+    assert api_post(server, "/networks/pixels", body) == 400
+
+    def new_row(driver: WebDriver) -> Any:
+        cells = driver.find_elements(By.CSS_SELECTOR, "#journal tbody tr:first-child td")
+        return cells if cells and cells[2].text == "POST" else None
+
+    cells = wait_for(browser, new_row)
+    assert browser.execute_script("return window.__samePage") is True  # not reloaded
+    headings = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#journal th")]
+    assert headings[6:8] == ["ms", "spec verdict"]
+    ms = float(cells[6].text)
+    assert ms >= 0
+    verdict = cells[7].text
+    assert verdict.startswith("request invalid, answer valid: pixel_status: ")
+    assert "<script>window.__pwned=1;" in verdict  # the value quoted, as text
+    assert '<img src=x onerror="window.__pwned=1;' in verdict
+    assert_nothing_ran(browser, server)
+
+    cells[0].find_element(By.TAG_NAME, "a").click()
+    entry = json.loads(wait_for(browser, lambda d: d.find_element(By.ID, "entry").text))
+    assert entry["verdict"]["request"] == "invalid"
+    assert "<script>window.__pwned=1;" in entry["verdict"]["detail"]
+    assert abs(entry["ms"] - ms) < 0.1
+    assert entry["headers"]["X-Eflow-Api-Key"] == "********"
+    assert_nothing_ran(browser, server)
+
+
+def test_the_deliveries_view_follows_conversions_fired_elsewhere(
+    browser: WebDriver, server: LocalServer, receiver: PostbackReceiver
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.root + "/__admin/ui/deliveries")
+    browser.execute_script("window.__samePage = true")
+    before = len(browser.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr"))
+    conversion = {"offer_id": OFFER, "affiliate_id": PARTNER, "transaction_id": "elsewhere"}
+    request = urllib.request.Request(
+        server.root + "/__admin/conversions?wait=5",
+        data=json.dumps(conversion).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 202 or answer.status == 200
+
+    def grown(driver: WebDriver) -> Any:
+        found = driver.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
+        return found if len(found) == before + 2 else None
+
+    rows = wait_for(browser, grown)
+    assert browser.execute_script("return window.__samePage") is True  # not reloaded
+    shown = {}
+    for row in rows[:2]:
+        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        shown[cells[1]] = cells
+    assert shown["900100"][3] == receiver.url + "/pb?tid=elsewhere"
+    assert shown["900100"][4:6] == ["delivered", "200"]
+    assert shown["900001"][3] == PAYLOAD  # the planted HTML postback, rendered, as text
+    assert browser.find_element(By.ID, "follow-state").text == "following"
+    assert_nothing_ran(browser, server)
+
+
+@pytest.fixture(scope="module")
+def guarded() -> Iterator[LocalServer]:
+    """A mock that wants an admin token."""
+    config = MockConfig(postbacks=[planted(900001, delivery_method="html")], admin_token=TOKEN)
+    local = LocalServer(create_app(config)).start()
+    yield local
+    local.stop()
+
+
+TOKEN = "t0ken-for-the-page"
+
+
+def test_with_an_admin_token_the_page_signs_in_once_and_then_works(
+    browser: WebDriver, guarded: LocalServer
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(guarded.root + "/__admin/")
+    field = browser.find_element(By.NAME, "token")
+    assert browser.find_elements(By.ID, "journal") == []  # nothing of the mock before it
+    field.send_keys("wrong")
+    browser.find_element(By.CSS_SELECTOR, "#token button").click()
+    said = wait_for(browser, lambda d: d.find_element(By.ID, "token-result").text or None)
+    assert said.startswith("HTTP 401")
+    field.clear()
+    field.send_keys(TOKEN)
+    shoot(browser, "token")
+    browser.find_element(By.CSS_SELECTOR, "#token button").click()
+    wait_for(browser, lambda d: d.find_elements(By.ID, "journal"))
+    assert browser.current_url == guarded.root + "/__admin/ui/"
+    assert TOKEN not in str(browser.get_cookies())
+    assert all(c["httpOnly"] for c in browser.get_cookies())
+    assert browser.execute_script("return document.cookie") == ""  # out of the script's reach
+
+    browser.execute_script("window.__samePage = true")
+    assert api_get(guarded, "/networks/pixels/900001") == 200
+
+    def new_row(driver: WebDriver) -> Any:
+        cells = driver.find_elements(By.CSS_SELECTOR, "#journal tbody tr:first-child td")
+        return cells if cells and cells[3].text == "/v1/networks/pixels/900001" else None
+
+    wait_for(browser, new_row)  # the journal's polls carry the session
+    assert browser.find_element(By.ID, "follow-state").text == "following"
+    assert browser.execute_script("return window.__samePage") is True
+    browser.get(guarded.root + "/__admin/ui/postbacks/900001")
+    assert "window.__pwned" in browser.find_element(By.ID, "entry").text
+    assert browser.execute_script("return window.__pwned === undefined") is True
+    browser.get(guarded.root + "/__admin/ui/settings")
+    browser.find_element(By.ID, "reset").click()  # the reset the script sends passes too
+    wait_for(browser, lambda d: "requests journaled 0 " in d.find_element(By.ID, "settings").text)
+    browser.delete_all_cookies()
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalServer, Tally]]:
+    """``everflow-mock proxy``'s app on a socket, in front of a mock whose postback 9 has a
+    field the spec does not know, named with the payloads, and breaks an enum."""
+    body = PostbackFactory().build(9, delivery_method="postback", pixel_level="global")
+    body["pixel_status"] = "halted"
+    body[PAYLOAD] = PAYLOAD
+    body["brand_new_field"] = 1
+    path = tmp_path_factory.mktemp("upstream") / "upstream.json"
+    path.write_text(json.dumps([body]), encoding="utf-8")
+    postbacks = load_data_file(path, allow_drift=True)
+    upstream_app = MockApp(MockConfig(postbacks=postbacks, api_keys=("k-up",), rate_limit=None))
+    with LocalServer(upstream_app) as upstream_server:
+        upstream = Upstream(upstream_server.url, "k-up", rate=1000)
+        tally = Tally(upstream.name, "read-only")
+        proxy = LocalServer(ProxyApp(upstream, tally)).start()
+        yield proxy, tally
+        proxy.stop()
+        upstream.close()
+
+
+def test_the_proxy_s_page_shows_violations_and_drift_by_operation(
+    browser: WebDriver, proxied: tuple[LocalServer, Tally]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    proxy, tally = proxied
+    raw = f'<script>{PWN}</script>"><svg/onload="{PWN}">'  # no space: sent as it is
+    for query in ("", "?q=" + raw):
+        connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+        connection.request("GET", "/v1/networks/pixels/9" + query)
+        assert connection.getresponse().status == 200
+        connection.close()
+    browser.get(proxy.root + "/__admin/")
+    assert browser.current_url == proxy.root + "/__admin/ui/"
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")] == ["Proxy"]
+    (row,) = browser.find_elements(By.CSS_SELECTOR, "#operations tbody tr")
+    cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[:3] == ["getPartnerPostback", "2", "2"]
+    assert "$.pixel_status:enum: 2" in cells[3]
+    # drift by JSON path; a name that is no plain word is shown by its size, as in the report
+    assert cells[4].splitlines() == [
+        "$.brand_new_field: 2",
+        f"$[a name of {len(PAYLOAD)} characters]: 2",
+    ]
+    assert "halted" not in browser.find_element(By.TAG_NAME, "main").text
+    journal = browser.find_elements(By.CSS_SELECTOR, "#proxy-journal tbody tr")
+    newest = [cell.text for cell in journal[0].find_elements(By.TAG_NAME, "td")]
+    assert newest[2] == "/v1/networks/pixels/9?q=" + raw  # the query as sent, as text
+    assert "a string of 6 characters" in newest[6]
+    assert "k-up" not in browser.page_source
+    assert tally.by_operation()["broken"] == 2
+    assert browser.execute_script("return window.__pwned === undefined") is True
+    assert "pwned" not in browser.title
+    assert browser.find_elements(By.CSS_SELECTOR, "main img, main script, main svg") == []
+    shoot(browser, "proxy")
+
+    browser.execute_script("window.__samePage = true")
+    with urllib.request.urlopen(proxy.root + "/v1/networks/pixels/9", timeout=10):
+        pass
+
+    def counted_again(driver: WebDriver) -> Any:
+        cells = driver.find_elements(By.CSS_SELECTOR, "#operations tbody tr td")
+        return cells if len(cells) == 5 and cells[1].text == "3" else None
+
+    cells = wait_for(browser, counted_again)  # without a reload
+    assert browser.execute_script("return window.__samePage") is True
+    assert cells[2].text == "3"
+    assert "$.pixel_status:enum: 3" in cells[3].text
+    assert browser.find_element(By.ID, "run").text.startswith("3 requests for ")
+    assert browser.find_element(By.ID, "follow-state").text == "following"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#proxy-journal tbody tr")) == 3
+    assert browser.execute_script("return window.__pwned === undefined") is True
+    assert browser.find_elements(By.CSS_SELECTOR, "main img, main script, main svg") == []

@@ -455,8 +455,25 @@ def test_an_api_upload_that_may_not_go_on_is_refused_before_its_body_is_read(
     refused = run(front, call(front, create, protocol))
     assert refused.status == status
     assert protocol.read == 0
-    statuses = [entry["status"] for entry in front.pipeline.state.journal.entries()]
-    assert statuses[-1] == status  # journaled once
+    entries = front.pipeline.state.journal.entries()
+    assert entries[-1]["status"] == status  # journaled once
+    assert isinstance(entries[-1]["ms"], float)  # timed from admission
+    assert entries[-1]["verdict"] == {
+        "request": "unchecked",
+        "answer": "valid",
+        "detail": f"answered {status} before the spec's checks",
+    }
+
+
+def test_an_admitted_upload_is_timed_and_judged_by_the_spec(run: Run[Protocol]) -> None:
+    front = RsgiFront(create_app(MockConfig()))
+    create = Scope("POST", "/v1/networks/pixels", "", KEY)
+    answer = run(front, call(front, create, Protocol(b'{"pixel_status": "paused"}')))
+    assert answer.status == 400
+    (entry,) = front.pipeline.state.journal.entries()
+    assert isinstance(entry["ms"], float)
+    assert (entry["verdict"]["request"], entry["verdict"]["answer"]) == ("invalid", "valid")
+    assert "is a required property" in entry["verdict"]["detail"]
 
 
 def test_an_admitted_upload_spends_one_token_only(run: Run[Protocol]) -> None:
@@ -564,6 +581,12 @@ def test_what_the_front_answers_itself_is_journaled_too(
         {"pixelId": 3},
         status,
     )
+    # nothing was judged (a cut body is no breach of the spec); a body too large reaches
+    # the pipeline (timed, its 413 an answer the spec documents), the rest is the front's own
+    assert entry["verdict"]["request"] == "unchecked"
+    if status != 413:
+        assert entry["verdict"]["answer"] == "unchecked"
+        assert entry["ms"] is None
 
 
 @pytest.mark.parametrize("path", ["/__admin/health", "/openapi.yaml", "/v1/not-an-operation"])

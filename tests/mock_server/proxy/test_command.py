@@ -66,6 +66,11 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
             broken = http.get(f"/networks/pixels/{DRIFT_ID}")
             assert broken.headers["X-Everflow-Violations"] == "1"
             assert http.delete("/networks/pixels/1").status_code == 403
+        page_url = f"http://127.0.0.1:{port}/__admin/ui/"
+        assert f"page: {page_url}" in banner
+        page = httpx.get(page_url, headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200  # the page, from the command's own server
+        assert "<td>getPartnerPostback</td><td>2</td><td>1</td>" in page.text
         process.send_signal(signum)
         out, err = process.communicate(timeout=30)
     finally:
@@ -81,7 +86,7 @@ def test_the_proxy_judges_traffic_and_reports_on_exit(
     assert any("$.pixel_status:enum" in (f.get("message") or "") for f in failures)
     recorded = json.loads(recording.read_text())
     assert [p["network_pixel_id"] for p in recorded] == [1, DRIFT_ID]
-    for text in (banner, out, err, *(p.read_text() for p in tmp_path.iterdir())):
+    for text in (banner, out, err, page.text, *(p.read_text() for p in tmp_path.iterdir())):
         assert leaks(text) == []
 
 

@@ -120,3 +120,24 @@ def test_a_request_with_no_usable_answer_fails_the_run(outcomes: list[str], fail
         add(t, "getPartnerPostback", outcome=outcome)
     assert t.failed is failed
     assert ("got no usable answer" in t.summary()) is failed
+
+
+def test_drift_is_counted_by_operation_and_path_within_a_bound() -> None:
+    t = Tally("https://up/v1", "read-only")
+    add(t, "getPartnerPostback", finding("undocumented_field", "warning"), finding("$.x:enum"))
+    add(t, "getPartnerPostback", finding("undocumented_field", "warning"))
+    run = t.by_operation()
+    assert (run["requests"], run["broken"]) == (2, 1)
+    (operation,) = run["operations"]
+    assert operation == {
+        "operation": "getPartnerPostback",
+        "requests": 2,
+        "broken": 1,
+        "violations": [("$.x:enum", 1)],
+        "drift": [("$.x", 2)],
+    }
+    for n in range(tally.MAX_DRIFT + 50):  # an upstream naming a new field every time
+        new = Finding("up", "p", 1, "undocumented_field", f"$.f{n}", "", "present", "warning")
+        add(t, "listPartnerPostbacks", new)
+    assert len(t.drift) == tally.MAX_DRIFT + 1
+    assert t.drift[("listPartnerPostbacks", tally.OTHER_DRIFT)] == 51

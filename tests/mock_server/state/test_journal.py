@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_server.core.reply import INVALID, VALID, Verdict
 from mock_server.state.journal import HEADER_BYTES, Journal, mask_headers
 from openapi.remote.masking import MASK
 
@@ -183,3 +184,40 @@ def test_numbered_entries_are_newest_first_and_keep_counting_across_clear() -> N
     assert number == 6
     assert entry["path"] == "/p/9"
     assert journal.numbered_entry(6) == entry
+
+
+def test_an_entry_keeps_its_duration_and_verdict() -> None:
+    journal = Journal(size=5)
+    breach = Verdict(INVALID, VALID, "tiktok_pixel_required: a TikTok postback needs its pixel")
+    journal.record(_request(1), 400, "createPartnerPostback", ms=1.23456, verdict=breach)
+    (entry,) = journal.entries()
+    assert entry["ms"] == 1.235
+    assert entry["verdict"] == {
+        "request": "invalid",
+        "answer": "valid",
+        "detail": "tiktok_pixel_required: a TikTok postback needs its pixel",
+    }
+
+
+def test_an_entry_no_one_judged_says_so() -> None:
+    journal = Journal(size=5)
+    journal.record(_request(1), 503, "getPartnerPostback")  # a queued gateway answer
+    journal.record(_request(2), 404)  # a path that is no operation's
+    queued, outside = journal.entries()
+    assert queued["ms"] is None
+    assert queued["verdict"]["request"] == queued["verdict"]["answer"] == "unchecked"
+    assert outside["verdict"]["request"] == "invalid"
+    assert "no operation" in outside["verdict"]["detail"]
+
+
+def test_a_huge_verdict_detail_is_cut_and_counted() -> None:
+    journal = Journal(size=1000, max_bytes=64 * 1024)
+    huge = Verdict(INVALID, VALID, "z" * 500_000)
+    journal.record(_request(1), 400, "createPartnerPostback", verdict=huge)
+    (entry,) = journal.entries()
+    assert entry["verdict"]["detail"].endswith("(500,000 characters, cut)")
+    assert len(entry["verdict"]["detail"]) < 1100
+    assert journal.bytes < 4096
+    for n in range(200):
+        journal.record(_request(n, "h" * 10_000), 400, "createPartnerPostback", verdict=huge)
+    assert journal.bytes <= 64 * 1024
