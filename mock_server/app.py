@@ -101,14 +101,18 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
     from werkzeug.exceptions import HTTPException
 
     from mock_server.admin.api import admin_blueprint
-    from mock_server.core.messages import error_body, message
-    from mock_server.state.store import encode
+    from mock_server.core.messages import message
+    from mock_server.core.reply import Reply
     from openapi import spec_bytes
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions.update(extensions)
-    app.register_blueprint(admin_blueprint(get_state(app), get_pipeline(app).routes))
+    pipeline = get_pipeline(app)
+    app.register_blueprint(admin_blueprint(get_state(app), pipeline.routes))
+
+    def response(reply: Reply) -> Response:
+        return Response(reply.body, reply.status, reply.headers, content_type=reply.content_type)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:
@@ -119,15 +123,15 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
         status = error.code or 500
         # Flask's own 413 (an admin body past --max-body) says what the API's 413 says.
         said = message(413) if status == 413 else f"{error.name}."
+        reply = pipeline.error(status, said)
         allowed = getattr(error, "valid_methods", None)
-        headers = {"Allow": ", ".join(allowed)} if allowed else {}
-        body = encode(error_body(status, config.error_key, said))
-        return Response(body, status, headers, content_type="application/json")
+        if allowed:
+            reply.headers.append(("Allow", ", ".join(allowed)))
+        return response(reply)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unexpected error in the mock")
-        body = encode(error_body(500, config.error_key))
-        return Response(body, 500, content_type="application/json")
+        return response(pipeline.error(500))
 
     return app

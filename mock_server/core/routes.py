@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from mock_server.core.errors import MAX_ECHO
+from mock_server.core.errors import MAX_ECHO, ApiError
 from openapi.operations import Operation, operations
 from openapi.spec import api_key_header, resolved
 from openapi.text import cut
@@ -34,17 +34,22 @@ class IntegerParameter(NamedTuple):
     minimum: int
     maximum: int
     default: int | None = None
+    explained: bool = True
+    """Whether a refusal says which values are allowed (query parameters), or answers with
+    Everflow's documented ``Invalid parameters.`` (a path id)."""
 
-    def parse(self, raw: str) -> int | None:
-        """The value if ``raw`` is an integer the spec allows, else ``None``.
+    def parse(self, raw: str) -> int:
+        """The value if ``raw`` is an integer the spec allows, else ``ApiError`` (400)
+        saying which are.
 
         Decimal ASCII digits only: openapi-core also takes what Python's ``int`` does
         (``+5``, `` 5``, ``1_0``, other scripts' digits), which no client means to send.
         """
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 20:
-            return None
-        value = int(raw)
-        return value if self.minimum <= value <= self.maximum else None
+        if raw.isascii() and raw.isdigit() and len(raw) <= 20:
+            value = int(raw)
+            if self.minimum <= value <= self.maximum:
+                return value
+        raise ApiError(400, self.problem([raw]) if self.explained else None)
 
     def problem(self, raws: list[str]) -> str:
         """Why a value was refused, for a 400's message."""
@@ -58,17 +63,16 @@ class PatternListParameter(NamedTuple):
     pattern: re.Pattern[str]
     max_items: int
 
-    def parse(self, raws: list[str]) -> list[str] | None:
-        """The values if each matches the pattern and there are not too many, else ``None``.
+    def parse(self, raws: list[str]) -> list[str]:
+        """The values if each matches the pattern and there are not too many, else
+        ``ApiError`` (400) naming the first bad one.
 
         Matched as JSON Schema (and openapi-core) match patterns, with ``re.search``: the
         spec's patterns are anchored, and ``$`` also matches before one final newline,
         which is dropped from the value.
         """
-        if len(raws) > self.max_items:
-            return None
-        if not all(self.pattern.search(raw) for raw in raws):
-            return None
+        if len(raws) > self.max_items or not all(self.pattern.search(raw) for raw in raws):
+            raise ApiError(400, self.problem(raws))
         return [raw[:-1] if raw.endswith("\n") else raw for raw in raws]
 
     def problem(self, raws: list[str]) -> str:
@@ -84,8 +88,9 @@ QueryParameter = IntegerParameter | PatternListParameter
 
 def parse_query(
     parameters: tuple[QueryParameter, ...], pairs: list[tuple[str, str]]
-) -> dict[str, Any] | str:
-    """The query parameters by name (defaults filled in), or the message of a 400.
+) -> dict[str, Any]:
+    """The query parameters by name (defaults filled in); ``ApiError`` (400) for a value the
+    spec does not allow.
 
     A repeated integer parameter counts once, by its first value (as openapi-core reads
     it); parameters the spec does not name are ignored.
@@ -94,14 +99,9 @@ def parse_query(
     for parameter in parameters:
         raws = [value for name, value in pairs if name == parameter.name]
         if isinstance(parameter, PatternListParameter):
-            found: Any = parameter.parse(raws)
-        elif raws:
-            found = parameter.parse(raws[0])
+            values[parameter.name] = parameter.parse(raws)
         else:
-            found = parameter.default
-        if found is None and (raws or isinstance(parameter, PatternListParameter)):
-            return parameter.problem(raws)
-        values[parameter.name] = found
+            values[parameter.name] = parameter.parse(raws[0]) if raws else parameter.default
     return values
 
 
@@ -192,7 +192,9 @@ def _served(operation: Operation, item: Mapping[str, Any]) -> OperationSpec:
     raw = item[operation.method.lower()]
     declared = [resolved(p) for p in [*item.get("parameters", ()), *raw.get("parameters", ())]]
     parameters = tuple(
-        _integer(p) for p in declared if p.get("in") == "path" and _type(p) == "integer"
+        _integer(p)._replace(explained=False)
+        for p in declared
+        if p.get("in") == "path" and _type(p) == "integer"
     )
     query = tuple(_query_parameter(p) for p in declared if p.get("in") == "query")
     ok = raw["responses"].get("200", {}).get("content", {}).get("application/json", {})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -30,6 +31,7 @@ from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
 from mock_server.http.rsgi_scope import HTTPProtocol, Scope, environ_of
+from mock_server.pipeline.pipeline import NeedBody
 from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 
 FLASK_THREADS = 8
@@ -85,10 +87,6 @@ class _ShortSwitch:
 
 
 _SHORT_SWITCH = _ShortSwitch()
-
-
-def _no_body() -> bytes:
-    return b""
 
 
 class BodyBudget:
@@ -250,12 +248,28 @@ class RsgiFront:
         when the worker starts): a stored postback then costs the loop one turn, not two."""
         make_eager(loop)
 
-    async def _seeded(self, environ: dict[str, Any], body: bytes | None) -> Reply | None:
-        """``pipeline.handle`` in the seeding thread, the switch interval short meanwhile."""
+    async def _seeded(self, step: Callable[[], Reply | NeedBody]) -> Reply | NeedBody:
+        """``step`` in the seeding thread, the switch interval short meanwhile."""
         with _SHORT_SWITCH:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._seeding, self.pipeline.handle, environ, lambda: body
-            )
+            return await asyncio.get_running_loop().run_in_executor(self._seeding, step)
+
+    async def _rest(self, scope: Scope, protocol: HTTPProtocol, environ: dict[str, Any]) -> None:
+        """Answer a request that is not the API's (the admin API, the spec, a path outside
+        the API) by Flask, its body read as the API's are."""
+        body: bytes | None = b""
+        if environ["REQUEST_METHOD"] not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
+            config = self.pipeline.config
+            try:
+                body = await read_body(
+                    protocol, environ, config.max_body, config.read_timeout, self.budget
+                )
+            except ApiError as failure:  # the body could not be read whole
+                await send_reply(self.pipeline.failed(failure), protocol, head=False)
+                return
+        if body is None:
+            await send_reply(self.pipeline.error(413), protocol, head=False)
+        else:
+            await _to_flask(self.flask, scope, body, protocol)
 
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""
@@ -263,34 +277,30 @@ class RsgiFront:
         config = pipeline.config
         environ = environ_of(scope)
         method = environ["REQUEST_METHOD"]  # granian makes a new string per scope.method
-        body: bytes | None = b""  # what read_body gives a request that sends none
-        if method not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
-            refused = pipeline.admit(environ)  # no key, no token: not one byte is read
-            if refused is not None:
-                await send_reply(refused, protocol, head=method == "HEAD")
-                return
+        exchange = pipeline.exchange(environ)
+        if exchange is None:  # not the API: to Flask, with its body
+            await self._rest(scope, protocol, environ)
+            return
+        # A new seed costs the factory tens of milliseconds: made in one thread of its own,
+        # it costs other clients a GIL switch instead of a stalled loop, and many such
+        # requests queue there instead of taking turns on the loop.
+        seeded = _may_seed(environ)
+        step = await self._seeded(exchange.start) if seeded else exchange.start()
+        if isinstance(step, NeedBody):  # admitted: no key, no token, not one byte read
             try:
                 body = await read_body(
-                    protocol, environ, config.max_body, config.read_timeout, self.budget
+                    protocol, environ, step.limit, config.read_timeout, self.budget
                 )
             except ApiError as failure:  # the body could not be read whole
-                refusal = pipeline.journaled(environ, pipeline.failed(failure))
-                await send_reply(refusal, protocol, head=False)
+                await send_reply(exchange.failed(failure), protocol, head=False)
                 return
-        if _may_seed(environ):
-            # A new seed costs the factory tens of milliseconds: made in one thread of its
-            # own, it costs other clients a GIL switch instead of a stalled loop, and many
-            # such requests queue there instead of taking turns on the loop.
-            reply = await self._seeded(environ, body)
-        else:
-            reply = pipeline.handle(environ, _no_body if body == b"" else lambda: body)
-        if reply is None:
-            if body is None:
-                await send_reply(pipeline.error(413), protocol, head=False)
+            if seeded:
+                step = await self._seeded(functools.partial(exchange.receive, body))
             else:
-                await _to_flask(self.flask, scope, body, protocol)
-            return
-        body = None  # not held while the answer waits
+                step = exchange.receive(body)
+            body = None  # not held while the answer waits
+        reply = step
+        assert isinstance(reply, Reply)
         if reply.delay_ms:
             await asyncio.sleep(reply.delay_ms / 1000)
         if reply.fault is None:  # no coroutine of send_reply's for the common answer

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from mock_server.pipeline.pipeline import Pipeline
+from mock_server.pipeline.pipeline import NeedBody, Pipeline
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -66,12 +66,17 @@ def rest_app(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
 def wsgi_front(rest: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
     """A WSGI app that answers the spec's operations itself and hands the rest to ``rest``
     (``rest_app``)."""
-    limit = pipeline.config.max_body
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        reply = pipeline.handle(environ, lambda: read_wsgi_body(environ, limit))
-        if reply is None:
+        exchange = pipeline.exchange(environ)
+        if exchange is None:
             return rest(environ, start_response)
+        step = exchange.start()
+        reply = (
+            exchange.receive(read_wsgi_body(environ, step.limit))
+            if isinstance(step, NeedBody)
+            else step
+        )
         if reply.delay_ms:
             deferred = DEFERRED_DELAY.get()
             if deferred is None:

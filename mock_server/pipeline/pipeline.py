@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from mock_server.core.answers import GATEWAY_STATUSES, Answer, gateway_body
@@ -35,7 +36,6 @@ from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.operations.served import OPERATIONS
 from mock_server.operations.table import Call, Handler
-from mock_server.pipeline.admission import ADMITTED, Admission, Admitted
 from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState
 
@@ -43,8 +43,27 @@ log = logging.getLogger("mock_server")
 KEPT = Verdict(VALID, VALID)
 """The verdict of a request that passed every check of its operation, answered by it."""
 EXAMPLE = Verdict(UNCHECKED, VALID, "Prefer: example= answered before the body was judged")
-BodyReader = Callable[[], "bytes | None"]
-"""Reads a request's body: the bytes, or ``None`` when it is longer than ``max_body``."""
+
+
+class Admission(NamedTuple):
+    """What an admitted request goes on with."""
+
+    operation: OperationSpec
+    headers: list[tuple[str, str]]
+    """The rate-limit headers of the token it spent."""
+    queued_fault: str | None
+    """The wire fault queued for its operation, if any."""
+    kind: str
+    """Its key's kind (``network``, ``partner``, ...)."""
+
+
+@dataclass(frozen=True)
+class NeedBody:
+    """What ``Exchange.start`` gives when the operation reads the request's body: the caller
+    reads at most ``limit`` bytes of it and hands them to ``Exchange.receive`` (``None``
+    when there were more)."""
+
+    limit: int
 
 
 class Pipeline(ErrorReplies):
@@ -78,89 +97,13 @@ class Pipeline(ErrorReplies):
         the spec documents and a gateway's (502, 503, 504, the mock's own)."""
         return operation.statuses | frozenset(GATEWAY_STATUSES)
 
-    def handle(self, environ: Mapping[str, Any], read_body: BodyReader) -> Reply | None:
-        """The answer to one request, journaled; ``None`` when its path is no operation's."""
-        started = time.perf_counter()
+    def exchange(self, environ: Mapping[str, Any]) -> Exchange | None:
+        """The exchange that answers ``environ``; ``None`` when its path is no operation's
+        (the front hands it to Flask: the admin API, the spec, a path outside the API)."""
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
             return None
-        methods, raw_params = found
-        method = environ.get("REQUEST_METHOD", "GET")
-        operation = methods.get("GET" if method == "HEAD" else method)  # as _operation
-        body: list[bytes | None] = []
-        if operation is not None and operation.has_body:
-            read_all = read_body
-
-            def read_body() -> bytes | None:
-                body.append(read_all())
-                return body[-1]
-
-        try:
-            reply = self._reply(environ, methods, operation, raw_params, read_body)
-        except RequestFailed as failure:
-            reply = self.failed(failure)
-        except Exception:
-            log.exception("unexpected error in the mock")
-            reply = self.error(500)
-        self.state.journal.record(
-            environ,
-            None if reply.fault in NO_ANSWER_FAULTS else reply.status,
-            operation.operation_id if operation is not None else None,
-            raw_params,
-            body[0] if body else None,
-            warning_of(reply.headers) if reply.headers else None,
-            reply.fault,
-            reply.strict_refusal,
-            (time.perf_counter() - started) * 1000,
-            reply.verdict,
-        )
-        return reply
-
-    def admit(self, environ: dict[str, Any]) -> Reply | None:
-        """For a front that reads a body before calling ``handle`` (the RSGI one): the
-        refusal of an API request that may not go on (405, 401, 403, 429, a queued status),
-        journaled, so that no byte of its body is read; ``None`` when it may (``handle`` then
-        does not check, or spend a token, again). A keyless client cannot make the server
-        hold its upload."""
-        started = time.perf_counter()
-        found = self.routes.match(environ.get("PATH_INFO", ""))
-        if found is None:
-            return None
-        methods = found[0]
-        try:
-            admitted = self._admit(environ, methods, self._operation(environ, methods))
-        except RequestFailed as failure:
-            admitted = self.failed(failure)
-        if isinstance(admitted, Reply):
-            return self.journaled(environ, admitted, started, admitted.verdict)
-        environ[ADMITTED] = admitted
-        return None
-
-    def journaled(
-        self,
-        environ: Mapping[str, Any],
-        reply: Reply,
-        started: float | None = None,
-        verdict: Verdict | None = None,
-    ) -> Reply:
-        """``reply``, journaled as the answer to ``environ`` when its path is an operation's:
-        for the answers a front gives itself (a body too slow, cut short or too large, a
-        server too busy), so that every answer to an API request is in the journal; timed
-        from ``started`` (``time.perf_counter``) when given, with the spec's ``verdict``
-        when there is one (a front's own answer has none: the spec judged nothing)."""
-        found = self.routes.match(environ.get("PATH_INFO", ""))
-        if found is not None:
-            methods, raw_params = found
-            operation = self._operation(environ, methods)
-            self.state.journal.record(
-                environ,
-                reply.status,
-                operation.operation_id if operation is not None else None,
-                raw_params,
-                ms=None if started is None else (time.perf_counter() - started) * 1000,
-                verdict=verdict,
-            )
-        return reply
+        return Exchange(self, environ, *found)
 
     @staticmethod
     def _operation(
@@ -174,7 +117,7 @@ class Pipeline(ErrorReplies):
         environ: Mapping[str, Any],
         methods: dict[str, OperationSpec],
         operation: OperationSpec | None,
-    ) -> Admitted:
+    ) -> Reply | Admission:
         """The admission of a request for ``operation`` (``None``: not a method of the path's),
         or the answer a test queued for it; ``ApiError`` when it may not go on."""
         if operation is None:
@@ -210,53 +153,6 @@ class Pipeline(ErrorReplies):
             raise ApiError(403, spec_message("Forbidden", "out_of_realm"), headers)
         return Admission(operation, headers, queued if isinstance(queued, str) else None, kind)
 
-    def _reply(
-        self,
-        environ: Mapping[str, Any],
-        methods: dict[str, OperationSpec],
-        operation: OperationSpec | None,
-        raw_params: Mapping[str, str],
-        read_body: BodyReader,
-    ) -> Reply:
-        admitted = environ.get(ADMITTED) or self._admit(environ, methods, operation)
-        if isinstance(admitted, Reply):
-            return admitted
-        operation, headers, queued, kind = admitted
-        buckets = self.state.buckets
-        prefer = environ.get("HTTP_PREFER")
-        query_string = environ.get("QUERY_STRING") or ""
-        query = dict(parse_qsl(query_string)) if query_string else {}
-        try:
-            wanted = (
-                self._controls[operation.operation_id].parse(prefer, query)
-                if prefer is not None or query
-                else NONE
-            )
-        except ControlError as error:
-            error.headers = headers  # the key passed and spent a token, as for any answer
-            raise
-        try:
-            if wanted.code is not None and wanted.code != 200:
-                reply = self._coded(wanted.code, buckets, kind)
-            else:
-                reply = self._operate(operation, raw_params, wanted, query_string, read_body)
-        except SpecBreach:
-            raise
-        except ApiError as error:  # an error answer, delayed and faulted as any other
-            reply = self.failed(error)
-        if headers and reply.status != 429 and reply.status not in GATEWAY_STATUSES:
-            reply.headers[:0] = headers
-        delay_ms = wanted.delay_ms or self.config.delay_ms
-        reply.delay_ms = delay_ms
-        fault = queued or wanted.fault
-        rate = self.config.fault_rate
-        if fault is None and rate:
-            draws = self.state.fault_rng
-            if draws.random() < rate:
-                fault = draws.choice(FAULTS)
-        reply.fault = fault
-        return reply
-
     def _coded(self, code: int, buckets: NetworkBuckets | None, kind: str = "network") -> Reply:
         """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
         if code == 429:
@@ -270,52 +166,191 @@ class Pipeline(ErrorReplies):
             return Reply(code, gateway_body(code), content_type="text/html")
         return self.error(code)
 
-    def _operate(
+    def _peek(self) -> list[tuple[str, str]]:
+        """The network bucket's headers, no token spent: an answer that charges no bucket
+        still says the bucket's state, as Everflow's docs say every answer does."""
+        buckets = self.state.buckets
+        # ``is None``, not truthiness: a fresh mock's buckets are empty (len 0) yet there.
+        return [] if buckets is None else buckets.headers("network", buckets.peek("network"))
+
+
+class Exchange:
+    """One API request on its way through the pipeline, asking its caller for what needs
+    I/O instead of doing it, in the way h11 hands events to its caller.
+
+    ``start`` gives the answer, or ``NeedBody`` when the operation reads a body: the caller
+    reads it (bounded, within its read timeout) and gives it to ``receive``, which gives the
+    answer. A body the caller could not read (cut short, too slow, a server too busy) is
+    answered by ``failed``. The caller sends the answer after waiting out its
+    ``delay_ms``. Every answer is journaled once, when it is given, with the operationId,
+    path parameters, body and warning.
+    """
+
+    def __init__(
         self,
-        operation: OperationSpec,
+        pipeline: Pipeline,
+        environ: Mapping[str, Any],
+        methods: dict[str, OperationSpec],
         raw_params: Mapping[str, str],
-        wanted: Any,
-        query_string: str,
-        read_body: BodyReader,
-    ) -> Reply:
-        params: dict[str, Any] = {}
-        given: frozenset[str] = frozenset()
+    ) -> None:
+        self.pipeline = pipeline
+        self.environ = environ
+        self.methods = methods
+        self.raw_params = raw_params
+        self.operation = pipeline._operation(environ, methods)
+        self._admission: Admission | None = None
+        self._wanted: Any = NONE
+        self._params: dict[str, Any] = {}
+        self._given: frozenset[str] = frozenset()
+        self._notes: list[str] = []
+        self._body: bytes | None = None
+        self._started = time.perf_counter()
+
+    def start(self) -> Reply | NeedBody:
+        """The answer, or ``NeedBody`` when the body is needed first. Nothing before the
+        key has passed looks at the request, and no byte of a body is asked for before the
+        key, the rate limit, the controls and the parameters have passed."""
+        return self._journaled(self._begin)
+
+    def receive(self, body: bytes | None) -> Reply:
+        """The answer, given the body ``start`` asked for (``None``: longer than its limit,
+        a 413)."""
+        self._body = body
+        reply = self._journaled(lambda: self._answered(lambda: self._operate(body)))
+        assert isinstance(reply, Reply)
+        return reply
+
+    def failed(self, failure: RequestFailed) -> Reply:
+        """The answer to a request whose body the caller could not read (cut short, too
+        slow, a server too busy), journaled untimed and unjudged: the spec judged nothing."""
+        reply = self._journaled(lambda: self.pipeline.failed(failure), judged=False)
+        assert isinstance(reply, Reply)
+        return reply
+
+    def _journaled(
+        self, step: Callable[[], Reply | NeedBody], judged: bool = True
+    ) -> Reply | NeedBody:
+        """``step``'s result; a failure on the way answered (the one place), an answer
+        journaled with how long the mock took to make it (the delay it waits out after is
+        not counted) and the spec's verdict."""
+        pipeline = self.pipeline
+        try:
+            result = step()
+        except RequestFailed as failure:
+            result = pipeline.failed(failure)
+        except Exception:
+            log.exception("unexpected error in the mock")
+            result = pipeline.error(500)
+        if isinstance(result, Reply):
+            operation = self.operation
+            pipeline.state.journal.record(
+                self.environ,
+                None if result.fault in NO_ANSWER_FAULTS else result.status,
+                operation.operation_id if operation is not None else None,
+                self.raw_params,
+                self._body,
+                warning_of(result.headers) if result.headers else None,
+                result.fault,
+                result.strict_refusal,
+                (time.perf_counter() - self._started) * 1000 if judged else None,
+                result.verdict if judged else None,
+            )
+        return result
+
+    def _begin(self) -> Reply | NeedBody:
+        pipeline = self.pipeline
+        admitted = pipeline._admit(self.environ, self.methods, self.operation)
+        if isinstance(admitted, Reply):
+            return admitted
+        self._admission = admitted
+        prefer = self.environ.get("HTTP_PREFER")
+        query_string = self.environ.get("QUERY_STRING") or ""
+        query = dict(parse_qsl(query_string)) if query_string else {}
+        try:
+            self._wanted = (
+                pipeline._controls[admitted.operation.operation_id].parse(prefer, query)
+                if prefer is not None or query
+                else NONE
+            )
+        except ControlError as error:
+            error.headers = admitted.headers  # the key passed and spent a token
+            raise
+        return self._answered(self._prepare)
+
+    def _answered(self, step: Callable[[], Reply | NeedBody]) -> Reply | NeedBody:
+        """``step``'s answer as an admitted request's: an ``ApiError`` answered, the rate-limit
+        headers, the delay and the fault applied."""
+        pipeline = self.pipeline
+        admission = self._admission
+        assert admission is not None
+        try:
+            reply = step()
+        except SpecBreach:
+            raise
+        except ApiError as error:  # an error answer, delayed and faulted as any other
+            reply = pipeline.failed(error)
+        if isinstance(reply, NeedBody):
+            return reply
+        headers = admission.headers
+        if headers and reply.status != 429 and reply.status not in GATEWAY_STATUSES:
+            reply.headers[:0] = headers
+        wanted = self._wanted
+        reply.delay_ms = wanted.delay_ms or pipeline.config.delay_ms
+        fault = admission.queued_fault or wanted.fault
+        rate = pipeline.config.fault_rate
+        if fault is None and rate:
+            draws = pipeline.state.fault_rng
+            if draws.random() < rate:
+                fault = draws.choice(FAULTS)
+        reply.fault = fault
+        return reply
+
+    def _prepare(self) -> Reply | NeedBody:
+        """A coded answer (``Prefer: code=``), or the parameters parsed and the operation
+        run, or the body asked for."""
+        pipeline = self.pipeline
+        admission = self._admission
+        assert admission is not None
+        operation = admission.operation
+        wanted = self._wanted
+        if wanted.code is not None and wanted.code != 200:
+            return pipeline._coded(wanted.code, pipeline.state.buckets, admission.kind)
         for parameter in operation.parameters:
-            value = parameter.parse(raw_params.get(parameter.name, ""))
-            if value is None:
-                raise ApiError(400)
-            params[parameter.name] = value
+            raw = self.raw_params.get(parameter.name, "")
+            self._params[parameter.name] = parameter.parse(raw)
+        query_string = self.environ.get("QUERY_STRING") or ""
         pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
         if operation.query:
-            found = parse_query(operation.query, pairs)
-            if isinstance(found, str):
-                raise ApiError(400, found)
-            params.update(found)
-            given = frozenset(name for name, _ in pairs)
-        notes = (
-            unknown_parameters(
+            self._params.update(parse_query(operation.query, pairs))
+            self._given = frozenset(name for name, _ in pairs)
+        if pairs:
+            self._notes = unknown_parameters(
                 (name for name, _ in pairs),
                 (parameter.name for parameter in operation.query),
                 operation.operation_id,
             )
-            if pairs
-            else []
-        )
-        body: bytes | None = None
         if operation.has_body:
-            body = read_body()
-            if body is None:
-                raise ApiError(413)
+            return NeedBody(pipeline.config.max_body)
+        return self._operate(None)
+
+    def _operate(self, body: bytes | None) -> Reply:
+        pipeline = self.pipeline
+        admission = self._admission
+        assert admission is not None
+        operation = admission.operation
+        if operation.has_body and body is None:
+            raise ApiError(413)
+        wanted = self._wanted
         if wanted.example is not None:
-            example = Reply(200, self._example(operation.operation_id, wanted.example))
+            example = Reply(200, pipeline._example(operation.operation_id, wanted.example))
             example.verdict = EXAMPLE if operation.has_body else KEPT
             return example
-        handler = self.operations.get(operation.operation_id)
+        handler = pipeline.operations.get(operation.operation_id)
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
-        call = Call(self.state, operation, params, wanted, body, given)
-        if notes:
-            call.ignore(notes)
+        call = Call(pipeline.state, operation, self._params, wanted, body, self._given)
+        if self._notes:
+            call.ignore(self._notes)
         try:
             reply = handler(call)
         except InvalidRecords as invalid:  # a postback the mock made itself breaks the spec
@@ -324,10 +359,3 @@ class Pipeline(ErrorReplies):
             reply.headers.append((HEADER, header_value(call.notes)))
         reply.verdict = KEPT
         return reply
-
-    def _peek(self) -> list[tuple[str, str]]:
-        """The network bucket's headers, no token spent: an answer that charges no bucket
-        still says the bucket's state, as Everflow's docs say every answer does."""
-        buckets = self.state.buckets
-        # ``is None``, not truthiness: a fresh mock's buckets are empty (len 0) yet there.
-        return [] if buckets is None else buckets.headers("network", buckets.peek("network"))

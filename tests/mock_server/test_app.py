@@ -19,6 +19,7 @@ from mock_server import (
     create_app,
     get_state,
 )
+from mock_server.core.reply import Reply
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.local_server import LocalServer
 from openapi import load_spec, spec_bytes
@@ -412,11 +413,15 @@ def test_a_request_without_a_key_is_never_delayed() -> None:
     app = create_app(MockConfig(delay_ms=60_000))
     pipeline = get_pipeline(app)
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": PIXELS + "3", "HTTP_PREFER": "delay=60000"}
-    reply = pipeline.handle(environ, lambda: b"")
-    assert reply is not None
+    exchange = pipeline.exchange(environ)
+    assert exchange is not None
+    reply = exchange.start()
+    assert isinstance(reply, Reply)
     assert (reply.status, reply.delay_ms) == (401, 0)
-    with_key = pipeline.handle({**environ, "HTTP_X_EFLOW_API_KEY": "k"}, lambda: b"")
-    assert with_key is not None
+    exchange = pipeline.exchange({**environ, "HTTP_X_EFLOW_API_KEY": "k"})
+    assert exchange is not None
+    with_key = exchange.start()
+    assert isinstance(with_key, Reply)
     assert (with_key.status, with_key.delay_ms) == (200, 60_000)
 
 

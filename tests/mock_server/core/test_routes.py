@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
+from mock_server.core.errors import ApiError
 from mock_server.core.routes import (
     MATCHES_REMEMBERED,
     REMEMBERED_PATH,
@@ -79,6 +82,15 @@ def test_long_paths_match_but_are_not_remembered() -> None:
     assert routes._matched == {}
 
 
+def _refusal(parse: Callable[[], object]) -> ApiError | None:
+    """The ``ApiError`` a parser raised, or ``None`` when it accepted."""
+    try:
+        parse()
+    except ApiError as refused:
+        return refused
+    return None
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -100,7 +112,10 @@ def test_id_check_agrees_with_openapi_core(raw: str) -> None:
         "GET", f"http://127.0.0.1:4010/v1/networks/pixels/{raw}", headers={"X-Eflow-Api-Key": "k"}
     )
     core_accepts = request_violations(request) == []
-    assert (PIXEL_ID.parse(raw) is not None) == core_accepts
+    refused = _refusal(lambda: PIXEL_ID.parse(raw))
+    assert (refused is None) == core_accepts
+    if refused is not None:
+        assert (refused.status, refused.message) == (400, None)  # Everflow's own message
 
 
 def test_key_check_agrees_with_openapi_core() -> None:
@@ -185,7 +200,11 @@ def _core_accepts(operation: str, pairs: list[tuple[str, str]]) -> bool:
 def test_query_check_agrees_with_openapi_core(operation: str, pairs: list[tuple[str, str]]) -> None:
     query = ROUTES.by_id[operation].query
     # search has no filter parameter (its filters are in the body): both ignore it there
-    mock_accepts = not isinstance(parse_query(query, pairs), str)
+    refused = _refusal(lambda: parse_query(query, pairs))
+    mock_accepts = refused is None
+    if refused is not None:
+        assert refused.status == 400
+        assert refused.message
     if any(value in STRICTER for _, value in pairs[:1]):
         assert _core_accepts(operation, pairs)
         assert not mock_accepts

@@ -597,13 +597,13 @@ def test_what_the_pipeline_does_not_answer_passes_it_once(
     front = RsgiFront(app)
     pipeline = get_pipeline(app)
     handled: list[str] = []
-    handle = pipeline.handle
+    exchange = pipeline.exchange
 
-    def counted(environ: Any, read_body: Any) -> Any:
+    def counted(environ: Any) -> Any:
         handled.append(environ["PATH_INFO"])
-        return handle(environ, read_body)
+        return exchange(environ)
 
-    monkeypatch.setattr(pipeline, "handle", counted)
+    monkeypatch.setattr(pipeline, "exchange", counted)
     got = run(front, call(front, Scope("GET", path, "", KEY)))
     assert got.status in (200, 404)
     assert handled == [path]
