@@ -14,8 +14,8 @@ from typing import Any
 from mock_server.core.errors import ApiError
 from mock_server.core.ignored import unknown_fields
 from mock_server.core.reply import Reply
+from mock_server.data.jsonout import dumps
 from mock_server.operations.table import Call, Handler, search_paging
-from mock_server.state.store import encode
 
 OFFER_RELATIONSHIPS = ("advertiser", "payout_revenue")
 """The ``relationship`` values ``getOffer`` answers; others are named as ignored."""
@@ -35,7 +35,7 @@ def get_offer(call: Call) -> Reply:
     related = whole.get("relationship") or {}
     offer = {key: value for key, value in whole.items() if key != "relationship"}
     offer["relationship"] = {name: related[name] for name in asked if name in related}
-    return Reply(200, encode(offer))
+    return Reply(200, dumps(offer))
 
 
 def get_affiliate(call: Call) -> Reply:
@@ -43,7 +43,7 @@ def get_affiliate(call: Call) -> Reply:
     whole = call.state.world.affiliates.get(call.params["affiliateId"])
     if whole is None:
         raise ApiError(404, "Affiliate not found.")
-    return Reply(200, encode({**whole, "relationship": {}}))
+    return Reply(200, dumps({**whole, "relationship": {}}))
 
 
 Match = Callable[[Mapping[str, Any]], bool]
@@ -69,7 +69,7 @@ def _page(
         name: rows[start : start + page_size],
         "paging": {"page": page, "page_size": page_size, "total_count": len(rows)},
     }
-    return Reply(200, encode(answer))
+    return Reply(200, dumps(answer))
 
 
 def _advertiser_name(offer: Mapping[str, Any]) -> str:

@@ -22,8 +22,8 @@ from mock_server.core.errors import ApiError, StrictRefusal
 from mock_server.core.ignored import header_value, unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
+from mock_server.data.jsonout import dumps
 from mock_server.state.mock_state import MockState
-from mock_server.state.store import encode
 from openapi import load_spec
 
 
@@ -132,7 +132,7 @@ def search_row(data: bytes) -> bytes:
             row[name] = {}
         elif name in postback:
             row[name] = postback[name]
-    return encode(row)
+    return dumps(row)
 
 
 PAGING = ("page", "page_size")
