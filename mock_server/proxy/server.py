@@ -16,7 +16,6 @@ that is not JSON): the proxy adds the operator's key, and a browser is a loopbac
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.core.clients import browser_refusal
 from mock_server.core.environ import environ_key
 from mock_server.core.reply import status_line
+from mock_server.data.jsonout import dumps
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
@@ -250,5 +250,5 @@ def _body(environ: WSGIEnvironment) -> bytes | None:
 
 
 def _json_answer(value: Any) -> Answer:
-    body = json.dumps(value, ensure_ascii=False).encode()
+    body = dumps(value)
     return Answer(200, [("Content-Type", "application/json")], body, None, "admin")
