@@ -83,7 +83,7 @@ def search_offers(call: Call) -> Reply:
     select, as rows, by id."""
     from mock_server.operations import writes
 
-    body = writes.read_body(call.body, "OfferSearch")
+    body = writes.valid_body(call.body, "OfferSearch")
     notes = unknown_fields(body, "OfferSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():
@@ -121,7 +121,7 @@ def search_affiliates(call: Call) -> Reply:
     filters select, by id."""
     from mock_server.operations import writes
 
-    body = writes.read_body(call.body, "AffiliateSearch")
+    body = writes.valid_body(call.body, "AffiliateSearch")
     notes = unknown_fields(body, "AffiliateSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():

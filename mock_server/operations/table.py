@@ -95,7 +95,7 @@ def search_partner_postbacks(call: Call) -> Reply:
     from mock_server.operations import writes
     from mock_server.operations.selection import search_conditions, search_order
 
-    body = writes.read_body(call.body, "PartnerPostbackSearch")
+    body = writes.valid_body(call.body, "PartnerPostbackSearch")
     notes = unknown_fields(body, "PartnerPostbackSearch")
     page, page_size = search_paging(call, body, notes)
     order = search_order(body, notes)
@@ -177,7 +177,7 @@ def create_partner_postback(call: Call) -> Reply:
     """``POST /networks/pixels``: store a new postback from a valid write body (200)."""
     from mock_server.operations import writes
 
-    body = writes.read_body(call.body, "PartnerPostbackInput")
+    body = writes.valid_body(call.body, "PartnerPostbackInput")
     call.ignore(unknown_fields(body, "PartnerPostbackInput"))
     check_references(call, body)
     state = call.state
@@ -220,7 +220,7 @@ def replace_partner_postback(call: Call) -> Reply:
     from mock_server.operations import writes
 
     pixel_id: int = call.params["pixelId"]
-    body = writes.read_body(call.body, "PartnerPostbackInput")
+    body = writes.valid_body(call.body, "PartnerPostbackInput")
     call.ignore(unknown_fields(body, "PartnerPostbackInput"))
     check_references(call, body)
     sent_id = body.get("network_pixel_id", pixel_id)
