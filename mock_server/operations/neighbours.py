@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mock_server.core.errors import ApiError
-from mock_server.core.ignored import unknown_fields
+from mock_server.core.mock_warning import unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.data.jsonout import dumps
 from mock_server.operations.table import Call, Handler, search_paging

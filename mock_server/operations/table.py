@@ -19,7 +19,7 @@ from typing import Any
 
 from mock_server.core.controls import Controls
 from mock_server.core.errors import ApiError, StrictRefusal
-from mock_server.core.ignored import header_value, unknown_fields
+from mock_server.core.mock_warning import header_value, unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
 from mock_server.data.jsonout import dumps
@@ -40,7 +40,7 @@ class Call:
     given: frozenset[str] = frozenset()
     """The names of the query parameters the request sent (``params`` has defaults too)."""
     notes: list[str] = field(default_factory=list)
-    """What the request sent that the operation did not read (``mock_server.core.ignored``)."""
+    """What the request sent that the operation did not read (``core.mock_warning``)."""
 
     def ignore(self, notes: Iterable[str]) -> None:
         """Add ``notes`` on what the operation does not read (the answer's warning); in

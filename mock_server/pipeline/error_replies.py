@@ -16,8 +16,8 @@ from mock_server.core.errors import (
     SpecBreach,
     StrictRefusal,
 )
-from mock_server.core.ignored import HEADER
 from mock_server.core.messages import error_body, problem_body
+from mock_server.core.mock_warning import HEADER
 from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import Routes
 from mock_server.data.jsonout import dumps

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from mock_server.core.clients import browser_refusal
+from mock_server.core.callers import browser_refusal
 from mock_server.core.environ import environ_key
 from mock_server.core.reply import status_line
 from mock_server.data.jsonout import dumps
@@ -145,7 +145,7 @@ class ProxyApp:
 
     def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
         from mock_server.admin.page import wants_html
-        from mock_server.core.clients import is_loopback_client
+        from mock_server.core.callers import is_loopback_client
 
         if not is_loopback_client(environ.get("REMOTE_ADDR")):
             return own_answer(403, "the proxy's admin API answers loopback clients only", "admin")
