@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from mock_server.data.catalogue import builtin_postbacks
-from mock_server.state.store import encode
+from mock_server.data.jsonout import dumps
 
-BODY = encode(builtin_postbacks(0)[2])
+BODY = dumps(builtin_postbacks(0)[2])
 
 app = Flask(__name__)
 

@@ -4,7 +4,7 @@ It can read the journal, replace the data and reset the mock, so it answers loop
 clients only, unless the mock was given an admin token: then it answers any client that
 sends ``Authorization: Bearer <token>`` (or the admin page's session cookie, which a browser
 gets for sending the token once; ``mock_server.admin.page``), and no other. Before either, the kit's one guard
-against web pages (``mock_server.core.clients.browser_refusal``) refuses what a page may have
+against web pages (``mock_server.core.callers.browser_refusal``) refuses what a page may have
 sent: another origin, a name that is not this machine's (unless there is a token), a body
 that is not JSON.
 """
@@ -25,7 +25,7 @@ from mock_server.admin.page import (
     signed_in,
     wants_html,
 )
-from mock_server.core.clients import browser_refusal, is_loopback_client
+from mock_server.core.callers import browser_refusal, is_loopback_client
 from mock_server.core.messages import problem
 from mock_server.core.routes import IntegerParameter, Routes
 from mock_server.data.records import InvalidRecords

@@ -4,8 +4,8 @@ A blueprint nested in the admin API's, so its guard (loopback only, or the admin
 applies to every page and static file. Pages are rendered by Jinja2 with autoescape on and
 sent with a Content-Security-Policy that allows no inline script and nothing from elsewhere:
 stored postbacks, journaled paths and rendered deliveries are data, never markup. The one
-script (``static/admin.js``) follows the journal and the deliveries, fires conversions and
-resets through the admin API's own JSON endpoints, building what it shows with
+script (``static/admin.js``) follows the request journal and the deliveries, fires
+conversions and resets through the admin API's own JSON endpoints, building what it shows with
 ``textContent``; the page adds no call that changes the mock. Under ``--admin-token`` a
 browser signs in once (``sign_in_page``, ``session``) for a session cookie derived from the
 token. The proxy serves the same page with a view of its own (``mock_server.proxy.page``).

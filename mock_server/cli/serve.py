@@ -250,14 +250,17 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         type=positive,
         default=DEFAULTS.journal_size,
         metavar="N",
-        help="requests kept in the journal (GET /__admin/requests); oldest dropped first",
+        help=(
+            "entries kept in the request journal (GET /__admin/requests) and in the "
+            "deliveries journal (GET /__admin/deliveries); oldest dropped first"
+        ),
     )
     limits.add_argument(
         "--journal-bytes",
         type=size,
         default=size_text(DEFAULTS.journal_bytes),
         metavar="BYTES",
-        help="bytes the journal may hold in all",
+        help="bytes the request journal may hold in all",
     )
     limits.add_argument(
         "--admin-token",

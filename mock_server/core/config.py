@@ -68,9 +68,10 @@ class MockConfig:
 
     The limits keep one client's mistakes (or malice) from costing anyone else: request
     bodies (``max_body`` bytes, API and admin alike), how long a client may take to send
-    one (``read_timeout`` seconds) and the journal (``journal_size`` entries and ``journal_bytes`` in
-    all). ``admin_token`` opens the admin API to non-loopback clients that send it as a
-    bearer token; without it only loopback clients may use the admin API.
+    one (``read_timeout`` seconds) and the journals (``journal_size`` entries each, requests
+    and deliveries, and ``journal_bytes`` in all for the requests). ``admin_token`` opens the
+    admin API to non-loopback clients that send it as a bearer token; without it only
+    loopback clients may use the admin API.
     ``max_postbacks`` and ``max_store_bytes`` bound what creates can grow the store to (start
     data may be larger).
 

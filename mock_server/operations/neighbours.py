@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mock_server.core.errors import ApiError
-from mock_server.core.ignored import unknown_fields
+from mock_server.core.mock_warning import unknown_fields
 from mock_server.core.reply import Reply
+from mock_server.data.jsonout import dumps
 from mock_server.operations.table import Call, Handler, search_paging
-from mock_server.state.store import encode
 
 OFFER_RELATIONSHIPS = ("advertiser", "payout_revenue")
 """The ``relationship`` values ``getOffer`` answers; others are named as ignored."""
@@ -35,7 +35,7 @@ def get_offer(call: Call) -> Reply:
     related = whole.get("relationship") or {}
     offer = {key: value for key, value in whole.items() if key != "relationship"}
     offer["relationship"] = {name: related[name] for name in asked if name in related}
-    return Reply(200, encode(offer))
+    return Reply(200, dumps(offer))
 
 
 def get_affiliate(call: Call) -> Reply:
@@ -43,7 +43,7 @@ def get_affiliate(call: Call) -> Reply:
     whole = call.state.world.affiliates.get(call.params["affiliateId"])
     if whole is None:
         raise ApiError(404, "Affiliate not found.")
-    return Reply(200, encode({**whole, "relationship": {}}))
+    return Reply(200, dumps({**whole, "relationship": {}}))
 
 
 Match = Callable[[Mapping[str, Any]], bool]
@@ -69,7 +69,7 @@ def _page(
         name: rows[start : start + page_size],
         "paging": {"page": page, "page_size": page_size, "total_count": len(rows)},
     }
-    return Reply(200, encode(answer))
+    return Reply(200, dumps(answer))
 
 
 def _advertiser_name(offer: Mapping[str, Any]) -> str:
@@ -83,7 +83,7 @@ def search_offers(call: Call) -> Reply:
     select, as rows, by id."""
     from mock_server.operations import writes
 
-    body = writes.read_body(call.body, "OfferSearch")
+    body = writes.valid_body(call.body, "OfferSearch")
     notes = unknown_fields(body, "OfferSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():
@@ -121,7 +121,7 @@ def search_affiliates(call: Call) -> Reply:
     filters select, by id."""
     from mock_server.operations import writes
 
-    body = writes.read_body(call.body, "AffiliateSearch")
+    body = writes.valid_body(call.body, "AffiliateSearch")
     notes = unknown_fields(body, "AffiliateSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():

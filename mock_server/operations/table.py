@@ -19,11 +19,11 @@ from typing import Any
 
 from mock_server.core.controls import Controls
 from mock_server.core.errors import ApiError, StrictRefusal
-from mock_server.core.ignored import header_value, unknown_fields
+from mock_server.core.mock_warning import header_value, unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
+from mock_server.data.jsonout import dumps
 from mock_server.state.mock_state import MockState
-from mock_server.state.store import encode
 from openapi import load_spec
 
 
@@ -40,7 +40,7 @@ class Call:
     given: frozenset[str] = frozenset()
     """The names of the query parameters the request sent (``params`` has defaults too)."""
     notes: list[str] = field(default_factory=list)
-    """What the request sent that the operation did not read (``mock_server.core.ignored``)."""
+    """What the request sent that the operation did not read (``core.mock_warning``)."""
 
     def ignore(self, notes: Iterable[str]) -> None:
         """Add ``notes`` on what the operation does not read (the answer's warning); in
@@ -95,7 +95,7 @@ def search_partner_postbacks(call: Call) -> Reply:
     from mock_server.operations import writes
     from mock_server.operations.selection import search_conditions, search_order
 
-    body = writes.read_body(call.body, "PartnerPostbackSearch")
+    body = writes.valid_body(call.body, "PartnerPostbackSearch")
     notes = unknown_fields(body, "PartnerPostbackSearch")
     page, page_size = search_paging(call, body, notes)
     order = search_order(body, notes)
@@ -132,7 +132,7 @@ def search_row(data: bytes) -> bytes:
             row[name] = {}
         elif name in postback:
             row[name] = postback[name]
-    return encode(row)
+    return dumps(row)
 
 
 PAGING = ("page", "page_size")
@@ -177,7 +177,7 @@ def create_partner_postback(call: Call) -> Reply:
     """``POST /networks/pixels``: store a new postback from a valid write body (200)."""
     from mock_server.operations import writes
 
-    body = writes.read_body(call.body, "PartnerPostbackInput")
+    body = writes.valid_body(call.body, "PartnerPostbackInput")
     call.ignore(unknown_fields(body, "PartnerPostbackInput"))
     check_references(call, body)
     state = call.state
@@ -220,7 +220,7 @@ def replace_partner_postback(call: Call) -> Reply:
     from mock_server.operations import writes
 
     pixel_id: int = call.params["pixelId"]
-    body = writes.read_body(call.body, "PartnerPostbackInput")
+    body = writes.valid_body(call.body, "PartnerPostbackInput")
     call.ignore(unknown_fields(body, "PartnerPostbackInput"))
     check_references(call, body)
     sent_id = body.get("network_pixel_id", pixel_id)

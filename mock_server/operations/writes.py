@@ -1,4 +1,5 @@
-"""Write bodies (create, replace) read, judged by the spec, and turned into stored postbacks.
+"""Request bodies parsed and judged by the spec (``valid_body``: a write's or a search's), and
+write bodies (create, replace) turned into stored postbacks.
 
 The spec decides everything here: a body is ``PartnerPostbackInput``; the stored postback
 has ``PartnerPostback``'s fields in the spec's order, the writable ones from the body
@@ -29,9 +30,10 @@ MAX_DEPTH = 32
 """How deep ``_numbers`` follows a schema (a schema that names itself would never end)."""
 
 
-class Refused(ApiError):
-    """A write the spec refuses for a reason no schema can see (a 400 whose message names
-    the field)."""
+class ChangeRefused(ApiError):
+    """A change to a stored postback the spec refuses for a reason no schema can see (a 400
+    whose message names the field). Not ``openapi.remote``'s ``WriteRefused`` (a write
+    the remote client will not send) nor the proxy's ``Refused`` (an option refused)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(400, message)
@@ -79,7 +81,7 @@ def _canonical(body: Mapping[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def read_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
+def valid_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
     """The body as a JSON object valid by ``schema_name``; ``ApiError`` (400) saying why not.
 
     Numbers JSON Schema counts as integers although written with a fraction (``628.0``) are
@@ -220,10 +222,11 @@ def replaced(
 ) -> dict[str, Any]:
     """The postback a replace stores in place of ``stored`` for a valid ``body``.
 
-    ``Refused`` (naming ``pixel_level``) when the body changes the level of a cpc postback.
+    ``ChangeRefused`` (naming ``pixel_level``) when the body changes the level of a cpc
+    postback.
     """
     if stored.get("pixel_type") == "cpc" and body["pixel_level"] != stored.get("pixel_level"):
-        raise Refused(
+        raise ChangeRefused(
             f"pixel_level: the pixel_level of a cpc postback cannot be changed "
             f"(it is {stored.get('pixel_level')!r})."
         )

@@ -16,11 +16,11 @@ from mock_server.core.errors import (
     SpecBreach,
     StrictRefusal,
 )
-from mock_server.core.ignored import HEADER
 from mock_server.core.messages import error_body, problem_body
+from mock_server.core.mock_warning import HEADER
 from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import Routes
-from mock_server.state.store import encode
+from mock_server.data.jsonout import dumps
 
 log = logging.getLogger("mock_server")
 REQUEST_BREACHES = {
@@ -74,7 +74,7 @@ class ErrorReplies:
     def _example(self, operation_id: str, name: str) -> bytes:
         operation = self.routes.by_id[operation_id]
         example = operation.examples[name]
-        return _checked(example, operation.ok_schema) if operation.ok_schema else encode(example)
+        return _checked(example, operation.ok_schema) if operation.ok_schema else dumps(example)
 
 
 def _checked(body: Any, schema_name: str) -> bytes:
@@ -84,7 +84,7 @@ def _checked(body: Any, schema_name: str) -> bytes:
     breaches = violations(body, schema_name)
     if breaches:
         raise SpecBreach("; ".join(map(str, breaches)))
-    return encode(body)
+    return dumps(body)
 
 
 def verdict_of(failure: RequestFailed) -> Verdict:

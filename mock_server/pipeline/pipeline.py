@@ -28,8 +28,8 @@ from mock_server.core.config import MockConfig, RateLimit, key_kinds
 from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlParser
 from mock_server.core.environ import environ_key
 from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
-from mock_server.core.ignored import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.messages import spec_message
+from mock_server.core.mock_warning import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query

@@ -1,5 +1,7 @@
-"""Where an app keeps its mock: the ``MockState`` and ``Pipeline`` behind a ``create_app``
-or ``MockApp`` app, found by every front and fixture without importing the app module."""
+"""What a mock's app holds, by key in its ``extensions``: the ``MockState``, the ``Pipeline``
+that answers its API requests, and the WSGI app for the rest (Flask's: the admin API, the
+spec). ``create_app`` and ``MockApp`` put them there; the fronts and fixtures take them out
+here, below the app module, so that none of them imports it."""
 
 from __future__ import annotations
 

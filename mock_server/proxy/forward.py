@@ -16,13 +16,13 @@ its answer cannot be used (too large, nested too deep).
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mock_server.core.answers import is_hop_by_hop
+from mock_server.data.jsonout import dumps
 
 if TYPE_CHECKING:
     import httpx
@@ -68,7 +68,7 @@ class Answer:
 
 def own_answer(status: int, message: str, outcome: str) -> Answer:
     """An answer of the proxy's own, in Everflow's error shape."""
-    body = json.dumps({"error": message}).encode()
+    body = dumps({"error": message})
     return Answer(status, [("Content-Type", "application/json")], body, None, outcome)
 
 

@@ -16,15 +16,15 @@ that is not JSON): the proxy adds the operator's key, and a browser is a loopbac
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from mock_server.core.clients import browser_refusal
+from mock_server.core.callers import browser_refusal
 from mock_server.core.environ import environ_key
 from mock_server.core.reply import status_line
+from mock_server.data.jsonout import dumps
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
@@ -145,7 +145,7 @@ class ProxyApp:
 
     def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
         from mock_server.admin.page import wants_html
-        from mock_server.core.clients import is_loopback_client
+        from mock_server.core.callers import is_loopback_client
 
         if not is_loopback_client(environ.get("REMOTE_ADDR")):
             return own_answer(403, "the proxy's admin API answers loopback clients only", "admin")
@@ -250,5 +250,5 @@ def _body(environ: WSGIEnvironment) -> bytes | None:
 
 
 def _json_answer(value: Any) -> Answer:
-    body = json.dumps(value, ensure_ascii=False).encode()
+    body = dumps(value)
     return Answer(200, [("Content-Type", "application/json")], body, None, "admin")

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from mock_server.core.ignored import warning_of
+from mock_server.core.mock_warning import warning_of
 from openapi.remote.masking import printable as escaped
 from openapi.text import cut
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig
 from mock_server.core.errors import ApiError
-from mock_server.data.jsonout import dumps
 from mock_server.data.records import (
     MAX_ID,
     EncodedPostbacks,
@@ -19,15 +18,6 @@ from mock_server.data.records import (
 
 if TYPE_CHECKING:
     from mock_server.state.index import Condition, PostbackIndex
-
-
-def encode(body: Any) -> bytes:
-    """The compact JSON bytes the mock sends for a body.
-
-    Strict: ``StrictJSONError`` for anything plain JSON cannot carry (NaN, infinity, lone
-    surrogates), so that the mock can never send invalid JSON.
-    """
-    return dumps(body)
 
 
 class StoreFull(ApiError):

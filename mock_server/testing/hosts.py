@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import idna
 
-from mock_server.core.clients import everflow_hosts
+from mock_server.core.callers import everflow_hosts
 
 PASS_THROUGH = "@pytest.mark.everflow(pass_through_unmatched=True)"
 """The marker that lets ``everflow_mock``'s httpx calls to other hosts through."""

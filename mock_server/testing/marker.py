@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig, RateLimit
 from mock_server.core.controls import MAX_DELAY_MS
-from mock_server.core.ignored import near
+from mock_server.core.mock_warning import near
 
 if TYPE_CHECKING:
     from mock_server.data.records import EncodedPostbacks

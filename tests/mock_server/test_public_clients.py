@@ -15,7 +15,7 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import builtin_postbacks, get_state
-from mock_server.core.ignored import HEADER
+from mock_server.core.mock_warning import HEADER
 
 from .conftest import MakeTalker, Talker
 

@@ -69,7 +69,7 @@ def test_a_stored_postback_without_timestamps_gets_them() -> None:
 def test_the_cpc_level_rule_names_pixel_level() -> None:
     stored = FACTORY.build(1, pixel_type="cpc", pixel_level="global")
     body = {**FACTORY.build_input(1, pixel_type="cpc", pixel_level="specific")}
-    with pytest.raises(writes.Refused, match=r"^pixel_level: "):
+    with pytest.raises(writes.ChangeRefused, match=r"^pixel_level: "):
         writes.replaced(body, stored, FACTORY, ticking())
 
 
@@ -100,12 +100,12 @@ def test_describe_names_rules_then_fields_and_counts_the_rest() -> None:
         (b'{"query": {"filters": {"network_offer_ids": [1.0, 2]}}}', None),
     ],
 )
-def test_read_body(data: bytes, problem: str | None) -> None:
+def test_valid_body(data: bytes, problem: str | None) -> None:
     if problem is None:
-        assert isinstance(writes.read_body(data, "PartnerPostbackSearch"), dict)
+        assert isinstance(writes.valid_body(data, "PartnerPostbackSearch"), dict)
         return
     with pytest.raises(ApiError) as refused:
-        writes.read_body(data, "PartnerPostbackSearch")
+        writes.valid_body(data, "PartnerPostbackSearch")
     assert refused.value.status == 400
     assert refused.value.message is not None
     assert refused.value.message.startswith(problem)
@@ -117,12 +117,12 @@ def test_integral_floats_become_ints_only_where_the_spec_says_integer() -> None:
     raw["facebook_pixel"]["network_affiliate_integration_facebook_business_id"] = 3.0
     raw["facebook_pixel"]["extra"] = 2.0
     raw["undocumented"] = 5.0
-    body = writes.read_body(json.dumps(raw).encode(), "PartnerPostbackInput")
+    body = writes.valid_body(json.dumps(raw).encode(), "PartnerPostbackInput")
     assert type(body["network_affiliate_id"]) is int
     assert type(body["facebook_pixel"]["network_affiliate_integration_facebook_business_id"]) is int
     assert type(body["facebook_pixel"]["extra"]) is float
     assert type(body["undocumented"]) is float
-    search = writes.read_body(
+    search = writes.valid_body(
         b'{"query": {"filters": {"network_offer_ids": [1.0]}}}', "PartnerPostbackSearch"
     )
     assert type(search["query"]["filters"]["network_offer_ids"][0]) is int

@@ -16,7 +16,7 @@ import requests
 import respx
 
 from fixtures import PostbackFactory
-from mock_server.core.clients import everflow_hosts
+from mock_server.core.callers import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing import Answer
 from mock_server.testing.handle import InvalidPostback

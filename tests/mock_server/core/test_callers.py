@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.core.clients import browser_refusal, is_loopback_client, is_unspoofable_host
+from mock_server.core.callers import browser_refusal, is_loopback_client, is_unspoofable_host
 
 
 @pytest.mark.parametrize(

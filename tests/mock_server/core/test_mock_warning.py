@@ -12,7 +12,7 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app, get_state
-from mock_server.core.ignored import HEADER, MAX_NOTES, unknown_fields
+from mock_server.core.mock_warning import HEADER, MAX_NOTES, unknown_fields
 from mock_server.server.access_log import AccessLog, RsgiAccessLog
 
 from ..conftest import API, KEY, PIXELS, Talker
