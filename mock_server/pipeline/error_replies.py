@@ -12,6 +12,7 @@ from mock_server.core.config import MockConfig
 from mock_server.core.errors import (
     ApiError,
     ControlError,
+    Problem,
     RequestFailed,
     SpecBreach,
     StrictRefusal,
@@ -40,9 +41,12 @@ class ErrorReplies:
 
     def failed(self, failure: RequestFailed) -> Reply:
         """The answer to a request that failed on its way: the one place a failure becomes
-        an answer (Everflow's error body, or a problem document for a mock control)."""
-        if isinstance(failure, ControlError):
-            reply = _invalid_control(failure)
+        an answer (Everflow's error body, or a problem document for the mock's own refusals)."""
+        if isinstance(failure, Problem):
+            body = problem_body(
+                failure.status, failure.kind, failure.title, failure.detail, **failure.extra
+            )
+            reply = Reply(failure.status, body, content_type="application/problem+json")
         else:
             assert isinstance(failure, ApiError)
             if isinstance(failure, SpecBreach):
@@ -91,6 +95,8 @@ def verdict_of(failure: RequestFailed) -> Verdict:
     """What the spec said of a request that failed on its way, and of the answer it got."""
     if isinstance(failure, ControlError):
         return Verdict(UNCHECKED, UNCHECKED, f"a mock control: {failure}")
+    if isinstance(failure, Problem):
+        return Verdict(UNCHECKED, UNCHECKED, failure.detail)
     assert isinstance(failure, ApiError)
     if isinstance(failure, SpecBreach):
         return Verdict(VALID, INVALID, failure.breaches)
@@ -100,15 +106,3 @@ def verdict_of(failure: RequestFailed) -> Verdict:
     if status in BEFORE_CHECKS:
         return Verdict(UNCHECKED, VALID, f"answered {status} before the spec's checks")
     return Verdict(VALID, VALID)
-
-
-def _invalid_control(error: ControlError) -> Reply:
-    body = problem_body(
-        422,
-        "invalid-control",
-        "Invalid mock control",
-        str(error),
-        control=error.name,
-        value=error.value,
-    )
-    return Reply(422, body, content_type="application/problem+json")
