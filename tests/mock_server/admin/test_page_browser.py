@@ -31,6 +31,7 @@ from mock_server.proxy.server import ProxyApp
 from mock_server.proxy.tally import Tally
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
+from openapi.remote.checks import shown_name
 
 from .conftest import PARTNER, fired_postback
 
@@ -494,7 +495,7 @@ def test_the_proxy_s_page_shows_violations_and_drift_by_operation(
     # drift by JSON path; a name that is no plain word is shown by its size, as in the report
     assert cells[4].splitlines() == [
         "$.brand_new_field: 2",
-        f"$[a name of {len(PAYLOAD)} characters]: 2",
+        f"${shown_name(PAYLOAD)}: 2",
     ]
     assert "halted" not in browser.find_element(By.TAG_NAME, "main").text
     journal = browser.find_elements(By.CSS_SELECTOR, "#proxy-journal tbody tr")
