@@ -101,6 +101,7 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
     from werkzeug.exceptions import HTTPException
 
     from mock_server.admin.api import admin_blueprint
+    from mock_server.core.errors import RequestFailed
     from mock_server.core.messages import message
     from mock_server.core.reply import Reply
     from openapi import spec_bytes
@@ -128,6 +129,10 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
         if allowed:
             reply.headers.append(("Allow", ", ".join(allowed)))
         return response(reply)
+
+    @app.errorhandler(RequestFailed)
+    def refused(failure: RequestFailed) -> Response:
+        return response(pipeline.failed(failure))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -12,6 +12,7 @@ that is not JSON.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
@@ -26,8 +27,8 @@ from mock_server.admin.page import (
     wants_html,
 )
 from mock_server.core.callers import browser_refusal, is_loopback_client
-from mock_server.core.messages import problem
-from mock_server.core.routes import IntegerParameter, Routes
+from mock_server.core.errors import Problem
+from mock_server.core.routes import Routes
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.state.mock_state import MockState
@@ -62,7 +63,7 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     def guard() -> Response | None:
         refused = browser_refusal(request.environ, check_host=token is None)
         if refused is not None:
-            return problem(
+            raise Problem(
                 refused.status,
                 f"admin-{refused.reason}",
                 f"Admin API: {refused.title}",
@@ -77,14 +78,14 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                     return None  # the page's script and stylesheet: package files, no data
                 if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
                     return sign_in_page()
-                return problem(
+                raise Problem(
                     401,
                     "admin-token",
                     "Admin token required",
                     "send the mock's admin token as 'Authorization: Bearer <token>'",
                 )
         elif not is_loopback_client(request.remote_addr):
-            return problem(
+            raise Problem(
                 403,
                 "admin-loopback-only",
                 "Admin API is for loopback clients",
@@ -93,20 +94,21 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
             )
         return None
 
-    def not_stored(pixel_id: int) -> Response:
-        return problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
+    def not_stored(pixel_id: int) -> Problem:
+        return Problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
 
-    def invalid(detail: str, **extra: object) -> Response:
-        return problem(422, "invalid-postback", "Invalid postback", detail, **extra)
+    def invalid(detail: str, **extra: object) -> Problem:
+        return Problem(422, "invalid-postback", "Invalid postback", detail, **extra)
 
-    def out_of_range(rule: IntegerParameter, pixel_id: int) -> Response | None:
-        if rule.minimum <= pixel_id <= rule.maximum:
-            return None
-        return invalid(
-            f"$.network_pixel_id: {pixel_id} is outside the spec's range "
-            f"{rule.minimum}..{rule.maximum}",
-            field="network_pixel_id",
-        )
+    def json_object() -> dict[str, Any]:
+        """The request's body, a JSON object, or a 422 saying why not."""
+        try:
+            body = loads(request.get_data(cache=False))
+        except StrictJSONError as error:
+            raise invalid(f"the body is not plain JSON: {error}") from None
+        if not isinstance(body, dict):
+            raise invalid("the body must be a JSON object")
+        return body
 
     @admin.get("/pixels")
     def list_pixels() -> Response:
@@ -116,30 +118,29 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     def get_pixel(pixel_id: int) -> Response:
         data = state.store.get(pixel_id)
         if data is None:
-            return not_stored(pixel_id)
+            raise not_stored(pixel_id)
         return Response(data, 200, content_type="application/json")
 
     @admin.put("/pixels/<id:pixel_id>")
     def put_pixel(pixel_id: int) -> Response:
-        refused = out_of_range(pixel_id_rule, pixel_id)
-        if refused is not None:
-            return refused
-        try:
-            body = loads(request.get_data(cache=False))
-        except StrictJSONError as error:
-            return invalid(f"the body is not plain JSON: {error}")
-        if not isinstance(body, dict):
-            return invalid("the body must be a JSON object")
+        rule = pixel_id_rule
+        if not rule.minimum <= pixel_id <= rule.maximum:
+            raise invalid(
+                f"$.network_pixel_id: {pixel_id} is outside the spec's range "
+                f"{rule.minimum}..{rule.maximum}",
+                field="network_pixel_id",
+            )
+        body = json_object()
         try:
             created = state.store.put(pixel_id, body)
             state.world.fill_in([body], state.config.seed)
         except InvalidRecords as error:
             (bad,) = error.problems
-            return invalid(
+            raise invalid(
                 "; ".join(line.strip() for line in bad.lines()[1:]),
                 violations=[v.as_dict() for v in bad.violations],
                 notes=bad.notes,
-            )
+            ) from None
         return Response(
             state.store.get(pixel_id), 201 if created else 200, content_type="application/json"
         )
@@ -147,7 +148,7 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
     @admin.delete("/pixels/<id:pixel_id>")
     def delete_pixel(pixel_id: int) -> Response:
         if not state.store.delete(pixel_id):
-            return not_stored(pixel_id)
+            raise not_stored(pixel_id)
         return Response(status=204)
 
     def put_entity(kind: str, entity_id: int) -> Response:
@@ -156,13 +157,8 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
         from openapi import schema_violations
 
         if not 1 <= entity_id <= pixel_id_rule.maximum:
-            return invalid(f"{entity_id} is not a positive 64-bit integer")
-        try:
-            body = loads(request.get_data(cache=False))
-        except StrictJSONError as error:
-            return invalid(f"the body is not plain JSON: {error}")
-        if not isinstance(body, dict):
-            return invalid("the body must be a JSON object")
+            raise invalid(f"{entity_id} is not a positive 64-bit integer")
+        body = json_object()
         world = state.world
         if kind == "offer":
             known, schema = world.offers, "Offer"
@@ -173,9 +169,7 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
             whole = {**base, **body, "network_affiliate_id": entity_id}
         problems = schema_violations(whole, schema)
         if problems:
-            return invalid(
-                "; ".join(map(str, problems)), violations=[v.as_dict() for v in problems]
-            )
+            raise invalid("; ".join(map(str, problems)), violations=[v.as_dict() for v in problems])
         created = entity_id not in known
         known[entity_id] = whole
         answer = jsonify(whole)

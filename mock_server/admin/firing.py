@@ -14,14 +14,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server.core.messages import problem
+from mock_server.core.errors import Problem
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.firing.conversion import ConversionError
 from mock_server.firing.engine import MAX_WAIT, firing_of
 from mock_server.state.mock_state import MockState
+from openapi.text import cut
 
 
-def _seconds(name: str, default: float, most: float) -> float | Response:
+def _seconds(name: str, default: float, most: float) -> float:
     """A query parameter as a number from 0 to ``most``, or the 422 naming it."""
     text = request.args.get(name)
     if text is None:
@@ -31,11 +32,11 @@ def _seconds(name: str, default: float, most: float) -> float | Response:
     except ValueError:
         value = math.nan
     if not 0 <= value <= most:
-        return problem(
+        raise Problem(
             422,
             "invalid-parameter",
             "Invalid parameter",
-            f"{name} must be a number from 0 to {most:g}, not {text[:40]!r}",
+            f"{name} must be a number from 0 to {most:g}, not {cut(text, 40)!r}",
             parameter=name,
         )
     return value
@@ -47,22 +48,18 @@ def add_firing_routes(admin: Blueprint, state: MockState) -> None:
     @admin.post("/conversions")
     def fire() -> Response:
         wait_for = _seconds("wait", 0.0, MAX_WAIT)
-        if isinstance(wait_for, Response):
-            return wait_for
         scale = _seconds("delay_scale", -1.0, 1000.0)
-        if isinstance(scale, Response):
-            return scale
         try:
             body = loads(request.get_data(cache=False))
         except StrictJSONError as error:
-            return _invalid("$", f"the body is not plain JSON: {error}")
+            raise _invalid("$", f"the body is not plain JSON: {error}") from None
         firing = firing_of(state)
         if scale >= 0:
             firing.delay_scale = scale
         try:
             started = firing.fire(body)
         except ConversionError as error:
-            return _invalid(error.field, str(error))
+            raise _invalid(error.field, str(error)) from None
         if wait_for:
             firing.wait(started, wait_for)
         answer: dict[str, Any] = {"deliveries": firing.snapshot(started)}
@@ -80,5 +77,5 @@ def add_firing_routes(admin: Blueprint, state: MockState) -> None:
         return Response(status=204)
 
 
-def _invalid(field: str, detail: str) -> Response:
-    return problem(422, "invalid-conversion", "Invalid conversion", detail, field=field)
+def _invalid(field: str, detail: str) -> Problem:
+    return Problem(422, "invalid-conversion", "Invalid conversion", detail, field=field)

@@ -33,7 +33,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from mock_server.core.messages import problem
+from mock_server.core.errors import Problem
 from mock_server.firing.conversion import CONVERSION_TYPES
 from mock_server.firing.engine import firing_of
 from mock_server.operations.selection import list_conditions
@@ -189,7 +189,7 @@ def add_admin_page(admin: Blueprint, state: MockState) -> None:
     def requests_since() -> Response:
         after = _number_arg("after", 0)
         if after is None:
-            return problem(
+            raise Problem(
                 422,
                 "invalid-parameter",
                 "Invalid parameter",

@@ -1,13 +1,18 @@
-"""How the request path fails: one exception hierarchy, answered in one place.
+"""How a request fails: one exception hierarchy, answered in one place.
 
 Anything on the way from a request to its answer (the routes' parameter parsers, the
-``Prefer`` controls, the operations, the store) raises a ``RequestFailed``; the pipeline
-alone turns it into an answer (``Pipeline.failed``): Everflow's error body for an
-``ApiError``, an RFC 7807 problem for a ``ControlError`` (the mock's own controls are not
-Everflow's API, so they do not pretend to be).
+``Prefer`` controls, the operations, the store, the admin API's views) raises a
+``RequestFailed``; the pipeline alone turns it into an answer (``Pipeline.failed``, which
+the Flask app's error handler calls too): Everflow's error body for an ``ApiError``, an RFC
+7807 problem for a ``Problem`` (the mock's controls and admin API are not Everflow's API, so
+they do not pretend to be).
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from openapi.text import cut
 
 MAX_ECHO = 64
 """How much of a refused value an error answer repeats."""
@@ -54,14 +59,28 @@ class SpecBreach(ApiError):
         self.breaches = breaches
 
 
-class ControlError(RequestFailed):
+class Problem(RequestFailed):
+    """A refusal of the mock's own (a control of the mock, the admin API), answered as an
+    RFC 7807 problem document: ``kind`` names its type, ``extra`` adds members (the field,
+    the control). Never in Everflow's shape: they are not Everflow's API."""
+
+    def __init__(self, status: int, kind: str, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+class ControlError(Problem):
     """A ``Prefer`` control (or its query twin) has a value the mock cannot act on: 422."""
 
-    status = 422
-
     def __init__(self, name: str, value: str, expected: str) -> None:
-        if len(value) > MAX_ECHO:
-            value = f"{value[:MAX_ECHO]}... ({len(value)} characters)"
-        super().__init__(f"{name}={value!r}: expected {expected}")
+        value = cut(value, MAX_ECHO, noted=True)
+        detail = f"{name}={value!r}: expected {expected}"
+        super().__init__(
+            422, "invalid-control", "Invalid mock control", detail, control=name, value=value
+        )
         self.name = name
         self.value = value

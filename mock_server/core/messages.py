@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flask import Response
+    pass
 
 from openapi import load_spec
 
@@ -76,11 +76,3 @@ def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) 
     body = {"type": PROBLEM_TYPE + kind, "title": title, "status": status, "detail": detail}
     body.update(extra)
     return json.dumps(body).encode()
-
-
-def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response:
-    """``problem_body`` as a Flask response (for the admin API)."""
-    from flask import Response  # the API's answers need no Flask
-
-    body = problem_body(status, kind, title, detail, **extra)
-    return Response(body, status=status, content_type="application/problem+json")

@@ -2,10 +2,12 @@
 
 A delayed answer (``Prefer: delay=...``, ``--delay``) waits with ``asyncio.sleep`` and a
 request body is read with ``await``, so neither holds a thread: a thousand slow clients cost
-a thousand coroutines, not the server. Bodies are read in full here, up to ``max_body`` and
-within ``read_timeout`` (408 past it), before anything else sees them; Flask (the admin API,
-the spec, unknown paths) then runs in a thread pool (a2wsgi) on a body already in memory.
-The pipeline is the same one the WSGI front uses, so both answer byte for byte the same.
+a thousand coroutines, not the server. A body is read only when the pipeline's exchange asks
+for it (``NeedBody``: the key, rate limit, controls and parameters have passed), in full, up
+to its limit and within ``read_timeout`` (408 past it); Flask (the admin API, the spec,
+unknown paths) runs in a thread pool (a2wsgi) on a body already in memory. The scope is read
+as the WSGI-style environ the pipeline reads (``environ_of``). The pipeline is the same one
+the WSGI front uses, so both answer byte for byte the same.
 
 RSGI is granian's own interface: one call answers a request, and headers are read from
 granian without being copied first. Measured against ASGI on granian (bench_scale.py), it
@@ -21,18 +23,19 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from a2wsgi import WSGIMiddleware
 
+from mock_server.core.environ import environ_key
 from mock_server.core.errors import ApiError
 from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
-from mock_server.http.rsgi_scope import HTTPProtocol, Scope, environ_of
 from mock_server.pipeline.pipeline import NeedBody
 from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
+from mock_server.state.journal import HEADER_BYTES
 
 FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -50,6 +53,75 @@ a client that reads no answer before it has sent its whole body (urllib, a plain
 then reads the 413, where a server that stops reading makes it see a broken pipe. A longer
 one is answered at once (granian closes the connection)."""
 _QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
+
+
+_ENVIRON_NAMES: dict[str, str] = {}
+_MAX_NAMES = 512  # header names remembered, so a client sending random names costs nothing
+
+
+class Headers(Protocol):
+    """RSGI request headers (granian's ``RSGIHeaders``)."""
+
+    def items(self) -> list[tuple[str, str]]: ...
+
+
+class Scope(Protocol):
+    """An RSGI HTTP scope."""
+
+    method: str
+    path: str
+    query_string: str
+    client: str
+    server: str
+    scheme: str
+    http_version: str
+
+    @property
+    def headers(self) -> Headers: ...
+
+
+class Stream(Protocol):
+    """What ``response_stream`` gives: a way to send the body in pieces."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+
+class HTTPProtocol(Protocol):
+    """An RSGI HTTP protocol: the request body and the ways to answer."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None: ...
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Stream: ...
+
+
+def _environ_name(name: str) -> str:
+    found = _ENVIRON_NAMES.get(name)
+    if found is None:
+        found = environ_key(name)
+        if len(_ENVIRON_NAMES) < _MAX_NAMES:
+            _ENVIRON_NAMES[name] = found
+    return found
+
+
+def environ_of(scope: Scope) -> dict[str, Any]:
+    """The WSGI-style environ the pipeline reads; repeated headers are joined with commas.
+    It is made for the mock alone, so it says the bytes of its headers and the journal keeps
+    it as it is (``HEADER_BYTES``)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.method,
+        "PATH_INFO": scope.path,
+        "QUERY_STRING": scope.query_string,
+    }
+    names = _ENVIRON_NAMES
+    size = 0
+    for name, value in scope.headers.items():
+        key = names.get(name) or _environ_name(name)
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+        size += len(key) + len(value)
+    environ[HEADER_BYTES] = size
+    return environ
 
 
 def _may_seed(environ: dict[str, Any]) -> bool:

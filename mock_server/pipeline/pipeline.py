@@ -1,21 +1,26 @@
-"""``Pipeline``: what every API request goes through, whichever operation it is for.
+"""``Pipeline``: what every API request goes through, whichever operation it is for, and
+``Exchange``: one request on that way.
 
 In order: find the operation (404 for a path outside the spec, 405 for a method it does not
 document), the answer a test queued for it (a queued status answers here, as a gateway in
 front of the API would), the key check (401, 403), the rate limit (429), the ``Prefer``
 controls (422 for a bad value; ``code=NNN`` answers here), the path and query parameters
 (400), the body (413 past ``max_body``), then the operation, then delay and faults. What
-fails on the way raises a ``RequestFailed``, answered in one place (``failed``). Nothing is
-looked at before the key has passed, so a request without a key gets 401 whatever else it
-says. Every answer is journaled, with its operationId, path parameters and body.
+fails on the way raises a ``RequestFailed``, answered in one place (``Pipeline.failed``:
+Everflow's error body, checked against the spec once per status, or the mock's own problem
+document). Nothing is looked at before the key has passed, so a request without a key gets
+401 whatever else it says. Every answer is journaled, with its operationId, path
+parameters, body, duration and the spec's verdict.
 
-The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: each front
-(WSGI in-process and on waitress, RSGI on granian) reads the body and waits out
-``Reply.delay_ms`` its own way, so both answer byte for byte the same.
+The pipeline reads a WSGI-style environ and never sleeps or does I/O itself: an exchange
+asks its front for the body (``NeedBody``) and hands back the ``Reply`` with the delay to
+wait out; each front (WSGI in-process and on waitress, RSGI on granian) does both its own
+way, so all answer byte for byte the same.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -27,19 +32,33 @@ from mock_server.core.answers import GATEWAY_STATUSES, Answer, gateway_body
 from mock_server.core.config import MockConfig, RateLimit, key_kinds
 from mock_server.core.controls import FAULTS, NO_ANSWER_FAULTS, NONE, ControlParser
 from mock_server.core.environ import environ_key
-from mock_server.core.errors import ApiError, ControlError, RequestFailed, SpecBreach
-from mock_server.core.messages import spec_message
+from mock_server.core.errors import (
+    ApiError,
+    ControlError,
+    Problem,
+    RequestFailed,
+    SpecBreach,
+    StrictRefusal,
+)
+from mock_server.core.messages import error_body, problem_body, spec_message
 from mock_server.core.mock_warning import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.ratelimit import NetworkBuckets
-from mock_server.core.reply import UNCHECKED, VALID, Reply, Verdict
+from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query
+from mock_server.data.jsonout import dumps
 from mock_server.data.records import InvalidRecords
 from mock_server.operations.served import OPERATIONS
 from mock_server.operations.table import Call, Handler
-from mock_server.pipeline.error_replies import ErrorReplies
 from mock_server.state.mock_state import MockState
 
 log = logging.getLogger("mock_server")
+REQUEST_BREACHES = {
+    400: "a path parameter breaks the spec",
+    405: "the spec documents no such method for this path",
+}
+"""The statuses of the spec's checks of a request, and what a bare one (no message) means."""
+BEFORE_CHECKS = frozenset({401, 403, 408, 413, 429, 503})
+"""The statuses of answers given before the request's parameters and body were judged."""
 KEPT = Verdict(VALID, VALID)
 """The verdict of a request that passed every check of its operation, answered by it."""
 EXAMPLE = Verdict(UNCHECKED, VALID, "Prefer: example= answered before the body was judged")
@@ -66,7 +85,7 @@ class NeedBody:
     limit: int
 
 
-class Pipeline(ErrorReplies):
+class Pipeline:
     """Answers every API request of one mock app (see the module's docstring)."""
 
     def __init__(
@@ -96,6 +115,47 @@ class Pipeline(ErrorReplies):
         """What ``Prefer: code=`` and a queued answer may ask of an operation: the statuses
         the spec documents and a gateway's (502, 503, 504, the mock's own)."""
         return operation.statuses | frozenset(GATEWAY_STATUSES)
+
+    def failed(self, failure: RequestFailed) -> Reply:
+        """The answer to a request that failed on its way: the one place a failure becomes
+        an answer (Everflow's error body, or a problem document for the mock's own refusals)."""
+        if isinstance(failure, Problem):
+            body = problem_body(
+                failure.status, failure.kind, failure.title, failure.detail, **failure.extra
+            )
+            reply = Reply(failure.status, body, content_type="application/problem+json")
+        else:
+            assert isinstance(failure, ApiError)
+            if isinstance(failure, SpecBreach):
+                log.error("response not sent, it breaks the spec: %s", failure.breaches)
+            reply = self.error(failure.status, failure.message)
+            if isinstance(failure, StrictRefusal):
+                reply.headers.append((HEADER, failure.warning))
+                reply.strict_refusal = True
+        reply.headers[:0] = failure.headers
+        reply.verdict = verdict_of(failure)
+        return reply
+
+    def error(self, status: int, message: str | None = None) -> Reply:
+        """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
+        body = (
+            self._error_bytes(status) if message is None else self._checked_error(status, message)
+        )
+        return Reply(status, body)
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _error_bytes(self, status: int) -> bytes:
+        """The standard body for ``status``, checked once (a few statuses, so cached)."""
+        return self._checked_error(status, None)
+
+    def _checked_error(self, status: int, message: str | None) -> bytes:
+        return _checked(error_body(status, self.config.error_key, message), "EverflowError")
+
+    @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
+    def _example(self, operation_id: str, name: str) -> bytes:
+        operation = self.routes.by_id[operation_id]
+        example = operation.examples[name]
+        return _checked(example, operation.ok_schema) if operation.ok_schema else dumps(example)
 
     def exchange(self, environ: Mapping[str, Any]) -> Exchange | None:
         """The exchange that answers ``environ``; ``None`` when its path is no operation's
@@ -172,6 +232,33 @@ class Pipeline(ErrorReplies):
         buckets = self.state.buckets
         # ``is None``, not truthiness: a fresh mock's buckets are empty (len 0) yet there.
         return [] if buckets is None else buckets.headers("network", buckets.peek("network"))
+
+
+def _checked(body: Any, schema_name: str) -> bytes:
+    """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
+    from openapi.fast_validation import violations  # not loaded until an error is answered
+
+    breaches = violations(body, schema_name)
+    if breaches:
+        raise SpecBreach("; ".join(map(str, breaches)))
+    return dumps(body)
+
+
+def verdict_of(failure: RequestFailed) -> Verdict:
+    """What the spec said of a request that failed on its way, and of the answer it got."""
+    if isinstance(failure, ControlError):
+        return Verdict(UNCHECKED, UNCHECKED, f"a mock control: {failure}")
+    if isinstance(failure, Problem):
+        return Verdict(UNCHECKED, UNCHECKED, failure.detail)
+    assert isinstance(failure, ApiError)
+    if isinstance(failure, SpecBreach):
+        return Verdict(VALID, INVALID, failure.breaches)
+    status = failure.status
+    if status in REQUEST_BREACHES:
+        return Verdict(INVALID, VALID, failure.message or REQUEST_BREACHES[status])
+    if status in BEFORE_CHECKS:
+        return Verdict(UNCHECKED, VALID, f"answered {status} before the spec's checks")
+    return Verdict(VALID, VALID)
 
 
 class Exchange:

@@ -25,6 +25,7 @@ from mock_server.core.callers import browser_refusal
 from mock_server.core.environ import environ_key
 from mock_server.core.reply import status_line
 from mock_server.data.jsonout import dumps
+from mock_server.http.wsgi import read_wsgi_body
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording
 from mock_server.proxy.tally import Tally
@@ -114,9 +115,9 @@ class ProxyApp:
             )
             return own_answer(404, redact(message, keys), "not sent"), []
         path = API_PREFIX + ("" if inside == "/" else inside)  # journaled as it was sent
-        body = _body(environ)
+        body = read_wsgi_body(environ, MAX_BODY)
         if body is None:
-            message = f"the request body is larger than {MAX_BODY} bytes; not passed on"
+            message = f"the request body is larger than {MAX_BODY} bytes or of no readable length; not passed on"
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
         caller_key = environ.get(self._key_environ) or None
@@ -235,18 +236,6 @@ def sendable(headers: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str]],
         else:
             dropped.append(printable(name, MAX_NAME))
     return kept, dropped
-
-
-def _body(environ: WSGIEnvironment) -> bytes | None:
-    """The request body, or ``None`` when it is larger than ``MAX_BODY``."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY:
-        return None
-    data: bytes = environ["wsgi.input"].read(min(length, MAX_BODY + 1)) if length else b""
-    return data
 
 
 def _json_answer(value: Any) -> Answer:

@@ -178,6 +178,10 @@ def _serve_on(granian: Any, listener: socket.socket) -> None:
     in that instant could take the port too. Instead granian gets the claimed socket, as it
     does on Windows: its workers, forked, inherit it. Workers started another way (spawned,
     Python 3.14's default) do not inherit it, and granian binds its own as before.
+
+    granian has no public way to take a socket, so this sets its private attributes;
+    ``test_granian_takes_the_claimed_socket_through_the_attributes_serve_sets`` fails
+    should granian change them.
     """
     import multiprocessing
 

@@ -24,8 +24,8 @@ from mock_server.http.rsgi import (
     SWITCH_SECONDS,
     BodyBudget,
     RsgiFront,
+    environ_of,
 )
-from mock_server.http.rsgi_scope import environ_of
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.state.journal import HEADER_BYTES
 from mock_server.testing.spawn import spawn_serve

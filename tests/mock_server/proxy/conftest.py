@@ -5,6 +5,7 @@ file holding planted secrets, personal data and one rule-breaking postback (load
 from __future__ import annotations
 
 import copy
+import io
 import json
 import wsgiref.util
 from collections.abc import Iterator
@@ -145,12 +146,20 @@ class Proxy:
             transport=httpx.WSGITransport(app=self.app), base_url="http://127.0.0.1"
         )
 
-    def call(self, method: str, path_info: str) -> tuple[int, list[tuple[str, str]], Any]:
+    def call(
+        self, method: str, path_info: str, body: bytes = b"", **environ_extra: str
+    ) -> tuple[int, list[tuple[str, str]], Any]:
         """Call the app with ``PATH_INFO`` exactly as given, as a server hands it on once
         it has percent-decoded the request's path (``%2F`` included): an httpx client
-        would remove dot segments before sending. Returns the status, the headers as the
-        app gave them to the server, and the JSON body."""
-        environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path_info}
+        would remove dot segments before sending. ``body`` is the request's stream and
+        ``environ_extra`` sets environ keys as sent (``CONTENT_LENGTH`` included). Returns
+        the status, the headers as the app gave them to the server, and the JSON body."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path_info,
+            "wsgi.input": io.BytesIO(body),
+            **environ_extra,
+        }
         wsgiref.util.setup_testing_defaults(environ)
         started: list[tuple[str, list[tuple[str, str]]]] = []
         body = b"".join(

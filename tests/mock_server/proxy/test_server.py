@@ -122,6 +122,41 @@ def test_a_body_too_large_is_refused_and_not_sent(httpserver: HTTPServer) -> Non
     assert httpserver.log == []
 
 
+def test_a_chunked_body_is_passed_on_whole(httpserver: HTTPServer) -> None:
+    sent = b'{"paging": {"page": 1, "page_size": 1}}'
+    httpserver.expect_request(
+        "/v1/networks/pixelstable", method="POST", data=sent
+    ).respond_with_json({"pixels": [], "paging": {"page": 1, "page_size": 1, "total_count": 0}})
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.post(
+            "/v1/networks/pixelstable", content=iter([sent[:10], sent[10:]]), headers=JSON
+        )
+    finally:
+        proxy.close()
+    assert got.status_code == 200
+    (request, _), *_ = httpserver.log
+    assert request.get_data() == sent
+
+
+def test_a_content_length_that_is_not_digits_is_not_read_as_a_number(
+    httpserver: HTTPServer,
+) -> None:
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        status, _, _ = proxy.call(
+            "POST",
+            "/v1/networks/pixelstable",
+            b"{}",
+            CONTENT_LENGTH="+5",
+            CONTENT_TYPE="application/json",
+        )
+    finally:
+        proxy.close()
+    assert status == 413
+    assert httpserver.log == []
+
+
 def test_only_api_paths_are_passed_on(httpserver: HTTPServer) -> None:
     proxy = Proxy(httpserver.url_for("/v1"))
     try:

@@ -553,3 +553,32 @@ def test_a_signal_inside_the_stop_handler_returns_at_once(monkeypatch: pytest.Mo
         stop(signal.SIGTERM, None)
     assert stop(signal.SIGINT, None) is None
     assert calls == ["set"]
+
+
+def test_granian_takes_the_claimed_socket_through_the_attributes_serve_sets() -> None:
+    """``everflow-mock serve`` hands granian the socket it claimed through granian's private
+    attributes: granian has no public way to take a socket (a host and port, or a unix
+    socket's path). Should granian change them, this fails here, instead of the claim
+    silently ending before granian binds a socket of its own."""
+    import inspect
+
+    from granian.server import Server
+    from granian.server.mp import MPServer
+
+    from mock_server.server.serve import _serve_on
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    server = Server("walk", address="127.0.0.1", port=listener.getsockname()[1])
+    assert isinstance(server, MPServer)
+    _serve_on(server, listener)
+    try:
+        server._init_shared_socket()
+        assert server._sfd == listener.fileno()
+        assert server._shd.get_fd() == listener.fileno()
+        assert server._sso is listener
+        # what each worker is given: the socket spec, its holder and the socket itself
+        assert "((self._ssp, self._shd), self._sso)" in inspect.getsource(MPServer._spawn_worker)
+    finally:
+        listener.close()
