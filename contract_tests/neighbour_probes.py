@@ -24,6 +24,7 @@ from openapi.remote.targets import (
     OFFER_PATH,
     OFFERS_TABLE_PATH,
 )
+from openapi.violations import shape
 
 NEIGHBOUR_PROBES = ("offer", "offers_table", "affiliate", "affiliates_table")
 """The probes, in the order they are sent (after the postback reads)."""
@@ -103,12 +104,12 @@ def _coherent(
     found: list[Finding] = []
     field = f"network_{kind}_id"
     if as_int(body.get(field)) != entity_id:
-        found.append(finding(f"{kind}_id", f"$.{field}", str(entity_id), str(body.get(field))))
+        found.append(finding(f"{kind}_id", f"$.{field}", str(entity_id), shape(body.get(field))))
     for postback in naming:
         related = postback.get("relationship")
         own = related.get(kind) if isinstance(related, dict) else None
         if isinstance(own, dict) and "name" in own and own.get("name") != body.get("name"):
-            pixel = postback.get("network_pixel_id")
+            pixel = shape(postback.get("network_pixel_id"))
             found.append(
                 finding(
                     f"{kind}_name",
@@ -148,7 +149,8 @@ def _entries(
                 finding(
                     "payout_revenue_entry",
                     "$.relationship.payout_revenue.entries",
-                    f"an entry {event} (postback {postback.get('network_pixel_id')}'s event id)",
+                    f"an entry {event} (postback {shape(postback.get('network_pixel_id'))}'s "
+                    "event id)",
                     "no such entry",
                 )
             )

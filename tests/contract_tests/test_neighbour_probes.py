@@ -159,3 +159,11 @@ def test_a_bad_offer_id_is_a_usage_error_naming_it(capsys: pytest.CaptureFixture
         main(["--base-url", "http://127.0.0.1:9/v1", "--pixel-id", "1", "--offer-id", "x"])
     assert exit_info.value.code == 2
     assert "offer ids must be integers, not 'x'" in capsys.readouterr().err
+
+
+def test_an_id_of_another_shape_is_reported_by_its_shape_never_its_text() -> None:
+    secret = "tok_4eC39HqLyjWDarjtT1zdp7dc"
+    _, report = run(_on("/v1/networks/offers/", lambda b: b.update(network_offer_id=secret)))
+    (finding,) = [f for f in report.failures if f.check == "offer_id"]
+    assert finding.actual == f"a string of {len(secret)} characters"
+    assert secret not in repr(report.failures)

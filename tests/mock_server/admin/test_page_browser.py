@@ -124,6 +124,26 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     driver.quit()
 
 
+def texts(driver: WebDriver, selector: str) -> list[str]:
+    """The text of every element ``selector`` matches, read in one step: a view that
+    follows the mock replaces its rows every second, so an element found in one call may be
+    gone by the next (Selenium's stale element)."""
+    found: list[str] = driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText)", selector
+    )
+    return found
+
+
+def table_texts(driver: WebDriver, selector: str) -> list[list[str]]:
+    """The cells' text of every row ``selector`` matches, read in one step (see ``texts``)."""
+    found: list[list[str]] = driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]),"
+        " r => Array.from(r.cells, c => c.innerText))",
+        selector,
+    )
+    return found
+
+
 def wait_for(driver: WebDriver, check: Callable[[WebDriver], Any], timeout: float = 10) -> Any:
     from selenium.webdriver.support.wait import WebDriverWait
 
@@ -234,12 +254,11 @@ def test_a_conversion_fired_from_the_form_shows_its_deliveries(
     browser.find_element(By.CSS_SELECTOR, "#fire button").click()
 
     def rows(driver: WebDriver) -> Any:
-        found = driver.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
+        found = table_texts(driver, "#deliveries tbody tr")
         return found if len(found) == 2 else None
 
     shown = {}
-    for row in wait_for(browser, rows):
-        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+    for cells in wait_for(browser, rows):
         shown[cells[1]] = cells
     assert shown["900100"][3] == receiver.url + "/pb?tid=t1"
     assert shown["900100"][4:6] == ["delivered", "200"]
@@ -383,14 +402,13 @@ def test_the_deliveries_view_follows_conversions_fired_elsewhere(
         assert answer.status == 202 or answer.status == 200
 
     def grown(driver: WebDriver) -> Any:
-        found = driver.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
+        found = table_texts(driver, "#deliveries tbody tr")
         return found if len(found) == before + 2 else None
 
     rows = wait_for(browser, grown)
     assert browser.execute_script("return window.__samePage") is True  # not reloaded
     shown = {}
-    for row in rows[:2]:
-        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+    for cells in rows[:2]:
         shown[cells[1]] = cells
     assert shown["900100"][3] == receiver.url + "/pb?tid=elsewhere"
     assert shown["900100"][4:6] == ["delivered", "200"]
@@ -488,8 +506,8 @@ def test_the_proxy_s_page_shows_violations_and_drift_by_operation(
     browser.get(proxy.root + "/__admin/")
     assert browser.current_url == proxy.root + "/__admin/ui/"
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")] == ["Proxy"]
-    (row,) = browser.find_elements(By.CSS_SELECTOR, "#operations tbody tr")
-    cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+    assert len(texts(browser, "#operations tbody tr")) == 1
+    cells = texts(browser, "#operations tbody tr td")
     assert cells[:3] == ["getPartnerPostback", "2", "2"]
     assert "$.pixel_status:enum: 2" in cells[3]
     # drift by JSON path; a name that is no plain word is shown by its size, as in the report
@@ -498,8 +516,7 @@ def test_the_proxy_s_page_shows_violations_and_drift_by_operation(
         f"${shown_name(PAYLOAD)}: 2",
     ]
     assert "halted" not in browser.find_element(By.TAG_NAME, "main").text
-    journal = browser.find_elements(By.CSS_SELECTOR, "#proxy-journal tbody tr")
-    newest = [cell.text for cell in journal[0].find_elements(By.TAG_NAME, "td")]
+    newest = texts(browser, "#proxy-journal tbody tr:first-child td")
     assert newest[2] == "/v1/networks/pixels/9?q=" + raw  # the query as sent, as text
     assert "a string of 6 characters" in newest[6]
     assert "k-up" not in browser.page_source
@@ -514,13 +531,13 @@ def test_the_proxy_s_page_shows_violations_and_drift_by_operation(
         pass
 
     def counted_again(driver: WebDriver) -> Any:
-        cells = driver.find_elements(By.CSS_SELECTOR, "#operations tbody tr td")
-        return cells if len(cells) == 5 and cells[1].text == "3" else None
+        cells = texts(driver, "#operations tbody tr td")
+        return cells if len(cells) == 5 and cells[1] == "3" else None
 
     cells = wait_for(browser, counted_again)  # without a reload
     assert browser.execute_script("return window.__samePage") is True
-    assert cells[2].text == "3"
-    assert "$.pixel_status:enum: 3" in cells[3].text
+    assert cells[2] == "3"
+    assert "$.pixel_status:enum: 3" in cells[3]
     assert browser.find_element(By.ID, "run").text.startswith("3 requests for ")
     assert browser.find_element(By.ID, "follow-state").text == "following"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#proxy-journal tbody tr")) == 3
