@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from werkzeug.serving import DechunkedInput
+from werkzeug.test import run_wsgi_app
 
 from mock_server.app import MockApp
 from mock_server.core.config import MockConfig
@@ -126,9 +127,8 @@ def test_the_front_answers_a_body_it_cannot_read_in_everflows_shape_and_journals
         "HTTP_X_EFLOW_API_KEY": "k",
         **framing,
     }
-    started: list[str] = []
-    body = b"".join(app(environ, lambda line, headers, exc_info=None: started.append(line)))
-    assert started == [f"{status} {'Bad Request' if status == 400 else 'Request Timeout'}"]
-    assert json.loads(body) == {"error": message}
+    answer, line, _ = run_wsgi_app(app, environ)
+    assert int(line.split()[0]) == status
+    assert json.loads(b"".join(answer)) == {"error": message}
     (entry,) = get_state(app).journal.entries()
     assert entry["status"] == status
