@@ -33,6 +33,7 @@ from mock_server.core.errors import ApiError
 from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
+from mock_server.http.wsgi import CUT_SHORT, content_length
 from mock_server.pipeline.pipeline import NeedBody
 from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 from mock_server.state.journal import HEADER_BYTES
@@ -41,7 +42,6 @@ FLASK_THREADS = 8
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
-CUT_SHORT = "The request body was cut short."
 BUSY = "Too many request bodies are arriving at once; retry in a second."
 SWITCH_SECONDS = 0.0005
 """The worker's GIL switch interval (``sys.setswitchinterval``) while a seed is being drawn."""
@@ -180,15 +180,15 @@ async def read_body(
     """The whole body, or ``None`` past ``limit`` bytes (read to its end and dropped first,
     when it ends within ``DRAIN_BYTES`` and ``timeout``). Raises an ``ApiError``: 408 past
     ``timeout`` s (or when the client went away), 400 if the body ends before it is whole
-    (never half a body), 503 when the ``budget`` for all bodies still arriving is spent."""
-    length = environ.get("CONTENT_LENGTH", "")
-    if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and not length:
+    (never half a body) or its ``Content-Length`` is not digits, 503 when the ``budget`` for all bodies still arriving is spent."""
+    length = content_length(environ)
+    if environ["REQUEST_METHOD"] in _NO_BODY_METHODS and length is None:
         return b""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     pieces = protocol.__aiter__()
-    if length and (not length.isdigit() or int(length) > limit):
-        if length.isdigit() and int(length) <= DRAIN_BYTES:
+    if length is not None and length > limit:
+        if length <= DRAIN_BYTES:
             await _drain(pieces, deadline, DRAIN_BYTES)
         return None
     chunks: list[bytes] = []
@@ -202,7 +202,7 @@ async def read_body(
                 wait = max(0.0, deadline - loop.time())
                 chunk = await asyncio.wait_for(pieces.__anext__(), wait)
             except StopAsyncIteration:
-                if empty > 1 or (length and size != int(length)):
+                if empty > 1 or (length is not None and size != length):
                     raise ApiError(400, CUT_SHORT) from None
                 return b"".join(chunks)
             except (TimeoutError, OSError, RuntimeError):

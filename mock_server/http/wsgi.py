@@ -7,10 +7,11 @@ servers that speak only WSGI (waitress, werkzeug).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from mock_server.core.errors import ApiError
 from mock_server.pipeline.pipeline import NeedBody, Pipeline
 
 if TYPE_CHECKING:
@@ -26,21 +27,58 @@ STOPPING = threading.Event()
 """Set when the server stops: delayed answers still waiting are sent at once."""
 
 
+CUT_SHORT = "The request body was cut short."
+"""The 400's message for a body that could not be read whole: it ended (or its chunks
+broke) before it was complete. Both fronts answer it."""
+BAD_LENGTH = "The request's Content-Length is not a number of bytes."
+"""The 400's message for a ``Content-Length`` that is not ASCII digits."""
+
+
+def content_length(environ: Mapping[str, Any]) -> int | None:
+    """The request's ``Content-Length`` (``None`` when it has none), whitespace around it
+    allowed as HTTP allows it; an ``ApiError`` 400 when it is not ASCII digits (``-5``,
+    ``+2``, ``0x2``, an Arabic-Indic digit), never read as a length."""
+    text = (environ.get("CONTENT_LENGTH") or "").strip(" \t")
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ApiError(400, BAD_LENGTH)
+    return int(text)
+
+
 def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
-    """The request body, or ``None`` when it is longer than ``limit`` bytes (then unread)."""
-    length_text = environ.get("CONTENT_LENGTH") or ""
+    """The request body, or ``None`` when it is longer than ``limit`` bytes (then unread).
+
+    Raises an ``ApiError``: 400 for a ``Content-Length`` that is not digits (whitespace
+    around it allowed, as HTTP allows it) and for a body that cannot be read whole (shorter
+    than its length, broken chunks, or chunks with trailers, which werkzeug's reader cannot
+    read); 408 when the server's socket timeout passes while the body is still arriving."""
+    length = content_length(environ)
     stream = environ.get("wsgi.input")
-    if length_text:
-        if not (length_text.isascii() and length_text.isdigit()):
-            return None
-        length = int(length_text)
+    if length is not None:
         if length > limit:
             return None
-        return stream.read(length) if stream is not None and length else b""
+        data = _read(stream, length) if stream is not None and length else b""
+        if len(data) != length:
+            raise ApiError(400, CUT_SHORT)
+        return data
     if stream is None or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return b""
-    data: bytes = stream.read(limit + 1)
+    data = _read(stream, limit + 1)
     return data if len(data) <= limit else None
+
+
+def _read(stream: Any, most: int) -> bytes:
+    """Up to ``most`` bytes of ``stream``, fewer only where it ends; a read that times out
+    is a 408, one the server's reader refuses (werkzeug's ``OSError`` for a bad chunk) a
+    400."""
+    try:
+        data: bytes = stream.read(most)
+    except TimeoutError:
+        raise ApiError(408) from None
+    except OSError:
+        raise ApiError(400, CUT_SHORT) from None
+    return data
 
 
 def rest_app(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
@@ -72,11 +110,15 @@ def wsgi_front(rest: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
         if exchange is None:
             return rest(environ, start_response)
         step = exchange.start()
-        reply = (
-            exchange.receive(read_wsgi_body(environ, step.limit))
-            if isinstance(step, NeedBody)
-            else step
-        )
+        if isinstance(step, NeedBody):
+            try:
+                body = read_wsgi_body(environ, step.limit)
+            except ApiError as failure:  # the body could not be read
+                reply = exchange.failed(failure)
+            else:
+                reply = exchange.receive(body)
+        else:
+            reply = step
         if reply.delay_ms:
             deferred = DEFERRED_DELAY.get()
             if deferred is None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.callers import browser_refusal
 from mock_server.core.environ import environ_key
+from mock_server.core.errors import ApiError
 from mock_server.core.reply import status_line
 from mock_server.data.jsonout import dumps
 from mock_server.http.wsgi import read_wsgi_body
@@ -115,9 +116,13 @@ class ProxyApp:
             )
             return own_answer(404, redact(message, keys), "not sent"), []
         path = API_PREFIX + ("" if inside == "/" else inside)  # journaled as it was sent
-        body = read_wsgi_body(environ, MAX_BODY)
+        try:
+            body = read_wsgi_body(environ, MAX_BODY)
+        except ApiError as failure:  # a length that is not one, a body cut short or too slow
+            message = f"{failure.message or 'the request body could not be read'}; not passed on"
+            return own_answer(failure.status, message, "not sent"), []
         if body is None:
-            message = f"the request body is larger than {MAX_BODY} bytes or of no readable length; not passed on"
+            message = f"the request body is larger than {MAX_BODY} bytes; not passed on"
             return own_answer(413, message, "not sent"), []
         query = environ.get("QUERY_STRING", "")
         caller_key = environ.get(self._key_environ) or None

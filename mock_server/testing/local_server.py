@@ -7,10 +7,16 @@ the pytest plugin's in-process mock, which imports this module, never loads it.
 from __future__ import annotations
 
 import functools
+import io
 import queue
+import socket
 import threading
+import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from mock_server.core.config import MockConfig
+from mock_server.pipeline.registry import STATE_KEY, get_state
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -24,6 +30,17 @@ def _server_classes() -> tuple[type[BaseWSGIServer], type[WSGIRequestHandler]]:
     from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
     class QuietHandler(WSGIRequestHandler):
+        def setup(self) -> None:
+            """Every read of the connection (request line, headers, body) within the
+            server's ``read_timeout`` of its start: a client that stalls or trickles is
+            dropped (a body still arriving is answered 408), its thread freed. werkzeug
+            answers one request per connection, so that bounds each request."""
+            super().setup()
+            seconds: float = self.server.read_timeout  # type: ignore[attr-defined]
+            self.connection.settimeout(seconds)
+            self.rfile.close()
+            self.rfile = io.BufferedReader(_DeadlineReader(self.connection, seconds))
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Tests read the journal; one log line per request would only be noise."""
 
@@ -32,6 +49,8 @@ def _server_classes() -> tuple[type[BaseWSGIServer], type[WSGIRequestHandler]]:
         instead of ending: werkzeug closes every connection after one answer, so a new
         thread per request cost each test a thread start. As many threads as requests at
         once, daemons as werkzeug's are (a delayed answer never holds up the exit)."""
+
+        read_timeout = MockConfig.read_timeout
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -71,15 +90,49 @@ def _server_classes() -> tuple[type[BaseWSGIServer], type[WSGIRequestHandler]]:
     return ReusingThreadsServer, QuietHandler
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reads, each given only what is left of ``seconds`` from the first:
+    a ``TimeoutError`` past that, however slowly the bytes trickle in."""
+
+    def __init__(self, connection: socket.socket, seconds: float) -> None:
+        super().__init__()
+        self._connection = connection
+        self._seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the read timeout has passed")
+        self._connection.settimeout(left)
+        try:
+            return self._connection.recv_into(buffer)
+        finally:
+            self._connection.settimeout(self._seconds)  # writes keep the whole timeout
+
+
+def _read_timeout(app: object) -> float:
+    """The mock's ``read_timeout`` for an app holding one, else the default's."""
+    extensions = getattr(app, "extensions", None)
+    if isinstance(extensions, dict) and STATE_KEY in extensions:
+        return get_state(app).config.read_timeout  # type: ignore[arg-type]
+    return MockConfig.read_timeout
+
+
 class LocalServer:
     """Serve ``app`` on ``host`` at a free port (werkzeug's threaded server, as
     pytest-httpserver serves werkzeug's, its threads reused) until ``stop``; usable as a
-    context manager."""
+    context manager. A connection is read for at most the mock's ``read_timeout`` (the
+    default's for an app that holds no mock), as ``serve`` reads it."""
 
     def __init__(self, app: Flask | MockApp, host: str = "127.0.0.1") -> None:
         server, handler = _server_classes()
         self.app = app
         self._server: BaseWSGIServer = server(host, 0, app, handler)
+        self._server.read_timeout = _read_timeout(app)  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.02},  # how soon stop() returns

@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from fixtures import PostbackFactory
+from mock_server.http.wsgi import BAD_LENGTH, CUT_SHORT
 from mock_server.proxy.forward import Answer
 from mock_server.proxy.server import MAX_BODY, sendable
 from mock_server.testing.local_server import LocalServer
@@ -139,22 +140,34 @@ def test_a_chunked_body_is_passed_on_whole(httpserver: HTTPServer) -> None:
     assert request.get_data() == sent
 
 
-def test_a_content_length_that_is_not_digits_is_not_read_as_a_number(
-    httpserver: HTTPServer,
+@pytest.mark.parametrize(
+    ("length", "body", "status", "said"),
+    [
+        ("+5", b"{}", 400, BAD_LENGTH),
+        ("0x2", b"{}", 400, BAD_LENGTH),
+        ("\u0662", b"{}", 400, BAD_LENGTH),
+        ("10", b"{}", 400, CUT_SHORT),
+        (str(MAX_BODY + 1), b"{}", 413, f"larger than {MAX_BODY} bytes"),
+    ],
+    ids=["plus", "hex", "arabic-indic digit", "cut short", "too large"],
+)
+def test_a_body_that_cannot_be_read_is_refused_and_not_sent(
+    httpserver: HTTPServer, length: str, body: bytes, status: int, said: str
 ) -> None:
     proxy = Proxy(httpserver.url_for("/v1"))
     try:
-        status, _, _ = proxy.call(
+        got, _, answer = proxy.call(
             "POST",
             "/v1/networks/pixelstable",
-            b"{}",
-            CONTENT_LENGTH="+5",
+            body,
+            CONTENT_LENGTH=length,
             CONTENT_TYPE="application/json",
         )
     finally:
         proxy.close()
-    assert status == 413
-    assert httpserver.log == []
+    assert (got, httpserver.log) == (status, [])
+    assert said in answer["error"]
+    assert answer["error"].endswith("; not passed on")
 
 
 def test_only_api_paths_are_passed_on(httpserver: HTTPServer) -> None:
