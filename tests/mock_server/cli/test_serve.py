@@ -15,6 +15,7 @@ import pytest
 from fixtures import PostbackFactory
 from mock_server.cli import main
 from mock_server.cli import serve as serve_command
+from mock_server.cli.secrets import MAX_SECRET_BYTES
 from mock_server.core.config import MockConfig
 from mock_server.server.serve import THREADS, ServerOptions
 from mock_server.testing.spawn import free_port, spawn_serve
@@ -216,6 +217,7 @@ def test_keys_and_the_admin_token_come_from_files_and_the_environment(
         ("--api-key-file", "\n \n", "no API key in the file"),
         ("--admin-token-file", "", "no admin token in the file"),
         ("--admin-token-file", "a\nb\n", "more than one line; an admin token is one"),
+        ("--api-key-file", "s3cret\n" * 10_000, "larger than 65536 bytes; not read further"),
         ("--admin-token-file", "has space-s3cret\n", "must be printable ASCII without spaces"),
         ("--api-key-file", "\ufeffs3cret\n", "starts with a UTF-8 byte-order mark"),
         ("--admin-token-file", "\ufeffs3cret\n", "starts with a UTF-8 byte-order mark"),
@@ -235,8 +237,22 @@ def test_a_bad_secret_file_is_one_line_and_exit_2_without_the_secret(
     assert main(["serve", "--port", str(free_port()), option, str(path)]) == 2
     err = capsys.readouterr().err
     assert message in err
+    assert option in err
     assert err.count("\n") == 1
     assert "s3cret" not in err
+    assert served == []
+
+
+@pytest.mark.parametrize("option", ["--api-key-file", "--admin-token-file"])
+def test_a_secret_file_without_an_end_is_read_only_to_its_cap(
+    served: list[Served], capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    # /dev/zero has no size to ask for and no end: read unbounded, it would fill memory
+    assert main(["serve", "--port", str(free_port()), option, "/dev/zero"]) == 2
+    assert capsys.readouterr().err == (
+        f"everflow-mock: {option} /dev/zero: larger than {MAX_SECRET_BYTES} bytes; "
+        "not read further\n"
+    )
     assert served == []
 
 
