@@ -180,7 +180,9 @@ class RecordChecker:
             else:
                 self._first_seen[pixel_id] = index
         if unreadable or (notes and self._full()):  # known bad, and its details not shown
-            return self._problem(RecordProblem(index, _shown(pixel_id), notes=notes, where=self.where))
+            return self._problem(
+                RecordProblem(index, _shown(pixel_id), notes=notes, where=self.where)
+            )
         found = [] if self.allow_drift and not notes else self._violations(record)
         if not notes and not found:
             try:

@@ -414,7 +414,8 @@ def test_the_object_form_names_bad_postbacks_by_path_with_the_offers_in_one_run(
     text = str(error.value)
     assert "offers[0]: $.network_offer_id: expected a positive integer" in text
     assert "\npostbacks[0]:\n  $.network_pixel_id: missing" in text
-    assert "None" not in text and "record 0" not in text
+    assert "None" not in text
+    assert "record 0" not in text
 
 
 def test_a_data_file_is_read_up_to_its_cap_even_from_a_fifo(
