@@ -3,7 +3,8 @@
 It can read the journal, replace the data and reset the mock, so it answers loopback
 clients only, unless the mock was given an admin token: then it answers any client that
 sends ``Authorization: Bearer <token>`` (or the admin page's session cookie, which a browser
-gets for sending the token once; ``mock_server.admin.page``), and no other. Before either, the kit's one guard
+gets for sending the token once; ``mock_server.admin.page``), and no other; wrong tokens
+are throttled (``WRONG_TOKENS``). Before either, the kit's one guard
 against web pages (``mock_server.core.callers.browser_refusal``) refuses what a page may have
 sent: another origin, a name that is not this machine's (unless there is a token), a body
 that is not JSON.
@@ -21,18 +22,26 @@ from werkzeug.routing import IntegerConverter
 from mock_server.admin.firing import add_firing_routes
 from mock_server.admin.page import (
     STATIC,
+    Sessions,
     add_admin_page,
     sign_in_page,
-    signed_in,
     wants_html,
 )
 from mock_server.core.callers import browser_refusal, is_loopback_client
+from mock_server.core.config import RateLimit
 from mock_server.core.errors import Problem
+from mock_server.core.ratelimit import TokenBuckets
 from mock_server.core.routes import Routes
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, loads
 from mock_server.state.mock_state import MockState
 
+WRONG_TOKENS = RateLimit(rate=1 / 3, burst=20)
+"""How many wrong admin tokens a mock checks: 20, then one every 3 seconds (a bucket of
+failures, one for the mock, whoever sent them). Past it a request sending a token is
+answered 429 unchecked, so a web page guessing the token (the Host check is off under
+``--admin-token``) gets some 1,200 tries an hour rather than hundreds a second. A session
+cookie is checked still: it is a MAC no one guesses."""
 ADVICE = {
     "cross-site": " (it could reset the mock or fire conversions from a developer's "
     "browser); open /__admin/ itself",
@@ -57,7 +66,30 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
         setup.app.url_map.converters["id"] = AsciiId
 
     token = state.config.admin_token
+    sessions = None if token is None else Sessions(token)
+    wrong_tokens = TokenBuckets(WRONG_TOKENS, max_keys=1)
     (pixel_id_rule,) = routes.by_id["getPartnerPostback"].parameters
+
+    def token_sent() -> bool:
+        """Whether the request's ``Authorization`` is the admin token; 429 without
+        looking while too many wrong ones came (``WRONG_TOKENS``)."""
+        sent = request.headers.get("Authorization")
+        if sent is None:
+            return False
+        if wrong_tokens.peek("") < 1:
+            tried = Problem(
+                429,
+                "admin-token-throttled",
+                "Too many wrong admin tokens",
+                "too many wrong admin tokens were sent; the token is not checked until "
+                "the time Retry-After says has passed",
+            )
+            tried.headers = [("Retry-After", str(wrong_tokens.retry_after()))]
+            raise tried
+        if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return True
+        wrong_tokens.take("")
+        return False
 
     @admin.before_request
     def guard() -> Response | None:
@@ -69,11 +101,8 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
                 f"Admin API: {refused.title}",
                 refused.detail + ADVICE.get(refused.reason, ""),
             )
-        if token is not None:
-            sent = request.headers.get("Authorization", "")
-            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()) and not (
-                signed_in(token)
-            ):
+        if sessions is not None:
+            if not sessions.signed_in() and not token_sent():
                 if request.endpoint == STATIC:
                     return None  # the page's script and stylesheet: package files, no data
                 if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
@@ -211,5 +240,5 @@ def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
         return jsonify({"status": "ok", "postbacks": len(state.store)})
 
     add_firing_routes(admin, state)
-    add_admin_page(admin, state)
+    add_admin_page(admin, state, sessions)
     return admin

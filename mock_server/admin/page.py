@@ -7,8 +7,8 @@ stored postbacks, journaled paths and rendered deliveries are data, never markup
 script (``static/admin.js``) follows the request journal and the deliveries, fires
 conversions and resets through the admin API's own JSON endpoints, building what it shows with
 ``textContent``; the page adds no call that changes the mock. Under ``--admin-token`` a
-browser signs in once (``sign_in_page``, ``session``) for a session cookie derived from the
-token. The proxy serves the same page with a view of its own (``mock_server.proxy.page``).
+browser signs in once (``sign_in_page``, ``session``) for a session cookie (``Sessions``)
+and signs out by deleting it. The proxy serves the same page with a view of its own (``mock_server.proxy.page``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import functools
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -66,7 +67,9 @@ STATIC = "everflow_admin.page.static"
 """The endpoint of the page's script and stylesheet: package files, no data, served to a
 browser that has not signed in yet (the sign-in page needs them)."""
 SESSION_COOKIE = "everflow_admin_session"
-"""The cookie the page signs in with under ``--admin-token`` (see ``session_value``)."""
+"""The page's session cookie under ``--admin-token``, by name: the port the browser
+addressed follows (``everflow_admin_session_4010``), since cookies do not tell ports apart
+and a mock must not replace another's (see ``Sessions``)."""
 MOCK_VIEWS = (
     ("requests", "everflow_admin.page.requests_view", "Requests"),
     ("postbacks", "everflow_admin.page.postbacks_view", "Postbacks"),
@@ -129,48 +132,77 @@ def wants_html(accept: str) -> bool:
     return accepted.quality("text/html") > accepted.quality("application/json")
 
 
-def session_value(token: str) -> str:
-    """What the page's session cookie holds under ``--admin-token``: derived from the token
-    (a MAC of a fixed text under it), never the token itself, so the cookie cannot be sent
-    as the token to another tool."""
-    return hmac.new(token.encode(), b"everflow-mock admin page", hashlib.sha256).hexdigest()
+class Sessions:
+    """The page's sign-in under ``--admin-token``: a session cookie holding a MAC of the
+    token under a key drawn when the mock's app is built. So it is never the token (it
+    cannot be sent as the token to another tool), it ends when the mock stops, and it is
+    good on no other mock with the same token; named by port (``cookie_name``), it
+    neither replaces nor is sent as another mock's."""
+
+    def __init__(self, token: str) -> None:
+        key = secrets.token_bytes(32)
+        self._value = hmac.new(key, token.encode(), hashlib.sha256).hexdigest().encode()
+
+    def signed_in(self) -> bool:
+        """Whether this request carries the session cookie."""
+        sent = request.cookies.get(cookie_name(), "")
+        return hmac.compare_digest(sent.encode(), self._value)
+
+    def sign_in(self, answer: BaseResponse) -> None:
+        """Set the session cookie on ``answer``: for this browser session only, never sent
+        to another site or outside ``/__admin``, out of the script's reach."""
+        answer.set_cookie(
+            cookie_name(),
+            self._value.decode(),
+            path="/__admin",
+            httponly=True,
+            samesite="Strict",
+        )
+
+    def sign_out(self, answer: BaseResponse) -> None:
+        """Delete the session cookie on ``answer``."""
+        answer.delete_cookie(cookie_name(), path="/__admin", httponly=True, samesite="Strict")
 
 
-def signed_in(token: str) -> bool:
-    """Whether this request carries the page's session cookie for ``token``."""
-    sent = request.cookies.get(SESSION_COOKIE, "")
-    return hmac.compare_digest(sent.encode(), session_value(token).encode())
+def cookie_name() -> str:
+    """The session cookie's name for this request: ``SESSION_COOKIE`` and the port its
+    ``Host`` names (the scheme's when it names none or a bad one)."""
+    from urllib.parse import urlsplit
+
+    try:
+        port = urlsplit(f"//{request.host}").port
+    except ValueError:  # a port out of range or not a number
+        port = None
+    return f"{SESSION_COOKIE}_{port or (443 if request.is_secure else 80)}"
 
 
 def sign_in_page() -> Response:
     """The page a browser gets under ``--admin-token`` before it has signed in (401): a
     field for the token, which the script sends once as ``Authorization: Bearer`` to
-    ``/__admin/ui/session`` for the page's session cookie; no data of the mock."""
-    html = render_template("everflow_admin/token.html", view=None, nav=[])
+    ``/__admin/ui/session`` for the page's session cookie; no data of the mock. Sent
+    without the script, the form posts the token in a body the session refuses (401),
+    never in a URL a history would keep."""
+    html = render_template("everflow_admin/token.html", view=None, nav=[], sign_out=None)
     return hardened(Response(html, 401, content_type="text/html; charset=utf-8"))
 
 
-def add_admin_page(admin: Blueprint, state: MockState) -> None:
+def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None) -> None:
     """Serve the mock's page under ``admin``'s prefix (``/ui/``), and send a browser that
-    opens the prefix itself there."""
+    opens the prefix itself there; ``sessions`` signs browsers in under ``--admin-token``."""
     add_home(admin, "everflow_admin.page.requests_view")
     page = page_blueprint(MOCK_VIEWS)
 
-    @page.post("/session")
+    @page.context_processor
+    def sign_out_button() -> dict[str, Any]:
+        return {"sign_out": url_for(".session") if sessions is not None else None}
+
+    @page.route("/session", methods=["POST", "DELETE"])
     def session() -> Response:
-        """Sign the browser in: the admin guard has checked the token this request sent;
-        the answer sets the page's session cookie (for this browser session only, never
-        sent to another site or outside ``/__admin``)."""
+        """Sign the browser in (POST: the admin guard has checked the token this request
+        sent) or out (DELETE); without an admin token there is no session to keep."""
         answer = Response(status=204)
-        token = state.config.admin_token
-        if token is not None:
-            answer.set_cookie(
-                SESSION_COOKIE,
-                session_value(token),
-                path="/__admin",
-                httponly=True,
-                samesite="Strict",
-            )
+        if sessions is not None:
+            (sessions.sign_in if request.method == "POST" else sessions.sign_out)(answer)
         return answer
 
     @page.get("/")

@@ -8,17 +8,22 @@ import argparse
 from mock_server.cli.fire import ADMIN_TOKEN_ENV
 from mock_server.cli.values import token as admin_token_value
 from mock_server.core.config import KEY_KINDS
+from openapi.files import TooLarge, read_capped
 
 API_KEY_ENV = "EVERFLOW_MOCK_API_KEY"
+MAX_SECRET_BYTES = 64 * 1024
+"""The largest secret file read: a token is a line, a key file a few keys. Read with a
+cap whatever the file is, so ``/dev/zero`` or a FIFO costs no more."""
 
 
 def secret_lines(path: str, option: str, what: str) -> list[str]:
     """The non-blank lines of ``path`` (named by ``option``), stripped; an ``OSError``
-    (exit 2) naming the option if it cannot be read, starts with a byte-order mark (which
-    would become part of the secret) or holds none."""
+    (exit 2) naming the option if it cannot be read, is larger than ``MAX_SECRET_BYTES``,
+    starts with a byte-order mark (which would become part of the secret) or holds none."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        text = read_capped(path, MAX_SECRET_BYTES).decode("utf-8")
+    except TooLarge as error:
+        raise OSError(f"{option} {path}: {error}") from None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise OSError(f"{option} {path}: {reason or error}") from None
@@ -40,11 +45,12 @@ def read_secrets(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]
         keys += secret_lines(args.api_key_file, "--api-key-file", "API key")
     if os.environ.get(API_KEY_ENV):
         keys.append(os.environ[API_KEY_ENV])
-    token = args.admin_token
+    token, source = args.admin_token, f"${ADMIN_TOKEN_ENV}"
     if token is None and args.admin_token_file:
+        source = f"--admin-token-file {args.admin_token_file}"
         (token, *more) = secret_lines(args.admin_token_file, "--admin-token-file", "admin token")
         if more:
-            raise OSError(f"{args.admin_token_file}: more than one line; an admin token is one")
+            raise OSError(f"{source}: more than one line; an admin token is one")
     if token is None and os.environ.get(ADMIN_TOKEN_ENV):
         token = os.environ[ADMIN_TOKEN_ENV]
     for key in keys:
@@ -58,5 +64,5 @@ def read_secrets(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]
         try:
             admin_token_value(token)
         except argparse.ArgumentTypeError as error:
-            raise OSError(f"the admin token {error}") from None
+            raise OSError(f"{source}: the admin token {error}") from None
     return tuple(dict.fromkeys(keys)), token

@@ -8,6 +8,7 @@ import argparse
 from mock_server.cli.fire import ADMIN_TOKEN_ENV
 from mock_server.cli.secrets import API_KEY_ENV, read_secrets
 from mock_server.cli.values import (
+    MIN_TOKEN_CHARS,
     Removed,
     clock,
     delay,
@@ -268,7 +269,8 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         metavar="TOKEN",
         help="require 'Authorization: Bearer TOKEN' on every admin call, which opens the admin "
         "API to clients off loopback (default: none; the admin API answers loopback clients "
-        f"only; the token also comes from --admin-token-file or ${ADMIN_TOKEN_ENV})",
+        f"only; the token also comes from --admin-token-file or ${ADMIN_TOKEN_ENV}); at least "
+        f"{MIN_TOKEN_CHARS} characters, long and random",
     )
     limits.add_argument(
         "--admin-token-file",

@@ -113,10 +113,21 @@ def destination(text: str) -> str:
     return text
 
 
+MIN_TOKEN_CHARS = 16
+"""The shortest admin token ``serve`` takes: under a token the admin API answers names that
+are not this machine's, so a web page can send guesses (throttled, but a short token falls
+to a list of common ones)."""
+
+
 def token(text: str) -> str:
+    # Said without the value: it is a secret.
     if not text or not all(33 <= ord(c) <= 126 for c in text):
-        # Said without the value: it is a secret.
         raise argparse.ArgumentTypeError("must be printable ASCII without spaces, and not empty")
+    if len(text) < MIN_TOKEN_CHARS:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MIN_TOKEN_CHARS} characters: a long random one, such as "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))' prints"
+        )
     return text
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mock_server.data.records import EncodedPostbacks, InvalidRecords, RecordChecker
+from mock_server.data.records import MAX_ID, EncodedPostbacks, InvalidRecords, RecordChecker
 from mock_server.data.strictjson import StrictJSONError, iter_array, loads
 from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
 
@@ -58,12 +58,12 @@ LIST = {"JSON": "a JSON array", "YAML": "a YAML list"}
 
 
 def _neighbours(
-    path: Path, document: dict[str, Any], form: str, allow_drift: bool
-) -> dict[str, list[dict[str, Any]]]:
-    """The object form's offers and affiliates, each checked; ``DataFileError`` naming the
-    file, list, index, id and what is wrong with each bad one. With ``allow_drift`` one
-    that breaks only the spec's rules (recorded from production) is kept as it is; one
-    that cannot be served (no id, a duplicate) is not."""
+    document: dict[str, Any], form: str, allow_drift: bool
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The object form's offers and affiliates, and what is wrong with them: each problem
+    names the list, index, id and what is wrong. With ``allow_drift`` one that breaks only
+    the spec's rules (recorded from production) is kept as it is; one that cannot be served
+    (no id, an id above ``MAX_ID`` as a postback's, a duplicate) is not."""
     from openapi import schema_violations
 
     problems: list[str] = []
@@ -85,6 +85,9 @@ def _neighbours(
             if type(entity_id) is not int or entity_id < 1:
                 problems.append(f"{where}: $.{id_field}: expected a positive integer")
                 continue
+            if entity_id > MAX_ID:  # a GET could never name it
+                problems.append(f"{where}: $.{id_field}: above {MAX_ID}, so never served")
+                continue
             if entity_id in seen:
                 problems.append(f"{where} (id {entity_id}): duplicate id")
             seen.add(entity_id)
@@ -93,28 +96,33 @@ def _neighbours(
                     f"{where} (id {entity_id}): {v}" for v in schema_violations(entry, schema)
                 ]
         found[key] = [e for e in entries if isinstance(e, dict)]
-    if problems:
-        shown = problems[:MAX_NEIGHBOUR_PROBLEMS]
-        more = len(problems) - len(shown)
-        tail = [f"  ... and {more} more"] if more else []
-        raise DataFileError(
-            "\n".join([f"{path}: invalid offers or affiliates:", *(f"  {p}" for p in shown), *tail])
-        )
-    return found
+    return found, problems
 
 
 def _check_object(
     path: Path, document: dict[str, Any], form: str, checker: RecordChecker
 ) -> dict[str, list[dict[str, Any]]]:
     """The object form (parsed from JSON or YAML, ``form``): its postbacks into
-    ``checker``, its offers and affiliates checked."""
+    ``checker`` (named ``postbacks[i]``), its offers and affiliates checked; a
+    ``DataFileError`` naming every problem of all three lists at once."""
     _check_keys(path, set(document), form)
     postbacks = document.get("postbacks", [])
     if not isinstance(postbacks, list):
         raise DataFileError(f"{path}: postbacks: expected {LIST[form]} of postbacks")
-    neighbours = _neighbours(path, document, form, checker.allow_drift)
+    neighbours, problems = _neighbours(document, form, checker.allow_drift)
+    checker.where = "postbacks"
     for record in postbacks:
         checker.add(record)
+    if problems:
+        shown = problems[:MAX_NEIGHBOUR_PROBLEMS]
+        more = len(problems) - len(shown)
+        lines = [f"{path}: invalid offers or affiliates:", *(f"  {p}" for p in shown)]
+        lines += [f"  ... and {more} more"] if more else []
+        try:
+            checker.result()
+        except InvalidRecords as invalid:  # the postbacks' problems too, in the same run
+            lines += invalid.lines()
+        raise DataFileError("\n".join(lines))
     return neighbours
 
 

@@ -21,17 +21,22 @@ a test holds them equal), so the largest id worth storing or creating."""
 
 @dataclass(frozen=True)
 class RecordProblem:
-    """Everything wrong with one record: its index, its id (if readable) and each violation."""
+    """Everything wrong with one record: its index, its id (if readable) and each violation.
+    ``where`` is the list the record is in, when it is one of a file's lists (``postbacks``)."""
 
     index: int
     pixel_id: Any
     violations: list[Violation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    where: str | None = None
 
     def lines(self) -> list[str]:
-        """Human-readable lines: a heading naming the record, then one line per problem."""
-        head = f"record {self.index} (network_pixel_id {self.pixel_id!r}):"
-        return [head, *(f"  {note}" for note in self.notes), *(f"  {v}" for v in self.violations)]
+        """Human-readable lines: a heading naming the record (``record 3`` or
+        ``postbacks[3]``, and its id if it has one), then one line per problem."""
+        head = f"record {self.index}" if self.where is None else f"{self.where}[{self.index}]"
+        if self.pixel_id is not None:
+            head += f" (network_pixel_id {self.pixel_id!r})"
+        return [f"{head}:", *(f"  {n}" for n in self.notes), *(f"  {v}" for v in self.violations)]
 
 
 MAX_REPORTED = 20
@@ -120,8 +125,14 @@ class RecordChecker:
     """
 
     def __init__(
-        self, max_reported: int | None = MAX_REPORTED, *, allow_drift: bool = False
+        self,
+        max_reported: int | None = MAX_REPORTED,
+        *,
+        allow_drift: bool = False,
+        where: str | None = None,
     ) -> None:
+        self.where = where
+        """The list the records are in, which names them in problems (``postbacks[3]``)."""
         self.problems: list[RecordProblem] = []
         """The problems of the first ``max_reported`` bad records (all with ``None``)."""
         self.invalid = 0
@@ -150,7 +161,7 @@ class RecordChecker:
         self.total += 1
         if not isinstance(record, dict):
             notes = list(unreadable) or [f"expected a JSON object, found {_kind(record)}"]
-            return self._problem(RecordProblem(index, None, notes=notes))
+            return self._problem(RecordProblem(index, None, notes=notes, where=self.where))
         pixel_id: Any = record.get("network_pixel_id")
         notes = list(unreadable)
         if expected_id is not None and pixel_id != expected_id:
@@ -169,7 +180,9 @@ class RecordChecker:
             else:
                 self._first_seen[pixel_id] = index
         if unreadable or (notes and self._full()):  # known bad, and its details not shown
-            return self._problem(RecordProblem(index, _shown(pixel_id), notes=notes))
+            return self._problem(
+                RecordProblem(index, _shown(pixel_id), notes=notes, where=self.where)
+            )
         found = [] if self.allow_drift and not notes else self._violations(record)
         if not notes and not found:
             try:
@@ -180,7 +193,7 @@ class RecordChecker:
                 if not self.invalid:  # once anything is wrong nothing is loaded: drop bytes
                     self._encoded[pixel_id] = data
                 return None
-        return self._problem(RecordProblem(index, _shown(pixel_id), found, notes))
+        return self._problem(RecordProblem(index, _shown(pixel_id), found, notes, self.where))
 
     def _full(self) -> bool:
         return self.max_reported is not None and len(self.problems) >= self.max_reported

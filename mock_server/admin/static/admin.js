@@ -1,5 +1,5 @@
 // The admin page's one script: follows the journal, the deliveries and the proxy's counts,
-// fires conversions, resets the mock, signs in with the admin token. Everything it shows is
+// fires conversions, resets the mock, signs in with the admin token and out. Everything it shows is
 // data: it builds elements and sets textContent, never HTML.
 "use strict";
 
@@ -199,10 +199,10 @@ function fireForm(form) {
   });
 }
 
-function resetButton(button) {
-  const result = document.getElementById("reset-result");
+// A button that sends method to its data-action and reloads the page, or says why not in result.
+function actionButton(button, method, result) {
   button.addEventListener("click", async () => {
-    const answer = await fetch(button.dataset.action, { method: "POST", headers: { Accept: "application/json" } });
+    const answer = await fetch(button.dataset.action, { method, headers: { Accept: "application/json" } });
     if (await say(result, answer)) {
       window.location.reload();
     }
@@ -226,12 +226,16 @@ document.addEventListener("DOMContentLoaded", () => {
   if (token) {
     tokenForm(token);
   }
+  const signOut = document.getElementById("sign-out");
+  if (signOut) {
+    actionButton(signOut, "DELETE", document.getElementById("sign-out-result"));
+  }
   const form = document.getElementById("fire");
   if (form) {
     fireForm(form);
   }
   const reset = document.getElementById("reset");
   if (reset) {
-    resetButton(reset);
+    actionButton(reset, "POST", document.getElementById("reset-result"));
   }
 });

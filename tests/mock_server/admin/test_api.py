@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +12,8 @@ from flask.testing import FlaskClient
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
+from mock_server.admin import api
+from mock_server.core.config import RateLimit
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
 
@@ -260,6 +263,40 @@ def test_an_admin_token_opens_the_admin_api_to_bearers_only() -> None:
     assert (
         client.get("/v1/networks/pixels/3", headers=KEY, environ_base=outsider).status_code == 200
     )
+
+
+def test_wrong_admin_tokens_are_throttled_and_then_not_checked() -> None:
+    # A page on a name pointed at 127.0.0.1 reaches the admin API under --admin-token
+    # (no Host check then): unthrottled it could try hundreds of tokens a second.
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    signed = client.post("/__admin/ui/session", headers={"Authorization": "Bearer t0ken"})
+    cookie = signed.headers["Set-Cookie"].split(";")[0].split("=", 1)
+    client.delete_cookie(cookie[0], path="/__admin")
+    for attempt in range(api.WRONG_TOKENS.burst):
+        wrong = {"Authorization": f"Bearer guess-{attempt}"}
+        assert client.get("/__admin/health", headers=wrong).status_code == 401
+    assert client.get("/__admin/health").status_code == 401  # no token sent: not counted
+    for sent in ("Bearer guess-x", "Bearer t0ken"):  # not checked now, right or wrong
+        refused = client.get("/__admin/health", headers={"Authorization": sent})
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == "3"
+        assert refused.content_type == "application/problem+json"
+        assert refused.get_json()["type"].endswith("admin-token-throttled")
+    # a browser signed in before is not locked out: its cookie is a MAC no one guesses
+    client.set_cookie(cookie[0], cookie[1], path="/__admin")
+    assert client.get("/__admin/health").status_code == 200
+
+
+def test_the_wrong_token_bucket_refills(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "WRONG_TOKENS", RateLimit(rate=10, burst=2))
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    for _ in range(2):
+        client.get("/__admin/health", headers={"Authorization": "Bearer nope"})
+    right = {"Authorization": "Bearer t0ken"}
+    throttled = client.get("/__admin/health", headers=right)
+    assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "1")
+    time.sleep(0.15)  # a tenth of a second gives one try back
+    assert client.get("/__admin/health", headers=right).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/__admin/reset", "/__admin/conversions"])

@@ -118,7 +118,7 @@ def test_with_an_admin_token_a_browser_signs_in_once_for_a_session_cookie() -> N
     assert client.get("/__admin/requests", headers=BROWSER).status_code == 401
     assert client.get("/__admin/ui/requests.json").get_json()["type"].endswith("admin-token")
     assert client.post("/__admin/ui/session").status_code == 401
-    client.set_cookie("everflow_admin_session", "t0ken", path="/__admin")  # not the token
+    client.set_cookie("everflow_admin_session_80", "t0ken", path="/__admin")  # not the token
     assert client.get("/__admin/ui/", headers=BROWSER).status_code == 401
 
     signed = client.post("/__admin/ui/session", headers={"Authorization": "Bearer t0ken"})
@@ -134,9 +134,69 @@ def test_with_an_admin_token_a_browser_signs_in_once_for_a_session_cookie() -> N
     assert "/v1/networks/pixels/3" in page.get_data(as_text=True)
     assert client.get("/__admin/requests").status_code == 200  # what the script calls
     assert client.post("/__admin/reset").status_code == 200
-    other = create_app(MockConfig(admin_token="another")).test_client()
-    other.set_cookie("everflow_admin_session", cookie.split(";")[0].split("=", 1)[1])
-    assert other.get("/__admin/ui/", headers=BROWSER).status_code == 401  # its token's only
+    name, value = cookie.split(";")[0].split("=", 1)
+    assert name == "everflow_admin_session_80"  # the port the test client addresses
+    for other_token in ("another", "t0ken"):  # another mock, or this one restarted
+        other = create_app(MockConfig(admin_token=other_token)).test_client()
+        other.set_cookie(name, value, path="/__admin")
+        assert other.get("/__admin/ui/", headers=BROWSER).status_code == 401
+
+
+def sign_in(client: FlaskClient, port: int) -> tuple[str, str]:
+    """Sign ``client`` in to the mock at ``localhost:port``: the cookie's name and value."""
+    signed = client.post(
+        f"http://localhost:{port}/__admin/ui/session", headers={"Authorization": "Bearer t0ken"}
+    )
+    assert signed.status_code == 204
+    name, value = signed.headers["Set-Cookie"].split(";")[0].split("=", 1)
+    return name, value
+
+
+def test_mocks_on_two_ports_keep_their_own_session_cookies() -> None:
+    # Cookies do not tell ports apart: under one name, signing in to :4330 would replace
+    # the cookie of :4310 (which would then answer 401), and each would be sent to both.
+    first = create_app(MockConfig(admin_token="t0ken")).test_client(use_cookies=False)
+    second = create_app(MockConfig(admin_token="t0ken")).test_client(use_cookies=False)
+    name_1, value_1 = sign_in(first, 4310)
+    name_2, value_2 = sign_in(second, 4330)
+    assert (name_1, name_2) == ("everflow_admin_session_4310", "everflow_admin_session_4330")
+    assert value_1 != value_2  # the same token: each mock draws its own key
+    cookies = f"{name_1}={value_1}; {name_2}={value_2}"  # what the browser sends to both
+    for client, port in ((first, 4310), (second, 4330)):
+        url = f"http://localhost:{port}/__admin/ui/"
+        assert client.get(url, headers={**BROWSER, "Cookie": cookies}).status_code == 200
+    swapped = f"{name_1}={value_2}; {name_2}={value_1}"  # each mock's cookie on the other
+    for client, port in ((first, 4310), (second, 4330)):
+        url = f"http://localhost:{port}/__admin/ui/"
+        assert client.get(url, headers={**BROWSER, "Cookie": swapped}).status_code == 401
+
+
+def test_a_browser_signs_out_by_deleting_the_session() -> None:
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    name, _ = sign_in(client, 4310)
+    page = client.get("http://localhost:4310/__admin/ui/settings", headers=BROWSER)
+    assert 'id="sign-out" type="button" data-action="/__admin/ui/session"' in page.text
+    out = client.delete("http://localhost:4310/__admin/ui/session")
+    assert out.status_code == 204
+    assert out.headers["Set-Cookie"].startswith(f"{name}=;")
+    assert "Path=/__admin" in out.headers["Set-Cookie"]
+    assert client.get("http://localhost:4310/__admin/ui/", headers=BROWSER).status_code == 401
+    loopback = create_app(MockConfig()).test_client()  # no token: no session, no button
+    assert 'id="sign-out"' not in loopback.get("/__admin/ui/", headers=BROWSER).text
+    assert loopback.delete("/__admin/ui/session").status_code == 204
+
+
+def test_the_sign_in_form_sent_without_the_script_puts_the_token_in_no_url() -> None:
+    client = create_app(MockConfig(admin_token="t0ken")).test_client()
+    text = client.get("/__admin/ui/", headers=BROWSER).text
+    (form,) = re.findall(r"<form [^>]*>", text.replace("\n", " "))
+    assert 'method="post"' in form
+    assert 'action="/__admin/ui/session"' in form
+    assert 'id="sign-out"' not in text  # nothing to sign out of yet
+    # what a browser sends for it: the token in a form body, refused (not JSON, no Bearer)
+    sent = client.post("/__admin/ui/session", data={"token": "t0ken"}, headers=BROWSER)
+    assert sent.status_code in (401, 415)
+    assert "Set-Cookie" not in sent.headers
 
 
 def test_stored_markup_is_shown_as_text_on_every_page(client: FlaskClient) -> None:

@@ -449,6 +449,8 @@ def test_with_an_admin_token_the_page_signs_in_once_and_then_works(
     assert browser.current_url == guarded.root + "/__admin/ui/"
     assert TOKEN not in str(browser.get_cookies())
     assert all(c["httpOnly"] for c in browser.get_cookies())
+    names = [c["name"] for c in browser.get_cookies()]
+    assert names == [f"everflow_admin_session_{guarded.port}"]  # one per port
     assert browser.execute_script("return document.cookie") == ""  # out of the script's reach
 
     browser.execute_script("window.__samePage = true")
@@ -467,6 +469,10 @@ def test_with_an_admin_token_the_page_signs_in_once_and_then_works(
     browser.get(guarded.root + "/__admin/ui/settings")
     browser.find_element(By.ID, "reset").click()  # the reset the script sends passes too
     wait_for(browser, lambda d: "requests journaled 0 " in d.find_element(By.ID, "settings").text)
+    browser.find_element(By.ID, "sign-out").click()  # the session's cookie deleted
+    wait_for(browser, lambda d: d.find_elements(By.NAME, "token"))
+    assert browser.get_cookies() == []
+    assert browser.find_elements(By.ID, "settings") == []
     browser.delete_all_cookies()
 
 

@@ -15,6 +15,8 @@ import pytest
 from fixtures import PostbackFactory
 from mock_server.cli import main
 from mock_server.cli import serve as serve_command
+from mock_server.cli.secrets import MAX_SECRET_BYTES
+from mock_server.cli.values import MIN_TOKEN_CHARS
 from mock_server.core.config import MockConfig
 from mock_server.server.serve import THREADS, ServerOptions
 from mock_server.testing.spawn import free_port, spawn_serve
@@ -46,7 +48,8 @@ def test_serve_options_reach_the_config_and_the_server(served: list[Served]) -> 
     port = free_port()
     argv = ["serve", "--port", str(port), "--threads", "4", "--quiet", "--server", "waitress"]
     argv += ["--max-body", "2m", "--read-timeout", "2.5"]
-    argv += ["--journal-size", "30", "--journal-bytes", "512k", "--admin-token", "t0k-3n"]
+    argv += ["--journal-size", "30", "--journal-bytes", "512k"]
+    argv += ["--admin-token", "t0k-3n-long-enough"]
     argv += ["--api-key", "k1", "--api-key", "k2", "--delay", "5", "--rate-limit", "off"]
     assert main(argv) == 0
     (run,) = served
@@ -58,10 +61,10 @@ def test_serve_options_reach_the_config_and_the_server(served: list[Served]) -> 
         read_timeout=2.5,
         journal_size=30,
         journal_bytes=512 * 1024,
-        admin_token="t0k-3n",
+        admin_token="t0k-3n-long-enough",
     )
     assert run.options == ServerOptions(port=port, threads=4, server="waitress", access_log=False)
-    assert "t0k-3n" not in run.banner
+    assert "t0k-3n-long-enough" not in run.banner
     assert "k1" not in run.banner
     assert "(bearer token needed)" in run.banner
 
@@ -189,22 +192,49 @@ def test_a_bad_admin_token_is_a_usage_error_that_does_not_echo_it(
     assert not token or token not in err
 
 
+def test_a_short_admin_token_is_refused_from_every_source(
+    served: list[Served],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a web page can send guesses (see admin.md, Exposure): a short token is one to guess
+    short = "s3cret-fifteen!"
+    assert len(short) == MIN_TOKEN_CHARS - 1
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--admin-token", short])
+    assert exit_info.value.code == 2
+    said = f"must be at least {MIN_TOKEN_CHARS} characters"
+    assert said in capsys.readouterr().err
+    path = tmp_path / "token"
+    path.write_text(short + "\n")
+    assert main(["serve", "--port", str(free_port()), "--admin-token-file", str(path)]) == 2
+    assert f"--admin-token-file {path}: the admin token {said}" in capsys.readouterr().err
+    monkeypatch.setenv("EVERFLOW_MOCK_ADMIN_TOKEN", short)
+    assert main(["serve", "--port", str(free_port())]) == 2
+    err = capsys.readouterr().err
+    assert f"$EVERFLOW_MOCK_ADMIN_TOKEN: the admin token {said}" in err
+    assert short not in err
+    assert served == []
+    assert main(["serve", "--port", str(free_port()), "--admin-token", short + "x"]) == 0
+
+
 def test_keys_and_the_admin_token_come_from_files_and_the_environment(
     served: list[Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keys = tmp_path / "keys"
     keys.write_text("file-key-1\n\n  file-key-2  \n")
     token = tmp_path / "token"
-    token.write_text("t0ken-from-file\n")
+    token.write_text("t0ken-from-the-file\n")
     monkeypatch.setenv("EVERFLOW_MOCK_API_KEY", "env-key")
     argv = ["serve", "--port", str(free_port()), "--api-key", "flag-key"]
     assert main([*argv, "--api-key-file", str(keys), "--admin-token-file", str(token)]) == 0
     (run,) = served
     assert run.config.api_keys == ("flag-key", "file-key-1", "file-key-2", "env-key")
-    assert run.config.admin_token == "t0ken-from-file"
-    monkeypatch.setenv("EVERFLOW_MOCK_ADMIN_TOKEN", "t0ken-from-env")
+    assert run.config.admin_token == "t0ken-from-the-file"
+    monkeypatch.setenv("EVERFLOW_MOCK_ADMIN_TOKEN", "t0ken-from-the-env")
     assert main(["serve", "--port", str(free_port())]) == 0
-    assert served[1].config.admin_token == "t0ken-from-env"
+    assert served[1].config.admin_token == "t0ken-from-the-env"
     assert served[1].config.api_keys == ("env-key",)
     for secret in ("file-key", "env-key", "flag-key", "t0ken"):
         assert secret not in served[0].banner + served[1].banner
@@ -216,6 +246,7 @@ def test_keys_and_the_admin_token_come_from_files_and_the_environment(
         ("--api-key-file", "\n \n", "no API key in the file"),
         ("--admin-token-file", "", "no admin token in the file"),
         ("--admin-token-file", "a\nb\n", "more than one line; an admin token is one"),
+        ("--api-key-file", "s3cret\n" * 10_000, "larger than 65536 bytes; not read further"),
         ("--admin-token-file", "has space-s3cret\n", "must be printable ASCII without spaces"),
         ("--api-key-file", "\ufeffs3cret\n", "starts with a UTF-8 byte-order mark"),
         ("--admin-token-file", "\ufeffs3cret\n", "starts with a UTF-8 byte-order mark"),
@@ -235,8 +266,22 @@ def test_a_bad_secret_file_is_one_line_and_exit_2_without_the_secret(
     assert main(["serve", "--port", str(free_port()), option, str(path)]) == 2
     err = capsys.readouterr().err
     assert message in err
+    assert option in err
     assert err.count("\n") == 1
     assert "s3cret" not in err
+    assert served == []
+
+
+@pytest.mark.parametrize("option", ["--api-key-file", "--admin-token-file"])
+def test_a_secret_file_without_an_end_is_read_only_to_its_cap(
+    served: list[Served], capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    # /dev/zero has no size to ask for and no end: read unbounded, it would fill memory
+    assert main(["serve", "--port", str(free_port()), option, "/dev/zero"]) == 2
+    assert capsys.readouterr().err == (
+        f"everflow-mock: {option} /dev/zero: larger than {MAX_SECRET_BYTES} bytes; "
+        "not read further\n"
+    )
     assert served == []
 
 

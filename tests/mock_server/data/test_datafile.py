@@ -16,6 +16,7 @@ from mock_server.cli import main
 from mock_server.data import datafile, records
 from mock_server.data.datafile import DataFileError, load_data_file
 from mock_server.data.jsonout import dumps
+from mock_server.data.records import MAX_ID
 from openapi import fast_validation
 
 
@@ -58,7 +59,7 @@ def test_every_problem_of_every_record_is_named(tmp_path: Path) -> None:
     assert "$.pixel_status" in text
     assert "record 4 (network_pixel_id 2):" in text
     assert "duplicate id, first used by record 1" in text
-    assert "record 5 (network_pixel_id None):" in text
+    assert "record 5:" in text  # no id to name it by
     assert "expected a JSON object, found a string" in text
     assert "record 6" in text
     assert "$.network_pixel_id: missing" in text
@@ -172,7 +173,7 @@ def test_an_alias_bomb_fails_fast_naming_each_alias(tmp_path: Path) -> None:
         load_data_file(path)
     text = str(info.value)
     assert "10 of 10 records are invalid" in text
-    assert "record 1 (network_pixel_id None):\n  $[0]: an alias (*name) is not JSON" in text
+    assert "record 1:\n  $[0]: an alias (*name) is not JSON" in text
     assert "record 9 (network_pixel_id 1):\n  $.description: an alias (*name)" in text
 
 
@@ -187,7 +188,7 @@ def test_the_classic_mapping_alias_bomb_is_not_a_list(tmp_path: Path) -> None:
 def test_a_repeated_record_by_alias_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "pb.yaml"
     path.write_text(yaml_record().replace("- ", "- &first ", 1) + "- *first\n")
-    with pytest.raises(DataFileError, match=r"record 1 \(network_pixel_id None\):\n  \$: an alias"):
+    with pytest.raises(DataFileError, match=r"record 1:\n  \$: an alias"):
         load_data_file(path)
 
 
@@ -384,6 +385,39 @@ def test_a_bad_object_form_names_the_file_list_index_and_field(
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+@pytest.mark.parametrize(("key", "spec"), list(datafile.NEIGHBOURS.items()))
+def test_an_offer_or_partner_id_above_the_largest_id_is_refused_as_a_postbacks_is(
+    tmp_path: Path, suffix: str, key: str, spec: tuple[str, str]
+) -> None:
+    # a GET for it would be a 400 (pixelId-sized ids only): loaded, it could never be read
+    factory = PostbackFactory(5)
+    build = factory.build_offer if key == "offers" else factory.build_affiliate
+    entity = build(1)
+    entity[spec[1]] = MAX_ID + 1
+    path = write(tmp_path / f"big{suffix}", {key: [entity]})
+    with pytest.raises(DataFileError) as error:
+        load_data_file(path)
+    assert f"{key}[0]: $.{spec[1]}: above {MAX_ID}, so never served" in str(error.value)
+    entity[spec[1]] = MAX_ID  # the largest is served
+    assert load_data_file(write(tmp_path / f"largest{suffix}", {key: [entity]})).neighbours
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_the_object_form_names_bad_postbacks_by_path_with_the_offers_in_one_run(
+    tmp_path: Path, suffix: str
+) -> None:
+    document = {"postbacks": [{"pixel_status": "active"}], "offers": [{"name": "x"}]}
+    path = write(tmp_path / f"both{suffix}", document)
+    with pytest.raises(DataFileError) as error:
+        load_data_file(path)
+    text = str(error.value)
+    assert "offers[0]: $.network_offer_id: expected a positive integer" in text
+    assert "\npostbacks[0]:\n  $.network_pixel_id: missing" in text
+    assert "None" not in text
+    assert "record 0" not in text
+
+
 def test_a_data_file_is_read_up_to_its_cap_even_from_a_fifo(
     fifo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -416,7 +450,7 @@ def test_the_object_form_loads_from_yaml_as_from_json(tmp_path: Path) -> None:
     [
         (  # a postback breaking the spec: named by its index, id and field
             "postbacks:\n  - network_pixel_id: 3\n    pixel_status: halted\n",
-            "record 0 (network_pixel_id 3)",
+            "postbacks[0] (network_pixel_id 3):",
         ),
         (  # not plain data: named by its path in the file
             "postbacks:\n  - network_pixel_id: 3\n    time_created: 2024-01-01\n",
