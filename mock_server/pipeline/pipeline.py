@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -165,13 +165,6 @@ class Pipeline:
             return None
         return Exchange(self, environ, *found)
 
-    @staticmethod
-    def _operation(
-        environ: Mapping[str, Any], methods: dict[str, OperationSpec]
-    ) -> OperationSpec | None:
-        method = environ.get("REQUEST_METHOD", "GET")
-        return methods.get("GET" if method == "HEAD" else method)
-
     def _admit(
         self,
         environ: Mapping[str, Any],
@@ -273,6 +266,12 @@ class Exchange:
     path parameters, body and warning.
     """
 
+    _admission: Admission | None = None
+    _wanted: Any = NONE
+    _given: frozenset[str] = frozenset()
+    _notes: list[str] | tuple[()] = ()
+    _body: bytes | None = None
+
     def __init__(
         self,
         pipeline: Pipeline,
@@ -280,104 +279,131 @@ class Exchange:
         methods: dict[str, OperationSpec],
         raw_params: Mapping[str, str],
     ) -> None:
+        self._started = time.perf_counter()
         self.pipeline = pipeline
         self.environ = environ
         self.methods = methods
         self.raw_params = raw_params
-        self.operation = pipeline._operation(environ, methods)
-        self._admission: Admission | None = None
-        self._wanted: Any = NONE
+        method = environ.get("REQUEST_METHOD", "GET")
+        self.operation = methods.get("GET" if method == "HEAD" else method)
         self._params: dict[str, Any] = {}
-        self._given: frozenset[str] = frozenset()
-        self._notes: list[str] = []
-        self._body: bytes | None = None
-        self._started = time.perf_counter()
 
     def start(self) -> Reply | NeedBody:
         """The answer, or ``NeedBody`` when the body is needed first. Nothing before the
         key has passed looks at the request, and no byte of a body is asked for before the
         key, the rate limit, the controls and the parameters have passed."""
-        return self._journaled(self._begin)
+        try:
+            result = self._begin()
+        except Exception as error:
+            result = self._failure(error)
+        if isinstance(result, Reply):
+            self._journal(result)
+        return result
 
     def receive(self, body: bytes | None) -> Reply:
         """The answer, given the body ``start`` asked for (``None``: longer than its limit,
         a 413)."""
         self._body = body
-        reply = self._journaled(lambda: self._answered(lambda: self._operate(body)))
-        assert isinstance(reply, Reply)
+        try:
+            try:
+                reply = self._operate(body)
+            except SpecBreach:
+                raise
+            except ApiError as error:  # an error answer, delayed and faulted as any other
+                reply = self.pipeline.failed(error)
+            self._finish(reply)
+        except Exception as error:
+            reply = self._failure(error)
+        self._journal(reply)
         return reply
 
     def failed(self, failure: RequestFailed) -> Reply:
         """The answer to a request whose body the caller could not read (cut short, too
         slow, a server too busy), journaled untimed and unjudged: the spec judged nothing."""
-        reply = self._journaled(lambda: self.pipeline.failed(failure), judged=False)
-        assert isinstance(reply, Reply)
+        reply = self.pipeline.failed(failure)
+        self._journal(reply, judged=False)
         return reply
 
-    def _journaled(
-        self, step: Callable[[], Reply | NeedBody], judged: bool = True
-    ) -> Reply | NeedBody:
-        """``step``'s result; a failure on the way answered (the one place), an answer
-        journaled with how long the mock took to make it (the delay it waits out after is
-        not counted) and the spec's verdict."""
-        pipeline = self.pipeline
-        try:
-            result = step()
-        except RequestFailed as failure:
-            result = pipeline.failed(failure)
-        except Exception:
-            log.exception("unexpected error in the mock")
-            result = pipeline.error(500)
-        if isinstance(result, Reply):
-            operation = self.operation
-            pipeline.state.journal.record(
-                self.environ,
-                None if result.fault in NO_ANSWER_FAULTS else result.status,
-                operation.operation_id if operation is not None else None,
-                self.raw_params,
-                self._body,
-                warning_of(result.headers) if result.headers else None,
-                result.fault,
-                result.strict_refusal,
-                (time.perf_counter() - self._started) * 1000 if judged else None,
-                result.verdict if judged else None,
-            )
-        return result
+    def _failure(self, error: Exception) -> Reply:
+        """The answer to a failure on the way (called in its ``except``): a
+        ``RequestFailed`` answered in the one place, anything else logged and a 500."""
+        if isinstance(error, RequestFailed):
+            return self.pipeline.failed(error)
+        log.exception("unexpected error in the mock")
+        return self.pipeline.error(500)
+
+    def _journal(self, reply: Reply, judged: bool = True) -> None:
+        """Journal ``reply`` with how long the mock took to make it (the delay it waits out
+        after is not counted) and the spec's verdict."""
+        operation = self.operation
+        self.pipeline.state.journal.record(
+            self.environ,
+            None if reply.fault in NO_ANSWER_FAULTS else reply.status,
+            operation.operation_id if operation is not None else None,
+            self.raw_params,
+            self._body,
+            warning_of(reply.headers) if reply.headers else None,
+            reply.fault,
+            reply.strict_refusal,
+            (time.perf_counter() - self._started) * 1000 if judged else None,
+            reply.verdict if judged else None,
+        )
 
     def _begin(self) -> Reply | NeedBody:
+        """Admission and controls, then a coded answer (``Prefer: code=``), or the
+        parameters parsed and the operation run, or the body asked for."""
         pipeline = self.pipeline
-        admitted = pipeline._admit(self.environ, self.methods, self.operation)
+        environ = self.environ
+        admitted = pipeline._admit(environ, self.methods, self.operation)
         if isinstance(admitted, Reply):
             return admitted
         self._admission = admitted
-        prefer = self.environ.get("HTTP_PREFER")
-        query_string = self.environ.get("QUERY_STRING") or ""
-        query = dict(parse_qsl(query_string)) if query_string else {}
+        operation = admitted.operation
+        prefer = environ.get("HTTP_PREFER")
+        query_string = environ.get("QUERY_STRING") or ""
+        if prefer is not None or query_string:
+            query = dict(parse_qsl(query_string)) if query_string else {}
+            try:
+                self._wanted = pipeline._controls[operation.operation_id].parse(prefer, query)
+            except ControlError as error:
+                error.headers = admitted.headers  # the key passed and spent a token
+                raise
+        wanted = self._wanted
         try:
-            self._wanted = (
-                pipeline._controls[admitted.operation.operation_id].parse(prefer, query)
-                if prefer is not None or query
-                else NONE
-            )
-        except ControlError as error:
-            error.headers = admitted.headers  # the key passed and spent a token
-            raise
-        return self._answered(self._prepare)
-
-    def _answered(self, step: Callable[[], Reply | NeedBody]) -> Reply | NeedBody:
-        """``step``'s answer as an admitted request's: an ``ApiError`` answered, the rate-limit
-        headers, the delay and the fault applied."""
-        pipeline = self.pipeline
-        admission = self._admission
-        assert admission is not None
-        try:
-            reply = step()
+            if wanted.code is not None and wanted.code != 200:
+                reply = pipeline._coded(wanted.code, pipeline.state.buckets, admitted.kind)
+            else:
+                for parameter in operation.parameters:
+                    raw = self.raw_params.get(parameter.name, "")
+                    self._params[parameter.name] = parameter.parse(raw)
+                if query_string:
+                    pairs = parse_qsl(query_string, keep_blank_values=True)
+                    if operation.query:
+                        self._params.update(parse_query(operation.query, pairs))
+                        self._given = frozenset(name for name, _ in pairs)
+                    self._notes = unknown_parameters(
+                        (name for name, _ in pairs),
+                        (parameter.name for parameter in operation.query),
+                        operation.operation_id,
+                    )
+                elif operation.query:
+                    self._params.update(parse_query(operation.query, []))
+                if operation.has_body:
+                    return NeedBody(pipeline.config.max_body)
+                reply = self._operate(None)
         except SpecBreach:
             raise
         except ApiError as error:  # an error answer, delayed and faulted as any other
             reply = pipeline.failed(error)
-        if isinstance(reply, NeedBody):
-            return reply
+        self._finish(reply)
+        return reply
+
+    def _finish(self, reply: Reply) -> None:
+        """``reply`` made an admitted request's: the rate-limit headers, the delay and the
+        fault."""
+        pipeline = self.pipeline
+        admission = self._admission
+        assert admission is not None
         headers = admission.headers
         if headers and reply.status != 429 and reply.status not in GATEWAY_STATUSES:
             reply.headers[:0] = headers
@@ -390,35 +416,6 @@ class Exchange:
             if draws.random() < rate:
                 fault = draws.choice(FAULTS)
         reply.fault = fault
-        return reply
-
-    def _prepare(self) -> Reply | NeedBody:
-        """A coded answer (``Prefer: code=``), or the parameters parsed and the operation
-        run, or the body asked for."""
-        pipeline = self.pipeline
-        admission = self._admission
-        assert admission is not None
-        operation = admission.operation
-        wanted = self._wanted
-        if wanted.code is not None and wanted.code != 200:
-            return pipeline._coded(wanted.code, pipeline.state.buckets, admission.kind)
-        for parameter in operation.parameters:
-            raw = self.raw_params.get(parameter.name, "")
-            self._params[parameter.name] = parameter.parse(raw)
-        query_string = self.environ.get("QUERY_STRING") or ""
-        pairs = parse_qsl(query_string, keep_blank_values=True) if query_string else []
-        if operation.query:
-            self._params.update(parse_query(operation.query, pairs))
-            self._given = frozenset(name for name, _ in pairs)
-        if pairs:
-            self._notes = unknown_parameters(
-                (name for name, _ in pairs),
-                (parameter.name for parameter in operation.query),
-                operation.operation_id,
-            )
-        if operation.has_body:
-            return NeedBody(pipeline.config.max_body)
-        return self._operate(None)
 
     def _operate(self, body: bytes | None) -> Reply:
         pipeline = self.pipeline
