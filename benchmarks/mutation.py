@@ -54,7 +54,11 @@ class Scope:
 
 
 SCOPES = {
-    "openapi/remote": Scope("openapi/remote/*.py", ("tests/openapi/remote",)),
+    "openapi/remote": Scope(
+        "openapi/remote/*.py",
+        # The checks and reports are exercised through the contract suite and its CLI.
+        ("tests/openapi/remote", "tests/contract_tests"),
+    ),
     "mock_server/firing": Scope(
         "mock_server/firing/*.py",
         (
@@ -181,6 +185,11 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown scope {unknown[0]!r}; the scopes are {', '.join(SCOPES)}")
     root = args.workdir or Path(tempfile.gettempdir()) / "everflow-mutation"
+    # Started in the background by a shell, this process (and so mutmut and the tests' own
+    # subprocesses) would ignore SIGINT: mutmut could not be stopped at --max-minutes, and the
+    # tests that interrupt a subprocess would fail. A handler here is reset to the default in
+    # every child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     code = 0
     for name in scopes:
         workdir = root / name.replace("/", "-")
