@@ -102,6 +102,54 @@ def test_usage_errors_exit_2_before_serving(
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            ["proxy", "--port", "-1"],
+            "argument --port: must be a port number (0: any free one), not '-1'",
+        ),
+        (
+            ["proxy", "--port", "4.5"],
+            "argument --port: must be a port number (0: any free one), not '4.5'",
+        ),
+        (["proxy", "--rate", "0"], "argument --rate: must be a number > 0, not '0'"),
+        (["proxy", "--rate", "inf"], "argument --rate: must be a number > 0, not 'inf'"),
+        (["proxy", "--timeout", "nan"], "argument --timeout: must be a number > 0, not 'nan'"),
+        (
+            ["record", "--out", "x.json", "--pixel-id", "1,x"],
+            "pixel ids must be integers, not '1,x'",
+        ),
+        (
+            ["record", "--out", "x.json", "--pixel-id", "3,0"],
+            "pixel ids must be positive, not '3,0'",
+        ),
+        (
+            ["record", "--out", "x.json", "--pixel-id", " , "],
+            "pixel ids must be positive, not ' , '",
+        ),
+    ],
+)
+def test_an_option_out_of_range_is_a_usage_error_naming_it(
+    options: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(options)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(said)
+
+
+def test_the_smallest_port_and_rate_are_taken() -> None:
+    from mock_server.cli.command import build_parser
+
+    args = build_parser().parse_args(["proxy", "--port", "0", "--rate", "1e-9", "--timeout", "2"])
+    assert (args.port, args.rate, args.timeout) == (0, 1e-9, 2.0)
+    args = build_parser().parse_args(
+        ["record", "--out", "x", "--pixel-id", "1, 2", "--pixel-id", "3"]
+    )
+    assert args.pixel_id == [[1, 2], [3]]
+
+
 @pytest.mark.parametrize("option", ["--record", "--report", "--junit"])
 def test_an_output_in_a_missing_folder_is_refused_before_serving(
     option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -436,7 +484,12 @@ def test_a_host_beyond_loopback_is_refused_without_its_option(
         ("127.0.0.1", KEY, None),
         ("localhost", KEY, None),
         ("::1", KEY, None),
-        ("0.0.0.0", KEY, "the key in $EVERFLOW_API_KEY (the operator's) is added to every"),
+        (
+            "0.0.0.0",
+            KEY,
+            "the key in $EVERFLOW_API_KEY (the operator's) is added to every request that "
+            "carries none",
+        ),
         ("192.0.2.7", "", "no key is set ($EVERFLOW_API_KEY): each client's own key is passed on"),
     ],
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from mock_server import MockConfig
 from mock_server.app import MockApp
@@ -32,6 +33,8 @@ from openapi.httpx_validation import response_violations
 from openapi.remote.failures import OutOfTime
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
+
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -64,6 +67,67 @@ def test_record_pages_through_every_postback(
     ]
     pages = [r for r in _admin(production) if r["operation"] == "listPartnerPostbacks"]
     assert [r["query"] for r in pages] == [{"page": str(n), "page_size": "2"} for n in (1, 2, 3)]
+
+
+def full_pages(httpserver: HTTPServer, total: int | None) -> None:
+    """An upstream whose every list page is full (2 postbacks, ids going on from page to
+    page), claiming ``total`` postbacks in all (``None``: not saying)."""
+
+    def page(request: Request) -> Response:
+        number = int(request.args["page"])
+        paging = {} if total is None else {"paging": {"page": number, "total_count": total}}
+        pixels = [{"network_pixel_id": 2 * number - 1}, {"network_pixel_id": 2 * number}]
+        return Response(json.dumps({"pixels": pixels, **paging}), 200, mimetype=JSON)
+
+    httpserver.expect_request("/v1/networks/pixels").respond_with_handler(page)
+
+
+def pages_read(httpserver: HTTPServer) -> list[str]:
+    return [request.args["page"] for request, _ in httpserver.log]
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("total", "pages"), [(4, ["1", "2"]), (3, ["1", "2"]), (5, ["1", "2", "3"])]
+)
+def test_paging_stops_once_the_total_count_is_read(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    total: int,
+    pages: list[str],
+) -> None:
+    monkeypatch.setattr(record_command, "PAGE_SIZE", 2)
+    full_pages(httpserver, total)
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out), "--rate", "1000"]
+    assert main(argv) == 0
+    assert pages_read(httpserver) == pages
+    assert len(json.loads(out.read_text())) == 2 * len(pages)
+
+
+@pytest.mark.usefixtures("key_env")
+def test_paging_stops_at_max_pages_when_every_page_is_full(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_command, "PAGE_SIZE", 2)
+    monkeypatch.setattr(record_command, "MAX_PAGES", 3)
+    full_pages(httpserver, None)
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out), "--rate", "1000"]
+    assert main(argv) == 0
+    assert pages_read(httpserver) == ["1", "2", "3"]
+    assert [p["network_pixel_id"] for p in json.loads(out.read_text())] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_answer_keeps_the_postbacks_of_a_list_page_or_a_read_only() -> None:
+    recording = Recording()
+    recording.add_answer("/v1/networks/pixels/", {"pixels": [{"network_pixel_id": 4}]})
+    recording.add_answer("/v1/networks/pixels/7", {"network_pixel_id": 7})
+    recording.add_answer("/v1/networks/pixels/8", "network_pixel_id")  # no postback
+    recording.add_answer("/v1/networks/pixels/9", ["network_pixel_id"])
+    recording.add_answer("/v1/networks/pixels/10", {"error": "not found"})
+    assert [p["network_pixel_id"] for p in recording.postbacks()] == [4, 7]
 
 
 @pytest.mark.usefixtures("key_env")

@@ -6,7 +6,7 @@ import pytest
 
 from mock_server.proxy import tally
 from mock_server.proxy.tally import Tally
-from openapi.remote.findings import Finding
+from openapi.remote.findings import Finding, Write
 
 
 def finding(check: str, severity: str = "error") -> Finding:
@@ -120,3 +120,12 @@ def test_a_request_with_no_usable_answer_fails_the_run(outcomes: list[str], fail
         add(t, "getPartnerPostback", outcome=outcome)
     assert t.failed is failed
     assert ("got no usable answer" in t.summary()) is failed
+
+
+def test_the_report_says_the_runs_mode_and_lists_its_writes() -> None:
+    t = Tally("https://up/v1", "writes")
+    add(t, "deletePartnerPostback")
+    write = Write("DELETE", "/v1/networks/pixels/1", 1, "200")
+    report = t.report([write])
+    assert (report.target, report.mode, report.writes) == ("https://up/v1", "writes", [write])
+    assert Tally("https://up/v1", "read-only").report().mode == "read-only"
