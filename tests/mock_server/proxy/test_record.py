@@ -31,6 +31,7 @@ from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
 from openapi.httpx_validation import response_violations
 from openapi.remote.failures import OutOfTime
+from openapi.violations import shape
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
 
@@ -247,6 +248,74 @@ def test_an_answer_other_than_200_writes_nothing(
     out = tmp_path / "x.json"
     assert record(production, out, "--pixel-id", "1,404404") == 2
     assert "404" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            Response('{"error": "no such pixel"}', 404, mimetype=JSON),
+            "GET /networks/pixels/7 answered 404: " + shape("no such pixel"),
+        ),
+        (
+            Response('{"result": "gone"}', 410, mimetype=JSON),
+            "GET /networks/pixels/7 answered 410: " + shape({"result": "gone"}),
+        ),
+        (
+            Response("<html>oops</html>", 200, mimetype="text/html"),
+            "GET /networks/pixels/7 answered 200: a body that is not JSON, 17 bytes",
+        ),
+    ],
+)
+def test_an_answer_that_cannot_be_recorded_is_named_by_its_shape(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    answer: Response,
+    said: str,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_response(answer)
+    out = tmp_path / "x.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    assert main([*argv, "--pixel-id", "7"]) == 2
+    assert capsys.readouterr().err == (f"everflow-mock: record: {said}; nothing was written\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_loopback_upstream_is_recorded_without_a_key(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json({"network_pixel_id": 7})
+    out = tmp_path / "x.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    assert main([*argv, "--pixel-id", "7"]) == 0
+    (request, _) = httpserver.log[0]
+    assert request.headers["X-Eflow-Api-Key"] == record_command.LOOPBACK_KEY
+    assert [p["network_pixel_id"] for p in json.loads(out.read_text())] == [7]
+
+
+@pytest.mark.usefixtures("key_env")
+def test_ctrl_c_while_reading_writes_nothing_and_says_so(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(request: Request) -> Response:
+        os.kill(os.getpid(), signal.SIGINT)  # the recorder runs in this process's main thread
+        time.sleep(1)  # the answer comes too late: the read is interrupted first
+        return Response('{"network_pixel_id": 7}', 200, mimetype=JSON)
+
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_handler(interrupted)
+    out = tmp_path / "x.json"
+    saved = signal.getsignal(signal.SIGTERM)
+    try:
+        argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+        code = main([*argv, "--pixel-id", "7"])
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+    assert code == record_command.EXIT_INTERRUPTED
+    assert capsys.readouterr().err == f"everflow-mock record: interrupted; {out} was not written\n"
     assert list(tmp_path.iterdir()) == []
 
 

@@ -154,6 +154,7 @@ def test_the_admin_api_clears_the_journal_and_says_its_health(proxy: Proxy) -> N
     assert proxy.http.get("/__admin/requests").json() == {"requests": []}
     assert proxy.tally.requests == {"getPartnerPostback": 1}  # the run's counts stay
     health = proxy.http.get("/__admin/health")
+    assert health.headers["Content-Type"] == "application/json"
     assert (health.status_code, health.json()) == (
         200,
         {"status": "ok", "upstream": proxy.upstream.name},
@@ -172,6 +173,7 @@ def test_the_admin_api_clears_the_journal_and_says_its_health(proxy: Proxy) -> N
 def test_any_other_admin_request_is_a_404_naming_it(proxy: Proxy, method: str, path: str) -> None:
     got = proxy.http.request(method, path, headers=JSON)
     assert got.status_code == 404
+    assert got.headers["Content-Type"] == "application/json"  # the proxy's own answer
     assert got.json() == {"error": f"no admin endpoint {method} {path}"}
     assert proxy.tally.requests == {}  # answered by the proxy, never sent
 
