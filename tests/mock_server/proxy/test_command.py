@@ -150,6 +150,80 @@ def test_the_smallest_port_and_rate_are_taken() -> None:
     assert args.pixel_id == [[1, 2], [3]]
 
 
+def test_the_documented_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_server.cli.command import build_parser
+
+    proxy = build_parser().parse_args(["proxy"])
+    assert (proxy.upstream, proxy.host, proxy.port, proxy.timeout, proxy.rate) == (
+        None,  # Everflow's (options.everflow)
+        "127.0.0.1",
+        4011,
+        30.0,
+        5.0,
+    )
+    assert (proxy.api_key_env, proxy.allow_writes, proxy.quiet, proxy.no_scrub) == (
+        "EVERFLOW_API_KEY",
+        False,
+        False,
+        False,
+    )
+    record = build_parser().parse_args(["record", "--out", "x.json"])
+    assert (record.max_time, record.pixel_id, record.api_key_env) == (
+        300.0,
+        None,
+        "EVERFLOW_API_KEY",
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (
+            "proxy",
+            [
+                "--upstream URL",
+                "--host HOST",
+                "--allow-remote-clients",
+                "--port PORT",
+                "--allow-writes",
+                "--record FILE",
+                "--report FILE.md",
+                "--junit FILE",
+                "--quiet",
+                "--api-key-env VAR",
+                "--rate PER_S",
+                "--timeout S",
+                "--no-scrub",
+                "--i-know-this-keeps-secrets",
+            ],
+        ),
+        (
+            "record",
+            [
+                "--base-url URL",
+                "--out FILE",
+                "--pixel-id ID",
+                "--max-time S",
+                "--api-key-env VAR",
+                "--rate PER_S",
+                "--timeout S",
+                "--no-scrub",
+                "--i-know-this-keeps-secrets",
+            ],
+        ),
+    ],
+)
+def test_every_option_is_named_as_the_docs_name_it_and_described(
+    command: str, options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    described = capsys.readouterr().out.partition("\noptions:\n")[2]
+    for option in options:  # the option, its value's name, then words (not the next option)
+        assert re.search(rf"^  {re.escape(option)}\s+[a-zA-Z]", described, re.MULTILINE), option
+    assert described.count("\n  --") == len(options)
+
+
 @pytest.mark.parametrize("option", ["--record", "--report", "--junit"])
 def test_an_output_in_a_missing_folder_is_refused_before_serving(
     option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
