@@ -313,3 +313,10 @@ def test_a_dropped_header_is_named_in_the_journal(
     assert "X-Kept" in names
     (entry,) = proxy.tally.journal()
     assert (entry["status"], entry["dropped_headers"]) == (404, ["X-Broken"])
+
+
+def test_a_dropped_header_s_long_name_is_cut_to_its_bound() -> None:
+    from mock_server.proxy.server import MAX_NAME
+
+    _, dropped = sendable([("X " * 200, "v")])
+    assert dropped == [("X " * 200)[:MAX_NAME] + "..."]

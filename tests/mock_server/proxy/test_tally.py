@@ -129,3 +129,18 @@ def test_the_report_says_the_runs_mode_and_lists_its_writes() -> None:
     report = t.report([write])
     assert (report.target, report.mode, report.writes) == ("https://up/v1", "writes", [write])
     assert Tally("https://up/v1", "read-only").report().mode == "read-only"
+
+
+def test_a_path_of_max_text_characters_is_kept_whole() -> None:
+    t = Tally("u", "read-only")
+    whole = "/v1/" + "p" * (tally.MAX_TEXT - 4)
+    t.add(
+        method="GET",
+        path=whole,
+        query="",
+        operation="(no operation)",
+        status=404,
+        outcome="answered",
+        findings=[],
+    )
+    assert t.journal()[0]["path"] == whole
