@@ -80,6 +80,11 @@ def test_the_wall_clock() -> None:
     assert settings(clock="now").config.clock == "now"
 
 
+def test_the_epoch_is_a_clock_and_strict_references_can_be_asked_for() -> None:
+    assert settings(clock=0).config.clock == 0
+    assert settings(references="strict").config.references == "strict"
+
+
 def test_one_key_as_a_string() -> None:
     assert settings(api_keys="only").config.api_keys == ("only",)
 

@@ -19,7 +19,7 @@ from fixtures import PostbackFactory
 from mock_server.core.clients import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing import Answer
-from mock_server.testing.handle import InvalidPostback
+from mock_server.testing.handle import SHOWN, InvalidPostback
 from mock_server.testing.mocks import EverflowMock, EverflowServer
 from mock_server.testing.pool import MockPool
 
@@ -435,6 +435,8 @@ def test_add_names_the_postback_not_a_record(
     message = str(raised.value)
     assert message.startswith("postback 1234 breaks the spec; it was not added:\n")
     assert "delay_ms" in message
+    # every problem of the postback, without the data file's "record N" heading
+    assert message.splitlines()[1:] == raised.value.problems[0].lines()[1:]
     assert "record 0" not in message
     good = everflow_factory.build(1235)
     with pytest.raises(ValueError, match="none was added") as many:
@@ -675,3 +677,17 @@ def test_a_queued_answer_with_headers_on_a_socket(everflow_server: EverflowServe
     everflow_server.queue("getPartnerPostback", Answer(429, headers={"Retry-After": 7}, json=body))
     limited = requests.get(f"{everflow_server.url}/networks/pixels/3", headers=KEY)
     assert (limited.status_code, limited.headers["Retry-After"], limited.json()) == (429, "7", body)
+
+
+@pytest.mark.parametrize("size", [SHOWN, SHOWN + 1])
+def test_assert_requested_repeats_a_body_up_to_its_bound(
+    everflow_mock: EverflowMock, size: int
+) -> None:
+    body = {"a": "x" * (size - len(repr({"a": ""})))}
+    shown = repr(body)
+    assert len(shown) == size
+    with pytest.raises(AssertionError) as failed:
+        everflow_mock.assert_requested("createPartnerPostback", json=body)
+    head = str(failed.value).splitlines()[0]
+    expected = shown if size <= SHOWN else shown[:SHOWN] + "..."
+    assert head.startswith(f"everflow_mock: expected createPartnerPostback with json={expected} ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -55,3 +56,16 @@ def test_stop_releases_the_port_started_or_not(started: bool) -> None:
     assert not _port_is_free(port)  # the probe can tell: the receiver holds it
     receiver.stop()
     assert _port_is_free(port)
+
+
+def test_wait_for_returns_once_enough_arrived_and_waits_at_most_its_timeout() -> None:
+    with PostbackReceiver() as receiver:
+        started = time.monotonic()
+        assert receiver.wait_for(1, timeout=0.3) == []
+        assert 0.25 < time.monotonic() - started < 10
+        with urllib.request.urlopen(receiver.url + "/one"):
+            pass
+        started = time.monotonic()
+        (got,) = receiver.wait_for(1, timeout=30)
+        assert got.path == "/one"
+        assert time.monotonic() - started < 10  # not the whole timeout: one was asked for
