@@ -691,3 +691,31 @@ def test_assert_requested_repeats_a_body_up_to_its_bound(
     head = str(failed.value).splitlines()[0]
     expected = shown if size <= SHOWN else shown[:SHOWN] + "..."
     assert head.startswith(f"everflow_mock: expected createPartnerPostback with json={expected} ")
+
+
+def test_assert_requested_lists_each_request_s_query_body_and_outcome(
+    everflow_mock: EverflowMock,
+) -> None:
+    httpx.get(f"{BASE}/networks/pixels", params={"page": 2}, headers=KEY)
+    httpx.post(f"{BASE}/networks/pixels", content=b"not json", headers=KEY)
+    httpx.get(f"{BASE}/networks/elsewhere", headers=KEY)
+    with pytest.raises(AssertionError) as failure:
+        everflow_mock.assert_requested("deletePartnerPostback")
+    listed = str(failure.value).splitlines()[1:]
+    assert (
+        listed[0] == "  1. listPartnerPostbacks GET /v1/networks/pixels query={'page': '2'} -> 200"
+    )
+    assert listed[1].startswith("  2. createPartnerPostback POST /v1/networks/pixels body=")
+    assert "not json" in listed[1]
+    assert listed[2].startswith("  3. (no operation) GET /v1/networks/elsewhere -> 4")
+
+
+def test_a_repeated_query_parameter_is_matched_as_the_whole_list(
+    everflow_mock: EverflowMock,
+) -> None:
+    httpx.get(f"{BASE}/networks/pixels", params=[("page", "1"), ("page", "3")], headers=KEY)
+    with pytest.raises(AssertionError):
+        everflow_mock.assert_requested("listPartnerPostbacks", query={"page": [1, 2]})
+    with pytest.raises(AssertionError):
+        everflow_mock.assert_requested("listPartnerPostbacks", query={"page": 1})
+    assert everflow_mock.assert_requested("listPartnerPostbacks", query={"page": [1, 3]})
