@@ -719,3 +719,40 @@ def test_a_repeated_query_parameter_is_matched_as_the_whole_list(
     with pytest.raises(AssertionError):
         everflow_mock.assert_requested("listPartnerPostbacks", query={"page": 1})
     assert everflow_mock.assert_requested("listPartnerPostbacks", query={"page": [1, 3]})
+
+
+def test_a_request_answered_by_a_queued_exception_is_journaled_whole(
+    everflow_mock: EverflowMock,
+) -> None:
+    everflow_mock.queue("createPartnerPostback", httpx.ReadError("boom"))
+    body = {"pixel_type": "cpc"}
+    with pytest.raises(httpx.ReadError):
+        httpx.post(
+            f"{BASE}/networks/pixels",
+            params={"page": "2", "q": "é"},
+            json=body,
+            headers={**KEY, "X-Custom-Thing": "v"},
+        )
+    (entry,) = everflow_mock.requests
+    assert (entry["method"], entry["path"], entry["query"]) == (
+        "POST",
+        "/v1/networks/pixels",
+        {"page": "2", "q": "é"},
+    )
+    assert entry["headers"]["X-Custom-Thing"] == "v"
+    # as a request on a socket is journaled: its headers, the body's own (type, length) aside
+    assert set(entry["headers"]) == {
+        "Host",
+        "Accept",
+        "Accept-Encoding",
+        "Connection",
+        "User-Agent",
+        "X-Eflow-Api-Key",
+        "X-Custom-Thing",
+    }
+    assert entry["headers"]["X-Eflow-Api-Key"] == "********"
+    assert entry["json"] == body
+    assert entry["status"] is None
+    with pytest.raises(AssertionError) as failure:
+        everflow_mock.assert_requested("getPartnerPostback")
+    assert str(failure.value).splitlines()[1].endswith("-> no answer (raised in the client)")
