@@ -756,3 +756,19 @@ def test_a_request_answered_by_a_queued_exception_is_journaled_whole(
     with pytest.raises(AssertionError) as failure:
         everflow_mock.assert_requested("getPartnerPostback")
     assert str(failure.value).splitlines()[1].endswith("-> no answer (raised in the client)")
+
+
+def test_assert_requested_says_the_body_and_the_query_it_wanted(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(AssertionError) as both:
+        everflow_mock.assert_requested("listPartnerPostbacks", json={"a": 1}, query={"page": 2})
+    assert str(both.value).startswith(
+        "everflow_mock: expected listPartnerPostbacks with json={'a': 1} and query={'page': 2} "
+        "at least once, found 0"
+    )
+    with pytest.raises(AssertionError) as query:
+        everflow_mock.assert_requested("listPartnerPostbacks", query={"page": 2})
+    assert str(query.value).startswith(
+        "everflow_mock: expected listPartnerPostbacks with query={'page': 2} at least once"
+    )

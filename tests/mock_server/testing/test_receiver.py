@@ -119,3 +119,13 @@ def test_it_waits_its_delay_before_answering() -> None:
         started = time.monotonic()
         assert raw_get(receiver, "/slow").startswith(b"HTTP/1.1 200 ")
         assert time.monotonic() - started >= 0.3
+
+
+def test_it_keeps_the_last_max_kept_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_server.testing import receiver as module
+
+    monkeypatch.setattr(module, "MAX_KEPT", 2)
+    with PostbackReceiver() as receiver:
+        for n in range(3):
+            raw_get(receiver, f"/{n}")
+        assert [r.path for r in receiver.requests] == ["/1", "/2"]

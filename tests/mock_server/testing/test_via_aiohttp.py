@@ -199,3 +199,16 @@ def test_plain_http_is_refused_naming_the_method_and_the_url(everflow_mock: Ever
     assert str(refused.value).startswith(
         "everflow_mock: DELETE http://api.eflow.team/v1/networks/pixels/3 is not answered"
     )
+
+
+def test_the_answer_carries_the_mock_s_headers_type_and_reason(everflow_mock: EverflowMock) -> None:
+    async def call() -> tuple[str, str | None, str, str]:
+        async with aiohttp.ClientSession(headers=KEY) as session, session.get(URL) as answer:
+            return (
+                answer.content_type,
+                answer.reason,
+                answer.headers["X-RateLimit-Limit"],
+                answer.headers["Content-Type"],
+            )
+
+    assert asyncio.run(call()) == ("application/json", "OK", "30", "application/json")
