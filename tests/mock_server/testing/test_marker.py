@@ -181,7 +181,8 @@ def test_a_data_file_changed_in_place_is_loaded_again(
     tmp_path: Path, everflow_factory: PostbackFactory
 ) -> None:
     path = tmp_path / "data.json"
-    first, second = everflow_factory.build(11), everflow_factory.build(12)
+    first = everflow_factory.build(11)
+    second = {**first, "network_pixel_id": 12}
     path.write_text(json.dumps([first]))
     loaded = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
     assert loaded is not None
