@@ -71,6 +71,9 @@ SCOPES = {
     "mock_server/testing": Scope("mock_server/testing/*.py", ("tests/mock_server/testing",)),
 }
 
+ALSO_COPIED = (".github", "docs", "examples", "mkdocs.yml", "README.md")
+"""What tests read from the checkout besides the packages: the example workflow, the docs."""
+
 KILLED = ("killed", "timeout", "caught by type check")
 NOT_CHECKED = ("not checked", "skipped", "check was interrupted by user")
 
@@ -98,6 +101,9 @@ def _prepare(scope: Scope, workdir: Path) -> None:
     lines += ["only_mutate =", f"    {scope.modules}"]
     lines += ["pytest_add_cli_args_test_selection =", *(f"    {t}" for t in scope.tests)]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
+    # Files outside the packages that tests read from the checkout's root (the example
+    # workflow, the docs): mutmut copies only the packages and the tests into its tree.
+    lines += ["also_copy =", *(f"    {p}" for p in ALSO_COPIED if (workdir / p).exists())]
     (workdir / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
