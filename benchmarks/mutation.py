@@ -51,6 +51,9 @@ class Scope:
     """A glob of the files to mutate, relative to the checkout."""
     tests: tuple[str, ...]
     """The tests that exercise those modules: what mutmut runs against each mutant."""
+    deselected: tuple[str, ...] = ()
+    """Tests among those that cannot run in mutmut's tree: one that builds and installs a
+    wheel of it runs mutmut's trampolines without mutmut's settings."""
 
 
 SCOPES = {
@@ -58,6 +61,9 @@ SCOPES = {
         "openapi/remote/*.py",
         # The checks and reports are exercised through the contract suite and its CLI.
         ("tests/openapi/remote", "tests/contract_tests"),
+        (
+            "tests/contract_tests/test_plugin.py::test_the_options_work_under_pyargs_from_the_installed_wheel",
+        ),
     ),
     "mock_server/firing": Scope(
         "mock_server/firing/*.py",
@@ -100,6 +106,7 @@ def _prepare(scope: Scope, workdir: Path) -> None:
     lines = ["[mutmut]", "source_paths =", *(f"    {p}" for p in PACKAGES)]
     lines += ["only_mutate =", f"    {scope.modules}"]
     lines += ["pytest_add_cli_args_test_selection =", *(f"    {t}" for t in scope.tests)]
+    lines += [f"    --deselect={t}" for t in scope.deselected]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
     # Files outside the packages that tests read from the checkout's root (the example
     # workflow, the docs): mutmut copies only the packages and the tests into its tree.
