@@ -182,3 +182,14 @@ def test_reports_are_written_whole_and_never_over_a_fifo(
     with pytest.raises(NotRegularFile, match="an empty name"):
         write_reports(report, [], junit_path="", markdown_path=None)
     assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+def test_an_interrupted_run_ends_with_one_finding_saying_so() -> None:
+    from openapi.remote.findings import Finding, Report, interrupted
+
+    report = Report("https://up/v1")
+    raised = interrupted(report)
+    assert raised.report is report
+    assert report.findings == [
+        Finding("https://up/v1", "run", None, "interrupted", "$", "a finished run", "interrupted")
+    ]
