@@ -51,10 +51,20 @@ class Scope:
     """A glob of the files to mutate, relative to the checkout."""
     tests: tuple[str, ...]
     """The tests that exercise those modules: what mutmut runs against each mutant."""
+    deselected: tuple[str, ...] = ()
+    """Tests among those that cannot run in mutmut's tree: one that builds and installs a
+    wheel of it runs mutmut's trampolines without mutmut's settings."""
 
 
 SCOPES = {
-    "openapi/remote": Scope("openapi/remote/*.py", ("tests/openapi/remote",)),
+    "openapi/remote": Scope(
+        "openapi/remote/*.py",
+        # The checks and reports are exercised through the contract suite and its CLI.
+        ("tests/openapi/remote", "tests/contract_tests"),
+        (
+            "tests/contract_tests/test_plugin.py::test_the_options_work_under_pyargs_from_the_installed_wheel",
+        ),
+    ),
     "mock_server/firing": Scope(
         "mock_server/firing/*.py",
         (
@@ -66,6 +76,9 @@ SCOPES = {
     "mock_server/proxy": Scope("mock_server/proxy/*.py", ("tests/mock_server/proxy",)),
     "mock_server/testing": Scope("mock_server/testing/*.py", ("tests/mock_server/testing",)),
 }
+
+ALSO_COPIED = (".github", "docs", "examples", "mkdocs.yml", "README.md")
+"""What tests read from the checkout besides the packages: the example workflow, the docs."""
 
 KILLED = ("killed", "timeout", "caught by type check")
 NOT_CHECKED = ("not checked", "skipped", "check was interrupted by user")
@@ -93,7 +106,11 @@ def _prepare(scope: Scope, workdir: Path) -> None:
     lines = ["[mutmut]", "source_paths =", *(f"    {p}" for p in PACKAGES)]
     lines += ["only_mutate =", f"    {scope.modules}"]
     lines += ["pytest_add_cli_args_test_selection =", *(f"    {t}" for t in scope.tests)]
+    lines += [f"    --deselect={t}" for t in scope.deselected]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
+    # Files outside the packages that tests read from the checkout's root (the example
+    # workflow, the docs): mutmut copies only the packages and the tests into its tree.
+    lines += ["also_copy =", *(f"    {p}" for p in ALSO_COPIED if (workdir / p).exists())]
     (workdir / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -181,6 +198,11 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown scope {unknown[0]!r}; the scopes are {', '.join(SCOPES)}")
     root = args.workdir or Path(tempfile.gettempdir()) / "everflow-mutation"
+    # Started in the background by a shell, this process (and so mutmut and the tests' own
+    # subprocesses) would ignore SIGINT: mutmut could not be stopped at --max-minutes, and the
+    # tests that interrupt a subprocess would fail. A handler here is reset to the default in
+    # every child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     code = 0
     for name in scopes:
         workdir = root / name.replace("/", "-")

@@ -114,6 +114,128 @@ def test_usage_errors_exit_2_before_serving(
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            ["proxy", "--port", "-1"],
+            "argument --port: must be a port number (0: any free one), not '-1'",
+        ),
+        (
+            ["proxy", "--port", "4.5"],
+            "argument --port: must be a port number (0: any free one), not '4.5'",
+        ),
+        (["proxy", "--rate", "0"], "argument --rate: must be a number > 0, not '0'"),
+        (["proxy", "--rate", "inf"], "argument --rate: must be a number > 0, not 'inf'"),
+        (["proxy", "--timeout", "nan"], "argument --timeout: must be a number > 0, not 'nan'"),
+        (
+            ["record", "--out", "x.json", "--pixel-id", "1,x"],
+            "pixel ids must be integers, not '1,x'",
+        ),
+        (
+            ["record", "--out", "x.json", "--pixel-id", "3,0"],
+            "pixel ids must be positive, not '3,0'",
+        ),
+        (
+            ["record", "--out", "x.json", "--pixel-id", " , "],
+            "pixel ids must be positive, not ' , '",
+        ),
+    ],
+)
+def test_an_option_out_of_range_is_a_usage_error_naming_it(
+    options: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(options)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(said)
+
+
+def test_the_smallest_port_and_rate_are_taken() -> None:
+    from mock_server.cli.command import build_parser
+
+    args = build_parser().parse_args(["proxy", "--port", "0", "--rate", "1e-9", "--timeout", "2"])
+    assert (args.port, args.rate, args.timeout) == (0, 1e-9, 2.0)
+    args = build_parser().parse_args(
+        ["record", "--out", "x", "--pixel-id", "1, 2", "--pixel-id", "3"]
+    )
+    assert args.pixel_id == [[1, 2], [3]]
+
+
+def test_the_documented_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_server.cli.command import build_parser
+
+    proxy = build_parser().parse_args(["proxy"])
+    assert (proxy.upstream, proxy.host, proxy.port, proxy.timeout, proxy.rate) == (
+        None,  # Everflow's (options.everflow)
+        "127.0.0.1",
+        4011,
+        30.0,
+        5.0,
+    )
+    assert (proxy.api_key_env, proxy.allow_writes, proxy.quiet, proxy.no_scrub) == (
+        "EVERFLOW_API_KEY",
+        False,
+        False,
+        False,
+    )
+    record = build_parser().parse_args(["record", "--out", "x.json"])
+    assert (record.max_time, record.pixel_id, record.api_key_env) == (
+        300.0,
+        None,
+        "EVERFLOW_API_KEY",
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (
+            "proxy",
+            [
+                "--upstream URL",
+                "--host HOST",
+                "--allow-remote-clients",
+                "--port PORT",
+                "--allow-writes",
+                "--record FILE",
+                "--report FILE.md",
+                "--junit FILE",
+                "--quiet",
+                "--api-key-env VAR",
+                "--rate PER_S",
+                "--timeout S",
+                "--no-scrub",
+                "--i-know-this-keeps-secrets",
+            ],
+        ),
+        (
+            "record",
+            [
+                "--base-url URL",
+                "--out FILE",
+                "--pixel-id ID",
+                "--max-time S",
+                "--api-key-env VAR",
+                "--rate PER_S",
+                "--timeout S",
+                "--no-scrub",
+                "--i-know-this-keeps-secrets",
+            ],
+        ),
+    ],
+)
+def test_every_option_is_named_as_the_docs_name_it_and_described(
+    command: str, options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    described = capsys.readouterr().out.partition("\noptions:\n")[2]
+    for option in options:  # the option, its value's name, then words (not the next option)
+        assert re.search(rf"^  {re.escape(option)}\s+[a-zA-Z]", described, re.MULTILINE), option
+    assert described.count("\n  --") == len(options)
+
+
 @pytest.mark.parametrize("option", ["--record", "--report", "--junit"])
 def test_an_output_in_a_missing_folder_is_refused_before_serving(
     option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -448,7 +570,12 @@ def test_a_host_beyond_loopback_is_refused_without_its_option(
         ("127.0.0.1", KEY, None),
         ("localhost", KEY, None),
         ("::1", KEY, None),
-        ("0.0.0.0", KEY, "the key in $EVERFLOW_API_KEY (the operator's) is added to every"),
+        (
+            "0.0.0.0",
+            KEY,
+            "the key in $EVERFLOW_API_KEY (the operator's) is added to every request that "
+            "carries none",
+        ),
         ("192.0.2.7", "", "no key is set ($EVERFLOW_API_KEY): each client's own key is passed on"),
     ],
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from mock_server import MockConfig, MockState
 from mock_server.app import MockApp
@@ -31,8 +32,11 @@ from mock_server.testing.spawn import free_port
 from openapi.httpx_validation import response_violations
 from openapi.remote.checks import shown_name
 from openapi.remote.failures import OutOfTime
+from openapi.violations import shape
 
 from .conftest import DRIFT_ID, KEY, leaks, planted_postbacks
+
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -65,6 +69,74 @@ def test_record_pages_through_every_postback(
     ]
     pages = [r for r in _admin(production) if r["operation"] == "listPartnerPostbacks"]
     assert [r["query"] for r in pages] == [{"page": str(n), "page_size": "2"} for n in (1, 2, 3)]
+
+
+def full_pages(httpserver: HTTPServer, total: int | None) -> None:
+    """An upstream whose every list page is full (2 postbacks, ids going on from page to
+    page), claiming ``total`` postbacks in all (``None``: not saying)."""
+
+    def page(request: Request) -> Response:
+        number = int(request.args["page"])
+        paging = {} if total is None else {"paging": {"page": number, "total_count": total}}
+        pixels = [{"network_pixel_id": 2 * number - 1}, {"network_pixel_id": 2 * number}]
+        return Response(json.dumps({"pixels": pixels, **paging}), 200, mimetype=JSON)
+
+    httpserver.expect_request("/v1/networks/pixels").respond_with_handler(page)
+
+
+def pages_read(httpserver: HTTPServer) -> list[str]:
+    return [request.args["page"] for request, _ in httpserver.log]
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("total", "pages"), [(4, ["1", "2"]), (3, ["1", "2"]), (5, ["1", "2", "3"])]
+)
+def test_paging_stops_once_the_total_count_is_read(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    total: int,
+    pages: list[str],
+) -> None:
+    monkeypatch.setattr(record_command, "PAGE_SIZE", 2)
+    full_pages(httpserver, total)
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out), "--rate", "1000"]
+    assert main(argv) == 0
+    assert pages_read(httpserver) == pages
+    assert len(json.loads(out.read_text())["postbacks"]) == 2 * len(pages)
+
+
+@pytest.mark.usefixtures("key_env")
+def test_paging_stops_at_max_pages_when_every_page_is_full(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_command, "PAGE_SIZE", 2)
+    monkeypatch.setattr(record_command, "MAX_PAGES", 3)
+    full_pages(httpserver, None)
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out), "--rate", "1000"]
+    assert main(argv) == 0
+    assert pages_read(httpserver) == ["1", "2", "3"]
+    assert [p["network_pixel_id"] for p in json.loads(out.read_text())["postbacks"]] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]
+
+
+def test_an_answer_keeps_the_postbacks_of_a_list_page_or_a_read_only() -> None:
+    recording = Recording()
+    recording.add_answer("/v1/networks/pixels/", {"pixels": [{"network_pixel_id": 4}]})
+    recording.add_answer("/v1/networks/pixels/7", {"network_pixel_id": 7})
+    recording.add_answer("/v1/networks/pixels/8", "network_pixel_id")  # no postback
+    recording.add_answer("/v1/networks/pixels/9", ["network_pixel_id"])
+    recording.add_answer("/v1/networks/pixels/10", {"error": "not found"})
+    assert [p["network_pixel_id"] for p in recording.postbacks()] == [4, 7]
 
 
 @pytest.mark.usefixtures("key_env")
@@ -185,6 +257,74 @@ def test_an_answer_other_than_200_writes_nothing(
     out = tmp_path / "x.json"
     assert record(production, out, "--pixel-id", "1,404404") == 2
     assert "404" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            Response('{"error": "no such pixel"}', 404, mimetype=JSON),
+            "GET /networks/pixels/7 answered 404: " + shape("no such pixel"),
+        ),
+        (
+            Response('{"result": "gone"}', 410, mimetype=JSON),
+            "GET /networks/pixels/7 answered 410: " + shape({"result": "gone"}),
+        ),
+        (
+            Response("<html>oops</html>", 200, mimetype="text/html"),
+            "GET /networks/pixels/7 answered 200: a body that is not JSON, 17 bytes",
+        ),
+    ],
+)
+def test_an_answer_that_cannot_be_recorded_is_named_by_its_shape(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    answer: Response,
+    said: str,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_response(answer)
+    out = tmp_path / "x.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    assert main([*argv, "--pixel-id", "7"]) == 2
+    assert capsys.readouterr().err == (f"everflow-mock: record: {said}; nothing was written\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_loopback_upstream_is_recorded_without_a_key(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVERFLOW_API_KEY", raising=False)
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json({"network_pixel_id": 7})
+    out = tmp_path / "x.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+    assert main([*argv, "--pixel-id", "7"]) == 0
+    (request, _) = httpserver.log[0]
+    assert request.headers["X-Eflow-Api-Key"] == record_command.LOOPBACK_KEY
+    assert [p["network_pixel_id"] for p in json.loads(out.read_text())["postbacks"]] == [7]
+
+
+@pytest.mark.usefixtures("key_env")
+def test_ctrl_c_while_reading_writes_nothing_and_says_so(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(request: Request) -> Response:
+        os.kill(os.getpid(), signal.SIGINT)  # the recorder runs in this process's main thread
+        time.sleep(1)  # the answer comes too late: the read is interrupted first
+        return Response('{"network_pixel_id": 7}', 200, mimetype=JSON)
+
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_handler(interrupted)
+    out = tmp_path / "x.json"
+    saved = signal.getsignal(signal.SIGTERM)
+    try:
+        argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]
+        code = main([*argv, "--pixel-id", "7"])
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+    assert code == record_command.EXIT_INTERRUPTED
+    assert capsys.readouterr().err == f"everflow-mock record: interrupted; {out} was not written\n"
     assert list(tmp_path.iterdir()) == []
 
 

@@ -181,12 +181,51 @@ def test_only_api_paths_are_passed_on(httpserver: HTTPServer) -> None:
 
 
 def test_the_admin_api_answers_loopback_only(proxy: Proxy) -> None:
+    # Host 127.0.0.1, which the guard against web pages lets through: the 403 is the admin
+    # API's own, for a client that is not on this machine.
     outside = httpx.Client(
         transport=httpx.WSGITransport(app=proxy.app, remote_addr="10.0.0.8"),
-        base_url="http://proxy",
+        base_url="http://127.0.0.1",
     )
     with outside:
-        assert outside.get("/__admin/requests").status_code == 403
+        for method in ("GET", "DELETE"):
+            refused = outside.request(method, "/__admin/requests")
+            assert refused.status_code == 403
+            assert refused.json() == {
+                "error": "the proxy's admin API answers loopback clients only"
+            }
+
+
+def test_the_admin_api_clears_the_journal_and_says_its_health(proxy: Proxy) -> None:
+    proxy.http.get(f"/v1/networks/pixels/{BYTE_EQUAL_ID}")
+    assert len(proxy.http.get("/__admin/requests").json()["requests"]) == 1
+    cleared = proxy.http.delete("/__admin/requests")
+    assert (cleared.status_code, cleared.json()) == (200, {"cleared": True})
+    assert proxy.http.get("/__admin/requests").json() == {"requests": []}
+    assert proxy.tally.requests == {"getPartnerPostback": 1}  # the run's counts stay
+    health = proxy.http.get("/__admin/health")
+    assert health.headers["Content-Type"] == "application/json"
+    assert (health.status_code, health.json()) == (
+        200,
+        {"status": "ok", "upstream": proxy.upstream.name},
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/__admin/requests"),
+        ("GET", "/__admin/reset"),
+        ("DELETE", "/__admin/health"),
+        ("GET", "/__admin"),
+    ],
+)
+def test_any_other_admin_request_is_a_404_naming_it(proxy: Proxy, method: str, path: str) -> None:
+    got = proxy.http.request(method, path, headers=JSON)
+    assert got.status_code == 404
+    assert got.headers["Content-Type"] == "application/json"  # the proxy's own answer
+    assert got.json() == {"error": f"no admin endpoint {method} {path}"}
+    assert proxy.tally.requests == {}  # answered by the proxy, never sent
 
 
 def test_the_key_appears_nowhere(proxy: Proxy, tmp_path: Path) -> None:
@@ -440,3 +479,10 @@ def test_an_offer_read_answering_another_offer_is_a_violation(httpserver: HTTPSe
         proxy.close()
     assert got.headers["X-Everflow-Violations"] == "1"
     assert proxy.tally.violations == {("getOffer", "offer_id"): 1}
+
+
+def test_a_dropped_header_s_long_name_is_cut_to_its_bound() -> None:
+    from mock_server.proxy.server import MAX_NAME
+
+    _, dropped = sendable([("X " * 200, "v")])
+    assert dropped == [("X " * 200)[:MAX_NAME] + "..."]

@@ -6,7 +6,7 @@ import pytest
 
 from mock_server.proxy import tally
 from mock_server.proxy.tally import Tally
-from openapi.remote.findings import Finding
+from openapi.remote.findings import Finding, Write
 
 
 def finding(check: str, severity: str = "error") -> Finding:
@@ -141,3 +141,27 @@ def test_drift_is_counted_by_operation_and_path_within_a_bound() -> None:
         add(t, "listPartnerPostbacks", new)
     assert len(t.drift) == tally.MAX_DRIFT + 1
     assert t.drift[("listPartnerPostbacks", tally.OTHER_DRIFT)] == 51
+
+
+def test_the_report_says_the_runs_mode_and_lists_its_writes() -> None:
+    t = Tally("https://up/v1", "writes")
+    add(t, "deletePartnerPostback")
+    write = Write("DELETE", "/v1/networks/pixels/1", 1, "200")
+    report = t.report([write])
+    assert (report.target, report.mode, report.writes) == ("https://up/v1", "writes", [write])
+    assert Tally("https://up/v1", "read-only").report().mode == "read-only"
+
+
+def test_a_path_of_max_text_characters_is_kept_whole() -> None:
+    t = Tally("u", "read-only")
+    whole = "/v1/" + "p" * (tally.MAX_TEXT - 4)
+    t.add(
+        method="GET",
+        path=whole,
+        query="",
+        operation="(no operation)",
+        status=404,
+        outcome="answered",
+        findings=[],
+    )
+    assert t.journal()[0]["path"] == whole

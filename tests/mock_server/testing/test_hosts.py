@@ -210,3 +210,15 @@ def test_a_base_url_with_a_trailing_dot_is_answered(
     assert asyncio.run(relative()) == 200
     assert len(everflow_mock.requests) == 2
     assert lookups == []
+
+
+def test_a_refusal_never_repeats_the_user_info_of_the_url() -> None:
+    from mock_server.testing.hosts import not_https, not_mocked
+
+    said = not_https("GET", "http://u:p@ss@api.eflow.team/v1/x")
+    assert said.startswith("everflow_mock: GET http://api.eflow.team/v1/x is not answered")
+    assert "p@ss" not in said
+    assert "u:" not in said
+    assert said.endswith("call https://api.eflow.team/v1/...")
+    assert "p@ss" not in not_mocked("GET", "https://u:p@ss@example.com/x")
+    assert "route(host='example.com')" in not_mocked("GET", "https://u:p@ss@example.com/x")

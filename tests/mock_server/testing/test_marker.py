@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fixtures import PostbackFactory
 from mock_server.core.config import MockConfig, RateLimit, key_kinds
 from mock_server.testing.marker import KEYWORDS, MarkerError, MarkerSettings, marker_settings
 
@@ -80,6 +84,11 @@ def test_the_wall_clock() -> None:
     assert settings(clock="now").config.clock == "now"
 
 
+def test_the_epoch_is_a_clock_and_strict_references_can_be_asked_for() -> None:
+    assert settings(clock=0).config.clock == 0
+    assert settings(references="strict").config.references == "strict"
+
+
 def test_one_key_as_a_string() -> None:
     assert settings(api_keys="only").config.api_keys == ("only",)
 
@@ -148,3 +157,39 @@ def test_a_bad_key_is_never_repeated_in_the_message() -> None:
     with pytest.raises(MarkerError) as error:
         settings(api_keys=["canary-secret", ""])
     assert "canary" not in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["", 3, None])
+def test_data_must_name_a_file(value: object) -> None:
+    with pytest.raises(MarkerError) as error:
+        settings(data=value)
+    assert str(error.value) == (
+        f"@pytest.mark.everflow: data must be the path of a data file, not {value!r}"
+    )
+
+
+def test_data_that_cannot_be_read_is_named_with_why(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    with pytest.raises(MarkerError) as error:
+        marker_settings([((), {"data": "missing.json"})], 0, tmp_path)
+    assert str(error.value) == (
+        f"@pytest.mark.everflow: data: {missing}: cannot read: No such file or directory"
+    )
+
+
+def test_a_data_file_changed_in_place_is_loaded_again(
+    tmp_path: Path, everflow_factory: PostbackFactory
+) -> None:
+    path = tmp_path / "data.json"
+    first = everflow_factory.build(11)
+    second = {**first, "network_pixel_id": 12}
+    path.write_text(json.dumps([first]))
+    loaded = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
+    assert loaded is not None
+    assert [p["network_pixel_id"] for p in loaded] == [11]
+    assert len(json.dumps([second])) == len(json.dumps([first]))
+    path.write_text(json.dumps([second]))  # the same size, a later time
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    again = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
+    assert again is not None
+    assert [p["network_pixel_id"] for p in again] == [12]

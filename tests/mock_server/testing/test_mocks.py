@@ -19,7 +19,7 @@ from fixtures import PostbackFactory
 from mock_server.core.callers import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing import Answer
-from mock_server.testing.handle import InvalidPostback
+from mock_server.testing.handle import SHOWN, InvalidPostback
 from mock_server.testing.mocks import EverflowMock, EverflowServer
 from mock_server.testing.pool import MockPool
 
@@ -435,6 +435,8 @@ def test_add_names_the_postback_not_a_record(
     message = str(raised.value)
     assert message.startswith("postback 1234 breaks the spec; it was not added:\n")
     assert "delay_ms" in message
+    # every problem of the postback, without the data file's "record N" heading
+    assert message.splitlines()[1:] == raised.value.problems[0].lines()[1:]
     assert "record 0" not in message
     good = everflow_factory.build(1235)
     with pytest.raises(ValueError, match="none was added") as many:
@@ -675,3 +677,98 @@ def test_a_queued_answer_with_headers_on_a_socket(everflow_server: EverflowServe
     everflow_server.queue("getPartnerPostback", Answer(429, headers={"Retry-After": 7}, json=body))
     limited = requests.get(f"{everflow_server.url}/networks/pixels/3", headers=KEY)
     assert (limited.status_code, limited.headers["Retry-After"], limited.json()) == (429, "7", body)
+
+
+@pytest.mark.parametrize("size", [SHOWN, SHOWN + 1])
+def test_assert_requested_repeats_a_body_up_to_its_bound(
+    everflow_mock: EverflowMock, size: int
+) -> None:
+    body = {"a": "x" * (size - len(repr({"a": ""})))}
+    shown = repr(body)
+    assert len(shown) == size
+    with pytest.raises(AssertionError) as failed:
+        everflow_mock.assert_requested("createPartnerPostback", json=body)
+    head = str(failed.value).splitlines()[0]
+    expected = shown if size <= SHOWN else shown[:SHOWN] + "..."
+    assert head.startswith(f"everflow_mock: expected createPartnerPostback with json={expected} ")
+
+
+def test_assert_requested_lists_each_request_s_query_body_and_outcome(
+    everflow_mock: EverflowMock,
+) -> None:
+    httpx.get(f"{BASE}/networks/pixels", params={"page": 2}, headers=KEY)
+    httpx.post(f"{BASE}/networks/pixels", content=b"not json", headers=KEY)
+    httpx.get(f"{BASE}/networks/elsewhere", headers=KEY)
+    with pytest.raises(AssertionError) as failure:
+        everflow_mock.assert_requested("deletePartnerPostback")
+    listed = str(failure.value).splitlines()[1:]
+    assert (
+        listed[0] == "  1. listPartnerPostbacks GET /v1/networks/pixels query={'page': '2'} -> 200"
+    )
+    assert listed[1].startswith("  2. createPartnerPostback POST /v1/networks/pixels body=")
+    assert "not json" in listed[1]
+    assert listed[2].startswith("  3. (no operation) GET /v1/networks/elsewhere -> 4")
+
+
+def test_a_repeated_query_parameter_is_matched_as_the_whole_list(
+    everflow_mock: EverflowMock,
+) -> None:
+    httpx.get(f"{BASE}/networks/pixels", params=[("page", "1"), ("page", "3")], headers=KEY)
+    with pytest.raises(AssertionError):
+        everflow_mock.assert_requested("listPartnerPostbacks", query={"page": [1, 2]})
+    with pytest.raises(AssertionError):
+        everflow_mock.assert_requested("listPartnerPostbacks", query={"page": 1})
+    assert everflow_mock.assert_requested("listPartnerPostbacks", query={"page": [1, 3]})
+
+
+def test_a_request_answered_by_a_queued_exception_is_journaled_whole(
+    everflow_mock: EverflowMock,
+) -> None:
+    everflow_mock.queue("createPartnerPostback", httpx.ReadError("boom"))
+    body = {"pixel_type": "cpc"}
+    with pytest.raises(httpx.ReadError):
+        httpx.post(
+            f"{BASE}/networks/pixels",
+            params={"page": "2", "q": "é"},
+            json=body,
+            headers={**KEY, "X-Custom-Thing": "v"},
+        )
+    (entry,) = everflow_mock.requests
+    assert (entry["method"], entry["path"], entry["query"]) == (
+        "POST",
+        "/v1/networks/pixels",
+        {"page": "2", "q": "é"},
+    )
+    assert entry["headers"]["X-Custom-Thing"] == "v"
+    # as a request on a socket is journaled: its headers, the body's own (type, length) aside
+    assert set(entry["headers"]) == {
+        "Host",
+        "Accept",
+        "Accept-Encoding",
+        "Connection",
+        "User-Agent",
+        "X-Eflow-Api-Key",
+        "X-Custom-Thing",
+    }
+    assert entry["headers"]["X-Eflow-Api-Key"] == "********"
+    assert entry["json"] == body
+    assert entry["status"] is None
+    with pytest.raises(AssertionError) as failure:
+        everflow_mock.assert_requested("getPartnerPostback")
+    assert str(failure.value).splitlines()[1].endswith("-> no answer (raised in the client)")
+
+
+def test_assert_requested_says_the_body_and_the_query_it_wanted(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(AssertionError) as both:
+        everflow_mock.assert_requested("listPartnerPostbacks", json={"a": 1}, query={"page": 2})
+    assert str(both.value).startswith(
+        "everflow_mock: expected listPartnerPostbacks with json={'a': 1} and query={'page': 2} "
+        "at least once, found 0"
+    )
+    with pytest.raises(AssertionError) as query:
+        everflow_mock.assert_requested("listPartnerPostbacks", query={"page": 2})
+    assert str(query.value).startswith(
+        "everflow_mock: expected listPartnerPostbacks with query={'page': 2} at least once"
+    )

@@ -151,3 +151,64 @@ def test_any_method_and_a_connector_of_its_own_are_answered(everflow_mock: Everf
     found, other = asyncio.run(call())
     assert found == 200
     assert other == everflow_mock.requests[1]["status"]  # the mock's answer, whatever it is
+
+
+async def post(**kwargs: Any) -> int:
+    async with (
+        aiohttp.ClientSession(headers=KEY) as session,
+        session.post(f"{BASE}/networks/pixels", **kwargs) as answer,
+    ):
+        return answer.status
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b'{"pixel_type": "cpc"}', id="bytes"),
+        pytest.param(bytearray(b'{"pixel_type": "cpc"}'), id="bytearray"),
+        pytest.param('{"pixel_type": "cpc"}', id="text"),
+    ],
+)
+def test_a_data_body_reaches_the_mock_as_sent(
+    everflow_mock: EverflowMock, data: bytes | bytearray | str
+) -> None:
+    asyncio.run(post(data=data, headers={"Content-Type": "application/json"}))
+    everflow_mock.assert_requested("createPartnerPostback", times=1, json={"pixel_type": "cpc"})
+
+
+def test_a_form_is_sent_urlencoded(everflow_mock: EverflowMock) -> None:
+    asyncio.run(post(data={"pixel_type": "cpc", "b": "x y"}))
+    (entry,) = everflow_mock.requests
+    assert entry["body"] == "pixel_type=cpc&b=x+y"
+    assert entry["json"] is None
+
+
+def test_a_body_it_cannot_read_is_a_type_error_naming_its_type(everflow_mock: EverflowMock) -> None:
+    with pytest.raises(TypeError) as refused:
+        asyncio.run(post(data=3.5))
+    assert str(refused.value) == "everflow_mock: cannot read an aiohttp body of type float"
+
+
+def test_plain_http_is_refused_naming_the_method_and_the_url(everflow_mock: EverflowMock) -> None:
+    async def call() -> None:
+        async with aiohttp.ClientSession(headers=KEY) as session:
+            await session.delete("http://api.eflow.team/v1/networks/pixels/3")
+
+    with pytest.raises(aiohttp.ClientConnectionError) as refused:
+        asyncio.run(call())
+    assert str(refused.value).startswith(
+        "everflow_mock: DELETE http://api.eflow.team/v1/networks/pixels/3 is not answered"
+    )
+
+
+def test_the_answer_carries_the_mock_s_headers_type_and_reason(everflow_mock: EverflowMock) -> None:
+    async def call() -> tuple[str, str | None, str, str]:
+        async with aiohttp.ClientSession(headers=KEY) as session, session.get(URL) as answer:
+            return (
+                answer.content_type,
+                answer.reason,
+                answer.headers["X-RateLimit-Limit"],
+                answer.headers["Content-Type"],
+            )
+
+    assert asyncio.run(call()) == ("application/json", "OK", "30", "application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -128,3 +129,54 @@ def test_a_session_that_never_imports_requests_loads_neither_it_nor_responses() 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_plain_http_is_refused_naming_the_method_and_the_request(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.delete("http://api.eflow.team/v1/networks/pixels/3", headers=KEY)
+    assert str(refused.value).startswith(
+        "everflow_mock: DELETE http://api.eflow.team/v1/networks/pixels/3 is not answered"
+    )
+    assert refused.value.request is not None
+    assert refused.value.request.method == "DELETE"
+
+
+class Reader:
+    """A file-like body that can only be read whole (not iterated by lines)."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def read(self) -> bytes:
+        return self.raw
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(lambda raw: Reader(raw), id="file"),
+        pytest.param(lambda raw: iter([raw[:5], raw[5:].decode()]), id="parts"),
+        pytest.param(lambda raw: raw.decode(), id="text"),
+    ],
+)
+def test_a_body_is_read_whatever_requests_was_given(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory, body: Any
+) -> None:
+    sent = everflow_factory.build_input(delivery_method="html", pixel_level="global")
+    raw = json.dumps(sent).encode()
+    headers = {**KEY, "Content-Type": "application/json"}
+    created = requests.post(f"{BASE}/networks/pixels", data=body(raw), headers=headers)
+    assert created.status_code == 200, created.text
+    everflow_mock.assert_requested("createPartnerPostback", times=1, json=sent)
+
+
+def test_a_body_it_cannot_read_is_a_type_error_naming_its_type() -> None:
+    from mock_server.testing.via_requests import _body
+
+    assert _body(None) == b""
+    assert _body(bytearray(b"ab")) == b"ab"
+    with pytest.raises(TypeError) as refused:
+        _body(3.5)
+    assert str(refused.value) == "everflow_mock: cannot read a requests body of type float"

@@ -302,3 +302,38 @@ def test_judge_answer_holds_an_offers_or_partners_id_to_the_path(
         path.rsplit("/", 1)[1],
     )
     assert (finding.target, finding.probe, finding.severity) == ("t", "p", "error")
+
+
+def test_judge_answer_s_findings_name_the_target_probe_and_id() -> None:
+    from openapi.remote.checks import documented_statuses
+
+    teapot = httpx.Response(418, text="short and stout", request=REQUEST)
+    found = judge_answer("https://up/v1", "#1 GET /v1/networks/pixels/5", teapot)
+    documented = ", ".join(map(str, sorted(documented_statuses(REQUEST))))
+    assert found[0] == Finding(
+        "https://up/v1", "#1 GET /v1/networks/pixels/5", 5, "status", "$", documented, "418"
+    )
+    assert len(found) > 1  # the body is judged too, and the status still comes first
+    drifted = {**PostbackFactory(seed=1).build(5, delivery_method="postback"), "brand_new": 1}
+    (warning,) = judge_answer("https://up/v1", "probe", answer(200, drifted))
+    assert (warning.target, warning.probe, warning.pixel_id, warning.check, warning.path) == (
+        "https://up/v1",
+        "probe",
+        5,
+        "undocumented_field",
+        "$.brand_new",
+    )
+
+
+def test_judge_record_reads_the_record_as_a_read_of_its_own_id() -> None:
+    from openapi.remote.checks import judge_record
+
+    record = PostbackFactory(seed=2).build(3, delivery_method="postback")
+    record["delay_ms"] = 400000
+    for base_url in ("https://api.eflow.team/v1", "https://api.eflow.team/v1/"):
+        (finding,) = judge_record("t", "record 0", record, base_url)
+        assert (finding.target, finding.probe, finding.check) == (
+            "t",
+            "record 0",
+            "$.delay_ms:maximum",
+        )

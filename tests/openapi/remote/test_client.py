@@ -537,3 +537,37 @@ def test_an_encoded_body_is_sent_as_it_is() -> None:
     (sent,) = recorder.requests
     assert sent.content == body
     assert sent.headers["Content-Type"] == "application/json"
+
+
+def test_a_retry_after_of_the_cap_itself_is_waited_for() -> None:
+    recorder, sleeps = Recorder([429, 200], {"Retry-After": str(int(RETRY_AFTER_CAP))}), []
+    client_for(recorder, sleeps, rate=0, backoff=0.01).get("/networks/pixels/1")
+    assert sleeps == [float(RETRY_AFTER_CAP)]
+
+
+def test_a_refused_retry_says_why_and_that_nothing_more_is_sent() -> None:
+    recorder, sleeps = Recorder([429], {"Retry-After": "60"}), []
+    with pytest.raises(RetryRefused) as refused:
+        client_for(recorder, sleeps, rate=0).get("/networks/pixels/1")
+    assert str(refused.value).endswith(
+        "answered 429 with Retry-After 60 s, longer than the 10 s the suite waits; not "
+        "retried, no further requests sent"
+    )
+
+
+def test_a_retry_after_of_exactly_the_time_left_is_refused_as_such() -> None:
+    fake = FakeTime()
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0,
+        max_time=4,
+        transport=httpx.MockTransport(Recorder([503], {"Retry-After": "4"})),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    with pytest.raises(RetryRefused) as refused:
+        client.get("/networks/pixels/1")
+    assert str(refused.value).endswith(
+        "answered 503 with Retry-After 4 s, more than the 4.0 s left of --max-time 4 s; not retried"
+    )

@@ -251,3 +251,23 @@ def test_masking_costs_the_same_however_many_secrets_there_are() -> None:
 
     timed(many)
     assert timed(many) < 3 * timed(one) + 0.05
+
+
+def test_a_secret_holding_a_shorter_one_is_masked_whole() -> None:
+    from openapi.remote.masking import MASK, Secrets, redact
+
+    held = Secrets(["abcdefgh", "abcdefghijklmnop"])
+    assert redact("xx abcdefghijklmnop yy", held) == f"xx {MASK} yy"
+    assert redact("xx abcdefgh yy", held) == f"xx {MASK} yy"
+
+
+def test_a_secret_is_held_whatever_its_length() -> None:
+    from openapi.remote.masking import MIN_PIECE, Secrets
+
+    short, exact, long = "abc", "k" * MIN_PIECE, "m" * (MIN_PIECE + 5)
+    held = Secrets([short, exact, long])
+    assert short in held
+    assert exact in held
+    assert long in held
+    assert "zzz" not in held
+    assert "" not in held

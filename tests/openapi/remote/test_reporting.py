@@ -182,3 +182,49 @@ def test_reports_are_written_whole_and_never_over_a_fifo(
     with pytest.raises(NotRegularFile, match="an empty name"):
         write_reports(report, [], junit_path="", markdown_path=None)
     assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+def test_an_interrupted_run_ends_with_one_finding_saying_so() -> None:
+    from openapi.remote.findings import Finding, Report, interrupted
+
+    report = Report("https://up/v1")
+    raised = interrupted(report)
+    assert raised.report is report
+    assert report.findings == [
+        Finding("https://up/v1", "run", None, "interrupted", "$", "a finished run", "interrupted")
+    ]
+
+
+def test_the_markdown_report_of_a_strict_writing_run_and_of_a_clean_read_only_one() -> None:
+    from openapi.remote.findings import Finding, Report
+    from openapi.remote.reporting import markdown
+
+    finding = Finding("https://up/v1", "#1 GET /v1/x", None, "status", "$", "200", "a|b")
+    strict = Report(
+        "https://up/v1", probes=["#1", "#2"], findings=[finding], strict=True, mode="writes"
+    )
+    assert markdown(strict, []).splitlines() == [
+        "# Everflow contract: failed",
+        "",
+        "Target: `https://up/v1`; 2 requests; writes allowed (--allow-writes); "
+        "strict mode (warnings fail)",
+        "",
+        "| severity | probe | pixel | check | path | expected | actual |",
+        "|---|---|---:|---|---|---|---|",
+        "| error | #1 GET /v1/x |  | status | `$` | 200 | a\\|b |",
+        "",
+        "## Writes",
+        "",
+        "None.",
+    ]
+    assert markdown(Report("https://up/v1", probes=["#1"]), []).splitlines() == [
+        "# Everflow contract: passed",
+        "",
+        "Target: `https://up/v1`; 1 request; read-only",
+        "",
+        "No findings: every answer kept the contract.",
+        "",
+        "## Writes",
+        "",
+        "None: the run was read-only.",
+    ]

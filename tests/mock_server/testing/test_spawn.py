@@ -1,0 +1,85 @@
+"""``spawn_serve``: ``everflow-mock serve`` in a child process, ready when it returns, its
+output read as it comes and kept; ``_Drain``, the reader, on streams of its own."""
+
+from __future__ import annotations
+
+import io
+import signal
+import socket
+import time
+
+import httpx
+import pytest
+
+from mock_server.testing import spawn
+from mock_server.testing.spawn import ServeFailed, _Drain, free_port, spawn_serve
+
+
+def test_free_port_is_a_port_this_machine_can_listen_on() -> None:
+    port = free_port()
+    assert 0 < port < 65536
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def test_a_drain_keeps_the_last_lines_of_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spawn, "KEPT_LINES", 2)
+    drain = _Drain(io.StringIO("one\ntwo\nthree\n"))
+    drain.join(5)
+    assert drain.text() == "two\nthree\n"
+    assert drain.wait_for(lambda text: "three" in text, timeout=5) == "two\nthree\n"
+
+
+def test_waiting_for_text_a_finished_stream_never_held_fails_at_once() -> None:
+    drain = _Drain(io.StringIO("ready\n"))
+    drain.join(5)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError) as waited:
+        drain.wait_for(lambda text: "never" in text, timeout=30)
+    assert time.monotonic() - started < 5  # the stream ended: no use waiting 30 s
+    assert str(waited.value) == "not seen in 30 s; output so far:\nready\n"
+
+
+@pytest.mark.slow
+def test_spawn_serve_answers_once_it_returns_and_keeps_what_it_printed() -> None:
+    port = free_port()
+    with spawn_serve("--api-key", "good", port=port) as spawned:
+        assert spawned.root == f"http://127.0.0.1:{port}"
+        assert spawned.url == f"http://127.0.0.1:{port}/v1"
+        answer = httpx.get(spawned.url + "/networks/pixels/1", headers={"X-Eflow-Api-Key": "good"})
+        assert answer.status_code == 200
+        line = spawned.wait_for_output("GET /v1/networks/pixels/1 200")
+        assert "GET /v1/networks/pixels/1 200" in spawned.output()
+        assert line == spawned.output()
+        with pytest.raises(TimeoutError, match=r"not seen in 0.2 s; output so far:\n"):
+            spawned.wait_for_output("never printed", timeout=0.2)
+        code, out, err = spawned.stop()
+        assert spawned.process.poll() is not None
+    assert code == 0, err
+    assert "GET /v1/networks/pixels/1 200" in out
+    assert spawned.stop() == (code, out, err)  # stopped already: the same answer
+
+
+@pytest.mark.slow
+def test_spawn_serve_stops_the_server_it_leaves() -> None:
+    with spawn_serve() as spawned:
+        pass
+    assert spawned.process.poll() is not None
+
+
+@pytest.mark.slow
+def test_a_server_that_cannot_start_fails_naming_its_exit_and_what_it_said() -> None:
+    with pytest.raises(ServeFailed) as failed, spawn_serve("--data", "/nonexistent/data.json"):
+        pass
+    assert str(failed.value).startswith(
+        "everflow-mock serve exited with 2 or did not answer in 60 s\n"
+    )
+    assert "/nonexistent/data.json" in str(failed.value)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_it_too() -> None:
+    with spawn_serve() as spawned:
+        code, _, err = spawned.stop(signal.SIGTERM)
+    assert spawned.process.poll() is not None
+    assert code == 0, err

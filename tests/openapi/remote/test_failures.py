@@ -1,0 +1,25 @@
+"""What the client says of a failure: the server's quoted text left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from openapi.remote.failures import unquoted
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("no quotes here", "no quotes here"),
+        (
+            "illegal status line: bytearray(b'HTTP/1.1 200 sekret')",
+            "illegal status line: bytearray(b (what it quoted left out)",
+        ),
+        ("bad header \"x\": 'y'", "bad header (what it quoted left out)"),
+        ("it said 'a' then \"b\"", "it said (what it quoted left out)"),
+        ("\"at the start\" and 'later'", " (what it quoted left out)"),
+        ("'at the start'", " (what it quoted left out)"),
+    ],
+)
+def test_a_message_is_cut_before_the_first_thing_it_quotes(message: str, said: str) -> None:
+    assert unquoted(message) == said
