@@ -43,7 +43,7 @@ schema.app = APP
 # so a request is not invalid for carrying them (Schemathesis assumes it is by default).
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    max_examples=120,
+    max_examples=80,
     allow_extra_parameters=False,
 )
 

@@ -507,7 +507,7 @@ def test_no_planted_secret_is_in_the_recording_or_its_report(
 
 
 @pytest.mark.slow
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(case=planted())
 def test_no_planted_secret_is_in_the_recording_or_its_report_at_length(
     case: tuple[list[str], list[dict[str, Any]]],
