@@ -145,9 +145,14 @@ def table_texts(driver: WebDriver, selector: str) -> list[list[str]]:
 
 
 def wait_for(driver: WebDriver, check: Callable[[WebDriver], Any], timeout: float = 10) -> Any:
+    """``check``'s first truthy answer; a check that read an element the page's poll
+    replaced meanwhile (Selenium's stale element) is asked again, not failed."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.wait import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(check)
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(check)
 
 
 def shoot(driver: WebDriver, name: str) -> None:
