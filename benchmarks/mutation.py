@@ -47,8 +47,8 @@ from there (the mutated scope and the rest alike), never the checkout's copy."""
 
 @dataclass(frozen=True)
 class Scope:
-    modules: str
-    """A glob of the files to mutate, relative to the checkout."""
+    modules: tuple[str, ...]
+    """Globs of the files to mutate, relative to the checkout."""
     tests: tuple[str, ...]
     """The tests that exercise those modules: what mutmut runs against each mutant."""
     deselected: tuple[str, ...] = ()
@@ -58,7 +58,7 @@ class Scope:
 
 SCOPES = {
     "openapi/remote": Scope(
-        "openapi/remote/*.py",
+        ("openapi/remote/*.py",),
         # The checks and reports are exercised through the contract suite and its CLI.
         ("tests/openapi/remote", "tests/contract_tests"),
         (
@@ -66,15 +66,28 @@ SCOPES = {
         ),
     ),
     "mock_server/firing": Scope(
-        "mock_server/firing/*.py",
+        ("mock_server/firing/*.py",),
         (
             "tests/mock_server/firing",
             "tests/mock_server/cli/test_fire.py",
             "tests/mock_server/testing/test_pytest_firing.py",
         ),
     ),
-    "mock_server/proxy": Scope("mock_server/proxy/*.py", ("tests/mock_server/proxy",)),
-    "mock_server/testing": Scope("mock_server/testing/*.py", ("tests/mock_server/testing",)),
+    # The proxy with its two commands (their options and runs live in cli/ with the others).
+    "mock_server/proxy": Scope(
+        (
+            "mock_server/proxy/*.py",
+            "mock_server/cli/proxy.py",
+            "mock_server/cli/record.py",
+            "mock_server/cli/upstream.py",
+        ),
+        (
+            "tests/mock_server/proxy",
+            "tests/mock_server/cli/test_proxy.py",
+            "tests/mock_server/cli/test_upstream.py",
+        ),
+    ),
+    "mock_server/testing": Scope(("mock_server/testing/*.py",), ("tests/mock_server/testing",)),
 }
 
 ALSO_COPIED = (".github", "docs", "examples", "mkdocs.yml", "README.md")
@@ -104,7 +117,7 @@ def _prepare(scope: Scope, workdir: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
     lines = ["[mutmut]", "source_paths =", *(f"    {p}" for p in PACKAGES)]
-    lines += ["only_mutate =", f"    {scope.modules}"]
+    lines += ["only_mutate =", *(f"    {m}" for m in scope.modules)]
     lines += ["pytest_add_cli_args_test_selection =", *(f"    {t}" for t in scope.tests)]
     lines += [f"    --deselect={t}" for t in scope.deselected]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]

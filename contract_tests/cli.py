@@ -20,10 +20,11 @@ from contract_tests.defaults import (
     READ_REQUESTS_BEYOND_IDS,
     WRITE_REQUESTS,
 )
-from contract_tests.options import PROG, UsageError, build_parser, missing_key, pixel_ids
+from contract_tests.options import PROG, UsageError, build_parser, missing_key
 from openapi.remote.defaults import (
     KEY_ENV,
 )
+from openapi.remote.values import pixel_ids
 
 if TYPE_CHECKING:
     from openapi.remote.findings import Report

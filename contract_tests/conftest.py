@@ -56,7 +56,7 @@ def _pixel_ids(config: pytest.Config) -> list[int]:
     or ``EVERFLOW_PIXEL_IDS``."""
     import argparse
 
-    from contract_tests.options import pixel_ids
+    from openapi.remote.values import pixel_ids
 
     given: list[str] = config.getoption("--everflow-pixel-id")
     name, values = ("--everflow-pixel-id", given) if given else (PIXEL_IDS_ENV, [])

@@ -4,10 +4,9 @@ with bounds). Standard library and the light defaults modules only, so ``--help`
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 from contract_tests.defaults import (
     DEFAULT_MISSING_ID,
@@ -21,11 +20,10 @@ from openapi.remote.defaults import (
     DEFAULT_TIMEOUT,
     KEY_ENV,
 )
+from openapi.remote.values import number, pixel_ids, positive
 
 PROG = "everflow-contract"
 DISTRIBUTION = "everflow-postback-kit"
-
-Number = TypeVar("Number", int, float)
 
 
 class UsageError(Exception):
@@ -47,40 +45,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def pixel_ids(text: str) -> list[int]:
-    """``12``, ``12,34`` or ``12 34`` as pixel ids (positive integers); an argparse type, and
-    how ``--everflow-pixel-id`` reads its value too."""
-    try:
-        ids = [int(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"pixel ids must be integers, not {text!r}") from None
-    if any(i < 1 for i in ids):
-        raise argparse.ArgumentTypeError(f"pixel ids must be positive, not {text!r}")
-    return ids
-
-
-def _number(
-    kind: Callable[[str], Number], minimum: Number, inclusive: bool
-) -> Callable[[str], Number]:
-    """An argparse type: a finite number above (or from) ``minimum``."""
-    bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
-
-    def parse(text: str) -> Number:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number {bound}, not {text!r}") from None
-        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
-            raise argparse.ArgumentTypeError(f"must be a number {bound}, not {text!r}")
-        return value
-
-    return parse
-
-
-_positive = _number(float, 0.0, inclusive=False)
-_non_negative = _number(float, 0.0, inclusive=True)
-_count = _number(int, 0, inclusive=True)
-_id = _number(int, 1, inclusive=True)
+_non_negative = number(float, 0.0, inclusive=True)
+_count = number(int, 0, inclusive=True)
+_id = number(int, 1, inclusive=True)
 
 
 def _version() -> str:
@@ -156,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rate",
-        type=_positive,
+        type=positive,
         default=DEFAULT_RATE,
         metavar="PER_S",
         help="requests per second, > 0 (default: %(default)g)",
@@ -177,14 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--timeout",
-        type=_positive,
+        type=positive,
         default=DEFAULT_TIMEOUT,
         metavar="S",
         help="seconds one request may take, connect to last byte (default: %(default)g)",
     )
     parser.add_argument(
         "--max-time",
-        type=_positive,
+        type=positive,
         default=DEFAULT_MAX_TIME,
         metavar="S",
         help="seconds the whole run may take, retries and waits included (default: %(default)g)",

@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if pixel_ids:
         import argparse
 
-        from contract_tests.options import pixel_ids as parse_pixel_ids
+        from openapi.remote.values import pixel_ids as parse_pixel_ids
 
         for value in pixel_ids:
             try:

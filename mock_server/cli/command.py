@@ -1,4 +1,5 @@
-"""The ``everflow-mock`` command: generate postbacks, list the catalogue, serve the mock.
+"""The ``everflow-mock`` command: generate postbacks, list the catalogue, serve the mock,
+fire a conversion, proxy the real API and record it.
 
 Only the standard library and two light modules of this package are imported at load, so
 ``--help`` and ``--version`` answer at once; each subcommand imports what it needs (Faker,
@@ -14,8 +15,11 @@ from typing import Any
 
 from mock_server.cli.fire import ADMIN_TOKEN_ENV, add_fire_arguments, run_fire
 from mock_server.cli.generate import DELIVERY_METHODS, run_generate, run_list
+from mock_server.cli.proxy import add_proxy_arguments, run_proxy
+from mock_server.cli.record import add_record_arguments, run_record
 from mock_server.cli.serve import add_serve_arguments, run_serve
 from mock_server.cli.values import integer, positive
+from openapi.remote.defaults import KEY_ENV
 
 DISTRIBUTION = "everflow-postback-kit"
 
@@ -118,9 +122,31 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(serve)
     serve.set_defaults(handler=run_serve)
 
-    from mock_server.proxy.command import add_commands  # argparse only until one runs
+    proxy = commands.add_parser(
+        "proxy",
+        help="forward to the real API and judge every answer by the spec",
+        description="Forward API requests to the upstream, answer with its answers unchanged "
+        "plus X-Everflow-Violations, journal and log every violation, and print a summary "
+        "on Ctrl-C or SIGTERM. Read-only unless --allow-writes. The caller's "
+        f"X-Eflow-Api-Key is passed on, or ${KEY_ENV} added. Exit 1 when an answer broke "
+        "the spec or a request got no usable answer (502, 504).",
+        formatter_class=_HelpFormatter,
+    )
+    add_proxy_arguments(proxy)
+    proxy.set_defaults(handler=run_proxy)
 
-    add_commands(commands, _HelpFormatter)
+    record = commands.add_parser(
+        "record",
+        help="record production's postbacks, and the offers and partners they name, as a "
+        "scrubbed data file for serve --data",
+        description="Read postbacks (the ids given, or every one the key can list, paged), "
+        "then the offers and partners they name, and write them as a data file that "
+        "serve --data loads, scrubbed of secrets and "
+        "personal data, with a report next to it (FILE.scrub.json). Read-only.",
+        formatter_class=_HelpFormatter,
+    )
+    add_record_arguments(record)
+    record.set_defaults(handler=run_record)
     return parser
 
 

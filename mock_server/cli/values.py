@@ -45,6 +45,19 @@ def port(text: str) -> int:
     return value
 
 
+def port_or_any(text: str) -> int:
+    """A port to bind, or 0 for any free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"must be a port number (0: any free one), not {text[:40]!r}"
+        )
+    return value
+
+
 def seconds(text: str) -> float:
     try:
         value = float(text)

@@ -21,7 +21,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from mock_server.cli.command import main
-from mock_server.proxy.options import check_host
+from mock_server.cli.upstream import check_host
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
 
@@ -124,6 +124,10 @@ def test_usage_errors_exit_2_before_serving(
         (
             ["proxy", "--port", "4.5"],
             "argument --port: must be a port number (0: any free one), not '4.5'",
+        ),
+        (
+            ["proxy", "--port", "65536"],
+            "argument --port: must be a port number (0: any free one), not '65536'",
         ),
         (["proxy", "--rate", "0"], "argument --rate: must be a number > 0, not '0'"),
         (["proxy", "--rate", "inf"], "argument --rate: must be a number > 0, not 'inf'"),
@@ -768,7 +772,7 @@ def test_a_run_where_no_answer_was_usable_exits_1_and_says_so(httpserver: HTTPSe
 def test_a_signal_between_the_stop_and_the_writing_still_stops_the_recording(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mock_server.proxy import proxy_command
+    from mock_server.cli import proxy as proxy_command
     from mock_server.proxy.record import Recording
 
     recording = Recording()

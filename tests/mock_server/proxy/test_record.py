@@ -22,9 +22,9 @@ from werkzeug import Request, Response
 
 from mock_server import MockConfig, MockState
 from mock_server.app import MockApp
+from mock_server.cli import record as record_command
 from mock_server.cli.command import main
 from mock_server.data.datafile import DataFileError, load_data_file
-from mock_server.proxy import record_command
 from mock_server.proxy.record import Recording, report_path
 from mock_server.proxy.scrub import Deadline
 from mock_server.testing.local_server import LocalServer

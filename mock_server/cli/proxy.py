@@ -1,8 +1,8 @@
 """``everflow-mock proxy``: serve the validating proxy on waitress until Ctrl-C or SIGTERM,
 then write the summary, the reports and the recording.
 
-Light at import (the parser names ``run_proxy``): the server, httpx and the spec load when
-it runs.
+Light at import (the parser adds its options and names ``run_proxy``): the server, httpx
+and the spec load when it runs.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import signal
 import sys
 from typing import Any
 
-from mock_server.proxy.options import (
+from mock_server.cli.upstream import (
     EXIT_INTERRUPTED,
     PROG,
+    REMOTE_CLIENTS,
+    UPSTREAM_HELP,
     Refused,
+    add_upstream_arguments,
     api_key,
     check_host,
     check_outputs,
@@ -23,6 +26,32 @@ from mock_server.proxy.options import (
     everflow,
     fail,
 )
+from mock_server.cli.values import port_or_any
+
+
+def add_proxy_arguments(proxy: argparse.ArgumentParser) -> None:
+    """``everflow-mock proxy``'s options."""
+    proxy.add_argument("--upstream", metavar="URL", help=UPSTREAM_HELP)
+    proxy.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=f"address to bind; one beyond loopback only with {REMOTE_CLIENTS}",
+    )
+    proxy.add_argument(
+        REMOTE_CLIENTS,
+        action="store_true",
+        help="let --host be an address other machines reach: every client that can reach "
+        "it is then answered with the proxy's key added",
+    )
+    proxy.add_argument("--port", type=port_or_any, default=4011, help="port to bind")
+    proxy.add_argument("--allow-writes", action="store_true", help="pass writes on too")
+    proxy.add_argument(
+        "--record", metavar="FILE", help="record the postbacks, offers and partners read, on exit"
+    )
+    proxy.add_argument("--report", metavar="FILE.md", help="write a Markdown report on exit")
+    proxy.add_argument("--junit", metavar="FILE", help="write JUnit XML on exit")
+    proxy.add_argument("--quiet", action="store_true", help="no access lines")
+    add_upstream_arguments(proxy)
 
 
 def run_proxy(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from mock_server.proxy.options import Refused, api_key, everflow
+from mock_server.cli.upstream import Refused, api_key, everflow
 
 
 def test_the_default_upstream_is_everflow_s_default_region() -> None:

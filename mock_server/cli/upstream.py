@@ -1,6 +1,7 @@
-"""What ``everflow-mock proxy`` and ``record`` share: refusals, the key, the upstream.
+"""What ``everflow-mock proxy`` and ``record`` share: their common options, refusals, the
+key, the upstream.
 
-Standard library only: the parser imports this.
+Standard library and the light ``openapi.remote`` defaults only: the parser imports this.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ import argparse
 import os
 import sys
 
+from openapi.remote.defaults import DEFAULT_RATE, DEFAULT_TIMEOUT, KEY_ENV
+from openapi.remote.values import positive
+
 PROG = "everflow-mock"
 EXIT_INTERRUPTED = 130
 NO_SCRUB_ACK = "--i-know-this-keeps-secrets"
@@ -16,6 +20,34 @@ REMOTE_CLIENTS = "--allow-remote-clients"
 """The option that lets the proxy listen beyond loopback."""
 RECORDING_OPTIONS = ("--out", "--record")
 """Options naming a recording, whose report is written next to it."""
+UPSTREAM_HELP = "the API base URL (default: Everflow's, the spec's first server)"
+
+
+def add_upstream_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options ``proxy`` and ``record`` share: the key's variable, the rate, the timeout,
+    and ``--no-scrub`` with its confirmation."""
+    parser.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        default=KEY_ENV,
+        help="environment variable holding the API key (never printed, logged or recorded)",
+    )
+    parser.add_argument(
+        "--rate", type=positive, default=DEFAULT_RATE, metavar="PER_S", help="requests a second"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help="seconds one upstream request may take, connect to last byte",
+    )
+    parser.add_argument(
+        "--no-scrub",
+        action="store_true",
+        help=f"record production's values as they are; only with {NO_SCRUB_ACK}",
+    )
+    parser.add_argument(NO_SCRUB_ACK, action="store_true", help="confirm --no-scrub")
 
 
 class Refused(Exception):

@@ -2,7 +2,8 @@
 through the safe client, then the offers and affiliates (partners) they name, and write
 them as a scrubbed recording.
 
-Light at import (the parser names ``run_record``): httpx and the spec load when it runs.
+Light at import (the parser adds its options and names ``run_record``): httpx and the spec
+load when it runs.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ import sys
 import time
 from typing import Any
 
-from mock_server.proxy.options import (
+from mock_server.cli.upstream import (
     EXIT_INTERRUPTED,
     PROG,
+    UPSTREAM_HELP,
     Refused,
+    add_upstream_arguments,
     api_key,
     check_outputs,
     check_scrub,
     everflow,
     fail,
 )
+from openapi.remote.defaults import DEFAULT_MAX_TIME
+from openapi.remote.values import pixel_ids, positive
 
 PAGE_SIZE = 200
 """Postbacks a recording asks for per list page (Everflow allows up to 2,000)."""
@@ -32,6 +37,27 @@ OFFER_RELATIONSHIPS = ("advertiser", "payout_revenue")
 ``network_offer_payout_revenue_id`` names."""
 LOOPBACK_KEY = "local-record-5b1e0c7a"
 """Sent to a loopback upstream when no key is set (a mock wants one); not a secret."""
+
+
+def add_record_arguments(record: argparse.ArgumentParser) -> None:
+    """``everflow-mock record``'s options."""
+    record.add_argument("--base-url", metavar="URL", help=UPSTREAM_HELP)
+    record.add_argument("--out", required=True, metavar="FILE", help="the data file to write")
+    record.add_argument(
+        "--pixel-id",
+        type=pixel_ids,
+        action="append",
+        metavar="ID",
+        help="record this postback; repeatable, or 12,34 (default: every one listed)",
+    )
+    record.add_argument(
+        "--max-time",
+        type=positive,
+        default=DEFAULT_MAX_TIME,
+        metavar="S",
+        help="seconds the whole recording may take",
+    )
+    add_upstream_arguments(record)
 
 
 def run_record(args: argparse.Namespace) -> int:

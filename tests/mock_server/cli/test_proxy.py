@@ -18,11 +18,11 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
+from mock_server.cli import proxy as proxy_command
 from mock_server.cli.command import main
+from mock_server.cli.upstream import EXIT_INTERRUPTED
 from mock_server.http.wsgi import STOPPING
-from mock_server.proxy import proxy_command
 from mock_server.proxy.forward import Upstream
-from mock_server.proxy.options import EXIT_INTERRUPTED
 from mock_server.proxy.record import Recording, report_path
 from mock_server.proxy.tally import Tally
 from mock_server.testing.local_server import LocalServer
@@ -30,7 +30,7 @@ from mock_server.testing.spawn import free_port
 from openapi.remote.findings import Finding
 from openapi.remote.masking import MASK
 
-from .conftest import DRIFT_ID, KEY, PLANTED, leaks, planted_postbacks
+from ..proxy.conftest import DRIFT_ID, KEY, PLANTED, leaks, planted_postbacks
 
 TARGET = f"https://up.example/v1/{KEY}"
 """The upstream as the tally names it, holding the key: the summary must mask it."""
