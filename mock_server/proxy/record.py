@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -330,8 +330,3 @@ def _writable(value: Any) -> Any:
 
 def _dumps(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def drift_ids(report: Mapping[str, Any]) -> list[int]:
-    """The ids a recording's report marks as breaking the spec."""
-    return [entry["network_pixel_id"] for entry in report.get("drift", ())]
