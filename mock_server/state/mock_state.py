@@ -126,11 +126,11 @@ class MockState:
 
         return PostbackFactory(self.config.seed)
 
-    @property
+    @functools.cached_property
     def relationships(self) -> WorldRelationships:
         """Where a write's server-filled fields come from: the world's offer and partner
         where it has them, else the factory's stand-ins (``references="loose"``)."""
-        return WorldRelationships(self.world, self.factory)
+        return WorldRelationships(self)
 
     def _generate(self, seed: int, pixel_id: int) -> bytes:
         """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""
@@ -149,25 +149,29 @@ def _entity_id(entity: dict[str, Any], key: str) -> int:
 
 
 class WorldRelationships:
-    """A postback's ``relationship`` from the world first, the factory for the rest."""
+    """A postback's ``relationship`` from the world; the factory's stand-ins only for ids
+    the world lacks (``references="loose"``)."""
 
-    def __init__(self, world: World, factory: PostbackFactory) -> None:
-        self.world = world
-        self.factory = factory
+    def __init__(self, state: MockState) -> None:
+        self.state = state
 
-    @property
+    @functools.cached_property
     def network_id(self) -> int:
         """The network every postback of the mock belongs to."""
-        return self.factory.network_id
+        return self.state.factory.network_id
 
     def relationship(
         self, network_offer_id: int, network_affiliate_id: int, pixel_level: str
     ) -> dict[str, Any]:
-        """As ``PostbackFactory.relationship``, with the world's objects where it has them."""
-        related = self.factory.relationship(network_offer_id, network_affiliate_id, pixel_level)
-        if "offer" in related:
-            related["offer"] = self.world.related_offer(network_offer_id) or related["offer"]
-        if "affiliate" in related:
-            found = self.world.related_affiliate(network_affiliate_id)
-            related["affiliate"] = found or related["affiliate"]
+        """As ``PostbackFactory.relationship`` chooses its entities by level, with the
+        world's objects: a write naming what the world has never asks the factory."""
+        world = self.state.world  # the world of now: ``reset`` replaces it
+        related: dict[str, Any] = {}
+        if pixel_level != "global":
+            related["offer"] = world.related_offer(network_offer_id)
+        if pixel_level != "global_offer":
+            related["affiliate"] = world.related_affiliate(network_affiliate_id)
+        if None in related.values():
+            made = self.state.factory.relationship(network_offer_id, network_affiliate_id, pixel_level)
+            related = {kind: found or made[kind] for kind, found in related.items()}
         return related
