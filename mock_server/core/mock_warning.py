@@ -43,6 +43,24 @@ def _known_paths(schema_name: str) -> dict[str, tuple[str, ...]]:
     return {name: tuple(paths) for name, paths in found.items()}
 
 
+_PROPERTIES: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+"""Each schema of the spec met so far (kept, so that its id stays its own) with its
+properties, resolved once: the spec does not change while the mock runs."""
+
+
+def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The properties a value valid by ``schema`` may have, with their schemas."""
+    known = _PROPERTIES.get(id(schema))
+    if known is None:
+        known = _PROPERTIES[id(schema)] = (schema, resolved(schema).get("properties", {}))
+    return known[1]
+
+
+@functools.cache
+def _root(schema_name: str) -> Mapping[str, Any]:
+    return {"$ref": f"#/components/schemas/{schema_name}"}
+
+
 def unknown_fields(body: Any, schema_name: str) -> list[str]:
     """A note for every object key of ``body`` (valid by ``schema_name``) that the schema
     does not name, with where it belongs or what it may be a misspelling of."""
@@ -52,7 +70,7 @@ def unknown_fields(body: Any, schema_name: str) -> list[str]:
     def walk(value: Any, schema: Mapping[str, Any], path: str) -> None:
         if not isinstance(value, dict):
             return
-        properties = resolved(schema).get("properties", {})
+        properties = _properties(schema)
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if key in properties:
@@ -60,7 +78,7 @@ def unknown_fields(body: Any, schema_name: str) -> list[str]:
             elif len(notes) < MAX_FOUND:
                 notes.append(f"{_shown(where)} ({_why(str(key), path, properties, known)})")
 
-    walk(body, {"$ref": f"#/components/schemas/{schema_name}"}, "")
+    walk(body, _root(schema_name), "")
     return notes
 
 
