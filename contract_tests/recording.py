@@ -13,6 +13,7 @@ re-checks the spec against production's last recorded answers whenever the spec 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
@@ -28,12 +29,29 @@ class RecordingError(ValueError):
     """The file cannot be read as a recording; the message names the file."""
 
 
-NEIGHBOURS = {
-    "offers": ("offer", "network_offer_id", "/networks/offers/{}", "Offer"),
-    "affiliates": ("affiliate", "network_affiliate_id", "/networks/affiliates/{}", "Affiliate"),
-}
-"""The object form's other lists: how a record of each is named in findings, its id field,
-the read it answers, and its schema in the spec."""
+@dataclass(frozen=True)
+class Kind:
+    """One list of a recording."""
+
+    key: str
+    """Its key in the object form."""
+    name: str
+    """How one of its records is named in findings (``record 3``, ``offer 0``)."""
+    id_field: str
+    schema: str
+    """The record's schema in the spec."""
+    read: str | None
+    """The read a record answers (``{}``: its id); ``None`` for a postback, judged as the
+    answer to a read of its own id, its id checked as well, and its documented fields
+    never sent reported as drift."""
+
+
+KINDS = (
+    Kind("postbacks", "record", "network_pixel_id", "PartnerPostback", None),
+    Kind("offers", "offer", "network_offer_id", "Offer", "/networks/offers/{}"),
+    Kind("affiliates", "affiliate", "network_affiliate_id", "Affiliate", "/networks/affiliates/{}"),
+)
+KEYS = tuple(kind.key for kind in KINDS)
 SHAPE = "a JSON array of postbacks, or an object of postbacks, offers and affiliates"
 
 
@@ -54,10 +72,10 @@ def _records(path: Path) -> dict[str, list[object]]:
     if (
         not isinstance(document, dict)
         or "postbacks" not in document
-        or not {"postbacks", *NEIGHBOURS} >= set(document)
+        or not set(KEYS) >= set(document)
     ):
         raise RecordingError(f"{path}: not {SHAPE}")
-    lists = {key: document.get(key, []) for key in ("postbacks", *NEIGHBOURS)}
+    lists = {key: document.get(key, []) for key in KEYS}
     for key, records in lists.items():
         if not isinstance(records, list):
             raise RecordingError(f"{path}: {key}: not a JSON array")
@@ -72,71 +90,48 @@ def recording_report(path: str | Path, *, strict: bool = False) -> Report:
     target = f"recording {path.name}"
     report = Report(target, strict=strict)
     lists = _records(path)
-    drift = DriftTracker(target)
-    first_of: dict[int, int] = {}
-    for index, record in enumerate(lists["postbacks"]):
-        probe = f"record {index}"
-        report.probes.append(probe)
-        if not isinstance(record, dict):
-            report.add(
-                [Finding(target, probe, None, "type", "$", "an object", type(record).__name__)]
-            )
-            continue
-        pixel_id = as_int(record.get("network_pixel_id"))
-        if pixel_id is not None and first_of.setdefault(pixel_id, index) != index:
-            # ``serve --data`` refuses such a file: one id names one postback
-            expected = "an id no other record has"
-            actual = f"the id of record {first_of[pixel_id]}"
-            finding = Finding(
-                target, probe, pixel_id, "duplicate_id", "$.network_pixel_id", expected, actual
-            )
-            report.add([finding])
-        report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE))
-        report.add(drift.observe(probe, pixel_id, record))
-    report.add(drift.never_present())
-    for key, (name, id_field, read, schema) in NEIGHBOURS.items():
-        _judge_neighbours(report, target, lists.get(key, []), name, id_field, read, schema)
+    for kind in KINDS:
+        _judge(report, target, lists.get(kind.key, []), kind)
     return report
 
 
-def _judge_neighbours(
-    report: Report,
-    target: str,
-    records: list[object],
-    name: str,
-    id_field: str,
-    read: str,
-    schema: str,
-) -> None:
-    """Judge recorded offers or affiliates (``name``) into ``report``: each as the answer
-    to ``read`` of its own id, a repeated id as ``serve --data`` refuses it, and fields the
-    spec's ``schema`` does not document as drift warnings."""
-    drift = DriftTracker(target, schema)
+def _judge(report: Report, target: str, records: list[object], kind: Kind) -> None:
+    """Judge the recorded ``records`` of ``kind`` into ``report``: each as the answer to a
+    read of its own id, a repeated id as ``serve --data`` refuses it, and fields the spec
+    does not document as drift warnings."""
+    drift = DriftTracker(target, kind.schema)
     first_of: dict[int, int] = {}
     for index, record in enumerate(records):
-        probe = f"{name} {index}"
+        probe = f"{kind.name} {index}"
         report.probes.append(probe)
         if not isinstance(record, dict):
             report.add(
                 [Finding(target, probe, None, "type", "$", "an object", type(record).__name__)]
             )
             continue
-        record_id = as_int(record.get(id_field))
+        record_id = as_int(record.get(kind.id_field))
+        pixel_id = record_id if kind.read is None else None
         if record_id is not None and first_of.setdefault(record_id, index) != index:
-            actual = f"the id of {name} {first_of[record_id]}"
+            # ``serve --data`` refuses such a file: one id names one record
+            expected = "an id no other record has"
+            actual = f"the id of {kind.name} {first_of[record_id]}"
             report.add(
                 [
                     Finding(
                         target,
                         probe,
-                        None,
+                        pixel_id,
                         "duplicate_id",
-                        f"$.{id_field}",
-                        "an id no other record has",
+                        f"$.{kind.id_field}",
+                        expected,
                         actual,
                     )
                 ]
             )
-        path = read.format(record_id if record_id is not None and record_id > 0 else 1)
-        report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE, path))
-        report.add(drift.observe(probe, None, record))
+        read = None
+        if kind.read is not None:
+            read = kind.read.format(record_id if record_id is not None and record_id > 0 else 1)
+        report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE, read))
+        report.add(drift.observe(probe, pixel_id, record))
+    if kind.read is None:
+        report.add(drift.never_present())
