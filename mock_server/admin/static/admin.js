@@ -16,15 +16,20 @@ function cell(text, className) {
   return td;
 }
 
+// A cell linking to base + value, its text the value (both as text, never markup).
+function linkCell(base, value) {
+  const td = document.createElement("td");
+  const link = document.createElement("a");
+  link.href = base + encodeURIComponent(String(value));
+  link.textContent = String(value);
+  td.appendChild(link);
+  return td;
+}
+
 function requestRow(table, row) {
   const tr = document.createElement("tr");
   tr.dataset.n = String(row.n);
-  const first = document.createElement("td");
-  const link = document.createElement("a");
-  link.href = table.dataset.entry + encodeURIComponent(String(row.n));
-  link.textContent = String(row.n);
-  first.appendChild(link);
-  tr.appendChild(first);
+  tr.appendChild(linkCell(table.dataset.entry, row.n));
   for (const name of COLUMNS) {
     tr.appendChild(cell(String(row[name] ?? ""), name === "path" ? "wide" : ""));
   }
@@ -72,12 +77,7 @@ function followJournal(table) {
 function deliveryRow(table, row) {
   const tr = document.createElement("tr");
   tr.appendChild(cell(String(row.id)));
-  const pixel = document.createElement("td");
-  const link = document.createElement("a");
-  link.href = table.dataset.postback + encodeURIComponent(String(row.pixel));
-  link.textContent = String(row.pixel);
-  pixel.appendChild(link);
-  tr.appendChild(pixel);
+  tr.appendChild(linkCell(table.dataset.postback, row.pixel));
   for (const name of DELIVERY_COLUMNS) {
     tr.appendChild(cell(String(row[name] ?? ""), name === "rendered" ? "wide" : ""));
   }

@@ -272,6 +272,11 @@ def test_a_conversion_fired_from_the_form_shows_its_deliveries(
     assert receiver.urls[-1] == receiver.url + "/pb?tid=t1"
     assert_nothing_ran(browser, server)
     shoot(browser, "deliveries")
+    links = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#deliveries tbody td:nth-child(2) a'),"
+        " a => a.getAttribute('href'))"
+    )
+    assert sorted(links) == sorted(f"/__admin/ui/postbacks/{pixel}" for pixel in shown)
 
     browser.find_element(By.NAME, "offer_id").send_keys("0")
     browser.find_element(By.NAME, "affiliate_id").send_keys(str(PARTNER))
