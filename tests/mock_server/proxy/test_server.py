@@ -429,14 +429,21 @@ def test_offer_and_partner_reads_pass_through_judged_without_allow_writes(
     assert (entry["operation"], entry["upstream"]) == (operation, "answered")
 
 
-def test_a_broken_offer_answer_is_counted_by_its_operation(httpserver: HTTPServer) -> None:
-    offer = {"network_offer_id": 605, "name": "x", "offer_status": 3, "relationship": {}}
+def _offer_605_answered_with(
+    httpserver: HTTPServer, offer: dict[str, Any]
+) -> tuple[httpx.Response, Proxy]:
+    """``GET /v1/networks/offers/605`` through a proxy whose upstream answers ``offer``."""
     httpserver.expect_request("/v1/networks/offers/605").respond_with_json(offer)
     proxy = Proxy(httpserver.url_for("/v1"))
     try:
-        got = proxy.http.get("/v1/networks/offers/605")
+        return proxy.http.get("/v1/networks/offers/605"), proxy
     finally:
         proxy.close()
+
+
+def test_a_broken_offer_answer_is_counted_by_its_operation(httpserver: HTTPServer) -> None:
+    offer = {"network_offer_id": 605, "name": "x", "offer_status": 3, "relationship": {}}
+    got, proxy = _offer_605_answered_with(httpserver, offer)
     assert got.headers["X-Everflow-Violations"] == "1"
     (entry,) = proxy.tally.journal()
     (violation,) = entry["violations"]
@@ -471,12 +478,7 @@ def test_proxy_record_carries_the_offers_and_partners_read_through_it_scrubbed(
 
 def test_an_offer_read_answering_another_offer_is_a_violation(httpserver: HTTPServer) -> None:
     offer = {"network_offer_id": 606, "name": "x", "relationship": {}}
-    httpserver.expect_request("/v1/networks/offers/605").respond_with_json(offer)
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
-        got = proxy.http.get("/v1/networks/offers/605")
-    finally:
-        proxy.close()
+    got, proxy = _offer_605_answered_with(httpserver, offer)
     assert got.headers["X-Everflow-Violations"] == "1"
     assert proxy.tally.violations == {("getOffer", "offer_id"): 1}
 
