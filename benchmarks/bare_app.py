@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from mock_server.data.catalogue import builtin_postbacks
-from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import dumps
 
 BODY = dumps(builtin_postbacks(0)[2])
 

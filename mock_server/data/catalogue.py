@@ -20,7 +20,7 @@ from mock_server.data.records import EncodedPostbacks, encode_records
 from openapi import cache
 
 # What decides the catalogue's bytes, relative to the kit's root: every file of a folder.
-_SOURCES = ("fixtures", "openapi", "mock_server/data/catalogue.py", "mock_server/data/records.py", "mock_server/data/jsonout.py",
+_SOURCES = ("fixtures", "openapi", "mock_server/data/catalogue.py", "mock_server/data/records.py",
             "mock_server/data/strictjson.py")  # fmt: skip
 
 

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
-from mock_server.data.jsonout import dumps
-from mock_server.data.strictjson import StrictJSONError
+from mock_server.data.strictjson import StrictJSONError, dumps
 from openapi.text import cut
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import Any
 from mock_server.core.errors import ApiError
 from mock_server.core.mock_warning import unknown_fields
 from mock_server.core.reply import Reply
-from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import dumps
 from mock_server.operations.table import Call, Handler, search_paging
 
 OFFER_RELATIONSHIPS = ("advertiser", "payout_revenue")

@@ -22,7 +22,7 @@ from mock_server.core.errors import ApiError, StrictRefusal
 from mock_server.core.mock_warning import header_value, unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
-from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import dumps
 from mock_server.state.mock_state import MockState
 from openapi import load_spec
 

@@ -45,8 +45,8 @@ from mock_server.core.mock_warning import HEADER, header_value, unknown_paramete
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query
-from mock_server.data.jsonout import dumps
 from mock_server.data.records import InvalidRecords
+from mock_server.data.strictjson import dumps
 from mock_server.operations.served import OPERATIONS
 from mock_server.operations.table import Call, Handler
 from mock_server.state.mock_state import MockState

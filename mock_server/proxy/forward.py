@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mock_server.core.answers import is_hop_by_hop
-from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import dumps
 
 if TYPE_CHECKING:
     import httpx

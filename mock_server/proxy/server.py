@@ -25,7 +25,7 @@ from mock_server.core.callers import browser_refusal
 from mock_server.core.environ import environ_key
 from mock_server.core.errors import ApiError
 from mock_server.core.reply import status_line
-from mock_server.data.jsonout import dumps
+from mock_server.data.strictjson import dumps
 from mock_server.http.wsgi import read_wsgi_body
 from mock_server.proxy.forward import Answer, Upstream, own_answer
 from mock_server.proxy.record import Recording

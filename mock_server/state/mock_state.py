@@ -172,6 +172,8 @@ class WorldRelationships:
         if pixel_level != "global_offer":
             related["affiliate"] = world.related_affiliate(network_affiliate_id)
         if None in related.values():
-            made = self.state.factory.relationship(network_offer_id, network_affiliate_id, pixel_level)
+            made = self.state.factory.relationship(
+                network_offer_id, network_affiliate_id, pixel_level
+            )
             related = {kind: found or made[kind] for kind, found in related.items()}
         return related

@@ -15,8 +15,8 @@ from mock_server import MockConfig, MockState
 from mock_server.cli import main
 from mock_server.data import datafile, records
 from mock_server.data.datafile import DataFileError, load_data_file
-from mock_server.data.jsonout import dumps
 from mock_server.data.records import MAX_ID
+from mock_server.data.strictjson import dumps
 from openapi import fast_validation
 
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.data.jsonout import dumps
-from mock_server.data.strictjson import MAX_DEPTH, StrictJSONError, iter_array, loads
+from mock_server.data.strictjson import MAX_DEPTH, StrictJSONError, dumps, iter_array, loads
 
 
 @pytest.mark.parametrize(
