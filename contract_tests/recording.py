@@ -13,10 +13,10 @@ re-checks the spec against production's last recorded answers whenever the spec 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
+from openapi.record_kinds import KEYS, KINDS, Kind
 from openapi.remote.checks import DriftTracker, as_int, judge_record
 from openapi.remote.findings import Finding, Report
 from openapi.remote.targets import BASE_URL_EXAMPLE
@@ -29,29 +29,6 @@ class RecordingError(ValueError):
     """The file cannot be read as a recording; the message names the file."""
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One list of a recording."""
-
-    key: str
-    """Its key in the object form."""
-    name: str
-    """How one of its records is named in findings (``record 3``, ``offer 0``)."""
-    id_field: str
-    schema: str
-    """The record's schema in the spec."""
-    read: str | None
-    """The read a record answers (``{}``: its id); ``None`` for a postback, judged as the
-    answer to a read of its own id, its id checked as well, and its documented fields
-    never sent reported as drift."""
-
-
-KINDS = (
-    Kind("postbacks", "record", "network_pixel_id", "PartnerPostback", None),
-    Kind("offers", "offer", "network_offer_id", "Offer", "/networks/offers/{}"),
-    Kind("affiliates", "affiliate", "network_affiliate_id", "Affiliate", "/networks/affiliates/{}"),
-)
-KEYS = tuple(kind.key for kind in KINDS)
 SHAPE = "a JSON array of postbacks, or an object of postbacks, offers and affiliates"
 
 
@@ -101,8 +78,10 @@ def _judge(report: Report, target: str, records: list[object], kind: Kind) -> No
     does not document as drift warnings."""
     drift = DriftTracker(target, kind.schema)
     first_of: dict[int, int] = {}
+    postback = kind.name == "postback"
+    named = "record" if postback else kind.name  # a postback is "record N", as reports say
     for index, record in enumerate(records):
-        probe = f"{kind.name} {index}"
+        probe = f"{named} {index}"
         report.probes.append(probe)
         if not isinstance(record, dict):
             report.add(
@@ -110,11 +89,11 @@ def _judge(report: Report, target: str, records: list[object], kind: Kind) -> No
             )
             continue
         record_id = as_int(record.get(kind.id_field))
-        pixel_id = record_id if kind.read is None else None
+        pixel_id = record_id if postback else None
         if record_id is not None and first_of.setdefault(record_id, index) != index:
             # ``serve --data`` refuses such a file: one id names one record
             expected = "an id no other record has"
-            actual = f"the id of {kind.name} {first_of[record_id]}"
+            actual = f"the id of {named} {first_of[record_id]}"
             report.add(
                 [
                     Finding(
@@ -128,10 +107,10 @@ def _judge(report: Report, target: str, records: list[object], kind: Kind) -> No
                     )
                 ]
             )
-        read = None
-        if kind.read is not None:
+        read = None  # a postback: judged as the answer to a read of its own id, checked too
+        if not postback:
             read = kind.read.format(record_id if record_id is not None and record_id > 0 else 1)
         report.add(judge_record(target, probe, record, BASE_URL_EXAMPLE, read))
         report.add(drift.observe(probe, pixel_id, record))
-    if kind.read is None:
+    if postback:  # documented fields never sent
         report.add(drift.never_present())

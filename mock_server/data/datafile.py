@@ -17,6 +17,7 @@ from typing import Any
 from mock_server.data.records import MAX_ID, EncodedPostbacks, InvalidRecords, RecordChecker
 from mock_server.data.strictjson import StrictJSONError, iter_array, loads
 from openapi.files import MAX_INPUT_BYTES, TooLarge, read_capped
+from openapi.record_kinds import KEYS, NEIGHBOURS
 
 MAX_DATA_BYTES = MAX_INPUT_BYTES
 """The largest data file read (a postback is a few kilobytes)."""
@@ -47,11 +48,6 @@ def _text(path: Path) -> str:
         raise DataFileError(f"{path}: not UTF-8 (byte {error.start})") from None
 
 
-NEIGHBOURS = {
-    "offers": ("Offer", "network_offer_id"),
-    "affiliates": ("Affiliate", "network_affiliate_id"),
-}
-"""The object form's other keys: the spec schema and id field of each."""
 MAX_NEIGHBOUR_PROBLEMS = 20
 LIST = {"JSON": "a JSON array", "YAML": "a YAML list"}
 """What the object form's lists are called, by the file's format."""
@@ -68,7 +64,7 @@ def _neighbours(
 
     problems: list[str] = []
     found: dict[str, list[dict[str, Any]]] = {}
-    for key, (schema, id_field) in NEIGHBOURS.items():
+    for key, _, schema, id_field, _ in NEIGHBOURS:
         entries = document.get(key, [])
         if not isinstance(entries, list):
             problems.append(f"{key}: expected {LIST[form]}")
@@ -128,7 +124,7 @@ def _check_object(
 
 def _check_keys(path: Path, found: set[str], form: str) -> None:
     """``DataFileError`` unless the object form's keys, ``found``, are among its own."""
-    keys = {"postbacks", *NEIGHBOURS}
+    keys = set(KEYS)
     if not keys & found:  # a postback alone, say: the commoner mistake
         shape = "an object" if form == "JSON" else "a mapping"
         raise DataFileError(

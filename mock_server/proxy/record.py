@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openapi.files import write_whole
+from openapi.record_kinds import KEYS, KINDS, NEIGHBOURS
+from openapi.record_kinds import Kind as RecordKind
 
 if TYPE_CHECKING:
-    from mock_server.proxy.scrub import Deadline, Kind, Scrubber
+    from mock_server.proxy.scrub import Deadline, Scrubber
 
 MAX_RECORDED = 10_000
 MAX_RECORDED_BYTES = 64 * 1024 * 1024
@@ -46,13 +48,6 @@ def report_path(out: str | Path) -> Path:
     return out.with_name(out.name + REPORT_SUFFIX)
 
 
-NEIGHBOURS: dict[str, tuple[Kind, str, str]] = {
-    "offers": ("offer", "Offer", "network_offer_id"),
-    "affiliates": ("affiliate", "Affiliate", "network_affiliate_id"),
-}
-"""What a recording carries beside its postbacks, by the data file's key: the scrubber's
-kind, the spec schema and the id field of each (as ``mock_server.data.datafile`` reads
-them)."""
 OFFER_READ = re.compile(r"(?:/v1)?/networks/offers/([0-9]+)/?")
 AFFILIATE_READ = re.compile(r"(?:/v1)?/networks/affiliates/([0-9]+)/?")
 """The reads of one offer and of one affiliate whose answers a recording keeps."""
@@ -74,10 +69,7 @@ class Recording:
     offers and affiliates (partners) read whole, safe to add to from several threads."""
 
     def __init__(self, limit: int = MAX_RECORDED, max_bytes: int = MAX_RECORDED_BYTES) -> None:
-        self._kept = {
-            "postbacks": _Kept("network_pixel_id"),
-            **{key: _Kept(id_field) for key, (_, _, id_field) in NEIGHBOURS.items()},
-        }
+        self._kept = {kind.key: _Kept(kind.id_field) for kind in KINDS}
         self._bytes = 0
         self._limit = limit
         self._max_bytes = max_bytes
@@ -156,7 +148,7 @@ class Recording:
         from openapi.text import counted
 
         with self._lock:
-            sizes = [len(self._kept[key].records) for key in ("postbacks", *NEIGHBOURS)]
+            sizes = [len(self._kept[key].records) for key in KEYS]
         nouns = ("postback", "offer", "partner")
         postbacks, offers, partners = (
             counted(n, noun) for n, noun in zip(sizes, nouns, strict=True)
@@ -169,8 +161,8 @@ class Recording:
         (``World.missing``: an offer unless ``global``, a partner unless ``global_offer``)."""
         from mock_server.state.world import World
 
-        fields = {id_field: key for key, (_, _, id_field) in NEIGHBOURS.items()}
-        named: dict[str, set[int]] = {key: set() for key in NEIGHBOURS}
+        fields = {kind.id_field: kind.key for kind in NEIGHBOURS}
+        named: dict[str, set[int]] = {kind.key: set() for kind in NEIGHBOURS}
         for postback in self.postbacks():
             for field, named_id in World().missing(postback):
                 if field in fields:
@@ -205,17 +197,16 @@ class Recording:
 
         out = Path(out)
         scrubber = Scrubber(secrets, deadline=deadline)
-        postbacks = self.postbacks()
-        records, report = _section(
-            postbacks, "postback", "PartnerPostback", "network_pixel_id", scrubber, scrub
-        )
-        written: dict[str, Any] = {"postbacks": records}
+        postbacks, *neighbours = KINDS
+        records, report = _section(self.postbacks(), postbacks, scrubber, scrub)
+        written: dict[str, Any] = {postbacks.key: records}
         sections: dict[str, dict[str, Any]] = {}
         named = self.named()
-        for key, (kind, schema, id_field) in NEIGHBOURS.items():
+        for kind in neighbours:
+            key = kind.key
             originals = self.records(key)
-            written[key], section = _section(originals, kind, schema, id_field, scrubber, scrub)
-            recorded = {record[id_field] for record in originals}
+            written[key], section = _section(originals, kind, scrubber, scrub)
+            recorded = {record[kind.id_field] for record in originals}
             sections[key] = {
                 "recorded": len(originals),
                 "not_recorded": self._kept[key].not_recorded,
@@ -244,22 +235,18 @@ class Recording:
 
 
 def _section(
-    originals: list[dict[str, Any]],
-    kind: Kind,
-    schema: str,
-    id_field: str,
-    scrubber: Scrubber,
-    scrub: bool,
+    originals: list[dict[str, Any]], kind: RecordKind, scrubber: Scrubber, scrub: bool
 ) -> tuple[list[Any], dict[str, Any]]:
     """The records of one kind as written (scrubbed unless ``scrub`` is false, and
-    writable), and their part of the report: the paths scrubbed, drift (by the spec's
-    ``schema``), undocumented fields and unwritable values, each entry naming its record
-    by index and ``id_field``."""
+    writable), and their part of the report: the paths scrubbed, drift (by the kind's
+    schema), undocumented fields and unwritable values, each entry naming its record by
+    index and id."""
     from openapi.fast_validation import violations
     from openapi.remote.checks import undocumented_paths
     from openapi.violations import component_schema
 
-    scrubbed = [scrubber.record(r, kind) for r in originals] if scrub else originals
+    name, schema, id_field = kind.name, kind.schema, kind.id_field
+    scrubbed = [scrubber.record(r, name) for r in originals] if scrub else originals
     key = scrubber.key if scrub else _escaped
     unwritable = [
         {"index": index, id_field: original[id_field], "path": path}
@@ -288,7 +275,7 @@ def _section(
         for index, record in enumerate(records)
     ]
     return records, {
-        "paths": dict(sorted(scrubber.counts_of[kind].items())),
+        "paths": dict(sorted(scrubber.counts_of[name].items())),
         "drift": [entry for entry in drift if entry["violations"]],
         "undocumented": [entry for entry in undocumented if entry["paths"]],
         "unwritable": unwritable,

@@ -64,9 +64,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
+from openapi.record_kinds import KindName
 from openapi.remote.failures import OutOfTime
 from openapi.remote.masking import MIN_PIECE, credential_shaped, redact
 from openapi.spec import load_spec, resolved
@@ -248,7 +249,7 @@ STAND_INS = {
 HTML or JSON, and each stays what its field expects (a host, an e-mail address)."""
 
 
-Kind = Literal["postback", "offer", "affiliate"]
+Kind = KindName
 """What a recorded record is: a postback, or an offer or affiliate a postback names."""
 
 

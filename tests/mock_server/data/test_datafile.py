@@ -18,6 +18,7 @@ from mock_server.data.datafile import DataFileError, load_data_file
 from mock_server.data.records import MAX_ID
 from mock_server.data.strictjson import dumps
 from openapi import fast_validation
+from openapi.record_kinds import NEIGHBOURS
 
 
 def write(path: Path, records: Any) -> Path:
@@ -386,20 +387,20 @@ def test_a_bad_object_form_names_the_file_list_index_and_field(
 
 
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])
-@pytest.mark.parametrize(("key", "spec"), list(datafile.NEIGHBOURS.items()))
+@pytest.mark.parametrize(("key", "id_field"), [(kind.key, kind.id_field) for kind in NEIGHBOURS])
 def test_an_offer_or_partner_id_above_the_largest_id_is_refused_as_a_postbacks_is(
-    tmp_path: Path, suffix: str, key: str, spec: tuple[str, str]
+    tmp_path: Path, suffix: str, key: str, id_field: str
 ) -> None:
     # a GET for it would be a 400 (pixelId-sized ids only): loaded, it could never be read
     factory = PostbackFactory(5)
     build = factory.build_offer if key == "offers" else factory.build_affiliate
     entity = build(1)
-    entity[spec[1]] = MAX_ID + 1
+    entity[id_field] = MAX_ID + 1
     path = write(tmp_path / f"big{suffix}", {key: [entity]})
     with pytest.raises(DataFileError) as error:
         load_data_file(path)
-    assert f"{key}[0]: $.{spec[1]}: above {MAX_ID}, so never served" in str(error.value)
-    entity[spec[1]] = MAX_ID  # the largest is served
+    assert f"{key}[0]: $.{id_field}: above {MAX_ID}, so never served" in str(error.value)
+    entity[id_field] = MAX_ID  # the largest is served
     assert load_data_file(write(tmp_path / f"largest{suffix}", {key: [entity]})).neighbours
 
 
