@@ -57,9 +57,9 @@ class MockApp:
         return self._front(environ, start_response)
 
     @property
-    def wsgi_app(self) -> MockApp:
-        """The WSGI callable, as a Flask app names it (this app itself: no Flask needed)."""
-        return self
+    def wsgi_app(self) -> WSGIApplication:
+        """The WSGI callable, as a Flask app names it: the front itself (no Flask needed)."""
+        return self._front
 
     @property
     def flask(self) -> Flask:
@@ -70,7 +70,8 @@ class MockApp:
                 if self._flask is None:
                     app = _flask_app(self.config, self.extensions)
                     self._flask_wsgi = app.wsgi_app
-                    app.wsgi_app = self  # type: ignore[method-assign]
+                    # Requests go straight to the front; it hands Flask what is not the API.
+                    app.wsgi_app = self._front  # type: ignore[method-assign,assignment]
                     self._flask = app
         return self._flask
 
