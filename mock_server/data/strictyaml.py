@@ -268,12 +268,3 @@ def _capped(record: Any, problems: list[str]) -> tuple[Any, list[str]]:
         more = len(problems) - MAX_PROBLEMS_PER_RECORD
         problems = [*problems[:MAX_PROBLEMS_PER_RECORD], f"... and {more} more"]
     return record, problems
-
-
-def read_records(text: str) -> Iterator[tuple[Any, list[str]]]:
-    """Each item of the YAML list in ``text`` with its problems (empty when it is plain data).
-
-    A record with problems comes with whatever of it could be built, so that a caller can
-    still name it by its id. ``YAMLDataError`` when ``text`` is not YAML or not a list.
-    """
-    return YAMLDocument(text).records()

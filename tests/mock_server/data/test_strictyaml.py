@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from mock_server.data import strictyaml
-from mock_server.data.strictyaml import MAX_PROBLEMS_PER_RECORD, YAMLDataError, read_records
+from mock_server.data.strictyaml import MAX_PROBLEMS_PER_RECORD, YAMLDataError, YAMLDocument
 
 LOADERS = [yaml.SafeLoader, *([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])]
 
@@ -19,7 +19,7 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def records(text: str) -> list[tuple[Any, list[str]]]:
-    return list(read_records(text))
+    return list(YAMLDocument(text).records())
 
 
 @pytest.mark.usefixtures("loader")
