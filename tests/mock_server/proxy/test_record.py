@@ -768,3 +768,42 @@ def test_a_later_read_of_an_offer_keeps_the_related_data_an_earlier_asked_for() 
     recording.add_answer("/v1/networks/offers/605", renamed)  # read again, nothing related
     (kept,) = recording.records("offers")
     assert kept == {**renamed, "relationship": whole["relationship"]}
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize("scrub", [True, False])
+def test_the_closing_line_says_what_was_written_how_and_how_much_breaks_the_spec(
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], scrub: bool
+) -> None:
+    out = tmp_path / "production.json"
+    unscrubbed = [] if scrub else ["--no-scrub", "--i-know-this-keeps-secrets"]
+    assert record(production, out, *unscrubbed) == 0
+    written = json.loads(out.read_text())
+    held = (
+        ", ".join(
+            [
+                _counted(len(written["postbacks"]), "postback"),
+                _counted(len(written["offers"]), "offer"),
+            ]
+        )
+        + f" and {_counted(len(written['affiliates']), 'partner')}"
+    )
+    how = "scrubbed" if scrub else "NOT scrubbed"
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"everflow-mock record: {held} to {out}, {how}; report: {report_path(out)}; "
+        "1 break the spec (serve --data ... --allow-drift)"
+    )
+    assert len(written["postbacks"]) == len(planted_postbacks())
+
+
+@pytest.mark.usefixtures("key_env")
+def test_a_recording_without_drift_says_nothing_of_drift(
+    production: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "one.json"
+    assert record(production, out, "--pixel-id", "1") == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith(f"; report: {report_path(out)}")
