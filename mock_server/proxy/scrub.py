@@ -340,6 +340,9 @@ class Scrubber:
         self.secrets = [secret for secret in secrets if secret]
         self._maskable = [secret for secret in self.secrets if len(secret) >= MIN_PIECE]
         """The secrets long enough for the contract suite's masking (any piece of them)."""
+        self._folded = [secret.casefold() for secret in self._maskable]
+        """The same, case folded: a piece of a key in another case is no word to keep."""
+        self._whole_folded = {secret.casefold() for secret in self.secrets}
         self.counts_of: dict[Kind, Counter[str]] = {kind: Counter() for kind in KINDS}
         """Values replaced, by kind and path."""
         self.counts = self.counts_of["postback"]
@@ -403,9 +406,12 @@ class Scrubber:
 
     def _safe(self, text: str) -> bool:
         """Whether a piece that passed an allow-list's shape holds no secret after all."""
-        if credential_shaped(text) or text in self.secrets:
+        folded = text.casefold()
+        if credential_shaped(text) or folded in self._whole_folded:
             return False
-        return not self._maskable or redact(text, self._maskable) == text
+        if not self._maskable:
+            return True
+        return redact(text, self._maskable) == text and redact(folded, self._folded) == folded
 
     def _word(self, text: str) -> bool:
         return len(text) <= MAX_WORD and bool(WORD.fullmatch(text)) and self._safe(text)

@@ -278,6 +278,21 @@ def test_the_key_is_replaced_even_where_its_shape_would_be_kept() -> None:
     }
 
 
+@pytest.mark.parametrize("case", [str.upper, str.lower, str.swapcase])
+def test_a_piece_of_the_key_in_another_case_is_not_kept_as_a_word(
+    case: Callable[[str], str],
+) -> None:
+    key = "Secret_WordKeys_Purchase"  # letters alone: every piece of it has a word's shape
+    piece = case(key[7:15])  # "WordKeys" in another case: one the key does not hold as is
+    assert piece not in key
+    record = {"pixel_status": piece, "facebook_pixel": {"event_name": case(key)}}
+    scrubbed = Scrubber([key]).postback(record)
+    assert scrubbed == {"pixel_status": "text-1", "facebook_pixel": {"event_name": "text-2"}}
+    assert Scrubber(["unrelated-key-0123"]).postback(record) == record  # kept otherwise
+    short = {"pixel_status": case("Tiny")}  # shorter than a piece: only whole, in any case
+    assert Scrubber(["Tiny"]).postback(short) == {"pixel_status": "text-1"}
+
+
 def test_the_report_counts_paths_never_values() -> None:
     _, scrubber = scrubbed()
     named = [p for p in planted_postbacks() if p["relationship"].get("affiliate", {}).get("name")]
