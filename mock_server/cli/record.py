@@ -104,6 +104,7 @@ def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int
     from openapi.remote.failures import TransportFailure
     from openapi.remote.masking import printable, redact
     from openapi.remote.targets import PIXEL_PATH, PIXELS_PATH
+    from openapi.text import counted
 
     recording = Recording()
     ids = [i for group in args.pixel_id or () for i in group]
@@ -133,7 +134,12 @@ def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int
     except (TransportFailure, Refused) as error:
         return fail(f"record: {redact(str(error), [key])}; nothing was written")
     drift = json.loads(report.read_text(encoding="utf-8"))["drift"]
-    note = f"; {len(drift)} break the spec (serve --data ... --allow-drift)" if drift else ""
+    breaks = "breaks" if len(drift) == 1 else "break"
+    note = (
+        f"; {counted(len(drift), 'postback')} {breaks} the spec (serve --data ... --allow-drift)"
+        if drift
+        else ""
+    )
     print(
         printable(
             f"{PROG} record: {recording.said()} to {args.out}, "

@@ -795,7 +795,7 @@ def test_the_closing_line_says_what_was_written_how_and_how_much_breaks_the_spec
     how = "scrubbed" if scrub else "NOT scrubbed"
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"everflow-mock record: {held} to {out}, {how}; report: {report_path(out)}; "
-        "1 break the spec (serve --data ... --allow-drift)"
+        "1 postback breaks the spec (serve --data ... --allow-drift)"
     )
     assert len(written["postbacks"]) == len(planted_postbacks())
 
@@ -807,3 +807,16 @@ def test_a_recording_without_drift_says_nothing_of_drift(
     out = tmp_path / "one.json"
     assert record(production, out, "--pixel-id", "1") == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith(f"; report: {report_path(out)}")
+
+
+@pytest.mark.usefixtures("key_env")
+def test_the_closing_line_counts_every_postback_that_breaks_the_spec(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = [{"network_pixel_id": n, "pixel_status": "bogus"} for n in (1, 2, 3, 4)]
+    httpserver.expect_request("/v1/networks/pixels").respond_with_json({"pixels": broken})
+    out = tmp_path / "rec.json"
+    argv = ["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out), "--rate", "1000"]
+    assert main(argv) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.endswith("; 4 postbacks break the spec (serve --data ... --allow-drift)")
