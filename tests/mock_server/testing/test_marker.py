@@ -193,3 +193,19 @@ def test_a_data_file_changed_in_place_is_loaded_again(
     again = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
     assert again is not None
     assert [p["network_pixel_id"] for p in again] == [12]
+
+
+def test_a_data_file_rewritten_within_one_mtime_tick_is_loaded_again(
+    tmp_path: Path, everflow_factory: PostbackFactory
+) -> None:
+    """A file system with coarse times (or a copy keeping them) can change a file without
+    changing its mtime: its size tells that it changed."""
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([everflow_factory.build(11)]))
+    mtime = path.stat().st_mtime_ns
+    loaded = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
+    assert [p["network_pixel_id"] for p in loaded or []] == [11]
+    path.write_text(json.dumps([everflow_factory.build(11), everflow_factory.build(12)]))
+    os.utime(path, ns=(path.stat().st_atime_ns, mtime))
+    again = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
+    assert [p["network_pixel_id"] for p in again or []] == [11, 12]

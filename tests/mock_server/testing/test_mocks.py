@@ -772,3 +772,22 @@ def test_assert_requested_says_the_body_and_the_query_it_wanted(
     assert str(query.value).startswith(
         "everflow_mock: expected listPartnerPostbacks with query={'page': 2} at least once"
     )
+
+
+def test_add_many_names_each_bad_postback_with_all_its_problems(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory
+) -> None:
+    good = everflow_factory.build(1235)
+    bad = {**everflow_factory.build(1234, delivery_method="postback"), "delay_ms": 400000}
+    worse = {**everflow_factory.build(1236), "delay_ms": -1, "pixel_type": "nope"}
+    with pytest.raises(InvalidPostback) as raised:
+        everflow_mock.add_many([bad, good, worse])
+    first, second = raised.value.problems
+    assert str(raised.value).splitlines() == [
+        "2 of 3 postbacks break the spec; none was added:",
+        "postback 1234 (item 0):",
+        *first.lines()[1:],
+        "postback 1236 (item 2):",
+        *second.lines()[1:],
+    ]
+    assert len(second.lines()) > 2  # both of its problems are listed

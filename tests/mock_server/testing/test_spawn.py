@@ -4,9 +4,12 @@ output read as it comes and kept; ``_Drain``, the reader, on streams of its own.
 from __future__ import annotations
 
 import io
+import os
 import signal
 import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -38,6 +41,57 @@ def test_waiting_for_text_a_finished_stream_never_held_fails_at_once() -> None:
         drain.wait_for(lambda text: "never" in text, timeout=30)
     assert time.monotonic() - started < 5  # the stream ended: no use waiting 30 s
     assert str(waited.value) == "not seen in 30 s; output so far:\nready\n"
+
+
+@pytest.fixture
+def pipe() -> Iterator[tuple[io.TextIOWrapper, _Drain]]:
+    """A stream still open (a child that runs on), and its drain."""
+    read, write = os.pipe()
+    writer = os.fdopen(write, "w")
+    drain = _Drain(os.fdopen(read))
+    try:
+        yield writer, drain
+    finally:
+        if not writer.closed:
+            writer.close()
+        drain.join(5)
+
+
+def test_waiting_for_text_a_live_stream_never_prints_takes_the_whole_timeout(
+    pipe: tuple[io.TextIOWrapper, _Drain],
+) -> None:
+    writer, drain = pipe
+    writer.write("starting\n")
+    writer.flush()
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"^not seen in 0.3 s; output so far:\nstarting\n$"):
+        drain.wait_for(lambda text: "ready" in text, timeout=0.3)
+    assert time.monotonic() - started >= 0.3
+
+
+def test_waiting_for_text_returns_once_a_live_stream_prints_it(
+    pipe: tuple[io.TextIOWrapper, _Drain],
+) -> None:
+    writer, drain = pipe
+
+    def later() -> None:
+        time.sleep(0.1)
+        writer.write("ready on port 1\n")
+        writer.flush()
+
+    threading.Thread(target=later).start()
+    started = time.monotonic()
+    assert drain.wait_for(lambda text: "ready" in text, timeout=0.8) == "ready on port 1\n"
+    assert time.monotonic() - started < 0.8
+
+
+def test_ignore_sigint_makes_the_process_that_runs_it_ignore_ctrl_c() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        spawn._ignore_sigint()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.slow
