@@ -791,3 +791,16 @@ def test_add_many_names_each_bad_postback_with_all_its_problems(
         *second.lines()[1:],
     ]
     assert len(second.lines()) > 2  # both of its problems are listed
+
+
+def test_queue_names_the_operation_and_every_one_it_knows(everflow_mock: EverflowMock) -> None:
+    from openapi.operations import operations
+
+    with pytest.raises(ValueError, match="unknown operation") as unknown:
+        everflow_mock.queue("getPostback", [500])
+    head, _, named = str(unknown.value).partition("; the operations are ")
+    assert head == "everflow_mock: unknown operation 'getPostback'"
+    assert sorted(named.split(", ")) == sorted(operations())
+    with pytest.raises(ValueError, match="418") as refused:
+        everflow_mock.queue("getPartnerPostback", [200, 418])
+    assert str(refused.value).startswith("answer 1 for getPartnerPostback: status 418 is not one")

@@ -25,6 +25,10 @@ def test_free_port_is_a_port_this_machine_can_listen_on() -> None:
         sock.bind(("127.0.0.1", port))
 
 
+def test_free_port_is_one_any_user_may_listen_on() -> None:
+    assert 1024 <= free_port() < 65536  # never a privileged port, which only root may bind
+
+
 def test_a_drain_keeps_the_last_lines_of_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spawn, "KEPT_LINES", 2)
     drain = _Drain(io.StringIO("one\ntwo\nthree\n"))
@@ -85,6 +89,19 @@ def test_waiting_for_text_returns_once_a_live_stream_prints_it(
     assert time.monotonic() - started < 0.8
 
 
+def test_a_drain_of_a_child_that_never_ends_never_holds_up_the_process_exit() -> None:
+    read, write = os.pipe()
+    before = set(threading.enumerate())
+    drain = _Drain(os.fdopen(read))
+    try:
+        started = set(threading.enumerate()) - before
+        assert started  # its reader
+        assert all(thread.daemon for thread in started)
+    finally:
+        os.close(write)
+        drain.join(5)
+
+
 def test_ignore_sigint_makes_the_process_that_runs_it_ignore_ctrl_c() -> None:
     before = signal.getsignal(signal.SIGINT)
     try:
@@ -137,3 +154,14 @@ def test_sigterm_stops_it_too() -> None:
         code, _, err = spawned.stop(signal.SIGTERM)
     assert spawned.process.poll() is not None
     assert code == 0, err
+
+
+@pytest.mark.slow
+def test_a_server_the_signal_does_not_stop_is_killed_once_stop_s_timeout_passes() -> None:
+    with spawn_serve() as spawned:
+        started = time.monotonic()
+        # SIGCONT: a signal the server does not act on, as a hung one acts on none.
+        code, _, _ = spawned.stop(signal.SIGCONT, timeout=0.5)
+        assert time.monotonic() - started < 10
+    assert code == -signal.SIGKILL
+    assert spawned.process.poll() == -signal.SIGKILL
