@@ -688,3 +688,38 @@ def test_first_use(everflow_mock):
     cold.stdout.fnmatch_lines(["*validators loaded: ['openapi.fast_validation'*"])  # it checks
     warm = pytester.runpytest_subprocess("-p", "no:everflow_contract", "-s")
     warm.stdout.fnmatch_lines(["*validators loaded: []*"])  # the cached catalogue is not
+
+
+def test_the_options_are_listed_in_the_plugin_s_own_group(pytester: pytest.Pytester) -> None:
+    # In this process (pytest_addoption as pytest calls it); the subprocess run above is the
+    # downstream view of the same.
+    ran = pytester.runpytest_inprocess("-p", "no:everflow_contract", "--help")
+    section = ran.stdout.str().split("\nEverflow partner postback mocks:\n")[1].split("\n\n")[0]
+    assert "--everflow-seed=N" in section
+    for option, default in OPTIONS.items():
+        assert default in option_help(section, option), option
+    assert "everflow_mock_strict (bool):" in ran.stdout.str()
+
+
+def test_a_clash_fails_a_test_using_the_kit_with_one_line_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mock_server.testing.pytest_plugin import refuse_a_broken_installation
+    from openapi import installation
+
+    site = fake_distribution(tmp_path / "site", "fixtures", "4.3.2", ["fixtures/__init__.py"])
+    try:
+        with monkeypatch.context() as patched:
+            patched.syspath_prepend(str(site))
+            installation._clashes_on_sys_path.cache_clear()  # the verdict of the real sys.path
+            with pytest.raises(pytest.fail.Exception) as failed:
+                refuse_a_broken_installation("my plugin")
+    finally:
+        installation._clashes_on_sys_path.cache_clear()
+    assert str(failed.value) == installation.clash_message("my plugin", [str(site)])
+    assert str(failed.value).startswith(
+        "my plugin: everflow-postback-kit's package 'fixtures' is also installed by the "
+        "distribution 'fixtures' 4.3.2"
+    )
+    assert failed.value.pytrace is False
+    assert installation.clash_message("my plugin") is None  # sys.path as it was
