@@ -118,6 +118,23 @@ def test_without_the_ini_setting_a_marker_makes_one_test_strict(
     result.assert_outcomes(passed=3)
 
 
+@pytest.mark.parametrize(
+    "ini", [pytest.param("", id="unset"), pytest.param("everflow_mock_strict = false", id="false")]
+)
+def test_without_the_ini_setting_or_with_it_false_the_mocks_only_warn(
+    pytester: pytest.Pytester, ini: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    lenient = STRICT_TESTS.split("def test_strict_by_the_ini_setting")[0] + (
+        "def test_lenient(everflow_mock, everflow_server):\n"
+        "    for base in (PIXELS, everflow_server.url + '/networks/pixels'):\n"
+        "        answer = put_a_typo(base)\n"
+        "        assert answer.status_code == 200\n"
+        "        assert answer.headers['X-Everflow-Mock-Warning'] == WARNING\n"
+    )
+    run(pytester, lenient).assert_outcomes(passed=1)
+
+
 def test_failing_assertion_shows_pytests_rewritten_message(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
