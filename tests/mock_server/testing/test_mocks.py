@@ -497,6 +497,14 @@ def test_the_router_is_kept_but_each_test_starts_from_the_kits_routes(pool: Mock
         assert other.router is not first.router  # another route set, another router
 
 
+def test_a_route_added_to_a_new_pool_s_router_wins_over_the_kits(pool: MockPool) -> None:
+    with pool.mock(MockConfig(), pass_through_unmatched=True) as mock:
+        mock.router.get(URL).respond(503, text="down")
+        assert httpx.get(URL, headers=KEY).status_code == 503
+        assert httpx.get(URL.replace("/3", "/4"), headers=KEY).status_code == 200
+        assert [entry["path"] for entry in mock.requests] == ["/v1/networks/pixels/4"]
+
+
 def test_unmatched_hosts_still_fail_on_a_kept_router(pool: MockPool) -> None:
     config = MockConfig()
     for _ in range(2):

@@ -252,6 +252,48 @@ def test_live_fixture_with_key_and_live_mode(
     assert "canary-live-key" not in result.stdout.str() + result.stderr.str()
 
 
+MARKED_LIVE_ONLY = """
+import os, pytest
+
+@pytest.mark.everflow_live
+def test_calls_the_real_api_its_own_way():
+    assert os.environ["EVERFLOW_API_KEY"]
+"""
+
+
+@pytest.mark.parametrize("key", ["", "canary-live-key"])
+def test_a_live_test_without_the_fixture_is_skipped_by_its_marker_unless_live(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", key)
+    monkeypatch.delenv("EVERFLOW_LIVE", raising=False)
+    result = run(pytester, MARKED_LIVE_ONLY, "-rs", "--strict-markers")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED * everflow_live test skipped: set EVERFLOW_API_KEY and pass --everflow-live*"]
+    )
+    if key:
+        run(pytester, MARKED_LIVE_ONLY, "--everflow-live").assert_outcomes(passed=1)
+
+
+def test_the_markers_are_registered_for_strict_markers(pytester: pytest.Pytester) -> None:
+    source = """
+import pytest
+
+@pytest.mark.everflow(seed=3)
+def test_marked(everflow_factory):
+    pass
+
+@pytest.mark.everflow_live
+def test_live():
+    pass
+"""
+    run(pytester, source, "--strict-markers").assert_outcomes(passed=1, skipped=1)
+    listed = pytester.runpytest_inprocess("--markers").stdout.str()
+    assert "@pytest.mark.everflow_live: the test talks to the real Everflow API" in listed
+    assert "@pytest.mark.everflow(seed=, dynamic=, api_keys=, error_key=" in listed
+
+
 OPTIONS = {"--everflow-seed": "(default: 0)", "--everflow-live": "(default: off)"}
 
 
