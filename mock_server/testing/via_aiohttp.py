@@ -97,6 +97,7 @@ async def _answer(
     request = httpx.Request(method, str(url), headers=headers, content=content)
     answer = await mock.answer_async(request, _timeout(kwargs.get("timeout")), ERRORS)
     return CallbackResult(
+        method=method,  # aioresponses' default is GET, whatever was sent
         status=answer.status_code,
         body=answer.content,
         headers=dict(answer.headers.items()),

@@ -222,3 +222,9 @@ def test_a_refusal_never_repeats_the_user_info_of_the_url() -> None:
     assert said.endswith("call https://api.eflow.team/v1/...")
     assert "p@ss" not in not_mocked("GET", "https://u:p@ss@example.com/x")
     assert "route(host='example.com')" in not_mocked("GET", "https://u:p@ss@example.com/x")
+
+
+def test_plain_http_to_a_host_that_is_not_everflows_is_told_the_first_region() -> None:
+    assert not_https("POST", "http://partner.example/v1").endswith(
+        "call https://api.eflow.team/v1/..."
+    )

@@ -11,6 +11,7 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server.core.config import MockConfig, RateLimit, key_kinds
+from mock_server.core.controls import MAX_DELAY_MS
 from mock_server.testing.marker import KEYWORDS, MarkerError, MarkerSettings, marker_settings
 
 
@@ -130,6 +131,16 @@ def test_equal_settings_make_equal_configs() -> None:
         ({"delay": -1}, "must be milliseconds from 0 to 60000, not -1"),
         ({"delay": 60_001}, "from 0 to 60000"),
         ({"fault_rate": 1.5}, "must be a number from 0 to 1, not 1.5"),
+        ({"fault_rate": "0.5"}, "fault_rate must be a number from 0 to 1, not '0.5'"),
+        ({"fault_rate": -0.01}, "fault_rate must be a number from 0 to 1, not -0.01"),
+        ({"delay": "100"}, "delay must be milliseconds from 0 to 60000, not '100'"),
+        ({"delay": 1.5}, "delay must be milliseconds from 0 to 60000, not 1.5"),
+        ({"delay": True}, "delay must be milliseconds from 0 to 60000, not True"),
+        ({"error_key": "ERROR"}, "must be 'error' or 'Error', not 'ERROR'"),
+        (
+            {"rate_limit": "no rate limit"},
+            "rate_limit must look like 30/50 or off, not 'no rate limit'",
+        ),
         ({"pass_through_unmatched": "yes"}, "must be True or False"),
         ({"strict": "yes"}, "@pytest.mark.everflow: strict must be True or False, not 'yes'"),
         ({"clock": "later"}, "clock must be 'now' or Unix seconds (an integer >= 0), not 'later'"),
@@ -193,3 +204,36 @@ def test_a_data_file_changed_in_place_is_loaded_again(
     again = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
     assert again is not None
     assert [p["network_pixel_id"] for p in again] == [12]
+
+
+def test_a_data_file_rewritten_within_one_mtime_tick_is_loaded_again(
+    tmp_path: Path, everflow_factory: PostbackFactory
+) -> None:
+    """A file system with coarse times (or a copy keeping them) can change a file without
+    changing its mtime: its size tells that it changed."""
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([everflow_factory.build(11)]))
+    mtime = path.stat().st_mtime_ns
+    loaded = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
+    assert [p["network_pixel_id"] for p in loaded or []] == [11]
+    path.write_text(json.dumps([everflow_factory.build(11), everflow_factory.build(12)]))
+    os.utime(path, ns=(path.stat().st_atime_ns, mtime))
+    again = marker_settings([((), {"data": "data.json"})], 0, tmp_path).config.postbacks
+    assert [p["network_pixel_id"] for p in again or []] == [11, 12]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "field", "value"),
+    [
+        ({"delay": 0}, "delay_ms", 0),
+        ({"delay": MAX_DELAY_MS}, "delay_ms", MAX_DELAY_MS),
+        ({"fault_rate": 0}, "fault_rate", 0.0),
+        ({"fault_rate": 1}, "fault_rate", 1.0),
+        ({"error_key": "error"}, "error_key", "error"),
+        ({"error_key": "Error"}, "error_key", "Error"),
+    ],
+)
+def test_the_ends_of_each_range_are_taken(
+    keywords: dict[str, Any], field: str, value: object
+) -> None:
+    assert getattr(settings(**keywords).config, field) == value

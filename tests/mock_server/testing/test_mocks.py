@@ -497,6 +497,14 @@ def test_the_router_is_kept_but_each_test_starts_from_the_kits_routes(pool: Mock
         assert other.router is not first.router  # another route set, another router
 
 
+def test_a_route_added_to_a_new_pool_s_router_wins_over_the_kits(pool: MockPool) -> None:
+    with pool.mock(MockConfig(), pass_through_unmatched=True) as mock:
+        mock.router.get(URL).respond(503, text="down")
+        assert httpx.get(URL, headers=KEY).status_code == 503
+        assert httpx.get(URL.replace("/3", "/4"), headers=KEY).status_code == 200
+        assert [entry["path"] for entry in mock.requests] == ["/v1/networks/pixels/4"]
+
+
 def test_unmatched_hosts_still_fail_on_a_kept_router(pool: MockPool) -> None:
     config = MockConfig()
     for _ in range(2):
@@ -772,3 +780,35 @@ def test_assert_requested_says_the_body_and_the_query_it_wanted(
     assert str(query.value).startswith(
         "everflow_mock: expected listPartnerPostbacks with query={'page': 2} at least once"
     )
+
+
+def test_add_many_names_each_bad_postback_with_all_its_problems(
+    everflow_mock: EverflowMock, everflow_factory: PostbackFactory
+) -> None:
+    good = everflow_factory.build(1235)
+    bad = {**everflow_factory.build(1234, delivery_method="postback"), "delay_ms": 400000}
+    worse = {**everflow_factory.build(1236), "delay_ms": -1, "pixel_type": "nope"}
+    with pytest.raises(InvalidPostback) as raised:
+        everflow_mock.add_many([bad, good, worse])
+    first, second = raised.value.problems
+    assert str(raised.value).splitlines() == [
+        "2 of 3 postbacks break the spec; none was added:",
+        "postback 1234 (item 0):",
+        *first.lines()[1:],
+        "postback 1236 (item 2):",
+        *second.lines()[1:],
+    ]
+    assert len(second.lines()) > 2  # both of its problems are listed
+
+
+def test_queue_names_the_operation_and_every_one_it_knows(everflow_mock: EverflowMock) -> None:
+    from openapi.operations import operations
+
+    with pytest.raises(ValueError, match="unknown operation") as unknown:
+        everflow_mock.queue("getPostback", [500])
+    head, _, named = str(unknown.value).partition("; the operations are ")
+    assert head == "everflow_mock: unknown operation 'getPostback'"
+    assert sorted(named.split(", ")) == sorted(operations())
+    with pytest.raises(ValueError, match="418") as refused:
+        everflow_mock.queue("getPartnerPostback", [200, 418])
+    assert str(refused.value).startswith("answer 1 for getPartnerPostback: status 418 is not one")

@@ -118,6 +118,23 @@ def test_without_the_ini_setting_a_marker_makes_one_test_strict(
     result.assert_outcomes(passed=3)
 
 
+@pytest.mark.parametrize(
+    "ini", [pytest.param("", id="unset"), pytest.param("everflow_mock_strict = false", id="false")]
+)
+def test_without_the_ini_setting_or_with_it_false_the_mocks_only_warn(
+    pytester: pytest.Pytester, ini: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    lenient = STRICT_TESTS.split("def test_strict_by_the_ini_setting")[0] + (
+        "def test_lenient(everflow_mock, everflow_server):\n"
+        "    for base in (PIXELS, everflow_server.url + '/networks/pixels'):\n"
+        "        answer = put_a_typo(base)\n"
+        "        assert answer.status_code == 200\n"
+        "        assert answer.headers['X-Everflow-Mock-Warning'] == WARNING\n"
+    )
+    run(pytester, lenient).assert_outcomes(passed=1)
+
+
 def test_failing_assertion_shows_pytests_rewritten_message(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
@@ -233,6 +250,48 @@ def test_live_fixture_with_key_and_live_mode(
     result = run(pytester, LIVE_TEST, *args)
     result.assert_outcomes(passed=1)
     assert "canary-live-key" not in result.stdout.str() + result.stderr.str()
+
+
+MARKED_LIVE_ONLY = """
+import os, pytest
+
+@pytest.mark.everflow_live
+def test_calls_the_real_api_its_own_way():
+    assert os.environ["EVERFLOW_API_KEY"]
+"""
+
+
+@pytest.mark.parametrize("key", ["", "canary-live-key"])
+def test_a_live_test_without_the_fixture_is_skipped_by_its_marker_unless_live(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("EVERFLOW_API_KEY", key)
+    monkeypatch.delenv("EVERFLOW_LIVE", raising=False)
+    result = run(pytester, MARKED_LIVE_ONLY, "-rs", "--strict-markers")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED * everflow_live test skipped: set EVERFLOW_API_KEY and pass --everflow-live*"]
+    )
+    if key:
+        run(pytester, MARKED_LIVE_ONLY, "--everflow-live").assert_outcomes(passed=1)
+
+
+def test_the_markers_are_registered_for_strict_markers(pytester: pytest.Pytester) -> None:
+    source = """
+import pytest
+
+@pytest.mark.everflow(seed=3)
+def test_marked(everflow_factory):
+    pass
+
+@pytest.mark.everflow_live
+def test_live():
+    pass
+"""
+    run(pytester, source, "--strict-markers").assert_outcomes(passed=1, skipped=1)
+    listed = pytester.runpytest_inprocess("--markers").stdout.str()
+    assert "@pytest.mark.everflow_live: the test talks to the real Everflow API" in listed
+    assert "@pytest.mark.everflow(seed=, dynamic=, api_keys=, error_key=" in listed
 
 
 OPTIONS = {"--everflow-seed": "(default: 0)", "--everflow-live": "(default: off)"}
@@ -688,3 +747,38 @@ def test_first_use(everflow_mock):
     cold.stdout.fnmatch_lines(["*validators loaded: ['openapi.fast_validation'*"])  # it checks
     warm = pytester.runpytest_subprocess("-p", "no:everflow_contract", "-s")
     warm.stdout.fnmatch_lines(["*validators loaded: []*"])  # the cached catalogue is not
+
+
+def test_the_options_are_listed_in_the_plugin_s_own_group(pytester: pytest.Pytester) -> None:
+    # In this process (pytest_addoption as pytest calls it); the subprocess run above is the
+    # downstream view of the same.
+    ran = pytester.runpytest_inprocess("-p", "no:everflow_contract", "--help")
+    section = ran.stdout.str().split("\nEverflow partner postback mocks:\n")[1].split("\n\n")[0]
+    assert "--everflow-seed=N" in section
+    for option, default in OPTIONS.items():
+        assert default in option_help(section, option), option
+    assert "everflow_mock_strict (bool):" in ran.stdout.str()
+
+
+def test_a_clash_fails_a_test_using_the_kit_with_one_line_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mock_server.testing.pytest_plugin import refuse_a_broken_installation
+    from openapi import installation
+
+    site = fake_distribution(tmp_path / "site", "fixtures", "4.3.2", ["fixtures/__init__.py"])
+    try:
+        with monkeypatch.context() as patched:
+            patched.syspath_prepend(str(site))
+            installation._clashes_on_sys_path.cache_clear()  # the verdict of the real sys.path
+            with pytest.raises(pytest.fail.Exception) as failed:
+                refuse_a_broken_installation("my plugin")
+    finally:
+        installation._clashes_on_sys_path.cache_clear()
+    assert str(failed.value) == installation.clash_message("my plugin", [str(site)])
+    assert str(failed.value).startswith(
+        "my plugin: everflow-postback-kit's package 'fixtures' is also installed by the "
+        "distribution 'fixtures' 4.3.2"
+    )
+    assert failed.value.pytrace is False
+    assert installation.clash_message("my plugin") is None  # sys.path as it was

@@ -66,3 +66,16 @@ def test_an_invalid_offer_is_refused_naming_what_it_breaks(
     with pytest.raises(ValueError, match="add_offer: not a valid Offer"):
         mock.add_offer({"network_offer_id": UNKNOWN, "name": 5})
     assert UNKNOWN not in [o["network_offer_id"] for o in mock.offers]
+
+
+def test_an_invalid_affiliate_is_refused_naming_every_problem(
+    mock: EverflowMock | EverflowServer,
+) -> None:
+    with pytest.raises(ValueError, match="not a valid Affiliate") as refused:
+        mock.add_affiliate({"network_affiliate_id": UNKNOWN, "name": 5, "account_status": 7})
+    assert str(refused.value) == (
+        f"{mock.name}.add_affiliate: not a valid Affiliate: "
+        "$.account_status: 7 is not of type 'string' (type); "
+        "$.name: 5 is not of type 'string' (type)"
+    )
+    assert UNKNOWN not in [a["network_affiliate_id"] for a in mock.affiliates]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -129,3 +130,31 @@ def test_it_keeps_the_last_max_kept_requests(monkeypatch: pytest.MonkeyPatch) ->
         for n in range(3):
             raw_get(receiver, f"/{n}")
         assert [r.path for r in receiver.requests] == ["/1", "/2"]
+
+
+def test_a_new_receiver_answers_at_once_with_200() -> None:
+    receiver = PostbackReceiver()
+    assert (receiver.status, receiver.delay) == (200, 0)
+    receiver.delay += 0.05  # seconds, a number to add to
+    receiver.stop()
+
+
+def test_receivers_at_once_each_get_a_free_port_of_their_own() -> None:
+    with PostbackReceiver() as one, PostbackReceiver() as other:
+        assert one.url != other.url
+        for receiver in (one, other):
+            with urllib.request.urlopen(receiver.url + "/mine"):
+                pass
+        assert [len(one.requests), len(other.requests)] == [1, 1]
+
+
+def test_a_receiver_left_running_never_holds_up_the_process_exit() -> None:
+    before = set(threading.enumerate())
+    receiver = PostbackReceiver().start()
+    try:
+        raw_get(receiver, "/pb")
+        started = set(threading.enumerate()) - before
+        assert started  # its server thread at least
+        assert all(thread.daemon for thread in started)
+    finally:
+        receiver.stop()

@@ -4,9 +4,12 @@ output read as it comes and kept; ``_Drain``, the reader, on streams of its own.
 from __future__ import annotations
 
 import io
+import os
 import signal
 import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,6 +23,10 @@ def test_free_port_is_a_port_this_machine_can_listen_on() -> None:
     assert 0 < port < 65536
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+def test_free_port_is_one_any_user_may_listen_on() -> None:
+    assert 1024 <= free_port() < 65536  # never a privileged port, which only root may bind
 
 
 def test_a_drain_keeps_the_last_lines_of_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,6 +45,70 @@ def test_waiting_for_text_a_finished_stream_never_held_fails_at_once() -> None:
         drain.wait_for(lambda text: "never" in text, timeout=30)
     assert time.monotonic() - started < 5  # the stream ended: no use waiting 30 s
     assert str(waited.value) == "not seen in 30 s; output so far:\nready\n"
+
+
+@pytest.fixture
+def pipe() -> Iterator[tuple[io.TextIOWrapper, _Drain]]:
+    """A stream still open (a child that runs on), and its drain."""
+    read, write = os.pipe()
+    writer = os.fdopen(write, "w")
+    drain = _Drain(os.fdopen(read))
+    try:
+        yield writer, drain
+    finally:
+        if not writer.closed:
+            writer.close()
+        drain.join(5)
+
+
+def test_waiting_for_text_a_live_stream_never_prints_takes_the_whole_timeout(
+    pipe: tuple[io.TextIOWrapper, _Drain],
+) -> None:
+    writer, drain = pipe
+    writer.write("starting\n")
+    writer.flush()
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"^not seen in 0.3 s; output so far:\nstarting\n$"):
+        drain.wait_for(lambda text: "ready" in text, timeout=0.3)
+    assert time.monotonic() - started >= 0.3
+
+
+def test_waiting_for_text_returns_once_a_live_stream_prints_it(
+    pipe: tuple[io.TextIOWrapper, _Drain],
+) -> None:
+    writer, drain = pipe
+
+    def later() -> None:
+        time.sleep(0.1)
+        writer.write("ready on port 1\n")
+        writer.flush()
+
+    threading.Thread(target=later).start()
+    started = time.monotonic()
+    assert drain.wait_for(lambda text: "ready" in text, timeout=0.8) == "ready on port 1\n"
+    assert time.monotonic() - started < 0.8
+
+
+def test_a_drain_of_a_child_that_never_ends_never_holds_up_the_process_exit() -> None:
+    read, write = os.pipe()
+    before = set(threading.enumerate())
+    drain = _Drain(os.fdopen(read))
+    try:
+        started = set(threading.enumerate()) - before
+        assert started  # its reader
+        assert all(thread.daemon for thread in started)
+    finally:
+        os.close(write)
+        drain.join(5)
+
+
+def test_ignore_sigint_makes_the_process_that_runs_it_ignore_ctrl_c() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        spawn._ignore_sigint()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.slow
@@ -83,3 +154,14 @@ def test_sigterm_stops_it_too() -> None:
         code, _, err = spawned.stop(signal.SIGTERM)
     assert spawned.process.poll() is not None
     assert code == 0, err
+
+
+@pytest.mark.slow
+def test_a_server_the_signal_does_not_stop_is_killed_once_stop_s_timeout_passes() -> None:
+    with spawn_serve() as spawned:
+        started = time.monotonic()
+        # SIGCONT: a signal the server does not act on, as a hung one acts on none.
+        code, _, _ = spawned.stop(signal.SIGCONT, timeout=0.5)
+        assert time.monotonic() - started < 10
+    assert code == -signal.SIGKILL
+    assert spawned.process.poll() == -signal.SIGKILL

@@ -212,3 +212,45 @@ def test_the_answer_carries_the_mock_s_headers_type_and_reason(everflow_mock: Ev
             )
 
     assert asyncio.run(call()) == ("application/json", "OK", "30", "application/json")
+
+
+def test_a_call_without_a_body_is_journaled_as_httpx_s(everflow_mock: EverflowMock) -> None:
+    assert asyncio.run(get(URL))[0] == 200
+    assert httpx.get(URL, headers=KEY).status_code == 200
+    from_aiohttp, from_httpx = everflow_mock.requests
+    assert from_aiohttp["body"] == from_httpx["body"]
+    assert from_aiohttp["json"] is None
+
+
+def test_the_answer_names_the_method_it_answers(everflow_mock: EverflowMock) -> None:
+    async def call() -> list[str]:
+        async with aiohttp.ClientSession(headers=KEY) as session:
+            methods = []
+            for method in ("GET", "DELETE", "PATCH"):
+                async with session.request(method, URL) as answer:
+                    methods.append(answer.method)
+                    assert answer.request_info.method == method
+            return methods
+
+    assert asyncio.run(call()) == ["GET", "DELETE", "PATCH"]
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        pytest.param(0.05, id="seconds"),
+        pytest.param(aiohttp.ClientTimeout(sock_read=0.05), id="sock_read"),
+    ],
+)
+def test_a_call_s_own_timeout_in_any_form_is_honoured(
+    everflow_mock: EverflowMock, timeout: object
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(aiohttp.ServerTimeoutError, match="read timed out"):
+        asyncio.run(get(URL, headers={"Prefer": "delay=2000"}, timeout=timeout))
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_call_with_no_timeout_waits_out_the_delay(everflow_mock: EverflowMock) -> None:
+    no_limit = aiohttp.ClientTimeout(total=None)
+    assert asyncio.run(get(URL, headers={"Prefer": "delay=50"}, timeout=no_limit))[0] == 200

@@ -180,3 +180,14 @@ def test_a_body_it_cannot_read_is_a_type_error_naming_its_type() -> None:
     with pytest.raises(TypeError) as refused:
         _body(3.5)
     assert str(refused.value) == "everflow_mock: cannot read a requests body of type float"
+
+
+def test_the_answer_carries_its_reason_as_on_the_wire(everflow_mock: EverflowMock) -> None:
+    found = requests.get(URL, headers=KEY)
+    missing = requests.get(f"{BASE}/networks/pixels/999999", headers=KEY)
+    assert (found.reason, missing.reason) == ("OK", "Not Found")
+    with pytest.raises(requests.HTTPError) as raised:
+        missing.raise_for_status()
+    assert (
+        str(raised.value) == f"404 Client Error: Not Found for url: {BASE}/networks/pixels/999999"
+    )
