@@ -200,10 +200,10 @@ class Secrets:
         self._short: dict[str, None] = {}
         self._token: re.Pattern[str] | None = None
         self._needles: tuple[str, ...] = ()
-        self._pinned: frozenset[str] = frozenset()
-        for secret in secrets:
+        given = list(secrets)
+        self._pinned = frozenset(given)  # before adding: more than ``most`` of them stay too
+        for secret in given:
             self.add(secret)
-        self._pinned = frozenset(self)
 
     def __iter__(self) -> Iterator[str]:
         yield from list(self._order)

@@ -337,3 +337,59 @@ def test_judge_record_reads_the_record_as_a_read_of_its_own_id() -> None:
             "record 0",
             "$.delay_ms:maximum",
         )
+
+
+def test_judge_answer_holds_an_offers_id_to_the_path_only_in_a_200_to_a_read() -> None:
+    read = httpx.Request("GET", "https://api.eflow.team/v1/networks/offers/605")
+    # an error's body names no offer: no offer_id finding, whatever else is wrong with it
+    missing = httpx.Response(404, json={"Error": "not found"}, request=read)
+    assert all(f.check != "offer_id" for f in judge_answer("t", "p", missing))
+    searched = httpx.Request("POST", "https://api.eflow.team/v1/networks/offers/605")
+    other = httpx.Response(200, json={"network_offer_id": 7}, request=searched)
+    assert all(f.check != "offer_id" for f in judge_answer("t", "p", other))
+
+
+def test_judge_answer_names_the_id_an_offer_read_answered_with() -> None:
+    read = httpx.Request("GET", "https://api.eflow.team/v1/networks/offers/605")
+    for body, actual in (({"network_offer_id": 7}, "7"), ({"name": "x"}, "null")):
+        (finding,) = judge_answer("t", "p", httpx.Response(200, json=body, request=read))
+        assert (finding.check, finding.expected, finding.actual) == ("offer_id", "605", actual)
+
+
+def test_judge_answer_s_body_findings_name_the_target_and_probe_too() -> None:
+    body = {**PostbackFactory(seed=1).build(5, delivery_method="postback"), "delay_ms": -1}
+    found = judge_answer("https://up/v1", "#2 GET", answer(200, body))
+    assert found
+    assert {(f.target, f.probe, f.pixel_id) for f in found} == {("https://up/v1", "#2 GET", 5)}
+
+
+def test_judge_answer_does_not_hold_a_create_s_answer_to_an_id() -> None:
+    # the server picks a new postback's id: the answer to a create names one no path did
+    create = httpx.Request("POST", "https://api.eflow.team/v1/networks/pixels")
+    created = PostbackFactory(seed=1).build(123, delivery_method="postback")
+    found = judge_answer("t", "p", httpx.Response(200, json=created, request=create))
+    assert all(f.check != "pixel_id" for f in found)
+
+
+def test_judge_answer_judges_an_answer_to_a_path_the_spec_does_not_have() -> None:
+    unknown = httpx.Request("GET", "https://api.eflow.team/v1/networks/unknown")
+    assert judge_answer("t", "p", httpx.Response(200, json={"a": 1}, request=unknown)) == []
+
+
+def test_judge_record_holds_a_recorded_postback_to_its_own_id_and_the_spec() -> None:
+    from openapi.remote.checks import judge_record
+
+    record = PostbackFactory(seed=2).build(3, delivery_method="postback")
+    record["network_pixel_id"] = "3"  # no id at all: read as postback 0's answer
+    found = judge_record("t", "record 0", record, "https://api.eflow.team/v1")
+    assert {(f.check, f.expected, f.actual) for f in found} == {
+        ("$.network_pixel_id:type", "type integer", "a string of 1 character"),
+        ("pixel_id", "None", "a string of 1 character"),
+    }
+
+
+def test_judge_record_judges_a_record_that_is_no_object() -> None:
+    from openapi.remote.checks import judge_record
+
+    found = judge_record("t", "record 0", [1, 2], "https://api.eflow.team/v1")
+    assert [(f.check, f.path) for f in found] == [("$:type", "$")]

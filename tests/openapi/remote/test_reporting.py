@@ -228,3 +228,12 @@ def test_the_markdown_report_of_a_strict_writing_run_and_of_a_clean_read_only_on
         "",
         "None: the run was read-only.",
     ]
+
+
+def test_an_interrupted_run_is_a_keyboard_interrupt_that_says_what_was_interrupted() -> None:
+    # what a script calling run_contract sees when its Ctrl-C stops the run
+    from openapi.remote.findings import Report, interrupted
+
+    raised = interrupted(Report("https://up/v1"))
+    assert isinstance(raised, KeyboardInterrupt)
+    assert str(raised) == "the contract run was interrupted"
