@@ -571,3 +571,26 @@ def test_a_retry_after_of_exactly_the_time_left_is_refused_as_such() -> None:
     assert str(refused.value).endswith(
         "answered 503 with Retry-After 4 s, more than the 4.0 s left of --max-time 4 s; not retried"
     )
+
+
+def test_a_retry_after_once_the_time_is_used_up_says_none_is_left() -> None:
+    fake = FakeTime()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        fake.now += 6  # the answer came after the run's 4 s were gone
+        return httpx.Response(503, headers={"Retry-After": "1"}, json={"error": "x"})
+
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0,
+        max_time=4,
+        transport=httpx.MockTransport(slow),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    with pytest.raises(RetryRefused) as refused:
+        client.get("/networks/pixels/1")
+    assert str(refused.value).endswith(
+        "answered 503 with Retry-After 1 s, more than the 0.0 s left of --max-time 4 s; not retried"
+    )

@@ -93,12 +93,14 @@ def test_a_tls_handshake_gets_the_time_left_and_its_stream_stays_under_the_deadl
     tls = stream.start_tls(context, "api.eflow.team", timeout=30.0)
     [(call, given_context, hostname, timeout)] = inner.calls
     assert (call, given_context, hostname) == ("start_tls", context, "api.eflow.team")
-    assert isinstance(timeout, float) and 1 < timeout <= 2
+    assert isinstance(timeout, float)
+    assert 1 < timeout <= 2
     # the encrypted stream is bounded by the same deadline
     assert tls.read(10, timeout=30.0) == b"answer"
     [(read, most, read_timeout)] = inner.tls.calls
     assert (read, most) == ("read", 10)
-    assert isinstance(read_timeout, float) and 1 < read_timeout <= 2
+    assert isinstance(read_timeout, float)
+    assert 1 < read_timeout <= 2
 
 
 def test_a_tls_handshake_after_the_deadline_is_refused_unstarted() -> None:
@@ -115,7 +117,8 @@ def test_reads_and_writes_get_the_time_left_and_the_rest_is_passed_on() -> None:
     stream.close()
     [write, extra, close] = inner.calls
     assert write[:2] == ("write", b"GET / HTTP/1.1\r\n\r\n")
-    assert isinstance(write[2], float) and 1 < write[2] <= 2
+    assert isinstance(write[2], float)
+    assert 1 < write[2] <= 2
     assert extra == ("get_extra_info", "server_addr")
     assert close == ("close",)
 
@@ -161,7 +164,8 @@ def test_a_unix_socket_is_connected_within_the_deadline_and_read_under_it() -> N
         stream = backend.connect_unix_socket(path, timeout=30.0, socket_options=options)
         [(call, given_path, timeout, given_options)] = inner.calls
         assert (call, given_path, given_options) == ("connect_unix_socket", path, options)
-        assert isinstance(timeout, float) and 1 < timeout <= 2
+        assert isinstance(timeout, float)
+        assert 1 < timeout <= 2
         peer, _ = server.accept()
         with peer:
             peer.sendall(b"hello")

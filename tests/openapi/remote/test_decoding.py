@@ -206,5 +206,5 @@ def test_deflate_is_read_with_or_without_its_zlib_wrapper_but_gzip_only_as_gzip(
 def test_a_deflate_answer_broken_after_its_start_is_refused_not_read_another_way() -> None:
     # a zlib stream whose checksum is wrong: its last bytes happen to be valid raw deflate
     encoded = zlib.compress(b'{"network_pixel_id": 1}')[:-4]
-    with pytest.raises(TransportFailure, match="not valid deflate .*incorrect data check"):
+    with pytest.raises(TransportFailure, match=r"not valid deflate .*incorrect data check"):
         read_bounded([encoded, b"\x03\x00\x00\x00"], "deflate", "GET /x", lambda: None)

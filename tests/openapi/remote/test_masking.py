@@ -75,9 +75,9 @@ def test_other_bodies_are_masked_as_text() -> None:
 
 # A short key (under MIN_PIECE, so that no piece of another form can stand in for the one
 # tested) that each form writes differently.
-SHORT_KEY = "&\"'/é|"
+SHORT_KEY = "&\"' /é|"
 LONG_KEYS = {
-    "ascii": "canary&<>|\"'/-5f1e9c2b",
+    "ascii": "canary&<>|\"'/ -5f1e9c2b",
     "non-ascii": "clé-sécrète-àpi",
 }
 
@@ -324,3 +324,34 @@ def test_secrets_given_at_creation_stay_even_beyond_most() -> None:
     kept.add("cd")  # one added later is the one forgotten
     assert list(kept) == own
     assert redact("own-key-one-1111 own-key-two-2222 ab cd", kept) == f"{MASK} {MASK} {MASK} cd"
+
+
+@pytest.mark.parametrize("query", ["q=my+secret+key+1", "q=my+secret+key+1&x=%20"])
+def test_a_key_with_spaces_form_encoded_without_any_escape_is_masked(query: str) -> None:
+    assert redact(query, ["my secret key 1"]).startswith(f"q={MASK}")
+
+
+def test_a_body_that_is_not_utf8_is_masked_where_it_percent_encodes_the_key() -> None:
+    # read with surrogateescape, its bytes that are no UTF-8 reach the percent-decoding too
+    key = "abcdefghij"
+    body = b"\xff q=%61%62cdefghij \xfe"
+    assert redact_body(body, [key]) == b"\xff q=" + MASK.encode() + b" \xfe"
+
+
+def test_a_percent_encoded_key_is_masked_from_its_first_character() -> None:
+    assert redact("a%62cdefghij", ["abcdefghij"]) == MASK
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("%61%62", MASK),  # the whole text
+        ("q=%61%62&r=1", f"q={MASK}&r=1"),
+        ("q=%61%62c", "q=%61%62c"),  # the start of another word: not the key
+        ("q=c%61%62", "q=c%61%62"),
+    ],
+)
+def test_a_short_key_percent_encoded_is_masked_only_where_it_stands_whole(
+    text: str, masked: str
+) -> None:
+    assert redact(text, ["ab"]) == masked
