@@ -393,3 +393,16 @@ def test_judge_record_judges_a_record_that_is_no_object() -> None:
 
     found = judge_record("t", "record 0", [1, 2], "https://api.eflow.team/v1")
     assert [(f.check, f.path) for f in found] == [("$:type", "$")]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("text/html", "text/html"),
+        ("Text/HTML", "Text/HTML"),
+        ("application/x-sekret-token", "a media type of 26 characters"),
+    ],
+)
+def test_a_media_type_is_shown_when_common_in_any_case_else_by_size(value: str, shown: str) -> None:
+    (finding,) = check_answer("t", "p", answer(200, {}, content_type=value), 5, 200, same_id=False)
+    assert (finding.check, finding.actual) == ("content_type", shown)

@@ -594,3 +594,9 @@ def test_a_retry_after_once_the_time_is_used_up_says_none_is_left() -> None:
     assert str(refused.value).endswith(
         "answered 503 with Retry-After 1 s, more than the 0.0 s left of --max-time 4 s; not retried"
     )
+
+
+def test_a_get_sends_its_query_parameters() -> None:
+    recorder = Recorder([200])
+    client_for(recorder, [], rate=0).get("/networks/pixels", params={"page": 2, "page_size": 5})
+    assert recorder.requests[0].url.params == httpx.QueryParams({"page": "2", "page_size": "5"})

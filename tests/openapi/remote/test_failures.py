@@ -19,6 +19,8 @@ from openapi.remote.failures import unquoted
         ("it said 'a' then \"b\"", "it said (what it quoted left out)"),
         ("\"at the start\" and 'later'", " (what it quoted left out)"),
         ("'at the start'", " (what it quoted left out)"),
+        ("refused: 'x'", "refused (what it quoted left out)"),
+        ("got X: 'y'", "got X (what it quoted left out)"),
     ],
 )
 def test_a_message_is_cut_before_the_first_thing_it_quotes(message: str, said: str) -> None:

@@ -67,3 +67,11 @@ def test_what_comes_back_names_the_same_path_however_often_it_is_decoded_again()
 def test_a_base_path_of_its_own() -> None:
     assert api_path("/api/v1/networks", "/api/v1") == "/networks"
     assert api_path("/api/v1/../networks", "/api/v1") is None
+
+
+def test_a_key_carriable_in_a_header_is_printable_ascii_only() -> None:
+    from openapi.remote.targets import carriable
+
+    assert carriable("abc-123_XYZ ~!")
+    assert not carriable("clé-secrète")  # printable, not ASCII
+    assert not carriable("abc\n123")  # ASCII, not printable
