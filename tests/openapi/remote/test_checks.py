@@ -406,3 +406,8 @@ def test_judge_record_judges_a_record_that_is_no_object() -> None:
 def test_a_media_type_is_shown_when_common_in_any_case_else_by_size(value: str, shown: str) -> None:
     (finding,) = check_answer("t", "p", answer(200, {}, content_type=value), 5, 200, same_id=False)
     assert (finding.check, finding.actual) == ("content_type", shown)
+
+
+def test_a_field_shaped_name_is_shown_up_to_40_characters() -> None:
+    assert shown_name("x" * 40) == "x" * 40
+    assert shown_name("x" * 41).startswith("[a name of 41 characters #")

@@ -600,3 +600,13 @@ def test_a_get_sends_its_query_parameters() -> None:
     recorder = Recorder([200])
     client_for(recorder, [], rate=0).get("/networks/pixels", params={"page": 2, "page_size": 5})
     assert recorder.requests[0].url.params == httpx.QueryParams({"page": "2", "page_size": "5"})
+
+
+def test_a_write_s_path_is_whole_under_a_base_url_with_a_trailing_slash() -> None:
+    sent, transport = scripted(httpx.Response(200, json={"result": True}))
+    client = ContractClient(
+        "https://api.eflow.team/v1/", "k", rate=0, allow_writes=True, transport=transport
+    )
+    client.request("DELETE", "/networks/pixels/5")
+    assert sent[0].url.path == "/v1/networks/pixels/5"
+    assert client.writes == [Write("DELETE", "/v1/networks/pixels/5", 5, "200")]

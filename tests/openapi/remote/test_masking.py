@@ -355,3 +355,20 @@ def test_a_short_key_percent_encoded_is_masked_only_where_it_stands_whole(
     text: str, masked: str
 ) -> None:
     assert redact(text, ["ab"]) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("abcdefghijklmno1", True),  # 16 characters, letters and digits
+        ("abcdefghijklmn1", False),  # 15
+        ("1234567890123456", False),  # digits only
+        ("abcdefghijklmnopq", False),  # letters only
+    ],
+)
+def test_credential_shaped_is_16_characters_or_more_of_letters_and_digits_mixed(
+    text: str, shaped: bool
+) -> None:
+    from openapi.remote.masking import credential_shaped
+
+    assert credential_shaped(text) is shaped

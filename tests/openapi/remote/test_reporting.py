@@ -237,3 +237,17 @@ def test_an_interrupted_run_is_a_keyboard_interrupt_that_says_what_was_interrupt
     raised = interrupted(Report("https://up/v1"))
     assert isinstance(raised, KeyboardInterrupt)
     assert str(raised) == "the contract run was interrupted"
+
+
+def test_the_markdown_report_names_the_unfinished_probes_in_a_paragraph_of_its_own() -> None:
+    report = Report("t", ["known_id 5"])
+    report.add([Finding("t", "known_id", 5, "timeout", "$", "200", "no complete answer")])
+    assert markdown(report).splitlines()[:7] == [
+        "# Everflow contract: failed",
+        "",
+        "Target: `t`; 1 request; read-only",
+        "",
+        "Unfinished: 1 probe had no answer to judge (timeout).",
+        "",
+        "| severity | probe | pixel | check | path | expected | actual |",
+    ]
