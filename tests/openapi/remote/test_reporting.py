@@ -251,3 +251,32 @@ def test_the_markdown_report_names_the_unfinished_probes_in_a_paragraph_of_its_o
         "",
         "| severity | probe | pixel | check | path | expected | actual |",
     ]
+
+
+def test_the_markdown_report_s_writes_are_a_table_after_their_heading() -> None:
+    lines = markdown(written()).splitlines()
+    at = lines.index("## Writes")
+    assert lines[at : at + 6] == [
+        "## Writes",
+        "",
+        "| method | path | pixel | status |",
+        "|---|---|---:|---|",
+        "| POST | `/v1/networks/pixels` | 55 | 200 |",
+        "| DELETE | `/v1/networks/pixels/55` | 55 | 200 |",
+    ]
+
+
+def test_drift_over_the_whole_run_and_what_the_target_chose_have_cases_of_their_own() -> None:
+    report = Report("t", ["known_id 5"])
+    report.add(
+        [
+            Finding("t", "all", None, "never_present", "$.x", "present", "absent", "warning"),
+            Finding("t", "all", None, "observed_choice", "$", "either", "one", "info"),
+        ]
+    )
+    suite = ET.fromstring(junit_xml(report))
+    assert [case.get("name") for case in suite.iter("testcase")] == [
+        "known_id 5",
+        "drift",
+        "observed",
+    ]
