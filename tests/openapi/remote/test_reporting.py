@@ -280,3 +280,23 @@ def test_drift_over_the_whole_run_and_what_the_target_chose_have_cases_of_their_
         "drift",
         "observed",
     ]
+
+
+def test_a_skipped_run_s_junit_is_one_skipped_case_of_the_everflow_contract_suite() -> None:
+    report = Report("https://up/v1", skipped="no API key (EVERFLOW_API_KEY)")
+    suite = ET.fromstring(junit_xml(report))
+    assert (suite.tag, suite.get("name"), suite.get("tests"), suite.get("skipped")) == (
+        "testsuite",
+        "everflow-contract",
+        "1",
+        "1",
+    )
+    assert [(p.get("name"), p.get("value")) for p in suite.findall("properties/property")] == [
+        ("mode", "read-only"),
+        ("writes", "0"),
+    ]
+    (case,) = suite.findall("testcase")
+    assert (case.get("classname"), case.get("name")) == ("https://up/v1", "contract")
+    skipped = case.find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "no API key (EVERFLOW_API_KEY)"
