@@ -411,3 +411,11 @@ def test_a_media_type_is_shown_when_common_in_any_case_else_by_size(value: str, 
 def test_a_field_shaped_name_is_shown_up_to_40_characters() -> None:
     assert shown_name("x" * 40) == "x" * 40
     assert shown_name("x" * 41).startswith("[a name of 41 characters #")
+
+
+def test_a_rate_limit_header_is_shown_when_a_number_of_20_digits_at_most() -> None:
+    from openapi.remote.checks import header_shape
+
+    assert header_shape("9" * 20) == "9" * 20
+    assert header_shape("9" * 21) == "a value of 21 characters"
+    assert header_shape("12a") == "a value of 3 characters"

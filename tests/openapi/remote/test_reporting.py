@@ -300,3 +300,35 @@ def test_a_skipped_run_s_junit_is_one_skipped_case_of_the_everflow_contract_suit
     skipped = case.find("skipped")
     assert skipped is not None
     assert skipped.get("message") == "no API key (EVERFLOW_API_KEY)"
+
+
+def test_junit_cases_carry_the_target_and_each_finding_on_a_line_of_its_own() -> None:
+    report = Report("https://up/v1", ["known_id 5", "list"], mode="writes")
+    failures = [
+        Finding("https://up/v1", "known_id", 5, "status", "$", "200", "500"),
+        Finding("https://up/v1", "known_id", 5, "content_type", "$", "application/json", "x"),
+    ]
+    warnings = [
+        Finding("https://up/v1", "list", None, "undocumented_field", "$.a", "-", "-", "warning"),
+        Finding("https://up/v1", "list", None, "undocumented_field", "$.b", "-", "-", "warning"),
+    ]
+    report.add([*failures, *warnings])
+    report.writes = [
+        Write("POST", "/v1/networks/pixels", 55, "200"),
+        Write("DELETE", "/v1/networks/pixels/55", 55, "200"),
+    ]
+    xml = junit_xml(report)
+    assert xml.startswith("<?xml version='1.0' encoding='utf-8'?>\n<testsuite ")
+    suite = ET.fromstring(xml)
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert {case.get("classname") for case in cases.values()} == {"https://up/v1"}
+    failure = cases["known_id 5"].find("failure")
+    assert failure is not None
+    assert failure.get("message") == "status at $; content_type at $"
+    assert failure.text == "\n".join(f.line() for f in failures)
+    assert cases["list"].findtext("system-out") == "\n".join(w.line() for w in warnings)
+    assert suite.findtext("system-out") == (
+        "writes: 2\n"
+        "write: POST /v1/networks/pixels (pixel 55): 200\n"
+        "write: DELETE /v1/networks/pixels/55 (pixel 55): 200"
+    )
