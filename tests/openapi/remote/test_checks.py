@@ -419,3 +419,36 @@ def test_a_rate_limit_header_is_shown_when_a_number_of_20_digits_at_most() -> No
     assert header_shape("9" * 20) == "9" * 20
     assert header_shape("9" * 21) == "a value of 21 characters"
     assert header_shape("12a") == "a value of 3 characters"
+
+
+def test_fields_whose_condition_no_answer_met_are_not_expected_even_when_absent() -> None:
+    # a postback-delivery answer that leaves out the other methods' fields, as it may
+    body = PostbackFactory().build(1, delivery_method="postback")
+    for other in ("html_code", "facebook_pixel", "tiktok_pixel", "snapchat_pixel", "rumble_pixel"):
+        del body[other]
+    drift = DriftTracker("t")
+    assert drift.observe("known_id", 1, body) == []
+    assert drift.never_present() == []
+
+
+def test_drift_s_undocumented_field_says_what_was_expected_and_found() -> None:
+    from openapi.remote.checks import undocumented_fields
+
+    schema = component_schema("PartnerPostback")
+    (finding,) = undocumented_fields("t", "p", 5, {"brand_new": 1}, schema)
+    assert finding == Finding(
+        "t",
+        "p",
+        5,
+        "undocumented_field",
+        "$.brand_new",
+        "only documented fields",
+        "present",
+        "warning",
+    )
+
+
+def test_a_body_of_another_shape_than_its_schema_has_no_undocumented_paths() -> None:
+    # its type is judged by the spec's checks, not here
+    assert list(undocumented_paths([{"x": 1}], {"type": "object", "properties": {}})) == []
+    assert list(undocumented_paths({"x": 1}, {"type": "array", "items": {"properties": {}}})) == []
