@@ -452,3 +452,12 @@ def test_a_body_of_another_shape_than_its_schema_has_no_undocumented_paths() -> 
     # its type is judged by the spec's checks, not here
     assert list(undocumented_paths([{"x": 1}], {"type": "object", "properties": {}})) == []
     assert list(undocumented_paths({"x": 1}, {"type": "array", "items": {"properties": {}}})) == []
+
+
+def test_an_answer_without_a_media_type_is_said_to_have_none() -> None:
+    bare = httpx.Response(200, content=b"{}", request=REQUEST)
+    assert "Content-Type" not in bare.headers
+    found = check_answer("t", "p", bare, 5, 200, same_id=False)
+    assert [(f.check, f.expected, f.actual) for f in found] == [
+        ("content_type", "application/json", "(none)")
+    ]
