@@ -461,3 +461,26 @@ def test_an_answer_without_a_media_type_is_said_to_have_none() -> None:
     assert [(f.check, f.expected, f.actual) for f in found] == [
         ("content_type", "application/json", "(none)")
     ]
+
+
+def test_a_media_type_s_parameters_are_not_part_of_it() -> None:
+    body = PostbackFactory().build(5)
+    good = answer(200, body, "application/json; charset=utf-8")
+    assert check_answer("t", "known_id", good, 5, 200) == []
+
+
+def test_rate_limit_headers_are_judged_even_where_the_spec_could_not_judge_the_answer() -> None:
+    # an HTML answer is not judged by the spec; its rate-limit headers still are
+    html = answer(
+        200, {}, "text/html", **{"X-RateLimit-Limit": "abc", "X-RateLimit-Remaining": "7"}
+    )
+    found = check_answer("t", "p", html, 5, 200, same_id=False)
+    assert [(f.check, f.path, f.expected, f.actual) for f in found] == [
+        ("content_type", "$", "application/json", "text/html"),
+        (
+            "rate_limit_headers",
+            "X-RateLimit-Limit",
+            "a non-negative integer",
+            "a value of 3 characters",
+        ),
+    ]
