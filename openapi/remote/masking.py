@@ -52,12 +52,14 @@ SECRET_FORMS: dict[str, Callable[[str], str]] = {
     "python_bytes": lambda s: repr(s.encode("utf-8", "surrogatepass"))[2:-1],
     "markdown_cell": lambda s: s.replace("|", "\\|"),
     "utf8_read_as_latin1": lambda s: s.encode("utf-8", "surrogatepass").decode("latin-1"),
+    "form_spaces": lambda s: s.replace(" ", "+"),
 }
 """The ways a server or an output format can write a secret, beside percent-encoding (which
 ``redact`` decodes): XML/HTML escapes (ElementTree's and html's), JSON (``\\u00e9`` and
 UTF-8; ``\\/`` as PHP writes it), Python's ``repr`` and ``ascii`` of the text and of its
-UTF-8 bytes, a Markdown table cell, and UTF-8 bytes decoded as Latin-1 (HTTP's default for
-header values)."""
+UTF-8 bytes, a Markdown table cell, UTF-8 bytes decoded as Latin-1 (HTTP's default for
+header values), and spaces written as ``+`` (a form-encoded query, which needs no ``%XX``
+when only spaces are encoded)."""
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _WORD = r"\w"
@@ -200,10 +202,10 @@ class Secrets:
         self._short: dict[str, None] = {}
         self._token: re.Pattern[str] | None = None
         self._needles: tuple[str, ...] = ()
-        self._pinned: frozenset[str] = frozenset()
-        for secret in secrets:
+        given = list(secrets)
+        self._pinned = frozenset(given)  # before adding: more than ``most`` of them stay too
+        for secret in given:
             self.add(secret)
-        self._pinned = frozenset(self)
 
     def __iter__(self) -> Iterator[str]:
         yield from list(self._order)

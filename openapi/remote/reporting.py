@@ -146,7 +146,8 @@ def markdown(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
     if report.unfinished:
         checks = ", ".join(sorted({f.check for f in report.unfinished}))
         lines += [
-            f"Unfinished: {len(report.unfinished)} probes had no answer to judge ({checks}).",
+            f"Unfinished: {counted(len(report.unfinished), 'probe')} had no answer to judge "
+            f"({checks}).",
             "",
         ]
     if not report.findings:

@@ -337,3 +337,150 @@ def test_judge_record_reads_the_record_as_a_read_of_its_own_id() -> None:
             "record 0",
             "$.delay_ms:maximum",
         )
+
+
+def test_judge_answer_holds_an_offers_id_to_the_path_only_in_a_200_to_a_read() -> None:
+    read = httpx.Request("GET", "https://api.eflow.team/v1/networks/offers/605")
+    # an error's body names no offer: no offer_id finding, whatever else is wrong with it
+    missing = httpx.Response(404, json={"Error": "not found"}, request=read)
+    assert all(f.check != "offer_id" for f in judge_answer("t", "p", missing))
+    searched = httpx.Request("POST", "https://api.eflow.team/v1/networks/offers/605")
+    other = httpx.Response(200, json={"network_offer_id": 7}, request=searched)
+    assert all(f.check != "offer_id" for f in judge_answer("t", "p", other))
+
+
+def test_judge_answer_names_the_id_an_offer_read_answered_with() -> None:
+    read = httpx.Request("GET", "https://api.eflow.team/v1/networks/offers/605")
+    for body, actual in (({"network_offer_id": 7}, "7"), ({"name": "x"}, "null")):
+        (finding,) = judge_answer("t", "p", httpx.Response(200, json=body, request=read))
+        assert (finding.check, finding.expected, finding.actual) == ("offer_id", "605", actual)
+
+
+def test_judge_answer_s_body_findings_name_the_target_and_probe_too() -> None:
+    body = {**PostbackFactory(seed=1).build(5, delivery_method="postback"), "delay_ms": -1}
+    found = judge_answer("https://up/v1", "#2 GET", answer(200, body))
+    assert found
+    assert {(f.target, f.probe, f.pixel_id) for f in found} == {("https://up/v1", "#2 GET", 5)}
+
+
+def test_judge_answer_does_not_hold_a_create_s_answer_to_an_id() -> None:
+    # the server picks a new postback's id: the answer to a create names one no path did
+    create = httpx.Request("POST", "https://api.eflow.team/v1/networks/pixels")
+    created = PostbackFactory(seed=1).build(123, delivery_method="postback")
+    found = judge_answer("t", "p", httpx.Response(200, json=created, request=create))
+    assert all(f.check != "pixel_id" for f in found)
+
+
+def test_judge_answer_judges_an_answer_to_a_path_the_spec_does_not_have() -> None:
+    unknown = httpx.Request("GET", "https://api.eflow.team/v1/networks/unknown")
+    assert judge_answer("t", "p", httpx.Response(200, json={"a": 1}, request=unknown)) == []
+
+
+def test_judge_record_holds_a_recorded_postback_to_its_own_id_and_the_spec() -> None:
+    from openapi.remote.checks import judge_record
+
+    record = PostbackFactory(seed=2).build(3, delivery_method="postback")
+    record["network_pixel_id"] = "3"  # no id at all: read as postback 0's answer
+    found = judge_record("t", "record 0", record, "https://api.eflow.team/v1")
+    assert {(f.check, f.expected, f.actual) for f in found} == {
+        ("$.network_pixel_id:type", "type integer", "a string of 1 character"),
+        ("pixel_id", "None", "a string of 1 character"),
+    }
+
+
+def test_judge_record_judges_a_record_that_is_no_object() -> None:
+    from openapi.remote.checks import judge_record
+
+    found = judge_record("t", "record 0", [1, 2], "https://api.eflow.team/v1")
+    assert [(f.check, f.path) for f in found] == [("$:type", "$")]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("text/html", "text/html"),
+        ("Text/HTML", "Text/HTML"),
+        ("application/x-sekret-token", "a media type of 26 characters"),
+    ],
+)
+def test_a_media_type_is_shown_when_common_in_any_case_else_by_size(value: str, shown: str) -> None:
+    (finding,) = check_answer("t", "p", answer(200, {}, content_type=value), 5, 200, same_id=False)
+    assert (finding.check, finding.actual) == ("content_type", shown)
+
+
+def test_a_field_shaped_name_is_shown_up_to_40_characters() -> None:
+    assert shown_name("x" * 40) == "x" * 40
+    assert shown_name("x" * 41).startswith("[a name of 41 characters #")
+
+
+def test_a_rate_limit_header_is_shown_when_a_number_of_20_digits_at_most() -> None:
+    from openapi.remote.checks import header_shape
+
+    assert header_shape("9" * 20) == "9" * 20
+    assert header_shape("9" * 21) == "a value of 21 characters"
+    assert header_shape("12a") == "a value of 3 characters"
+
+
+def test_fields_whose_condition_no_answer_met_are_not_expected_even_when_absent() -> None:
+    # a postback-delivery answer that leaves out the other methods' fields, as it may
+    body = PostbackFactory().build(1, delivery_method="postback")
+    for other in ("html_code", "facebook_pixel", "tiktok_pixel", "snapchat_pixel", "rumble_pixel"):
+        del body[other]
+    drift = DriftTracker("t")
+    assert drift.observe("known_id", 1, body) == []
+    assert drift.never_present() == []
+
+
+def test_drift_s_undocumented_field_says_what_was_expected_and_found() -> None:
+    from openapi.remote.checks import undocumented_fields
+
+    schema = component_schema("PartnerPostback")
+    (finding,) = undocumented_fields("t", "p", 5, {"brand_new": 1}, schema)
+    assert finding == Finding(
+        "t",
+        "p",
+        5,
+        "undocumented_field",
+        "$.brand_new",
+        "only documented fields",
+        "present",
+        "warning",
+    )
+
+
+def test_a_body_of_another_shape_than_its_schema_has_no_undocumented_paths() -> None:
+    # its type is judged by the spec's checks, not here
+    assert list(undocumented_paths([{"x": 1}], {"type": "object", "properties": {}})) == []
+    assert list(undocumented_paths({"x": 1}, {"type": "array", "items": {"properties": {}}})) == []
+
+
+def test_an_answer_without_a_media_type_is_said_to_have_none() -> None:
+    bare = httpx.Response(200, content=b"{}", request=REQUEST)
+    assert "Content-Type" not in bare.headers
+    found = check_answer("t", "p", bare, 5, 200, same_id=False)
+    assert [(f.check, f.expected, f.actual) for f in found] == [
+        ("content_type", "application/json", "(none)")
+    ]
+
+
+def test_a_media_type_s_parameters_are_not_part_of_it() -> None:
+    body = PostbackFactory().build(5)
+    good = answer(200, body, "application/json; charset=utf-8")
+    assert check_answer("t", "known_id", good, 5, 200) == []
+
+
+def test_rate_limit_headers_are_judged_even_where_the_spec_could_not_judge_the_answer() -> None:
+    # an HTML answer is not judged by the spec; its rate-limit headers still are
+    html = answer(
+        200, {}, "text/html", **{"X-RateLimit-Limit": "abc", "X-RateLimit-Remaining": "7"}
+    )
+    found = check_answer("t", "p", html, 5, 200, same_id=False)
+    assert [(f.check, f.path, f.expected, f.actual) for f in found] == [
+        ("content_type", "$", "application/json", "text/html"),
+        (
+            "rate_limit_headers",
+            "X-RateLimit-Limit",
+            "a non-negative integer",
+            "a value of 3 characters",
+        ),
+    ]

@@ -571,3 +571,42 @@ def test_a_retry_after_of_exactly_the_time_left_is_refused_as_such() -> None:
     assert str(refused.value).endswith(
         "answered 503 with Retry-After 4 s, more than the 4.0 s left of --max-time 4 s; not retried"
     )
+
+
+def test_a_retry_after_once_the_time_is_used_up_says_none_is_left() -> None:
+    fake = FakeTime()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        fake.now += 6  # the answer came after the run's 4 s were gone
+        return httpx.Response(503, headers={"Retry-After": "1"}, json={"error": "x"})
+
+    client = ContractClient(
+        "https://api.eflow.team/v1",
+        "k",
+        rate=0,
+        max_time=4,
+        transport=httpx.MockTransport(slow),
+        sleep=fake.sleep,
+        clock=lambda: fake.now,
+    )
+    with pytest.raises(RetryRefused) as refused:
+        client.get("/networks/pixels/1")
+    assert str(refused.value).endswith(
+        "answered 503 with Retry-After 1 s, more than the 0.0 s left of --max-time 4 s; not retried"
+    )
+
+
+def test_a_get_sends_its_query_parameters() -> None:
+    recorder = Recorder([200])
+    client_for(recorder, [], rate=0).get("/networks/pixels", params={"page": 2, "page_size": 5})
+    assert recorder.requests[0].url.params == httpx.QueryParams({"page": "2", "page_size": "5"})
+
+
+def test_a_write_s_path_is_whole_under_a_base_url_with_a_trailing_slash() -> None:
+    sent, transport = scripted(httpx.Response(200, json={"result": True}))
+    client = ContractClient(
+        "https://api.eflow.team/v1/", "k", rate=0, allow_writes=True, transport=transport
+    )
+    client.request("DELETE", "/networks/pixels/5")
+    assert sent[0].url.path == "/v1/networks/pixels/5"
+    assert client.writes == [Write("DELETE", "/v1/networks/pixels/5", 5, "200")]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import ssl
+import tempfile
 import time
+from collections.abc import Iterable
 
 import httpcore
 import httpx
 import pytest
+from httpcore import SOCKET_OPTION
 
 from mock_server import create_app
 from mock_server.testing.local_server import LocalServer
-from openapi.remote.deadline import DeadlineBackend, deadline_transport
+from openapi.remote.deadline import DeadlineBackend, _DeadlineStream, deadline_transport
 
 
 def test_the_transport_runs_its_connections_under_the_deadline() -> None:
@@ -40,3 +46,146 @@ def test_requests_within_the_deadline_work() -> None:
         backend.deadline = time.monotonic() - 1
         with pytest.raises(httpx.TimeoutException):
             client.get(f"{local.url}/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"})
+
+
+class _Recorded(httpcore.NetworkStream):
+    """A stream that records what it is asked (the calls' timeouts): what the deadline
+    stream passes on to the real one."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.calls.append(("read", max_bytes, timeout))
+        return b"answer"
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.calls.append(("write", buffer, timeout))
+
+    def close(self) -> None:
+        self.calls.append(("close",))
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self.calls.append(("start_tls", ssl_context, server_hostname, timeout))
+        self.tls = _Recorded()
+        return self.tls
+
+    def get_extra_info(self, info: str) -> object:
+        self.calls.append(("get_extra_info", info))
+        return f"info {info}"
+
+
+def _bounded_stream(seconds_left: float) -> tuple[httpcore.NetworkStream, _Recorded]:
+    backend = DeadlineBackend(httpcore.SyncBackend())
+    backend.deadline = time.monotonic() + seconds_left
+    inner = _Recorded()
+    return _DeadlineStream(inner, backend), inner
+
+
+def test_a_tls_handshake_gets_the_time_left_and_its_stream_stays_under_the_deadline() -> None:
+    stream, inner = _bounded_stream(2)
+    context = ssl.create_default_context()
+    tls = stream.start_tls(context, "api.eflow.team", timeout=30.0)
+    [(call, given_context, hostname, timeout)] = inner.calls
+    assert (call, given_context, hostname) == ("start_tls", context, "api.eflow.team")
+    assert isinstance(timeout, float)
+    assert 1 < timeout <= 2
+    # the encrypted stream is bounded by the same deadline
+    assert tls.read(10, timeout=30.0) == b"answer"
+    [(read, most, read_timeout)] = inner.tls.calls
+    assert (read, most) == ("read", 10)
+    assert isinstance(read_timeout, float)
+    assert 1 < read_timeout <= 2
+
+
+def test_a_tls_handshake_after_the_deadline_is_refused_unstarted() -> None:
+    stream, inner = _bounded_stream(-1)
+    with pytest.raises(httpcore.ConnectTimeout):
+        stream.start_tls(ssl.create_default_context(), "api.eflow.team", timeout=30.0)
+    assert inner.calls == []
+
+
+def test_reads_and_writes_get_the_time_left_and_the_rest_is_passed_on() -> None:
+    stream, inner = _bounded_stream(2)
+    stream.write(b"GET / HTTP/1.1\r\n\r\n", timeout=30.0)
+    assert stream.get_extra_info("server_addr") == "info server_addr"
+    stream.close()
+    [write, extra, close] = inner.calls
+    assert write[:2] == ("write", b"GET / HTTP/1.1\r\n\r\n")
+    assert isinstance(write[2], float)
+    assert 1 < write[2] <= 2
+    assert extra == ("get_extra_info", "server_addr")
+    assert close == ("close",)
+
+
+def test_a_write_after_the_deadline_is_a_write_timeout() -> None:
+    stream, inner = _bounded_stream(-1)
+    with pytest.raises(httpcore.WriteTimeout):
+        stream.write(b"x", timeout=30.0)
+    with pytest.raises(httpcore.ReadTimeout):
+        stream.read(10, timeout=30.0)
+    assert inner.calls == []
+
+
+class _Backend(httpcore.SyncBackend):
+    """The real backend, its calls recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        self.calls.append(("connect_unix_socket", path, timeout, socket_options))
+        return super().connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self.calls.append(("sleep", seconds))
+
+
+def test_a_unix_socket_is_connected_within_the_deadline_and_read_under_it() -> None:
+    # a short path: Unix socket paths are limited to about 100 bytes
+    with tempfile.TemporaryDirectory() as folder, socket.socket(socket.AF_UNIX) as server:
+        path = os.path.join(folder, "s")
+        server.bind(path)
+        server.listen(1)
+        inner = _Backend()
+        backend = DeadlineBackend(inner)
+        backend.deadline = time.monotonic() + 2
+        options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+        stream = backend.connect_unix_socket(path, timeout=30.0, socket_options=options)
+        [(call, given_path, timeout, given_options)] = inner.calls
+        assert (call, given_path, given_options) == ("connect_unix_socket", path, options)
+        assert isinstance(timeout, float)
+        assert 1 < timeout <= 2
+        peer, _ = server.accept()
+        with peer:
+            peer.sendall(b"hello")
+            assert stream.read(5, timeout=30.0) == b"hello"
+            backend.deadline = time.monotonic() - 1
+            with pytest.raises(httpcore.ReadTimeout):
+                stream.read(5, timeout=30.0)
+        stream.close()
+
+
+def test_a_unix_socket_is_not_connected_after_the_deadline() -> None:
+    inner = _Backend()
+    backend = DeadlineBackend(inner)
+    backend.deadline = time.monotonic() - 1
+    with pytest.raises(httpcore.ConnectTimeout):
+        backend.connect_unix_socket("/nonexistent/s", timeout=30.0)
+    assert inner.calls == []
+
+
+def test_sleeping_is_the_inner_backends() -> None:
+    inner = _Backend()
+    DeadlineBackend(inner).sleep(0.25)
+    assert inner.calls == [("sleep", 0.25)]

@@ -188,3 +188,23 @@ def test_decoding_looks_at_the_deadline_between_steps() -> None:
 def test_raw_bytes_past_the_cap_are_refused_before_decoding() -> None:
     with pytest.raises(TransportFailure, match="larger than 10 bytes"):
         read_bounded([b"x" * 6, b"x" * 6], None, "GET /x", lambda: None, 10)
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def test_deflate_is_read_with_or_without_its_zlib_wrapper_but_gzip_only_as_gzip() -> None:
+    body = b'{"network_pixel_id": 1}'
+    for encoded in (zlib.compress(body), _raw_deflate(body)):
+        assert read_bounded([encoded], "deflate", "GET /x", lambda: None) == body
+    with pytest.raises(TransportFailure, match=r"is not valid gzip \(Content-Encoding\)"):
+        read_bounded([_raw_deflate(body)], "gzip", "GET /x", lambda: None)
+
+
+def test_a_deflate_answer_broken_after_its_start_is_refused_not_read_another_way() -> None:
+    # a zlib stream whose checksum is wrong: its last bytes happen to be valid raw deflate
+    encoded = zlib.compress(b'{"network_pixel_id": 1}')[:-4]
+    with pytest.raises(TransportFailure, match=r"not valid deflate .*incorrect data check"):
+        read_bounded([encoded, b"\x03\x00\x00\x00"], "deflate", "GET /x", lambda: None)

@@ -75,9 +75,9 @@ def test_other_bodies_are_masked_as_text() -> None:
 
 # A short key (under MIN_PIECE, so that no piece of another form can stand in for the one
 # tested) that each form writes differently.
-SHORT_KEY = "&\"'/é|"
+SHORT_KEY = "&\"' /é|"
 LONG_KEYS = {
-    "ascii": "canary&<>|\"'/-5f1e9c2b",
+    "ascii": "canary&<>|\"'/ -5f1e9c2b",
     "non-ascii": "clé-sécrète-àpi",
 }
 
@@ -271,3 +271,104 @@ def test_a_secret_is_held_whatever_its_length() -> None:
     assert long in held
     assert "zzz" not in held
     assert "" not in held
+
+
+def test_a_short_secret_that_begins_another_leaves_no_remnant_of_the_longer() -> None:
+    # two short keys (a loopback mock's placeholders), one the start of the other: the
+    # longer is masked whole, not its first part with "-cd" left in clear
+    held = Secrets(["ab", "ab-cd"])
+    assert redact("key ab-cd here, ab there", held) == f"key {MASK} here, {MASK} there"
+
+
+def test_a_short_secret_added_later_is_forgotten_before_one_given_at_creation() -> None:
+    kept = Secrets(["ab"], most=2)
+    kept.add("cd")
+    kept.add("ef")
+    assert list(kept) == ["ab", "ef"]
+    assert redact("ab cd ef", kept) == f"{MASK} cd {MASK}"
+
+
+def test_a_run_a_kept_secret_shares_with_a_forgotten_one_stays_masked() -> None:
+    kept = Secrets(most=1)
+    kept.add("abcdefgh-first")
+    kept.add("abcdefgh-second")  # the first is forgotten; "abcdefgh" is the second's too
+    assert list(kept) == ["abcdefgh-second"]
+    assert redact("x abcdefgh y", kept) == f"x {MASK} y"
+    assert redact("x gh-first y", kept) == "x gh-first y"  # a run of the first alone
+
+
+@pytest.mark.parametrize(
+    "written", ["q=my%20secret%20key%201", "q=my+secret+key+%31", "q=my%20secret+key+1%21"]
+)
+def test_a_key_with_spaces_is_masked_percent_encoded_or_form_encoded(written: str) -> None:
+    masked = redact(written, ["my secret key 1"])
+    assert masked.startswith(f"q={MASK}")
+    assert "secret" not in masked
+
+
+def test_a_key_of_exactly_min_piece_characters_is_masked_inside_a_longer_word() -> None:
+    key = "k" * (MIN_PIECE - 1) + "9"
+    assert redact(f"xx{key}xx", [key]) == f"xx{MASK}xx"
+
+
+def test_an_empty_secret_is_no_secret() -> None:
+    held = Secrets(["", "abc"])
+    assert len(held) == 1
+    assert "" not in held
+    assert not Secrets([""])
+
+
+def test_secrets_given_at_creation_stay_even_beyond_most() -> None:
+    own = ["own-key-one-1111", "own-key-two-2222", "ab"]
+    kept = Secrets(own, most=1)
+    kept.add("cd")  # one added later is the one forgotten
+    assert list(kept) == own
+    assert redact("own-key-one-1111 own-key-two-2222 ab cd", kept) == f"{MASK} {MASK} {MASK} cd"
+
+
+@pytest.mark.parametrize("query", ["q=my+secret+key+1", "q=my+secret+key+1&x=%20"])
+def test_a_key_with_spaces_form_encoded_without_any_escape_is_masked(query: str) -> None:
+    assert redact(query, ["my secret key 1"]).startswith(f"q={MASK}")
+
+
+def test_a_body_that_is_not_utf8_is_masked_where_it_percent_encodes_the_key() -> None:
+    # read with surrogateescape, its bytes that are no UTF-8 reach the percent-decoding too
+    key = "abcdefghij"
+    body = b"\xff q=%61%62cdefghij \xfe"
+    assert redact_body(body, [key]) == b"\xff q=" + MASK.encode() + b" \xfe"
+
+
+def test_a_percent_encoded_key_is_masked_from_its_first_character() -> None:
+    assert redact("a%62cdefghij", ["abcdefghij"]) == MASK
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("%61%62", MASK),  # the whole text
+        ("q=%61%62&r=1", f"q={MASK}&r=1"),
+        ("q=%61%62c", "q=%61%62c"),  # the start of another word: not the key
+        ("q=c%61%62", "q=c%61%62"),
+    ],
+)
+def test_a_short_key_percent_encoded_is_masked_only_where_it_stands_whole(
+    text: str, masked: str
+) -> None:
+    assert redact(text, ["ab"]) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("abcdefghijklmno1", True),  # 16 characters, letters and digits
+        ("abcdefghijklmn1", False),  # 15
+        ("1234567890123456", False),  # digits only
+        ("abcdefghijklmnopq", False),  # letters only
+    ],
+)
+def test_credential_shaped_is_16_characters_or_more_of_letters_and_digits_mixed(
+    text: str, shaped: bool
+) -> None:
+    from openapi.remote.masking import credential_shaped
+
+    assert credential_shaped(text) is shaped

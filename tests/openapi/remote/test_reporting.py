@@ -228,3 +228,107 @@ def test_the_markdown_report_of_a_strict_writing_run_and_of_a_clean_read_only_on
         "",
         "None: the run was read-only.",
     ]
+
+
+def test_an_interrupted_run_is_a_keyboard_interrupt_that_says_what_was_interrupted() -> None:
+    # what a script calling run_contract sees when its Ctrl-C stops the run
+    from openapi.remote.findings import Report, interrupted
+
+    raised = interrupted(Report("https://up/v1"))
+    assert isinstance(raised, KeyboardInterrupt)
+    assert str(raised) == "the contract run was interrupted"
+
+
+def test_the_markdown_report_names_the_unfinished_probes_in_a_paragraph_of_its_own() -> None:
+    report = Report("t", ["known_id 5"])
+    report.add([Finding("t", "known_id", 5, "timeout", "$", "200", "no complete answer")])
+    assert markdown(report).splitlines()[:7] == [
+        "# Everflow contract: failed",
+        "",
+        "Target: `t`; 1 request; read-only",
+        "",
+        "Unfinished: 1 probe had no answer to judge (timeout).",
+        "",
+        "| severity | probe | pixel | check | path | expected | actual |",
+    ]
+
+
+def test_the_markdown_report_s_writes_are_a_table_after_their_heading() -> None:
+    lines = markdown(written()).splitlines()
+    at = lines.index("## Writes")
+    assert lines[at : at + 6] == [
+        "## Writes",
+        "",
+        "| method | path | pixel | status |",
+        "|---|---|---:|---|",
+        "| POST | `/v1/networks/pixels` | 55 | 200 |",
+        "| DELETE | `/v1/networks/pixels/55` | 55 | 200 |",
+    ]
+
+
+def test_drift_over_the_whole_run_and_what_the_target_chose_have_cases_of_their_own() -> None:
+    report = Report("t", ["known_id 5"])
+    report.add(
+        [
+            Finding("t", "all", None, "never_present", "$.x", "present", "absent", "warning"),
+            Finding("t", "all", None, "observed_choice", "$", "either", "one", "info"),
+        ]
+    )
+    suite = ET.fromstring(junit_xml(report))
+    assert [case.get("name") for case in suite.iter("testcase")] == [
+        "known_id 5",
+        "drift",
+        "observed",
+    ]
+
+
+def test_a_skipped_run_s_junit_is_one_skipped_case_of_the_everflow_contract_suite() -> None:
+    report = Report("https://up/v1", skipped="no API key (EVERFLOW_API_KEY)")
+    suite = ET.fromstring(junit_xml(report))
+    assert (suite.tag, suite.get("name"), suite.get("tests"), suite.get("skipped")) == (
+        "testsuite",
+        "everflow-contract",
+        "1",
+        "1",
+    )
+    assert [(p.get("name"), p.get("value")) for p in suite.findall("properties/property")] == [
+        ("mode", "read-only"),
+        ("writes", "0"),
+    ]
+    (case,) = suite.findall("testcase")
+    assert (case.get("classname"), case.get("name")) == ("https://up/v1", "contract")
+    skipped = case.find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "no API key (EVERFLOW_API_KEY)"
+
+
+def test_junit_cases_carry_the_target_and_each_finding_on_a_line_of_its_own() -> None:
+    report = Report("https://up/v1", ["known_id 5", "list"], mode="writes")
+    failures = [
+        Finding("https://up/v1", "known_id", 5, "status", "$", "200", "500"),
+        Finding("https://up/v1", "known_id", 5, "content_type", "$", "application/json", "x"),
+    ]
+    warnings = [
+        Finding("https://up/v1", "list", None, "undocumented_field", "$.a", "-", "-", "warning"),
+        Finding("https://up/v1", "list", None, "undocumented_field", "$.b", "-", "-", "warning"),
+    ]
+    report.add([*failures, *warnings])
+    report.writes = [
+        Write("POST", "/v1/networks/pixels", 55, "200"),
+        Write("DELETE", "/v1/networks/pixels/55", 55, "200"),
+    ]
+    xml = junit_xml(report)
+    assert xml.startswith("<?xml version='1.0' encoding='utf-8'?>\n<testsuite ")
+    suite = ET.fromstring(xml)
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert {case.get("classname") for case in cases.values()} == {"https://up/v1"}
+    failure = cases["known_id 5"].find("failure")
+    assert failure is not None
+    assert failure.get("message") == "status at $; content_type at $"
+    assert failure.text == "\n".join(f.line() for f in failures)
+    assert cases["list"].findtext("system-out") == "\n".join(w.line() for w in warnings)
+    assert suite.findtext("system-out") == (
+        "writes: 2\n"
+        "write: POST /v1/networks/pixels (pixel 55): 200\n"
+        "write: DELETE /v1/networks/pixels/55 (pixel 55): 200"
+    )

@@ -67,3 +67,32 @@ def test_what_comes_back_names_the_same_path_however_often_it_is_decoded_again()
 def test_a_base_path_of_its_own() -> None:
     assert api_path("/api/v1/networks", "/api/v1") == "/networks"
     assert api_path("/api/v1/../networks", "/api/v1") is None
+
+
+def test_a_key_carriable_in_a_header_is_printable_ascii_only() -> None:
+    from openapi.remote.targets import carriable
+
+    assert carriable("abc-123_XYZ ~!")
+    assert not carriable("clé-secrète")  # printable, not ASCII
+    assert not carriable("abc\n123")  # ASCII, not printable
+
+
+@pytest.mark.parametrize(
+    ("body", "touched"),
+    [
+        ({"network_pixel_id": 55}, 55),
+        ({"network_pixel_id": "55"}, None),
+        ({"network_pixel_id": True}, None),
+        ([{"network_pixel_id": 55}], None),
+        ({}, None),
+    ],
+)
+def test_a_create_touched_the_integer_id_its_answer_names(
+    body: object, touched: int | None
+) -> None:
+    import httpx
+
+    from openapi.remote.targets import touched_pixel
+
+    assert touched_pixel("/networks/pixels", httpx.Response(200, json=body)) == touched
+    assert touched_pixel("/networks/pixels", httpx.Response(404, json=body)) is None

@@ -50,3 +50,16 @@ def test_number_from_a_bound_includes_it_and_keeps_its_kind() -> None:
         count("0")
     with pytest.raises(argparse.ArgumentTypeError, match=r"must be a number >= 1, not '1.5'"):
         count("1.5")
+
+
+def test_number_above_a_bound_excludes_it_and_echoes_at_most_40_characters() -> None:
+    rate = number(float, 2.5, inclusive=False)
+    assert rate("2.6") == 2.6
+    for text in ("2.5", "1"):
+        with pytest.raises(argparse.ArgumentTypeError) as refused:
+            rate(text)
+        assert str(refused.value) == f"must be a number > 2.5, not {text!r}"
+    for text in ("x" * 100, "-" + "9" * 100):
+        with pytest.raises(argparse.ArgumentTypeError) as refused:
+            rate(text)
+        assert str(refused.value) == f"must be a number > 2.5, not {text[:40]!r}"
