@@ -17,7 +17,12 @@ from flask.testing import FlaskClient
 from fixtures import PostbackFactory, macros
 from mock_server import MockConfig, create_app
 from mock_server.firing import sender as sender_module
-from mock_server.firing.conversion import CONVERSION_TYPES, applies, parse_conversion
+from mock_server.firing.conversion import (
+    CONVERSION_TYPES,
+    ConversionError,
+    applies,
+    parse_conversion,
+)
 from mock_server.firing.engine import (
     FAILURE_WINDOW,
     MAX_EXPLAINED,
@@ -617,6 +622,23 @@ def test_a_url_longer_than_the_bound_once_encoded_is_not_sent(
     assert receiver.requests == []
 
 
+def test_a_target_just_within_the_bound_once_encoded_is_sent(
+    app: Flask, client: FlaskClient, receiver: PostbackReceiver
+) -> None:
+    encoded = TEXT_BYTES // 12  # each "é" is sent as six characters, %C3%A9
+    path = "/" + "é" * encoded + "{sub1}"
+    postback(app, 1, partner=7, postback_url=receiver.url + path)
+    fill = TEXT_BYTES - 1 - 6 * encoded
+
+    (sent,) = fire(client, offer_id=3, affiliate_id=7, sub1="a" * fill)
+    (refused,) = fire(client, offer_id=3, affiliate_id=7, sub1="a" * (fill + 1))
+
+    assert sent["state"] == "delivered"
+    assert [len(r.target) for r in receiver.requests] == [TEXT_BYTES]
+    assert refused["state"] == "refused"
+    assert refused["error"] == f"the rendered URL is longer than {TEXT_BYTES:,} characters; not sent"
+
+
 def test_reset_empties_the_template_cache(app: Flask, client: FlaskClient) -> None:
     postback(app, 1, partner=7, delivery_method="html", html_code="<p>{sub1}</p>")
     fire(client, offer_id=3, affiliate_id=7, sub1="x")
@@ -771,14 +793,17 @@ def test_a_conversion_outside_the_world_is_refused(receiver: PostbackReceiver) -
     stored = postback(app, 1, offer=3, partner=7, postback_url=receiver.url + "/pb")
     world = get_state(app).world
     assert (3 in world.offers, 7 in world.affiliates) == (True, True)  # added with the postback
-    for body, field in (
-        ({"offer_id": 4, "affiliate_id": 7}, "offer_id"),
-        ({"offer_id": 3, "affiliate_id": 8}, "affiliate_id"),
+    for body, field, adder in (
+        ({"offer_id": 4, "affiliate_id": 7}, "offer_id", "add_offer"),
+        ({"offer_id": 3, "affiliate_id": 8}, "affiliate_id", "add_affiliate"),
     ):
         answer = client.post("/__admin/conversions?wait=5", json=body)
         assert answer.status_code == 422  # the admin API's answer to a bad conversion
         assert answer.json is not None
         assert str(answer.json).count(f"{field}: {body[field]} is not in the mock's world") == 1
+        assert f"(add it with {adder}, or use references=loose)" in str(answer.json)
+        with pytest.raises(ConversionError, match=f"^{field}: {body[field]} is not in"):
+            firing_of(get_state(app)).not_applied(body)  # what ?explain=true lists
     assert receiver.urls == []
     (delivered,) = fire(client, offer_id=3, affiliate_id=7)
     assert delivered["pixel_id"] == stored["network_pixel_id"]
