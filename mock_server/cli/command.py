@@ -18,7 +18,7 @@ from mock_server.cli.generate import DELIVERY_METHODS, run_generate, run_list
 from mock_server.cli.proxy import add_proxy_arguments, run_proxy
 from mock_server.cli.record import add_record_arguments, run_record
 from mock_server.cli.serve import add_serve_arguments, run_serve
-from mock_server.cli.values import integer, positive
+from mock_server.cli.values import integer, positive_integer
 from openapi.remote.defaults import KEY_ENV
 
 DISTRIBUTION = "everflow-postback-kit"
@@ -80,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a JSON array of fake postbacks, valid against the spec.",
         formatter_class=_HelpFormatter,
     )
-    generate.add_argument("--count", type=positive, default=10, help="how many")
+    generate.add_argument("--count", type=positive_integer, default=10, help="how many")
     generate.add_argument("--seed", type=int, default=0, help="random seed")
-    generate.add_argument("--start-id", type=positive, default=1, help="first pixel id")
+    generate.add_argument("--start-id", type=positive_integer, default=1, help="first pixel id")
     generate.add_argument(
         "--delivery-method",
         choices=DELIVERY_METHODS,

@@ -15,7 +15,7 @@ from mock_server.cli.values import (
     destination,
     fraction,
     port,
-    positive,
+    positive_integer,
     rate_limit,
     seconds,
     size,
@@ -110,11 +110,11 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     server.add_argument("--host", default="127.0.0.1", help="address to bind")
     server.add_argument("--port", type=port, default=4010, help="port to bind")
     server.add_argument(
-        "--workers", type=positive, default=1, help="server processes (state is per worker)"
+        "--workers", type=positive_integer, default=1, help="server processes (state is per worker)"
     )
     server.add_argument(
         "--threads",
-        type=positive,
+        type=positive_integer,
         default=THREADS,
         help="Python threads per worker for the admin API and the spec under granian (API "
         "answers, delayed ones too, wait on an event loop), and for every request under "
@@ -248,7 +248,7 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     limits.add_argument("--max-keys", action=Removed, help=argparse.SUPPRESS)
     limits.add_argument(
         "--journal-size",
-        type=positive,
+        type=positive_integer,
         default=DEFAULTS.journal_size,
         metavar="N",
         help=(

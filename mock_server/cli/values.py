@@ -13,7 +13,7 @@ from mock_server.core.controls import MAX_DELAY_MS
 MIB = 1024 * 1024
 
 
-def positive(text: str) -> int:
+def positive_integer(text: str) -> int:
     value = integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
