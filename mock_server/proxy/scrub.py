@@ -47,7 +47,7 @@ a string longer than ``MAX_VALUE`` is not judged piece by piece at all but repla
 (a URL keeping its scheme).
 
 Offers and affiliates (partners) a recording carries beside its postbacks are scrubbed by
-the same rules with their own tables (``KINDS``), by the same ``Scrubber``: an offer's name
+the same rules with their own tables (``FIELDS_OF``), by the same ``Scrubber``: an offer's name
 and the ``relationship.offer.name`` of a postback that names it get the same stand-in, so
 the mock serves the offer a recorded postback names under the name the postback carries.
 
@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from openapi.record_kinds import KindName
+from openapi.record_kinds import KINDS, KindName
 from openapi.remote.failures import OutOfTime
 from openapi.remote.masking import MIN_PIECE, credential_shaped, redact
 from openapi.spec import load_spec, resolved
@@ -249,33 +249,30 @@ STAND_INS = {
 HTML or JSON, and each stays what its field expects (a host, an e-mail address)."""
 
 
-Kind = KindName
-"""What a recorded record is: a postback, or an offer or affiliate a postback names."""
-
-
 @dataclass(frozen=True)
 class Fields:
-    """What one kind of record keeps and replaces, by path: its spec schema (whose ``enum``
-    values are kept), the fields holding a vocabulary, those replaced whole (and their
-    stand-in's kind), those holding HTML, and those holding a platform's numeric id."""
+    """What one kind of record keeps and replaces, by path, beside its spec schema's ``enum``
+    values: the fields holding a vocabulary, those replaced whole (and their stand-in's
+    kind), those holding HTML, and those holding a platform's numeric id."""
 
-    schema: str
     vocabulary: frozenset[str]
     whole: Mapping[str, str]
     html: frozenset[str] = frozenset()
     ids: frozenset[str] = frozenset()
 
 
-KINDS: Mapping[Kind, Fields] = {
-    "postback": Fields("PartnerPostback", VOCABULARY, WHOLE, HTML_FIELDS, ID_FIELDS),
-    "offer": Fields("Offer", OFFER_VOCABULARY, OFFER_WHOLE),
-    "affiliate": Fields("Affiliate", AFFILIATE_VOCABULARY, AFFILIATE_WHOLE),
+FIELDS_OF: Mapping[KindName, Fields] = {
+    "postback": Fields(VOCABULARY, WHOLE, HTML_FIELDS, ID_FIELDS),
+    "offer": Fields(OFFER_VOCABULARY, OFFER_WHOLE),
+    "affiliate": Fields(AFFILIATE_VOCABULARY, AFFILIATE_WHOLE),
 }
 """The tables of each kind of record a recording holds."""
+SCHEMA_OF = {kind.name: kind.schema for kind in KINDS}
+"""Each kind's schema in the spec, whose ``enum`` values its records keep."""
 
 
 @functools.cache
-def spec_enums(schema_name: str = "PartnerPostback") -> Mapping[str, frozenset[str]]:
+def spec_enums(schema_name: str = SCHEMA_OF["postback"]) -> Mapping[str, frozenset[str]]:
     """The values of every ``enum`` field of the spec's ``schema_name`` (a postback by
     default), by path (array items as ``[]``)."""
     found: dict[str, frozenset[str]] = {}
@@ -343,11 +340,11 @@ class Scrubber:
         self._folded = [secret.casefold() for secret in self._maskable]
         """The same, case folded: a piece of a key in another case is no word to keep."""
         self._whole_folded = {secret.casefold() for secret in self.secrets}
-        self.counts_of: dict[Kind, Counter[str]] = {kind: Counter() for kind in KINDS}
+        self.counts_of: dict[KindName, Counter[str]] = {kind: Counter() for kind in FIELDS_OF}
         """Values replaced, by kind and path."""
         self.counts = self.counts_of["postback"]
         """Values of postbacks replaced, by path."""
-        self._fields = KINDS["postback"]
+        self._fields = FIELDS_OF["postback"]
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
         self._keys: dict[str, str] = {}
@@ -367,11 +364,11 @@ class Scrubber:
         """``record`` with every value not known to be safe replaced; a new value."""
         return self.record(record, "postback")
 
-    def record(self, record: Any, kind: Kind) -> Any:
+    def record(self, record: Any, kind: KindName) -> Any:
         """``record``, a ``kind``, with every value not known to be safe replaced (by that
-        kind's tables, ``KINDS``); a new value."""
-        self._fields = KINDS[kind]
-        self._enums = spec_enums(self._fields.schema)
+        kind's tables, ``FIELDS_OF``); a new value."""
+        self._fields = FIELDS_OF[kind]
+        self._enums = spec_enums(SCHEMA_OF[kind])
         self._counts = self.counts_of[kind]
         return self._value(record, "$")
 
