@@ -636,7 +636,9 @@ def test_a_target_just_within_the_bound_once_encoded_is_sent(
     assert sent["state"] == "delivered"
     assert [len(r.target) for r in receiver.requests] == [TEXT_BYTES]
     assert refused["state"] == "refused"
-    assert refused["error"] == f"the rendered URL is longer than {TEXT_BYTES:,} characters; not sent"
+    assert (
+        refused["error"] == f"the rendered URL is longer than {TEXT_BYTES:,} characters; not sent"
+    )
 
 
 def test_reset_empties_the_template_cache(app: Flask, client: FlaskClient) -> None:
