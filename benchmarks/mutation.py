@@ -2,7 +2,7 @@
 tests catch, and which ones they miss.
 
 Run: python benchmarks/mutation.py [SCOPE ...] [--max-minutes 30] [--max-children 1]
-     [--workdir DIR] [--resume] [--diffs]
+     [--workdir DIR] [--resume | --again] [--diffs]
 
 SCOPE is one or more of openapi/remote, mock_server/firing, mock_server/proxy and
 mock_server/testing (default: all four, one after another; on a shared machine, run one at a
@@ -20,7 +20,10 @@ function. A mutant is killed when a test fails (or times out), survives when all
 
 After --max-minutes a scope's run is interrupted and the mutants checked so far are
 reported, the rest counted as not checked; --resume goes on from there (the same copy, only
-the mutants not checked yet). Printed per scope: the counts by status, the
+the mutants not checked yet). --again brings an earlier run's copy up to the checkout (the
+files that differ are copied over) and runs its survivors and unreached mutants again, so
+that tests added since are counted; a module whose code changed is mutated anew by mutmut,
+and its mutants start as not checked. Printed per scope: the counts by status, the
 score (killed and timed out, out of every mutant checked, those no test reaches included)
 and every survivor by name (with its diff under --diffs).
 """
@@ -127,15 +130,25 @@ def _prepare(scope: Scope, workdir: Path) -> None:
     (workdir / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _refresh(workdir: Path) -> None:
+    """Copy over into ``workdir`` the checkout's files that differ from its copy's."""
+    for name in _files():
+        source, target = REPO / name, workdir / name
+        if not target.is_file() or target.read_bytes() != source.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
 def _mutmut(*args: str) -> list[str]:
     return ["nice", "-n", "19", sys.executable, "-m", "mutmut", *args]
 
 
-def _run(workdir: Path, max_children: int, max_seconds: float, log: Path) -> bool:
-    """``mutmut run`` in ``workdir``; False when it was stopped at ``max_seconds``."""
+def _run(workdir: Path, max_children: int, max_seconds: float, log: Path, names: list[str]) -> bool:
+    """``mutmut run`` in ``workdir`` (of the mutants ``names``, or every one not checked);
+    False when it was stopped at ``max_seconds``."""
     with log.open("ab") as out:
         process = subprocess.Popen(
-            _mutmut("run", "--max-children", str(max_children)),
+            _mutmut("run", "--max-children", str(max_children), *names),
             cwd=workdir,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -201,8 +214,14 @@ def main() -> int:
     parser.add_argument("--max-minutes", type=float, default=30.0, help="per scope (30)")
     parser.add_argument("--max-children", type=int, default=1, help="mutmut's workers (1)")
     parser.add_argument("--workdir", type=Path, help="where the copies go (a temporary folder)")
-    parser.add_argument(
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
         "--resume", action="store_true", help="go on with an earlier run's copy (not checked ones)"
+    )
+    again.add_argument(
+        "--again",
+        action="store_true",
+        help="an earlier run's survivors and unreached, with the checkout's code and tests",
     )
     parser.add_argument("--diffs", action="store_true", help="print each survivor's diff")
     args = parser.parse_args()
@@ -219,11 +238,20 @@ def main() -> int:
     code = 0
     for name in scopes:
         workdir = root / name.replace("/", "-")
-        if not (args.resume and (workdir / "mutants").is_dir()):
+        earlier = (workdir / "mutants").is_dir()
+        names: list[str] = []
+        if args.again and earlier:
+            wanted = ("survived", "no tests")
+            names = sorted(m for m, status in _statuses(workdir).items() if status in wanted)
+            _refresh(workdir)
+            if not names:
+                print(f"{name}: no survivor or unreached mutant to run again")
+                continue
+        elif not (args.resume and earlier):
             _prepare(SCOPES[name], workdir)
         started = time.monotonic()
         log = workdir / "mutmut-run.log"
-        finished = _run(workdir, args.max_children, args.max_minutes * 60, log)
+        finished = _run(workdir, args.max_children, args.max_minutes * 60, log, names)
         statuses = _statuses(workdir)
         if not statuses:
             print(f"{name}: mutmut checked nothing; see {log}", file=sys.stderr)
