@@ -271,6 +271,22 @@ def test_assert_requested_lists_what_was_requested_instead(everflow_mock: Everfl
         everflow_mock.assert_requested("getPostback")
 
 
+def test_a_failed_assert_requested_points_at_the_test_s_line_not_the_kit_s(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+def test_expects_a_create(everflow_mock):
+    everflow_mock.assert_requested("createPartnerPostback")
+""",
+    )
+    result.assert_outcomes(failed=1)
+    shown = result.stdout.str()
+    assert '>       everflow_mock.assert_requested("createPartnerPostback")' in shown
+    assert "handle.py" not in shown
+
+
 def test_assert_requested_times_is_exact_not_at_least(everflow_mock: EverflowMock) -> None:
     for _ in range(3):
         httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
