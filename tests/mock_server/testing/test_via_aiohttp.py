@@ -205,6 +205,13 @@ def test_a_json_body_is_declared_json_unless_the_call_names_its_own_type(
     assert asyncio.run(admin("PUT", "/pixels/3", json=postback, headers=own)) == 415
 
 
+def test_a_form_keeps_a_content_type_the_call_sets(everflow_mock: EverflowMock) -> None:
+    declared = {"Content-Type": "application/json"}
+    # declared JSON, the admin API reads the form as JSON (and finds none) rather than 415
+    assert asyncio.run(admin("PUT", "/pixels/3", data={"a": "b"}, headers=declared)) == 422
+    assert asyncio.run(admin("PUT", "/pixels/3", data={"a": "b"})) == 415
+
+
 def test_a_call_without_a_body_sends_none(everflow_mock: EverflowMock) -> None:
     # a body (of any length) without a Content-Type would be a 415 here
     assert asyncio.run(admin("POST", "/reset")) == 200
