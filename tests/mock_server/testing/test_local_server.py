@@ -201,3 +201,24 @@ def test_a_flask_app_of_create_app_is_read_within_its_mocks_read_timeout() -> No
         took = time.monotonic() - started
     assert status == 408
     assert TIMEOUT <= took < TIMEOUT + 3
+
+
+def test_a_flask_app_that_holds_no_mock_is_served_with_the_default_read_timeout() -> None:
+    from flask import Flask
+
+    plain = Flask(__name__)
+    plain.add_url_rule("/hello", "hello", lambda: "hi")
+    with LocalServer(plain) as local:
+        assert httpx.get(local.root + "/hello").text == "hi"
+        assert local._server.read_timeout == MockConfig.read_timeout  # type: ignore[attr-defined]
+
+
+def test_the_server_thread_never_holds_up_the_exit_of_a_test_process() -> None:
+    before = set(threading.enumerate())
+    local = LocalServer(MockApp()).start()
+    try:
+        started = [t for t in threading.enumerate() if t not in before]
+        assert started
+        assert all(t.daemon for t in started)  # a test that forgets stop() still ends
+    finally:
+        local.stop()

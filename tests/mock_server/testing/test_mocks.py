@@ -3,6 +3,7 @@ what was requested, failure injection, data files, clear errors from ``add``."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -169,6 +170,18 @@ def test_a_delay_past_the_clients_read_timeout_raises_its_timeout(
     assert time.monotonic() - start >= 0.3
 
 
+def test_a_delay_of_exactly_the_read_timeout_is_answered(everflow_mock: EverflowMock) -> None:
+    url = f"{BASE}/networks/pixels/3"
+    headers = {**KEY, "Prefer": "delay=50"}
+
+    async def get() -> int:
+        async with httpx.AsyncClient(timeout=0.05) as client:
+            return (await client.get(url, headers=headers)).status_code
+
+    assert httpx.get(url, headers=headers, timeout=0.05).status_code == 200
+    assert asyncio.run(get()) == 200
+
+
 @pytest.mark.everflow(delay=400)
 def test_the_markers_delay_honours_the_timeout_too(everflow_mock: EverflowMock) -> None:
     with pytest.raises(httpx.ReadTimeout):
@@ -258,6 +271,22 @@ def test_assert_requested_lists_what_was_requested_instead(everflow_mock: Everfl
         everflow_mock.assert_requested("getPostback")
 
 
+def test_a_failed_assert_requested_points_at_the_test_s_line_not_the_kit_s(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+def test_expects_a_create(everflow_mock):
+    everflow_mock.assert_requested("createPartnerPostback")
+""",
+    )
+    result.assert_outcomes(failed=1)
+    shown = result.stdout.str()
+    assert '>       everflow_mock.assert_requested("createPartnerPostback")' in shown
+    assert "handle.py" not in shown
+
+
 def test_assert_requested_times_is_exact_not_at_least(everflow_mock: EverflowMock) -> None:
     for _ in range(3):
         httpx.get(f"{BASE}/networks/pixels/3", headers=KEY)
@@ -291,6 +320,12 @@ def test_a_route_the_test_adds_wins_over_the_kits(everflow_mock: EverflowMock) -
     # Everything else is still the kit's.
     assert httpx.get(f"{BASE}/networks/pixels/4", headers=KEY).json()["network_pixel_id"] == 4
     assert [r["path"] for r in everflow_mock.requests] == ["/v1/networks/pixels/4"]
+
+
+def test_a_route_the_test_names_is_found_by_its_name(everflow_mock: EverflowMock) -> None:
+    everflow_mock.router.get(f"{BASE}/networks/pixels/3", name="down").respond(503)
+    assert httpx.get(f"{BASE}/networks/pixels/3", headers=KEY).status_code == 503
+    assert everflow_mock.router["down"].call_count == 1
 
 
 def test_queued_answers_in_process(everflow_mock: EverflowMock) -> None:

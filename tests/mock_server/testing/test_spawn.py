@@ -165,3 +165,29 @@ def test_a_server_the_signal_does_not_stop_is_killed_once_stop_s_timeout_passes(
         assert time.monotonic() - started < 10
     assert code == -signal.SIGKILL
     assert spawned.process.poll() == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_a_port_held_by_something_that_never_answers_fails_in_bounded_time() -> None:
+    """The server cannot bind a port a silent listener holds, and each health probe of it
+    gives up on its own: waiting fails instead of hanging on the first probe."""
+    failures: list[ServeFailed] = []
+
+    def start(port: int) -> None:
+        try:
+            with spawn_serve(port=port, timeout=0.1):
+                pass
+        except ServeFailed as failed:
+            failures.append(failed)
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections wait in its backlog, never answered
+        waiting = threading.Thread(target=start, args=(silent.getsockname()[1],), daemon=True)
+        waiting.start()
+        waiting.join(20)
+        ended = not waiting.is_alive()
+    waiting.join(20)  # the listener closed: a probe that hung is reset
+    assert ended
+    (failed,) = failures
+    assert "did not answer in 0.1 s" in str(failed)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from fixtures import PostbackFactory
-from mock_server import create_app
+from mock_server import builtin_postbacks, create_app
 from mock_server.testing.hosts import aiohttp_stopped
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.mocks import EverflowMock
@@ -181,6 +181,40 @@ def test_a_form_is_sent_urlencoded(everflow_mock: EverflowMock) -> None:
     (entry,) = everflow_mock.requests
     assert entry["body"] == "pixel_type=cpc&b=x+y"
     assert entry["json"] is None
+
+
+ADMIN = "https://api.eflow.team/__admin"
+
+
+async def admin(method: str, path: str, **kwargs: Any) -> int:
+    """The status of an admin call: the admin API takes a body only if it is declared JSON."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{ADMIN}{path}", **kwargs) as answer,
+    ):
+        return answer.status
+
+
+def test_a_json_body_is_declared_json_unless_the_call_names_its_own_type(
+    everflow_mock: EverflowMock,
+) -> None:
+    postback = builtin_postbacks(0)[2]
+    assert asyncio.run(admin("PUT", "/pixels/3", json=postback)) == 200
+    # aiohttp keeps a Content-Type the call sets, so the admin API refuses the body
+    own = {"Content-Type": "text/plain"}
+    assert asyncio.run(admin("PUT", "/pixels/3", json=postback, headers=own)) == 415
+
+
+def test_a_form_keeps_a_content_type_the_call_sets(everflow_mock: EverflowMock) -> None:
+    declared = {"Content-Type": "application/json"}
+    # declared JSON, the admin API reads the form as JSON (and finds none) rather than 415
+    assert asyncio.run(admin("PUT", "/pixels/3", data={"a": "b"}, headers=declared)) == 422
+    assert asyncio.run(admin("PUT", "/pixels/3", data={"a": "b"})) == 415
+
+
+def test_a_call_without_a_body_sends_none(everflow_mock: EverflowMock) -> None:
+    # a body (of any length) without a Content-Type would be a 415 here
+    assert asyncio.run(admin("POST", "/reset")) == 200
 
 
 def test_a_body_it_cannot_read_is_a_type_error_naming_its_type(everflow_mock: EverflowMock) -> None:
