@@ -340,8 +340,23 @@ def test_a_path_inside_v1_is_sent_normalised_and_journaled_as_sent(
         proxy.close()
     assert status == 404
     assert [request.path for request, _ in httpserver.log] == ["/v1/networks/pixels/5"]
+    assert httpserver.log[0][0].query_string == b""  # a server that gave no QUERY_STRING
     (entry,) = proxy.tally.journal()
     assert (entry["path"], entry["operation"]) == ("/v1/networks/pixels/5", "getPartnerPostback")
+    assert (entry["method"], entry["query"]) == ("GET", "")
+
+
+def test_an_answer_that_is_not_json_is_passed_on_while_recording(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        b"<html>maintenance</html>", content_type="text/html"
+    )
+    proxy = Proxy(httpserver.url_for("/v1"), record=True)
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert (got.status_code, got.content) == (200, b"<html>maintenance</html>")
+    assert proxy.tally.journal()[0]["violation_count"] > 0
 
 
 def test_a_header_that_is_not_latin_1_is_given_to_the_server_as_its_utf_8_bytes(
