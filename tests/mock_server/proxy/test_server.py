@@ -346,6 +346,19 @@ def test_a_path_inside_v1_is_sent_normalised_and_journaled_as_sent(
     assert (entry["method"], entry["query"]) == ("GET", "")
 
 
+def test_the_base_path_is_journaled_as_it_was_sent(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/").respond_with_json({"error": "x"}, 404)
+    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)  # not an allow-listed read
+    try:
+        for path in ("/v1", "/v1/"):
+            proxy.call("GET", path)
+    finally:
+        proxy.close()
+    sent = [request.path for request, _ in httpserver.log]
+    assert sent == ["/v1/", "/v1/"]
+    assert [entry["path"] for entry in proxy.tally.journal()] == sent
+
+
 def test_an_answer_that_is_not_json_is_passed_on_while_recording(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
         b"<html>maintenance</html>", content_type="text/html"
