@@ -4,6 +4,7 @@ browser: tests/mock_server/admin/test_page_browser.py.)"""
 
 from __future__ import annotations
 
+import json
 import wsgiref.util
 from typing import Any
 
@@ -64,10 +65,11 @@ def test_the_page_answers_loopback_clients_only_and_no_other_site(proxy: Proxy) 
     status, body = _call(proxy, "/__admin/ui/", REMOTE_ADDR="192.0.2.7")
     assert status.startswith("403")
     assert b"loopback clients only" in body
-    status, _ = _call(
+    status, body = _call(
         proxy, "/__admin/ui/", REMOTE_ADDR="127.0.0.1", HTTP_SEC_FETCH_SITE="cross-site"
     )
     assert status.startswith("403")
+    assert isinstance(json.loads(body)["error"], str)  # the guard's reason, in Everflow's shape
     status, _ = _call(proxy, "/__admin/ui/", REMOTE_ADDR="127.0.0.1", HTTP_HOST="evil.example:4011")
     assert status.startswith("403")
 

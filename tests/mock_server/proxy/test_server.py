@@ -55,6 +55,7 @@ def test_a_good_answer_carries_zero_violations(proxy: Proxy) -> None:
     (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
     assert entry["violation_count"] == 0
     assert entry["operation"] == "getPartnerPostback"
+    assert "violations" not in proxy.log  # the access line warns only of a broken answer
 
 
 def test_undocumented_fields_are_journaled_as_drift_not_counted(proxy: Proxy) -> None:
@@ -80,6 +81,10 @@ def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
     assert violation["actual"] == "a string of 6 characters"  # never the value itself
     assert f"GET /v1/networks/pixels/{DRIFT_ID} 200" in proxy.log
     assert "violations: 1" in proxy.log
+    assert (
+        '  violation: $.pixel_status:enum at $.pixel_status: expected one of "active", '
+        '"inactive", got a string of 6 characters'
+    ) in proxy.log.splitlines()
     assert (
         'violation: $.pixel_status:enum at $.pixel_status: expected one of "active", '
         '"inactive", got a string of 6 characters' in proxy.log
