@@ -168,11 +168,18 @@ def test_the_report_names_paths_counts_and_drift_never_values(
     assert drift["violations"] == [
         {"rule": "$.pixel_status:enum", "path": "$.pixel_status", "keyword": "enum"}
     ]
+    written = out.read_text()
+    ids = [postback["network_pixel_id"] for postback in json.loads(written)["postbacks"]]
+    assert drift["index"] == ids.index(DRIFT_ID)  # where to find it in the recording
+    assert report["recording"] == out.name
+    assert report["offers"]["not_recorded"] == report["affiliates"]["not_recorded"] == 0
+    assert written.startswith('{\n  "postbacks": [\n    {\n      "')  # readable, diffable
     assert "halted" not in report_path(out).read_text()
     # production's postback 1 carries a field the spec does not document: named, not refused
     assert [(u["network_pixel_id"], u["paths"]) for u in report["undocumented"]] == [
         (1, ["$.brand_new_field"])
     ]
+    assert report["undocumented"][0]["index"] == ids.index(1)
 
 
 @pytest.mark.usefixtures("key_env")
