@@ -115,7 +115,7 @@ class ProxyApp:
                 f"{API_PREFIX}/ only, judged once decoded and normalised: nothing was sent"
             )
             return own_answer(404, redact(message, keys), "not sent"), []
-        path = API_PREFIX + ("" if inside == "/" else inside)  # journaled as it was sent
+        path = API_PREFIX + inside  # journaled as it was sent: the base path with its slash
         try:
             body = read_wsgi_body(environ, MAX_BODY)
         except ApiError as failure:  # a length that is not one, a body cut short or too slow

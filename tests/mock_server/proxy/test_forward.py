@@ -36,6 +36,7 @@ def test_writes_never_reach_the_upstream_when_read_only(
         proxy.close()
     assert got.status_code == 403
     assert "--allow-writes" in got.json()["error"]
+    assert got.json()["error"].startswith(f"{method} {path.removeprefix('/v1')} ")
     assert list(got.json()) == ["error"]
     assert httpserver.log == []
     (entry,) = proxy.tally.journal()
@@ -111,6 +112,8 @@ def test_an_unreachable_upstream_is_a_502_naming_it_without_the_key() -> None:
     assert got.status_code == 502
     assert f"127.0.0.1:{port}/v1" in got.json()["error"]
     assert leaks(got.text) == []
+    (entry,) = proxy.tally.journal()
+    assert entry["upstream"] == "unreachable"
 
 
 def test_a_slow_upstream_is_a_504_within_the_deadline(trickling_url: str) -> None:
@@ -122,6 +125,8 @@ def test_a_slow_upstream_is_a_504_within_the_deadline(trickling_url: str) -> Non
     assert got.status_code == 504
     assert trickling_url in got.json()["error"]
     assert "--timeout" in got.json()["error"]
+    (entry,) = proxy.tally.journal()
+    assert entry["upstream"] == "timeout"
 
 
 @pytest.mark.parametrize(
@@ -148,6 +153,8 @@ def test_a_key_a_header_cannot_carry_is_refused_unsent(httpserver: HTTPServer) -
     assert started == ["400 Bad Request"]
     assert "X-Eflow-Api-Key" in json.loads(body)["error"]
     assert httpserver.log == []
+    (entry,) = proxy.tally.journal()
+    assert entry["upstream"] == "not sent"
 
 
 def test_a_read_of_a_path_outside_the_allow_list_is_refused_unsent(httpserver: HTTPServer) -> None:
@@ -179,11 +186,13 @@ def test_a_key_past_the_cap_is_refused_before_anything_and_not_remembered(
         proxy.close()
     assert refused.status_code == 400
     assert f"longer than {MAX_KEY_CHARS} characters" in refused.json()["error"]
+    assert refused.json()["error"].startswith("the X-Eflow-Api-Key header ")
     assert sent.status_code == 200
     assert len(httpserver.log) == 1  # only the key at the cap was sent
     assert long_key not in proxy.upstream.keys
     first = proxy.tally.journal()[0]
     assert (first["path"], first["query"]) == ("********", "********")
+    assert first["upstream"] == "not sent"
     assert "LLLLLLLL" not in proxy.log
 
 
@@ -271,4 +280,92 @@ def test_forward_sends_only_a_normalised_path(httpserver: HTTPServer, path: str)
         upstream.close()
     assert (answer.status, answer.outcome) == (404, "not sent")
     assert "nothing was sent" in json.loads(answer.body)["error"]
+    assert httpserver.log == []
+
+
+def test_a_callers_key_does_not_mask_the_writes_listed_before_it(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json({})
+    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)
+    try:
+        proxy.http.delete("/v1/networks/pixels/7")
+        proxy.http.delete("/v1/networks/pixels/7", headers={"X-Eflow-Api-Key": "networks"})
+    finally:
+        proxy.close()
+    first, second = proxy.upstream.client.writes
+    assert "/networks/pixels/7" in first.path  # listed before that caller came: as it was
+    assert "networks" not in second.path
+
+
+def test_forward_masks_a_write_with_the_callers_key_when_given_no_keys(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/caller-key-0042").respond_with_json({})
+    upstream = Upstream(httpserver.url_for("/v1"), KEY, allow_writes=True, rate=1000)
+    try:
+        answer = upstream.forward(
+            "DELETE", "/networks/pixels/caller-key-0042", "", b"", "caller-key-0042"
+        )
+    finally:
+        upstream.close()
+    assert answer.status == 200
+    (write,) = upstream.client.writes
+    assert "/networks/pixels/" in write.path
+    assert "key-0042" not in write.path
+
+
+def test_no_key_header_is_sent_when_neither_the_caller_nor_the_proxy_has_one(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 401)
+    proxy = Proxy(httpserver.url_for("/v1"), key="")
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert got.status_code == 401
+    ((request, _),) = httpserver.log
+    assert "X-Eflow-Api-Key" not in request.headers
+
+
+def test_an_empty_write_is_sent_as_empty_json_and_a_read_with_no_body_type(
+    httpserver: HTTPServer,
+) -> None:
+    # a write without a length may be answered 411, one without a JSON type 415
+    httpserver.expect_request("/v1/networks/pixels", method="POST").respond_with_json({})
+    httpserver.expect_request("/v1/networks/pixels/7").respond_with_json({})
+    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)
+    try:
+        proxy.http.post("/v1/networks/pixels")
+        proxy.http.put("/v1/networks/pixels/7")
+        proxy.http.get("/v1/networks/pixels/7")
+    finally:
+        proxy.close()
+    sent = [
+        (request.method, request.headers.get("Content-Length"), request.content_type)
+        for request, _ in httpserver.log
+    ]
+    assert sent == [
+        ("POST", "0", "application/json"),
+        ("PUT", "0", "application/json"),
+        ("GET", None, None),
+    ]
+
+
+def test_a_request_httpx_cannot_encode_is_a_400_unsent_naming_it_without_the_key(
+    httpserver: HTTPServer,
+) -> None:
+    upstream = Upstream(httpserver.url_for("/v1"), KEY, allow_writes=True, rate=1000)
+    try:
+        # a caller that puts its key where the id goes
+        path = "/networks/pixels/caller-key-0042"
+        answer = upstream.forward("GET", path, "q=\udcff", b"", "caller-key-0042")
+    finally:
+        upstream.close()
+    assert (answer.status, answer.outcome) == (400, "not sent")
+    error = json.loads(answer.body)["error"]
+    assert error.startswith("GET /networks/pixels/")
+    assert f"could not be sent to {upstream.name}: " in error
+    assert "key-0042" not in error
     assert httpserver.log == []

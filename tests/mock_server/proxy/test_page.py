@@ -4,6 +4,7 @@ browser: tests/mock_server/admin/test_page_browser.py.)"""
 
 from __future__ import annotations
 
+import json
 import wsgiref.util
 from typing import Any
 
@@ -64,10 +65,11 @@ def test_the_page_answers_loopback_clients_only_and_no_other_site(proxy: Proxy) 
     status, body = _call(proxy, "/__admin/ui/", REMOTE_ADDR="192.0.2.7")
     assert status.startswith("403")
     assert b"loopback clients only" in body
-    status, _ = _call(
+    status, body = _call(
         proxy, "/__admin/ui/", REMOTE_ADDR="127.0.0.1", HTTP_SEC_FETCH_SITE="cross-site"
     )
     assert status.startswith("403")
+    assert isinstance(json.loads(body)["error"], str)  # the guard's reason, in Everflow's shape
     status, _ = _call(proxy, "/__admin/ui/", REMOTE_ADDR="127.0.0.1", HTTP_HOST="evil.example:4011")
     assert status.startswith("403")
 
@@ -83,3 +85,51 @@ def test_the_view_s_poll_gives_the_same_counts_as_json(proxy: Proxy) -> None:
     assert row["path"] == f"/v1/networks/pixels/{DRIFT_ID}"
     assert row["violations"].startswith("$.pixel_status:enum at $.pixel_status: expected ")
     assert leaks(str(now)) == []
+
+
+def test_a_journal_row_names_each_part_of_its_entry() -> None:
+    import re
+
+    from mock_server.proxy.page import proxy_page
+    from mock_server.proxy.tally import MAX_NAMED, Tally
+    from openapi.remote.findings import Finding
+
+    tally = Tally("https://up/v1", "read-only")
+    errors = [
+        Finding("up", "p", 1, f"rule{n}", f"$.f{n}", "an integer", "a string")
+        for n in range(MAX_NAMED + 2)
+    ]
+    drift = [
+        Finding("up", "p", 1, "undocumented_field", f"$.new{n}", "", "present", "warning")
+        for n in range(2)
+    ]
+    common = {"method": "GET", "operation": "getPartnerPostback", "dropped_headers": None}
+    tally.add(
+        **common,
+        path="/v1/networks/pixels/1",
+        query="page=2",
+        status=200,
+        outcome="answered",
+        findings=errors + drift,
+    )
+    tally.add(
+        **common, path="/v1/networks/pixels/2", query="", status=504, outcome="timeout", findings=[]
+    )
+    newest, oldest = proxy_page(tally).test_client().get("/__admin/ui/proxy.json").json["rows"]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", oldest["time"])
+    assert oldest["method"] == "GET"
+    assert oldest["path"] == "/v1/networks/pixels/1?page=2"
+    assert oldest["status"] == "200"
+    assert oldest["operation"] == "getPartnerPostback"
+    assert oldest["upstream"] == "answered"
+    named = oldest["violations"].split("; ")
+    assert named[0] == "rule0 at $.f0: expected an integer, got a string"
+    assert len(named) == MAX_NAMED
+    assert named[-1].endswith(" (and 2 more)")
+    assert oldest["drift"] == "$.new0, $.new1"
+    assert (newest["path"], newest["status"], newest["upstream"]) == (
+        "/v1/networks/pixels/2",
+        "504",
+        "timeout",
+    )
+    assert (newest["violations"], newest["drift"]) == ("", "")

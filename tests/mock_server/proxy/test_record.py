@@ -168,11 +168,18 @@ def test_the_report_names_paths_counts_and_drift_never_values(
     assert drift["violations"] == [
         {"rule": "$.pixel_status:enum", "path": "$.pixel_status", "keyword": "enum"}
     ]
+    written = out.read_text()
+    ids = [postback["network_pixel_id"] for postback in json.loads(written)["postbacks"]]
+    assert drift["index"] == ids.index(DRIFT_ID)  # where to find it in the recording
+    assert report["recording"] == out.name
+    assert report["offers"]["not_recorded"] == report["affiliates"]["not_recorded"] == 0
+    assert written.startswith('{\n  "postbacks": [\n    {\n      "')  # readable, diffable
     assert "halted" not in report_path(out).read_text()
     # production's postback 1 carries a field the spec does not document: named, not refused
     assert [(u["network_pixel_id"], u["paths"]) for u in report["undocumented"]] == [
         (1, ["$.brand_new_field"])
     ]
+    assert report["undocumented"][0]["index"] == ids.index(1)
 
 
 @pytest.mark.usefixtures("key_env")
@@ -355,6 +362,31 @@ def test_postbacks_past_the_byte_limit_are_counted_too() -> None:
     recording.add(first)  # the same id again takes no more room
     assert len(recording) == 1
     assert recording.not_recorded == 1
+
+
+def test_the_byte_limit_holds_exactly_what_fits_however_often_one_is_read() -> None:
+    first, second, third, *_ = planted_postbacks()
+    both = sum(len(json.dumps(p, ensure_ascii=False)) for p in (first, second))
+    recording = Recording(max_bytes=both)
+    for postback in (first, first, first, second, third):  # first read again: no more room
+        recording.add(postback)
+    assert [p["network_pixel_id"] for p in recording.postbacks()] == [1, 2]  # to the byte
+    assert recording.not_recorded == 1
+    short = Recording(max_bytes=both - 1)
+    short.add(first)
+    short.add(second)
+    assert (len(short), short.not_recorded) == (1, 1)
+
+
+def test_at_the_limit_a_kept_postback_read_again_stays_and_a_non_object_is_counted() -> None:
+    first, second, *_ = planted_postbacks()
+    recording = Recording(limit=1)
+    recording.add(first)
+    recording.add(first)
+    assert recording.not_recorded == 0
+    recording.add_answer("/v1/networks/pixels", {"pixels": ["not an object", second]})
+    assert [p["network_pixel_id"] for p in recording.postbacks()] == [1]
+    assert recording.not_recorded == 2
 
 
 def test_postbacks_past_the_limit_are_counted_not_dropped_silently(tmp_path: Path) -> None:

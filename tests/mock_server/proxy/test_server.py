@@ -55,6 +55,7 @@ def test_a_good_answer_carries_zero_violations(proxy: Proxy) -> None:
     (entry,) = proxy.http.get("/__admin/requests").json()["requests"]
     assert entry["violation_count"] == 0
     assert entry["operation"] == "getPartnerPostback"
+    assert "violations" not in proxy.log  # the access line warns only of a broken answer
 
 
 def test_undocumented_fields_are_journaled_as_drift_not_counted(proxy: Proxy) -> None:
@@ -80,6 +81,10 @@ def test_a_broken_answer_is_counted_and_named_everywhere(proxy: Proxy) -> None:
     assert violation["actual"] == "a string of 6 characters"  # never the value itself
     assert f"GET /v1/networks/pixels/{DRIFT_ID} 200" in proxy.log
     assert "violations: 1" in proxy.log
+    assert (
+        '  violation: $.pixel_status:enum at $.pixel_status: expected one of "active", '
+        '"inactive", got a string of 6 characters'
+    ) in proxy.log.splitlines()
     assert (
         'violation: $.pixel_status:enum at $.pixel_status: expected one of "active", '
         '"inactive", got a string of 6 characters' in proxy.log
@@ -340,8 +345,36 @@ def test_a_path_inside_v1_is_sent_normalised_and_journaled_as_sent(
         proxy.close()
     assert status == 404
     assert [request.path for request, _ in httpserver.log] == ["/v1/networks/pixels/5"]
+    assert httpserver.log[0][0].query_string == b""  # a server that gave no QUERY_STRING
     (entry,) = proxy.tally.journal()
     assert (entry["path"], entry["operation"]) == ("/v1/networks/pixels/5", "getPartnerPostback")
+    assert (entry["method"], entry["query"]) == ("GET", "")
+
+
+def test_the_base_path_is_journaled_as_it_was_sent(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/").respond_with_json({"error": "x"}, 404)
+    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)  # not an allow-listed read
+    try:
+        for path in ("/v1", "/v1/"):
+            proxy.call("GET", path)
+    finally:
+        proxy.close()
+    sent = [request.path for request, _ in httpserver.log]
+    assert sent == ["/v1/", "/v1/"]
+    assert [entry["path"] for entry in proxy.tally.journal()] == sent
+
+
+def test_an_answer_that_is_not_json_is_passed_on_while_recording(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
+        b"<html>maintenance</html>", content_type="text/html"
+    )
+    proxy = Proxy(httpserver.url_for("/v1"), record=True)
+    try:
+        got = proxy.http.get("/v1/networks/pixels/5")
+    finally:
+        proxy.close()
+    assert (got.status_code, got.content) == (200, b"<html>maintenance</html>")
+    assert proxy.tally.journal()[0]["violation_count"] > 0
 
 
 def test_a_header_that_is_not_latin_1_is_given_to_the_server_as_its_utf_8_bytes(

@@ -91,7 +91,25 @@ def test_long_paths_and_queries_are_cut_in_the_journal() -> None:
     )
     (entry,) = t.journal()
     assert len(entry["path"]) < 1100
+    assert entry["path"].endswith("(5,004 characters, cut)")
     assert entry["query"].endswith("(5,002 characters, cut)")
+    (probe,) = t.report().probes
+    assert probe.startswith("#1 GET /v1/ppp")
+    assert probe.endswith("(5,004 characters, cut)")
+
+
+def test_a_long_drift_path_is_counted_cut_and_findings_name_the_proxys_target() -> None:
+    t = Tally("https://up/v1", "read-only")
+    long_field = "$." + "f" * 5000
+    drift = Finding("elsewhere", "p", 1, "undocumented_field", long_field, "", "present", "warning")
+    add(t, "getPartnerPostback", drift)
+    ((operation, path),) = t.drift
+    assert operation == "getPartnerPostback"
+    assert len(path) < 1100
+    assert path.endswith("(5,002 characters, cut)")
+    (reported,) = t.report().findings
+    assert reported.target == "https://up/v1"
+    assert reported.probe == "#1 GET /v1/networks/pixels/1"
 
 
 def test_the_summary_says_how_many_requests_never_reached_the_upstream() -> None:
