@@ -259,8 +259,10 @@ def test_a_conversion_fired_from_the_form_shows_its_deliveries(
     browser.find_element(By.CSS_SELECTOR, "#fire button").click()
 
     def rows(driver: WebDriver) -> Any:
+        # both rows, the GET's once settled: a poll may show it pending before it is sent
         found = table_texts(driver, "#deliveries tbody tr")
-        return found if len(found) == 2 else None
+        settled = len(found) == 2 and all(cells[4] != "pending" for cells in found)
+        return found if settled else None
 
     shown = {}
     for cells in wait_for(browser, rows):
