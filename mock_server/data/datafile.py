@@ -64,7 +64,8 @@ def _neighbours(
 
     problems: list[str] = []
     found: dict[str, list[dict[str, Any]]] = {}
-    for key, _, schema, id_field, _ in NEIGHBOURS:
+    for kind in NEIGHBOURS:
+        key, schema, id_field = kind.key, kind.schema, kind.id_field
         entries = document.get(key, [])
         if not isinstance(entries, list):
             problems.append(f"{key}: expected {LIST[form]}")
