@@ -117,7 +117,9 @@ def test_every_docs_page_is_in_the_site_navigation() -> None:
 
 
 def test_ci_runs_the_readmes_test_command_first_and_installs_the_project_once() -> None:
-    (command,) = re.findall(r"^python3 -m venv \.venv && .*pytest$", README, flags=re.MULTILINE)
+    (command,) = re.findall(
+        r"^python3 -m venv \.venv && .*pytest -n auto$", README, flags=re.MULTILINE
+    )
     steps = [
         line
         for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()

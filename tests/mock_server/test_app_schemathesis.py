@@ -100,9 +100,7 @@ def valid_as_sent(response: schemathesis.Response) -> bool:
     return not request_violations(httpx.Request("GET", sent.url, headers=dict(sent.headers)))
 
 
-@schema.parametrize()
-@settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_default_check_passes(case: schemathesis.Case) -> None:
+def check_every_default(case: schemathesis.Case) -> None:
     headers = {"X-Eflow-Api-Key": KEY}
     response = case.call(headers=headers)
     SENT[case.operation.definition.raw["operationId"], response.status_code] += 1
@@ -116,8 +114,26 @@ def test_every_default_check_passes(case: schemathesis.Case) -> None:
     )
 
 
+def every_default_check_passes(operation_id: str) -> object:
+    """A test of one operation, named after it: Schemathesis gives the tests of one
+    ``parametrize()`` the same node id, which pytest-xdist takes for one test."""
+
+    @schema.include(operation_id=operation_id).parametrize()
+    @settings(deadline=None, suppress_health_check=list(HealthCheck))
+    def test(case: schemathesis.Case) -> None:
+        check_every_default(case)
+
+    return test
+
+
+for _operation_id in operations():
+    globals()[f"test_every_default_check_passes_for_{_operation_id}"] = every_default_check_passes(
+        _operation_id
+    )
+
+
 def test_schemathesis_really_sent_good_and_bad_requests() -> None:
-    """Runs after the test above (file order): every operation was answered both 200 and
+    """Runs after the tests above (file order; `--dist loadfile` keeps a file on one worker): every operation was answered both 200 and
     400 (so bodies and parameters were generated, valid and not), nothing else unexpected."""
     for operation_id in operations():
         assert SENT[operation_id, 200] > 0, operation_id

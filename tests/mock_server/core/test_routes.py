@@ -139,7 +139,7 @@ def test_query_parameters_read_from_the_spec() -> None:
 
 # Where openapi-core takes what Python's int() takes and the mock, like its path check, asks
 # for decimal ASCII digits: a 400 is documented for list and search, so both are in the spec.
-STRICTER = {"+5", " 5", "5 ", "1_0", "\u0663"}
+STRICTER = ("+5", " 5", "5 ", "1_0", "\u0663")
 QUERIES: list[list[tuple[str, str]]] = [
     *([("page", raw)] for raw in ["1", "007", "2147483647", "2147483648", "0", "-1", ""]),
     *([("page", raw)] for raw in ["abc", "1.0", "1e3", "0x10", "9" * 30, *STRICTER]),
