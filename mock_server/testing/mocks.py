@@ -57,9 +57,11 @@ class KitRouter(respx.MockRouter):
         """Add ``route`` (as respx does), ahead of the kit's routes."""
         added = super().add(route, name=name)
         if self.kit_routes:
-            ordered = self.routes._routes  # respx has no public way to reorder routes
-            kit = [r for r in self.kit_routes if any(r is o for o in ordered)]
-            ordered[:] = [r for r in ordered if not any(r is k for k in kit)] + kit
+            kit = [r for r in self.kit_routes if any(r is o for o in self.routes)]
+            reordered = respx.models.RouteList()
+            for each in [*(r for r in self.routes if not any(r is k for k in kit)), *kit]:
+                reordered.add(each, name=each.name)
+            self.routes[:] = reordered  # respx's own way to set every route at once
         return added
 
     @contextmanager

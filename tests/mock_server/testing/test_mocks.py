@@ -21,7 +21,7 @@ from mock_server.core.callers import everflow_hosts
 from mock_server.core.config import MockConfig
 from mock_server.testing import Answer
 from mock_server.testing.handle import SHOWN, InvalidPostback
-from mock_server.testing.mocks import EverflowMock, EverflowServer
+from mock_server.testing.mocks import HTTPX_ERRORS, EverflowMock, EverflowServer
 from mock_server.testing.pool import MockPool
 
 BASE = "https://api.eflow.team/v1"
@@ -328,6 +328,18 @@ def test_a_route_the_test_names_is_found_by_its_name(everflow_mock: EverflowMock
     assert everflow_mock.router["down"].call_count == 1
 
 
+def test_routes_a_test_adds_are_tried_in_their_order_and_before_the_kits(
+    everflow_mock: EverflowMock,
+) -> None:
+    first = everflow_mock.router.get(f"{BASE}/networks/pixels/3", name="first").respond(503)
+    everflow_mock.router.get(url__regex=r"/networks/pixels/[0-9]+$", name="second").respond(502)
+    assert httpx.get(f"{BASE}/networks/pixels/3", headers=KEY).status_code == 503
+    assert httpx.get(f"{BASE}/networks/pixels/4", headers=KEY).status_code == 502
+    assert httpx.get(f"{BASE}/networks/pixels", headers=KEY).status_code == 200
+    assert everflow_mock.router["first"] is first
+    assert (first.call_count, everflow_mock.router["second"].call_count) == (1, 1)
+
+
 def test_queued_answers_in_process(everflow_mock: EverflowMock) -> None:
     everflow_mock.queue("getPartnerPostback", [httpx.ConnectTimeout, 503, "malformed", 200])
     everflow_mock.queue("getPartnerPostback", 504)
@@ -366,6 +378,56 @@ def test_queued_exception_instances_and_other_errors(everflow_mock: EverflowMock
     with pytest.raises(ConnectionError, match="no"):
         httpx.post(f"{BASE}/networks/pixels", json=body, headers=KEY)
     everflow_mock.assert_requested("createPartnerPostback", times=2, json=body)
+
+
+def test_a_queued_exception_class_is_raised_with_a_message_naming_it(
+    everflow_mock: EverflowMock,
+) -> None:
+    everflow_mock.queue("getPartnerPostback", [httpx.ConnectTimeout, ConnectionError])
+    url = f"{BASE}/networks/pixels/3"
+    with pytest.raises(httpx.ConnectTimeout) as raised:
+        httpx.get(url, headers=KEY)
+    assert str(raised.value) == "everflow_mock: ConnectTimeout queued for getPartnerPostback"
+    # A HEAD is answered as its GET: the queued exception is its too.
+    with pytest.raises(ConnectionError) as raised_too:
+        httpx.head(url, headers=KEY)
+    assert str(raised_too.value) == "everflow_mock: ConnectionError queued for getPartnerPostback"
+    assert [(r["method"], r["status"]) for r in everflow_mock.requests] == [
+        ("GET", None),
+        ("HEAD", None),
+    ]
+
+
+def test_a_queued_exception_that_would_end_the_test_run_is_raised_as_a_runtime_error(
+    everflow_mock: EverflowMock,
+) -> None:
+    """``SystemExit`` or ``KeyboardInterrupt`` raised in the client would stop pytest
+    itself: the test gets a ``RuntimeError`` with the same words instead."""
+    everflow_mock.queue("getPartnerPostback", [SystemExit, KeyboardInterrupt("stop here")])
+    url = f"{BASE}/networks/pixels/3"
+    with pytest.raises(RuntimeError) as raised:
+        httpx.get(url, headers=KEY)
+    assert str(raised.value) == "everflow_mock: SystemExit queued for getPartnerPostback"
+    with pytest.raises(RuntimeError, match=r"^stop here$"):
+        httpx.get(url, headers=KEY)
+
+
+def test_a_streamed_body_answered_by_a_queued_exception_is_journaled(
+    everflow_mock: EverflowMock,
+) -> None:
+    """An adapter of another client may hand ``answer`` a request whose body is not read
+    yet (respx reads httpx's before)."""
+    everflow_mock.queue("createPartnerPostback", httpx.ReadError("boom"))
+    request = httpx.Request(
+        "POST",
+        f"{BASE}/networks/pixels",
+        content=iter([b'{"pixel_type": ', b'"cpc"}']),
+        headers={**KEY, "Content-Type": "application/json"},
+    )
+    with pytest.raises(httpx.ReadError):
+        everflow_mock.answer(request, None, HTTPX_ERRORS)
+    (entry,) = everflow_mock.requests
+    assert entry["json"] == {"pixel_type": "cpc"}
 
 
 def test_queued_answers_on_a_socket(everflow_server: EverflowServer) -> None:
