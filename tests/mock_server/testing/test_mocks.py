@@ -430,6 +430,28 @@ def test_a_streamed_body_answered_by_a_queued_exception_is_journaled(
     assert entry["json"] == {"pixel_type": "cpc"}
 
 
+def test_a_queued_exception_is_raised_at_once_not_after_a_delay(
+    everflow_mock: EverflowMock,
+) -> None:
+    """Were it waited for like a delay, a client's short read timeout would end in the
+    client's own ``ReadTimeout`` instead of the exception the test queued."""
+    everflow_mock.queue("getPartnerPostback", httpx.ConnectTimeout)
+    with pytest.raises(httpx.ConnectTimeout):
+        httpx.get(f"{BASE}/networks/pixels/3", headers=KEY, timeout=0.2)
+
+
+def test_plain_http_to_everflow_raises_httpxs_connect_error_naming_the_call(
+    everflow_mock: EverflowMock,
+) -> None:
+    with pytest.raises(httpx.ConnectError) as refused:
+        httpx.post("http://api.eflow.team/v1/networks/pixels", json={}, headers=KEY)
+    assert str(refused.value).startswith(
+        "everflow_mock: POST http://api.eflow.team/v1/networks/pixels is not answered: "
+    )
+    assert refused.value.request.method == "POST"
+    assert everflow_mock.requests == []
+
+
 def test_queued_answers_on_a_socket(everflow_server: EverflowServer) -> None:
     everflow_server.queue("getPartnerPostback", [502, "reset", 429, 500])
     url = f"{everflow_server.url}/networks/pixels/3"
