@@ -208,3 +208,46 @@ def test_a_deflate_answer_broken_after_its_start_is_refused_not_read_another_way
     encoded = zlib.compress(b'{"network_pixel_id": 1}')[:-4]
     with pytest.raises(TransportFailure, match=r"not valid deflate .*incorrect data check"):
         read_bounded([encoded, b"\x03\x00\x00\x00"], "deflate", "GET /x", lambda: None)
+
+
+def _encoded(body: bytes, coding: str | None) -> bytes:
+    if coding is None:
+        return body
+    return _compress(iter([body]), zlib.MAX_WBITS | 16 if coding == "gzip" else zlib.MAX_WBITS)
+
+
+BODIES = {
+    "varied": bytes(range(256)) * 40,  # 10,240 bytes: one decoding step
+    "repetitive": b"{}" * 100_000,  # 200,000 bytes from a few hundred: several steps
+}
+
+
+@pytest.mark.parametrize("coding", [None, "gzip", "deflate"])
+@pytest.mark.parametrize("body", BODIES.values(), ids=BODIES)
+def test_a_body_of_exactly_the_limit_is_read_whole_and_one_byte_less_refuses_it(
+    body: bytes, coding: str | None
+) -> None:
+    encoded = _encoded(body, coding)
+    chunks = [encoded[i : i + 100] for i in range(0, len(encoded), 100)]
+    whole = read_bounded(chunks, coding, "GET /x", lambda: None, len(body))
+    assert whole == body
+    with pytest.raises(TransportFailure) as refused:
+        read_bounded(chunks, coding, "GET /x", lambda: None, len(body) - 1)
+    # Read as it is, the raw bytes pass the cap first; decoded, what they decode to does.
+    said = f"the answer to GET /x is larger than {len(body) - 1} bytes"
+    assert str(refused.value) == (
+        said if coding is None else f"{said} once decoded ({coding}); not read further"
+    )
+
+
+def test_raw_bytes_are_counted_across_chunks_and_the_decoded_not_raw_size_is_capped() -> None:
+    """Plain chunks of 100 bytes pass the cap together, not each alone; a gzip answer a
+    little smaller than the cap raw but larger decoded is refused once decoded."""
+    with pytest.raises(TransportFailure) as refused:
+        read_bounded([b"x" * 100] * 11, None, "GET /x", lambda: None, 1000)
+    assert str(refused.value) == "the answer to GET /x is larger than 1000 bytes"
+    body = bytes(range(256)) * 8
+    encoded = _encoded(body, "gzip")
+    assert len(encoded) < len(body)
+    with pytest.raises(TransportFailure, match="once decoded"):
+        read_bounded([encoded], "gzip", "GET /x", lambda: None, len(body) - 1)
