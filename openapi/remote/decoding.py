@@ -102,10 +102,10 @@ def read_bounded(
         nonlocal size
         size += len(chunk)
         if size > limit:
+            # Raw bytes past the limit were refused before: only decoding gets here.
             raise TransportFailure(
-                f"the answer to {what} is larger than {limit} bytes"
-                + (f" once decoded ({coding})" if coding else "")
-                + "; not read further"
+                f"the answer to {what} is larger than {limit} bytes once decoded ({coding}); "
+                "not read further"
             )
         chunks.append(chunk)
 

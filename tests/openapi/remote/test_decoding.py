@@ -15,7 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from openapi.remote.client import ContractClient
-from openapi.remote.decoding import encodings, read_bounded, single_encoding
+from openapi.remote.decoding import STEP, encodings, read_bounded, single_encoding
 from openapi.remote.defaults import MAX_ANSWER_BYTES
 from openapi.remote.failures import OutOfTime, TransportFailure, UnusableEncoding
 
@@ -251,3 +251,19 @@ def test_raw_bytes_are_counted_across_chunks_and_the_decoded_not_raw_size_is_cap
     assert len(encoded) < len(body)
     with pytest.raises(TransportFailure, match="once decoded"):
         read_bounded([encoded], "gzip", "GET /x", lambda: None, len(body) - 1)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_no_decoding_step_goes_past_the_limit_by_more_than_a_byte(coding: str) -> None:
+    """A step is asked for what the limit still allows and one byte more (to tell a body
+    past it): decoding a bomb against a 1,000-byte limit holds about 1,000 bytes, not a
+    step's 64 KiB or the bomb's 64 MiB."""
+    bomb = gzip_bomb() if coding == "gzip" else deflate_bomb(True)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TransportFailure, match="larger than 1000 bytes once decoded"):
+            read_bounded([bomb[:900]], coding, "GET /x", lambda: None, 1000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < STEP  # zlib's window and state (about 40 KiB) and the kept bytes
