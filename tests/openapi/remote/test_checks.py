@@ -278,6 +278,16 @@ def test_judge_record_judges_any_record_as_the_answer_to_the_read_given() -> Non
     assert (finding.check, finding.path, finding.pixel_id) == ("$.name:type", "$.name", None)
 
 
+def test_judge_record_holds_a_record_read_elsewhere_to_no_postback_s_id() -> None:
+    from fixtures import PostbackFactory
+    from openapi.remote.checks import judge_record
+
+    # an offer that names a postback too is no answer that must be that postback
+    offer = {**PostbackFactory(3).build_offer(605), "network_pixel_id": 7}
+    base = "https://api.eflow.team/v1"
+    assert judge_record("t", "offer 0", offer, base, "/networks/offers/605") == []
+
+
 @pytest.mark.parametrize(
     ("path", "build", "field"),
     [

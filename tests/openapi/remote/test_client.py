@@ -392,6 +392,23 @@ def test_an_oversized_answer_is_refused() -> None:
         client.get("/networks/pixels/1")
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
+def test_an_oversized_answer_is_refused_naming_the_request(streamed: bool) -> None:
+    def huge(request: httpx.Request) -> httpx.Response:
+        body = b" " * (MAX_ANSWER_BYTES + 1)
+        # an iterator is read as it arrives (iter_raw), bytes are already in memory
+        return httpx.Response(200, content=iter([body]) if streamed else body)
+
+    client = ContractClient(
+        "https://api.eflow.team/v1", "k", rate=0, transport=httpx.MockTransport(huge)
+    )
+    with pytest.raises(TransportFailure) as refused:
+        client.get("/networks/pixels/1")
+    assert str(refused.value).startswith(
+        f"the answer to GET /v1/networks/pixels/1 is larger than {MAX_ANSWER_BYTES} bytes"
+    )
+
+
 def test_answers_come_back_with_the_key_masked() -> None:
     key = "k&<>|\"'-" + "x" * 200
 
@@ -460,6 +477,8 @@ def test_json_depth_counts_brackets_outside_strings() -> None:
     assert json_depth(b"  [[[]]]") == 3
     assert json_depth(b"<html>[[[[</html>") == 0
     assert json_depth(b"[" * 100_000, limit=10) == 11
+    # a sibling closed before a deeper one opens: the depth of the deepest, not less
+    assert json_depth(b'{"a": [], "b": [[1]]}') == 3
 
 
 def test_an_answer_nested_too_deep_is_refused_unparsed() -> None:

@@ -138,6 +138,17 @@ class _Backend(httpcore.SyncBackend):
     def __init__(self) -> None:
         self.calls: list[tuple[object, ...]] = []
 
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        self.calls.append(("connect_tcp", host, port, timeout, local_address, socket_options))
+        return super().connect_tcp(host, port, timeout, local_address, socket_options)
+
     def connect_unix_socket(
         self,
         path: str,
@@ -189,3 +200,60 @@ def test_sleeping_is_the_inner_backends() -> None:
     inner = _Backend()
     DeadlineBackend(inner).sleep(0.25)
     assert inner.calls == [("sleep", 0.25)]
+
+
+def test_a_tcp_connection_is_made_as_asked_within_the_deadline_and_read_under_it() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        inner = _Backend()
+        backend = DeadlineBackend(inner)
+        backend.deadline = time.monotonic() + 3600
+        options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+        stream = backend.connect_tcp(
+            "127.0.0.1", port, timeout=0.5, local_address="127.0.0.1", socket_options=options
+        )
+        # host, port, local address and options as given; a timeout shorter than the time
+        # left is kept as it is
+        assert inner.calls == [("connect_tcp", "127.0.0.1", port, 0.5, "127.0.0.1", options)]
+        peer, _ = server.accept()
+        with peer:
+            peer.sendall(b"hello")
+            assert stream.read(5, timeout=30.0) == b"hello"
+            backend.deadline = time.monotonic() - 1
+            with pytest.raises(httpcore.ReadTimeout):
+                stream.read(5, timeout=30.0)
+        stream.close()
+
+
+def test_a_tcp_connection_is_not_made_after_the_deadline() -> None:
+    inner = _Backend()
+    backend = DeadlineBackend(inner)
+    backend.deadline = time.monotonic() - 1
+    with pytest.raises(httpcore.ConnectTimeout):
+        backend.connect_tcp("127.0.0.1", 9, timeout=30.0)
+    assert inner.calls == []
+
+
+def test_a_unix_socket_connect_keeps_a_timeout_shorter_than_the_time_left() -> None:
+    with tempfile.TemporaryDirectory() as folder, socket.socket(socket.AF_UNIX) as server:
+        path = os.path.join(folder, "s")
+        server.bind(path)
+        server.listen(1)
+        inner = _Backend()
+        backend = DeadlineBackend(inner)
+        backend.deadline = time.monotonic() + 3600
+        backend.connect_unix_socket(path, timeout=0.5).close()
+        assert inner.calls == [("connect_unix_socket", path, 0.5, None)]
+
+
+def test_reads_writes_and_handshakes_keep_a_timeout_shorter_than_the_time_left() -> None:
+    stream, inner = _bounded_stream(3600)
+    context = ssl.create_default_context()
+    assert stream.read(10, timeout=0.5) == b"answer"
+    stream.write(b"x", timeout=0.25)
+    stream.start_tls(context, "api.eflow.team", timeout=0.75)
+    assert inner.calls == [
+        ("read", 10, 0.5),
+        ("write", b"x", 0.25),
+        ("start_tls", context, "api.eflow.team", 0.75),
+    ]

@@ -9,6 +9,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from openapi.remote import masking
@@ -17,6 +18,7 @@ from openapi.remote.masking import (
     MIN_PIECE,
     SECRET_FORMS,
     Secrets,
+    masked_response,
     printable,
     redact,
     redact_body,
@@ -372,3 +374,65 @@ def test_credential_shaped_is_16_characters_or_more_of_letters_and_digits_mixed(
     from openapi.remote.masking import credential_shaped
 
     assert credential_shaped(text) is shaped
+
+
+@pytest.mark.parametrize("written", ["q=my+secret+key+%31", "q=my+secret+%6Bey+1"])
+def test_a_form_encoded_key_with_an_escape_is_masked_to_its_last_character(written: str) -> None:
+    # spaces as "+" and a character as %XX: the bytes it encodes hold the key with "+"
+    assert redact(written, ["my secret key 1"]) == f"q={MASK}"
+
+
+@pytest.mark.parametrize(
+    ("secrets", "masked"),
+    [
+        (Secrets(whole=True), {MASK: MASK}),  # every string whole, names too
+        (Secrets(below=Secrets(["shared-key-1234"])), {"echo": MASK}),
+    ],
+    ids=["whole", "only-below"],
+)
+def test_a_body_is_masked_by_secrets_that_hold_none_of_their_own(
+    secrets: Secrets, masked: object
+) -> None:
+    body = b'{"echo": "shared-key-1234"}'
+    assert json.loads(redact_body(body, secrets)) == masked
+
+
+def test_a_masked_json_body_keeps_its_other_text_as_utf8() -> None:
+    body = json.dumps({"name": "Café Ünïcode", "echo": KEY}).encode()
+    masked = redact_body(body, [KEY])
+    assert "Café Ünïcode".encode() in masked
+    assert json.loads(masked) == {"name": "Café Ünïcode", "echo": MASK}
+
+
+def _masked(key: str, echoed: str) -> httpx.Response:
+    """An answer that echoes ``echoed`` in a header and its body, to a request sent with
+    ``key``, as ``masked_response`` returns it."""
+    request = httpx.Request(
+        "GET",
+        "https://api.eflow.team/v1/networks/pixels/1",
+        headers={"Accept": "application/json", "X-Eflow-Api-Key": key},
+    )
+    body = json.dumps({"echo": echoed}).encode()
+    answer = httpx.Response(200, headers={"X-Echo": echoed}, content=body, request=request)
+    return masked_response(answer, body, key)
+
+
+def test_an_answer_is_masked_of_a_key_of_exactly_min_piece_characters() -> None:
+    key = "abcd1234"
+    assert len(key) == MIN_PIECE
+    masked = _masked(key, key)
+    assert masked.json() == {"echo": MASK}
+    assert masked.headers["X-Echo"] == MASK
+
+
+def test_an_answer_is_not_masked_of_a_key_too_short_to_be_a_real_one() -> None:
+    # a loopback mock's placeholder key: masking it would mangle the answers judged
+    masked = _masked("pixel", "pixel")
+    assert masked.json() == {"echo": "pixel"}
+    assert masked.headers["X-Echo"] == "pixel"
+
+
+def test_an_answer_s_request_keeps_its_headers_but_the_key() -> None:
+    masked = _masked("a-key-0123456789", "x")
+    assert masked.request.headers["Accept"] == "application/json"
+    assert "X-Eflow-Api-Key" not in masked.request.headers
