@@ -59,6 +59,8 @@ def test_everflows_hosts_in_any_spelling_a_client_resolves(url: str, host: str) 
         "https://eflow.team/v1",
         "https://api.eflow.team../v1",
         "https://xn--api-.eflow.team/v1",
+        "https://api.eflow.team\u3002\u3002/v1",  # non-ASCII IDNA refuses: compared as given
+        "https://\u00e9..eflow.team/v1",
         "http://127.0.0.1:8080/v1",
         "https://[::1]/v1",
         "https://[api.eflow.team/v1",

@@ -430,6 +430,12 @@ def test_a_streamed_body_answered_by_a_queued_exception_is_journaled(
     assert entry["json"] == {"pixel_type": "cpc"}
 
 
+def test_a_client_without_a_read_timeout_is_answered(everflow_mock: EverflowMock) -> None:
+    with httpx.Client(timeout=None) as client:
+        answer = client.get(f"{BASE}/networks/pixels/3", headers={**KEY, "Prefer": "delay=10"})
+    assert answer.status_code == 200
+
+
 def test_a_queued_exception_is_raised_at_once_not_after_a_delay(
     everflow_mock: EverflowMock,
 ) -> None:

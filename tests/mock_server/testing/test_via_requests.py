@@ -87,6 +87,35 @@ def test_a_delay_past_the_read_timeout_raises_requests_own_timeout(
     assert slow.status_code == 200
 
 
+def test_an_adapter_called_with_positional_arguments_is_answered_as_with_keywords(
+    everflow_mock: EverflowMock,
+) -> None:
+    """``HTTPAdapter.send(request, stream, timeout, ...)``: a caller may pass requests'
+    arguments by position; the timeout is the second."""
+    adapter = requests.adapters.HTTPAdapter()
+    slow = requests.Request("GET", URL, headers={**KEY, "Prefer": "delay=2000"}).prepare()
+    with pytest.raises(requests.ReadTimeout):
+        adapter.send(slow, False, (5, 0.05))
+    with pytest.raises(requests.ReadTimeout):
+        adapter.send(slow, False, timeout=(5, 0.05))
+    assert adapter.send(requests.Request("GET", URL, headers=KEY).prepare(), False).ok
+
+
+def test_an_adapter_call_to_another_host_keeps_its_positional_and_keyword_arguments(
+    everflow_mock: EverflowMock,
+) -> None:
+    """Passed through to requests' own ``send`` as given: ``stream=True`` leaves the body
+    unread, so ``raw`` still holds it."""
+    with LocalServer(create_app()) as plain:
+        other = requests.Request("GET", plain.url + "/networks/pixels/3", headers=KEY).prepare()
+        adapter = requests.adapters.HTTPAdapter()
+        for streamed in (adapter.send(other, True), adapter.send(other, stream=True)):
+            assert json.loads(streamed.raw.read())["network_pixel_id"] == 3
+            streamed.close()
+        adapter.close()
+    assert everflow_mock.requests == []
+
+
 def test_plain_http_to_everflow_never_leaves_the_process(everflow_mock: EverflowMock) -> None:
     with pytest.raises(requests.ConnectionError, match="answer https only"):
         requests.get("http://api.eflow.team/v1/networks/pixels/3", headers=KEY)
