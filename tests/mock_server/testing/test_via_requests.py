@@ -104,14 +104,17 @@ def test_an_adapter_called_with_positional_arguments_is_answered_as_with_keyword
 def test_an_adapter_call_to_another_host_keeps_its_positional_and_keyword_arguments(
     everflow_mock: EverflowMock,
 ) -> None:
-    """Passed through to requests' own ``send`` as given: ``stream=True`` leaves the body
-    unread, so ``raw`` still holds it."""
+    """Passed through to requests' own ``send`` as given: a read timeout by position or by
+    keyword ends a slow answer of a server on another host."""
     with LocalServer(create_app()) as plain:
-        other = requests.Request("GET", plain.url + "/networks/pixels/3", headers=KEY).prepare()
+        slow = requests.Request(
+            "GET", plain.url + "/networks/pixels/3", headers={**KEY, "Prefer": "delay=2000"}
+        ).prepare()
         adapter = requests.adapters.HTTPAdapter()
-        for streamed in (adapter.send(other, True), adapter.send(other, stream=True)):
-            assert json.loads(streamed.raw.read())["network_pixel_id"] == 3
-            streamed.close()
+        with pytest.raises(requests.ReadTimeout):
+            adapter.send(slow, False, (5, 0.05))
+        with pytest.raises(requests.ReadTimeout):
+            adapter.send(slow, timeout=(5, 0.05))
         adapter.close()
     assert everflow_mock.requests == []
 
