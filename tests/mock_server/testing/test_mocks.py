@@ -508,6 +508,21 @@ def test_prefer_gateway_codes(
 # --- data files, add ---------------------------------------------------------------------
 
 
+def test_a_marker_data_file_is_found_next_to_its_test_module(pytester: pytest.Pytester) -> None:
+    """Relative to the test module's folder, wherever pytest was started from."""
+    folder = pytester.path / "tests" / "sub"
+    folder.mkdir(parents=True)
+    (folder / "postbacks.json").write_text(json.dumps([PostbackFactory(seed=4).build(900)]))
+    (folder / "test_sub.py").write_text(
+        "import pytest\n\n"
+        '@pytest.mark.everflow(data="postbacks.json")\n'
+        "def test_it(everflow_mock):\n"
+        '    assert [p["network_pixel_id"] for p in everflow_mock.postbacks] == [900]\n'
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "tests/sub/test_sub.py")
+    result.assert_outcomes(passed=1)
+
+
 def test_the_marker_takes_a_data_file_for_both_fixtures(pytester: pytest.Pytester) -> None:
     factory = PostbackFactory(seed=4)
     data = [factory.build(900, delivery_method="tiktok"), factory.build(901)]
