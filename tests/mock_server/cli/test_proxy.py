@@ -314,9 +314,15 @@ def test_a_quiet_proxy_beyond_loopback_with_writes_says_so_and_passes_writes_on(
     assert code == 0, err
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
+@pytest.mark.parametrize(
+    ("host", "options", "mode", "said"),
+    [
+        ("127.0.0.1", [], "read-only", "read-only"),
+        ("0.0.0.0", ["--allow-remote-clients", "--allow-writes"], "writes", "writes passed on"),
+    ],
+)
 def test_the_proxy_listens_where_asked_bounded_and_says_so_before_it_serves(
-    monkeypatch: pytest.MonkeyPatch, host: str
+    monkeypatch: pytest.MonkeyPatch, host: str, options: list[str], mode: str, said: str
 ) -> None:
     """Run in-process up to the server (waitress's ``serve`` stands in, returning as a
     Ctrl-C would): what it is handed, and what a script reading the command's output
@@ -347,20 +353,19 @@ def test_the_proxy_listens_where_asked_bounded_and_says_so_before_it_serves(
             seen["upstream"] = app.upstream
 
     monkeypatch.setattr(waitress, "serve", serve)
-    remote = ["--allow-remote-clients"] if host != "127.0.0.1" else []
     argv = ["proxy", "--upstream", "https://up.example/v1", "--host", host, "--port", str(port)]
-    code = main([*argv, *remote, "--allow-writes", "--quiet", "--rate", "7", "--timeout", "2.5"])
+    code = main([*argv, *options, "--quiet", "--rate", "7", "--timeout", "2.5"])
     assert code == 0
     assert seen["address"] == (host, port)
     # a silent client is dropped after the mock's read timeout; no body past the bound is read
     assert seen["channel_timeout"] == int(MockConfig.read_timeout)
     assert seen["max_request_body_size"] == 2 * MAX_BODY
-    assert f"proxy: http://{host}:{port}/v1 -> https://up.example/v1 (writes passed on)" in (
+    assert f"proxy: http://{host}:{port}/v1 -> https://up.example/v1 ({said})" in (
         str(seen["out"], "utf-8")
     )
     warned = str(seen["err"], "utf-8")
     assert ("beyond loopback" in warned) == (host != "127.0.0.1")
-    assert seen["run"]["mode"] == "writes"  # type: ignore[index]
+    assert seen["run"]["mode"] == mode  # type: ignore[index]
     upstream = seen["upstream"]
     assert isinstance(upstream, Upstream)
     assert (upstream.rate, upstream.timeout) == (7, 2.5)
