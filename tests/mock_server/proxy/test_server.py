@@ -521,3 +521,16 @@ def test_a_dropped_header_s_long_name_is_cut_to_its_bound() -> None:
 
     _, dropped = sendable([("X " * 200, "v")])
     assert dropped == [("X " * 200)[:MAX_NAME] + "..."]
+
+
+def test_the_page_s_files_are_served_whole_and_closed(proxy: Proxy) -> None:
+    import warnings
+    from importlib.resources import files
+
+    script = files("mock_server.admin").joinpath("static/admin.js").read_bytes()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = proxy.http.get("/__admin/ui/static/admin.js")
+    assert (got.status_code, got.content) == (200, script)
+    assert int(got.headers["Content-Length"]) == len(script)  # counted once, by the proxy
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
