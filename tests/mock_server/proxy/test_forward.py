@@ -405,3 +405,24 @@ def test_a_callers_own_key_does_not_unmask_the_proxys(httpserver: HTTPServer) ->
     (entry,) = proxy.tally.journal()
     assert entry["query"].startswith("note=")
     assert leaks(entry["query"]) == []
+
+
+def test_forward_masks_its_own_answer_with_the_keys_it_is_given() -> None:
+    from openapi.remote.masking import Secrets
+
+    upstream = Upstream("http://127.0.0.1:9/v1", KEY)
+    try:
+        answer = upstream.forward(
+            "GET",
+            "/networks/x/../pixels-tenant-SECRET-42",
+            "",
+            b"",
+            None,
+            Secrets(["tenant-SECRET-42"]),
+        )
+    finally:
+        upstream.close()
+    assert answer.status == 404
+    message = json.loads(answer.body)["error"]
+    assert "is not a normalised path" in message
+    assert "SECRET" not in message
