@@ -534,3 +534,15 @@ def test_the_page_s_files_are_served_whole_and_closed(proxy: Proxy) -> None:
     assert (got.status_code, got.content) == (200, script)
     assert int(got.headers["Content-Length"]) == len(script)  # counted once, by the proxy
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_an_empty_path_is_the_root_and_not_passed_on(httpserver: HTTPServer) -> None:
+    # PEP 3333 lets PATH_INFO be empty: a request for the root of where the app is mounted.
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        status, _, body = proxy.call("GET", "")
+    finally:
+        proxy.close()
+    assert status == 404
+    assert body["error"].startswith("/ is not an API path;")
+    assert httpserver.log == []
