@@ -546,3 +546,34 @@ def test_an_empty_path_is_the_root_and_not_passed_on(httpserver: HTTPServer) -> 
     assert status == 404
     assert body["error"].startswith("/ is not an API path;")
     assert httpserver.log == []
+
+
+def test_a_body_that_times_out_is_a_408_that_says_so_and_sends_nothing(
+    httpserver: HTTPServer,
+) -> None:
+    import io
+    import wsgiref.util
+
+    class Silent(io.RawIOBase):
+        """A client that sends its headers, then nothing: the server's read times out."""
+
+        def read(self, size: int = -1) -> bytes:
+            raise TimeoutError
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/v1/networks/pixelstable",
+        "CONTENT_LENGTH": "10",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": Silent(),
+    }
+    wsgiref.util.setup_testing_defaults(environ)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    started: list[str] = []
+    try:
+        body = b"".join(proxy.app(environ, lambda status, headers: started.append(status)))
+    finally:
+        proxy.close()
+    assert started == ["408 Request Timeout"]
+    assert json.loads(body) == {"error": "the request body could not be read; not passed on"}
+    assert httpserver.log == []
