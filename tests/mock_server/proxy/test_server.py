@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from fixtures import PostbackFactory
 from mock_server.http.wsgi import BAD_LENGTH, CUT_SHORT
 from mock_server.proxy.forward import Answer
-from mock_server.proxy.server import MAX_BODY, sendable
+from mock_server.proxy.server import LINE_LIMIT, MAX_BODY, sendable
 from mock_server.testing.local_server import LocalServer
 from openapi.remote.checks import shown_name
 
@@ -577,3 +577,19 @@ def test_a_body_that_times_out_is_a_408_that_says_so_and_sends_nothing(
     assert started == ["408 Request Timeout"]
     assert json.loads(body) == {"error": "the request body could not be read; not passed on"}
     assert httpserver.log == []
+
+
+def test_a_violation_s_access_line_is_kept_whole_up_to_its_bound(httpserver: HTTPServer) -> None:
+    asked = "9" * 400  # the id a read asked for is the one its answer must hold
+    httpserver.expect_request(f"/v1/networks/pixels/{asked}").respond_with_json(
+        {"network_pixel_id": 5}
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get(f"/v1/networks/pixels/{asked}")
+    finally:
+        proxy.close()
+    assert got.headers["X-Everflow-Violations"] != "0"
+    (line,) = [line for line in proxy.log.splitlines() if "at $.network_pixel_id" in line]
+    assert LINE_LIMIT > len(line) > 400
+    assert f"expected {asked}, got " in line
