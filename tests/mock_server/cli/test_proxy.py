@@ -24,6 +24,7 @@ from mock_server.cli.upstream import EXIT_INTERRUPTED
 from mock_server.http.wsgi import STOPPING
 from mock_server.proxy.forward import Upstream
 from mock_server.proxy.record import Recording, report_path
+from mock_server.proxy.server import ProxyApp
 from mock_server.proxy.tally import Tally
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.spawn import free_port
@@ -311,3 +312,60 @@ def test_a_quiet_proxy_beyond_loopback_with_writes_says_so_and_passes_writes_on(
     assert "DELETE /v1" not in out  # --quiet: no access lines
     assert out.splitlines()[1].startswith("everflow-mock proxy: 1 request for ")
     assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("host", "options", "mode", "said"),
+    [
+        ("127.0.0.1", [], "read-only", "read-only"),
+        ("0.0.0.0", ["--allow-remote-clients", "--allow-writes"], "writes", "writes passed on"),
+    ],
+)
+def test_the_proxy_listens_where_asked_bounded_and_says_so_before_it_serves(
+    monkeypatch: pytest.MonkeyPatch, host: str, options: list[str], mode: str, said: str
+) -> None:
+    """Run in-process up to the server (waitress's ``serve`` stands in, returning as a
+    Ctrl-C would): what it is handed, and what a script reading the command's output
+    through a pipe (fully buffered) has already been given by then."""
+    import io
+    import sys
+
+    import waitress
+
+    from mock_server.core.config import MockConfig
+    from mock_server.proxy.server import MAX_BODY
+
+    monkeypatch.setenv("EVERFLOW_API_KEY", KEY)
+    out, err = io.BytesIO(), io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err, encoding="utf-8"))
+    port = free_port()
+    seen: dict[str, object] = {}
+
+    def serve(app: ProxyApp, *, sockets: list[socket.socket], **options: object) -> None:
+        (listener,) = sockets
+        seen.update(options, address=listener.getsockname()[:2], out=out.getvalue())
+        seen["err"] = err.getvalue()
+        with httpx.Client(
+            transport=httpx.WSGITransport(app=app), base_url="http://127.0.0.1"
+        ) as http:
+            seen["run"] = http.get("/__admin/ui/proxy.json").json()["run"]
+            seen["upstream"] = app.upstream
+
+    monkeypatch.setattr(waitress, "serve", serve)
+    argv = ["proxy", "--upstream", "https://up.example/v1", "--host", host, "--port", str(port)]
+    code = main([*argv, *options, "--quiet", "--rate", "7", "--timeout", "2.5"])
+    assert code == 0
+    assert seen["address"] == (host, port)
+    # a silent client is dropped after the mock's read timeout; no body past the bound is read
+    assert seen["channel_timeout"] == int(MockConfig.read_timeout)
+    assert seen["max_request_body_size"] == 2 * MAX_BODY
+    assert f"proxy: http://{host}:{port}/v1 -> https://up.example/v1 ({said})" in (
+        str(seen["out"], "utf-8")
+    )
+    warned = str(seen["err"], "utf-8")
+    assert ("beyond loopback" in warned) == (host != "127.0.0.1")
+    assert seen["run"]["mode"] == mode  # type: ignore[index]
+    upstream = seen["upstream"]
+    assert isinstance(upstream, Upstream)
+    assert (upstream.rate, upstream.timeout) == (7, 2.5)

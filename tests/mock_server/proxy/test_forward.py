@@ -10,7 +10,7 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
-from mock_server.proxy.forward import Upstream
+from mock_server.proxy.forward import MAX_KEY_CHARS, Upstream
 
 from .conftest import KEY, Proxy, leaks
 
@@ -369,3 +369,60 @@ def test_a_request_httpx_cannot_encode_is_a_400_unsent_naming_it_without_the_key
     assert f"could not be sent to {upstream.name}: " in error
     assert "key-0042" not in error
     assert httpserver.log == []
+
+
+def test_a_callers_key_of_the_longest_size_masks_itself_not_its_whole_entry(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
+    longest = "K9" * (MAX_KEY_CHARS // 2)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get(
+            f"/v1/networks/pixels/5?mine={longest}", headers={"X-Eflow-Api-Key": longest}
+        )
+    finally:
+        proxy.close()
+    assert got.status_code == 200
+    ((request, _),) = httpserver.log
+    assert request.headers["X-Eflow-Api-Key"] == longest
+    (entry,) = proxy.tally.journal()
+    assert entry["path"] == "/v1/networks/pixels/5"  # masked by the key, not whole
+    assert entry["query"].startswith("mine=")
+    assert "K9K9K9K9" not in entry["query"]
+
+
+def test_a_callers_own_key_does_not_unmask_the_proxys(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get(
+            f"/v1/networks/pixels/5?note={KEY}", headers={"X-Eflow-Api-Key": "caller-0002"}
+        )
+    finally:
+        proxy.close()
+    assert got.status_code == 200
+    (entry,) = proxy.tally.journal()
+    assert entry["query"].startswith("note=")
+    assert leaks(entry["query"]) == []
+
+
+def test_forward_masks_its_own_answer_with_the_keys_it_is_given() -> None:
+    from openapi.remote.masking import Secrets
+
+    upstream = Upstream("http://127.0.0.1:9/v1", KEY)
+    try:
+        answer = upstream.forward(
+            "GET",
+            "/networks/x/../pixels-tenant-SECRET-42",
+            "",
+            b"",
+            None,
+            Secrets(["tenant-SECRET-42"]),
+        )
+    finally:
+        upstream.close()
+    assert answer.status == 404
+    message = json.loads(answer.body)["error"]
+    assert "is not a normalised path" in message
+    assert "SECRET" not in message

@@ -8,6 +8,8 @@ import json
 import wsgiref.util
 from typing import Any
 
+import pytest
+
 from mock_server.admin.page import CSP
 
 from .conftest import DRIFT_ID, Proxy, leaks
@@ -133,3 +135,26 @@ def test_a_journal_row_names_each_part_of_its_entry() -> None:
         "timeout",
     )
     assert (newest["violations"], newest["drift"]) == ("", "")
+
+
+def test_a_journal_row_shows_the_time_its_request_came(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from mock_server.proxy.page import proxy_page
+    from mock_server.proxy.tally import Tally
+
+    tally = Tally("https://up/v1", "read-only")
+    came = time.time() - 3 * 3600 - 125  # hours ago: no clock reads it as now
+    with monkeypatch.context() as patched:
+        patched.setattr(time, "time", lambda: came)
+        tally.add(
+            method="GET",
+            path="/v1/networks/pixels/1",
+            query="",
+            operation="getPartnerPostback",
+            status=200,
+            outcome="answered",
+            findings=[],
+        )
+    (row,) = proxy_page(tally).test_client().get("/__admin/ui/proxy.json").json["rows"]
+    assert row["time"] == time.strftime("%H:%M:%S", time.localtime(came))

@@ -136,6 +136,8 @@ def test_an_answer_keeps_the_postbacks_of_a_list_page_or_a_read_only() -> None:
     recording.add_answer("/v1/networks/pixels/8", "network_pixel_id")  # no postback
     recording.add_answer("/v1/networks/pixels/9", ["network_pixel_id"])
     recording.add_answer("/v1/networks/pixels/10", {"error": "not found"})
+    # a page of items under a path that is not the list's is not read as one
+    recording.add_answer("/v1/networks/pixels/X", {"pixels": [{"network_pixel_id": 11}]})
     assert [p["network_pixel_id"] for p in recording.postbacks()] == [4, 7]
 
 
@@ -852,3 +854,21 @@ def test_the_closing_line_counts_every_postback_that_breaks_the_spec(
     assert main(argv) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.endswith("; 4 postbacks break the spec (serve --data ... --allow-drift)")
+
+
+def test_an_offer_read_again_without_related_data_replaces_it_and_others_are_counted(
+    tmp_path: Path,
+) -> None:
+    from fixtures import PostbackFactory
+
+    whole = PostbackFactory(0).build_offer(605)
+    recording = Recording()
+    recording.add_offer(whole)
+    bare = {k: v for k, v in whole.items() if k != "relationship"}
+    recording.add_offer(bare)  # an answer with no related data at all: nothing to keep
+    recording.add_offer(["network_offer_id", 605])  # not an offer
+    recording.add_offer({"network_offer_id": "605", "relationship": {}})  # no integer id
+    assert recording.records("offers") == [bare]
+    out = tmp_path / "rec.json"
+    recording.write(out, [KEY], scrub=False)
+    assert json.loads(report_path(out).read_text())["offers"]["not_recorded"] == 2

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from mock_server import builtin_postbacks
 from mock_server.data.datafile import load_data_file
 from mock_server.proxy.record import Recording
-from mock_server.proxy.scrub import MAX_VALUE, NAME, WORD, Scrubber
+from mock_server.proxy.scrub import MAX_VALUE, MAX_WORD, NAME, WORD, Scrubber
 from openapi.fast_validation import violations
 
 from .conftest import DRIFT_ID, KEY, PLANTED, leaks, planted_postbacks
@@ -699,3 +699,33 @@ def test_an_affiliate_keeps_its_status_and_loses_its_name_and_notes() -> None:
     same = {k: v for k, v in affiliate.items() if k not in ("name", "internal_notes")}
     assert {k: scrubbed_affiliate[k] for k in same} == same
     assert violations(scrubbed_affiliate, "Affiliate") == []
+
+
+def test_a_vocabulary_word_is_kept_up_to_its_bound_and_replaced_past_it() -> None:
+    longest = {"tiktok_pixel": {"event_name": "A" * MAX_WORD}}
+    assert Scrubber().postback(longest) == longest
+    past = {"tiktok_pixel": {"event_name": "A" * (MAX_WORD + 1)}}
+    assert Scrubber().postback(past) == {"tiktok_pixel": {"event_name": "text-1"}}
+
+
+def test_an_attribute_kept_keeps_its_quotes_and_each_e_mail_gets_its_own_stand_in() -> None:
+    code = (
+        "<img style='display:none' data-a='{sub1}{sub2}' alt=\"jane@mail.example\""
+        " title='bob@mail.example' lang=\"jane@mail.example\">"
+    )
+    assert Scrubber().postback({"html_code": code}) == {
+        "html_code": (
+            "<img style='display:none' data-a='{sub1}{sub2}' alt=\"person-1@people.example\""
+            ' title="person-2@people.example" lang="person-1@people.example">'
+        )
+    }
+
+
+def test_urls_that_do_not_parse_get_a_stand_in_host_each() -> None:
+    record = {"a": "https://h.example:99999/p", "b": "https://i.example:99999/q"}
+    record["c"] = record["a"]
+    assert Scrubber().postback(record) == {
+        "a": "https://host-1.example/",
+        "b": "https://host-2.example/",
+        "c": "https://host-1.example/",
+    }

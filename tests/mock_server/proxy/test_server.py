@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from fixtures import PostbackFactory
 from mock_server.http.wsgi import BAD_LENGTH, CUT_SHORT
 from mock_server.proxy.forward import Answer
-from mock_server.proxy.server import MAX_BODY, sendable
+from mock_server.proxy.server import LINE_LIMIT, MAX_BODY, sendable
 from mock_server.testing.local_server import LocalServer
 from openapi.remote.checks import shown_name
 
@@ -521,3 +521,75 @@ def test_a_dropped_header_s_long_name_is_cut_to_its_bound() -> None:
 
     _, dropped = sendable([("X " * 200, "v")])
     assert dropped == [("X " * 200)[:MAX_NAME] + "..."]
+
+
+def test_the_page_s_files_are_served_whole_and_closed(proxy: Proxy) -> None:
+    import warnings
+    from importlib.resources import files
+
+    script = files("mock_server.admin").joinpath("static/admin.js").read_bytes()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = proxy.http.get("/__admin/ui/static/admin.js")
+    assert (got.status_code, got.content) == (200, script)
+    assert int(got.headers["Content-Length"]) == len(script)  # counted once, by the proxy
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_an_empty_path_is_the_root_and_not_passed_on(httpserver: HTTPServer) -> None:
+    # PEP 3333 lets PATH_INFO be empty: a request for the root of where the app is mounted.
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        status, _, body = proxy.call("GET", "")
+    finally:
+        proxy.close()
+    assert status == 404
+    assert body["error"].startswith("/ is not an API path;")
+    assert httpserver.log == []
+
+
+def test_a_body_that_times_out_is_a_408_that_says_so_and_sends_nothing(
+    httpserver: HTTPServer,
+) -> None:
+    import io
+    import wsgiref.util
+
+    class Silent(io.RawIOBase):
+        """A client that sends its headers, then nothing: the server's read times out."""
+
+        def read(self, size: int = -1) -> bytes:
+            raise TimeoutError
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/v1/networks/pixelstable",
+        "CONTENT_LENGTH": "10",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": Silent(),
+    }
+    wsgiref.util.setup_testing_defaults(environ)
+    proxy = Proxy(httpserver.url_for("/v1"))
+    started: list[str] = []
+    try:
+        body = b"".join(proxy.app(environ, lambda status, headers: started.append(status)))
+    finally:
+        proxy.close()
+    assert started == ["408 Request Timeout"]
+    assert json.loads(body) == {"error": "the request body could not be read; not passed on"}
+    assert httpserver.log == []
+
+
+def test_a_violation_s_access_line_is_kept_whole_up_to_its_bound(httpserver: HTTPServer) -> None:
+    asked = "9" * 400  # the id a read asked for is the one its answer must hold
+    httpserver.expect_request(f"/v1/networks/pixels/{asked}").respond_with_json(
+        {"network_pixel_id": 5}
+    )
+    proxy = Proxy(httpserver.url_for("/v1"))
+    try:
+        got = proxy.http.get(f"/v1/networks/pixels/{asked}")
+    finally:
+        proxy.close()
+    assert got.headers["X-Everflow-Violations"] != "0"
+    (line,) = [line for line in proxy.log.splitlines() if "at $.network_pixel_id" in line]
+    assert LINE_LIMIT > len(line) > 400
+    assert f"expected {asked}, got " in line
