@@ -121,10 +121,7 @@ def _prepare(scope: Scope, workdir: Path) -> None:
     """A fresh copy of the checkout in ``workdir``, with mutmut's settings for ``scope``."""
     if workdir.exists():
         shutil.rmtree(workdir)
-    for name in _files():
-        target = workdir / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, target)
+    _refresh(workdir)
     _configure(scope, workdir)
 
 
