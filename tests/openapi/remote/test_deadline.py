@@ -162,6 +162,21 @@ class _Backend(httpcore.SyncBackend):
         self.calls.append(("sleep", seconds))
 
 
+def _read_then_cut_off_at_the_deadline(
+    server: socket.socket, stream: httpcore.NetworkStream, backend: DeadlineBackend
+) -> None:
+    """The connected ``stream`` reads what the peer sends, until ``backend``'s deadline has
+    passed: then a read times out, whatever its own timeout."""
+    peer, _ = server.accept()
+    with peer:
+        peer.sendall(b"hello")
+        assert stream.read(5, timeout=30.0) == b"hello"
+        backend.deadline = time.monotonic() - 1
+        with pytest.raises(httpcore.ReadTimeout):
+            stream.read(5, timeout=30.0)
+    stream.close()
+
+
 def test_a_unix_socket_is_connected_within_the_deadline_and_read_under_it() -> None:
     # a short path: Unix socket paths are limited to about 100 bytes
     with tempfile.TemporaryDirectory() as folder, socket.socket(socket.AF_UNIX) as server:
@@ -177,14 +192,7 @@ def test_a_unix_socket_is_connected_within_the_deadline_and_read_under_it() -> N
         assert (call, given_path, given_options) == ("connect_unix_socket", path, options)
         assert isinstance(timeout, float)
         assert 1 < timeout <= 2
-        peer, _ = server.accept()
-        with peer:
-            peer.sendall(b"hello")
-            assert stream.read(5, timeout=30.0) == b"hello"
-            backend.deadline = time.monotonic() - 1
-            with pytest.raises(httpcore.ReadTimeout):
-                stream.read(5, timeout=30.0)
-        stream.close()
+        _read_then_cut_off_at_the_deadline(server, stream, backend)
 
 
 def test_a_unix_socket_is_not_connected_after_the_deadline() -> None:
@@ -215,14 +223,7 @@ def test_a_tcp_connection_is_made_as_asked_within_the_deadline_and_read_under_it
         # host, port, local address and options as given; a timeout shorter than the time
         # left is kept as it is
         assert inner.calls == [("connect_tcp", "127.0.0.1", port, 0.5, "127.0.0.1", options)]
-        peer, _ = server.accept()
-        with peer:
-            peer.sendall(b"hello")
-            assert stream.read(5, timeout=30.0) == b"hello"
-            backend.deadline = time.monotonic() - 1
-            with pytest.raises(httpcore.ReadTimeout):
-                stream.read(5, timeout=30.0)
-        stream.close()
+        _read_then_cut_off_at_the_deadline(server, stream, backend)
 
 
 def test_a_tcp_connection_is_not_made_after_the_deadline() -> None:
