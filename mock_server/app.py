@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from mock_server.admin.api import AdminApi
+from mock_server.admin.guard import AdminGuard
 from mock_server.core.config import MockConfig
 from mock_server.core.routes import Routes
 from mock_server.http.wsgi import rest_app, wsgi_front
@@ -33,8 +35,9 @@ class MockApp:
     """A mock of Everflow's partner postback API as a WSGI app, for in-process use and the
     pytest fixtures.
 
-    The spec's operations are answered by its ``Pipeline``, which needs no web framework;
-    the rest (the admin API, ``/openapi.yaml``, paths outside the spec) by the Flask app of
+    The spec's operations and the admin API are answered by its ``Pipeline``, which needs
+    no web framework; the rest (the admin page, ``/openapi.yaml``, paths outside the spec)
+    by the Flask app of
     ``create_app``, sharing the same state, built on the first such request or on the first
     use of an attribute only a Flask app has (``test_client``, ``config``, ...). So a test
     that only calls the API never loads Flask. Start data is validated here
@@ -45,6 +48,8 @@ class MockApp:
         config = config or MockConfig()
         state = MockState(config)
         pipeline = Pipeline(config, state, Routes.from_spec(load_spec()))
+        self.guard = AdminGuard(config.admin_token)
+        pipeline.others = AdminApi(pipeline, self.guard).exchange
         self.config = config
         rest = rest_app(self._rest, pipeline)
         self.extensions: dict[str, Any] = {STATE_KEY: state, PIPELINE_KEY: pipeline, REST_KEY: rest}
@@ -68,7 +73,7 @@ class MockApp:
         if self._flask is None:
             with self._building:
                 if self._flask is None:
-                    app = _flask_app(self.config, self.extensions)
+                    app = _flask_app(self.config, self.extensions, self.guard)
                     self._flask_wsgi = app.wsgi_app
                     # Requests go straight to the front; it hands Flask what is not the API.
                     app.wsgi_app = self._front  # type: ignore[method-assign,assignment]
@@ -92,16 +97,17 @@ def create_app(config: MockConfig | None = None) -> Flask:
 
     Start data is validated here (``InvalidRecords`` if any record breaks the spec), so a
     served postback never needs validating again. The spec's operations are answered by a
-    ``Pipeline`` in front of Flask; Flask serves the admin API and the spec.
+    ``Pipeline`` in front of Flask, the admin API's too; Flask serves the admin page and the
+    spec.
     """
     return MockApp(config).flask
 
 
-def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
+def _flask_app(config: MockConfig, extensions: dict[str, Any], guard: AdminGuard) -> Flask:
     from flask import Flask, Response
     from werkzeug.exceptions import HTTPException
 
-    from mock_server.admin.api import admin_blueprint
+    from mock_server.admin.page import admin_blueprint
     from mock_server.core.errors import RequestFailed
     from mock_server.core.messages import message
     from mock_server.core.reply import Reply
@@ -111,7 +117,7 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any]) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions.update(extensions)
     pipeline = get_pipeline(app)
-    app.register_blueprint(admin_blueprint(get_state(app), pipeline.routes))
+    app.register_blueprint(admin_blueprint(get_state(app), guard))
 
     def response(reply: Reply) -> Response:
         return Response(reply.body, reply.status, reply.headers, content_type=reply.content_type)

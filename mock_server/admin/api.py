@@ -1,244 +1,328 @@
-"""The runtime admin API under ``/__admin/`` (in the spirit of WireMock's).
+"""The runtime admin API under ``/__admin/`` (in the spirit of WireMock's), on the request
+core.
 
-It can read the journal, replace the data and reset the mock, so it answers loopback
-clients only, unless the mock was given an admin token: then it answers any client that
-sends ``Authorization: Bearer <token>`` (or the admin page's session cookie, which a browser
-gets for sending the token once; ``mock_server.admin.page``), and no other; wrong tokens
-are throttled (``WRONG_TOKENS``). Before either, the kit's one guard
-against web pages (``mock_server.core.callers.browser_refusal``) refuses what a page may have
-sent: another origin, a name that is not this machine's (unless there is a token), a body
-that is not JSON.
+``AdminApi.exchange`` gives the exchange for a request to one of its routes (``ROUTES``: a
+method and a path, an id in ASCII digits where the path has one), which every front drives
+as it drives an API request's (``start``, ``NeedBody``, ``receive``): the guard first
+(``mock_server.admin.guard``), then the body if the route reads one, then the handler, a
+function from an ``AdminCall`` to a ``Reply``. A refusal is a ``Problem``, answered where
+every failure is (``Pipeline.failed``). A handler may block (a reset, a conversion waited
+for), so a front on an event loop runs these exchanges in a thread. What is not one of its
+routes (the page, another method, an unknown path) is Flask's, as before. Admin calls are
+not journaled: the journal is the API's requests.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Any
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, jsonify, request
-from flask.blueprints import BlueprintSetupState
-from werkzeug.routing import IntegerConverter
-
-from mock_server.admin.firing import add_firing_routes
-from mock_server.admin.page import (
-    STATIC,
-    Sessions,
-    add_admin_page,
-    sign_in_page,
-    wants_html,
-)
-from mock_server.core.callers import browser_refusal, is_loopback_client
-from mock_server.core.config import RateLimit
-from mock_server.core.errors import Problem
-from mock_server.core.ratelimit import TokenBuckets
-from mock_server.core.routes import Routes
-from mock_server.data.records import InvalidRecords
-from mock_server.data.strictjson import StrictJSONError, loads
+from mock_server.admin.guard import AdminGuard, token_required
+from mock_server.core.errors import Problem, RequestFailed
+from mock_server.core.reply import Reply
+from mock_server.data.records import MAX_ID, InvalidRecords
+from mock_server.data.strictjson import StrictJSONError, dumps_ascii, loads
+from mock_server.pipeline.pipeline import NeedBody, Pipeline
 from mock_server.state.mock_state import MockState
+from openapi.text import cut
 
-WRONG_TOKENS = RateLimit(rate=1 / 3, burst=20)
-"""How many wrong admin tokens a mock checks: 20, then one every 3 seconds (a bucket of
-failures, one for the mock, whoever sent them). Past it a request sending a token is
-answered 429 unchecked, so a web page guessing the token (the Host check is off under
-``--admin-token``) gets some 1,200 tries an hour rather than hundreds a second. A session
-cookie is checked still: it is a MAC no one guesses."""
-ADVICE = {
-    "cross-site": " (it could reset the mock or fire conversions from a developer's "
-    "browser); open /__admin/ itself",
-    "host": "; start the mock with --admin-token to use another name",
-}
-"""What the admin API adds to a refusal of ``browser_refusal``."""
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""A byte that was no UTF-8, as the front hands it on (``surrogateescape``)."""
+PREFIX = "/__admin/"
+ID = "{id}"
+"""A path segment of ASCII digits, handed to the handler as ``AdminCall.ident``."""
 
 
-class AsciiId(IntegerConverter):
-    """An id in ASCII digits, as the API takes them: Werkzeug's ``int`` also matches other
-    scripts' digits (``/__admin/pixels/٣`` would be pixel 3)."""
+@dataclass
+class AdminCall:
+    """One admin request, as its handler sees it."""
 
-    regex = r"[0-9]+"
+    pipeline: Pipeline
+    environ: Mapping[str, Any]
+    ident: int
+    """The path's id (``0`` where the route has none)."""
+    body: bytes | None = None
 
+    @property
+    def state(self) -> MockState:
+        return self.pipeline.state
 
-def admin_blueprint(state: MockState, routes: Routes) -> Blueprint:
-    """Routes to inspect and change a running mock: pixels, reset, request journal, health."""
-    admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
-
-    @admin.record_once
-    def ascii_ids(setup: BlueprintSetupState) -> None:
-        setup.app.url_map.converters["id"] = AsciiId
-
-    token = state.config.admin_token
-    sessions = None if token is None else Sessions(token)
-    wrong_tokens = TokenBuckets(WRONG_TOKENS, max_keys=1)
-    (pixel_id_rule,) = routes.by_id["getPartnerPostback"].parameters
-
-    def token_sent() -> bool:
-        """Whether the request's ``Authorization`` is the admin token; 429 without
-        looking while too many wrong ones came (``WRONG_TOKENS``)."""
-        sent = request.headers.get("Authorization")
-        if sent is None:
-            return False
-        if wrong_tokens.peek("") < 1:
-            tried = Problem(
-                429,
-                "admin-token-throttled",
-                "Too many wrong admin tokens",
-                "too many wrong admin tokens were sent; the token is not checked until "
-                "the time Retry-After says has passed",
-            )
-            tried.headers = [("Retry-After", str(wrong_tokens.retry_after()))]
-            raise tried
-        if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-            return True
-        wrong_tokens.take("")
-        return False
-
-    @admin.before_request
-    def guard() -> Response | None:
-        refused = browser_refusal(request.environ, check_host=token is None)
-        if refused is not None:
-            raise Problem(
-                refused.status,
-                f"admin-{refused.reason}",
-                f"Admin API: {refused.title}",
-                refused.detail + ADVICE.get(refused.reason, ""),
-            )
-        if sessions is not None:
-            if not sessions.signed_in() and not token_sent():
-                if request.endpoint == STATIC:
-                    return None  # the page's script and stylesheet: package files, no data
-                if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
-                    return sign_in_page()
-                raise Problem(
-                    401,
-                    "admin-token",
-                    "Admin token required",
-                    "send the mock's admin token as 'Authorization: Bearer <token>'",
-                )
-        elif not is_loopback_client(request.remote_addr):
-            raise Problem(
-                403,
-                "admin-loopback-only",
-                "Admin API is for loopback clients",
-                "the admin API answers only clients on this machine; start the mock with "
-                "--admin-token to open it to others",
-            )
+    def arg(self, name: str) -> str | None:
+        """The query parameter ``name``'s first value, a byte that is no UTF-8 in it
+        percent-encoded again (``%FF``), as Flask reads it."""
+        query = self.environ.get("QUERY_STRING") or ""
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            if key == name:
+                return _UNDECODED.sub(lambda byte: f"%{ord(byte[0]) - 0xDC00:02X}", value)
         return None
 
-    def not_stored(pixel_id: int) -> Problem:
-        return Problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
-
-    def invalid(detail: str, **extra: object) -> Problem:
-        return Problem(422, "invalid-postback", "Invalid postback", detail, **extra)
-
-    def json_object() -> dict[str, Any]:
-        """The request's body, a JSON object, or a 422 saying why not."""
+    def json_object(self) -> dict[str, Any]:
+        """The body, a JSON object, or a 422 saying why not."""
         try:
-            body = loads(request.get_data(cache=False))
+            body = loads(self.body or b"")
         except StrictJSONError as error:
             raise invalid(f"the body is not plain JSON: {error}") from None
         if not isinstance(body, dict):
             raise invalid("the body must be a JSON object")
         return body
 
-    @admin.get("/pixels")
-    def list_pixels() -> Response:
-        return jsonify({"ids": state.store.ids()})
 
-    @admin.get("/pixels/<id:pixel_id>")
-    def get_pixel(pixel_id: int) -> Response:
-        data = state.store.get(pixel_id)
-        if data is None:
-            raise not_stored(pixel_id)
-        return Response(data, 200, content_type="application/json")
+Handler = Callable[[AdminCall], Reply]
 
-    @admin.put("/pixels/<id:pixel_id>")
-    def put_pixel(pixel_id: int) -> Response:
-        rule = pixel_id_rule
-        if not rule.minimum <= pixel_id <= rule.maximum:
-            raise invalid(
-                f"$.network_pixel_id: {pixel_id} is outside the spec's range "
-                f"{rule.minimum}..{rule.maximum}",
-                field="network_pixel_id",
-            )
-        body = json_object()
-        try:
-            created = state.store.put(pixel_id, body)
-            state.world.fill_in([body], state.config.seed)
-        except InvalidRecords as error:
-            (bad,) = error.problems
-            raise invalid(
-                "; ".join(line.strip() for line in bad.lines()[1:]),
-                violations=[v.as_dict() for v in bad.violations],
-                notes=bad.notes,
-            ) from None
-        return Response(
-            state.store.get(pixel_id), 201 if created else 200, content_type="application/json"
+
+class Route(NamedTuple):
+    handler: Handler
+    reads_body: bool
+
+
+def answer(value: Any, status: int = 200) -> Reply:
+    """``value`` as the admin API's JSON answer."""
+    return Reply(status, dumps_ascii(value))
+
+
+NO_CONTENT = Reply(204, b"")
+
+
+def invalid(detail: str, **extra: object) -> Problem:
+    return Problem(422, "invalid-postback", "Invalid postback", detail, **extra)
+
+
+def _not_stored(pixel_id: int) -> Problem:
+    return Problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
+
+
+def list_pixels(call: AdminCall) -> Reply:
+    return answer({"ids": call.state.store.ids()})
+
+
+def get_pixel(call: AdminCall) -> Reply:
+    data = call.state.store.get(call.ident)
+    if data is None:
+        raise _not_stored(call.ident)
+    return Reply(200, data)
+
+
+def put_pixel(call: AdminCall) -> Reply:
+    state, pixel_id = call.state, call.ident
+    (rule,) = call.pipeline.routes.by_id["getPartnerPostback"].parameters
+    if not rule.minimum <= pixel_id <= rule.maximum:
+        raise invalid(
+            f"$.network_pixel_id: {pixel_id} is outside the spec's range "
+            f"{rule.minimum}..{rule.maximum}",
+            field="network_pixel_id",
         )
+    body = call.json_object()
+    try:
+        created = state.store.put(pixel_id, body)
+        state.world.fill_in([body], state.config.seed)
+    except InvalidRecords as error:
+        (bad,) = error.problems
+        raise invalid(
+            "; ".join(line.strip() for line in bad.lines()[1:]),
+            violations=[v.as_dict() for v in bad.violations],
+            notes=bad.notes,
+        ) from None
+    return Reply(201 if created else 200, state.store.get(pixel_id) or b"")
 
-    @admin.delete("/pixels/<id:pixel_id>")
-    def delete_pixel(pixel_id: int) -> Response:
-        if not state.store.delete(pixel_id):
-            raise not_stored(pixel_id)
-        return Response(status=204)
 
-    def put_entity(kind: str, entity_id: int) -> Response:
-        """Serve the factory's offer or affiliate for ``entity_id`` with the body's fields
-        over it (``{}``: the factory's as it is), checked against the spec."""
-        from openapi import schema_violations
+def delete_pixel(call: AdminCall) -> Reply:
+    if not call.state.store.delete(call.ident):
+        raise _not_stored(call.ident)
+    return NO_CONTENT
 
-        if not 1 <= entity_id <= pixel_id_rule.maximum:
-            raise invalid(f"{entity_id} is not a positive 64-bit integer")
-        body = json_object()
-        world = state.world
-        if kind == "offer":
-            known, schema = world.offers, "Offer"
-            whole = {**state.factory.build_offer(entity_id), **body, "network_offer_id": entity_id}
-        else:
-            known, schema = world.affiliates, "Affiliate"
-            base = state.factory.build_affiliate(entity_id)
-            whole = {**base, **body, "network_affiliate_id": entity_id}
-        problems = schema_violations(whole, schema)
-        if problems:
-            raise invalid("; ".join(map(str, problems)), violations=[v.as_dict() for v in problems])
-        created = entity_id not in known
-        known[entity_id] = whole
-        answer = jsonify(whole)
-        answer.status_code = 201 if created else 200
-        return answer
 
-    @admin.get("/offers")
-    def list_offers() -> Response:
-        return jsonify({"ids": sorted(state.world.offers)})
+def _put_entity(call: AdminCall, kind: str) -> Reply:
+    """Serve the factory's offer or affiliate for the path's id with the body's fields over
+    it (``{}``: the factory's as it is), checked against the spec."""
+    from openapi import schema_violations
 
-    @admin.put("/offers/<id:offer_id>")
-    def put_offer(offer_id: int) -> Response:
-        return put_entity("offer", offer_id)
+    state, entity_id = call.state, call.ident
+    if not 1 <= entity_id <= MAX_ID:
+        raise invalid(f"{entity_id} is not a positive 64-bit integer")
+    body = call.json_object()
+    world = state.world
+    if kind == "offer":
+        known, schema = world.offers, "Offer"
+        whole = {**state.factory.build_offer(entity_id), **body, "network_offer_id": entity_id}
+    else:
+        known, schema = world.affiliates, "Affiliate"
+        base = state.factory.build_affiliate(entity_id)
+        whole = {**base, **body, "network_affiliate_id": entity_id}
+    problems = schema_violations(whole, schema)
+    if problems:
+        raise invalid("; ".join(map(str, problems)), violations=[v.as_dict() for v in problems])
+    created = entity_id not in known
+    known[entity_id] = whole
+    return answer(whole, 201 if created else 200)
 
-    @admin.get("/affiliates")
-    def list_affiliates() -> Response:
-        return jsonify({"ids": sorted(state.world.affiliates)})
 
-    @admin.put("/affiliates/<id:affiliate_id>")
-    def put_affiliate(affiliate_id: int) -> Response:
-        return put_entity("affiliate", affiliate_id)
+def reset(call: AdminCall) -> Reply:
+    call.state.reset()
+    return answer({"reset": True, "postbacks": len(call.state.store)})
 
-    @admin.post("/reset")
-    def reset() -> Response:
-        state.reset()
-        return jsonify({"reset": True, "postbacks": len(state.store)})
 
-    @admin.get("/requests")
-    def requests() -> Response:
-        return jsonify({"requests": state.requests})
+def clear_requests(call: AdminCall) -> Reply:
+    call.state.journal.clear()
+    return NO_CONTENT
 
-    @admin.delete("/requests")
-    def clear_requests() -> Response:
-        state.journal.clear()
-        return Response(status=204)
 
-    @admin.get("/health")
-    def health() -> Response:
-        return jsonify({"status": "ok", "postbacks": len(state.store)})
+def fire(call: AdminCall) -> Reply:
+    """Fire a conversion (``?wait=`` seconds for its deliveries, ``?delay_scale=`` for their
+    delays); ``?explain=true`` also names the postbacks for the conversion's partner or
+    offer that did not fire, and why (``Firing.not_applied``): what ``everflow-mock fire``
+    prints when none applied."""
+    from mock_server.firing.conversion import ConversionError
+    from mock_server.firing.engine import MAX_WAIT, firing_of
 
-    add_firing_routes(admin, state)
-    add_admin_page(admin, state, sessions)
-    return admin
+    wait_for = _seconds(call, "wait", 0.0, MAX_WAIT)
+    scale = _seconds(call, "delay_scale", -1.0, 1000.0)
+    try:
+        body = loads(call.body or b"")
+    except StrictJSONError as error:
+        raise _invalid_conversion("$", f"the body is not plain JSON: {error}") from None
+    firing = firing_of(call.state)
+    if scale >= 0:
+        firing.delay_scale = scale
+    try:
+        started = firing.fire(body)
+    except ConversionError as error:
+        raise _invalid_conversion(error.field, str(error)) from None
+    if wait_for:
+        firing.wait(started, wait_for)
+    result: dict[str, Any] = {"deliveries": firing.snapshot(started)}
+    if call.arg("explain") in ("1", "true"):
+        result["not_applied"], result["not_applied_total"] = firing.not_applied(body)
+    return answer(result)
+
+
+def deliveries(call: AdminCall) -> Reply:
+    from mock_server.firing.engine import firing_of
+
+    return answer({"deliveries": firing_of(call.state).deliveries()})
+
+
+def clear_deliveries(call: AdminCall) -> Reply:
+    from mock_server.firing.engine import firing_of
+
+    firing_of(call.state).journal.clear()
+    return NO_CONTENT
+
+
+def _seconds(call: AdminCall, name: str, default: float, most: float) -> float:
+    """A query parameter as a number from 0 to ``most``, or the 422 naming it."""
+    text = call.arg(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= most:
+        raise Problem(
+            422,
+            "invalid-parameter",
+            "Invalid parameter",
+            f"{name} must be a number from 0 to {most:g}, not {cut(text, 40)!r}",
+            parameter=name,
+        )
+    return value
+
+
+def _invalid_conversion(field: str, detail: str) -> Problem:
+    return Problem(422, "invalid-conversion", "Invalid conversion", detail, field=field)
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "pixels"): Route(list_pixels, False),
+    ("GET", "pixels/{id}"): Route(get_pixel, False),
+    ("PUT", "pixels/{id}"): Route(put_pixel, True),
+    ("DELETE", "pixels/{id}"): Route(delete_pixel, False),
+    ("GET", "offers"): Route(lambda call: answer({"ids": sorted(call.state.world.offers)}), False),
+    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, "offer"), True),
+    ("GET", "affiliates"): Route(
+        lambda call: answer({"ids": sorted(call.state.world.affiliates)}), False
+    ),
+    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, "affiliate"), True),
+    ("POST", "reset"): Route(reset, False),
+    ("GET", "requests"): Route(lambda call: answer({"requests": call.state.requests}), False),
+    ("DELETE", "requests"): Route(clear_requests, False),
+    ("GET", "health"): Route(
+        lambda call: answer({"status": "ok", "postbacks": len(call.state.store)}), False
+    ),
+    ("POST", "conversions"): Route(fire, True),
+    ("GET", "deliveries"): Route(deliveries, False),
+    ("DELETE", "deliveries"): Route(clear_deliveries, False),
+}
+"""Every admin route by method and path under ``/__admin/`` (``{id}``: ASCII digits)."""
+
+
+class AdminApi:
+    """The admin API of one mock (see the module's docstring)."""
+
+    def __init__(self, pipeline: Pipeline, guard: AdminGuard) -> None:
+        self.pipeline = pipeline
+        self.guard = guard
+
+    def exchange(self, environ: Mapping[str, Any]) -> AdminExchange | None:
+        """The exchange that answers ``environ``, or ``None`` when it is not one of
+        ``ROUTES`` or is a browser's navigation that must sign in first (Flask's then)."""
+        path: str = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX):
+            return None
+        name, _, rest = path[len(PREFIX) :].partition("/")
+        ident = 0
+        if rest:
+            if not (rest.isascii() and rest.isdigit()):
+                return None
+            name, ident = f"{name}/{ID}", int(rest)
+        method = environ.get("REQUEST_METHOD", "GET")
+        route = ROUTES.get(("GET" if method == "HEAD" else method, name))
+        if route is None or self.guard.signs_in_first(environ):
+            return None  # Flask's: a 405, or the page's sign-in for a browser
+        return AdminExchange(self, environ, route, ident)
+
+
+class AdminExchange:
+    """One admin request, asking its front for the body as an API request's exchange does
+    (``Pipeline``'s ``Exchange``)."""
+
+    blocking = True
+    """Its handler may block: a front on an event loop runs it in a thread."""
+
+    def __init__(self, api: AdminApi, environ: Mapping[str, Any], route: Route, ident: int) -> None:
+        self.api = api
+        self.route = route
+        self.call = AdminCall(api.pipeline, environ, ident)
+
+    def start(self) -> Reply | NeedBody:
+        """The answer, or ``NeedBody`` once the guard has admitted a request whose route
+        reads a body."""
+        try:
+            if not self.api.guard.admits(self.call.environ):
+                raise token_required()
+            if self.route.reads_body:
+                return NeedBody(self.api.pipeline.config.max_body)
+            return self.route.handler(self.call)
+        except Exception as error:
+            return self._failure(error)
+
+    def receive(self, body: bytes | None) -> Reply:
+        """The answer, given the body ``start`` asked for (``None``: past its limit, a 413)."""
+        if body is None:
+            return self.api.pipeline.error(413)
+        self.call.body = body
+        try:
+            return self.route.handler(self.call)
+        except Exception as error:
+            return self._failure(error)
+
+    def failed(self, failure: RequestFailed) -> Reply:
+        """The answer to a request whose body could not be read."""
+        return self.api.pipeline.failed(failure)
+
+    def _failure(self, error: Exception) -> Reply:
+        return self.api.pipeline.answer_failure(error)

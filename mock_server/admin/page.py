@@ -1,7 +1,8 @@
 """The admin page: what the admin API knows, as HTML for a person, under ``/__admin/ui/``.
 
-A blueprint nested in the admin API's, so its guard (loopback only, or the admin token)
-applies to every page and static file. Pages are rendered by Jinja2 with autoescape on and
+Flask's part of a mock: a blueprint nested in the admin blueprint (``admin_blueprint``), so
+the admin guard (``mock_server.admin.guard``: loopback only, or the admin token) applies to
+every page and static file, as to the admin API on the request core. Pages are rendered by Jinja2 with autoescape on and
 sent with a Content-Security-Policy that allows no inline script and nothing from elsewhere:
 stored postbacks, journaled paths and rendered deliveries are data, never markup. The one
 script (``static/admin.js``) follows the request journal and the deliveries, fires
@@ -14,10 +15,7 @@ and signs out by deleting it. The proxy serves the same page with a view of its 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
-import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -32,8 +30,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
+from mock_server.admin.api import ID, ROUTES
+from mock_server.admin.guard import AdminGuard, Sessions, token_required, wants_html
 from mock_server.core.errors import Problem
 from mock_server.firing.conversion import CONVERSION_TYPES
 from mock_server.firing.engine import firing_of
@@ -66,10 +68,6 @@ MAX_NUMBER = 2**63 - 1
 STATIC = "everflow_admin.page.static"
 """The endpoint of the page's script and stylesheet: package files, no data, served to a
 browser that has not signed in yet (the sign-in page needs them)."""
-SESSION_COOKIE = "everflow_admin_session"
-"""The page's session cookie under ``--admin-token``, by name: the port the browser
-addressed follows (``everflow_admin_session_4010``), since cookies do not tell ports apart
-and a mock must not replace another's (see ``Sessions``)."""
 MOCK_VIEWS = (
     ("requests", "everflow_admin.page.requests_view", "Requests"),
     ("postbacks", "everflow_admin.page.postbacks_view", "Postbacks"),
@@ -122,60 +120,6 @@ def add_home(admin: Blueprint, home: str) -> None:
         abort(404)
 
 
-def wants_html(accept: str) -> bool:
-    """Whether a client sending this ``Accept`` would rather have HTML than JSON (a
-    browser's navigation)."""
-    from werkzeug.datastructures import MIMEAccept
-    from werkzeug.http import parse_accept_header
-
-    accepted = parse_accept_header(accept, MIMEAccept)
-    return accepted.quality("text/html") > accepted.quality("application/json")
-
-
-class Sessions:
-    """The page's sign-in under ``--admin-token``: a session cookie holding a MAC of the
-    token under a key drawn when the mock's app is built. So it is never the token (it
-    cannot be sent as the token to another tool), it ends when the mock stops, and it is
-    good on no other mock with the same token; named by port (``cookie_name``), it
-    neither replaces nor is sent as another mock's."""
-
-    def __init__(self, token: str) -> None:
-        key = secrets.token_bytes(32)
-        self._value = hmac.new(key, token.encode(), hashlib.sha256).hexdigest().encode()
-
-    def signed_in(self) -> bool:
-        """Whether this request carries the session cookie."""
-        sent = request.cookies.get(cookie_name(), "")
-        return hmac.compare_digest(sent.encode(), self._value)
-
-    def sign_in(self, answer: BaseResponse) -> None:
-        """Set the session cookie on ``answer``: for this browser session only, never sent
-        to another site or outside ``/__admin``, out of the script's reach."""
-        answer.set_cookie(
-            cookie_name(),
-            self._value.decode(),
-            path="/__admin",
-            httponly=True,
-            samesite="Strict",
-        )
-
-    def sign_out(self, answer: BaseResponse) -> None:
-        """Delete the session cookie on ``answer``."""
-        answer.delete_cookie(cookie_name(), path="/__admin", httponly=True, samesite="Strict")
-
-
-def cookie_name() -> str:
-    """The session cookie's name for this request: ``SESSION_COOKIE`` and the port its
-    ``Host`` names (the scheme's when it names none or a bad one)."""
-    from urllib.parse import urlsplit
-
-    try:
-        port = urlsplit(f"//{request.host}").port
-    except ValueError:  # a port out of range or not a number
-        port = None
-    return f"{SESSION_COOKIE}_{port or (443 if request.is_secure else 80)}"
-
-
 def sign_in_page() -> Response:
     """The page a browser gets under ``--admin-token`` before it has signed in (401): a
     field for the token, which the script sends once as ``Authorization: Bearer`` to
@@ -184,6 +128,49 @@ def sign_in_page() -> Response:
     never in a URL a history would keep."""
     html = render_template("everflow_admin/token.html", view=None, nav=[], sign_out=None)
     return hardened(Response(html, 401, content_type="text/html; charset=utf-8"))
+
+
+class AsciiId(IntegerConverter):
+    """An id in ASCII digits, as the API takes them: Werkzeug's ``int`` also matches other
+    scripts' digits (``/__admin/ui/postbacks/٣`` would be postback 3)."""
+
+    regex = r"[0-9]+"
+
+
+def admin_blueprint(state: MockState, guard: AdminGuard) -> Blueprint:
+    """What Flask serves under ``/__admin``: the page, behind the admin guard. The admin
+    API is answered on the request core (``mock_server.admin.api``); its routes are here as
+    rules all the same, so that Flask answers a method they lack 405 (naming those they
+    have) and a browser that has not signed in the sign-in page, as for the page. Their
+    view is never reached: the core answers every request it has a route for."""
+    admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
+
+    @admin.record_once
+    def ascii_ids(setup: BlueprintSetupState) -> None:
+        setup.app.url_map.converters["id"] = AsciiId
+
+    @admin.before_request
+    def guarded() -> Response | None:
+        if guard.admits(request.environ):
+            return None
+        if request.endpoint == STATIC:
+            return None  # the page's script and stylesheet: package files, no data
+        if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
+            return sign_in_page()
+        raise token_required()
+
+    def on_the_core(**_: object) -> Response:
+        raise RuntimeError("an admin API route reached Flask")
+
+    methods: dict[str, list[str]] = {}
+    for method, path in ROUTES:
+        methods.setdefault(path, []).append(method)
+    for path, named in methods.items():
+        rule = "/" + path.replace(ID, "<id:ident>")
+        endpoint = path.replace(f"/{ID}", "_id")  # url_for("everflow_admin.pixels_id", ...)
+        admin.add_url_rule(rule, endpoint, on_the_core, methods=named)
+    add_admin_page(admin, state, guard.sessions)
+    return admin
 
 
 def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None) -> None:
@@ -202,7 +189,9 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
         sent) or out (DELETE); without an admin token there is no session to keep."""
         answer = Response(status=204)
         if sessions is not None:
-            (sessions.sign_in if request.method == "POST" else sessions.sign_out)(answer)
+            (sessions.sign_in if request.method == "POST" else sessions.sign_out)(
+                answer, request.environ
+            )
         return answer
 
     @page.get("/")
@@ -292,7 +281,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
             view="postbacks",
             title=f"Postback {pixel_id}",
             body=_pretty(json.loads(data)),
-            raw_url=url_for("everflow_admin.get_pixel", pixel_id=pixel_id),
+            raw_url=url_for("everflow_admin.pixels_id", ident=pixel_id),
         )
 
     @page.get("/deliveries")

@@ -55,7 +55,10 @@ class Reply:
     given before any check (queued, ``Prefer: code=``)."""
 
     def header_list(self) -> list[tuple[str, str]]:
-        """Every header to send: media type, length, then the reply's own."""
+        """Every header to send: media type, length, then the reply's own (a 204's own
+        only: it has no content to type or measure)."""
+        if self.status == 204:
+            return list(self.headers)
         return [
             ("Content-Type", self.content_type),
             ("Content-Length", str(len(self.body))),

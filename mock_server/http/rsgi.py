@@ -4,8 +4,9 @@ A delayed answer (``Prefer: delay=...``, ``--delay``) waits with ``asyncio.sleep
 request body is read with ``await``, so neither holds a thread: a thousand slow clients cost
 a thousand coroutines, not the server. A body is read only when the pipeline's exchange asks
 for it (``NeedBody``: the key, rate limit, controls and parameters have passed), in full, up
-to its limit and within ``read_timeout`` (408 past it); Flask (the admin API, the spec,
-unknown paths) runs in a thread pool (a2wsgi) on a body already in memory. The scope is read
+to its limit and within ``read_timeout`` (408 past it). The admin API's exchanges, which
+may block, run their steps in a thread pool; Flask (the admin page, the spec, unknown paths)
+runs in another (a2wsgi) on a body already in memory. The scope is read
 as the WSGI-style environ the pipeline reads (``environ_of``). The pipeline is the same one
 the WSGI front uses, so both answer byte for byte the same.
 
@@ -34,7 +35,7 @@ from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
 from mock_server.http.wsgi import CUT_SHORT, content_length
-from mock_server.pipeline.pipeline import NeedBody
+from mock_server.pipeline.pipeline import NeedBody, Steps
 from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 from mock_server.state.journal import HEADER_BYTES
 
@@ -314,6 +315,7 @@ class RsgiFront:
         self.flask = WSGIMiddleware(get_rest(app), workers=flask_threads)  # type: ignore[arg-type]
         self.budget = BodyBudget(max(BODIES_BYTES, 2 * self.pipeline.config.max_body))
         self._seeding = ThreadPoolExecutor(1, thread_name_prefix="everflow-mock-seeds")
+        self._blocking = ThreadPoolExecutor(flask_threads, thread_name_prefix="everflow-mock-admin")
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Make the worker's loop run each request's first step at once (granian calls this
@@ -326,7 +328,7 @@ class RsgiFront:
             return await asyncio.get_running_loop().run_in_executor(self._seeding, step)
 
     async def _rest(self, scope: Scope, protocol: HTTPProtocol, environ: dict[str, Any]) -> None:
-        """Answer a request that is not the API's (the admin API, the spec, a path outside
+        """Answer a request that is neither API's (the admin page, the spec, a path outside
         the API) by Flask, its body read as the API's are."""
         body: bytes | None = b""
         if environ["REQUEST_METHOD"] not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
@@ -343,6 +345,29 @@ class RsgiFront:
         else:
             await _to_flask(self.flask, scope, body, protocol)
 
+    async def _in_threads(
+        self, exchange: Steps, scope: Scope, protocol: HTTPProtocol, environ: dict[str, Any]
+    ) -> None:
+        """Answer an exchange whose steps may block (the admin API's) with each step in a
+        thread; its guard reads who is asking, which the API's exchanges never need."""
+        host, _, port = scope.server.rpartition(":")
+        environ["REMOTE_ADDR"] = scope.client.rpartition(":")[0].strip("[]")
+        environ["SERVER_NAME"], environ["SERVER_PORT"] = host.strip("[]"), port
+        environ["wsgi.url_scheme"] = scope.scheme
+        loop = asyncio.get_running_loop()
+        step = await loop.run_in_executor(self._blocking, exchange.start)
+        if isinstance(step, NeedBody):
+            config = self.pipeline.config
+            try:
+                body = await read_body(
+                    protocol, environ, step.limit, config.read_timeout, self.budget
+                )
+            except ApiError as failure:  # the body could not be read whole
+                step = exchange.failed(failure)
+            else:
+                step = await loop.run_in_executor(self._blocking, exchange.receive, body)
+        send_plain(step, protocol, head=environ["REQUEST_METHOD"] == "HEAD")
+
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""
         pipeline = self.pipeline
@@ -350,8 +375,11 @@ class RsgiFront:
         environ = environ_of(scope)
         method = environ["REQUEST_METHOD"]  # granian makes a new string per scope.method
         exchange = pipeline.exchange(environ)
-        if exchange is None:  # not the API: to Flask, with its body
+        if exchange is None:  # neither the API nor the admin API: to Flask, with its body
             await self._rest(scope, protocol, environ)
+            return
+        if exchange.blocking:
+            await self._in_threads(exchange, scope, protocol, environ)
             return
         # A new seed costs the factory tens of milliseconds: made in one thread of its own,
         # it costs other clients a GIL switch instead of a stalled loop, and many such

@@ -82,7 +82,7 @@ def _read(stream: Any, most: int) -> bytes:
 
 
 def rest_app(flask_app: WSGIApplication, pipeline: Pipeline) -> WSGIApplication:
-    """A WSGI app for what the pipeline does not answer (the admin API, the spec, paths
+    """A WSGI app for what the pipeline does not answer (the admin page, the spec, paths
     outside it): Flask, its answers under the API's base path journaled as the pipeline's
     are. Both fronts hand it those requests, so none passes the pipeline twice."""
     journal = pipeline.state.journal

@@ -23,9 +23,9 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl
 
 from mock_server.core.answers import GATEWAY_STATUSES, Answer, gateway_body
@@ -85,8 +85,27 @@ class NeedBody:
     limit: int
 
 
+class Steps(Protocol):
+    """What a front drives for one request: ``Exchange``, or another room's on the same core
+    (the admin API's)."""
+
+    blocking: bool
+    """Whether ``start`` and ``receive`` may block (a front on an event loop then runs them
+    in a thread)."""
+
+    def start(self) -> Reply | NeedBody: ...
+
+    def receive(self, body: bytes | None) -> Reply: ...
+
+    def failed(self, failure: RequestFailed) -> Reply: ...
+
+
 class Pipeline:
     """Answers every API request of one mock app (see the module's docstring)."""
+
+    others: Callable[[Mapping[str, Any]], Steps | None] | None = None
+    """What answers the requests that are no operation's, where it has a route for them
+    (the admin API's ``AdminApi.exchange``, set by the app); ``None``: none."""
 
     def __init__(
         self,
@@ -157,13 +176,23 @@ class Pipeline:
         example = operation.examples[name]
         return _checked(example, operation.ok_schema) if operation.ok_schema else dumps(example)
 
-    def exchange(self, environ: Mapping[str, Any]) -> Exchange | None:
-        """The exchange that answers ``environ``; ``None`` when its path is no operation's
-        (the front hands it to Flask: the admin API, the spec, a path outside the API)."""
+    def exchange(self, environ: Mapping[str, Any]) -> Steps | None:
+        """The exchange that answers ``environ``: an operation's, or ``others``'; ``None``
+        when neither has a route for it (the front hands it to Flask: the page, the spec, a
+        path outside the API)."""
         found = self.routes.match(environ.get("PATH_INFO", ""))
         if found is None:
-            return None
+            return None if self.others is None else self.others(environ)
         return Exchange(self, environ, *found)
+
+    def answer_failure(self, error: Exception) -> Reply:
+        """The answer to a failure on a request's way (called in its ``except``): a
+        ``RequestFailed`` answered in the one place (``failed``), anything else logged and a
+        500."""
+        if isinstance(error, RequestFailed):
+            return self.failed(error)
+        log.exception("unexpected error in the mock")
+        return self.error(500)
 
     def _admit(
         self,
@@ -266,6 +295,7 @@ class Exchange:
     path parameters, body and warning.
     """
 
+    blocking = False
     _admission: Admission | None = None
     _wanted: Any = NONE
     _given: frozenset[str] = frozenset()
@@ -295,7 +325,7 @@ class Exchange:
         try:
             result = self._begin()
         except Exception as error:
-            result = self._failure(error)
+            result = self.pipeline.answer_failure(error)
         if isinstance(result, Reply):
             self._journal(result)
         return result
@@ -313,7 +343,7 @@ class Exchange:
                 reply = self.pipeline.failed(error)
             self._finish(reply)
         except Exception as error:
-            reply = self._failure(error)
+            reply = self.pipeline.answer_failure(error)
         self._journal(reply)
         return reply
 
@@ -323,14 +353,6 @@ class Exchange:
         reply = self.pipeline.failed(failure)
         self._journal(reply, judged=False)
         return reply
-
-    def _failure(self, error: Exception) -> Reply:
-        """The answer to a failure on the way (called in its ``except``): a
-        ``RequestFailed`` answered in the one place, anything else logged and a 500."""
-        if isinstance(error, RequestFailed):
-            return self.pipeline.failed(error)
-        log.exception("unexpected error in the mock")
-        return self.pipeline.error(500)
 
     def _journal(self, reply: Reply, judged: bool = True) -> None:
         """Journal ``reply`` with how long the mock took to make it (the delay it waits out

@@ -1,5 +1,5 @@
 """What a mock's app holds, by key in its ``extensions``: the ``MockState``, the ``Pipeline``
-that answers its API requests, and the WSGI app for the rest (Flask's: the admin API, the
+that answers its API requests, and the WSGI app for the rest (Flask's: the admin page, the
 spec). ``create_app`` and ``MockApp`` put them there; the fronts and fixtures take them out
 here, below the app module, so that none of them imports it."""
 

@@ -150,7 +150,7 @@ class ProxyApp:
         return answer, findings
 
     def _admin(self, environ: WSGIEnvironment, method: str, path: str) -> Answer:
-        from mock_server.admin.page import wants_html
+        from mock_server.admin.guard import wants_html
         from mock_server.core.callers import is_loopback_client
 
         if not is_loopback_client(environ.get("REMOTE_ADDR")):

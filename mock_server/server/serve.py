@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 SERVERS = ("granian", "waitress")
-# Python threads for what runs in threads: Flask (admin API, spec) under granian's RSGI
-# front, every request under waitress, and the WSGI baselines of the benchmarks.
+# Python threads for what runs in threads: the admin API and Flask (the page, the spec) under
+# granian's RSGI front, every request under waitress, and the WSGI baselines of the benchmarks.
 THREADS = 16
 MAX_HEADER_BYTES = 64 * 1024
 """The most a request's line and headers may take (both servers refuse more)."""
@@ -71,7 +71,7 @@ def preload(config: MockConfig) -> WSGIApplication:
     from mock_server.app import MockApp
     from mock_server.pipeline.registry import get_state
 
-    app = MockApp(config)  # Flask is built when a request needs it (admin API, spec)
+    app = MockApp(config)  # Flask is built when a request needs it (page, spec)
     get_state(app).store.prepare()
     _PRELOADED[id(config)] = app
     # Everything built so far lives as long as the server: keep the cyclic GC from rescanning

@@ -4,8 +4,8 @@ httpx's through respx; ``requests``' and aiohttp's through ``via_requests`` and
 socket).
 
 Imported by the plugin on the first use of a fixture, never when pytest starts: this is
-where respx and httpx come in (Flask only when a test uses the admin API or the app's Flask
-attributes).
+where respx and httpx come in (Flask only when a test opens the admin page or uses the app's
+Flask attributes).
 """
 
 from __future__ import annotations

@@ -115,7 +115,12 @@ def test_with_an_admin_token_a_browser_signs_in_once_for_a_session_cookie() -> N
     assert 'id="token"' in text
     assert "/v1/networks/pixels/3" not in text  # no data before the token
     assert client.get("/__admin/ui/static/admin.js").status_code == 200  # what signs in
-    assert client.get("/__admin/requests", headers=BROWSER).status_code == 401
+    navigated = client.get("/__admin/requests", headers=BROWSER)  # an admin API route
+    assert (navigated.status_code, navigated.content_type) == (401, "text/html; charset=utf-8")
+    assert 'id="token"' in navigated.get_data(as_text=True)
+    asked_by_a_client = client.get("/__admin/requests")
+    assert asked_by_a_client.status_code == 401
+    assert asked_by_a_client.get_json()["type"].endswith("admin-token")
     assert client.get("/__admin/ui/requests.json").get_json()["type"].endswith("admin-token")
     assert client.post("/__admin/ui/session").status_code == 401
     client.set_cookie("everflow_admin_session_80", "t0ken", path="/__admin")  # not the token
