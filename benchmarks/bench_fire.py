@@ -75,7 +75,10 @@ def main() -> None:
         time.sleep(0.01)
     target = f"http://127.0.0.1:{port.value}/pb?tid={{transaction_id}}&s={{sub1}}&p={{payout}}"
 
-    with spawn_serve("--quiet", "--rate-limit", "off", "--references", "loose") as served, httpx.Client() as api:
+    with (
+        spawn_serve("--quiet", "--rate-limit", "off", "--references", "loose") as served,
+        httpx.Client() as api,
+    ):
         server_pid = served.process.pid
         for level, offer, partner in (
             ("global", 0, 7),

@@ -14,18 +14,21 @@ the walk's own harness. ``--show`` prints
 each walk's switches, the most frequent first.
 
 Walks: a GET of a stored postback, a PUT replacing it (the same body), a POST search, an
-admin call (``GET /__admin/requests``). Issue 30's goals: GET <= 8 modules and <= 12
-switches, PUT <= 12 modules and <= 30 switches.
+admin call (``GET /__admin/requests``), and the GET through ``everflow-mock proxy``'s app
+(``ProxyApp``, read-only) in front of the mock on a loopback socket (the upstream's server
+thread is not traced: only the proxy's own walk counts). Issue 30's goals: GET <= 8 modules
+and <= 12 switches, PUT <= 12 modules and <= 30 switches.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -161,13 +164,35 @@ def main() -> None:
     ]
     print(f"{'walk':<24} {'status':>6} {'modules':>8} {'switches':>9}")
     for walk in walks:
-        _call(app, walk)
-        status, seen, crossings = trace(app, walk)
-        modules = sorted(set(seen))
-        print(f"{walk.name:<24} {status:>6} {len(modules):>8} {len(crossings):>9}")
-        if args.show:
-            for crossing, times in Counter(crossings).most_common():
-                print(f"    {times:>3} {crossing}")
+        _report(app, walk, args.show)
+    with _proxy() as proxy:
+        _report(proxy, Walk("GET, proxied", "GET", f"/v1/networks/pixels/{pixel_id}"), args.show)
+
+
+def _report(app: Callable[..., Any], walk: Walk, show: bool) -> None:
+    """Trace ``walk`` once warm and print its counts (and its switches when ``show``)."""
+    _call(app, walk)
+    status, seen, crossings = trace(app, walk)
+    modules = sorted(set(seen))
+    print(f"{walk.name:<24} {status:>6} {len(modules):>8} {len(crossings):>9}")
+    if show:
+        for crossing, times in Counter(crossings).most_common():
+            print(f"    {times:>3} {crossing}")
+
+
+@contextlib.contextmanager
+def _proxy() -> Iterator[Callable[..., Any]]:
+    """``ProxyApp`` (read-only, no recording) in front of the mock on a loopback socket."""
+    from mock_server.app import MockApp
+    from mock_server.proxy.forward import Upstream
+    from mock_server.proxy.server import ProxyApp
+    from mock_server.proxy.tally import Tally
+    from mock_server.testing.local_server import LocalServer
+
+    production = MockApp(MockConfig(api_keys=(KEY,), rate_limit=None))
+    with LocalServer(production) as served:
+        upstream = Upstream(served.url, KEY, rate=1000)
+        yield ProxyApp(upstream, Tally(upstream.name, "read-only"))
 
 
 if __name__ == "__main__":
