@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -142,11 +142,16 @@ def trace(app: Callable[..., Any], walk: Walk) -> tuple[int, list[str], list[str
     return status, seen, crossings
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--show", action="store_true", help="print each walk's switches")
-    args = parser.parse_args()
+class Measured(NamedTuple):
+    name: str
+    status: int
+    modules: int
+    switches: int
+    crossings: list[str]
 
+
+def measure() -> list[Measured]:
+    """Every walk, each traced once warm."""
     app = create_app(MockConfig(api_keys=(KEY,), rate_limit=None)).wsgi_app
     first = json.loads(
         b"".join(app(_environ(Walk("", "GET", "/v1/networks/pixels")), lambda *a: None))
@@ -157,27 +162,27 @@ def main() -> None:
         {k: v for k, v in pixel.items() if k not in ("network_pixel_id",)}
     ).encode()
     walks = [
-        Walk("GET a stored postback", "GET", f"/v1/networks/pixels/{pixel_id}"),
+        Walk("GET of a stored postback", "GET", f"/v1/networks/pixels/{pixel_id}"),
         Walk("PUT replacing it", "PUT", f"/v1/networks/pixels/{pixel_id}", put_body),
-        Walk("POST a search", "POST", "/v1/networks/pixelstable?page=1&page_size=5", b"{}"),
+        Walk(
+            "POST search, one page of 5",
+            "POST",
+            "/v1/networks/pixelstable?page=1&page_size=5",
+            b"{}",
+        ),
         Walk("GET /__admin/requests", "GET", "/__admin/requests?limit=1"),
     ]
-    print(f"{'walk':<24} {'status':>6} {'modules':>8} {'switches':>9}")
-    for walk in walks:
-        _report(app, walk, args.show)
+    measured = [_measure(app, walk) for walk in walks]
     with _proxy() as proxy:
-        _report(proxy, Walk("GET, proxied", "GET", f"/v1/networks/pixels/{pixel_id}"), args.show)
+        proxied = Walk("GET through the proxy", "GET", f"/v1/networks/pixels/{pixel_id}")
+        measured.append(_measure(proxy, proxied))
+    return measured
 
 
-def _report(app: Callable[..., Any], walk: Walk, show: bool) -> None:
-    """Trace ``walk`` once warm and print its counts (and its switches when ``show``)."""
+def _measure(app: Callable[..., Any], walk: Walk) -> Measured:
     _call(app, walk)
     status, seen, crossings = trace(app, walk)
-    modules = sorted(set(seen))
-    print(f"{walk.name:<24} {status:>6} {len(modules):>8} {len(crossings):>9}")
-    if show:
-        for crossing, times in Counter(crossings).most_common():
-            print(f"    {times:>3} {crossing}")
+    return Measured(walk.name, status, len(set(seen)), len(crossings), crossings)
 
 
 @contextlib.contextmanager
@@ -193,6 +198,18 @@ def _proxy() -> Iterator[Callable[..., Any]]:
     with LocalServer(production) as served:
         upstream = Upstream(served.url, KEY, rate=1000)
         yield ProxyApp(upstream, Tally(upstream.name, "read-only"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--show", action="store_true", help="print each walk's switches")
+    args = parser.parse_args()
+    print(f"{'walk':<28} {'status':>6} {'modules':>8} {'switches':>9}")
+    for walk in measure():
+        print(f"{walk.name:<28} {walk.status:>6} {walk.modules:>8} {walk.switches:>9}")
+        if args.show:
+            for crossing, times in Counter(walk.crossings).most_common():
+                print(f"    {times:>3} {crossing}")
 
 
 if __name__ == "__main__":
