@@ -50,6 +50,7 @@ from mock_server.data.strictjson import dumps
 from mock_server.operations.served import OPERATIONS
 from mock_server.operations.table import Call, Handler
 from mock_server.state.mock_state import MockState
+from mock_server.state.store import StoreFull
 
 log = logging.getLogger("mock_server")
 REQUEST_BREACHES = {
@@ -256,6 +257,18 @@ class Pipeline:
         return [] if buckets is None else buckets.headers("network", buckets.peek("network"))
 
 
+DOMAIN_FAILURES = (InvalidRecords, StoreFull)
+"""The errors of the rooms below the pipeline that know no HTTP, answered by ``_answered``."""
+
+
+def _answered(failure: InvalidRecords | StoreFull) -> ApiError:
+    """The answer to a domain error: a postback the mock made itself breaks the spec (a
+    ``SpecBreach`` naming how), or the store is full (a 500 saying which bound)."""
+    if isinstance(failure, InvalidRecords):
+        return SpecBreach(" ".join(failure.lines()[1:]))
+    return ApiError(500, str(failure))
+
+
 def _checked(body: Any, schema_name: str) -> bytes:
     """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
     from openapi.fast_validation import violations  # not loaded until an error is answered
@@ -459,8 +472,8 @@ class Exchange:
             call.ignore(self._notes)
         try:
             reply = handler(call)
-        except InvalidRecords as invalid:  # a postback the mock made itself breaks the spec
-            raise SpecBreach(" ".join(invalid.lines()[1:])) from None
+        except DOMAIN_FAILURES as failure:
+            raise _answered(failure) from None
         if call.notes:
             reply.headers.append((HEADER, header_value(call.notes)))
         reply.verdict = KEPT

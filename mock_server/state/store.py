@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig
-from mock_server.core.errors import ApiError
 from mock_server.data.records import (
     MAX_ID,
     EncodedPostbacks,
@@ -20,12 +19,9 @@ if TYPE_CHECKING:
     from mock_server.state.index import Condition, PostbackIndex
 
 
-class StoreFull(ApiError):
+class StoreFull(Exception):
     """A create would pass the store's bound, or there is no id left above those in use
-    (a 500 that says which)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(500, message)
+    (the message says which; the pipeline answers it, ``DOMAIN_FAILURES``)."""
 
 
 class PostbackStore:
