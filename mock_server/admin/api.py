@@ -260,6 +260,13 @@ ROUTES: dict[tuple[str, str], Route] = {
 """Every admin route by method and path under ``/__admin/`` (``{id}``: ASCII digits)."""
 
 
+MAX_DIGITS = 640
+"""The longest id read as a number: the least a process may set as Python's limit for
+turning digits into an int (``sys.set_int_max_str_digits``). A longer one is no id."""
+NO_SUCH_ID = Route(lambda call: call.pipeline.error(404, "Not Found."), False)
+"""The route of an id longer than ``MAX_DIGITS``: 404, as for a path no route has."""
+
+
 class AdminApi:
     """The admin API of one mock (see the module's docstring)."""
 
@@ -278,12 +285,13 @@ class AdminApi:
         if rest:
             if not (rest.isascii() and rest.isdigit()):
                 return None
-            name, ident = f"{name}/{ID}", int(rest)
+            name = f"{name}/{ID}"
+            ident = int(rest) if len(rest) <= MAX_DIGITS else -1
         method = environ.get("REQUEST_METHOD", "GET")
         route = ROUTES.get(("GET" if method == "HEAD" else method, name))
         if route is None or self.guard.signs_in_first(environ):
             return None  # Flask's: a 405, or the page's sign-in for a browser
-        return AdminExchange(self, environ, route, ident)
+        return AdminExchange(self, environ, route if ident >= 0 else NO_SUCH_ID, ident)
 
 
 class AdminExchange:

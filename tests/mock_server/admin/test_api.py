@@ -58,6 +58,18 @@ def test_an_admin_head_has_the_gets_headers_and_a_204_neither_type_nor_length(
     assert "Content-Length" not in cleared.headers
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_id_too_long_to_read_as_a_number_is_a_404_not_a_crash(
+    client: FlaskClient, method: str
+) -> None:
+    # Python refuses to turn more than a few thousand digits into an int.
+    answer = client.open("/__admin/pixels/" + "9" * 5000, method=method, json={})
+    assert (answer.status_code, answer.get_json()) == (404, {"error": "Not Found."})
+    longest = client.open("/__admin/pixels/" + "9" * 640, method=method, json={})
+    assert longest.status_code == (422 if method == "PUT" else 404)
+    assert longest.content_type == "application/problem+json"
+
+
 def test_put_fills_in_a_missing_id(client: FlaskClient) -> None:
     body = PostbackFactory().build(1)
     del body["network_pixel_id"]
