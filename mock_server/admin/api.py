@@ -6,7 +6,7 @@ method and a path, an id in ASCII digits where the path has one), which every fr
 as it drives an API request's (``start``, ``NeedBody``, ``receive``): the guard first
 (``mock_server.admin.guard``), then the body if the route reads one, then the handler, a
 function from an ``AdminCall`` to a ``Reply``. A refusal is a ``Problem``, answered where
-every failure is (``Pipeline.failed``). A handler may block (a reset, a conversion waited
+every failure is (``Pipeline.answer_failure``). A handler may block (a reset, a conversion waited
 for), so a front on an event loop runs these exchanges in a thread. What is not one of its
 routes (the page, another method, an unknown path) is Flask's, as before. Admin calls are
 not journaled: the journal is the API's requests.
@@ -75,6 +75,8 @@ Handler = Callable[[AdminCall], Reply]
 
 
 class Route(NamedTuple):
+    """What answers one method of one admin path, and whether it reads the body."""
+
     handler: Handler
     reads_body: bool
 
@@ -316,7 +318,7 @@ class AdminExchange:
                 return NeedBody(self.api.pipeline.config.max_body)
             return self.route.handler(self.call)
         except Exception as error:
-            return self._failure(error)
+            return self.api.pipeline.answer_failure(error)
 
     def receive(self, body: bytes | None) -> Reply:
         """The answer, given the body ``start`` asked for (``None``: past its limit, a 413)."""
@@ -326,11 +328,8 @@ class AdminExchange:
         try:
             return self.route.handler(self.call)
         except Exception as error:
-            return self._failure(error)
+            return self.api.pipeline.answer_failure(error)
 
     def failed(self, failure: RequestFailed) -> Reply:
         """The answer to a request whose body could not be read."""
         return self.api.pipeline.failed(failure)
-
-    def _failure(self, error: Exception) -> Reply:
-        return self.api.pipeline.answer_failure(error)
