@@ -23,7 +23,7 @@ reported, the rest counted as not checked; --resume goes on from there (the same
 the mutants not checked yet). --again brings an earlier run's copy up to the checkout (the
 files that differ are copied over) and runs its survivors, unreached and not checked mutants,
 so that tests added since are counted; a module whose code changed is mutated anew by mutmut,
-and its mutants start as not checked. Printed per scope: the counts by status, the
+under new names, and those are run next, in the same --max-minutes. Printed per scope: the counts by status, the
 score (killed and timed out, out of every mutant checked, those no test reaches included)
 and every survivor by name (with its diff under --diffs).
 """
@@ -262,6 +262,11 @@ def main() -> int:
         log = workdir / "mutmut-run.log"
         finished = _run(workdir, args.max_children, args.max_minutes * 60, log, names)
         statuses = _statuses(workdir)
+        if names and finished and any(s in NOT_CHECKED for s in statuses.values()):
+            # The mutants of a module changed since: made anew, under names not asked above.
+            left = args.max_minutes * 60 - (time.monotonic() - started)
+            finished = left > 0 and _run(workdir, args.max_children, left, log, [])
+            statuses = _statuses(workdir)
         if not statuses:
             print(f"{name}: mutmut checked nothing; see {log}", file=sys.stderr)
             code = 1
