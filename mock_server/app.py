@@ -19,7 +19,6 @@ from mock_server.pipeline.registry import (
     REST_KEY,
     STATE_KEY,
     get_pipeline,
-    get_state,
 )
 from mock_server.state.mock_state import MockState
 from openapi import load_spec
@@ -107,20 +106,16 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any], guard: AdminGuard
     from flask import Flask, Response
     from werkzeug.exceptions import HTTPException
 
-    from mock_server.admin.page import admin_blueprint
+    from mock_server.admin.page import admin_blueprint, flask_response
     from mock_server.core.errors import RequestFailed
     from mock_server.core.messages import message
-    from mock_server.core.reply import Reply
     from openapi import spec_bytes
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions.update(extensions)
     pipeline = get_pipeline(app)
-    app.register_blueprint(admin_blueprint(get_state(app), guard))
-
-    def response(reply: Reply) -> Response:
-        return Response(reply.body, reply.status, reply.headers, content_type=reply.content_type)
+    app.register_blueprint(admin_blueprint(pipeline, guard))
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:
@@ -135,15 +130,15 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any], guard: AdminGuard
         allowed = getattr(error, "valid_methods", None)
         if allowed:
             reply.headers.append(("Allow", ", ".join(allowed)))
-        return response(reply)
+        return flask_response(reply)
 
     @app.errorhandler(RequestFailed)
     def refused(failure: RequestFailed) -> Response:
-        return response(pipeline.failed(failure))
+        return flask_response(pipeline.failed(failure))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unexpected error in the mock")
-        return response(pipeline.error(500))
+        return flask_response(pipeline.error(500))
 
     return app

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from mock_server.admin.guard import AdminGuard, token_required
+from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.errors import Problem, RequestFailed
 from mock_server.core.reply import Reply
 from mock_server.data.records import MAX_ID, InvalidRecords
@@ -52,8 +53,9 @@ class AdminCall:
         return self.pipeline.state
 
     def arg(self, name: str) -> str | None:
-        """The query parameter ``name``'s first value, a byte that is no UTF-8 in it
-        percent-encoded again (``%FF``), as Flask reads it."""
+        """The query parameter ``name``'s first value, read as the API reads a query
+        (``parse_qsl``: a percent-escape that is no UTF-8 becomes U+FFFD); a byte the front
+        could not decode (granian's ``surrogateescape``) is shown percent-encoded (``%FF``)."""
         query = self.environ.get("QUERY_STRING") or ""
         for key, value in parse_qsl(query, keep_blank_values=True):
             if key == name:
@@ -262,11 +264,8 @@ ROUTES: dict[tuple[str, str], Route] = {
 """Every admin route by method and path under ``/__admin/`` (``{id}``: ASCII digits)."""
 
 
-MAX_DIGITS = 640
-"""The longest id read as a number: the least a process may set as Python's limit for
-turning digits into an int (``sys.set_int_max_str_digits``). A longer one is no id."""
 NO_SUCH_ID = Route(lambda call: call.pipeline.error(404, "Not Found."), False)
-"""The route of an id longer than ``MAX_DIGITS``: 404, as for a path no route has."""
+"""The route of an id longer than ``MAX_DIGITS``: no id, a 404 as for a path no route has."""
 
 
 class AdminApi:
@@ -282,11 +281,11 @@ class AdminApi:
         path: str = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
             return None
-        name, _, rest = path[len(PREFIX) :].partition("/")
+        name, slash, rest = path[len(PREFIX) :].partition("/")
         ident = 0
-        if rest:
+        if slash:
             if not (rest.isascii() and rest.isdigit()):
-                return None
+                return None  # Flask's: a 404 (a trailing slash, another script's digits)
             name = f"{name}/{ID}"
             ident = int(rest) if len(rest) <= MAX_DIGITS else -1
         method = environ.get("REQUEST_METHOD", "GET")

@@ -41,6 +41,9 @@ ADVICE = {
     "host": "; start the mock with --admin-token to use another name",
 }
 """What the admin API adds to a refusal of ``browser_refusal``."""
+MAX_ACCEPT = 512
+"""The longest ``Accept`` read as a browser's (theirs are some 150 characters): a longer one
+costs the event loop no parsing and is not taken for a navigation."""
 SESSION_COOKIE = "everflow_admin_session"
 """The page's session cookie under ``--admin-token``, by name: the port the browser
 addressed follows (``everflow_admin_session_4010``), since cookies do not tell ports apart
@@ -81,17 +84,19 @@ class AdminGuard:
         return self.sessions.signed_in(environ) or self._token_sent(environ)
 
     def signs_in_first(self, environ: Mapping[str, Any]) -> bool:
-        """Whether the request is a browser's navigation that the page's sign-in answers:
-        under an admin token, a GET that sends neither the token nor the session cookie and
-        would rather have HTML."""
+        """Whether the request may be a browser's navigation, which the page's sign-in
+        answers unless it carries the session cookie: under an admin token, a GET without
+        the token that would rather have HTML. Asked on a front's event loop, so it reads no
+        cookie and at most ``MAX_ACCEPT`` characters of ``Accept``; Flask, which takes the
+        request then, checks the rest and answers signed-in browsers as the core would."""
         if self.sessions is None or environ.get("REQUEST_METHOD") != "GET":
             return False
         accept = environ.get("HTTP_ACCEPT", "")
         return (
             "HTTP_AUTHORIZATION" not in environ
+            and len(accept) <= MAX_ACCEPT
             and "html" in accept
             and wants_html(accept)
-            and not self.sessions.signed_in(environ)
         )
 
     def _token_sent(self, environ: Mapping[str, Any]) -> bool:
@@ -150,8 +155,9 @@ class Sessions:
 
     def signed_in(self, environ: Mapping[str, Any]) -> bool:
         """Whether this request carries the session cookie."""
-        from werkzeug.http import parse_cookie  # Flask's own reading of a Cookie header
+        from werkzeug.sansio.http import parse_cookie  # Flask's reading of a Cookie header
 
+        # As sent: the cookie is ASCII, whatever bytes others beside it hold.
         sent = parse_cookie(environ.get("HTTP_COOKIE", "")).get(cookie_name(environ), "")
         return hmac.compare_digest(sent.encode(), self._value)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import (
@@ -34,12 +34,15 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
-from mock_server.admin.api import ID, ROUTES
+from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall
 from mock_server.admin.guard import AdminGuard, Sessions, token_required, wants_html
+from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.errors import Problem
+from mock_server.core.reply import Reply
 from mock_server.firing.conversion import CONVERSION_TYPES
 from mock_server.firing.engine import firing_of
 from mock_server.operations.selection import list_conditions
+from mock_server.pipeline.pipeline import Pipeline
 from mock_server.state.index import ID_FIELD, Condition, Contains, Equals
 from mock_server.state.mock_state import MockState
 from openapi.spec import load_spec, resolved
@@ -137,12 +140,12 @@ class AsciiId(IntegerConverter):
     regex = r"[0-9]+"
 
 
-def admin_blueprint(state: MockState, guard: AdminGuard) -> Blueprint:
+def admin_blueprint(pipeline: Pipeline, guard: AdminGuard) -> Blueprint:
     """What Flask serves under ``/__admin``: the page, behind the admin guard. The admin
     API is answered on the request core (``mock_server.admin.api``); its routes are here as
     rules all the same, so that Flask answers a method they lack 405 (naming those they
-    have) and a browser that has not signed in the sign-in page, as for the page. Their
-    view is never reached: the core answers every request it has a route for."""
+    have), a browser that has not signed in the page's sign-in, and what the core left to
+    it by the same handler (``answered_by``)."""
     admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
 
     @admin.record_once
@@ -159,18 +162,34 @@ def admin_blueprint(state: MockState, guard: AdminGuard) -> Blueprint:
             return sign_in_page()
         raise token_required()
 
-    def on_the_core(**_: object) -> Response:
-        raise RuntimeError("an admin API route reached Flask")
-
     methods: dict[str, list[str]] = {}
     for method, path in ROUTES:
         methods.setdefault(path, []).append(method)
     for path, named in methods.items():
         rule = "/" + path.replace(ID, "<id:ident>")
         endpoint = path.replace(f"/{ID}", "_id")  # url_for("everflow_admin.pixels_id", ...)
-        admin.add_url_rule(rule, endpoint, on_the_core, methods=named)
-    add_admin_page(admin, state, guard.sessions)
+        admin.add_url_rule(rule, endpoint, answered_by(pipeline, path), methods=named)
+    add_admin_page(admin, pipeline.state, guard.sessions)
     return admin
+
+
+def answered_by(pipeline: Pipeline, path: str) -> Callable[..., BaseResponse]:
+    """The view of an admin API path, for what the core left to Flask (a signed-in
+    browser's navigation; a method or path Flask's router reads more loosely, ``get`` or
+    ``//__admin/...``): the core's handler answers, after Flask's guard."""
+
+    def view(ident: int = 0) -> BaseResponse:
+        method = "GET" if request.method == "HEAD" else request.method
+        route = ROUTES[(method, path)] if ident < 10**MAX_DIGITS else NO_SUCH_ID
+        body = request.get_data(cache=False) if route.reads_body else None
+        return flask_response(route.handler(AdminCall(pipeline, request.environ, ident, body)))
+
+    return view
+
+
+def flask_response(reply: Reply) -> Response:
+    """``reply`` as Flask's answer."""
+    return Response(reply.body, reply.status, reply.header_list())
 
 
 def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None) -> None:

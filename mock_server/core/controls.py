@@ -18,7 +18,9 @@ NO_ANSWER_FAULTS = frozenset({"reset", "empty"})
 MAX_DELAY_MS = 60_000
 """The longest delay the mock waits, whoever asks (``Prefer: delay``, ``--delay``, the marker)."""
 MAX_DIGITS = 20
-"""The most digits a numeric control may have (the seed's range needs 19)."""
+"""The most digits a number read from a request may have (a control, a path's id): int64's
+19 and one more, so that a number just past a range is read and refused by its bounds, and
+never so many that Python refuses to turn them into an int."""
 
 
 class Controls(NamedTuple):

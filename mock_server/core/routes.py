@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.errors import MAX_ECHO, ApiError
 from openapi.operations import Operation, operations
 from openapi.spec import api_key_header, resolved
@@ -45,7 +46,7 @@ class IntegerParameter(NamedTuple):
         Decimal ASCII digits only: openapi-core also takes what Python's ``int`` does
         (``+5``, `` 5``, ``1_0``, other scripts' digits), which no client means to send.
         """
-        if raw.isascii() and raw.isdigit() and len(raw) <= 20:
+        if raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS:
             value = int(raw)
             if self.minimum <= value <= self.maximum:
                 return value

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.environ import header_name
 from mock_server.core.reply import INVALID, UNCHECKED, Verdict
 from mock_server.data.strictjson import StrictJSONError, loads
@@ -66,8 +67,12 @@ def _query(query: str) -> dict[str, str | list[str]]:
 
 
 def _path_params(raw: Mapping[str, str]) -> dict[str, int | str]:
-    """Path parameters as sent; digits become the integer they spell."""
-    return {k: int(v) if v.isascii() and v.isdigit() else v for k, v in raw.items()}
+    """Path parameters as sent; digits become the integer they spell (at most
+    ``MAX_DIGITS``: a longer run of digits is no id, and stays text)."""
+    return {
+        k: int(v) if v.isascii() and v.isdigit() and len(v) <= MAX_DIGITS else v
+        for k, v in raw.items()
+    }
 
 
 def _json(body: bytes | str | None) -> Any:

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app
+from mock_server.core.controls import MAX_DIGITS
 from mock_server.testing.local_server import LocalServer
 from mock_server.testing.receiver import PostbackReceiver
 
@@ -59,15 +61,52 @@ def test_an_admin_head_has_the_gets_headers_and_a_204_neither_type_nor_length(
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
-def test_an_id_too_long_to_read_as_a_number_is_a_404_not_a_crash(
+def test_an_id_longer_than_any_number_read_is_a_404_not_a_crash(
     client: FlaskClient, method: str
 ) -> None:
     # Python refuses to turn more than a few thousand digits into an int.
-    answer = client.open("/__admin/pixels/" + "9" * 5000, method=method, json={})
-    assert (answer.status_code, answer.get_json()) == (404, {"error": "Not Found."})
-    longest = client.open("/__admin/pixels/" + "9" * 640, method=method, json={})
+    for digits in (MAX_DIGITS + 1, 5000):
+        answer = client.open("/__admin/pixels/" + "9" * digits, method=method, json={})
+        assert (answer.status_code, answer.get_json()) == (404, {"error": "Not Found."})
+    longest = client.open("/__admin/pixels/" + "9" * MAX_DIGITS, method=method, json={})
     assert longest.status_code == (422 if method == "PUT" else 404)
     assert longest.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/__admin/health/", "/__admin/requests/", "/__admin/reset/"])
+def test_a_trailing_slash_is_no_admin_route(client: FlaskClient, path: str) -> None:
+    client.get("/v1/networks/pixels/3", headers=KEY)
+    for method in ("GET", "POST", "DELETE"):
+        assert client.open(path, method=method).status_code == 404
+    assert len(client.get("/__admin/requests").get_json()["requests"]) == 1  # nothing done
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/__admin/health"), ("GET", "//__admin/health"), ("GET", "__admin/health")],
+)
+def test_what_flasks_router_reads_more_loosely_is_answered_by_the_same_handler(
+    method: str, path: str
+) -> None:
+    # A server may hand on a method in lower case or a path with a slash too many or none.
+    app = create_app()
+    environ = EnvironBuilder("/__admin/health").get_environ()
+    environ.update(REQUEST_METHOD=method, PATH_INFO=path, REMOTE_ADDR="127.0.0.1")
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    assert status == "200 OK"
+    assert json.loads(b"".join(body))["status"] == "ok"
+
+
+def test_a_path_id_too_long_for_a_number_is_journaled_as_text_and_the_journal_still_reads(
+    client: FlaskClient,
+) -> None:
+    long_id = "9" * 5000
+    assert client.get("/v1/networks/pixels/" + long_id, headers=KEY).status_code == 400
+    client.get("/v1/networks/pixels/" + "9" * MAX_DIGITS, headers=KEY)
+    journal = client.get("/__admin/requests")
+    assert journal.status_code == 200
+    params = [e["path_params"] for e in journal.get_json()["requests"]]
+    assert params == [{"pixelId": long_id}, {"pixelId": int("9" * MAX_DIGITS)}]
 
 
 def test_put_fills_in_a_missing_id(client: FlaskClient) -> None:

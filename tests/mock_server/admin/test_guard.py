@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from mock_server import MockConfig, create_app
 from mock_server.admin import guard
-from mock_server.admin.guard import AdminGuard, cookie_name
+from mock_server.admin.guard import MAX_ACCEPT, AdminGuard, cookie_name
 from mock_server.core.config import RateLimit
 
 KEY = {"X-Eflow-Api-Key": "secret-key-123"}
@@ -182,6 +182,30 @@ def test_only_a_browsers_navigation_without_token_or_session_signs_in_first(
     token: str | None, environ: dict[str, str], first: bool
 ) -> None:
     assert AdminGuard(token).signs_in_first(environ) is first
+
+
+def test_an_accept_longer_than_a_browsers_is_not_read_as_a_navigation() -> None:
+    # Asked on granian's event loop: a long Accept must cost it no parsing.
+    accept = "text/html," * (MAX_ACCEPT // 10 + 1)
+    guarded = AdminGuard("t0ken")
+    assert guarded.signs_in_first({"REQUEST_METHOD": "GET", "HTTP_ACCEPT": accept[:MAX_ACCEPT]})
+    assert not guarded.signs_in_first({"REQUEST_METHOD": "GET", "HTTP_ACCEPT": accept})
+
+
+def test_a_cookie_that_is_no_utf8_beside_the_session_costs_nothing() -> None:
+    # Any site on localhost may set a cookie the browser then sends to the mock too; a WSGI
+    # server hands on its bytes as Latin-1.
+    client = create_app(MockConfig(admin_token="t0ken")).test_client(use_cookies=False)
+    signed = client.post("/__admin/ui/session", headers={"Authorization": "Bearer t0ken"})
+    session = signed.headers["Set-Cookie"].split(";")[0]
+    bad = {"HTTP_COOKIE": "a=\xe9"}
+    token = {"Authorization": "Bearer t0ken"}
+    assert client.get("/__admin/health", headers=token, environ_overrides=bad).status_code == 200
+    navigated = client.get("/__admin/health", headers=BROWSER, environ_overrides=bad)
+    assert (navigated.status_code, navigated.content_type) == (401, "text/html; charset=utf-8")
+    both = {"HTTP_COOKIE": f"a=\xe9; {session}"}
+    assert client.get("/__admin/health", environ_overrides=both).status_code == 200
+    assert client.get("/__admin/ui/", headers=BROWSER, environ_overrides=both).status_code == 200
 
 
 def test_a_signed_in_browser_goes_straight_to_the_admin_api() -> None:
