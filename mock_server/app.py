@@ -36,10 +36,9 @@ class MockApp:
 
     The spec's operations and the admin API are answered by its ``Pipeline``, which needs
     no web framework; the rest (the admin page, ``/openapi.yaml``, paths outside the spec)
-    by the Flask app of
-    ``create_app``, sharing the same state, built on the first such request or on the first
-    use of an attribute only a Flask app has (``test_client``, ``config``, ...). So a test
-    that only calls the API never loads Flask. Start data is validated here
+    by the Flask app of ``create_app``, sharing the same state, built on the first such
+    request or on the first use of an attribute only a Flask app has (``test_client``,
+    ``config``, ...). So a test that calls the API or the admin API never loads Flask. Start data is validated here
     (``InvalidRecords`` if any record breaks the spec).
     """
 
