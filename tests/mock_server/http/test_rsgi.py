@@ -495,6 +495,25 @@ def test_an_api_upload_that_may_not_go_on_is_refused_before_its_body_is_read(
     }
 
 
+@pytest.mark.parametrize(
+    ("config", "client", "status"),
+    [
+        (MockConfig(admin_token="t" * 16), "127.0.0.1:40000", 401),
+        (MockConfig(), "10.0.0.5:40000", 403),
+    ],
+    ids=["no token", "not loopback"],
+)
+def test_an_admin_upload_the_guard_refuses_is_not_read(
+    config: MockConfig, client: str, status: int, run: Run[Protocol]
+) -> None:
+    front = RsgiFront(create_app(config))
+    json_body = [("content-type", "application/json"), ("content-length", "100000")]
+    upload = Scope("PUT", "/__admin/pixels/703", "", json_body, client=client)
+    protocol = CountingProtocol(b"{", stall=True)  # would wait an hour if it were read
+    assert run(front, call(front, upload, protocol)).status == status
+    assert protocol.read == 0
+
+
 def test_an_admitted_upload_is_timed_and_judged_by_the_spec(run: Run[Protocol]) -> None:
     front = RsgiFront(create_app(MockConfig()))
     create = Scope("POST", "/v1/networks/pixels", "", KEY)
