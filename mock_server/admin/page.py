@@ -441,7 +441,8 @@ def _postback_conditions(chosen: Mapping[str, str], problems: list[str]) -> list
         text = chosen[parameter].strip()
         if not text:
             continue
-        if not (text.isascii() and text.isdigit()) or int(text) > MAX_NUMBER:
+        digits = text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS
+        if not digits or int(text) > MAX_NUMBER:
             problems.append(f"{parameter} must be a whole number, not {text[:40]!r}")
             continue
         conditions.append(Equals(field, frozenset((int(text),))))

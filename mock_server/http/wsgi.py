@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.errors import ApiError
 from mock_server.pipeline.pipeline import NeedBody, Pipeline
 
@@ -37,13 +38,14 @@ BAD_LENGTH = "The request's Content-Length is not a number of bytes."
 def content_length(environ: Mapping[str, Any]) -> int | None:
     """The request's ``Content-Length`` (``None`` when it has none), whitespace around it
     allowed as HTTP allows it; an ``ApiError`` 400 when it is not ASCII digits (``-5``,
-    ``+2``, ``0x2``, an Arabic-Indic digit), never read as a length."""
+    ``+2``, ``0x2``, an Arabic-Indic digit), never read as a length. More than
+    ``MAX_DIGITS`` digits is past any limit: read as ``10 ** MAX_DIGITS``."""
     text = (environ.get("CONTENT_LENGTH") or "").strip(" \t")
     if not text:
         return None
     if not (text.isascii() and text.isdigit()):
         raise ApiError(400, BAD_LENGTH)
-    return int(text)
+    return int(text) if len(text) <= MAX_DIGITS else 10**MAX_DIGITS
 
 
 def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:

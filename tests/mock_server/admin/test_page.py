@@ -303,6 +303,7 @@ def test_postbacks_are_filtered_by_each_column_and_paged() -> None:
         ("offer=abc", "offer must be a whole number, not 'abc'"),
         ("id=-1", "id must be a whole number"),
         ("partner=99999999999999999999", "partner must be a whole number"),
+        ("id=" + "9" * 5000, "id must be a whole number"),  # past what Python turns into an int
         ("pixel_level=planet", "pixel_level must be one of global, specific, global_offer"),
         ("page=0", "page must be a whole number from 1"),
     ],

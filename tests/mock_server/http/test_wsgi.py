@@ -40,7 +40,17 @@ def _chunked(body: bytes) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("sent", "length"),
-    [("", None), ("0", 0), ("12", 12), (" 2 ", 2), ("\t7", 7), ("007", 7)],
+    [
+        ("", None),
+        ("0", 0),
+        ("12", 12),
+        (" 2 ", 2),
+        ("\t7", 7),
+        ("007", 7),
+        ("9" * 20, 10**20 - 1),
+        ("9" * 21, 10**20),  # past any limit, never turned into an int
+        ("9" * 5000, 10**20),  # past what Python turns into an int
+    ],
 )
 def test_a_content_length_of_digits_is_read_whitespace_around_it_allowed(
     sent: str, length: int | None
