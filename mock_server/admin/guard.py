@@ -116,7 +116,9 @@ class AdminGuard:
             )
             tried.headers = [("Retry-After", str(wrong_tokens.retry_after()))]
             raise tried
-        if hmac.compare_digest(sent.encode(), f"Bearer {self.token}".encode()):
+        if hmac.compare_digest(
+            sent.encode("utf-8", "surrogateescape"), f"Bearer {self.token}".encode()
+        ):
             return True
         wrong_tokens.take("")
         return False

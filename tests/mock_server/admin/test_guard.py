@@ -208,6 +208,14 @@ def test_a_cookie_that_is_no_utf8_beside_the_session_costs_nothing() -> None:
     assert client.get("/__admin/ui/", headers=BROWSER, environ_overrides=both).status_code == 200
 
 
+def test_a_token_holding_a_byte_that_is_no_utf8_is_a_wrong_token() -> None:
+    # granian hands on such a byte as a lone surrogate, which has no UTF-8 of its own.
+    environ = {"REQUEST_METHOD": "GET", "HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}
+    guarded = AdminGuard("t0ken")
+    assert not guarded.admits({**environ, "HTTP_AUTHORIZATION": "Bearer t0ken\udcff"})
+    assert guarded.admits({**environ, "HTTP_AUTHORIZATION": "Bearer t0ken"})
+
+
 def test_a_signed_in_browser_goes_straight_to_the_admin_api() -> None:
     client = create_app(MockConfig(admin_token="t0ken")).test_client()
     client.post("/__admin/ui/session", headers={"Authorization": "Bearer t0ken"})
