@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from hypothesis import assume, given, settings
@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from mock_server import builtin_postbacks
 from mock_server.data.datafile import load_data_file
 from mock_server.proxy.record import Recording
-from mock_server.proxy.scrub import MAX_VALUE, MAX_WORD, NAME, WORD, Scrubber
+from mock_server.proxy.scrub import MAX_NAME, MAX_VALUE, MAX_WORD, NAME, WORD, Scrubber
 from openapi.fast_validation import violations
+from openapi.remote.masking import MIN_PIECE
 
 from .conftest import DRIFT_ID, KEY, PLANTED, leaks, planted_postbacks
 
@@ -125,6 +126,8 @@ def test_a_different_value_gets_a_different_stand_in() -> None:
         ({"facebook_pixel": {"pixel_id": "ab12"}}, False),
         ({"facebook_pixel": {"event_name": "Purchase by Jane9"}}, False),
         ({"anything": "{prodKEY7f3a9c2e51b84d06aa19}"}, False),  # a credential in braces
+        ({"anything": "{Sub1}"}, False),  # a macro's name is lower-case from its start
+        ({"anything": "{sub1X}"}, False),  # and ends in its digits
     ],
 )
 def test_only_what_is_known_safe_is_kept(record: dict[str, Any], kept: bool) -> None:
@@ -639,6 +642,16 @@ def test_only_html_tag_names_are_kept_lower_cased() -> None:
         ("<p>hi <img alt='Jane", "<p>text-1"),
         ("<p>hi <script>Jane", "<p>text-1"),
         ("<p>hi <img src=x", "<p>text-1"),
+        # a "<" that opens nothing is text, and the "<" after it may open a tag
+        ("<<img src=x>", 'text-1<img src="value-1">'),
+        # a script's end tag inside its opening tag's quoted value does not end it
+        ('<script data-x="</script">Jane</script>', '<script data-x="value-1">text-1</script>'),
+        # "<!-->" opens a comment to the next "-->" (all of it replaced), where a browser
+        # would end an empty comment: stricter, and still a comment
+        ("<br><!-->Jane-->x", "<br><!--text-1-->text-2"),
+        # a comment ends at the first "-->" after its "<!--": an empty one too
+        ("<!--a-->b-->", "<!--text-1-->text-2"),
+        ("<p>a<!---->b", "<p>text-1<!---->text-2"),
     ],
 )
 def test_html_is_read_as_a_browser_reads_it(code: str, scrubbed: str) -> None:
@@ -728,4 +741,120 @@ def test_urls_that_do_not_parse_get_a_stand_in_host_each() -> None:
         "a": "https://host-1.example/",
         "b": "https://host-2.example/",
         "c": "https://host-1.example/",
+    }
+
+
+def test_each_part_of_a_url_gets_the_stand_in_of_its_own_value() -> None:
+    record = {
+        # a bracketed host is the text to its "]", whatever port follows
+        "a": "http://[2001:db8::1]:8080/p",
+        "b": "http://[2001:db8::1]/q",
+        "c": "http://[2001:db8::2]:8080/",
+        # a host is the same host with or without a port, in any case
+        "d": "https://h.example:8080/",
+        "e": "https://H.example/",
+        "f": "https://\u0131.example/",  # a dotless i: another host than "I.example",
+        "g": "https://I.example/",  # though both upper-case alike ("I.EXAMPLE")
+        # user information and schemes: a stand-in each
+        "h": "https://a:1@x.example/",
+        "i": "https://b:2@x.example/",
+        "j": "ftp://x.example/",
+        "k": "gopher://x.example/",
+        "l": "https://{domain}:8080/{sub1}",
+    }
+    assert Scrubber().postback(record) == {
+        "a": "http://host-1.example:8080/path-1",
+        "b": "http://host-1.example/path-2",
+        "c": "http://host-2.example:8080/",
+        "d": "https://host-3.example:8080/",
+        "e": "https://host-3.example/",
+        "f": "https://host-4.example/",
+        "g": "https://host-5.example/",
+        "h": "https://user-1@host-6.example/",
+        "i": "https://user-2@host-6.example/",
+        "j": "scheme-1://host-6.example/",
+        "k": "scheme-2://host-6.example/",
+        "l": "https://{domain}:8080/{sub1}",
+    }
+
+
+def test_every_macro_in_a_text_is_kept_and_every_run_between_them_replaced() -> None:
+    record = {"brand_new": "call {sub1} or {sub2} now {sub3}{sub4}"}
+    assert Scrubber().postback(record) == {
+        "brand_new": "text-1 {sub1} text-2 {sub2} text-3 {sub3}{sub4}"
+    }
+
+
+def test_a_key_is_never_kept_as_a_macro_or_in_a_word() -> None:
+    # a key shorter than a piece is found only whole: as a macro's name too
+    record = {"brand_new": "{tiny}", "other": "{sub1} {tiny}", "pixel_status": "Tiny"}
+    assert Scrubber(["tiny"]).postback(record) == {
+        "brand_new": "text-1",
+        "other": "{sub1} text-1",
+        "pixel_status": "text-2",
+    }
+    # a key of a piece's length is found inside a longer value
+    key = "Abcdefgh"
+    assert len(key) == MIN_PIECE
+    record = {"pixel_status": f"{key}Xyz", "brand_new": f"{{{key.lower()}_x}}", f"{key}_id": 1}
+    assert Scrubber([key]).postback(record) == {
+        "pixel_status": "text-1",
+        "brand_new": "text-2",
+        "key-1": 1,
+    }
+
+
+def test_names_are_kept_up_to_their_bound_and_replaced_past_it() -> None:
+    longest, past = "a" * MAX_NAME, "b" * (MAX_NAME + 1)
+    record = {longest: 1, past: 2, "postback_url": f"https://h.example/?{longest}=1&{past}=2"}
+    assert Scrubber().postback(record) == {
+        longest: 1,
+        "key-1": 2,
+        "postback_url": f"https://host-1.example/?{longest}=value-1&name-1=value-2",
+    }
+
+
+def test_a_platform_id_is_kept_up_to_twenty_digits() -> None:
+    longest = {"facebook_pixel": {"pixel_id": "1" * 20}}
+    assert Scrubber().postback(longest) == longest
+    past = {"facebook_pixel": {"pixel_id": "1" * 21}}
+    assert Scrubber().postback(past) == {"facebook_pixel": {"pixel_id": "text-1"}}
+
+
+def test_a_value_at_the_bound_is_scrubbed_piece_by_piece_and_past_it_each_gets_its_own() -> None:
+    at_the_bound = "<br>" * (MAX_VALUE // 4)
+    assert len(at_the_bound) == MAX_VALUE
+    assert Scrubber().postback({"html_code": at_the_bound}) == {"html_code": at_the_bound}
+    record = {"a": "Jane Doe", "b": "John Roe", "c": "Jane Doe", "d": "{sub1}"}
+    assert Scrubber(max_value=6).postback(record) == {
+        "a": "text-1",
+        "b": "text-2",
+        "c": "text-1",
+        "d": "{sub1}",
+    }
+
+
+def test_a_key_replaced_is_counted_each_time_it_is_met() -> None:
+    scrubber = Scrubber()
+    record = {"by_mail": [{"jane@mail.example": 1}, {"jane@mail.example": 2}]}
+    scrubber.postback(record)
+    scrubber.postback(record)
+    assert dict(scrubber.counts) == {"$.by_mail[].key-1": 4}
+
+
+def _lenient_brackets() -> bool:
+    """Whether this Python's ``urlsplit`` takes text after a bracketed host's ``]`` (3.11.7
+    does; later ones raise, and the scrubber replaces such a URL whole)."""
+    try:
+        return urlsplit("http://[::1]]:80/").port == 80
+    except ValueError:
+        return False
+
+
+@pytest.mark.skipif(not _lenient_brackets(), reason="urlsplit rejects text after ']'")
+def test_a_bracketed_host_ends_at_its_first_bracket() -> None:
+    record = {"a": "http://[::1]]:80/", "b": "http://[::1]:80/"}
+    assert Scrubber().postback(record) == {
+        "a": "http://host-1.example:80/",
+        "b": "http://host-1.example:80/",
     }
