@@ -2,14 +2,15 @@
 
 Flask's part of a mock: a blueprint nested in the admin blueprint (``admin_blueprint``), so
 the admin guard (``mock_server.admin.guard``: loopback only, or the admin token) applies to
-every page and static file, as to the admin API on the request core. Pages are rendered by Jinja2 with autoescape on and
-sent with a Content-Security-Policy that allows no inline script and nothing from elsewhere:
-stored postbacks, journaled paths and rendered deliveries are data, never markup. The one
-script (``static/admin.js``) follows the request journal and the deliveries, fires
-conversions and resets through the admin API's own JSON endpoints, building what it shows with
-``textContent``; the page adds no call that changes the mock. Under ``--admin-token`` a
-browser signs in once (``sign_in_page``, ``session``) for a session cookie (``Sessions``)
-and signs out by deleting it. The proxy serves the same page with a view of its own (``mock_server.proxy.page``).
+every page and static file, as to the admin API on the request core. Pages are rendered by
+Jinja2 with autoescape on and sent with a Content-Security-Policy that allows no inline
+script and nothing from elsewhere: stored postbacks, journaled paths and rendered deliveries
+are data, never markup. The one script (``static/admin.js``) follows the request journal and
+the deliveries, fires conversions and resets through the admin API's own JSON endpoints,
+building what it shows with ``textContent``; the page adds no call that changes the mock.
+Under ``--admin-token`` a browser signs in once (``sign_in_page``, ``session``) for a session
+cookie (``Sessions``) and signs out by deleting it. The proxy serves the same page with a
+view of its own (``mock_server.proxy.page``).
 """
 
 from __future__ import annotations
