@@ -25,7 +25,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -35,7 +34,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
-from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall
+from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall, answer
 from mock_server.admin.guard import AdminGuard, Sessions, token_required, wants_html
 from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.errors import Problem
@@ -238,10 +237,8 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
                 parameter="after",
             )
         numbered = state.journal.numbered(after=after, limit=JOURNAL_ROWS)
-        return jsonify(
-            last=numbered[0][0] if numbered else max(after, _last_number(state)),
-            rows=[_request_row(n, e) for n, e in numbered],
-        )
+        last = numbered[0][0] if numbered else max(after, _last_number(state))
+        return flask_response(answer({"last": last, "rows": [_request_row(*n) for n in numbered]}))
 
     @page.get("/requests/<id:number>")
     def request_view(number: int) -> str | tuple[str, int]:
@@ -319,7 +316,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
     def deliveries_now() -> Response:
         deliveries = firing_of(state).deliveries()
         deliveries.reverse()
-        return jsonify(rows=[_delivery_row(d) for d in deliveries])
+        return flask_response(answer({"rows": [_delivery_row(d) for d in deliveries]}))
 
     @page.get("/settings")
     def settings_view() -> str:
