@@ -177,6 +177,12 @@ class Proxy:
         self.http.close()
         self.upstream.close()
 
+    def __enter__(self) -> Proxy:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 @pytest.fixture
 def proxy(production: LocalServer) -> Iterator[Proxy]:

@@ -29,11 +29,8 @@ JSON = {"Content-Type": "application/json"}
 def test_writes_never_reach_the_upstream_when_read_only(
     httpserver: HTTPServer, method: str, path: str
 ) -> None:
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.request(method, path, content=b"{}", headers=JSON)
-    finally:
-        proxy.close()
     assert got.status_code == 403
     assert "--allow-writes" in got.json()["error"]
     assert got.json()["error"].startswith(f"{method} {path.removeprefix('/v1')} ")
@@ -47,11 +44,8 @@ def test_writes_are_passed_on_when_allowed(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/networks/pixels/7", method="DELETE").respond_with_json(
         {"result": True}
     )
-    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)
-    try:
+    with Proxy(httpserver.url_for("/v1"), allow_writes=True) as proxy:
         got = proxy.http.delete("/v1/networks/pixels/7")
-    finally:
-        proxy.close()
     assert got.status_code == 200
     assert got.json() == {"result": True}
     assert len(httpserver.log) == 1
@@ -61,12 +55,9 @@ def test_the_callers_key_is_passed_on_and_the_proxys_added_when_none(
     httpserver: HTTPServer,
 ) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         proxy.http.get("/v1/networks/pixels/5", headers={"X-Eflow-Api-Key": "caller-key-0123456"})
         proxy.http.get("/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     sent = [request.headers.get("X-Eflow-Api-Key") for request, _ in httpserver.log]
     assert sent == ["caller-key-0123456", KEY]
 
@@ -76,11 +67,8 @@ def test_a_429_is_passed_back_as_it_came(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
         body, status=429, headers={"Retry-After": "1"}, content_type="application/json"
     )
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get("/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     assert got.status_code == 429
     assert got.content == body
     assert got.headers["Retry-After"] == "1"
@@ -89,14 +77,11 @@ def test_a_429_is_passed_back_as_it_came(httpserver: HTTPServer) -> None:
 
 def test_requests_are_paced_under_the_rate(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
-    proxy = Proxy(httpserver.url_for("/v1"), rate=4)
-    try:
+    with Proxy(httpserver.url_for("/v1"), rate=4) as proxy:
         started = time.monotonic()
         for _ in range(3):
             proxy.http.get("/v1/networks/pixels/5")
         took = time.monotonic() - started
-    finally:
-        proxy.close()
     assert took >= 2 / 4  # three requests at 4 a second: two intervals
 
 
@@ -104,11 +89,8 @@ def test_an_unreachable_upstream_is_a_502_naming_it_without_the_key() -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         port = holder.getsockname()[1]  # bound, never listening: connections are refused
-        proxy = Proxy(f"http://127.0.0.1:{port}/v1")
-        try:
+        with Proxy(f"http://127.0.0.1:{port}/v1") as proxy:
             got = proxy.http.get("/v1/networks/pixels/1")
-        finally:
-            proxy.close()
     assert got.status_code == 502
     assert f"127.0.0.1:{port}/v1" in got.json()["error"]
     assert leaks(got.text) == []
@@ -117,11 +99,8 @@ def test_an_unreachable_upstream_is_a_502_naming_it_without_the_key() -> None:
 
 
 def test_a_slow_upstream_is_a_504_within_the_deadline(trickling_url: str) -> None:
-    proxy = Proxy(trickling_url, timeout=0.5)
-    try:
+    with Proxy(trickling_url, timeout=0.5) as proxy:
         got = proxy.http.get("/v1/networks/pixels/1")
-    finally:
-        proxy.close()
     assert got.status_code == 504
     assert trickling_url in got.json()["error"]
     assert "--timeout" in got.json()["error"]
@@ -145,11 +124,8 @@ def test_a_key_a_header_cannot_carry_is_refused_unsent(httpserver: HTTPServer) -
     environ = EnvironBuilder(path="/v1/networks/pixels/5").get_environ()
     environ["HTTP_X_EFLOW_API_KEY"] = "k\u00c3\u00a9y"  # UTF-8 bytes, as WSGI hands them over
     started: list[str] = []
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         body = b"".join(proxy.app(environ, lambda status, headers: started.append(status)))  # type: ignore[arg-type, func-returns-value]
-    finally:
-        proxy.close()
     assert started == ["400 Bad Request"]
     assert "X-Eflow-Api-Key" in json.loads(body)["error"]
     assert httpserver.log == []
@@ -158,11 +134,8 @@ def test_a_key_a_header_cannot_carry_is_refused_unsent(httpserver: HTTPServer) -
 
 
 def test_a_read_of_a_path_outside_the_allow_list_is_refused_unsent(httpserver: HTTPServer) -> None:
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get("/v1/networks/offers")
-    finally:
-        proxy.close()
     assert got.status_code == 403
     assert "not one of the read-only requests" in got.json()["error"]
     assert httpserver.log == []
@@ -287,12 +260,9 @@ def test_a_callers_key_does_not_mask_the_writes_listed_before_it(
     httpserver: HTTPServer,
 ) -> None:
     httpserver.expect_request("/v1/networks/pixels/7").respond_with_json({})
-    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)
-    try:
+    with Proxy(httpserver.url_for("/v1"), allow_writes=True) as proxy:
         proxy.http.delete("/v1/networks/pixels/7")
         proxy.http.delete("/v1/networks/pixels/7", headers={"X-Eflow-Api-Key": "networks"})
-    finally:
-        proxy.close()
     first, second = proxy.upstream.client.writes
     assert "/networks/pixels/7" in first.path  # listed before that caller came: as it was
     assert "networks" not in second.path
@@ -319,11 +289,8 @@ def test_no_key_header_is_sent_when_neither_the_caller_nor_the_proxy_has_one(
     httpserver: HTTPServer,
 ) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 401)
-    proxy = Proxy(httpserver.url_for("/v1"), key="")
-    try:
+    with Proxy(httpserver.url_for("/v1"), key="") as proxy:
         got = proxy.http.get("/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     assert got.status_code == 401
     ((request, _),) = httpserver.log
     assert "X-Eflow-Api-Key" not in request.headers
@@ -335,13 +302,10 @@ def test_an_empty_write_is_sent_as_empty_json_and_a_read_with_no_body_type(
     # a write without a length may be answered 411, one without a JSON type 415
     httpserver.expect_request("/v1/networks/pixels", method="POST").respond_with_json({})
     httpserver.expect_request("/v1/networks/pixels/7").respond_with_json({})
-    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=True)
-    try:
+    with Proxy(httpserver.url_for("/v1"), allow_writes=True) as proxy:
         proxy.http.post("/v1/networks/pixels")
         proxy.http.put("/v1/networks/pixels/7")
         proxy.http.get("/v1/networks/pixels/7")
-    finally:
-        proxy.close()
     sent = [
         (request.method, request.headers.get("Content-Length"), request.content_type)
         for request, _ in httpserver.log
@@ -376,13 +340,10 @@ def test_a_callers_key_of_the_longest_size_masks_itself_not_its_whole_entry(
 ) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
     longest = "K9" * (MAX_KEY_CHARS // 2)
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get(
             f"/v1/networks/pixels/5?mine={longest}", headers={"X-Eflow-Api-Key": longest}
         )
-    finally:
-        proxy.close()
     assert got.status_code == 200
     ((request, _),) = httpserver.log
     assert request.headers["X-Eflow-Api-Key"] == longest
@@ -394,13 +355,10 @@ def test_a_callers_key_of_the_longest_size_masks_itself_not_its_whole_entry(
 
 def test_a_callers_own_key_does_not_unmask_the_proxys(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"network_pixel_id": 5})
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get(
             f"/v1/networks/pixels/5?note={KEY}", headers={"X-Eflow-Api-Key": "caller-0002"}
         )
-    finally:
-        proxy.close()
     assert got.status_code == 200
     (entry,) = proxy.tally.journal()
     assert entry["query"].startswith("note=")

@@ -102,11 +102,8 @@ def test_answers_the_mock_would_refuse_are_passed_on_and_judged(httpserver: HTTP
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
         page, status=418, content_type="text/html"
     )
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get("/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     assert got.status_code == 418
     assert got.content == page
     assert len(httpserver.log) == 1
@@ -117,13 +114,10 @@ def test_answers_the_mock_would_refuse_are_passed_on_and_judged(httpserver: HTTP
 
 
 def test_a_body_too_large_is_refused_and_not_sent(httpserver: HTTPServer) -> None:
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.post(
             "/v1/networks/pixelstable", content=b" " * (MAX_BODY + 1), headers=JSON
         )
-    finally:
-        proxy.close()
     assert got.status_code == 413
     assert httpserver.log == []
 
@@ -133,13 +127,10 @@ def test_a_chunked_body_is_passed_on_whole(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/v1/networks/pixelstable", method="POST", data=sent
     ).respond_with_json({"pixels": [], "paging": {"page": 1, "page_size": 1, "total_count": 0}})
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.post(
             "/v1/networks/pixelstable", content=iter([sent[:10], sent[10:]]), headers=JSON
         )
-    finally:
-        proxy.close()
     assert got.status_code == 200
     (request, _), *_ = httpserver.log
     assert request.get_data() == sent
@@ -159,8 +150,7 @@ def test_a_chunked_body_is_passed_on_whole(httpserver: HTTPServer) -> None:
 def test_a_body_that_cannot_be_read_is_refused_and_not_sent(
     httpserver: HTTPServer, length: str, body: bytes, status: int, said: str
 ) -> None:
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got, _, answer = proxy.call(
             "POST",
             "/v1/networks/pixelstable",
@@ -168,19 +158,14 @@ def test_a_body_that_cannot_be_read_is_refused_and_not_sent(
             CONTENT_LENGTH=length,
             CONTENT_TYPE="application/json",
         )
-    finally:
-        proxy.close()
     assert (got, httpserver.log) == (status, [])
     assert said in answer["error"]
     assert answer["error"].endswith("; not passed on")
 
 
 def test_only_api_paths_are_passed_on(httpserver: HTTPServer) -> None:
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get("/etc/passwd")
-    finally:
-        proxy.close()
     assert got.status_code == 404
     assert httpserver.log == []
 
@@ -262,11 +247,8 @@ def test_the_upstreams_own_violations_header_is_replaced(httpserver: HTTPServer)
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json(
         {"error": "Not found"}, 404, headers={"X-Everflow-Violations": "99"}
     )
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get("/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     assert got.headers.get_list("X-Everflow-Violations") == ["0"]
 
 
@@ -281,15 +263,12 @@ def test_a_token_shaped_field_name_is_one_stand_in_in_the_journal_and_reports(
 
     body = {**PostbackFactory().build(5), TOKEN_NAME: "x", "brand_new_field": 1}
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json(body)
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get("/v1/networks/pixels/5")
         journal = proxy.http.get("/__admin/requests").json()["requests"]
         report = proxy.tally.report()
         keys = proxy.upstream.keys
         outputs = [json.dumps(journal), proxy.log, markdown(report, keys), junit_xml(report, keys)]
-    finally:
-        proxy.close()
     assert got.json()[TOKEN_NAME] == "x"  # the answer passes on as it came
     stand_in = f"${shown_name(TOKEN_NAME)}"
     assert sorted(journal[0]["undocumented_fields"]) == sorted([stand_in, "$.brand_new_field"])
@@ -322,11 +301,8 @@ ESCAPES = [
 def test_a_path_that_leaves_v1_is_a_404_and_sent_nowhere(
     httpserver: HTTPServer, allow_writes: bool, method: str
 ) -> None:
-    proxy = Proxy(httpserver.url_for("/v1"), allow_writes=allow_writes)
-    try:
+    with Proxy(httpserver.url_for("/v1"), allow_writes=allow_writes) as proxy:
         answers = [proxy.call(method, path) for path in ESCAPES if path != "/v1"]
-    finally:
-        proxy.close()
     for status, _, body in answers:
         assert status == 404
         assert list(body) == ["error"]
@@ -338,11 +314,8 @@ def test_a_path_inside_v1_is_sent_normalised_and_journaled_as_sent(
     httpserver: HTTPServer,
 ) -> None:
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_json({"error": "x"}, 404)
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         status, _, _ = proxy.call("GET", "/v1/networks/./x/..%2F/pixels//5")
-    finally:
-        proxy.close()
     assert status == 404
     assert [request.path for request, _ in httpserver.log] == ["/v1/networks/pixels/5"]
     assert httpserver.log[0][0].query_string == b""  # a server that gave no QUERY_STRING
@@ -368,11 +341,8 @@ def test_an_answer_that_is_not_json_is_passed_on_while_recording(httpserver: HTT
     httpserver.expect_request("/v1/networks/pixels/5").respond_with_data(
         b"<html>maintenance</html>", content_type="text/html"
     )
-    proxy = Proxy(httpserver.url_for("/v1"), record=True)
-    try:
+    with Proxy(httpserver.url_for("/v1"), record=True) as proxy:
         got = proxy.http.get("/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     assert (got.status_code, got.content) == (200, b"<html>maintenance</html>")
     assert proxy.tally.journal()[0]["violation_count"] > 0
 
@@ -388,11 +358,8 @@ def test_a_header_that_is_not_latin_1_is_given_to_the_server_as_its_utf_8_bytes(
         # this made the UTF-8 one mojibake, which reached the client encoded twice
         headers={"X-Note": euro.encode().decode("latin-1"), "X-Latin1": "café"},
     )
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         status, headers, _ = proxy.call("GET", "/v1/networks/pixels/5")
-    finally:
-        proxy.close()
     assert status == 404
     # a WSGI server sends a value's Latin-1 encoding: here, the bytes the upstream sent
     wire = {k.lower(): v.encode("latin-1") for k, v in headers}
@@ -467,11 +434,8 @@ def _offer_605_answered_with(
 ) -> tuple[httpx.Response, Proxy]:
     """``GET /v1/networks/offers/605`` through a proxy whose upstream answers ``offer``."""
     httpserver.expect_request("/v1/networks/offers/605").respond_with_json(offer)
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         return proxy.http.get("/v1/networks/offers/605"), proxy
-    finally:
-        proxy.close()
 
 
 def test_a_broken_offer_answer_is_counted_by_its_operation(httpserver: HTTPServer) -> None:
@@ -538,11 +502,8 @@ def test_the_page_s_files_are_served_whole_and_closed(proxy: Proxy) -> None:
 
 def test_an_empty_path_is_the_root_and_not_passed_on(httpserver: HTTPServer) -> None:
     # PEP 3333 lets PATH_INFO be empty: a request for the root of where the app is mounted.
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         status, _, body = proxy.call("GET", "")
-    finally:
-        proxy.close()
     assert status == 404
     assert body["error"].startswith("/ is not an API path;")
     assert httpserver.log == []
@@ -584,11 +545,8 @@ def test_a_violation_s_access_line_is_kept_whole_up_to_its_bound(httpserver: HTT
     httpserver.expect_request(f"/v1/networks/pixels/{asked}").respond_with_json(
         {"network_pixel_id": 5}
     )
-    proxy = Proxy(httpserver.url_for("/v1"))
-    try:
+    with Proxy(httpserver.url_for("/v1")) as proxy:
         got = proxy.http.get(f"/v1/networks/pixels/{asked}")
-    finally:
-        proxy.close()
     assert got.headers["X-Everflow-Violations"] != "0"
     (line,) = [line for line in proxy.log.splitlines() if "at $.network_pixel_id" in line]
     assert LINE_LIMIT > len(line) > 400
