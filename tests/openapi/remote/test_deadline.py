@@ -7,7 +7,7 @@ import socket
 import ssl
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import httpcore
 import httpx
@@ -195,15 +195,6 @@ def test_a_unix_socket_is_connected_within_the_deadline_and_read_under_it() -> N
         _read_then_cut_off_at_the_deadline(server, stream, backend)
 
 
-def test_a_unix_socket_is_not_connected_after_the_deadline() -> None:
-    inner = _Backend()
-    backend = DeadlineBackend(inner)
-    backend.deadline = time.monotonic() - 1
-    with pytest.raises(httpcore.ConnectTimeout):
-        backend.connect_unix_socket("/nonexistent/s", timeout=30.0)
-    assert inner.calls == []
-
-
 def test_sleeping_is_the_inner_backends() -> None:
     inner = _Backend()
     DeadlineBackend(inner).sleep(0.25)
@@ -226,12 +217,22 @@ def test_a_tcp_connection_is_made_as_asked_within_the_deadline_and_read_under_it
         _read_then_cut_off_at_the_deadline(server, stream, backend)
 
 
-def test_a_tcp_connection_is_not_made_after_the_deadline() -> None:
+@pytest.mark.parametrize(
+    "connect",
+    [
+        lambda backend: backend.connect_tcp("127.0.0.1", 9, timeout=30.0),
+        lambda backend: backend.connect_unix_socket("/nonexistent/s", timeout=30.0),
+    ],
+    ids=["tcp", "unix socket"],
+)
+def test_no_connection_is_made_after_the_deadline(
+    connect: Callable[[DeadlineBackend], object],
+) -> None:
     inner = _Backend()
     backend = DeadlineBackend(inner)
     backend.deadline = time.monotonic() - 1
     with pytest.raises(httpcore.ConnectTimeout):
-        backend.connect_tcp("127.0.0.1", 9, timeout=30.0)
+        connect(backend)
     assert inner.calls == []
 
 
