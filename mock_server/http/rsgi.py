@@ -35,7 +35,7 @@ from mock_server.core.faults import FAULT_MESSAGE, InjectedFault, broken
 from mock_server.core.reply import Reply
 from mock_server.http.eager import make_eager
 from mock_server.http.wsgi import CUT_SHORT, content_length
-from mock_server.pipeline.pipeline import NeedBody, Steps
+from mock_server.pipeline.pipeline import NeedBody
 from mock_server.pipeline.registry import HoldsMock, get_pipeline, get_rest
 from mock_server.state.journal import HEADER_BYTES
 
@@ -55,6 +55,9 @@ then reads the 413, where a server that stops reading makes it see a broken pipe
 one is answered at once (granian closes the connection)."""
 _QUERY_KEPT = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII goes to Flask as sent
 
+
+_Step = Callable[[], "Reply | NeedBody"]
+"""One step of an exchange (``start``, or ``receive`` given its body)."""
 
 _ENVIRON_NAMES: dict[str, str] = {}
 _MAX_NAMES = 512  # header names remembered, so a client sending random names costs nothing
@@ -123,6 +126,15 @@ def environ_of(scope: Scope) -> dict[str, Any]:
         size += len(key) + len(value)
     environ[HEADER_BYTES] = size
     return environ
+
+
+def _add_caller(environ: dict[str, Any], scope: Scope) -> None:
+    """Who is asking, as a WSGI environ says it (``REMOTE_ADDR``, the server's name and port,
+    the scheme): what the API's exchanges never read, so ``environ_of`` leaves it out."""
+    host, _, port = scope.server.rpartition(":")
+    environ["REMOTE_ADDR"] = scope.client.rpartition(":")[0].strip("[]")
+    environ["SERVER_NAME"], environ["SERVER_PORT"] = host.strip("[]"), port
+    environ["wsgi.url_scheme"] = scope.scheme
 
 
 def _may_seed(environ: dict[str, Any]) -> bool:
@@ -322,7 +334,7 @@ class RsgiFront:
         when the worker starts): a stored postback then costs the loop one turn, not two."""
         make_eager(loop)
 
-    async def _seeded(self, step: Callable[[], Reply | NeedBody]) -> Reply | NeedBody:
+    async def _seeded(self, step: _Step) -> Reply | NeedBody:
         """``step`` in the seeding thread, the switch interval short meanwhile."""
         with _SHORT_SWITCH:
             return await asyncio.get_running_loop().run_in_executor(self._seeding, step)
@@ -345,28 +357,9 @@ class RsgiFront:
         else:
             await _to_flask(self.flask, scope, body, protocol)
 
-    async def _in_threads(
-        self, exchange: Steps, scope: Scope, protocol: HTTPProtocol, environ: dict[str, Any]
-    ) -> None:
-        """Answer an exchange whose steps may block (the admin API's) with each step in a
-        thread; its guard reads who is asking, which the API's exchanges never need."""
-        host, _, port = scope.server.rpartition(":")
-        environ["REMOTE_ADDR"] = scope.client.rpartition(":")[0].strip("[]")
-        environ["SERVER_NAME"], environ["SERVER_PORT"] = host.strip("[]"), port
-        environ["wsgi.url_scheme"] = scope.scheme
-        loop = asyncio.get_running_loop()
-        step = await loop.run_in_executor(self._blocking, exchange.start)
-        if isinstance(step, NeedBody):
-            config = self.pipeline.config
-            try:
-                body = await read_body(
-                    protocol, environ, step.limit, config.read_timeout, self.budget
-                )
-            except ApiError as failure:  # the body could not be read whole
-                step = exchange.failed(failure)
-            else:
-                step = await loop.run_in_executor(self._blocking, exchange.receive, body)
-        send_plain(step, protocol, head=environ["REQUEST_METHOD"] == "HEAD")
+    async def _blocked(self, step: _Step) -> Reply | NeedBody:
+        """``step`` in the thread pool of steps that may block (the admin API's)."""
+        return await asyncio.get_running_loop().run_in_executor(self._blocking, step)
 
     async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         """Answer one HTTP request (granian calls this)."""
@@ -378,14 +371,17 @@ class RsgiFront:
         if exchange is None:  # neither the API nor the admin API: to Flask, with its body
             await self._rest(scope, protocol, environ)
             return
+        # Steps that may block (the admin API's) run in threads; so does a request naming a
+        # new seed, which costs the factory tens of milliseconds: in one thread of its own it
+        # costs other clients a GIL switch instead of a stalled loop, and many such requests
+        # queue there instead of taking turns on the loop. The rest run right here.
+        threaded: Callable[[_Step], Awaitable[Reply | NeedBody]] | None
         if exchange.blocking:
-            await self._in_threads(exchange, scope, protocol, environ)
-            return
-        # A new seed costs the factory tens of milliseconds: made in one thread of its own,
-        # it costs other clients a GIL switch instead of a stalled loop, and many such
-        # requests queue there instead of taking turns on the loop.
-        seeded = _may_seed(environ)
-        step = await self._seeded(exchange.start) if seeded else exchange.start()
+            _add_caller(environ, scope)  # the admin guard reads who is asking
+            threaded = self._blocked
+        else:
+            threaded = self._seeded if _may_seed(environ) else None
+        step = await threaded(exchange.start) if threaded else exchange.start()
         if isinstance(step, NeedBody):  # admitted: no key, no token, not one byte read
             try:
                 body = await read_body(
@@ -394,8 +390,8 @@ class RsgiFront:
             except ApiError as failure:  # the body could not be read whole
                 await send_reply(exchange.failed(failure), protocol, head=False)
                 return
-            if seeded:
-                step = await self._seeded(functools.partial(exchange.receive, body))
+            if threaded:
+                step = await threaded(functools.partial(exchange.receive, body))
             else:
                 step = exchange.receive(body)
             body = None  # not held while the answer waits
