@@ -23,6 +23,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from mock_server.core.reply import JSON, Reply, status_line
+from mock_server.data.strictjson import dumps_ascii
 
 GATEWAY_STATUSES = (502, 503, 504)
 MAX_QUEUED = 1000
@@ -91,7 +92,7 @@ class Answer:
     def encoded(self) -> bytes | None:
         """The body as sent; ``None`` for the mock's own."""
         if self.json is not None:
-            return json.dumps(self.json, separators=(",", ":"), allow_nan=False).encode()
+            return dumps_ascii(self.json)
         if isinstance(self.body, str):
             return self.body.encode()
         return self.body
@@ -324,41 +325,40 @@ class AnswerQueue:
     """The queued answers of each operation, taken oldest first; thread-safe."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, deque[QueuedAnswer]] = {}
+        self.queues: dict[str, deque[QueuedAnswer]] = {}
+        """The operations with answers queued (read it, never change it: every request
+        looks here, without the lock, before it takes the lock to take one)."""
         self._lock = threading.Lock()
-
-    def __bool__(self) -> bool:
-        return bool(self._queues)
 
     def put(self, operation_id: str, answers: Iterable[QueuedAnswer]) -> None:
         """Queue ``answers`` (already checked) after those already queued for the operation."""
         added = list(answers)
         with self._lock:
-            queue = self._queues.get(operation_id, deque())
+            queue = self.queues.get(operation_id, deque())
             if len(queue) + len(added) > MAX_QUEUED:
                 raise ValueError(f"at most {MAX_QUEUED} answers can be queued for {operation_id}")
             queue.extend(added)
             if queue:
-                self._queues[operation_id] = queue
+                self.queues[operation_id] = queue
 
     def take(self, operation_id: str, exception: bool = False) -> QueuedAnswer | None:
         """The next queued answer of the operation, or ``None``. With ``exception``, only an
         exception is taken (anything else stays queued, for the mock to answer with)."""
         with self._lock:
-            queue = self._queues.get(operation_id)
+            queue = self.queues.get(operation_id)
             if not queue or (exception and not is_exception(queue[0])):
                 return None
             answer = queue.popleft()
             if not queue:
-                del self._queues[operation_id]
+                del self.queues[operation_id]
             return answer
 
     def pending(self, operation_id: str) -> int:
         """How many answers are still queued for the operation."""
         with self._lock:
-            return len(self._queues.get(operation_id, ()))
+            return len(self.queues.get(operation_id, ()))
 
     def clear(self) -> None:
         """Forget every queued answer."""
         with self._lock:
-            self._queues.clear()
+            self.queues.clear()

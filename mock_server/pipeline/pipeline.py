@@ -206,7 +206,8 @@ class Pipeline:
         if operation is None:
             allowed = sorted({*methods, *(["HEAD"] if "GET" in methods else [])})
             raise ApiError(405, headers=[*self._peek(), ("Allow", ", ".join(allowed))])
-        queued = self.state.answers.take(operation.operation_id) if self.state.answers else None
+        answers = self.state.answers
+        queued = answers.take(operation.operation_id) if answers.queues else None
         if isinstance(queued, int) and queued != 200:
             reply = self._coded(queued, self.state.buckets)
             reply.delay_ms = self.config.delay_ms
