@@ -20,7 +20,7 @@ from mock_server.data.records import (
 )
 from mock_server.state.journal import Journal
 from mock_server.state.store import PostbackStore
-from mock_server.state.world import World
+from mock_server.state.world import World, WorldRelationships
 
 if TYPE_CHECKING:
     from fixtures import PostbackFactory
@@ -146,34 +146,3 @@ def _entity_id(entity: dict[str, Any], key: str) -> int:
     if type(value) is not int or value < 1:
         raise ValueError(f"{key}: expected a positive integer, got {value!r}")
     return value
-
-
-class WorldRelationships:
-    """A postback's ``relationship`` from the world; the factory's stand-ins only for ids
-    the world lacks (``references="loose"``)."""
-
-    def __init__(self, state: MockState) -> None:
-        self.state = state
-
-    @functools.cached_property
-    def network_id(self) -> int:
-        """The network every postback of the mock belongs to."""
-        return self.state.factory.network_id
-
-    def relationship(
-        self, network_offer_id: int, network_affiliate_id: int, pixel_level: str
-    ) -> dict[str, Any]:
-        """As ``PostbackFactory.relationship`` chooses its entities by level, with the
-        world's objects: a write naming what the world has never asks the factory."""
-        world = self.state.world  # the world of now: ``reset`` replaces it
-        related: dict[str, Any] = {}
-        if pixel_level != "global":
-            related["offer"] = world.related_offer(network_offer_id)
-        if pixel_level != "global_offer":
-            related["affiliate"] = world.related_affiliate(network_affiliate_id)
-        if None in related.values():
-            made = self.state.factory.relationship(
-                network_offer_id, network_affiliate_id, pixel_level
-            )
-            related = {kind: found or made[kind] for kind, found in related.items()}
-        return related

@@ -2,16 +2,21 @@
 
 Postbacks name an offer, a partner and a payout/revenue entry by id; the world holds
 them, so that ``getOffer`` and ``getAffiliate`` answer what the postbacks name and a write
-naming what is not there can be refused (``missing``). Offers and affiliates are kept
-whole, as ``getOffer`` answers with every relationship; an object is replaced, never
-changed in place, so a copy of the dicts is a copy of the world.
+naming what is not there can be refused (``missing``); a write's ``relationship`` is made
+of them (``WorldRelationships``). Offers and affiliates are kept whole, as ``getOffer``
+answers with every relationship; an object is replaced, never changed in place, so a copy
+of the dicts is a copy of the world.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from fixtures import PostbackFactory
 
 OFFER_OWN = ("time_created", "time_saved", "relationship")
 """A whole offer's keys that a postback's ``relationship.offer`` does not carry."""
@@ -105,6 +110,47 @@ class World:
         if whole is None:
             return None
         return {key: value for key, value in whole.items() if key != "relationship"}
+
+
+class Worldly(Protocol):
+    """What ``WorldRelationships`` reads: the world of now and the seed's factory."""
+
+    @property
+    def world(self) -> World: ...
+
+    @property
+    def factory(self) -> PostbackFactory: ...
+
+
+class WorldRelationships:
+    """A postback's ``relationship`` from the world; the factory's stand-ins only for ids
+    the world lacks (``references="loose"``)."""
+
+    def __init__(self, state: Worldly) -> None:
+        self.state = state
+
+    @functools.cached_property
+    def network_id(self) -> int:
+        """The network every postback of the mock belongs to."""
+        return self.state.factory.network_id
+
+    def relationship(
+        self, network_offer_id: int, network_affiliate_id: int, pixel_level: str
+    ) -> dict[str, Any]:
+        """As ``PostbackFactory.relationship`` chooses its entities by level, with the
+        world's objects: a write naming what the world has never asks the factory."""
+        world = self.state.world  # the world of now: ``reset`` replaces it
+        related: dict[str, Any] = {}
+        if pixel_level != "global":
+            related["offer"] = world.related_offer(network_offer_id)
+        if pixel_level != "global_offer":
+            related["affiliate"] = world.related_affiliate(network_affiliate_id)
+        if None in related.values():
+            made = self.state.factory.relationship(
+                network_offer_id, network_affiliate_id, pixel_level
+            )
+            related = {kind: found or made[kind] for kind, found in related.items()}
+        return related
 
 
 def entry_ids(whole_offer: Mapping[str, Any]) -> set[int]:
