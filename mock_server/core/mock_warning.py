@@ -9,12 +9,9 @@ repeated, never values, cut and escaped so that a header stays one short ASCII l
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from openapi.remote.masking import printable as escaped
-from openapi.spec import resolved
 from openapi.text import cut, listed
 
 HEADER = "X-Everflow-Mock-Warning"
@@ -22,74 +19,6 @@ MAX_NOTES = 8
 """How many ignored things one header names (the rest are counted)."""
 MAX_NAME = 64
 """How much of one ignored name is repeated."""
-MAX_FOUND = 100
-"""How many ignored things are collected from one request (the header counts them)."""
-
-
-@functools.cache
-def _known_paths(schema_name: str) -> dict[str, tuple[str, ...]]:
-    """Every property name anywhere in the schema, with the paths it is known at."""
-    found: dict[str, list[str]] = {}
-
-    def walk(schema: Mapping[str, Any], path: str, depth: int) -> None:
-        if depth > 4:
-            return
-        for name, inner in resolved(schema).get("properties", {}).items():
-            where = f"{path}.{name}" if path else name
-            found.setdefault(name, []).append(where)
-            walk(inner, where, depth + 1)
-
-    walk({"$ref": f"#/components/schemas/{schema_name}"}, "", 0)
-    return {name: tuple(paths) for name, paths in found.items()}
-
-
-_PROPERTIES: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
-"""Each schema of the spec met so far (kept, so that its id stays its own) with its
-properties, resolved once: the spec does not change while the mock runs."""
-
-
-def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The properties a value valid by ``schema`` may have, with their schemas."""
-    known = _PROPERTIES.get(id(schema))
-    if known is None:
-        known = _PROPERTIES[id(schema)] = (schema, resolved(schema).get("properties", {}))
-    return known[1]
-
-
-@functools.cache
-def _root(schema_name: str) -> Mapping[str, Any]:
-    return {"$ref": f"#/components/schemas/{schema_name}"}
-
-
-def unknown_fields(body: Any, schema_name: str) -> list[str]:
-    """A note for every object key of ``body`` (valid by ``schema_name``) that the schema
-    does not name, with where it belongs or what it may be a misspelling of."""
-    notes: list[str] = []
-    known = _known_paths(schema_name)
-
-    def walk(value: Any, schema: Mapping[str, Any], path: str) -> None:
-        if not isinstance(value, dict):
-            return
-        properties = _properties(schema)
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if key in properties:
-                walk(item, properties[key], where)
-            elif len(notes) < MAX_FOUND:
-                notes.append(f"{_shown(where)} ({_why(str(key), path, properties, known)})")
-
-    walk(body, _root(schema_name), "")
-    return notes
-
-
-def _why(key: str, path: str, here: Mapping[str, Any], known: Mapping[str, tuple[str, ...]]) -> str:
-    elsewhere = [where for where in known.get(key, ()) if where.rsplit(".", 1)[0] != path]
-    if elsewhere:
-        return f"not read here; it belongs at {_shown(elsewhere[0])}"
-    close = near(key, list(here))
-    if close:
-        return f"not documented; did you mean {close[0]}?"
-    return "not documented"
 
 
 def unknown_parameters(names: Iterable[str], known: Iterable[str], operation_id: str) -> list[str]:
@@ -102,7 +31,7 @@ def unknown_parameters(names: Iterable[str], known: Iterable[str], operation_id:
             continue
         close = near(name, sorted(documented))
         hint = f"; did you mean {close[0]}?" if close else ""
-        notes.append(f"query parameter {_shown(name)} (not a parameter of {operation_id}{hint})")
+        notes.append(f"query parameter {shown(name)} (not a parameter of {operation_id}{hint})")
     return notes
 
 
@@ -119,7 +48,7 @@ def header_value(notes: list[str]) -> str:
     return "ignored " + listed(notes, MAX_NOTES)
 
 
-def _shown(name: str) -> str:
+def shown(name: str) -> str:
     """``name`` cut and made printable ASCII (a header value cannot carry the rest)."""
     text = escaped(cut(name, MAX_NAME))
     return text.encode("ascii", "backslashreplace").decode("ascii")

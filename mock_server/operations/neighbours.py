@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mock_server.core.errors import ApiError
-from mock_server.core.mock_warning import unknown_fields
 from mock_server.core.reply import Reply
 from mock_server.data.strictjson import dumps
 from mock_server.operations.table import Call, Handler, search_paging
@@ -84,7 +83,7 @@ def search_offers(call: Call) -> Reply:
     from mock_server.operations import writes
 
     body = writes.valid_body(call.body, "OfferSearch")
-    notes = unknown_fields(body, "OfferSearch")
+    notes = writes.unknown_fields(body, "OfferSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():
         field = _advertiser_name if term["search_type"] == "advertiser_name" else _name
@@ -122,7 +121,7 @@ def search_affiliates(call: Call) -> Reply:
     from mock_server.operations import writes
 
     body = writes.valid_body(call.body, "AffiliateSearch")
-    notes = unknown_fields(body, "AffiliateSearch")
+    notes = writes.unknown_fields(body, "AffiliateSearch")
     matches: list[Match] = []
     for term in body.get("search_terms") or ():
         matches.append(_contains(_name, term["value"]))

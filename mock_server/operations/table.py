@@ -19,7 +19,7 @@ from typing import Any
 
 from mock_server.core.controls import Controls
 from mock_server.core.errors import ApiError, StrictRefusal
-from mock_server.core.mock_warning import header_value, unknown_fields
+from mock_server.core.mock_warning import header_value
 from mock_server.core.reply import Reply
 from mock_server.core.routes import OperationSpec
 from mock_server.data.strictjson import dumps
@@ -96,7 +96,7 @@ def search_partner_postbacks(call: Call) -> Reply:
     from mock_server.operations.selection import search_conditions, search_order
 
     body = writes.valid_body(call.body, "PartnerPostbackSearch")
-    notes = unknown_fields(body, "PartnerPostbackSearch")
+    notes = writes.unknown_fields(body, "PartnerPostbackSearch")
     page, page_size = search_paging(call, body, notes)
     order = search_order(body, notes)
     call.ignore(notes)
@@ -178,7 +178,7 @@ def create_partner_postback(call: Call) -> Reply:
     from mock_server.operations import writes
 
     body = writes.valid_body(call.body, "PartnerPostbackInput")
-    call.ignore(unknown_fields(body, "PartnerPostbackInput"))
+    call.ignore(writes.unknown_fields(body, "PartnerPostbackInput"))
     check_references(call, body)
     state = call.state
     data = state.store.create(
@@ -221,7 +221,7 @@ def replace_partner_postback(call: Call) -> Reply:
 
     pixel_id: int = call.params["pixelId"]
     body = writes.valid_body(call.body, "PartnerPostbackInput")
-    call.ignore(unknown_fields(body, "PartnerPostbackInput"))
+    call.ignore(writes.unknown_fields(body, "PartnerPostbackInput"))
     check_references(call, body)
     sent_id = body.get("network_pixel_id", pixel_id)
     if sent_id != pixel_id:

@@ -1,5 +1,6 @@
-"""Request bodies parsed and judged by the spec (``valid_body``: a write's or a search's), and
-write bodies (create, replace) turned into stored postbacks.
+"""Request bodies parsed and judged by the spec (``valid_body``: a write's or a search's; and
+``unknown_fields``: what a body sent that its schema does not name, for the warning header),
+and write bodies (create, replace) turned into stored postbacks.
 
 The spec decides everything here: a body is ``PartnerPostbackInput``; the stored postback
 has ``PartnerPostback``'s fields in the spec's order, the writable ones from the body
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock_server.core.errors import ApiError
+from mock_server.core.mock_warning import near, shown
 from mock_server.data import strictjson
 from openapi import Violation, load_spec, spec_rules
 from openapi.fast_validation import violations
@@ -26,6 +28,8 @@ MAX_LISTED = 3
 """How many of a body's problems a 400 names (the rest are counted)."""
 MAX_MESSAGE = 200
 """How much of one problem's message a 400 repeats (messages may quote the bad value)."""
+MAX_FOUND = 100
+"""How many unknown fields are collected from one body (the warning header counts them)."""
 MAX_DEPTH = 32
 """How deep ``_numbers`` follows a schema (a schema that names itself would never end)."""
 
@@ -99,6 +103,72 @@ def valid_body(data: bytes | None, schema_name: str) -> dict[str, Any]:
         raise ApiError(400, describe(problems))
     whole: dict[str, Any] = _whole(body, _numbers(schema_name))
     return whole
+
+
+@functools.cache
+def _known_paths(schema_name: str) -> dict[str, tuple[str, ...]]:
+    """Every property name anywhere in the schema, with the paths it is known at."""
+    found: dict[str, list[str]] = {}
+
+    def walk(schema: Mapping[str, Any], path: str, depth: int) -> None:
+        if depth > 4:
+            return
+        for name, inner in resolved(schema).get("properties", {}).items():
+            where = f"{path}.{name}" if path else name
+            found.setdefault(name, []).append(where)
+            walk(inner, where, depth + 1)
+
+    walk({"$ref": f"#/components/schemas/{schema_name}"}, "", 0)
+    return {name: tuple(paths) for name, paths in found.items()}
+
+
+_PROPERTIES: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+"""Each schema of the spec met so far (kept, so that its id stays its own) with its
+properties, resolved once: the spec does not change while the mock runs."""
+
+
+def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The properties a value valid by ``schema`` may have, with their schemas."""
+    known = _PROPERTIES.get(id(schema))
+    if known is None:
+        known = _PROPERTIES[id(schema)] = (schema, resolved(schema).get("properties", {}))
+    return known[1]
+
+
+@functools.cache
+def _root(schema_name: str) -> Mapping[str, Any]:
+    return {"$ref": f"#/components/schemas/{schema_name}"}
+
+
+def unknown_fields(body: Any, schema_name: str) -> list[str]:
+    """A note for every object key of ``body`` (valid by ``schema_name``) that the schema
+    does not name, with where it belongs or what it may be a misspelling of."""
+    notes: list[str] = []
+    known = _known_paths(schema_name)
+
+    def walk(value: Any, schema: Mapping[str, Any], path: str) -> None:
+        if not isinstance(value, dict):
+            return
+        properties = _properties(schema)
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in properties:
+                walk(item, properties[key], where)
+            elif len(notes) < MAX_FOUND:
+                notes.append(f"{shown(where)} ({_why(str(key), path, properties, known)})")
+
+    walk(body, _root(schema_name), "")
+    return notes
+
+
+def _why(key: str, path: str, here: Mapping[str, Any], known: Mapping[str, tuple[str, ...]]) -> str:
+    elsewhere = [where for where in known.get(key, ()) if where.rsplit(".", 1)[0] != path]
+    if elsewhere:
+        return f"not read here; it belongs at {shown(elsewhere[0])}"
+    close = near(key, list(here))
+    if close:
+        return f"not documented; did you mean {close[0]}?"
+    return "not documented"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 
 from fixtures import PostbackFactory
 from mock_server import MockConfig, create_app, get_state
-from mock_server.core.mock_warning import HEADER, MAX_NOTES, unknown_fields
+from mock_server.core.mock_warning import HEADER, MAX_NOTES
 from mock_server.server.access_log import AccessLog, RsgiAccessLog
 
 from ..conftest import API, KEY, PIXELS, Talker
@@ -96,15 +96,6 @@ def test_the_header_is_one_short_ascii_line_whatever_the_names() -> None:
     assert value.endswith(f"(and {30 - MAX_NOTES} more)")
 
 
-def test_names_are_found_at_any_depth_and_only_names() -> None:
-    notes = unknown_fields(
-        {"query": {"filters": {"network_offer_id": [3]}}}, "PartnerPostbackSearch"
-    )
-    assert notes == [
-        "query.filters.network_offer_id (not documented; did you mean network_offer_ids?)"
-    ]
-
-
 def test_the_access_log_repeats_the_warning() -> None:
     written: list[bytes] = []
     app = AccessLog(create_app(MockConfig()), written.append)
@@ -142,26 +133,3 @@ def test_the_rsgi_access_log_repeats_the_warning() -> None:
     scope = type("Scope", (), {"method": "POST", "path": "/v1/networks/pixelstable"})()
     asyncio.run(RsgiAccessLog(App(), written.append).__rsgi__(scope, Protocol()))
     assert written[0].decode().endswith(" ms warning: ignored sort\n")
-
-
-def test_the_schemas_resolved_for_unknown_fields_are_the_specs_own_not_one_per_body() -> None:
-    """The properties of each schema are resolved once and kept: what is kept is bounded by
-    the spec, however many and however varied the bodies."""
-    from mock_server.core import mock_warning
-
-    def bodies(n: int) -> list[tuple[dict[str, Any], str]]:
-        postback = PostbackFactory(seed=n).build(n + 1)
-        postback[f"extra_{n}"] = n
-        postback["relationship"] = {"offer": {f"x{n}": n}, "affiliate": {}}
-        search = {"search_terms": [{"search_type": "name", "value": str(n)}], f"f{n}": {}}
-        return [(postback, "PartnerPostbackInput"), (search, "PartnerPostbackSearch")]
-
-    for n in range(20):  # every variant of the factory: each schema its bodies reach
-        for body, schema in bodies(n):
-            assert unknown_fields(body, schema)
-    kept = len(mock_warning._PROPERTIES)
-    assert 0 < kept < 40
-    for n in range(20, 220):
-        for body, schema in bodies(n):
-            assert any(f"{n}" in note for note in unknown_fields(body, schema))
-    assert len(mock_warning._PROPERTIES) == kept

@@ -154,3 +154,34 @@ def test_a_schema_that_names_itself_is_followed_to_a_bounded_depth() -> None:
         assert numbers.properties
         numbers = numbers.properties["next"]
     assert numbers.properties == {}
+
+
+def test_names_are_found_at_any_depth_and_only_names() -> None:
+    notes = writes.unknown_fields(
+        {"query": {"filters": {"network_offer_id": [3]}}}, "PartnerPostbackSearch"
+    )
+    assert notes == [
+        "query.filters.network_offer_id (not documented; did you mean network_offer_ids?)"
+    ]
+
+
+def test_the_schemas_resolved_for_unknown_fields_are_the_specs_own_not_one_per_body() -> None:
+    """The properties of each schema are resolved once and kept: what is kept is bounded by
+    the spec, however many and however varied the bodies."""
+
+    def bodies(n: int) -> list[tuple[dict[str, Any], str]]:
+        postback = PostbackFactory(seed=n).build(n + 1)
+        postback[f"extra_{n}"] = n
+        postback["relationship"] = {"offer": {f"x{n}": n}, "affiliate": {}}
+        search = {"search_terms": [{"search_type": "name", "value": str(n)}], f"f{n}": {}}
+        return [(postback, "PartnerPostbackInput"), (search, "PartnerPostbackSearch")]
+
+    for n in range(20):  # every variant of the factory: each schema its bodies reach
+        for body, schema in bodies(n):
+            assert writes.unknown_fields(body, schema)
+    kept = len(writes._PROPERTIES)
+    assert 0 < kept < 40
+    for n in range(20, 220):
+        for body, schema in bodies(n):
+            assert any(f"{n}" in note for note in writes.unknown_fields(body, schema))
+    assert len(writes._PROPERTIES) == kept
