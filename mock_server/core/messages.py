@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from mock_server.data.strictjson import dumps_ascii
 
 if TYPE_CHECKING:
     pass
@@ -75,4 +76,4 @@ def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) 
     """An RFC 7807 problem document: the mock's own errors, never Everflow-shaped."""
     body = {"type": PROBLEM_TYPE + kind, "title": title, "status": status, "detail": detail}
     body.update(extra)
-    return json.dumps(body).encode()
+    return dumps_ascii(body)
