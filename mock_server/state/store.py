@@ -91,16 +91,24 @@ class PostbackStore:
 
         Raises ``StoreFull`` past ``max_postbacks`` or ``max_bytes`` (or past the largest
         id) and ``InvalidRecords`` when the body breaks the spec (nothing is stored then).
+
+        As in ``update``, ``make`` and the validation run without the store's lock; should
+        another write take the id meanwhile, ``make`` runs again for the next one.
         """
-        with self._lock:
+        while True:
             self._check_room()
-            if self._high >= MAX_ID:
+            high = self._high
+            if high >= MAX_ID:
                 raise StoreFull(f"No postback id is left above {MAX_ID}.")
-            pixel_id = self._high + 1
+            pixel_id = high + 1
             body = make(pixel_id)
             data = _admitted(pixel_id, body)
-            self._keep(pixel_id, body, data)
-        return data
+            with self._lock:
+                if self._high != high:
+                    continue
+                self._check_room()
+                self._keep(pixel_id, body, data)
+            return data
 
     def update(
         self,
@@ -215,7 +223,7 @@ class PostbackStore:
         return len(self._items)
 
     def _check_room(self) -> None:
-        """``StoreFull`` unless one more postback fits; the lock is held."""
+        """``StoreFull`` unless one more postback fits (sure only with the lock held)."""
         if len(self._items) >= self.max_postbacks or self._bytes >= self.max_bytes:
             raise StoreFull(
                 f"The mock holds its limit of {self.max_postbacks} postbacks or "

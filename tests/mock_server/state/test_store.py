@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -239,3 +240,23 @@ def test_a_change_runs_without_the_lock_and_again_when_another_write_came_first(
     assert data is not None
     assert json.loads(data)["delay_ms"] == 12
     assert store.get(1) == data
+
+
+def test_a_create_builds_without_the_lock_and_again_when_another_write_took_its_id() -> None:
+    store = PostbackStore(batch(3))
+    asked: list[int] = []
+
+    def make(pixel_id: int) -> dict[str, Any]:
+        asked.append(pixel_id)
+        if len(asked) == 1:  # another create lands while this one is being made
+            assert json.loads(store.create(FACTORY.build))["network_pixel_id"] == 4
+        return FACTORY.build(pixel_id)
+
+    made: list[bytes] = []
+    creating = threading.Thread(target=lambda: made.append(store.create(make)), daemon=True)
+    creating.start()
+    creating.join(10)
+    assert not creating.is_alive(), "the create held the store's lock while making its body"
+    assert json.loads(made[0])["network_pixel_id"] == 5
+    assert asked == [4, 5]
+    assert store.ids() == [1, 2, 3, 4, 5]
