@@ -18,10 +18,8 @@ from mock_server.cli.generate import DELIVERY_METHODS, run_generate, run_list
 from mock_server.cli.proxy import add_proxy_arguments, run_proxy
 from mock_server.cli.record import add_record_arguments, run_record
 from mock_server.cli.serve import add_serve_arguments, run_serve
-from mock_server.cli.values import integer, positive_integer
+from mock_server.cli.values import positive_integer
 from openapi.remote.defaults import KEY_ENV
-
-DISTRIBUTION = "everflow-postback-kit"
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -57,6 +55,8 @@ def installed_version() -> str:
     """The version of the installed ``everflow-postback-kit``, or a note that it is not
     installed (run from a bare checkout)."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from openapi.installation import DISTRIBUTION
 
     try:
         return version(DISTRIBUTION)
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"followed). An admin token is read from {ADMIN_TOKEN_ENV}.",
         formatter_class=_HelpFormatter,
     )
-    add_fire_arguments(fire, integer)
+    add_fire_arguments(fire)
     fire.set_defaults(handler=run_fire)
 
     serve = commands.add_parser(

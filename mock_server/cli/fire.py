@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from mock_server.cli.values import integer
 from mock_server.firing.ids import ID_MINIMUMS, id_rule
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ FAILED_STATES = ("failed", "refused", "cancelled")
 NONE_APPLIES = "no active postback applies to this conversion"
 
 
-def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:
-    """An argparse type: ``integer`` of the text, refused below the id's minimum."""
+def _id_type(name: str) -> Callable[[str], int]:
+    """An argparse type: an integer, refused below the id's minimum."""
 
     def parse(text: str) -> int:
         value = integer(text)
@@ -63,9 +64,9 @@ def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:
     return parse
 
 
-def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], int]) -> None:
+def add_fire_arguments(fire: argparse.ArgumentParser) -> None:
     """The options of ``everflow-mock fire``: the mock, the type, and one per macro; the id
-    macros' values are read by ``integer`` and held to ``ID_MINIMUMS``."""
+    macros' values are held to ``ID_MINIMUMS``."""
     fire.add_argument(
         "--base-url",
         default="http://127.0.0.1:4010",
@@ -109,7 +110,7 @@ def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], i
         macros.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
-            type=_id_type(name, integer) if name in ID_MINIMUMS else str,
+            type=_id_type(name) if name in ID_MINIMUMS else str,
             required=required,
             metavar="ID" if name in ID_MINIMUMS else "VALUE",
             help=("required" if required else f"the value of {{{name}}}")
