@@ -7,39 +7,15 @@ all the same. The same value always gets the same stand-in within one recording 
 numbered in the order values are first met), so two postbacks of one offer still name it
 alike and references line up.
 
-Kept as production sent them:
-
-- every number, boolean and ``null``, and every empty string;
-- Everflow's macros (``{transaction_id}``, ``{sub1}``: a lower-case name in curly braces,
-  as every macro ``fixtures.macros`` knows is written), wherever they stand;
-- in a field the spec gives an ``enum``, its values; in those fields and in the fields that
-  hold a documented vocabulary (``VOCABULARY``: statuses, currencies, platform event,
-  action and field names), any plain word (ASCII letters and underscores, up to 40), so that
-  an enum value Everflow adds (drift) stays readable;
-- digits alone in ``ID_FIELDS`` (Meta's pixel id);
-- object keys that are plain names (``NAME``): they are drift evidence;
-- the structure of a URL: its scheme (``http``/``https``, or none for ``//host/p``), the
-  port, the ``/``, ``?``, ``&``, ``=`` and ``#`` that shape it, plain query parameter names,
-  and its macros;
-- the structure of ``html_code``: the names of HTML's own tags (``HTML_TAGS``, lower-cased),
-  plain attribute names, whitespace, and the attribute values of ``ATTRIBUTE_VALUES``
-  (sizes, ``display:none``, ``type``) when they are in the form listed there.
-
-Replaced, each by a stand-in of its kind (``STAND_INS``):
-
-- in a URL: the user information, the host (unless it is a macro), every path segment and
-  every query or fragment value (macros inside them kept), and any parameter name that is
-  not a plain name; a URL that does not parse (a port past 65535 or of letters, a broken
-  ``[IPv6`` host, a space inside) is replaced whole, keeping only its scheme;
-- in HTML: every text, comment and script body, every tag name not of ``HTML_TAGS``
-  (``<x-a1b2c3d4>``), every attribute value not listed (URLs in attribute values scrubbed
-  as URLs, ``//host/p`` included); what the text ends inside of (a tag, a quoted value, a
-  comment, a script) is text to the end;
-- whole, with a named stand-in: descriptions, offer, partner and advertiser names, event
-  (payout/revenue entry) names, notes, platform user data, TikTok's e-mail and phone
-  (``WHOLE``, ``OFFER_WHOLE``, ``AFFILIATE_WHOLE``);
-- every other string, and every key that is not a plain name or looks like a credential;
-  an e-mail-shaped value gets an e-mail stand-in, so the recording keeps its kinds.
+What it keeps is in the tables below, by shape or by field: numbers, booleans, ``null``
+and empty strings; Everflow's macros (``MACRO_NAME``) wherever they stand; a field's
+``enum`` values and plain words (``WORD``) in it and in ``VOCABULARY``; digits in
+``ID_FIELDS``; object keys that are plain names (``NAME``: drift evidence); the structure
+of a URL (``SCHEMES``, the port, its ``/?&=#``, plain parameter names) and of
+``html_code`` (``HTML_TAGS``, plain attribute names, ``ATTRIBUTE_VALUES``). Everything else
+is replaced by a stand-in of its kind (``STAND_INS``): e-mail-shaped text by an e-mail, the
+fields of ``WHOLE`` whole. ``docs/mock-server/proxy.md`` ("Scrubbed by default, by
+allow-list") lists every rule with examples.
 
 Scrubbing costs time linear in the value: HTML is read once, start to end, as a browser's
 tokenizer reads it (no pattern that may scan the rest of the value from every ``<``), and
