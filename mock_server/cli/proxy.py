@@ -118,8 +118,6 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        # Stopped: a further signal no longer stops anything now, but one that comes
-        # before the recording is written still asks not to write it (see _write_recording).
         signal.signal(signal.SIGINT, SIGNALLED.note)
         signal.signal(signal.SIGTERM, SIGNALLED.note)
         code = _finish(args, upstream, tally, recording)

@@ -113,12 +113,9 @@ is near it) is replaced whole, so that one value's scrubbing costs a bounded tim
 
 _SIZE = re.compile(r"[0-9]{1,5}(?:px|%)?")
 ATTRIBUTE_VALUES: dict[str, re.Pattern[str]] = {
-    "width": _SIZE,
-    "height": _SIZE,
-    "border": _SIZE,
-    "frameborder": _SIZE,
-    "marginwidth": _SIZE,
-    "marginheight": _SIZE,
+    **dict.fromkeys(
+        ("width", "height", "border", "frameborder", "marginwidth", "marginheight"), _SIZE
+    ),
     "style": re.compile(
         r"(?:\s*(?:display|visibility|position|width|height|border|left|top)\s*:\s*"
         r"(?:none|hidden|absolute|0|-?[0-9]{1,5}px)\s*;?)+\s*"
@@ -565,13 +562,11 @@ class Scrubber:
             name = self.stand_in("attribute", name)
         if found["equals"] is None:
             return f"{found['space']}{name}"
-        raw = next(v for v in (found["double"], found["single"], found["bare"]) if v is not None)
+        quoted = ((found["double"], '"'), (found["single"], "'"), (found["bare"], ""))
+        raw, quote = next((value, quote) for value, quote in quoted if value is not None)
         value = html.unescape(raw)
         scrubbed = self._attribute_value(name.lower(), value)
         if scrubbed == value:
-            quote = (
-                '"' if found["double"] is not None else "'" if found["single"] is not None else ""
-            )
             return f"{found['space']}{name}{found['equals']}{quote}{raw}{quote}"
         return f'{found["space"]}{name}="{html.escape(scrubbed, quote=True)}"'
 
