@@ -40,28 +40,17 @@ class _VersionAction(argparse.Action):
             option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=kwargs.get("help")
         )
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        print(f"{parser.prog} {installed_version()}")
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from openapi.installation import DISTRIBUTION
+
+        try:
+            said = version(DISTRIBUTION)
+        except PackageNotFoundError:  # run from a bare checkout
+            said = f"(unknown: {DISTRIBUTION} is not installed)"
+        print(f"{parser.prog} {said}")
         parser.exit()
-
-
-def installed_version() -> str:
-    """The version of the installed ``everflow-postback-kit``, or a note that it is not
-    installed (run from a bare checkout)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from openapi.installation import DISTRIBUTION
-
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return f"(unknown: {DISTRIBUTION} is not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:

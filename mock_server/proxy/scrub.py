@@ -304,7 +304,6 @@ class Scrubber:
         deadline: Deadline | None = None,
     ) -> None:
         self.max_value = max_value
-        """The longest string scrubbed piece by piece; a longer one is replaced whole."""
         self.deadline = deadline
         """When scrubbing must stop (``Deadline``): checked before each string."""
         self.secrets = [secret for secret in secrets if secret]
@@ -314,9 +313,7 @@ class Scrubber:
         """The same, case folded: a piece of a key in another case is no word to keep."""
         self._whole_folded = {secret.casefold() for secret in self.secrets}
         self.counts_of: dict[KindName, Counter[str]] = {kind: Counter() for kind in FIELDS_OF}
-        """Values replaced, by kind and path."""
         self.counts = self.counts_of["postback"]
-        """Values of postbacks replaced, by path."""
         self._fields = FIELDS_OF["postback"]
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
@@ -469,7 +466,7 @@ class Scrubber:
             host = self.stand_in("host", host.lower())
         netloc += host + (f":{port}" if port is not None else "")
         out = f"{prefix}//{netloc}"
-        out += "/".join(self._segment(segment) for segment in found["path"].split("/"))
+        out += "/".join(self._runs(segment, "path") for segment in found["path"].split("/"))
         for mark, pairs in (("?", found["query"]), ("#", found["fragment"])):
             if pairs is not None:
                 out += mark + "&".join(self._pair(pair) for pair in pairs.split("&"))
@@ -489,11 +486,6 @@ class Scrubber:
         """A URL that is not judged piece by piece (it does not parse, or is too long):
         nothing of it is trusted but its scheme."""
         return f"{self._scheme(url)}//{self.stand_in('host', url)}/"
-
-    def _segment(self, segment: str) -> str:
-        if not segment or self._only_macros(segment):
-            return segment
-        return self._runs(segment, "path")
 
     def _pair(self, pair: str) -> str:
         """A query (or fragment) parameter: a plain name kept, its value replaced but for
