@@ -401,8 +401,8 @@ class Scrubber:
         )
 
     def _string(self, text: str, path: str) -> str:
+        core = text.strip()
         if len(text) > self.max_value:
-            core = text.strip()
             if URL_START.match(core):
                 return self._unparsed(core)
             return self.stand_in(self._fields.whole.get(path, "text"), text)
@@ -418,7 +418,6 @@ class Scrubber:
         kind = fields.whole.get(path)
         if kind is not None:
             return self.stand_in(kind, text)
-        core = text.strip()
         if URL_START.match(core):
             lead = text[: len(text) - len(text.lstrip())]
             return lead + self._url(core) + text[len(lead) + len(core) :]

@@ -95,8 +95,18 @@ class ProxyApp:
         errors = [f for f in findings if f.severity == "error"]
         headers.append((VIOLATIONS_HEADER, str(len(errors))))
         start_response(status_line(answer.status), headers)
-        if self._lines is not None:
-            self._log(method, path, answer.status, started, clock, errors, keys)
+        if self._lines is not None and self._write is not None:
+            from openapi.remote.masking import redact
+
+            said = f"violations: {len(errors)}" if errors else None
+            self._lines.log(method, redact(path, keys), answer.status, started, clock, said)
+            for f in errors:
+                line = f"  violation: {f.check} at {f.path}: expected {f.expected}, got {f.actual}"
+                text = printable(redact(line, keys), LINE_LIMIT) + "\n"
+                try:
+                    self._write(text.encode("utf-8", "backslashreplace"))
+                except OSError:
+                    break
         return [answer.body]
 
     def _api(
@@ -180,30 +190,6 @@ class ProxyApp:
         chunks, status, headers = run_wsgi_app(self._page, environ, buffered=True)
         kept = [(k, v) for k, v in headers.items() if k.lower() != "content-length"]
         return Answer(int(status[:3]), kept, b"".join(chunks), None, "admin")
-
-    def _log(
-        self,
-        method: str,
-        path: str,
-        status: int,
-        started: float,
-        clock: float,
-        errors: list[Any],
-        keys: Secrets,
-    ) -> None:
-        from openapi.remote.masking import redact
-
-        assert self._lines is not None
-        assert self._write is not None
-        said = f"violations: {len(errors)}" if errors else None
-        self._lines.log(method, redact(path, keys), status, started, clock, said)
-        for f in errors:
-            line = f"  violation: {f.check} at {f.path}: expected {f.expected}, got {f.actual}"
-            text = printable(redact(line, keys), LINE_LIMIT) + "\n"
-            try:
-                self._write(text.encode("utf-8", "backslashreplace"))
-            except OSError:
-                return
 
 
 def sendable(headers: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
