@@ -444,13 +444,11 @@ class Scrubber:
     def _url(self, url: str) -> str:
         """A URL with only its structure, port and macros kept (see the module's docstring)."""
         found = URL.fullmatch(url)
-        prefix = self._scheme(url)
         try:
-            if found is None:
-                raise ValueError(url)
-            parts = urlsplit(url)
-            port = parts.port
+            port = urlsplit(url).port
         except ValueError:
+            found = None
+        if found is None:
             return self._unparsed(url)
         userinfo, at, hostport = found["authority"].rpartition("@")
         host = (
@@ -464,7 +462,7 @@ class Scrubber:
         if host and not self._only_macros(host):
             host = self.stand_in("host", host.lower())
         netloc += host + (f":{port}" if port is not None else "")
-        out = f"{prefix}//{netloc}"
+        out = f"{self._scheme(url)}//{netloc}"
         out += "/".join(self._runs(segment, "path") for segment in found["path"].split("/"))
         for mark, pairs in (("?", found["query"]), ("#", found["fragment"])):
             if pairs is not None:
