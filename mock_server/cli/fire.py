@@ -130,13 +130,10 @@ def _count(text: str) -> int:
 
 
 def run_fire(args: argparse.Namespace) -> int:
-    """POST the conversion to the mock and print what it delivered, and when none applied,
-    the postbacks that did not fire and why: 0 when as many postbacks applied as expected
-    (``--expect``; at least one by default) and each was delivered or kept, 1 when the count
-    is not that or a delivery failed or was refused, 2 when the mock refused the
-    conversion, could not be reached, answered with a redirect (never followed) or with
-    an answer ``read_bounded`` refuses, and before anything is sent when the admin token
-    would go over plain http to a host that is not loopback."""
+    """POST the conversion to the mock and print what it delivered, and when not as many
+    applied as expected, the postbacks that did not fire and why. The exit codes are those
+    ``fire --help`` says; 2 also for an answer ``read_bounded`` refuses and, before anything
+    is sent, when the admin token would go over plain http to a host that is not loopback."""
     import httpx  # here, not at import: ``--help`` loads no HTTP client
 
     from openapi.remote.decoding import ACCEPT_ENCODING, read_bounded, single_encoding
