@@ -18,10 +18,8 @@ from mock_server.cli.generate import DELIVERY_METHODS, run_generate, run_list
 from mock_server.cli.proxy import add_proxy_arguments, run_proxy
 from mock_server.cli.record import add_record_arguments, run_record
 from mock_server.cli.serve import add_serve_arguments, run_serve
-from mock_server.cli.values import integer, positive_integer
+from mock_server.cli.values import positive_integer
 from openapi.remote.defaults import KEY_ENV
-
-DISTRIBUTION = "everflow-postback-kit"
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -42,26 +40,17 @@ class _VersionAction(argparse.Action):
             option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=kwargs.get("help")
         )
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        print(f"{parser.prog} {installed_version()}")
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from openapi.installation import DISTRIBUTION
+
+        try:
+            said = version(DISTRIBUTION)
+        except PackageNotFoundError:  # run from a bare checkout
+            said = f"(unknown: {DISTRIBUTION} is not installed)"
+        print(f"{parser.prog} {said}")
         parser.exit()
-
-
-def installed_version() -> str:
-    """The version of the installed ``everflow-postback-kit``, or a note that it is not
-    installed (run from a bare checkout)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return f"(unknown: {DISTRIBUTION} is not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"followed). An admin token is read from {ADMIN_TOKEN_ENV}.",
         formatter_class=_HelpFormatter,
     )
-    add_fire_arguments(fire, integer)
+    add_fire_arguments(fire)
     fire.set_defaults(handler=run_fire)
 
     serve = commands.add_parser(

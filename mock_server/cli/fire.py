@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from mock_server.cli.values import integer
 from mock_server.firing.ids import ID_MINIMUMS, id_rule
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ FAILED_STATES = ("failed", "refused", "cancelled")
 NONE_APPLIES = "no active postback applies to this conversion"
 
 
-def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:
-    """An argparse type: ``integer`` of the text, refused below the id's minimum."""
+def _id_type(name: str) -> Callable[[str], int]:
+    """An argparse type: an integer, refused below the id's minimum."""
 
     def parse(text: str) -> int:
         value = integer(text)
@@ -63,9 +64,9 @@ def _id_type(name: str, integer: Callable[[str], int]) -> Callable[[str], int]:
     return parse
 
 
-def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], int]) -> None:
+def add_fire_arguments(fire: argparse.ArgumentParser) -> None:
     """The options of ``everflow-mock fire``: the mock, the type, and one per macro; the id
-    macros' values are read by ``integer`` and held to ``ID_MINIMUMS``."""
+    macros' values are held to ``ID_MINIMUMS``."""
     fire.add_argument(
         "--base-url",
         default="http://127.0.0.1:4010",
@@ -109,7 +110,7 @@ def add_fire_arguments(fire: argparse.ArgumentParser, integer: Callable[[str], i
         macros.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
-            type=_id_type(name, integer) if name in ID_MINIMUMS else str,
+            type=_id_type(name) if name in ID_MINIMUMS else str,
             required=required,
             metavar="ID" if name in ID_MINIMUMS else "VALUE",
             help=("required" if required else f"the value of {{{name}}}")
@@ -129,13 +130,10 @@ def _count(text: str) -> int:
 
 
 def run_fire(args: argparse.Namespace) -> int:
-    """POST the conversion to the mock and print what it delivered, and when none applied,
-    the postbacks that did not fire and why: 0 when as many postbacks applied as expected
-    (``--expect``; at least one by default) and each was delivered or kept, 1 when the count
-    is not that or a delivery failed or was refused, 2 when the mock refused the
-    conversion, could not be reached, answered with a redirect (never followed) or with
-    an answer ``read_bounded`` refuses, and before anything is sent when the admin token
-    would go over plain http to a host that is not loopback."""
+    """POST the conversion to the mock and print what it delivered, and when not as many
+    applied as expected, the postbacks that did not fire and why. The exit codes are those
+    ``fire --help`` says; 2 also for an answer ``read_bounded`` refuses and, before anything
+    is sent, when the admin token would go over plain http to a host that is not loopback."""
     import httpx  # here, not at import: ``--help`` loads no HTTP client
 
     from openapi.remote.decoding import ACCEPT_ENCODING, read_bounded, single_encoding

@@ -55,9 +55,8 @@ def add_proxy_arguments(proxy: argparse.ArgumentParser) -> None:
 
 
 def run_proxy(args: argparse.Namespace) -> int:
-    """Serve the proxy until Ctrl-C or SIGTERM; then the summary, the reports and the
-    recording. 0, or 1 when an answer broke the spec or a request got no usable answer
-    (the proxy's own 502 or 504), 2 on a usage error."""
+    """0, or 1 when an answer broke the spec or a request got no usable answer (the
+    proxy's own 502 or 504), 2 on a usage error."""
     from mock_server.proxy.forward import Upstream
     from openapi.remote.masking import printable
     from openapi.remote.targets import UnsafeTarget
@@ -118,8 +117,6 @@ def _serve_proxy(args: argparse.Namespace, upstream: Any) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        # Stopped: a further signal no longer stops anything now, but one that comes
-        # before the recording is written still asks not to write it (see _write_recording).
         signal.signal(signal.SIGINT, SIGNALLED.note)
         signal.signal(signal.SIGTERM, SIGNALLED.note)
         code = _finish(args, upstream, tally, recording)

@@ -68,7 +68,8 @@ def _now(tally: Tally) -> dict[str, Any]:
 
 def _row(entry: dict[str, Any]) -> dict[str, str]:
     """A journal entry of the proxy as a table row."""
-    query = entry["query"]
+    query, named = entry["query"], entry["violations"]
+    more = entry["violation_count"] - len(named)
     return {
         "time": time.strftime("%H:%M:%S", time.localtime(entry["time"])),
         "method": entry["method"],
@@ -78,12 +79,8 @@ def _row(entry: dict[str, Any]) -> dict[str, str]:
         "upstream": entry["upstream"],
         "violations": "; ".join(
             f"{v['rule']} at {v['path']}: expected {v['expected']}, got {v['actual']}"
-            for v in entry["violations"]
+            for v in named
         )
-        + (
-            f" (and {entry['violation_count'] - len(entry['violations'])} more)"
-            if entry["violation_count"] > len(entry["violations"])
-            else ""
-        ),
+        + (f" (and {more} more)" if more > 0 else ""),
         "drift": ", ".join(entry["undocumented_fields"]),
     }

@@ -39,13 +39,11 @@ MAX_RECORDED_BYTES = 64 * 1024 * 1024
 """Postbacks one recording holds, and their size as JSON (a postback is a few kilobytes);
 more are counted in the report as not recorded, never dropped silently."""
 
-REPORT_SUFFIX = ".scrub.json"
-
 
 def report_path(out: str | Path) -> Path:
     """Where the report of the recording ``out`` is written: next to it."""
     out = Path(out)
-    return out.with_name(out.name + REPORT_SUFFIX)
+    return out.with_name(out.name + ".scrub.json")
 
 
 OFFER_READ = re.compile(r"(?:/v1)?/networks/offers/([0-9]+)/?")
@@ -148,11 +146,10 @@ class Recording:
         from openapi.text import counted
 
         with self._lock:
-            sizes = [len(self._kept[key].records) for key in KEYS]
-        nouns = ("postback", "offer", "partner")
-        postbacks, offers, partners = (
-            counted(n, noun) for n, noun in zip(sizes, nouns, strict=True)
-        )
+            postbacks, offers, partners = (
+                counted(len(self._kept[key].records), noun)
+                for key, noun in zip(KEYS, ("postback", "offer", "partner"), strict=True)
+            )
         return f"{postbacks}, {offers} and {partners}"
 
     def named(self) -> dict[str, set[int]]:
@@ -184,15 +181,12 @@ class Recording:
         scrub: bool = True,
         deadline: Deadline | None = None,
     ) -> Path:
-        """Write the recording to ``out`` and its report next to it (``report_path``);
-        returns the report's path. Scrubbed (``Scrubber``) unless ``scrub`` is false; past
-        ``deadline``, scrubbing stops with ``OutOfTime`` and nothing is written.
-
-        The file is the data file's object form: ``{"postbacks": [...], "offers": [...],
-        "affiliates": [...]}``. The report says, for offers and affiliates as for
-        postbacks, how many were recorded and not, where values were scrubbed, drift and
-        undocumented fields; and which of those the postbacks name are not in the
-        recording (``missing``: ``serve --data`` fills them in from the postbacks)."""
+        """Write the recording to ``out`` and its report next to it (``report_path``; the
+        module's docstring says what each holds); returns the report's path. Scrubbed
+        (``Scrubber``) unless ``scrub`` is false; past ``deadline``, scrubbing stops with
+        ``OutOfTime`` and nothing is written. The report also says how many of each kind
+        were recorded and not, and which offers and affiliates the postbacks name are not
+        in the recording (``missing``: ``serve --data`` fills them in from the postbacks)."""
         from mock_server.proxy.scrub import Scrubber
 
         out = Path(out)

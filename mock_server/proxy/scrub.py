@@ -7,39 +7,15 @@ all the same. The same value always gets the same stand-in within one recording 
 numbered in the order values are first met), so two postbacks of one offer still name it
 alike and references line up.
 
-Kept as production sent them:
-
-- every number, boolean and ``null``, and every empty string;
-- Everflow's macros (``{transaction_id}``, ``{sub1}``: a lower-case name in curly braces,
-  as every macro ``fixtures.macros`` knows is written), wherever they stand;
-- in a field the spec gives an ``enum``, its values; in those fields and in the fields that
-  hold a documented vocabulary (``VOCABULARY``: statuses, currencies, platform event,
-  action and field names), any plain word (ASCII letters and underscores, up to 40), so that
-  an enum value Everflow adds (drift) stays readable;
-- digits alone in ``ID_FIELDS`` (Meta's pixel id);
-- object keys that are plain names (``NAME``): they are drift evidence;
-- the structure of a URL: its scheme (``http``/``https``, or none for ``//host/p``), the
-  port, the ``/``, ``?``, ``&``, ``=`` and ``#`` that shape it, plain query parameter names,
-  and its macros;
-- the structure of ``html_code``: the names of HTML's own tags (``HTML_TAGS``, lower-cased),
-  plain attribute names, whitespace, and the attribute values of ``ATTRIBUTE_VALUES``
-  (sizes, ``display:none``, ``type``) when they are in the form listed there.
-
-Replaced, each by a stand-in of its kind (``STAND_INS``):
-
-- in a URL: the user information, the host (unless it is a macro), every path segment and
-  every query or fragment value (macros inside them kept), and any parameter name that is
-  not a plain name; a URL that does not parse (a port past 65535 or of letters, a broken
-  ``[IPv6`` host, a space inside) is replaced whole, keeping only its scheme;
-- in HTML: every text, comment and script body, every tag name not of ``HTML_TAGS``
-  (``<x-a1b2c3d4>``), every attribute value not listed (URLs in attribute values scrubbed
-  as URLs, ``//host/p`` included); what the text ends inside of (a tag, a quoted value, a
-  comment, a script) is text to the end;
-- whole, with a named stand-in: descriptions, offer, partner and advertiser names, event
-  (payout/revenue entry) names, notes, platform user data, TikTok's e-mail and phone
-  (``WHOLE``, ``OFFER_WHOLE``, ``AFFILIATE_WHOLE``);
-- every other string, and every key that is not a plain name or looks like a credential;
-  an e-mail-shaped value gets an e-mail stand-in, so the recording keeps its kinds.
+What it keeps is in the tables below, by shape or by field: numbers, booleans, ``null``
+and empty strings; Everflow's macros (``MACRO_NAME``) wherever they stand; a field's
+``enum`` values and plain words (``WORD``) in it and in ``VOCABULARY``; digits in
+``ID_FIELDS``; object keys that are plain names (``NAME``: drift evidence); the structure
+of a URL (``SCHEMES``, the port, its ``/?&=#``, plain parameter names) and of
+``html_code`` (``HTML_TAGS``, plain attribute names, ``ATTRIBUTE_VALUES``). Everything else
+is replaced by a stand-in of its kind (``STAND_INS``): e-mail-shaped text by an e-mail, the
+fields of ``WHOLE`` whole. ``docs/mock-server/proxy.md`` ("Scrubbed by default, by
+allow-list") lists every rule with examples.
 
 Scrubbing costs time linear in the value: HTML is read once, start to end, as a browser's
 tokenizer reads it (no pattern that may scan the rest of the value from every ``<``), and
@@ -137,12 +113,9 @@ is near it) is replaced whole, so that one value's scrubbing costs a bounded tim
 
 _SIZE = re.compile(r"[0-9]{1,5}(?:px|%)?")
 ATTRIBUTE_VALUES: dict[str, re.Pattern[str]] = {
-    "width": _SIZE,
-    "height": _SIZE,
-    "border": _SIZE,
-    "frameborder": _SIZE,
-    "marginwidth": _SIZE,
-    "marginheight": _SIZE,
+    **dict.fromkeys(
+        ("width", "height", "border", "frameborder", "marginwidth", "marginheight"), _SIZE
+    ),
     "style": re.compile(
         r"(?:\s*(?:display|visibility|position|width|height|border|left|top)\s*:\s*"
         r"(?:none|hidden|absolute|0|-?[0-9]{1,5}px)\s*;?)+\s*"
@@ -331,7 +304,6 @@ class Scrubber:
         deadline: Deadline | None = None,
     ) -> None:
         self.max_value = max_value
-        """The longest string scrubbed piece by piece; a longer one is replaced whole."""
         self.deadline = deadline
         """When scrubbing must stop (``Deadline``): checked before each string."""
         self.secrets = [secret for secret in secrets if secret]
@@ -341,9 +313,7 @@ class Scrubber:
         """The same, case folded: a piece of a key in another case is no word to keep."""
         self._whole_folded = {secret.casefold() for secret in self.secrets}
         self.counts_of: dict[KindName, Counter[str]] = {kind: Counter() for kind in FIELDS_OF}
-        """Values replaced, by kind and path."""
         self.counts = self.counts_of["postback"]
-        """Values of postbacks replaced, by path."""
         self._fields = FIELDS_OF["postback"]
         self._stand_ins: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
@@ -431,8 +401,8 @@ class Scrubber:
         )
 
     def _string(self, text: str, path: str) -> str:
+        core = text.strip()
         if len(text) > self.max_value:
-            core = text.strip()
             if URL_START.match(core):
                 return self._unparsed(core)
             return self.stand_in(self._fields.whole.get(path, "text"), text)
@@ -448,7 +418,6 @@ class Scrubber:
         kind = fields.whole.get(path)
         if kind is not None:
             return self.stand_in(kind, text)
-        core = text.strip()
         if URL_START.match(core):
             lead = text[: len(text) - len(text.lstrip())]
             return lead + self._url(core) + text[len(lead) + len(core) :]
@@ -475,13 +444,11 @@ class Scrubber:
     def _url(self, url: str) -> str:
         """A URL with only its structure, port and macros kept (see the module's docstring)."""
         found = URL.fullmatch(url)
-        prefix = self._scheme(url)
         try:
-            if found is None:
-                raise ValueError(url)
-            parts = urlsplit(url)
-            port = parts.port
+            port = urlsplit(url).port
         except ValueError:
+            found = None
+        if found is None:
             return self._unparsed(url)
         userinfo, at, hostport = found["authority"].rpartition("@")
         host = (
@@ -495,8 +462,8 @@ class Scrubber:
         if host and not self._only_macros(host):
             host = self.stand_in("host", host.lower())
         netloc += host + (f":{port}" if port is not None else "")
-        out = f"{prefix}//{netloc}"
-        out += "/".join(self._segment(segment) for segment in found["path"].split("/"))
+        out = f"{self._scheme(url)}//{netloc}"
+        out += "/".join(self._runs(segment, "path") for segment in found["path"].split("/"))
         for mark, pairs in (("?", found["query"]), ("#", found["fragment"])):
             if pairs is not None:
                 out += mark + "&".join(self._pair(pair) for pair in pairs.split("&"))
@@ -516,11 +483,6 @@ class Scrubber:
         """A URL that is not judged piece by piece (it does not parse, or is too long):
         nothing of it is trusted but its scheme."""
         return f"{self._scheme(url)}//{self.stand_in('host', url)}/"
-
-    def _segment(self, segment: str) -> str:
-        if not segment or self._only_macros(segment):
-            return segment
-        return self._runs(segment, "path")
 
     def _pair(self, pair: str) -> str:
         """A query (or fragment) parameter: a plain name kept, its value replaced but for
@@ -589,13 +551,11 @@ class Scrubber:
             name = self.stand_in("attribute", name)
         if found["equals"] is None:
             return f"{found['space']}{name}"
-        raw = next(v for v in (found["double"], found["single"], found["bare"]) if v is not None)
+        quoted = ((found["double"], '"'), (found["single"], "'"), (found["bare"], ""))
+        raw, quote = next((value, quote) for value, quote in quoted if value is not None)
         value = html.unescape(raw)
         scrubbed = self._attribute_value(name.lower(), value)
         if scrubbed == value:
-            quote = (
-                '"' if found["double"] is not None else "'" if found["single"] is not None else ""
-            )
             return f"{found['space']}{name}{found['equals']}{quote}{raw}{quote}"
         return f'{found["space"]}{name}="{html.escape(scrubbed, quote=True)}"'
 

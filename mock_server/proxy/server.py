@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 VIOLATIONS_HEADER = "X-Everflow-Violations"
 MAX_BODY = 64 * 1024
 """The largest request body passed on (a search body is a few hundred bytes)."""
-API_PREFIX = API_BASE_PATH
 ADMIN_PREFIX = "/__admin"
 PAGE_PREFIX = ADMIN_PREFIX + "/ui"
 """Where the admin page is (``mock_server.proxy.page``)."""
@@ -96,8 +95,18 @@ class ProxyApp:
         errors = [f for f in findings if f.severity == "error"]
         headers.append((VIOLATIONS_HEADER, str(len(errors))))
         start_response(status_line(answer.status), headers)
-        if self._lines is not None:
-            self._log(method, path, answer.status, started, clock, errors, keys)
+        if self._lines is not None and self._write is not None:
+            from openapi.remote.masking import redact
+
+            said = f"violations: {len(errors)}" if errors else None
+            self._lines.log(method, redact(path, keys), answer.status, started, clock, said)
+            for f in errors:
+                line = f"  violation: {f.check} at {f.path}: expected {f.expected}, got {f.actual}"
+                text = printable(redact(line, keys), LINE_LIMIT) + "\n"
+                try:
+                    self._write(text.encode("utf-8", "backslashreplace"))
+                except OSError:
+                    break
         return [answer.body]
 
     def _api(
@@ -112,10 +121,10 @@ class ProxyApp:
         if inside is None:
             message = (
                 f"{printable(path)} is not an API path; the proxy passes on paths under "
-                f"{API_PREFIX}/ only, judged once decoded and normalised: nothing was sent"
+                f"{API_BASE_PATH}/ only, judged once decoded and normalised: nothing was sent"
             )
             return own_answer(404, redact(message, keys), "not sent"), []
-        path = API_PREFIX + inside  # journaled as it was sent: the base path with its slash
+        path = API_BASE_PATH + inside  # journaled as it was sent: the base path with its slash
         try:
             body = read_wsgi_body(environ, MAX_BODY)
         except ApiError as failure:  # a length that is not one, a body cut short or too slow
@@ -172,52 +181,15 @@ class ProxyApp:
 
     def _page_answer(self, environ: WSGIEnvironment) -> Answer:
         """The admin page's answer (``mock_server.proxy.page``), its app built on first use."""
+        from werkzeug.test import run_wsgi_app
+
         if self._page is None:
             from mock_server.proxy.page import proxy_page
 
             self._page = proxy_page(self.tally)
-        said: list[Any] = []
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Any:
-            said[:] = [int(status[:3]), headers]
-            return lambda data: None
-
-        chunks = self._page(environ, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        status, headers = said
-        kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
-        return Answer(status, kept, body, None, "admin")
-
-    def _log(
-        self,
-        method: str,
-        path: str,
-        status: int,
-        started: float,
-        clock: float,
-        errors: list[Any],
-        keys: Secrets,
-    ) -> None:
-        from openapi.remote.masking import redact
-
-        assert self._lines is not None
-        assert self._write is not None
-        said = f"violations: {len(errors)}" if errors else None
-        self._lines.log(method, redact(path, keys), status, started, clock, said)
-        for f in errors:
-            line = f"  violation: {f.check} at {f.path}: expected {f.expected}, got {f.actual}"
-            text = printable(redact(line, keys), LINE_LIMIT) + "\n"
-            try:
-                self._write(text.encode("utf-8", "backslashreplace"))
-            except OSError:
-                return
+        chunks, status, headers = run_wsgi_app(self._page, environ, buffered=True)
+        kept = [(k, v) for k, v in headers.items() if k.lower() != "content-length"]
+        return Answer(int(status[:3]), kept, b"".join(chunks), None, "admin")
 
 
 def sendable(headers: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:

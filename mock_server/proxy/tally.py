@@ -96,8 +96,7 @@ class Tally:
                 ]
             if errors:
                 self.broken[operation] += 1
-            for finding in errors:
-                self.violations[(operation, finding.check)] += 1
+            self.violations.update((operation, finding.check) for finding in errors)
             for field in drift:
                 pair = (operation, cut(field, MAX_TEXT, noted=True))
                 if pair not in self.drift and len(self.drift) >= MAX_DRIFT:
