@@ -119,9 +119,10 @@ def _record(args: argparse.Namespace, client: Any, key: str, ends: float) -> int
                 params = {"page": page, "page_size": PAGE_SIZE}
                 body = _read(client, PIXELS_PATH, params)
                 recording.add_answer(PIXELS_PATH, body)
-                items = body.get("pixels") if isinstance(body, dict) else None
+                page_body = body if isinstance(body, dict) else {}
+                items, paging = page_body.get("pixels"), page_body.get("paging")
                 seen += len(items or ())
-                total = (body.get("paging") or {}).get("total_count")
+                total = paging.get("total_count") if isinstance(paging, dict) else None
                 if (
                     not items
                     or len(items) < PAGE_SIZE

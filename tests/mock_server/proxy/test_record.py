@@ -302,6 +302,20 @@ def test_an_answer_that_cannot_be_recorded_is_named_by_its_shape(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("key_env")
+@pytest.mark.parametrize("paging", ["none", None, [1]])
+def test_a_list_page_whose_paging_is_no_object_ends_the_paging_not_the_run(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], paging: object
+) -> None:
+    httpserver.expect_request("/v1/networks/pixels").respond_with_json(
+        {"pixels": [], "paging": paging}
+    )
+    out = tmp_path / "x.json"
+    assert main(["record", "--base-url", httpserver.url_for("/v1"), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("everflow-mock record: 0 postbacks")
+    assert json.loads(out.read_text())["postbacks"] == []
+
+
 def test_a_loopback_upstream_is_recorded_without_a_key(
     httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
