@@ -258,10 +258,16 @@ def _token_advice(token: str | None) -> str:
 
 
 def _detail(raw: bytes) -> str:
+    """What a refusal said (its problem's ``detail``, else its first bytes), cut and escaped:
+    the server's text may not drive the terminal."""
+    from openapi.remote.masking import printable
+    from openapi.text import cut
+
     try:
-        return str(json.loads(raw).get("detail") or raw[:200].decode(errors="replace"))
+        said = str(json.loads(raw).get("detail") or "")
     except (ValueError, AttributeError):
-        return raw[:200].decode(errors="replace")
+        said = ""
+    return printable(cut(said or raw[:200].decode(errors="replace"), 200))
 
 
 def format_deliveries(deliveries: list[dict[str, Any]]) -> str:

@@ -449,3 +449,25 @@ def test_a_conversion_outside_the_world_is_refused(
     assert code == 2
     assert "offer_id: 4999999 is not in the mock's world" in err
     assert receiver.urls == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"detail": "\x1b[2Jcleared " + "x" * 5000},
+        "\x1b[2Jcleared " + "x" * 5000,
+    ],
+)
+def test_a_refusals_text_is_cut_and_escaped(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], answer: object
+) -> None:
+    body = json.dumps(answer) if isinstance(answer, dict) else str(answer)
+    httpserver.expect_request("/__admin/conversions").respond_with_data(body, status=422)
+    code = cli.main(
+        ["fire", "--base-url", httpserver.url_for(""), "--offer-id", "3", "--affiliate-id", "7"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "refused the conversion (422): \\x1b[2Jcleared xxx" in err
+    assert "\x1b" not in err
+    assert len(err) < 400
