@@ -13,7 +13,7 @@ from mock_server.core.controls import FAULTS
 from mock_server.data.records import InvalidRecords
 from mock_server.pipeline.registry import get_pipeline, get_state
 from mock_server.state.mock_state import MockState
-from openapi.text import cut
+from openapi.text import counted, cut
 
 SHOWN = 200
 """How much of a request's body or query an ``assert_requested`` failure repeats."""
@@ -146,14 +146,12 @@ class MockHandle:
         affiliates = self.state.world.affiliates
         return [copy.deepcopy(affiliates[key]) for key in sorted(affiliates)]
 
-    def _operation_ids(self) -> list[str]:
-        return list(get_pipeline(self.app).routes.by_id)
-
     def _known(self, operation: str) -> None:
-        if operation not in self._operation_ids():
+        known = get_pipeline(self.app).routes.by_id
+        if operation not in known:
             raise ValueError(
                 f"{self.name}: unknown operation {operation!r}; the operations are "
-                + ", ".join(self._operation_ids())
+                + ", ".join(known)
             )
 
     def queue(self, operation: str, answers: QueuedAnswer | Iterable[QueuedAnswer]) -> None:
@@ -221,10 +219,10 @@ class MockHandle:
             wanted += f" with json={_shown(json)}"
         if query is not None:
             wanted += f" {'and' if json is not None else 'with'} query={_shown(query)}"
-        expected = "at least once" if times is None else f"{times} time{'s' * (times != 1)}"
+        expected = "at least once" if times is None else counted(times, "time")
         lines = [
             f"{self.name}: expected {wanted} {expected}, found {len(matching)}; "
-            f"the {len(requests)} request{'s' * (len(requests) != 1)} of this test:",
+            f"the {counted(len(requests), 'request')} of this test:",
             *(_describe(number, entry) for number, entry in enumerate(requests, 1)),
         ]
         if not requests:

@@ -22,6 +22,7 @@ from respx.models import ResolvedRoute
 from respx.patterns import Pattern
 
 from mock_server.app import MockApp
+from mock_server.core.environ import environ_key
 from mock_server.http.wsgi import DEFERRED_DELAY
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.handle import MockHandle
@@ -123,9 +124,7 @@ def _environ(request: httpx.Request) -> dict[str, str]:
         "PATH_INFO": request.url.path,
         "QUERY_STRING": request.url.query.decode("latin-1"),
     }
-    for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
+    environ.update((environ_key(name), value) for name, value in request.headers.items())
     return environ
 
 
