@@ -14,8 +14,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -138,8 +137,6 @@ class _EverflowOnly(aioresponses):
         return answer
 
 
-@contextmanager
-def answered(mock: EverflowMock) -> Iterator[aioresponses]:
+def answered(mock: EverflowMock) -> aioresponses:
     """While open, aiohttp calls to Everflow's hosts are answered by ``mock``."""
-    with _EverflowOnly(mock) as mocked:
-        yield mocked
+    return _EverflowOnly(mock)
