@@ -342,16 +342,14 @@ class RsgiFront:
     async def _rest(self, scope: Scope, protocol: HTTPProtocol, environ: dict[str, Any]) -> None:
         """Answer a request that is neither API's (the admin page, the spec, a path outside
         the API) by Flask, its body read as the API's are."""
-        body: bytes | None = b""
-        if environ["REQUEST_METHOD"] not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
-            config = self.pipeline.config
-            try:
-                body = await read_body(
-                    protocol, environ, config.max_body, config.read_timeout, self.budget
-                )
-            except ApiError as failure:  # the body could not be read whole
-                await send_reply(self.pipeline.failed(failure), protocol, head=False)
-                return
+        config = self.pipeline.config
+        try:
+            body = await read_body(
+                protocol, environ, config.max_body, config.read_timeout, self.budget
+            )
+        except ApiError as failure:  # the body could not be read whole
+            await send_reply(self.pipeline.failed(failure), protocol, head=False)
+            return
         if body is None:
             await send_reply(self.pipeline.error(413), protocol, head=False)
         else:
