@@ -1,5 +1,4 @@
-"""What both ``everflow`` fixtures offer a test (``MockHandle``): add postbacks, reset,
-read the requests, assert what was requested, queue answers, fire conversions."""
+"""``MockHandle``: what both ``everflow`` fixtures offer a test."""
 
 from __future__ import annotations
 
@@ -84,7 +83,7 @@ def _check_entity(entity: dict[str, Any], schema: str, where: str) -> None:
 
 class MockHandle:
     """What both mocks offer a test: add postbacks, read them back, reset, read the journal,
-    check what was requested and queue answers."""
+    check what was requested, queue answers and fire conversions."""
 
     app: MockApp
     name = "everflow_mock"

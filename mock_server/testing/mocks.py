@@ -1,7 +1,4 @@
-"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (calls answered in-process:
-httpx's through respx; ``requests``' and aiohttp's through ``via_requests`` and
-``via_aiohttp``, by the same ``answer`` call) and ``EverflowServer`` (the mock on a local
-socket).
+"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` and ``EverflowServer``.
 
 Imported by the plugin on the first use of a fixture, never when pytest starts: this is
 where respx and httpx come in (Flask only when a test opens the admin page or uses the app's
