@@ -82,10 +82,16 @@ class KitRouter(respx.MockRouter):
             _ASYNC_CLIENT.reset(token)
 
 
+def seconds(timeout: object) -> float | None:
+    """A client's read timeout as ``answer`` takes it: seconds, ``None`` for anything but a
+    number (no timeout)."""
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        return float(timeout)
+    return None
+
+
 def _read_timeout(request: httpx.Request) -> float | None:
-    timeout = request.extensions.get("timeout") or {}
-    read = timeout.get("read")
-    return float(read) if read is not None else None
+    return seconds((request.extensions.get("timeout") or {}).get("read"))
 
 
 class ClientErrors(NamedTuple):
