@@ -101,11 +101,10 @@ class HTTPProtocol(Protocol):
 
 
 def _environ_name(name: str) -> str:
-    found = _ENVIRON_NAMES.get(name)
-    if found is None:
-        found = environ_key(name)
-        if len(_ENVIRON_NAMES) < _MAX_NAMES:
-            _ENVIRON_NAMES[name] = found
+    """The environ key of a header name not yet remembered (``environ_of`` looks first)."""
+    found = environ_key(name)
+    if len(_ENVIRON_NAMES) < _MAX_NAMES:
+        _ENVIRON_NAMES[name] = found
     return found
 
 
