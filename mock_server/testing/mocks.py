@@ -228,12 +228,8 @@ class EverflowMock(MockHandle):
         queued = answers.take(operation.operation_id, exception=True)
         if queued is None:
             return None
-        try:
-            body = request.content
-        except httpx.RequestNotRead:
-            body = request.read()
-        self.state.journal.record(
-            _environ(request), None, operation.operation_id, raw_params, body or None
+        self.state.journal.record(  # the body read first if it is still a stream
+            _environ(request), None, operation.operation_id, raw_params, request.read() or None
         )
         if isinstance(queued, type):
             message = f"everflow_mock: {queued.__name__} queued for {operation.operation_id}"
