@@ -136,14 +136,12 @@ class MockHandle:
     @property
     def offers(self) -> list[dict[str, Any]]:
         """Every offer the mock serves now, whole, by id (a fresh copy on every read)."""
-        offers = self.state.world.offers
-        return [copy.deepcopy(offers[offer_id]) for offer_id in sorted(offers)]
+        return [copy.deepcopy(offer) for _, offer in sorted(self.state.world.offers.items())]
 
     @property
     def affiliates(self) -> list[dict[str, Any]]:
         """Every affiliate (partner) the mock serves now, by id (a fresh copy)."""
-        affiliates = self.state.world.affiliates
-        return [copy.deepcopy(affiliates[key]) for key in sorted(affiliates)]
+        return [copy.deepcopy(each) for _, each in sorted(self.state.world.affiliates.items())]
 
     def _known(self, operation: str) -> None:
         known = get_pipeline(self.app).routes.by_id
