@@ -187,7 +187,7 @@ async def read_body(
     environ: dict[str, Any],
     limit: int,
     timeout: float,
-    budget: BodyBudget | None = None,
+    budget: BodyBudget,
 ) -> bytes | None:
     """The whole body, or ``None`` past ``limit`` bytes (read to its end and dropped first,
     when it ends within ``DRAIN_BYTES`` and ``timeout``). Raises an ``ApiError``: 408 past
@@ -224,15 +224,13 @@ async def read_body(
             if size > limit:
                 await _drain(pieces, deadline, DRAIN_BYTES - size)
                 return None
-            if budget is not None:
-                if budget.held + len(chunk) > budget.limit:
-                    raise ApiError(503, BUSY, [("Retry-After", "1")])
-                budget.held += len(chunk)
-                held += len(chunk)
+            if budget.held + len(chunk) > budget.limit:
+                raise ApiError(503, BUSY, [("Retry-After", "1")])
+            budget.held += len(chunk)
+            held += len(chunk)
             chunks.append(chunk)
     finally:
-        if budget is not None:
-            budget.held -= held
+        budget.held -= held
 
 
 async def _drain(pieces: AsyncIterator[bytes], deadline: float, most: int) -> None:
