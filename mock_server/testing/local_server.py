@@ -115,7 +115,6 @@ class _DeadlineReader(io.RawIOBase):
 
 
 def _read_timeout(app: object) -> float:
-    """The mock's ``read_timeout`` for an app holding one, else the default's."""
     extensions = getattr(app, "extensions", None)
     if isinstance(extensions, dict) and STATE_KEY in extensions:
         return get_state(app).config.read_timeout  # type: ignore[arg-type]
@@ -124,9 +123,9 @@ def _read_timeout(app: object) -> float:
 
 class LocalServer(BackgroundServer):
     """Serve ``app`` on ``host`` at a free port (werkzeug's threaded server, as
-    pytest-httpserver serves werkzeug's, its threads reused) from ``start`` to ``stop``.
-    A connection is read for at most the mock's ``read_timeout`` (the
-    default's for an app that holds no mock), as ``serve`` reads it."""
+    pytest-httpserver serves werkzeug's, its threads reused) from ``start`` to ``stop``. A
+    connection is read for at most the mock's ``read_timeout`` (the default's for an app
+    that holds no mock), as ``serve`` reads it."""
 
     _server: BaseWSGIServer
 
