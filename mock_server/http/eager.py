@@ -68,8 +68,7 @@ def eager_task_factory(
 
 
 def make_eager(loop: asyncio.AbstractEventLoop) -> None:
-    """Make ``loop``'s new tasks eager, however the loop asks for them (asyncio's and
-    uvloop's ``create_task`` pass different keywords on different Pythons)."""
+    """Make ``loop``'s new tasks eager (``eager_task_factory``)."""
     loop.set_task_factory(eager_task_factory)
 
 

@@ -101,11 +101,10 @@ class HTTPProtocol(Protocol):
 
 
 def _environ_name(name: str) -> str:
-    found = _ENVIRON_NAMES.get(name)
-    if found is None:
-        found = environ_key(name)
-        if len(_ENVIRON_NAMES) < _MAX_NAMES:
-            _ENVIRON_NAMES[name] = found
+    """The environ key of a header name not yet remembered (``environ_of`` looks first)."""
+    found = environ_key(name)
+    if len(_ENVIRON_NAMES) < _MAX_NAMES:
+        _ENVIRON_NAMES[name] = found
     return found
 
 
@@ -188,7 +187,7 @@ async def read_body(
     environ: dict[str, Any],
     limit: int,
     timeout: float,
-    budget: BodyBudget | None = None,
+    budget: BodyBudget,
 ) -> bytes | None:
     """The whole body, or ``None`` past ``limit`` bytes (read to its end and dropped first,
     when it ends within ``DRAIN_BYTES`` and ``timeout``). Raises an ``ApiError``: 408 past
@@ -225,15 +224,13 @@ async def read_body(
             if size > limit:
                 await _drain(pieces, deadline, DRAIN_BYTES - size)
                 return None
-            if budget is not None:
-                if budget.held + len(chunk) > budget.limit:
-                    raise ApiError(503, BUSY, [("Retry-After", "1")])
-                budget.held += len(chunk)
-                held += len(chunk)
+            if budget.held + len(chunk) > budget.limit:
+                raise ApiError(503, BUSY, [("Retry-After", "1")])
+            budget.held += len(chunk)
+            held += len(chunk)
             chunks.append(chunk)
     finally:
-        if budget is not None:
-            budget.held -= held
+        budget.held -= held
 
 
 async def _drain(pieces: AsyncIterator[bytes], deadline: float, most: int) -> None:
@@ -342,16 +339,14 @@ class RsgiFront:
     async def _rest(self, scope: Scope, protocol: HTTPProtocol, environ: dict[str, Any]) -> None:
         """Answer a request that is neither API's (the admin page, the spec, a path outside
         the API) by Flask, its body read as the API's are."""
-        body: bytes | None = b""
-        if environ["REQUEST_METHOD"] not in _NO_BODY_METHODS or "CONTENT_LENGTH" in environ:
-            config = self.pipeline.config
-            try:
-                body = await read_body(
-                    protocol, environ, config.max_body, config.read_timeout, self.budget
-                )
-            except ApiError as failure:  # the body could not be read whole
-                await send_reply(self.pipeline.failed(failure), protocol, head=False)
-                return
+        config = self.pipeline.config
+        try:
+            body = await read_body(
+                protocol, environ, config.max_body, config.read_timeout, self.budget
+            )
+        except ApiError as failure:  # the body could not be read whole
+            await send_reply(self.pipeline.failed(failure), protocol, head=False)
+            return
         if body is None:
             await send_reply(self.pipeline.error(413), protocol, head=False)
         else:

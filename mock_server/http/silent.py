@@ -32,6 +32,7 @@ _TCP_INFO_BYTES = 136
 _ESTABLISHED = 1
 _LAST_DATA_RECV = struct.Struct("=I")
 _BYTES_RECEIVED = struct.Struct("=Q")
+_INET = (socket.AF_INET, socket.AF_INET6)
 
 
 def silent_for(sock: socket.socket) -> float | None:
@@ -56,12 +57,8 @@ def sweep(port: int, after: float = SILENT_SECONDS) -> int:
         except OSError:  # not a socket (or already closed)
             continue
         try:
-            if sock.type != socket.SOCK_STREAM or sock.family not in (
-                socket.AF_INET,
-                socket.AF_INET6,
-            ):
-                continue
-            if sock.getsockname()[1] != port:
+            tcp = sock.type == socket.SOCK_STREAM and sock.family in _INET
+            if not tcp or sock.getsockname()[1] != port:
                 continue
             silent = silent_for(sock)  # a listening socket is not established: None
             if silent is not None and silent >= after:

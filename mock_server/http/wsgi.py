@@ -51,10 +51,10 @@ def content_length(environ: Mapping[str, Any]) -> int | None:
 def read_wsgi_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
     """The request body, or ``None`` when it is longer than ``limit`` bytes (then unread).
 
-    Raises an ``ApiError``: 400 for a ``Content-Length`` that is not digits (whitespace
-    around it allowed, as HTTP allows it) and for a body that cannot be read whole (shorter
-    than its length, broken chunks, or chunks with trailers, which werkzeug's reader cannot
-    read); 408 when the server's socket timeout passes while the body is still arriving."""
+    Raises an ``ApiError``: 400 for a bad ``Content-Length`` (``content_length``) and for a
+    body that cannot be read whole (shorter than its length, broken chunks, or chunks with
+    trailers, which werkzeug's reader cannot read); 408 when the server's socket timeout
+    passes while the body is still arriving."""
     length = content_length(environ)
     stream = environ.get("wsgi.input")
     if length is not None:

@@ -17,6 +17,7 @@ as the mock takes to answer one) where this takes a few.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -43,8 +44,10 @@ MAX_METHOD = 20
 """Characters of a method printed before it is cut (HTTP's own are at most 7; a client may
 send any token)."""
 
-_THREAD_COUNT_WARNING = "Python threads, which seems quite high"
-_KILL_WARNING = "after it refused to gracefully stop"
+_HIDDEN_WARNINGS = {  # granian_logging's filters: name -> the text of the hidden message
+    "hide_thread_count_warning": "Python threads, which seems quite high",
+    "hide_kill_warning": "after it refused to gracefully stop",
+}
 
 
 def printable(text: str, limit: int = MAX_PATH) -> str:
@@ -60,11 +63,7 @@ def stdout_writer() -> Callable[[bytes], object]:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # replaced by something without a file
         return _write_text
-
-    def write(data: bytes) -> object:
-        return os.write(fd, data)
-
-    return write
+    return functools.partial(os.write, fd)
 
 
 def _write_text(data: bytes) -> object:
@@ -214,13 +213,9 @@ def granian_logging() -> dict[str, Any]:
         },
         "filters": {
             "hide_injected_faults": {"()": "mock_server.core.faults.HideInjectedFaults"},
-            "hide_thread_count_warning": {
-                "()": "mock_server.server.access_log.HideMessage",
-                "text": _THREAD_COUNT_WARNING,
-            },
-            "hide_kill_warning": {
-                "()": "mock_server.server.access_log.HideMessage",
-                "text": _KILL_WARNING,
+            **{
+                name: {"()": "mock_server.server.access_log.HideMessage", "text": text}
+                for name, text in _HIDDEN_WARNINGS.items()
             },
         },
         "handlers": {
@@ -228,11 +223,7 @@ def granian_logging() -> dict[str, Any]:
                 "formatter": "generic",
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
-                "filters": [
-                    "hide_injected_faults",
-                    "hide_thread_count_warning",
-                    "hide_kill_warning",
-                ],
+                "filters": ["hide_injected_faults", *_HIDDEN_WARNINGS],
             },
             # Unused (serve writes its own access lines) but named by granian's loggers.
             "access": {

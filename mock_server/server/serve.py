@@ -97,15 +97,15 @@ def server_name(choice: str = "auto") -> str:
     return "granian" if importlib.util.find_spec("granian") else "waitress"
 
 
-def _rsgi_app(config: MockConfig, key: int, threads: int, access_log: bool, port: int) -> Any:
+def _rsgi_app(config: MockConfig, key: int, options: ServerOptions) -> Any:
     """A granian worker's app: the preloaded mock behind the RSGI front (and access log),
-    with silent connections to ``port`` swept away."""
+    with silent connections to the port swept away."""
     from mock_server.http.rsgi import RsgiFront
     from mock_server.http.silent import start_sweeping
 
-    start_sweeping(port)
-    app: Any = RsgiFront(_load_app(config, key), flask_threads=threads)  # type: ignore[arg-type]
-    if access_log:
+    start_sweeping(options.port)
+    app: Any = RsgiFront(_load_app(config, key), flask_threads=options.threads)  # type: ignore[arg-type]
+    if options.access_log:
         app = RsgiAccessLog(app)
     return app
 
@@ -305,9 +305,7 @@ def run(
         if server_name(options.server) == "granian":
             # Not for waitress: it waits on select(), which takes no file number past 1,023.
             _raise_open_files_limit()
-            loader = functools.partial(
-                _rsgi_app, config, id(config), options.threads, options.access_log, options.port
-            )
+            loader = functools.partial(_rsgi_app, config, id(config), options)
             _serve_granian(loader, "rsgi", options, listener, config.read_timeout)
         else:
             logged = AccessLog(app) if options.access_log else app

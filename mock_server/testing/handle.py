@@ -1,5 +1,4 @@
-"""What both ``everflow`` fixtures offer a test (``MockHandle``): add postbacks, reset,
-read the requests, assert what was requested, queue answers, fire conversions."""
+"""``MockHandle``: what both ``everflow`` fixtures offer a test."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from mock_server.core.controls import FAULTS
 from mock_server.data.records import InvalidRecords
 from mock_server.pipeline.registry import get_pipeline, get_state
 from mock_server.state.mock_state import MockState
-from openapi.text import cut
+from openapi.text import counted, cut
 
 SHOWN = 200
 """How much of a request's body or query an ``assert_requested`` failure repeats."""
@@ -84,7 +83,7 @@ def _check_entity(entity: dict[str, Any], schema: str, where: str) -> None:
 
 class MockHandle:
     """What both mocks offer a test: add postbacks, read them back, reset, read the journal,
-    check what was requested and queue answers."""
+    check what was requested, queue answers and fire conversions."""
 
     app: MockApp
     name = "everflow_mock"
@@ -137,23 +136,19 @@ class MockHandle:
     @property
     def offers(self) -> list[dict[str, Any]]:
         """Every offer the mock serves now, whole, by id (a fresh copy on every read)."""
-        offers = self.state.world.offers
-        return [copy.deepcopy(offers[offer_id]) for offer_id in sorted(offers)]
+        return [copy.deepcopy(offer) for _, offer in sorted(self.state.world.offers.items())]
 
     @property
     def affiliates(self) -> list[dict[str, Any]]:
         """Every affiliate (partner) the mock serves now, by id (a fresh copy)."""
-        affiliates = self.state.world.affiliates
-        return [copy.deepcopy(affiliates[key]) for key in sorted(affiliates)]
-
-    def _operation_ids(self) -> list[str]:
-        return list(get_pipeline(self.app).routes.by_id)
+        return [copy.deepcopy(each) for _, each in sorted(self.state.world.affiliates.items())]
 
     def _known(self, operation: str) -> None:
-        if operation not in self._operation_ids():
+        known = get_pipeline(self.app).routes.by_id
+        if operation not in known:
             raise ValueError(
                 f"{self.name}: unknown operation {operation!r}; the operations are "
-                + ", ".join(self._operation_ids())
+                + ", ".join(known)
             )
 
     def queue(self, operation: str, answers: QueuedAnswer | Iterable[QueuedAnswer]) -> None:
@@ -221,10 +216,10 @@ class MockHandle:
             wanted += f" with json={_shown(json)}"
         if query is not None:
             wanted += f" {'and' if json is not None else 'with'} query={_shown(query)}"
-        expected = "at least once" if times is None else f"{times} time{'s' * (times != 1)}"
+        expected = "at least once" if times is None else counted(times, "time")
         lines = [
             f"{self.name}: expected {wanted} {expected}, found {len(matching)}; "
-            f"the {len(requests)} request{'s' * (len(requests) != 1)} of this test:",
+            f"the {counted(len(requests), 'request')} of this test:",
             *(_describe(number, entry) for number, entry in enumerate(requests, 1)),
         ]
         if not requests:

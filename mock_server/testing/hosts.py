@@ -84,15 +84,6 @@ def not_mocked(method: str, url: str) -> str:
     )
 
 
-def no_extra(client: str, host: str) -> str:
-    """What a ``client`` call to Everflow's ``host`` is told when the kit's extra for that
-    client is not installed: it was stopped, never sent."""
-    return (
-        f"everflow_mock: {client} call to {host} was stopped: everflow_mock answers {client} "
-        f"only with the kit's {client} extra (pip install 'everflow-postback-kit[{client}]')"
-    )
-
-
 @contextmanager
 def aiohttp_stopped() -> Iterator[None]:
     """While open, aiohttp calls to Everflow's hosts fail before any connection is made (or
@@ -105,7 +96,12 @@ def aiohttp_stopped() -> Iterator[None]:
     async def stopped(connector: BaseConnector, request: Any, *args: Any, **kwargs: Any) -> Any:
         host = everflow_host(str(request.url))
         if host is not None:
-            refused = ConnectionRefusedError(errno.ECONNREFUSED, no_extra("aiohttp", host))
+            refused = ConnectionRefusedError(
+                errno.ECONNREFUSED,
+                f"everflow_mock: aiohttp call to {host} was stopped: everflow_mock answers "
+                "aiohttp only with the kit's aiohttp extra "
+                "(pip install 'everflow-postback-kit[aiohttp]')",
+            )
             raise ClientConnectorError(request.connection_key, refused)
         return await connect(connector, request, *args, **kwargs)
 

@@ -12,11 +12,11 @@ import queue
 import socket
 import threading
 import time
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig
 from mock_server.pipeline.registry import STATE_KEY, get_state
+from mock_server.testing.receiver import BackgroundServer
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -115,30 +115,25 @@ class _DeadlineReader(io.RawIOBase):
 
 
 def _read_timeout(app: object) -> float:
-    """The mock's ``read_timeout`` for an app holding one, else the default's."""
     extensions = getattr(app, "extensions", None)
     if isinstance(extensions, dict) and STATE_KEY in extensions:
         return get_state(app).config.read_timeout  # type: ignore[arg-type]
     return MockConfig.read_timeout
 
 
-class LocalServer:
+class LocalServer(BackgroundServer):
     """Serve ``app`` on ``host`` at a free port (werkzeug's threaded server, as
-    pytest-httpserver serves werkzeug's, its threads reused) until ``stop``; usable as a
-    context manager. A connection is read for at most the mock's ``read_timeout`` (the
-    default's for an app that holds no mock), as ``serve`` reads it."""
+    pytest-httpserver serves werkzeug's, its threads reused) from ``start`` to ``stop``. A
+    connection is read for at most the mock's ``read_timeout`` (the default's for an app
+    that holds no mock), as ``serve`` reads it."""
+
+    _server: BaseWSGIServer
 
     def __init__(self, app: Flask | MockApp, host: str = "127.0.0.1") -> None:
         server, handler = _server_classes()
         self.app = app
-        self._server: BaseWSGIServer = server(host, 0, app, handler)
+        super().__init__(server(host, 0, app, handler), "everflow-local-server")
         self._server.read_timeout = _read_timeout(app)  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},  # how soon stop() returns
-            name="everflow-local-server",
-            daemon=True,
-        )
 
     @property
     def host(self) -> str:
@@ -159,25 +154,3 @@ class LocalServer:
     def url(self) -> str:
         """The API base URL, ending in ``/v1``."""
         return f"{self.root}/v1"
-
-    def start(self) -> LocalServer:
-        """Start answering; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and release the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LocalServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

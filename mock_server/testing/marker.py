@@ -113,7 +113,7 @@ def _loaded(path: str, mtime_ns: int, size: int) -> EncodedPostbacks:
     return load_data_file(path)
 
 
-def _data(name: str, value: object, base: Path) -> EncodedPostbacks:
+def _data(name: str, value: object, *, base: Path) -> EncodedPostbacks:
     if not isinstance(value, str | os.PathLike) or not str(value):
         raise MarkerError(f"{name} must be the path of a data file, not {value!r}")
     path = base / Path(value)
@@ -145,7 +145,6 @@ _KEYWORDS: dict[str, tuple[str | None, Callable[..., Any]]] = {
     "pass_through_unmatched": (None, _flag),
 }
 KEYWORDS = tuple(_KEYWORDS)
-_NEEDS_BASE = frozenset({"data"})
 
 
 def marker_settings(
@@ -175,12 +174,10 @@ def marker_settings(
                     f"accepted: {accepted}"
                 )
             field, check = _KEYWORDS[keyword]
+            if keyword == "data":  # a relative path starts from ``base``
+                check = functools.partial(_data, base=base or Path())
             try:
-                checked = (
-                    check(keyword, value, base or Path())
-                    if keyword in _NEEDS_BASE
-                    else check(keyword, value)
-                )
+                checked = check(keyword, value)
             except MarkerError as error:
                 raise MarkerError(f"@pytest.mark.everflow: {error}") from None
             if field is None:

@@ -1,7 +1,4 @@
-"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` (calls answered in-process:
-httpx's through respx; ``requests``' and aiohttp's through ``via_requests`` and
-``via_aiohttp``, by the same ``answer`` call) and ``EverflowServer`` (the mock on a local
-socket).
+"""What the ``everflow`` fixtures hand to tests: ``EverflowMock`` and ``EverflowServer``.
 
 Imported by the plugin on the first use of a fixture, never when pytest starts: this is
 where respx and httpx come in (Flask only when a test opens the admin page or uses the app's
@@ -22,6 +19,7 @@ from respx.models import ResolvedRoute
 from respx.patterns import Pattern
 
 from mock_server.app import MockApp
+from mock_server.core.environ import environ_key
 from mock_server.http.wsgi import DEFERRED_DELAY
 from mock_server.pipeline.registry import get_pipeline
 from mock_server.testing.handle import MockHandle
@@ -84,10 +82,16 @@ class KitRouter(respx.MockRouter):
             _ASYNC_CLIENT.reset(token)
 
 
+def seconds(timeout: object) -> float | None:
+    """A client's read timeout as ``answer`` takes it: seconds, ``None`` for anything but a
+    number (no timeout)."""
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        return float(timeout)
+    return None
+
+
 def _read_timeout(request: httpx.Request) -> float | None:
-    timeout = request.extensions.get("timeout") or {}
-    read = timeout.get("read")
-    return float(read) if read is not None else None
+    return seconds((request.extensions.get("timeout") or {}).get("read"))
 
 
 class ClientErrors(NamedTuple):
@@ -123,9 +127,7 @@ def _environ(request: httpx.Request) -> dict[str, str]:
         "PATH_INFO": request.url.path,
         "QUERY_STRING": request.url.query.decode("latin-1"),
     }
-    for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
+    environ.update((environ_key(name), value) for name, value in request.headers.items())
     return environ
 
 
@@ -226,12 +228,8 @@ class EverflowMock(MockHandle):
         queued = answers.take(operation.operation_id, exception=True)
         if queued is None:
             return None
-        try:
-            body = request.content
-        except httpx.RequestNotRead:
-            body = request.read()
-        self.state.journal.record(
-            _environ(request), None, operation.operation_id, raw_params, body or None
+        self.state.journal.record(  # the body read first if it is still a stream
+            _environ(request), None, operation.operation_id, raw_params, request.read() or None
         )
         if isinstance(queued, type):
             message = f"everflow_mock: {queued.__name__} queued for {operation.operation_id}"

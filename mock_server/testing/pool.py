@@ -59,10 +59,10 @@ def other_clients(mock: EverflowMock) -> Iterator[None]:
 
 
 class _Lru(Generic[K, T]):
-    """At most ``size`` values by key (a config), made on demand; ``close`` is called on
-    the ones dropped."""
+    """At most ``POOL_SIZE`` values by key (a config), made on demand; ``close``, if given, is
+    called on the ones dropped."""
 
-    def __init__(self, make: Callable[[K], T], close: Callable[[T], None]) -> None:
+    def __init__(self, make: Callable[[K], T], close: Callable[[T], None] = lambda _: None) -> None:
         self._make = make
         self._close = close
         self._values: OrderedDict[K, T] = OrderedDict()
@@ -91,21 +91,17 @@ def _new_server(config: MockConfig) -> LocalServer:
     return LocalServer(MockApp(config)).start()
 
 
-def _stop_server(server: LocalServer) -> None:
-    server.stop()
-
-
 class MockPool:
     """The session's mock apps and local servers, one of each per distinct ``MockConfig``."""
 
     def __init__(self) -> None:
-        self._apps: _Lru[MockConfig, MockApp] = _Lru(MockApp, lambda app: None)
+        self._apps: _Lru[MockConfig, MockApp] = _Lru(MockApp)
         # A test's respx router is kept for the next test of the same settings: respx rolls
         # back what a test changed when it stops, and a new router costs 0.1 ms a test.
-        self._mocks: _Lru[tuple[MockConfig, bool], EverflowMock] = _Lru(
-            self._new_mock, lambda mock: None
+        self._mocks: _Lru[tuple[MockConfig, bool], EverflowMock] = _Lru(self._new_mock)
+        self._servers: _Lru[MockConfig, LocalServer] = _Lru(
+            _new_server, lambda server: server.stop()
         )
-        self._servers: _Lru[MockConfig, LocalServer] = _Lru(_new_server, _stop_server)
 
     def _is_own_server(self, request: httpx.Request) -> httpx.Request | None:
         """Let calls to the pool's local servers through; other loopback calls don't match."""

@@ -1,9 +1,7 @@
 """The ``everflow`` pytest plugin: Everflow mocks and factories as fixtures, no conftest needed.
 
-Fixtures: ``everflow_factory`` (a seeded ``PostbackFactory``), ``everflow_mock`` (httpx,
-``requests`` and aiohttp calls to Everflow answered in-process), ``everflow_server`` (the mock on a real
-socket, for any client) and ``everflow_live`` (the real API, for tests marked
-``everflow_live``, only with ``--everflow-live`` and ``EVERFLOW_API_KEY``). The contract
+Fixtures (each says what it gives): ``everflow_factory``, ``everflow_mock``,
+``everflow_server``, ``postback_receiver`` and ``everflow_live``. The contract
 suite in ``contract_tests`` registers its own options (``contract_tests.plugin``) and uses
 ``--everflow-live`` from here; this module knows nothing of it.
 

@@ -8,16 +8,50 @@ in a postback, fire a conversion, and assert on ``receiver.requests`` or
 
 from __future__ import annotations
 
+import socketserver
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 MAX_KEPT = 10_000
+
+_Started = TypeVar("_Started", bound="BackgroundServer")
+
+
+class BackgroundServer:
+    """A ``socketserver`` server answering in a daemon thread from ``start`` to ``stop``; a
+    context manager. ``PostbackReceiver`` and ``LocalServer`` are two."""
+
+    def __init__(self, server: socketserver.BaseServer, name: str) -> None:
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},  # how soon stop() returns
+            name=name,
+            daemon=True,
+        )
+
+    def start(self: _Started) -> _Started:
+        """Start answering; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and release the port (also when never started)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def __enter__(self: _Started) -> _Started:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 @dataclass(frozen=True)
@@ -74,8 +108,10 @@ class _Server(ThreadingHTTPServer):
     receiver: PostbackReceiver
 
 
-class PostbackReceiver:
-    """A loopback HTTP server recording every request (see the module); a context manager."""
+class PostbackReceiver(BackgroundServer):
+    """A loopback HTTP server recording every request (see the module)."""
+
+    _server: _Server
 
     def __init__(self) -> None:
         self.status = 200
@@ -84,14 +120,8 @@ class PostbackReceiver:
         """Seconds to wait before answering."""
         self._kept: deque[Received] = deque(maxlen=MAX_KEPT)
         self._arrived = threading.Condition()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        super().__init__(_Server(("127.0.0.1", 0), _Handler), "postback-receiver")
         self._server.receiver = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="postback-receiver",
-            daemon=True,
-        )
 
     @property
     def url(self) -> str:
@@ -120,33 +150,10 @@ class PostbackReceiver:
         with self._arrived:
             self._kept.clear()
 
-    def start(self) -> PostbackReceiver:
-        """Start answering; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and release the port (also when never started)."""
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-        self._server.server_close()
-
     def _record(self, received: Received) -> None:
         with self._arrived:
             self._kept.append(received)
             self._arrived.notify_all()
-
-    def __enter__(self) -> PostbackReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"PostbackReceiver({self.url!r})"

@@ -14,8 +14,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +26,7 @@ from aioresponses.core import RequestMatch
 from yarl import URL
 
 from mock_server.testing.hosts import everflow_host, is_https, not_https
-from mock_server.testing.mocks import ClientErrors, EverflowMock
+from mock_server.testing.mocks import ClientErrors, EverflowMock, seconds
 
 ERRORS = ClientErrors(
     lambda request: aiohttp.ServerTimeoutError(f"everflow_mock: read timed out: {request.url}"),
@@ -55,14 +54,11 @@ def _response_class() -> type[aiohttp.ClientResponse]:
 
 
 def _timeout(timeout: object) -> float | None:
-    """The read timeout of an aiohttp call, in seconds (``None``: none, or the session's,
-    which the call does not carry)."""
+    """The read timeout of an aiohttp call (``None``: none, or the session's, which the call
+    does not carry)."""
     if isinstance(timeout, aiohttp.ClientTimeout):
-        found = timeout.sock_read or timeout.total
-        return None if found is None else float(found)
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
-        return float(timeout)
-    return None
+        timeout = timeout.sock_read or timeout.total
+    return seconds(timeout)
 
 
 def _content(kwargs: Mapping[str, Any], headers: dict[str, str]) -> bytes:
@@ -138,8 +134,6 @@ class _EverflowOnly(aioresponses):
         return answer
 
 
-@contextmanager
-def answered(mock: EverflowMock) -> Iterator[aioresponses]:
+def answered(mock: EverflowMock) -> aioresponses:
     """While open, aiohttp calls to Everflow's hosts are answered by ``mock``."""
-    with _EverflowOnly(mock) as mocked:
-        yield mocked
+    return _EverflowOnly(mock)

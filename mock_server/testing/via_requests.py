@@ -27,7 +27,7 @@ import requests
 import urllib3
 
 from mock_server.testing.hosts import everflow_host, is_https, not_https
-from mock_server.testing.mocks import ClientErrors, EverflowMock
+from mock_server.testing.mocks import ClientErrors, EverflowMock, seconds
 
 ERRORS = ClientErrors(
     lambda request: requests.ReadTimeout(f"everflow_mock: read timed out: {request.url}"),
@@ -38,12 +38,8 @@ ERRORS = ClientErrors(
 
 
 def _timeout(timeout: object) -> float | None:
-    """The read timeout of a ``requests`` call, in seconds (``None``: none)."""
-    if isinstance(timeout, tuple):
-        timeout = timeout[1]
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
-        return float(timeout)
-    return None
+    """The read timeout of a ``requests`` call: a number, or a (connect, read) pair's read."""
+    return seconds(timeout[1] if isinstance(timeout, tuple) else timeout)
 
 
 def _body(body: object) -> bytes:
