@@ -42,37 +42,25 @@ def documented_statuses(request: httpx.Request) -> frozenset[int]:
 
 
 class HttpxOpenAPIRequest:
-    """An httpx request as openapi-core's request protocol."""
+    """An httpx request as openapi-core's request protocol. The body is read only when
+    asked for: judging an answer does not need its request's (a stream maybe not read)."""
 
     def __init__(self, request: httpx.Request) -> None:
+        url = request.url
         self.request = request
         self.parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.url.params.multi_items())),
+            query=ImmutableMultiDict(list(url.params.multi_items())),
             header=Headers(list(request.headers.items())),
             cookie=ImmutableMultiDict(),
         )
-
-    @property
-    def host_url(self) -> str:
-        url = self.request.url
-        port = f":{url.port}" if url.port else ""
-        return f"{url.scheme}://{url.host}{port}"
-
-    @property
-    def path(self) -> str:
-        return self.request.url.path
-
-    @property
-    def method(self) -> str:
-        return self.request.method.lower()
+        self.host_url = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+        self.path = url.path
+        self.method = request.method.lower()
+        self.content_type = str(request.headers.get("Content-Type", ""))
 
     @property
     def body(self) -> bytes | None:
         return self.request.content or None
-
-    @property
-    def content_type(self) -> str:
-        return str(self.request.headers.get("Content-Type", ""))
 
 
 class HttpxOpenAPIResponse:
@@ -80,22 +68,13 @@ class HttpxOpenAPIResponse:
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
+        self.status_code = response.status_code
+        self.content_type = str(response.headers.get("Content-Type", ""))
+        self.headers = Headers(list(response.headers.items()))
 
     @property
     def data(self) -> bytes:
         return self.response.content
-
-    @property
-    def status_code(self) -> int:
-        return self.response.status_code
-
-    @property
-    def content_type(self) -> str:
-        return str(self.response.headers.get("Content-Type", ""))
-
-    @property
-    def headers(self) -> Headers:
-        return Headers(list(self.response.headers.items()))
 
 
 def _text(error: BaseException) -> str:

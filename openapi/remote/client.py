@@ -18,7 +18,6 @@ from openapi.remote.defaults import (
     DEFAULT_RATE,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
-    MAX_ANSWER_BYTES,
     MAX_JSON_DEPTH,
     RETRY_AFTER_CAP,
 )
@@ -186,8 +185,6 @@ class ContractClient:
         ``body`` is a JSON value, or bytes of JSON already encoded."""
         if self._left() <= 0:
             raise self._out_of_time(f"before {method} {path}")
-        if not record:
-            return self._exchange(method, path, headers, params, body)
         outcome, response = "no answer", None
         try:
             response = self._exchange(method, path, headers, params, body)
@@ -200,12 +197,9 @@ class ContractClient:
             outcome = f"no answer ({type(error).__name__})"
             raise
         finally:
-            self.writes.append(
-                Write(method, self._full(path), touched_pixel(path, response), outcome)
-            )
-
-    def _full(self, path: str) -> str:
-        return self.base_url.path.rstrip("/") + path
+            if record:
+                full = self.base_url.path.rstrip("/") + path
+                self.writes.append(Write(method, full, touched_pixel(path, response), outcome))
 
     def _exchange(
         self,
@@ -265,8 +259,8 @@ class ContractClient:
         what = f"{request.method} {request.url.path}"
         coding = single_encoding(response.headers.get("Content-Encoding", ""), what)
         if response.is_stream_consumed:  # an answer made in memory (a mock transport's)
-            return read_bounded([response.content], None, what, check_time, MAX_ANSWER_BYTES)
-        return read_bounded(response.iter_raw(), coding, what, check_time, MAX_ANSWER_BYTES)
+            return read_bounded([response.content], None, what, check_time)
+        return read_bounded(response.iter_raw(), coding, what, check_time)
 
     def _delay(self, attempt: int, response: httpx.Response, what: str) -> float:
         """How long to wait before retrying ``response``, or why the run will not."""

@@ -84,8 +84,7 @@ class Finding:
 
     def masked(self, secrets: Iterable[str] | Secrets) -> Finding:
         """This finding with every secret masked out of every text field."""
-        prepared = as_secrets(secrets)
-        return self.mapped(prepared.redact)
+        return self.mapped(as_secrets(secrets).redact)
 
 
 @dataclass(frozen=True)
@@ -112,8 +111,7 @@ class Write:
 
     def masked(self, secrets: Iterable[str] | Secrets) -> Write:
         """This write with every secret masked out of its text."""
-        prepared = as_secrets(secrets)
-        return self.mapped(prepared.redact)
+        return self.mapped(as_secrets(secrets).redact)
 
 
 @dataclass
@@ -166,8 +164,7 @@ class Report:
 
     def masked(self, secrets: Iterable[str] | Secrets) -> Report:
         """A copy with every secret masked out of every finding and name."""
-        prepared = as_secrets(secrets)
-        return self.mapped(prepared.redact)
+        return self.mapped(as_secrets(secrets).redact)
 
 
 class RunInterrupted(KeyboardInterrupt):

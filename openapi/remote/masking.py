@@ -119,35 +119,30 @@ def _token(forms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(f"(?<!{_WORD})(?:{alternatives})(?!{_WORD})")
 
 
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans``, in order of their starts, with those that overlap or touch made one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _piece_spans(text: str, pieces: Mapping[str, int]) -> list[tuple[int, int]]:
     """The runs of ``text`` covered by overlapping ``pieces`` (all ``MIN_PIECE`` long)."""
-    spans: list[list[int]] = []
-    for start in range(len(text) - MIN_PIECE + 1):
-        if text[start : start + MIN_PIECE] in pieces:
-            end = start + MIN_PIECE
-            if spans and start <= spans[-1][1]:
-                spans[-1][1] = end
-            else:
-                spans.append([start, end])
-    return [(start, end) for start, end in spans]
+    starts = range(len(text) - MIN_PIECE + 1)
+    return _merged((i, i + MIN_PIECE) for i in starts if text[i : i + MIN_PIECE] in pieces)
 
 
 def _replace(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """``text`` with each span (sorted, merged where they overlap) replaced by one mask."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    if not merged:
-        return text
+    """``text`` with each span (merged where they overlap) replaced by one mask."""
     out, last = [], 0
-    for start, end in merged:
+    for start, end in _merged(sorted(spans)):
         out += [text[last:start], MASK]
         last = end
-    out.append(text[last:])
-    return "".join(out)
+    return "".join(out) + text[last:]
 
 
 def _percent_decoded(text: str) -> tuple[str, list[tuple[int, int]]]:
