@@ -12,10 +12,6 @@ would mask letters of ordinary words (a key ``x`` would turn ``pixel`` into ``pi
 and so reveal the key, so it is masked only where it stands whole, touching no letter, digit
 or underscore. A key that reads as UTF-8 decoded as Latin-1 (a header as a WSGI server hands
 it over) is masked as the text it was too (``variants``).
-
-``Secrets`` makes secrets ready once (their pieces in one table), so that masking a text
-costs a look-up per ``MIN_PIECE`` characters however many secrets there are; ``redact`` takes
-one, or a plain list (made ready once and kept for the last 16 lists).
 """
 
 from __future__ import annotations
@@ -36,8 +32,6 @@ if TYPE_CHECKING:
 
 MASK = "********"
 MIN_PIECE = 8
-"""Any run of this many characters of a secret, found anywhere, is masked too; a secret
-shorter than this is masked only as a whole token."""
 
 SECRET_FORMS: dict[str, Callable[[str], str]] = {
     "raw": lambda s: s,
@@ -310,13 +304,9 @@ def as_secrets(secrets: Iterable[str] | Secrets) -> Secrets:
 
 
 def redact(text: str, secrets: Iterable[str] | Secrets) -> str:
-    """``text`` with every secret masked: each form of it (``SECRET_FORMS`` of each of its
-    ``variants``, and percent-encoded, from UTF-8 or Latin-1 bytes), and every run of
-    ``MIN_PIECE`` or more characters of those; a secret shorter than ``MIN_PIECE`` only
-    where it stands as a whole token.
-
-    Every form is found in the text as given and all are masked at once, so that masking
-    one form cannot leave a shorter remnant of another behind."""
+    """``text`` with every secret masked, in every form the module's docstring lists. Every
+    form is found in the text as given and all are masked at once, so that masking one form
+    cannot leave a shorter remnant of another behind."""
     return as_secrets(secrets).redact(text)
 
 
