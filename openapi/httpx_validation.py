@@ -96,14 +96,8 @@ def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
 
 def not_json(size: int) -> Violation:
     """A JSON body that does not parse, named by its size alone."""
-    return Violation(
-        "$",
-        "json",
-        "the body is not JSON",
-        None,
-        "a JSON body",
-        f"body is not valid JSON, {size} bytes",
-    )
+    actual = f"body is not valid JSON, {size} bytes"
+    return Violation("$", "json", "the body is not JSON", None, "a JSON body", actual)
 
 
 def _flatten(
@@ -134,16 +128,8 @@ def _flatten(
                 kind = type(error).__name__
                 found.append(Violation(error.name, kind, detail, None, "as documented", kind))
         elif isinstance(error, HeaderValidationError):
-            found.append(
-                Violation(
-                    error.name,
-                    "header",
-                    detail,
-                    None,
-                    "as documented",
-                    f"a value the schema refuses ({type(cause or error).__name__})",
-                )
-            )
+            refused = f"a value the schema refuses ({type(cause or error).__name__})"
+            found.append(Violation(error.name, "header", detail, None, "as documented", refused))
         elif schema_errors and body_schema is not None:
             found.extend(describe(e, body_schema) for e in schema_errors)
         elif _caused_by(error, DeserializeError):
@@ -160,14 +146,9 @@ def _not_in_spec(request: httpx.Request) -> Violation:
     if not served:
         message = f"no operation has the path {request.url.path}"
         return Violation("$", "PathNotFound", message, None, "a path of the spec", asked)
-    return Violation(
-        "$",
-        "OperationNotFound",
-        f"{request.method} is not an operation of {request.url.path} ({', '.join(served)})",
-        None,
-        ", ".join(served),
-        asked,
-    )
+    methods = ", ".join(served)
+    message = f"{request.method} is not an operation of {request.url.path} ({methods})"
+    return Violation("$", "OperationNotFound", message, None, methods, asked)
 
 
 def request_violations(request: httpx.Request) -> list[Violation]:
@@ -186,17 +167,9 @@ def _mock_response_violations(response: httpx.Response, expected: MockResponse) 
 
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     if media_type != expected.media_type:
-        return [
-            Violation(
-                "$",
-                "content-type",
-                f"{media_type or 'no content type'} is not {expected.media_type} "
-                f"(the mock's own {response.status_code})",
-                None,
-                expected.media_type,
-                media_type or "no content type",
-            )
-        ]
+        shown = media_type or "no content type"
+        message = f"{shown} is not {expected.media_type} (the mock's own {response.status_code})"
+        return [Violation("$", "content-type", message, None, expected.media_type, shown)]
     try:
         body = response.json()
     except ValueError:
@@ -220,16 +193,8 @@ def response_violations(response: httpx.Response) -> list[Violation]:
         return _mock_response_violations(response, mock_responses()[status])
     if status not in operation.statuses:
         documented = ", ".join(map(str, sorted(operation.statuses)))
-        return [
-            Violation(
-                "$",
-                "status",
-                f"status {status} is not documented for {operation.operation_id} ({documented})",
-                None,
-                documented,
-                str(status),
-            )
-        ]
+        message = f"status {status} is not documented for {operation.operation_id} ({documented})"
+        return [Violation("$", "status", message, None, documented, str(status))]
     errors = get_openapi().iter_response_errors(
         HttpxOpenAPIRequest(request), HttpxOpenAPIResponse(response)
     )

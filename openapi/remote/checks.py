@@ -168,17 +168,9 @@ def undocumented_fields(
     target: str, probe: str, pixel_id: int | None, body: Any, schema: Mapping[str, Any]
 ) -> list[Finding]:
     """Drift: every field ``body`` has that ``schema`` does not document, as a warning."""
+    expected = "only documented fields"
     return [
-        Finding(
-            target,
-            probe,
-            pixel_id,
-            "undocumented_field",
-            path,
-            "only documented fields",
-            "present",
-            "warning",
-        )
+        Finding(target, probe, pixel_id, "undocumented_field", path, expected, "present", "warning")
         for path in undocumented_paths(body, schema)
     ]
 
