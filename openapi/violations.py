@@ -136,21 +136,21 @@ def _shown(value: Any) -> str:
     return cut(json.dumps(value, default=str), MAX_SHOWN)
 
 
-BOUNDS = frozenset(
-    {
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "minLength",
-        "maxLength",
-        "minItems",
-        "maxItems",
-        "minProperties",
-        "maxProperties",
-    }
+BOUNDS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
 )
+SHOWN_AS = {"pattern": "matching", "format": "format", **{bound: bound for bound in BOUNDS}}
+"""How an expectation names the keywords whose schema value it shows: ``maximum 100``."""
 
 
 def expectation(keyword: str, asked: Any, instance: Any) -> tuple[str, str]:
@@ -166,12 +166,8 @@ def expectation(keyword: str, asked: Any, instance: Any) -> tuple[str, str]:
     if keyword == "required" and isinstance(asked, list):
         missing = [name for name in asked if isinstance(instance, Mapping) and name not in instance]
         return "property " + ", ".join(map(str, missing or asked)), "absent"
-    if keyword in BOUNDS:
-        return f"{keyword} {_shown(asked)}", actual
-    if keyword == "pattern":
-        return f"matching {_shown(asked)}", actual
-    if keyword == "format":
-        return f"format {_shown(asked)}", actual
+    if keyword in SHOWN_AS:
+        return f"{SHOWN_AS[keyword]} {_shown(asked)}", actual
     if keyword in ("additionalProperties", "unevaluatedProperties") and asked is False:
         return "no undocumented properties", actual
     return f"the schema's {keyword}", actual

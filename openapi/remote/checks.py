@@ -221,16 +221,10 @@ class DriftTracker:
         rule makes conditional, and those whose condition an answer met) but none did."""
         if not self.answers:
             return []
+        expected, got = "present in some answer", f"absent from all {self.answers}"
         return [
             Finding(
-                self.target,
-                "all",
-                None,
-                "never_present",
-                f"$.{name}",
-                "present in some answer",
-                f"absent from all {self.answers}",
-                "warning",
+                self.target, "all", None, "never_present", f"$.{name}", expected, got, "warning"
             )
             for name in self.schema["properties"]
             if name in self.expected and name not in self.seen
