@@ -141,10 +141,9 @@ class ContractClient:
         key: str | None = None,
     ) -> httpx.Response:
         """Send ``method path`` (relative to the base URL) with an optional JSON body
-        (``json``, or ``content``: JSON already encoded, sent as it is); retried on 429 and
-        5xx (a create on 429 only). ``WriteRefused`` unless it is read-only or writes are
-        allowed. ``key`` is sent (and masked) instead of the client's own: a proxy passes
-        on the key its caller sent."""
+        (``json``, or ``content``: JSON already encoded, sent as it is), as the class says.
+        ``key`` is sent (and masked) instead of the client's own: a proxy passes on the key
+        its caller sent."""
         method = method.upper()
         read_only = is_read_only(method, path)
         if not (read_only or self.allow_writes):
@@ -248,8 +247,7 @@ class ContractClient:
         return masked_response(response, content, key)
 
     def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
-        """The body, decoded by ``read_bounded`` (one encoding at most, never past
-        ``MAX_ANSWER_BYTES``), within ``deadline``."""
+        """The body, as ``read_bounded`` decodes it, within ``deadline``."""
 
         def check_time() -> None:
             if time.monotonic() > deadline:
@@ -287,5 +285,4 @@ class ContractClient:
         return wait
 
     def close(self) -> None:
-        """Release connections."""
         self._http.close()

@@ -49,8 +49,7 @@ class Finding:
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
     ``never_present``, ``json_depth``, ``duplicate_id`` (a recording), the paging checks of
     ``page_checks`` and the state checks of ``state_checks``), or says why a probe has no
-    answer to judge (``UNFINISHED_CHECKS``: ``transport``, ``timeout``, ``max_time``,
-    ``retry_after``, ``not_sent``, ``interrupted``).
+    answer to judge (``UNFINISHED_CHECKS``).
     """
 
     target: str
@@ -128,7 +127,6 @@ class Report:
     skipped: str = ""
 
     def add(self, findings: Iterable[Finding]) -> None:
-        """Record more findings."""
         self.findings.extend(findings)
 
     @property
