@@ -128,10 +128,8 @@ def rule_schemas(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 @functools.cache
 def spec_rules() -> dict[str, str]:
-    """The documented field rules, by name, with what each one says.
-
-    They are the titled ``allOf`` members of the ``PartnerPostback`` schema, grouped or not.
-    """
+    """The documented field rules (``PartnerPostback``'s ``rule_schemas``), by name, with
+    what each one says."""
     rules = rule_schemas(load_spec()["components"]["schemas"]["PartnerPostback"])
     return {name: str(rule.get("description", "")) for name, rule in rules.items()}
 
