@@ -26,19 +26,6 @@ if TYPE_CHECKING:
     )
     from openapi.violations import Violation, schema_violations
 
-_HOMES = {
-    "SPEC_FILENAME": "openapi.spec",
-    "Violation": "openapi.violations",
-    "api_key_header": "openapi.spec",
-    "everflow_base_urls": "openapi.spec",
-    "get_openapi": "openapi.spec",
-    "load_spec": "openapi.spec",
-    "schema_violations": "openapi.violations",
-    "spec_bytes": "openapi.spec",
-    "spec_path": "openapi.spec",
-    "spec_rules": "openapi.spec",
-}
-
 __all__ = [
     "SPEC_FILENAME",
     "Violation",
@@ -51,5 +38,11 @@ __all__ = [
     "spec_path",
     "spec_rules",
 ]
+
+_HOMES = {
+    **dict.fromkeys(__all__, "openapi.spec"),
+    "Violation": "openapi.violations",
+    "schema_violations": "openapi.violations",
+}
 
 __getattr__, __dir__ = lazy_names(__name__, _HOMES)

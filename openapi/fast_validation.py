@@ -13,13 +13,11 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from openapi.jsonpath import json_path
-from openapi.spec import load_spec
+from openapi.spec import SPEC_URI, load_spec
 from openapi.violations import Violation, schema_violations, shape
 
 if TYPE_CHECKING:
     import jsonschema_rs
-
-_SPEC_URI = "urn:everflow-postback-kit:spec"
 
 
 @functools.cache
@@ -31,8 +29,8 @@ def compiled(schema_name: str) -> jsonschema_rs.Validator:
     import jsonschema_rs  # only when a body is first judged: importing the kit stays cheap
 
     load_spec()["components"]["schemas"][schema_name]  # KeyError for an unknown name
-    registry = jsonschema_rs.Registry([(_SPEC_URI, load_spec())])
-    ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}
+    registry = jsonschema_rs.Registry([(SPEC_URI, load_spec())])
+    ref = {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}
     return jsonschema_rs.Draft202012Validator(ref, registry=registry, validate_formats=False)
 
 

@@ -42,37 +42,25 @@ def documented_statuses(request: httpx.Request) -> frozenset[int]:
 
 
 class HttpxOpenAPIRequest:
-    """An httpx request as openapi-core's request protocol."""
+    """An httpx request as openapi-core's request protocol. The body is read only when
+    asked for: judging an answer does not need its request's (a stream maybe not read)."""
 
     def __init__(self, request: httpx.Request) -> None:
+        url = request.url
         self.request = request
         self.parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.url.params.multi_items())),
+            query=ImmutableMultiDict(list(url.params.multi_items())),
             header=Headers(list(request.headers.items())),
             cookie=ImmutableMultiDict(),
         )
-
-    @property
-    def host_url(self) -> str:
-        url = self.request.url
-        port = f":{url.port}" if url.port else ""
-        return f"{url.scheme}://{url.host}{port}"
-
-    @property
-    def path(self) -> str:
-        return self.request.url.path
-
-    @property
-    def method(self) -> str:
-        return self.request.method.lower()
+        self.host_url = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+        self.path = url.path
+        self.method = request.method.lower()
+        self.content_type = str(request.headers.get("Content-Type", ""))
 
     @property
     def body(self) -> bytes | None:
         return self.request.content or None
-
-    @property
-    def content_type(self) -> str:
-        return str(self.request.headers.get("Content-Type", ""))
 
 
 class HttpxOpenAPIResponse:
@@ -80,22 +68,13 @@ class HttpxOpenAPIResponse:
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
+        self.status_code = response.status_code
+        self.content_type = str(response.headers.get("Content-Type", ""))
+        self.headers = Headers(list(response.headers.items()))
 
     @property
     def data(self) -> bytes:
         return self.response.content
-
-    @property
-    def status_code(self) -> int:
-        return self.response.status_code
-
-    @property
-    def content_type(self) -> str:
-        return str(self.response.headers.get("Content-Type", ""))
-
-    @property
-    def headers(self) -> Headers:
-        return Headers(list(self.response.headers.items()))
 
 
 def _text(error: BaseException) -> str:
@@ -117,14 +96,8 @@ def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
 
 def not_json(size: int) -> Violation:
     """A JSON body that does not parse, named by its size alone."""
-    return Violation(
-        "$",
-        "json",
-        "the body is not JSON",
-        None,
-        "a JSON body",
-        f"body is not valid JSON, {size} bytes",
-    )
+    actual = f"body is not valid JSON, {size} bytes"
+    return Violation("$", "json", "the body is not JSON", None, "a JSON body", actual)
 
 
 def _flatten(
@@ -155,16 +128,8 @@ def _flatten(
                 kind = type(error).__name__
                 found.append(Violation(error.name, kind, detail, None, "as documented", kind))
         elif isinstance(error, HeaderValidationError):
-            found.append(
-                Violation(
-                    error.name,
-                    "header",
-                    detail,
-                    None,
-                    "as documented",
-                    f"a value the schema refuses ({type(cause or error).__name__})",
-                )
-            )
+            refused = f"a value the schema refuses ({type(cause or error).__name__})"
+            found.append(Violation(error.name, "header", detail, None, "as documented", refused))
         elif schema_errors and body_schema is not None:
             found.extend(describe(e, body_schema) for e in schema_errors)
         elif _caused_by(error, DeserializeError):
@@ -181,14 +146,9 @@ def _not_in_spec(request: httpx.Request) -> Violation:
     if not served:
         message = f"no operation has the path {request.url.path}"
         return Violation("$", "PathNotFound", message, None, "a path of the spec", asked)
-    return Violation(
-        "$",
-        "OperationNotFound",
-        f"{request.method} is not an operation of {request.url.path} ({', '.join(served)})",
-        None,
-        ", ".join(served),
-        asked,
-    )
+    methods = ", ".join(served)
+    message = f"{request.method} is not an operation of {request.url.path} ({methods})"
+    return Violation("$", "OperationNotFound", message, None, methods, asked)
 
 
 def request_violations(request: httpx.Request) -> list[Violation]:
@@ -207,17 +167,9 @@ def _mock_response_violations(response: httpx.Response, expected: MockResponse) 
 
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     if media_type != expected.media_type:
-        return [
-            Violation(
-                "$",
-                "content-type",
-                f"{media_type or 'no content type'} is not {expected.media_type} "
-                f"(the mock's own {response.status_code})",
-                None,
-                expected.media_type,
-                media_type or "no content type",
-            )
-        ]
+        shown = media_type or "no content type"
+        message = f"{shown} is not {expected.media_type} (the mock's own {response.status_code})"
+        return [Violation("$", "content-type", message, None, expected.media_type, shown)]
     try:
         body = response.json()
     except ValueError:
@@ -241,16 +193,8 @@ def response_violations(response: httpx.Response) -> list[Violation]:
         return _mock_response_violations(response, mock_responses()[status])
     if status not in operation.statuses:
         documented = ", ".join(map(str, sorted(operation.statuses)))
-        return [
-            Violation(
-                "$",
-                "status",
-                f"status {status} is not documented for {operation.operation_id} ({documented})",
-                None,
-                documented,
-                str(status),
-            )
-        ]
+        message = f"status {status} is not documented for {operation.operation_id} ({documented})"
+        return [Violation("$", "status", message, None, documented, str(status))]
     errors = get_openapi().iter_response_errors(
         HttpxOpenAPIRequest(request), HttpxOpenAPIResponse(response)
     )

@@ -77,14 +77,7 @@ def _clashes_on_sys_path() -> tuple[Clash, ...]:
         from openapi import cache
     except Exception:  # a clash may have broken the rest of the package
         cache = None  # type: ignore[assignment]
-    stamp = []
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:  # not a folder (a zip) or gone
-            names = []
-        infos = sorted(name for name in names if name.endswith((".dist-info", ".egg-info")))
-        stamp.append("\0".join([entry, *infos]))
+    stamp = ["\0".join([entry, *(_infos(entry) or ())]) for entry in sys.path]
     where = "installation-" + hashlib.sha256(sys.prefix.encode()).hexdigest()[:16] + "-"
     name = where + hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:32]
     if cache is not None and cache.read(name) == b"no clash":
@@ -104,18 +97,12 @@ def _candidates(path: Sequence[str]) -> Iterator[metadata.Distribution]:
     """
     wanted = [name.encode() for name in PACKAGES]
     for entry in path:
-        folder = entry or "."
-        if not os.path.isdir(folder):
+        infos = _infos(entry)
+        if infos is None:
             yield from metadata.distributions(path=[entry])  # a zip, or nothing
             continue
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            info = os.path.join(folder, name)
+        for name in infos:
+            info = os.path.join(entry or ".", name)
             listings = _listings(info)
             if (
                 _LISTED.search(listings)
@@ -123,6 +110,16 @@ def _candidates(path: Sequence[str]) -> Iterator[metadata.Distribution]:
                 else any(word in listings for word in wanted)  # egg paths are relative
             ):
                 yield metadata.PathDistribution(Path(info))
+
+
+def _infos(entry: str) -> list[str] | None:
+    """The distributions' folders in a ``sys.path`` entry, sorted; ``None`` when it is not
+    a folder (a zip) or is gone."""
+    try:
+        names = os.listdir(entry or ".")
+    except OSError:
+        return None
+    return sorted(name for name in names if name.endswith((".dist-info", ".egg-info")))
 
 
 def _listings(info: str) -> bytes:

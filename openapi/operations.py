@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from openapi.spec import load_spec
+from openapi.spec import dereferenced, load_spec
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -36,17 +36,8 @@ class Operation(NamedTuple):
     response_schemas: Mapping[int, Mapping[str, Any]]
 
 
-def _deref(node: Mapping[str, Any]) -> Mapping[str, Any]:
-    while isinstance(node.get("$ref"), str):
-        target: Any = load_spec()
-        for key in node["$ref"][2:].split("/"):
-            target = target[key]
-        node = target
-    return node
-
-
 def _json_schema(holder: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    media = _deref(holder).get("content", {}).get("application/json")
+    media = dereferenced(holder).get("content", {}).get("application/json")
     return None if media is None else media.get("schema")
 
 
@@ -93,7 +84,7 @@ def mock_responses() -> dict[int, MockResponse]:
     """The mock's own statuses, for any operation, by status (``x-mock-responses``)."""
     found: dict[int, MockResponse] = {}
     for code, response in load_spec().get("x-mock-responses", {}).get("responses", {}).items():
-        ((media_type, media),) = _deref(response)["content"].items()
+        ((media_type, media),) = dereferenced(response)["content"].items()
         found[int(code)] = MockResponse(media_type, media["schema"]["$ref"].rsplit("/", 1)[1])
     return found
 
@@ -139,14 +130,10 @@ def find_operation(method: str, path: str) -> Operation | None:
 def response_headers(operation_id: str, status: int) -> dict[str, Mapping[str, Any]]:
     """The headers the spec documents on ``operation_id``'s answer with ``status``: each
     one's schema, by lower-case name (empty for a status the operation does not document)."""
-    for item in load_spec()["paths"].values():
-        for method in HTTP_METHODS:
-            spec = item.get(method)
-            if spec is None or spec["operationId"] != operation_id:
-                continue
-            response = spec["responses"].get(str(status))
-            if response is None:
-                return {}
-            headers = _deref(response).get("headers", {})
-            return {name.lower(): _deref(header)["schema"] for name, header in headers.items()}
-    return {}
+    operation = operations().get(operation_id)
+    if operation is None:
+        return {}
+    spec = load_spec()["paths"][operation.path][operation.method.lower()]
+    response = dereferenced(spec["responses"].get(str(status), {}))
+    headers = response.get("headers", {})
+    return {name.lower(): dereferenced(header)["schema"] for name, header in headers.items()}

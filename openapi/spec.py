@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from openapi_core import OpenAPI
 
 SPEC_FILENAME = "partner-postbacks.yaml"
+SPEC_URI = "urn:everflow-postback-kit:spec"
+"""What the validators' registries call the spec, for ``$ref`` into its components."""
 
 
 def spec_path() -> Path:
@@ -74,18 +76,25 @@ def get_openapi() -> OpenAPI:
     return OpenAPI.from_dict(load_spec(), config=config)
 
 
+def dereferenced(node: Any) -> Any:
+    """``node``, or the part of the spec its local ``$ref`` (``#/components/...``) names,
+    followed until a node has none; any other node as it is."""
+    while isinstance(node, Mapping) and str(node.get("$ref")).startswith("#/"):
+        target: Any = load_spec()
+        for key in node["$ref"][2:].split("/"):
+            target = target[key]
+        node = target
+    return node
+
+
 def resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     """``schema`` with its local ``$ref`` followed and its ``allOf`` and ``anyOf`` members'
     properties, ``items`` and ``type`` merged in (its own keys win): enough to know which
     properties a valid value may have, and their schemas, without a validator. Members'
     types are united, as JSON Schema lists them (``anyOf [integer, null]`` gives
     ``["integer", "null"]``), since a valid value may be of any of them."""
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = load_spec()
-        for key in ref[2:].split("/"):
-            target = target[key]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    if "$ref" in schema:
+        schema = {**dereferenced(schema), **{k: v for k, v in schema.items() if k != "$ref"}}
     merged: dict[str, Any] = dict(schema)
     types: list[Any] = []
     for member in [*schema.get("allOf", ()), *schema.get("anyOf", ())]:
@@ -119,10 +128,8 @@ def rule_schemas(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 @functools.cache
 def spec_rules() -> dict[str, str]:
-    """The documented field rules, by name, with what each one says.
-
-    They are the titled ``allOf`` members of the ``PartnerPostback`` schema, grouped or not.
-    """
+    """The documented field rules (``PartnerPostback``'s ``rule_schemas``), by name, with
+    what each one says."""
     rules = rule_schemas(load_spec()["components"]["schemas"]["PartnerPostback"])
     return {name: str(rule.get("description", "")) for name, rule in rules.items()}
 

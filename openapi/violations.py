@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from openapi.jsonpath import json_path
-from openapi.spec import load_spec
+from openapi.spec import SPEC_URI, dereferenced, load_spec
 from openapi.text import counted, cut
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from openapi_schema_validator import OAS31Validator
-
-_SPEC_URI = "urn:everflow-postback-kit:spec"
 
 
 @dataclass(frozen=True)
@@ -59,25 +57,13 @@ class Violation:
         }
 
 
-def _resolve(node: Any) -> Any:
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref: str = node["$ref"]
-        if not ref.startswith("#/"):
-            break
-        target: Any = load_spec()
-        for key in ref[2:].split("/"):
-            target = target[key]
-        node = target
-    return node
-
-
 def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str | None:
     """The title of the innermost titled ``allOf`` member that ``schema_path`` passes through.
 
     Only a member written in place counts: ``allOf: [{$ref: PartnerPostback}]`` reuses a
     schema (and its rules), it is not a rule itself.
     """
-    node: Any = _resolve(schema)
+    node: Any = dereferenced(schema)
     rule: str | None = None
     previous: str | int | None = None
     for part in schema_path:
@@ -89,7 +75,7 @@ def rule_of(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> str 
             break
         if previous == "allOf" and isinstance(member, Mapping) and "title" in member:
             rule = str(member["title"])
-        node = _resolve(member)
+        node = dereferenced(member)
         previous = part
     return rule
 
@@ -150,21 +136,21 @@ def _shown(value: Any) -> str:
     return cut(json.dumps(value, default=str), MAX_SHOWN)
 
 
-BOUNDS = frozenset(
-    {
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "minLength",
-        "maxLength",
-        "minItems",
-        "maxItems",
-        "minProperties",
-        "maxProperties",
-    }
+BOUNDS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
 )
+SHOWN_AS = {"pattern": "matching", "format": "format", **{bound: bound for bound in BOUNDS}}
+"""How an expectation names the keywords whose schema value it shows: ``maximum 100``."""
 
 
 def expectation(keyword: str, asked: Any, instance: Any) -> tuple[str, str]:
@@ -180,12 +166,8 @@ def expectation(keyword: str, asked: Any, instance: Any) -> tuple[str, str]:
     if keyword == "required" and isinstance(asked, list):
         missing = [name for name in asked if isinstance(instance, Mapping) and name not in instance]
         return "property " + ", ".join(map(str, missing or asked)), "absent"
-    if keyword in BOUNDS:
-        return f"{keyword} {_shown(asked)}", actual
-    if keyword == "pattern":
-        return f"matching {_shown(asked)}", actual
-    if keyword == "format":
-        return f"format {_shown(asked)}", actual
+    if keyword in SHOWN_AS:
+        return f"{SHOWN_AS[keyword]} {_shown(asked)}", actual
     if keyword in ("additionalProperties", "unevaluatedProperties") and asked is False:
         return "no undocumented properties", actual
     return f"the schema's {keyword}", actual
@@ -221,8 +203,8 @@ def _validator(schema_name: str) -> OAS31Validator:
     from referencing.jsonschema import DRAFT202012
 
     resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
-    ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    ref = {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}
     return OAS31Validator(ref, registry=registry)
 
 

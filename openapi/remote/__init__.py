@@ -1,10 +1,7 @@
 """Talking to a real Everflow API safely, and judging its answers by the spec.
 
-The one safe client (``client.ContractClient``: an allow-list of read-only requests, pacing
-under Everflow's rate limit, retries, deadlines, answers decoded by ``decoding`` one
-encoding at most and never past the cap, the key masked out of every answer), the one set
-of answer checks (``checks``), the findings they produce and the reports written
-from them. The contract suite (``contract_tests``), the mock's validating proxy and its
+The one safe client (``client.ContractClient``), the one set of answer checks (``checks``),
+the findings they produce and the reports written from them. The contract suite (``contract_tests``), the mock's validating proxy and its
 recorder (``mock_server.proxy``) all use these, so none of them carries a copy.
 
 Why here, under ``openapi``: the layering lets ``mock_server`` and ``contract_tests`` both

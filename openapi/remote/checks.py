@@ -15,6 +15,7 @@ from openapi_schema_validator import OAS31Validator
 
 from openapi.httpx_validation import documented_statuses, response_violations
 from openapi.operations import find_operation
+from openapi.record_kinds import KINDS, NEIGHBOURS, Kind
 from openapi.remote.findings import Finding
 from openapi.remote.masking import credential_shaped
 from openapi.spec import resolved, rule_schemas
@@ -167,17 +168,9 @@ def undocumented_fields(
     target: str, probe: str, pixel_id: int | None, body: Any, schema: Mapping[str, Any]
 ) -> list[Finding]:
     """Drift: every field ``body`` has that ``schema`` does not document, as a warning."""
+    expected = "only documented fields"
     return [
-        Finding(
-            target,
-            probe,
-            pixel_id,
-            "undocumented_field",
-            path,
-            "only documented fields",
-            "present",
-            "warning",
-        )
+        Finding(target, probe, pixel_id, "undocumented_field", path, expected, "present", "warning")
         for path in undocumented_paths(body, schema)
     ]
 
@@ -228,71 +221,50 @@ class DriftTracker:
         rule makes conditional, and those whose condition an answer met) but none did."""
         if not self.answers:
             return []
+        expected, got = "present in some answer", f"absent from all {self.answers}"
         return [
             Finding(
-                self.target,
-                "all",
-                None,
-                "never_present",
-                f"$.{name}",
-                "present in some answer",
-                f"absent from all {self.answers}",
-                "warning",
+                self.target, "all", None, "never_present", f"$.{name}", expected, got, "warning"
             )
             for name in self.schema["properties"]
             if name in self.expected and name not in self.seen
         ]
 
 
-PIXEL_PATH_ID = re.compile(r"/networks/pixels/([0-9]+)")
-"""A path (under the base URL's ``/v1``) that names one postback, and its id."""
-
-
-def _path_pixel_id(response: httpx.Response) -> int | None:
-    path = response.request.url.path
-    match = PIXEL_PATH_ID.search(path)
-    if response.request.method != "GET" or match is None or not path.endswith(match.group()):
-        return None
-    return int(match.group(1))
-
-
-NEIGHBOUR_PATH_IDS = (
-    ("offer", re.compile(r"/networks/offers/([0-9]+)")),
-    ("affiliate", re.compile(r"/networks/affiliates/([0-9]+)")),
+READS_OF_ONE = tuple(
+    (kind, re.compile(re.escape(kind.read.format("")) + "([0-9]+)")) for kind in KINDS
 )
-"""Paths (under the base URL's ``/v1``) that name one offer or one affiliate, and its id."""
+"""For each kind of record, a path (under the base URL's ``/v1``) that reads one, and its id."""
 
 
-def _neighbour_id(target: str, probe: str, response: httpx.Response) -> Finding | None:
-    """For a 200 to a read of one offer or affiliate, the ``offer_id`` or ``affiliate_id``
-    finding (as the contract suite names it) when the body's id is not the path's."""
+def _read_of_one(response: httpx.Response) -> tuple[Kind, str] | None:
+    """The kind of record a GET reads one of, and the id its path names (as written)."""
     path = response.request.url.path
-    if response.request.method != "GET" or response.status_code != 200:
-        return None
-    for kind, pattern in NEIGHBOUR_PATH_IDS:
+    for kind, pattern in READS_OF_ONE:
         match = pattern.search(path)
-        if match is None or not path.endswith(match.group()):
-            continue
-        body = json_body(response)
-        field = f"network_{kind}_id"
-        if isinstance(body, dict) and body.get(field) != int(match.group(1)):
-            actual = shape(body.get(field))
-            return Finding(target, probe, None, f"{kind}_id", f"$.{field}", match.group(1), actual)
+        if response.request.method == "GET" and match and path.endswith(match.group()):
+            return kind, match.group(1)
     return None
 
 
 def judge_answer(target: str, probe: str, response: httpx.Response) -> list[Finding]:
     """Everything wrong with one answer to a request someone else chose (a proxy's): the
-    checks of ``check_answer`` with the status it came with, the postback's id held to
-    the path's for a read of one (and an offer's or affiliate's for a read of one), a
-    status the operation does not document, and (as warnings) every field the spec does
-    not document for the operation and status."""
-    pixel_id = _path_pixel_id(response)
+    checks of ``check_answer`` with the status it came with, the record's id held to the
+    path's for a read of one (a postback's as ``pixel_id``, an offer's or affiliate's as
+    ``offer_id`` or ``affiliate_id``), a status the operation does not document, and (as
+    warnings) every field the spec does not document for the operation and status."""
+    read = _read_of_one(response)
+    pixel_id = int(read[1]) if read and read[0].name == "postback" else None
     status = response.status_code
     found = check_answer(target, probe, response, pixel_id, status, same_id=pixel_id is not None)
-    neighbour = _neighbour_id(target, probe, response)
-    if neighbour is not None:
-        found.append(neighbour)
+    if read and read[0] in NEIGHBOURS and status == 200:
+        kind, read_id = read
+        body = json_body(response)
+        if isinstance(body, dict) and body.get(kind.id_field) != int(read_id):
+            got = shape(body.get(kind.id_field))
+            found.append(
+                Finding(target, probe, None, f"{kind.name}_id", f"$.{kind.id_field}", read_id, got)
+            )
     documented = documented_statuses(response.request)
     if documented and status not in documented and not any(f.check == "status" for f in found):
         expected = ", ".join(map(str, sorted(documented)))

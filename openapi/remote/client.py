@@ -18,7 +18,6 @@ from openapi.remote.defaults import (
     DEFAULT_RATE,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
-    MAX_ANSWER_BYTES,
     MAX_JSON_DEPTH,
     RETRY_AFTER_CAP,
 )
@@ -142,10 +141,9 @@ class ContractClient:
         key: str | None = None,
     ) -> httpx.Response:
         """Send ``method path`` (relative to the base URL) with an optional JSON body
-        (``json``, or ``content``: JSON already encoded, sent as it is); retried on 429 and
-        5xx (a create on 429 only). ``WriteRefused`` unless it is read-only or writes are
-        allowed. ``key`` is sent (and masked) instead of the client's own: a proxy passes
-        on the key its caller sent."""
+        (``json``, or ``content``: JSON already encoded, sent as it is), as the class says.
+        ``key`` is sent (and masked) instead of the client's own: a proxy passes on the key
+        its caller sent."""
         method = method.upper()
         read_only = is_read_only(method, path)
         if not (read_only or self.allow_writes):
@@ -186,8 +184,6 @@ class ContractClient:
         ``body`` is a JSON value, or bytes of JSON already encoded."""
         if self._left() <= 0:
             raise self._out_of_time(f"before {method} {path}")
-        if not record:
-            return self._exchange(method, path, headers, params, body)
         outcome, response = "no answer", None
         try:
             response = self._exchange(method, path, headers, params, body)
@@ -200,12 +196,9 @@ class ContractClient:
             outcome = f"no answer ({type(error).__name__})"
             raise
         finally:
-            self.writes.append(
-                Write(method, self._full(path), touched_pixel(path, response), outcome)
-            )
-
-    def _full(self, path: str) -> str:
-        return self.base_url.path.rstrip("/") + path
+            if record:
+                full = self.base_url.path.rstrip("/") + path
+                self.writes.append(Write(method, full, touched_pixel(path, response), outcome))
 
     def _exchange(
         self,
@@ -254,8 +247,7 @@ class ContractClient:
         return masked_response(response, content, key)
 
     def _read(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
-        """The body, decoded by ``read_bounded`` (one encoding at most, never past
-        ``MAX_ANSWER_BYTES``), within ``deadline``."""
+        """The body, as ``read_bounded`` decodes it, within ``deadline``."""
 
         def check_time() -> None:
             if time.monotonic() > deadline:
@@ -265,8 +257,8 @@ class ContractClient:
         what = f"{request.method} {request.url.path}"
         coding = single_encoding(response.headers.get("Content-Encoding", ""), what)
         if response.is_stream_consumed:  # an answer made in memory (a mock transport's)
-            return read_bounded([response.content], None, what, check_time, MAX_ANSWER_BYTES)
-        return read_bounded(response.iter_raw(), coding, what, check_time, MAX_ANSWER_BYTES)
+            return read_bounded([response.content], None, what, check_time)
+        return read_bounded(response.iter_raw(), coding, what, check_time)
 
     def _delay(self, attempt: int, response: httpx.Response, what: str) -> float:
         """How long to wait before retrying ``response``, or why the run will not."""
@@ -293,5 +285,4 @@ class ContractClient:
         return wait
 
     def close(self) -> None:
-        """Release connections."""
         self._http.close()

@@ -49,8 +49,7 @@ class Finding:
     ``content_type``, ``pixel_id``, ``rate_limit_headers``, ``undocumented_field``,
     ``never_present``, ``json_depth``, ``duplicate_id`` (a recording), the paging checks of
     ``page_checks`` and the state checks of ``state_checks``), or says why a probe has no
-    answer to judge (``UNFINISHED_CHECKS``: ``transport``, ``timeout``, ``max_time``,
-    ``retry_after``, ``not_sent``, ``interrupted``).
+    answer to judge (``UNFINISHED_CHECKS``).
     """
 
     target: str
@@ -84,8 +83,7 @@ class Finding:
 
     def masked(self, secrets: Iterable[str] | Secrets) -> Finding:
         """This finding with every secret masked out of every text field."""
-        prepared = as_secrets(secrets)
-        return self.mapped(prepared.redact)
+        return self.mapped(as_secrets(secrets).redact)
 
 
 @dataclass(frozen=True)
@@ -112,8 +110,7 @@ class Write:
 
     def masked(self, secrets: Iterable[str] | Secrets) -> Write:
         """This write with every secret masked out of its text."""
-        prepared = as_secrets(secrets)
-        return self.mapped(prepared.redact)
+        return self.mapped(as_secrets(secrets).redact)
 
 
 @dataclass
@@ -130,7 +127,6 @@ class Report:
     skipped: str = ""
 
     def add(self, findings: Iterable[Finding]) -> None:
-        """Record more findings."""
         self.findings.extend(findings)
 
     @property
@@ -166,8 +162,7 @@ class Report:
 
     def masked(self, secrets: Iterable[str] | Secrets) -> Report:
         """A copy with every secret masked out of every finding and name."""
-        prepared = as_secrets(secrets)
-        return self.mapped(prepared.redact)
+        return self.mapped(as_secrets(secrets).redact)
 
 
 class RunInterrupted(KeyboardInterrupt):

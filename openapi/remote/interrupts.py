@@ -16,33 +16,37 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
+
+Handler = Callable[[int, FrameType | None], None]
 
 HELD_BACK = "everflow-contract: interrupted; deleting the probe postbacks first\n"
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+@contextlib.contextmanager
+def _handled(signals: tuple[signal.Signals, ...], handler: Handler) -> Iterator[None]:
+    """``handler`` handles ``signals`` while active, in the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, handler) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
 
-@contextlib.contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
+def terminate_as_interrupt() -> contextlib.AbstractContextManager[None]:
     """While active, SIGTERM raises ``KeyboardInterrupt``, as Ctrl-C does."""
-    if not _in_main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return _handled((signal.SIGTERM,), _interrupt)
 
 
 @contextlib.contextmanager
@@ -50,19 +54,12 @@ def interrupts_held_back(note: str = HELD_BACK) -> Iterator[list[int]]:
     """While active, SIGINT and SIGTERM only note themselves (in the list yielded) and say
     so on stderr (``note``); on leaving normally, a noted one raises ``KeyboardInterrupt``."""
     received: list[int] = []
-    if not _in_main_thread():
-        yield received
-        return
 
     def hold(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
         sys.stderr.write(note)
 
-    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
-    try:
+    with _handled(_SIGNALS, hold):
         yield received
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     if received:
         raise KeyboardInterrupt(f"signal {signal.Signals(received[0]).name}, held back")

@@ -12,10 +12,6 @@ would mask letters of ordinary words (a key ``x`` would turn ``pixel`` into ``pi
 and so reveal the key, so it is masked only where it stands whole, touching no letter, digit
 or underscore. A key that reads as UTF-8 decoded as Latin-1 (a header as a WSGI server hands
 it over) is masked as the text it was too (``variants``).
-
-``Secrets`` makes secrets ready once (their pieces in one table), so that masking a text
-costs a look-up per ``MIN_PIECE`` characters however many secrets there are; ``redact`` takes
-one, or a plain list (made ready once and kept for the last 16 lists).
 """
 
 from __future__ import annotations
@@ -36,8 +32,6 @@ if TYPE_CHECKING:
 
 MASK = "********"
 MIN_PIECE = 8
-"""Any run of this many characters of a secret, found anywhere, is masked too; a secret
-shorter than this is masked only as a whole token."""
 
 SECRET_FORMS: dict[str, Callable[[str], str]] = {
     "raw": lambda s: s,
@@ -119,35 +113,30 @@ def _token(forms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(f"(?<!{_WORD})(?:{alternatives})(?!{_WORD})")
 
 
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans``, in order of their starts, with those that overlap or touch made one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _piece_spans(text: str, pieces: Mapping[str, int]) -> list[tuple[int, int]]:
     """The runs of ``text`` covered by overlapping ``pieces`` (all ``MIN_PIECE`` long)."""
-    spans: list[list[int]] = []
-    for start in range(len(text) - MIN_PIECE + 1):
-        if text[start : start + MIN_PIECE] in pieces:
-            end = start + MIN_PIECE
-            if spans and start <= spans[-1][1]:
-                spans[-1][1] = end
-            else:
-                spans.append([start, end])
-    return [(start, end) for start, end in spans]
+    starts = range(len(text) - MIN_PIECE + 1)
+    return _merged((i, i + MIN_PIECE) for i in starts if text[i : i + MIN_PIECE] in pieces)
 
 
 def _replace(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """``text`` with each span (sorted, merged where they overlap) replaced by one mask."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    if not merged:
-        return text
+    """``text`` with each span (merged where they overlap) replaced by one mask."""
     out, last = [], 0
-    for start, end in merged:
+    for start, end in _merged(sorted(spans)):
         out += [text[last:start], MASK]
         last = end
-    out.append(text[last:])
-    return "".join(out)
+    return "".join(out) + text[last:]
 
 
 def _percent_decoded(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -315,13 +304,9 @@ def as_secrets(secrets: Iterable[str] | Secrets) -> Secrets:
 
 
 def redact(text: str, secrets: Iterable[str] | Secrets) -> str:
-    """``text`` with every secret masked: each form of it (``SECRET_FORMS`` of each of its
-    ``variants``, and percent-encoded, from UTF-8 or Latin-1 bytes), and every run of
-    ``MIN_PIECE`` or more characters of those; a secret shorter than ``MIN_PIECE`` only
-    where it stands as a whole token.
-
-    Every form is found in the text as given and all are masked at once, so that masking
-    one form cannot leave a shorter remnant of another behind."""
+    """``text`` with every secret masked, in every form the module's docstring lists. Every
+    form is found in the text as given and all are masked at once, so that masking one form
+    cannot leave a shorter remnant of another behind."""
     return as_secrets(secrets).redact(text)
 
 

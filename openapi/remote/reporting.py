@@ -6,10 +6,6 @@ before formatting it (so that no escaped form of a secret survives) and out of t
 text once more; then writes every character that is not printable (a server's terminal
 escapes, NULs, newlines) as an escape, so that the output shows what was sent and JUnit
 files always parse.
-
-In JUnit, a probe that broke the contract is a ``failure``; one the run could not judge
-(unreachable, timed out, out of time, interrupted: ``UNFINISHED_CHECKS``) an ``error``; a
-skipped run one ``skipped`` test case that says why.
 """
 
 from __future__ import annotations
@@ -79,8 +75,9 @@ def summary(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
 
 
 def junit_xml(report: Report, secrets: Iterable[str] | Secrets = ()) -> str:
-    """JUnit XML: one test case per probe, failed by its findings (an error when the probe
-    had no answer to judge); a skipped run is one skipped test case."""
+    """JUnit XML: one test case per probe, a ``failure`` when it broke the contract, an
+    ``error`` when it had no answer to judge (``UNFINISHED_CHECKS``: unreachable, timed out,
+    out of time, interrupted); a skipped run is one ``skipped`` test case that says why."""
     secrets = as_secrets(secrets)
     report = shown(report, secrets)
     by_probe: dict[str, list[Finding]] = {probe: [] for probe in report.probes}

@@ -32,13 +32,11 @@ def number(
     def parse(text: str) -> Number:
         try:
             value = kind(text)
+            if math.isfinite(value) and (value > minimum or (value == minimum and inclusive)):
+                return value
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a number {bound}, not {text[:40]!r}"
-            ) from None
-        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
-            raise argparse.ArgumentTypeError(f"must be a number {bound}, not {text[:40]!r}")
-        return value
+            pass
+        raise argparse.ArgumentTypeError(f"must be a number {bound}, not {text[:40]!r}")
 
     return parse
 
