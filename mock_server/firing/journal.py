@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from openapi.text import cut as shortened
@@ -65,22 +65,11 @@ class Delivery:
 
     def as_dict(self) -> dict[str, Any]:
         """The journal entry: plain JSON."""
-        return {
-            "id": self.id,
-            "pixel_id": self.pixel_id,
-            "delivery_method": self.delivery_method,
-            "type": self.type,
-            "method": self.method,
-            "url": self.url,
-            "html": self.html,
-            "event": self.event,
-            "delay_ms": self.delay_ms,
-            "state": self.state,
-            "status": self.status,
-            "ms": self.ms,
-            "error": self.error,
-            "deactivated": self.deactivated,
-        }
+        return {"id": self.id, **{name: getattr(self, name) for name in _JOURNALED}}
+
+
+_JOURNALED = tuple(f.name for f in fields(Delivery) if f.name not in ("id", "generation", "done"))
+"""What a journal entry holds after its ``id``: every field but the firing's own."""
 
 
 class DeliveryJournal:
@@ -116,8 +105,7 @@ class DeliveryJournal:
 
     def entries(self) -> list[dict[str, Any]]:
         """Every kept delivery, oldest first, as JSON."""
-        with self._lock:
-            return [delivery.as_dict() for delivery in self._entries]
+        return self.snapshot(self._entries)
 
     def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
         """``deliveries`` as JSON, read under the journal's lock (consistent entries)."""
