@@ -192,12 +192,9 @@ def fire(call: AdminCall) -> Reply:
     if scale >= 0:
         firing.delay_scale = scale
     try:
-        started = firing.fire(body)
+        result: dict[str, Any] = {"deliveries": firing.fire(body, wait_for)}
     except ConversionError as error:
         raise _invalid_conversion(error.field, str(error)) from None
-    if wait_for:
-        firing.wait(started, wait_for)
-    result: dict[str, Any] = {"deliveries": firing.snapshot(started)}
     if call.arg("explain") in ("1", "true"):
         result["not_applied"], result["not_applied_total"] = firing.not_applied(body)
     return answer(result)
@@ -206,7 +203,7 @@ def fire(call: AdminCall) -> Reply:
 def deliveries(call: AdminCall) -> Reply:
     from mock_server.firing.engine import firing_of
 
-    return answer({"deliveries": firing_of(call.state).deliveries()})
+    return answer({"deliveries": firing_of(call.state).journal.entries()})
 
 
 def clear_deliveries(call: AdminCall) -> Reply:

@@ -303,7 +303,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
 
     @page.get("/deliveries")
     def deliveries_view() -> str:
-        deliveries = firing_of(state).deliveries()
+        deliveries = firing_of(state).journal.entries()
         deliveries.reverse()
         return render_template(
             "everflow_admin/deliveries.html",
@@ -314,7 +314,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
 
     @page.get("/deliveries.json")
     def deliveries_now() -> Response:
-        deliveries = firing_of(state).deliveries()
+        deliveries = firing_of(state).journal.entries()
         deliveries.reverse()
         return flask_response(answer({"rows": [_delivery_row(d) for d in deliveries]}))
 

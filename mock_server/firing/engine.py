@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -117,9 +117,10 @@ class Firing:
         self._generation = 0
         self._lock = threading.Lock()
 
-    def fire(self, body: Any) -> list[Delivery]:
+    def fire(self, body: Any, wait_for: float = 0.0) -> list[dict[str, Any]]:
         """Fire every postback that applies to the conversion in ``body``; the deliveries
-        started, in pixel id order. ``ConversionError`` for a body that cannot be fired."""
+        started, in pixel id order, as journal entries once they have ended (at most
+        ``wait_for`` seconds). ``ConversionError`` for a body that cannot be fired."""
         conversion = parse_conversion(body)
         self._check_world(conversion)
         found = self._state.store.matching(
@@ -135,7 +136,8 @@ class Firing:
         if sends:
             for refused, why in self.sender.deliver(sends):
                 self.journal.finish(refused, REFUSED, error=why)
-        return started
+        wait(started, wait_for)
+        return self.journal.snapshot(started)
 
     def _check_world(self, conversion: Conversion) -> None:
         """``ConversionError`` for a conversion whose offer or partner is not in the mock's
@@ -171,18 +173,6 @@ class Firing:
                 if len(missed) < most:
                     missed.append({"pixel_id": postback["network_pixel_id"], "reason": reason})
         return missed, total
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        """The journal: every kept delivery, oldest first."""
-        return self.journal.entries()
-
-    def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
-        """``deliveries`` as journal entries."""
-        return self.journal.snapshot(deliveries)
-
-    def wait(self, deliveries: Iterable[Delivery], timeout: float) -> bool:
-        """Wait until ``deliveries`` have ended, at most ``timeout`` seconds."""
-        return wait(deliveries, timeout)
 
     def reset(self) -> None:
         """Cancel what has not ended, forget the journal (ids start again from 1), the
@@ -283,20 +273,16 @@ class Firing:
 
     def _deactivate(self, pixel_id: int) -> bool:
         """Set a stored postback ``inactive``; whether it was active until now."""
-        changed = False
 
         def inactive(body: dict[str, Any]) -> dict[str, Any]:
-            nonlocal changed
             if body.get("pixel_status") != "active":
                 raise _Unchanged
-            changed = True
             return {**body, "pixel_status": "inactive", "time_saved": self._state.clock.now()}
 
         try:
-            self._state.store.update(pixel_id, inactive)
+            return self._state.store.update(pixel_id, inactive) is not None  # None: deleted
         except _Unchanged:
             return False
-        return changed
 
 
 class _Unchanged(Exception):
