@@ -100,42 +100,32 @@ class _Get(asyncio.Protocol):
             )
 
     def _read(self, data: bytes) -> None:
+        """Feed h11; once the answer's head is in (or is no HTTP answer), settle ``answer``
+        and close the connection."""
         try:
             self._http.receive_data(data)
-            while True:
-                event = self._http.next_event()
-                if isinstance(event, h11.Response):
-                    self._finish(event.status_code, None)
-                    return
+            while not isinstance(event := self._http.next_event(), h11.Response):
                 if event is h11.NEED_DATA or isinstance(event, h11.ConnectionClosed):
                     return
+            self.answer.set_result(event.status_code)
         except h11.RemoteProtocolError as error:
-            self._finish(None, ValueError(f"not an HTTP answer: {error}"))
-
-    def _finish(self, status: int | None, error: Exception | None) -> None:
-        if error is not None:
-            self.answer.set_exception(error)
-        else:
-            assert status is not None
-            self.answer.set_result(status)
+            self.answer.set_exception(ValueError(f"not an HTTP answer: {error}"))
         if self.transport is not None:
             self.transport.close()
 
 
 class Sender:
-    """Sends postback GETs from an asyncio loop on a thread of its own (see the module).
-
-    ``deliver`` hands deliveries over (those past ``MAX_PENDING``, or past
-    ``PENDING_PER_RECEIVER`` for their receiver, are returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
-    every delivery not yet ended (a reset).
-    """
+    """Sends postback GETs from an asyncio loop on a thread of its own (see the module);
+    ``outcome`` hears how each delivery ended."""
 
     def __init__(self, timeout: float, outcome: Outcome) -> None:
         self.timeout = timeout
         self._outcome = outcome
         self._lock = threading.Lock()
-        self._pending = 0
-        self._pending_bytes = 0
+        self.pending = 0
+        """Deliveries waiting or in flight now."""
+        self.pending_bytes = 0
+        """What their URLs take now, as counted against ``PENDING_BYTES``."""
         self._per_receiver: dict[tuple[str, int], int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[_Result]] = set()
@@ -154,24 +144,23 @@ class Sender:
             for delivery, target, delay in batch:
                 key = (target.host, target.port)
                 held = self._per_receiver.get(key, 0)
-                if self._pending >= MAX_PENDING:
+                if self.pending >= MAX_PENDING:
                     why = f"too many deliveries pending ({MAX_PENDING:,}); not sent"
-                    refused.append((delivery, why))
-                elif self._pending_bytes + _size(delivery, target) > PENDING_BYTES:
+                elif self.pending_bytes + _size(delivery, target) > PENDING_BYTES:
                     why = f"the pending deliveries' URLs take {PENDING_BYTES:,} bytes; not sent"
-                    refused.append((delivery, why))
                 elif held >= PENDING_PER_RECEIVER:
                     host = f"[{target.host}]" if ":" in target.host else target.host
                     why = (
                         f"too many deliveries pending for {host}:{target.port} "
                         f"({PENDING_PER_RECEIVER:,}); not sent"
                     )
-                    refused.append((delivery, why))
                 else:
                     self._per_receiver[key] = held + 1
-                    self._pending += 1
-                    self._pending_bytes += _size(delivery, target)
+                    self.pending += 1
+                    self.pending_bytes += _size(delivery, target)
                     taken.append((delivery, target, delay))
+                    continue
+                refused.append((delivery, why))
             loop = self._loop or self._start()
         if taken:
             loop.call_soon_threadsafe(self._spawn, taken)
@@ -191,16 +180,6 @@ class Sender:
 
             loop.call_soon_threadsafe(cancel_all)
             done.wait(5)
-
-    @property
-    def pending(self) -> int:
-        """Deliveries waiting or in flight now."""
-        return self._pending
-
-    @property
-    def pending_bytes(self) -> int:
-        """What their URLs take now, as counted against ``PENDING_BYTES``."""
-        return self._pending_bytes
 
     def _start(self) -> asyncio.AbstractEventLoop:
         """The loop (uvloop's where installed), on its own daemon thread; the lock is held."""
@@ -234,8 +213,8 @@ class Sender:
         self._tasks.discard(task)
         key = (target.host, target.port)
         with self._lock:
-            self._pending -= 1
-            self._pending_bytes -= _size(delivery, target)
+            self.pending -= 1
+            self.pending_bytes -= _size(delivery, target)
             self._per_receiver[key] -= 1
             if not self._per_receiver[key]:
                 del self._per_receiver[key]
