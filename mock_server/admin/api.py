@@ -29,6 +29,7 @@ from mock_server.data.records import MAX_ID, InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, dumps_ascii, loads
 from mock_server.pipeline.pipeline import NeedBody, Pipeline
 from mock_server.state.mock_state import MockState
+from openapi.record_kinds import NEIGHBOURS, Kind
 from openapi.text import cut
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
@@ -36,6 +37,7 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 PREFIX = "/__admin/"
 ID = "{id}"
 """A path segment of ASCII digits, handed to the handler as ``AdminCall.ident``."""
+OFFERS, AFFILIATES = NEIGHBOURS
 
 
 @dataclass
@@ -139,26 +141,22 @@ def delete_pixel(call: AdminCall) -> Reply:
     return NO_CONTENT
 
 
-def _put_entity(call: AdminCall, kind: str) -> Reply:
-    """Serve the factory's offer or affiliate for the path's id with the body's fields over
-    it (``{}``: the factory's as it is), checked against the spec."""
+def _put_entity(call: AdminCall, kind: Kind) -> Reply:
+    """Serve the factory's offer or affiliate (``kind``) for the path's id with the body's
+    fields over it (``{}``: the factory's as it is), checked against the spec."""
     from openapi import schema_violations
 
     state, entity_id = call.state, call.ident
     if not 1 <= entity_id <= MAX_ID:
         raise invalid(f"{entity_id} is not a positive 64-bit integer")
     body = call.json_object()
-    world = state.world
-    if kind == "offer":
-        known, schema = world.offers, "Offer"
-        whole = {**state.factory.build_offer(entity_id), **body, "network_offer_id": entity_id}
-    else:
-        known, schema = world.affiliates, "Affiliate"
-        base = state.factory.build_affiliate(entity_id)
-        whole = {**base, **body, "network_affiliate_id": entity_id}
-    problems = schema_violations(whole, schema)
+    offer = kind is OFFERS
+    build = state.factory.build_offer if offer else state.factory.build_affiliate
+    whole = {**build(entity_id), **body, kind.id_field: entity_id}
+    problems = schema_violations(whole, kind.schema)
     if problems:
         raise invalid("; ".join(map(str, problems)), violations=[v.as_dict() for v in problems])
+    known = state.world.offers if offer else state.world.affiliates
     created = entity_id not in known
     known[entity_id] = whole
     return answer(whole, 201 if created else 200)
@@ -223,14 +221,15 @@ def _seconds(call: AdminCall, name: str, default: float, most: float) -> float:
     except ValueError:
         value = math.nan
     if not 0 <= value <= most:
-        raise Problem(
-            422,
-            "invalid-parameter",
-            "Invalid parameter",
-            f"{name} must be a number from 0 to {most:g}, not {cut(text, 40)!r}",
-            parameter=name,
-        )
+        raise invalid_parameter(name, f"a number from 0 to {most:g}, not {cut(text, 40)!r}")
     return value
+
+
+def invalid_parameter(name: str, wanted: str) -> Problem:
+    """The 422 of a query parameter ``name`` that is not what it must be (``wanted``)."""
+    return Problem(
+        422, "invalid-parameter", "Invalid parameter", f"{name} must be {wanted}", parameter=name
+    )
 
 
 def _invalid_conversion(field: str, detail: str) -> Problem:
@@ -243,11 +242,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PUT", "pixels/{id}"): Route(put_pixel, True),
     ("DELETE", "pixels/{id}"): Route(delete_pixel, False),
     ("GET", "offers"): Route(lambda call: answer({"ids": sorted(call.state.world.offers)}), False),
-    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, "offer"), True),
+    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, OFFERS), True),
     ("GET", "affiliates"): Route(
         lambda call: answer({"ids": sorted(call.state.world.affiliates)}), False
     ),
-    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, "affiliate"), True),
+    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, AFFILIATES), True),
     ("POST", "reset"): Route(reset, False),
     ("GET", "requests"): Route(lambda call: answer({"requests": call.state.requests}), False),
     ("DELETE", "requests"): Route(clear_requests, False),

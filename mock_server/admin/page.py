@@ -34,10 +34,9 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
-from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall, answer
+from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall, answer, invalid_parameter
 from mock_server.admin.guard import AdminGuard, Sessions, token_required, wants_html
 from mock_server.core.controls import MAX_DIGITS
-from mock_server.core.errors import Problem
 from mock_server.core.reply import Reply
 from mock_server.firing.conversion import CONVERSION_TYPES
 from mock_server.firing.engine import firing_of
@@ -229,13 +228,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
     def requests_since() -> Response:
         after = _number_arg("after", 0)
         if after is None:
-            raise Problem(
-                422,
-                "invalid-parameter",
-                "Invalid parameter",
-                "after must be a whole number",
-                parameter="after",
-            )
+            raise invalid_parameter("after", "a whole number")
         numbered = state.journal.numbered(after=after, limit=JOURNAL_ROWS)
         last = numbered[0][0] if numbered else max(after, _last_number(state))
         return flask_response(answer({"last": last, "rows": [_request_row(*n) for n in numbered]}))
@@ -303,20 +296,16 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
 
     @page.get("/deliveries")
     def deliveries_view() -> str:
-        deliveries = firing_of(state).journal.entries()
-        deliveries.reverse()
         return render_template(
             "everflow_admin/deliveries.html",
             view="deliveries",
-            rows=[_delivery_row(d) for d in deliveries],
+            rows=_delivery_rows(state),
             types=tuple(CONVERSION_TYPES),
         )
 
     @page.get("/deliveries.json")
     def deliveries_now() -> Response:
-        deliveries = firing_of(state).journal.entries()
-        deliveries.reverse()
-        return flask_response(answer({"rows": [_delivery_row(d) for d in deliveries]}))
+        return flask_response(answer({"rows": _delivery_rows(state)}))
 
     @page.get("/settings")
     def settings_view() -> str:
@@ -336,9 +325,7 @@ def _number_arg(name: str, default: int) -> int | None:
     text = request.args.get(name, "")
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    return int(text)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
 
 
 def _last_number(state: MockState) -> int:
@@ -395,6 +382,11 @@ def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:
         "url": _short(target),
         "description": _short(postback.get("description", "")),
     }
+
+
+def _delivery_rows(state: MockState) -> list[dict[str, str]]:
+    """The journal's deliveries as table rows, newest first."""
+    return [_delivery_row(d) for d in reversed(firing_of(state).journal.entries())]
 
 
 def _delivery_row(delivery: Mapping[str, Any]) -> dict[str, str]:
