@@ -116,19 +116,17 @@ def catalogue_rows(postbacks: list[dict[str, Any]]) -> list[CatalogueRow]:
     """One row per postback, naming its variant and, past the variants, its quirk."""
     from fixtures import QUIRKS, VARIANTS
 
-    rows = []
-    for index, body in enumerate(postbacks):
-        shape = QUIRKS[index - len(VARIANTS)] if index >= len(VARIANTS) else "coherent"
-        rows.append(
-            CatalogueRow(
-                body["network_pixel_id"],
-                body["delivery_method"],
-                body["pixel_level"],
-                body["pixel_type"],
-                shape,
-            )
+    shapes = ["coherent"] * len(VARIANTS) + list(QUIRKS)
+    return [
+        CatalogueRow(
+            body["network_pixel_id"],
+            body["delivery_method"],
+            body["pixel_level"],
+            body["pixel_type"],
+            shape,
         )
-    return rows
+        for body, shape in zip(postbacks, shapes, strict=False)
+    ]
 
 
 def format_table(rows: list[CatalogueRow]) -> str:

@@ -124,13 +124,9 @@ class RecordChecker:
     """
 
     def __init__(
-        self,
-        max_reported: int | None = MAX_REPORTED,
-        *,
-        allow_drift: bool = False,
-        where: str | None = None,
+        self, max_reported: int | None = MAX_REPORTED, *, allow_drift: bool = False
     ) -> None:
-        self.where = where
+        self.where: str | None = None
         """The list the records are in, which names them in problems (``postbacks[3]``)."""
         self.problems: list[RecordProblem] = []
         """The problems of the first ``max_reported`` bad records (all with ``None``)."""

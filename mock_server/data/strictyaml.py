@@ -13,6 +13,7 @@ data file never needs one, and no limit on expansion can then be too generous.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from typing import Any, cast
@@ -96,11 +97,8 @@ def _float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
     text: str = node.value
     if not _core("float", text):
         raise _NotJSON(f"{text[:40]!r} is not a number")
-    try:
-        value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
-    except ValueError:
-        raise _NotJSON(f"{text[:40]!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))  # core: no error
+    if not math.isfinite(value):
         raise _NotJSON(f"{text} is not JSON (plain JSON has no NaN or infinity)")
     return value
 
@@ -209,9 +207,7 @@ def _mapping(
         if problem is None and key in value:
             problem = "key appears twice"
         if problem:
-            shown = key if isinstance(key, str) else str(getattr(key_node, "value", "?"))
-            if not isinstance(key_node, ScalarNode):
-                shown = "?"
+            shown = "?" if not isinstance(key_node, ScalarNode) else str(key_node.value)
             problems.append(f"{json_path((*path, shown))}: {problem}")
             continue
         value[key] = None
