@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from fixtures.macros import clear_template_cache, render_within
+from fixtures.vocabulary import PLATFORMS
 from mock_server.firing.conversion import (
     CONVERSION_TYPES,
     Conversion,
@@ -57,12 +58,7 @@ from openapi.remote.targets import is_loopback
 if TYPE_CHECKING:
     from mock_server.state.mock_state import MockState
 
-PLATFORM_FIELDS = {
-    "facebook": "facebook_pixel",
-    "tiktok": "tiktok_pixel",
-    "snapchat": "snapchat_pixel",
-    "rumble": "rumble_pixel",
-}
+PLATFORM_FIELDS = {platform: f"{platform}_pixel" for platform in PLATFORMS}
 FAILURES_TO_DEACTIVATE = 10
 FAILURE_WINDOW = 72 * 3600
 """Everflow's rule since 2026-03-13: 10 consecutive failed deliveries within 72 hours."""
