@@ -65,13 +65,10 @@ def parse_conversion(body: Any) -> Conversion:
     kind = body.get("type", "conversion")
     if kind not in CONVERSION_TYPES:
         raise ConversionError("type", f"must be one of {', '.join(CONVERSION_TYPES)}")
-    values: dict[str, MacroValue] = {}
-    for name, value in body.items():
-        if name == "type":
-            continue
+    values: dict[str, MacroValue] = {name: value for name, value in body.items() if name != "type"}
+    for name, value in values.items():
         if isinstance(value, bool) or not (value is None or isinstance(value, str | int | float)):
             raise ConversionError(name, "a macro value is text, a number or null")
-        values[name] = value
     ids = {}
     for name, minimum in ID_MINIMUMS.items():
         value = values.get(name, 0 if name == "event_id" else None)

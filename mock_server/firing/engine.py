@@ -211,9 +211,7 @@ class Firing:
                 delivery.state, delivery.error = REFUSED, refusal
             else:
                 delivery.generation = self._generation
-                self.journal.add(delivery)
                 sends.append((delivery, target, delivery.delay_ms / 1000 * self.delay_scale))
-                return delivery
         return self.journal.add(delivery)
 
     def _target(self, url: str) -> tuple[Target | None, str]:

@@ -7,12 +7,11 @@ a GET with ``Connection: close``, the status line and headers read back, redirec
 followed. It does not go through httpx, so a test's respx mock (``everflow_mock``) cannot
 intercept deliveries to a local receiver, and a delivery costs no client object.
 
-Everything is bounded: deliveries waiting or in flight, all together (``MAX_PENDING``,
-and ``PENDING_BYTES`` of their URLs) and per receiver (``PENDING_PER_RECEIVER``, so a receiver that hangs holds only its own share;
-past either, deliveries are refused and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
-(``PER_HOST``: a slow receiver holds at most that many, so the others go on at full speed),
-each delivery's time (the deadline covers connect, send and the answer's head), what is
-read back (``HEAD_BYTES``).
+Everything is bounded, each by a constant below: deliveries waiting or in flight and their
+URLs, all together and per receiver (past a bound refused and journaled, never queued);
+connections at once, all together and per receiver (a slow or hanging receiver holds only
+its own share, the others go on at full speed); each delivery's time (the deadline covers
+connect, send and the answer's head); what is read back.
 """
 
 from __future__ import annotations
