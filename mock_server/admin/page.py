@@ -112,9 +112,8 @@ def hardened(response: Response) -> Response:
 
 def add_home(admin: Blueprint, home: str) -> None:
     """Send a browser that opens ``admin``'s prefix itself to ``home`` (an endpoint); any
-    other client of the prefix keeps the 404 it got before."""
+    other client of the prefix, whatever its method, keeps the 404 it got before."""
 
-    # Every method, so that what is not a browser's GET keeps the 404 it got before.
     @admin.route("/", strict_slashes=False, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def root() -> BaseResponse:
         if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
@@ -153,10 +152,8 @@ def admin_blueprint(pipeline: Pipeline, guard: AdminGuard) -> Blueprint:
 
     @admin.before_request
     def guarded() -> Response | None:
-        if guard.admits(request.environ):
+        if guard.admits(request.environ) or request.endpoint == STATIC:
             return None
-        if request.endpoint == STATIC:
-            return None  # the page's script and stylesheet: package files, no data
         if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
             return sign_in_page()
         raise token_required()
