@@ -82,7 +82,7 @@ class Route(NamedTuple):
     """What answers one method of one admin path, and whether it reads the body."""
 
     handler: Handler
-    reads_body: bool
+    reads_body: bool = False
 
 
 def answer(value: Any, status: int = 200) -> Reply:
@@ -99,10 +99,6 @@ def invalid(detail: str, **extra: object) -> Problem:
 
 def _not_stored(pixel_id: int) -> Problem:
     return Problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
-
-
-def list_pixels(call: AdminCall) -> Reply:
-    return answer({"ids": call.state.store.ids()})
 
 
 def get_pixel(call: AdminCall) -> Reply:
@@ -237,30 +233,28 @@ def _invalid_conversion(field: str, detail: str) -> Problem:
 
 
 ROUTES: dict[tuple[str, str], Route] = {
-    ("GET", "pixels"): Route(list_pixels, False),
-    ("GET", "pixels/{id}"): Route(get_pixel, False),
-    ("PUT", "pixels/{id}"): Route(put_pixel, True),
-    ("DELETE", "pixels/{id}"): Route(delete_pixel, False),
-    ("GET", "offers"): Route(lambda call: answer({"ids": sorted(call.state.world.offers)}), False),
-    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, OFFERS), True),
-    ("GET", "affiliates"): Route(
-        lambda call: answer({"ids": sorted(call.state.world.affiliates)}), False
-    ),
-    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, AFFILIATES), True),
-    ("POST", "reset"): Route(reset, False),
-    ("GET", "requests"): Route(lambda call: answer({"requests": call.state.requests}), False),
-    ("DELETE", "requests"): Route(clear_requests, False),
+    ("GET", "pixels"): Route(lambda call: answer({"ids": call.state.store.ids()})),
+    ("GET", "pixels/{id}"): Route(get_pixel),
+    ("PUT", "pixels/{id}"): Route(put_pixel, reads_body=True),
+    ("DELETE", "pixels/{id}"): Route(delete_pixel),
+    ("GET", "offers"): Route(lambda call: answer({"ids": sorted(call.state.world.offers)})),
+    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, OFFERS), reads_body=True),
+    ("GET", "affiliates"): Route(lambda call: answer({"ids": sorted(call.state.world.affiliates)})),
+    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, AFFILIATES), reads_body=True),
+    ("POST", "reset"): Route(reset),
+    ("GET", "requests"): Route(lambda call: answer({"requests": call.state.requests})),
+    ("DELETE", "requests"): Route(clear_requests),
     ("GET", "health"): Route(
-        lambda call: answer({"status": "ok", "postbacks": len(call.state.store)}), False
+        lambda call: answer({"status": "ok", "postbacks": len(call.state.store)})
     ),
-    ("POST", "conversions"): Route(fire, True),
-    ("GET", "deliveries"): Route(deliveries, False),
-    ("DELETE", "deliveries"): Route(clear_deliveries, False),
+    ("POST", "conversions"): Route(fire, reads_body=True),
+    ("GET", "deliveries"): Route(deliveries),
+    ("DELETE", "deliveries"): Route(clear_deliveries),
 }
 """Every admin route by method and path under ``/__admin/`` (``{id}``: ASCII digits)."""
 
 
-NO_SUCH_ID = Route(lambda call: call.pipeline.error(404, "Not Found."), False)
+NO_SUCH_ID = Route(lambda call: call.pipeline.error(404, "Not Found."))
 """The route of an id longer than ``MAX_DIGITS``: no id, a 404 as for a path no route has."""
 
 
