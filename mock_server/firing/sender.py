@@ -129,7 +129,7 @@ class Sender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[_Result]] = set()
         self._all: asyncio.Semaphore | None = None
-        self._hosts: dict[tuple[str, int], tuple[asyncio.Semaphore, list[int]]] = {}
+        self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._tls: ssl.SSLContext | None = None
 
     def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[tuple[Delivery, str]]:
@@ -217,6 +217,7 @@ class Sender:
             self._per_receiver[key] -= 1
             if not self._per_receiver[key]:
                 del self._per_receiver[key]
+                self._hosts.pop(key, None)  # no task of this receiver's left to hold it
         if task.cancelled():
             self._outcome(delivery, CANCELLED, None, 0.0, "cancelled by a reset before it ended")
         else:
@@ -241,22 +242,12 @@ class Sender:
         return state, status, round((time.perf_counter() - start) * 1000, 3), error
 
     async def _limited(self, target: Target) -> int:
-        """The GET under the per-receiver and overall limits."""
-        key = (target.host, target.port)
-        entry = self._hosts.get(key)
-        if entry is None:
-            entry = self._hosts[key] = (asyncio.Semaphore(PER_HOST), [0])
-        semaphore, users = entry
-        users[0] += 1
-        try:
-            async with semaphore:
-                assert self._all is not None
-                async with self._all:
-                    return await self._get(target)
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._hosts[key]
+        """The GET under the per-receiver and overall limits (a receiver's semaphore goes
+        with its last pending delivery, in ``_ended``)."""
+        semaphore = self._hosts.setdefault((target.host, target.port), asyncio.Semaphore(PER_HOST))
+        assert self._all is not None
+        async with semaphore, self._all:
+            return await self._get(target)
 
     async def _get(self, target: Target) -> int:
         """One GET within the deadline (connect, send, the answer's head); its status."""
