@@ -56,10 +56,9 @@ LIST = {"JSON": "a JSON array", "YAML": "a YAML list"}
 def _neighbours(
     document: dict[str, Any], form: str, allow_drift: bool
 ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """The object form's offers and affiliates, and what is wrong with them: each problem
-    names the list, index, id and what is wrong. With ``allow_drift`` one that breaks only
-    the spec's rules (recorded from production) is kept as it is; one that cannot be served
-    (no id, an id above ``MAX_ID`` as a postback's, a duplicate) is not."""
+    """The object form's offers and affiliates, and what is wrong with them, each problem by
+    list, index and id; ``allow_drift`` as ``load_data_file`` takes it (an id above
+    ``MAX_ID``, as a postback's, cannot be served either)."""
     from openapi import schema_violations
 
     problems: list[str] = []
