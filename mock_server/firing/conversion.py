@@ -47,14 +47,10 @@ class Conversion:
 
 
 def parse_conversion(body: Any) -> Conversion:
-    """A ``Conversion`` from a JSON body keyed by macro names plus ``type``.
-
-    ``ConversionError`` naming the field for: a body that is not an object, a key that is
-    neither a macro nor ``type``, a type other than conversion, event or click, an
-    ``offer_id`` or ``affiliate_id`` that is not a whole number >= 1 (both are required: they
-    decide what fires), an ``event_id`` that is not a whole number >= 0, or a value that is
-    not text, a number or null.
-    """
+    """A ``Conversion`` from a JSON object keyed by macro names plus ``type``, or
+    ``ConversionError`` naming the field that is not so: an id macro must be a whole number
+    of at least its ``ID_MINIMUMS`` (``offer_id`` and ``affiliate_id`` are required: they
+    decide what fires), any other value text, a number or null."""
     if not isinstance(body, dict):
         raise ConversionError("$", "the body must be a JSON object keyed by macro names")
     unknown = sorted(set(body) - MACRO_NAMES - {"type"})

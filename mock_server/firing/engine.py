@@ -9,8 +9,7 @@ or an allowed ``--deliver-to`` destination (others are journaled as refused, nev
 ``html``, rendered (values HTML-escaped) and kept: a browser would fire it; ``facebook``,
 ``tiktok``, ``snapchat``, ``rumble``: the platform settings rendered into the event that
 would be sent, and kept; nothing goes to any platform. Rendering stops at ``TEXT_BYTES``
-characters, so a template repeating a macro costs no more than that; a postback URL longer
-than that is journaled cut and refused, never sent.
+characters, so a template repeating a macro costs no more than that.
 
 Failures: since 2026-03-13 Everflow deactivates a postback-delivery postback after 10
 consecutive failed deliveries within 72 hours. The mock counts them by its own clock (a
