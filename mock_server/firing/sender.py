@@ -23,7 +23,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import h11
 
@@ -267,15 +266,24 @@ class Sender:
         context = None
         if target.tls:
             context = self._tls = self._tls or ssl.create_default_context()
+        # The deadline: one timer cancels this task wherever it waits (connecting or for the
+        # answer), and that is turned into TimeoutError; no extra task, so cheaper than
+        # asyncio.wait_for before Python 3.12.
         task = asyncio.current_task()
         assert task is not None
-        expired = _Deadline(task)
-        timer = loop.call_later(self.timeout, expired.expire)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = loop.call_later(self.timeout, expire)
         try:
             await loop.create_connection(lambda: protocol, target.host, target.port, ssl=context)
             return await answer
         except asyncio.CancelledError:
-            if expired.passed:
+            if expired:
                 raise TimeoutError from None
             raise
         finally:
@@ -290,17 +298,3 @@ class Sender:
 def _size(delivery: Delivery, target: Target) -> int:
     """What a pending delivery's URL takes, counted against ``PENDING_BYTES``."""
     return len(delivery.url or "") + len(target.request_target)
-
-
-class _Deadline:
-    """A GET's deadline: when it passes, the GET's task is cancelled wherever it waits
-    (connecting or for the answer), and the GET turns that into ``TimeoutError``. One timer
-    and no extra task: cheaper than ``asyncio.wait_for`` before Python 3.12."""
-
-    def __init__(self, task: asyncio.Task[Any]) -> None:
-        self.task = task
-        self.passed = False
-
-    def expire(self) -> None:
-        self.passed = True
-        self.task.cancel()
