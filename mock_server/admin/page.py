@@ -235,13 +235,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
         entry = state.journal.numbered_entry(number)
         if entry is None:
             return _missing(f"request {number} is no longer in the journal")
-        return render_template(
-            "everflow_admin/entry.html",
-            view="requests",
-            title=f"Request {number}",
-            body=_pretty(entry),
-            raw_url=None,
-        )
+        return _entry("requests", f"Request {number}", entry)
 
     @page.get("/postbacks")
     def postbacks_view() -> tuple[str, int]:
@@ -283,13 +277,8 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
         data = state.store.get(pixel_id)
         if data is None:
             return _missing(f"no postback has id {pixel_id}")
-        return render_template(
-            "everflow_admin/entry.html",
-            view="postbacks",
-            title=f"Postback {pixel_id}",
-            body=_pretty(json.loads(data)),
-            raw_url=url_for("everflow_admin.pixels_id", ident=pixel_id),
-        )
+        raw_url = url_for("everflow_admin.pixels_id", ident=pixel_id)
+        return _entry("postbacks", f"Postback {pixel_id}", json.loads(data), raw_url)
 
     @page.get("/deliveries")
     def deliveries_view() -> str:
@@ -335,8 +324,12 @@ def _short(value: Any) -> str:
     return cut("" if value is None else str(value), TEXT_LIMIT, noted=True)
 
 
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+def _entry(view: str, title: str, value: Any, raw_url: str | None = None) -> str:
+    """A journal entry or a postback, whole, as indented JSON."""
+    body = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    return render_template(
+        "everflow_admin/entry.html", view=view, title=title, body=body, raw_url=raw_url
+    )
 
 
 def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
