@@ -180,13 +180,12 @@ def fire(call: AdminCall) -> Reply:
     scale = _seconds(call, "delay_scale", -1.0, 1000.0)
     try:
         body = loads(call.body or b"")
+        firing = firing_of(call.state)
+        if scale >= 0:
+            firing.delay_scale = scale
+        result: dict[str, Any] = {"deliveries": firing.fire(body, wait_for)}
     except StrictJSONError as error:
         raise _invalid_conversion("$", f"the body is not plain JSON: {error}") from None
-    firing = firing_of(call.state)
-    if scale >= 0:
-        firing.delay_scale = scale
-    try:
-        result: dict[str, Any] = {"deliveries": firing.fire(body, wait_for)}
     except ConversionError as error:
         raise _invalid_conversion(error.field, str(error)) from None
     if call.arg("explain") in ("1", "true"):
