@@ -56,6 +56,9 @@ _IMPLICIT = [  # the first match wins, so int before float
 ]
 
 _CORE = {name: regexp for name, regexp, _ in _IMPLICIT}
+"""Each YAML 1.2 core form, which a scalar must match as written: an explicit tag
+(``!!int "٣"``) must not let Python's wider ``int()`` and ``float()`` read other scripts'
+digits, spaces or underscores."""
 
 
 class _NotJSON(ValueError):
@@ -74,16 +77,9 @@ def _bool(loader: yaml.SafeLoader, node: ScalarNode) -> bool:
     return text == "true"
 
 
-def _core(name: str, text: str) -> bool:
-    """Whether ``text`` is a YAML 1.2 core ``name`` (int, float), as written: an explicit
-    tag (``!!int "٣"``) must not let Python's wider ``int()`` and ``float()`` read other
-    scripts' digits, spaces or underscores."""
-    return _CORE[name].fullmatch(text) is not None
-
-
 def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text: str = node.value
-    if not _core("int", text):
+    if not _CORE["int"].fullmatch(text):
         raise _NotJSON(f"{text[:40]!r} is not an integer")
     try:
         if text.startswith(("0o", "0x")):
@@ -95,7 +91,7 @@ def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
 
 def _float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
     text: str = node.value
-    if not _core("float", text):
+    if not _CORE["float"].fullmatch(text):
         raise _NotJSON(f"{text[:40]!r} is not a number")
     value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))  # core: no error
     if not math.isfinite(value):
