@@ -223,13 +223,18 @@ class Sender:
             self._outcome(delivery, *task.result())
 
     async def _run(self, target: Target, delay: float) -> _Result:
-        """Wait ``delay`` seconds, then GET: the state, status, ms and error it ends with."""
+        """Wait ``delay`` seconds, then GET under the per-receiver and overall limits (a
+        receiver's semaphore goes with its last pending delivery, in ``_ended``): the state,
+        status, ms and error it ends with."""
         if delay > 0:
             await asyncio.sleep(delay)
+        semaphore = self._hosts.setdefault((target.host, target.port), asyncio.Semaphore(PER_HOST))
+        assert self._all is not None
         start = time.perf_counter()
         state, status, error = FAILED, None, None
         try:
-            status = await self._limited(target)
+            async with semaphore, self._all:
+                status = await self._get(target)
             if 200 <= status < 300:
                 state = DELIVERED
             else:
@@ -239,14 +244,6 @@ class Sender:
         except (OSError, ValueError, ssl.SSLError) as problem:
             error = f"{type(problem).__name__}: {problem}"[:300]
         return state, status, round((time.perf_counter() - start) * 1000, 3), error
-
-    async def _limited(self, target: Target) -> int:
-        """The GET under the per-receiver and overall limits (a receiver's semaphore goes
-        with its last pending delivery, in ``_ended``)."""
-        semaphore = self._hosts.setdefault((target.host, target.port), asyncio.Semaphore(PER_HOST))
-        assert self._all is not None
-        async with semaphore, self._all:
-            return await self._get(target)
 
     async def _get(self, target: Target) -> int:
         """One GET within the deadline (connect, send, the answer's head); its status."""
