@@ -75,13 +75,10 @@ class AdminCall:
         return body
 
 
-Handler = Callable[[AdminCall], Reply]
-
-
 class Route(NamedTuple):
     """What answers one method of one admin path, and whether it reads the body."""
 
-    handler: Handler
+    handler: Callable[[AdminCall], Reply]
     reads_body: bool = False
 
 

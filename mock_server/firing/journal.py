@@ -26,7 +26,6 @@ FAILED = "failed"
 REFUSED = "refused"
 KEPT = "kept"
 CANCELLED = "cancelled"
-FINAL_STATES = frozenset({DELIVERED, FAILED, REFUSED, KEPT, CANCELLED})
 
 
 def cut(text: str, more: bool = False) -> str:
@@ -86,7 +85,7 @@ class DeliveryJournal:
             delivery.id = self._next_id
             self._next_id += 1
             self._entries.append(delivery)
-        if delivery.state in FINAL_STATES:
+        if delivery.state != PENDING:
             delivery.done.set()
         return delivery
 
