@@ -190,6 +190,5 @@ def load_data_file(path: str | Path, *, allow_drift: bool = False) -> EncodedPos
         said = error if found == error.problem else f"expected a JSON array of postbacks, {found}"
         raise DataFileError(f"{path}: {said}") from None
     except InvalidRecords as invalid:
-        lines = invalid.lines()
-        raise DataFileError("\n".join([f"{path}: {lines[0]}", *lines[1:]])) from None
+        raise DataFileError(f"{path}: {invalid}") from None
     return result if neighbours is None else EncodedPostbacks(dict(result.encoded), neighbours)
