@@ -290,7 +290,6 @@ def firing_of(state: MockState) -> Firing:
     ``state.parts``, so the mock's reset resets it)."""
     firing = state.parts.get("firing")
     if not isinstance(firing, Firing):
-        made = state.parts.setdefault("firing", Firing(state))
-        assert isinstance(made, Firing)
-        firing = made
+        firing = state.parts.setdefault("firing", Firing(state))  # the first made, if two race
+        assert isinstance(firing, Firing)
     return firing
