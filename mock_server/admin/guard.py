@@ -156,7 +156,6 @@ class Sessions:
         self._value = hmac.new(key, token.encode(), hashlib.sha256).hexdigest().encode()
 
     def signed_in(self, environ: Mapping[str, Any]) -> bool:
-        """Whether this request carries the session cookie."""
         from werkzeug.sansio.http import parse_cookie  # Flask's reading of a Cookie header
 
         # As sent: the cookie is ASCII, whatever bytes others beside it hold.
@@ -175,7 +174,6 @@ class Sessions:
         )
 
     def sign_out(self, answer: Response, environ: Mapping[str, Any]) -> None:
-        """Delete the session cookie on ``answer``."""
         answer.delete_cookie(
             cookie_name(environ), path="/__admin", httponly=True, samesite="Strict"
         )

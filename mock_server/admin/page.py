@@ -184,7 +184,6 @@ def answered_by(pipeline: Pipeline, path: str) -> Callable[..., BaseResponse]:
 
 
 def flask_response(reply: Reply) -> Response:
-    """``reply`` as Flask's answer."""
     return Response(reply.body, reply.status, reply.header_list())
 
 

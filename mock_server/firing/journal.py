@@ -97,7 +97,6 @@ class DeliveryJournal:
         ms: float | None = None,
         error: str | None = None,
     ) -> None:
-        """Record how ``delivery`` ended."""
         with self._lock:
             delivery.state, delivery.status, delivery.ms, delivery.error = state, status, ms, error
         delivery.done.set()
