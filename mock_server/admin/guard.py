@@ -105,8 +105,7 @@ class AdminGuard:
         sent = environ.get("HTTP_AUTHORIZATION")
         if sent is None:
             return False
-        wrong_tokens = self._wrong_tokens
-        if wrong_tokens.peek("") < 1:
+        if self._wrong_tokens.peek("") < 1:
             tried = Problem(
                 429,
                 "admin-token-throttled",
@@ -114,13 +113,13 @@ class AdminGuard:
                 "too many wrong admin tokens were sent; the token is not checked until "
                 "the time Retry-After says has passed",
             )
-            tried.headers = [("Retry-After", str(wrong_tokens.retry_after()))]
+            tried.headers = [("Retry-After", str(self._wrong_tokens.retry_after()))]
             raise tried
         if hmac.compare_digest(
             sent.encode("utf-8", "surrogateescape"), f"Bearer {self.token}".encode()
         ):
             return True
-        wrong_tokens.take("")
+        self._wrong_tokens.take("")
         return False
 
 
