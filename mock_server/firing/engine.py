@@ -92,7 +92,7 @@ def parse_destination(text: str) -> tuple[str, int | None]:
         host, port = None, None
     if not host or parts.path or parts.query or parts.fragment or parts.username:
         raise ValueError(f"a destination is HOST or HOST:PORT, not {raw[:80]!r}")
-    return host.lower(), port
+    return host, port  # urlsplit's hostname is lower-case
 
 
 class Firing:
@@ -217,14 +217,13 @@ class Firing:
         """Where the GET of ``url`` goes, or None and why it may not go."""
         try:
             parts = urlsplit(url)
-            host, port = parts.hostname, parts.port
+            host, port = parts.hostname, parts.port  # the hostname is lower-case
         except ValueError as error:
             return None, f"not a URL the mock can send: {error}"
         if parts.scheme not in ("http", "https") or not host:
             return None, "not an http:// or https:// URL with a host"
         default = 443 if parts.scheme == "https" else 80
         port = default if port is None else port
-        host = host.lower()
         if not (is_loopback(host) or any(h == host and p in (None, port) for h, p in self.allowed)):
             return None, (
                 f"{host}:{port} is not loopback; the mock sends only to loopback unless "
