@@ -75,8 +75,7 @@ def parse_conversion(body: Any) -> Conversion:
 
 
 def applies(postback: Mapping[str, Any], conversion: Conversion) -> bool:
-    """Whether ``postback`` fires for ``conversion``: active, of a type the conversion
-    fires, at a level that takes in its offer and partner, and for its event."""
+    """Whether ``postback`` fires for ``conversion`` (Everflow's rules: see the module)."""
     return why_not(postback, conversion) is None
 
 
