@@ -1,3 +1,2 @@
-"""The admin API under ``/__admin/``: inspect and change a running mock (WireMock's idea),
-and fire conversions through it. Served by Flask, beside the API, never through the pipeline.
-"""
+"""The admin API under ``/__admin/`` (``api``, on the request core), its guard and its page:
+inspect and change a running mock (WireMock's idea), and fire conversions through it."""

@@ -29,6 +29,7 @@ from mock_server.data.records import MAX_ID, InvalidRecords
 from mock_server.data.strictjson import StrictJSONError, dumps_ascii, loads
 from mock_server.pipeline.pipeline import NeedBody, Pipeline
 from mock_server.state.mock_state import MockState
+from openapi.record_kinds import NEIGHBOURS, Kind
 from openapi.text import cut
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
@@ -36,6 +37,7 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 PREFIX = "/__admin/"
 ID = "{id}"
 """A path segment of ASCII digits, handed to the handler as ``AdminCall.ident``."""
+OFFERS, AFFILIATES = NEIGHBOURS
 
 
 @dataclass
@@ -73,14 +75,11 @@ class AdminCall:
         return body
 
 
-Handler = Callable[[AdminCall], Reply]
-
-
 class Route(NamedTuple):
     """What answers one method of one admin path, and whether it reads the body."""
 
-    handler: Handler
-    reads_body: bool
+    handler: Callable[[AdminCall], Reply]
+    reads_body: bool = False
 
 
 def answer(value: Any, status: int = 200) -> Reply:
@@ -97,10 +96,6 @@ def invalid(detail: str, **extra: object) -> Problem:
 
 def _not_stored(pixel_id: int) -> Problem:
     return Problem(404, "not-stored", "No such postback", f"no postback has id {pixel_id}")
-
-
-def list_pixels(call: AdminCall) -> Reply:
-    return answer({"ids": call.state.store.ids()})
 
 
 def get_pixel(call: AdminCall) -> Reply:
@@ -139,26 +134,22 @@ def delete_pixel(call: AdminCall) -> Reply:
     return NO_CONTENT
 
 
-def _put_entity(call: AdminCall, kind: str) -> Reply:
-    """Serve the factory's offer or affiliate for the path's id with the body's fields over
-    it (``{}``: the factory's as it is), checked against the spec."""
+def _put_entity(call: AdminCall, kind: Kind) -> Reply:
+    """Serve the factory's offer or affiliate (``kind``) for the path's id with the body's
+    fields over it (``{}``: the factory's as it is), checked against the spec."""
     from openapi import schema_violations
 
     state, entity_id = call.state, call.ident
     if not 1 <= entity_id <= MAX_ID:
         raise invalid(f"{entity_id} is not a positive 64-bit integer")
     body = call.json_object()
-    world = state.world
-    if kind == "offer":
-        known, schema = world.offers, "Offer"
-        whole = {**state.factory.build_offer(entity_id), **body, "network_offer_id": entity_id}
-    else:
-        known, schema = world.affiliates, "Affiliate"
-        base = state.factory.build_affiliate(entity_id)
-        whole = {**base, **body, "network_affiliate_id": entity_id}
-    problems = schema_violations(whole, schema)
+    offer = kind is OFFERS
+    build = state.factory.build_offer if offer else state.factory.build_affiliate
+    whole = {**build(entity_id), **body, kind.id_field: entity_id}
+    problems = schema_violations(whole, kind.schema)
     if problems:
         raise invalid("; ".join(map(str, problems)), violations=[v.as_dict() for v in problems])
+    known = state.world.offers if offer else state.world.affiliates
     created = entity_id not in known
     known[entity_id] = whole
     return answer(whole, 201 if created else 200)
@@ -186,18 +177,14 @@ def fire(call: AdminCall) -> Reply:
     scale = _seconds(call, "delay_scale", -1.0, 1000.0)
     try:
         body = loads(call.body or b"")
+        firing = firing_of(call.state)
+        if scale >= 0:
+            firing.delay_scale = scale
+        result: dict[str, Any] = {"deliveries": firing.fire(body, wait_for)}
     except StrictJSONError as error:
         raise _invalid_conversion("$", f"the body is not plain JSON: {error}") from None
-    firing = firing_of(call.state)
-    if scale >= 0:
-        firing.delay_scale = scale
-    try:
-        started = firing.fire(body)
     except ConversionError as error:
         raise _invalid_conversion(error.field, str(error)) from None
-    if wait_for:
-        firing.wait(started, wait_for)
-    result: dict[str, Any] = {"deliveries": firing.snapshot(started)}
     if call.arg("explain") in ("1", "true"):
         result["not_applied"], result["not_applied_total"] = firing.not_applied(body)
     return answer(result)
@@ -206,7 +193,7 @@ def fire(call: AdminCall) -> Reply:
 def deliveries(call: AdminCall) -> Reply:
     from mock_server.firing.engine import firing_of
 
-    return answer({"deliveries": firing_of(call.state).deliveries()})
+    return answer({"deliveries": firing_of(call.state).journal.entries()})
 
 
 def clear_deliveries(call: AdminCall) -> Reply:
@@ -226,14 +213,15 @@ def _seconds(call: AdminCall, name: str, default: float, most: float) -> float:
     except ValueError:
         value = math.nan
     if not 0 <= value <= most:
-        raise Problem(
-            422,
-            "invalid-parameter",
-            "Invalid parameter",
-            f"{name} must be a number from 0 to {most:g}, not {cut(text, 40)!r}",
-            parameter=name,
-        )
+        raise invalid_parameter(name, f"a number from 0 to {most:g}, not {cut(text, 40)!r}")
     return value
+
+
+def invalid_parameter(name: str, wanted: str) -> Problem:
+    """The 422 of a query parameter ``name`` that is not what it must be (``wanted``)."""
+    return Problem(
+        422, "invalid-parameter", "Invalid parameter", f"{name} must be {wanted}", parameter=name
+    )
 
 
 def _invalid_conversion(field: str, detail: str) -> Problem:
@@ -241,30 +229,28 @@ def _invalid_conversion(field: str, detail: str) -> Problem:
 
 
 ROUTES: dict[tuple[str, str], Route] = {
-    ("GET", "pixels"): Route(list_pixels, False),
-    ("GET", "pixels/{id}"): Route(get_pixel, False),
-    ("PUT", "pixels/{id}"): Route(put_pixel, True),
-    ("DELETE", "pixels/{id}"): Route(delete_pixel, False),
-    ("GET", "offers"): Route(lambda call: answer({"ids": sorted(call.state.world.offers)}), False),
-    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, "offer"), True),
-    ("GET", "affiliates"): Route(
-        lambda call: answer({"ids": sorted(call.state.world.affiliates)}), False
-    ),
-    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, "affiliate"), True),
-    ("POST", "reset"): Route(reset, False),
-    ("GET", "requests"): Route(lambda call: answer({"requests": call.state.requests}), False),
-    ("DELETE", "requests"): Route(clear_requests, False),
+    ("GET", "pixels"): Route(lambda call: answer({"ids": call.state.store.ids()})),
+    ("GET", "pixels/{id}"): Route(get_pixel),
+    ("PUT", "pixels/{id}"): Route(put_pixel, reads_body=True),
+    ("DELETE", "pixels/{id}"): Route(delete_pixel),
+    ("GET", "offers"): Route(lambda call: answer({"ids": sorted(call.state.world.offers)})),
+    ("PUT", "offers/{id}"): Route(lambda call: _put_entity(call, OFFERS), reads_body=True),
+    ("GET", "affiliates"): Route(lambda call: answer({"ids": sorted(call.state.world.affiliates)})),
+    ("PUT", "affiliates/{id}"): Route(lambda call: _put_entity(call, AFFILIATES), reads_body=True),
+    ("POST", "reset"): Route(reset),
+    ("GET", "requests"): Route(lambda call: answer({"requests": call.state.requests})),
+    ("DELETE", "requests"): Route(clear_requests),
     ("GET", "health"): Route(
-        lambda call: answer({"status": "ok", "postbacks": len(call.state.store)}), False
+        lambda call: answer({"status": "ok", "postbacks": len(call.state.store)})
     ),
-    ("POST", "conversions"): Route(fire, True),
-    ("GET", "deliveries"): Route(deliveries, False),
-    ("DELETE", "deliveries"): Route(clear_deliveries, False),
+    ("POST", "conversions"): Route(fire, reads_body=True),
+    ("GET", "deliveries"): Route(deliveries),
+    ("DELETE", "deliveries"): Route(clear_deliveries),
 }
 """Every admin route by method and path under ``/__admin/`` (``{id}``: ASCII digits)."""
 
 
-NO_SUCH_ID = Route(lambda call: call.pipeline.error(404, "Not Found."), False)
+NO_SUCH_ID = Route(lambda call: call.pipeline.error(404, "Not Found."))
 """The route of an id longer than ``MAX_DIGITS``: no id, a 404 as for a path no route has."""
 
 

@@ -105,8 +105,7 @@ class AdminGuard:
         sent = environ.get("HTTP_AUTHORIZATION")
         if sent is None:
             return False
-        wrong_tokens = self._wrong_tokens
-        if wrong_tokens.peek("") < 1:
+        if self._wrong_tokens.peek("") < 1:
             tried = Problem(
                 429,
                 "admin-token-throttled",
@@ -114,13 +113,13 @@ class AdminGuard:
                 "too many wrong admin tokens were sent; the token is not checked until "
                 "the time Retry-After says has passed",
             )
-            tried.headers = [("Retry-After", str(wrong_tokens.retry_after()))]
+            tried.headers = [("Retry-After", str(self._wrong_tokens.retry_after()))]
             raise tried
         if hmac.compare_digest(
             sent.encode("utf-8", "surrogateescape"), f"Bearer {self.token}".encode()
         ):
             return True
-        wrong_tokens.take("")
+        self._wrong_tokens.take("")
         return False
 
 
@@ -156,7 +155,6 @@ class Sessions:
         self._value = hmac.new(key, token.encode(), hashlib.sha256).hexdigest().encode()
 
     def signed_in(self, environ: Mapping[str, Any]) -> bool:
-        """Whether this request carries the session cookie."""
         from werkzeug.sansio.http import parse_cookie  # Flask's reading of a Cookie header
 
         # As sent: the cookie is ASCII, whatever bytes others beside it hold.
@@ -175,7 +173,6 @@ class Sessions:
         )
 
     def sign_out(self, answer: Response, environ: Mapping[str, Any]) -> None:
-        """Delete the session cookie on ``answer``."""
         answer.delete_cookie(
             cookie_name(environ), path="/__admin", httponly=True, samesite="Strict"
         )

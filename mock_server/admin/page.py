@@ -34,10 +34,9 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
-from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall, answer
+from mock_server.admin.api import ID, NO_SUCH_ID, ROUTES, AdminCall, answer, invalid_parameter
 from mock_server.admin.guard import AdminGuard, Sessions, token_required, wants_html
 from mock_server.core.controls import MAX_DIGITS
-from mock_server.core.errors import Problem
 from mock_server.core.reply import Reply
 from mock_server.firing.conversion import CONVERSION_TYPES
 from mock_server.firing.engine import firing_of
@@ -113,9 +112,8 @@ def hardened(response: Response) -> Response:
 
 def add_home(admin: Blueprint, home: str) -> None:
     """Send a browser that opens ``admin``'s prefix itself to ``home`` (an endpoint); any
-    other client of the prefix keeps the 404 it got before."""
+    other client of the prefix, whatever its method, keeps the 404 it got before."""
 
-    # Every method, so that what is not a browser's GET keeps the 404 it got before.
     @admin.route("/", strict_slashes=False, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def root() -> BaseResponse:
         if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
@@ -154,10 +152,8 @@ def admin_blueprint(pipeline: Pipeline, guard: AdminGuard) -> Blueprint:
 
     @admin.before_request
     def guarded() -> Response | None:
-        if guard.admits(request.environ):
+        if guard.admits(request.environ) or request.endpoint == STATIC:
             return None
-        if request.endpoint == STATIC:
-            return None  # the page's script and stylesheet: package files, no data
         if request.method == "GET" and wants_html(request.headers.get("Accept", "")):
             return sign_in_page()
         raise token_required()
@@ -188,7 +184,6 @@ def answered_by(pipeline: Pipeline, path: str) -> Callable[..., BaseResponse]:
 
 
 def flask_response(reply: Reply) -> Response:
-    """``reply`` as Flask's answer."""
     return Response(reply.body, reply.status, reply.header_list())
 
 
@@ -229,13 +224,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
     def requests_since() -> Response:
         after = _number_arg("after", 0)
         if after is None:
-            raise Problem(
-                422,
-                "invalid-parameter",
-                "Invalid parameter",
-                "after must be a whole number",
-                parameter="after",
-            )
+            raise invalid_parameter("after", "a whole number")
         numbered = state.journal.numbered(after=after, limit=JOURNAL_ROWS)
         last = numbered[0][0] if numbered else max(after, _last_number(state))
         return flask_response(answer({"last": last, "rows": [_request_row(*n) for n in numbered]}))
@@ -245,13 +234,7 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
         entry = state.journal.numbered_entry(number)
         if entry is None:
             return _missing(f"request {number} is no longer in the journal")
-        return render_template(
-            "everflow_admin/entry.html",
-            view="requests",
-            title=f"Request {number}",
-            body=_pretty(entry),
-            raw_url=None,
-        )
+        return _entry("requests", f"Request {number}", entry)
 
     @page.get("/postbacks")
     def postbacks_view() -> tuple[str, int]:
@@ -293,30 +276,21 @@ def add_admin_page(admin: Blueprint, state: MockState, sessions: Sessions | None
         data = state.store.get(pixel_id)
         if data is None:
             return _missing(f"no postback has id {pixel_id}")
-        return render_template(
-            "everflow_admin/entry.html",
-            view="postbacks",
-            title=f"Postback {pixel_id}",
-            body=_pretty(json.loads(data)),
-            raw_url=url_for("everflow_admin.pixels_id", ident=pixel_id),
-        )
+        raw_url = url_for("everflow_admin.pixels_id", ident=pixel_id)
+        return _entry("postbacks", f"Postback {pixel_id}", json.loads(data), raw_url)
 
     @page.get("/deliveries")
     def deliveries_view() -> str:
-        deliveries = firing_of(state).deliveries()
-        deliveries.reverse()
         return render_template(
             "everflow_admin/deliveries.html",
             view="deliveries",
-            rows=[_delivery_row(d) for d in deliveries],
+            rows=_delivery_rows(state),
             types=tuple(CONVERSION_TYPES),
         )
 
     @page.get("/deliveries.json")
     def deliveries_now() -> Response:
-        deliveries = firing_of(state).deliveries()
-        deliveries.reverse()
-        return flask_response(answer({"rows": [_delivery_row(d) for d in deliveries]}))
+        return flask_response(answer({"rows": _delivery_rows(state)}))
 
     @page.get("/settings")
     def settings_view() -> str:
@@ -336,9 +310,7 @@ def _number_arg(name: str, default: int) -> int | None:
     text = request.args.get(name, "")
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    return int(text)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
 
 
 def _last_number(state: MockState) -> int:
@@ -351,8 +323,12 @@ def _short(value: Any) -> str:
     return cut("" if value is None else str(value), TEXT_LIMIT, noted=True)
 
 
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+def _entry(view: str, title: str, value: Any, raw_url: str | None = None) -> str:
+    """A journal entry or a postback, whole, as indented JSON."""
+    body = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    return render_template(
+        "everflow_admin/entry.html", view=view, title=title, body=body, raw_url=raw_url
+    )
 
 
 def _request_row(number: int, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -395,6 +371,11 @@ def _postback_row(postback: Mapping[str, Any]) -> dict[str, str]:
         "url": _short(target),
         "description": _short(postback.get("description", "")),
     }
+
+
+def _delivery_rows(state: MockState) -> list[dict[str, str]]:
+    """The journal's deliveries as table rows, newest first."""
+    return [_delivery_row(d) for d in reversed(firing_of(state).journal.entries())]
 
 
 def _delivery_row(delivery: Mapping[str, Any]) -> dict[str, str]:

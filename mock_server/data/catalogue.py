@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from mock_server.data.records import EncodedPostbacks, encode_records
@@ -96,19 +96,16 @@ def _fingerprint() -> str | None:
     faker = find_spec("faker")
     if faker is None or faker.origin is None:
         return None
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    files = [("faker/__init__.py", faker.origin)]
-    for source in _SOURCES:
-        where = os.path.join(root, source)
-        if os.path.isdir(where):
-            names = sorted(n for n in os.listdir(where) if n.endswith((".py", ".yaml")))
-            files += [(f"{source}/{name}", os.path.join(where, name)) for name in names]
-        else:
-            files.append((source, where))
+    root = Path(__file__).absolute().parents[2]
+    files = [("faker/__init__.py", Path(faker.origin))]
+    for source in map(root.joinpath, _SOURCES):
+        found = sorted(source.iterdir()) if source.is_dir() else [source]
+        files += [
+            (p.relative_to(root).as_posix(), p) for p in found if p.suffix in (".py", ".yaml")
+        ]
     digest = hashlib.sha256()
     for name, path in files:
-        with open(path, "rb") as text:
-            digest.update(name.encode() + b"\0" + text.read() + b"\0")
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
 
@@ -116,19 +113,17 @@ def catalogue_rows(postbacks: list[dict[str, Any]]) -> list[CatalogueRow]:
     """One row per postback, naming its variant and, past the variants, its quirk."""
     from fixtures import QUIRKS, VARIANTS
 
-    rows = []
-    for index, body in enumerate(postbacks):
-        shape = QUIRKS[index - len(VARIANTS)] if index >= len(VARIANTS) else "coherent"
-        rows.append(
-            CatalogueRow(
-                body["network_pixel_id"],
-                body["delivery_method"],
-                body["pixel_level"],
-                body["pixel_type"],
-                shape,
-            )
+    shapes = ["coherent"] * len(VARIANTS) + list(QUIRKS)
+    return [
+        CatalogueRow(
+            body["network_pixel_id"],
+            body["delivery_method"],
+            body["pixel_level"],
+            body["pixel_type"],
+            shape,
         )
-    return rows
+        for body, shape in zip(postbacks, shapes, strict=False)
+    ]
 
 
 def format_table(rows: list[CatalogueRow]) -> str:

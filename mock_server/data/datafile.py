@@ -56,10 +56,9 @@ LIST = {"JSON": "a JSON array", "YAML": "a YAML list"}
 def _neighbours(
     document: dict[str, Any], form: str, allow_drift: bool
 ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """The object form's offers and affiliates, and what is wrong with them: each problem
-    names the list, index, id and what is wrong. With ``allow_drift`` one that breaks only
-    the spec's rules (recorded from production) is kept as it is; one that cannot be served
-    (no id, an id above ``MAX_ID`` as a postback's, a duplicate) is not."""
+    """The object form's offers and affiliates, and what is wrong with them, each problem by
+    list, index and id; ``allow_drift`` as ``load_data_file`` takes it (an id above
+    ``MAX_ID``, as a postback's, cannot be served either)."""
     from openapi import schema_violations
 
     problems: list[str] = []
@@ -162,17 +161,6 @@ def _check_yaml(
     return _check_object(path, whole, "YAML", checker)
 
 
-def _check(path: Path, text: str, checker: RecordChecker) -> None:
-    try:
-        for record, problem in iter_array(text):
-            checker.add(record, [str(problem)] if problem else [])
-    except StrictJSONError as error:
-        if error.problem.startswith("expected a JSON array"):
-            found = error.problem.removeprefix("expected a JSON array, ")
-            raise DataFileError(f"{path}: expected a JSON array of postbacks, {found}") from None
-        raise DataFileError(f"{path}: {error}") from None
-
-
 def load_data_file(path: str | Path, *, allow_drift: bool = False) -> EncodedPostbacks:
     """Every postback in the file, validated and encoded, or ``DataFileError`` naming the
     file and, for each bad record, its index, its id and every field and rule it breaks.
@@ -192,15 +180,15 @@ def load_data_file(path: str | Path, *, allow_drift: bool = False) -> EncodedPos
         if path.suffix.lower() in (".yaml", ".yml"):
             neighbours = _check_yaml(path, text, checker)
         elif text.lstrip().startswith("{"):
-            try:
-                document = loads(text)
-            except StrictJSONError as error:
-                raise DataFileError(f"{path}: {error}") from None
-            neighbours = _check_object(path, document, "JSON", checker)
+            neighbours = _check_object(path, loads(text), "JSON", checker)
         else:
-            _check(path, text, checker)
+            for record, problem in iter_array(text):
+                checker.add(record, [str(problem)] if problem else [])
         result = checker.result()
+    except StrictJSONError as error:  # the file's JSON, not a record's (``checker`` has those)
+        found = error.problem.removeprefix("expected a JSON array, ")
+        said = error if found == error.problem else f"expected a JSON array of postbacks, {found}"
+        raise DataFileError(f"{path}: {said}") from None
     except InvalidRecords as invalid:
-        lines = invalid.lines()
-        raise DataFileError("\n".join([f"{path}: {lines[0]}", *lines[1:]])) from None
+        raise DataFileError(f"{path}: {invalid}") from None
     return result if neighbours is None else EncodedPostbacks(dict(result.encoded), neighbours)

@@ -82,16 +82,12 @@ class EncodedPostbacks(Sequence[dict[str, Any]]):
         encoded: dict[int, bytes],
         neighbours: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     ) -> None:
-        self._encoded = encoded
+        self.encoded: Mapping[int, bytes] = encoded
+        """The bytes of each postback by its ``network_pixel_id``."""
         self._order = list(encoded.values())
         self.neighbours: Mapping[str, Sequence[dict[str, Any]]] = neighbours or {}
         """The offers and affiliates the data carried beside its postbacks (``--data``'s
         object form), by ``"offers"`` and ``"affiliates"``; checked by the loader."""
-
-    @property
-    def encoded(self) -> Mapping[int, bytes]:
-        """The bytes of each postback by its ``network_pixel_id``."""
-        return self._encoded
 
     def __len__(self) -> int:
         return len(self._order)
@@ -124,13 +120,9 @@ class RecordChecker:
     """
 
     def __init__(
-        self,
-        max_reported: int | None = MAX_REPORTED,
-        *,
-        allow_drift: bool = False,
-        where: str | None = None,
+        self, max_reported: int | None = MAX_REPORTED, *, allow_drift: bool = False
     ) -> None:
-        self.where = where
+        self.where: str | None = None
         """The list the records are in, which names them in problems (``postbacks[3]``)."""
         self.problems: list[RecordProblem] = []
         """The problems of the first ``max_reported`` bad records (all with ``None``)."""

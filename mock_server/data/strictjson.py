@@ -223,12 +223,8 @@ def _trailing(text: str, pos: int, parts: tuple[str | int, ...]) -> StrictJSONEr
 
 
 def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
-    """The plain JSON value in ``data`` (UTF-8 bytes or text).
-
-    Raises ``StrictJSONError`` naming the path and the problem for malformed JSON, ``NaN``
-    and ``Infinity``, numbers too large for a double, a key twice in one object, lone
-    surrogates, and more than ``max_depth`` nested objects and arrays.
-    """
+    """The plain JSON value in ``data`` (UTF-8 bytes or text); ``StrictJSONError`` for
+    malformed JSON, what the module names, and more than ``max_depth`` levels of nesting."""
     text = _text(data)
     reader = _Reader(max_depth)
     value, end, problem = reader.value_at(text, _skip(text, 0))
@@ -328,12 +324,8 @@ def _unsendable(root: Any) -> tuple[str, str] | None:
 
 
 def dumps(value: Any) -> bytes:
-    """``value`` as compact UTF-8 JSON bytes, ready to send.
-
-    Raises ``StrictJSONError`` naming the path for anything plain JSON cannot carry (NaN,
-    infinity, lone surrogates, keys that are not strings, non-JSON types), so that invalid
-    JSON can never go out.
-    """
+    """``value`` as compact UTF-8 JSON bytes, ready to send (``StrictJSONError``: see the
+    module)."""
     try:
         return _ENCODER.encode(value).encode()
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError) as error:

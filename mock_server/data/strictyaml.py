@@ -13,6 +13,7 @@ data file never needs one, and no limit on expansion can then be too generous.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from typing import Any, cast
@@ -55,6 +56,9 @@ _IMPLICIT = [  # the first match wins, so int before float
 ]
 
 _CORE = {name: regexp for name, regexp, _ in _IMPLICIT}
+"""Each YAML 1.2 core form, which a scalar must match as written: an explicit tag
+(``!!int "٣"``) must not let Python's wider ``int()`` and ``float()`` read other scripts'
+digits, spaces or underscores."""
 
 
 class _NotJSON(ValueError):
@@ -73,16 +77,9 @@ def _bool(loader: yaml.SafeLoader, node: ScalarNode) -> bool:
     return text == "true"
 
 
-def _core(name: str, text: str) -> bool:
-    """Whether ``text`` is a YAML 1.2 core ``name`` (int, float), as written: an explicit
-    tag (``!!int "٣"``) must not let Python's wider ``int()`` and ``float()`` read other
-    scripts' digits, spaces or underscores."""
-    return _CORE[name].fullmatch(text) is not None
-
-
 def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text: str = node.value
-    if not _core("int", text):
+    if not _CORE["int"].fullmatch(text):
         raise _NotJSON(f"{text[:40]!r} is not an integer")
     try:
         if text.startswith(("0o", "0x")):
@@ -94,13 +91,10 @@ def _int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
 
 def _float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
     text: str = node.value
-    if not _core("float", text):
+    if not _CORE["float"].fullmatch(text):
         raise _NotJSON(f"{text[:40]!r} is not a number")
-    try:
-        value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
-    except ValueError:
-        raise _NotJSON(f"{text[:40]!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    value = float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))  # core: no error
+    if not math.isfinite(value):
         raise _NotJSON(f"{text} is not JSON (plain JSON has no NaN or infinity)")
     return value
 
@@ -209,9 +203,7 @@ def _mapping(
         if problem is None and key in value:
             problem = "key appears twice"
         if problem:
-            shown = key if isinstance(key, str) else str(getattr(key_node, "value", "?"))
-            if not isinstance(key_node, ScalarNode):
-                shown = "?"
+            shown = "?" if not isinstance(key_node, ScalarNode) else str(key_node.value)
             problems.append(f"{json_path((*path, shown))}: {problem}")
             continue
         value[key] = None

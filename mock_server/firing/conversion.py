@@ -47,14 +47,10 @@ class Conversion:
 
 
 def parse_conversion(body: Any) -> Conversion:
-    """A ``Conversion`` from a JSON body keyed by macro names plus ``type``.
-
-    ``ConversionError`` naming the field for: a body that is not an object, a key that is
-    neither a macro nor ``type``, a type other than conversion, event or click, an
-    ``offer_id`` or ``affiliate_id`` that is not a whole number >= 1 (both are required: they
-    decide what fires), an ``event_id`` that is not a whole number >= 0, or a value that is
-    not text, a number or null.
-    """
+    """A ``Conversion`` from a JSON object keyed by macro names plus ``type``, or
+    ``ConversionError`` naming the field that is not so: an id macro must be a whole number
+    of at least its ``ID_MINIMUMS`` (``offer_id`` and ``affiliate_id`` are required: they
+    decide what fires), any other value text, a number or null."""
     if not isinstance(body, dict):
         raise ConversionError("$", "the body must be a JSON object keyed by macro names")
     unknown = sorted(set(body) - MACRO_NAMES - {"type"})
@@ -65,13 +61,10 @@ def parse_conversion(body: Any) -> Conversion:
     kind = body.get("type", "conversion")
     if kind not in CONVERSION_TYPES:
         raise ConversionError("type", f"must be one of {', '.join(CONVERSION_TYPES)}")
-    values: dict[str, MacroValue] = {}
-    for name, value in body.items():
-        if name == "type":
-            continue
+    values: dict[str, MacroValue] = {name: value for name, value in body.items() if name != "type"}
+    for name, value in values.items():
         if isinstance(value, bool) or not (value is None or isinstance(value, str | int | float)):
             raise ConversionError(name, "a macro value is text, a number or null")
-        values[name] = value
     ids = {}
     for name, minimum in ID_MINIMUMS.items():
         value = values.get(name, 0 if name == "event_id" else None)
@@ -82,8 +75,7 @@ def parse_conversion(body: Any) -> Conversion:
 
 
 def applies(postback: Mapping[str, Any], conversion: Conversion) -> bool:
-    """Whether ``postback`` fires for ``conversion``: active, of a type the conversion
-    fires, at a level that takes in its offer and partner, and for its event."""
+    """Whether ``postback`` fires for ``conversion`` (Everflow's rules: see the module)."""
     return why_not(postback, conversion) is None
 
 

@@ -9,8 +9,7 @@ or an allowed ``--deliver-to`` destination (others are journaled as refused, nev
 ``html``, rendered (values HTML-escaped) and kept: a browser would fire it; ``facebook``,
 ``tiktok``, ``snapchat``, ``rumble``: the platform settings rendered into the event that
 would be sent, and kept; nothing goes to any platform. Rendering stops at ``TEXT_BYTES``
-characters, so a template repeating a macro costs no more than that; a postback URL longer
-than that is journaled cut and refused, never sent.
+characters, so a template repeating a macro costs no more than that.
 
 Failures: since 2026-03-13 Everflow deactivates a postback-delivery postback after 10
 consecutive failed deliveries within 72 hours. The mock counts them by its own clock (a
@@ -23,11 +22,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from fixtures.macros import clear_template_cache, render_within
+from fixtures.vocabulary import PLATFORMS
 from mock_server.firing.conversion import (
     CONVERSION_TYPES,
     Conversion,
@@ -57,12 +57,7 @@ from openapi.remote.targets import is_loopback
 if TYPE_CHECKING:
     from mock_server.state.mock_state import MockState
 
-PLATFORM_FIELDS = {
-    "facebook": "facebook_pixel",
-    "tiktok": "tiktok_pixel",
-    "snapchat": "snapchat_pixel",
-    "rumble": "rumble_pixel",
-}
+PLATFORM_FIELDS = {platform: f"{platform}_pixel" for platform in PLATFORMS}
 FAILURES_TO_DEACTIVATE = 10
 FAILURE_WINDOW = 72 * 3600
 """Everflow's rule since 2026-03-13: 10 consecutive failed deliveries within 72 hours."""
@@ -97,7 +92,7 @@ def parse_destination(text: str) -> tuple[str, int | None]:
         host, port = None, None
     if not host or parts.path or parts.query or parts.fragment or parts.username:
         raise ValueError(f"a destination is HOST or HOST:PORT, not {raw[:80]!r}")
-    return host.lower(), port
+    return host, port  # urlsplit's hostname is lower-case
 
 
 class Firing:
@@ -117,9 +112,10 @@ class Firing:
         self._generation = 0
         self._lock = threading.Lock()
 
-    def fire(self, body: Any) -> list[Delivery]:
+    def fire(self, body: Any, wait_for: float = 0.0) -> list[dict[str, Any]]:
         """Fire every postback that applies to the conversion in ``body``; the deliveries
-        started, in pixel id order. ``ConversionError`` for a body that cannot be fired."""
+        started, in pixel id order, as journal entries once they have ended (at most
+        ``wait_for`` seconds). ``ConversionError`` for a body that cannot be fired."""
         conversion = parse_conversion(body)
         self._check_world(conversion)
         found = self._state.store.matching(
@@ -135,7 +131,8 @@ class Firing:
         if sends:
             for refused, why in self.sender.deliver(sends):
                 self.journal.finish(refused, REFUSED, error=why)
-        return started
+        wait(started, wait_for)
+        return self.journal.snapshot(started)
 
     def _check_world(self, conversion: Conversion) -> None:
         """``ConversionError`` for a conversion whose offer or partner is not in the mock's
@@ -171,18 +168,6 @@ class Firing:
                 if len(missed) < most:
                     missed.append({"pixel_id": postback["network_pixel_id"], "reason": reason})
         return missed, total
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        """The journal: every kept delivery, oldest first."""
-        return self.journal.entries()
-
-    def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
-        """``deliveries`` as journal entries."""
-        return self.journal.snapshot(deliveries)
-
-    def wait(self, deliveries: Iterable[Delivery], timeout: float) -> bool:
-        """Wait until ``deliveries`` have ended, at most ``timeout`` seconds."""
-        return wait(deliveries, timeout)
 
     def reset(self) -> None:
         """Cancel what has not ended, forget the journal (ids start again from 1), the
@@ -225,23 +210,20 @@ class Firing:
                 delivery.state, delivery.error = REFUSED, refusal
             else:
                 delivery.generation = self._generation
-                self.journal.add(delivery)
                 sends.append((delivery, target, delivery.delay_ms / 1000 * self.delay_scale))
-                return delivery
         return self.journal.add(delivery)
 
     def _target(self, url: str) -> tuple[Target | None, str]:
         """Where the GET of ``url`` goes, or None and why it may not go."""
         try:
             parts = urlsplit(url)
-            host, port = parts.hostname, parts.port
+            host, port = parts.hostname, parts.port  # the hostname is lower-case
         except ValueError as error:
             return None, f"not a URL the mock can send: {error}"
         if parts.scheme not in ("http", "https") or not host:
             return None, "not an http:// or https:// URL with a host"
         default = 443 if parts.scheme == "https" else 80
         port = default if port is None else port
-        host = host.lower()
         if not (is_loopback(host) or any(h == host and p in (None, port) for h, p in self.allowed)):
             return None, (
                 f"{host}:{port} is not loopback; the mock sends only to loopback unless "
@@ -283,20 +265,16 @@ class Firing:
 
     def _deactivate(self, pixel_id: int) -> bool:
         """Set a stored postback ``inactive``; whether it was active until now."""
-        changed = False
 
         def inactive(body: dict[str, Any]) -> dict[str, Any]:
-            nonlocal changed
             if body.get("pixel_status") != "active":
                 raise _Unchanged
-            changed = True
             return {**body, "pixel_status": "inactive", "time_saved": self._state.clock.now()}
 
         try:
-            self._state.store.update(pixel_id, inactive)
+            return self._state.store.update(pixel_id, inactive) is not None  # None: deleted
         except _Unchanged:
             return False
-        return changed
 
 
 class _Unchanged(Exception):
@@ -311,7 +289,6 @@ def firing_of(state: MockState) -> Firing:
     ``state.parts``, so the mock's reset resets it)."""
     firing = state.parts.get("firing")
     if not isinstance(firing, Firing):
-        made = state.parts.setdefault("firing", Firing(state))
-        assert isinstance(made, Firing)
-        firing = made
+        firing = state.parts.setdefault("firing", Firing(state))  # the first made, if two race
+        assert isinstance(firing, Firing)
     return firing

@@ -4,7 +4,6 @@ that ``fire`` refuses (exit 2) what the mock would refuse. Imports nothing, so t
 ``--help`` stays fast."""
 
 ID_MINIMUMS = {"offer_id": 1, "affiliate_id": 1, "event_id": 0}
-"""The least whole number each id macro may be."""
 
 
 def id_rule(name: str) -> str:

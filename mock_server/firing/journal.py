@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from openapi.text import cut as shortened
@@ -26,7 +26,6 @@ FAILED = "failed"
 REFUSED = "refused"
 KEPT = "kept"
 CANCELLED = "cancelled"
-FINAL_STATES = frozenset({DELIVERED, FAILED, REFUSED, KEPT, CANCELLED})
 
 
 def cut(text: str, more: bool = False) -> str:
@@ -65,22 +64,11 @@ class Delivery:
 
     def as_dict(self) -> dict[str, Any]:
         """The journal entry: plain JSON."""
-        return {
-            "id": self.id,
-            "pixel_id": self.pixel_id,
-            "delivery_method": self.delivery_method,
-            "type": self.type,
-            "method": self.method,
-            "url": self.url,
-            "html": self.html,
-            "event": self.event,
-            "delay_ms": self.delay_ms,
-            "state": self.state,
-            "status": self.status,
-            "ms": self.ms,
-            "error": self.error,
-            "deactivated": self.deactivated,
-        }
+        return {"id": self.id, **{name: getattr(self, name) for name in _JOURNALED}}
+
+
+_JOURNALED = tuple(f.name for f in fields(Delivery) if f.name not in ("id", "generation", "done"))
+"""What a journal entry holds after its ``id``: every field but the firing's own."""
 
 
 class DeliveryJournal:
@@ -97,7 +85,7 @@ class DeliveryJournal:
             delivery.id = self._next_id
             self._next_id += 1
             self._entries.append(delivery)
-        if delivery.state in FINAL_STATES:
+        if delivery.state != PENDING:
             delivery.done.set()
         return delivery
 
@@ -109,15 +97,13 @@ class DeliveryJournal:
         ms: float | None = None,
         error: str | None = None,
     ) -> None:
-        """Record how ``delivery`` ended."""
         with self._lock:
             delivery.state, delivery.status, delivery.ms, delivery.error = state, status, ms, error
         delivery.done.set()
 
     def entries(self) -> list[dict[str, Any]]:
         """Every kept delivery, oldest first, as JSON."""
-        with self._lock:
-            return [delivery.as_dict() for delivery in self._entries]
+        return self.snapshot(self._entries)
 
     def snapshot(self, deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
         """``deliveries`` as JSON, read under the journal's lock (consistent entries)."""

@@ -7,12 +7,11 @@ a GET with ``Connection: close``, the status line and headers read back, redirec
 followed. It does not go through httpx, so a test's respx mock (``everflow_mock``) cannot
 intercept deliveries to a local receiver, and a delivery costs no client object.
 
-Everything is bounded: deliveries waiting or in flight, all together (``MAX_PENDING``,
-and ``PENDING_BYTES`` of their URLs) and per receiver (``PENDING_PER_RECEIVER``, so a receiver that hangs holds only its own share;
-past either, deliveries are refused and journaled, never queued), connections at once (``CONCURRENCY``), and per receiver
-(``PER_HOST``: a slow receiver holds at most that many, so the others go on at full speed),
-each delivery's time (the deadline covers connect, send and the answer's head), what is
-read back (``HEAD_BYTES``).
+Everything is bounded, each by a constant below: deliveries waiting or in flight and their
+URLs, all together and per receiver (past a bound refused and journaled, never queued);
+connections at once, all together and per receiver (a slow or hanging receiver holds only
+its own share, the others go on at full speed); each delivery's time (the deadline covers
+connect, send and the answer's head); what is read back.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import h11
 
@@ -100,47 +98,37 @@ class _Get(asyncio.Protocol):
             )
 
     def _read(self, data: bytes) -> None:
+        """Feed h11; once the answer's head is in (or is no HTTP answer), settle ``answer``
+        and close the connection."""
         try:
             self._http.receive_data(data)
-            while True:
-                event = self._http.next_event()
-                if isinstance(event, h11.Response):
-                    self._finish(event.status_code, None)
-                    return
+            while not isinstance(event := self._http.next_event(), h11.Response):
                 if event is h11.NEED_DATA or isinstance(event, h11.ConnectionClosed):
                     return
+            self.answer.set_result(event.status_code)
         except h11.RemoteProtocolError as error:
-            self._finish(None, ValueError(f"not an HTTP answer: {error}"))
-
-    def _finish(self, status: int | None, error: Exception | None) -> None:
-        if error is not None:
-            self.answer.set_exception(error)
-        else:
-            assert status is not None
-            self.answer.set_result(status)
+            self.answer.set_exception(ValueError(f"not an HTTP answer: {error}"))
         if self.transport is not None:
             self.transport.close()
 
 
 class Sender:
-    """Sends postback GETs from an asyncio loop on a thread of its own (see the module).
-
-    ``deliver`` hands deliveries over (those past ``MAX_PENDING``, or past
-    ``PENDING_PER_RECEIVER`` for their receiver, are returned: the caller refuses them); ``outcome`` hears how each ended; ``cancel`` drops
-    every delivery not yet ended (a reset).
-    """
+    """Sends postback GETs from an asyncio loop on a thread of its own (see the module);
+    ``outcome`` hears how each delivery ended."""
 
     def __init__(self, timeout: float, outcome: Outcome) -> None:
         self.timeout = timeout
         self._outcome = outcome
         self._lock = threading.Lock()
-        self._pending = 0
-        self._pending_bytes = 0
+        self.pending = 0
+        """Deliveries waiting or in flight now."""
+        self.pending_bytes = 0
+        """What their URLs take now, as counted against ``PENDING_BYTES``."""
         self._per_receiver: dict[tuple[str, int], int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[_Result]] = set()
         self._all: asyncio.Semaphore | None = None
-        self._hosts: dict[tuple[str, int], tuple[asyncio.Semaphore, list[int]]] = {}
+        self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._tls: ssl.SSLContext | None = None
 
     def deliver(self, batch: list[tuple[Delivery, Target, float]]) -> list[tuple[Delivery, str]]:
@@ -154,24 +142,23 @@ class Sender:
             for delivery, target, delay in batch:
                 key = (target.host, target.port)
                 held = self._per_receiver.get(key, 0)
-                if self._pending >= MAX_PENDING:
+                if self.pending >= MAX_PENDING:
                     why = f"too many deliveries pending ({MAX_PENDING:,}); not sent"
-                    refused.append((delivery, why))
-                elif self._pending_bytes + _size(delivery, target) > PENDING_BYTES:
+                elif self.pending_bytes + _size(delivery, target) > PENDING_BYTES:
                     why = f"the pending deliveries' URLs take {PENDING_BYTES:,} bytes; not sent"
-                    refused.append((delivery, why))
                 elif held >= PENDING_PER_RECEIVER:
                     host = f"[{target.host}]" if ":" in target.host else target.host
                     why = (
                         f"too many deliveries pending for {host}:{target.port} "
                         f"({PENDING_PER_RECEIVER:,}); not sent"
                     )
-                    refused.append((delivery, why))
                 else:
                     self._per_receiver[key] = held + 1
-                    self._pending += 1
-                    self._pending_bytes += _size(delivery, target)
+                    self.pending += 1
+                    self.pending_bytes += _size(delivery, target)
                     taken.append((delivery, target, delay))
+                    continue
+                refused.append((delivery, why))
             loop = self._loop or self._start()
         if taken:
             loop.call_soon_threadsafe(self._spawn, taken)
@@ -191,16 +178,6 @@ class Sender:
 
             loop.call_soon_threadsafe(cancel_all)
             done.wait(5)
-
-    @property
-    def pending(self) -> int:
-        """Deliveries waiting or in flight now."""
-        return self._pending
-
-    @property
-    def pending_bytes(self) -> int:
-        """What their URLs take now, as counted against ``PENDING_BYTES``."""
-        return self._pending_bytes
 
     def _start(self) -> asyncio.AbstractEventLoop:
         """The loop (uvloop's where installed), on its own daemon thread; the lock is held."""
@@ -234,24 +211,30 @@ class Sender:
         self._tasks.discard(task)
         key = (target.host, target.port)
         with self._lock:
-            self._pending -= 1
-            self._pending_bytes -= _size(delivery, target)
+            self.pending -= 1
+            self.pending_bytes -= _size(delivery, target)
             self._per_receiver[key] -= 1
             if not self._per_receiver[key]:
                 del self._per_receiver[key]
+                self._hosts.pop(key, None)  # no task of this receiver's left to hold it
         if task.cancelled():
             self._outcome(delivery, CANCELLED, None, 0.0, "cancelled by a reset before it ended")
         else:
             self._outcome(delivery, *task.result())
 
     async def _run(self, target: Target, delay: float) -> _Result:
-        """Wait ``delay`` seconds, then GET: the state, status, ms and error it ends with."""
+        """Wait ``delay`` seconds, then GET under the per-receiver and overall limits (a
+        receiver's semaphore goes with its last pending delivery, in ``_ended``): the state,
+        status, ms and error it ends with."""
         if delay > 0:
             await asyncio.sleep(delay)
+        semaphore = self._hosts.setdefault((target.host, target.port), asyncio.Semaphore(PER_HOST))
+        assert self._all is not None
         start = time.perf_counter()
         state, status, error = FAILED, None, None
         try:
-            status = await self._limited(target)
+            async with semaphore, self._all:
+                status = await self._get(target)
             if 200 <= status < 300:
                 state = DELIVERED
             else:
@@ -261,24 +244,6 @@ class Sender:
         except (OSError, ValueError, ssl.SSLError) as problem:
             error = f"{type(problem).__name__}: {problem}"[:300]
         return state, status, round((time.perf_counter() - start) * 1000, 3), error
-
-    async def _limited(self, target: Target) -> int:
-        """The GET under the per-receiver and overall limits."""
-        key = (target.host, target.port)
-        entry = self._hosts.get(key)
-        if entry is None:
-            entry = self._hosts[key] = (asyncio.Semaphore(PER_HOST), [0])
-        semaphore, users = entry
-        users[0] += 1
-        try:
-            async with semaphore:
-                assert self._all is not None
-                async with self._all:
-                    return await self._get(target)
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._hosts[key]
 
     async def _get(self, target: Target) -> int:
         """One GET within the deadline (connect, send, the answer's head); its status."""
@@ -298,15 +263,24 @@ class Sender:
         context = None
         if target.tls:
             context = self._tls = self._tls or ssl.create_default_context()
+        # The deadline: one timer cancels this task wherever it waits (connecting or for the
+        # answer), and that is turned into TimeoutError; no extra task, so cheaper than
+        # asyncio.wait_for before Python 3.12.
         task = asyncio.current_task()
         assert task is not None
-        expired = _Deadline(task)
-        timer = loop.call_later(self.timeout, expired.expire)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = loop.call_later(self.timeout, expire)
         try:
             await loop.create_connection(lambda: protocol, target.host, target.port, ssl=context)
             return await answer
         except asyncio.CancelledError:
-            if expired.passed:
+            if expired:
                 raise TimeoutError from None
             raise
         finally:
@@ -321,17 +295,3 @@ class Sender:
 def _size(delivery: Delivery, target: Target) -> int:
     """What a pending delivery's URL takes, counted against ``PENDING_BYTES``."""
     return len(delivery.url or "") + len(target.request_target)
-
-
-class _Deadline:
-    """A GET's deadline: when it passes, the GET's task is cancelled wherever it waits
-    (connecting or for the answer), and the GET turns that into ``TimeoutError``. One timer
-    and no extra task: cheaper than ``asyncio.wait_for`` before Python 3.12."""
-
-    def __init__(self, task: asyncio.Task[Any]) -> None:
-        self.task = task
-        self.passed = False
-
-    def expire(self) -> None:
-        self.passed = True
-        self.task.cancel()

@@ -256,16 +256,14 @@ class MockHandle:
         firing = firing_of(self.state)
         if delay_scale is not None:
             firing.delay_scale = delay_scale
-        started = firing.fire({"type": type, **values})
-        firing.wait(started, wait)
-        return firing.snapshot(started)
+        return firing.fire({"type": type, **values}, wait)
 
     @property
     def deliveries(self) -> list[dict[str, Any]]:
         """Every delivery fired in this test, oldest first (``GET /__admin/deliveries``)."""
         from mock_server.firing.engine import firing_of
 
-        return firing_of(self.state).deliveries()
+        return firing_of(self.state).journal.entries()
 
     @property
     def requests(self) -> list[dict[str, Any]]:
