@@ -10,6 +10,12 @@ BACKLOG = 2048
 """Connections the kernel queues before the server accepts them."""
 
 
+def http_root(host: str, port: int) -> str:
+    """``http://host:port``, with an IPv6 address in brackets: where a server on ``host``
+    and ``port`` is reached."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class CannotListen(OSError):
     """The address cannot be bound: the port is in use, the host is not this machine's, ..."""
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.core.config import MockConfig
 from mock_server.core.faults import HideInjectedFaults
 from mock_server.server.access_log import AccessLog, RsgiAccessLog, granian_logging, with_access_log
-from mock_server.server.port import BACKLOG, claim
+from mock_server.server.port import BACKLOG, claim, http_root
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -62,8 +62,7 @@ class ServerOptions:
     @property
     def root(self) -> str:
         """``http://host:port``, with an IPv6 address in brackets."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return http_root(self.host, self.port)
 
 
 def preload(config: MockConfig) -> WSGIApplication:

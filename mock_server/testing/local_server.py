@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.core.config import MockConfig
 from mock_server.pipeline.registry import STATE_KEY, get_state
+from mock_server.server.port import http_root
 from mock_server.testing.receiver import BackgroundServer
 
 if TYPE_CHECKING:
@@ -147,8 +148,8 @@ class LocalServer(BackgroundServer):
 
     @property
     def root(self) -> str:
-        """``http://host:port`` with no path."""
-        return f"http://{self.host}:{self.port}"
+        """``http://host:port`` with no path (an IPv6 address in brackets)."""
+        return http_root(self.host, self.port)
 
     @property
     def url(self) -> str:

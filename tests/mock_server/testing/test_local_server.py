@@ -222,3 +222,18 @@ def test_the_server_thread_never_holds_up_the_exit_of_a_test_process() -> None:
         assert all(t.daemon for t in started)  # a test that forgets stop() still ends
     finally:
         local.stop()
+
+
+def test_a_server_on_an_ipv6_address_is_reached_at_its_root() -> None:
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 on this machine")
+    with LocalServer(MockApp(MockConfig()), host="::1") as server:
+        assert server.root == f"http://[::1]:{server.port}"
+        assert (
+            httpx.get(
+                server.url + "/networks/pixels/1", headers={"X-Eflow-Api-Key": "k"}
+            ).status_code
+            == 200
+        )
