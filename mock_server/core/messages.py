@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.data.strictjson import dumps_ascii
-
-if TYPE_CHECKING:
-    pass
-
 from openapi import load_spec
 
 MOCK_MESSAGES: dict[int, str] = {
