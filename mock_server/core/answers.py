@@ -287,37 +287,27 @@ def check_answers(
         raise ValueError(f"at most {MAX_QUEUED} answers can be queued for {operation_id}")
     codes = ", ".join(map(str, sorted(statuses)))
     for index, answer in enumerate(checked):
+        where = f"answer {index} for {operation_id}"
         if is_exception(answer):
             if exceptions:
                 continue
             raise ValueError(
-                f"answer {index} for {operation_id}: {answer!r} is an exception, which only "
-                "everflow_mock (in-process) can raise in the client; on a socket queue a wire "
-                f"fault instead ({', '.join(faults)})"
+                f"{where}: {answer!r} is an exception, which only everflow_mock (in-process) "
+                "can raise in the client; on a socket queue a wire fault instead "
+                f"({', '.join(faults)})"
             )
-        if isinstance(answer, Answer):
-            if answer.status not in statuses:
-                raise ValueError(
-                    f"answer {index} for {operation_id}: status {answer.status} is not one of {codes}"
-                )
-            problems = judge(answer) if judge is not None else []
-            if problems:
-                raise ValueError(f"answer {index} for {operation_id}: " + "; ".join(problems))
+        if isinstance(answer, bool) or not isinstance(answer, int | str | Answer):
+            raise ValueError(f"{where}: {answer!r} is not a status, a fault name or an exception")
+        if isinstance(answer, str):
+            if answer not in faults:
+                raise ValueError(f"{where}: fault {answer!r} is not one of " + ", ".join(faults))
             continue
-        if isinstance(answer, bool) or not isinstance(answer, int | str):
-            raise ValueError(
-                f"answer {index} for {operation_id}: {answer!r} is not a status, a fault name "
-                "or an exception"
-            )
-        if isinstance(answer, int) and answer not in statuses:
-            raise ValueError(
-                f"answer {index} for {operation_id}: status {answer} is not one of {codes}"
-            )
-        if isinstance(answer, str) and answer not in faults:
-            raise ValueError(
-                f"answer {index} for {operation_id}: fault {answer!r} is not one of "
-                + ", ".join(faults)
-            )
+        status = answer.status if isinstance(answer, Answer) else answer
+        if status not in statuses:
+            raise ValueError(f"{where}: status {status} is not one of {codes}")
+        problems = judge(answer) if judge is not None and isinstance(answer, Answer) else []
+        if problems:
+            raise ValueError(f"{where}: " + "; ".join(problems))
     return checked
 
 
