@@ -208,14 +208,11 @@ class Pipeline:
             raise ApiError(405, headers=[*self._peek(), ("Allow", ", ".join(allowed))])
         answers = self.state.answers
         queued = answers.take(operation.operation_id) if answers.queues else None
-        if isinstance(queued, int) and queued != 200:
-            reply = self._coded(queued, self.state.buckets)
-            reply.delay_ms = self.config.delay_ms
-            return reply
-        if isinstance(queued, Answer):
-            status = queued.status
-            base = Reply(200, b"") if status == 200 else self._coded(status, self.state.buckets)
-            reply = queued.applied(base)
+        if isinstance(queued, Answer) or (isinstance(queued, int) and queued != 200):
+            status = queued.status if isinstance(queued, Answer) else queued
+            reply = Reply(200, b"") if status == 200 else self._coded(status, self.state.buckets)
+            if isinstance(queued, Answer):
+                reply = queued.applied(reply)
             reply.delay_ms = self.config.delay_ms
             return reply
         key = environ.get(self._key_environ)
