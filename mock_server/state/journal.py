@@ -85,10 +85,6 @@ def _json(body: bytes | str | None) -> Any:
         return None
 
 
-def _text(body: bytes | str | None) -> str | None:
-    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-
-
 # time, method, path, query, headers (the HTTP_* pairs, or a front's own environ holding
 # them), status, size, operation, path params, body, warning, fault, strict refusal,
 # duration (ms), verdict
@@ -303,7 +299,7 @@ def _entry(item: _Entry) -> dict[str, Any]:
         "query": _query(query),
         "headers": mask_headers((header_name(k), v) for k, v in _header_pairs(headers)),
         "json": _json(body),
-        "body": _text(body),
+        "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
         "status": status,
         "time": when,
         "ms": None if ms is None else round(ms, 3),
