@@ -58,12 +58,11 @@ class World:
                 if type(entry) is int and entry and entry not in entry_ids(known):
                     found.append(("network_offer_payout_revenue_id", entry))
         affiliate_id = postback.get("network_affiliate_id")
-        known_affiliate = affiliate_id in self.affiliates
         if (
             level != "global_offer"
             and type(affiliate_id) is int
             and affiliate_id
-            and not known_affiliate
+            and affiliate_id not in self.affiliates
         ):
             found.append(("network_affiliate_id", affiliate_id))
         return found
