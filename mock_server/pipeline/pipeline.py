@@ -79,9 +79,7 @@ class Admission(NamedTuple):
 
 @dataclass(frozen=True)
 class NeedBody:
-    """What ``Exchange.start`` gives when the operation reads the request's body: the caller
-    reads at most ``limit`` bytes of it and hands them to ``Exchange.receive`` (``None``
-    when there were more)."""
+    """The body ``Exchange.start`` asks its caller for: at most ``limit`` bytes."""
 
     limit: int
 
@@ -137,8 +135,7 @@ class Pipeline:
         return operation.statuses | frozenset(GATEWAY_STATUSES)
 
     def failed(self, failure: RequestFailed) -> Reply:
-        """The answer to a request that failed on its way: the one place a failure becomes
-        an answer (Everflow's error body, or a problem document for the mock's own refusals)."""
+        """The answer to a request that failed on its way (see the module's docstring)."""
         if isinstance(failure, Problem):
             body = problem_body(
                 failure.status, failure.kind, failure.title, failure.detail, **failure.extra
@@ -187,9 +184,8 @@ class Pipeline:
         return Exchange(self, environ, *found)
 
     def answer_failure(self, error: Exception) -> Reply:
-        """The answer to a failure on a request's way (called in its ``except``): a
-        ``RequestFailed`` answered in the one place (``failed``), anything else logged and a
-        500."""
+        """``failed`` for a ``RequestFailed`` (called in an ``except``); anything else is
+        logged and answered 500."""
         if isinstance(error, RequestFailed):
             return self.failed(error)
         log.exception("unexpected error in the mock")
@@ -299,11 +295,10 @@ class Exchange:
     I/O instead of doing it, in the way h11 hands events to its caller.
 
     ``start`` gives the answer, or ``NeedBody`` when the operation reads a body: the caller
-    reads it (bounded, within its read timeout) and gives it to ``receive``, which gives the
-    answer. A body the caller could not read (cut short, too slow, a server too busy) is
-    answered by ``failed``. The caller sends the answer after waiting out its
-    ``delay_ms``. Every answer is journaled once, when it is given, with the operationId,
-    path parameters, body and warning.
+    reads it (bounded, within its read timeout) and gives it to ``receive`` (``None`` when
+    there was more), which gives the answer, or to ``failed`` the failure to read it. The
+    caller sends the answer after waiting out its ``delay_ms``. Every answer is journaled
+    once, when it is given.
     """
 
     blocking = False
@@ -330,9 +325,8 @@ class Exchange:
         self._params: dict[str, Any] = {}
 
     def start(self) -> Reply | NeedBody:
-        """The answer, or ``NeedBody`` when the body is needed first. Nothing before the
-        key has passed looks at the request, and no byte of a body is asked for before the
-        key, the rate limit, the controls and the parameters have passed."""
+        """No byte of a body is asked for before the key, the rate limit, the controls and
+        the parameters have passed."""
         try:
             result = self._begin()
         except Exception as error:
@@ -342,8 +336,7 @@ class Exchange:
         return result
 
     def receive(self, body: bytes | None) -> Reply:
-        """The answer, given the body ``start`` asked for (``None``: longer than its limit,
-        a 413)."""
+        """The answer to the body ``start`` asked for (``None``, longer than asked: a 413)."""
         self._body = body
         try:
             try:
