@@ -103,11 +103,8 @@ class Answer:
         body = self.encoded()
         if body is not None:
             reply.body = body
-            reply.content_type = self.content_type or (
-                JSON if self.json is not None else reply.content_type
-            )
-        elif self.content_type:
-            reply.content_type = self.content_type
+        default = JSON if self.json is not None else reply.content_type
+        reply.content_type = self.content_type or default
         own = self.header_list()
         names = {name.lower() for name, _ in own}
         reply.headers = [(n, v) for n, v in reply.headers if n.lower() not in names] + own
