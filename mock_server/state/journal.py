@@ -143,14 +143,9 @@ class Journal:
         ms: float | None = None,
         verdict: Verdict | None = None,
     ) -> None:
-        """Remember one request, from its WSGI environ: the status it was answered with
-        (``None``: no answer, the client raised), the operationId it was for, its path
-        parameters as matched, its body, the warning its answer carried
-        (``X-Everflow-Mock-Warning``: what the mock did not read), the wire fault that
-        broke the answer, if any, and whether the answer was strict mode's 400 for what it
-        would otherwise only have warned of; how long the mock took to make the answer
-        (``ms``, on the monotonic clock) and what the spec said of the request and the
-        answer (``verdict``; ``None``: neither was judged)."""
+        """Remember one request, from its WSGI environ, with what ``entries`` gives of it
+        (``status``: ``None`` when there was no answer, the client raised; ``path_params``
+        as matched; ``verdict``: ``None`` when nothing was judged)."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         if verdict is not None and len(verdict.detail) > VALUE_BYTES:

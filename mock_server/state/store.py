@@ -86,8 +86,7 @@ class PostbackStore:
                 self._keep(pixel_id, body, encoded[pixel_id])
 
     def create(self, make: Callable[[int], dict[str, Any]]) -> bytes:
-        """Store ``make(pixel_id)`` under a new id, above every id stored since the start or
-        the last reset; returns its bytes.
+        """Store ``make(pixel_id)`` under a new id (see the class); returns its bytes.
 
         Raises ``StoreFull`` past ``max_postbacks`` or ``max_bytes`` (or past the largest
         id) and ``InvalidRecords`` when the body breaks the spec (nothing is stored then).
