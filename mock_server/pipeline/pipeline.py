@@ -48,7 +48,7 @@ from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import dumps
 from mock_server.operations.served import OPERATIONS
-from mock_server.operations.table import Call, Handler
+from mock_server.operations.table import Call
 from mock_server.state.mock_state import MockState
 from mock_server.state.store import StoreFull
 
@@ -106,19 +106,10 @@ class Pipeline:
     """What answers the requests that are no operation's, where it has a route for them
     (the admin API's ``AdminApi.exchange``, set by the app); ``None``: none."""
 
-    def __init__(
-        self,
-        config: MockConfig,
-        state: MockState,
-        routes: Routes,
-        operations: Mapping[str, Handler] = OPERATIONS,
-    ) -> None:
+    def __init__(self, config: MockConfig, state: MockState, routes: Routes) -> None:
         self.config = config
         self.state = state
         self.routes = routes
-        self.operations = {
-            op_id: operations[op_id] for op_id in routes.by_id if op_id in operations
-        }
         self._controls = {
             op_id: ControlParser(self.statuses(op), op.examples)
             for op_id, op in routes.by_id.items()
@@ -455,7 +446,7 @@ class Exchange:
             example = Reply(200, pipeline._example(operation.operation_id, wanted.example))
             example.verdict = EXAMPLE if operation.has_body else KEPT
             return example
-        handler = pipeline.operations.get(operation.operation_id)
+        handler = OPERATIONS.get(operation.operation_id)
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
         call = Call(pipeline.state, operation, self._params, wanted, body, self._given)
