@@ -146,18 +146,15 @@ class Pipeline:
 
     def error(self, status: int, message: str | None = None) -> Reply:
         """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
-        body = (
-            self._error_bytes(status) if message is None else self._checked_error(status, message)
-        )
-        return Reply(status, body)
+        if message is None:
+            return Reply(status, self._error_bytes(status))
+        body = error_body(status, self.config.error_key, message)
+        return Reply(status, _checked(body, "EverflowError"))
 
     @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
     def _error_bytes(self, status: int) -> bytes:
         """The standard body for ``status``, checked once (a few statuses, so cached)."""
-        return self._checked_error(status, None)
-
-    def _checked_error(self, status: int, message: str | None) -> bytes:
-        return _checked(error_body(status, self.config.error_key, message), "EverflowError")
+        return _checked(error_body(status, self.config.error_key), "EverflowError")
 
     @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
     def _example(self, operation_id: str, name: str) -> bytes:

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs
 
 from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.environ import header_name
@@ -54,16 +54,8 @@ def _header_pairs(
 
 def _query(query: str) -> dict[str, str | list[str]]:
     """``a=1&f=x&f=y`` -> ``{"a": "1", "f": ["x", "y"]}``: a repeated name gives a list."""
-    found: dict[str, str | list[str]] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        before = found.get(name)
-        if before is None:
-            found[name] = value
-        elif isinstance(before, list):
-            before.append(value)
-        else:
-            found[name] = [before, value]
-    return found
+    parsed = parse_qs(query, keep_blank_values=True)
+    return {name: values[0] if len(values) == 1 else values for name, values in parsed.items()}
 
 
 def _path_params(raw: Mapping[str, str]) -> dict[str, int | str]:
