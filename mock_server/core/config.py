@@ -80,9 +80,7 @@ class MockConfig:
     a 400 in Everflow's error shape naming the same things, before anything is stored; the
     journal marks such answers. Off by default: Everflow is lenient, so is the mock.
 
-    ``clock`` is the time written into created and replaced postbacks: ``None`` (the
-    default) a deterministic clock from 2026-01-02T00:00:00Z that moves one second per
-    write, an int the same from that Unix second, ``"now"`` the wall clock.
+    ``clock`` is the time written into created and replaced postbacks (``ClockSetting``).
 
     ``references``: ``"strict"`` (the default) refuses a create or replace whose offer,
     partner or payout/revenue entry is not in the mock's world (``MockState.world``) with
