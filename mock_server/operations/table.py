@@ -53,8 +53,7 @@ class Call:
     def unstored(self, pixel_id: int) -> bytes | None:
         """What a read of an id that is not stored answers: the factory's postback in
         dynamic mode (``--dynamic``, ``Prefer: dynamic=true``) or for ``Prefer: code=200``,
-        else ``None`` (a 404). Raises ``InvalidRecords`` should the factory build an invalid
-        postback (the pipeline answers it as a ``SpecBreach``)."""
+        else ``None`` (a 404); ``InvalidRecords`` as ``MockState.generated`` raises it."""
         wanted = self.wanted
         state = self.state
         dynamic = wanted.dynamic if wanted.dynamic is not None else state.dynamic
