@@ -47,8 +47,9 @@ from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import dumps
-from mock_server.operations.served import OPERATIONS
-from mock_server.operations.table import Call
+from mock_server.operations.neighbours import NEIGHBOURS
+from mock_server.operations.table import OPERATIONS as POSTBACKS
+from mock_server.operations.table import Call, Handler
 from mock_server.state.mock_state import MockState
 from mock_server.state.store import StoreFull
 
@@ -63,6 +64,8 @@ BEFORE_CHECKS = frozenset({401, 403, 408, 413, 429, 503})
 KEPT = Verdict(VALID, VALID)
 """The verdict of a request that passed every check of its operation, answered by it."""
 EXAMPLE = Verdict(UNCHECKED, VALID, "Prefer: example= answered before the body was judged")
+OPERATIONS: dict[str, Handler] = {**POSTBACKS, **NEIGHBOURS}
+"""Every operation the mock answers: the postbacks' and their offers' and affiliates'."""
 
 
 class Admission(NamedTuple):
