@@ -60,7 +60,7 @@ class MockConfig:
     """How a mock app behaves.
 
     ``postbacks`` is the start data (``None``: the built-in catalogue for ``seed``).
-    With ``api_keys`` set, only those keys are accepted (others get 403); otherwise any
+    With ``api_keys`` set, only those keys are accepted (others get 401); otherwise any
     non-empty key is. A key may name its kind, ``"partner:KEY"`` (also ``affiliate:``,
     ``advertiser:``, ``network:``): such a key spends its kind's bucket (5/s, burst 20) and
     gets Everflow's 403 "Out of realm" on these network endpoints. ``dynamic`` answers unknown ids with the factory's postback for that

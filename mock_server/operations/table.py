@@ -194,9 +194,8 @@ REFERENCE_NOUNS = {
 
 
 def check_references(call: Call, body: Mapping[str, Any]) -> None:
-    """Refuse (400, naming the field and id) a write body whose offer, partner or
-    payout/revenue entry is not in the mock's world; with ``references="loose"`` accept
-    it, naming the unknown ids in the warning header instead."""
+    """Refuse (or, loose, name in the warning) what a write body names and the mock's world
+    lacks (``MockConfig.references``)."""
     missing = call.state.world.missing(body)
     if not missing:
         return
