@@ -76,8 +76,6 @@ class Admission(NamedTuple):
     """The rate-limit headers of the token it spent."""
     queued_fault: str | None
     """The wire fault queued for its operation, if any."""
-    kind: str
-    """Its key's kind (``network``, ``partner``, ...)."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,7 @@ class Pipeline:
         queued = answers.take(operation.operation_id) if answers.queues else None
         if isinstance(queued, Answer) or (isinstance(queued, int) and queued != 200):
             status = queued.status if isinstance(queued, Answer) else queued
-            reply = Reply(200, b"") if status == 200 else self._coded(status, self.state.buckets)
+            reply = Reply(200, b"") if status == 200 else self._coded(status)
             if isinstance(queued, Answer):
                 reply = queued.applied(reply)
             reply.delay_ms = self.config.delay_ms
@@ -219,17 +217,15 @@ class Pipeline:
                 raise ApiError(429, headers=buckets.too_many(kind))
         if kind != "network":
             raise ApiError(403, spec_message("Forbidden", "out_of_realm"), headers)
-        return Admission(operation, headers, queued if isinstance(queued, str) else None, kind)
+        return Admission(operation, headers, queued if isinstance(queued, str) else None)
 
-    def _coded(self, code: int, buckets: NetworkBuckets | None, kind: str = "network") -> Reply:
-        """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
+    def _coded(self, code: int) -> Reply:
+        """The answer ``Prefer: code=`` or a queued status asks for (not 200), to a network
+        key (any other is refused before)."""
         if code == 429:
-            return self.failed(
-                ApiError(
-                    429,
-                    headers=(self._nominal_limit if buckets is None else buckets).too_many(kind),
-                )
-            )
+            buckets = self.state.buckets
+            limit = self._nominal_limit if buckets is None else buckets
+            return self.failed(ApiError(429, headers=limit.too_many("network")))
         if code in GATEWAY_STATUSES:
             return Reply(code, gateway_body(code), content_type="text/html")
         return self.error(code)
@@ -388,7 +384,7 @@ class Exchange:
         wanted = self._wanted
         try:
             if wanted.code is not None and wanted.code != 200:
-                reply = pipeline._coded(wanted.code, pipeline.state.buckets, admitted.kind)
+                reply = pipeline._coded(wanted.code)
             else:
                 for parameter in operation.parameters:
                     raw = self.raw_params.get(parameter.name, "")
