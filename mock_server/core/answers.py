@@ -1,9 +1,8 @@
 """Answers a test queues for an operation (``everflow_mock.queue(...)``), and gateway answers.
 
 A test of retry logic needs "fail twice, then answer": ``AnswerQueue`` holds, per
-operationId, the next answers in order (a status, a wire fault's name, or, in-process only,
-an exception for the client to raise); once they are used up the mock serves as usual. The
-queue is emptied by every reset, so before every test.
+operationId, the next answers in order (``QueuedAnswer``); once they are used up the mock
+serves as usual. The queue is emptied by every reset, so before every test.
 
 502, 503 and 504 are what a gateway or load balancer in front of Everflow sends when the API
 behind it fails or is slow. Everflow documents none of them, so they are the mock's own:
@@ -112,8 +111,9 @@ class Answer:
 
 
 QueuedAnswer = int | str | BaseException | type[BaseException] | Answer
-"""A status, a wire fault's name (``reset``, ``empty``, ``malformed``), an exception, or an
-``Answer`` (a status with headers or a body of its own)."""
+"""A status, a wire fault's name (``reset``, ``empty``, ``malformed``), an exception (raised
+in the client: in-process only), or an ``Answer`` (a status with headers or a body of its
+own)."""
 
 
 def _retry_after_problem(value: str) -> str | None:

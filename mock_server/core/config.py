@@ -11,7 +11,6 @@ from mock_server.core.clock import ClockSetting
 
 ErrorKey = Literal["error", "Error"]
 References = Literal["strict", "loose"]
-"""Whether writes must name offers, partners and entries of the mock's world."""
 
 
 KEY_KINDS = ("network", "affiliate", "advertiser", "partner")

@@ -64,7 +64,6 @@ class Call:
 
 
 Handler = Callable[[Call], Reply]
-"""What answers one operation: an admitted request in, its reply out (or an ``ApiError``)."""
 DELETED = b'{"result":true}'
 
 
