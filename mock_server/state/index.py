@@ -1,11 +1,9 @@
 """``PostbackIndex``: what list and search need to answer in milliseconds from 100,000 postbacks.
 
 The ids in order (a page of a whole listing is a slice), and for each field a filter or a
-search term reads, a way to find the matching ids without decoding a single stored body:
-fields with few distinct values map each value to the set of ids that have it; timestamps
-and text (case-folded, for substring terms) are kept by id and scanned. The store keeps one
-up to date on every change; the filters and terms become ``Condition`` values
-(``mock_server.operations.selection``).
+search term reads a way to find the matching ids without decoding a single stored body
+(``INDEXED``, ``SCANNED``, ``TEXT``). The store keeps one up to date on every change; the
+filters and terms become ``Condition`` values (``mock_server.operations.selection``).
 """
 
 from __future__ import annotations

@@ -27,8 +27,7 @@ NOT_RELATED = {
 
 @dataclass
 class World:
-    """Offers and affiliates by id, each as ``getOffer`` (every relationship) and
-    ``getAffiliate`` answer them."""
+    """Offers and affiliates by id, each whole (see the module's docstring)."""
 
     offers: dict[int, dict[str, Any]] = field(default_factory=dict)
     affiliates: dict[int, dict[str, Any]] = field(default_factory=dict)
