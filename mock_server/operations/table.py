@@ -2,11 +2,11 @@
 
 Each is a function from one admitted request (``Call``: key checked, rate limited, controls,
 path and query parameters parsed, body read) to a ``Reply``; one that fails raises an
-``ApiError`` (``mock_server.core.errors``), which the pipeline answers. Everything they share (the key
-check, rate limit, controls, journal, delays and faults) is the pipeline's, not theirs; what
-they do with the state is the store's (``mock_server.state.store``), and how a write body becomes
-a stored postback is ``mock_server.operations.writes``'s. The choices where Everflow is silent are the
-spec's, written in each operation's description.
+``ApiError`` (``mock_server.core.errors``), which the pipeline answers, as it journals,
+delays and faults every answer. What they do with the state is the store's
+(``mock_server.state.store``), and how a write body becomes a stored postback is
+``mock_server.operations.writes``'s. The choices where Everflow is silent are the spec's,
+written in each operation's description.
 """
 
 from __future__ import annotations
