@@ -63,11 +63,6 @@ def message(status: int) -> str:
     return documented.get(status) or MOCK_MESSAGES.get(status) or documented[500]
 
 
-def error_body(status: int, error_key: str, message_: str | None = None) -> dict[str, str]:
-    """Everflow's error body for ``status``: ``{"error": "..."}`` or ``{"Error": "..."}``."""
-    return {error_key: message_ or message(status)}
-
-
 def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) -> bytes:
     """An RFC 7807 problem document: the mock's own errors, never Everflow-shaped."""
     body = {"type": PROBLEM_TYPE + kind, "title": title, "status": status, "detail": detail}

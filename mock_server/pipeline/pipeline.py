@@ -40,7 +40,8 @@ from mock_server.core.errors import (
     SpecBreach,
     StrictRefusal,
 )
-from mock_server.core.messages import error_body, problem_body, spec_message
+from mock_server.core.messages import message as standard_message
+from mock_server.core.messages import problem_body, spec_message
 from mock_server.core.mock_warning import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
@@ -147,15 +148,14 @@ class Pipeline:
 
     def error(self, status: int, message: str | None = None) -> Reply:
         """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
-        if message is None:
+        if not message:
             return Reply(status, self._error_bytes(status))
-        body = error_body(status, self.config.error_key, message)
-        return Reply(status, _checked(body, "EverflowError"))
+        return Reply(status, _checked({self.config.error_key: message}, "EverflowError"))
 
     @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
     def _error_bytes(self, status: int) -> bytes:
         """The standard body for ``status``, checked once (a few statuses, so cached)."""
-        return _checked(error_body(status, self.config.error_key), "EverflowError")
+        return _checked({self.config.error_key: standard_message(status)}, "EverflowError")
 
     @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
     def _example(self, operation_id: str, name: str) -> bytes:
