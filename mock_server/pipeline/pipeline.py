@@ -238,18 +238,6 @@ class Pipeline:
         return [] if buckets is None else buckets.headers("network", buckets.peek("network"))
 
 
-DOMAIN_FAILURES = (InvalidRecords, StoreFull)
-"""The errors of the rooms below the pipeline that know no HTTP, answered by ``_answered``."""
-
-
-def _answered(failure: InvalidRecords | StoreFull) -> ApiError:
-    """The answer to a domain error: a postback the mock made itself breaks the spec (a
-    ``SpecBreach`` naming how), or the store is full (a 500 saying which bound)."""
-    if isinstance(failure, InvalidRecords):
-        return SpecBreach(" ".join(failure.lines()[1:]))
-    return ApiError(500, str(failure))
-
-
 def _checked(body: Any, schema_name: str) -> bytes:
     """``body`` as bytes to send, or ``SpecBreach`` naming every way it breaks the schema."""
     from openapi.fast_validation import violations  # not loaded until an error is answered
@@ -450,8 +438,10 @@ class Exchange:
             call.ignore(self._notes)
         try:
             reply = handler(call)
-        except DOMAIN_FAILURES as failure:
-            raise _answered(failure) from None
+        except InvalidRecords as failure:  # a postback the mock made itself breaks the spec
+            raise SpecBreach(" ".join(failure.lines()[1:])) from None
+        except StoreFull as failure:  # the message says which bound
+            raise ApiError(500, str(failure)) from None
         if call.notes:
             reply.headers.append((HEADER, header_value(call.notes)))
         reply.verdict = KEPT

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 class StoreFull(Exception):
     """A create would pass the store's bound, or there is no id left above those in use
-    (the message says which; the pipeline answers it, ``DOMAIN_FAILURES``)."""
+    (the message says which; the pipeline answers it, ``Exchange._operate``)."""
 
 
 class PostbackStore:
