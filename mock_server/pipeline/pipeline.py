@@ -300,8 +300,8 @@ class Exchange:
         self._params: dict[str, Any] = {}
 
     def start(self) -> Reply | NeedBody:
-        """No byte of a body is asked for before the key, the rate limit, the controls and
-        the parameters have passed."""
+        """The answer, or ``NeedBody``: no byte of a body is asked for before the key, the
+        rate limit, the controls and the parameters have passed."""
         try:
             result = self._begin()
         except Exception as error:
