@@ -116,19 +116,6 @@ in the client: in-process only), or an ``Answer`` (a status with headers or a bo
 own)."""
 
 
-def _retry_after_problem(value: str) -> str | None:
-    if _DELTA_SECONDS.fullmatch(value):
-        return None
-    try:
-        parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return (
-            f"Retry-After {value!r} is neither seconds nor an HTTP date "
-            "(such as 'Wed, 21 Oct 2026 07:28:00 GMT')"
-        )
-    return None
-
-
 def _text_problem(what: str, text: str) -> str | None:
     """Why ``text`` cannot be a header's value, if it cannot."""
     if len(text) > MAX_HEADER:
@@ -207,10 +194,14 @@ def answer_problems(
     if answer.breach:
         return problems
     for name, value in answer.header_list():
-        if name.lower() == "retry-after":
-            problem = _retry_after_problem(value)
-            if problem is not None:
-                problems.append(problem)
+        if name.lower() == "retry-after" and not _DELTA_SECONDS.fullmatch(value):
+            try:
+                parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                problems.append(
+                    f"Retry-After {value!r} is neither seconds nor an HTTP date "
+                    "(such as 'Wed, 21 Oct 2026 07:28:00 GMT')"
+                )
                 continue
         schema = header_schemas.get(name.lower())
         if schema is not None and schema.get("type") == "integer":
