@@ -90,14 +90,9 @@ class MockApp:
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
-    """A mock of Everflow's partner postback API as a Flask app, for a socket or
-    in-process use (Flask's test client).
-
-    Start data is validated here (``InvalidRecords`` if any record breaks the spec), so a
-    served postback never needs validating again. The spec's operations are answered by a
-    ``Pipeline`` in front of Flask, the admin API's too; Flask serves the admin page and the
-    spec.
-    """
+    """``MockApp(config).flask``: the mock as a Flask app, for a socket or in-process use
+    (Flask's test client). Start data is validated once, here, so a served postback never
+    needs validating again."""
     return MockApp(config).flask
 
 

@@ -1,9 +1,8 @@
 """Answers a test queues for an operation (``everflow_mock.queue(...)``), and gateway answers.
 
 A test of retry logic needs "fail twice, then answer": ``AnswerQueue`` holds, per
-operationId, the next answers in order (a status, a wire fault's name, or, in-process only,
-an exception for the client to raise); once they are used up the mock serves as usual. The
-queue is emptied by every reset, so before every test.
+operationId, the next answers in order (``QueuedAnswer``); once they are used up the mock
+serves as usual. The queue is emptied by every reset, so before every test.
 
 502, 503 and 504 are what a gateway or load balancer in front of Everflow sends when the API
 behind it fails or is slow. Everflow documents none of them, so they are the mock's own:
@@ -103,11 +102,8 @@ class Answer:
         body = self.encoded()
         if body is not None:
             reply.body = body
-            reply.content_type = self.content_type or (
-                JSON if self.json is not None else reply.content_type
-            )
-        elif self.content_type:
-            reply.content_type = self.content_type
+        default = JSON if self.json is not None else reply.content_type
+        reply.content_type = self.content_type or default
         own = self.header_list()
         names = {name.lower() for name, _ in own}
         reply.headers = [(n, v) for n, v in reply.headers if n.lower() not in names] + own
@@ -115,21 +111,9 @@ class Answer:
 
 
 QueuedAnswer = int | str | BaseException | type[BaseException] | Answer
-"""A status, a wire fault's name (``reset``, ``empty``, ``malformed``), an exception, or an
-``Answer`` (a status with headers or a body of its own)."""
-
-
-def _retry_after_problem(value: str) -> str | None:
-    if _DELTA_SECONDS.fullmatch(value):
-        return None
-    try:
-        parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return (
-            f"Retry-After {value!r} is neither seconds nor an HTTP date "
-            "(such as 'Wed, 21 Oct 2026 07:28:00 GMT')"
-        )
-    return None
+"""A status, a wire fault's name (``reset``, ``empty``, ``malformed``), an exception (raised
+in the client: in-process only), or an ``Answer`` (a status with headers or a body of its
+own)."""
 
 
 def _text_problem(what: str, text: str) -> str | None:
@@ -210,10 +194,14 @@ def answer_problems(
     if answer.breach:
         return problems
     for name, value in answer.header_list():
-        if name.lower() == "retry-after":
-            problem = _retry_after_problem(value)
-            if problem is not None:
-                problems.append(problem)
+        if name.lower() == "retry-after" and not _DELTA_SECONDS.fullmatch(value):
+            try:
+                parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                problems.append(
+                    f"Retry-After {value!r} is neither seconds nor an HTTP date "
+                    "(such as 'Wed, 21 Oct 2026 07:28:00 GMT')"
+                )
                 continue
         schema = header_schemas.get(name.lower())
         if schema is not None and schema.get("type") == "integer":
@@ -287,37 +275,27 @@ def check_answers(
         raise ValueError(f"at most {MAX_QUEUED} answers can be queued for {operation_id}")
     codes = ", ".join(map(str, sorted(statuses)))
     for index, answer in enumerate(checked):
+        where = f"answer {index} for {operation_id}"
         if is_exception(answer):
             if exceptions:
                 continue
             raise ValueError(
-                f"answer {index} for {operation_id}: {answer!r} is an exception, which only "
-                "everflow_mock (in-process) can raise in the client; on a socket queue a wire "
-                f"fault instead ({', '.join(faults)})"
+                f"{where}: {answer!r} is an exception, which only everflow_mock (in-process) "
+                "can raise in the client; on a socket queue a wire fault instead "
+                f"({', '.join(faults)})"
             )
-        if isinstance(answer, Answer):
-            if answer.status not in statuses:
-                raise ValueError(
-                    f"answer {index} for {operation_id}: status {answer.status} is not one of {codes}"
-                )
-            problems = judge(answer) if judge is not None else []
-            if problems:
-                raise ValueError(f"answer {index} for {operation_id}: " + "; ".join(problems))
+        if isinstance(answer, bool) or not isinstance(answer, int | str | Answer):
+            raise ValueError(f"{where}: {answer!r} is not a status, a fault name or an exception")
+        if isinstance(answer, str):
+            if answer not in faults:
+                raise ValueError(f"{where}: fault {answer!r} is not one of " + ", ".join(faults))
             continue
-        if isinstance(answer, bool) or not isinstance(answer, int | str):
-            raise ValueError(
-                f"answer {index} for {operation_id}: {answer!r} is not a status, a fault name "
-                "or an exception"
-            )
-        if isinstance(answer, int) and answer not in statuses:
-            raise ValueError(
-                f"answer {index} for {operation_id}: status {answer} is not one of {codes}"
-            )
-        if isinstance(answer, str) and answer not in faults:
-            raise ValueError(
-                f"answer {index} for {operation_id}: fault {answer!r} is not one of "
-                + ", ".join(faults)
-            )
+        status = answer.status if isinstance(answer, Answer) else answer
+        if status not in statuses:
+            raise ValueError(f"{where}: status {status} is not one of {codes}")
+        problems = judge(answer) if judge is not None and isinstance(answer, Answer) else []
+        if problems:
+            raise ValueError(f"{where}: " + "; ".join(problems))
     return checked
 
 

@@ -73,14 +73,11 @@ def browser_refusal(environ: Mapping[str, Any], *, check_host: bool = True) -> R
     the proxy's key. ``environ`` is the request's WSGI environ.
 
     Refused, in this order: a ``Sec-Fetch-Site`` (any case) other than ``same-origin`` or
-    ``none``; an ``Origin`` that is not an http or https origin of the host and port the
-    request's ``Host`` names (either scheme: ``https://host`` through a reverse proxy that
-    ends TLS is the service's own page); a ``Host``
-    that ``is_unspoofable_host`` doubts, when ``check_host`` (a page can point a name of its
-    own at 127.0.0.1: DNS rebinding); a POST, PUT or PATCH whose ``Content-Type`` is not
-    ``application/json`` or that carries a body without one (a page can send ``text/plain``
-    without asking first, never JSON). Clients that are no browser (curl, httpx, requests)
-    send neither ``Sec-Fetch-Site`` nor ``Origin`` and are not affected by those two."""
+    ``none``; an ``Origin`` not of the request's ``Host`` (``_same_host``); a ``Host`` that
+    ``is_unspoofable_host`` doubts, when ``check_host``; a POST, PUT or PATCH whose
+    ``Content-Type`` is not ``application/json`` or that carries a body without one (a page
+    can send ``text/plain`` without asking first, never JSON). Clients that are no browser
+    (curl, httpx, requests) send neither ``Sec-Fetch-Site`` nor ``Origin``."""
     fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
     if fetch_site is not None and fetch_site.strip().lower() not in SAME_ORIGIN_FETCHES:
         return Refusal(

@@ -11,7 +11,6 @@ from mock_server.core.clock import ClockSetting
 
 ErrorKey = Literal["error", "Error"]
 References = Literal["strict", "loose"]
-"""Whether writes must name offers, partners and entries of the mock's world."""
 
 
 KEY_KINDS = ("network", "affiliate", "advertiser", "partner")
@@ -60,7 +59,7 @@ class MockConfig:
     """How a mock app behaves.
 
     ``postbacks`` is the start data (``None``: the built-in catalogue for ``seed``).
-    With ``api_keys`` set, only those keys are accepted (others get 403); otherwise any
+    With ``api_keys`` set, only those keys are accepted (others get 401); otherwise any
     non-empty key is. A key may name its kind, ``"partner:KEY"`` (also ``affiliate:``,
     ``advertiser:``, ``network:``): such a key spends its kind's bucket (5/s, burst 20) and
     gets Everflow's 403 "Out of realm" on these network endpoints. ``dynamic`` answers unknown ids with the factory's postback for that
@@ -80,9 +79,7 @@ class MockConfig:
     a 400 in Everflow's error shape naming the same things, before anything is stored; the
     journal marks such answers. Off by default: Everflow is lenient, so is the mock.
 
-    ``clock`` is the time written into created and replaced postbacks: ``None`` (the
-    default) a deterministic clock from 2026-01-02T00:00:00Z that moves one second per
-    write, an int the same from that Unix second, ``"now"`` the wall clock.
+    ``clock`` is the time written into created and replaced postbacks (``ClockSetting``).
 
     ``references``: ``"strict"`` (the default) refuses a create or replace whose offer,
     partner or payout/revenue entry is not in the mock's world (``MockState.world``) with

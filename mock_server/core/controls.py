@@ -54,9 +54,9 @@ def _boolean(name: str, text: str) -> bool:
     return lowered == "true"
 
 
-def _one_of(name: str, text: str, allowed: Collection[str]) -> str:
+def _one_of(name: str, text: str, allowed: Collection[str], expected: str = "") -> str:
     if text not in allowed:
-        raise ControlError(name, text, "one of " + ", ".join(sorted(allowed)))
+        raise ControlError(name, text, expected or "one of " + ", ".join(sorted(allowed)))
     return text
 
 
@@ -77,8 +77,10 @@ class ControlParser:
         self.codes = frozenset(codes)
         self.examples = frozenset(examples)
         codes_text = ", ".join(str(c) for c in sorted(self.codes))
+        code_texts = frozenset(map(str, self.codes))
+        expected_code = f"a documented status or a gateway's: {codes_text}"
         self._readers: dict[str, Callable[[str], Any]] = {
-            "code": lambda t: self._code(t, codes_text),
+            "code": lambda t: int(_one_of("code", t, code_texts, expected_code)),
             "example": lambda t: _one_of("example", t, self.examples),
             "dynamic": lambda t: _boolean("dynamic", t),
             "seed": lambda t: _integer("seed", t, 0, 2**63 - 1),
@@ -86,14 +88,6 @@ class ControlParser:
             "delay": lambda t: _integer("delay", t, 0, 10**MAX_DIGITS - 1),
             "fault": lambda t: _one_of("fault", t, FAULTS),
         }
-
-    def _code(self, text: str, codes_text: str) -> int:
-        if (
-            not (text.isascii() and text.isdigit() and len(text) <= 3)
-            or int(text) not in self.codes
-        ):
-            raise ControlError("code", text, f"a documented status or a gateway's: {codes_text}")
-        return int(text)
 
     def parse(self, prefer: str | None, query: Mapping[str, str]) -> Controls:
         """The request's controls; raises ``ControlError`` for an invalid value."""

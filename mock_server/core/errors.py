@@ -60,9 +60,8 @@ class SpecBreach(ApiError):
 
 
 class Problem(RequestFailed):
-    """A refusal of the mock's own (a control of the mock, the admin API), answered as an
-    RFC 7807 problem document: ``kind`` names its type, ``extra`` adds members (the field,
-    the control). Never in Everflow's shape: they are not Everflow's API."""
+    """A refusal of the mock's own (see the module's docstring): ``kind`` names its type,
+    ``extra`` adds members (the field, the control)."""
 
     def __init__(self, status: int, kind: str, title: str, detail: str, **extra: Any) -> None:
         super().__init__(detail)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.data.strictjson import dumps_ascii
-
-if TYPE_CHECKING:
-    pass
-
 from openapi import load_spec
 
 MOCK_MESSAGES: dict[int, str] = {
@@ -65,11 +61,6 @@ def message(status: int) -> str:
     statuses the spec does not document (a 500's for anything else)."""
     documented = spec_messages()
     return documented.get(status) or MOCK_MESSAGES.get(status) or documented[500]
-
-
-def error_body(status: int, error_key: str, message_: str | None = None) -> dict[str, str]:
-    """Everflow's error body for ``status``: ``{"error": "..."}`` or ``{"Error": "..."}``."""
-    return {error_key: message_ or message(status)}
 
 
 def problem_body(status: int, kind: str, title: str, detail: str, **extra: Any) -> bytes:

@@ -96,11 +96,9 @@ class NetworkBuckets:
     kind spends from the same bucket."""
 
     def __init__(self, network: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = {
-            kind: network if kind == "network" else OTHER_KINDS_LIMIT for kind in KEY_KINDS
-        }
         self._buckets = {
-            kind: TokenBuckets(limit, clock, max_keys=1) for kind, limit in self.limits.items()
+            kind: TokenBuckets(network if kind == "network" else OTHER_KINDS_LIMIT, clock, 1)
+            for kind in KEY_KINDS
         }
 
     def take(self, kind: str) -> tuple[bool, int]:

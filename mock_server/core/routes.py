@@ -50,11 +50,8 @@ class IntegerParameter(NamedTuple):
             value = int(raw)
             if self.minimum <= value <= self.maximum:
                 return value
-        raise ApiError(400, self.problem([raw]) if self.explained else None)
-
-    def problem(self, raws: list[str]) -> str:
-        """Why a value was refused, for a 400's message."""
-        return f"{self.name} must be an integer from {self.minimum} to {self.maximum}."
+        allowed = f"{self.name} must be an integer from {self.minimum} to {self.maximum}."
+        raise ApiError(400, allowed if self.explained else None)
 
 
 class PatternListParameter(NamedTuple):
@@ -72,16 +69,13 @@ class PatternListParameter(NamedTuple):
         spec's patterns are anchored, and ``$`` also matches before one final newline,
         which is dropped from the value.
         """
-        if len(raws) > self.max_items or not all(self.pattern.search(raw) for raw in raws):
-            raise ApiError(400, self.problem(raws))
-        return [raw[:-1] if raw.endswith("\n") else raw for raw in raws]
-
-    def problem(self, raws: list[str]) -> str:
-        """Why the values were refused, for a 400's message (naming the first bad one)."""
         if len(raws) > self.max_items:
-            return f"At most {self.max_items} {self.name} parameters may be given."
-        bad = next(raw for raw in raws if not self.pattern.search(raw))
-        return f"{self.name} {cut(bad, MAX_ECHO)!r} is not documented: it must match {self.pattern.pattern}"
+            raise ApiError(400, f"At most {self.max_items} {self.name} parameters may be given.")
+        for raw in raws:
+            if not self.pattern.search(raw):
+                said = f"{self.name} {cut(raw, MAX_ECHO)!r} is not documented"
+                raise ApiError(400, f"{said}: it must match {self.pattern.pattern}")
+        return [raw[:-1] if raw.endswith("\n") else raw for raw in raws]
 
 
 QueryParameter = IntegerParameter | PatternListParameter
@@ -212,9 +206,8 @@ def _integer(parameter: Mapping[str, Any]) -> IntegerParameter:
     return IntegerParameter(
         parameter["name"],
         schema.get("minimum", 0),
-        schema.get(
-            "maximum", sys.maxsize
-        ),  # no maximum in the spec: Python's ints are not bounded, the parse is
+        # No maximum in the spec: Python's ints are not bounded, the parse is.
+        schema.get("maximum", sys.maxsize),
         schema.get("default"),
     )
 

@@ -58,9 +58,31 @@ def _any_of(key: str, values: Iterable[Any]) -> Match:
     return lambda row: row.get(key) in allowed
 
 
-def _page(
-    call: Call, body: Mapping[str, Any], notes: list[str], rows: list[dict[str, Any]], name: str
+def _search(
+    call: Call,
+    name: str,
+    schema_name: str,
+    entities: Mapping[int, dict[str, Any]],
+    filter_fields: Mapping[str, str],
+    row: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> Reply:
+    """One page of ``entities`` (answered as ``name``) that the body's terms and filters
+    select, as rows, by id. ``filter_fields`` names each filter's field: a filter gives a
+    value, or a list to match any of (an empty one filters nothing)."""
+    from mock_server.operations import writes
+
+    body = writes.valid_body(call.body, schema_name)
+    notes = writes.unknown_fields(body, schema_name)
+    matches: list[Match] = []
+    for term in body.get("search_terms") or ():
+        field = _advertiser_name if term["search_type"] == "advertiser_name" else _name
+        matches.append(_contains(field, term["value"]))
+    filters = body.get("filters") or {}
+    for filter_name, field_name in filter_fields.items():
+        given = filters.get(filter_name)
+        if filter_name in filters and given != []:
+            matches.append(_any_of(field_name, given if isinstance(given, list) else [given]))
+    rows = [row(e) for _, e in sorted(entities.items()) if all(m(e) for m in matches)]
     page, page_size = search_paging(call, body, notes)
     call.ignore(notes)
     start = (page - 1) * page_size
@@ -77,33 +99,6 @@ def _advertiser_name(offer: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
-def search_offers(call: Call) -> Reply:
-    """``POST /networks/offerstable``: one page of the offers the body's terms and filters
-    select, as rows, by id."""
-    from mock_server.operations import writes
-
-    body = writes.valid_body(call.body, "OfferSearch")
-    notes = writes.unknown_fields(body, "OfferSearch")
-    matches: list[Match] = []
-    for term in body.get("search_terms") or ():
-        field = _advertiser_name if term["search_type"] == "advertiser_name" else _name
-        matches.append(_contains(field, term["value"]))
-    filters = body.get("filters") or {}
-    if "offer_status" in filters:
-        matches.append(_any_of("offer_status", [filters["offer_status"]]))
-    if filters.get("network_advertiser_ids"):
-        matches.append(_any_of("network_advertiser_id", filters["network_advertiser_ids"]))
-    if filters.get("visibilities"):
-        matches.append(_any_of("visibility", filters["visibilities"]))
-    offers = call.state.world.offers
-    rows = [
-        _offer_row(offers[offer_id])
-        for offer_id in sorted(offers)
-        if all(match(offers[offer_id]) for match in matches)
-    ]
-    return _page(call, body, notes, rows, "offers")
-
-
 def _name(entity: Mapping[str, Any]) -> Any:
     return entity.get("name", "")
 
@@ -115,28 +110,26 @@ def _offer_row(offer: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def search_affiliates(call: Call) -> Reply:
-    """``POST /networks/affiliatestable``: one page of the affiliates the body's terms and
-    filters select, by id."""
-    from mock_server.operations import writes
+def search_offers(call: Call) -> Reply:
+    """``POST /networks/offerstable``: one page of the offers a search selects."""
+    filters = {
+        "offer_status": "offer_status",
+        "network_advertiser_ids": "network_advertiser_id",
+        "visibilities": "visibility",
+    }
+    offers = call.state.world.offers
+    return _search(call, "offers", "OfferSearch", offers, filters, _offer_row)
 
-    body = writes.valid_body(call.body, "AffiliateSearch")
-    notes = writes.unknown_fields(body, "AffiliateSearch")
-    matches: list[Match] = []
-    for term in body.get("search_terms") or ():
-        matches.append(_contains(_name, term["value"]))
-    filters = body.get("filters") or {}
-    if "account_status" in filters:
-        matches.append(_any_of("account_status", [filters["account_status"]]))
-    if filters.get("account_manager_ids"):
-        matches.append(_any_of("network_employee_id", filters["account_manager_ids"]))
+
+def search_affiliates(call: Call) -> Reply:
+    """``POST /networks/affiliatestable``: one page of the affiliates a search selects."""
+    filters = {"account_status": "account_status", "account_manager_ids": "network_employee_id"}
     affiliates = call.state.world.affiliates
-    rows = [
-        {**affiliates[affiliate_id], "relationship": {}}
-        for affiliate_id in sorted(affiliates)
-        if all(match(affiliates[affiliate_id]) for match in matches)
-    ]
-    return _page(call, body, notes, rows, "affiliates")
+    return _search(call, "affiliates", "AffiliateSearch", affiliates, filters, _affiliate_row)
+
+
+def _affiliate_row(affiliate: dict[str, Any]) -> dict[str, Any]:
+    return {**affiliate, "relationship": {}}
 
 
 NEIGHBOURS: dict[str, Handler] = {

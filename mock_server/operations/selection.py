@@ -2,9 +2,8 @@
 
 Both arrive already checked against the spec (the filter pattern, the search schema), so
 reading them here cannot fail; a search's ``sort`` becomes the order its page is cut from.
-The choices (a list filter compares the stored field only; a
-search's ``network_offer_ids`` also selects global postbacks and ``network_affiliate_ids``
-global_offer ones; both status names apply) are the spec's, in its operation descriptions.
+The choices (a list filter compares the stored field only; a search's filters are
+``SEARCH_FILTERS``) are the spec's, in its operation descriptions.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 Each is a function from one admitted request (``Call``: key checked, rate limited, controls,
 path and query parameters parsed, body read) to a ``Reply``; one that fails raises an
-``ApiError`` (``mock_server.core.errors``), which the pipeline answers. Everything they share (the key
-check, rate limit, controls, journal, delays and faults) is the pipeline's, not theirs; what
-they do with the state is the store's (``mock_server.state.store``), and how a write body becomes
-a stored postback is ``mock_server.operations.writes``'s. The choices where Everflow is silent are the
-spec's, written in each operation's description.
+``ApiError`` (``mock_server.core.errors``), which the pipeline answers, as it journals,
+delays and faults every answer. What they do with the state is the store's
+(``mock_server.state.store``), and how a write body becomes a stored postback is
+``mock_server.operations.writes``'s. The choices where Everflow is silent are the spec's,
+written in each operation's description.
 """
 
 from __future__ import annotations
@@ -53,8 +53,7 @@ class Call:
     def unstored(self, pixel_id: int) -> bytes | None:
         """What a read of an id that is not stored answers: the factory's postback in
         dynamic mode (``--dynamic``, ``Prefer: dynamic=true``) or for ``Prefer: code=200``,
-        else ``None`` (a 404). Raises ``InvalidRecords`` should the factory build an invalid
-        postback (the pipeline answers it as a ``SpecBreach``)."""
+        else ``None`` (a 404); ``InvalidRecords`` as ``MockState.generated`` raises it."""
         wanted = self.wanted
         state = self.state
         dynamic = wanted.dynamic if wanted.dynamic is not None else state.dynamic
@@ -65,7 +64,6 @@ class Call:
 
 
 Handler = Callable[[Call], Reply]
-"""What answers one operation: an admitted request in, its reply out (or an ``ApiError``)."""
 DELETED = b'{"result":true}'
 
 
@@ -195,9 +193,8 @@ REFERENCE_NOUNS = {
 
 
 def check_references(call: Call, body: Mapping[str, Any]) -> None:
-    """Refuse (400, naming the field and id) a write body whose offer, partner or
-    payout/revenue entry is not in the mock's world; with ``references="loose"`` accept
-    it, naming the unknown ids in the warning header instead."""
+    """Refuse (or, loose, name in the warning) what a write body names and the mock's world
+    lacks (``MockConfig.references``)."""
     missing = call.state.world.missing(body)
     if not missing:
         return

@@ -40,14 +40,16 @@ from mock_server.core.errors import (
     SpecBreach,
     StrictRefusal,
 )
-from mock_server.core.messages import error_body, problem_body, spec_message
+from mock_server.core.messages import message as standard_message
+from mock_server.core.messages import problem_body, spec_message
 from mock_server.core.mock_warning import HEADER, header_value, unknown_parameters, warning_of
 from mock_server.core.ratelimit import NetworkBuckets
 from mock_server.core.reply import INVALID, UNCHECKED, VALID, Reply, Verdict
 from mock_server.core.routes import OperationSpec, Routes, parse_query
 from mock_server.data.records import InvalidRecords
 from mock_server.data.strictjson import dumps
-from mock_server.operations.served import OPERATIONS
+from mock_server.operations.neighbours import NEIGHBOURS
+from mock_server.operations.table import OPERATIONS as POSTBACKS
 from mock_server.operations.table import Call, Handler
 from mock_server.state.mock_state import MockState
 from mock_server.state.store import StoreFull
@@ -63,6 +65,8 @@ BEFORE_CHECKS = frozenset({401, 403, 408, 413, 429, 503})
 KEPT = Verdict(VALID, VALID)
 """The verdict of a request that passed every check of its operation, answered by it."""
 EXAMPLE = Verdict(UNCHECKED, VALID, "Prefer: example= answered before the body was judged")
+OPERATIONS: dict[str, Handler] = {**POSTBACKS, **NEIGHBOURS}
+"""Every operation the mock answers: the postbacks' and their offers' and affiliates'."""
 
 
 class Admission(NamedTuple):
@@ -73,15 +77,11 @@ class Admission(NamedTuple):
     """The rate-limit headers of the token it spent."""
     queued_fault: str | None
     """The wire fault queued for its operation, if any."""
-    kind: str
-    """Its key's kind (``network``, ``partner``, ...)."""
 
 
 @dataclass(frozen=True)
 class NeedBody:
-    """What ``Exchange.start`` gives when the operation reads the request's body: the caller
-    reads at most ``limit`` bytes of it and hands them to ``Exchange.receive`` (``None``
-    when there were more)."""
+    """The body ``Exchange.start`` asks its caller for: at most ``limit`` bytes."""
 
     limit: int
 
@@ -108,19 +108,10 @@ class Pipeline:
     """What answers the requests that are no operation's, where it has a route for them
     (the admin API's ``AdminApi.exchange``, set by the app); ``None``: none."""
 
-    def __init__(
-        self,
-        config: MockConfig,
-        state: MockState,
-        routes: Routes,
-        operations: Mapping[str, Handler] = OPERATIONS,
-    ) -> None:
+    def __init__(self, config: MockConfig, state: MockState, routes: Routes) -> None:
         self.config = config
         self.state = state
         self.routes = routes
-        self.operations = {
-            op_id: operations[op_id] for op_id in routes.by_id if op_id in operations
-        }
         self._controls = {
             op_id: ControlParser(self.statuses(op), op.examples)
             for op_id, op in routes.by_id.items()
@@ -137,8 +128,7 @@ class Pipeline:
         return operation.statuses | frozenset(GATEWAY_STATUSES)
 
     def failed(self, failure: RequestFailed) -> Reply:
-        """The answer to a request that failed on its way: the one place a failure becomes
-        an answer (Everflow's error body, or a problem document for the mock's own refusals)."""
+        """The answer to a request that failed on its way (see the module's docstring)."""
         if isinstance(failure, Problem):
             body = problem_body(
                 failure.status, failure.kind, failure.title, failure.detail, **failure.extra
@@ -158,18 +148,14 @@ class Pipeline:
 
     def error(self, status: int, message: str | None = None) -> Reply:
         """Everflow's error answer for ``status`` (``{"error": ...}`` or ``{"Error": ...}``)."""
-        body = (
-            self._error_bytes(status) if message is None else self._checked_error(status, message)
-        )
-        return Reply(status, body)
+        if not message:
+            return Reply(status, self._error_bytes(status))
+        return Reply(status, _checked({self.config.error_key: message}, "EverflowError"))
 
     @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
     def _error_bytes(self, status: int) -> bytes:
         """The standard body for ``status``, checked once (a few statuses, so cached)."""
-        return self._checked_error(status, None)
-
-    def _checked_error(self, status: int, message: str | None) -> bytes:
-        return _checked(error_body(status, self.config.error_key, message), "EverflowError")
+        return _checked({self.config.error_key: standard_message(status)}, "EverflowError")
 
     @functools.cache  # noqa: B019 - one pipeline per app, as long-lived as it
     def _example(self, operation_id: str, name: str) -> bytes:
@@ -187,9 +173,8 @@ class Pipeline:
         return Exchange(self, environ, *found)
 
     def answer_failure(self, error: Exception) -> Reply:
-        """The answer to a failure on a request's way (called in its ``except``): a
-        ``RequestFailed`` answered in the one place (``failed``), anything else logged and a
-        500."""
+        """``failed`` for a ``RequestFailed`` (called in an ``except``); anything else is
+        logged and answered 500."""
         if isinstance(error, RequestFailed):
             return self.failed(error)
         log.exception("unexpected error in the mock")
@@ -208,14 +193,11 @@ class Pipeline:
             raise ApiError(405, headers=[*self._peek(), ("Allow", ", ".join(allowed))])
         answers = self.state.answers
         queued = answers.take(operation.operation_id) if answers.queues else None
-        if isinstance(queued, int) and queued != 200:
-            reply = self._coded(queued, self.state.buckets)
-            reply.delay_ms = self.config.delay_ms
-            return reply
-        if isinstance(queued, Answer):
-            status = queued.status
-            base = Reply(200, b"") if status == 200 else self._coded(status, self.state.buckets)
-            reply = queued.applied(base)
+        if isinstance(queued, Answer) or (isinstance(queued, int) and queued != 200):
+            status = queued.status if isinstance(queued, Answer) else queued
+            reply = Reply(200, b"") if status == 200 else self._coded(status)
+            if isinstance(queued, Answer):
+                reply = queued.applied(reply)
             reply.delay_ms = self.config.delay_ms
             return reply
         key = environ.get(self._key_environ)
@@ -235,17 +217,15 @@ class Pipeline:
                 raise ApiError(429, headers=buckets.too_many(kind))
         if kind != "network":
             raise ApiError(403, spec_message("Forbidden", "out_of_realm"), headers)
-        return Admission(operation, headers, queued if isinstance(queued, str) else None, kind)
+        return Admission(operation, headers, queued if isinstance(queued, str) else None)
 
-    def _coded(self, code: int, buckets: NetworkBuckets | None, kind: str = "network") -> Reply:
-        """The answer ``Prefer: code=`` or a queued status asks for (not 200)."""
+    def _coded(self, code: int) -> Reply:
+        """The answer ``Prefer: code=`` or a queued status asks for (not 200), to a network
+        key (any other is refused before)."""
         if code == 429:
-            return self.failed(
-                ApiError(
-                    429,
-                    headers=(self._nominal_limit if buckets is None else buckets).too_many(kind),
-                )
-            )
+            buckets = self.state.buckets
+            limit = self._nominal_limit if buckets is None else buckets
+            return self.failed(ApiError(429, headers=limit.too_many("network")))
         if code in GATEWAY_STATUSES:
             return Reply(code, gateway_body(code), content_type="text/html")
         return self.error(code)
@@ -256,18 +236,6 @@ class Pipeline:
         buckets = self.state.buckets
         # ``is None``, not truthiness: a fresh mock's buckets are empty (len 0) yet there.
         return [] if buckets is None else buckets.headers("network", buckets.peek("network"))
-
-
-DOMAIN_FAILURES = (InvalidRecords, StoreFull)
-"""The errors of the rooms below the pipeline that know no HTTP, answered by ``_answered``."""
-
-
-def _answered(failure: InvalidRecords | StoreFull) -> ApiError:
-    """The answer to a domain error: a postback the mock made itself breaks the spec (a
-    ``SpecBreach`` naming how), or the store is full (a 500 saying which bound)."""
-    if isinstance(failure, InvalidRecords):
-        return SpecBreach(" ".join(failure.lines()[1:]))
-    return ApiError(500, str(failure))
 
 
 def _checked(body: Any, schema_name: str) -> bytes:
@@ -302,11 +270,10 @@ class Exchange:
     I/O instead of doing it, in the way h11 hands events to its caller.
 
     ``start`` gives the answer, or ``NeedBody`` when the operation reads a body: the caller
-    reads it (bounded, within its read timeout) and gives it to ``receive``, which gives the
-    answer. A body the caller could not read (cut short, too slow, a server too busy) is
-    answered by ``failed``. The caller sends the answer after waiting out its
-    ``delay_ms``. Every answer is journaled once, when it is given, with the operationId,
-    path parameters, body and warning.
+    reads it (bounded, within its read timeout) and gives it to ``receive`` (``None`` when
+    there was more), which gives the answer, or to ``failed`` the failure to read it. The
+    caller sends the answer after waiting out its ``delay_ms``. Every answer is journaled
+    once, when it is given.
     """
 
     blocking = False
@@ -333,9 +300,8 @@ class Exchange:
         self._params: dict[str, Any] = {}
 
     def start(self) -> Reply | NeedBody:
-        """The answer, or ``NeedBody`` when the body is needed first. Nothing before the
-        key has passed looks at the request, and no byte of a body is asked for before the
-        key, the rate limit, the controls and the parameters have passed."""
+        """The answer, or ``NeedBody``: no byte of a body is asked for before the key, the
+        rate limit, the controls and the parameters have passed."""
         try:
             result = self._begin()
         except Exception as error:
@@ -345,8 +311,7 @@ class Exchange:
         return result
 
     def receive(self, body: bytes | None) -> Reply:
-        """The answer, given the body ``start`` asked for (``None``: longer than its limit,
-        a 413)."""
+        """The answer to the body ``start`` asked for (``None``, longer than asked: a 413)."""
         self._body = body
         try:
             try:
@@ -407,7 +372,7 @@ class Exchange:
         wanted = self._wanted
         try:
             if wanted.code is not None and wanted.code != 200:
-                reply = pipeline._coded(wanted.code, pipeline.state.buckets, admitted.kind)
+                reply = pipeline._coded(wanted.code)
             else:
                 for parameter in operation.parameters:
                     raw = self.raw_params.get(parameter.name, "")
@@ -465,7 +430,7 @@ class Exchange:
             example = Reply(200, pipeline._example(operation.operation_id, wanted.example))
             example.verdict = EXAMPLE if operation.has_body else KEPT
             return example
-        handler = pipeline.operations.get(operation.operation_id)
+        handler = OPERATIONS.get(operation.operation_id)
         if handler is None:
             raise ApiError(500, f"The mock does not answer {operation.operation_id} yet.")
         call = Call(pipeline.state, operation, self._params, wanted, body, self._given)
@@ -473,8 +438,10 @@ class Exchange:
             call.ignore(self._notes)
         try:
             reply = handler(call)
-        except DOMAIN_FAILURES as failure:
-            raise _answered(failure) from None
+        except InvalidRecords as failure:  # a postback the mock made itself breaks the spec
+            raise SpecBreach(" ".join(failure.lines()[1:])) from None
+        except StoreFull as failure:  # the message says which bound
+            raise ApiError(500, str(failure)) from None
         if call.notes:
             reply.headers.append((HEADER, header_value(call.notes)))
         reply.verdict = KEPT

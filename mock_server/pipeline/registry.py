@@ -5,14 +5,13 @@ here, below the app module, so that none of them imports it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from mock_server.pipeline.pipeline import Pipeline
-    from mock_server.state.mock_state import MockState
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
+
+    from mock_server.pipeline.pipeline import Pipeline
+    from mock_server.state.mock_state import MockState
 
 STATE_KEY = "everflow_mock"
 PIPELINE_KEY = "everflow_mock_pipeline"
@@ -28,18 +27,15 @@ class HoldsMock(Protocol):
 
 def get_state(app: HoldsMock) -> MockState:
     """The ``MockState`` behind an app made by ``create_app`` or ``MockApp``."""
-    state: MockState = app.extensions[STATE_KEY]
-    return state
+    return cast("MockState", app.extensions[STATE_KEY])
 
 
 def get_pipeline(app: HoldsMock) -> Pipeline:
     """The ``Pipeline`` that answers an app's API requests (for other fronts, e.g. RSGI)."""
-    pipeline: Pipeline = app.extensions[PIPELINE_KEY]
-    return pipeline
+    return cast("Pipeline", app.extensions[PIPELINE_KEY])
 
 
 def get_rest(app: HoldsMock) -> WSGIApplication:
     """The WSGI app for the requests an app's pipeline does not answer (Flask: the admin
     API, the spec), for a front that asked the pipeline already."""
-    rest: WSGIApplication = app.extensions[REST_KEY]
-    return rest
+    return cast("WSGIApplication", app.extensions[REST_KEY])

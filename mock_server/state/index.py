@@ -1,11 +1,9 @@
 """``PostbackIndex``: what list and search need to answer in milliseconds from 100,000 postbacks.
 
 The ids in order (a page of a whole listing is a slice), and for each field a filter or a
-search term reads, a way to find the matching ids without decoding a single stored body:
-fields with few distinct values map each value to the set of ids that have it; timestamps
-and text (case-folded, for substring terms) are kept by id and scanned. The store keeps one
-up to date on every change; the filters and terms become ``Condition`` values
-(``mock_server.operations.selection``).
+search term reads a way to find the matching ids without decoding a single stored body
+(``INDEXED``, ``SCANNED``, ``TEXT``). The store keeps one up to date on every change; the
+filters and terms become ``Condition`` values (``mock_server.operations.selection``).
 """
 
 from __future__ import annotations
@@ -202,23 +200,21 @@ class PostbackIndex:
             for name in condition.fields:
                 found |= _containing(self._columns[name], within, condition.text)
             return found
-        if isinstance(condition, Equals):
-            if condition.field == ID_FIELD:
-                matched = {value for value in condition.values if value in self._facts}
-            else:
-                by_value = self._values[condition.field]
-                sets = [by_value[v] for v in condition.values if v in by_value]
-                matched = sets[0] if len(sets) == 1 else set().union(*sets)
-            return matched if within is None else within & matched
-        test = _COMPARE[condition.op]
-        value = condition.value
-        if condition.field in self._values:
+        if isinstance(condition, Equals) and condition.field == ID_FIELD:
+            sets = [{value for value in condition.values if value in self._facts}]
+        elif isinstance(condition, Equals):
+            by_value = self._values[condition.field]
+            sets = [by_value[v] for v in condition.values if v in by_value]
+        else:
+            test = _COMPARE[condition.op]
+            value = condition.value
+            if condition.field not in self._values:
+                column = self._columns[condition.field]
+                return _scan(column, within, lambda found: _number(found) and test(found, value))
             by_value = self._values[condition.field]
             sets = [ids for key, ids in by_value.items() if _number(key) and test(key, value)]
-            matched = sets[0] if len(sets) == 1 else set().union(*sets)
-            return matched if within is None else within & matched
-        column = self._columns[condition.field]
-        return _scan(column, within, lambda found: _number(found) and test(found, value))
+        matched = sets[0] if len(sets) == 1 else set().union(*sets)
+        return matched if within is None else within & matched
 
 
 def _containing(column: Mapping[int, str], within: set[int] | None, text: str) -> set[int]:

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs
 
 from mock_server.core.controls import MAX_DIGITS
 from mock_server.core.environ import header_name
@@ -54,16 +54,8 @@ def _header_pairs(
 
 def _query(query: str) -> dict[str, str | list[str]]:
     """``a=1&f=x&f=y`` -> ``{"a": "1", "f": ["x", "y"]}``: a repeated name gives a list."""
-    found: dict[str, str | list[str]] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        before = found.get(name)
-        if before is None:
-            found[name] = value
-        elif isinstance(before, list):
-            before.append(value)
-        else:
-            found[name] = [before, value]
-    return found
+    parsed = parse_qs(query, keep_blank_values=True)
+    return {name: values[0] if len(values) == 1 else values for name, values in parsed.items()}
 
 
 def _path_params(raw: Mapping[str, str]) -> dict[str, int | str]:
@@ -83,10 +75,6 @@ def _json(body: bytes | str | None) -> Any:
         return loads(body)
     except (StrictJSONError, ValueError):
         return None
-
-
-def _text(body: bytes | str | None) -> str | None:
-    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
 # time, method, path, query, headers (the HTTP_* pairs, or a front's own environ holding
@@ -147,14 +135,9 @@ class Journal:
         ms: float | None = None,
         verdict: Verdict | None = None,
     ) -> None:
-        """Remember one request, from its WSGI environ: the status it was answered with
-        (``None``: no answer, the client raised), the operationId it was for, its path
-        parameters as matched, its body, the warning its answer carried
-        (``X-Everflow-Mock-Warning``: what the mock did not read), the wire fault that
-        broke the answer, if any, and whether the answer was strict mode's 400 for what it
-        would otherwise only have warned of; how long the mock took to make the answer
-        (``ms``, on the monotonic clock) and what the spec said of the request and the
-        answer (``verdict``; ``None``: neither was judged)."""
+        """Remember one request, from its WSGI environ, with what ``entries`` gives of it
+        (``status``: ``None`` when there was no answer, the client raised; ``path_params``
+        as matched; ``verdict``: ``None`` when nothing was judged)."""
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         if verdict is not None and len(verdict.detail) > VALUE_BYTES:
@@ -303,7 +286,7 @@ def _entry(item: _Entry) -> dict[str, Any]:
         "query": _query(query),
         "headers": mask_headers((header_name(k), v) for k, v in _header_pairs(headers)),
         "json": _json(body),
-        "body": _text(body),
+        "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
         "status": status,
         "time": when,
         "ms": None if ms is None else round(ms, 3),

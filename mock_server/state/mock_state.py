@@ -128,12 +128,10 @@ class MockState:
 
     @functools.cached_property
     def relationships(self) -> WorldRelationships:
-        """Where a write's server-filled fields come from: the world's offer and partner
-        where it has them, else the factory's stand-ins (``references="loose"``)."""
+        """Where a write's server-filled fields come from (``WorldRelationships``)."""
         return WorldRelationships(self)
 
     def _generate(self, seed: int, pixel_id: int) -> bytes:
-        """The factory's postback for ``pixel_id`` and ``seed``, validated, as JSON bytes."""
         from fixtures import PostbackFactory
 
         (data,) = encode_records([PostbackFactory(seed).build(pixel_id)]).encoded.values()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 class StoreFull(Exception):
     """A create would pass the store's bound, or there is no id left above those in use
-    (the message says which; the pipeline answers it, ``DOMAIN_FAILURES``)."""
+    (the message says which; the pipeline answers it, ``Exchange._operate``)."""
 
 
 class PostbackStore:
@@ -86,8 +86,7 @@ class PostbackStore:
                 self._keep(pixel_id, body, encoded[pixel_id])
 
     def create(self, make: Callable[[int], dict[str, Any]]) -> bytes:
-        """Store ``make(pixel_id)`` under a new id, above every id stored since the start or
-        the last reset; returns its bytes.
+        """Store ``make(pixel_id)`` under a new id (see the class); returns its bytes.
 
         Raises ``StoreFull`` past ``max_postbacks`` or ``max_bytes`` (or past the largest
         id) and ``InvalidRecords`` when the body breaks the spec (nothing is stored then).

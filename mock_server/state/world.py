@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from fixtures import PostbackFactory
 
-OFFER_OWN = ("time_created", "time_saved", "relationship")
-"""A whole offer's keys that a postback's ``relationship.offer`` does not carry."""
+NOT_RELATED = {
+    "offer": ("time_created", "time_saved", "relationship"),
+    "affiliate": ("relationship",),
+}
+"""The keys of a whole offer or affiliate that a postback's ``relationship`` does not carry."""
 
 
 @dataclass
 class World:
-    """Offers and affiliates by id, each as ``getOffer`` (every relationship) and
-    ``getAffiliate`` answer them."""
+    """Offers and affiliates by id, each whole (see the module's docstring)."""
 
     offers: dict[int, dict[str, Any]] = field(default_factory=dict)
     affiliates: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -58,12 +60,11 @@ class World:
                 if type(entry) is int and entry and entry not in entry_ids(known):
                     found.append(("network_offer_payout_revenue_id", entry))
         affiliate_id = postback.get("network_affiliate_id")
-        known_affiliate = affiliate_id in self.affiliates
         if (
             level != "global_offer"
             and type(affiliate_id) is int
             and affiliate_id
-            and not known_affiliate
+            and affiliate_id not in self.affiliates
         ):
             found.append(("network_affiliate_id", affiliate_id))
         return found
@@ -97,19 +98,13 @@ class World:
                     offer_id = postback["network_offer_id"]
                     self.offers[offer_id] = with_entry(self.offers[offer_id], missing_id)
 
-    def related_offer(self, offer_id: int) -> dict[str, Any] | None:
-        """The offer as a postback's ``relationship.offer`` carries it, or ``None``."""
-        whole = self.offers.get(offer_id)
+    def related(self, kind: str, entity_id: int) -> dict[str, Any] | None:
+        """The ``offer`` or ``affiliate`` as a postback's ``relationship`` carries it, or
+        ``None``."""
+        whole = (self.offers if kind == "offer" else self.affiliates).get(entity_id)
         if whole is None:
             return None
-        return {key: value for key, value in whole.items() if key not in OFFER_OWN}
-
-    def related_affiliate(self, affiliate_id: int) -> dict[str, Any] | None:
-        """The affiliate as a postback's ``relationship.affiliate`` carries it, or ``None``."""
-        whole = self.affiliates.get(affiliate_id)
-        if whole is None:
-            return None
-        return {key: value for key, value in whole.items() if key != "relationship"}
+        return {key: value for key, value in whole.items() if key not in NOT_RELATED[kind]}
 
 
 class Worldly(Protocol):
@@ -142,9 +137,9 @@ class WorldRelationships:
         world = self.state.world  # the world of now: ``reset`` replaces it
         related: dict[str, Any] = {}
         if pixel_level != "global":
-            related["offer"] = world.related_offer(network_offer_id)
+            related["offer"] = world.related("offer", network_offer_id)
         if pixel_level != "global_offer":
-            related["affiliate"] = world.related_affiliate(network_affiliate_id)
+            related["affiliate"] = world.related("affiliate", network_affiliate_id)
         if None in related.values():
             made = self.state.factory.relationship(
                 network_offer_id, network_affiliate_id, pixel_level
