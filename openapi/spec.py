@@ -6,7 +6,6 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +20,9 @@ SPEC_URI = "urn:everflow-postback-kit:spec"
 
 
 def spec_path() -> Path:
-    """The spec file shipped inside this package (a real file in a checkout or a wheel)."""
-    return Path(str(resources.files(__package__ or "openapi").joinpath(SPEC_FILENAME)))
+    """The spec file shipped inside this package, beside this module (a real file in a
+    checkout or an installed wheel; the kit is never imported from a zip)."""
+    return Path(__file__).with_name(SPEC_FILENAME)
 
 
 @functools.cache
