@@ -29,9 +29,10 @@ PROXY_VIEWS = (("proxy", "everflow_admin.page.proxy_view", "Proxy"),)
 
 def proxy_page(tally: Tally) -> Flask:
     """A WSGI app serving the proxy's page for ``tally`` under ``/__admin/ui/``."""
-    from flask import Blueprint, Flask, Response, jsonify, render_template
+    from flask import Blueprint, Flask, Response, render_template
 
-    from mock_server.admin.page import add_home, page_blueprint
+    from mock_server.admin.api import answer
+    from mock_server.admin.page import add_home, flask_response, page_blueprint
 
     app = Flask(__name__)
     admin = Blueprint("everflow_admin", __name__, url_prefix="/__admin")
@@ -46,7 +47,7 @@ def proxy_page(tally: Tally) -> Flask:
 
     @page.get("/proxy.json")
     def proxy_now() -> Response:
-        return jsonify(_now(tally))
+        return flask_response(answer(_now(tally)))
 
     admin.register_blueprint(page, url_prefix="/ui")
     app.register_blueprint(admin)
