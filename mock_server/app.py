@@ -123,7 +123,7 @@ def _flask_app(config: MockConfig, extensions: dict[str, Any], guard: AdminGuard
         reply = pipeline.error(status, said)
         allowed = getattr(error, "valid_methods", None)
         if allowed:
-            reply.headers.append(("Allow", ", ".join(allowed)))
+            reply.headers.append(("Allow", ", ".join(sorted(allowed))))
         return flask_response(reply)
 
     @app.errorhandler(RequestFailed)
