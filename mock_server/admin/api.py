@@ -87,7 +87,9 @@ def answer(value: Any, status: int = 200) -> Reply:
     return Reply(status, dumps_ascii(value))
 
 
-NO_CONTENT = Reply(204, b"")
+def no_content() -> Reply:
+    """A 204: a new one each time, since a ``Reply`` may be changed on its way out."""
+    return Reply(204, b"")
 
 
 def invalid(detail: str, **extra: object) -> Problem:
@@ -131,7 +133,7 @@ def put_pixel(call: AdminCall) -> Reply:
 def delete_pixel(call: AdminCall) -> Reply:
     if not call.state.store.delete(call.ident):
         raise _not_stored(call.ident)
-    return NO_CONTENT
+    return no_content()
 
 
 def _put_entity(call: AdminCall, kind: Kind) -> Reply:
@@ -162,7 +164,7 @@ def reset(call: AdminCall) -> Reply:
 
 def clear_requests(call: AdminCall) -> Reply:
     call.state.journal.clear()
-    return NO_CONTENT
+    return no_content()
 
 
 def fire(call: AdminCall) -> Reply:
@@ -200,7 +202,7 @@ def clear_deliveries(call: AdminCall) -> Reply:
     from mock_server.firing.engine import firing_of
 
     firing_of(call.state).journal.clear()
-    return NO_CONTENT
+    return no_content()
 
 
 def _seconds(call: AdminCall, name: str, default: float, most: float) -> float:
