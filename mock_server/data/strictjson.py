@@ -337,7 +337,8 @@ def dumps(value: Any) -> bytes:
 
 
 def dumps_ascii(value: Any) -> bytes:
-    """``value`` as compact JSON bytes, escaped to ASCII: the admin API's answers. A lone
+    """``value`` as compact JSON bytes, escaped to ASCII: what the mock writes itself (the
+    admin API's answers and page polls, problem documents, queued answers). A lone
     surrogate that a journaled path may hold (granian hands undecodable bytes on that way)
     goes out escaped (``\\ud800``), where ``dumps`` refuses it; the rest of what plain JSON
     cannot carry is refused as ``dumps`` refuses it."""
