@@ -283,7 +283,13 @@ def test_a_conversion_fired_from_the_form_shows_its_deliveries(
     browser.find_element(By.NAME, "offer_id").send_keys("0")
     browser.find_element(By.NAME, "affiliate_id").send_keys(str(PARTNER))
     browser.find_element(By.CSS_SELECTOR, "#fire button").click()
-    said = wait_for(browser, lambda d: d.find_element(By.ID, "fire-result").text or None)
+
+    def fired(driver: WebDriver) -> str | None:
+        # the answer's text, not the "firing…" the form shows while it waits for it
+        text: str = driver.find_element(By.ID, "fire-result").text
+        return text if text and text != "firing…" else None
+
+    said = wait_for(browser, fired)
     assert said.startswith("HTTP 422: ")
     assert "offer_id" in said
 
